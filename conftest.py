@@ -1,0 +1,13 @@
+# Docstring examples, tests and notebooks draw figures: non-interactive backend, closed after each test.
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -1,0 +1,522 @@
+"""The customer base (客户库) and how it is loaded, saved and summarised.
+
+A :class:`CustomerBase` bundles the tables of one business; :func:`summarize` turns raw
+orders into the one-row-per-customer table every later method starts from.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError, format_rows
+from .schema import TABLES
+
+__all__ = [
+    "CustomerBase",
+    "load_dataset",
+    "dataset_names",
+    "read_dataset",
+    "write_dataset",
+    "summarize",
+    "timeline",
+    "to_timestamp",
+]
+
+TABLE_ORDER = tuple(TABLES)
+# Which column dates each table, for snapshots in time.
+_DATE_COLUMNS = {
+    "customers": "acquisition_date",
+    "orders": "order_date",
+    "interactions": "date",
+    "complaints": "opened_at",
+    "surveys": "date",
+    "referrals": "referred_at",
+    "opportunities": "opened_at",
+    "opportunity_stages": "entered_at",
+    "leads": "created_at",
+}
+
+
+def to_timestamp(value, name: str = "as_of") -> pd.Timestamp:
+    """Parse a date given as text, ``datetime`` or ``Timestamp``; a clear error otherwise.
+
+    >>> to_timestamp("2025-12-31")
+    Timestamp('2025-12-31 00:00:00')
+    """
+    if value is None:
+        raise InvalidArgumentError(f"The '{name}' parameter is required: give a date such as '2025-12-31'.")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"The '{name}' parameter must be a date such as '2025-12-31'. Got {value!r}.") from exc
+    if ts is pd.NaT:
+        raise InvalidArgumentError(f"The '{name}' parameter must be a date such as '2025-12-31'. Got {value!r}.")
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+@dataclass(frozen=True)
+class CustomerBase:
+    """All tables of one customer base; only ``orders`` is required.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        One row per order (see ``DATA_DICTIONARY.md``).
+    customers, interactions, complaints, surveys, referrals, contacts, opportunities,
+    opportunity_stages, leads : DataFrame or None
+        Optional tables. An analysis that needs one says so with a clear error.
+    truth : DataFrame or None
+        Hidden ground truth (synthetic data only), to score methods against.
+    name : str
+        Where the base came from (dataset name or file), used in messages.
+    as_of : Timestamp or None
+        The date the data describes: nothing after it is known.
+    meta : dict
+        Generator parameters and other provenance.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("b2b")
+    >>> base.tables[:3]
+    ('customers', 'orders', 'interactions')
+    """
+
+    orders: pd.DataFrame
+    customers: pd.DataFrame | None = None
+    interactions: pd.DataFrame | None = None
+    complaints: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    referrals: pd.DataFrame | None = None
+    contacts: pd.DataFrame | None = None
+    opportunities: pd.DataFrame | None = None
+    opportunity_stages: pd.DataFrame | None = None
+    leads: pd.DataFrame | None = None
+    truth: pd.DataFrame | None = None
+    name: str = "customer base"
+    as_of: pd.Timestamp | None = None
+    meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Names of the tables this base has, in data-dictionary order."""
+        return tuple(t for t in TABLE_ORDER if getattr(self, t) is not None)
+
+    def items(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Iterate over ``(name, table)`` for the tables present."""
+        for t in self.tables:
+            yield t, getattr(self, t)
+
+    def require(self, *tables: str, by: str = "this analysis") -> None:
+        """Raise :class:`MissingTableError` naming every table in ``tables`` that is missing."""
+        missing = [t for t in tables if getattr(self, t, None) is None]
+        if missing:
+            raise MissingTableError(
+                f"{by} needs the table(s) {', '.join(missing)}, which {self.name} does not have. "
+                "Pass them when building the base, e.g. from_orders(..., complaints=...)."
+            )
+
+    def snapshot(self, as_of) -> "CustomerBase":
+        """What was known on ``as_of``: rows dated later are dropped, later closures reopened.
+
+        The hidden ``truth`` table is kept whole, since it is never an input.
+
+        >>> import playbook
+        >>> base = playbook.load_dataset("b2b")
+        >>> base.snapshot("2022-12-31").orders.order_date.max() <= pd.Timestamp("2022-12-31 23:59:59")
+        True
+        """
+        ts = to_timestamp(as_of)
+        end = ts + pd.Timedelta(days=1) - pd.Timedelta(seconds=1) if ts == ts.normalize() else ts
+        changes = {}
+        for t, df in self.items():
+            col = _DATE_COLUMNS.get(t)
+            if col is None:
+                continue
+            kept = df.loc[df[col] <= end]
+            if t == "complaints":
+                kept = kept.copy()
+                for c in ("first_response_at", "closed_at"):
+                    kept.loc[kept[c] > end, c] = pd.NaT
+                if "resolution" in kept:
+                    kept["resolution"] = kept["resolution"].astype(object).where(kept["closed_at"].notna(), "open").astype("category")
+            if t == "opportunities":
+                kept = kept.copy()
+                late = kept["closed_at"] > end
+                kept.loc[late, "closed_at"] = pd.NaT
+                kept["outcome"] = kept["outcome"].astype(object).where(~late, "open").astype("category")
+            changes[t] = kept.reset_index(drop=True)
+        if self.contacts is not None and "customers" in changes:
+            changes["contacts"] = self.contacts[self.contacts.customer_id.isin(changes["customers"].customer_id)].reset_index(drop=True)
+        return dataclasses.replace(self, as_of=ts, **changes)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{t}={len(df):,}" for t, df in self.items())
+        when = f", as_of={self.as_of.date()}" if self.as_of is not None else ""
+        return f"CustomerBase({self.name!r}{when}: {parts})"
+
+
+# ---------------------------------------------------------------------------
+# Reading and writing dataset folders
+
+def _format_column(series: pd.Series, kind: str) -> pd.Series:
+    if kind == "date":
+        return series.dt.strftime("%Y-%m-%d")
+    if kind == "datetime":
+        return series.dt.strftime("%Y-%m-%d %H:%M:%S")
+    if kind == "money":
+        return series.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    if kind == "float":
+        return series.map(lambda v: "" if pd.isna(v) else f"{v:.6g}")
+    if kind == "bool":
+        return series.map({True: "true", False: "false"})
+    return series
+
+
+def table_to_csv_bytes(table: str, df: pd.DataFrame) -> bytes:
+    """Serialise one table exactly as the dataset files store it (stable bytes for a given frame)."""
+    out = pd.DataFrame({c.name: _format_column(df[c.name], c.kind) for c in TABLES[table]})
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
+    """Write every table of ``base`` as CSV plus ``manifest.json`` into ``folder``, atomically.
+
+    Files are first written to a temporary sibling folder, which is renamed into place
+    only when complete, so a crash never leaves half a dataset. An existing non-empty
+    folder is refused unless ``overwrite=True``.
+
+    >>> import tempfile, playbook
+    >>> from playbook.synth import generate
+    >>> out = write_dataset(generate("b2b", n_customers=30, seed=1), tempfile.mkdtemp() + "/b2b_small")
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['complaints.csv', 'contacts.csv', 'customers.csv']
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidArgumentError(f"Output path {folder} exists and is a file; give a folder name.")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise InvalidArgumentError(
+            f"Output folder {folder} already exists and is not empty; nothing was written. "
+            "Choose another folder, or pass overwrite=True (CLI: --overwrite) to replace it."
+        )
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        files = {}
+        items = list(base.items())
+        if progress:
+            from tqdm.auto import tqdm
+
+            items = tqdm(items, desc=f"writing {folder.name}", unit="table")
+        for t, df in items:
+            data = table_to_csv_bytes(t, df)
+            (tmp / f"{t}.csv").write_bytes(data)
+            files[t] = {"file": f"{t}.csv", "rows": int(len(df)), "sha256": _sha256(data)}
+        manifest = {
+            "name": folder.name,
+            "as_of": base.as_of.strftime("%Y-%m-%d") if base.as_of is not None else None,
+            **base.meta,
+            "tables": files,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _parse_table(table: str, path: Path) -> pd.DataFrame:
+    specs = TABLES[table]
+    dtypes = {}
+    dates = []
+    for c in specs:
+        if c.kind in ("id", "str"):
+            dtypes[c.name] = "string"
+        elif c.kind == "category":
+            dtypes[c.name] = "category"
+        elif c.kind in ("float", "money"):
+            dtypes[c.name] = "float64"
+        elif c.kind == "int":
+            dtypes[c.name] = "Int64" if c.nullable else "int64"
+        elif c.kind == "bool":
+            dtypes[c.name] = "boolean" if c.nullable else "bool"
+        else:
+            dates.append(c)
+    df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    for c in dates:
+        fmt = "%Y-%m-%d" if c.kind == "date" else "%Y-%m-%d %H:%M:%S"
+        df[c.name] = pd.to_datetime(df[c.name], format=fmt)
+    for c in specs:
+        if c.kind in ("id", "str"):
+            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
+    return df
+
+
+def read_dataset(folder) -> CustomerBase:
+    """Read a dataset folder written by :func:`write_dataset` (or ``playbook generate``)."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise InvalidArgumentError(f"{folder} is not a dataset folder: it has no manifest.json.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tables = {t: _parse_table(t, folder / info["file"]) for t, info in manifest["tables"].items()}
+    meta = {k: v for k, v in manifest.items() if k not in ("tables", "as_of", "name")}
+    as_of = pd.Timestamp(manifest["as_of"]) if manifest.get("as_of") else None
+    return CustomerBase(**tables, name=manifest.get("name", folder.name), as_of=as_of, meta=meta)
+
+
+def _datasets_dir() -> Path:
+    env = os.environ.get("PLAYBOOK_DATASETS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "datasets"
+
+
+def dataset_names() -> list[str]:
+    """Names of the datasets shipped with the kit.
+
+    >>> dataset_names()
+    ['b2b', 'retail', 'retail_zh']
+    """
+    root = _datasets_dir()
+    return sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file()) if root.is_dir() else []
+
+
+_CACHE: dict[str, CustomerBase] = {}
+
+
+def load_dataset(name: str, as_of=None) -> CustomerBase:
+    """Load a shipped dataset by name, offline, like ``seaborn.load_dataset`` but local.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`dataset_names` (``"retail"``, ``"b2b"``, ``"retail_zh"``), or a path
+        to a dataset folder.
+    as_of : date-like, optional
+        Look at the base as it was on this date (see :meth:`CustomerBase.snapshot`).
+        By default, the dataset's own end date.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> base.as_of
+    Timestamp('2025-12-31 00:00:00')
+    """
+    path = Path(name)
+    if not (path / "manifest.json").is_file():
+        names = dataset_names()
+        if name not in names:
+            raise InvalidArgumentError(
+                f"No dataset named {name!r}. Available: {', '.join(names) or '(none found in ' + str(_datasets_dir()) + ')'}; "
+                "or pass the path of a folder written by `playbook generate`."
+            )
+        path = _datasets_dir() / name
+    key = str(path.resolve())
+    if key not in _CACHE:
+        _CACHE[key] = read_dataset(path)
+    base = _CACHE[key]
+    return base.snapshot(as_of) if as_of is not None else base
+
+
+# ---------------------------------------------------------------------------
+# summarize: orders -> one row per customer
+
+def _check_column(df: pd.DataFrame, col: str, param: str, func: str, table: str = "orders") -> None:
+    if col not in df.columns:
+        close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else f" Columns are: {', '.join(map(str, df.columns))}."
+        raise DataValidationError(f"The '{param}' parameter of {func} must be a column of `{table}`. Got {col!r} instead.{hint}")
+
+
+_FREQ_DAYS = {"D": 1, "W": 7}
+
+
+def _periods(dates: pd.Series, freq: str) -> np.ndarray:
+    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    if freq in _FREQ_DAYS:
+        return days // _FREQ_DAYS[freq]
+    months = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    return months
+
+
+def summarize(
+    orders: pd.DataFrame,
+    as_of,
+    *,
+    freq: str = "D",
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    amount_col: str = "amount",
+    margin_col: str | None = "margin",
+) -> pd.DataFrame:
+    """One row per customer: the RFM and BTYD summary every later method starts from.
+
+    Definitions follow the buy-till-you-die literature (as in ``lifetimes``), counted in
+    periods of ``freq`` (``"D"`` days, ``"W"`` weeks, ``"M"`` months); several orders in
+    one period count as one purchase. Orders after ``as_of`` are ignored.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        One row per order with a customer, a date-time and an amount.
+    as_of : date-like
+        End of the observation window.
+    freq : {"D", "W", "M"}
+        Length of a period.
+    customer_col, date_col, amount_col, margin_col : str
+        Column names in ``orders``; ``margin_col`` may be None or absent.
+
+    Returns
+    -------
+    DataFrame indexed by customer with columns
+
+    - ``frequency``: number of repeat purchase periods (periods with a purchase, minus the first);
+    - ``recency``: periods between the first and the last purchase (0 for one-time buyers);
+    - ``T``: periods between the first purchase and ``as_of`` (the customer's age);
+    - ``monetary_value``: mean amount per repeat purchase period (0 without repeats);
+    - ``n_orders``, ``revenue``, ``margin`` (if available), ``first_order``, ``last_order``,
+      ``days_since_last`` (practitioner's recency, in days).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...     "order_date": pd.to_datetime(["2025-01-01", "2025-01-11", "2025-01-31", "2025-01-20"]),
+    ...     "amount": [10.0, 20.0, 40.0, 5.0]})
+    >>> summarize(orders, as_of="2025-02-10")[["frequency", "recency", "T", "monetary_value"]]
+                 frequency  recency   T  monetary_value
+    customer_id                                        
+    a                    2       30  40            30.0
+    b                    0        0  21             0.0
+    """
+    func = "summarize"
+    if freq not in ("D", "W", "M"):
+        raise InvalidArgumentError(f"The 'freq' parameter of summarize must be 'D', 'W' or 'M'. Got {freq!r}.")
+    for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), (amount_col, "amount_col")):
+        _check_column(orders, col, param, func)
+    ts = to_timestamp(as_of)
+    end = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
+    dates = orders[date_col]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        raise DataValidationError(f"Column {date_col!r} of orders must hold date-times; convert it with pd.to_datetime first.")
+    bad = orders.index[orders[customer_col].isna() | dates.isna()]
+    if len(bad):
+        raise DataValidationError(f"orders has missing {customer_col!r} or {date_col!r} in {format_rows(bad)}; drop or fix them.")
+    keep = (dates <= end).to_numpy()
+    if not keep.any():
+        if len(orders) == 0:
+            raise DataValidationError("orders is empty: there is nothing to summarise.")
+        raise DataValidationError(
+            f"as_of={ts.date()} is before the first order ({dates.min().date()}): no order is known at that date."
+        )
+    has_margin = margin_col is not None and margin_col in orders.columns
+    codes, uniques = pd.factorize(orders[customer_col].to_numpy()[keep], sort=True)
+    per = _periods(dates[keep], freq)
+    frame = pd.DataFrame({"c": codes, "p": per, "a": orders[amount_col].to_numpy(dtype=float)[keep]})
+    if has_margin:
+        frame["m"] = orders[margin_col].to_numpy(dtype=float)[keep]
+    by_period = frame.groupby(["c", "p"], sort=True).agg(a=("a", "sum"), n=("a", "size"))
+    c_idx = by_period.index.get_level_values(0).to_numpy()
+    p_idx = by_period.index.get_level_values(1).to_numpy()
+    amount = by_period["a"].to_numpy()
+    first_pos = np.r_[0, np.flatnonzero(np.diff(c_idx)) + 1]
+    counts = np.diff(np.r_[first_pos, len(c_idx)])
+    first_p = p_idx[first_pos]
+    last_p = p_idx[first_pos + counts - 1]
+    revenue = np.add.reduceat(amount, first_pos)
+    n_orders = np.add.reduceat(by_period["n"].to_numpy(), first_pos)
+    end_p = _periods(pd.Series([ts]), freq)[0]
+    frequency = counts - 1
+    repeat_amount = revenue - amount[first_pos]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, repeat_amount / np.maximum(frequency, 1), 0.0)
+    cust_dates = pd.DataFrame({"c": codes, "d": dates[keep].to_numpy()}).groupby("c")["d"].agg(["min", "max"])
+    out = pd.DataFrame(
+        {
+            "frequency": frequency.astype(np.int64),
+            "recency": (last_p - first_p).astype(np.int64),
+            "T": (end_p - first_p).astype(np.int64),
+            "monetary_value": monetary,
+            "n_orders": n_orders.astype(np.int64),
+            "revenue": revenue,
+        },
+        index=pd.Index(uniques, name="customer_id"),
+    )
+    if has_margin:
+        out["margin"] = frame.groupby("c")["m"].sum().to_numpy()
+    out["first_order"] = cust_dates["min"].to_numpy()
+    out["last_order"] = cust_dates["max"].to_numpy()
+    out["days_since_last"] = (ts.normalize() - out["last_order"].dt.normalize()).dt.days.astype(np.int64)
+    return out
+
+
+def timeline(base: CustomerBase, customer_id) -> pd.DataFrame:
+    """Every dated event of one customer, oldest first: orders, interactions, complaints, surveys, referrals.
+
+    Returns a DataFrame with ``date``, ``event`` (order, a kind of interaction, complaint,
+    survey, referral), ``amount`` (orders) and ``detail`` (a short text).
+
+    >>> import playbook
+    >>> base = playbook.load_dataset("b2b")
+    >>> tl = timeline(base, base.orders.customer_id.iloc[0])
+    >>> list(tl.columns)
+    ['date', 'event', 'amount', 'detail']
+    """
+    known = set(base.orders.customer_id.astype(str))
+    if base.customers is not None:
+        known |= set(base.customers.customer_id.astype(str))
+    if str(customer_id) not in known:
+        raise InvalidArgumentError(f"No customer {customer_id!r} in {base.name}.")
+    parts = []
+    o = base.orders.loc[base.orders.customer_id == customer_id]
+    parts.append(pd.DataFrame({"date": o.order_date, "event": "order", "amount": o.amount,
+                               "detail": o.product_line.astype(str) + " via " + o.channel.astype(str) if "product_line" in o else ""}))
+    if base.interactions is not None:
+        i = base.interactions.loc[base.interactions.customer_id == customer_id]
+        parts.append(pd.DataFrame({"date": i.date, "event": i.kind.astype(str), "amount": np.nan,
+                                   "detail": i.rep.astype(object).fillna("").astype(str)}))
+    if base.complaints is not None:
+        c = base.complaints.loc[base.complaints.customer_id == customer_id]
+        parts.append(pd.DataFrame({"date": c.opened_at, "event": "complaint", "amount": np.nan,
+                                   "detail": c.cause.astype(str) + " (" + c.resolution.astype(str) + ")"}))
+    if base.surveys is not None:
+        s = base.surveys.loc[base.surveys.customer_id == customer_id]
+        parts.append(pd.DataFrame({"date": s.date, "event": "survey", "amount": np.nan,
+                                   "detail": "satisfaction " + s.satisfaction.astype(str) + "/5"}))
+    if base.referrals is not None:
+        r = base.referrals.loc[base.referrals.referrer_id == customer_id]
+        parts.append(pd.DataFrame({"date": r.referred_at, "event": "referral", "amount": np.nan,
+                                   "detail": np.where(r.converted, "converted", "not converted")}))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["date", "event", "amount", "detail"])
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["date", "event"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,39 @@
+"""Errors raised by the kit.
+
+Every error names what is at fault (file, column, rows, argument) and says what to do.
+"""
+from __future__ import annotations
+
+__all__ = ["PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError"]
+
+
+class PlaybookError(Exception):
+    """Base class of every error the kit raises on purpose."""
+
+
+class InvalidArgumentError(PlaybookError, ValueError):
+    """An argument has a value the function cannot work with."""
+
+
+class DataValidationError(PlaybookError, ValueError):
+    """Input data breaks a rule: the message names the file, column and rows at fault."""
+
+
+class MissingTableError(PlaybookError, KeyError):
+    """An analysis needs a table that the customer base does not have."""
+
+    def __str__(self) -> str:  # KeyError would otherwise print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+def format_rows(index, values=None, limit: int = 5) -> str:
+    """Render the first offending rows as ``row 3 ('abc'), row 7 ('x')`` for messages."""
+    index = list(index)
+    shown = []
+    for i, row in enumerate(index[:limit]):
+        if values is not None:
+            shown.append(f"row {row} ({list(values)[i]!r})")
+        else:
+            shown.append(f"row {row}")
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return ", ".join(shown) + more

@@ -1,0 +1,184 @@
+"""English and Chinese labels for concepts, columns and values.
+
+Columns and codes stay snake_case English; people read labels. ``label("churn_risk",
+"zh")`` gives the Chinese, and :func:`set_language` switches the kit's default.
+"""
+from __future__ import annotations
+
+__all__ = ["LABELS", "label", "set_language", "get_language", "labels_for"]
+
+LANGUAGES = ("en", "zh")
+_state = {"lang": "en"}
+
+LABELS: dict[str, tuple[str, str]] = {
+    # CRM dimensions and big ideas
+    "retention": ("Customer retention", "客户保持"),
+    "key_customer_management": ("Key-customer management", "核心客户管理"),
+    "select": ("Select customers", "选择客户"),
+    "acquire": ("Acquire customers", "获取客户"),
+    "retain": ("Retain customers", "保持客户"),
+    "expand": ("Expand customer value", "拓展客户"),
+    # customer vs consumer, personas, orientation
+    "customer": ("Customer (buyer)", "客户"),
+    "consumer": ("Consumer (user)", "消费者"),
+    "persona": ("Behavioural type", "客户类型"),
+    "loyal": ("Loyal", "忠诚型"),
+    "discount_driven": ("Discount-driven", "折扣型"),
+    "impulse": ("Impulse", "冲动型"),
+    "need_based": ("Need-based", "需求导向型"),
+    "wanderer": ("Wanderer", "徘徊者"),
+    "high_volume": ("High-volume", "高消费量"),
+    "future_high_value": ("Future high lifetime value", "未来高终身价值"),
+    "benchmark": ("Benchmark", "标杆型"),
+    "pioneer": ("Pioneer", "开拓者"),
+    "motivator": ("Motivator", "激励型"),
+    "orientation": ("Orientation", "客户导向"),
+    "cost": ("Cost-oriented", "成本导向"),
+    "value": ("Value-oriented", "价值导向"),
+    "technology": ("Technology-oriented", "技术导向"),
+    # opinion leaders
+    "leader_role": ("Opinion-leader role", "意见领袖角色"),
+    "opinion_leader": ("Opinion leader", "意见领袖"),
+    "product_expert": ("Product expert", "产品专家"),
+    "bridge": ("Bridge to other customers", "沟通桥梁"),
+    "gold_salesperson": ("Gold salesperson", "金牌推销员"),
+    "none": ("None", "无"),
+    # tiers and 80/20
+    "pareto": ("80/20 rule", "二八法则"),
+    "key_account": ("Key account", "大客户"),
+    "key": ("Key", "关键客户"),
+    "important": ("Important", "重点客户"),
+    "general": ("General", "一般客户"),
+    "tier": ("Tier", "客户分级"),
+    # lifecycle and stages
+    "lifecycle": ("Customer lifecycle", "客户生命周期"),
+    "reach": ("Reach", "触达"),
+    "acquisition": ("Acquisition", "获取"),
+    "conversion": ("Conversion", "转化"),
+    "loyalty": ("Loyalty", "激励"),
+    "imagined": ("Imagined customer", "猜想客户"),
+    "prospect": ("Prospect", "预期客户"),
+    "first_purchase": ("First purchase", "首次成交"),
+    "repeat": ("Repeat buyer", "重复购买"),
+    "long_term": ("Long-term customer", "长期客户"),
+    "advocate": ("Advocate", "拥护者"),
+    "strategic_partner": ("Strategic partner", "战略合作"),
+    "partner": ("Partner", "合伙人"),
+    "lead_pool": ("Lead pool", "待分配客户"),
+    # satisfaction and complaints
+    "satisfaction": ("Satisfaction", "满意度"),
+    "reputation": ("Product reputation", "美誉度"),
+    "awareness": ("Brand awareness", "知名度"),
+    "repurchase_rate": ("Repurchase rate", "回头率"),
+    "complaint_rate": ("Complaint rate", "投诉率"),
+    "spend_per_transaction": ("Spend per transaction", "单次交易购买额"),
+    "price_sensitivity": ("Price sensitivity", "价格敏感度"),
+    "exit_rate": ("Exit rate", "退出率"),
+    "complaint": ("Complaint", "投诉"),
+    "late_delivery": ("Late delivery", "交货延迟"),
+    "quality_or_size": ("Wrong quality or size", "质量或规格不符"),
+    "slow_after_sales": ("Slow after-sales service", "售后服务迟缓"),
+    "other": ("Other", "其他"),
+    # churn and value
+    "churn": ("Churn", "客户流失"),
+    "churn_risk": ("Churn risk", "流失风险"),
+    "lack_of_care": ("Felt too little care", "缺乏关怀"),
+    "service_failure": ("Service failure", "服务失误"),
+    "competitor": ("Went to a competitor", "转投竞争对手"),
+    "price": ("Price", "价格"),
+    "moved_on": ("Moved on", "需求消失"),
+    "clv": ("Customer lifetime value", "客户终身价值"),
+    "switching_cost": ("Switching cost", "转换成本"),
+    # strategies
+    "strategy": ("Relationship strategy", "客户管理策略"),
+    "build": ("Build", "建立"),
+    "protect": ("Protect", "保护"),
+    "re_engineer": ("Re-engineer", "重塑"),
+    "enhance": ("Enhance", "增强"),
+    "harvest": ("Harvest", "收获"),
+    "end": ("End", "结束"),
+    "win_back": ("Win back", "重新赢得"),
+    # procurement stages
+    "internal_need": ("Internal need", "内部需求"),
+    "project_setup": ("Project set up", "确立项目"),
+    "information_gathering": ("Information gathering", "收集信息"),
+    "technical_screening": ("Technical screening", "技术筛选"),
+    "project_evaluation": ("Project evaluation", "项目评估"),
+    "final_decision": ("Final decision", "最终决策"),
+    "after_sales": ("After-sales service", "后续服务"),
+    "trigger_event": ("Trigger event", "触发事件"),
+    "follow_up": ("Follow-up", "跟进"),
+    "follow_up_cadence": ("Follow-up cadence", "跟进频率"),
+    # columns and common words
+    "customer_id": ("Customer", "客户编号"),
+    "order_date": ("Order date", "下单日期"),
+    "amount": ("Amount", "金额"),
+    "revenue": ("Revenue", "销售额"),
+    "margin": ("Margin", "毛利"),
+    "discount": ("Discount", "折扣"),
+    "orders": ("Orders", "订单"),
+    "frequency": ("Repeat purchases", "重复购买次数"),
+    "recency": ("Recency", "最近购买"),
+    "monetary_value": ("Average repeat spend", "平均重复消费额"),
+    "days_since_last": ("Days since last order", "距上次购买天数"),
+    "n_orders": ("Number of orders", "订单数"),
+    "date": ("Date", "日期"),
+    "event": ("Event", "事件"),
+    "order": ("Order", "订单"),
+    "browse": ("Browsing session", "浏览"),
+    "visit": ("Visit", "拜访"),
+    "call": ("Call", "电话"),
+    "suggestion": ("Suggestion", "建议"),
+    "review": ("Review", "评价"),
+    "reference": ("Served as reference", "充当标杆案例"),
+    "survey": ("Survey", "调查"),
+    "referral": ("Referral", "推荐"),
+    "share_of_customers": ("Share of customers", "客户占比"),
+    "share_of_revenue": ("Share of revenue", "销售额占比"),
+    "customers": ("Customers", "客户数"),
+    "discount_share": ("Share of orders with a discount", "折扣订单占比"),
+    "browse_per_order": ("Browsing sessions per order", "每单浏览次数"),
+    "gap_cv": ("Irregularity of gaps (CV)", "购买间隔变异系数"),
+    "suggestions": ("Suggestions made", "建议次数"),
+    "referrals_made": ("Referrals made", "推荐人数"),
+}
+
+
+def _check(lang: str) -> str:
+    if lang not in LANGUAGES:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r}.")
+    return lang
+
+
+def set_language(lang: str) -> None:
+    """Set the default language of labels, charts and widgets: ``"en"`` or ``"zh"``."""
+    _state["lang"] = _check(lang)
+
+
+def get_language() -> str:
+    """The current default language."""
+    return _state["lang"]
+
+
+def label(key: str, lang: str | None = None, *, both: bool = False) -> str:
+    """The label of ``key`` in ``lang`` (default: the kit's language); the key itself if unknown.
+
+    >>> label("wanderer", "zh")
+    '徘徊者'
+    >>> label("wanderer", both=True)
+    'Wanderer (徘徊者)'
+    """
+    lang = _check(lang or get_language())
+    if key not in LABELS:
+        return key
+    en, zh = LABELS[key]
+    if both:
+        return f"{en} ({zh})"
+    return en if lang == "en" else zh
+
+
+def labels_for(keys, lang: str | None = None) -> list[str]:
+    """Labels of several keys at once, in order."""
+    return [label(str(k), lang) for k in keys]

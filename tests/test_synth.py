@@ -1,0 +1,234 @@
+"""The generator: reproducible, statistically sane, and every persona leaves a trace."""
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import playbook
+from playbook import InvalidArgumentError, summarize
+from playbook.data import table_to_csv_bytes, write_dataset
+from playbook.segment import top_share
+from playbook.synth import PERSONAS, generate, persona_traces
+
+DATASETS = Path(__file__).resolve().parent.parent / "datasets"
+
+
+def _digest(base):
+    return {t: hashlib.sha256(table_to_csv_bytes(t, df)).hexdigest() for t, df in base.items()}
+
+
+def test_same_seed_same_bytes_other_seed_other_data():
+    a, b, c = generate("b2b", seed=3), generate("b2b", seed=3), generate("b2b", seed=4)
+    assert _digest(a) == _digest(b)
+    assert _digest(a)["orders"] != _digest(c)["orders"]
+
+
+@pytest.mark.parametrize("name", ["retail", "b2b", "retail_zh"])
+def test_shipped_dataset_regenerates_byte_for_byte(name, tmp_path):
+    manifest = json.loads((DATASETS / name / "manifest.json").read_text(encoding="utf-8"))
+    base = generate(manifest["scenario"], n_customers=manifest["n_customers"], start=manifest["start"],
+                    end=manifest["end"], seed=manifest["seed"], locale=manifest["locale"])
+    out = write_dataset(base, tmp_path / name)
+    for f in sorted(p.name for p in (DATASETS / name).iterdir()):
+        assert (out / f).read_bytes() == (DATASETS / name / f).read_bytes(), f"{name}/{f} differs"
+
+
+def test_shipped_datasets_are_small():
+    size = sum(p.stat().st_size for p in DATASETS.rglob("*") if p.is_file())
+    assert size < 20 * 2**20
+
+
+def test_no_wall_clock_dates(retail):
+    assert retail.orders.order_date.min() >= pd.Timestamp("2023-01-01")
+    assert retail.orders.order_date.max() <= pd.Timestamp("2025-12-31 23:59:59")
+    assert retail.as_of == pd.Timestamp("2025-12-31")
+
+
+def test_80_20_shape_emerges(retail):
+    s = summarize(retail.orders, retail.as_of)
+    assert 0.60 <= top_share(s.revenue, 0.2) <= 0.85
+
+
+def test_gaps_and_spend_look_like_retail(retail):
+    o = retail.orders.sort_values(["customer_id", "order_date"])
+    gaps = o.groupby("customer_id").order_date.diff().dt.days.dropna()
+    assert 7 <= gaps.median() <= 60          # typical shop rhythm: weeks, not hours or years
+    assert gaps.mean() > gaps.median()       # long right tail
+    assert o.amount.min() > 0
+    assert o.amount.mean() > o.amount.median()  # spend is right-skewed
+    assert 20 <= o.amount.median() <= 150
+
+
+def test_btyd_summary_consistent_with_truth(retail):
+    """Observed repeat purchases match E[X(T)] = (1 - exp(-lambda p T)) / p under the truth."""
+    s = summarize(retail.orders, retail.as_of)
+    t = retail.truth.set_index("customer_id").loc[s.index]
+    regular = t.gap_shape.to_numpy() == 1.0
+    lam, p, T = t.purchase_rate.to_numpy(), t.dropout_prob.to_numpy(), s["T"].to_numpy() + 1
+    expected = (1 - np.exp(-lam * p * T)) / p
+    repeats = s.n_orders.to_numpy() - 1
+    assert abs(repeats[regular].mean() / expected[regular].mean() - 1) < 0.03
+    # Counted in days, two orders on one day are one purchase: frequency is a little lower.
+    assert 0.85 < s.frequency.mean() / repeats.mean() <= 1
+    # Gamma-Gamma: mean spend per customer tracks the latent mean spend.
+    many = s.n_orders >= 5
+    corr = np.corrcoef(np.log(s.revenue[many] / s.n_orders[many]), np.log(t.mean_spend[many]))[0, 1]
+    assert corr > 0.8
+
+
+def test_dropout_dates_are_last_orders(retail):
+    t = retail.truth.dropna(subset=["dropout_date"]).set_index("customer_id")
+    last = retail.orders.groupby("customer_id").order_date.max().dt.normalize()
+    assert (last.loc[t.index] == t.dropout_date).all()
+
+
+def test_each_persona_leaves_a_trace(retail):
+    tr = persona_traces(retail)
+    by = tr.groupby("persona", observed=True)
+    assert by.discount_share.mean().idxmax() == "discount_driven"
+    assert by.browse_per_order.median().idxmax() == "wanderer"
+    regular = tr[tr.n_orders >= 5].groupby("persona", observed=True).gap_cv.median()
+    assert regular["need_based"] < 0.6
+    assert regular.drop(["need_based", "wanderer"]).min() > 0.8  # Poisson buyers: CV near 1
+    assert by.late_order_share.mean().idxmax() == "impulse"
+    assert by.n_orders.mean().idxmax() == "loyal"
+    bought = retail.truth.first_purchase
+    assert (~bought[retail.truth.persona != "wanderer"]).sum() == 0
+
+
+def test_orientation_leaves_a_trace(retail):
+    tr = persona_traces(retail)
+    by = tr.groupby("orientation", observed=True)
+    assert by.premium_share.mean().idxmax() == "value"
+    assert by.new_release_share.mean().idxmax() == "technology"
+    sv = retail.surveys.merge(retail.truth[["customer_id", "orientation"]], on="customer_id")
+    assert sv.groupby("orientation", observed=True).price_sensitivity.mean().idxmax() == "cost"
+
+
+def test_opinion_leaders_and_flags_leave_traces(retail):
+    tr = persona_traces(retail).set_index("customer_id")
+    truth = retail.truth.set_index("customer_id")
+    role = truth.leader_role.astype(str)
+    refs = tr.referrals_made
+    assert refs[role == "bridge"].mean() > 5 * refs[role == "none"].mean()
+    assert tr.suggestions[role == "product_expert"].mean() > 5 * tr.suggestions[role == "none"].mean()
+    assert tr.suggestions[truth.motivator].mean() > 5 * tr.suggestions[~truth.motivator & (role == "none")].mean()
+    # Gold salespeople convert their referrals best.
+    r = retail.referrals.merge(truth.leader_role.rename("role"), left_on="referrer_id", right_index=True)
+    conv = r.groupby(r.role.astype(str)).converted.mean()
+    assert conv.idxmax() == "gold_salesperson"
+    # Pioneers were among the first customers in their city.
+    cust = retail.customers.set_index("customer_id")
+    buyers = cust.loc[truth.index[truth.first_purchase]].sort_values("acquisition_date", kind="stable")
+    first_in_city = buyers.groupby("city", observed=True).head(2).index
+    assert truth.index[truth.pioneer].isin(first_in_city).all()
+    refs_kind = retail.interactions[retail.interactions.kind == "reference"].customer_id.unique()
+    assert set(refs_kind) <= set(truth.index[truth.benchmark])  # only benchmarks serve as references ...
+    assert len(refs_kind) >= 0.6 * truth.benchmark.sum()         # ... and most of them have done so
+
+
+def test_churners_who_felt_no_care_heard_less_from_us(retail):
+    truth = retail.truth.set_index("customer_id")
+    gone = truth[truth.churn_cause.astype(str) != "none"]
+    assert 0.55 <= (gone.churn_cause == "lack_of_care").mean() <= 0.77  # about two in three
+    care = retail.interactions[retail.interactions.kind.isin(["call", "event", "visit"])]
+    care = care.merge(truth[["dropout_date", "churn_cause"]], left_on="customer_id", right_index=True)
+    window = care[(care.date <= care.dropout_date) & (care.date > care.dropout_date - pd.Timedelta(days=180))]
+    per = window.groupby(window.churn_cause.astype(str)).size() / gone.churn_cause.astype(str).value_counts()
+    assert per["lack_of_care"] < 0.5 * per["moved_on"] + 0.5 * per["price"]
+
+
+def test_b2b_big_customers_jump_ship(b2b):
+    o = b2b.orders
+    big = ["A0001", "A0002", "A0003", "A0004"]
+    share = o.assign(big=o.customer_id.isin(big)).groupby([o.order_date.dt.year, "big"]).amount.sum().unstack()
+    share = share[True] / share.sum(axis=1)
+    assert (share.loc[2021:2024] > 0.5).all(), share
+    q1 = o[(o.order_date >= "2025-01-01") & (o.order_date < "2025-04-01") & o.customer_id.isin(big)]
+    assert q1.customer_id.nunique() == 1
+    stayer = q1.customer_id.iloc[0]
+    q1_2024 = o[(o.order_date >= "2024-01-01") & (o.order_date < "2024-04-01") & (o.customer_id == stayer)]
+    assert q1.amount.sum() < 0.5 * q1_2024.amount.sum()
+    # Warning signs came before: fewer follow-ups, open complaints, a competitor in their deals.
+    leavers = [c for c in big if c != stayer]
+    fu = b2b.interactions[(b2b.interactions.kind == "follow_up") & b2b.interactions.customer_id.isin(leavers)]
+    h1_2023 = fu[(fu.date >= "2023-05-01") & (fu.date < "2023-11-01")]
+    h1_2024 = fu[(fu.date >= "2024-05-01") & (fu.date < "2024-11-01")]
+    assert len(h1_2024) < 0.5 * len(h1_2023)
+    c = b2b.complaints[b2b.complaints.customer_id.isin(leavers) & (b2b.complaints.opened_at >= "2024-05-01")]
+    assert c.closed_at.isna().any()
+    opp = b2b.opportunities[b2b.opportunities.customer_id.isin(leavers) & (b2b.opportunities.opened_at >= "2024-05-01")]
+    assert (opp.competitor.notna() & (opp.outcome == "lost")).sum() >= len(leavers)
+    # ... while price and quality did not change.
+    before = o[o.customer_id.isin(leavers) & (o.order_date < "2024-01-01")]
+    during = o[o.customer_id.isin(leavers) & (o.order_date >= "2024-05-01")]
+    assert abs((during.discount > 0).mean() - (before.discount > 0).mean()) < 0.1
+
+
+def test_b2b_tables_are_consistent(b2b):
+    ids = set(b2b.customers.customer_id)
+    for t in ("orders", "interactions", "complaints", "surveys", "contacts", "opportunities"):
+        assert set(getattr(b2b, t).customer_id) <= ids, t
+    stages = b2b.opportunity_stages.merge(b2b.opportunities[["opportunity_id", "opened_at"]], on="opportunity_id")
+    assert (stages.entered_at >= stages.opened_at).all()
+    assert set(b2b.leads.level.astype(str)) == {"undifferentiated", "qualified", "key"}
+    assert b2b.leads.assigned_rep.isna().any()  # a pool waiting to be assigned
+    conv = b2b.leads.dropna(subset=["converted_customer_id"])
+    assert set(conv.converted_customer_id) <= ids
+    praised = b2b.leads.groupby("praised_publicly").status.apply(lambda s: (s == "converted").mean())
+    assert praised[True] > praised[False]
+
+
+def test_referrals_point_backwards_in_time(retail):
+    r = retail.referrals[retail.referrals.converted]
+    acq = retail.customers.set_index("customer_id").acquisition_date
+    assert (acq.loc[r.referrer_id].to_numpy() < acq.loc[r.referred_id].to_numpy()).all()
+    assert (r.referrer_id != r.referred_id).all()
+
+
+def test_complaint_timelines_are_ordered(retail):
+    c = retail.complaints
+    assert (c.first_response_at.dropna() >= c.opened_at[c.first_response_at.notna()]).all()
+    assert (c.closed_at.dropna() >= c.opened_at[c.closed_at.notna()]).all()
+    assert ((c.resolution == "open") == c.closed_at.isna()).all()
+
+
+def test_zh_locale_has_chinese_names():
+    base = generate("retail", n_customers=100, seed=1, locale="zh_CN")
+    assert all("\u4e00" <= base.customers.name.iloc[i][0] <= "\u9fff" for i in range(5))
+
+
+def test_overrides_change_the_latent_process():
+    short = generate("retail", n_customers=800, seed=2, b=1.0)
+    long = generate("retail", n_customers=800, seed=2, b=30.0)
+    assert len(short.orders) < len(long.orders)
+    assert short.meta["overrides"] == {"b": 1.0}
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"scenario": "shop"}, "'scenario'"),
+    ({"locale": "fr_FR"}, "'locale'"),
+    ({"n_customers": 0}, "'n_customers'"),
+    ({"n_customers": -5}, "'n_customers'"),
+    ({"n_customers": 2.5}, "'n_customers'"),
+    ({"start": "2025-01-01", "end": "2024-01-01"}, "'end'"),
+    ({"start": "not a date"}, "'start'"),
+    ({"seed": -1}, "'seed'"),
+    ({"scenario": "b2b", "start": "2024-01-01"}, "b2b scenario"),
+    ({"scenario": "b2b", "n_customers": 5}, "at least"),
+    ({"alpha": -1}, "'alpha'"),
+    ({"colour": 1}, "no parameter 'colour'"),
+])
+def test_bad_arguments_get_clear_errors(kwargs, fragment):
+    with pytest.raises(InvalidArgumentError, match=fragment.replace("(", r"\(")):
+        generate(**kwargs)
+
+
+def test_personas_cover_all_types(retail):
+    assert set(retail.truth.persona.astype(str)) == set(PERSONAS)
+    flags = retail.truth[["high_volume", "future_high_value", "benchmark", "pioneer", "motivator"]]
+    assert flags.any().all()
+    assert set(retail.truth.leader_role.astype(str)) == {"product_expert", "bridge", "gold_salesperson", "none"}
