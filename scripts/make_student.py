@@ -1,0 +1,65 @@
+"""Write the student edition of the notebooks: solution cells become blanks to fill in.
+
+Usage: python scripts/make_student.py SOURCE_DIR OUTPUT_DIR
+
+A cell tagged `solution` is replaced by one line per name it assigns, `name = ...`, so
+the exercise check that follows says "not answered yet" instead of failing. Outputs are
+cleared. The output folder must not be the source folder; files are written atomically.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def blank_for(source: str) -> str:
+    names: list[str] = []
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Name) and t.id not in names:
+                names.append(t.id)
+    if not names:
+        return "# Your code here"
+    return "\n".join(f"{n} = ...  # your answer here" for n in names)
+
+
+def student_notebook(nb: dict) -> dict:
+    out = json.loads(json.dumps(nb))
+    for cell in out["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+            if "solution" in tags:
+                cell["source"] = blank_for("".join(cell["source"]))
+                cell["metadata"]["tags"] = [t for t in tags if t != "solution"] + ["answer"]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    src, dst = Path(argv[0]).resolve(), Path(argv[1]).resolve()
+    if src == dst or src in dst.parents and dst.name == src.name:
+        print(f"make_student: refusing to write into the source folder {src}", file=sys.stderr)
+        return 2
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.glob("*.ipynb")):
+        nb = student_notebook(json.loads(path.read_text(encoding="utf-8")))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=dst)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(nb, fh, indent=1, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, dst / path.name)
+        print(f"wrote {dst / path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

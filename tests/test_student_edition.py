@@ -1,0 +1,60 @@
+"""`make student`: solutions become blanks, nothing else changes, and the edition still runs."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "make_student.py"
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    subprocess.run([sys.executable, str(SCRIPT), str(ROOT / "notebooks"), str(out)], check=True, capture_output=True)
+    return out
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def test_every_notebook_has_solutions_and_loses_them(edition):
+    for source in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        solutions = [c for c in _cells(source) if "solution" in c.get("metadata", {}).get("tags", [])]
+        assert len(solutions) >= 2, f"{source.name} needs at least two exercises"
+        student = _cells(edition / source.name)
+        assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in student)
+        text = "\n".join("".join(c["source"]) for c in student)
+        for sol in solutions:
+            body = "".join(sol["source"]).strip()
+            assert body not in text, f"a solution of {source.name} survived"
+        assert len(student) == len(_cells(source))
+
+
+def test_blanks_keep_the_answer_names():
+    sys.path.insert(0, str(SCRIPT.parent))
+    from make_student import blank_for
+
+    assert blank_for("x = 1\nanswer_2 = x + 1") == "x = ...  # your answer here\nanswer_2 = ...  # your answer here"
+    assert blank_for("print(1)") == "# Your code here"
+
+
+def test_refuses_to_write_over_the_sources():
+    done = subprocess.run([sys.executable, str(SCRIPT), str(ROOT / "notebooks"), str(ROOT / "notebooks")], capture_output=True, text=True)
+    assert done.returncode == 2 and "refusing" in done.stderr
+
+
+def test_student_edition_runs_and_says_not_answered(edition, monkeypatch):
+    # A student's blank is not a failure: the kernel must not inherit the suite's strict mode.
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in sorted(edition.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+        outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+        assert "not answered yet" in outputs, path.name
