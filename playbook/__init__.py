@@ -3,6 +3,7 @@
 The public API, re-exported by name. Start with :func:`load_dataset` or
 :func:`playbook.synth.generate`, then :func:`summarize`.
 """
+from .course import course_map
 from .data import CustomerBase, dataset_names, load_dataset, read_dataset, summarize, timeline, write_dataset
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
 
@@ -16,6 +17,7 @@ __all__ = [
     "write_dataset",
     "summarize",
     "timeline",
+    "course_map",
     "PlaybookError",
     "InvalidArgumentError",
     "DataValidationError",

@@ -57,7 +57,6 @@ def set_theme(context: str = "notebook", *, font_scale: float = 1.0) -> None:
         mpl.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     mpl.rcParams["axes.unicode_minus"] = False
     mpl.rcParams["figure.figsize"] = (8, 4.5)
-    mpl.rcParams["axes.titleweight"] = "bold"
 
 
 def _ax(ax):
