@@ -5,7 +5,7 @@ Columns and codes stay snake_case English; people read labels. ``label("churn_ri
 """
 from __future__ import annotations
 
-__all__ = ["LABELS", "label", "set_language", "get_language", "labels_for"]
+__all__ = ["LABELS", "label", "set_language", "get_language", "labels_for", "register_labels"]
 
 LANGUAGES = ("en", "zh")
 _state = {"lang": "en"}
@@ -142,6 +142,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "suggestions": ("Suggestions made", "建议次数"),
     "referrals_made": ("Referrals made", "推荐人数"),
 }
+
+
+def register_labels(labels: dict[str, tuple[str, str]]) -> None:
+    """Add ``{key: (english, chinese)}`` labels; a topic module registers its own at import.
+
+    A key may be registered again only with the same texts, so two modules cannot
+    silently disagree on a label.
+    """
+    for key, texts in labels.items():
+        if len(texts) != 2 or not all(isinstance(t, str) and t for t in texts):
+            raise ValueError(f"Label {key!r} needs (english, chinese) texts. Got {texts!r}.")
+        if key in LABELS and LABELS[key] != tuple(texts):
+            raise ValueError(f"Label {key!r} is already {LABELS[key]!r}; refusing {texts!r}.")
+        LABELS[key] = tuple(texts)
 
 
 def _check(lang: str) -> str:

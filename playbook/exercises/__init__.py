@@ -4,12 +4,18 @@ Every exercise computes its expected answer from the customer base it is given (
 stored number), recognises common mistakes to give a specific hint, and otherwise gives
 a general one. Set ``PLAYBOOK_STRICT_EXERCISES=1`` (the test suite does) to make a wrong
 answer raise, so a broken solution cell fails the notebook run.
+
+Each notebook has a bank module here; importing the package registers every bank.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from .core import REGISTRY, Exercise, Result, check, compare, exercise, register
 
-# Importing the banks registers their exercises.
-from . import start_here, synthetic  # noqa: F401,E402
-
 __all__ = ["check", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare"]
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if _info.name != "core":
+        importlib.import_module(f"{__name__}.{_info.name}")

@@ -1,71 +1,14 @@
-"""The kit's charts: one seaborn theme that draws Chinese, and plots in seaborn's shape.
-
-Each plot takes ``data`` plus column names, draws on ``ax`` (a new one if None) and
-returns the Axes; nothing here calls ``plt.show()``.
-"""
+"""General plots: a customer's timeline, evidence by persona, a distribution."""
 from __future__ import annotations
 
 import warnings
-from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
-from .i18n import get_language, label
+from ..i18n import get_language, label
+from ._theme import PALETTE, new_ax
 
-__all__ = ["set_theme", "cjk_font_name", "PALETTE", "customer_timeline", "persona_traces", "distribution"]
-
-# Okabe-Ito: distinguishable with the common forms of colour blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-
-
-@lru_cache(maxsize=1)
-def cjk_font_name() -> str | None:
-    """Register the bundled Noto Sans SC font with matplotlib and return its family name.
-
-    The font comes from the ``pylopdf-fonts-zh-cn`` package (SIL Open Font License);
-    None if it is not installed.
-    """
-    try:
-        import pylopdf_fonts_zh_cn
-    except ImportError:
-        return None
-    from pathlib import Path
-
-    from matplotlib import font_manager
-
-    path = Path(pylopdf_fonts_zh_cn.__file__).parent / "NotoSansSC-Regular.otf"
-    if not path.is_file():
-        return None
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
-
-
-def set_theme(context: str = "notebook", *, font_scale: float = 1.0) -> None:
-    """Apply the kit's look: seaborn whitegrid, a colour-blind-safe palette, and a font
-    with Chinese glyphs (set after seaborn's own theme, which would reset it).
-
-    >>> set_theme()
-    """
-    import matplotlib as mpl
-    import seaborn as sns
-
-    sns.set_theme(context=context, style="whitegrid", palette=PALETTE, font_scale=font_scale)
-    font = cjk_font_name()
-    if font:
-        mpl.rcParams["font.family"] = "sans-serif"
-        mpl.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
-    mpl.rcParams["axes.unicode_minus"] = False
-    mpl.rcParams["figure.figsize"] = (8, 4.5)
-
-
-def _ax(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
-
+__all__ = ["customer_timeline", "persona_traces", "distribution"]
 
 _EVENT_ORDER = ("order", "browse", "visit", "call", "follow_up", "suggestion", "review", "event", "reference",
                 "complaint", "survey", "referral")
@@ -94,7 +37,7 @@ def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str
     """
     import seaborn as sns
 
-    ax = _ax(ax)
+    ax = new_ax(ax)
     lang = lang or get_language()
     events = [e for e in _EVENT_ORDER if e in set(data["event"])] + sorted(set(data["event"]) - set(_EVENT_ORDER))
     shown = data.assign(kind=data["event"].map(lambda e: label(e, lang)),
@@ -120,7 +63,7 @@ def persona_traces(data: pd.DataFrame, *, x: str, y: str, lang: str | None = Non
     """
     import seaborn as sns
 
-    ax = _ax(ax)
+    ax = new_ax(ax)
     lang = lang or get_language()
     order = [c for c in ("loyal", "need_based", "impulse", "discount_driven", "wanderer") if c in set(data[x].astype(str))]
     order += sorted(set(data[x].astype(str)) - set(order))
@@ -149,7 +92,7 @@ def distribution(data: pd.DataFrame, *, x: str, hue: str | None = None, log: boo
     """
     import seaborn as sns
 
-    ax = _ax(ax)
+    ax = new_ax(ax)
     lang = lang or get_language()
     values = data[x]
     if log:
