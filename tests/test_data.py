@@ -146,3 +146,16 @@ def test_timeline_of_a_customer(b2b):
     assert (tl.event == "order").sum() == (b2b.orders.customer_id == "A0001").sum()
     with pytest.raises(InvalidArgumentError, match="No customer"):
         playbook.timeline(b2b, "nobody")
+
+
+def test_money_and_dates_are_written_like_python_formats():
+    import numpy as np
+
+    from playbook.data import _format_column
+
+    values = pd.Series([0.0, -0.0, 12.5, -3.07, 1234567.89, np.nan, 0.01, -0.01])
+    expected = ["" if pd.isna(v) else f"{v:.2f}" for v in values]
+    assert list(_format_column(values, "money")) == expected
+    when = pd.Series(pd.to_datetime(["2025-01-02 03:04:05", None]))
+    assert list(_format_column(when, "datetime")) == ["2025-01-02 03:04:05", ""]
+    assert list(_format_column(when, "date")) == ["2025-01-02", ""]
