@@ -1,0 +1,57 @@
+"""Exercises of notebook 03, the 80/20 rule, key accounts and tiers (dataset: retail)."""
+from __future__ import annotations
+
+from ..data import summarize
+from ..segment import assign_tiers, concentration, top_share
+from .core import exercise
+
+
+def _summary(base):
+    return summarize(base.orders, base.as_of)
+
+
+@exercise(
+    "03.1",
+    "What share of all revenue do the top 20% of customers bring (as a fraction between 0 and 1)?",
+    "sum `amount` per customer (or use `summarize`), then `top_share(revenue, 0.2)`.",
+    mistakes=[
+        (lambda base: top_share(base.orders["amount"], 0.2),
+         "that ranks single orders, not customers: sum the orders of each customer first."),
+        (lambda base: top_share(_summary(base)["revenue"], 0.2) * 100,
+         "give a fraction between 0 and 1, not a percentage."),
+    ],
+)
+def _top20(base):
+    return top_share(_summary(base)["revenue"], 0.2)
+
+
+@exercise(
+    "03.2",
+    "How many customers, the biggest first, together make half of all revenue?",
+    "rank customers by revenue with `pareto_table`, and count the rows until `cum_share_of_value` reaches 0.5 "
+    "(or read `n_for_half` from `concentration`).",
+    mistakes=[
+        (lambda base: _summary(base).shape[0] / 2, "that is half of the customers; count the biggest customers until they hold half of the revenue."),
+        (lambda base: concentration(base.orders)["share_for_half"].iloc[0],
+         "that is a share of customers; the question asks for a number of customers."),
+    ],
+)
+def _n_for_half(base):
+    return int(concentration(_summary(base))["n_for_half"].iloc[0])
+
+
+@exercise(
+    "03.3",
+    "With the default tiers (`assign_tiers` on the summary: key = top 5%, important = next 15% of customers by score), "
+    "what share of revenue do the key customers bring?",
+    "group the tiered table by `tier`, sum `revenue`, and divide the key tier's sum by the total.",
+    mistakes=[
+        (lambda base: top_share(_summary(base)["revenue"], 0.05),
+         "that is the top 5% by revenue alone; the tiers rank by the blended score (revenue, orders, margin)."),
+        (lambda base: float((assign_tiers(_summary(base))["tier"] == "key").mean()),
+         "that is the key tier's share of customers; the question asks for its share of revenue."),
+    ],
+)
+def _key_revenue_share(base):
+    tiers = assign_tiers(_summary(base))
+    return float(tiers.loc[tiers["tier"] == "key", "revenue"].sum() / tiers["revenue"].sum())
