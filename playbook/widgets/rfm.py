@@ -1,0 +1,95 @@
+"""An ipywidgets explorer for RFM segmentation: move the as-of date and the number of bins.
+
+It keeps what it last drew in ``shown`` so notebooks and tests can assert that a control changed the picture.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..data import CustomerBase, load_dataset
+from ..i18n import get_language
+from ..rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, segment_summary
+from ._base import clear_output
+
+__all__ = ["RFMExplorer", "quarter_ends"]
+
+
+def quarter_ends(start, end) -> list[str]:
+    """Quarter-end dates from ``start`` to ``end`` (inclusive), as ``YYYY-MM-DD`` text.
+
+    >>> quarter_ends("2024-03-31", "2024-12-31")
+    ['2024-03-31', '2024-06-30', '2024-09-30', '2024-12-31']
+    """
+    return [d.strftime("%Y-%m-%d") for d in pd.date_range(start, end, freq="QE")]
+
+
+class RFMExplorer:
+    """Pick an as-of date and a number of score bins; see the R x F grid and the segments.
+
+    Only orders up to the chosen date are used, so nothing from the future leaks in.
+
+    Parameters
+    ----------
+    base : CustomerBase or str
+        The customer base, or a dataset name (default ``"retail"``).
+    dates : sequence of date-like, optional
+        Dates offered; by default the quarter ends from 2024-03-31 to the base's ``as_of``.
+    table : DataFrame
+        Segment table (default :data:`playbook.rfm.RFM_SEGMENTS`).
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> explorer = RFMExplorer("retail")
+    >>> before = explorer.shown["segments"]
+    >>> explorer.as_of.value = "2024-06-30"
+    >>> explorer.shown["as_of"], explorer.shown["segments"] != before
+    ('2024-06-30', True)
+    """
+
+    def __init__(self, base="retail", *, dates=None, table: pd.DataFrame = RFM_SEGMENTS, lang: str | None = None):
+        import ipywidgets as w
+
+        self.base = base if isinstance(base, CustomerBase) else load_dataset(base)
+        self.table = table
+        self.lang = lang or get_language()
+        end = self.base.as_of or self.base.orders.order_date.max()
+        options = list(dates) if dates is not None else quarter_ends("2024-03-31", end)
+        style = {"description_width": "90px"}
+        self.as_of = w.Dropdown(options=[str(pd.Timestamp(d).date()) for d in options], value=str(pd.Timestamp(options[-1]).date()),
+                                description="As of", style=style)
+        self.bins = w.Dropdown(options=[3, 4, 5, 6], value=5, description="Score bins", style=style)
+        self.output = w.Output()
+        self.shown: dict = {}
+        for control in (self.as_of, self.bins):
+            control.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.as_of, self.bins]), self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Recompute the scores and segments for the current controls, and redraw."""
+        import matplotlib.pyplot as plt
+
+        from ..charts.rfm import rfm_heatmap, segment_bars
+
+        scores = rfm_scores(self.base.orders, self.as_of.value, bins=self.bins.value)
+        segments = rfm_segments(scores, self.table)
+        summary = segment_summary(segments, self.table, lang=self.lang)
+        self.scores, self.segments, self.summary = scores, segments, summary
+        self.shown = {"as_of": self.as_of.value, "bins": self.bins.value, "customers": len(scores),
+                      "segments": summary["customers"].to_dict()}
+        clear_output(self.output)
+        with self.output:
+            fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+            rfm_heatmap(scores, lang=self.lang, ax=axes[0])
+            segment_bars(summary, lang=self.lang, ax=axes[1])
+            axes[1].set_title(f"{self.as_of.value}: {len(scores):,} customers" if self.lang == "en"
+                              else f"{self.as_of.value}：{len(scores):,} 位客户")
+            fig.tight_layout()
+            plt.show()
+            plt.close(fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
