@@ -31,6 +31,9 @@ __all__ = [
     "summarize",
     "timeline",
     "to_timestamp",
+    "end_of_day",
+    "require_columns",
+    "validate_orders",
 ]
 
 TABLE_ORDER = tuple(TABLES)
@@ -63,6 +66,15 @@ def to_timestamp(value, name: str = "as_of") -> pd.Timestamp:
     if ts is pd.NaT:
         raise InvalidArgumentError(f"The '{name}' parameter must be a date such as '2025-12-31'. Got {value!r}.")
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def end_of_day(ts: pd.Timestamp) -> pd.Timestamp:
+    """The last instant that ``as_of`` covers: a plain date means the whole of that day.
+
+    >>> end_of_day(pd.Timestamp("2025-12-31"))
+    Timestamp('2025-12-31 23:59:59.999999')
+    """
+    return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
 
 
 @dataclass(frozen=True)
@@ -138,7 +150,7 @@ class CustomerBase:
         True
         """
         ts = to_timestamp(as_of)
-        end = ts + pd.Timedelta(days=1) - pd.Timedelta(seconds=1) if ts == ts.normalize() else ts
+        end = end_of_day(ts)
         changes = {}
         for t, df in self.items():
             col = _DATE_COLUMNS.get(t)
@@ -385,6 +397,38 @@ def _check_column(df: pd.DataFrame, col: str, param: str, func: str, table: str 
         raise DataValidationError(f"The '{param}' parameter of {func} must be a column of `{table}`. Got {col!r} instead.{hint}")
 
 
+def require_columns(df: pd.DataFrame, columns, func: str, table: str = "orders") -> None:
+    """Raise :class:`DataValidationError` for the first of ``columns`` missing from ``df``,
+    suggesting the closest existing name and how to rename it."""
+    for col in columns:
+        if col in df.columns:
+            continue
+        close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1, cutoff=0.5)
+        hint = (f" Did you mean {close[0]!r}? Rename it with .rename(columns={{{close[0]!r}: {col!r}}})." if close
+                else f" Columns are: {', '.join(map(str, df.columns))}.")
+        raise DataValidationError(f"{func} needs a column {col!r} in `{table}`.{hint}")
+
+
+def validate_orders(orders, func: str, *, customer_col: str = "customer_id", date_col: str = "order_date",
+                    required=()) -> None:
+    """Check an orders table before an analysis: a DataFrame with the customer and date
+    columns (plus ``required``), real date-times, and no missing customer or date.
+
+    >>> validate_orders(pd.DataFrame({"customer_id": ["a"], "order_date": ["2025-01-01"]}), "my_analysis")
+    Traceback (most recent call last):
+    ...
+    playbook.errors.DataValidationError: Column 'order_date' of orders must hold date-times; convert it with pd.to_datetime first.
+    """
+    if not isinstance(orders, pd.DataFrame):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase or an orders DataFrame. Got {type(orders).__name__}.")
+    require_columns(orders, (customer_col, date_col, *required), func)
+    if not pd.api.types.is_datetime64_any_dtype(orders[date_col]):
+        raise DataValidationError(f"Column {date_col!r} of orders must hold date-times; convert it with pd.to_datetime first.")
+    bad = orders.index[orders[customer_col].isna() | orders[date_col].isna()]
+    if len(bad):
+        raise DataValidationError(f"orders has missing {customer_col!r} or {date_col!r} in {format_rows(bad)}; drop or fix them.")
+
+
 _FREQ_DAYS = {"D": 1, "W": 7}
 
 
@@ -452,13 +496,9 @@ def summarize(
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), (amount_col, "amount_col")):
         _check_column(orders, col, param, func)
     ts = to_timestamp(as_of)
-    end = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
+    end = end_of_day(ts)
+    validate_orders(orders, func, customer_col=customer_col, date_col=date_col)
     dates = orders[date_col]
-    if not pd.api.types.is_datetime64_any_dtype(dates):
-        raise DataValidationError(f"Column {date_col!r} of orders must hold date-times; convert it with pd.to_datetime first.")
-    bad = orders.index[orders[customer_col].isna() | dates.isna()]
-    if len(bad):
-        raise DataValidationError(f"orders has missing {customer_col!r} or {date_col!r} in {format_rows(bad)}; drop or fix them.")
     keep = (dates <= end).to_numpy()
     if not keep.any():
         if len(orders) == 0:

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import playbook
 from playbook import InvalidArgumentError, summarize
 from playbook.data import table_to_csv_bytes, write_dataset
 from playbook.segment import top_share

@@ -519,8 +519,7 @@ class _Simulation:
 
     # -- interactions -------------------------------------------------------------------
     def _interactions(self) -> pd.DataFrame:
-        sc, rng, n = self.sc, self.rng, self.n
-        pname = self.pname
+        sc, rng = self.sc, self.rng
         parts_c, parts_t, parts_k, parts_q = [], [], [], []
         t0 = self.acq.astype(float)
         for k, kind in enumerate(INTERACTION_KINDS):
@@ -815,7 +814,7 @@ class _Simulation:
         return {"contacts": contacts, "opportunities": opportunities, "opportunity_stages": stages, "leads": self._leads()}
 
     def _opportunities(self):
-        rng, n, D = self.rng, self.n, self.D
+        rng, D = self.rng, self.D
         triggers = ("new_plant", "equipment_ageing", "new_regulation", "leadership_change", "capacity_expansion", "quality_issue")
         rate = np.where(self.big, 2.5, 0.5) * self.buyer
         idx, t = _events(rng, rate, self.acq.astype(float), np.minimum(self.active_end, D - 1))

@@ -1,28 +1,14 @@
-"""ipywidgets front-ends: thin controls around the library's functions.
-
-Each explorer keeps what it last drew in ``shown`` so notebooks and tests can assert
-that moving a control really changed the picture. ipywidgets is imported lazily.
-"""
+"""Explorers of the foundation notebooks: one customer's timeline, and the generator."""
 from __future__ import annotations
 
 import pandas as pd
 
-from .data import load_dataset, summarize, timeline
-from .i18n import get_language, label
-from .segment import top_share
+from ..data import load_dataset, summarize, timeline
+from ..i18n import get_language, label
+from ..segment import top_share
+from ._base import clear_output
 
 __all__ = ["CustomerExplorer", "GeneratorExplorer"]
-
-
-def _clear(output) -> None:
-    """Clear an Output widget inside a kernel; outside one (scripts, doctests) it prints escape codes."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None and getattr(shell, "kernel", None) is not None:
-        output.clear_output(wait=True)
 
 
 class CustomerExplorer:
@@ -81,7 +67,7 @@ class CustomerExplorer:
         """Redraw for the current dataset and customer."""
         import matplotlib.pyplot as plt
 
-        from .charts import customer_timeline
+        from ..charts import customer_timeline
 
         cid = self.customer.value
         if cid is None:
@@ -90,7 +76,7 @@ class CustomerExplorer:
         row = self._summary.loc[cid]
         self.shown = {"dataset": self.dataset.value, "customer_id": cid, "n_events": len(events),
                       "n_orders": int(row["n_orders"]), "revenue": float(row["revenue"])}
-        _clear(self.output)
+        clear_output(self.output)
         with self.output:
             fig, ax = plt.subplots(figsize=(9, 3.8))
             customer_timeline(events, title=f"{cid}: {int(row['n_orders'])} {label('orders', self.lang).lower()}, "
@@ -156,8 +142,8 @@ class GeneratorExplorer:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from .charts import PALETTE
-        from .synth import generate
+        from ..charts import PALETTE
+        from ..synth import generate
 
         base = generate("retail", n_customers=self.n_customers.value, seed=int(self.seed.value), **self.parameters())
         summary = summarize(base.orders, base.as_of)
@@ -165,7 +151,7 @@ class GeneratorExplorer:
         mix = base.truth["persona"].astype(str).value_counts(normalize=True)
         self.shown = {"n_orders": len(base.orders), "orders_per_buyer": len(base.orders) / len(summary),
                       "top20_share": share, "persona_mix": mix.to_dict()}
-        _clear(self.output)
+        clear_output(self.output)
         with self.output:
             fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
             sns.histplot(summary["n_orders"], bins=30, ax=axes[0], color=PALETTE[0])

@@ -1,0 +1,13 @@
+"""ipywidgets front-ends: thin controls around the library's functions, one module per topic.
+
+Each explorer keeps what it last drew in ``shown`` so notebooks and tests can assert
+that moving a control really changed the picture. ipywidgets is imported when an
+explorer is built, not when the package is imported.
+"""
+from .explorers import CustomerExplorer, GeneratorExplorer
+from .lifecycle import StageExplorer
+from .pareto import TierExplorer
+from .rfm import RFMExplorer
+from .types import TypeRuleExplorer
+
+__all__ = ["CustomerExplorer", "GeneratorExplorer", "TierExplorer", "RFMExplorer", "StageExplorer", "TypeRuleExplorer"]
