@@ -18,3 +18,21 @@ __all__ = [
     "lifecycle_funnel", "stage_flow_chart", "cohort_heatmap",
     "confusion_matrix", "evidence_scatter",
 ]
+
+# Topic modules still being written are reachable by name before they are listed above.
+_NEW_TOPICS: tuple[str, ...] = ("influence", "satisfaction", "churn", "value", "economics",)
+
+
+def __getattr__(name: str):
+    import importlib
+
+    for topic in _NEW_TOPICS:
+        try:
+            module = importlib.import_module(f"{__name__}.{topic}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{topic}":
+                raise
+            continue
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

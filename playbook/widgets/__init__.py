@@ -11,3 +11,21 @@ from .rfm import RFMExplorer
 from .types import TypeRuleExplorer
 
 __all__ = ["CustomerExplorer", "GeneratorExplorer", "TierExplorer", "RFMExplorer", "StageExplorer", "TypeRuleExplorer"]
+
+# Topic modules still being written are reachable by name before they are listed above.
+_NEW_TOPICS: tuple[str, ...] = ("influence", "satisfaction", "churn", "value", "economics",)
+
+
+def __getattr__(name: str):
+    import importlib
+
+    for topic in _NEW_TOPICS:
+        try:
+            module = importlib.import_module(f"{__name__}.{topic}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{topic}":
+                raise
+            continue
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
