@@ -68,7 +68,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         C("interaction_id", "int", "Interaction identifier, unique."),
         C("customer_id", "id", "Customer involved."),
         C("date", "datetime", "When it happened."),
-        C("kind", "category", "browse, visit, call, follow_up, suggestion, event or review."),
+        C("kind", "category", "browse, visit, call, follow_up, suggestion, event, review or reference (the customer served as a reference or case study for others)."),
         C("rep", "category", "Rep who made a follow_up, visit or call; empty otherwise.", nullable=True),
         C("quality", "float", "For suggestion and review: how useful the feedback was, 0-1 (as judged by the product team); empty otherwise.", nullable=True),
     ),
