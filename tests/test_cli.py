@@ -54,3 +54,17 @@ def test_every_column_is_documented_and_present(retail, b2b):
     for base in (retail, b2b):
         for t, df in base.items():
             assert list(df.columns) == [c.name for c in TABLES[t]], t
+
+
+def test_dictionary_names_every_generated_code(retail, b2b):
+    """Coded columns list their values in the dictionary; none may be left out."""
+    spec = {(t, c.name): c.description for t, cols in TABLES.items() for c in cols}
+    coded = [("interactions", "kind"), ("complaints", "cause"), ("complaints", "resolution"),
+             ("orders", "product_line"), ("opportunities", "outcome"), ("leads", "source"), ("leads", "status")]
+    for base in (retail, b2b):
+        for table, col in coded:
+            df = getattr(base, table)
+            if df is None:
+                continue
+            for value in df[col].dropna().astype(str).unique():
+                assert value in spec[(table, col)], f"{table}.{col}: {value!r} is not in the data dictionary"
