@@ -156,6 +156,9 @@ class CustomerBase:
             col = _DATE_COLUMNS.get(t)
             if col is None:
                 continue
+            require_columns(df, [col], "snapshot", table=t)
+            if not pd.api.types.is_datetime64_any_dtype(df[col]):
+                raise DataValidationError(f"Column {col!r} of `{t}` must hold date-times; convert it with pd.to_datetime first.")
             kept = df.loc[df[col] <= end]
             if t == "complaints":
                 kept = kept.copy()

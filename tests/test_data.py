@@ -159,3 +159,14 @@ def test_money_and_dates_are_written_like_python_formats():
     when = pd.Series(pd.to_datetime(["2025-01-02 03:04:05", None]))
     assert list(_format_column(when, "datetime")) == ["2025-01-02 03:04:05", ""]
     assert list(_format_column(when, "date")) == ["2025-01-02", ""]
+
+
+def test_snapshot_names_a_missing_or_textual_date_column():
+    orders = _orders([("a", "2025-01-01", 1.0)])
+    refs = pd.DataFrame({"referrer_id": ["a"], "referred_id": ["b"], "converted": [True]})
+    base = playbook.CustomerBase(orders=orders, referrals=refs, name="my export")
+    with pytest.raises(DataValidationError, match="snapshot needs a column 'referred_at' in `referrals`"):
+        base.snapshot("2025-06-30")
+    as_text = playbook.CustomerBase(orders=orders, referrals=refs.assign(referred_at=["2025-01-01"]))
+    with pytest.raises(DataValidationError, match="'referred_at' of `referrals` must hold date-times"):
+        as_text.snapshot("2025-06-30")
