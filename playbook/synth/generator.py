@@ -15,23 +15,23 @@ import pandas as pd
 
 from ..data import CustomerBase, to_timestamp
 from ..errors import InvalidArgumentError
+from ..vocabulary import (
+    CARE_KINDS,
+    CHURN_CAUSES,
+    COMPLAINT_CAUSES,
+    INTERACTION_KINDS,
+    LEADER_ROLES,
+    ORIENTATIONS,
+    PERSONAS,
+    PROCUREMENT_STAGES,
+)
 from .pools import LOCALES, make_pools
 
 __all__ = ["generate", "TUNABLE", "SCENARIOS", "Scenario", "PERSONAS", "ORIENTATIONS", "LEADER_ROLES", "PROCUREMENT_STAGES"]
 
-PERSONAS = ("loyal", "discount_driven", "impulse", "need_based", "wanderer")
-ORIENTATIONS = ("cost", "value", "technology")
-LEADER_ROLES = ("product_expert", "bridge", "gold_salesperson")
-PROCUREMENT_STAGES = (
-    "internal_need", "project_setup", "information_gathering", "technical_screening",
-    "project_evaluation", "final_decision", "after_sales",
-)
 PRODUCT_LINES = ("essentials", "premium", "new_release")
-CAUSES = ("late_delivery", "quality_or_size", "slow_after_sales", "other")
-CHURN_CAUSES = ("lack_of_care", "service_failure", "competitor", "price", "moved_on")
-INTERACTION_KINDS = ("browse", "visit", "call", "follow_up", "suggestion", "event", "review", "reference")
-REP_KINDS = ("visit", "call", "follow_up")  # initiated by the business: the "care" a customer feels
-CARE_KINDS = ("visit", "call", "follow_up", "event")
+CAUSES = COMPLAINT_CAUSES
+REP_KINDS = ("visit", "call", "follow_up")  # made by a rep, so the interaction names one
 
 
 @dataclass(frozen=True)
