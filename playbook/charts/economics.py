@@ -1,0 +1,126 @@
+"""Charts of retention economics: a cohort's profit over time, and value against the retention rate.
+
+Both take the tables of :mod:`playbook.economics`, draw with seaborn on ``ax`` and return it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataValidationError
+from ..i18n import get_language, label
+from ._theme import PALETTE, new_ax
+
+__all__ = ["profit_over_time", "retention_curve"]
+
+
+def _need(data: pd.DataFrame, columns, func: str, source: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise DataValidationError(f"{func} needs the column(s) {missing} of {source}; pass its output.")
+    if data.empty:
+        raise DataValidationError(f"{func} got an empty table; pass the output of {source}.")
+
+
+def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Discounted profit of a cohort per period (bars) and the cumulative NPV (line).
+
+    Bars below zero are money spent (acquisition at period 0, retention when it costs more
+    than kept customers bring); the period where the line crosses zero is the payback.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The output of :func:`playbook.economics.cohort_profit`.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from playbook.economics import cohort_profit
+    >>> t = cohort_profit(1000, acquisition_cost=200, retention_cost=20, retention_rate=0.8,
+    ...                   margin_per_period=100, discount_rate=0.1, periods=10)
+    >>> ax = profit_over_time(t)
+    """
+    import seaborn as sns
+
+    _need(table, ("discounted_profit", "cumulative_npv"), "profit_over_time", "playbook.economics.cohort_profit")
+    ax = new_ax(ax)
+    lang = lang or get_language()
+    gain, loss = ("gain", "loss") if lang == "en" else ("收益", "支出")
+    data = pd.DataFrame({"period": np.arange(len(table)), "profit": table["discounted_profit"].to_numpy(),
+                         "npv": table["cumulative_npv"].to_numpy()})
+    data["sign"] = np.where(data["profit"] >= 0, gain, loss)
+    sns.barplot(data=data, x="period", y="profit", hue="sign", hue_order=[gain, loss], palette=[PALETTE[2], PALETTE[5]],
+                dodge=False, legend=False, ax=ax)
+    # barplot puts categories at 0..n-1, so the line shares the same x positions
+    sns.lineplot(data=data, x="period", y="npv", color=PALETTE[0], marker="o", linewidth=2, ax=ax,
+                 label=label("cumulative_npv", lang), errorbar=None)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    paid_back = np.flatnonzero(data["npv"].to_numpy() >= 0)
+    if len(paid_back) and data["npv"].iloc[0] < 0:
+        p = int(paid_back[0])
+        text = f"payback: period {p}" if lang == "en" else f"回本: 第 {p} 期"
+        ax.annotate(text, xy=(p, data["npv"].iloc[p]), xytext=(30, -40), textcoords="offset points",
+                    arrowprops={"arrowstyle": "->", "color": "grey"}, ha="left")
+    ax.set_xlabel(f"{label('period', lang)} ({'after acquisition' if lang == 'en' else '获客后'})")
+    ax.set_ylabel(f"{label('discounted_profit', lang)} ({'money' if lang == 'en' else '金额'})")
+    ax.set_title("Cohort profit over time" if lang == "en" else "客户群的利润随时间变化")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None):
+    """Value per customer against the retention rate, with today's rate and the improved rate marked.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The output of :func:`playbook.economics.retention_sensitivity`.
+    y : {"net_value", "clv", "expected_lifetime"}
+        What to plot against the retention rate.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> from playbook.economics import retention_sensitivity
+    >>> ax = retention_curve(retention_sensitivity(100, current=0.6, discount_rate=0.1, acquisition_cost=50))
+    """
+    import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
+
+    _need(table, ("retention_rate", y, "is_current", "is_improved"), "retention_curve",
+          "playbook.economics.retention_sensitivity")
+    ax = new_ax(ax)
+    lang = lang or get_language()
+    names = {"net_value": ("Value per customer after acquisition cost", "扣除获客成本后的客户价值"),
+             "clv": ("Customer lifetime value", "客户终身价值"),
+             "expected_lifetime": ("Expected lifetime (periods)", "预期生命周期(期)")}
+    name = names.get(y, (y, y))[0 if lang == "en" else 1]
+    sns.lineplot(data=table, x="retention_rate", y=y, color=PALETTE[0], linewidth=2, ax=ax, errorbar=None)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    now = table.loc[table["is_current"]].iloc[0]
+    better = table.loc[table["is_improved"]].iloc[0]
+    # "now" is labelled below right, "improved" above left, so the two labels never collide
+    points = ((now, PALETTE[1], "now" if lang == "en" else "当前", (12, -18), "left"),
+              (better, PALETTE[5], "improved" if lang == "en" else "提升后", (-12, 12), "right"))
+    for row, colour, word, offset, ha in points:
+        ax.scatter([row["retention_rate"]], [row[y]], color=colour, s=50, zorder=3)
+        ax.annotate(f"{word}: {row['retention_rate']:.0%} → {row[y]:,.0f}", xy=(row["retention_rate"], row[y]),
+                    xytext=offset, textcoords="offset points", ha=ha, color=colour)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"{label('retention_rate', lang)} ({'per period, %' if lang == 'en' else '每期, %'})")
+    unit = "" if y == "expected_lifetime" else (" (money)" if lang == "en" else " (金额)")
+    ax.set_ylabel(f"{name}{unit}")
+    points_up = (better["retention_rate"] - now["retention_rate"]) * 100
+    ax.set_title(f"+{points_up:.0f} points of retention" if lang == "en" else f"客户保持率提高 {points_up:.0f} 个百分点")
+    return ax
