@@ -1,0 +1,67 @@
+"""Exercises of notebook 07, core customers and opinion leaders (dataset: retail)."""
+from __future__ import annotations
+
+from ..data import summarize
+from ..influence import core_vs_biggest, opinion_leaders, precision_at_k, reach_of_loss
+from .core import exercise
+
+
+def _leaders(base):
+    return opinion_leaders(base)
+
+
+def _top_tree(base) -> str:
+    leaders = _leaders(base)
+    return leaders.sort_index(kind="stable").sort_values("n_reach", ascending=False, kind="stable").index[0]
+
+
+@exercise(
+    "07.1",
+    "How many of the 50 biggest customers by revenue are also among the 50 most influential (default `opinion_leaders`)?",
+    "`core_vs_biggest(leaders, k=50)` lists both top-50 lists; count the rows whose `list` is 'both' "
+    "(or read `.attrs['overlap']`).",
+    mistakes=[
+        (lambda base: len(core_vs_biggest(_leaders(base), k=50)),
+         "that counts every customer in either list; count only those in both."),
+        (lambda base: int((_leaders(base).loc[summarize(base.orders, base.as_of)["revenue"].nlargest(50).index, "predicted_role"]
+                           != "none").sum()) + 0.5,
+         "compare two rankings: the top 50 by influence score and the top 50 by revenue."),
+    ],
+)
+def _overlap(base):
+    return int(core_vs_biggest(_leaders(base), k=50).attrs["overlap"])
+
+
+@exercise(
+    "07.2",
+    "Against the hidden truth, what is the precision at 20 of the gold-salesperson ranking (default `opinion_leaders`)? "
+    "Give a fraction between 0 and 1.",
+    "`precision_at_k(leaders, base.truth, 'gold_salesperson', 20)`: the share of the 20 best-scored customers who are "
+    "truly gold salespeople.",
+    mistakes=[
+        (lambda base: precision_at_k(_leaders(base)["conversion_rate"].fillna(0), base.truth, "gold_salesperson", 20),
+         "that ranks by the raw conversion rate: one lucky referral gives 100%. Use the shrunk `gold_salesperson_score`."),
+        (lambda base: precision_at_k(_leaders(base), base.truth, "gold_salesperson", 20) * 100,
+         "give a fraction between 0 and 1, not a percentage."),
+    ],
+)
+def _gold_precision(base):
+    return precision_at_k(_leaders(base), base.truth, "gold_salesperson", 20)
+
+
+@exercise(
+    "07.3",
+    "Take the customer with the largest referral tree (most customers down the tree, `n_reach`). "
+    "If they left and took their whole tree with them, what share of all revenue would walk out? Give a fraction.",
+    "find the customer with the largest `n_reach` in the leaders table, then `reach_of_loss(base, [cid])` and read "
+    "`share_of_revenue` (their own revenue plus everyone down their tree).",
+    mistakes=[
+        (lambda base: float(reach_of_loss(base, [_top_tree(base)]).iloc[0]["own_revenue"]
+                            / summarize(base.orders, base.as_of)["revenue"].sum()),
+         "that is only the leader's own revenue; add the revenue of everyone down their referral tree."),
+        (lambda base: float(reach_of_loss(base, [_top_tree(base)], depth=1).iloc[0]["share_of_revenue"]),
+         "that stops at the customers they referred themselves; follow the tree all the way down (depth=None)."),
+    ],
+)
+def _reach_share(base):
+    return float(reach_of_loss(base, [_top_tree(base)]).iloc[0]["share_of_revenue"])

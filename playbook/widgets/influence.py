@@ -1,0 +1,87 @@
+"""ipywidgets front-end for opinion leaders: pick a leader, see their referral tree and what would leave with them.
+
+Keeps what it last drew in ``shown`` so a notebook can assert that the dropdown changed the picture.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..i18n import get_language, label
+from ._base import clear_output
+
+__all__ = ["LeaderExplorer"]
+
+
+class LeaderExplorer:
+    """A dropdown of the leaders who brought customers in; shows the tree and the reach of a loss.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``orders`` and ``referrals``.
+    leaders : DataFrame, optional
+        An :func:`playbook.influence.opinion_leaders` table (computed when None).
+    n : int
+        How many leaders to offer, largest referral tree first.
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> explorer = LeaderExplorer(playbook.load_dataset("retail"), n=5)
+    >>> first = explorer.shown["customer_id"]
+    >>> explorer.leader.value = explorer.leader.options[-1][1]
+    >>> explorer.shown["customer_id"] != first
+    True
+    """
+
+    def __init__(self, base, leaders: pd.DataFrame | None = None, *, n: int = 20, lang: str | None = None):
+        import ipywidgets as w
+
+        from ..influence import opinion_leaders, referral_graph
+
+        self.base = base
+        self.lang = lang or get_language()
+        self.leaders = opinion_leaders(base) if leaders is None else leaders
+        self.graph = referral_graph(base)
+        named = self.leaders[(self.leaders["predicted_role"] != "none") & (self.leaders["followers"] > 0)]
+        named = named.sort_index(kind="stable").sort_values("n_reach", ascending=False, kind="stable").head(n)
+        options = [(f"{cid} · {label(str(r.predicted_role), self.lang)} · {int(r.n_reach)}", cid)
+                   for cid, r in named.iterrows()]
+        self.leader = w.Dropdown(options=options, description="Leader", style={"description_width": "80px"},
+                                 layout=w.Layout(width="480px"))
+        self.output = w.Output()
+        self.shown: dict = {}
+        self.leader.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([self.leader, self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Recompute the reach of a loss for the chosen leader and redraw their tree."""
+        import matplotlib.pyplot as plt
+
+        from ..charts.influence import referral_network
+        from ..influence import reach_of_loss
+
+        cid = self.leader.value
+        loss = reach_of_loss(self.base, [cid]).loc[cid]
+        self.shown = {"customer_id": cid, "role": str(self.leaders.loc[cid, "predicted_role"]),
+                      "n_reach": int(loss["n_reach"]), "revenue_at_stake": float(loss["revenue_at_stake"]),
+                      "share_of_revenue": float(loss["share_of_revenue"])}
+        clear_output(self.output)
+        with self.output:
+            fig, ax = plt.subplots(figsize=(7, 4.5))
+            referral_network(self.graph, roots=[cid], highlight=self.leaders["predicted_role"], ax=ax, lang=self.lang)
+            s = self.shown
+            ax.set_title(f"{cid}: {s['n_reach']} customers down the tree; "
+                         f"{s['revenue_at_stake']:,.0f} at stake ({s['share_of_revenue']:.2%} of revenue)"
+                         if self.lang == "en" else
+                         f"{cid}：推荐树上 {s['n_reach']} 位客户；{label('revenue_at_stake', 'zh')} {s['revenue_at_stake']:,.0f}"
+                         f"（占 {s['share_of_revenue']:.2%}）", fontsize=10)
+            plt.show()
+            plt.close(fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
