@@ -1,0 +1,211 @@
+"""Charts of satisfaction and complaints: indicator scores and the index per group, repurchase by
+satisfaction score, and how long complaints take to resolve.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataValidationError
+from ..i18n import get_language, label
+from ._theme import PALETTE, new_ax
+
+__all__ = ["indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times"]
+
+
+def _name(key: str, lang: str) -> str:
+    text = label(key, lang)
+    return key.replace("_", " ").capitalize() if text == key else text
+
+
+def _need(data, cols, func: str, hint: str) -> None:
+    if not isinstance(data, pd.DataFrame) or data.empty:
+        raise DataValidationError(f"{func} needs a non-empty DataFrame; {hint}.")
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise DataValidationError(f"{func} needs the column(s) {missing!r}; {hint}.")
+
+
+def indicator_bars(scores: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """The 0-100 score of each satisfaction indicator, one bar per group.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`playbook.satisfaction.satisfaction_index`: ``<indicator>_score``
+        columns, one row per group (segment, tier, ...).
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.satisfaction import satisfaction_indicators, satisfaction_index
+    >>> base = playbook.load_dataset("retail")
+    >>> ax = indicator_bars(satisfaction_index(satisfaction_indicators(base, by="tier")))
+    """
+    import seaborn as sns
+
+    from ..satisfaction import INDICATORS
+
+    lang = lang or get_language()
+    cols = [f"{k}_score" for k in INDICATORS if f"{k}_score" in getattr(scores, "columns", [])]
+    _need(scores, cols or ["reputation_score"], "indicator_bars", "pass the output of satisfaction_index")
+    ax = new_ax(ax)
+    group = scores.index.name or "group"
+    long = scores[cols].rename_axis(group).reset_index().melt(id_vars=group, var_name="indicator", value_name="score")
+    long["indicator"] = [label(c.removesuffix("_score"), lang) for c in long["indicator"]]
+    long[group] = [label(str(g), lang) for g in long[group]]
+    n = long[group].nunique()
+    sns.barplot(data=long, x="indicator", y="score", hue=group, palette=PALETTE[:n], ax=ax)
+    ax.set_ylim(0, 120)
+    ax.set_yticks(range(0, 101, 20))
+    ax.tick_params(axis="x", rotation=25)
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+    ax.set_xlabel("")
+    ax.set_ylabel("Score (0-100, higher is better)" if lang == "en" else "得分（0-100，越高越好）")
+    ax.legend(title=label(group, lang), fontsize=9, title_fontsize=9, ncols=min(n, 4), loc="upper center")
+    ax.set_title(label("satisfaction", lang))
+    return ax
+
+
+def index_bars(scores: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """The composite satisfaction index (满意度指数) per group, with its value written on each bar.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`playbook.satisfaction.satisfaction_index`.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.satisfaction import satisfaction_indicators, satisfaction_index
+    >>> ax = index_bars(satisfaction_index(satisfaction_indicators(playbook.load_dataset("b2b"), by="segment")))
+    """
+    import seaborn as sns
+
+    lang = lang or get_language()
+    _need(scores, ["satisfaction_index"], "index_bars", "pass the output of satisfaction_index")
+    ax = new_ax(ax)
+    group = scores.index.name or "group"
+    data = pd.DataFrame({"group": [label(str(g), lang) for g in scores.index], "index": scores["satisfaction_index"].to_numpy()})
+    sns.barplot(data=data, x="group", y="index", hue="group", palette=PALETTE[: len(data)], legend=False, ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, labels=[f"{v:.1f}" for v in container.datavalues], fontsize=9, padding=2)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(_name(group, lang))
+    ax.set_ylabel(f"{label('satisfaction_index', lang)} (0-100)")
+    ax.set_title(label("satisfaction_index", lang))
+    return ax
+
+
+def repurchase_by_satisfaction(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Share of customers who bought again, by their latest satisfaction score (1-5).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`playbook.satisfaction.satisfaction_and_repurchase`.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.satisfaction import satisfaction_and_repurchase
+    >>> ax = repurchase_by_satisfaction(satisfaction_and_repurchase(playbook.load_dataset("retail"), "2025-06-30"))
+    """
+    import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
+
+    lang = lang or get_language()
+    _need(table, ["repurchase_rate", "customers"], "repurchase_by_satisfaction", "pass the output of satisfaction_and_repurchase")
+    ax = new_ax(ax)
+    data = table[table["customers"] > 0].reset_index()
+    x = data.columns[0]
+    data[x] = data[x].astype(str)
+    sns.barplot(data=data, x=x, y="repurchase_rate", color=PALETTE[0], ax=ax)
+    ax.bar_label(ax.containers[0], labels=[f"{r:.0%}\nn={n}" for r, n in zip(data["repurchase_rate"], data["customers"])],
+                 fontsize=9, padding=2)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1.15)
+    ax.set_xlabel("Latest satisfaction score (1-5)" if lang == "en" else "最近一次满意度评分（1-5）")
+    ax.set_ylabel(f"{label('repurchased', lang)} (%)")
+    ax.set_title(f"{label('repurchase_rate', lang)} / {label('satisfaction', lang)}")
+    return ax
+
+
+def resolution_times(timeline: pd.DataFrame, *, by: str = "cause", sla_days: float = 7, ax=None, lang: str | None = None):
+    """Days from opening to resolution of closed complaints, per group, against the SLA line.
+
+    The share of each group's complaints still open is written under its name: those
+    have no resolution time yet and would otherwise vanish from the picture.
+
+    Parameters
+    ----------
+    timeline : DataFrame
+        Output of :func:`playbook.satisfaction.complaint_timeline`.
+    by : str
+        Column to group by (default ``"cause"``).
+    sla_days : float
+        Where to draw the resolution SLA.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.satisfaction import complaint_timeline
+    >>> ax = resolution_times(complaint_timeline(playbook.load_dataset("retail")))
+    """
+    import seaborn as sns
+
+    lang = lang or get_language()
+    _need(timeline, [by, "days_to_resolution", "status"], "resolution_times", "pass the output of complaint_timeline")
+    ax = new_ax(ax)
+    preferred = ["late_delivery", "quality_or_size", "slow_after_sales", "other"]
+    groups = [g for g in preferred if g in set(timeline[by].astype(str))]
+    groups += sorted(set(timeline[by].astype(str)) - set(groups))
+    data = timeline.assign(**{by: timeline[by].astype(str)})
+    closed = data[data["status"] == "closed"]
+    if closed.empty:
+        raise DataValidationError("resolution_times: no complaint is closed yet, so there is no resolution time to draw.")
+    with warnings.catch_warnings():
+        # seaborn 0.13.2 passes `vert=` to matplotlib >= 3.11, which deprecates it; harmless.
+        warnings.filterwarnings("ignore", message=".*vert: bool was deprecated.*")
+        sns.boxplot(data=closed, x=by, y="days_to_resolution", order=groups, hue=by, hue_order=groups,
+                    palette=PALETTE[: len(groups)], legend=False, showfliers=False, ax=ax)
+    open_share = data.groupby(by)["status"].apply(lambda s: float((s == "open").mean()))
+    open_word = "open" if lang == "en" else "未结"
+    names = [label(g, lang).replace(" or ", " or\n").replace(" after-", "\nafter-") for g in groups]
+    ax.set_xticks(range(len(groups)), [f"{n}\n({open_share[g]:.0%} {open_word})" for n, g in zip(names, groups)], fontsize=9)
+    ax.axhline(sla_days, color=PALETTE[5], linestyle="--", linewidth=1.2)
+    ax.annotate(f"SLA {sla_days:g} d", xy=(len(groups) - 0.5, sla_days), xytext=(0, 3), textcoords="offset points",
+                ha="right", color=PALETTE[5], fontsize=9)
+    ax.set_ylim(0, max(float(np.nanpercentile(closed["days_to_resolution"], 95)), sla_days) * 1.3)
+    ax.set_xlabel(_name(by, lang))
+    ax.set_ylabel(f"{label('days_to_resolution', lang)}" if lang == "zh" else "Days to resolution (closed complaints)")
+    ax.set_title("Time to resolve complaints" if lang == "en" else "投诉处理时长")
+    return ax

@@ -1,0 +1,67 @@
+"""Exercises of notebook 08, satisfaction and complaints (dataset: retail)."""
+from __future__ import annotations
+
+from ..satisfaction import complaint_timeline, satisfaction_and_repurchase, satisfaction_indicators
+from .core import exercise
+
+_READ_OUT = "2025-06-30"
+
+
+def _per_buyer(base):
+    per = satisfaction_indicators(base, by="customer", indicators=["complaint_rate"])
+    return float(per["complaints"].sum() / (per["n_orders"] > 0).sum())
+
+
+def _rates(base):
+    return satisfaction_and_repurchase(base, _READ_OUT, 180)["repurchase_rate"]
+
+
+@exercise(
+    "08.1",
+    "What is the complaint rate (投诉率) of the last 365 days up to `base.as_of`: complaints opened in that window "
+    "per order placed in it (a fraction)?",
+    "`satisfaction_indicators(base)` has a `complaint_rate` column; or count complaints with `opened_at` in the window "
+    "and divide by the orders with `order_date` in the same window.",
+    mistakes=[
+        (lambda base: len(base.complaints) / len(base.orders),
+         "that counts every complaint and order since the start; keep only the last 365 days."),
+        (lambda base: _per_buyer(base),
+         "that is complaints per buyer; the rate asked for is per order."),
+    ],
+)
+def _complaint_rate(base):
+    return float(satisfaction_indicators(base)["complaint_rate"].iloc[0])
+
+
+@exercise(
+    "08.2",
+    "With a first-response SLA of 24 hours, what share of the complaints opened up to `base.as_of` breached it? "
+    "A complaint still unanswered after 24 hours counts as a breach.",
+    "`complaint_timeline(base, sla_first_response_hours=24)` has a `first_response_breach` column: take its mean.",
+    mistakes=[
+        (lambda base: float(complaint_timeline(base).dropna(subset=["hours_to_first_response"])
+                            .eval("hours_to_first_response > 24").mean()),
+         "that leaves out complaints never answered; an unanswered complaint older than 24 hours is a breach too."),
+        (lambda base: float((complaint_timeline(base)["status"] == "open").mean()),
+         "that is the share still open; the question is about the first response."),
+    ],
+)
+def _response_breach(base):
+    return float(complaint_timeline(base, sla_first_response_hours=24)["first_response_breach"].mean())
+
+
+@exercise(
+    "08.3",
+    "Take each customer's latest satisfaction score in the 365 days up to 2025-06-30. How many times as likely to order "
+    "again in the next 180 days is a very satisfied customer (5) as a merely satisfied one (4)?",
+    "`satisfaction_and_repurchase(base, '2025-06-30', 180)`: divide the `repurchase_rate` at 5 by the one at 4.",
+    mistakes=[
+        (lambda base: float(_rates(base)[5] - _rates(base)[4]),
+         "that is a difference of rates; the question asks for a ratio."),
+        (lambda base: float(_rates(base)[4] / _rates(base)[5]),
+         "that is the ratio the wrong way round: very satisfied (5) over satisfied (4)."),
+    ],
+)
+def _ratio_5_to_4(base):
+    rates = _rates(base)
+    return float(rates[5] / rates[4])
