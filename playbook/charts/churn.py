@@ -1,0 +1,210 @@
+"""Charts of churn early warning: what makes up a risk score, survival curves, the big-account alarm.
+
+Each takes a table of :mod:`playbook.churn`, draws with seaborn on ``ax`` and returns it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataValidationError
+from ..i18n import get_language, label
+from ._theme import PALETTE, new_ax
+
+__all__ = ["signal_bars", "risk_distribution", "survival_curves", "alarm_timeline"]
+
+
+def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None):
+    """Stacked horizontal bars: the points each signal adds to the risk of the riskiest customers.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Output of :func:`playbook.churn.churn_risk` (``risk`` and ``points_<signal>`` columns).
+    top : int
+        How many customers, highest risk first.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.churn import churn_risk, churn_signals
+    >>> ax = signal_bars(churn_risk(churn_signals(playbook.load_dataset("b2b"), "2024-09-30")), top=5)
+    """
+    cols = [c for c in data.columns if c.startswith("points_")]
+    if "risk" not in data.columns or not cols:
+        raise DataValidationError("signal_bars needs the output of playbook.churn.churn_risk (risk and points_ columns).")
+    if data.empty:
+        raise DataValidationError("signal_bars got no customers to draw.")
+    ax = new_ax(ax)
+    lang = lang or get_language()
+    rows = data.sort_values("risk", ascending=False, kind="stable").head(top)
+    names = [str(i) for i in rows.index]
+    left = np.zeros(len(rows))
+    for i, col in enumerate(cols):
+        key = col.removeprefix("points_")
+        values = rows[col].to_numpy(dtype=float)
+        ax.barh(names, values, left=left, color=PALETTE[i % len(PALETTE)], label=label(f"signal_{key}", lang))
+        left += values
+    threshold = data.attrs.get("threshold")
+    if threshold is not None:
+        ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(label("risk_score", lang))
+    ax.set_ylabel("")
+    ax.set_title(label("churn_risk", lang))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    return ax
+
+
+def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int = 20, ax=None, lang: str | None = None):
+    """Histogram of risk scores, optionally split by a column (for instance the true outcome).
+
+    Parameters
+    ----------
+    data : DataFrame
+        With a ``risk`` column (:func:`playbook.churn.churn_risk`), and ``hue`` if given.
+    hue : str, optional
+        Column to colour by; bars are stacked.
+    bins : int
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.churn import churn_risk, churn_signals
+    >>> ax = risk_distribution(churn_risk(churn_signals(playbook.load_dataset("retail"), "2025-06-30")))
+    """
+    import seaborn as sns
+
+    if "risk" not in data.columns:
+        raise DataValidationError("risk_distribution needs a 'risk' column; pass playbook.churn.churn_risk output.")
+    if hue is not None and hue not in data.columns:
+        raise DataValidationError(f"risk_distribution: hue={hue!r} is not a column of the data.")
+    ax = new_ax(ax)
+    lang = lang or get_language()
+    frame = data.reset_index(drop=True)
+    kwargs = {"hue": hue, "multiple": "stack", "palette": PALETTE[: frame[hue].nunique()]} if hue else {"color": PALETTE[0]}
+    sns.histplot(data=frame, x="risk", bins=np.linspace(0, 100, bins + 1), ax=ax, **kwargs)
+    threshold = data.attrs.get("threshold")
+    if threshold is not None:
+        ax.axvline(threshold, color=PALETTE[5], linestyle="--", linewidth=1.5)
+    ax.set_xlabel(label("risk_score", lang))
+    ax.set_ylabel("Customers" if lang == "en" else "客户数")
+    ax.set_title(label("churn_risk", lang))
+    return ax
+
+
+def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: str | None = None):
+    """Kaplan-Meier curves, one step line per group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Output of :func:`playbook.churn.survival_by_segment` (``group``, ``time``,
+        ``survival``, and ``lower``/``upper`` for the band), or :func:`playbook.churn.kaplan_meier`
+        (indexed by ``time``; one curve).
+    band : bool
+        Shade the 95% interval.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.churn import survival_by_segment
+    >>> ax = survival_curves(survival_by_segment(playbook.load_dataset("retail")))
+    """
+    import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
+
+    frame = data.reset_index() if "time" not in data.columns else data.copy()
+    if "group" not in frame.columns:
+        frame["group"] = "all"
+    if not {"time", "survival"} <= set(frame.columns) or frame.empty:
+        raise DataValidationError("survival_curves needs 'time' and 'survival' columns; pass survival_by_segment or kaplan_meier output.")
+    ax = new_ax(ax)
+    lang = lang or get_language()
+    groups = list(dict.fromkeys(frame["group"]))
+    colours = dict(zip(groups, PALETTE * (len(groups) // len(PALETTE) + 1)))
+    sns.lineplot(data=frame, x="time", y="survival", hue="group", palette=colours, drawstyle="steps-post",
+                 errorbar=None, ax=ax, linewidth=1.8)
+    if band and {"lower", "upper"} <= set(frame.columns):
+        for g in groups:
+            part = frame[frame["group"] == g]
+            ax.fill_between(part["time"], part["lower"], part["upper"], step="post", alpha=0.15, color=colours[g])
+    ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(label("lifetime_days", lang))
+    ax.set_ylabel(f"{label('survival', lang)} (%)")
+    ax.set_title("Kaplan-Meier")
+    if len(groups) == 1:
+        ax.get_legend().remove()
+    else:
+        ax.legend(title="", fontsize="small")
+    return ax
+
+
+def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lang: str | None = None):
+    """Heatmap of risk, accounts x quarters, with a "!" where the alarm fired.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Output of :func:`playbook.churn.concentration_alarm`.
+    until : str, optional
+        Last quarter to show (later cells are left blank), e.g. ``"2024Q3"``.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.churn import concentration_alarm
+    >>> ax = alarm_timeline(concentration_alarm(playbook.load_dataset("b2b"), ["2024Q1", "2024Q2", "2024Q3"]))
+    """
+    import seaborn as sns
+
+    need = {"customer_id", "quarter", "risk", "warning"}
+    if not need <= set(data.columns) or data.empty:
+        raise DataValidationError("alarm_timeline needs the output of playbook.churn.concentration_alarm.")
+    ax = new_ax(ax)
+    lang = lang or get_language()
+    quarters = list(dict.fromkeys(data["quarter"]))
+    accounts = sorted(dict.fromkeys(data["customer_id"]))
+    grid = data.pivot(index="customer_id", columns="quarter", values="risk").reindex(index=accounts, columns=quarters)
+    fired = data.pivot(index="customer_id", columns="quarter", values="warning").reindex(index=accounts, columns=quarters)
+    if until is not None:
+        if until not in quarters:
+            raise DataValidationError(f"alarm_timeline: until={until!r} is not one of the quarters {quarters}.")
+        hidden = quarters[quarters.index(until) + 1:]
+        grid[hidden] = np.nan
+    text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    text = text.where(~(fired.astype(bool) & grid.notna()), text + "!")
+    sns.heatmap(grid.astype(float), annot=text.to_numpy(), fmt="", vmin=0, vmax=100, cmap="rocket_r",
+                linewidths=0.5, linecolor="white", cbar_kws={"label": label("risk_score", lang)}, ax=ax)
+    ax.set_xlabel("Quarter (risk at its last day; ! = alarm)" if lang == "en" else "季度（季末风险分；! = 预警）")
+    ax.set_ylabel("")
+    ax.set_title(label("concentration_alarm", lang))
+    return ax

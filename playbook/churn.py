@@ -1,0 +1,835 @@
+"""Churn early warning (客户流失预警): signals, a risk score with reasons, and how well it warns.
+
+Per-customer signals known at ``as_of``, a weighted 0-100 score, the naive "no order for N days" rule,
+evaluation against truth, Kaplan-Meier survival curves, and the big-account concentration alarm.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import CustomerBase, end_of_day, to_timestamp, validate_orders
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError
+from .i18n import register_labels
+from .vocabulary import CARE_KINDS
+
+__all__ = [
+    "SIGNALS",
+    "DEFAULT_WEIGHTS",
+    "CARE_KINDS",
+    "churn_signals",
+    "signal_strengths",
+    "churn_risk",
+    "naive_rule",
+    "replay_warnings",
+    "evaluate_warnings",
+    "signal_hit_rates",
+    "kaplan_meier",
+    "survival_by_segment",
+    "concentration_alarm",
+]
+
+SIGNALS = ("gap", "frequency", "basket", "complaints", "care", "competitor", "satisfaction")
+# Points each signal can add at full strength; the score divides by the sum of the weights in use.
+DEFAULT_WEIGHTS = {"gap": 30, "frequency": 15, "basket": 10, "complaints": 10, "care": 15, "competitor": 15,
+                   "satisfaction": 5}
+P_ALIVE_WEIGHT = 30
+
+register_labels({
+    "churn_signal": ("Churn signal", "流失信号"),
+    "risk_score": ("Risk score (0-100)", "风险分（0-100）"),
+    "churn_warning": ("Churn warning", "流失预警"),
+    "naive_rule": ("No order for N days", "N天未下单"),
+    "signal_gap": ("Overdue against own rhythm", "超出自身购买节奏"),
+    "signal_frequency": ("Fewer orders", "购买频次下降"),
+    "signal_basket": ("Smaller baskets", "客单价下降"),
+    "signal_complaints": ("Open complaint", "投诉未解决"),
+    "signal_care": ("Fewer care contacts", "关怀跟进减少"),
+    "signal_competitor": ("Competitor seen in deals", "竞争对手介入"),
+    "signal_satisfaction": ("Falling satisfaction", "满意度下降"),
+    "signal_p_alive": ("Low probability alive", "存活概率低"),
+    "survival": ("Share still active", "留存比例"),
+    "lifetime_days": ("Customer lifetime (days)", "客户生命周期（天）"),
+    "lead_time": ("Lead time (days)", "预警提前期（天）"),
+    "precision": ("Precision", "精确率"),
+    "recall": ("Recall", "召回率"),
+    "concentration_alarm": ("Concentration alarm", "大客户集中度预警"),
+})
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _orders_of(data, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:
+    if isinstance(data, CustomerBase):
+        return data.orders, data
+    validate_orders(data, func, required=("amount",))
+    return data, None
+
+
+def _window_counts(keys: pd.Series, dates: pd.Series, lo, mid, hi, values=None) -> pd.DataFrame:
+    """Per key: count (and sum of ``values``) in (lo, mid] ("b", the baseline) and (mid, hi] ("r", recent)."""
+    before = (dates > lo) & (dates <= mid)
+    recent = (dates > mid) & (dates <= hi)
+    frame = pd.DataFrame({"k": keys.astype(str).to_numpy(), "b": before.to_numpy(), "r": recent.to_numpy()})
+    out = frame.groupby("k")[["b", "r"]].sum()
+    if values is not None:
+        v = pd.Series(np.asarray(values, dtype=float))
+        frame["vb"] = v.where(frame["b"], 0.0).to_numpy()
+        frame["vr"] = v.where(frame["r"], 0.0).to_numpy()
+        out = out.join(frame.groupby("k")[["vb", "vr"]].sum())
+    return out
+
+
+def _change(recent: pd.Series, usual: pd.Series) -> pd.Series:
+    """recent / usual - 1, missing when there is nothing to compare with."""
+    return recent / usual.where(usual > 0) - 1
+
+
+# ---------------------------------------------------------------- signals
+
+
+def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int = 365, lookback_days: int = 365,
+                  care_kinds=CARE_KINDS) -> pd.DataFrame:
+    """The warning signs of churn (流失信号) per customer, using only what is known at ``as_of``.
+
+    "Recent" is the last ``window_days`` up to ``as_of``; "usual" is what the customer did
+    in the ``baseline_days`` just before that window, scaled to the window's length (so a
+    fall shows for as long as it lasts, not only in the quarter it began). Only ``orders``
+    is needed; a signal whose table is missing is left empty (NaN) and
+    ``result.attrs["notes"]`` says why.
+
+    Parameters
+    ----------
+    data : CustomerBase or DataFrame
+        A base (every table is cut at ``as_of``; a complaint closed later counts as open)
+        or an orders DataFrame (``customer_id``, ``order_date``, ``amount``).
+    as_of : date-like, optional
+        The day of the review; defaults to ``base.as_of`` for a base (required for orders).
+    window_days : int
+        Length of the recent window in days (default 90: a quarterly review).
+    baseline_days : int
+        Length of the period before it that sets the customer's usual level (default 365).
+    lookback_days : int
+        How far back an open complaint or a deal lost to a competitor still counts (default 365).
+    care_kinds : tuple of str
+        Interaction kinds that are care from our side (default follow_up, visit, call, event).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (customers with an order by ``as_of``) with
+
+    - ``days_since_last``; ``own_gap_days``: the median gap between the customer's own order
+      days (for one-time buyers, the median of everyone's own gaps); ``gap_ratio`` =
+      days_since_last / own_gap_days (above 1: later than their usual rhythm);
+    - ``orders_recent``, ``orders_usual`` (per window), ``frequency_change`` (recent / usual - 1);
+    - ``basket_recent``, ``basket_usual`` (mean amount per order), ``basket_change``;
+    - ``open_complaints``: opened in the last ``lookback_days`` and not closed by ``as_of``;
+    - ``care_recent``, ``care_usual``, ``care_change`` (interactions of ``care_kinds``);
+    - ``competitor_losses``: deals with a named competitor lost in the last ``lookback_days``,
+      and ``competitor``, the latest such competitor (B2B);
+    - ``satisfaction_latest``, ``satisfaction_change`` (latest survey minus the mean of earlier ones).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> s = churn_signals(playbook.load_dataset("b2b"), "2024-06-30")
+    >>> s.loc["A0001", ["care_recent", "care_usual"]].round(1).tolist()
+    [1.0, 9.9]
+    """
+    func = "churn_signals"
+    orders, base = _orders_of(data, func)
+    if as_of is None:
+        if base is None or base.as_of is None:
+            raise InvalidArgumentError(f"{func} needs as_of when given an orders DataFrame, e.g. as_of='2025-12-31'.")
+        as_of = base.as_of
+    for name, value in (("window_days", window_days), ("baseline_days", baseline_days), ("lookback_days", lookback_days)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise InvalidArgumentError(f"The '{name}' parameter of {func} must be a whole number of days >= 1. Got {value!r}.")
+    ts = to_timestamp(as_of)
+    end = end_of_day(ts)
+    if len(orders) == 0:
+        raise DataValidationError(f"{func}: orders is empty; there is no customer to watch.")
+    known = orders.loc[orders["order_date"] <= end]
+    if known.empty:
+        raise DataValidationError(
+            f"as_of={ts.date()} is before the first order ({orders['order_date'].min().date()}): no customer is known yet.")
+    mid = end - pd.Timedelta(days=window_days)
+    lo = mid - pd.Timedelta(days=baseline_days)
+    scale = window_days / baseline_days
+    since = end - pd.Timedelta(days=lookback_days)
+    notes: list[str] = []
+
+    ids = known["customer_id"].astype(str)
+    days = known["order_date"].dt.normalize()
+    order_days = pd.DataFrame({"c": ids.to_numpy(), "d": days.to_numpy()}).drop_duplicates().sort_values(["c", "d"])
+    gaps = order_days.groupby("c")["d"].diff().dt.days
+    own_gap = gaps.groupby(order_days["c"]).median()
+    last = order_days.groupby("c")["d"].max()
+    out = pd.DataFrame(index=pd.Index(last.index, name="customer_id"))
+    out["days_since_last"] = (ts.normalize() - last).dt.days.astype(np.int64)
+    fallback = float(own_gap.median()) if own_gap.notna().any() else np.nan
+    if np.isnan(fallback):
+        notes.append("No customer has two order days yet: the usual rhythm, and so gap_ratio, cannot be measured.")
+    out["own_gap_days"] = own_gap.reindex(out.index).fillna(fallback).clip(lower=1.0)
+    out["gap_ratio"] = out["days_since_last"] / out["own_gap_days"]
+
+    win = _window_counts(ids, known["order_date"], lo, mid, end, known["amount"]).reindex(out.index, fill_value=0)
+    out["orders_recent"] = win["r"].astype(np.int64)
+    out["orders_usual"] = win["b"] * scale
+    out["frequency_change"] = _change(out["orders_recent"].astype(float), out["orders_usual"])
+    out["basket_recent"] = win["vr"] / win["r"].where(win["r"] > 0)
+    out["basket_usual"] = win["vb"] / win["b"].where(win["b"] > 0)
+    out["basket_change"] = _change(out["basket_recent"], out["basket_usual"])
+
+    if base is not None and base.complaints is not None:
+        c = base.complaints
+        c = c.loc[(c["opened_at"] <= end) & (c["opened_at"] > since)]
+        still_open = c["closed_at"].isna() | (c["closed_at"] > end)
+        out["open_complaints"] = still_open.groupby(c["customer_id"].astype(str)).sum().reindex(out.index, fill_value=0).astype(np.int64)
+    else:
+        out["open_complaints"] = np.nan
+        notes.append("No complaints table: the open-complaint signal is left out.")
+
+    if base is not None and base.interactions is not None:
+        it = base.interactions
+        it = it.loc[it["kind"].astype(str).isin(care_kinds).to_numpy() & (it["date"] <= end).to_numpy()]
+        care = _window_counts(it["customer_id"], it["date"], lo, mid, end).reindex(out.index, fill_value=0)
+        out["care_recent"] = care["r"].astype(np.int64)
+        out["care_usual"] = care["b"] * scale
+        out["care_change"] = _change(out["care_recent"].astype(float), out["care_usual"])
+    else:
+        out[["care_recent", "care_usual", "care_change"]] = np.nan
+        notes.append("No interactions table: the care-contact signal is left out.")
+
+    if base is not None and base.opportunities is not None:
+        op = base.opportunities
+        lost = op.loc[op["competitor"].notna().to_numpy() & (op["outcome"].astype(str) == "lost").to_numpy()
+                      & (op["closed_at"] <= end).to_numpy() & (op["closed_at"] > since).to_numpy()].sort_values("closed_at")
+        by = lost.groupby(lost["customer_id"].astype(str))
+        out["competitor_losses"] = by.size().reindex(out.index, fill_value=0).astype(np.int64)
+        out["competitor"] = by["competitor"].last().astype(object).reindex(out.index)
+    else:
+        out["competitor_losses"] = np.nan
+        out["competitor"] = None
+        notes.append("No opportunities table (B2B deals): the competitor signal is left out.")
+
+    if base is not None and base.surveys is not None:
+        sv = base.surveys.loc[base.surveys["date"] <= end].sort_values("date", kind="stable")
+        by = sv.groupby(sv["customer_id"].astype(str))["satisfaction"]
+        latest = by.last()
+        earlier = (by.sum() - latest) / (by.size() - 1).where(by.size() > 1)
+        out["satisfaction_latest"] = latest.reindex(out.index).astype(float)
+        out["satisfaction_change"] = (latest - earlier).reindex(out.index).astype(float)
+    else:
+        out[["satisfaction_latest", "satisfaction_change"]] = np.nan
+        notes.append("No surveys table: the satisfaction signal is left out.")
+
+    out.attrs = {"as_of": ts, "window_days": window_days, "notes": notes}
+    return out
+
+
+# ---------------------------------------------------------------- the score
+
+
+def _fewer_than_usual(recent: pd.Series, usual: pd.Series) -> pd.Series:
+    """Strength of "fewer than usual" from the Poisson chance of seeing so few given the usual rate."""
+    from scipy.special import pdtr
+
+    p = pd.Series(pdtr(recent.fillna(0).to_numpy(dtype=float), usual.fillna(0).to_numpy(dtype=float)), index=recent.index)
+    strength = ((0.5 - p) / 0.45).clip(0, 1)
+    return strength.where(usual > 0, 0.0)
+
+
+def signal_strengths(signals: pd.DataFrame) -> pd.DataFrame:
+    """Each signal turned into a strength between 0 (no sign) and 1 (a strong sign).
+
+    The rules, kept simple so a practitioner can argue with them:
+
+    - ``gap``: (gap_ratio - 1.5) / 3: nothing up to 1.5 times the customer's own usual gap,
+      full at 4.5 times it;
+    - ``frequency``, ``care``: how surprising so few orders (care contacts) are given the
+      usual level, from the Poisson chance P of seeing that few: 0 when P >= 50%, 1 when
+      P <= 5%. A customer who usually orders once a year shows nothing after a quiet quarter;
+      one who orders ten times a quarter and ordered twice does;
+    - ``basket``: a fall of the mean order amount beyond 20%, full at 80%;
+    - ``complaints``: 1 with an open complaint; ``competitor``: 1 with a deal lost to a competitor;
+    - ``satisfaction``: the fall from earlier surveys over 2 points (a fall of 2 points or more = 1);
+    - ``p_alive`` (only if the column is there, e.g. from a BG/NBD model): 1 - p_alive.
+
+    A signal that cannot be measured for a customer (no usual level, no survey) is 0;
+    a signal whose table is missing altogether is NaN.
+
+    >>> s = pd.DataFrame({"gap_ratio": [0.5, 3.0], "basket_change": [0.2, -0.5]}, index=["a", "b"])
+    >>> signal_strengths(s)[["gap", "basket"]].round(2).to_dict("list")
+    {'gap': [0.0, 0.5], 'basket': [0.0, 0.5]}
+    """
+    def col(name):
+        return signals[name].astype(float) if name in signals.columns else pd.Series(np.nan, index=signals.index)
+
+    def present(*names):
+        return any(n in signals.columns and signals[n].notna().any() for n in names)
+
+    nan = pd.Series(np.nan, index=signals.index)
+    out = pd.DataFrame(index=signals.index)
+    # Order-based signals exist whenever their columns do; the others only when their table was there.
+    out["gap"] = ((col("gap_ratio") - 1.5) / 3).clip(0, 1).fillna(0.0) if "gap_ratio" in signals else nan
+    out["frequency"] = _fewer_than_usual(col("orders_recent"), col("orders_usual")) if "orders_usual" in signals else nan
+    out["basket"] = ((-col("basket_change") - 0.2) / 0.6).clip(0, 1).fillna(0.0) if "basket_change" in signals else nan
+    out["complaints"] = col("open_complaints").clip(0, 1) if present("open_complaints") else nan
+    out["care"] = _fewer_than_usual(col("care_recent"), col("care_usual")) if present("care_usual") else nan
+    out["competitor"] = col("competitor_losses").clip(0, 1) if present("competitor_losses") else nan
+    sat = (-col("satisfaction_change") / 2).clip(0, 1).fillna(0.0)
+    out["satisfaction"] = sat if present("satisfaction_latest", "satisfaction_change") else nan
+    if "p_alive" in signals.columns:
+        out["p_alive"] = (1 - col("p_alive")).clip(0, 1)
+    return out
+
+
+def _reason_texts(name: str, s: pd.DataFrame) -> pd.Series:
+    """The reason, in words, that signal ``name`` gives for each customer."""
+    def num(col, fmt):
+        return s[col].astype(float).map(lambda v: format(v, fmt))
+
+    if name == "gap":
+        return "no order for " + num("days_since_last", ".0f") + " days, " + num("gap_ratio", ".1f") + "x their usual gap"
+    if name == "frequency":
+        plural = np.where(s["orders_recent"] == 1, " order", " orders")
+        return num("orders_recent", ".0f") + plural + " in the window against " + num("orders_usual", ".1f") + " usually"
+    if name == "basket":
+        return "basket down " + (-s["basket_change"].astype(float)).map(lambda v: format(v, ".0%"))
+    if name == "complaints":
+        n = s["open_complaints"].fillna(0).astype(int)
+        return n.astype(str) + " open complaint" + np.where(n > 1, "s", "")
+    if name == "care":
+        plural = np.where(s["care_recent"] == 1, " care contact", " care contacts")
+        return num("care_recent", ".0f") + plural + " against " + num("care_usual", ".1f") + " usually"
+    if name == "competitor":
+        who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
+        return ("deal lost to a competitor (" + who.astype(object).fillna("unnamed").astype(str) + ")")
+    if name == "satisfaction":
+        return "satisfaction down " + (-s["satisfaction_change"].astype(float)).map(lambda v: format(v, ".1f")) + " points"
+    return "probability alive " + s["p_alive"].astype(float).map(lambda v: format(v, ".0%"))
+
+
+def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float = 30.0,
+               n_reasons: int = 3) -> pd.DataFrame:
+    """A churn risk score (流失风险) from 0 to 100 per customer, with the reasons in words.
+
+    Score = 100 x sum(weight x strength) / sum(weights of the signals available), with the
+    strengths of :func:`signal_strengths`. Default weights (``DEFAULT_WEIGHTS``): gap 30,
+    frequency 15, basket 10, complaints 10, care 15, competitor 15, satisfaction 5. Pass
+    ``weights`` to change some of them (0 switches a signal off). Signals whose table is
+    missing drop out of the sum, so the score stays on 0-100. If ``signals`` has a
+    ``p_alive`` column (probability alive from a buy-till-you-die model such as BG/NBD,
+    :mod:`playbook.value`), it is blended in with weight 30 unless ``weights`` says otherwise.
+
+    Parameters
+    ----------
+    signals : DataFrame
+        Output of :func:`churn_signals` (optionally with a ``p_alive`` column in [0, 1]).
+    weights : dict, optional
+        ``{signal: points}`` for any of ``SIGNALS`` (and ``"p_alive"``); non-negative.
+    threshold : float
+        Risk from which ``warning`` is raised (default 50).
+    n_reasons : int
+        How many contributing signals to list in ``reasons``, biggest first.
+
+    Returns
+    -------
+    DataFrame indexed like ``signals`` with ``risk`` (0-100), ``warning`` (bool), ``reasons``
+    (text), ``points_<signal>`` (points each signal added) and ``days_since_last``; sorted
+    by risk, highest first.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> s = churn_signals(playbook.load_dataset("b2b"), "2024-09-30", window_days=90)
+    >>> r = churn_risk(s)
+    >>> bool(r.loc["A0001", "warning"]), r.loc["A0001", "reasons"]
+    (True, '4 orders in the window against 9.9 usually; 1 care contact against 6.9 usually; deal lost to a competitor (Williams, Price and Green)')
+    """
+    func = "churn_risk"
+    if not isinstance(signals, pd.DataFrame):
+        raise InvalidArgumentError(f"{func} needs the DataFrame returned by churn_signals. Got {type(signals).__name__}.")
+    if "p_alive" in signals.columns:
+        bad = signals.index[(signals["p_alive"] < 0) | (signals["p_alive"] > 1)]
+        if len(bad):
+            raise DataValidationError(f"{func}: column 'p_alive' must be a probability in [0, 1]; {len(bad)} rows are not, e.g. {bad[0]!r}.")
+    w = dict(DEFAULT_WEIGHTS)
+    if "p_alive" in signals.columns:
+        w["p_alive"] = P_ALIVE_WEIGHT
+    for key, value in (weights or {}).items():
+        if key not in w:
+            allowed = ", ".join(w)
+            raise InvalidArgumentError(f"The 'weights' parameter of {func} has an unknown signal {key!r}; use {allowed}.")
+        if not np.isfinite(value) or value < 0:
+            raise InvalidArgumentError(f"The 'weights' parameter of {func} needs non-negative numbers. Got {key}={value!r}.")
+        w[key] = float(value)
+    if not 0 <= threshold <= 100:
+        raise InvalidArgumentError(f"The 'threshold' parameter of {func} must be between 0 and 100. Got {threshold!r}.")
+    strengths = signal_strengths(signals)
+    used = [k for k in w if k in strengths.columns and strengths[k].notna().any() and w[k] > 0]
+    total = sum(w[k] for k in used)
+    if total == 0:
+        raise InvalidArgumentError(f"{func}: every available signal has weight 0; give at least one a positive weight.")
+    points = pd.DataFrame({k: 100 * w[k] * strengths[k].fillna(0.0) / total for k in used}, index=signals.index)
+    out = pd.DataFrame(index=signals.index)
+    out["risk"] = points.sum(axis=1).clip(0, 100) if used else 0.0
+    out["warning"] = out["risk"] >= threshold
+    arr = points.to_numpy()
+    order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
+    texts = np.column_stack([_reason_texts(k, signals).to_numpy(dtype=object) for k in used]) if used else None
+    reasons = []
+    for i in range(len(arr)):
+        words = [texts[i, j] for j in order[i] if arr[i, j] >= 1.0]
+        reasons.append("; ".join(words) if words else "no warning sign")
+    out["reasons"] = reasons
+    for k in used:
+        out[f"points_{k}"] = points[k]
+    if "days_since_last" in signals.columns:
+        out["days_since_last"] = signals["days_since_last"]
+    out.attrs = {**signals.attrs, "weights": {k: w[k] for k in used}, "threshold": threshold}
+    return out.sort_values("risk", ascending=False, kind="stable")
+
+
+def naive_rule(data, as_of=None, days: int = 180) -> pd.DataFrame:
+    """The naive warning: a customer is flagged when they have not ordered for more than ``days``.
+
+    Parameters
+    ----------
+    data : CustomerBase or DataFrame
+        A base or an orders DataFrame.
+    as_of : date-like, optional
+        Defaults to ``base.as_of`` for a base.
+    days : int
+        Silence (in days) after which the rule fires (default 180).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with ``days_since_last`` and ``warning``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> int(naive_rule(playbook.load_dataset("b2b"), "2024-12-31", days=90).loc["A0001", "days_since_last"])
+    61
+    """
+    orders, base = _orders_of(data, "naive_rule")
+    if as_of is None:
+        if base is None or base.as_of is None:
+            raise InvalidArgumentError("naive_rule needs as_of when given an orders DataFrame, e.g. as_of='2025-12-31'.")
+        as_of = base.as_of
+    if not isinstance(days, (int, np.integer)) or days < 1:
+        raise InvalidArgumentError(f"The 'days' parameter of naive_rule must be a whole number of days >= 1. Got {days!r}.")
+    from .data import summarize
+
+    s = summarize(orders, as_of)
+    out = s[["days_since_last"]].copy()
+    out["warning"] = out["days_since_last"] > days
+    return out
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def replay_warnings(base, dates, *, rule: str = "risk", naive_days: int = 180, window_days: int = 90,
+                    weights: dict | None = None, threshold: float = 30.0) -> pd.DataFrame:
+    """Run a warning rule at each of ``dates`` as it would have run then (no look-ahead).
+
+    Parameters
+    ----------
+    base : CustomerBase or DataFrame
+    dates : list of date-like
+        Review dates, e.g. ``pd.date_range("2024-01-31", "2025-06-30", freq="ME")``.
+    rule : {"risk", "naive"}
+        :func:`churn_risk` on :func:`churn_signals`, or :func:`naive_rule`.
+    naive_days, window_days, weights, threshold
+        Passed to the rule.
+
+    Returns
+    -------
+    DataFrame with one row per review date and customer known then: ``as_of``,
+    ``customer_id``, ``warning``, ``days_since_last`` and (rule "risk") ``risk``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> r = replay_warnings(playbook.load_dataset("b2b"), ["2024-06-30", "2024-12-31"], rule="naive")
+    >>> r.groupby("as_of")["warning"].sum().tolist()
+    [74, 91]
+    """
+    if rule not in ("risk", "naive"):
+        raise InvalidArgumentError(f"The 'rule' parameter of replay_warnings must be 'risk' or 'naive'. Got {rule!r}.")
+    frames = []
+    for d in dates:
+        ts = to_timestamp(d, "dates")
+        if rule == "naive":
+            table = naive_rule(base, ts, days=naive_days)
+        else:
+            table = churn_risk(churn_signals(base, ts, window_days=window_days), weights=weights, threshold=threshold)
+        cols = ["warning", "days_since_last"] + (["risk"] if rule == "risk" else [])
+        frames.append(table[cols].rename_axis("customer_id").reset_index().assign(as_of=ts))
+    if not frames:
+        raise InvalidArgumentError("replay_warnings needs at least one date in 'dates'.")
+    out = pd.concat(frames, ignore_index=True)
+    return out[["as_of", "customer_id", *[c for c in out.columns if c not in ("as_of", "customer_id")]]]
+
+
+def evaluate_warnings(warnings: pd.DataFrame, truth: pd.DataFrame, as_of=None, *, horizon_days: int = 180,
+                      active_days: int | None = 365, max_lead_days: int = 365) -> pd.Series:
+    """Precision, recall and lead time of a warning rule against the true dropout dates.
+
+    **Who is a true churner at a review date.** ``truth.dropout_date`` is the day of a
+    customer's last purchase before they silently left. At a review date ``as_of`` a
+    customer counts as a churner (positive) when that date falls on or before
+    ``as_of + horizon_days``: those who have *already* made their last purchase (the
+    business cannot know it yet, and they are exactly whom a warning should reach) and
+    those who will make it within the horizon. Customers with no order in the
+    ``active_days`` before ``as_of`` are left out (default 365): they were lost long ago,
+    every rule flags them, and counting them would flatter any rule.
+
+    **Lead time.** For a replay (``warnings`` has an ``as_of`` column, see
+    :func:`replay_warnings`), each churner whose dropout falls within the replay gets the
+    first review date on which the warning fired in the ``max_lead_days`` before their
+    dropout or after it; lead time = dropout date minus that date, in days (positive: the
+    warning came before the last purchase; negative: only after it). Churners never
+    warned count in ``share_caught`` only.
+
+    Parameters
+    ----------
+    warnings : DataFrame
+        Indexed by ``customer_id`` (or with that column), with ``warning`` and
+        ``days_since_last``: :func:`churn_risk`, :func:`naive_rule` or a
+        :func:`replay_warnings` table (with ``as_of``).
+    truth : DataFrame
+        With ``customer_id`` and ``dropout_date`` (``base.truth``).
+    as_of : date-like, optional
+        Review date of a single table; not used for a replay.
+    horizon_days, active_days, max_lead_days : int
+
+    Returns
+    -------
+    Series with ``precision``, ``recall``, ``n_warned``, ``n_churners``, ``n_reviewed``
+    (customer-reviews counted), and for a replay ``median_lead_days``,
+    ``share_warned_before_dropout`` and ``share_caught`` (over churners in the replay span).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("b2b")
+    >>> ev = evaluate_warnings(naive_rule(base, "2024-06-30", days=180), base.truth, "2024-06-30")
+    >>> round(float(ev["precision"]), 2), round(float(ev["recall"]), 2)
+    (0.7, 0.47)
+    """
+    func = "evaluate_warnings"
+    if not isinstance(warnings, pd.DataFrame) or not isinstance(truth, pd.DataFrame):
+        raise InvalidArgumentError(f"{func} needs two DataFrames: the warnings and the truth table.")
+    for col in ("customer_id", "dropout_date"):
+        if col not in truth.columns:
+            raise DataValidationError(f"{func} needs a column {col!r} in `truth` (base.truth).")
+    table = warnings.copy()
+    if "customer_id" not in table.columns:
+        table = table.rename_axis("customer_id").reset_index()
+    for col in ("warning", "days_since_last"):
+        if col not in table.columns:
+            raise DataValidationError(f"{func} needs a column {col!r} in `warnings`; pass churn_risk, naive_rule or replay_warnings output.")
+    is_replay = "as_of" in table.columns
+    if not is_replay:
+        if as_of is None:
+            raise InvalidArgumentError(f"{func} needs as_of for a single warnings table (the date it was made).")
+        table["as_of"] = to_timestamp(as_of).normalize()
+    table["as_of"] = pd.to_datetime(table["as_of"]).dt.normalize()
+    if table.empty:
+        raise DataValidationError(f"{func} got no customers to evaluate.")
+    drop = truth.set_index(truth["customer_id"].astype(str))["dropout_date"]
+    table["dropout"] = table["customer_id"].astype(str).map(drop)
+    if active_days is not None:
+        table = table.loc[table["days_since_last"] <= active_days]
+    positive = table["dropout"].notna() & (table["dropout"] <= table["as_of"] + pd.Timedelta(days=horizon_days))
+    warned = table["warning"].astype(bool)
+    tp = int((warned & positive).sum())
+    out = {
+        "precision": tp / warned.sum() if warned.sum() else np.nan,
+        "recall": tp / positive.sum() if positive.sum() else np.nan,
+        "n_warned": int(warned.sum()),
+        "n_churners": int(positive.sum()),
+        "n_reviewed": int(len(table)),
+    }
+    if is_replay:
+        first, last = table["as_of"].min(), table["as_of"].max()
+        window = (table["as_of"] >= table["dropout"] - pd.Timedelta(days=max_lead_days))
+        fired = table.loc[warned & window].groupby("customer_id")["as_of"].min()
+        churners = drop[(drop >= first) & (drop <= last)]
+        churners = churners[churners.index.isin(table["customer_id"].astype(str))]
+        lead = (churners - fired.reindex(churners.index)).dt.days
+        out["median_lead_days"] = float(lead.median()) if lead.notna().any() else np.nan
+        out["share_warned_before_dropout"] = float((lead > 0).mean()) if len(lead) else np.nan
+        out["share_caught"] = float(lead.notna().mean()) if len(lead) else np.nan
+    return pd.Series(out, name="evaluation")
+
+
+def signal_hit_rates(base: CustomerBase, dates, *, recent_days: int = 90, min_strength: float = 0.5,
+                     window_days: int = 90) -> pd.DataFrame:
+    """Which signals catch which churners: share of churners, by true cause, on whom each signal was strong.
+
+    At each review date, the customers who had made their last purchase in the
+    ``recent_days`` before it (gone, but the business cannot know yet) are looked at; a
+    signal "catches" one when its strength (:func:`signal_strengths`) is at least
+    ``min_strength``. This reads ``base.truth`` (``dropout_date``, ``churn_cause``): it scores
+    the signals, it is not a warning a business could run.
+
+    Returns
+    -------
+    DataFrame indexed by ``churn_cause`` with one column per signal (share caught) and
+    ``n`` (churner-reviews counted).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> h = signal_hit_rates(playbook.load_dataset("b2b"), ["2024-06-30", "2024-12-31"])
+    >>> bool(h.loc["lack_of_care", "care"] > 0)
+    True
+    """
+    if not isinstance(base, CustomerBase) or base.truth is None:
+        raise MissingTableError("signal_hit_rates needs a CustomerBase with the hidden truth table (a synthetic dataset).")
+    require = {"customer_id", "dropout_date", "churn_cause"} - set(base.truth.columns)
+    if require:
+        raise DataValidationError(f"signal_hit_rates needs the columns {sorted(require)} in truth.")
+    truth = base.truth.set_index(base.truth["customer_id"].astype(str))
+    frames = []
+    for d in dates:
+        ts = to_timestamp(d, "dates")
+        strong = signal_strengths(churn_signals(base, ts, window_days=window_days)) >= min_strength
+        dropout = truth["dropout_date"].reindex(strong.index)
+        gone = (dropout <= ts) & (dropout > ts - pd.Timedelta(days=recent_days))
+        frames.append(strong.loc[gone].assign(churn_cause=truth["churn_cause"].reindex(strong.index)[gone].astype(str)))
+    if not frames:
+        raise InvalidArgumentError("signal_hit_rates needs at least one date in 'dates'.")
+    hits = pd.concat(frames)
+    out = hits.groupby("churn_cause").mean()
+    out["n"] = hits.groupby("churn_cause").size()
+    return out.sort_values("n", ascending=False)
+
+
+# ---------------------------------------------------------------- survival
+
+
+def kaplan_meier(durations, observed) -> pd.DataFrame:
+    """The Kaplan-Meier estimate of the share of customers still active after t days.
+
+    S(t) = product over event times t_i <= t of (1 - d_i / n_i), with d_i customers who
+    churned at t_i and n_i still at risk just before it; censored customers (still active
+    when observation stopped) leave the risk set without counting as churned. The band is
+    Greenwood's 95% interval on the log-log scale.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Time observed per customer (e.g. days from first order to churn or to ``as_of``).
+    observed : array-like of bool
+        True if the churn was seen, False if censored.
+
+    Returns
+    -------
+    DataFrame indexed by ``time`` (0 and each distinct duration) with ``at_risk``,
+    ``events``, ``censored``, ``survival``, ``lower``, ``upper``.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([5, 10, 10, 20], [True, True, False, True])
+    >>> km["survival"].round(3).tolist()
+    [1.0, 0.75, 0.5, 0.0]
+    """
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=bool)
+    if t.ndim != 1 or t.shape != e.shape:
+        raise InvalidArgumentError("kaplan_meier needs 'durations' and 'observed' of the same length, one value per customer.")
+    if t.size == 0:
+        raise DataValidationError("kaplan_meier got no customers.")
+    if np.isnan(t).any() or (t < 0).any():
+        raise DataValidationError("kaplan_meier needs durations that are known and not negative.")
+    times, inverse = np.unique(t, return_inverse=True)
+    events = np.bincount(inverse, weights=e.astype(float), minlength=times.size)
+    total = np.bincount(inverse, minlength=times.size).astype(float)
+    at_risk = t.size - np.r_[0.0, np.cumsum(total)[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1 - events / at_risk)
+        var_terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0)
+        greenwood = np.cumsum(var_terms)
+        log_s = np.log(surv)
+        se = np.sqrt(greenwood) / np.abs(log_s)
+        lower = surv ** np.exp(1.96 * se)
+        upper = surv ** np.exp(-1.96 * se)
+    lower = np.where(np.isfinite(lower) & (surv > 0) & (surv < 1), lower, surv)
+    upper = np.where(np.isfinite(upper) & (surv > 0) & (surv < 1), upper, surv)
+    out = pd.DataFrame({"at_risk": at_risk.astype(np.int64), "events": events.astype(np.int64),
+                        "censored": (total - events).astype(np.int64), "survival": surv, "lower": lower, "upper": upper},
+                       index=pd.Index(times, name="time"))
+    if times[0] > 0:
+        start = pd.DataFrame({"at_risk": [t.size], "events": [0], "censored": [0], "survival": [1.0], "lower": [1.0],
+                              "upper": [1.0]}, index=pd.Index([0.0], name="time"))
+        out = pd.concat([start, out])
+    return out
+
+
+def survival_by_segment(base, as_of=None, by="segment", *, churn_days: int = 365) -> pd.DataFrame:
+    """Kaplan-Meier curves of customer lifetime (客户生命周期) per group.
+
+    Definition: a customer's lifetime runs from their first order. If they have not
+    ordered for more than ``churn_days`` at ``as_of`` they count as churned, and their
+    lifetime ends at their last order; otherwise they are censored at ``as_of`` (still
+    active, lifetime at least first order to ``as_of``). Only orders up to ``as_of`` are used.
+
+    Parameters
+    ----------
+    base : CustomerBase or DataFrame
+        A base (``by`` may name a column of ``customers``) or orders.
+    as_of : date-like, optional
+        Defaults to ``base.as_of``.
+    by : str or Series
+        A column of ``customers`` (default ``"segment"``) or a Series customer_id -> group.
+    churn_days : int
+        Silence that counts as churn (default 365).
+
+    Returns
+    -------
+    Long DataFrame with ``group``, ``time`` (days), ``survival``, ``lower``, ``upper``,
+    ``at_risk``, ``events``; ``attrs["median_days"]`` holds each group's median lifetime
+    (NaN when the curve never falls below 50%).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> sv = survival_by_segment(playbook.load_dataset("retail"))
+    >>> sorted(sv["group"].unique())[:2]
+    ['18-29', '30-44']
+    """
+    from .data import summarize
+
+    orders, b = _orders_of(base, "survival_by_segment")
+    if as_of is None:
+        if b is None or b.as_of is None:
+            raise InvalidArgumentError("survival_by_segment needs as_of when given an orders DataFrame.")
+        as_of = b.as_of
+    if not isinstance(churn_days, (int, np.integer)) or churn_days < 1:
+        raise InvalidArgumentError(f"The 'churn_days' parameter of survival_by_segment must be a whole number >= 1. Got {churn_days!r}.")
+    s = summarize(orders, as_of)
+    if isinstance(by, pd.Series):
+        groups = by.copy()
+        groups.index = groups.index.astype(str)
+    else:
+        if b is None or b.customers is None:
+            raise InvalidArgumentError(f"survival_by_segment: by={by!r} needs a base with a customers table; or pass a Series of groups.")
+        if by not in b.customers.columns:
+            raise DataValidationError(f"survival_by_segment: by={by!r} is not a column of customers; columns are {', '.join(b.customers.columns)}.")
+        groups = b.customers.set_index(b.customers["customer_id"].astype(str))[by]
+    g = groups.astype(object).reindex(s.index.astype(str)).fillna("unknown").to_numpy()
+    ts = to_timestamp(as_of).normalize()
+    churned = (s["days_since_last"] > churn_days).to_numpy()
+    first = s["first_order"].dt.normalize()
+    end = s["last_order"].dt.normalize().where(churned, ts)
+    durations = (end - first).dt.days.to_numpy(dtype=float)
+    frames, medians = [], {}
+    for key in sorted(set(g), key=str):
+        mask = g == key
+        km = kaplan_meier(durations[mask], churned[mask])
+        below = km.index[km["survival"] <= 0.5]
+        medians[str(key)] = float(below[0]) if len(below) else np.nan
+        frames.append(km.reset_index().assign(group=str(key)))
+    out = pd.concat(frames, ignore_index=True)[["group", "time", "survival", "lower", "upper", "at_risk", "events"]]
+    out.attrs = {"median_days": medians, "churn_days": churn_days, "as_of": ts}
+    return out
+
+
+# ---------------------------------------------------------------- the big-account alarm
+
+
+def _quarters(quarters, orders: pd.DataFrame, as_of) -> pd.PeriodIndex:
+    if quarters is None:
+        last = pd.Period(as_of, "Q")
+        return pd.period_range(last - 11, last, freq="Q")
+    try:
+        return pd.PeriodIndex([pd.Period(q, "Q") for q in quarters])
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"The 'quarters' parameter must hold quarters such as '2024Q2'. Got {quarters!r}.") from exc
+
+
+def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min_share: float = 0.05,
+                        window_days: int = 90, weights: dict | None = None, threshold: float = 50.0) -> pd.DataFrame:
+    """Replay the churn warning quarter by quarter over the big accounts (大客户集中度预警).
+
+    At the end of each quarter, the score is computed with what was known then (90-day
+    window by default: the quarter against the year before it). The big accounts are chosen
+    without hindsight: those with at least ``min_share`` of revenue in the four quarters
+    before the first replayed quarter (or the ones you name in ``accounts``).
+
+    Parameters
+    ----------
+    base : CustomerBase
+    quarters : list of str or Period, optional
+        Quarters to replay, e.g. ``["2024Q1", "2024Q2"]``; default the last 12 up to ``base.as_of``.
+    accounts : list of str, optional
+        Accounts to watch instead of the big ones.
+    min_share : float
+        Share of revenue that makes an account big (default 5%).
+    window_days, weights, threshold
+        Passed to :func:`churn_signals` and :func:`churn_risk`.
+
+    Returns
+    -------
+    Long DataFrame: ``customer_id``, ``quarter`` (text such as "2024Q2"), ``as_of`` (its last
+    day), ``share_before`` (revenue share that chose the account), ``risk``, ``warning``,
+    ``reasons``, ``revenue`` (ordered in that quarter), ``orders`` (count in that quarter).
+    ``revenue`` and ``orders`` of later quarters are what happened, shown beside the alarm.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> a = concentration_alarm(playbook.load_dataset("b2b"), ["2024Q2", "2024Q3"])
+    >>> sorted(a["customer_id"].unique())
+    ['A0001', 'A0002', 'A0003', 'A0004']
+    """
+    func = "concentration_alarm"
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase (orders plus, ideally, interactions, complaints and deals).")
+    orders = base.orders
+    if orders.empty:
+        raise DataValidationError(f"{func}: orders is empty.")
+    if not 0 < min_share < 1:
+        raise InvalidArgumentError(f"The 'min_share' parameter of {func} must be between 0 and 1. Got {min_share!r}.")
+    qs = _quarters(quarters, orders, base.as_of or orders["order_date"].max())
+    if len(qs) == 0:
+        raise InvalidArgumentError(f"{func} needs at least one quarter.")
+    period = orders["order_date"].dt.to_period("Q")
+    ids = orders["customer_id"].astype(str)
+    if accounts is None:
+        ref = (period >= qs.min() - 4) & (period < qs.min())
+        rev = orders.loc[ref].groupby(ids[ref])["amount"].sum()
+        if rev.sum() <= 0:
+            raise DataValidationError(f"{func}: no revenue in the four quarters before {qs.min()}; start the replay later.")
+        share = rev / rev.sum()
+        share = share[share >= min_share].sort_values(ascending=False)
+        if share.empty:
+            raise DataValidationError(f"{func}: no account reaches {min_share:.0%} of revenue; lower min_share.")
+    else:
+        share = pd.Series(np.nan, index=[str(a) for a in accounts])
+    per_q = orders.groupby([ids, period])["amount"].agg(["sum", "size"])
+    rows = []
+    for q in qs:
+        as_of = q.end_time.normalize()
+        if as_of < orders["order_date"].min():
+            continue
+        risk = churn_risk(churn_signals(base, as_of, window_days=window_days), weights=weights, threshold=threshold)
+        for cid in share.index:
+            got = per_q.loc[(cid, q)] if (cid, q) in per_q.index else None
+            known = cid in risk.index
+            rows.append({"customer_id": cid, "quarter": str(q), "as_of": as_of, "share_before": share[cid],
+                         "risk": risk.at[cid, "risk"] if known else np.nan,
+                         "warning": bool(risk.at[cid, "warning"]) if known else False,
+                         "reasons": risk.at[cid, "reasons"] if known else "no order yet",
+                         "revenue": float(got["sum"]) if got is not None else 0.0,
+                         "orders": int(got["size"]) if got is not None else 0})
+    if not rows:
+        raise DataValidationError(f"{func}: every quarter asked for ends before the first order.")
+    return pd.DataFrame(rows)

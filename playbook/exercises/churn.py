@@ -1,0 +1,85 @@
+"""Exercises of notebook 09, Churn early warning (all on the ``b2b`` dataset)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .core import exercise
+
+REPLAY = ("2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1")
+REVIEW_DAY = pd.Timestamp("2024-12-31")
+
+
+def _churners(base):
+    return base.truth[base.truth["dropout_date"].notna()]
+
+
+@exercise(
+    "09.1",
+    "Among the customers who left (a dropout date in `truth`), what share left because they felt too little care "
+    "(`churn_cause == 'lack_of_care'`)?",
+    "keep the rows of `base.truth` with a `dropout_date`, then average `churn_cause == 'lack_of_care'`.",
+    mistakes=[
+        (lambda base: float((base.truth["churn_cause"].astype(str) == "lack_of_care").mean()),
+         "that is the share among all customers; divide by the customers who left, not by everyone."),
+        (lambda base: float((_churners(base)["churn_cause"].astype(str) == "lack_of_care").mean()) * 100,
+         "give a fraction between 0 and 1, not a percentage."),
+    ],
+)
+def _lack_of_care_share(base):
+    return float((_churners(base)["churn_cause"].astype(str) == "lack_of_care").mean())
+
+
+def _open_on(complaints, day, *, hindsight=False, count_rows=False):
+    end = day + pd.Timedelta(days=1)
+    opened = complaints[complaints["opened_at"] < end]
+    still_open = opened["closed_at"].isna() if hindsight else opened["closed_at"].isna() | (opened["closed_at"] >= end)
+    ids = opened.loc[still_open, "customer_id"]
+    return int(len(ids) if count_rows else ids.nunique())
+
+
+@exercise(
+    "09.2",
+    "As the business saw it on 31 December 2024, how many customers had at least one complaint still open "
+    "(opened on or before that day and not closed by the end of it)?",
+    "keep complaints with `opened_at` up to the end of 2024-12-31; a complaint is open if `closed_at` is empty "
+    "or later than that day (`base.snapshot('2024-12-31')` does this for you); count distinct customers.",
+    mistakes=[
+        (lambda base: _open_on(base.complaints, REVIEW_DAY, hindsight=True),
+         "you used today's `closed_at`: complaints closed after 31 December 2024 were still open on that day. "
+         "No look-ahead: count them as open."),
+        (lambda base: int(base.complaints.loc[base.complaints["closed_at"].isna(), "customer_id"].nunique()),
+         "that counts every complaint open today, including those made after 31 December 2024; keep only what was known that day."),
+        (lambda base: _open_on(base.complaints, REVIEW_DAY, count_rows=True),
+         "that counts complaints, not customers; one customer can have several open complaints: count distinct `customer_id`."),
+    ],
+)
+def _open_complaints(base):
+    return _open_on(base.complaints, REVIEW_DAY)
+
+
+def _alarm(base):
+    from ..churn import concentration_alarm
+
+    return concentration_alarm(base, list(REPLAY))
+
+
+def _last_quarter_with_orders(base, account):
+    o = base.orders[base.orders["customer_id"].astype(str) == account]
+    return str(o["order_date"].max().to_period("Q"))
+
+
+@exercise(
+    "09.3",
+    "Replay `concentration_alarm` over 2023Q1-2025Q1 (default settings). In which quarter did the alarm first fire "
+    "on A0001? Answer as text such as '2023Q2'.",
+    "run `concentration_alarm(base, quarters)` with the nine quarters, keep A0001's rows with `warning`, and take the first `quarter`.",
+    mistakes=[
+        (lambda base: _last_quarter_with_orders(base, "A0001"),
+         "that is the last quarter in which A0001 ordered, when it had already left; the alarm fired earlier."),
+        (lambda base: "2025Q1", "2025Q1 is the first quarter without any order from A0001; the point is to warn before that."),
+    ],
+)
+def _first_alarm(base):
+    a = _alarm(base)
+    fired = a[(a["customer_id"] == "A0001") & a["warning"]]
+    return str(fired["quarter"].iloc[0])
