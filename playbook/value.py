@@ -1,0 +1,921 @@
+"""Customer lifetime value (客户终身价值): the simple retention formula, and the BG/NBD and
+Gamma-Gamma models fitted by maximum likelihood, with calibration/holdout checks.
+
+The models follow Fader, Hardie & Lee (2005, "Counting your customers the easy way") and
+Fader & Hardie (2005, the Gamma-Gamma spend model), in the shape of the ``lifetimes`` package.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .data import (
+    CustomerBase,
+    _check_column,
+    _periods,
+    summarize,
+    to_timestamp,
+    validate_orders,
+)
+from .errors import (
+    DataValidationError,
+    FitWarning,
+    InvalidArgumentError,
+    ModelNotFittedError,
+    format_rows,
+)
+from .i18n import register_labels
+
+__all__ = [
+    "BetaGeoFitter",
+    "FitWarning",
+    "GammaGammaFitter",
+    "ModelNotFittedError",
+    "calibration_holdout",
+    "clv_table",
+    "frequency_recency_matrix",
+    "holdout_comparison",
+    "holdout_scores",
+    "probability_alive_matrix",
+    "simple_clv",
+]
+
+register_labels({
+    "expected_purchases": ("Expected purchases", "预期购买次数"),
+    "p_alive": ("Probability alive", "存活概率"),
+    "expected_spend": ("Expected spend per purchase", "预期单次消费额"),
+    "clv_per_customer": ("Predicted CLV per customer", "人均预测终身价值"),
+    "frequency_cal": ("Repeat purchases in calibration", "校准期重复购买次数"),
+    "holdout_actual": ("Actual (holdout)", "实际（验证期）"),
+    "holdout_predicted": ("Predicted (BG/NBD)", "预测（BG/NBD）"),
+    "holdout_naive": ("Naive: same as last period", "朴素基准：与上期相同"),
+    "repeat_purchases_holdout": ("Repeat purchases per customer in holdout", "验证期人均重复购买次数"),
+    "recency_periods": ("Recency: age at last purchase (days)", "最近一次购买时的客户年龄（天）"),
+})
+
+_LOG_BOUND = 12.0  # parameters live in [e^-12, e^12] on the log scale
+
+
+# ---------------------------------------------------------------- simple CLV
+
+
+def simple_clv(margin, retention, discount_rate, periods=None):
+    """Lifetime value from a constant margin, retention rate and discount rate.
+
+    A customer retained with probability ``retention`` each period brings ``margin`` at the
+    end of every period they are still there, discounted at ``discount_rate`` per period:
+
+    - infinite horizon: ``margin * retention / (1 + discount_rate - retention)``;
+    - ``periods=n``: the same sum stopped after ``n`` periods,
+      ``margin * k * (1 - k**n) / (1 - k)`` with ``k = retention / (1 + discount_rate)``.
+
+    Parameters
+    ----------
+    margin : float or array-like
+        Margin per period of a retained customer (money).
+    retention : float or array-like
+        Probability of staying one more period, in [0, 1].
+    discount_rate : float or array-like
+        Discount rate per period, at least 0.
+    periods : int or array-like, optional
+        Number of periods; None for an infinite horizon.
+
+    Returns
+    -------
+    float, or an array (a Series when ``margin`` is a Series) broadcast over the inputs.
+
+    Examples
+    --------
+    >>> round(simple_clv(100, 0.8, 0.1), 2)
+    266.67
+    >>> round(simple_clv(100, 0.8, 0.1, periods=3), 2)
+    164.09
+    """
+    index = margin.index if isinstance(margin, pd.Series) else None
+    m = np.asarray(margin, dtype=float)
+    r = np.asarray(retention, dtype=float)
+    d = np.asarray(discount_rate, dtype=float)
+    for name, values in (("margin", m), ("retention", r), ("discount_rate", d)):
+        if not np.isfinite(values).all():
+            raise InvalidArgumentError(f"The {name!r} parameter of simple_clv must be finite numbers. Got {values!r}.")
+    if ((r < 0) | (r > 1)).any():
+        raise InvalidArgumentError(f"The 'retention' parameter of simple_clv must be a probability in [0, 1]. Got {r!r}.")
+    if (d < 0).any():
+        raise InvalidArgumentError(f"The 'discount_rate' parameter of simple_clv must be at least 0. Got {d!r}.")
+    k = r / (1 + d)
+    if periods is None:
+        if (k >= 1).any():
+            raise InvalidArgumentError(
+                "simple_clv: with retention 1 and discount rate 0 the lifetime value is infinite; "
+                "give a discount rate above 0 or a finite number of periods."
+            )
+        out = m * r / (1 + d - r)
+    else:
+        n = np.asarray(periods, dtype=float)
+        if (n < 0).any() or not np.all(np.isfinite(n)) or np.any(n != np.floor(n)):
+            raise InvalidArgumentError(f"The 'periods' parameter of simple_clv must be whole numbers >= 0. Got {periods!r}.")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            geometric = np.where(k == 1, n, k * (1 - k**n) / np.where(k == 1, 2.0, 1 - k))
+        out = m * geometric
+    if index is not None:
+        return pd.Series(np.broadcast_to(out, m.shape), index=index, name="clv")
+    return float(out) if np.ndim(out) == 0 else out
+
+
+# ---------------------------------------------------------------- input checks
+
+
+def _index_of(*values):
+    for v in values:
+        if isinstance(v, pd.Series):
+            return v.index
+    return None
+
+
+def _wrap(values: np.ndarray, index, name: str):
+    return pd.Series(values, index=index, name=name) if index is not None and len(index) == len(values) else values
+
+
+def _as_array(values, name: str, func: str) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if arr.ndim != 1:
+        raise InvalidArgumentError(f"The {name!r} parameter of {func} must be one-dimensional. Got shape {arr.shape}.")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise DataValidationError(f"{func}: {name!r} is missing or infinite in {format_rows(bad)}; drop or fill those customers.")
+    return arr
+
+
+def _check_rfT(frequency, recency, T, func: str):
+    x = _as_array(frequency, "frequency", func)
+    tx = _as_array(recency, "recency", func)
+    big_t = _as_array(T, "T", func)
+    if not len(x) == len(tx) == len(big_t):
+        raise InvalidArgumentError(f"{func}: frequency, recency and T must have the same length. Got {len(x)}, {len(tx)}, {len(big_t)}.")
+    checks = [
+        (x < 0, "frequency is negative"),
+        (x != np.floor(x), "frequency is not a whole number"),
+        (tx < 0, "recency is negative"),
+        (tx > big_t, "recency is larger than T"),
+        ((x == 0) & (tx != 0), "recency is not 0 although frequency is 0"),
+    ]
+    for mask, what in checks:
+        rows = np.flatnonzero(mask)
+        if rows.size:
+            raise DataValidationError(
+                f"{func}: {what} in {format_rows(rows)}. Build the inputs with playbook.summarize(orders, as_of), "
+                "which follows the BG/NBD definitions."
+            )
+    return x, tx, big_t
+
+
+def _check_positive_time(t, func: str) -> np.ndarray:
+    arr = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InvalidArgumentError(f"The 't' parameter of {func} must be a time span >= 0 (in the periods of the data). Got {t!r}.")
+    return arr
+
+
+# ---------------------------------------------------------------- optimisation
+
+
+def _minimise(objective, x0: np.ndarray, names: tuple, max_iter: int, model: str):
+    """L-BFGS-B on log-parameters with an analytic gradient; Nelder-Mead polish if it stalls."""
+    from scipy.optimize import minimize
+
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(x0)
+    res = minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": max_iter})
+    grad = np.abs(objective(res.x)[1]).max()
+    converged = bool(res.success or grad < 1e-5)
+    if not converged and max_iter > 50:
+        nm = minimize(lambda z: objective(z)[0], res.x, method="Nelder-Mead",
+                      options={"maxiter": max_iter, "xatol": 1e-7, "fatol": 1e-10})
+        if nm.fun <= res.fun:
+            res = nm
+        converged = bool(nm.success and np.abs(objective(res.x)[1]).max() < 1e-3)
+    info = {"converged": converged, "iterations": int(res.nit), "message": str(res.message), "objective": float(res.fun)}
+    if not converged:
+        warnings.warn(
+            f"The {model} fit did not converge ({res.message}); its parameters may be wrong. "
+            "Try penalizer_coef=0.001 (or larger), a larger max_iter, or weeks instead of days "
+            "(summarize(..., freq='W')), and check for customers with extreme values.",
+            FitWarning, stacklevel=3,
+        )
+    at_bound = [n for n, z in zip(names, res.x) if abs(z) >= _LOG_BOUND - 1e-6]
+    if at_bound:
+        warnings.warn(
+            f"The {model} fit pushed {', '.join(at_bound)} to the edge of the allowed range: the data cannot "
+            "pin it down. Predictions may still be usable, but do not read that parameter; "
+            "add penalizer_coef=0.001 or use a longer observation window.",
+            FitWarning, stacklevel=3,
+        )
+    return res.x, info
+
+
+def _not_fit(obj) -> None:
+    if not hasattr(obj, "params_"):
+        raise ModelNotFittedError(f"Model has not been fit yet: call {type(obj).__name__}().fit(...) first.")
+
+
+# ---------------------------------------------------------------- BG/NBD
+
+
+class _Fitter:
+    """What both fitters share: ``__init__`` stores parameters only, a penalised objective, a repr."""
+
+    _params: tuple = ()  # names of the fitted parameters, in order
+
+    def __init__(self, penalizer_coef: float = 0.0, *, max_iter: int = 1000):
+        self.penalizer_coef = penalizer_coef
+        self.max_iter = max_iter
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"{name}(not fit)"
+        values = ", ".join(f"{k}={self.params_[k]:.3g}" for k in self._params)
+        return f"{name}({values}; {self.fit_info_['n_customers']} customers)"
+
+    def _penalised(self, terms):
+        """Mean negative log-likelihood plus an L2 penalty on the parameters, with its gradient."""
+        pen = float(self.penalizer_coef)
+        if not np.isfinite(pen) or pen < 0:
+            raise InvalidArgumentError(
+                f"The 'penalizer_coef' parameter of {type(self).__name__} must be >= 0. Got {self.penalizer_coef!r}.")
+
+        def objective(logp):
+            ll, grad = terms(logp)
+            params = np.exp(logp)
+            return -ll.mean() + pen * np.sum(params**2), -grad.mean(axis=1) + pen * 2 * params**2
+
+        return objective
+
+
+class BetaGeoFitter(_Fitter):
+    """The BG/NBD model (Beta-Geometric / Negative Binomial): who is still buying, and how often.
+
+    While alive a customer buys as a Poisson process with rate λ ~ Gamma(r, rate α); after
+    each repeat purchase they leave for good with probability p ~ Beta(a, b). Times are in
+    the periods of the inputs (days for ``summarize(..., freq="D")``).
+
+    Parameters
+    ----------
+    penalizer_coef : float
+        L2 penalty on the parameters (as in ``lifetimes``); 0 for plain maximum likelihood,
+        0.001-0.1 to steady a fit on small or odd data.
+    max_iter : int
+        Iteration limit of the optimiser.
+
+    Attributes
+    ----------
+    params_ : dict
+        ``r``, ``alpha``, ``a``, ``b`` after :meth:`fit`.
+    fit_info_ : dict
+        ``n_customers``, ``n_repeaters``, ``max_frequency``, ``max_T``, ``log_likelihood``,
+        ``converged``, ``iterations``, ``message``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> s = playbook.summarize(base.orders, base.as_of)
+    >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    >>> sorted(bgf.params_)
+    ['a', 'alpha', 'b', 'r']
+    >>> bgf.fit_info_["converged"]
+    True
+    """
+
+    _params = ("r", "alpha", "a", "b")
+
+    @staticmethod
+    def _loglik_terms(logp, x, tx, T):
+        """Per-customer log-likelihood and its gradient with respect to the log-parameters."""
+        from scipy.special import digamma, gammaln
+
+        r, alpha, a, b = np.exp(logp)
+        rx = r + x
+        repeat = x > 0
+        xm = np.maximum(x, 1.0)
+        a1 = gammaln(rx) - gammaln(r) + r * np.log(alpha)
+        a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+        a3 = -rx * np.log(alpha + T)
+        a4 = np.where(repeat, np.log(a) - np.log(b + xm - 1) - rx * np.log(alpha + tx), -np.inf)
+        mix = np.logaddexp(a3, a4)
+        w3, w4 = np.exp(a3 - mix), np.exp(a4 - mix)
+        ll = a1 + a2 + mix
+        d_r = digamma(rx) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
+        d_alpha = r / alpha - w3 * rx / (alpha + T) - w4 * rx / (alpha + tx)
+        d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
+        d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 / (b + xm - 1)
+        grad = np.vstack([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+        return ll, grad
+
+    def fit(self, frequency, recency, T):
+        """Fit by maximum likelihood on one row per customer.
+
+        Parameters
+        ----------
+        frequency, recency, T : array-like
+            Repeat purchases, age at the last purchase and age now, in periods: the
+            columns of :func:`playbook.summarize`.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataValidationError
+            With fewer than 2 customers, when nobody made a repeat purchase (the
+            purchase rate cannot be learned), or when every customer is 0 periods old.
+        """
+        func = "BetaGeoFitter.fit"
+        x, tx, big_t = _check_rfT(frequency, recency, T, func)
+        n = x.size
+        if n < 2:
+            raise DataValidationError(
+                f"{func} needs many customers to learn a population; got {n}. A single customer's future "
+                "cannot be fitted: use simple_clv or the customer's own history instead."
+            )
+        if (big_t == 0).all():
+            raise DataValidationError(
+                f"{func}: every customer is 0 periods old (T=0): all first purchases fall on the as_of day. "
+                "Choose a later as_of so that customers have had time to come back."
+            )
+        if (x == 0).all():
+            raise DataValidationError(
+                f"{func}: nobody made a repeat purchase (frequency is 0 for all {n} customers), so the model cannot "
+                "learn how often customers buy. Use a longer observation window, a later as_of, or check that "
+                "orders of the same customer share one customer_id (all orders on one day count as one purchase)."
+            )
+        objective = self._penalised(lambda logp: self._loglik_terms(logp, x, tx, big_t))
+
+        rate = max(x.sum() / max(big_t.sum(), 1.0), 1e-6)
+        x0 = np.log([1.0, 1.0 / rate, 1.0, 3.0])
+        logp, info = _minimise(objective, x0, ("r", "alpha", "a", "b"), self.max_iter, "BG/NBD")
+        r, alpha, a, b = np.exp(logp)
+        self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
+        ll, _ = self._loglik_terms(logp, x, tx, big_t)
+        self.fit_info_ = {"n_customers": int(n), "n_repeaters": int((x > 0).sum()), "max_frequency": int(x.max()),
+                          "max_T": float(big_t.max()), "log_likelihood": float(ll.sum()), **info}
+        return self
+
+    def _unpack(self):
+        _not_fit(self)
+        p = self.params_
+        return p["r"], p["alpha"], p["a"], p["b"]
+
+    def _expected_if_alive(self, t, x, T):
+        """E[purchases in (T, T+t] | alive at T, x purchases]: Euler-transformed 2F1, which keeps small numerator parameters."""
+        from scipy.special import hyp2f1
+
+        r, alpha, a, b = self._unpack()
+        if abs(a - 1) < 1e-7:
+            a = 1 + 1e-7
+        z = t / (alpha + T + t)
+        f = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        return (a + b + x - 1) / (a - 1) * -np.expm1((a - 1) * np.log1p(-z) + np.log(f))
+
+    def probability_alive(self, frequency, recency, T):
+        """Probability that each customer is still alive (has not silently left) at age ``T``.
+
+        Customers without a repeat purchase are alive with probability 1 under BG/NBD
+        (nobody can leave before buying again).
+
+        Examples
+        --------
+        >>> import playbook
+        >>> base = playbook.load_dataset("retail")
+        >>> s = playbook.summarize(base.orders, base.as_of)
+        >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+        >>> p = bgf.probability_alive(s["frequency"], s["recency"], s["T"])
+        >>> bool(p.between(0, 1).all())
+        True
+        """
+        r, alpha, a, b = self._unpack()
+        x, tx, big_t = _check_rfT(frequency, recency, T, "probability_alive")
+        xm = np.maximum(x, 1.0)
+        log_odds_dead = np.log(a) - np.log(b + xm - 1) + (r + x) * (np.log(alpha + big_t) - np.log(alpha + tx))
+        p = np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds_dead, 700))), 1.0)
+        return _wrap(p, _index_of(frequency, recency, T), "p_alive")
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """Expected number of purchases in the next ``t`` periods, given each customer's history.
+
+        Examples
+        --------
+        >>> import playbook
+        >>> base = playbook.load_dataset("retail")
+        >>> s = playbook.summarize(base.orders, base.as_of)
+        >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+        >>> e = bgf.expected_purchases(365, s["frequency"], s["recency"], s["T"])
+        >>> bool((e >= 0).all())
+        True
+        """
+        t = _check_positive_time(t, "expected_purchases")
+        x, tx, big_t = _check_rfT(frequency, recency, T, "expected_purchases")
+        alive = np.asarray(self.probability_alive(x, tx, big_t))
+        out = alive * self._expected_if_alive(t, x, big_t)
+        return _wrap(np.where(t == 0, 0.0, out), _index_of(frequency, recency, T), "expected_purchases")
+
+    def expected_purchases_new(self, t):
+        """Expected number of repeat purchases in the first ``t`` periods of a new customer (E[X(t)]).
+
+        Examples
+        --------
+        >>> import playbook
+        >>> base = playbook.load_dataset("retail")
+        >>> s = playbook.summarize(base.orders, base.as_of)
+        >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+        >>> bool(bgf.expected_purchases_new(365) > bgf.expected_purchases_new(30))
+        True
+        """
+        t = _check_positive_time(t, "expected_purchases_new")
+        out = np.where(t == 0, 0.0, self._expected_if_alive(t, 0.0, 0.0))
+        return float(out) if np.ndim(out) == 0 else out
+
+
+# ---------------------------------------------------------------- Gamma-Gamma
+
+
+class GammaGammaFitter(_Fitter):
+    """The Gamma-Gamma spend model: how much a customer spends per purchase.
+
+    Each purchase amount ~ Gamma(p, rate ν), with ν ~ Gamma(q, rate v) across customers,
+    so the average spend of a customer with few purchases is pulled towards the
+    population mean ``p v / (q - 1)``. Fitted on customers with at least one repeat
+    purchase; assumes spend does not depend on how often a customer buys.
+
+    Non-positive ``monetary_value`` of repeat customers (refunds) cannot come from a
+    Gamma distribution: those customers are dropped with a :class:`FitWarning` that
+    says how many.
+
+    Parameters
+    ----------
+    penalizer_coef : float
+        L2 penalty on the parameters; 0 for plain maximum likelihood.
+    max_iter : int
+
+    Attributes
+    ----------
+    params_ : dict
+        ``p``, ``q``, ``v`` after :meth:`fit`.
+    fit_info_ : dict
+        ``n_customers`` used, ``n_dropped``, ``log_likelihood``, ``converged``, ...
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> s = playbook.summarize(base.orders, base.as_of)
+    >>> ggf = GammaGammaFitter().fit(s["frequency"], s["monetary_value"])
+    >>> sorted(ggf.params_)
+    ['p', 'q', 'v']
+    """
+
+    _params = ("p", "q", "v")
+
+    @staticmethod
+    def _loglik_terms(logp, x, m):
+        from scipy.special import digamma, gammaln
+
+        p, q, v = np.exp(logp)
+        px = p * x
+        vm = v + m * x
+        ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + (px - 1) * np.log(m)
+              + px * np.log(x) - (px + q) * np.log(vm))
+        d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - np.log(vm))
+        d_q = digamma(px + q) - digamma(q) + np.log(v) - np.log(vm)
+        d_v = q / v - (px + q) / vm
+        return ll, np.vstack([d_p * p, d_q * q, d_v * v])
+
+    def fit(self, frequency, monetary_value):
+        """Fit on customers with at least one repeat purchase.
+
+        Parameters
+        ----------
+        frequency, monetary_value : array-like
+            Repeat purchases and mean amount per repeat purchase (:func:`playbook.summarize`).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataValidationError
+            When fewer than 2 customers have a repeat purchase with positive spend.
+        """
+        func = "GammaGammaFitter.fit"
+        x = _as_array(frequency, "frequency", func)
+        m = _as_array(monetary_value, "monetary_value", func)
+        if len(x) != len(m):
+            raise InvalidArgumentError(f"{func}: frequency and monetary_value must have the same length. Got {len(x)} and {len(m)}.")
+        if (x < 0).any():
+            raise DataValidationError(f"{func}: frequency is negative in {format_rows(np.flatnonzero(x < 0))}.")
+        repeat = x > 0
+        bad = repeat & (m <= 0)
+        n_bad = int(bad.sum())
+        if n_bad:
+            warnings.warn(
+                f"GammaGammaFitter dropped {n_bad} repeat customer(s) whose average spend is zero or negative "
+                "(refunds?): a Gamma spend model needs positive amounts. Net refunds against their orders, "
+                "or leave those customers out, if this is not what you want.",
+                FitWarning, stacklevel=2,
+            )
+        keep = repeat & ~bad
+        if keep.sum() < 2:
+            raise DataValidationError(
+                f"{func} needs at least 2 customers with a repeat purchase and positive spend; got {int(keep.sum())}. "
+                "Without repeat purchases the spread of spend between customers cannot be learned; "
+                "use the plain average order value instead."
+            )
+        x, m = x[keep], m[keep]
+        # Spend is rescaled by its median so that v starts near 1; v is scaled back afterwards.
+        scale = float(np.median(m))
+        objective = self._penalised(lambda logp: self._loglik_terms(logp, x, m / scale))
+
+        logp, info = _minimise(objective, np.log([2.0, 3.0, 4.0]), ("p", "q", "v"), self.max_iter, "Gamma-Gamma")
+        p, q, v = np.exp(logp)
+        self.params_ = {"p": float(p), "q": float(q), "v": float(v * scale)}
+        ll, _ = self._loglik_terms(np.log([p, q, v * scale]), x, m)
+        self.fit_info_ = {"n_customers": int(keep.sum()), "n_dropped": n_bad, "log_likelihood": float(ll.sum()), **info}
+        return self
+
+    def population_mean_spend(self) -> float:
+        """Mean spend per purchase in the population, ``p v / (q - 1)``."""
+        _not_fit(self)
+        p, q, v = self.params_["p"], self.params_["q"], self.params_["v"]
+        if q <= 1:
+            raise DataValidationError(
+                f"The fitted Gamma-Gamma q={q:.3g} is at most 1, so the model's mean spend is infinite: "
+                "a few huge spenders dominate. Cap extreme amounts or refit with penalizer_coef=0.01."
+            )
+        return p * v / (q - 1)
+
+    def conditional_expected_average_profit(self, frequency, monetary_value):
+        """Expected spend per future purchase of each customer: a weighted mean of their own
+        average and the population mean, the weight on their own growing with ``frequency``.
+
+        Examples
+        --------
+        >>> import playbook
+        >>> base = playbook.load_dataset("retail")
+        >>> s = playbook.summarize(base.orders, base.as_of)
+        >>> ggf = GammaGammaFitter().fit(s["frequency"], s["monetary_value"])
+        >>> spend = ggf.conditional_expected_average_profit(s["frequency"], s["monetary_value"])
+        >>> bool((spend > 0).all())
+        True
+        """
+        func = "conditional_expected_average_profit"
+        mean = self.population_mean_spend()
+        x = _as_array(frequency, "frequency", func)
+        m = _as_array(monetary_value, "monetary_value", func)
+        p, q = self.params_["p"], self.params_["q"]
+        own = np.where(x > 0, np.maximum(m, 0.0), 0.0)
+        weight = p * x / (p * x + q - 1)
+        return _wrap((1 - weight) * mean + weight * own, _index_of(frequency, monetary_value), "expected_spend")
+
+    def customer_lifetime_value(self, bgf: BetaGeoFitter, frequency, recency, T, monetary_value, *,
+                                horizon: float = 365, step: float = 30, discount_rate: float = 0.1,
+                                periods_per_year: float = 365, margin: float = 1.0):
+        """Discounted value of each customer's expected purchases over ``horizon`` periods.
+
+        The horizon is cut into steps of ``step`` periods; the purchases BG/NBD expects in
+        each step are valued at the Gamma-Gamma expected spend times ``margin`` and
+        discounted at the annual ``discount_rate`` to the end of the step.
+
+        Parameters
+        ----------
+        bgf : BetaGeoFitter
+            A fitted purchase model on the same customers.
+        frequency, recency, T, monetary_value : array-like
+            As from :func:`playbook.summarize`.
+        horizon, step : float
+            In the periods of the data (days by default).
+        discount_rate : float
+            Annual discount rate, e.g. 0.1.
+        periods_per_year : float
+            365 for days, 52 for weeks, 12 for months.
+        margin : float
+            Share of spend that is profit; 1 gives revenue.
+
+        Examples
+        --------
+        >>> import playbook
+        >>> base = playbook.load_dataset("retail")
+        >>> s = playbook.summarize(base.orders, base.as_of)
+        >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+        >>> ggf = GammaGammaFitter().fit(s["frequency"], s["monetary_value"])
+        >>> clv = ggf.customer_lifetime_value(bgf, s["frequency"], s["recency"], s["T"], s["monetary_value"])
+        >>> bool((clv >= 0).all())
+        True
+        """
+        func = "customer_lifetime_value"
+        for name, value, low in (("horizon", horizon, 0), ("step", step, 0), ("periods_per_year", periods_per_year, 0)):
+            if not np.isfinite(value) or value <= low:
+                raise InvalidArgumentError(f"The {name!r} parameter of {func} must be > 0. Got {value!r}.")
+        if not np.isfinite(discount_rate) or discount_rate < 0:
+            raise InvalidArgumentError(f"The 'discount_rate' parameter of {func} must be >= 0. Got {discount_rate!r}.")
+        spend = np.asarray(self.conditional_expected_average_profit(frequency, monetary_value))
+        x, tx, big_t = _check_rfT(frequency, recency, T, func)
+        ends = np.minimum(np.arange(1, int(np.ceil(horizon / step)) + 1) * step, horizon)
+        alive = np.asarray(bgf.probability_alive(x, tx, big_t))
+        previous = np.zeros_like(x)
+        value = np.zeros_like(x)
+        for end in ends:
+            cumulative = alive * bgf._expected_if_alive(end, x, big_t)
+            value += (cumulative - previous) * (1 + discount_rate) ** (-end / periods_per_year)
+            previous = cumulative
+        return _wrap(value * spend * margin, _index_of(frequency, recency, T, monetary_value), "clv")
+
+
+def clv_table(summary: pd.DataFrame, bgf: BetaGeoFitter, ggf: GammaGammaFitter, *, horizon: float = 365,
+              step: float = 30, discount_rate: float = 0.1, periods_per_year: float = 365, margin=None) -> pd.DataFrame:
+    """Per customer: probability alive, expected purchases and spend, and predicted CLV.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        A :func:`playbook.summarize` table (``frequency``, ``recency``, ``T``, ``monetary_value``).
+    bgf, ggf : fitted BetaGeoFitter and GammaGammaFitter
+    horizon, step, discount_rate, periods_per_year
+        As in :meth:`GammaGammaFitter.customer_lifetime_value`.
+    margin : float, optional
+        Share of spend that is profit. None: the table's overall ``margin / revenue`` when it
+        has both columns, else 1 (revenue).
+
+    Returns
+    -------
+    DataFrame indexed like ``summary`` with ``p_alive``, ``expected_purchases`` (in the
+    horizon), ``expected_spend`` (per purchase) and ``clv``, highest CLV first.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> s = playbook.summarize(base.orders, base.as_of)
+    >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    >>> ggf = GammaGammaFitter().fit(s["frequency"], s["monetary_value"])
+    >>> list(clv_table(s, bgf, ggf).columns)
+    ['p_alive', 'expected_purchases', 'expected_spend', 'clv']
+    """
+    if not isinstance(summary, pd.DataFrame):
+        raise InvalidArgumentError(f"clv_table needs a summarize() DataFrame. Got {type(summary).__name__}.")
+    for col in ("frequency", "recency", "T", "monetary_value"):
+        _check_column(summary, col, "summary", "clv_table", table="summary")
+    if margin is None:
+        margin = 1.0
+        if {"margin", "revenue"} <= set(summary.columns) and summary["revenue"].sum() > 0:
+            margin = float(summary["margin"].sum() / summary["revenue"].sum())
+    f, r, t, m = (summary[c] for c in ("frequency", "recency", "T", "monetary_value"))
+    out = pd.DataFrame({
+        "p_alive": bgf.probability_alive(f, r, t),
+        "expected_purchases": bgf.expected_purchases(horizon, f, r, t),
+        "expected_spend": ggf.conditional_expected_average_profit(f, m),
+        "clv": ggf.customer_lifetime_value(bgf, f, r, t, m, horizon=horizon, step=step, discount_rate=discount_rate,
+                                           periods_per_year=periods_per_year, margin=margin),
+    }, index=summary.index)
+    out.attrs.update({"horizon": horizon, "discount_rate": discount_rate, "margin": margin})
+    return out.sort_values("clv", ascending=False, kind="stable")
+
+
+# ---------------------------------------------------------------- calibration and holdout
+
+
+def calibration_holdout(orders, calibration_end, observation_end, *, freq: str = "D", customer_col: str = "customer_id",
+                        date_col: str = "order_date", amount_col: str = "amount") -> pd.DataFrame:
+    """Split orders at ``calibration_end``: a summary to fit on, and what each customer did next.
+
+    Only customers whose first order falls in the calibration period are kept (the models
+    say nothing about customers not yet acquired). Orders after ``observation_end`` are ignored.
+
+    Parameters
+    ----------
+    orders : DataFrame or CustomerBase
+        Orders with a customer, a date-time and an amount.
+    calibration_end, observation_end : date-like
+        End of the calibration and of the holdout period (``observation_end`` later).
+    freq : {"D", "W", "M"}
+        Length of a period, as in :func:`playbook.summarize`.
+
+    Returns
+    -------
+    DataFrame indexed by customer with ``frequency_cal``, ``recency_cal``, ``T_cal``,
+    ``monetary_value_cal`` (the calibration summary), ``frequency_holdout`` (purchase periods
+    in the holdout; all are repeat purchases), ``monetary_value_holdout`` (mean spend per
+    holdout purchase period, 0 without), ``revenue_holdout``, ``duration_holdout``
+    (holdout length in periods) and ``frequency_last_period``: repeat purchase periods in the
+    last ``duration_holdout`` periods of calibration, the naive "same as last period" forecast.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> ch = calibration_holdout(base.orders, "2024-12-31", "2025-12-31")
+    >>> int(ch["duration_holdout"].iloc[0])
+    365
+    """
+    if isinstance(orders, CustomerBase):
+        orders = orders.orders
+    func = "calibration_holdout"
+    validate_orders(orders, func, customer_col=customer_col, date_col=date_col, required=(amount_col,))
+    cal_ts, obs_ts = to_timestamp(calibration_end, "calibration_end"), to_timestamp(observation_end, "observation_end")
+    if obs_ts <= cal_ts:
+        raise InvalidArgumentError(
+            f"{func}: observation_end ({obs_ts.date()}) must be after calibration_end ({cal_ts.date()}); the holdout would be empty."
+        )
+    cal = summarize(orders, cal_ts, freq=freq, customer_col=customer_col, date_col=date_col, amount_col=amount_col, margin_col=None)
+    cal_p = _periods(pd.Series([cal_ts]), freq)[0]
+    duration = int(_periods(pd.Series([obs_ts]), freq)[0] - cal_p)
+    ids = orders[customer_col].astype(str).to_numpy()
+    periods = _periods(orders[date_col], freq)
+    frame = pd.DataFrame({"c": ids, "p": periods, "a": orders[amount_col].to_numpy(dtype=float)})
+    frame = frame[frame["c"].isin(pd.Index(cal.index.astype(str)))]
+    by_period = frame.groupby(["c", "p"], sort=False)["a"].sum().reset_index()
+    hold = by_period[(by_period["p"] > cal_p) & (by_period["p"] <= cal_p + duration)]
+    per_hold = hold.groupby("c").agg(frequency_holdout=("a", "size"), revenue_holdout=("a", "sum"))
+    first_p = by_period.groupby("c")["p"].transform("min")
+    last = by_period[(by_period["p"] > cal_p - duration) & (by_period["p"] <= cal_p) & (by_period["p"] > first_p)]
+    per_last = last.groupby("c").size().rename("frequency_last_period")
+    key = cal.index.astype(str)
+    out = pd.DataFrame({
+        "frequency_cal": cal["frequency"].to_numpy(),
+        "recency_cal": cal["recency"].to_numpy(),
+        "T_cal": cal["T"].to_numpy(),
+        "monetary_value_cal": cal["monetary_value"].to_numpy(),
+    }, index=cal.index)
+    freq_h = per_hold["frequency_holdout"].reindex(key).fillna(0).to_numpy(dtype=np.int64)
+    rev_h = per_hold["revenue_holdout"].reindex(key).fillna(0.0).to_numpy()
+    out["frequency_holdout"] = freq_h
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["monetary_value_holdout"] = np.where(freq_h > 0, rev_h / np.maximum(freq_h, 1), 0.0)
+    out["revenue_holdout"] = rev_h
+    out["duration_holdout"] = duration
+    out["frequency_last_period"] = per_last.reindex(key).fillna(0).to_numpy(dtype=np.int64)
+    return out
+
+
+def _require_holdout(data, func: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidArgumentError(f"{func} needs the DataFrame from calibration_holdout. Got {type(data).__name__}.")
+    for col in ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout", "frequency_last_period"):
+        _check_column(data, col, "data", func, table="data (use calibration_holdout)")
+    if data.empty:
+        raise DataValidationError(f"{func} got no customers.")
+
+
+def _holdout_predictions(fitter: BetaGeoFitter, data: pd.DataFrame) -> np.ndarray:
+    return np.asarray(fitter.expected_purchases(data["duration_holdout"].to_numpy(dtype=float), data["frequency_cal"],
+                                                data["recency_cal"], data["T_cal"]))
+
+
+def holdout_comparison(fitter: BetaGeoFitter, data: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean predicted, actual and naive repeat purchases in the holdout, by calibration frequency.
+
+    Parameters
+    ----------
+    fitter : BetaGeoFitter
+        Fitted on the calibration columns of ``data``.
+    data : DataFrame
+        From :func:`calibration_holdout`.
+    max_frequency : int
+        Customers with at least this many calibration repeat purchases share the last group.
+
+    Returns
+    -------
+    DataFrame indexed by ``frequency_cal`` (0 ... ``max_frequency``, the last meaning "or
+    more") with ``n_customers``, ``actual``, ``predicted`` and ``naive`` (per-customer means).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> ch = calibration_holdout(base.orders, "2024-12-31", "2025-12-31")
+    >>> bgf = BetaGeoFitter().fit(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
+    >>> list(holdout_comparison(bgf, ch).columns)
+    ['n_customers', 'actual', 'predicted', 'naive']
+    """
+    func = "holdout_comparison"
+    _require_holdout(data, func)
+    if int(max_frequency) < 1:
+        raise InvalidArgumentError(f"The 'max_frequency' parameter of {func} must be at least 1. Got {max_frequency!r}.")
+    group = np.minimum(data["frequency_cal"].to_numpy(dtype=np.int64), int(max_frequency))
+    frame = pd.DataFrame({"frequency_cal": group, "actual": data["frequency_holdout"].to_numpy(dtype=float),
+                          "predicted": _holdout_predictions(fitter, data),
+                          "naive": data["frequency_last_period"].to_numpy(dtype=float)})
+    out = frame.groupby("frequency_cal").agg(n_customers=("actual", "size"), actual=("actual", "mean"),
+                                             predicted=("predicted", "mean"), naive=("naive", "mean"))
+    out.attrs["max_frequency"] = int(max_frequency)
+    return out
+
+
+def holdout_scores(fitter: BetaGeoFitter, data: pd.DataFrame) -> pd.Series:
+    """How well the model forecast the holdout, beside the naive "same as last period" forecast.
+
+    Returns
+    -------
+    Series with ``mae_model`` and ``mae_naive`` (mean absolute error per customer, in
+    purchases), ``actual_total``, ``predicted_total`` and ``naive_total``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> ch = calibration_holdout(base.orders, "2024-12-31", "2025-12-31")
+    >>> bgf = BetaGeoFitter().fit(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
+    >>> s = holdout_scores(bgf, ch)
+    >>> bool(s["mae_model"] < s["mae_naive"])
+    True
+    """
+    _require_holdout(data, "holdout_scores")
+    actual = data["frequency_holdout"].to_numpy(dtype=float)
+    predicted = _holdout_predictions(fitter, data)
+    naive = data["frequency_last_period"].to_numpy(dtype=float)
+    return pd.Series({"mae_model": float(np.abs(predicted - actual).mean()), "mae_naive": float(np.abs(naive - actual).mean()),
+                      "actual_total": float(actual.sum()), "predicted_total": float(predicted.sum()),
+                      "naive_total": float(naive.sum())}, name="holdout")
+
+
+# ---------------------------------------------------------------- diagnostic matrices
+
+
+def _grid(fitter: BetaGeoFitter, T, max_frequency, n_recency: int, func: str):
+    _not_fit(fitter)
+    big_t = float(fitter.fit_info_["max_T"] if T is None else T)
+    max_f = int(min(fitter.fit_info_["max_frequency"], 30) if max_frequency is None else max_frequency)
+    if big_t <= 0 or max_f < 1 or int(n_recency) < 2:
+        raise InvalidArgumentError(f"{func} needs T > 0, max_frequency >= 1 and n_recency >= 2. Got {T!r}, {max_frequency!r}, {n_recency!r}.")
+    freqs = np.arange(max_f + 1)
+    recs = np.unique(np.round(np.linspace(0, big_t, int(n_recency))))
+    f, r = np.meshgrid(freqs, recs, indexing="ij")
+    possible = ((f == 0) & (r == 0)) | ((f > 0) & (r >= f))
+    return freqs, recs, f, r, possible, big_t
+
+
+def frequency_recency_matrix(fitter: BetaGeoFitter, *, t: float = 365, T=None, max_frequency=None,
+                             n_recency: int = 20) -> pd.DataFrame:
+    """Expected purchases in the next ``t`` periods for a customer of age ``T`` with a given
+    frequency and recency: the classic BG/NBD diagnostic grid.
+
+    Parameters
+    ----------
+    fitter : BetaGeoFitter
+    t : float
+        Forecast horizon in periods.
+    T : float, optional
+        Customer age; default the oldest customer seen in the fit.
+    max_frequency : int, optional
+        Largest frequency shown (default: the largest seen, at most 30).
+    n_recency : int
+        Number of recency values from 0 to ``T``.
+
+    Returns
+    -------
+    DataFrame indexed by ``frequency`` with one column per ``recency``; impossible cells
+    (recency 0 with repeats, or fewer days than purchases) are NaN. ``attrs`` hold ``t`` and ``T``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> s = playbook.summarize(base.orders, base.as_of)
+    >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    >>> m = frequency_recency_matrix(bgf, max_frequency=10)
+    >>> m.shape
+    (11, 20)
+    """
+    freqs, recs, f, r, possible, big_t = _grid(fitter, T, max_frequency, n_recency, "frequency_recency_matrix")
+    values = np.asarray(fitter.expected_purchases(t, f[possible], r[possible], np.full(possible.sum(), big_t)))
+    grid = np.full(f.shape, np.nan)
+    grid[possible] = values
+    out = pd.DataFrame(grid, index=pd.Index(freqs, name="frequency"), columns=pd.Index(recs.astype(np.int64), name="recency"))
+    out.attrs.update({"t": t, "T": big_t, "value": "expected_purchases"})
+    return out
+
+
+def probability_alive_matrix(fitter: BetaGeoFitter, *, T=None, max_frequency=None, n_recency: int = 20) -> pd.DataFrame:
+    """Probability alive for a customer of age ``T`` with a given frequency and recency.
+
+    Same grid and parameters as :func:`frequency_recency_matrix`.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("retail")
+    >>> s = playbook.summarize(base.orders, base.as_of)
+    >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    >>> m = probability_alive_matrix(bgf, max_frequency=10)
+    >>> bool(m.loc[10].iloc[-1] > m.loc[10].iloc[1])
+    True
+    """
+    freqs, recs, f, r, possible, big_t = _grid(fitter, T, max_frequency, n_recency, "probability_alive_matrix")
+    values = np.asarray(fitter.probability_alive(f[possible], r[possible], np.full(possible.sum(), big_t)))
+    grid = np.full(f.shape, np.nan)
+    grid[possible] = values
+    out = pd.DataFrame(grid, index=pd.Index(freqs, name="frequency"), columns=pd.Index(recs.astype(np.int64), name="recency"))
+    out.attrs.update({"T": big_t, "value": "p_alive"})
+    return out
