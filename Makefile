@@ -31,6 +31,7 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_clv.py
 
 student: setup
 	$(BIN)/python scripts/make_student.py notebooks editions/student

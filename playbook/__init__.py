@@ -1,9 +1,11 @@
 """Retention Playbook: customer retention and key-customer management (客户保持与核心客户管理).
 
 The public API, re-exported by name. Start with :func:`load_dataset` or
-:func:`playbook.synth.generate`, then :func:`summarize`. Topic modules (``segment``,
-``rfm``, ``lifecycle``, ``customer_types``) hold the rest.
+:func:`playbook.synth.generate`, then :func:`summarize`. Topic modules hold the rest:
+``economics``, ``segment``, ``rfm``, ``lifecycle``, ``customer_types``, ``influence``,
+``satisfaction``, ``churn`` and ``value``.
 """
+from .churn import churn_risk, churn_signals, concentration_alarm, evaluate_warnings, kaplan_meier, naive_rule
 from .course import course_map
 from .customer_types import (
     behaviour_evidence,
@@ -14,9 +16,12 @@ from .customer_types import (
     score_against_truth,
 )
 from .data import CustomerBase, dataset_names, load_dataset, read_dataset, summarize, timeline, write_dataset
-from .errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
+from .economics import acquisition_vs_retention, cohort_profit, customer_lifetime_value, empirical_retention
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError, ModelNotFittedError, PlaybookError
+from .influence import opinion_leaders, reach_of_loss, referral_graph
 from .lifecycle import cohort_table, formation_stage, lifecycle_stage, stage_flow
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, segment_summary
+from .satisfaction import complaint_summary, complaint_timeline, satisfaction_index, satisfaction_indicators
 from .segment import (
     TIER_POLICY,
     abc_classes,
@@ -33,6 +38,8 @@ from .segment import (
     top_share,
 )
 
+from .value import BetaGeoFitter, GammaGammaFitter, calibration_holdout, simple_clv
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -40,7 +47,9 @@ __all__ = [
     "CustomerBase", "load_dataset", "dataset_names", "read_dataset", "write_dataset", "summarize", "timeline",
     "course_map",
     # errors
-    "PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError",
+    "PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "ModelNotFittedError",
+    # why retention pays
+    "cohort_profit", "customer_lifetime_value", "acquisition_vs_retention", "empirical_retention",
     # 80/20, tiers, prospects
     "top_share", "pareto_table", "gini", "abc_classes", "concentration", "assign_tiers", "TIER_POLICY", "tier_policy",
     "tier_migration", "prospect_levels", "lead_levels", "loss_impact", "accounts_share_by_period",
@@ -51,4 +60,12 @@ __all__ = [
     # customer types
     "behaviour_evidence", "classify_types", "classify_flags", "classify_orientation", "score_against_truth",
     "buyer_consumer_split",
+    # core customers
+    "referral_graph", "opinion_leaders", "reach_of_loss",
+    # satisfaction and complaints
+    "satisfaction_indicators", "satisfaction_index", "complaint_timeline", "complaint_summary",
+    # churn
+    "churn_signals", "churn_risk", "naive_rule", "evaluate_warnings", "kaplan_meier", "concentration_alarm",
+    # lifetime value
+    "simple_clv", "BetaGeoFitter", "GammaGammaFitter", "calibration_holdout",
 ]

@@ -13,6 +13,7 @@ import pandas as pd
 from .data import CustomerBase, _check_column, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
+from .vocabulary import FLAGS, ORIENTATIONS, PERSONAS
 
 __all__ = [
     "TypeRule",
@@ -54,9 +55,7 @@ register_labels({
     "buyer_not_consumer": ("Buyer is not the consumer", "购买者不是使用者"),
 })
 
-PERSONA_TYPES = ("loyal", "discount_driven", "impulse", "need_based", "wanderer")
-FLAGS = ("high_volume", "future_high_value", "benchmark", "pioneer", "motivator")
-ORIENTATIONS = ("cost", "value", "technology")
+PERSONA_TYPES = PERSONAS
 
 _LATE_HOUR = 20                      # orders at or after 20:00 count as late-evening
 _BROWSE_WINDOW = pd.Timedelta(hours=2)

@@ -4,7 +4,7 @@ Every error names what is at fault (file, column, rows, argument) and says what 
 """
 from __future__ import annotations
 
-__all__ = ["PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError"]
+__all__ = ["PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "ModelNotFittedError", "FitWarning"]
 
 
 class PlaybookError(Exception):
@@ -24,6 +24,14 @@ class MissingTableError(PlaybookError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise print the message in quotes
         return str(self.args[0]) if self.args else ""
+
+
+class ModelNotFittedError(PlaybookError, AttributeError):
+    """A prediction was asked of a model that has not been fit yet."""
+
+
+class FitWarning(UserWarning):
+    """A model fit that needs attention: it did not converge, hit a bound, or dropped rows."""
 
 
 def format_rows(index, values=None, limit: int = 5) -> str:

@@ -5,34 +5,26 @@ None) and returns the Axes; nothing here calls ``plt.show()``. One module per to
 """
 from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
 from .basic import customer_timeline, distribution, persona_traces
+from .churn import alarm_timeline, risk_distribution, signal_bars, survival_curves
+from .economics import profit_over_time, retention_curve
+from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
 from .pareto import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
+from .satisfaction import index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
 from .types import confusion_matrix, evidence_scatter
+from .value import frequency_recency_heatmap, holdout_plot, probability_alive_heatmap
 
 __all__ = [
     "set_theme", "cjk_font_name", "new_ax", "PALETTE",
     "customer_timeline", "persona_traces", "distribution",
+    "profit_over_time", "retention_curve",
     "pareto_curve", "tier_bars",
     "rfm_heatmap", "segment_bars",
     "lifecycle_funnel", "stage_flow_chart", "cohort_heatmap",
     "confusion_matrix", "evidence_scatter",
+    "referral_network", "influence_vs_spend",
+    "indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times",
+    "signal_bars", "risk_distribution", "survival_curves", "alarm_timeline",
+    "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
 ]
-
-# Topic modules still being written are reachable by name before they are listed above.
-_NEW_TOPICS: tuple[str, ...] = ("influence", "satisfaction", "churn", "value", "economics",)
-
-
-def __getattr__(name: str):
-    import importlib
-
-    for topic in _NEW_TOPICS:
-        try:
-            module = importlib.import_module(f"{__name__}.{topic}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{topic}":
-                raise
-            continue
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,28 +4,18 @@ Each explorer keeps what it last drew in ``shown`` so notebooks and tests can as
 that moving a control really changed the picture. ipywidgets is imported when an
 explorer is built, not when the package is imported.
 """
+from .churn import AlarmReplayExplorer
+from .economics import EconomicsExplorer
 from .explorers import CustomerExplorer, GeneratorExplorer
+from .influence import LeaderExplorer
 from .lifecycle import StageExplorer
 from .pareto import TierExplorer
 from .rfm import RFMExplorer
+from .satisfaction import SatisfactionIndexExplorer
 from .types import TypeRuleExplorer
+from .value import CLVExplorer
 
-__all__ = ["CustomerExplorer", "GeneratorExplorer", "TierExplorer", "RFMExplorer", "StageExplorer", "TypeRuleExplorer"]
-
-# Topic modules still being written are reachable by name before they are listed above.
-_NEW_TOPICS: tuple[str, ...] = ("influence", "satisfaction", "churn", "value", "economics",)
-
-
-def __getattr__(name: str):
-    import importlib
-
-    for topic in _NEW_TOPICS:
-        try:
-            module = importlib.import_module(f"{__name__}.{topic}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{topic}":
-                raise
-            continue
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "CustomerExplorer", "GeneratorExplorer", "EconomicsExplorer", "TierExplorer", "RFMExplorer", "StageExplorer",
+    "TypeRuleExplorer", "LeaderExplorer", "SatisfactionIndexExplorer", "AlarmReplayExplorer", "CLVExplorer",
+]
