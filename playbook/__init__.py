@@ -5,7 +5,15 @@ The public API, re-exported by name. Start with :func:`load_dataset` or
 ``economics``, ``segment``, ``rfm``, ``lifecycle``, ``customer_types``, ``influence``,
 ``satisfaction``, ``churn`` and ``value``.
 """
-from .churn import churn_risk, churn_signals, concentration_alarm, evaluate_warnings, kaplan_meier, naive_rule
+from .churn import (
+    churn_risk,
+    churn_signals,
+    concentration_alarm,
+    evaluate_warnings,
+    kaplan_meier,
+    naive_rule,
+    p_alive_from_btyd,
+)
 from .course import course_map
 from .customer_types import (
     behaviour_evidence,
@@ -65,7 +73,7 @@ __all__ = [
     # satisfaction and complaints
     "satisfaction_indicators", "satisfaction_index", "complaint_timeline", "complaint_summary",
     # churn
-    "churn_signals", "churn_risk", "naive_rule", "evaluate_warnings", "kaplan_meier", "concentration_alarm",
+    "churn_signals", "churn_risk", "p_alive_from_btyd", "naive_rule", "evaluate_warnings", "kaplan_meier", "concentration_alarm",
     # lifetime value
     "simple_clv", "BetaGeoFitter", "GammaGammaFitter", "calibration_holdout",
 ]

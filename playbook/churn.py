@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "CARE_KINDS",
     "churn_signals",
+    "p_alive_from_btyd",
     "signal_strengths",
     "churn_risk",
     "naive_rule",
@@ -433,8 +434,49 @@ def naive_rule(data, as_of=None, days: int = 180) -> pd.DataFrame:
 # ---------------------------------------------------------------- evaluation
 
 
+def p_alive_from_btyd(base, as_of=None) -> pd.Series:
+    """Probability that each customer is still active, from a BG/NBD model fitted on what
+    was known at ``as_of`` (:class:`playbook.value.BetaGeoFitter` on :func:`playbook.summarize`).
+
+    Add it to :func:`churn_signals` as a ``p_alive`` column and :func:`churn_risk` blends it in.
+
+    Parameters
+    ----------
+    base : CustomerBase or DataFrame
+        A base, or an orders table (then ``as_of`` is required).
+    as_of : date-like, optional
+        Defaults to ``base.as_of``.
+
+    Returns
+    -------
+    Series indexed by customer, values in [0, 1].
+
+    Examples
+    --------
+    >>> import playbook
+    >>> p = p_alive_from_btyd(playbook.load_dataset("retail"), "2024-12-31")
+    >>> bool(p.between(0, 1).all())
+    True
+    """
+    import warnings as _warnings
+
+    from .data import summarize
+    from .errors import FitWarning
+    from .value import BetaGeoFitter
+
+    orders = base.orders if isinstance(base, CustomerBase) else base
+    ts = to_timestamp(as_of if as_of is not None else getattr(base, "as_of", None))
+    summary = summarize(orders, ts)
+    with _warnings.catch_warnings():
+        # A fit that needs attention is reported by fit_info_; the score stays usable.
+        _warnings.simplefilter("ignore", FitWarning)
+        bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    alive = bgf.probability_alive(summary["frequency"], summary["recency"], summary["T"])
+    return pd.Series(np.asarray(alive, dtype=float), index=summary.index, name="p_alive")
+
+
 def replay_warnings(base, dates, *, rule: str = "risk", naive_days: int = 180, window_days: int = 90,
-                    weights: dict | None = None, threshold: float = 30.0) -> pd.DataFrame:
+                    weights: dict | None = None, threshold: float = 30.0, with_p_alive: bool = False) -> pd.DataFrame:
     """Run a warning rule at each of ``dates`` as it would have run then (no look-ahead).
 
     Parameters
@@ -446,6 +488,9 @@ def replay_warnings(base, dates, *, rule: str = "risk", naive_days: int = 180, w
         :func:`churn_risk` on :func:`churn_signals`, or :func:`naive_rule`.
     naive_days, window_days, weights, threshold
         Passed to the rule.
+    with_p_alive : bool
+        Rule "risk" only: refit BG/NBD at each date and blend its probability alive
+        (:func:`p_alive_from_btyd`) into the score.
 
     Returns
     -------
@@ -467,7 +512,10 @@ def replay_warnings(base, dates, *, rule: str = "risk", naive_days: int = 180, w
         if rule == "naive":
             table = naive_rule(base, ts, days=naive_days)
         else:
-            table = churn_risk(churn_signals(base, ts, window_days=window_days), weights=weights, threshold=threshold)
+            signals = churn_signals(base, ts, window_days=window_days)
+            if with_p_alive:
+                signals = signals.join(p_alive_from_btyd(base, ts))
+            table = churn_risk(signals, weights=weights, threshold=threshold)
         cols = ["warning", "days_since_last"] + (["risk"] if rule == "risk" else [])
         frames.append(table[cols].rename_axis("customer_id").reset_index().assign(as_of=ts))
     if not frames:

@@ -337,3 +337,27 @@ def test_widget_steps_through_quarters(b2b):
     assert "A0001" in explorer.shown["alarms"]
     explorer.quarter.value = "2024Q2"
     assert set(explorer.shown["alarms"]) == {"A0001", "A0002", "A0003"}
+
+
+def test_p_alive_from_btyd_separates_the_gone_from_the_active(retail):
+    from playbook.churn import p_alive_from_btyd
+
+    p = p_alive_from_btyd(retail, "2024-12-31")
+    assert p.between(0, 1).all()
+    known = retail.orders[retail.orders.order_date < "2025-01-01"].customer_id.unique()  # as_of covers the whole day
+    assert set(p.index) == set(known)
+    dropout = retail.truth.set_index("customer_id").dropout_date.reindex(p.index)
+    gone = dropout.notna() & (dropout <= "2024-12-31")
+    assert p[gone].mean() < 0.5 < p[~gone].mean()
+
+
+def test_blending_p_alive_raises_precision_on_retail(retail):
+    import pandas as pd
+
+    from playbook.churn import evaluate_warnings, replay_warnings
+
+    months = pd.date_range("2024-03-31", "2024-12-31", freq="QE")
+    plain = evaluate_warnings(replay_warnings(retail, months), retail.truth)
+    blended = evaluate_warnings(replay_warnings(retail, months, with_p_alive=True), retail.truth)
+    assert blended["precision"] > plain["precision"] + 0.05
+    assert blended["recall"] > plain["recall"] - 0.05
