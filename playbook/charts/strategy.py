@@ -1,0 +1,99 @@
+"""Charts of the seven relationship strategies and of retention programs.
+
+Each takes a table of :mod:`playbook.strategy`, draws with seaborn on ``ax`` and returns it.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..data import require_columns
+from ..errors import DataValidationError
+from ..i18n import get_language, label
+from ._theme import PALETTE, new_ax
+
+__all__ = ["strategy_mix", "program_comparison"]
+
+
+def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lang: str | None = None):
+    """Horizontal bars: how many customers get each of the seven strategies.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer with a strategy column, e.g. :func:`playbook.strategy.recommend_strategies`
+        or :func:`playbook.strategy.action_list`.
+    strategy : str
+        Name of that column.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = strategy_mix(pd.DataFrame({"strategy": ["protect", "end", "end"]}))
+    """
+    import seaborn as sns
+
+    from ..strategy import STRATEGIES
+
+    require_columns(data, (strategy,), "strategy_mix", table="data")
+    if len(data) == 0:
+        raise DataValidationError("strategy_mix: the table is empty; there is no strategy to count.")
+    lang = lang or get_language()
+    counts = data[strategy].astype(str).value_counts().reindex(list(STRATEGIES), fill_value=0)
+    plot = pd.DataFrame({"strategy": [label(s, lang) for s in counts.index], "customers": counts.to_numpy()})
+    ax = new_ax(ax)
+    sns.barplot(data=plot, y="strategy", x="customers", hue="strategy", palette=PALETTE[:len(plot)], legend=False, ax=ax)
+    for i, n in enumerate(plot["customers"]):
+        ax.text(n, i, f" {n:,} ({n / counts.sum():.0%})", va="center", fontsize=9)
+    ax.set_xlim(0, counts.max() * 1.25 + 1)
+    ax.set_xlabel(f"{label('customers', lang)} ({'number' if lang == 'en' else '人'})")
+    ax.set_ylabel("")
+    ax.set_title(label("strategy", lang))
+    return ax
+
+
+def program_comparison(results: pd.DataFrame, *, value: str = "extra_retained", ax=None, lang: str | None = None):
+    """Bars comparing retention programs on one outcome of :func:`playbook.strategy.simulate_programs`.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Indexed by program, as :func:`playbook.strategy.simulate_programs` returns.
+    value : str
+        Column to compare: ``"extra_retained"`` (default), ``"net_margin"``,
+        ``"cost_per_extra_retained"``, ``"retained"``, ...
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"extra_retained": [0, 50, 8]}, index=["no_program", "personal_assistant", "discount_day"])
+    >>> ax = program_comparison(r)
+    """
+    import seaborn as sns
+
+    require_columns(results, (value,), "program_comparison", table="results")
+    if len(results) == 0:
+        raise DataValidationError("program_comparison: the results table is empty; run simulate_programs first.")
+    lang = lang or get_language()
+    names = [label(str(p), lang) for p in results.index]
+    plot = pd.DataFrame({"program": names, "value": results[value].astype(float).to_numpy()})
+    ax = new_ax(ax)
+    sns.barplot(data=plot, y="program", x="value", hue="program", palette=PALETTE[:len(plot)], legend=False, ax=ax)
+    ax.axvline(0, color="grey", linewidth=1)
+    money = value in ("revenue", "margin", "net_margin", "program_cost", "discounts", "cost_per_extra_retained")
+    unit = ("money" if lang == "en" else "金额") if money else ("customers" if lang == "en" else "人")
+    ax.set_xlabel(f"{label(value, lang)} ({unit})")
+    ax.set_ylabel("")
+    ax.set_title(label("program", lang))
+    return ax

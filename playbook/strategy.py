@@ -1,0 +1,700 @@
+"""The seven relationship strategies (七项客户管理策略), retention programs and follow-up cadence.
+
+One strategy and reason per customer from an editable decision table; a program simulator on the latent model; switching costs; contact plans; an exportable action list.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import CustomerBase, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError
+from .i18n import label, register_labels
+from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
+
+__all__ = [
+    "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
+    "customer_profile", "recommend_strategies", "simulate_programs", "switching_cost",
+    "contact_plan", "overdue_contacts", "action_list", "export_action_list",
+]
+
+EXPENSIVE_CHANNELS = ("store", "direct_sales")
+"""Channels that cost the most to serve through (a shop assistant's or a sales rep's time)."""
+CARE_CONTACT_KINDS = REP_CONTACT_KINDS
+"""Interaction kinds that count as a contact from our side in the follow-up plan."""
+
+register_labels({
+    "personal_assistant": ("Dedicated personal assistant", "专属导购"),
+    "discount_day": ("Storewide 15% discount day", "全场八五折日"),
+    "community_day": ("Monthly community service day", "每月社区服务日"),
+    "platinum_status": ("Special status (platinum)", "特殊身份（白金）"),
+    "loyalty_discount": ("Loyalty discount", "忠诚折扣"),
+    "no_program": ("No program (baseline)", "无计划（基线）"),
+    "program": ("Retention program", "客户保持计划"),
+    "retained": ("Customers still active", "保持住的客户数"),
+    "extra_retained": ("Extra customers kept vs baseline", "比基线多保持的客户数"),
+    "cost_per_extra_retained": ("Program cost per extra customer kept", "每多保持一位客户的计划成本"),
+    "net_margin": ("Margin after program cost", "扣除计划成本后的毛利"),
+    "next_contact": ("Next contact date", "下次联系日期"),
+    "overdue": ("Overdue contact", "逾期未联系"),
+    "action_list": ("Action list", "行动清单"),
+})
+
+_TIER_ZH = {"key": "关键客户", "important": "重点客户", "general": "一般客户"}
+
+STRATEGY_TABLE = pd.DataFrame(
+    [
+        ("build", "stage in ['imagined', 'prospect', 'first_purchase']",
+         "new relationship (stage: {stage}): build it with a welcome and a second purchase",
+         "关系刚开始（阶段：{stage_zh}），通过欢迎和促成第二次购买来建立关系"),
+        ("win_back", "stage == 'lapsed' and tier in ['key', 'important']",
+         "a {tier} customer (revenue {revenue:,.0f}) silent for {days_since_last:.0f} days: win back and ask why they left",
+         "曾是{tier_zh}（销售额 {revenue:,.0f}），已 {days_since_last:.0f} 天未购买：设法重新赢得并了解离开原因"),
+        ("end", "stage == 'lapsed' or margin_365 < 0",
+         "{tier} customer, {days_since_last:.0f} days without an order, margin last year {margin_365:,.0f}: stop spending on it",
+         "{tier_zh}，{days_since_last:.0f} 天无订单，近一年毛利 {margin_365:,.0f}：结束投入"),
+        ("protect", "tier == 'key' or (tier == 'important' and risk >= 50)",
+         "{tier} customer worth {revenue_365:,.0f} last year at churn risk {risk:.0f}: protect against competitors",
+         "{tier_zh}，近一年销售额 {revenue_365:,.0f}，流失风险 {risk:.0f}：重点保护，防止被竞争对手抢走"),
+        ("enhance", "tier == 'important' or (satisfaction >= 4 and risk < 30)",
+         "{tier} customer, satisfaction {satisfaction}, risk {risk:.0f}: room to grow by upselling and cross-selling",
+         "{tier_zh}，满意度 {satisfaction}，流失风险 {risk:.0f}：通过追加销售和交叉销售增强关系"),
+        ("re_engineer", "expensive_channel_share >= 0.5",
+         "{tier} customer served {expensive_channel_share:.0%} through costly channels: move to cheaper automated ones",
+         "{tier_zh}，{expensive_channel_share:.0%} 的订单走高成本渠道：改用更便宜的自动化渠道服务"),
+        ("harvest", "True",
+         "{tier} customer, stable at low cost (risk {risk:.0f}): harvest the cash flow to fund new customers",
+         "{tier_zh}，稳定且服务成本低（流失风险 {risk:.0f}）：收获现金流，用于开发新客户"),
+    ],
+    columns=["strategy", "condition", "reason_en", "reason_zh"],
+)
+"""The decision table: ordered rules, the first whose ``condition`` holds wins.
+
+``condition`` is a :meth:`pandas.DataFrame.eval` expression on the columns of
+:func:`customer_profile` (a comparison with a missing value is False). The reason
+templates are ``str.format`` texts filled with the customer's profile values plus
+``tier_zh`` and ``stage_zh``. Copy it, edit rows, and pass it as ``table=``; keep a last
+``"True"`` rule so every customer gets a strategy.
+"""
+
+PROGRAMS = pd.DataFrame(
+    [
+        ("no_program", "none", 0.0, 1.00, 1.00, 0.00, 0.00),
+        ("personal_assistant", "key,important", 60.0, 0.60, 1.10, 0.00, 0.00),
+        ("discount_day", "all", 1.0, 0.95, 1.05, 0.15, 0.30),
+        ("community_day", "all", 8.0, 0.85, 1.00, 0.00, 0.00),
+        ("platinum_status", "key", 40.0, 0.55, 1.05, 0.00, 0.00),
+        ("loyalty_discount", "key,important", 0.0, 0.80, 1.05, 0.05, 1.00),
+    ],
+    columns=["program", "targets", "cost_per_customer", "dropout_factor", "rate_factor", "discount", "discount_reach"],
+).set_index("program")
+"""Assumptions of each retention program, one row per program (edit a copy and pass it).
+
+- ``targets``: who gets it: ``"all"``, ``"none"`` or comma-separated tiers of
+  :func:`playbook.segment.assign_tiers` (``"key,important"`` = the regulars);
+- ``cost_per_customer``: money spent per targeted customer over the horizon (an
+  assistant's time, 12 service days, status perks);
+- ``dropout_factor``: multiplies each target's latent dropout probability (0.6 = 40% fewer
+  drop-outs; the community day's 0.85 stands for "satisfaction up about 10%");
+- ``rate_factor``: multiplies the latent purchase rate;
+- ``discount``: price cut given away on the purchases it reaches, and ``discount_reach``:
+  share of the targets' purchases that get it (the discount day reaches the ~30% bought on
+  or moved to that day).
+"""
+
+_PROGRAM_COLUMNS = ("targets", "cost_per_customer", "dropout_factor", "rate_factor", "discount", "discount_reach")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _base_and_date(base, as_of, func: str) -> tuple[CustomerBase, pd.Timestamp]:
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase (playbook.load_dataset(...)). Got {type(base).__name__}.")
+    ts = resolve_as_of(base, as_of, func)
+    validate_orders(base.orders, func)
+    orders = base.orders
+    if len(orders) == 0:
+        raise DataValidationError(f"{func}: orders is empty; there is no customer to plan for.")
+    if (orders["order_date"] <= end_of_day(ts)).sum() == 0:
+        raise DataValidationError(
+            f"{func}: as_of={ts.date()} is before the first order ({orders['order_date'].min().date()}); no customer is known yet.")
+    return base, ts
+
+
+def _known_orders(base: CustomerBase, ts: pd.Timestamp) -> pd.DataFrame:
+    orders = base.orders
+    return orders.loc[orders["order_date"] <= end_of_day(ts)]
+
+
+def _tiers(orders: pd.DataFrame, ts: pd.Timestamp) -> pd.Series:
+    from .segment import assign_tiers
+
+    return assign_tiers(summarize(orders, ts))["tier"]
+
+
+def _table_or_none(base: CustomerBase, name: str):
+    df = getattr(base, name, None)
+    return df if isinstance(df, pd.DataFrame) else None
+
+
+# ----------------------------------------------------------------------------- profile
+
+def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """One row per customer who had ordered by ``as_of``: what the strategy rules read.
+
+    Columns, and the tables they need:
+
+    - ``tier`` (key/important/general, :func:`playbook.segment.assign_tiers` on all orders so
+      far), ``revenue`` (all time), ``n_orders``, ``days_since_last``: ``orders``;
+    - ``stage``: formation stage (:func:`playbook.lifecycle.formation_stage`), ``lapsed``
+      after a year without orders; uses ``interactions``/``surveys``/``referrals`` if present;
+    - ``risk`` (0-100) and ``risk_reasons``: :func:`playbook.churn.churn_risk` of
+      :func:`playbook.churn.churn_signals` (complaints, care, surveys and deals when present);
+    - ``revenue_365``, ``margin_365``: spend and gross margin in the 365 days to ``as_of``
+      (``margin`` column of orders; NaN without it);
+    - ``expensive_channel_share``: share of the last year's orders placed through
+      :data:`EXPENSIVE_CHANNELS` (NaN without a ``channel`` column or recent orders);
+    - ``complaints_365``: complaints opened in the last 365 days (0 without ``complaints``);
+    - ``satisfaction``: latest survey score 1-5 by ``as_of`` (NaN without a survey).
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date-like, optional
+        Defaults to ``base.as_of``.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> p = customer_profile(playbook.load_dataset("retail"))
+    >>> sorted(p["tier"].astype(str).unique())
+    ['general', 'important', 'key']
+    """
+    from .churn import churn_risk, churn_signals
+    from .lifecycle import formation_stage
+
+    func = "customer_profile"
+    base, ts = _base_and_date(base, as_of, func)
+    end = end_of_day(ts)
+    orders = _known_orders(base, ts)
+    summary = summarize(orders, ts)
+    out = pd.DataFrame(index=summary.index)
+    out["tier"] = _tiers(orders, ts).reindex(out.index)
+    out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
+    risk = churn_risk(churn_signals(base, ts))
+    out["risk"] = risk["risk"].reindex(out.index).astype(float)
+    out["risk_reasons"] = risk["reasons"].reindex(out.index)
+    out["revenue"] = summary["revenue"]
+    out["n_orders"] = summary["n_orders"]
+    out["days_since_last"] = summary["days_since_last"].astype(float)
+    recent = orders.loc[orders["order_date"] > end - pd.Timedelta(days=365)]
+    by = recent.groupby("customer_id")
+    out["revenue_365"] = by["amount"].sum().reindex(out.index, fill_value=0.0)
+    out["margin_365"] = (by["margin"].sum().reindex(out.index, fill_value=0.0) if "margin" in orders.columns else np.nan)
+    if "channel" in orders.columns:
+        costly = recent["channel"].astype(str).isin(EXPENSIVE_CHANNELS)
+        out["expensive_channel_share"] = costly.groupby(recent["customer_id"]).mean().reindex(out.index)
+    else:
+        out["expensive_channel_share"] = np.nan
+    complaints = _table_or_none(base, "complaints")
+    if complaints is not None and len(complaints):
+        c = complaints.loc[(complaints["opened_at"] <= end) & (complaints["opened_at"] > end - pd.Timedelta(days=365))]
+        out["complaints_365"] = c.groupby("customer_id").size().reindex(out.index, fill_value=0).astype(int)
+    else:
+        out["complaints_365"] = 0
+    surveys = _table_or_none(base, "surveys")
+    if surveys is not None and len(surveys):
+        s = surveys.loc[surveys["date"] <= end].sort_values("date", kind="stable")
+        out["satisfaction"] = s.groupby("customer_id")["satisfaction"].last().reindex(out.index).astype(float)
+    else:
+        out["satisfaction"] = np.nan
+    return out
+
+
+# ----------------------------------------------------------------------------- strategies
+
+class _Missing:
+    def __format__(self, spec: str) -> str:
+        return "n/a"
+
+
+def _fill(template: str, row: dict) -> str:
+    values = {k: (_Missing() if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+    return template.format(**values)
+
+
+def _check_table(table, func: str) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise InvalidArgumentError(f"The 'table' parameter of {func} must be a DataFrame like STRATEGY_TABLE. Got {type(table).__name__}.")
+    require_columns(table, ("strategy", "condition", "reason_en", "reason_zh"), func, table="the strategy table")
+    if len(table) == 0:
+        raise InvalidArgumentError(f"{func}: the strategy table has no rules; start from a copy of STRATEGY_TABLE.")
+    bad = sorted(set(table["strategy"].astype(str)) - set(STRATEGIES))
+    if bad:
+        raise InvalidArgumentError(f"{func}: unknown strategy {bad[0]!r} in the table; use one of {', '.join(STRATEGIES)}.")
+    return table.reset_index(drop=True)
+
+
+def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_TABLE, lang: str = "en") -> pd.DataFrame:
+    """Exactly one strategy per customer, with the reason, from an ordered decision table.
+
+    Rules of ``table`` are tried in order; the first whose condition holds wins. The
+    reason is the rule's template filled with the customer's values (missing ones read
+    "n/a").
+
+    Parameters
+    ----------
+    profile : DataFrame
+        One row per customer, e.g. :func:`customer_profile`; needs the columns the
+        conditions and templates name.
+    table : DataFrame
+        ``strategy``, ``condition``, ``reason_en``, ``reason_zh``; :data:`STRATEGY_TABLE` by default.
+    lang : {"en", "zh"}
+        Language of the reason text.
+
+    Returns
+    -------
+    DataFrame indexed like ``profile`` with ``strategy`` (categorical in :data:`STRATEGIES`
+    order), ``strategy_label``, ``rule`` (position of the rule that fired) and ``reason``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"tier": ["key", "general"], "stage": ["repeat", "lapsed"], "risk": [60.0, 90.0],
+    ...                   "revenue": [900.0, 50.0], "revenue_365": [400.0, 0.0], "margin_365": [120.0, 0.0],
+    ...                   "days_since_last": [20.0, 500.0], "expensive_channel_share": [0.1, 1.0],
+    ...                   "satisfaction": [4.0, float("nan")]}, index=["A", "B"])
+    >>> recommend_strategies(p)["strategy"].tolist()
+    ['protect', 'end']
+    """
+    func = "recommend_strategies"
+    if lang not in ("en", "zh"):
+        raise InvalidArgumentError(f"The 'lang' parameter of {func} must be 'en' or 'zh'. Got {lang!r}.")
+    if not isinstance(profile, pd.DataFrame):
+        raise InvalidArgumentError(f"{func} needs a per-customer DataFrame such as customer_profile(base). Got {type(profile).__name__}.")
+    table = _check_table(table, func)
+    n = len(profile)
+    rule = np.full(n, -1)
+    for i, cond in enumerate(table["condition"].astype(str)):
+        try:
+            hit = profile.eval(cond, engine="python") if cond.strip() != "True" else pd.Series(True, index=profile.index)
+        except Exception as exc:  # a user's edited condition: say which rule and why
+            raise InvalidArgumentError(f"{func}: rule {i} ({table.loc[i, 'strategy']}) condition {cond!r} failed: {exc}. "
+                                       f"Profile columns are {', '.join(map(str, profile.columns))}.") from exc
+        hit = np.asarray(pd.Series(hit, index=profile.index).fillna(False), dtype=bool)
+        rule[(rule < 0) & hit] = i
+    if (rule < 0).any():
+        first = profile.index[rule < 0][0]
+        raise DataValidationError(f"{func}: {int((rule < 0).sum())} customers match no rule, e.g. {first!r}; "
+                                  "end the table with a catch-all rule whose condition is 'True'.")
+    strategies = table["strategy"].astype(str).to_numpy()[rule]
+    templates = table[f"reason_{lang}"].to_numpy()[rule]
+    records = profile.assign(
+        tier_zh=profile["tier"].astype(str).map(_TIER_ZH) if "tier" in profile else "",
+        stage_zh=profile["stage"].astype(str).map(lambda s: label(s, "zh")) if "stage" in profile else "",
+    ).to_dict("records")
+    try:
+        reasons = [_fill(t, r) for t, r in zip(templates, records)]
+    except KeyError as exc:
+        raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the profile lacks.") from exc
+    out = pd.DataFrame(index=profile.index)
+    out["strategy"] = pd.Categorical(strategies, categories=list(STRATEGIES))
+    out["strategy_label"] = [label(s, lang) for s in strategies]
+    out["rule"] = rule
+    out["reason"] = reasons
+    return out
+
+
+# ----------------------------------------------------------------------------- programs
+
+def _check_programs(programs, func: str) -> pd.DataFrame:
+    if not isinstance(programs, pd.DataFrame):
+        raise InvalidArgumentError(f"The 'programs' parameter of {func} must be a DataFrame like PROGRAMS. Got {type(programs).__name__}.")
+    require_columns(programs, _PROGRAM_COLUMNS, func, table="programs")
+    for col in ("cost_per_customer", "dropout_factor", "rate_factor", "discount_reach"):
+        v = programs[col].astype(float)
+        if (~np.isfinite(v) | (v < 0)).any():
+            raise InvalidArgumentError(f"{func}: programs column {col!r} needs finite numbers >= 0; "
+                                       f"check {list(programs.index[~np.isfinite(v) | (v < 0)])}.")
+    d = programs["discount"].astype(float)
+    if ((d < 0) | (d >= 1)).any():
+        raise InvalidArgumentError(f"{func}: programs column 'discount' must be a share in [0, 1).")
+    return programs
+
+
+def _targets(spec: str, tiers: pd.Series, func: str) -> np.ndarray:
+    spec = str(spec).strip()
+    if spec == "all":
+        return np.ones(len(tiers), dtype=bool)
+    if spec == "none":
+        return np.zeros(len(tiers), dtype=bool)
+    wanted = [t.strip() for t in spec.split(",")]
+    bad = [t for t in wanted if t not in ("key", "important", "general")]
+    if bad:
+        raise InvalidArgumentError(f"{func}: program targets {spec!r}: use 'all', 'none' or tiers key, important, general.")
+    return tiers.astype(str).isin(wanted).to_numpy()
+
+
+def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, horizon_days: int = 365,
+                      seed: int = 0) -> pd.DataFrame:
+    """Compare retention programs on the same customers over the same horizon, on the latent model.
+
+    Every customer who bought and is truly alive at ``base.as_of`` (``truth``) buys at
+    their latent ``purchase_rate`` and drops out after each purchase with probability
+    ``dropout_prob`` (the BG/NBD story), spending ``mean_spend`` per order. A program changes
+    those for the customers it targets (tiers from the observed orders), as set in
+    ``programs``. All programs use the same random draws (common random numbers), so
+    differences come from the assumptions, not from luck. B2B key accounts without a
+    latent dropout probability get the median of the others.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        A synthetic base with a ``truth`` table.
+    programs : DataFrame
+        :data:`PROGRAMS` or an edited copy; its first row with targets ``"none"`` is the baseline.
+    horizon_days : int
+    seed : int
+
+    Returns
+    -------
+    DataFrame indexed by program: ``targeted`` (customers it is given to, alive or not),
+    ``retained`` (customers still alive at the horizon), ``extra_retained`` (versus the
+    baseline), ``revenue`` (after discounts), ``margin`` (at full price), ``discounts`` (margin
+    given away), ``program_cost`` (cost per customer x targeted + discounts), ``net_margin``
+    (margin minus program cost) and ``cost_per_extra_retained`` (NaN when it keeps nobody extra).
+    ``attrs["alive_at_start"]`` holds the number simulated.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> r = simulate_programs(playbook.load_dataset("retail"))
+    >>> bool(r.loc["personal_assistant", "retained"] > r.loc["discount_day", "retained"])
+    True
+    """
+    from scipy.stats import poisson
+
+    func = "simulate_programs"
+    base, ts = _base_and_date(base, None, func)
+    if not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
+        raise InvalidArgumentError(f"The 'horizon_days' parameter of {func} must be a whole number of days >= 1. Got {horizon_days!r}.")
+    programs = _check_programs(programs, func)
+    truth = _table_or_none(base, "truth")
+    if truth is None or len(truth) == 0:
+        raise MissingTableError(f"{func} needs the hidden 'truth' table of a synthetic base (load_dataset('retail') or 'b2b'); "
+                                "a real base has no latent purchase rates to simulate from.")
+    require_columns(truth, ("customer_id", "purchase_rate", "dropout_prob", "mean_spend", "dropout_date"), func, table="truth")
+    orders = _known_orders(base, ts)
+    tiers = _tiers(orders, ts)
+    t = truth.set_index("customer_id")
+    alive = t.index.isin(tiers.index) & (t["dropout_date"].isna() | (t["dropout_date"] > ts)).to_numpy()
+    t = t.loc[alive]
+    tier = tiers.reindex(t.index)
+    p0 = t["dropout_prob"].astype(float)
+    p0 = p0.fillna(p0.median() if p0.notna().any() else 0.05).to_numpy()
+    lam = t["purchase_rate"].astype(float).to_numpy() * horizon_days
+    spend = t["mean_spend"].astype(float).to_numpy()
+    if "margin" in orders.columns:
+        per = orders.groupby("customer_id")[["margin", "amount"]].sum().reindex(t.index)
+        rate = (per["margin"] / per["amount"].where(per["amount"] > 0)).fillna(
+            orders["margin"].sum() / max(orders["amount"].sum(), 1e-9)).to_numpy()
+    else:
+        rate = np.full(len(t), 0.3)
+    rng = np.random.default_rng(seed)
+    u_buy, u_drop = rng.random(len(t)), rng.random(len(t))
+    rows = {}
+    all_targets = {name: _targets(row["targets"], tier, func) for name, row in programs.iterrows()}
+    n_target_obs = {name: int(_targets(row["targets"], tiers, func).sum()) for name, row in programs.iterrows()}
+    for name, row in programs.iterrows():
+        on = all_targets[name]
+        p = np.clip(p0 * np.where(on, float(row["dropout_factor"]), 1.0), 0.0, 1.0)
+        mu = lam * np.where(on, float(row["rate_factor"]), 1.0)
+        wanted = poisson.ppf(u_buy, mu)
+        with np.errstate(divide="ignore"):
+            n_drop = np.where(p > 0, np.ceil(np.log1p(-u_drop) / np.log1p(-np.minimum(p, 1 - 1e-12))), np.inf)
+        n_drop = np.maximum(n_drop, 1)
+        bought = np.minimum(wanted, n_drop)
+        kept = wanted < n_drop
+        gross = bought * spend
+        cut = np.where(on, float(row["discount"]) * float(row["discount_reach"]), 0.0)
+        given = float((gross * cut).sum())
+        cost = float(row["cost_per_customer"]) * n_target_obs[name] + given
+        rows[name] = {"targeted": n_target_obs[name], "retained": int(kept.sum()), "revenue": float(gross.sum()) - given,
+                      "margin": float((gross * rate).sum()), "discounts": given, "program_cost": cost}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "program"
+    baseline = out.index[programs["targets"].astype(str).str.strip().eq("none").to_numpy()]
+    ref = out.loc[baseline[0], "retained"] if len(baseline) else out["retained"].min()
+    out.insert(2, "extra_retained", out["retained"] - ref)
+    out["net_margin"] = out["margin"] - out["program_cost"]
+    out["cost_per_extra_retained"] = out["program_cost"] / out["extra_retained"].where(out["extra_retained"] > 0)
+    out.attrs = {"alive_at_start": int(len(t)), "horizon_days": int(horizon_days), "seed": seed}
+    return out
+
+
+# ----------------------------------------------------------------------------- switching cost
+
+STATUS_POINTS = {"key": 40.0, "important": 20.0, "general": 0.0}
+
+
+def switching_cost(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """What a customer would give up by leaving (转换成本), as a 0-100 score with its parts.
+
+    - ``points_status`` (0-40): the tier's benefits in :data:`playbook.segment.TIER_POLICY`
+      (key 40: dedicated team, honorary status; important 20: named contact, rebates; general 0);
+    - ``points_tenure`` (0-20): 4 points per year since the first order, up to 5 years;
+    - ``points_service`` (0-15): personal care (follow-up, visit, call) in the last 365 days,
+      1.25 points each up to 12;
+    - ``points_community`` (0-15): events attended so far, 2.5 points each up to 6;
+    - ``points_deals`` (0-10): 10 when an opportunity is open on ``as_of`` (B2B).
+
+    Missing tables give 0 points for their part.
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date-like, optional
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (customers with an order by ``as_of``): ``tier``,
+    ``tenure_years``, ``care_contacts_365``, ``events_attended``, ``open_deals``, the
+    ``points_*`` columns and ``switching_cost``, highest first.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> s = switching_cost(playbook.load_dataset("b2b"))
+    >>> bool(s.groupby("tier", observed=True)["switching_cost"].mean().is_monotonic_decreasing)
+    True
+    """
+    func = "switching_cost"
+    base, ts = _base_and_date(base, as_of, func)
+    end = end_of_day(ts)
+    orders = _known_orders(base, ts)
+    first = orders.groupby("customer_id")["order_date"].min()
+    out = pd.DataFrame(index=first.index.rename("customer_id"))
+    out["tier"] = _tiers(orders, ts).reindex(out.index)
+    out["tenure_years"] = (end - first).dt.days / 365.25
+    inter = _table_or_none(base, "interactions")
+    if inter is not None and len(inter):
+        known = inter.loc[inter["date"] <= end]
+        kind = known["kind"].astype(str)
+        care = known.loc[kind.isin(CARE_CONTACT_KINDS) & (known["date"] > end - pd.Timedelta(days=365))]
+        out["care_contacts_365"] = care.groupby("customer_id").size().reindex(out.index, fill_value=0)
+        out["events_attended"] = known.loc[kind == "event"].groupby("customer_id").size().reindex(out.index, fill_value=0)
+    else:
+        out["care_contacts_365"] = 0
+        out["events_attended"] = 0
+    opp = _table_or_none(base, "opportunities")
+    if opp is not None and len(opp):
+        is_open = (opp["opened_at"] <= end) & (opp["closed_at"].isna() | (opp["closed_at"] > end))
+        out["open_deals"] = opp.loc[is_open].groupby("customer_id").size().reindex(out.index, fill_value=0)
+    else:
+        out["open_deals"] = 0
+    out["points_status"] = out["tier"].astype(str).map(STATUS_POINTS).astype(float)
+    out["points_tenure"] = np.minimum(out["tenure_years"], 5.0) * 4.0
+    out["points_service"] = np.minimum(out["care_contacts_365"], 12) * 1.25
+    out["points_community"] = np.minimum(out["events_attended"], 6) * 2.5
+    out["points_deals"] = np.where(out["open_deals"] > 0, 10.0, 0.0)
+    out["switching_cost"] = out[[c for c in out.columns if c.startswith("points_")]].sum(axis=1)
+    return out.sort_values("switching_cost", ascending=False, kind="stable")
+
+
+# ----------------------------------------------------------------------------- contact plan
+
+def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: int = 365) -> pd.DataFrame:
+    """The follow-up plan (跟进频率) per customer: last contact, cadence of the tier, next date.
+
+    The cadence is ``contact_every_days`` of the tier policy (key every 14 days, important
+    every 45, general every 120 by default: often enough to be remembered, rarely enough
+    not to annoy). The last contact is the latest interaction of kind follow-up, visit or
+    call by ``as_of`` (the first order when there is none). Only customers who ordered in
+    the last ``active_days`` are planned; lapsed ones belong to the win-back list.
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date-like, optional
+    policy : DataFrame or dict, optional
+        A tier policy (:func:`playbook.segment.tier_policy`) or its ``overrides`` dict,
+        e.g. ``{"key": {"contact_every_days": 7}}``.
+    active_days : int
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``: ``tier``, ``contact_every_days``, ``last_contact``,
+    ``next_contact``, ``days_overdue`` (positive when late) and ``overdue``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> plan = contact_plan(playbook.load_dataset("b2b"))
+    >>> plan.groupby("tier", observed=True)["contact_every_days"].first().tolist()
+    [14, 45, 120]
+    """
+    from .segment import tier_policy
+
+    func = "contact_plan"
+    base, ts = _base_and_date(base, as_of, func)
+    if not isinstance(active_days, (int, np.integer)) or active_days < 1:
+        raise InvalidArgumentError(f"The 'active_days' parameter of {func} must be a whole number of days >= 1. Got {active_days!r}.")
+    pol = policy if isinstance(policy, pd.DataFrame) else tier_policy(policy)
+    require_columns(pol, ("contact_every_days",), func, table="the tier policy")
+    end = end_of_day(ts)
+    orders = _known_orders(base, ts)
+    by = orders.groupby("customer_id")["order_date"]
+    last_order, first_order = by.max(), by.min()
+    active = last_order.index[last_order > end - pd.Timedelta(days=active_days)]
+    out = pd.DataFrame(index=pd.Index(active, name="customer_id"))
+    out["tier"] = _tiers(orders, ts).reindex(out.index)
+    out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
+    inter = _table_or_none(base, "interactions")
+    last = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    if inter is not None and len(inter):
+        care = inter.loc[(inter["date"] <= end) & inter["kind"].astype(str).isin(CARE_CONTACT_KINDS)]
+        last = care.groupby("customer_id")["date"].max().reindex(out.index)
+    out["last_contact"] = last.fillna(first_order.reindex(out.index)).dt.normalize()
+    out["next_contact"] = out["last_contact"] + pd.to_timedelta(out["contact_every_days"], unit="D")
+    out["days_overdue"] = (ts.normalize() - out["next_contact"]).dt.days
+    out["overdue"] = out["days_overdue"] > 0
+    return out.sort_values(["tier", "next_contact"], kind="stable")
+
+
+def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
+    """Customers whose next contact date has passed, most important and most late first.
+
+    Parameters
+    ----------
+    base_or_plan : CustomerBase or DataFrame
+        A base (the plan is made with :func:`contact_plan`) or a plan already made.
+    as_of, policy
+        As in :func:`contact_plan` (ignored for a plan).
+
+    Returns
+    -------
+    The overdue rows of the plan, sorted by tier then ``days_overdue`` descending.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> late = overdue_contacts(playbook.load_dataset("b2b"))
+    >>> bool((late["days_overdue"] > 0).all())
+    True
+    """
+    plan = base_or_plan if isinstance(base_or_plan, pd.DataFrame) else contact_plan(base_or_plan, as_of, policy)
+    require_columns(plan, ("tier", "days_overdue", "overdue"), "overdue_contacts", table="the contact plan")
+    late = plan.loc[plan["overdue"]]
+    return late.sort_values(["tier", "days_overdue"], ascending=[True, False], kind="stable")
+
+
+# ----------------------------------------------------------------------------- action list
+
+def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFrame:
+    """One row per customer: tier, stage, type, risk, CLV, strategy, reason and next contact.
+
+    CLV is a quick simple CLV (:func:`playbook.value.simple_clv`): last year's margin as the
+    yearly margin, ``1 - risk/100`` (capped at 0.95) as the yearly retention, 10% discount
+    rate; fit :mod:`playbook.value` models for a finer figure. ``next_contact`` is empty for
+    customers outside the contact plan (lapsed).
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date-like, optional
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``, highest CLV first.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> a = action_list(playbook.load_dataset("b2b"))
+    >>> list(a.columns)
+    ['tier', 'stage', 'type', 'risk', 'clv', 'strategy', 'reason', 'next_contact']
+    """
+    from .customer_types import behaviour_evidence, classify_types
+    from .value import simple_clv
+
+    base, ts = _base_and_date(base, as_of, "action_list")
+    profile = customer_profile(base, ts)
+    rec = recommend_strategies(profile, lang=lang)
+    types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
+    retention = (1 - profile["risk"].fillna(50) / 100).clip(0, 0.95)
+    out = profile[["tier", "stage"]].copy()
+    out["type"] = types.reindex(out.index)
+    out["risk"] = profile["risk"].round(1)
+    out["clv"] = simple_clv(profile["margin_365"].fillna(0).clip(lower=0), retention, 0.10).round(2)
+    out["strategy"] = rec["strategy"]
+    out["reason"] = rec["reason"]
+    out["next_contact"] = contact_plan(base, ts)["next_contact"].reindex(out.index)
+    return out.sort_values("clv", ascending=False, kind="stable")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralise(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_action_list(table: pd.DataFrame, path, *, overwrite: bool = False) -> Path:
+    """Write an action list to CSV safely: atomically, never over a file by accident.
+
+    Text cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) get a
+    leading apostrophe so a spreadsheet shows them instead of running them as formulas.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Usually :func:`action_list`.
+    path : str or Path
+    overwrite : bool
+        Replace an existing file (default False: refuse).
+
+    Returns
+    -------
+    Path written.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> p = export_action_list(pd.DataFrame({"reason": ["=1+1"]}), folder / "a.csv")
+    >>> p.read_text().splitlines()[1]
+    "'=1+1"
+    """
+    func = "export_action_list"
+    if not isinstance(table, pd.DataFrame):
+        raise InvalidArgumentError(f"{func} needs a DataFrame (e.g. action_list(base)). Got {type(table).__name__}.")
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InvalidArgumentError(f"{func}: {path} already exists; pass overwrite=True to replace it or choose another name.")
+    if not path.parent.exists():
+        raise InvalidArgumentError(f"{func}: folder {path.parent} does not exist; create it first.")
+    safe = table.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(_neutralise)
+    safe.index = safe.index.map(_neutralise) if safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index) else safe.index
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            safe.to_csv(fh, index=not isinstance(safe.index, pd.RangeIndex))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

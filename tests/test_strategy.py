@@ -1,0 +1,219 @@
+"""Tests of playbook.strategy: profiles, the decision table, programs, switching cost, contact plans, export."""
+from __future__ import annotations
+
+import dataclasses
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import playbook
+from playbook import strategy as S
+from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return playbook.load_dataset("retail")
+
+
+@pytest.fixture(scope="module")
+def b2b():
+    return playbook.load_dataset("b2b")
+
+
+@pytest.fixture(scope="module")
+def retail_profile(retail):
+    return S.customer_profile(retail)
+
+
+def _tiny_base(orders, retail):
+    empty = {f.name: getattr(retail, f.name) for f in dataclasses.fields(retail)}
+    for name in list(empty):
+        value = empty[name]
+        if isinstance(value, pd.DataFrame):
+            empty[name] = value.iloc[0:0]
+    empty["orders"] = orders
+    empty["as_of"] = pd.Timestamp("2025-12-31")
+    return type(retail)(**empty)
+
+
+def _orders(ids, dates, amounts):
+    return pd.DataFrame({"order_id": range(len(ids)), "customer_id": ids, "order_date": pd.to_datetime(dates),
+                         "amount": amounts, "margin": [a * 0.3 for a in amounts]})
+
+
+def test_profile_columns_and_values(retail_profile, retail):
+    p = retail_profile
+    for col in ("tier", "stage", "risk", "risk_reasons", "revenue_365", "margin_365", "expensive_channel_share",
+                "complaints_365", "satisfaction"):
+        assert col in p.columns
+    assert p.index.is_unique and len(p) == retail.orders["customer_id"].nunique()
+    assert p["risk"].between(0, 100).all()
+    assert p["expensive_channel_share"].dropna().between(0, 1).all()
+    assert p.loc[p["stage"] == "lapsed", "days_since_last"].min() > 180  # formation_stage: lapsed after 180 days
+
+
+def test_every_customer_gets_exactly_one_strategy_and_a_reason(retail_profile):
+    r = S.recommend_strategies(retail_profile)
+    assert len(r) == len(retail_profile) and r["strategy"].notna().all()
+    assert set(r["strategy"].astype(str)) == set(S.STRATEGIES)  # all seven occur on retail
+    assert r["reason"].str.len().gt(20).all() and not r["reason"].str.contains("{", regex=False).any()
+    zh = S.recommend_strategies(retail_profile, lang="zh")
+    assert zh.loc[zh["strategy"] == "win_back", "reason"].str.contains("重新赢得").all()
+    assert (zh["strategy"] == r["strategy"]).all()
+
+
+def test_strategies_against_truth(retail, retail_profile):
+    r = S.recommend_strategies(retail_profile)
+    alive = retail.truth.set_index("customer_id")["dropout_date"].isna().reindex(r.index)
+    by = alive.groupby(r["strategy"], observed=True).mean()
+    assert by["win_back"] < 0.10  # observed 2.5%: nearly all truly gone
+    assert by["protect"] > 0.65  # observed 74%
+    assert by["end"] < by["protect"]
+
+
+def test_edited_table_changes_the_answer(retail_profile):
+    table = S.STRATEGY_TABLE.copy()
+    table.loc[table["strategy"] == "win_back", "condition"] = "stage == 'lapsed'"
+    r = S.recommend_strategies(retail_profile, table)
+    assert (r["strategy"] == "win_back").sum() == (retail_profile["stage"] == "lapsed").sum()
+
+
+def test_bad_tables(retail_profile):
+    with pytest.raises(DataValidationError, match="catch-all"):
+        S.recommend_strategies(retail_profile, S.STRATEGY_TABLE.iloc[:2])
+    bad = S.STRATEGY_TABLE.copy()
+    bad.loc[0, "strategy"] = "pamper"
+    with pytest.raises(InvalidArgumentError, match="pamper"):
+        S.recommend_strategies(retail_profile, bad)
+    bad = S.STRATEGY_TABLE.copy()
+    bad.loc[0, "condition"] = "no_such_column > 1"
+    with pytest.raises(InvalidArgumentError, match="rule 0"):
+        S.recommend_strategies(retail_profile, bad)
+    with pytest.raises(InvalidArgumentError, match="lang"):
+        S.recommend_strategies(retail_profile, lang="fr")
+
+
+def test_simulate_programs_reproduces_the_cases(retail):
+    r = S.simulate_programs(retail)
+    assert list(r.index) == list(S.PROGRAMS.index)
+    assert r.loc["personal_assistant", "retained"] > r.loc["discount_day", "retained"]
+    assert r.loc["discount_day", "net_margin"] < r.loc["no_program", "net_margin"]  # the discount gives margin away
+    assert r.loc["community_day", "extra_retained"] > 0
+    assert r.loc["loyalty_discount", "discounts"] > 0 and r.loc["no_program", "program_cost"] == 0
+    again = S.simulate_programs(retail, seed=0)
+    pd.testing.assert_frame_equal(r, again)
+    assert not S.simulate_programs(retail, seed=1).equals(r)
+
+
+def test_simulate_programs_effect_is_monotone(b2b):
+    p = S.PROGRAMS.copy()
+    p.loc["platinum_status", "dropout_factor"] = 0.0
+    strong = S.simulate_programs(b2b, p)
+    weak = S.simulate_programs(b2b)
+    assert strong.loc["platinum_status", "retained"] >= weak.loc["platinum_status", "retained"]
+
+
+def test_simulate_programs_bad_input(retail):
+    no_truth = dataclasses.replace(retail, truth=None) if "truth" in {f.name for f in dataclasses.fields(retail)} else None
+    with pytest.raises(MissingTableError, match="truth"):
+        S.simulate_programs(no_truth)
+    with pytest.raises(InvalidArgumentError, match="horizon_days"):
+        S.simulate_programs(retail, horizon_days=0)
+    p = S.PROGRAMS.copy()
+    p.loc["discount_day", "discount"] = 1.5
+    with pytest.raises(InvalidArgumentError, match="discount"):
+        S.simulate_programs(retail, p)
+    p = S.PROGRAMS.copy()
+    p.loc["discount_day", "targets"] = "vip"
+    with pytest.raises(InvalidArgumentError, match="targets"):
+        S.simulate_programs(retail, p)
+
+
+def test_switching_cost_components(b2b):
+    s = S.switching_cost(b2b)
+    parts = [c for c in s.columns if c.startswith("points_")]
+    assert np.allclose(s[parts].sum(axis=1), s["switching_cost"])
+    assert s["switching_cost"].between(0, 100).all()
+    means = s.groupby("tier", observed=True)["switching_cost"].mean()
+    assert means["key"] > means["important"] > means["general"]
+    assert (s["points_deals"] > 0).any()
+
+
+def test_contact_plan_and_overdue(b2b):
+    plan = S.contact_plan(b2b)
+    assert (plan["next_contact"] - plan["last_contact"]).dt.days.eq(plan["contact_every_days"]).all()
+    late = S.overdue_contacts(plan)
+    assert len(late) == plan["overdue"].sum() and (late["days_overdue"] > 0).all()
+    tighter = S.contact_plan(b2b, policy={"key": {"contact_every_days": 7}})
+    assert tighter["overdue"].sum() >= plan["overdue"].sum()
+    assert len(S.overdue_contacts(b2b)) == len(late)
+    with pytest.raises(InvalidArgumentError):
+        S.contact_plan(b2b, active_days=0)
+
+
+def test_action_list_and_export(b2b, tmp_path):
+    a = S.action_list(b2b)
+    assert list(a.columns) == ["tier", "stage", "type", "risk", "clv", "strategy", "reason", "next_contact"]
+    assert a["clv"].is_monotonic_decreasing and (a["clv"] >= 0).all()
+    planned = S.contact_plan(b2b).index
+    assert set(a.index[a["next_contact"].notna()]) == set(planned)
+    path = S.export_action_list(a, tmp_path / "actions.csv")
+    back = pd.read_csv(path, index_col=0)
+    assert len(back) == len(a)
+    with pytest.raises(InvalidArgumentError, match="overwrite"):
+        S.export_action_list(a, path)
+    evil = pd.DataFrame({"reason": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "fine"], "n": [-1, 2, 3, 4, 5]})
+    S.export_action_list(evil, path, overwrite=True)
+    text = pd.read_csv(path)
+    assert text["reason"].tolist()[:4] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)"]
+    assert text["n"].tolist()[0] == -1  # numbers are left alone
+    assert [p.name for p in tmp_path.iterdir()] == ["actions.csv"]  # no temporary file left behind
+
+
+def test_bad_bases(retail):
+    with pytest.raises(InvalidArgumentError, match="CustomerBase"):
+        S.customer_profile(retail.orders)
+    with pytest.raises(DataValidationError, match="before the first order"):
+        S.customer_profile(retail, as_of="2000-01-01")
+    with pytest.raises(DataValidationError, match="empty"):
+        S.switching_cost(_tiny_base(retail.orders.iloc[0:0], retail))
+
+
+def test_single_customer_and_one_order_each(retail):
+    one = _tiny_base(_orders(["X"], ["2025-12-01"], [50.0]), retail)
+    r = S.recommend_strategies(S.customer_profile(one))
+    assert r.loc["X", "strategy"] == "build"
+    many = _tiny_base(_orders(["A", "B", "C"], ["2025-12-01"] * 3, [10.0, 10.0, -5.0]), retail)
+    p = S.customer_profile(many)
+    assert S.recommend_strategies(p).loc["C", "strategy"] == "build"
+    old = _tiny_base(_orders(["X"], ["2025-01-01"], [50.0]), retail)
+    assert S.recommend_strategies(S.customer_profile(old)).loc["X", "strategy"] == "win_back"  # a lone buyer is key
+    assert len(S.contact_plan(many)) == 3 and S.switching_cost(many)["switching_cost"].notna().all()
+
+
+def test_charts_and_widget(retail):
+    from playbook.charts.strategy import program_comparison, strategy_mix
+    from playbook.widgets.strategy import ProgramExplorer
+
+    ax = strategy_mix(pd.DataFrame({"strategy": ["protect", "end", "end"]}), lang="zh")
+    assert len(ax.patches) == len(S.STRATEGIES)
+    r = S.simulate_programs(retail)
+    ax = program_comparison(r, value="net_margin")
+    assert len(ax.patches) == len(r) and "money" in ax.get_xlabel()
+    with pytest.raises(PlaybookError):
+        strategy_mix(pd.DataFrame({"other": [1]}))
+    explorer = ProgramExplorer(retail)
+    before = dict(explorer.shown)
+    explorer.cost.value = 150.0
+    assert explorer.shown["net_margin"] < before["net_margin"]
+    with pytest.raises(InvalidArgumentError):
+        ProgramExplorer(retail, program="free_lunch")
