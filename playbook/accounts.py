@@ -1,0 +1,750 @@
+"""Key-account management (大客户管理): the procurement pipeline, the lead pool, stakeholders,
+competitor bids, account managers and a scorecard per key account, all as of a given date.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import CustomerBase, _check_column, end_of_day, require_columns, resolve_as_of, summarize
+from .errors import DataValidationError, InvalidArgumentError
+from .i18n import LABELS, register_labels
+from .vocabulary import PROCUREMENT_STAGES
+
+__all__ = [
+    "STAGE_PLAYBOOK",
+    "LEAD_LEVEL_ORDER",
+    "pipeline",
+    "stage_conversion",
+    "trigger_events",
+    "lead_pool",
+    "rep_load",
+    "assign_leads",
+    "channel_effectiveness",
+    "stakeholder_map",
+    "stakeholder_coverage",
+    "competitor_comparison",
+    "account_manager_report",
+    "key_account_scorecard",
+    "praise_and_conversion",
+]
+
+_NEW_LABELS = {
+    "deals": ("Deals", "商机数"),
+    "open_value": ("Value of open deals", "在谈商机金额"),
+    "win_rate": ("Win rate", "赢单率"),
+    "price_band": ("Our quote vs the competitor's", "我方报价相对竞争对手"),
+    "technical_plan": ("Technical improvement plan offered", "提供技术改进方案"),
+    "lead_pool": ("Lead pool", "待分配客户"),
+    "lead_source": ("Lead source", "线索来源"),
+    "stakeholder_map": ("Stakeholder map", "采购决策链"),
+    "decision_maker": ("Decision maker", "决策者"),
+    "supporter": ("Supporter", "支持者"),
+    "opponent": ("Opponent", "反对者"),
+    "praised_publicly": ("Praised the product in public", "公开称赞产品"),
+    "account_manager": ("Account manager", "客户经理"),
+    "follow_up_discipline": ("Follow-up discipline", "跟进纪律"),
+    "conversion_to_next": ("Conversion to the next stage", "进入下一阶段的比例"),
+}
+register_labels({k: v for k, v in _NEW_LABELS.items() if LABELS.get(k, v) == v})
+
+#: Lead levels, best first: the order in which :func:`assign_leads` hands leads out.
+LEAD_LEVEL_ORDER = ("key", "qualified", "undifferentiated")
+_CARE = ("follow_up", "visit", "call")
+_PRICE_BANDS = ("cheaper_or_equal", "up_to_5pct_dearer", "over_5pct_dearer")
+
+STAGE_PLAYBOOK = pd.DataFrame(
+    {
+        "buyer_is": [
+            "noticing a problem or an opportunity",
+            "naming a project, an owner and a budget",
+            "looking for possible suppliers and solutions",
+            "checking which offers meet the technical specification",
+            "comparing the short list on value, risk and cost",
+            "choosing the supplier and negotiating terms",
+            "using what was bought and judging the supplier by it",
+        ],
+        "what_to_do": [
+            "Watch for trigger events; help the client put the need into words with data from their own plant.",
+            "Find who owns the project; make sure the requirement is written in terms we can meet.",
+            "Be on the list: references from similar clients, case studies, a visit to a running site.",
+            "Put our engineers next to theirs; answer the specification point by point, in writing.",
+            "Show total cost over the life of the equipment and a technical improvement plan, not just a price.",
+            "Cover every role of the buying team; answer the last objections; keep the quote consistent.",
+            "Deliver on time, follow up by the tier cadence, and collect the next need early.",
+        ],
+        "what_to_do_zh": [
+            "关注触发事件；用客户自己的数据帮助其把需求说清楚。",
+            "弄清项目负责人；让需求以我们能满足的方式写进立项文件。",
+            "进入候选名单：同行案例、成功案例、参观运行中的现场。",
+            "让我方工程师与对方技术人员对接；逐条书面回应技术规格。",
+            "展示全寿命周期成本和技术改进方案，而不只是报价。",
+            "覆盖采购团队的每个角色；解答最后的疑虑；报价前后一致。",
+            "按时交付，按分级频率跟进，及早发现下一个需求。",
+        ],
+    },
+    index=pd.CategoricalIndex(list(PROCUREMENT_STAGES), categories=list(PROCUREMENT_STAGES), ordered=True, name="stage"),
+)
+"""What to do at each of the seven procurement stages: sell to the stage the buyer is in."""
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+def _base(base, func: str, *tables: str) -> None:
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase (e.g. playbook.load_dataset('b2b')). Got {type(base).__name__}.")
+    base.require(*tables, by=func)
+
+
+
+
+def _stage_cat(values) -> pd.Categorical:
+    return pd.Categorical(pd.Series(values).astype(str), categories=list(PROCUREMENT_STAGES), ordered=True)
+
+
+def _deals_at(base: CustomerBase, as_of, func: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """Deals opened by ``as_of`` with their outcome and stage as known then (no look-ahead)."""
+    _base(base, func, "opportunities", "opportunity_stages")
+    ts = resolve_as_of(base, as_of, func)
+    end = end_of_day(ts)
+    opps, stages = base.opportunities, base.opportunity_stages
+    require_columns(opps, ("opportunity_id", "customer_id", "opened_at", "outcome", "closed_at", "expected_value"), func,
+                    table="opportunities")
+    require_columns(stages, ("opportunity_id", "stage", "entered_at"), func, table="opportunity_stages")
+    unknown = set(stages["stage"].dropna().astype(str)) - set(PROCUREMENT_STAGES)
+    if unknown:
+        raise DataValidationError(f"{func}: unknown stages {sorted(unknown)} in `opportunity_stages`; use {', '.join(PROCUREMENT_STAGES)}.")
+    deals = opps.loc[opps["opened_at"] <= end].copy()
+    late = deals["closed_at"].isna() | (deals["closed_at"] > end)
+    deals["outcome"] = deals["outcome"].astype(str).where(~late, "open")
+    deals.loc[late, "closed_at"] = pd.NaT
+    hist = stages.loc[(stages["entered_at"] <= end) & stages["opportunity_id"].isin(deals["opportunity_id"])].copy()
+    hist["stage"] = _stage_cat(hist["stage"].to_numpy())
+    hist = hist.sort_values(["opportunity_id", "entered_at", "stage"], kind="stable")
+    current = hist.groupby("opportunity_id")["stage"].last()
+    deals["current_stage"] = _stage_cat(deals["opportunity_id"].map(current).astype(object).fillna("internal_need").to_numpy())
+    return deals, hist, ts
+
+
+# ---------------------------------------------------------------------------
+# pipeline
+
+def pipeline(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """Open deals by procurement stage on ``as_of``: how many, and how much they are worth.
+
+    A deal is open on ``as_of`` if it was opened by then and not yet won or lost; its
+    stage is the last one it had entered by then (from ``opportunity_stages``).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``opportunities`` and ``opportunity_stages`` (the b2b dataset).
+    as_of : date, optional
+        Defaults to ``base.as_of``.
+
+    Returns
+    -------
+    DataFrame indexed by the seven stages in order: ``deals``, ``open_value`` (sum of
+    ``expected_value``) and ``share_of_value``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> pipeline(playbook.load_dataset("b2b"))["deals"].sum()
+    np.int64(54)
+    """
+    deals, _, _ = _deals_at(base, as_of, "pipeline")
+    open_ = deals.loc[deals["outcome"] == "open"]
+    out = open_.groupby("current_stage", observed=False).agg(deals=("opportunity_id", "size"),
+                                                             open_value=("expected_value", "sum"))
+    out.index = pd.CategoricalIndex(out.index.astype(str), categories=list(PROCUREMENT_STAGES), ordered=True, name="stage")
+    total = out["open_value"].sum()
+    out["share_of_value"] = out["open_value"] / total if total > 0 else np.nan
+    return out
+
+
+def stage_conversion(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """Conversion from each procurement stage to the next, and the median days spent in it.
+
+    Of the deals that entered a stage by ``as_of``, those still sitting in it while open
+    are undecided and left out of the rate: ``conversion_to_next = advanced / (entered -
+    still_open)``. Time in stage is measured on the deals that advanced.
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date, optional
+
+    Returns
+    -------
+    DataFrame indexed by stage: ``entered``, ``advanced``, ``still_open``,
+    ``conversion_to_next`` and ``median_days_in_stage`` (NaN for the last stage).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> conv = stage_conversion(playbook.load_dataset("b2b"))
+    >>> int(conv.loc["internal_need", "entered"])
+    355
+    """
+    deals, hist, _ = _deals_at(base, as_of, "stage_conversion")
+    codes = hist["stage"].cat.codes.to_numpy()
+    hist = hist.assign(code=codes)
+    first = hist.groupby(["opportunity_id", "code"])["entered_at"].min().unstack()
+    open_ids = deals.loc[deals["outcome"] == "open", ["opportunity_id", "current_stage"]]
+    rows = []
+    for k, stage in enumerate(PROCUREMENT_STAGES):
+        entered = first[k].notna() if k in first else pd.Series(False, index=first.index)
+        nxt = first[k + 1].notna() if k + 1 in first else pd.Series(False, index=first.index)
+        still = int((open_ids["current_stage"].astype(str) == stage).sum())
+        n_in, n_adv = int(entered.sum()), int((entered & nxt).sum())
+        days = (first.loc[entered & nxt, k + 1] - first.loc[entered & nxt, k]).dt.total_seconds() / 86400 if n_adv else pd.Series(dtype=float)
+        last = k == len(PROCUREMENT_STAGES) - 1
+        decided = n_in - still
+        rows.append({"entered": n_in, "advanced": n_adv if not last else 0, "still_open": still,
+                     "conversion_to_next": np.nan if last or decided <= 0 else n_adv / decided,
+                     "median_days_in_stage": np.nan if last or not n_adv else float(days.median())})
+    idx = pd.CategoricalIndex(list(PROCUREMENT_STAGES), categories=list(PROCUREMENT_STAGES), ordered=True, name="stage")
+    return pd.DataFrame(rows, index=idx)
+
+
+def trigger_events(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """Which trigger events (触发事件) open deals, and how those deals end.
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date, optional
+
+    Returns
+    -------
+    DataFrame indexed by ``trigger_event``, most deals first: ``deals``, ``won``, ``lost``,
+    ``open``, ``win_rate`` (won over decided deals) and ``median_value``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> int(trigger_events(playbook.load_dataset("b2b"))["deals"].sum())
+    355
+    """
+    deals, _, _ = _deals_at(base, as_of, "trigger_events")
+    require_columns(deals, ("trigger_event",), "trigger_events", table="opportunities")
+    d = deals.assign(trigger_event=deals["trigger_event"].astype(str))
+    out = d.groupby("trigger_event").agg(
+        deals=("opportunity_id", "size"), won=("outcome", lambda s: int((s == "won").sum())),
+        lost=("outcome", lambda s: int((s == "lost").sum())), open=("outcome", lambda s: int((s == "open").sum())),
+        median_value=("expected_value", "median"))
+    decided = out["won"] + out["lost"]
+    out["win_rate"] = out["won"] / decided.where(decided > 0)
+    return out[["deals", "won", "lost", "open", "win_rate", "median_value"]].sort_values(["deals", "win_rate"], ascending=False)
+
+
+# ---------------------------------------------------------------------------
+# lead pool
+
+def lead_pool(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """The lead pool (待分配客户): leads waiting for a rep, best first.
+
+    ``leads`` records the current state of each lead, so ``as_of`` only drops leads
+    created later; use the default (the base's own date) unless you know the pool then.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With a ``leads`` table.
+    as_of : date, optional
+
+    Returns
+    -------
+    DataFrame of unassigned leads still ``new`` or ``contacted``, in priority order (see
+    :func:`assign_leads`): ``lead_id``, ``company``, ``created_at``, ``source``, ``level``,
+    ``praised_publicly`` and ``age_days``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> pool = lead_pool(playbook.load_dataset("b2b"))
+    >>> len(pool), pool["level"].iloc[0]
+    (21, 'key')
+    """
+    _base(base, "lead_pool", "leads")
+    ts = resolve_as_of(base, as_of, "lead_pool")
+    leads = base.leads
+    require_columns(leads, ("lead_id", "created_at", "source", "level", "assigned_rep", "praised_publicly", "status"),
+                    "lead_pool", table="leads")
+    mine = leads.loc[(leads["created_at"] <= end_of_day(ts)) & leads["assigned_rep"].isna()
+                     & leads["status"].astype(str).isin(["new", "contacted"])]
+    cols = [c for c in ("lead_id", "company", "created_at", "source", "level", "praised_publicly") if c in mine.columns]
+    pool = mine[cols].copy()
+    pool["source"] = pool["source"].astype(str)
+    pool["level"] = pool["level"].astype(str)
+    pool["age_days"] = (ts.normalize() - pool["created_at"].dt.normalize()).dt.days
+    return _prioritise(pool, "lead_pool").reset_index(drop=True)
+
+
+def _prioritise(pool: pd.DataFrame, func: str) -> pd.DataFrame:
+    require_columns(pool, ("lead_id", "level", "praised_publicly", "created_at"), func, table="pool")
+    unknown = set(pool["level"].astype(str)) - set(LEAD_LEVEL_ORDER)
+    if unknown:
+        raise DataValidationError(f"{func}: unknown lead levels {sorted(unknown)}; use {', '.join(LEAD_LEVEL_ORDER)}.")
+    rank = pool["level"].astype(str).map({lv: i for i, lv in enumerate(LEAD_LEVEL_ORDER)})
+    key = pd.DataFrame({"rank": rank, "praised": ~pool["praised_publicly"].astype(bool),
+                        "age": -pool["created_at"].astype("int64"), "lead_id": pool["lead_id"]})
+    return pool.loc[key.sort_values(["rank", "praised", "age", "lead_id"], kind="stable").index]
+
+
+def rep_load(base: CustomerBase, as_of=None) -> pd.Series:
+    """Current load of each account manager: accounts they manage plus open leads they hold.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``customers`` (``account_manager``) and ``leads``.
+    as_of : date, optional
+
+    Returns
+    -------
+    Series indexed by rep name (sorted), integer load.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> load = rep_load(playbook.load_dataset("b2b"))
+    >>> len(load)
+    8
+    """
+    _base(base, "rep_load", "customers", "leads")
+    end = end_of_day(resolve_as_of(base, as_of, "rep_load"))
+    require_columns(base.customers, ("account_manager", "acquisition_date"), "rep_load", table="customers")
+    cust = base.customers.loc[base.customers["acquisition_date"] <= end, "account_manager"].dropna().astype(str)
+    leads = base.leads
+    held = leads.loc[(leads["created_at"] <= end) & leads["assigned_rep"].notna()
+                     & leads["status"].astype(str).isin(["new", "contacted"]), "assigned_rep"].astype(str)
+    load = cust.value_counts().add(held.value_counts(), fill_value=0).astype(int)
+    load.index.name = "rep"
+    return load.rename("load").sort_index()
+
+
+def assign_leads(pool: pd.DataFrame, reps_load, *, max_per_rep: int | None = None) -> pd.DataFrame:
+    """Hand the pool's leads to account managers: best leads first, each to the least-loaded rep.
+
+    Leads are taken in priority order: level (key > qualified > undifferentiated), then
+    those who praised the product in public, then the freshest, then ``lead_id``. Each
+    goes to the rep with the smallest load at that moment (ties: alphabetical name), whose
+    load then grows by one. The result is deterministic and the caller's data untouched.
+
+    Parameters
+    ----------
+    pool : DataFrame
+        Leads to assign, e.g. :func:`lead_pool` (``lead_id``, ``level``,
+        ``praised_publicly``, ``created_at``).
+    reps_load : Series or dict
+        Current load per rep, e.g. :func:`rep_load`; a rep with load 0 is fine.
+    max_per_rep : int, optional
+        Cap on new leads per rep; leads left over keep ``assigned_rep`` empty.
+
+    Returns
+    -------
+    The pool in priority order with ``priority`` (1 = first), ``assigned_rep`` and
+    ``rep_load_before``.
+
+    Examples
+    --------
+    >>> pool = pd.DataFrame({"lead_id": [1, 2, 3], "level": ["undifferentiated", "key", "qualified"],
+    ...                      "praised_publicly": [False, False, True],
+    ...                      "created_at": pd.to_datetime(["2025-01-01"] * 3)})
+    >>> assign_leads(pool, {"Ann": 5, "Bob": 4})[["lead_id", "assigned_rep"]].values.tolist()
+    [[2, 'Bob'], [3, 'Ann'], [1, 'Bob']]
+    """
+    if not isinstance(pool, pd.DataFrame):
+        raise InvalidArgumentError(f"assign_leads needs the pool as a DataFrame (see lead_pool). Got {type(pool).__name__}.")
+    load = pd.Series(reps_load, dtype=float) if not isinstance(reps_load, pd.Series) else reps_load.astype(float)
+    if load.empty:
+        raise InvalidArgumentError("assign_leads needs at least one rep in reps_load, e.g. {'Ann': 0}.")
+    if load.isna().any() or (load < 0).any():
+        raise InvalidArgumentError(f"assign_leads: reps_load must be non-negative numbers. Got {load.to_dict()!r}.")
+    if max_per_rep is not None and (not isinstance(max_per_rep, (int, np.integer)) or max_per_rep < 1):
+        raise InvalidArgumentError(f"assign_leads: max_per_rep must be a positive whole number. Got {max_per_rep!r}.")
+    ordered = _prioritise(pool, "assign_leads").copy()
+    current = {str(k): float(v) for k, v in load.items()}
+    given = dict.fromkeys(current, 0)
+    reps, before = [], []
+    for _ in range(len(ordered)):
+        free = [r for r in current if max_per_rep is None or given[r] < max_per_rep]
+        if not free:
+            reps.append(None)
+            before.append(np.nan)
+            continue
+        rep = min(free, key=lambda r: (current[r], r))
+        reps.append(rep)
+        before.append(current[rep])
+        current[rep] += 1
+        given[rep] += 1
+    ordered["priority"] = np.arange(1, len(ordered) + 1)
+    ordered["assigned_rep"] = pd.array(reps, dtype="object")
+    ordered["rep_load_before"] = before
+    return ordered.reset_index(drop=True)
+
+
+def channel_effectiveness(base: CustomerBase, period: str = "Y", as_of=None) -> pd.DataFrame:
+    """Leads and conversion by source over time: how acquisition channels wear out.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With a ``leads`` table.
+    period : {"Y", "Q"}
+        Year or quarter of ``created_at``.
+    as_of : date, optional
+        Leads created later are dropped.
+
+    Returns
+    -------
+    DataFrame with one row per period and source: ``leads``, ``converted``,
+    ``conversion_rate``, ``share_of_leads`` and ``share_of_converted`` (within the period).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> eff = channel_effectiveness(playbook.load_dataset("b2b"))
+    >>> int(eff["leads"].sum())
+    1029
+    """
+    _base(base, "channel_effectiveness", "leads")
+    if period not in ("Y", "Q"):
+        raise InvalidArgumentError(f"channel_effectiveness: period must be 'Y' or 'Q'. Got {period!r}.")
+    end = end_of_day(resolve_as_of(base, as_of, "channel_effectiveness"))
+    leads = base.leads
+    require_columns(leads, ("created_at", "source", "status"), "channel_effectiveness", table="leads")
+    leads = leads.loc[leads["created_at"] <= end]
+    per = leads["created_at"].dt.year.astype(str) if period == "Y" else leads["created_at"].dt.to_period("Q").astype(str)
+    frame = pd.DataFrame({"period": per.to_numpy(), "source": leads["source"].astype(str).to_numpy(),
+                          "converted": (leads["status"].astype(str) == "converted").to_numpy()})
+    out = frame.groupby(["period", "source"]).agg(leads=("converted", "size"), converted=("converted", "sum")).reset_index()
+    out["converted"] = out["converted"].astype(int)
+    out["conversion_rate"] = out["converted"] / out["leads"]
+    tot = out.groupby("period")[["leads", "converted"]].transform("sum")
+    out["share_of_leads"] = out["leads"] / tot["leads"]
+    out["share_of_converted"] = out["converted"] / tot["converted"].where(tot["converted"] > 0)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# stakeholders and competitors
+
+_ROLE_ORDER = ("decision_maker", "technical_evaluator", "purchaser", "influencer", "user", "gatekeeper")
+
+
+def stakeholder_map(base: CustomerBase, customer_id) -> pd.DataFrame:
+    """The buying organisation of one account: each contact's role and attitude.
+
+    Teaches who decides and who is for or against us; relationships are built with
+    honest value and service, never with gifts or favours.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With a ``contacts`` table.
+    customer_id : str
+
+    Returns
+    -------
+    DataFrame of the account's contacts, decision maker first: ``contact_id``, ``name``,
+    ``role``, ``attitude``. See :func:`stakeholder_coverage` for the coverage check.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> stakeholder_map(playbook.load_dataset("b2b"), "A0001").iloc[0][["role", "attitude"]].tolist()
+    ['decision_maker', 'opponent']
+    """
+    _base(base, "stakeholder_map", "contacts")
+    contacts = base.contacts
+    require_columns(contacts, ("customer_id", "role", "attitude"), "stakeholder_map", table="contacts")
+    mine = contacts.loc[contacts["customer_id"].astype(str) == str(customer_id)]
+    if mine.empty:
+        import difflib
+
+        close = difflib.get_close_matches(str(customer_id), contacts["customer_id"].astype(str).unique().tolist(), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidArgumentError(f"stakeholder_map: no contacts for customer {customer_id!r} in `contacts`.{hint}")
+    order = mine["role"].astype(str).map({r: i for i, r in enumerate(_ROLE_ORDER)}).fillna(len(_ROLE_ORDER))
+    cols = [c for c in ("contact_id", "name", "role", "attitude") if c in mine.columns]
+    out = mine.assign(_o=order.to_numpy()).sort_values(["_o"], kind="stable")[cols].reset_index(drop=True)
+    out["role"], out["attitude"] = out["role"].astype(str), out["attitude"].astype(str)
+    return out
+
+
+def stakeholder_coverage(base: CustomerBase, customer_ids=None) -> pd.DataFrame:
+    """A simple coverage check per account: is the decision maker for us, is anyone against us?
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With a ``contacts`` table.
+    customer_ids : list, optional
+        Accounts to check; default all accounts with contacts.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``: ``contacts``, ``supporters``, ``opponents``,
+    ``decision_maker_attitude`` ("missing" when no decision maker is known),
+    ``decision_maker_supporter``, ``opponent_present`` and ``at_risk`` (decision maker
+    not a supporter and an opponent present).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> stakeholder_coverage(playbook.load_dataset("b2b"), ["A0001"])["at_risk"].tolist()
+    [True]
+    """
+    _base(base, "stakeholder_coverage", "contacts")
+    contacts = base.contacts
+    require_columns(contacts, ("customer_id", "role", "attitude"), "stakeholder_coverage", table="contacts")
+    c = pd.DataFrame({"customer_id": contacts["customer_id"].astype(str).to_numpy(),
+                      "role": contacts["role"].astype(str).to_numpy(), "attitude": contacts["attitude"].astype(str).to_numpy()})
+    ids = sorted(c["customer_id"].unique()) if customer_ids is None else [str(i) for i in customer_ids]
+    g = c.groupby("customer_id")
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    out["contacts"] = g.size().reindex(ids, fill_value=0).astype(int)
+    out["supporters"] = g["attitude"].apply(lambda s: int((s == "supporter").sum())).reindex(ids, fill_value=0).astype(int)
+    out["opponents"] = g["attitude"].apply(lambda s: int((s == "opponent").sum())).reindex(ids, fill_value=0).astype(int)
+    dm = c.loc[c["role"] == "decision_maker"].groupby("customer_id")["attitude"].first()
+    out["decision_maker_attitude"] = dm.reindex(ids).fillna("missing").astype(str)
+    out["decision_maker_supporter"] = out["decision_maker_attitude"] == "supporter"
+    out["opponent_present"] = out["opponents"] > 0
+    out["at_risk"] = ~out["decision_maker_supporter"] & out["opponent_present"]
+    return out
+
+
+def _price_band(q: pd.Series) -> pd.Categorical:
+    band = np.where(q <= 0, 0, np.where(q <= 0.05, 1, 2))
+    return pd.Categorical.from_codes(band, categories=list(_PRICE_BANDS), ordered=True)
+
+
+def competitor_comparison(base: CustomerBase, as_of=None) -> pd.DataFrame:
+    """Win rate of decided deals against a competitor, by our price position and technical plan.
+
+    Price bands of ``quote_vs_competitor``: cheaper or equal (<= 0), up to 5% dearer,
+    over 5% dearer. Shows whether offering a technical improvement plan lets us win at a
+    higher price (service value beating price).
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date, optional
+        Only deals decided by then count.
+
+    Returns
+    -------
+    DataFrame with one row per ``price_band`` and ``technical_plan``: ``deals``, ``won``, ``win_rate``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> comp = competitor_comparison(playbook.load_dataset("b2b"))
+    >>> comp["price_band"].unique().tolist()
+    ['cheaper_or_equal', 'up_to_5pct_dearer', 'over_5pct_dearer']
+    """
+    deals, _, _ = _deals_at(base, as_of, "competitor_comparison")
+    require_columns(deals, ("quote_vs_competitor", "technical_plan"), "competitor_comparison", table="opportunities")
+    d = deals.loc[deals["quote_vs_competitor"].notna() & (deals["outcome"] != "open")]
+    frame = pd.DataFrame({"price_band": _price_band(d["quote_vs_competitor"].to_numpy()),
+                          "technical_plan": d["technical_plan"].astype(bool).to_numpy(),
+                          "won": (d["outcome"] == "won").to_numpy()})
+    out = frame.groupby(["price_band", "technical_plan"], observed=False).agg(deals=("won", "size"), won=("won", "sum")).reset_index()
+    out["won"] = out["won"].astype(int)
+    out["win_rate"] = out["won"] / out["deals"].where(out["deals"] > 0)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# account managers and key accounts
+
+def _tiers_at(base: CustomerBase, end: pd.Timestamp) -> pd.Series:
+    from .segment import assign_tiers
+
+    orders = base.orders.loc[base.orders["order_date"] <= end]
+    if orders.empty:
+        return pd.Series(dtype=object)
+    return assign_tiers(summarize(orders, end))["tier"].astype(str)
+
+
+def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per account manager: portfolio, follow-up discipline and retention of their accounts.
+
+    - Portfolio: accounts acquired by ``as_of``, key accounts (tier from
+      :func:`playbook.segment.assign_tiers` on orders up to ``as_of``), revenue in the last 365 days.
+    - Discipline: follow-ups, visits and calls by the rep to their accounts in the last 365
+      days, per account per quarter, against what the tier cadence asks
+      (:func:`playbook.segment.tier_policy`: 365 / ``contact_every_days`` a year).
+    - Retention: of the accounts that ordered in the year before last, the share that
+      ordered in the last 365 days (no truth used).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``customers`` (``account_manager``) and ``interactions``.
+    as_of : date, optional
+    policy : DataFrame, optional
+        A :func:`playbook.segment.tier_policy` table.
+
+    Returns
+    -------
+    DataFrame indexed by ``account_manager``: ``accounts``, ``key_accounts``,
+    ``revenue_365d``, ``contacts_per_account_quarter``, ``required_per_account_quarter``,
+    ``discipline`` (ratio of the two), ``active_prior_year``, ``retained`` and ``retention_rate``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> report = account_manager_report(playbook.load_dataset("b2b"))
+    >>> int(report["accounts"].sum())
+    400
+    """
+    from .segment import tier_policy
+
+    _base(base, "account_manager_report", "customers", "interactions")
+    end = end_of_day(resolve_as_of(base, as_of, "account_manager_report"))
+    cust = base.customers
+    require_columns(cust, ("customer_id", "account_manager", "acquisition_date"), "account_manager_report", table="customers")
+    require_columns(base.interactions, ("customer_id", "date", "kind", "rep"), "account_manager_report", table="interactions")
+    pol = tier_policy() if policy is None else policy
+    _check_column(pol, "contact_every_days", "policy", "account_manager_report", table="policy")
+    cust = cust.loc[(cust["acquisition_date"] <= end) & cust["account_manager"].notna(), ["customer_id", "account_manager"]].copy()
+    if cust.empty:
+        raise DataValidationError(f"account_manager_report: no account with an account manager was acquired by {end.date()}.")
+    cust["customer_id"] = cust["customer_id"].astype(str)
+    cust["account_manager"] = cust["account_manager"].astype(str)
+    tiers = _tiers_at(base, end)
+    cust["tier"] = cust["customer_id"].map(tiers).fillna("general")
+    cust["required_year"] = 365 / cust["tier"].map(pol["contact_every_days"].astype(float).to_dict())
+    year_ago, two_years = end - pd.Timedelta(days=365), end - pd.Timedelta(days=730)
+    o = base.orders
+    recent = o.loc[(o["order_date"] > year_ago) & (o["order_date"] <= end)]
+    prior = o.loc[(o["order_date"] > two_years) & (o["order_date"] <= year_ago)]
+    cust["revenue_365d"] = cust["customer_id"].map(recent.groupby(recent["customer_id"].astype(str))["amount"].sum()).fillna(0.0)
+    cust["active_prior"] = cust["customer_id"].isin(set(prior["customer_id"].astype(str)))
+    cust["retained"] = cust["active_prior"] & cust["customer_id"].isin(set(recent["customer_id"].astype(str)))
+    it = base.interactions
+    it = it.loc[(it["date"] > year_ago) & (it["date"] <= end) & it["kind"].astype(str).isin(_CARE) & it["rep"].notna()]
+    pairs = pd.DataFrame({"customer_id": it["customer_id"].astype(str).to_numpy(), "rep": it["rep"].astype(str).to_numpy()})
+    mine = pairs.merge(cust[["customer_id", "account_manager"]], on="customer_id")
+    mine = mine.loc[mine["rep"] == mine["account_manager"]]
+    g = cust.groupby("account_manager")
+    out = pd.DataFrame({
+        "accounts": g.size(),
+        "key_accounts": g["tier"].apply(lambda s: int((s == "key").sum())),
+        "revenue_365d": g["revenue_365d"].sum(),
+    })
+    out["contacts_per_account_quarter"] = mine.groupby("account_manager").size().reindex(out.index, fill_value=0) / out["accounts"] / 4
+    out["required_per_account_quarter"] = g["required_year"].mean() / 4
+    out["discipline"] = out["contacts_per_account_quarter"] / out["required_per_account_quarter"]
+    out["active_prior_year"] = g["active_prior"].sum().astype(int)
+    out["retained"] = g["retained"].sum().astype(int)
+    out["retention_rate"] = out["retained"] / out["active_prior_year"].where(out["active_prior_year"] > 0)
+    out.index.name = "account_manager"
+    return out.sort_values("revenue_365d", ascending=False)
+
+
+def key_account_scorecard(base: CustomerBase, as_of=None, *, tiers=("key",)) -> pd.DataFrame:
+    """The key-account analyses per account: value, behaviour, channel, satisfaction, service, cost.
+
+    All over the 365 days up to ``as_of`` except satisfaction (latest survey by then) and
+    open complaints (open on ``as_of``).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        Orders are required; surveys and complaints are used when present.
+    as_of : date, optional
+    tiers : tuple of str
+        Which tiers of :func:`playbook.segment.assign_tiers` to score (default key only).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``, by revenue: ``tier``, ``revenue_365d``,
+    ``margin_365d``, ``orders_365d``, ``mean_basket``, ``days_since_last``,
+    ``main_channel``, ``main_channel_share``, ``latest_satisfaction``, ``complaints_365d``,
+    ``open_complaints``, ``discount_365d`` and ``discount_share`` (discount over revenue).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> card = key_account_scorecard(playbook.load_dataset("b2b"))
+    >>> (card["tier"] == "key").all()
+    np.True_
+    """
+    _base(base, "key_account_scorecard")
+    end = end_of_day(resolve_as_of(base, as_of, "key_account_scorecard"))
+    t = _tiers_at(base, end)
+    ids = t.index[t.isin(list(tiers))].astype(str)
+    o = base.orders
+    o = o.loc[(o["order_date"] <= end) & o["customer_id"].astype(str).isin(ids)]
+    last = o.groupby(o["customer_id"].astype(str))["order_date"].max()
+    o = o.loc[o["order_date"] > end - pd.Timedelta(days=365)].assign(cid=lambda d: d["customer_id"].astype(str))
+    g = o.groupby("cid")
+    out = pd.DataFrame(index=pd.Index(list(ids), name="customer_id"))
+    out["tier"] = t.reindex(out.index)
+    out["revenue_365d"] = g["amount"].sum().reindex(out.index, fill_value=0.0)
+    out["margin_365d"] = (g["margin"].sum() if "margin" in o else pd.Series(dtype=float)).reindex(out.index, fill_value=0.0)
+    out["orders_365d"] = g.size().reindex(out.index, fill_value=0).astype(int)
+    out["mean_basket"] = out["revenue_365d"] / out["orders_365d"].where(out["orders_365d"] > 0)
+    out["days_since_last"] = (end.normalize() - last.reindex(out.index).dt.normalize()).dt.days
+    if "channel" in o and len(o):
+        by_ch = o.groupby(["cid", o["channel"].astype(str)])["amount"].sum().unstack(fill_value=0.0)
+        out["main_channel"] = by_ch.idxmax(axis=1).reindex(out.index)
+        out["main_channel_share"] = (by_ch.max(axis=1) / by_ch.sum(axis=1).where(by_ch.sum(axis=1) > 0)).reindex(out.index)
+    if base.surveys is not None:
+        s = base.surveys.loc[base.surveys["date"] <= end].sort_values("date", kind="stable")
+        out["latest_satisfaction"] = s.groupby(s["customer_id"].astype(str))["satisfaction"].last().reindex(out.index)
+    if base.complaints is not None:
+        c = base.complaints.loc[base.complaints["opened_at"] <= end]
+        cid = c["customer_id"].astype(str)
+        recent = c["opened_at"] > end - pd.Timedelta(days=365)
+        out["complaints_365d"] = cid[recent].value_counts().reindex(out.index, fill_value=0).astype(int)
+        open_ = c["closed_at"].isna() | (c["closed_at"] > end)
+        out["open_complaints"] = cid[open_].value_counts().reindex(out.index, fill_value=0).astype(int)
+    if "discount" in o:
+        out["discount_365d"] = g["discount"].sum().reindex(out.index, fill_value=0.0)
+        out["discount_share"] = out["discount_365d"] / out["revenue_365d"].where(out["revenue_365d"] > 0)
+    return out.sort_values("revenue_365d", ascending=False)
+
+
+def praise_and_conversion(base: CustomerBase, *, by: str | None = None) -> pd.DataFrame:
+    """Commitment and consistency: do prospects who praised us in public convert more often?
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With a ``leads`` table.
+    by : str, optional
+        A second column of ``leads`` to split by (e.g. ``"level"``), to check that the
+        gap is not just a difference in lead quality.
+
+    Returns
+    -------
+    DataFrame indexed by ``praised_publicly`` (and ``by``): ``leads``, ``converted``, ``conversion_rate``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> table = praise_and_conversion(playbook.load_dataset("b2b"))
+    >>> bool(table.loc[True, "conversion_rate"] > table.loc[False, "conversion_rate"])
+    True
+    """
+    _base(base, "praise_and_conversion", "leads")
+    leads = base.leads
+    require_columns(leads, ("praised_publicly", "status"), "praise_and_conversion", table="leads")
+    keys = ["praised_publicly"]
+    frame = pd.DataFrame({"praised_publicly": leads["praised_publicly"].astype(bool).to_numpy(),
+                          "converted": (leads["status"].astype(str) == "converted").to_numpy()})
+    if by is not None:
+        _check_column(leads, by, "by", "praise_and_conversion", table="leads")
+        frame[by] = leads[by].astype(str).to_numpy()
+        keys.append(by)
+    out = frame.groupby(keys).agg(leads=("converted", "size"), converted=("converted", "sum"))
+    out["converted"] = out["converted"].astype(int)
+    out["conversion_rate"] = out["converted"] / out["leads"]
+    return out

@@ -1,0 +1,105 @@
+"""Charts of key-account management: the procurement pipeline funnel and win rate by price.
+
+Each takes the table of a :mod:`playbook.accounts` function, draws with seaborn on ``ax`` and returns it.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..i18n import get_language, label
+from ._theme import PALETTE, new_ax
+
+__all__ = ["pipeline_funnel", "win_rate_by_price"]
+
+_BANDS = {"cheaper_or_equal": ("Cheaper or equal", "不高于对手"), "up_to_5pct_dearer": ("Up to 5% dearer", "高出5%以内"),
+          "over_5pct_dearer": ("Over 5% dearer", "高出5%以上")}
+
+
+def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: str | None = None):
+    """Open deals per procurement stage as horizontal bars, first stage on top.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A :func:`playbook.accounts.pipeline` table (indexed by stage).
+    value : {"deals", "open_value"}
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.accounts import pipeline
+    >>> ax = pipeline_funnel(pipeline(playbook.load_dataset("b2b")))
+    >>> len(ax.patches)
+    7
+    """
+    import seaborn as sns
+
+    from ..errors import DataValidationError
+
+    lang = lang or get_language()
+    if value not in data.columns:
+        raise DataValidationError(f"pipeline_funnel: value must be a column of the pipeline table, one of {list(data.columns)}. Got {value!r}.")
+    ax = new_ax(ax)
+    names = [label(str(s), lang) for s in data.index]
+    frame = pd.DataFrame({"stage": names, value: data[value].to_numpy()})
+    sns.barplot(data=frame, y="stage", x=value, hue="stage", palette=[PALETTE[0]] * len(frame), legend=False, ax=ax)
+    unit = "" if value == "deals" else (" (金额)" if lang == "zh" else " (money)")
+    ax.set_xlabel(label(value, lang) + unit)
+    ax.set_ylabel("")
+    ax.set_title("按采购阶段的在谈商机" if lang == "zh" else "Open deals by procurement stage")
+    for patch, v in zip(ax.patches, frame[value]):
+        ax.annotate(f"{v:,.0f}", (patch.get_width(), patch.get_y() + patch.get_height() / 2), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=9)
+    return ax
+
+
+def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Win rate by our price position against the competitor, with and without a technical plan.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A :func:`playbook.accounts.competitor_comparison` table.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.accounts import competitor_comparison
+    >>> ax = win_rate_by_price(competitor_comparison(playbook.load_dataset("b2b")))
+    >>> bool(ax.get_ylim()[1] >= 0.5)
+    True
+    """
+    import seaborn as sns
+
+    from ..data import require_columns
+
+    lang = lang or get_language()
+    require_columns(data, ("price_band", "technical_plan", "win_rate"), "win_rate_by_price", table="competitor_comparison")
+    i = 0 if lang == "en" else 1
+    yes, no = ("With a technical plan", "Without") if lang == "en" else ("提供技术方案", "未提供")
+    frame = pd.DataFrame({
+        "band": [_BANDS.get(str(b), (str(b), str(b)))[i] for b in data["price_band"]],
+        "plan": [yes if p else no for p in data["technical_plan"]],
+        "win_rate": data["win_rate"].to_numpy(dtype=float),
+    })
+    ax = new_ax(ax)
+    sns.barplot(data=frame, x="band", y="win_rate", hue="plan", hue_order=[no, yes], palette=[PALETTE[1], PALETTE[0]], ax=ax)
+    ax.set_ylim(0, max(0.6, float(frame["win_rate"].max()) * 1.15))
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel(label("price_band", lang))
+    ax.set_ylabel(label("win_rate", lang) + (" (已决商机)" if lang == "zh" else " (decided deals)"))
+    ax.set_title("价格更高时，技术方案能否赢单？" if lang == "zh" else "Winning at a higher price: the technical plan")
+    ax.legend(title="")
+    return ax

@@ -1,0 +1,72 @@
+"""ipywidgets front-end for key accounts: pick an account, see its stakeholder map and deals.
+
+Keeps what it last showed in ``shown`` so a notebook can assert that the dropdown changed the view.
+"""
+from __future__ import annotations
+
+from ..accounts import stakeholder_coverage, stakeholder_map
+from ..i18n import get_language
+from ._base import clear_output
+
+__all__ = ["AccountExplorer"]
+
+
+class AccountExplorer:
+    """A dropdown of accounts; shows the chosen account's contacts (role, attitude) and its deals.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``contacts`` and ``opportunities`` (the b2b dataset).
+    accounts : list of str, optional
+        Accounts offered in the dropdown; default those with at least one deal.
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> explorer = AccountExplorer(playbook.load_dataset("b2b"), accounts=["A0001", "A0004"])
+    >>> explorer.shown["decision_maker_attitude"]
+    'opponent'
+    >>> explorer.account.value = "A0004"
+    >>> explorer.shown["customer_id"]
+    'A0004'
+    """
+
+    def __init__(self, base, *, accounts=None, lang: str | None = None):
+        import ipywidgets as w
+
+        base.require("contacts", "opportunities", by="AccountExplorer")
+        self.base = base
+        self.lang = lang or get_language()
+        opps = base.opportunities
+        options = sorted(opps["customer_id"].astype(str).unique()) if accounts is None else [str(a) for a in accounts]
+        self.account = w.Dropdown(options=options, value=options[0], description="Account")
+        self.output = w.Output()
+        self.shown: dict = {}
+        self.account.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([self.account, self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Show the stakeholder map and the deals of the selected account."""
+        cid = self.account.value
+        contacts = stakeholder_map(self.base, cid)
+        cover = stakeholder_coverage(self.base, [cid]).iloc[0]
+        o = self.base.opportunities
+        deals = o.loc[o["customer_id"].astype(str) == cid,
+                      ["opportunity_id", "opened_at", "trigger_event", "stage", "expected_value", "quote_vs_competitor",
+                       "technical_plan", "outcome"]]
+        self.shown = {"customer_id": cid, "contacts": len(contacts), "deals": len(deals),
+                      "won": int((deals["outcome"].astype(str) == "won").sum()),
+                      "decision_maker_attitude": str(cover["decision_maker_attitude"]), "at_risk": bool(cover["at_risk"])}
+        clear_output(self.output)
+        # append_display_data works in a kernel and stays silent in scripts and doctests.
+        self.output.outputs = ()
+        self.output.append_display_data(contacts)
+        self.output.append_display_data(deals.reset_index(drop=True))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,220 @@
+"""Tests of playbook.accounts, its chart, widget and exercise bank (notebook 12)."""
+from __future__ import annotations
+
+import dataclasses
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import playbook
+from playbook import accounts as acc
+from playbook.charts.accounts import pipeline_funnel, win_rate_by_price
+from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
+from playbook.vocabulary import PROCUREMENT_STAGES
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def b2b():
+    return playbook.load_dataset("b2b")
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
+
+
+def test_pipeline_counts_open_deals_by_current_stage(b2b):
+    p = acc.pipeline(b2b)
+    assert list(p.index.astype(str)) == list(PROCUREMENT_STAGES)
+    assert p["deals"].sum() == (b2b.opportunities.outcome.astype(str) == "open").sum() == 54
+    assert p.loc["after_sales", "deals"] == 0
+    assert p["share_of_value"].sum() == pytest.approx(1.0)
+
+
+def test_pipeline_has_no_look_ahead(b2b):
+    as_of = "2023-06-30"
+    early = acc.pipeline(b2b, as_of)
+    snap = acc.pipeline(b2b.snapshot(as_of))
+    pd.testing.assert_frame_equal(early, snap)
+    # deals closed later are open on as_of
+    o = b2b.opportunities
+    expected = ((o.opened_at <= as_of) & (o.closed_at.isna() | (o.closed_at > pd.Timestamp(as_of) + pd.Timedelta(days=1)))).sum()
+    assert early["deals"].sum() == expected
+
+
+def test_pipeline_before_any_deal_is_empty(b2b):
+    assert acc.pipeline(b2b, "2000-01-01")["deals"].sum() == 0
+
+
+def test_stage_conversion(b2b):
+    c = acc.stage_conversion(b2b)
+    assert c.loc["internal_need", "entered"] == 355
+    assert (c["entered"].diff().dropna() <= 0).all()  # a funnel narrows
+    assert c["conversion_to_next"].dropna().between(0, 1).all()
+    assert pd.isna(c.loc["after_sales", "conversion_to_next"])
+    assert (c["median_days_in_stage"].dropna() > 0).all()
+
+
+def test_trigger_events(b2b):
+    t = acc.trigger_events(b2b)
+    assert t["deals"].sum() == 355
+    assert (t["won"] + t["lost"] + t["open"] == t["deals"]).all()
+    assert t["deals"].is_monotonic_decreasing
+
+
+def test_stage_playbook_has_all_stages_in_both_languages():
+    assert list(acc.STAGE_PLAYBOOK.index.astype(str)) == list(PROCUREMENT_STAGES)
+    assert acc.STAGE_PLAYBOOK[["what_to_do", "what_to_do_zh"]].map(len).gt(10).all().all()
+    text = " ".join(acc.STAGE_PLAYBOOK["what_to_do"]).lower()
+    assert "gift" not in text
+
+
+def test_lead_pool_is_unassigned_and_prioritised(b2b):
+    pool = acc.lead_pool(b2b)
+    ids = set(pool.lead_id)
+    leads = b2b.leads.set_index("lead_id").loc[list(ids)]
+    assert leads.assigned_rep.isna().all()
+    ranks = pool.level.map({"key": 0, "qualified": 1, "undifferentiated": 2})
+    assert ranks.is_monotonic_increasing
+
+
+def test_assign_leads_balances_load_and_is_deterministic():
+    pool = pd.DataFrame({"lead_id": range(1, 7), "level": ["undifferentiated", "key", "qualified", "key", "qualified", "key"],
+                         "praised_publicly": [False, False, False, True, False, False],
+                         "created_at": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-02-01", "2024-01-01", "2025-03-01", "2025-06-01"])})
+    before = pool.copy()
+    out = acc.assign_leads(pool, {"Ann": 3, "Bob": 0})
+    pd.testing.assert_frame_equal(pool, before)
+    # key first, the praised key lead before fresher ones, then fresher before older
+    assert out.lead_id.tolist() == [4, 6, 2, 5, 3, 1]
+    assert out.assigned_rep.tolist() == ["Bob", "Bob", "Bob", "Ann", "Bob", "Ann"]
+    assert out.equals(acc.assign_leads(pool, {"Ann": 3, "Bob": 0}))
+    capped = acc.assign_leads(pool, {"Ann": 3, "Bob": 0}, max_per_rep=2)
+    assert capped.assigned_rep.isna().sum() == 2
+
+
+@pytest.mark.parametrize("load", [{}, {"Ann": -1}])
+def test_assign_leads_bad_load(load):
+    pool = pd.DataFrame({"lead_id": [1], "level": ["key"], "praised_publicly": [True], "created_at": pd.to_datetime(["2025-01-01"])})
+    with pytest.raises(InvalidArgumentError):
+        acc.assign_leads(pool, load)
+
+
+def test_assign_leads_bad_level():
+    pool = pd.DataFrame({"lead_id": [1], "level": ["hot"], "praised_publicly": [True], "created_at": pd.to_datetime(["2025-01-01"])})
+    with pytest.raises(DataValidationError, match="hot"):
+        acc.assign_leads(pool, {"Ann": 0})
+
+
+def test_assign_empty_pool():
+    pool = pd.DataFrame({"lead_id": [], "level": [], "praised_publicly": [], "created_at": pd.to_datetime([])})
+    assert acc.assign_leads(pool, {"Ann": 0}).empty
+
+
+def test_rep_load(b2b):
+    load = acc.rep_load(b2b)
+    assert load.sum() >= b2b.customers.account_manager.notna().sum()
+
+
+def test_channel_effectiveness_shows_trade_show_losing_share(b2b):
+    eff = acc.channel_effectiveness(b2b).set_index(["period", "source"])
+    assert eff["leads"].sum() == len(b2b.leads)
+    share = eff.xs("trade_show", level="source")["share_of_leads"]
+    assert share.iloc[0] > 0.3 and share.iloc[-1] < 0.2
+    q = acc.channel_effectiveness(b2b, period="Q")
+    assert q["period"].str.contains("Q").all()
+    with pytest.raises(InvalidArgumentError):
+        acc.channel_effectiveness(b2b, period="M")
+
+
+def test_stakeholder_map_and_coverage(b2b):
+    m = acc.stakeholder_map(b2b, "A0001")
+    assert m.iloc[0].role == "decision_maker" and m.iloc[0].attitude == "opponent"
+    cov = acc.stakeholder_coverage(b2b)
+    assert len(cov) == b2b.contacts.customer_id.nunique()
+    assert cov.loc["A0001", "at_risk"]
+    with pytest.raises(InvalidArgumentError, match="Did you mean"):
+        acc.stakeholder_map(b2b, "A001")
+
+
+def test_decision_maker_opponent_predicts_key_account_churn(b2b):
+    # truth validation: among the 40 A accounts, an opposed decision maker goes with churn (5/7 vs 12/33)
+    cov = acc.stakeholder_coverage(b2b)
+    a_ids = b2b.customers.loc[b2b.customers.tier_of_record == "A", "customer_id"]
+    churned = b2b.truth.set_index("customer_id").dropout_date.notna().reindex(a_ids)
+    opp = (cov.loc[a_ids, "decision_maker_attitude"] == "opponent").to_numpy()
+    assert churned[opp].mean() > churned[~opp].mean() + 0.2
+
+
+def test_competitor_comparison_service_value_beats_price(b2b):
+    c = acc.competitor_comparison(b2b).set_index(["price_band", "technical_plan"])
+    assert c["deals"].sum() == ((b2b.opportunities.quote_vs_competitor.notna()) & (b2b.opportunities.outcome.astype(str) != "open")).sum()
+    dearer = c.loc["up_to_5pct_dearer"]
+    assert dearer.loc[True, "win_rate"] > 2 * dearer.loc[False, "win_rate"]
+
+
+def test_account_manager_report(b2b):
+    r = acc.account_manager_report(b2b)
+    assert r["accounts"].sum() == len(b2b.customers)
+    assert r["retention_rate"].between(0, 1).all()
+    assert (r["retained"] <= r["active_prior_year"]).all()
+    assert r["revenue_365d"].is_monotonic_decreasing
+    with pytest.raises(DataValidationError):
+        acc.account_manager_report(b2b, "2000-01-01")
+
+
+def test_key_account_scorecard(b2b):
+    card = acc.key_account_scorecard(b2b)
+    assert (card.tier == "key").all() and len(card) > 10
+    # truth-free, but the three big exits show: key by history, no orders in the last year
+    assert {"A0001", "A0002", "A0003"} <= set(card.index[card.orders_365d == 0])
+    assert card["latest_satisfaction"].between(1, 5).all()
+
+
+def test_praise_and_conversion(b2b):
+    t = acc.praise_and_conversion(b2b)
+    assert t.loc[True, "conversion_rate"] > t.loc[False, "conversion_rate"] + 0.3
+    by = acc.praise_and_conversion(b2b, by="level")
+    assert by["leads"].sum() == len(b2b.leads)
+    with pytest.raises(DataValidationError, match="Did you mean"):
+        acc.praise_and_conversion(b2b, by="levl")
+
+
+def test_bad_input():
+    retail = playbook.load_dataset("retail")
+    with pytest.raises(MissingTableError):
+        acc.pipeline(retail)
+    with pytest.raises(InvalidArgumentError):
+        acc.pipeline(retail.orders)
+    with pytest.raises(PlaybookError):
+        acc.lead_pool(retail)
+
+
+def test_bad_stage_code(b2b):
+    stages = b2b.opportunity_stages.assign(stage=b2b.opportunity_stages.stage.astype(str).replace("internal_need", "need"))
+    with pytest.raises(DataValidationError, match="need"):
+        acc.stage_conversion(dataclasses.replace(b2b, opportunity_stages=stages))
+
+
+def test_charts(b2b):
+    ax = pipeline_funnel(acc.pipeline(b2b), value="open_value", lang="zh")
+    assert len(ax.patches) == 7
+    ax = win_rate_by_price(acc.competitor_comparison(b2b))
+    assert len(ax.get_legend().get_texts()) == 2
+    with pytest.raises(DataValidationError):
+        pipeline_funnel(acc.pipeline(b2b), value="nope")
+
+
+def test_widget_changes_shown(b2b):
+    from playbook.widgets.accounts import AccountExplorer
+
+    ex = AccountExplorer(b2b, accounts=["A0001", "A0004"])
+    first = dict(ex.shown)
+    ex.account.value = "A0004"
+    assert ex.shown != first and ex.shown["customer_id"] == "A0004"
