@@ -1,0 +1,70 @@
+"""Exercises of notebook 13, Bring your own data: all on the shipped messy export (datasets/messy_export).
+
+Each ``solve`` loads the export itself, so ``base`` is ignored (any dataset may be passed).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .core import exercise
+
+
+@lru_cache(maxsize=4)
+def _messy_base(refunds: str = "keep"):
+    from ..byod import from_orders
+    from ..data import dataset_path
+    from ..synth.messy import MESSY_AS_OF, MESSY_COLUMNS
+
+    return from_orders(dataset_path("messy_export") / "orders.csv", columns=MESSY_COLUMNS,
+                       refunds=refunds, duplicates="drop", as_of=MESSY_AS_OF)
+
+
+def _top_share(refunds: str) -> float:
+    from ..data import summarize
+    from ..segment import top_share
+
+    b = _messy_base(refunds)
+    return float(top_share(summarize(b.orders, b.as_of).revenue, 0.2))
+
+
+@exercise(
+    "13.1",
+    "Load datasets/messy_export/orders.csv with refunds='keep' and duplicates='drop'. How many refunds (negative amounts) does it hold?",
+    "count `orders.amount < 0` in the loaded base (or read the refund note in `base.meta['notes']`).",
+    mistakes=[
+        (lambda base: int(len(_messy_base("keep").orders)), "that is the number of all orders; count only the negative amounts."),
+        (lambda base: 4, "4 is the number of orders exported twice; refunds are the lines with a negative amount."),
+    ],
+)
+def _refunds(base):
+    return int((_messy_base("keep").orders.amount < 0).sum())
+
+
+@exercise(
+    "13.2",
+    "On the loaded messy export (refunds kept), what share of revenue do the top 20% of customers bring?",
+    "summarize the orders at `base.as_of`, then `segment.top_share(summary.revenue, 0.2)`; give a fraction between 0 and 1.",
+    mistakes=[
+        (lambda base: _top_share("keep") * 100, "give a fraction between 0 and 1, not a percentage."),
+    ],
+)
+def _top20(base):
+    return _top_share("keep")
+
+
+@exercise(
+    "13.3",
+    "On the loaded messy export, how many customers does lifecycle_stage put in the 'lapsed' stage at the export's as_of?",
+    "`lifecycle.lifecycle_stage(loaded_base)` then count `stage == 'lapsed'`.",
+    mistakes=[
+        (lambda base: int((_stages() == "retention").sum()), "that is the 'retention' stage; count 'lapsed'."),
+    ],
+)
+def _lapsed(base):
+    return int((_stages() == "lapsed").sum())
+
+
+def _stages():
+    from ..lifecycle import lifecycle_stage
+
+    return lifecycle_stage(_messy_base("keep")).stage.astype(str)
