@@ -7,7 +7,7 @@ NB ?= 00
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: setup lab test test-fast bench student datasets dictionary clean
+.PHONY: setup lab test test-fast bench student html datasets dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,17 @@ bench: setup
 student: setup
 	$(BIN)/python scripts/make_student.py notebooks editions/student
 
+# The HTML edition: every notebook executed, one self-contained page each, plus index.html.
+html: setup
+	$(BIN)/python scripts/make_html.py notebooks editions/html
+
 # Regenerate the shipped datasets and the data dictionary (tests check they match).
 datasets: setup
 	$(BIN)/playbook generate datasets/retail --scenario retail --seed 0 --overwrite
 	$(BIN)/playbook generate datasets/b2b --scenario b2b --seed 0 --overwrite
 	$(BIN)/playbook generate datasets/retail_zh --scenario retail --customers 2000 --locale zh_CN --seed 0 --overwrite
+	rm -rf datasets/messy_export
+	$(BIN)/python -c "from playbook.synth.messy import write_messy_export; write_messy_export('datasets/messy_export')"
 	$(BIN)/playbook dictionary --out datasets/DATA_DICTIONARY.md
 
 dictionary: setup

@@ -3,8 +3,21 @@
 The public API, re-exported by name. Start with :func:`load_dataset` or
 :func:`playbook.synth.generate`, then :func:`summarize`. Topic modules hold the rest:
 ``economics``, ``segment``, ``rfm``, ``lifecycle``, ``customer_types``, ``influence``,
-``satisfaction``, ``churn`` and ``value``.
+``satisfaction``, ``churn``, ``strategy``, ``value``, ``accounts`` and ``byod``.
 """
+from .accounts import (
+    STAGE_PLAYBOOK,
+    account_manager_report,
+    assign_leads,
+    channel_effectiveness,
+    competitor_comparison,
+    key_account_scorecard,
+    lead_pool,
+    pipeline,
+    stage_conversion,
+    stakeholder_map,
+)
+from .byod import from_orders, suggest_mapping
 from .churn import (
     churn_risk,
     churn_signals,
@@ -23,13 +36,33 @@ from .customer_types import (
     classify_types,
     score_against_truth,
 )
-from .data import CustomerBase, dataset_names, load_dataset, read_dataset, summarize, timeline, write_dataset
+from .data import (
+    CustomerBase,
+    dataset_names,
+    dataset_path,
+    load_dataset,
+    read_dataset,
+    summarize,
+    timeline,
+    write_dataset,
+)
 from .economics import acquisition_vs_retention, cohort_profit, customer_lifetime_value, empirical_retention
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, ModelNotFittedError, PlaybookError
 from .influence import opinion_leaders, reach_of_loss, referral_graph
 from .lifecycle import cohort_table, formation_stage, lifecycle_stage, stage_flow
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, segment_summary
 from .satisfaction import complaint_summary, complaint_timeline, satisfaction_index, satisfaction_indicators
+from .strategy import (
+    STRATEGY_TABLE,
+    action_list,
+    contact_plan,
+    customer_profile,
+    export_action_list,
+    overdue_contacts,
+    recommend_strategies,
+    simulate_programs,
+    switching_cost,
+)
 from .segment import (
     TIER_POLICY,
     abc_classes,
@@ -52,7 +85,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     # data
-    "CustomerBase", "load_dataset", "dataset_names", "read_dataset", "write_dataset", "summarize", "timeline",
+    "CustomerBase", "load_dataset", "dataset_names", "dataset_path", "read_dataset", "write_dataset", "summarize", "timeline",
+    "from_orders", "suggest_mapping",
     "course_map",
     # errors
     "PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "ModelNotFittedError",
@@ -74,6 +108,12 @@ __all__ = [
     "satisfaction_indicators", "satisfaction_index", "complaint_timeline", "complaint_summary",
     # churn
     "churn_signals", "churn_risk", "p_alive_from_btyd", "naive_rule", "evaluate_warnings", "kaplan_meier", "concentration_alarm",
+    # strategies, programs, follow-up, action list
+    "customer_profile", "STRATEGY_TABLE", "recommend_strategies", "simulate_programs", "switching_cost", "contact_plan",
+    "overdue_contacts", "action_list", "export_action_list",
+    # key accounts
+    "pipeline", "stage_conversion", "STAGE_PLAYBOOK", "lead_pool", "assign_leads", "channel_effectiveness",
+    "stakeholder_map", "competitor_comparison", "account_manager_report", "key_account_scorecard",
     # lifetime value
     "simple_clv", "BetaGeoFitter", "GammaGammaFitter", "calibration_holdout",
 ]

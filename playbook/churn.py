@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, to_timestamp, validate_orders
+from .data import CustomerBase, end_of_day, resolve_as_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import register_labels
 from .vocabulary import CARE_KINDS
@@ -140,10 +140,7 @@ def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int
     """
     func = "churn_signals"
     orders, base = _orders_of(data, func)
-    if as_of is None:
-        if base is None or base.as_of is None:
-            raise InvalidArgumentError(f"{func} needs as_of when given an orders DataFrame, e.g. as_of='2025-12-31'.")
-        as_of = base.as_of
+    as_of = resolve_as_of(base, as_of, func)
     for name, value in (("window_days", window_days), ("baseline_days", baseline_days), ("lookback_days", lookback_days)):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise InvalidArgumentError(f"The '{name}' parameter of {func} must be a whole number of days >= 1. Got {value!r}.")
@@ -417,10 +414,7 @@ def naive_rule(data, as_of=None, days: int = 180) -> pd.DataFrame:
     61
     """
     orders, base = _orders_of(data, "naive_rule")
-    if as_of is None:
-        if base is None or base.as_of is None:
-            raise InvalidArgumentError("naive_rule needs as_of when given an orders DataFrame, e.g. as_of='2025-12-31'.")
-        as_of = base.as_of
+    as_of = resolve_as_of(base, as_of, "naive_rule")
     if not isinstance(days, (int, np.integer)) or days < 1:
         raise InvalidArgumentError(f"The 'days' parameter of naive_rule must be a whole number of days >= 1. Got {days!r}.")
     from .data import summarize
@@ -756,10 +750,7 @@ def survival_by_segment(base, as_of=None, by="segment", *, churn_days: int = 365
     from .data import summarize
 
     orders, b = _orders_of(base, "survival_by_segment")
-    if as_of is None:
-        if b is None or b.as_of is None:
-            raise InvalidArgumentError("survival_by_segment needs as_of when given an orders DataFrame.")
-        as_of = b.as_of
+    as_of = resolve_as_of(b, as_of, "survival_by_segment")
     if not isinstance(churn_days, (int, np.integer)) or churn_days < 1:
         raise InvalidArgumentError(f"The 'churn_days' parameter of survival_by_segment must be a whole number >= 1. Got {churn_days!r}.")
     s = summarize(orders, as_of)

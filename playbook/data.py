@@ -5,6 +5,7 @@ orders into the one-row-per-customer table every later method starts from.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import hashlib
@@ -26,14 +27,17 @@ __all__ = [
     "CustomerBase",
     "load_dataset",
     "dataset_names",
+    "dataset_path",
     "read_dataset",
     "write_dataset",
     "summarize",
     "timeline",
     "to_timestamp",
     "end_of_day",
+    "resolve_as_of",
     "require_columns",
     "validate_orders",
+    "atomic_folder",
 ]
 
 TABLE_ORDER = tuple(TABLES)
@@ -75,6 +79,21 @@ def end_of_day(ts: pd.Timestamp) -> pd.Timestamp:
     Timestamp('2025-12-31 23:59:59.999999')
     """
     return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
+
+
+def resolve_as_of(base, as_of, func: str) -> pd.Timestamp:
+    """``as_of`` as a Timestamp; when it is None, the base's own date; an error naming
+    ``func`` when neither is known (a plain orders table has no date of its own).
+
+    >>> resolve_as_of(None, "2025-06-30", "my_analysis")
+    Timestamp('2025-06-30 00:00:00')
+    """
+    if as_of is not None:
+        return to_timestamp(as_of)
+    own = getattr(base, "as_of", None)
+    if own is None:
+        raise InvalidArgumentError(f"{func} needs as_of, e.g. as_of='2025-12-31': the data has no date of its own.")
+    return own
 
 
 @dataclass(frozen=True)
@@ -238,18 +257,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
-    """Write every table of ``base`` as CSV plus ``manifest.json`` into ``folder``, atomically.
+@contextlib.contextmanager
+def atomic_folder(folder, *, overwrite: bool = False):
+    """Yield a temporary sibling of ``folder`` to fill; on success it replaces ``folder``.
 
-    Files are first written to a temporary sibling folder, which is renamed into place
-    only when complete, so a crash never leaves half a dataset. An existing non-empty
-    folder is refused unless ``overwrite=True``.
-
-    >>> import tempfile, playbook
-    >>> from playbook.synth import generate
-    >>> out = write_dataset(generate("b2b", n_customers=30, seed=1), tempfile.mkdtemp() + "/b2b_small")
-    >>> sorted(p.name for p in out.iterdir())[:3]
-    ['complaints.csv', 'contacts.csv', 'customers.csv']
+    A crash or an error leaves ``folder`` as it was and no temporary folder behind. An
+    existing non-empty ``folder`` is refused unless ``overwrite=True``; a file is refused.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -265,6 +278,34 @@ def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progre
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)
+        yield tmp
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
+    """Write every table of ``base`` as CSV plus ``manifest.json`` into ``folder``, atomically.
+
+    Files are first written to a temporary sibling folder, which is renamed into place
+    only when complete, so a crash never leaves half a dataset. An existing non-empty
+    folder is refused unless ``overwrite=True``.
+
+    >>> import tempfile, playbook
+    >>> from playbook.synth import generate
+    >>> out = write_dataset(generate("b2b", n_customers=30, seed=1), tempfile.mkdtemp() + "/b2b_small")
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['complaints.csv', 'contacts.csv', 'customers.csv']
+    """
+    folder = Path(folder)
+    with atomic_folder(folder, overwrite=overwrite) as tmp:
         files = {}
         items = list(base.items())
         if progress:
@@ -282,16 +323,6 @@ def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progre
             "tables": files,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
@@ -340,6 +371,19 @@ def _datasets_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parent.parent / "datasets"
+
+
+def dataset_path(name: str) -> Path:
+    """The folder of a shipped dataset, wherever the kit is installed or opened from.
+
+    >>> (dataset_path("messy_export") / "orders.csv").is_file()
+    True
+    """
+    path = _datasets_dir() / name
+    if not path.is_dir():
+        names = sorted(p.name for p in _datasets_dir().iterdir() if p.is_dir()) if _datasets_dir().is_dir() else []
+        raise InvalidArgumentError(f"No shipped dataset folder {name!r}. Available: {', '.join(names)}.")
+    return path
 
 
 def dataset_names() -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, summarize, to_timestamp, validate_orders
+from .data import CustomerBase, end_of_day, require_columns, resolve_as_of, summarize, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, format_rows
 from .i18n import register_labels
 from .vocabulary import CARE_KINDS, SERVICE_FAILURES
@@ -76,12 +76,6 @@ def _tables(base, func: str) -> CustomerBase:
     raise InvalidArgumentError(f"{func} needs a CustomerBase or an orders DataFrame. Got {type(base).__name__}.")
 
 
-def _as_of(base: CustomerBase, as_of, func: str) -> pd.Timestamp:
-    if as_of is None:
-        if base.as_of is None:
-            raise InvalidArgumentError(f"The 'as_of' parameter of {func} is required: this data has no as_of date.")
-        return base.as_of
-    return to_timestamp(as_of)
 
 
 def _positive(value, name: str, func: str) -> float:
@@ -254,7 +248,7 @@ def satisfaction_indicators(base, as_of=None, *, by: str | None = None, window_d
     """
     func = "satisfaction_indicators"
     base = _tables(base, func)
-    as_of = _as_of(base, as_of, func)
+    as_of = resolve_as_of(base, as_of, func)
     if not isinstance(window_days, (int, np.integer)) or window_days <= 0:
         raise InvalidArgumentError(f"The 'window_days' parameter of {func} must be a positive whole number. Got {window_days!r}.")
     wanted = tuple(INDICATORS if indicators is None else indicators)
@@ -536,7 +530,7 @@ def complaint_timeline(base, as_of=None, *, sla_first_response_hours: float = 24
     complaints, b = _complaints(base, func)
     if as_of is None and b is None:
         raise InvalidArgumentError(f"The 'as_of' parameter of {func} is required with a plain complaints table.")
-    as_of = _as_of(b, as_of, func) if b is not None else to_timestamp(as_of)
+    as_of = resolve_as_of(b, as_of, func) if b is not None else to_timestamp(as_of)
     sla_h = _positive(sla_first_response_hours, "sla_first_response_hours", func)
     sla_d = _positive(sla_resolution_days, "sla_resolution_days", func)
     complaints = _checked_complaints(complaints, func)
@@ -595,7 +589,7 @@ def complaint_summary(base: CustomerBase, as_of=None, *, by: str | None = "segme
     func = "complaint_summary"
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"{func} needs a CustomerBase with complaints and orders. Got {type(base).__name__}.")
-    as_of = _as_of(base, as_of, func)
+    as_of = resolve_as_of(base, as_of, func)
     timeline = complaint_timeline(base, as_of, sla_first_response_hours=sla_first_response_hours,
                                   sla_resolution_days=sla_resolution_days)
     orders = _orders(base, func)

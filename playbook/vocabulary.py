@@ -6,7 +6,7 @@ from __future__ import annotations
 
 __all__ = [
     "PERSONAS", "ORIENTATIONS", "FLAGS", "LEADER_ROLES", "PROCUREMENT_STAGES", "COMPLAINT_CAUSES",
-    "SERVICE_FAILURES", "CHURN_CAUSES", "INTERACTION_KINDS", "CARE_KINDS",
+    "SERVICE_FAILURES", "CHURN_CAUSES", "INTERACTION_KINDS", "CARE_KINDS", "REP_CONTACT_KINDS", "STRATEGIES",
 ]
 
 #: Behavioural types (客户类型).
@@ -31,3 +31,7 @@ CHURN_CAUSES = ("lack_of_care", "service_failure", "competitor", "price", "moved
 INTERACTION_KINDS = ("browse", "visit", "call", "follow_up", "suggestion", "event", "review", "reference")
 #: Contacts the business makes: the "care" a customer feels (or misses).
 CARE_KINDS = ("follow_up", "visit", "call", "event")
+#: Contacts made by a rep (so the interaction names one).
+REP_CONTACT_KINDS = ("follow_up", "visit", "call")
+#: The seven relationship strategies (七项客户管理策略).
+STRATEGIES = ("build", "protect", "re_engineer", "enhance", "harvest", "end", "win_back")

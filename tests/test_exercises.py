@@ -5,7 +5,7 @@ import playbook
 from playbook import exercises as ex
 
 BASES = {"00": "retail", "01": "retail", "02": "retail", "03": "retail", "04": "retail", "05": "retail", "06": "retail",
-         "07": "retail", "08": "retail", "09": "b2b", "11": "retail"}
+         "07": "retail", "08": "retail", "09": "b2b", "10": "retail", "11": "retail", "12": "b2b", "13": "retail"}
 
 
 def _base_for(exercise_id):

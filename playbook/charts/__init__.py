@@ -4,6 +4,7 @@ Each plot takes ``data`` plus column names (keyword-only), draws on ``ax`` (a ne
 None) and returns the Axes; nothing here calls ``plt.show()``. One module per topic.
 """
 from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
+from .accounts import pipeline_funnel, win_rate_by_price
 from .basic import customer_timeline, distribution, persona_traces
 from .churn import alarm_timeline, risk_distribution, signal_bars, survival_curves
 from .economics import profit_over_time, retention_curve
@@ -12,6 +13,7 @@ from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
 from .pareto import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
 from .satisfaction import index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
+from .strategy import program_comparison, strategy_mix
 from .types import confusion_matrix, evidence_scatter
 from .value import frequency_recency_heatmap, holdout_plot, probability_alive_heatmap
 
@@ -27,4 +29,6 @@ __all__ = [
     "indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times",
     "signal_bars", "risk_distribution", "survival_curves", "alarm_timeline",
     "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
+    "strategy_mix", "program_comparison",
+    "pipeline_funnel", "win_rate_by_price",
 ]

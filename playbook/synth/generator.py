@@ -24,6 +24,7 @@ from ..vocabulary import (
     ORIENTATIONS,
     PERSONAS,
     PROCUREMENT_STAGES,
+    REP_CONTACT_KINDS,
 )
 from .pools import LOCALES, make_pools
 
@@ -31,7 +32,6 @@ __all__ = ["generate", "TUNABLE", "SCENARIOS", "Scenario", "PERSONAS", "ORIENTAT
 
 PRODUCT_LINES = ("essentials", "premium", "new_release")
 CAUSES = COMPLAINT_CAUSES
-REP_KINDS = ("visit", "call", "follow_up")  # made by a rep, so the interaction names one
 
 
 @dataclass(frozen=True)
@@ -563,7 +563,7 @@ class _Simulation:
         ts = np.datetime64(self.start.to_datetime64(), "s") + np.round(t * 86400).astype("timedelta64[s]")
         order = np.argsort(ts, kind="stable")
         cust, ts, kind, quality = cust[order], ts[order], kind[order], quality[order]
-        rep_kind = np.isin(kind, [INTERACTION_KINDS.index(k) for k in REP_KINDS])
+        rep_kind = np.isin(kind, [INTERACTION_KINDS.index(k) for k in REP_CONTACT_KINDS])
         rep = self._rep_codes()[cust]
         rep = np.where(rep_kind & (rep >= 0), rep, -1)
         return pd.DataFrame({

@@ -4,6 +4,8 @@ Each explorer keeps what it last drew in ``shown`` so notebooks and tests can as
 that moving a control really changed the picture. ipywidgets is imported when an
 explorer is built, not when the package is imported.
 """
+from .accounts import AccountExplorer
+from .byod import AnalysisPicker
 from .churn import AlarmReplayExplorer
 from .economics import EconomicsExplorer
 from .explorers import CustomerExplorer, GeneratorExplorer
@@ -12,10 +14,12 @@ from .lifecycle import StageExplorer
 from .pareto import TierExplorer
 from .rfm import RFMExplorer
 from .satisfaction import SatisfactionIndexExplorer
+from .strategy import ProgramExplorer
 from .types import TypeRuleExplorer
 from .value import CLVExplorer
 
 __all__ = [
     "CustomerExplorer", "GeneratorExplorer", "EconomicsExplorer", "TierExplorer", "RFMExplorer", "StageExplorer",
     "TypeRuleExplorer", "LeaderExplorer", "SatisfactionIndexExplorer", "AlarmReplayExplorer", "CLVExplorer",
+    "ProgramExplorer", "AnalysisPicker", "AccountExplorer",
 ]
