@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, resolve_as_of, to_timestamp, validate_orders
+from .data import CustomerBase, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import register_labels
 from .vocabulary import CARE_KINDS
@@ -62,10 +62,10 @@ register_labels({
 
 
 def _orders_of(data, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:
-    if isinstance(data, CustomerBase):
-        return data.orders, data
-    validate_orders(data, func, required=("amount",))
-    return data, None
+    orders, base = table_of(data, "orders", func)
+    if base is None:
+        validate_orders(orders, func, required=("amount",))
+    return orders, base
 
 
 def _window_counts(keys: pd.Series, dates: pd.Series, lo, mid, hi, values=None) -> pd.DataFrame:

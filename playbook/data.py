@@ -35,6 +35,7 @@ __all__ = [
     "to_timestamp",
     "end_of_day",
     "resolve_as_of",
+    "table_of",
     "require_columns",
     "validate_orders",
     "atomic_folder",
@@ -94,6 +95,24 @@ def resolve_as_of(base, as_of, func: str) -> pd.Timestamp:
     if own is None:
         raise InvalidArgumentError(f"{func} needs as_of, e.g. as_of='2025-12-31': the data has no date of its own.")
     return own
+
+
+def table_of(data, table: str, func: str) -> tuple[pd.DataFrame, "CustomerBase | None"]:
+    """``data``'s ``table`` and the base it came from.
+
+    ``data`` may be a :class:`CustomerBase` (which must have the table) or the table itself
+    as a DataFrame (then there is no base).
+
+    >>> table_of(pd.DataFrame({"x": [1]}), "referrals", "my_analysis")[1] is None
+    True
+    """
+    if isinstance(data, CustomerBase):
+        data.require(table, by=func)
+        return getattr(data, table), data
+    if isinstance(data, pd.DataFrame):
+        return data, None
+    article = "an" if table[0] in "aeiou" else "a"
+    raise InvalidArgumentError(f"{func} needs a CustomerBase or {article} {table} DataFrame. Got {type(data).__name__}.")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, require_columns, summarize, to_timestamp
+from .data import CustomerBase, require_columns, summarize, table_of, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, format_rows
 from .i18n import register_labels
 from .vocabulary import LEADER_ROLES
@@ -41,15 +41,6 @@ register_labels({
 
 
 # ------------------------------------------------------------------ the referral graph
-
-def _referrals_of(base_or_referrals, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:
-    if isinstance(base_or_referrals, CustomerBase):
-        base_or_referrals.require("referrals", by=func)
-        return base_or_referrals.referrals, base_or_referrals
-    if isinstance(base_or_referrals, pd.DataFrame):
-        return base_or_referrals, None
-    raise InvalidArgumentError(f"{func} needs a CustomerBase or a referrals DataFrame. Got {type(base_or_referrals).__name__}.")
-
 
 def referral_graph(base_or_referrals, *, converted_only: bool = True):
     """The referral graph (客户推荐网络): an edge from each referrer to the customer they brought in.
@@ -98,7 +89,7 @@ def _graph(base_or_referrals, *, converted_only: bool = True, warn_unknown: bool
     import networkx as nx
 
     func = "referral_graph"
-    refs, base = _referrals_of(base_or_referrals, func)
+    refs, base = table_of(base_or_referrals, "referrals", func)
     require_columns(refs, ("referrer_id", "referred_id"), func, table="referrals")
     if refs["referrer_id"].isna().any():
         bad = refs.index[refs["referrer_id"].isna()]

@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, resolve_as_of, summarize, to_timestamp, validate_orders
+from .data import (
+    CustomerBase,
+    end_of_day,
+    require_columns,
+    resolve_as_of,
+    summarize,
+    table_of,
+    to_timestamp,
+    validate_orders,
+)
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, format_rows
 from .i18n import register_labels
 from .vocabulary import CARE_KINDS, SERVICE_FAILURES
@@ -294,17 +303,7 @@ def satisfaction_indicators(base, as_of=None, *, by: str | None = None, window_d
         return per[cols]
     if by is None:
         return _tidy(pd.DataFrame({"all": _aggregate(per, wanted)}).T)
-    if by == "tier":
-        from .segment import assign_tiers
-
-        orders = base.orders[base.orders["order_date"] <= end_of_day(as_of)]
-        if orders.empty:
-            raise DataValidationError(f"{func}: by='tier' needs orders up to {as_of.date()}; there are none.")
-        groups = assign_tiers(summarize(orders, as_of))["tier"]
-    else:
-        base.require("customers", by=f"{func}(by={by!r})")
-        require_columns(base.customers, ("customer_id", by), func, table="customers")
-        groups = base.customers.set_index(base.customers["customer_id"].astype(str))[by]
+    groups = _customer_groups(base, by, base.orders[base.orders["order_date"] <= end_of_day(as_of)], as_of, func)
     key = groups.reindex(per.index)
     cats = list(groups.cat.categories) if isinstance(groups.dtype, pd.CategoricalDtype) else sorted(groups.dropna().unique())
     rows = {c: _aggregate(per[key.astype(object) == c], wanted) for c in cats if (key.astype(object) == c).any()}
@@ -478,13 +477,17 @@ def satisfaction_and_repurchase(base: CustomerBase, as_of, horizon_days: int = 1
 # ---------------------------------------------------------------- complaints
 
 
-def _complaints(base, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:
-    if isinstance(base, CustomerBase):
-        base.require("complaints", by=func)
-        return base.complaints, base
-    if isinstance(base, pd.DataFrame):
-        return base, None
-    raise InvalidArgumentError(f"{func} needs a CustomerBase or a complaints DataFrame. Got {type(base).__name__}.")
+def _customer_groups(base: CustomerBase, by: str, orders: pd.DataFrame, as_of: pd.Timestamp, func: str) -> pd.Series:
+    """Each customer's group: its tier from ``orders`` (already cut at ``as_of``), or column ``by`` of ``customers``."""
+    if by == "tier":
+        from .segment import assign_tiers
+
+        if orders.empty:
+            raise DataValidationError(f"{func}: by='tier' needs orders up to {as_of.date()}; there are none.")
+        return assign_tiers(summarize(orders, as_of))["tier"]
+    base.require("customers", by=f"{func}(by={by!r})")
+    require_columns(base.customers, ("customer_id", by), func, table="customers")
+    return base.customers.set_index(base.customers["customer_id"].astype(str))[by]
 
 
 def complaint_timeline(base, as_of=None, *, sla_first_response_hours: float = 24,
@@ -527,7 +530,7 @@ def complaint_timeline(base, as_of=None, *, sla_first_response_hours: float = 24
     {'closed': 785, 'open': 399}
     """
     func = "complaint_timeline"
-    complaints, b = _complaints(base, func)
+    complaints, b = table_of(base, "complaints", func)
     if as_of is None and b is None:
         raise InvalidArgumentError(f"The 'as_of' parameter of {func} is required with a plain complaints table.")
     as_of = resolve_as_of(b, as_of, func) if b is not None else to_timestamp(as_of)
@@ -604,16 +607,7 @@ def complaint_summary(base: CustomerBase, as_of=None, *, by: str | None = "segme
         cats = [c for c in (*SERVICE_FAILURES, "other") if (timeline["cause"] == c).any()]
         key, okey = timeline["cause"].where(timeline["cause"].isin(SERVICE_FAILURES), "other"), None
     else:
-        if by == "tier":
-            from .segment import assign_tiers
-
-            if orders.empty:
-                raise DataValidationError(f"{func}: by='tier' needs orders up to {as_of.date()}; there are none.")
-            groups = assign_tiers(summarize(orders, as_of))["tier"]
-        else:
-            base.require("customers", by=f"{func}(by={by!r})")
-            require_columns(base.customers, ("customer_id", by), func, table="customers")
-            groups = base.customers.set_index(base.customers["customer_id"].astype(str))[by]
+        groups = _customer_groups(base, by, orders, as_of, func)
         cats = list(groups.cat.categories) if isinstance(groups.dtype, pd.CategoricalDtype) else sorted(groups.dropna().unique())
         key = groups.reindex(timeline["customer_id"]).astype(object).to_numpy()
         key = pd.Series(key, index=timeline.index).fillna("no orders" if by == "tier" else "unknown")
