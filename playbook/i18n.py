@@ -1,14 +1,40 @@
 """English and Chinese labels for concepts, columns and values.
 
 Columns and codes stay snake_case English; people read labels. ``label("churn_risk",
-"zh")`` gives the Chinese, and :func:`set_language` switches the kit's default.
+"zh")`` gives the Chinese, and :func:`use` (or :func:`set_language`) switches the kit's
+default. The environment variable ``PLAYBOOK_LANG`` (``en`` or ``zh``) sets the language
+the kit starts in, so ``PLAYBOOK_LANG=zh jupyter lab`` opens every notebook in Chinese.
 """
 from __future__ import annotations
 
-__all__ = ["LABELS", "label", "set_language", "get_language", "labels_for", "register_labels"]
+import os
+
+__all__ = ["LABELS", "LANGUAGES", "ENV_VAR", "label", "use", "set_language", "get_language", "labels_for",
+           "register_labels", "language_from_env"]
 
 LANGUAGES = ("en", "zh")
-_state = {"lang": "en"}
+#: The environment variable that sets the starting language.
+ENV_VAR = "PLAYBOOK_LANG"
+
+
+def language_from_env(environ=None) -> str:
+    """The starting language: ``$PLAYBOOK_LANG`` when set (``en`` or ``zh``), else ``"en"``.
+
+    >>> language_from_env({"PLAYBOOK_LANG": "zh"}), language_from_env({})
+    ('zh', 'en')
+    """
+    value = (os.environ if environ is None else environ).get(ENV_VAR, "").strip()
+    if not value:
+        return "en"
+    if value not in LANGUAGES:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"The environment variable {ENV_VAR} must be one of {', '.join(LANGUAGES)} "
+                                   f"(or unset for English). Got {value!r}; unset it or set {ENV_VAR}=zh for Chinese.")
+    return value
+
+
+_state = {"lang": language_from_env()}
 
 LABELS: dict[str, tuple[str, str]] = {
     # CRM dimensions and big ideas
@@ -169,6 +195,22 @@ def _check(lang: str) -> str:
 def set_language(lang: str) -> None:
     """Set the default language of labels, charts and widgets: ``"en"`` or ``"zh"``."""
     _state["lang"] = _check(lang)
+
+
+def use(lang: str | None = None) -> str:
+    """Switch labels, charts and widget captions to ``lang`` ("en" or "zh") and return it.
+
+    Without an argument the language stays what ``PLAYBOOK_LANG`` chose (English when it
+    is unset), so a notebook's setup cell can call ``i18n.use()`` and still open in
+    Chinese for a trainer who started Jupyter or Voila with ``PLAYBOOK_LANG=zh``.
+
+    >>> use("zh"), label("loyal")
+    ('zh', '忠诚型')
+    >>> use("en")
+    'en'
+    """
+    set_language(language_from_env() if lang is None else lang)
+    return get_language()
 
 
 def get_language() -> str:

@@ -8,10 +8,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..i18n import get_language, label
+from ..i18n import LABELS, get_language, label, register_labels
 from ._theme import PALETTE, new_ax
 
 __all__ = ["signal_bars", "risk_distribution", "survival_curves", "alarm_timeline"]
+
+register_labels({k: v for k, v in {"kaplan_meier": ("Kaplan-Meier", "Kaplan-Meier 生存曲线")}.items()
+                 if LABELS.get(k, v) == v})
 
 
 def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None):
@@ -154,7 +157,7 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: st
     ax.set_xlim(left=0)
     ax.set_xlabel(label("lifetime_days", lang))
     ax.set_ylabel(f"{label('survival', lang)} (%)")
-    ax.set_title("Kaplan-Meier")
+    ax.set_title(label("kaplan_meier", lang))
     if len(groups) == 1:
         ax.get_legend().remove()
     else:

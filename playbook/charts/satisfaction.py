@@ -9,10 +9,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..i18n import get_language, label
+from ..i18n import LABELS, get_language, label, register_labels
 from ._theme import PALETTE, new_ax
 
 __all__ = ["indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times"]
+
+# Groupings the charts put on an axis, and the b2b industries that are its segments
+# (registered only when no topic module labels them already).
+_AXIS_LABELS = {
+    "segment": ("Segment", "客户群"), "tier_of_record": ("Tier on record", "登记的客户分级"), "cause": ("Cause", "原因"),
+    "group": ("Group", "分组"), "automotive": ("Automotive", "汽车"), "chemicals": ("Chemicals", "化工"),
+    "electronics": ("Electronics", "电子"), "food_processing": ("Food processing", "食品加工"),
+    "machinery": ("Machinery", "机械"), "medical_devices": ("Medical devices", "医疗器械"),
+}
+register_labels({k: v for k, v in _AXIS_LABELS.items() if LABELS.get(k, v) == v})
 
 
 def _name(key: str, lang: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..accounts import stakeholder_coverage, stakeholder_map
 from ..i18n import get_language
-from ._base import clear_output
+from ._base import caption, clear_output, localized_table
 
 __all__ = ["AccountExplorer"]
 
@@ -41,7 +41,7 @@ class AccountExplorer:
         self.lang = lang or get_language()
         opps = base.opportunities
         options = sorted(opps["customer_id"].astype(str).unique()) if accounts is None else [str(a) for a in accounts]
-        self.account = w.Dropdown(options=options, value=options[0], description="Account")
+        self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
         self.output = w.Output()
         self.shown: dict = {}
         self.account.observe(lambda change: self.update(), names="value")
@@ -63,8 +63,8 @@ class AccountExplorer:
         clear_output(self.output)
         # append_display_data works in a kernel and stays silent in scripts and doctests.
         self.output.outputs = ()
-        self.output.append_display_data(contacts)
-        self.output.append_display_data(deals.reset_index(drop=True))
+        self.output.append_display_data(localized_table(contacts, self.lang))
+        self.output.append_display_data(localized_table(deals.reset_index(drop=True), self.lang))
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -5,7 +5,8 @@ Keeps what it last drew in ``shown`` so a notebook can assert that the dropdown 
 from __future__ import annotations
 
 from ..errors import PlaybookError
-from ._base import clear_output
+from ..i18n import get_language
+from ._base import caption, clear_output, localized_table
 
 __all__ = ["AnalysisPicker", "ANALYSES"]
 
@@ -49,6 +50,13 @@ class AnalysisPicker:
 
     An analysis that needs a table the base lacks shows its error message instead of a table.
 
+    Parameters
+    ----------
+    base : CustomerBase
+    analysis : str
+        The analysis shown first, one of :data:`ANALYSES`.
+    lang : {"en", "zh"}, optional
+
     Examples
     --------
     >>> import pandas as pd
@@ -63,12 +71,15 @@ class AnalysisPicker:
     True
     """
 
-    def __init__(self, base, *, analysis: str = "summarize"):
+    def __init__(self, base, *, analysis: str = "summarize", lang: str | None = None):
         import ipywidgets as w
 
         self.base = base
+        self.lang = lang or get_language()
         self.shown: dict = {}
-        self.analysis = w.Dropdown(options=list(ANALYSES), value=analysis, description="Analysis")
+        self._results: dict[str, tuple] = {}  # analysis -> (table, error)
+        self.analysis = w.Dropdown(options=[(caption(f"ui_analysis_{a}", self.lang), a) for a in ANALYSES], value=analysis,
+                                   description=caption("ui_analysis", self.lang))
         self.out = w.Output()
         self.analysis.observe(lambda change: self.draw(), names="value")
         self.widget = w.VBox([self.analysis, self.out])
@@ -79,10 +90,12 @@ class AnalysisPicker:
         from IPython.display import display
 
         name = self.analysis.value
-        try:
-            table, error = _run(name, self.base), None
-        except PlaybookError as exc:
-            table, error = None, str(exc)
+        if name not in self._results:
+            try:
+                self._results[name] = (_run(name, self.base), None)
+            except PlaybookError as exc:
+                self._results[name] = (None, str(exc))
+        table, error = self._results[name]
         self.shown = {"analysis": name, "rows": None if table is None else len(table),
                       "columns": [] if table is None else list(table.columns), "error": error}
         clear_output(self.out)
@@ -92,7 +105,7 @@ class AnalysisPicker:
             if error:
                 print(error)
             else:
-                display(table.head(8))
+                display(localized_table(table.head(8), self.lang))
 
     def _ipython_display_(self):
         from IPython.display import display

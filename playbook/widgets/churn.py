@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..churn import concentration_alarm
 from ..i18n import get_language
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show, localized_table
 
 __all__ = ["AlarmReplayExplorer"]
 
@@ -44,9 +44,9 @@ class AlarmReplayExplorer:
         self.lang = lang or get_language()
         self.table = concentration_alarm(base, quarters, threshold=threshold, **alarm_kwargs)
         options = list(dict.fromkeys(self.table["quarter"]))
-        self.quarter = w.SelectionSlider(options=options, value=options[0], description="Quarter",
+        self.quarter = w.SelectionSlider(options=options, value=options[0], description=caption("ui_quarter", self.lang),
                                          continuous_update=False, layout=w.Layout(width="520px"))
-        self.threshold = w.IntSlider(value=int(threshold), min=10, max=90, step=5, description="Alarm at risk ≥",
+        self.threshold = w.IntSlider(value=int(threshold), min=10, max=90, step=5, description=caption("ui_alarm_at", self.lang),
                                      continuous_update=False, style={"description_width": "110px"},
                                      layout=w.Layout(width="520px"))
         self.output = w.Output()
@@ -58,7 +58,6 @@ class AlarmReplayExplorer:
 
     def update(self) -> None:
         """Redraw the heatmap up to the chosen quarter and list that quarter's alarms."""
-        import matplotlib.pyplot as plt
         from ..charts.churn import alarm_timeline
 
         table = self.table.assign(warning=self.table["risk"] >= self.threshold.value)
@@ -70,13 +69,13 @@ class AlarmReplayExplorer:
                       "risk": {r.customer_id: round(float(r.risk), 1) for r in now.itertuples()}}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(9, 3.2))
+            fig, ax = new_figure(figsize=figsize(9, 3.2))
             alarm_timeline(table, until=q, ax=ax, lang=self.lang)
-            plt.show()
-            plt.close(fig)
+            show(fig)
             cols = ["customer_id", "risk", "reasons", "orders", "revenue"]
             if len(alarms):
-                self.output.append_display_data(alarms[cols].round({"risk": 0, "revenue": 0}).set_index("customer_id"))
+                table = alarms[cols].round({"risk": 0, "revenue": 0}).set_index("customer_id")
+                self.output.append_display_data(localized_table(table, self.lang))
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -5,7 +5,7 @@ Keeps what it last drew in ``shown`` so a notebook can assert that a slider chan
 from __future__ import annotations
 
 from ..i18n import get_language, label
-from ._base import clear_output
+from ._base import clear_output, figsize, new_figure, show
 
 __all__ = ["EconomicsExplorer"]
 
@@ -71,7 +71,6 @@ class EconomicsExplorer:
 
     def update(self) -> None:
         """Recompute the cohort and the CLV for the current sliders and redraw."""
-        import matplotlib.pyplot as plt
 
         from ..charts.economics import profit_over_time
         from ..economics import cohort_profit, customer_lifetime_value
@@ -86,13 +85,12 @@ class EconomicsExplorer:
                       "cohort_npv": float(npv[-1]), "payback_period": paid[0] if paid and npv[0] < 0 else None}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(8, 4))
+            fig, ax = new_figure(figsize=figsize(8, 4))
             profit_over_time(table, ax=ax, lang=self.lang)
             word = ("CLV {:,.0f}, net of acquisition {:,.0f}; cohort NPV over {} periods {:,.0f}" if self.lang == "en"
                     else "客户终身价值 {:,.0f}, 扣除获客成本 {:,.0f}; {} 期累计净现值 {:,.0f}")
             ax.set_title(word.format(self.shown["clv"], self.shown["net_clv"], self.periods, self.shown["cohort_npv"]))
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -6,7 +6,7 @@ import pandas as pd
 from ..data import load_dataset, summarize, timeline
 from ..i18n import get_language, label
 from ..segment import top_share
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["CustomerExplorer", "GeneratorExplorer"]
 
@@ -36,8 +36,10 @@ class CustomerExplorer:
 
         self.lang = lang or get_language()
         self.n_customers = n_customers
-        self.dataset = w.Dropdown(options=list(datasets), description="Dataset")
-        self.customer = w.Dropdown(description=label("customer", self.lang)[:8], layout=w.Layout(width="420px"))
+        self.dataset = w.Dropdown(options=[(caption(f"ds_{d}", self.lang), d) for d in datasets], value=datasets[0],
+                                  description=caption("ui_dataset", self.lang))
+        self.customer = w.Dropdown(description=caption("ui_customer", self.lang), layout=w.Layout(width="420px"))
+        self._datasets: dict[str, tuple] = {}  # name -> (base, summary, options), built on first choice
         self.output = w.Output()
         self.shown: dict = {}
         self.dataset.observe(self._on_dataset, names="value")
@@ -46,14 +48,21 @@ class CustomerExplorer:
         self.widget = w.VBox([w.HBox([self.dataset, self.customer]), self.output])
         self._on_dataset(None)
 
+    def _load(self, name: str) -> tuple:
+        if name not in self._datasets:
+            base = load_dataset(name)
+            summary = summarize(base.orders, base.as_of)
+            top = summary.sort_values("revenue", ascending=False)
+            step = max(1, len(top) // self.n_customers)
+            picks = list(dict.fromkeys(list(top.index[:10]) + list(top.index[10::step][: self.n_customers - 10])))
+            names = base.customers.set_index("customer_id")["name"] if base.customers is not None else pd.Series(dtype=object)
+            options = [(f"{cid}  {names.get(cid, '')}  ({caption('ui_n_orders_short', self.lang, summary.at[cid, 'n_orders'])})",
+                        cid) for cid in picks]
+            self._datasets[name] = (base, summary, options)
+        return self._datasets[name]
+
     def _on_dataset(self, _change) -> None:
-        base = load_dataset(self.dataset.value)
-        summary = summarize(base.orders, base.as_of)
-        top = summary.sort_values("revenue", ascending=False)
-        step = max(1, len(top) // self.n_customers)
-        picks = list(dict.fromkeys(list(top.index[:10]) + list(top.index[10::step][: self.n_customers - 10])))
-        names = base.customers.set_index("customer_id")["name"] if base.customers is not None else pd.Series(dtype=object)
-        options = [(f"{cid}  {names.get(cid, '')}  ({summary.at[cid, 'n_orders']} orders)", cid) for cid in picks]
+        base, summary, options = self._load(self.dataset.value)
         self._base, self._summary = base, summary
         self._refilling = True  # new options select the first one; draw once, below
         try:
@@ -65,7 +74,6 @@ class CustomerExplorer:
 
     def update(self) -> None:
         """Redraw for the current dataset and customer."""
-        import matplotlib.pyplot as plt
 
         from ..charts import customer_timeline
 
@@ -78,11 +86,10 @@ class CustomerExplorer:
                       "n_orders": int(row["n_orders"]), "revenue": float(row["revenue"])}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(9, 3.8))
+            fig, ax = new_figure(figsize=figsize(9, 3.8))
             customer_timeline(events, title=f"{cid}: {int(row['n_orders'])} {label('orders', self.lang).lower()}, "
                                              f"{label('revenue', self.lang).lower()} {row['revenue']:,.0f}", lang=self.lang, ax=ax)
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -112,15 +119,16 @@ class GeneratorExplorer:
         self.lang = lang or get_language()
         style = {"description_width": "230px"}
         layout = w.Layout(width="520px")
-        self.n_customers = w.IntSlider(value=1500, min=300, max=5000, step=100, description="Customers",
+        self.n_customers = w.IntSlider(value=1500, min=300, max=5000, step=100, description=caption("ui_n_customers", self.lang),
                                        continuous_update=False, style=style, layout=layout)
-        self.gap_days = w.IntSlider(value=33, min=5, max=120, step=1, description="Mean days between purchases",
+        self.gap_days = w.IntSlider(value=33, min=5, max=120, step=1, description=caption("ui_gap_days", self.lang),
                                     continuous_update=False, style=style, layout=layout)
-        self.dropout = w.IntSlider(value=14, min=2, max=60, step=2, description="Chance of leaving after a purchase (%)",
+        self.dropout = w.IntSlider(value=14, min=2, max=60, step=2, description=caption("ui_dropout_pct", self.lang),
                                    continuous_update=False, style=style, layout=layout)
-        self.seed = w.IntText(value=0, description="Seed", style=style)
+        self.seed = w.IntText(value=0, description=caption("ui_seed", self.lang), style=style)
         self.output = w.Output()
         self.shown: dict = {}
+        self._results: dict[tuple, tuple] = {}  # slider values -> (summary, persona mix): going back is instant
         for control in (self.n_customers, self.gap_days, self.dropout, self.seed):
             control.observe(lambda change: self.update(), names="value")
         self.widget = w.VBox([self.n_customers, self.gap_days, self.dropout, self.seed, self.output])
@@ -139,33 +147,34 @@ class GeneratorExplorer:
 
     def update(self) -> None:
         """Regenerate and redraw."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
         from ..charts import PALETTE
         from ..synth import generate
 
-        base = generate("retail", n_customers=self.n_customers.value, seed=int(self.seed.value), **self.parameters())
-        summary = summarize(base.orders, base.as_of)
+        key = (self.n_customers.value, self.gap_days.value, self.dropout.value, int(self.seed.value))
+        if key not in self._results:
+            base = generate("retail", n_customers=key[0], seed=key[3], **self.parameters())
+            self._results[key] = (summarize(base.orders, base.as_of), base.truth["persona"].astype(str).value_counts(normalize=True),
+                                  len(base.orders))
+        summary, mix, n_orders = self._results[key]
         share = top_share(summary["revenue"])
-        mix = base.truth["persona"].astype(str).value_counts(normalize=True)
-        self.shown = {"n_orders": len(base.orders), "orders_per_buyer": len(base.orders) / len(summary),
+        self.shown = {"n_orders": n_orders, "orders_per_buyer": n_orders / len(summary),
                       "top20_share": share, "persona_mix": mix.to_dict()}
         clear_output(self.output)
         with self.output:
-            fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+            fig, axes = new_figure(1, 2, figsize=figsize(11, 3.8))
             sns.histplot(summary["n_orders"], bins=30, ax=axes[0], color=PALETTE[0])
             axes[0].set_xlabel(label("n_orders", self.lang))
             axes[0].set_ylabel(label("customers", self.lang))
-            axes[0].set_title(f"top 20% bring {share:.0%} of revenue")
+            axes[0].set_title(caption("ui_top20", self.lang, share))
             order = [p for p in ("loyal", "need_based", "impulse", "discount_driven", "wanderer") if p in mix.index]
             sns.barplot(x=[label(p, self.lang) for p in order], y=[mix[p] for p in order], hue=order, palette=PALETTE[:len(order)],
                         legend=False, ax=axes[1])
             axes[1].set_ylabel(label("share_of_customers", self.lang))
             axes[1].tick_params(axis="x", rotation=20)
             fig.tight_layout()
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..i18n import get_language, label
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["LeaderExplorer"]
 
@@ -48,7 +48,7 @@ class LeaderExplorer:
         named = named.sort_index(kind="stable").sort_values("n_reach", ascending=False, kind="stable").head(n)
         options = [(f"{cid} · {label(str(r.predicted_role), self.lang)} · {int(r.n_reach)}", cid)
                    for cid, r in named.iterrows()]
-        self.leader = w.Dropdown(options=options, description="Leader", style={"description_width": "80px"},
+        self.leader = w.Dropdown(options=options, description=caption("ui_leader", self.lang), style={"description_width": "80px"},
                                  layout=w.Layout(width="480px"))
         self.output = w.Output()
         self.shown: dict = {}
@@ -58,7 +58,6 @@ class LeaderExplorer:
 
     def update(self) -> None:
         """Recompute the reach of a loss for the chosen leader and redraw their tree."""
-        import matplotlib.pyplot as plt
 
         from ..charts.influence import referral_network
         from ..influence import reach_of_loss
@@ -70,16 +69,12 @@ class LeaderExplorer:
                       "share_of_revenue": float(loss["share_of_revenue"])}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(7, 4.5))
+            fig, ax = new_figure(figsize=figsize(7, 4.5))
             referral_network(self.graph, roots=[cid], highlight=self.leaders["predicted_role"], ax=ax, lang=self.lang)
             s = self.shown
-            ax.set_title(f"{cid}: {s['n_reach']} customers down the tree; "
-                         f"{s['revenue_at_stake']:,.0f} at stake ({s['share_of_revenue']:.2%} of revenue)"
-                         if self.lang == "en" else
-                         f"{cid}：推荐树上 {s['n_reach']} 位客户；{label('revenue_at_stake', 'zh')} {s['revenue_at_stake']:,.0f}"
-                         f"（占 {s['share_of_revenue']:.2%}）", fontsize=10)
-            plt.show()
-            plt.close(fig)
+            ax.set_title(caption("ui_leader_title", self.lang, cid, s["n_reach"], s["revenue_at_stake"], s["share_of_revenue"]),
+                         fontsize=10)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

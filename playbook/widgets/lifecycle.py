@@ -10,7 +10,7 @@ from ..data import CustomerBase, to_timestamp
 from ..errors import InvalidArgumentError
 from ..i18n import get_language, label
 from ..lifecycle import formation_stage, lifecycle_stage
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["StageExplorer"]
 
@@ -19,7 +19,8 @@ class StageExplorer:
     """Slide through dates; see how many customers sit in each stage and where they came from.
 
     The left chart counts customers per stage on the chosen date; the right one is the
-    :func:`~playbook.lifecycle.stage_flow` from the previous date on the slider.
+    :func:`~playbook.lifecycle.stage_flow` from the previous date on the slider. The stages
+    of every date are computed when the explorer is built, so the slider answers at once.
 
     Parameters
     ----------
@@ -53,8 +54,9 @@ class StageExplorer:
         options = [to_timestamp(d, "dates").strftime("%Y-%m-%d") for d in dates]
         if len(options) < 2:
             raise InvalidArgumentError("StageExplorer needs at least two dates to compare.")
-        self._cache: dict[str, pd.DataFrame] = {}
-        self.date = w.SelectionSlider(options=options, value=options[len(options) // 2], description="Date",
+        # Every date's stages once, now (about 0.06 s a date): moving the slider only redraws.
+        self._cache: dict[str, pd.DataFrame] = {d: self._stages(base, d) for d in options}
+        self.date = w.SelectionSlider(options=options, value=options[len(options) // 2], description=caption("ui_date", self.lang),
                                       continuous_update=False, layout=w.Layout(width="640px"))
         self.output = w.Output()
         self.shown: dict = {}
@@ -69,7 +71,6 @@ class StageExplorer:
 
     def update(self) -> None:
         """Redraw for the chosen date."""
-        import matplotlib.pyplot as plt
 
         from ..charts.lifecycle import lifecycle_funnel, stage_flow_chart
         from ..lifecycle import NOT_YET_KNOWN
@@ -89,7 +90,7 @@ class StageExplorer:
             self.shown["moved"] = int(moved.sum())
         clear_output(self.output)
         with self.output:
-            fig, axes = plt.subplots(1, 2, figsize=(14, 4.8), gridspec_kw={"width_ratios": [1, 1.4]})
+            fig, axes = new_figure(1, 2, figsize=figsize(14, 4.8), gridspec_kw={"width_ratios": [1, 1.4]})
             lifecycle_funnel(current, furthest=None, lang=self.lang, ax=axes[0])
             axes[0].set_title(f"{axes[0].get_title()}: {now}")
             if flow is not None:
@@ -102,8 +103,7 @@ class StageExplorer:
             else:
                 axes[1].set_axis_off()
             fig.tight_layout()
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

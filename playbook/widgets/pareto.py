@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..i18n import get_language, label
 from ..segment import assign_tiers
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["TierExplorer"]
 
@@ -43,9 +43,9 @@ class TierExplorer:
         style = {"description_width": "200px"}
         layout = w.Layout(width="480px")
         self.key = w.FloatSlider(value=cutoffs[0], min=0.01, max=0.30, step=0.01, readout_format=".0%",
-                                 description="Key: top share of customers", continuous_update=False, style=style, layout=layout)
+                                 description=caption("ui_key_cut", self.lang), continuous_update=False, style=style, layout=layout)
         self.important = w.FloatSlider(value=cutoffs[1], min=0.05, max=0.60, step=0.01, readout_format=".0%",
-                                       description="Key + important: top share", continuous_update=False, style=style, layout=layout)
+                                       description=caption("ui_important_cut", self.lang), continuous_update=False, style=style, layout=layout)
         self.output = w.Output()
         self.shown: dict = {}
         for control in (self.key, self.important):
@@ -55,7 +55,6 @@ class TierExplorer:
 
     def update(self) -> None:
         """Recompute the tiers for the current cut-offs and redraw."""
-        import matplotlib.pyplot as plt
 
         from ..charts.pareto import tier_bars
 
@@ -68,12 +67,11 @@ class TierExplorer:
                       "revenue_share": {str(k): float(v) for k, v in revenue.items()}}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(7.5, 3.8))
+            fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             tier_bars(tiers, ax=ax, lang=self.lang)
             n = self.shown["customers"]
             ax.set_title(", ".join(f"{label(t, self.lang)}: {n[t]}" for t in ("key", "important", "general")))
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -9,7 +9,7 @@ import pandas as pd
 from ..data import CustomerBase, load_dataset
 from ..i18n import get_language
 from ..rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, segment_summary
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["RFMExplorer", "quarter_ends"]
 
@@ -57,10 +57,11 @@ class RFMExplorer:
         options = list(dates) if dates is not None else quarter_ends("2024-03-31", end)
         style = {"description_width": "90px"}
         self.as_of = w.Dropdown(options=[str(pd.Timestamp(d).date()) for d in options], value=str(pd.Timestamp(options[-1]).date()),
-                                description="As of", style=style)
-        self.bins = w.Dropdown(options=[3, 4, 5, 6], value=5, description="Score bins", style=style)
+                                description=caption("ui_as_of", self.lang), style=style)
+        self.bins = w.Dropdown(options=[3, 4, 5, 6], value=5, description=caption("ui_bins", self.lang), style=style)
         self.output = w.Output()
         self.shown: dict = {}
+        self._results: dict[tuple, tuple] = {}  # (as_of, bins) -> (scores, segments, summary)
         for control in (self.as_of, self.bins):
             control.observe(lambda change: self.update(), names="value")
         self.widget = w.VBox([w.HBox([self.as_of, self.bins]), self.output])
@@ -68,26 +69,26 @@ class RFMExplorer:
 
     def update(self) -> None:
         """Recompute the scores and segments for the current controls, and redraw."""
-        import matplotlib.pyplot as plt
 
         from ..charts.rfm import rfm_heatmap, segment_bars
 
-        scores = rfm_scores(self.base.orders, self.as_of.value, bins=self.bins.value)
-        segments = rfm_segments(scores, self.table)
-        summary = segment_summary(segments, self.table, lang=self.lang)
+        key = (self.as_of.value, self.bins.value)
+        if key not in self._results:
+            scores = rfm_scores(self.base.orders, key[0], bins=key[1])
+            segments = rfm_segments(scores, self.table)
+            self._results[key] = (scores, segments, segment_summary(segments, self.table, lang=self.lang))
+        scores, segments, summary = self._results[key]
         self.scores, self.segments, self.summary = scores, segments, summary
         self.shown = {"as_of": self.as_of.value, "bins": self.bins.value, "customers": len(scores),
                       "segments": summary["customers"].to_dict()}
         clear_output(self.output)
         with self.output:
-            fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+            fig, axes = new_figure(1, 2, figsize=figsize(13, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
             rfm_heatmap(scores, lang=self.lang, ax=axes[0])
             segment_bars(summary, lang=self.lang, ax=axes[1])
-            axes[1].set_title(f"{self.as_of.value}: {len(scores):,} customers" if self.lang == "en"
-                              else f"{self.as_of.value}：{len(scores):,} 位客户")
+            axes[1].set_title(caption("ui_rfm_title", self.lang, self.as_of.value, len(scores)))
             fig.tight_layout()
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

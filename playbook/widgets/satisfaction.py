@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..i18n import get_language, label
 from ..satisfaction import INDICATORS, satisfaction_index
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["SatisfactionIndexExplorer"]
 
@@ -63,7 +63,6 @@ class SatisfactionIndexExplorer:
 
     def update(self) -> None:
         """Recompute the index for the current weights and redraw."""
-        import matplotlib.pyplot as plt
 
         from ..charts.satisfaction import index_bars
 
@@ -72,7 +71,7 @@ class SatisfactionIndexExplorer:
             self.shown = {"weights": weights, "index": {}, "note": "all weights are zero"}
             clear_output(self.output)
             with self.output:
-                print("Give at least one indicator a weight above zero.")
+                print(caption("ui_all_weights_zero", self.lang))
             return
         scores = satisfaction_index(self.indicators, weights)
         total = sum(weights.values())
@@ -80,10 +79,9 @@ class SatisfactionIndexExplorer:
                       "index": {str(g): round(float(v), 2) for g, v in scores["satisfaction_index"].items()}}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(6, 3.8))
+            fig, ax = new_figure(figsize=figsize(6, 3.8))
             index_bars(scores, ax=ax, lang=self.lang)
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..errors import InvalidArgumentError
 from ..i18n import get_language, label
 from ..strategy import PROGRAMS, simulate_programs
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["ProgramExplorer"]
 
@@ -51,10 +51,10 @@ class ProgramExplorer:
         style = {"description_width": "200px"}
         layout = w.Layout(width="480px")
         self.dropout = w.FloatSlider(value=float(row["dropout_factor"]), min=0.1, max=1.5, step=0.05,
-                                     description="Dropout factor (1 = no effect)", continuous_update=False,
+                                     description=caption("ui_dropout_factor", self.lang), continuous_update=False,
                                      style=style, layout=layout)
         self.cost = w.FloatSlider(value=float(row["cost_per_customer"]), min=0.0, max=200.0, step=5.0,
-                                  description="Cost per targeted customer", continuous_update=False, style=style, layout=layout)
+                                  description=caption("ui_cost_per_target", self.lang), continuous_update=False, style=style, layout=layout)
         self.output = w.Output()
         self.shown: dict = {}
         for control in (self.dropout, self.cost):
@@ -64,7 +64,6 @@ class ProgramExplorer:
 
     def update(self) -> None:
         """Re-run the simulator with the slider values and redraw."""
-        import matplotlib.pyplot as plt
 
         from ..charts.strategy import program_comparison
 
@@ -78,12 +77,10 @@ class ProgramExplorer:
                       "cost_per_extra_retained": float(row["cost_per_extra_retained"])}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(7.5, 3.8))
+            fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             program_comparison(results, value=self.value, ax=ax, lang=self.lang)
-            ax.set_title(f"{label(self.program, self.lang)}: +{self.shown['extra_retained']} "
-                         f"{'kept' if self.lang == 'en' else '人'}")
-            plt.show()
-            plt.close(fig)
+            ax.set_title(caption("ui_program_title", self.lang, label(self.program, self.lang), self.shown["extra_retained"]))
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..customer_types import DEFAULT_THRESHOLDS, PERSONA_TYPES, behaviour_evidence, classify_types, score_against_truth
 from ..data import CustomerBase
 from ..i18n import get_language, label
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["TypeRuleExplorer"]
 
@@ -41,12 +42,13 @@ class TypeRuleExplorer:
         self.evidence = behaviour_evidence(base)
         style = {"description_width": "200px"}
         self.threshold = w.FloatSlider(value=DEFAULT_THRESHOLDS["discount_share"], min=0.05, max=1.0, step=0.05,
-                                       description="Discount-share threshold", continuous_update=False, style=style,
+                                       description=caption("ui_discount_threshold", self.lang), continuous_update=False, style=style,
                                        layout=w.Layout(width="480px"))
         self.type = w.Dropdown(options=[(label(t, self.lang), t) for t in PERSONA_TYPES], value="discount_driven",
-                               description="Type", style=style)
+                               description=caption("ui_type", self.lang), style=style)
         self.output = w.Output()
         self.shown: dict = {}
+        self._results: dict[float, tuple] = {}  # threshold -> (types, scores): picking a type re-classifies nothing
         for control in (self.threshold, self.type):
             control.observe(lambda change: self.update(), names="value")
         self.widget = w.VBox([self.threshold, self.type, self.output])
@@ -54,36 +56,34 @@ class TypeRuleExplorer:
 
     def update(self) -> None:
         """Re-classify with the current threshold and redraw."""
-        import matplotlib.pyplot as plt
 
         from ..charts.types import confusion_matrix
-        from ._base import clear_output
 
-        types = classify_types(self.evidence, thresholds={"discount_share": float(self.threshold.value)})
+        threshold = float(self.threshold.value)
+        if threshold not in self._results:
+            types = classify_types(self.evidence, thresholds={"discount_share": threshold})
+            self._results[threshold] = (types, None if self.base.truth is None else score_against_truth(types, self.base.truth))
+        types, scores = self._results[threshold]
         chosen = self.type.value
-        shown = {"discount_share": float(self.threshold.value), "type": chosen,
-                 "n_customers": int((types["type"] == chosen).sum())}
-        scores = None
-        if self.base.truth is not None:
-            scores = score_against_truth(types, self.base.truth)
+        shown = {"discount_share": threshold, "type": chosen, "n_customers": int((types["type"] == chosen).sum())}
+        if scores is not None:
             row = scores.per_type.loc[chosen]
             shown.update(precision=float(row["precision"]), recall=float(row["recall"]), macro_recall=scores.macro_recall)
         self.shown = shown
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(7.5, 4.8))
+            fig, ax = new_figure(figsize=figsize(7.5, 4.8))
             if scores is not None:
                 confusion_matrix(scores, lang=self.lang, ax=ax)
                 ax.set_title(f"{label(chosen, self.lang)}: {shown['n_customers']} {label('customers', self.lang).lower()}\n"
                              f"{label('precision', self.lang)} {shown['precision']:.0%}, {label('recall', self.lang)} "
-                             f"{shown['recall']:.0%} (macro {scores.macro_recall:.0%})")
+                             f"{shown['recall']:.0%} ({caption('ui_macro', self.lang)} {scores.macro_recall:.0%})")
             else:
                 counts = types["type"].value_counts().reindex(PERSONA_TYPES, fill_value=0)
                 ax.bar([label(t, self.lang) for t in PERSONA_TYPES], counts.to_numpy())
                 ax.set_ylabel(label("customers", self.lang))
             fig.tight_layout()
-            plt.show()
-            plt.close(fig)
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display

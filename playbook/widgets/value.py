@@ -8,7 +8,7 @@ import pandas as pd
 from ..i18n import get_language, label
 from ..segment import TIERS, assign_tiers
 from ..value import BetaGeoFitter, GammaGammaFitter, clv_table
-from ._base import clear_output
+from ._base import caption, clear_output, figsize, new_figure, show
 
 __all__ = ["CLVExplorer"]
 
@@ -54,10 +54,10 @@ class CLVExplorer:
         self.tiers = assign_tiers(summary)["tier"].reindex(summary.index)
         style = {"description_width": "190px"}
         layout = w.Layout(width="480px")
-        self.horizon = w.IntSlider(value=horizon_months, min=1, max=60, step=1, description="Horizon (months)",
+        self.horizon = w.IntSlider(value=horizon_months, min=1, max=60, step=1, description=caption("ui_horizon_months", self.lang),
                                    continuous_update=False, style=style, layout=layout)
         self.discount = w.FloatSlider(value=discount_rate, min=0.0, max=0.30, step=0.01, readout_format=".0%",
-                                      description="Annual discount rate", continuous_update=False, style=style, layout=layout)
+                                      description=caption("ui_annual_discount", self.lang), continuous_update=False, style=style, layout=layout)
         self.output = w.Output()
         self.shown: dict = {}
         for control in (self.horizon, self.discount):
@@ -67,7 +67,6 @@ class CLVExplorer:
 
     def update(self) -> None:
         """Recompute CLV for the current horizon and discount rate and redraw."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
         from ..charts._theme import PALETTE
@@ -81,7 +80,7 @@ class CLVExplorer:
                       "mean_clv": {str(t): float(per_tier.get(t, float("nan"))) for t in TIERS}}
         clear_output(self.output)
         with self.output:
-            fig, ax = plt.subplots(figsize=(7.5, 3.8))
+            fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             bars = pd.DataFrame({"tier": [label(t, self.lang) for t in TIERS],
                                  "clv": [self.shown["mean_clv"][t] for t in TIERS]})
             sns.barplot(data=bars, x="tier", y="clv", hue="tier", palette=PALETTE[:3], legend=False, ax=ax)
@@ -90,10 +89,9 @@ class CLVExplorer:
             ax.set_xlabel(label("tier", self.lang))
             unit = label("revenue" if self.margin == 1 else "margin", self.lang)
             ax.set_ylabel(f"{label('clv_per_customer', self.lang)} ({unit})")
-            ax.set_title(f"{label('clv', self.lang)}: {self.horizon.value} months, "
-                         f"{self.discount.value:.0%}/yr; total {self.shown['total_clv']:,.0f}")
-            plt.show()
-            plt.close(fig)
+            ax.set_title(caption("ui_clv_title", self.lang, label("clv", self.lang), self.horizon.value, self.discount.value,
+                                 self.shown["total_clv"]))
+            show(fig)
 
     def _ipython_display_(self):
         from IPython.display import display
