@@ -5,6 +5,7 @@ with numpy instead, so a million customers cost the same Faker time as a hundred
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +35,14 @@ def _unique(make, n: int, limit: int) -> np.ndarray:
     return np.array(list(seen), dtype=object)
 
 
+@functools.lru_cache(maxsize=8)
 def make_pools(locale: str, seed: int, *, n_names: int = 1500, n_companies: int = 600, n_cities: int = 40) -> Pools:
-    """Build the pools for ``locale`` with a Faker seeded by ``seed`` (same seed, same pools)."""
+    """Build the pools for ``locale`` with a Faker seeded by ``seed`` (same seed, same pools).
+
+    Cached: Faker takes about half a second per pool set, and a widget that regenerates a base on
+    every slider move asks for the same pools again. The arrays are read-only so no caller can
+    change the cached copy.
+    """
     from faker import Faker
 
     fake = Faker(locale)
@@ -47,4 +54,7 @@ def make_pools(locale: str, seed: int, *, n_names: int = 1500, n_companies: int 
     cities = _unique(city, n_cities, n_cities * 20)
     reps = _unique(fake.name, 12, 200)
     competitors = _unique(fake.company, 6, 200)
-    return Pools(names=names, companies=companies, cities=cities, reps=reps, competitors=competitors)
+    pools = Pools(names=names, companies=companies, cities=cities, reps=reps, competitors=competitors)
+    for arr in (names, companies, cities, reps, competitors):
+        arr.flags.writeable = False
+    return pools
