@@ -18,7 +18,7 @@ from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
 from .schema import TABLES
 
-__all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "OPTIONAL_TABLES"]
+__all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "OPTIONAL_TABLES", "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
 
 register_labels({
     "bring_your_own_data": ("Bring your own data", "使用自己的数据"),
@@ -36,8 +36,10 @@ DATE_FORMATS = (
 #: Tables that may be passed beside orders, as a frame, a path, or ``(frame_or_path, columns)``.
 OPTIONAL_TABLES = ("customers", "interactions", "complaints", "surveys", "referrals")
 
-_ORDER_COLUMNS = ("order_id", "customer_id", "order_date", "amount", "discount", "margin", "channel")
-_REQUIRED = ("customer_id", "order_date", "amount")
+#: The kit's names for order columns, in the order they are kept; ``--map`` and ``columns=`` use them.
+ORDER_COLUMNS = ("order_id", "customer_id", "order_date", "amount", "discount", "margin", "channel")
+#: The order columns every export must have.
+REQUIRED_COLUMNS = ("customer_id", "order_date", "amount")
 _MISSING_TEXT = {"", "nan", "NaN", "NA", "N/A", "null", "NULL", "None", "-"}
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d*)?$")
 # Names seen in real exports, for suggestions when no close spelling exists.
@@ -225,14 +227,46 @@ def _missing_column(kit: str, wanted: str, df: pd.DataFrame, src: _Source, mappe
     return DataValidationError(what + hint)
 
 
+def _whole_numbers(values: pd.Series) -> bool:
+    """Integers >= 0 with none missing: ids the text route would turn back into int64."""
+    return (pd.api.types.is_signed_integer_dtype(values) and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+            and (len(values) == 0 or int(values.min()) >= 0))
+
+
+def _strip_text(values: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
+    """Values as text without surrounding spaces (None where empty), where they are empty,
+    and whether stripping changed any. A categorical is stripped once per category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = pd.Series(values.cat.categories).astype("string")
+        cat_text = cats.str.strip()
+        cat_empty = (cat_text.isna() | (cat_text == "")).to_numpy(dtype=bool)
+        codes = values.cat.codes.to_numpy()
+        missing = codes < 0
+        at = np.where(missing, 0, codes)
+        lookup = np.array(cat_text.astype(object).to_numpy(), dtype=object)
+        lookup[cat_empty] = None
+        empty = pd.Series(missing | cat_empty[at] if len(cats) else missing, index=values.index)
+        stripped = np.full(len(values), None, dtype=object)
+        if len(cats):
+            stripped[~missing] = lookup[codes[~missing]]
+        changed_cat = (cat_text != cats).fillna(False).to_numpy(dtype=bool)
+        changed = bool(len(cats)) and bool(changed_cat[codes[~missing]].any())
+        return pd.Series(stripped, index=values.index, dtype=object), empty, changed
+    raw = values.astype("string")
+    text = raw.str.strip()
+    empty = text.isna() | (text == "")
+    return text.astype(object).where(~empty, None), empty, bool((text != raw).fillna(False).any())
+
+
 def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: list) -> pd.Series:
-    text = values.astype("string").str.strip()
-    missing = text.isna() | text.isin(_MISSING_TEXT)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if pd.api.types.is_datetime64_any_dtype(values):  # already dates: only missing ones to find
+        missing = values.isna()
         out = pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
         families = {}
     else:
+        text = values.astype("string").str.strip()
+        missing = text.isna() | text.isin(_MISSING_TEXT)
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         families = {}
         groups = ((f"format {date_format!r}", (date_format,)),) if date_format else DATE_FORMATS
         for fam, fmts in groups:
@@ -351,11 +385,11 @@ def from_orders(
         raise InvalidArgumentError(f"The 'duplicates' parameter of from_orders must be 'error' or 'drop'. Got {duplicates!r}.")
     columns = dict(columns or {})
     for kit in columns:
-        if kit not in _ORDER_COLUMNS:
-            close = difflib.get_close_matches(str(kit), _ORDER_COLUMNS, n=1)
+        if kit not in ORDER_COLUMNS:
+            close = difflib.get_close_matches(str(kit), ORDER_COLUMNS, n=1)
             raise InvalidArgumentError(
                 f"columns= has the key {kit!r}, which is not a kit column. Keys are the kit's names "
-                f"({', '.join(_ORDER_COLUMNS)}), values are yours." + (f" Did you mean {close[0]!r}?" if close else "")
+                f"({', '.join(ORDER_COLUMNS)}), values are yours." + (f" Did you mean {close[0]!r}?" if close else "")
             )
     unknown = [t for t in optional_tables if t not in OPTIONAL_TABLES]
     if unknown:
@@ -363,14 +397,14 @@ def from_orders(
     df, notes, src = _read(path_or_frame, encoding, sheet)
     if len(df) == 0:
         raise DataValidationError(f"{src.name} has a header but no orders. Export the rows too, not only the column names.")
-    wanted = {kit: str(columns.get(kit, kit)).strip() for kit in _ORDER_COLUMNS}
-    for kit in _REQUIRED:
+    wanted = {kit: str(columns.get(kit, kit)).strip() for kit in ORDER_COLUMNS}
+    for kit in REQUIRED_COLUMNS:
         if wanted[kit] not in df.columns:
             raise _missing_column(kit, wanted[kit], df, src, mapped=kit in columns)
     for kit in columns:
-        if kit not in _REQUIRED and wanted[kit] not in df.columns:
+        if kit not in REQUIRED_COLUMNS and wanted[kit] not in df.columns:
             raise _missing_column(kit, wanted[kit], df, src, mapped=True)
-    present = [k for k in _ORDER_COLUMNS if wanted[k] in df.columns]
+    present = [k for k in ORDER_COLUMNS if wanted[k] in df.columns]
     out = pd.DataFrame(index=df.index)
     for kit in present:
         col, values = wanted[kit], df[wanted[kit]]
@@ -378,14 +412,15 @@ def from_orders(
             out[kit] = _parse_dates(values, col, src, date_format, notes)
         elif kit in ("amount", "margin", "discount"):
             out[kit] = _parse_numbers(values, col, src, notes, what="amounts" if kit == "amount" else f"{kit} values")
+        elif kit == "order_id" and _whole_numbers(values):
+            out[kit] = values.astype(np.int64)  # what the text route below ends with, without the text
         else:
-            text = values.astype("string").str.strip()
-            empty = text.isna() | (text == "")
+            stripped, empty, changed = _strip_text(values)
             if kit == "customer_id" and empty.any():
                 raise DataValidationError(f"{src.name}, column {col!r}: no customer in {src.rows(empty, values)}. "
                                           "Every order needs a customer id: fill or remove these lines.")
-            out[kit] = text.astype(object).where(~empty, None)
-            if kit != "channel" and (text != values.astype("string")).fillna(False).any():
+            out[kit] = stripped
+            if kit != "channel" and changed:
                 notes.append(f"{src.name}, column {col!r}: stray spaces around values removed.")
     keep = pd.Series(True, index=df.index)
     if "order_id" in out:
@@ -404,7 +439,7 @@ def from_orders(
                     f"{src.rows(dup, df[wanted['order_id']])}.{differ} If the export repeats whole lines, pass duplicates='drop'; "
                     "otherwise fix the ids."
                 )
-        if out["order_id"].notna().all() and out["order_id"].str.fullmatch(r"\d+").all():
+        if out["order_id"].dtype == object and out["order_id"].notna().all() and out["order_id"].str.fullmatch(r"\d+").all():
             out["order_id"] = out["order_id"].astype(np.int64)
     negative = (out["amount"] < 0) & keep
     if negative.any():

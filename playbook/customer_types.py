@@ -90,7 +90,9 @@ def _validate_orders(orders: pd.DataFrame, as_of: pd.Timestamp, func: str) -> pd
             f"as_of={as_of.date()} is before the first order ({orders['order_date'].min().date()}): no order is known at that date.")
     o = orders.loc[orders["order_date"] <= end].copy()
     o["customer_id"] = o["customer_id"].astype(str)
-    return o.sort_values(["customer_id", "order_date"], kind="stable")
+    # By customer then date, stable: sorting integer codes is far quicker than sorting text.
+    codes = pd.factorize(o["customer_id"], sort=True)[0]
+    return o.iloc[np.lexsort((o["order_date"].to_numpy(), codes))]
 
 
 def _share(o: pd.DataFrame, mask, name: str) -> pd.Series:
@@ -141,7 +143,7 @@ def behaviour_evidence(data, as_of=None) -> pd.DataFrame:
     func = "behaviour_evidence"
     orders, base, ts = _orders_and_tables(data, as_of, func)
     o = _validate_orders(orders, ts, func)
-    ids = set(o["customer_id"])
+    ids = set(o["customer_id"].unique())
     for table in ("customers", "interactions"):
         df = getattr(base, table, None) if base is not None else None
         if df is not None:

@@ -506,6 +506,78 @@ def _periods(dates: pd.Series, freq: str) -> np.ndarray:
     return months
 
 
+def _factorize_sorted(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(ids[keep], sort=True)``, from the category codes for a categorical,
+    which spares hashing millions of strings."""
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return pd.factorize(ids.to_numpy()[keep], sort=True)
+    codes = ids.cat.codes.to_numpy()[keep]
+    used = np.flatnonzero(np.bincount(codes, minlength=len(ids.cat.categories)))
+    values = ids.cat.categories.to_numpy()[used]
+    order = np.argsort(values, kind="stable")
+    rank = np.empty(len(ids.cat.categories), dtype=np.intp)
+    rank[used[order]] = np.arange(len(used))
+    return rank[codes], values[order]
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for non-negative integer keys, several times
+    faster: each key is packed with its row number into one int64, and those are unique,
+    so a plain sort gives the stable order."""
+    n = len(keys)
+    shift = max(int(n).bit_length(), 1)
+    top = int(keys.max(initial=0))
+    if n == 0 or keys.min() < 0 or top.bit_length() + shift > 62:
+        return np.argsort(keys, kind="stable")
+    packed = (keys.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << shift) - 1)
+
+
+def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
+    return np.r_[0, np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1]
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of each run ``values[starts[i]:starts[i + 1]]``, NaN skipped, with the
+    compensated (Kahan) summation of pandas' groupby ``sum``, in the same order, so the
+    totals match it to the last bit.
+
+    One vectorised step per position within a run: with the runs sorted longest first,
+    the runs still going at step ``j`` are a prefix, so each step works on slices.
+    """
+    sizes = np.diff(np.r_[starts, len(values)])
+    if len(sizes) == 0:
+        return np.zeros(0)
+    longest = int(sizes.max())
+    longest_first = _stable_order(longest - sizes)
+    pos = starts[longest_first]
+    going = np.searchsorted(sizes[longest_first][::-1], np.arange(1, longest + 1), side="left")
+    going = len(sizes) - going
+    has_nan = bool(np.isnan(values).any())
+    total = values[pos] + 0.0  # 0.0 + x, as pandas starts from zero (turns -0.0 into 0.0)
+    if has_nan:
+        total[np.isnan(total)] = 0.0
+    comp = np.zeros(len(starts))
+    for j in range(1, longest):
+        k = going[j]
+        value = values[pos[:k] + j]
+        s, c = total[:k], comp[:k]
+        y = value - c
+        t = s + y
+        with np.errstate(invalid="ignore"):
+            new_c = (t - s) - y
+        new_c[np.isnan(new_c)] = 0.0  # an infinite value: keep the infinity, as pandas does
+        if has_nan:
+            ok = ~np.isnan(value)
+            t, new_c = np.where(ok, t, s), np.where(ok, new_c, c)
+        total[:k], comp[:k] = t, new_c
+    out = np.empty(len(starts))
+    out[longest_first] = total
+    return out
+
+
 def summarize(
     orders: pd.DataFrame,
     as_of,
@@ -573,27 +645,38 @@ def summarize(
             f"as_of={ts.date()} is before the first order ({dates.min().date()}): no order is known at that date."
         )
     has_margin = margin_col is not None and margin_col in orders.columns
-    codes, uniques = pd.factorize(orders[customer_col].to_numpy()[keep], sort=True)
+    codes, uniques = _factorize_sorted(orders[customer_col], keep)
+    kept_dates = dates.to_numpy()[keep]
     per = _periods(dates[keep], freq)
-    frame = pd.DataFrame({"c": codes, "p": per, "a": orders[amount_col].to_numpy(dtype=float)[keep]})
-    if has_margin:
-        frame["m"] = orders[margin_col].to_numpy(dtype=float)[keep]
-    by_period = frame.groupby(["c", "p"], sort=True).agg(a=("a", "sum"), n=("a", "size"))
-    c_idx = by_period.index.get_level_values(0).to_numpy()
-    p_idx = by_period.index.get_level_values(1).to_numpy()
-    amount = by_period["a"].to_numpy()
-    first_pos = np.r_[0, np.flatnonzero(np.diff(c_idx)) + 1]
+    amounts = orders[amount_col].to_numpy(dtype=float)[keep]
+    # One stable sort by customer; rows keep their original order within a customer, as
+    # a groupby would, so the compensated sums below match pandas' to the last bit.
+    by_customer = _stable_order(codes)
+    cust_start = _group_starts(codes[by_customer])
+    # Rows ordered by (customer, period): already so when the orders come sorted by date.
+    low = per.min()
+    key = codes.astype(np.int64) * (per.max() - low + 1) + (per - low)
+    by_period = by_customer
+    if np.any(np.diff(key[by_customer]) < 0):
+        by_period = _stable_order(key)
+    key_sorted = key[by_period]
+    period_start = _group_starts(key_sorted)
+    amount = _group_sums(amounts[by_period], period_start)
+    n_in_period = np.diff(np.r_[period_start, len(key_sorted)])
+    c_idx = codes[by_period][period_start]
+    p_idx = per[by_period][period_start]
+    first_pos = _group_starts(c_idx)
     counts = np.diff(np.r_[first_pos, len(c_idx)])
     first_p = p_idx[first_pos]
     last_p = p_idx[first_pos + counts - 1]
     revenue = np.add.reduceat(amount, first_pos)
-    n_orders = np.add.reduceat(by_period["n"].to_numpy(), first_pos)
+    n_orders = np.add.reduceat(n_in_period, first_pos)
     end_p = _periods(pd.Series([ts]), freq)[0]
     frequency = counts - 1
     repeat_amount = revenue - amount[first_pos]
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_amount / np.maximum(frequency, 1), 0.0)
-    cust_dates = pd.DataFrame({"c": codes, "d": dates[keep].to_numpy()}).groupby("c")["d"].agg(["min", "max"])
+    sorted_dates = kept_dates[by_customer]
     out = pd.DataFrame(
         {
             "frequency": frequency.astype(np.int64),
@@ -606,9 +689,9 @@ def summarize(
         index=pd.Index(uniques, name="customer_id"),
     )
     if has_margin:
-        out["margin"] = frame.groupby("c")["m"].sum().to_numpy()
-    out["first_order"] = cust_dates["min"].to_numpy()
-    out["last_order"] = cust_dates["max"].to_numpy()
+        out["margin"] = _group_sums(orders[margin_col].to_numpy(dtype=float)[keep][by_customer], cust_start)
+    out["first_order"] = np.minimum.reduceat(sorted_dates, cust_start)
+    out["last_order"] = np.maximum.reduceat(sorted_dates, cust_start)
     out["days_since_last"] = (ts.normalize() - out["last_order"].dt.normalize()).dt.days.astype(np.int64)
     return out
 

@@ -5,6 +5,8 @@ One strategy and reason per customer from an editable decision table; a program 
 from __future__ import annotations
 
 import os
+import re
+import string
 import tempfile
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
     "customer_profile", "recommend_strategies", "simulate_programs", "switching_cost",
-    "contact_plan", "overdue_contacts", "action_list", "export_action_list",
+    "contact_plan", "overdue_contacts", "action_list", "export_action_list", "neutralise_formulas",
 ]
 
 EXPENSIVE_CHANNELS = ("store", "direct_sales")
@@ -180,6 +182,7 @@ def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
     """
     from .churn import churn_risk, churn_signals
     from .lifecycle import formation_stage
+    from .segment import assign_tiers
 
     func = "customer_profile"
     base, ts = _base_and_date(base, as_of, func)
@@ -187,7 +190,7 @@ def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
     orders = _known_orders(base, ts)
     summary = summarize(orders, ts)
     out = pd.DataFrame(index=summary.index)
-    out["tier"] = _tiers(orders, ts).reindex(out.index)
+    out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
     risk = churn_risk(churn_signals(base, ts))
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
@@ -226,9 +229,45 @@ class _Missing:
         return "n/a"
 
 
-def _fill(template: str, row: dict) -> str:
-    values = {k: (_Missing() if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-    return template.format(**values)
+_MISSING = _Missing()
+
+
+def _template_fields(template: str) -> list[str]:
+    """Names a ``str.format`` template reads, e.g. ``revenue`` in ``{revenue:,.0f}``."""
+    names = []
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field:
+            name = re.split(r"[.\[]", field, maxsplit=1)[0]
+            if name and not name.isdigit() and name not in names:
+                names.append(name)
+    return names
+
+
+def _fill_reasons(templates: np.ndarray, columns) -> list[str]:
+    """``templates[i].format(**row i)`` for every row, missing values shown as "n/a".
+
+    ``columns(name)`` gives a column as a list of Python values (as ``to_dict`` would).
+    Each template is filled for its own rows with only the columns it names, which is
+    what keeps a million reasons quick.
+    """
+    reasons: list = [None] * len(templates)
+    codes, uniques = pd.factorize(templates)
+    for code in np.unique(codes):  # rules in the order their first customer appears
+        template = uniques[code]
+        rows = np.flatnonzero(codes == code)
+        names = _template_fields(template)
+        values = []
+        for name in names:
+            col = columns(name)
+            if col is None:
+                continue
+            picked = [col[i] for i in rows]
+            values.append([_MISSING if isinstance(v, float) and v != v else v for v in picked])
+        present = [n for n in names if columns(n) is not None]
+        fmt = template.format
+        for i, vals in zip(rows, zip(*values) if values else ((),) * len(rows)):
+            reasons[i] = fmt(**dict(zip(present, vals)))
+    return reasons
 
 
 def _check_table(table, func: str) -> pd.DataFrame:
@@ -297,17 +336,29 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
                                   "end the table with a catch-all rule whose condition is 'True'.")
     strategies = table["strategy"].astype(str).to_numpy()[rule]
     templates = table[f"reason_{lang}"].to_numpy()[rule]
-    records = profile.assign(
-        tier_zh=profile["tier"].astype(str).map(_TIER_ZH) if "tier" in profile else "",
-        stage_zh=profile["stage"].astype(str).map(lambda s: label(s, "zh")) if "stage" in profile else "",
-    ).to_dict("records")
+    extra = {
+        "tier_zh": (lambda: profile["tier"].astype(str).map(_TIER_ZH)) if "tier" in profile else (lambda: ""),
+        "stage_zh": (lambda: profile["stage"].astype(str).map(lambda s: label(s, "zh"))) if "stage" in profile else (lambda: ""),
+    }
+    cache: dict = {}
+
+    def column(name: str):
+        if name not in cache:
+            if name in extra:
+                value = extra[name]()
+                cache[name] = value.tolist() if isinstance(value, pd.Series) else [value] * n
+            else:
+                cache[name] = profile[name].tolist() if name in profile.columns else None
+        return cache[name]
+
     try:
-        reasons = [_fill(t, r) for t, r in zip(templates, records)]
+        reasons = _fill_reasons(templates, column)
     except KeyError as exc:
         raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the profile lacks.") from exc
     out = pd.DataFrame(index=profile.index)
     out["strategy"] = pd.Categorical(strategies, categories=list(STRATEGIES))
-    out["strategy_label"] = [label(s, lang) for s in strategies]
+    labels = {s: label(s, lang) for s in set(strategies)}
+    out["strategy_label"] = [labels[s] for s in strategies]
     out["rule"] = rule
     out["reason"] = reasons
     return out
@@ -644,17 +695,74 @@ def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFram
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _neutralise(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def _is_text(values) -> bool:
+    return values.dtype == object or pd.api.types.is_string_dtype(values)
+
+
+def _neutralise_text(values):
+    """``values`` (a Series or Index of text) with formula-like strings prefixed by an apostrophe."""
+    try:
+        risky = values.str.startswith(_FORMULA_START)
+    except AttributeError:  # an object column holding no text at all
+        return values
+    risky = np.asarray(pd.Series(risky).fillna(False), dtype=bool)
+    if not risky.any():
+        return values
+    out = pd.Series(values, copy=True) if isinstance(values, pd.Index) else values.copy()
+    out.iloc[risky] = "'" + out.iloc[risky]
+    return pd.Index(out, name=values.name) if isinstance(values, pd.Index) else out
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` safe to open in a spreadsheet: formula-like text gets a leading apostrophe.
+
+    Text cells, category labels and index labels that begin with ``=``, ``+``, ``-``, ``@``
+    (or a tab / carriage return) would run as formulas in Excel or LibreOffice (CSV
+    injection); the apostrophe makes the spreadsheet show them as text. Numbers and dates
+    are left alone; the caller's frame is not changed.
+
+    Parameters
+    ----------
+    table : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        Same shape, index and dtypes (a text column may become ``object``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"reason": ["=1+1", "ok"], "n": [-1, 2]}, index=pd.Index(["@x", "C1"], name="customer_id"))
+    >>> safe = neutralise_formulas(t)
+    >>> safe["reason"].tolist(), safe.index.tolist(), safe["n"].tolist()
+    (["'=1+1", 'ok'], ["'@x", 'C1'], [-1, 2])
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise InvalidArgumentError(f"neutralise_formulas needs a DataFrame. Got {type(table).__name__}.")
+    safe = table.copy(deep=False)
+    for col in safe.columns:
+        values = safe[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            cats = values.cat.categories
+            if _is_text(cats):
+                fixed = _neutralise_text(cats.astype(object))
+                if fixed is not cats and fixed.is_unique:
+                    safe[col] = values.cat.rename_categories(fixed)
+                elif fixed is not cats:
+                    safe[col] = _neutralise_text(values.astype(object))
+        elif _is_text(values):
+            safe[col] = _neutralise_text(values)
+    if not isinstance(safe.index, pd.MultiIndex) and _is_text(safe.index):
+        safe.index = _neutralise_text(safe.index)
+    return safe
 
 
 def export_action_list(table: pd.DataFrame, path, *, overwrite: bool = False) -> Path:
     """Write an action list to CSV safely: atomically, never over a file by accident.
 
     Text cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) get a
-    leading apostrophe so a spreadsheet shows them instead of running them as formulas.
+    leading apostrophe so a spreadsheet shows them instead of running them as formulas
+    (:func:`neutralise_formulas`).
 
     Parameters
     ----------
@@ -684,11 +792,7 @@ def export_action_list(table: pd.DataFrame, path, *, overwrite: bool = False) ->
         raise InvalidArgumentError(f"{func}: {path} already exists; pass overwrite=True to replace it or choose another name.")
     if not path.parent.exists():
         raise InvalidArgumentError(f"{func}: folder {path.parent} does not exist; create it first.")
-    safe = table.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = safe[col].map(_neutralise)
-    safe.index = safe.index.map(_neutralise) if safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index) else safe.index
+    safe = neutralise_formulas(table)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -1,0 +1,212 @@
+"""Benchmark of ``analyze`` on a large base (``make bench``): time and peak memory end to
+end, and the per-customer summary (``playbook.summarize``) against the same reduction in DuckDB.
+
+A retail base of 1M customers with about 10M orders is generated (purchase rate raised
+with ``alpha=9``) and its orders written to Parquet in a temporary folder; then
+
+1. ``analyze`` runs on that file in a fresh subprocess, so its peak memory is its own;
+2. in this process, the orders are loaded once and ``summarize`` is timed against the
+   same BTYD reduction in DuckDB over the same DataFrame (best of 3 each), after checking
+   that both give the same numbers for every customer.
+
+Targets on a 2-core machine: analyze within 8 GB; summarize within 1.5x of DuckDB.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+AS_OF = "2025-12-31"
+SUMMARY_TARGET = 1.5
+MEMORY_TARGET_MIB = 8 * 1024
+ALPHA = 9.0  # retail default 20; a lower alpha means faster buyers: about 10M orders from 1M customers
+
+# analyze end to end, in a child process; prints one JSON line with its stage timings.
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+path, out, as_of = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+t0 = time.perf_counter()
+try:
+    from playbook.analyze import analyze
+except ImportError:
+    analyze = None
+if analyze is not None:
+    marks = []  # (message, time): each message starts a stage that lasts until the next one
+    analyze(path, out=out, as_of=as_of, progress=lambda message: marks.append((message, time.perf_counter())))
+    marks.append(("", time.perf_counter()))
+    stages = [(m, t1 - t) for (m, t), (_, t1) in zip(marks, marks[1:])]
+    how = "playbook.analyze.analyze"
+else:
+    from playbook.byod import from_orders
+    from playbook.strategy import action_list
+    base = from_orders(path, as_of=as_of)
+    t1 = time.perf_counter()
+    table = action_list(base, as_of)
+    stages = [("from_orders (read and validate)", t1 - t0), ("action_list", time.perf_counter() - t1)]
+    how = "from_orders + action_list (playbook.analyze not available)"
+seconds = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"how": how, "seconds": seconds, "stages": stages, "peak_mib": peak}))
+"""
+
+# The per-customer BTYD summary of playbook.summarize(orders, as_of) with freq="D".
+DUCKDB_SUMMARY = """
+WITH per_day AS (
+    SELECT customer_id, CAST(order_date AS DATE) AS day, sum(amount) AS amount, count(*) AS n,
+           sum(margin) AS margin, min(order_date) AS first_at, max(order_date) AS last_at
+    FROM orders
+    WHERE order_date <= TIMESTAMP '{end}'
+    GROUP BY customer_id, day
+)
+SELECT customer_id,
+       count(*) - 1 AS frequency,
+       date_diff('day', min(day), max(day)) AS recency,
+       date_diff('day', min(day), DATE '{as_of}') AS "T",
+       CASE WHEN count(*) > 1 THEN (sum(amount) - arg_min(amount, day)) / (count(*) - 1) ELSE 0.0 END AS monetary_value,
+       CAST(sum(n) AS BIGINT) AS n_orders,
+       sum(amount) AS revenue,
+       sum(margin) AS margin,
+       min(first_at) AS first_order,
+       max(last_at) AS last_order,
+       date_diff('day', max(day), DATE '{as_of}') AS days_since_last
+FROM per_day
+GROUP BY customer_id
+ORDER BY customer_id
+"""
+
+
+def make_orders(n_customers: int, folder: Path, seed: int) -> tuple[Path, int, float]:
+    from playbook.synth import generate
+
+    t = time.perf_counter()
+    base = generate("retail", n_customers=n_customers, seed=seed, end=AS_OF, alpha=ALPHA)
+    seconds = time.perf_counter() - t
+    path = folder / "orders.parquet"
+    base.orders.to_parquet(path, index=False)
+    n_orders = len(base.orders)
+    del base
+    gc.collect()
+    return path, n_orders, seconds
+
+
+def run_analyze(path: Path, folder: Path) -> dict:
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(folder / "analysis"), AS_OF],
+                         capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r["wall"] = wall
+    # ru_maxrss of waited-for children, in KiB on Linux: the analyze child is the only one.
+    r["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return r
+
+
+def best_of(fn, repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, result
+
+
+def check_same(ours: pd.DataFrame, theirs: pd.DataFrame) -> str:
+    """Both summaries hold the same customers and numbers (sums to 1e-9 relative: the
+    engines add in different orders); raise AssertionError otherwise."""
+    theirs = theirs.set_index("customer_id")
+    assert len(ours) == len(theirs), f"{len(ours)} customers vs {len(theirs)} in DuckDB"
+    assert (ours.index.astype(str) == theirs.index.astype(str)).all(), "customer ids differ"
+    assert list(ours.columns) == list(theirs.columns), f"{list(ours.columns)} vs {list(theirs.columns)}"
+    for col in ours.columns:
+        a, b = ours[col].to_numpy(), theirs[col].to_numpy()
+        if col in ("first_order", "last_order"):
+            assert (a == b.astype(a.dtype)).all(), f"{col} differs"
+        elif col in ("frequency", "recency", "T", "n_orders", "days_since_last"):
+            assert np.array_equal(a, b.astype(np.int64)), f"{col} differs"
+        else:
+            np.testing.assert_allclose(a, b.astype(float), rtol=1e-9, atol=1e-6, err_msg=col)
+    return f"same {len(ours):,} customers x {len(ours.columns)} columns"
+
+
+def compare_summary(path: Path, repeat: int) -> dict:
+    import duckdb
+
+    import playbook
+    from playbook.data import end_of_day, to_timestamp
+
+    orders = pd.read_parquet(path)
+    end = end_of_day(to_timestamp(AS_OF)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    query = DUCKDB_SUMMARY.format(end=end, as_of=AS_OF)
+    con = duckdb.connect()
+    con.register("orders", orders)
+    ours_s, ours = best_of(lambda: playbook.summarize(orders, AS_OF), repeat)
+    threads = int(con.sql("SELECT current_setting('threads')").fetchall()[0][0])
+    duck_s, theirs = best_of(lambda: con.sql(query).df(), repeat)
+    same = check_same(ours, theirs)
+    con.execute("SET threads = 1")
+    duck1_s, _ = best_of(lambda: con.sql(query).df(), repeat)
+    return {"orders": len(orders), "customers": len(ours), "ours": ours_s, "duckdb": duck_s, "duckdb_1": duck1_s,
+            "threads": threads, "same": same, "version": duckdb.__version__}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000, help="customers to generate (default 1,000,000)")
+    parser.add_argument("--orders", type=Path, help="use this Parquet orders file instead of generating one")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each summary; the best counts")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_analyze_") as tmp:
+        folder = Path(tmp)
+        if args.orders:
+            path = args.orders
+            print(f"orders: {path} ({len(pd.read_parquet(path, columns=['customer_id'])):,} orders)")
+        else:
+            path, n_orders, gen_s = make_orders(args.customers, folder, args.seed)
+            print(f"generated retail base: {args.customers:,} customers, {n_orders:,} orders in {gen_s:.1f} s "
+                  f"(alpha={ALPHA:g}, 2023-{AS_OF[:4]}), written to Parquet")
+
+        r = run_analyze(path, folder)
+        if "error" in r:
+            print(f"analyze FAILED: {r['error']}")
+            mem_ok = False
+        else:
+            print(f"analyze end to end ({r['how']}), in a subprocess:")
+            for name, seconds in r["stages"]:
+                print(f"  {name[:60]:<60} {seconds:7.1f} s")
+            peak = r["children_peak_mib"]
+            mem_ok = peak <= MEMORY_TARGET_MIB
+            print(f"  {'total (child wall time)':<60} {r['wall']:7.1f} s   peak RSS {peak:,.0f} MiB "
+                  f"(target <= {MEMORY_TARGET_MIB:,} MiB: {'met' if mem_ok else 'NOT met'})")
+
+        s = compare_summary(path, args.repeat)
+        ratio, ratio_1 = s["ours"] / s["duckdb"], s["ours"] / s["duckdb_1"]
+        print(f"per-customer summary of {s['orders']:,} orders -> {s['customers']:,} customers, best of {args.repeat} "
+              f"({s['same']}):")
+        rows = [("playbook.summarize (numpy, 1 core)", s["ours"], ""),
+                (f"DuckDB {s['version']} ({s['threads']} threads)", s["duckdb"],
+                 f"ratio {ratio:.2f}x (target <= {SUMMARY_TARGET}x: {'met' if ratio <= SUMMARY_TARGET else 'NOT met'})"),
+                ("DuckDB with SET threads=1 (for reference)", s["duckdb_1"], f"ratio {ratio_1:.2f}x")]
+        for name, seconds, note in rows:
+            print(f"  {name:<42} {seconds:7.2f} s   {note}".rstrip())
+        print("  both read the same in-memory pandas DataFrame; DuckDB's time includes returning a pandas DataFrame")
+        print("targets (analyze <= 8 GB; summarize <= 1.5x DuckDB):",
+              "met" if mem_ok and ratio <= SUMMARY_TARGET else "NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
