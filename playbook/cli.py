@@ -1,18 +1,99 @@
-"""The ``playbook`` command: generate datasets and write the data dictionary.
+"""The ``playbook`` command: analyze an orders export, generate datasets, write the data dictionary.
 
-Exit codes: 0 success, 2 bad arguments or data (message on stderr), 1 unexpected error.
+Exit codes, the same for every command (scripts may rely on them):
+
+- 0  success;
+- 1  unexpected error (a bug: the message and a traceback are on stderr);
+- 2  bad command-line arguments (argparse's own convention; also an unknown option value);
+- 3  the input data is invalid (cannot be read, or breaks a rule; the message names file, column, lines);
+- 4  the output folder exists (and --force / --overwrite was not given) or cannot be written;
+- 130 interrupted (Ctrl-C); nothing was written.
+
+Errors are one line on stderr: ``playbook <command>: error: <message>``.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
+import time
+import traceback
 from pathlib import Path
 
-from .errors import PlaybookError
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "parse_mapping", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "EXIT_DATA", "EXIT_OUTPUT"]
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+_EXIT_CODES = """exit codes:
+  0    success
+  1    unexpected error (a bug; please report it with the traceback)
+  2    bad command-line arguments
+  3    input data invalid (cannot be read, or breaks a rule)
+  4    output folder exists (without --force) or cannot be written
+  130  interrupted; nothing was written
+errors are one line on stderr: "playbook analyze: error: <message>"."""
+
+
+def parse_mapping(text: str) -> dict:
+    """Parse ``--map`` text, ``kit=yours,kit=yours``, into a ``columns=`` dict.
+
+    A comma splits pairs only where a kit name and ``=`` follow, so your column names may
+    contain commas and spaces.
+
+    >>> parse_mapping("customer_id=客户编号, order_date=下单日期,amount=Betrag (CNY)")
+    {'customer_id': '客户编号', 'order_date': '下单日期', 'amount': 'Betrag (CNY)'}
+    """
+    from .byod import ORDER_COLUMNS, REQUIRED_COLUMNS
+
+    allowed = (f"kit names are {', '.join(ORDER_COLUMNS)} (required: {', '.join(REQUIRED_COLUMNS)}); "
+               "e.g. --map customer_id=Kunde,order_date=Datum,amount=Betrag")
+    kits = "|".join(map(re.escape, ORDER_COLUMNS))
+    mapping = {}
+    for item in re.split(rf",(?=\s*(?:{kits})\s*=)", text):
+        kit, eq, yours = item.partition("=")
+        kit, yours = kit.strip(), yours.strip()
+        if not eq:
+            raise InvalidArgumentError(f"--map takes KIT=YOUR_COLUMN pairs separated by commas; {item.strip()!r} has no '='. The {allowed}.")
+        if kit not in ORDER_COLUMNS:
+            import difflib
+
+            close = difflib.get_close_matches(kit, ORDER_COLUMNS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidArgumentError(f"--map: {kit!r} is not a kit column name (left of '=' goes the kit's name, right your column's).{hint} The {allowed}.")
+        if not yours:
+            raise InvalidArgumentError(f"--map: {kit}= names no column; write {kit}=<your column name>.")
+        if kit in mapping:
+            raise InvalidArgumentError(f"--map gives {kit!r} twice ({mapping[kit]!r} and {yours!r}); keep one.")
+        mapping[kit] = yours
+    return mapping
+
+
+def _check_output(out, replace: bool, option: str) -> None:
+    from .analyze import check_output_folder
+
+    check_output_folder(out, replace=replace, option=option)
+
+
+def _cmd_analyze(args) -> int:
+    from .analyze import analyze
+
+    columns = parse_mapping(args.map) if args.map else None
+    start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"playbook analyze: [{time.perf_counter() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
+               "date_format": args.date_format, "sheet": args.sheet}
+    out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
+                  progress=None if args.quiet else progress, **options)
+    if not args.quiet:
+        print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
+    return EXIT_OK
 
 
 def _cmd_generate(args) -> int:
@@ -25,7 +106,8 @@ def _cmd_generate(args) -> int:
         try:
             overrides[key.strip()] = float(value)
         except ValueError:
-            raise PlaybookError(f"--set takes NAME=NUMBER, e.g. --set b=2.0. Got {item!r}.") from None
+            raise InvalidArgumentError(f"--set takes NAME=NUMBER, e.g. --set b=2.0. Got {item!r}.") from None
+    _check_output(args.out, args.overwrite, "--overwrite")
     progress = not args.quiet and (args.customers or 0) >= 100_000
     if progress:
         print(f"generating {args.scenario} with {args.customers:,} customers ...", file=sys.stderr)
@@ -34,7 +116,7 @@ def _cmd_generate(args) -> int:
     out = write_dataset(base, args.out, overwrite=args.overwrite, progress=progress)
     if not args.quiet:
         print(f"wrote {out} ({', '.join(f'{t} {len(df):,}' for t, df in base.items())})")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_dictionary(args) -> int:
@@ -43,20 +125,51 @@ def _cmd_dictionary(args) -> int:
     text = data_dictionary_markdown()
     if args.out is None:
         sys.stdout.write(text)
-        return 0
+        return EXIT_OK
     out = Path(args.out)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent or ".")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(tmp, out)
     print(f"wrote {out}")
-    return 0
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="playbook", description="Retention Playbook: customer retention and key-customer management.")
+    """The argument parser of the ``playbook`` command (sub-commands analyze, generate, dictionary)."""
+    parser = argparse.ArgumentParser(prog="playbook", description="Retention Playbook: customer retention and key-customer management.",
+                                     epilog=_EXIT_CODES.replace("playbook analyze", "playbook <command>"),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("generate", help="write a synthetic dataset folder (one CSV per table + manifest.json)")
+    a = sub.add_parser(
+        "analyze", help="orders export -> per-customer action list (CSV, Parquet) and an HTML report",
+        description="Read an orders export, score every customer and write action_list.csv, action_list.parquet, "
+                    "report.html and summary.json into the folder --out (atomically: all or nothing).",
+        epilog="example:\n  playbook analyze orders.csv --map customer_id=客户编号,order_date=下单日期,amount=金额 "
+               "--as-of 2025-12-31 --out analysis --lang zh\n\n" + _EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("orders", help="the orders export: CSV (UTF-8 or GBK), Parquet or Excel; only read, never changed")
+    a.add_argument("--out", required=True, help="output folder (refused if it exists and is not empty, unless --force)")
+    a.add_argument("--map", metavar="KIT=YOURS,...", default=None,
+                   help="your column names, e.g. customer_id=Kunde,order_date=Datum,amount=Betrag,margin=Marge; "
+                        "kit names not mapped are looked up as they are")
+    a.add_argument("--as-of", default=None, metavar="DATE",
+                   help="review date YYYY-MM-DD; orders after it are an error (default: the day of the last order)")
+    a.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report and reasons (default en)")
+    a.add_argument("--force", action="store_true", help="replace an earlier output of playbook analyze in --out")
+    a.add_argument("--refunds", choices=("error", "keep", "drop"), default="error",
+                   help="negative amounts: an error (default), kept as refunds, or dropped")
+    a.add_argument("--duplicates", choices=("error", "drop"), default="error",
+                   help="repeated order ids: an error (default), or drop exact repeats")
+    a.add_argument("--encoding", default=None, help="CSV encoding (default: UTF-8, with or without BOM, then GBK)")
+    a.add_argument("--date-format", default=None, metavar="FORMAT",
+                   help="strptime format for dates that are not ISO, YYYY/MM/DD or DD.MM.YYYY, e.g. %%m/%%d/%%Y")
+    a.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
+    a.set_defaults(func=_cmd_analyze)
+    g = sub.add_parser("generate", help="write a synthetic dataset folder (one CSV per table + manifest.json)",
+                       epilog=_EXIT_CODES.replace("analyze", "generate").replace("--force", "--overwrite"),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("out", help="output folder (refused if it exists and is not empty, unless --overwrite)")
     g.add_argument("--scenario", default="retail", help="retail or b2b (default retail)")
     g.add_argument("--customers", type=int, default=None, help="number of customers (default 5000 retail, 400 b2b)")
@@ -74,15 +187,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_code(exc: BaseException) -> int:
+    from .errors import OutputFolderError
+
+    if isinstance(exc, OutputFolderError):
+        return EXIT_OUTPUT
+    if isinstance(exc, (DataValidationError, MissingTableError)):
+        return EXIT_DATA
+    return EXIT_USAGE
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (argparse itself exits with 2 on bad arguments)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    prefix = f"playbook {args.command}: error:"
     try:
         return args.func(args)
     except PlaybookError as exc:
-        print(f"playbook {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"{prefix} {exc}", file=sys.stderr)
+        return _exit_code(exc)
+    except OSError as exc:
+        print(f"{prefix} cannot write the output: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:
+        print(f"{prefix} interrupted; nothing was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so in one line first, then the traceback for the report
+        print(f"{prefix} unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return EXIT_UNEXPECTED
 
 
 if __name__ == "__main__":

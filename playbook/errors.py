@@ -4,7 +4,7 @@ Every error names what is at fault (file, column, rows, argument) and says what 
 """
 from __future__ import annotations
 
-__all__ = ["PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "ModelNotFittedError", "FitWarning"]
+__all__ = ["PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "OutputFolderError", "ModelNotFittedError", "FitWarning"]
 
 
 class PlaybookError(Exception):
@@ -13,6 +13,10 @@ class PlaybookError(Exception):
 
 class InvalidArgumentError(PlaybookError, ValueError):
     """An argument has a value the function cannot work with."""
+
+
+class OutputFolderError(InvalidArgumentError):
+    """An output folder exists (and may not be replaced) or cannot be written (CLI exit code 4)."""
 
 
 class DataValidationError(PlaybookError, ValueError):

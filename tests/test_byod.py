@@ -1,4 +1,5 @@
 """Bring your own data: the loader, the broken-export corpus, the messy export, the picker."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,46 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"
 MESSY = ROOT / "datasets" / "messy_export" / "orders.csv"
 
+# The corpus's expectations live in one file, shared with the CLI's end-to-end tests (tests/test_analyze.py).
+EXPECTED = json.loads((BAD / "expected.json").read_text(encoding="utf-8"))
 # File -> the exact error message expected.
-ERRORS = {
-    "missing_column.csv": "missing_column.csv has no column 'amount' (the kit's name for it), and columns= does not map it. "
-                          "Columns are: customer_id, order_date. Pass columns={'amount': '<your column>', ...}.",
-    "misnamed_column.csv": "misnamed_column.csv has no column 'amount' (the kit's name for it), and columns= does not map it. "
-                           "Did you mean 'amont'? Pass columns={'amount': 'amont', ...}.",
-    "unparsable_dates.csv": "unparsable_dates.csv, column 'order_date': 2 date(s) cannot be read, e.g. line 3 ('31/31/2025'), "
-                            "line 4 ('yesterday'). Tried ISO (2025-01-31), YYYY/MM/DD and DD.MM.YYYY, with or without a time. "
-                            "Pass date_format='...' (e.g. '%m/%d/%Y') or fix these lines.",
-    "non_numeric_amount.csv": "non_numeric_amount.csv, column 'amount': amounts must be numbers; 1 value(s) are not, e.g. "
-                              "line 3 ('EUR 12'). Remove currency signs and text, or map another column.",
-    "nan_amount.csv": "nan_amount.csv, column 'amount': 2 amounts missing (empty or NaN) in line 3 (''), line 4 ('NaN'). "
-                      "Fill them in the export, or drop those orders before loading.",
-    "negative_amount.csv": "negative_amount.csv, column 'amount': 1 negative amount(s), e.g. line 3 ('-4.50'). If these are "
-                           "refunds, pass refunds='keep' (kept as negative orders) or refunds='drop'; otherwise fix them.",
-    "duplicate_order_ids.csv": "duplicate_order_ids.csv, column 'order_id': order ids must be unique; 2 lines share an id, e.g. "
-                               "line 3 ('2'), line 4 ('2'). Some repeats differ in other columns, so they cannot be dropped "
-                               "safely. If the export repeats whole lines, pass duplicates='drop'; otherwise fix the ids.",
-    "after_as_of.csv": "after_as_of.csv, column 'order_date': 1 order(s) after as_of=2025-12-31, e.g. line 3 ('2026-02-01'). "
-                       "Pass a later as_of, or remove orders you should not know yet.",
-    "empty.csv": "empty.csv is empty: it has no header and no orders. Export the orders table again.",
-    "header_only.csv": "header_only.csv has a header but no orders. Export the rows too, not only the column names.",
-}
-
+ERRORS = EXPECTED["errors"]
 # File -> (amounts parsed, a note that must be there).
-PARSES = {
-    "bom.csv": ([10.0], "read as UTF-8 with a byte-order mark (BOM)"),
-    "wrong_delimiter_semicolon.csv": ([10.5, 12.0], "separated by ';', not commas"),
-    "wrong_delimiter_tab.csv": ([10.0, 12.0], "separated by tab, not commas"),
-    "mixed_date_formats.csv": ([10.0, 12.0, 5.0], "mixed date formats: 1 as ISO (2025-01-31), 1 as YYYY/MM/DD, 1 as DD.MM.YYYY"),
-    "thousands_separators.csv": ([1234.5, 12000.0, 7.0], "2 amount(s) written with thousands separators"),
-    "truncated_last_line.csv": ([10.0, 12.0], "the last line (4) has 2 of 3 fields"),
-}
+PARSES = {name: (case["amounts"], case["note"]) for name, case in EXPECTED["parses"].items()}
+
+
+def test_every_corpus_file_has_an_expectation():
+    files = {p.name for p in BAD.iterdir() if p.suffix == ".csv"}
+    assert files == set(ERRORS) | set(PARSES)
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_bad_corpus_gives_the_exact_error(name):
     before = (BAD / name).read_bytes()
     with pytest.raises(DataValidationError) as info:
-        from_orders(BAD / name, as_of="2025-12-31")
+        from_orders(BAD / name, as_of=EXPECTED["as_of"])
     assert str(info.value) == ERRORS[name]
     assert (BAD / name).read_bytes() == before  # the loader only reads
 

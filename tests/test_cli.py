@@ -21,13 +21,19 @@ def test_generate_writes_manifest_with_checksums(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_generate_refuses_to_overwrite(tmp_path, capsys):
+def test_generate_refuses_to_overwrite_exit_4(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "mine.txt").write_text("precious")
-    assert main(["generate", str(out), "--customers", "50"]) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert main(["generate", str(out), "--customers", "50"]) == 4
+    assert capsys.readouterr().err == (f"playbook generate: error: Output folder {out} already exists and is not empty; "
+                                       "nothing was written. Choose another folder, or pass --overwrite to replace it.\n")
     assert (out / "mine.txt").read_text() == "precious"
+    (tmp_path / "file").write_text("x")
+    assert main(["generate", str(tmp_path / "file"), "--customers", "50"]) == 4
+    assert "exists and is a file" in capsys.readouterr().err
+    assert main(["generate", str(out), "--customers", "50", "--overwrite", "--quiet"]) == 0
+    assert not (out / "mine.txt").exists() and (out / "manifest.json").is_file()
 
 
 def test_generate_bad_arguments_exit_2(tmp_path, capsys):
@@ -38,8 +44,19 @@ def test_generate_bad_arguments_exit_2(tmp_path, capsys):
 
 
 def test_console_script_runs():
-    out = subprocess.run([sys.executable, "-m", "playbook.cli", "dictionary"], capture_output=True, text=True, check=True)
-    assert out.stdout.startswith("# Data dictionary")
+    for module in ("playbook.cli", "playbook"):
+        out = subprocess.run([sys.executable, "-m", module, "dictionary"], capture_output=True, text=True, check=True)
+        assert out.stdout.startswith("# Data dictionary")
+
+
+def test_generate_exit_codes_in_a_real_process(tmp_path):
+    bad = subprocess.run([sys.executable, "-m", "playbook", "generate", str(tmp_path / "x"), "--scenario", "shop"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("playbook generate: error: ")
+    usage = subprocess.run([sys.executable, "-m", "playbook", "generate"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "the following arguments are required: out" in usage.stderr
+    helped = subprocess.run([sys.executable, "-m", "playbook", "generate", "--help"], capture_output=True, text=True)
+    assert "4    output folder exists (without --overwrite)" in helped.stdout
 
 
 def test_data_dictionary_is_up_to_date():

@@ -1,0 +1,273 @@
+"""The one-page HTML report of :func:`playbook.analyze.analyze`: self-contained, bilingual, printable.
+
+Charts are embedded as PNG data URIs with alt text; every text that comes from the data is
+escaped; the page loads nothing from the network and runs no script.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .i18n import label, register_labels
+
+if TYPE_CHECKING:
+    from .analyze import Analysis
+
+__all__ = ["report_html", "TOP_N"]
+
+TOP_N = 10
+"""Rows in the report's short lists (top customers, most overdue)."""
+
+register_labels({
+    "report_title": ("Customer retention report", "客户保持分析报告"),
+    "report_headline": ("Headline", "概览"),
+    "report_input": ("Input", "输入数据"),
+    "report_period": ("Orders from", "订单期间"),
+    "report_as_of": ("Review date (as of)", "分析基准日"),
+    "report_pareto_text": ("The top {share:.0%} of customers bring {value:.0%} of revenue; {reach:.0%} of customers bring 80% of it "
+                           "(Gini {gini:.2f}).",
+                           "前 {share:.0%} 的客户贡献了 {value:.0%} 的销售额；{reach:.0%} 的客户贡献了 80% 的销售额（基尼系数 {gini:.2f}）。"),
+    "report_tiers": ("Tiers", "客户分级"),
+    "report_rfm": ("RFM segments", "RFM 客户细分"),
+    "report_high_risk": ("{n:,} customers ({share:.0%}) have a churn risk of {threshold:.0f} or more; the mean risk is {mean:.0f}.",
+                         "{n:,} 位客户（{share:.0%}）的流失风险不低于 {threshold:.0f}；平均风险为 {mean:.0f}。"),
+    "report_top_reasons": ("Warning signs among them (customers for whom the sign adds to the risk)",
+                           "其中的预警信号（该信号计入风险分的客户数）"),
+    "report_strategy_mix": ("Strategy mix", "策略分布"),
+    "report_overdue": ("Overdue follow-ups", "逾期未跟进"),
+    "report_overdue_text": ("{overdue:,} of the {planned:,} customers active in the last year are past their next contact date.",
+                            "近一年活跃的 {planned:,} 位客户中，有 {overdue:,} 位已过下次联系日期。"),
+    "report_most_overdue": ("Most overdue, most important first", "逾期最久的客户（按重要程度排序）"),
+    "report_top_clv": ("Top customers by lifetime value", "终身价值最高的客户"),
+    "report_top_revenue": ("Top customers by revenue", "销售额最高的客户"),
+    "report_data_notes": ("How the data was read", "数据读取说明"),
+    "report_method": ("How this was computed, and caveats", "计算方法与注意事项"),
+    "report_files": ("Files in this folder", "本文件夹中的文件"),
+    "report_share": ("Share", "占比"),
+    "report_none": ("None.", "无。"),
+    "report_method_as_of": ("All figures are as of {as_of}; nothing after that date was used.",
+                            "所有数字均以 {as_of} 为基准日，未使用该日之后的数据。"),
+    "report_method_tiers": ("Tiers (key, important, general) rank customers by a blended score of revenue, number of orders and margin.",
+                            "客户分级（关键、重点、一般）按销售额、订单数和毛利的综合得分排序划分。"),
+    "report_method_risk": ("Churn risk (0-100) adds up warning signs measured against each customer's own buying rhythm; "
+                           "{threshold:.0f} or more counts as high.",
+                           "流失风险（0-100）由相对于客户自身购买节奏的各项预警信号累加而成；不低于 {threshold:.0f} 视为高风险。"),
+    "report_method_clv": ("CLV is a quick estimate: last year's margin as the yearly margin, a yearly retention of 1 - risk/100 "
+                          "(at most 0.95) and a 10% discount rate. Fit the models of playbook.value for a finer figure.",
+                          "终身价值为快速估算：以近一年毛利为年毛利，年保持率取 1 - 风险/100（最高 0.95），折现率 10%。"
+                          "如需更精确的数字，请使用 playbook.value 中的模型。"),
+    "report_method_no_margin": ("The orders have no margin column, so every CLV is 0 and the top list is by revenue: map a margin "
+                                "column (--map margin=...) to get CLV.",
+                                "订单中没有毛利列，因此所有终身价值均为 0，排行榜按销售额排序：映射毛利列（--map margin=...）即可得到终身价值。"),
+    "report_method_orders_only": ("Only orders were given: stages, risk and strategies come from buying behaviour alone (no "
+                                  "complaints, surveys or contact records). Without contact records the last contact is taken to be "
+                                  "the customer's first order, so most active customers show as overdue until contacts are recorded.",
+                                  "只提供了订单数据：阶段、风险和策略仅依据购买行为（没有投诉、调查或联系记录）。没有联系记录时，"
+                                  "上次联系按客户首次下单计算，因此在记录联系之前，大多数活跃客户都会显示为逾期。"),
+    "report_method_strategy": ("Each customer gets the first rule of the strategy table that fits (playbook.strategy.STRATEGY_TABLE); "
+                               "the reason column says why.",
+                               "每位客户采用策略表中第一条符合的规则（playbook.strategy.STRATEGY_TABLE）；原因一列说明理由。"),
+    "report_file_csv": ("the action list for a spreadsheet (UTF-8 with BOM; text starting with = + - @ is prefixed with ')",
+                        "行动清单，供电子表格使用（带 BOM 的 UTF-8；以 = + - @ 开头的文字前加了 '）"),
+    "report_file_parquet": ("the same list with values as they are, for scripts", "同一清单，保留原始值，供脚本使用"),
+    "report_file_json": ("the headline figures, input checksum and row counts, for scripts", "概览数字、输入文件校验值与行数，供脚本使用"),
+})
+
+_CSS = """
+body{font-family:"Noto Sans SC","Microsoft YaHei","PingFang SC",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+margin:0 auto;max-width:62rem;padding:1.5rem;color:#1a1a1a;line-height:1.5}
+h1{font-size:1.7rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2rem}
+.sub{color:#555;margin-top:0}.cards{display:flex;flex-wrap:wrap;gap:.8rem}
+.card{border:1px solid #ccc;border-radius:6px;padding:.6rem .9rem;min-width:9rem}
+.card b{display:block;font-size:1.3rem}.card span{color:#555;font-size:.85rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td{white-space:nowrap}td:last-child{white-space:normal}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#f6f8fa}
+img{max-width:min(100%,46rem);height:auto}figure{margin:.6rem 0}ul{padding-left:1.3rem}
+@media print{body{max-width:none;padding:0;font-size:10pt}section{break-inside:avoid}h2{break-after:avoid}}
+"""
+
+
+def _png(draw, size=(7.5, 4)) -> str:
+    """Draw with ``draw(ax)`` on a new figure (outside pyplot, so nothing leaks); the PNG as base64 text."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    draw(fig.subplots())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure(png: str, alt: str) -> str:
+    return f'<figure><img src="data:image/png;base64,{png}" alt="{escape(alt)}"></figure>'
+
+
+def _table(rows: pd.DataFrame, numeric=()) -> str:
+    """An HTML table of already formatted values; every header and cell escaped."""
+    head = "".join(f'<th{" class=n" if c in numeric else ""}>{escape(str(c))}</th>' for c in rows.columns)
+    body = "".join(
+        "<tr>" + "".join(f'<td{" class=n" if c in numeric else ""}>{escape(str(v))}</td>' for c, v in zip(rows.columns, r)) + "</tr>"
+        for r in rows.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _money(v) -> str:
+    return "" if pd.isna(v) else f"{v:,.0f}"
+
+
+def _day(v) -> str:
+    return "" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def _thin(table: pd.DataFrame, points: int = 2000) -> pd.DataFrame:
+    """Evenly spaced rows of a ranked table: the curve looks the same, drawing stays fast."""
+    if len(table) <= points:
+        return table
+    return table.iloc[np.unique(np.linspace(0, len(table) - 1, points).round().astype(int))]
+
+
+def report_html(analysis: Analysis, *, source: str | None = None) -> str:
+    """The report page of an :class:`~playbook.analyze.Analysis` as one self-contained HTML string.
+
+    Sections: headline, 80/20, tiers, RFM segments, churn risk, strategy mix, overdue
+    follow-ups, top customers, how the data was read, how it was computed. Only summaries
+    and short top lists are shown, so the page stays small for a million customers.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        From :func:`playbook.analyze.build_analysis`; its ``lang`` sets the language.
+    source : str, optional
+        Name of the input file, shown in the header.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.analyze import build_analysis
+    >>> page = report_html(build_analysis(playbook.load_dataset("b2b"), lang="zh"))
+    >>> page.startswith('<!DOCTYPE html>') and '<html lang="zh">' in page and "<script" not in page
+    True
+    """
+    import matplotlib as mpl
+
+    with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
+        from .charts import set_theme
+
+        set_theme()
+        return _page(analysis, source)
+
+
+def _page(analysis: Analysis, source: str | None) -> str:
+    from . import charts
+    from .rfm import segment_label
+    from .strategy import overdue_contacts
+
+    lang, s = analysis.lang, analysis.summary
+
+    def L(key: str) -> str:  # noqa: N802  (short: used on every heading and column)
+        return label(key, lang)
+
+    n = s["customers"]
+    parts = []
+
+    title = L("report_title")
+    parts.append(f"<h1>{escape(title)}</h1>")
+    sub = [f"{L('report_as_of')}: {s['as_of']}"]
+    if source:
+        sub.insert(0, f"{L('report_input')}: {source}")
+    parts.append(f'<p class="sub">{escape(" · ".join(sub))}</p>')
+
+    cards = [(f"{n:,}", L("customers")), (f"{s['orders']:,}", L("orders")), (_money(s["revenue"]), L("revenue")),
+             (f"{s['first_order']} – {s['last_order']}", L("report_period")), (s["as_of"], L("report_as_of"))]
+    parts.append(f"<section><h2>{escape(L('report_headline'))}</h2><div class=cards>"
+                 + "".join(f"<div class=card><b>{escape(v)}</b><span>{escape(k)}</span></div>" for v, k in cards)
+                 + "</div></section>")
+
+    p = s["pareto"]
+    text = L("report_pareto_text").format(share=0.2, value=p["top_20_percent_revenue_share"],
+                                          reach=p["customers_share_for_80_percent_revenue"], gini=p["gini"])
+    png = _png(lambda ax: charts.pareto_curve(_thin(analysis.customers), ax=ax, lang=lang))
+    parts.append(f"<section><h2>{escape(L('pareto'))}</h2><p>{escape(text)}</p>{_figure(png, text)}</section>")
+
+    tiers = pd.DataFrame([(L(t), f"{v['customers']:,}", f"{v['customers'] / n:.0%}", _money(v["revenue"]),
+                           "" if v["revenue_share"] is None else f"{v['revenue_share']:.0%}") for t, v in s["tiers"].items()],
+                         columns=[L("tier"), L("customers"), L("share_of_customers"), L("revenue"), L("share_of_revenue")])
+    tier_data = pd.DataFrame({"tier": analysis.actions["tier"],
+                              "revenue": analysis.customers["revenue"].reindex(analysis.actions.index).to_numpy()})
+    alt = "; ".join(f"{a}: {b} / {c}" for a, _, b, _, c in tiers.itertuples(index=False))
+    png = _png(lambda ax: charts.tier_bars(tier_data, ax=ax, lang=lang))
+    parts.append(f"<section><h2>{escape(L('report_tiers'))}</h2>{_table(tiers, numeric=tiers.columns[1:])}"
+                 f"{_figure(png, L('share_of_customers') + ' / ' + L('share_of_revenue') + ': ' + alt)}</section>")
+
+    rfm = analysis.rfm
+    seg = pd.DataFrame({L("rfm_segment"): [segment_label(x, lang) for x in rfm.index],
+                        L("customers"): [f"{int(v):,}" for v in rfm["customers"]],
+                        L("share_of_customers"): [f"{v:.0%}" for v in rfm["share"]],
+                        L("share_of_revenue"): ["" if pd.isna(v) else f"{v:.0%}" for v in rfm["revenue_share"]]})
+    png = _png(lambda ax: charts.segment_bars(rfm, ax=ax, lang=lang), size=(7.5, 4.8))
+    parts.append(f"<section><h2>{escape(L('report_rfm'))}</h2>{_table(seg, numeric=seg.columns[1:])}"
+                 f"{_figure(png, L('report_rfm') + ': ' + L('share_of_customers') + ' / ' + L('share_of_revenue'))}</section>")
+
+    c = s["churn"]
+    text = L("report_high_risk").format(n=c["high_risk"], share=c["high_risk"] / n, threshold=c["threshold"], mean=c["mean_risk"])
+    reasons = "".join(f"<li>{escape(L('signal_' + k))}: {v:,}</li>" for k, v in c["top_reasons"].items())
+    png = _png(lambda ax: charts.risk_distribution(analysis.risk, ax=ax, lang=lang))
+    parts.append(f"<section><h2>{escape(L('churn_risk'))}</h2><p>{escape(text)}</p>"
+                 f"<p>{escape(L('report_top_reasons'))}:</p><ul>{reasons or '<li>' + escape(L('report_none')) + '</li>'}</ul>"
+                 f"{_figure(png, text)}</section>")
+
+    mix = "; ".join(f"{L(k)}: {v:,}" for k, v in s["strategies"].items())
+    png = _png(lambda ax: charts.strategy_mix(analysis.actions, ax=ax, lang=lang))
+    parts.append(f"<section><h2>{escape(L('report_strategy_mix'))}</h2>{_figure(png, L('strategy') + ': ' + mix)}</section>")
+
+    f = s["follow_up"]
+    by_tier = pd.DataFrame([(L(t), f"{k:,}") for t, k in f["overdue_by_tier"].items()], columns=[L("tier"), L("overdue")])
+    late = overdue_contacts(analysis.plan).head(TOP_N)
+    late_rows = pd.DataFrame({L("customer_id"): late.index.astype(str), L("tier"): [L(str(t)) for t in late["tier"]],
+                              L("last_contact"): [_day(v) for v in late["last_contact"]],
+                              L("next_contact"): [_day(v) for v in late["next_contact"]],
+                              L("days_overdue"): [f"{int(v):,}" for v in late["days_overdue"]]})
+    parts.append(f"<section><h2>{escape(L('report_overdue'))}</h2>"
+                 f"<p>{escape(L('report_overdue_text').format(overdue=f['overdue'], planned=f['planned']))}</p>"
+                 f"{_table(by_tier, numeric=by_tier.columns[1:])}<h3>{escape(L('report_most_overdue'))}</h3>"
+                 f"{_table(late_rows, numeric=late_rows.columns[-1:]) if len(late) else escape(L('report_none'))}</section>")
+
+    acts = analysis.actions.assign(revenue=analysis.customers["revenue"].reindex(analysis.actions.index))
+    top = acts.sort_values(["clv", "revenue"] if s["has_margin"] else ["revenue"], ascending=False, kind="stable").head(TOP_N)
+    top_rows = pd.DataFrame({L("customer_id"): top.index.astype(str), L("tier"): [L(str(t)) for t in top["tier"]],
+                             L("revenue"): [_money(v) for v in top["revenue"]], L("clv"): [_money(v) for v in top["clv"]],
+                             L("risk_score"): [f"{v:.0f}" for v in top["risk"]], L("strategy"): [L(str(v)) for v in top["strategy"]],
+                             L("next_contact"): [_day(v) for v in top["next_contact"]], L("action"): top["reason"].astype(str)})
+    heading = L("report_top_clv") if s["has_margin"] else L("report_top_revenue")
+    parts.append(f"<section><h2>{escape(heading)}</h2>{_table(top_rows, numeric=top_rows.columns[2:5])}</section>")
+
+    notes = "".join(f"<li>{escape(x)}</li>" for x in s["notes"]) or f"<li>{escape(L('report_none'))}</li>"
+    parts.append(f"<section><h2>{escape(L('report_data_notes'))}</h2><ul>{notes}</ul></section>")
+
+    method = [L("report_method_as_of").format(as_of=s["as_of"]), L("report_method_tiers"),
+              L("report_method_risk").format(threshold=c["threshold"]), L("report_method_strategy"), L("report_method_clv")]
+    if not s["has_margin"]:
+        method.append(L("report_method_no_margin"))
+    if s["tables"] == ["orders"]:
+        method.append(L("report_method_orders_only"))
+    parts.append(f"<section><h2>{escape(L('report_method'))}</h2><ul>"
+                 + "".join(f"<li>{escape(m)}</li>" for m in method) + "</ul></section>")
+
+    files = [("action_list.csv", L("report_file_csv")), ("action_list.parquet", L("report_file_parquet")),
+             ("summary.json", L("report_file_json"))]
+    parts.append(f"<section><h2>{escape(L('report_files'))}</h2><ul>"
+                 + "".join(f'<li><a href="{name}">{name}</a>: {escape(text)}</li>' for name, text in files) + "</ul></section>")
+
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{escape(title)}</title>\n'
+            f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")

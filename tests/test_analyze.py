@@ -1,0 +1,365 @@
+"""playbook analyze: outputs, report, safety (formulas, escaping, atomic writes, --force) and the bad corpus end to end."""
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import playbook
+from playbook.analyze import OUTPUT_FILES, OutputFolderError, analyze, build_analysis
+from playbook.byod import from_orders
+from playbook.cli import main, parse_mapping
+from playbook.errors import InvalidArgumentError
+from playbook.i18n import label
+from playbook.segment import top_share
+from playbook.strategy import neutralise_formulas
+from playbook.synth.messy import MESSY_AS_OF, MESSY_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "data" / "bad"
+EXPECTED = json.loads((BAD / "expected.json").read_text(encoding="utf-8"))
+MESSY = ROOT / "datasets" / "messy_export" / "orders.csv"
+MESSY_MAP = ",".join(f"{k}={v}" for k, v in MESSY_COLUMNS.items())
+CSV_COLUMNS = ["customer_id", "tier", "stage", "type", "risk", "clv", "strategy", "reason", "next_contact"]
+# A resource the browser would fetch: src=, href= or url( pointing at the network.
+NETWORK_LOAD = re.compile(r"""(src|href)\s*=\s*["']?\s*(https?:)?//|url\(\s*["']?(https?:)?//|@import""", re.I)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def folder_hashes(folder: Path) -> dict:
+    return {p.name: sha(p) for p in sorted(folder.iterdir())}
+
+
+def messy_args(out, *extra):
+    return ["analyze", str(MESSY), "--map", MESSY_MAP, "--as-of", MESSY_AS_OF, "--refunds", "keep",
+            "--duplicates", "drop", "--out", str(out), *extra]
+
+
+@pytest.fixture(scope="module")
+def messy_run(tmp_path_factory):
+    """The messy GBK export through the CLI, in process, with progress on stderr."""
+    out = tmp_path_factory.mktemp("messy") / "analysis"
+    before = sha(MESSY)
+    code = main(messy_args(out))
+    assert sha(MESSY) == before  # the input is only read
+    return out, code
+
+
+@pytest.fixture(scope="module")
+def retail_run(tmp_path_factory):
+    """orders.csv written from the retail dataset, analyzed in Chinese through the library."""
+    folder = tmp_path_factory.mktemp("retail")
+    orders = playbook.load_dataset("retail").orders
+    src = folder / "orders.csv"
+    orders.to_csv(src, index=False)
+    before = sha(src)
+    messages = []
+    out = analyze(src, as_of="2025-12-31", out=folder / "analysis", lang="zh", progress=messages.append)
+    assert sha(src) == before
+    return out, orders, src, messages
+
+
+# ----------------------------------------------------------------------------- happy paths
+
+def test_messy_export_through_the_cli(messy_run, capsys):
+    out, code = messy_run
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    base = from_orders(MESSY, MESSY_COLUMNS, refunds="keep", duplicates="drop", as_of=MESSY_AS_OF)
+    n = base.orders["customer_id"].nunique()
+    table = pd.read_parquet(out / "action_list.parquet")
+    assert len(table) == n and table["customer_id"].is_unique
+    assert set(table["customer_id"]) == set(base.orders["customer_id"])
+    raw = (out / "action_list.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens UTF-8 Chinese correctly
+    csv = pd.read_csv(out / "action_list.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(csv.columns) == CSV_COLUMNS and len(csv) == n
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["input"] == {"name": "orders.csv", "sha256": sha(MESSY)}
+    assert summary["made_by"] == "playbook analyze" and summary["kit_version"] == playbook.__version__
+    assert summary["customers"] == n and summary["orders"] == len(base.orders)
+    assert summary["revenue"] == pytest.approx(base.orders["amount"].sum(), abs=0.01)
+    assert summary["as_of"] == MESSY_AS_OF and summary["notes"] == base.meta["notes"]
+    assert summary["files"]["action_list.csv"] == {"sha256": sha(out / "action_list.csv"), "rows": n}
+    assert summary["files"]["report.html"]["sha256"] == sha(out / "report.html")
+    assert sum(t["customers"] for t in summary["tiers"].values()) == n
+    assert sum(summary["strategies"].values()) == n
+    assert sum(s["customers"] for s in summary["rfm_segments"].values()) == n
+    assert summary["follow_up"]["overdue"] == sum(summary["follow_up"]["overdue_by_tier"].values())
+
+
+def test_retail_report_has_every_section_and_loads_nothing(retail_run):
+    out, orders, _, messages = retail_run
+    n = orders["customer_id"].nunique()
+    assert len(pd.read_parquet(out / "action_list.parquet")) == n
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    per_customer = orders.groupby("customer_id", observed=True)["amount"].sum()
+    assert summary["pareto"]["top_20_percent_revenue_share"] == pytest.approx(top_share(per_customer, 0.2), abs=1e-4)
+    assert summary["churn"]["high_risk"] <= n and set(summary["churn"]["top_reasons"]) <= {
+        "gap", "frequency", "basket", "complaints", "care", "competitor", "satisfaction"}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page
+    for key in ("report_title", "report_headline", "pareto", "report_tiers", "report_rfm", "churn_risk",
+                "report_strategy_mix", "report_overdue", "report_top_clv", "report_method"):
+        assert f">{label(key, 'zh')}<" in page, key
+    assert not NETWORK_LOAD.search(page) and "<script" not in page.lower() and "http" not in page
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)">', page)
+    assert len(images) == 5
+    for data, alt in images:
+        assert base64.b64decode(data).startswith(b"\x89PNG") and len(alt) > 10
+    assert len(page) < 1_500_000  # summaries only: no row per customer
+    assert page.count("<tr>") < 80
+    reasons = pd.read_csv(out / "action_list.csv", encoding="utf-8-sig")["reason"]
+    assert reasons.str.contains(r"[\u4e00-\u9fff]").all()  # Chinese reasons with --lang zh
+    assert [m.split()[0] for m in messages] == ["reading", "read", "drawing", "writing", "done:"]
+
+
+def test_english_report_and_headline_numbers(messy_run):
+    out, _ = messy_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert '<html lang="en">' in page and f">{label('report_title', 'en')}<" in page
+    assert f"{summary['customers']:,}" in page and f"{summary['orders']:,}" in page
+    assert f"{summary['pareto']['top_20_percent_revenue_share']:.0%}" in page
+    assert not NETWORK_LOAD.search(page) and "<script" not in page.lower()
+
+
+def test_frame_input_and_build_analysis(b2b, tmp_path):
+    out = analyze(b2b.orders, out=tmp_path / "b2b")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["input"] == {"name": None, "sha256": None}
+    a = build_analysis(from_orders(b2b.orders))
+    assert len(a.actions) == len(a.customers) == b2b.orders["customer_id"].nunique()
+    with pytest.raises(InvalidArgumentError, match="CustomerBase"):
+        build_analysis(b2b.orders)
+    with pytest.raises(InvalidArgumentError, match="'lang'"):
+        analyze(b2b.orders, out=tmp_path / "x", lang="fr")
+    assert not (tmp_path / "x").exists()
+
+
+def test_no_margin_column_says_clv_is_zero_and_ranks_by_revenue(b2b, tmp_path):
+    orders = b2b.orders[["customer_id", "order_date", "amount"]]
+    out = analyze(orders, out=tmp_path / "o")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert label("report_top_revenue", "en") in page and label("report_method_no_margin", "en")[:40] in page
+    assert (pd.read_parquet(out / "action_list.parquet")["clv"] == 0).all()
+
+
+# ----------------------------------------------------------------------------- hostile text
+
+def test_hostile_customer_ids_are_escaped_and_neutralised(b2b, tmp_path):
+    orders = b2b.orders.copy()
+    orders["customer_id"] = orders["customer_id"].astype(str)
+    top = build_analysis(from_orders(orders)).actions.index[:4]  # the top of the report's CLV list
+    evil = ["<script>alert(1)</script>", '=HYPERLINK("http://x")', "+1", "@SUM(A1)"]
+    orders["customer_id"] = orders["customer_id"].replace(dict(zip(top, evil)))
+    out = analyze(orders, out=tmp_path / "evil")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "=HYPERLINK(&quot;http://x&quot;)" in page and not NETWORK_LOAD.search(page)
+    csv = pd.read_csv(out / "action_list.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    ids = set(csv["customer_id"])
+    assert {"'" + e for e in evil[1:]} <= ids and not ids & set(evil[1:])
+    assert "<script>alert(1)</script>" in ids  # not a formula: left as it is
+    assert not csv.drop(columns="customer_id").apply(lambda c: c.str.match(r"^[=+@\-]")).to_numpy().any()
+    assert set(evil) <= set(pd.read_parquet(out / "action_list.parquet")["customer_id"])  # Parquet keeps the values
+
+
+def test_neutralise_formulas_covers_text_categories_and_index():
+    t = pd.DataFrame({"reason": ["=1+1", "fine", None], "tier": pd.Categorical(["-x", "key", "key"]),
+                      "n": [-1, 2, 3], "when": pd.to_datetime(["2025-01-01"] * 3), "empty": [None, None, None]},
+                     index=pd.Index(["@a", "b", "\tc"], name="customer_id"))
+    safe = neutralise_formulas(t)
+    assert safe["reason"].iloc[:2].tolist() == ["'=1+1", "fine"] and pd.isna(safe["reason"].iloc[2])
+    assert safe["reason"].dtype == t["reason"].dtype
+    assert safe["tier"].astype(str).tolist() == ["'-x", "key", "key"]
+    assert safe.index.tolist() == ["'@a", "b", "'\tc"] and safe.index.name == "customer_id"
+    assert safe["n"].tolist() == [-1, 2, 3] and (safe["when"].to_numpy() == t["when"].to_numpy()).all()
+    assert t["reason"].iloc[0] == "=1+1" and t.index[0] == "@a"  # the caller's frame is untouched
+    with pytest.raises(InvalidArgumentError, match="DataFrame"):
+        neutralise_formulas(["=1"])
+
+
+# ----------------------------------------------------------------------------- output folder safety
+
+def test_existing_output_needs_force(messy_run, tmp_path, capsys):
+    out = tmp_path / "a"
+    shutil.copytree(messy_run[0], out)
+    before = folder_hashes(out)
+    assert main(messy_args(out, "--quiet", "--lang", "zh")) == 4
+    err = capsys.readouterr().err
+    assert err == (f"playbook analyze: error: Output folder {out} already exists and is not empty; nothing was written. "
+                   "Choose another folder, or pass force=True (CLI: --force) to replace it.\n")
+    assert folder_hashes(out) == before
+    assert main(messy_args(out, "--quiet", "--lang", "zh", "--force")) == 0
+    assert '<html lang="zh">' in (out / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # no temporary or old folder left
+
+
+def test_force_never_deletes_files_it_did_not_write(messy_run, tmp_path, capsys):
+    out = tmp_path / "mine"
+    shutil.copytree(messy_run[0], out)
+    (out / "notes.txt").write_text("precious")
+    assert main(messy_args(out, "--quiet", "--force")) == 4
+    assert "did not write (e.g. 'notes.txt')" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "precious"
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(MESSY, data / "orders.csv")
+    before = sha(data / "orders.csv")
+    for target in (data, tmp_path):
+        args = ["analyze", str(data / "orders.csv"), "--map", MESSY_MAP, "--out", str(target), "--force", "--quiet"]
+        assert main(args) == 4
+        assert "contains the input file orders.csv" in capsys.readouterr().err
+    assert main(["analyze", str(data / "orders.csv"), "--out", str(data / "orders.csv"), "--quiet"]) == 4
+    assert "exists and is a file" in capsys.readouterr().err
+    assert sha(data / "orders.csv") == before and sorted(p.name for p in data.iterdir()) == ["orders.csv"]
+
+
+def test_an_interrupted_write_leaves_the_old_output(messy_run, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "a"
+    shutil.copytree(messy_run[0], out)
+    before = folder_hashes(out)
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        analyze(MESSY, columns=MESSY_COLUMNS, refunds="keep", duplicates="drop", out=out, force=True)
+    assert folder_hashes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["a"]
+    assert main(messy_args(tmp_path / "b", "--quiet")) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == "playbook analyze: error: unexpected RuntimeError: disk on fire"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # no partial folder
+
+
+def test_unwritable_output_exit_4(tmp_path, capsys, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", no_space)
+    assert main(["analyze", str(BAD / "bom.csv"), "--out", str(tmp_path / "o"), "--quiet"]) == 4
+    assert capsys.readouterr().err.startswith(f"playbook analyze: error: Cannot write the output folder {tmp_path / 'o'}: No space left")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OutputFolderError):
+        analyze(BAD / "bom.csv", out=tmp_path / "o")
+
+
+# ----------------------------------------------------------------------------- the bad corpus, end to end
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["errors"]))
+def test_bad_corpus_through_the_cli(name, tmp_path, capsys):
+    before = sha(BAD / name)
+    code = main(["analyze", str(BAD / name), "--as-of", EXPECTED["as_of"], "--out", str(tmp_path / "out"), "--quiet"])
+    captured = capsys.readouterr()
+    assert (code, captured.err, captured.out) == (3, f"playbook analyze: error: {EXPECTED['errors'][name]}\n", "")
+    assert sha(BAD / name) == before and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["parses"]))
+def test_corpus_files_that_load_are_analyzed(name, tmp_path, capsys):
+    assert main(["analyze", str(BAD / name), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert any(EXPECTED["parses"][name]["note"] in n for n in summary["notes"])
+    assert summary["orders"] == len(EXPECTED["parses"][name]["amounts"])
+    assert len(pd.read_parquet(tmp_path / "out" / "action_list.parquet")) == summary["customers"]
+
+
+def test_options_reach_the_loader(tmp_path, capsys):
+    ok = main(["analyze", str(BAD / "negative_amount.csv"), "--refunds", "drop", "--out", str(tmp_path / "d"), "--quiet"])
+    assert ok == 0
+    assert json.loads((tmp_path / "d" / "summary.json").read_text())["orders"] == 1
+    assert main(["analyze", str(BAD / "gbk.csv"), "--map", "customer_id=客户,order_date=日期,amount=金额",
+                 "--encoding", "utf-8", "--out", str(tmp_path / "g"), "--quiet"]) == 3
+    assert "cannot be read as 'utf-8'" in capsys.readouterr().err
+    assert main(["analyze", str(BAD / "gbk.csv"), "--map", "customer_id=客户,order_date=日期,amount=金额",
+                 "--out", str(tmp_path / "g"), "--quiet"]) == 0
+
+
+# ----------------------------------------------------------------------------- arguments
+
+def test_map_parsing():
+    assert parse_mapping("customer_id=Kunde, Nr,order_date = Datum,amount=Betrag (CNY)") == {
+        "customer_id": "Kunde, Nr", "order_date": "Datum", "amount": "Betrag (CNY)"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("customer_id", "--map takes KIT=YOUR_COLUMN pairs separated by commas; 'customer_id' has no '='."),
+    ("kunde=Kunde", "--map: 'kunde' is not a kit column name"),
+    ("custmer_id=Kunde", "Did you mean 'customer_id'?"),
+    ("amount=", "--map: amount= names no column"),
+    ("amount=a,amount=b", "--map gives 'amount' twice"),
+])
+def test_map_errors_exit_2(text, message, tmp_path, capsys):
+    assert main(["analyze", str(MESSY), "--map", text, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playbook analyze: error: ") and message in err and len(err.splitlines()) == 1
+    if "kit column" in message:
+        assert "order_id, customer_id, order_date, amount, discount, margin, channel" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_arguments_exit_2(tmp_path, capsys):
+    for argv in (["analyze", str(MESSY)], ["analyze", str(MESSY), "--out", "x", "--lang", "fr"],
+                 ["analyze", str(MESSY), "--out", "x", "--refunds", "ignore"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert "playbook analyze: error:" in capsys.readouterr().err
+    assert main(["analyze", str(BAD / "bom.csv"), "--as-of", "yesterday", "--out", str(tmp_path / "o")]) == 2
+    assert "The 'as_of' parameter must be a date" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "No file" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_progress_lines_and_quiet(tmp_path, capsys):
+    assert main(["analyze", str(BAD / "bom.csv"), "--out", str(tmp_path / "p")]) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert all(re.match(r"playbook analyze: \[\s*\d+\.\d+s\] ", line) for line in lines)
+    assert [line.split("] ")[1].split()[0] for line in lines] == ["reading", "read", "drawing", "writing", "done:"]
+    assert out == f"wrote {tmp_path / 'p'}: action_list.csv, action_list.parquet, report.html, summary.json\n"
+
+
+# ----------------------------------------------------------------------------- a real process
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "playbook", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**__import__("os").environ, "MPLBACKEND": "Agg"})
+
+
+def test_subprocess_exit_codes_and_stderr(tmp_path):
+    bad = run("analyze", str(BAD / "nan_amount.csv"), "--out", str(tmp_path / "o"))
+    assert bad.returncode == 3 and bad.stdout == ""
+    assert bad.stderr.splitlines()[-1] == f"playbook analyze: error: {EXPECTED['errors']['nan_amount.csv']}"
+    usage = run("analyze", str(MESSY), "--out", str(tmp_path / "o"), "--map", "customer_id")
+    assert usage.returncode == 2 and usage.stderr.startswith("playbook analyze: error: --map takes")
+    argparse_usage = run("analyze", "--lang", "xx")
+    assert argparse_usage.returncode == 2 and "invalid choice" in argparse_usage.stderr
+    help_ = run("analyze", "--help")
+    assert help_.returncode == 0 and "exit codes:" in help_.stdout and "--force" in help_.stdout
+    assert not (tmp_path / "o").exists()
+
+
+def test_subprocess_happy_path_then_refusal(tmp_path):
+    out = tmp_path / "report"
+    ok = run(*messy_args(out), "--lang", "zh")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"wrote {out}") and "scoring them" in ok.stderr
+    again = run(*messy_args(out), "--quiet")
+    assert again.returncode == 4 and again.stderr.startswith(f"playbook analyze: error: Output folder {out} already exists")
+    assert np.isclose(json.loads((out / "summary.json").read_text(encoding="utf-8"))["revenue"],
+                      from_orders(MESSY, MESSY_COLUMNS, refunds="keep", duplicates="drop").orders["amount"].sum())
