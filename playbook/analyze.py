@@ -92,20 +92,17 @@ def build_analysis(base: CustomerBase, *, lang: str = "en") -> Analysis:
     >>> a.summary["customers"] == len(a.actions) == len(a.customers)
     True
     """
-    from .churn import churn_risk, churn_signals
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import TIERS, gini, pareto_table, top_share
-    from .strategy import STRATEGIES, action_list, contact_plan
+    from .strategy import STRATEGIES, _action_list
 
     lang = _check_lang(lang)
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"build_analysis needs a CustomerBase (playbook.byod.from_orders(...)). Got {type(base).__name__}.")
     ts = base.as_of
     orders = base.orders
-    actions = action_list(base, ts, lang=lang)
+    actions, risk, plan = _action_list(base, ts, lang)  # risk and plan once, as the action list used them
     customers = pareto_table(orders)
-    risk = churn_risk(churn_signals(base, ts))
-    plan = contact_plan(base, ts)
     rfm = segment_summary(rfm_segments(rfm_scores(base, ts)), lang=lang)
 
     n = len(actions)

@@ -180,12 +180,16 @@ def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
     >>> sorted(p["tier"].astype(str).unique())
     ['general', 'important', 'key']
     """
+    base, ts = _base_and_date(base, as_of, "customer_profile")
+    return _customer_profile(base, ts)[0]
+
+
+def _customer_profile(base: CustomerBase, ts: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`customer_profile` and the churn-risk table it was built from (for callers that show both)."""
     from .churn import churn_risk, churn_signals
     from .lifecycle import formation_stage
     from .segment import assign_tiers
 
-    func = "customer_profile"
-    base, ts = _base_and_date(base, as_of, func)
     end = end_of_day(ts)
     orders = _known_orders(base, ts)
     summary = summarize(orders, ts)
@@ -219,7 +223,7 @@ def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
         out["satisfaction"] = s.groupby("customer_id")["satisfaction"].last().reindex(out.index).astype(float)
     else:
         out["satisfaction"] = np.nan
-    return out
+    return out, risk
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -568,8 +572,11 @@ def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: in
     The cadence is ``contact_every_days`` of the tier policy (key every 14 days, important
     every 45, general every 120 by default: often enough to be remembered, rarely enough
     not to annoy). The last contact is the latest interaction of kind follow-up, visit or
-    call by ``as_of`` (the first order when there is none). Only customers who ordered in
-    the last ``active_days`` are planned; lapsed ones belong to the win-back list.
+    call by ``as_of``; a customer never contacted counts from their first order. When the
+    base has no interactions table at all (an analyst's orders only), nothing is known of
+    contacts, so the last order stands in for the last contact: otherwise every customer
+    would look overdue since the day they joined. Only customers who ordered in the last
+    ``active_days`` are planned; lapsed ones belong to the win-back list.
 
     Parameters
     ----------
@@ -609,11 +616,12 @@ def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: in
     out["tier"] = _tiers(orders, ts).reindex(out.index)
     out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
     inter = _table_or_none(base, "interactions")
-    last = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    if inter is not None and len(inter):
+    if inter is None:
+        out["last_contact"] = last_order.reindex(out.index).dt.normalize()
+    else:
         care = inter.loc[(inter["date"] <= end) & inter["kind"].astype(str).isin(CARE_CONTACT_KINDS)]
         last = care.groupby("customer_id")["date"].max().reindex(out.index)
-    out["last_contact"] = last.fillna(first_order.reindex(out.index)).dt.normalize()
+        out["last_contact"] = last.fillna(first_order.reindex(out.index)).dt.normalize()
     out["next_contact"] = out["last_contact"] + pd.to_timedelta(out["contact_every_days"], unit="D")
     out["days_overdue"] = (ts.normalize() - out["next_contact"]).dt.days
     out["overdue"] = out["days_overdue"] > 0
@@ -674,11 +682,16 @@ def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFram
     >>> list(a.columns)
     ['tier', 'stage', 'type', 'risk', 'clv', 'strategy', 'reason', 'next_contact']
     """
+    base, ts = _base_and_date(base, as_of, "action_list")
+    return _action_list(base, ts, lang)[0]
+
+
+def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`action_list` with the churn-risk table and contact plan it used, computed once."""
     from .customer_types import behaviour_evidence, classify_types
     from .value import simple_clv
 
-    base, ts = _base_and_date(base, as_of, "action_list")
-    profile = customer_profile(base, ts)
+    profile, risk = _customer_profile(base, ts)
     rec = recommend_strategies(profile, lang=lang)
     types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
     retention = (1 - profile["risk"].fillna(50) / 100).clip(0, 0.95)
@@ -688,8 +701,9 @@ def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFram
     out["clv"] = simple_clv(profile["margin_365"].fillna(0).clip(lower=0), retention, 0.10).round(2)
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
-    out["next_contact"] = contact_plan(base, ts)["next_contact"].reindex(out.index)
-    return out.sort_values("clv", ascending=False, kind="stable")
+    plan = contact_plan(base, ts)
+    out["next_contact"] = plan["next_contact"].reindex(out.index)
+    return out.sort_values("clv", ascending=False, kind="stable"), risk, plan
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

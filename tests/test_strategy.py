@@ -160,6 +160,20 @@ def test_contact_plan_and_overdue(b2b):
         S.contact_plan(b2b, active_days=0)
 
 
+def test_contact_plan_without_contact_records_counts_from_the_last_order(retail):
+    orders_only = playbook.from_orders(retail.orders, as_of=retail.as_of)
+    assert orders_only.interactions is None
+    plan = S.contact_plan(orders_only)
+    last_order = retail.orders.groupby("customer_id")["order_date"].max().dt.normalize()
+    assert plan["last_contact"].equals(last_order.reindex(plan.index).rename("last_contact"))
+    # With contact records, a customer never contacted still counts from the first order.
+    with_records = S.contact_plan(retail)
+    never = with_records.index.difference(retail.interactions["customer_id"].unique())
+    first = retail.orders.groupby("customer_id")["order_date"].min().dt.normalize()
+    assert len(never) and (with_records.loc[never, "last_contact"] == first.reindex(never)).all()
+    assert plan["overdue"].mean() < with_records["overdue"].mean()
+
+
 def test_action_list_and_export(b2b, tmp_path):
     a = S.action_list(b2b)
     assert list(a.columns) == ["tier", "stage", "type", "risk", "clv", "strategy", "reason", "next_contact"]
