@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NB ?= 00
 export PYTHONHASHSEED := 0
+# Agg for tests and editions; `lab` and `present` unset it so the kernel draws inline.
 export MPLBACKEND := Agg
 
-.PHONY: setup lab test test-fast bench student html datasets dictionary clean
+.PHONY: setup browser lab present test test-fast test-browser bench student html datasets dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,21 +18,40 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-lab: setup
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+# Debian's Chromium for the real-browser tests: installed with apt-get when missing,
+# or a failure that prints the exact command (never a silent skip).
+browser:
+	bash scripts/ensure_chromium.sh
 
-# Unit tests, docstring examples and every notebook under nbval, in one run.
-test: setup
-	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks \
+lab: setup
+	env -u MPLBACKEND $(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+# Presentation mode for trainers: one notebook as a Voila app (code hidden, widgets live,
+# projector-sized charts). NB=03 picks notebooks/03_*.ipynb; PLAYBOOK_LANG=zh for Chinese.
+present: setup
+	env -u MPLBACKEND PLAYBOOK_PRESENT=1 $(BIN)/voila $(firstword $(wildcard notebooks/$(NB)_*.ipynb)) --port=8866
+
+# Unit tests, docstring examples, every notebook under nbval, and every notebook driven
+# in a real browser (JupyterLab and Voila, headless Chromium), in one run on two workers.
+# --dist loadfile keeps a file on one worker: a notebook's cells share its kernel, and the
+# browser tests (one module) share their servers.
+test: setup browser
+	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks -n 2 --dist loadfile \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
+# Only the real-browser tests (screenshots are written to the folder the test prints).
+test-browser: setup browser
+	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests/browser -v
+
 test-fast: setup
-	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook --doctest-modules
+	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook --doctest-modules --ignore=tests/browser
 
 bench: setup
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_clv.py
+	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_analyze.py
 
 student: setup
 	$(BIN)/python scripts/make_student.py notebooks editions/student

@@ -11,3 +11,9 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+
+# `--doctest-modules` would import every conftest.py as a module, and the two under tests/
+# share a basename; they hold fixtures, not examples.
+collect_ignore = ["tests/conftest.py", "tests/browser/conftest.py"]
