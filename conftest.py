@@ -1,4 +1,9 @@
 # Docstring examples, tests and notebooks draw figures: non-interactive backend, closed after each test.
+import json
+import os
+import time
+from pathlib import Path
+
 import matplotlib
 import pytest
 
@@ -17,3 +22,38 @@ def _close_figures():
 # `--doctest-modules` would import every conftest.py as a module, and the two under tests/
 # share a basename; they hold fixtures, not examples.
 collect_ignore = ["tests/conftest.py", "tests/browser/conftest.py"]
+
+
+# The real-browser tests (tests/browser) leave their timings and screenshot folder in a JSON
+# file; it is printed here, in the root conftest, because under xdist only the controller
+# prints and it never loads tests/browser/conftest.py.
+_BROWSER_RESULTS = "browser-results.json"
+_STARTED = pytest.StashKey[float]()
+
+
+def browser_screenshot_dir() -> Path:
+    """$PLAYBOOK_SCREENSHOTS, else editions/screenshots in the repository (git-ignored)."""
+    chosen = os.environ.get("PLAYBOOK_SCREENSHOTS")
+    return Path(chosen).resolve() if chosen else Path(__file__).resolve().parent / "editions" / "screenshots"
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_STARTED] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if hasattr(config, "workerinput"):
+        return
+    path = browser_screenshot_dir() / _BROWSER_RESULTS
+    if not path.exists() or path.stat().st_mtime < config.stash.get(_STARTED, time.time()):
+        return  # no browser test ran in this session
+    data = json.loads(path.read_text(encoding="utf-8"))
+    terminalreporter.section("real browser: notebooks run, widgets moved")
+    for r in data["results"]:
+        phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in r["phases"].items())
+        terminalreporter.write_line(f"{r['mode']:<11} {r['notebook']:<32} {phases}")
+        for move in r["moves"]:
+            terminalreporter.write_line(f"{'':<44} {move}")
+    for leak in data["leaks"]:
+        terminalreporter.write_line(f"warning: {leak}")
+    terminalreporter.write_line(f"screenshots: {data['screenshots']}")

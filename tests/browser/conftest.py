@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -69,17 +68,12 @@ def pytest_runtest_makereport(item, call):
 
 
 _RESULTS_FILE = "browser-results.json"
-_SESSION_START = pytest.StashKey[float]()
 
 
 def _default_shot_dir() -> Path:
     """$PLAYBOOK_SCREENSHOTS, else editions/screenshots in the repository (git-ignored)."""
     chosen = os.environ.get("PLAYBOOK_SCREENSHOTS")
     return Path(chosen).resolve() if chosen else REPO / "editions" / "screenshots"
-
-
-def pytest_sessionstart(session):
-    session.config.stash[_SESSION_START] = time.time()
 
 
 def _write_results(config) -> None:
@@ -91,31 +85,6 @@ def _write_results(config) -> None:
     tmp = folder / f".{_RESULTS_FILE}.tmp"
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, folder / _RESULTS_FILE)
-
-
-def _read_results(config) -> dict | None:
-    if config.stash.get(_RESULTS, None) is not None:
-        return {"results": config.stash[_RESULTS], "leaks": config.stash[_LEAKS], "screenshots": str(config.stash[_SHOT_DIR])}
-    path = _default_shot_dir() / _RESULTS_FILE  # written by an xdist worker in this session
-    started = config.stash.get(_SESSION_START, None)
-    if started is None or not path.exists() or path.stat().st_mtime < started:
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    data = _read_results(config)
-    if data is None:
-        return
-    terminalreporter.section("real browser: notebooks run, widgets moved")
-    for r in data["results"]:
-        phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in r["phases"].items())
-        terminalreporter.write_line(f"{r['mode']:<11} {r['notebook']:<32} {phases}")
-        for move in r["moves"]:
-            terminalreporter.write_line(f"{'':<44} {move}")
-    for leak in data["leaks"]:
-        terminalreporter.write_line(f"warning: {leak}")
-    terminalreporter.write_line(f"screenshots: {data['screenshots']}")
 
 
 def free_port() -> int:
@@ -330,6 +299,7 @@ class NotebookPage:
     started: float | None = None
     prefetched: bool = False
     cleanups: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # printed in the run's summary
 
     def open(self, url: str, **goto_kwargs) -> None:
         """Go to ``url`` and start the clock, unless the page was opened there ahead of the test."""
@@ -431,7 +401,7 @@ def notebook_page(request, browser, screenshot_dir, voila_prefetch, notebook):
         context, started = new_context(browser), None
         page = context.new_page()
     nbpage = NotebookPage(context, page, notebook, mode, screenshot_dir, request.config.stash[_RESULTS],
-                          started=started, prefetched=prefetched is not None)
+                          started=started, prefetched=prefetched is not None, warnings=request.config.stash[_LEAKS])
     if mode == "jupyterlab" and any(_browser_test_key(item) == (notebook, True) for item in request.session.items):
         voila_prefetch.start(notebook, request.getfixturevalue("voila_server"))
     yield nbpage
