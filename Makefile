@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NB ?= 00
 export PYTHONHASHSEED := 0
-# Agg for tests and editions; `lab` and `present` unset it so the kernel draws inline.
+# Agg for tests and editions; `lab` unsets it (and `playbook present` drops it) so kernels draw inline.
 export MPLBACKEND := Agg
 
 .PHONY: setup browser lab present test test-fast test-browser bench student html datasets dictionary clean
@@ -27,9 +27,10 @@ lab: setup
 	env -u MPLBACKEND $(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
 # Presentation mode for trainers: one notebook as a Voila app (code hidden, widgets live,
-# projector-sized charts). NB=03 picks notebooks/03_*.ipynb; PLAYBOOK_LANG=zh for Chinese.
+# projector-sized charts) on http://localhost:8866. NB=03 picks notebooks/03_*.ipynb;
+# PLAYBOOK_LANG=zh for Chinese. Same as `playbook present 03` (see playbook/present.py).
 present: setup
-	env -u MPLBACKEND PLAYBOOK_PRESENT=1 $(BIN)/voila $(firstword $(wildcard notebooks/$(NB)_*.ipynb)) --port=8866
+	$(BIN)/playbook present $(NB)
 
 # Unit tests, docstring examples, every notebook under nbval, and every notebook driven
 # in a real browser (JupyterLab and Voila, headless Chromium), in one run on two workers.

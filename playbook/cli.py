@@ -1,4 +1,4 @@
-"""The ``playbook`` command: analyze an orders export, generate datasets, write the data dictionary.
+"""The ``playbook`` command: analyze an orders export, generate datasets, write the data dictionary, present.
 
 Exit codes, the same for every command (scripts may rely on them):
 
@@ -136,7 +136,7 @@ def _cmd_dictionary(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``playbook`` command (sub-commands analyze, generate, dictionary)."""
+    """The argument parser of the ``playbook`` command (sub-commands analyze, generate, dictionary, present)."""
     parser = argparse.ArgumentParser(prog="playbook", description="Retention Playbook: customer retention and key-customer management.",
                                      epilog=_EXIT_CODES.replace("playbook analyze", "playbook <command>"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -184,7 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dictionary", help="write the data dictionary (Markdown) generated from the column specs")
     d.add_argument("--out", default=None, help="file to write (default: print)")
     d.set_defaults(func=_cmd_dictionary)
+    from . import present
+
+    pr = sub.add_parser("present", help="serve a notebook as a Voila app for a projector (code hidden, widgets live)",
+                        description=present.__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    present.build_parser(pr)
+    pr.set_defaults(func=_cmd_present)
     return parser
+
+
+def _cmd_present(args) -> int:
+    from . import present
+
+    try:
+        return present.run(args, getattr(args, "voila_options", []))
+    except FileNotFoundError as exc:
+        raise InvalidArgumentError(str(exc)) from None
 
 
 def _exit_code(exc: BaseException) -> int:
@@ -200,7 +215,14 @@ def _exit_code(exc: BaseException) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (argparse itself exits with 2 on bad arguments)."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    voila_options: list[str] = []
+    if argv[:1] == ["present"]:  # options after -- go to Voila untouched
+        from .present import split_voila_options
+
+        argv, voila_options = split_voila_options(argv)
     args = parser.parse_args(argv)
+    args.voila_options = voila_options
     prefix = f"playbook {args.command}: error:"
     try:
         return args.func(args)

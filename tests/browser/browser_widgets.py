@@ -157,32 +157,50 @@ def _value(page, explorer: int, control: int):
     return page.evaluate(_CONTROL_VALUE, [explorer, control])
 
 
-def _move_control(page, explorer: int, control: int, kind: str) -> bool:
-    """Move one control to another value like a user would; False when it cannot move."""
+# Which end of its range a slider handle can still move to: "End" unless it is there already.
+_SLIDER_KEY = """
+(el) => {
+  const now = parseFloat(el.getAttribute('aria-valuenow')), max = parseFloat(el.getAttribute('aria-valuemax'));
+  return Number.isFinite(now) && Number.isFinite(max) && now >= max ? 'Home' : 'End';
+}
+"""
+
+
+def _move_control(page, explorer: int, control: int, kind: str) -> float | None:
+    """Move one control to another value like a user would.
+
+    Returns when the move was made (``time.monotonic()``, so that a redraw is timed from the
+    user's action and not from a key press that could not move anything), or None when the
+    control cannot move.
+    """
     locator = page.locator(f'[data-explorer="{explorer}"] [data-control="{control}"]')
     before = _value(page, explorer, control)
     if kind == "slider":
-        for key in ("End", "Home"):
+        first = locator.evaluate(_SLIDER_KEY)
+        for key in (first, "Home" if first == "End" else "End"):
+            start = time.monotonic()
             locator.press(key)
             try:
                 page.wait_for_function(_VALUE_DIFFERS, arg=[explorer, control, before], timeout=2_000)
-                return True
+                return start
             except Exception:  # playwright TimeoutError: the handle was already at that end
                 continue
-        return False
+        return None
     if kind == "dropdown":
         options = locator.evaluate("el => Array.from(el.options).map(o => o.value)")
         others = [o for o in options if o != before]
         if not others:
             return False
         nxt = options[(options.index(before) + 1) % len(options)] if before in options else others[0]
+        start = time.monotonic()
         locator.select_option(nxt)
-        return True
+        return start
     choices = locator.locator("button:not(.mod-active), input:not(:checked)")
     if choices.count() == 0:
-        return False
+        return None
+    start = time.monotonic()
     choices.first.click()
-    return True
+    return start
 
 
 def move_and_wait(page, explorer: Explorer, *, timeout_ms: int = WIDGET_RESPONSE_TIMEOUT_MS) -> tuple[Move | None, list[str]]:
@@ -194,8 +212,8 @@ def move_and_wait(page, explorer: Explorer, *, timeout_ms: int = WIDGET_RESPONSE
     for control, (kind, label) in enumerate(explorer.controls):
         before_sig = wait_until_stable(page, explorer.index)
         before = _value(page, explorer.index, control)
-        start = time.monotonic()
-        if not _move_control(page, explorer.index, control, kind):
+        start = _move_control(page, explorer.index, control, kind)
+        if start is None:
             tried.append(f"{kind} '{label}' at {before!r}: could not be moved")
             continue
         after = _value(page, explorer.index, control)

@@ -157,6 +157,19 @@ class Server:
             time.sleep(0.2)
         return True
 
+    def kill_kernels(self) -> int:
+        """Kill every kernel the server started (a stalled one would outlive its page); returns how many."""
+        import psutil
+
+        killed = 0
+        for pid in self.kernel_pids():
+            try:
+                psutil.Process(pid).kill()
+                killed += 1
+            except psutil.NoSuchProcess:
+                pass
+        return killed
+
     def stop(self) -> None:
         """Stop the server (it shuts its kernels down), then kill whatever it left behind."""
         import psutil
@@ -224,16 +237,15 @@ def lab_server(browser_workdir):
 
 @pytest.fixture(scope="session")
 def voila_server(browser_workdir):
-    """Voila in presentation mode and in Chinese (PLAYBOOK_PRESENT=1, PLAYBOOK_LANG=zh) on the copied notebooks."""
+    """``playbook present`` (what `make present` runs) in Chinese on the copied notebooks.
+
+    XSRF protection stays on: the page's own kernel shutdown must work as it does for a
+    trainer. A stuck cell is reported on the page by Voila itself after VOILA_CELL_TIMEOUT_S.
+    """
     port = free_port()
-    # Voila's page shuts its kernel down on leaving with a POST that carries no XSRF token
-    # (rejected with 403 otherwise, and every visited notebook would keep a kernel); a stuck
-    # cell is reported on the page by Voila itself after VOILA_CELL_TIMEOUT_S.
-    argv = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--Voila.tornado_settings=disable_check_xsrf=True", f"--VoilaExecutor.timeout={VOILA_CELL_TIMEOUT_S}",
-            str(browser_workdir / "voila")]
-    env = _server_env(browser_workdir / "jupyter_config", browser_workdir / "runtime",
-                      PLAYBOOK_PRESENT="1", PLAYBOOK_LANG="zh")
+    argv = [sys.executable, "-m", "playbook", "present", str(browser_workdir / "voila"), "--no-browser",
+            f"--port={port}", "--lang=zh", "--", f"--VoilaExecutor.timeout={VOILA_CELL_TIMEOUT_S}"]
+    env = _server_env(browser_workdir / "jupyter_config", browser_workdir / "runtime", PLAYBOOK_LANG="zh")
     server = Server("Voila", argv, env, browser_workdir, browser_workdir / "voila.log", port,
                     ready_path="/", page_path="/voila/render/{notebook}.ipynb")
     server.start()

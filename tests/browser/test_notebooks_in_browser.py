@@ -148,9 +148,13 @@ def test_notebook_in_voila(notebook, voila_server, notebook_page, chinese_editio
             if attempt < RENDER_ATTEMPTS:
                 # Known Voila/nbclient race: execution sometimes never resumes after a cell that
                 # moves a widget from code. Reloading runs the notebook again in a new kernel;
-                # the retry is reported in the summary, and a second hang fails the test.
+                # the retry is reported in the summary, and a second hang fails the test. The stalled
+                # kernel is killed first (no other Voila kernel runs now), or it would outlive the test.
+                page.goto("about:blank")
+                killed = voila_server.kill_kernels()
                 notebook_page.warnings.append(f"voila {notebook}: render stalled at {status.get('loading')!r} after "
-                                              f"{RENDER_TIMEOUT_MS / 1000:.0f} s; reloaded (attempt {attempt + 1})")
+                                              f"{RENDER_TIMEOUT_MS / 1000:.0f} s; {killed} kernel(s) killed, "
+                                              f"reloaded (attempt {attempt + 1})")
                 page.goto(voila_server.page_url(notebook), wait_until="commit", timeout=RENDER_TIMEOUT_MS)
                 continue
             errors = error_texts_in(page)
@@ -177,6 +181,12 @@ def test_notebook_in_voila(notebook, voila_server, notebook_page, chinese_editio
     scroll_to_explorer(page)
     notebook_page.screenshot()
     notebook_page.record({"rendered": render_s}, moves)
+
+    # Closing the page must end its kernel, with XSRF protection on (playbook present sets the
+    # cookie Voila's shutdown request carries); otherwise every page view in class keeps one.
+    page.goto("about:blank")
+    assert voila_server.wait_for_no_kernels(), (f"{notebook}: Voila still runs the page's kernel after the page "
+                                                f"closed; its log:\n{voila_server.log_tail()}")
 
 
 test_notebook_in_voila.MODE = "voila"
