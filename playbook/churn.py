@@ -5,6 +5,8 @@ evaluation against truth, Kaplan-Meier survival curves, and the big-account conc
 """
 from __future__ import annotations
 
+import string
+
 import numpy as np
 import pandas as pd
 
@@ -284,34 +286,73 @@ def signal_strengths(signals: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _reason_texts(name: str, s: pd.DataFrame) -> pd.Series:
-    """The reason, in words, that signal ``name`` gives for each customer."""
+# Reason texts in both languages: {n} fields are filled per customer by _reason_texts.
+_REASONS = {
+    "en": {"gap": "no order for {days} days, {ratio}x their usual gap",
+           "frequency": "{recent} {orders} in the window against {usual} usually",
+           "basket": "basket down {pct}", "complaints": "{n} open {complaints}",
+           "care": "{recent} {contacts} against {usual} usually",
+           "competitor": "deal lost to a competitor ({who})", "unnamed": "unnamed",
+           "satisfaction": "satisfaction down {points} points", "p_alive": "probability alive {pct}",
+           "none": "no warning sign", "no_order": "no order yet"},
+    "zh": {"gap": "已 {days} 天未下单，是平时间隔的 {ratio} 倍",
+           "frequency": "窗口内 {recent} 单，平时 {usual} 单",
+           "basket": "客单价下降 {pct}", "complaints": "{n} 个未结投诉",
+           "care": "关怀联系 {recent} 次，平时 {usual} 次",
+           "competitor": "商机输给竞争对手（{who}）", "unnamed": "未具名",
+           "satisfaction": "满意度下降 {points} 分", "p_alive": "存活概率 {pct}",
+           "none": "无预警信号", "no_order": "尚无订单"},
+}
+
+
+def _check_reason_lang(lang: str, func: str) -> dict:
+    if lang not in _REASONS:
+        raise InvalidArgumentError(f"The 'lang' parameter of {func} must be 'en' or 'zh'. Got {lang!r}.")
+    return _REASONS[lang]
+
+
+def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
+    """The reason, in words (English or Chinese), that signal ``name`` gives for each customer."""
+    words = _REASONS[lang]
+
     def num(col, fmt):
         return s[col].astype(float).map(lambda v: format(v, fmt))
 
+    def fill(template: str, **columns) -> pd.Series:
+        # Column by column (vectorised string addition), not row by row: this runs on every customer.
+        out = pd.Series("", index=s.index, dtype=object)
+        for literal, field, _, _ in string.Formatter().parse(template):
+            out = out + literal
+            if field is not None:
+                out = out + pd.Series(columns[field], index=s.index).astype(str).astype(object)
+        return out
+
+    def plural(col, one, many):
+        return pd.Series(np.where(s[col] == 1, one, many), index=s.index)
+
     if name == "gap":
-        return "no order for " + num("days_since_last", ".0f") + " days, " + num("gap_ratio", ".1f") + "x their usual gap"
+        return fill(words["gap"], days=num("days_since_last", ".0f"), ratio=num("gap_ratio", ".1f"))
     if name == "frequency":
-        plural = np.where(s["orders_recent"] == 1, " order", " orders")
-        return num("orders_recent", ".0f") + plural + " in the window against " + num("orders_usual", ".1f") + " usually"
+        return fill(words["frequency"], recent=num("orders_recent", ".0f"), usual=num("orders_usual", ".1f"),
+                    orders=plural("orders_recent", "order", "orders"))
     if name == "basket":
-        return "basket down " + (-s["basket_change"].astype(float)).map(lambda v: format(v, ".0%"))
+        return fill(words["basket"], pct=(-s["basket_change"].astype(float)).map(lambda v: format(v, ".0%")))
     if name == "complaints":
         n = s["open_complaints"].fillna(0).astype(int)
-        return n.astype(str) + " open complaint" + np.where(n > 1, "s", "")
+        return fill(words["complaints"], n=n, complaints=pd.Series(np.where(n > 1, "complaints", "complaint"), index=s.index))
     if name == "care":
-        plural = np.where(s["care_recent"] == 1, " care contact", " care contacts")
-        return num("care_recent", ".0f") + plural + " against " + num("care_usual", ".1f") + " usually"
+        return fill(words["care"], recent=num("care_recent", ".0f"), usual=num("care_usual", ".1f"),
+                    contacts=plural("care_recent", "care contact", "care contacts"))
     if name == "competitor":
         who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
-        return ("deal lost to a competitor (" + who.astype(object).fillna("unnamed").astype(str) + ")")
+        return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]))
     if name == "satisfaction":
-        return "satisfaction down " + (-s["satisfaction_change"].astype(float)).map(lambda v: format(v, ".1f")) + " points"
-    return "probability alive " + s["p_alive"].astype(float).map(lambda v: format(v, ".0%"))
+        return fill(words["satisfaction"], points=(-s["satisfaction_change"].astype(float)).map(lambda v: format(v, ".1f")))
+    return fill(words["p_alive"], pct=s["p_alive"].astype(float).map(lambda v: format(v, ".0%")))
 
 
 def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float = 30.0,
-               n_reasons: int = 3) -> pd.DataFrame:
+               n_reasons: int = 3, lang: str = "en") -> pd.DataFrame:
     """A churn risk score (流失风险) from 0 to 100 per customer, with the reasons in words.
 
     Score = 100 x sum(weight x strength) / sum(weights of the signals available), with the
@@ -329,9 +370,11 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     weights : dict, optional
         ``{signal: points}`` for any of ``SIGNALS`` (and ``"p_alive"``); non-negative.
     threshold : float
-        Risk from which ``warning`` is raised (default 50).
+        Risk from which ``warning`` is raised (default 30).
     n_reasons : int
         How many contributing signals to list in ``reasons``, biggest first.
+    lang : {"en", "zh"}
+        Language of ``reasons`` (the numbers are the same in both).
 
     Returns
     -------
@@ -348,6 +391,7 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     (True, '4 orders in the window against 9.9 usually; 1 care contact against 6.9 usually; deal lost to a competitor (Williams, Price and Green)')
     """
     func = "churn_risk"
+    words = _check_reason_lang(lang, func)
     if not isinstance(signals, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs the DataFrame returned by churn_signals. Got {type(signals).__name__}.")
     if "p_alive" in signals.columns:
@@ -377,11 +421,12 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     out["warning"] = out["risk"] >= threshold
     arr = points.to_numpy()
     order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
-    texts = np.column_stack([_reason_texts(k, signals).to_numpy(dtype=object) for k in used]) if used else None
+    texts = np.column_stack([_reason_texts(k, signals, lang).to_numpy(dtype=object) for k in used]) if used else None
+    sep = "；" if lang == "zh" else "; "
     reasons = []
     for i in range(len(arr)):
-        words = [texts[i, j] for j in order[i] if arr[i, j] >= 1.0]
-        reasons.append("; ".join(words) if words else "no warning sign")
+        given = [texts[i, j] for j in order[i] if arr[i, j] >= 1.0]
+        reasons.append(sep.join(given) if given else words["none"])
     out["reasons"] = reasons
     for k in used:
         out[f"points_{k}"] = points[k]
@@ -795,7 +840,8 @@ def _quarters(quarters, orders: pd.DataFrame, as_of) -> pd.PeriodIndex:
 
 
 def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min_share: float = 0.05,
-                        window_days: int = 90, weights: dict | None = None, threshold: float = 50.0) -> pd.DataFrame:
+                        window_days: int = 90, weights: dict | None = None, threshold: float = 50.0,
+                        lang: str = "en") -> pd.DataFrame:
     """Replay the churn warning quarter by quarter over the big accounts (大客户集中度预警).
 
     At the end of each quarter, the score is computed with what was known then (90-day
@@ -814,6 +860,8 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
         Share of revenue that makes an account big (default 5%).
     window_days, weights, threshold
         Passed to :func:`churn_signals` and :func:`churn_risk`.
+    lang : {"en", "zh"}
+        Language of ``reasons``.
 
     Returns
     -------
@@ -830,6 +878,7 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
     ['A0001', 'A0002', 'A0003', 'A0004']
     """
     func = "concentration_alarm"
+    words = _check_reason_lang(lang, func)
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"{func} needs a CustomerBase (orders plus, ideally, interactions, complaints and deals).")
     orders = base.orders
@@ -859,14 +908,15 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
         as_of = q.end_time.normalize()
         if as_of < orders["order_date"].min():
             continue
-        risk = churn_risk(churn_signals(base, as_of, window_days=window_days), weights=weights, threshold=threshold)
+        risk = churn_risk(churn_signals(base, as_of, window_days=window_days), weights=weights, threshold=threshold,
+                          lang=lang)
         for cid in share.index:
             got = per_q.loc[(cid, q)] if (cid, q) in per_q.index else None
             known = cid in risk.index
             rows.append({"customer_id": cid, "quarter": str(q), "as_of": as_of, "share_before": share[cid],
                          "risk": risk.at[cid, "risk"] if known else np.nan,
                          "warning": bool(risk.at[cid, "warning"]) if known else False,
-                         "reasons": risk.at[cid, "reasons"] if known else "no order yet",
+                         "reasons": risk.at[cid, "reasons"] if known else words["no_order"],
                          "revenue": float(got["sum"]) if got is not None else 0.0,
                          "orders": int(got["size"]) if got is not None else 0})
     if not rows:

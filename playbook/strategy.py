@@ -145,7 +145,7 @@ def _table_or_none(base: CustomerBase, name: str):
 
 # ----------------------------------------------------------------------------- profile
 
-def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
+def customer_profile(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFrame:
     """One row per customer who had ordered by ``as_of``: what the strategy rules read.
 
     Columns, and the tables they need:
@@ -168,6 +168,8 @@ def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
     base : CustomerBase
     as_of : date-like, optional
         Defaults to ``base.as_of``.
+    lang : {"en", "zh"}
+        Language of ``risk_reasons``.
 
     Returns
     -------
@@ -181,10 +183,10 @@ def customer_profile(base: CustomerBase, as_of=None) -> pd.DataFrame:
     ['general', 'important', 'key']
     """
     base, ts = _base_and_date(base, as_of, "customer_profile")
-    return _customer_profile(base, ts)[0]
+    return _customer_profile(base, ts, lang)[0]
 
 
-def _customer_profile(base: CustomerBase, ts: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`customer_profile` and the churn-risk table it was built from (for callers that show both)."""
     from .churn import churn_risk, churn_signals
     from .lifecycle import formation_stage
@@ -196,7 +198,7 @@ def _customer_profile(base: CustomerBase, ts: pd.Timestamp) -> tuple[pd.DataFram
     out = pd.DataFrame(index=summary.index)
     out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
-    risk = churn_risk(churn_signals(base, ts))
+    risk = churn_risk(churn_signals(base, ts), lang=lang)
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
     out["risk_reasons"] = risk["reasons"].reindex(out.index)
     out["revenue"] = summary["revenue"]
@@ -691,7 +693,7 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str) -> tuple[pd.Da
     from .customer_types import behaviour_evidence, classify_types
     from .value import simple_clv
 
-    profile, risk = _customer_profile(base, ts)
+    profile, risk = _customer_profile(base, ts, lang)
     rec = recommend_strategies(profile, lang=lang)
     types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
     retention = (1 - profile["risk"].fillna(50) / 100).clip(0, 0.95)

@@ -139,6 +139,34 @@ def test_risk_weights_reasons_and_threshold(b2b):
     assert strict["warning"].sum() < r["warning"].sum()
 
 
+def test_reasons_in_chinese_carry_the_same_numbers(b2b):
+    import re
+
+    s = churn_signals(b2b, "2024-09-30").assign(p_alive=0.4)
+    en, zh = churn_risk(s), churn_risk(s, lang="zh")
+    assert en["risk"].equals(zh["risk"]) and en["warning"].equals(zh["warning"])
+    assert "4 orders in the window against 9.9 usually" in en.loc["A0001", "reasons"]
+    assert "窗口内 4 单，平时 9.9 单" in zh.loc["A0001", "reasons"] and "存活概率 40%" in zh.loc["A0001", "reasons"]
+    numbers = lambda text: re.findall(r"\d+(?:\.\d+)?%?", text)
+    for cid in en.index:  # every reason, every customer: the same figures in the same order, no English left
+        assert numbers(zh.at[cid, "reasons"]) == numbers(en.at[cid, "reasons"]), cid
+        assert not re.search(r"[A-Za-z]{3,}", zh.at[cid, "reasons"].split("（")[0]), zh.at[cid, "reasons"]
+    quiet = churn_risk(s.assign(p_alive=1.0), weights={k: 0 for k in DEFAULT_WEIGHTS}, lang="zh")
+    assert set(quiet["reasons"]) == {"无预警信号"}
+    with pytest.raises(InvalidArgumentError, match="'lang' parameter of churn_risk must be 'en' or 'zh'"):
+        churn_risk(s, lang="fr")
+
+
+def test_alarm_replay_speaks_the_explorer_s_language(b2b):
+    zh = concentration_alarm(b2b, ["2024Q2", "2024Q3"], lang="zh")
+    en = concentration_alarm(b2b, ["2024Q2", "2024Q3"])
+    assert zh[["customer_id", "quarter", "risk", "warning"]].equals(en[["customer_id", "quarter", "risk", "warning"]])
+    warned = zh.loc[zh["warning"], "reasons"]
+    assert len(warned) and all(any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in warned)
+    with pytest.raises(InvalidArgumentError, match="'lang' parameter of concentration_alarm"):
+        concentration_alarm(b2b, ["2024Q2"], lang="de")
+
+
 def test_risk_blends_p_alive_and_rejects_bad_weights(b2b):
     s = churn_signals(b2b, "2024-09-30")
     s = s.assign(p_alive=np.where(s.index == "A0004", 0.0, 1.0))

@@ -11,7 +11,7 @@ from ._base import caption, clear_output, localized_table
 __all__ = ["AnalysisPicker", "ANALYSES"]
 
 
-def _run(name: str, base):
+def _run(name: str, base, lang: str = "en"):
     from ..churn import churn_risk, churn_signals
     from ..data import summarize
     from ..lifecycle import lifecycle_stage
@@ -28,7 +28,7 @@ def _run(name: str, base):
     if name == "lifecycle":
         return lifecycle_stage(base)
     if name == "churn":
-        return churn_risk(churn_signals(base))
+        return churn_risk(churn_signals(base), lang=lang)
     return satisfaction_indicators(base)
 
 
@@ -92,7 +92,7 @@ class AnalysisPicker:
         name = self.analysis.value
         if name not in self._results:
             try:
-                self._results[name] = (_run(name, self.base), None)
+                self._results[name] = (_run(name, self.base, self.lang), None)
             except PlaybookError as exc:
                 self._results[name] = (None, str(exc))
         table, error = self._results[name]

@@ -42,7 +42,7 @@ class AlarmReplayExplorer:
         import ipywidgets as w
 
         self.lang = lang or get_language()
-        self.table = concentration_alarm(base, quarters, threshold=threshold, **alarm_kwargs)
+        self.table = concentration_alarm(base, quarters, threshold=threshold, lang=self.lang, **alarm_kwargs)
         options = list(dict.fromkeys(self.table["quarter"]))
         self.quarter = w.SelectionSlider(options=options, value=options[0], description=caption("ui_quarter", self.lang),
                                          continuous_update=False, layout=w.Layout(width="520px"))
