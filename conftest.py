@@ -37,6 +37,12 @@ def browser_screenshot_dir() -> Path:
     return Path(chosen).resolve() if chosen else Path(__file__).resolve().parent / "editions" / "screenshots"
 
 
+@pytest.fixture(scope="session")
+def browser_results_file() -> Path:
+    """Where the real-browser tests leave their timings for the summary below (beside the screenshots)."""
+    return browser_screenshot_dir() / _BROWSER_RESULTS
+
+
 def pytest_sessionstart(session):
     session.config.stash[_STARTED] = time.time()
 

@@ -36,7 +36,6 @@ VOILA_CELL_TIMEOUT_S = 240
 KERNEL_SHUTDOWN_TIMEOUT_S = 20
 
 _RESULTS = pytest.StashKey[list]()
-_SHOT_DIR = pytest.StashKey[Path]()
 _CALL_FAILED = pytest.StashKey[bool]()
 _LEAKS = pytest.StashKey[list]()
 
@@ -67,24 +66,12 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-_RESULTS_FILE = "browser-results.json"
-
-
-def _default_shot_dir() -> Path:
-    """$PLAYBOOK_SCREENSHOTS, else editions/screenshots in the repository (git-ignored)."""
-    chosen = os.environ.get("PLAYBOOK_SCREENSHOTS")
-    return Path(chosen).resolve() if chosen else REPO / "editions" / "screenshots"
-
-
-def _write_results(config) -> None:
+def _write_results(config, path: Path) -> None:
     """Leave the timings where the xdist controller (another process) can print them."""
-    folder = config.stash.get(_SHOT_DIR, None)
-    if folder is None:
-        return
-    data = {"results": config.stash[_RESULTS], "leaks": config.stash[_LEAKS], "screenshots": str(folder)}
-    tmp = folder / f".{_RESULTS_FILE}.tmp"
+    data = {"results": config.stash[_RESULTS], "leaks": config.stash[_LEAKS], "screenshots": str(path.parent)}
+    tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, folder / _RESULTS_FILE)
+    os.replace(tmp, path)
 
 
 def free_port() -> int:
@@ -285,17 +272,16 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(request) -> Path:
+def screenshot_dir(request, browser_results_file) -> Path:
     """Where each notebook's screenshot goes: $PLAYBOOK_SCREENSHOTS, else editions/screenshots."""
-    folder = _default_shot_dir()
+    folder = browser_results_file.parent
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
-    request.config.stash[_SHOT_DIR] = folder
     request.config.stash[_RESULTS] = []
     request.config.stash[_LEAKS] = []
     yield folder
-    _write_results(request.config)
+    _write_results(request.config, browser_results_file)
 
 
 @dataclass
