@@ -277,7 +277,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
         say("reading the orders")
         digest = None
     try:
-        base = from_orders(orders, columns, as_of=as_of, **read_options)
+        base = from_orders(orders, columns, as_of=as_of, lang=lang, **read_options)
     except OSError as exc:
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
     n_customers = base.orders["customer_id"].nunique()

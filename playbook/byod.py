@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import CustomerBase, _DATE_COLUMNS, end_of_day, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
-from .i18n import register_labels
+from .i18n import LANGUAGES, get_language, register_labels
 from .schema import TABLES
 
 __all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "OPTIONAL_TABLES", "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
@@ -54,35 +54,83 @@ _ALIASES = {
 }
 
 
+#: What :func:`from_orders` tells the analyst it detected or decided, ``key: (english, chinese)``,
+#: with named fields; the notes are written in the language the read was asked for.
+NOTE_TEXTS = {
+    "bom": ("{name}: read as UTF-8 with a byte-order mark (BOM).", "{name}：按带字节顺序标记（BOM）的 UTF-8 读取。"),
+    "utf8": ("{name}: read as UTF-8.", "{name}：按 UTF-8 读取。"),
+    "gbk": ("{name}: not UTF-8; read as GBK (a Chinese Excel export).", "{name}：不是 UTF-8，按 GBK 读取（中文 Excel 导出的常见编码）。"),
+    "delimiter": ("{name}: columns are separated by {delim}, not commas; detected.", "{name}：列之间用 {delim} 分隔，不是逗号；已自动识别。"),
+    "tab": ("tab", "制表符"),
+    "truncated": ("{name}: the last line ({line}) has {got} of {width} fields, so the file looks truncated; that line was left out.",
+                  "{name}：最后一行（第 {line} 行）只有 {got} 个字段，表头有 {width} 个，文件像是被截断了；这一行没有读入。"),
+    "mixed_dates": ("{name}, column {col}: mixed date formats: {parts}. Check that day and month are not swapped.",
+                    "{name}，列 {col}：日期格式不统一：{parts}。请核对日和月没有颠倒。"),
+    "dates_as": ("{n} as {family}", "{n} 个按 {family}"),
+    "thousands": ("{name}, column {col}: {n} amount(s) written with thousands separators (1,234.50); read as numbers.",
+                  "{name}，列 {col}：{n} 个金额带千位分隔符（1,234.50），已按数字读取。"),
+    "spaces": ("{name}, column {col}: stray spaces around values removed.", "{name}，列 {col}：已去掉值前后多余的空格。"),
+    "repeats": ("{name}, column {col}: {n} exact repeat(s) of an order dropped ({rows}).",
+                "{name}，列 {col}：删除了 {n} 条完全重复的订单（{rows}）。"),
+    "refunds_dropped": ("{name}: {n} refund(s) (negative amounts, {total} in all) dropped.",
+                        "{name}：删除了 {n} 笔退款（负金额，合计 {total}）。"),
+    "refunds_kept": ("{name}: {n} refund(s) kept as negative orders ({total} in all).",
+                     "{name}：{n} 笔退款保留为负金额订单（合计 {total}）。"),
+    "as_of": ("as_of not given: using the day of the last order, {date}.", "没有给出 as_of：以最后一笔订单的日期 {date} 为截至日期。"),
+    "line": ("line {n} ({value})", "第 {n} 行 {value}"),
+    "row": ("row {n} ({value})", "索引为 {n} 的行 {value}"),
+    "more": (" and {n} more", "，另有 {n} 处"),
+    "list_sep": (", ", "、"),
+}
+
+
+class _Notes(list):
+    """The notes of one read: plain strings, written in ``lang`` as they are added."""
+
+    def __init__(self, lang: str | None = None):
+        super().__init__()
+        self.lang = lang or get_language()
+        if self.lang not in LANGUAGES:
+            raise InvalidArgumentError(f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r}.")
+
+    def text(self, key: str, **fields) -> str:
+        return NOTE_TEXTS[key][self.lang == "zh"].format(**fields)
+
+    def add(self, key: str, **fields) -> None:
+        self.append(self.text(key, **fields))
+
+
 class _Source:
     """Where rows came from, to name the file and the user's line numbers in messages."""
 
     def __init__(self, name: str, lines: np.ndarray, unit: str = "line"):
         self.name, self.lines, self.unit = name, lines, unit
 
-    def rows(self, mask, values, limit: int = 5) -> str:
+    def rows(self, mask, values, limit: int = 5, lang: str = "en") -> str:
+        """The first ``limit`` lines where ``mask`` holds, with their values, for a message or a note."""
+        words = _Notes(lang)
         pos = np.flatnonzero(np.asarray(mask))
         shown = []
         for p in pos[:limit]:
             v = values.iloc[p]
             v = v.item() if isinstance(v, np.generic) else v
-            shown.append(f"{self.unit} {self.lines[p]} ({v!r})")
-        more = f" and {len(pos) - limit} more" if len(pos) > limit else ""
-        return ", ".join(shown) + more
+            shown.append(words.text(self.unit, n=self.lines[p], value=repr(v)))
+        more = words.text("more", n=len(pos) - limit) if len(pos) > limit else ""
+        return words.text("list_sep").join(shown) + more
 
 
-def _decode(data: bytes, name: str, encoding: str | None, notes: list) -> str:
+def _decode(data: bytes, name: str, encoding: str | None, notes: _Notes) -> str:
     if encoding is not None:
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise DataValidationError(f"{name}: cannot be read as {encoding!r} ({exc}). Try encoding=None to detect UTF-8 or GBK.") from exc
     if data.startswith(b"\xef\xbb\xbf"):
-        notes.append(f"{name}: read as UTF-8 with a byte-order mark (BOM).")
+        notes.add("bom", name=name)
         return data[3:].decode("utf-8")
     try:
         text = data.decode("utf-8")
-        notes.append(f"{name}: read as UTF-8.")
+        notes.add("utf8", name=name)
         return text
     except UnicodeDecodeError:
         pass
@@ -92,16 +140,16 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: list) -> str:
         raise DataValidationError(
             f"{name}: neither UTF-8 nor GBK (byte {exc.start}). Save it as UTF-8 CSV, or pass encoding='...' (e.g. 'latin-1')."
         ) from exc
-    notes.append(f"{name}: not UTF-8; read as GBK (a Chinese Excel export).")
+    notes.add("gbk", name=name)
     return text
 
 
-def _read_csv_text(text: str, name: str, notes: list) -> tuple[pd.DataFrame, _Source]:
+def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delim = max(counts, key=lambda d: (counts[d], d == ","))
     if delim != ",":
-        notes.append(f"{name}: columns are separated by {'tab' if delim == chr(9) else repr(delim)}, not commas; detected.")
+        notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows, lines = [], []
     start = 1
@@ -116,8 +164,7 @@ def _read_csv_text(text: str, name: str, notes: list) -> tuple[pd.DataFrame, _So
     body, body_lines = rows[1:], np.array(lines[1:], dtype=np.int64)
     width = len(header)
     if body and len(body[-1]) < width:
-        notes.append(f"{name}: the last line ({body_lines[-1]}) has {len(body[-1])} of {width} fields, "
-                     "so the file looks truncated; that line was left out.")
+        notes.add("truncated", name=name, line=body_lines[-1], got=len(body[-1]), width=width)
         body, body_lines = body[:-1], body_lines[:-1]
     bad = [i for i, r in enumerate(body) if len(r) != width]
     if bad:
@@ -131,7 +178,8 @@ def _read_csv_text(text: str, name: str, notes: list) -> tuple[pd.DataFrame, _So
     return df, _Source(name, body_lines)
 
 
-def read_export(path_or_frame, *, encoding: str | None = None, sheet=None) -> tuple[pd.DataFrame, list[str], list[int]]:
+def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
+                lang: str | None = None) -> tuple[pd.DataFrame, list[str], list[int]]:
     """Read an export as text cells, with notes on how it was read and the user's line numbers.
 
     Parameters
@@ -142,6 +190,8 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None) -> tu
         Text encoding of a CSV; by default UTF-8 (with or without BOM), then GBK.
     sheet : str or int, optional
         Excel sheet (default: the first).
+    lang : {"en", "zh"}, optional
+        Language of the notes (default: the kit's language, :func:`playbook.i18n.get_language`).
 
     Returns
     -------
@@ -155,12 +205,12 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None) -> tu
     >>> list(df.columns), list(lines)
     (['Kunde', 'Datum'], [0])
     """
-    df, notes, src = _read(path_or_frame, encoding, sheet)
-    return df, notes, [int(x) for x in src.lines]
+    df, notes, src = _read(path_or_frame, encoding, sheet, lang)
+    return df, list(notes), [int(x) for x in src.lines]
 
 
-def _read(path_or_frame, encoding, sheet) -> tuple[pd.DataFrame, list, _Source]:
-    notes: list[str] = []
+def _read(path_or_frame, encoding, sheet, lang) -> tuple[pd.DataFrame, _Notes, _Source]:
+    notes = _Notes(lang)
     if isinstance(path_or_frame, pd.DataFrame):
         df = path_or_frame.copy()
         df.columns = [str(c).strip() for c in df.columns]
@@ -258,7 +308,7 @@ def _strip_text(values: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
     return text.astype(object).where(~empty, None), empty, bool((text != raw).fillna(False).any())
 
 
-def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: list) -> pd.Series:
+def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: _Notes) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):  # already dates: only missing ones to find
         missing = values.isna()
         out = pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
@@ -291,12 +341,12 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
             f"Tried {tried}. Pass date_format='...' (e.g. '%m/%d/%Y') or fix these lines."
         )
     if len(families) > 1:
-        parts = ", ".join(f"{n} as {fam}" for fam, n in families.items())
-        notes.append(f"{src.name}, column {col!r}: mixed date formats: {parts}. Check that day and month are not swapped.")
+        parts = notes.text("list_sep").join(notes.text("dates_as", n=n, family=fam) for fam, n in families.items())
+        notes.add("mixed_dates", name=src.name, col=repr(col), parts=parts)
     return out
 
 
-def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: list, *, what: str) -> pd.Series:
+def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: _Notes, *, what: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         nums = values.astype(float)
         bad_text = pd.Series(False, index=values.index)
@@ -306,7 +356,7 @@ def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: list, *, wh
         ok = text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool)
         thousands = ok & text.str.contains(",", regex=False).fillna(False).astype(bool)
         if thousands.any():
-            notes.append(f"{src.name}, column {col!r}: {int(thousands.sum())} amount(s) written with thousands separators (1,234.50); read as numbers.")
+            notes.add("thousands", name=src.name, col=repr(col), n=int(thousands.sum()))
         nums = pd.to_numeric(text.where(ok).str.replace(",", "", regex=False), errors="coerce").astype(float)
         bad_text = ~ok & ~missing
         if bad_text.any():
@@ -333,6 +383,7 @@ def from_orders(
     encoding: str | None = None,
     sheet=None,
     date_format: str | None = None,
+    lang: str | None = None,
     **optional_tables,
 ) -> CustomerBase:
     """Load your own orders (CSV, Parquet, Excel or a DataFrame) as a validated :class:`CustomerBase`.
@@ -362,6 +413,8 @@ def from_orders(
         Excel sheet to read.
     date_format : str, optional
         A strptime format for dates that are not ISO, YYYY/MM/DD or DD.MM.YYYY.
+    lang : {"en", "zh"}, optional
+        Language of ``meta["notes"]`` (default: the kit's language); errors stay in English.
     **optional_tables
         customers, interactions, complaints, surveys, referrals: a frame or path, or
         ``(frame_or_path, columns)``; checked against ``playbook.schema.TABLES``.
@@ -394,7 +447,7 @@ def from_orders(
     unknown = [t for t in optional_tables if t not in OPTIONAL_TABLES]
     if unknown:
         raise InvalidArgumentError(f"from_orders got {unknown[0]!r}; optional tables are {', '.join(OPTIONAL_TABLES)}.")
-    df, notes, src = _read(path_or_frame, encoding, sheet)
+    df, notes, src = _read(path_or_frame, encoding, sheet, lang)
     if len(df) == 0:
         raise DataValidationError(f"{src.name} has a header but no orders. Export the rows too, not only the column names.")
     wanted = {kit: str(columns.get(kit, kit)).strip() for kit in ORDER_COLUMNS}
@@ -421,7 +474,7 @@ def from_orders(
                                           "Every order needs a customer id: fill or remove these lines.")
             out[kit] = stripped
             if kit != "channel" and changed:
-                notes.append(f"{src.name}, column {col!r}: stray spaces around values removed.")
+                notes.add("spaces", name=src.name, col=repr(col))
     keep = pd.Series(True, index=df.index)
     if "order_id" in out:
         dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
@@ -430,8 +483,8 @@ def from_orders(
             if duplicates == "drop" and exact.all():
                 repeat = out.astype(str).duplicated(keep="first") & dup
                 keep &= ~repeat
-                notes.append(f"{src.name}, column {wanted['order_id']!r}: {int(repeat.sum())} exact repeat(s) of an order dropped "
-                             f"({src.rows(repeat, df[wanted['order_id']])}).")
+                notes.add("repeats", name=src.name, col=repr(wanted["order_id"]), n=int(repeat.sum()),
+                          rows=src.rows(repeat, df[wanted["order_id"]], lang=notes.lang))
             else:
                 differ = "" if exact.all() else " Some repeats differ in other columns, so they cannot be dropped safely."
                 raise DataValidationError(
@@ -452,12 +505,12 @@ def from_orders(
             )
         if refunds == "drop":
             keep &= ~negative
-            notes.append(f"{src.name}: {int(negative.sum())} refund(s) (negative amounts, {total:,.2f} in all) dropped.")
+            notes.add("refunds_dropped", name=src.name, n=int(negative.sum()), total=f"{total:,.2f}")
         else:
-            notes.append(f"{src.name}: {int(negative.sum())} refund(s) kept as negative orders ({total:,.2f} in all).")
+            notes.add("refunds_kept", name=src.name, n=int(negative.sum()), total=f"{total:,.2f}")
     if as_of is None:
         ts = out.loc[keep, "order_date"].max().normalize()
-        notes.append(f"as_of not given: using the day of the last order, {ts.date()}.")
+        notes.add("as_of", date=ts.date())
     else:
         ts = to_timestamp(as_of)
         late = (out["order_date"] > end_of_day(ts)) & keep
@@ -469,12 +522,12 @@ def from_orders(
     orders = out.loc[keep].reset_index(drop=True)
     tables = {t: _optional_table(t, spec, notes) for t, spec in optional_tables.items() if spec is not None}
     name = src.name if src.unit == "line" else "your orders"
-    return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": notes, "source": src.name}, **tables)
+    return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": list(notes), "source": src.name}, **tables)
 
 
-def _optional_table(table: str, spec, notes: list) -> pd.DataFrame:
+def _optional_table(table: str, spec, notes: _Notes) -> pd.DataFrame:
     data, mapping = spec if isinstance(spec, tuple) else (spec, {})
-    df, more, src = _read(data, None, None)
+    df, more, src = _read(data, None, None, notes.lang)
     notes.extend(more)
     src.name = f"{src.name} ({table})" if src.unit == "line" else f"the {table} DataFrame"
     rename = {str(v).strip(): k for k, v in (mapping or {}).items()}

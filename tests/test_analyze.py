@@ -121,6 +121,8 @@ def test_retail_report_has_every_section_and_loads_nothing(retail_run):
     assert page.count("<tr>") < 80
     reasons = pd.read_csv(out / "action_list.csv", encoding="utf-8-sig")["reason"]
     assert reasons.str.contains(r"[\u4e00-\u9fff]").all()  # Chinese reasons with --lang zh
+    notes = summary["notes"]  # how the file was read, in the report's language too
+    assert notes == ["orders.csv：按 UTF-8 读取。"] and f"<li>{notes[0]}</li>" in page
     assert [m.split()[0] for m in messages] == ["reading", "read", "drawing", "writing", "done:"]
 
 

@@ -1,5 +1,6 @@
 """Bring your own data: the loader, the broken-export corpus, the messy export, the picker."""
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,31 @@ def test_messy_export_steps_and_truth():
     got = base.orders.set_index("order_id").sort_index()
     assert np.allclose(got.amount.to_numpy(), np.round(gen.sort_values("order_id").amount.to_numpy() * 8, 2))
     assert (got.order_date.dt.normalize().to_numpy() == gen.sort_values("order_id").order_date.dt.normalize().to_numpy()).all()
+
+
+def test_notes_in_chinese_say_the_same_as_in_english():
+    """lang="zh" writes every note in Chinese with the same files, columns and numbers; errors stay English."""
+    read = dict(columns=MESSY_COLUMNS, refunds="keep", duplicates="drop")
+    en = from_orders(MESSY, **read, lang="en").meta["notes"]
+    zh = from_orders(MESSY, **read, lang="zh").meta["notes"]
+    assert len(zh) == len(en) == 7
+    for e, z in zip(en, zh):
+        assert re.search(r"[\u4e00-\u9fff]", z) and z != e
+        assert not re.search(r"\b(read as|column|dropped|kept|line)\b", z), z
+        assert re.findall(r"\d+(?:[.,]\d+)*", z) == re.findall(r"\d+(?:[.,]\d+)*", e), (e, z)
+        assert re.findall(r"'[^']*'", z) == re.findall(r"'[^']*'", e)  # the user's column names and values
+    assert "第 33 行 '31'" in zh[4] and "line 33 ('31')" in en[4]
+    before = playbook.i18n.get_language()
+    playbook.i18n.set_language("zh")
+    try:
+        assert from_orders(MESSY, **read).meta["notes"] == zh  # the kit's language is the default
+        with pytest.raises(DataValidationError, match="order ids must be unique"):
+            from_orders(MESSY, MESSY_COLUMNS)
+    finally:
+        playbook.i18n.set_language(before)
+    with pytest.raises(InvalidArgumentError, match="'lang' parameter must be 'en' or 'zh'. Got 'fr'"):
+        from_orders(MESSY, **read, lang="fr")
+    assert read_export(MESSY, lang="zh")[1] == ["orders.csv：不是 UTF-8，按 GBK 读取（中文 Excel 导出的常见编码）。"]
 
 
 def test_order_only_analyses_run_and_others_name_the_missing_table():
