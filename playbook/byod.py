@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import CustomerBase, _DATE_COLUMNS, end_of_day, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
-from .i18n import LANGUAGES, get_language, register_labels
+from .i18n import LANGUAGES, get_language, label, register_labels
 from .schema import TABLES
 
 __all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "OPTIONAL_TABLES", "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
@@ -54,34 +54,34 @@ _ALIASES = {
 }
 
 
-#: What :func:`from_orders` tells the analyst it detected or decided, ``key: (english, chinese)``,
-#: with named fields; the notes are written in the language the read was asked for.
-NOTE_TEXTS = {
-    "bom": ("{name}: read as UTF-8 with a byte-order mark (BOM).", "{name}：按带字节顺序标记（BOM）的 UTF-8 读取。"),
-    "utf8": ("{name}: read as UTF-8.", "{name}：按 UTF-8 读取。"),
-    "gbk": ("{name}: not UTF-8; read as GBK (a Chinese Excel export).", "{name}：不是 UTF-8，按 GBK 读取（中文 Excel 导出的常见编码）。"),
-    "delimiter": ("{name}: columns are separated by {delim}, not commas; detected.", "{name}：列之间用 {delim} 分隔，不是逗号；已自动识别。"),
-    "tab": ("tab", "制表符"),
-    "truncated": ("{name}: the last line ({line}) has {got} of {width} fields, so the file looks truncated; that line was left out.",
-                  "{name}：最后一行（第 {line} 行）只有 {got} 个字段，表头有 {width} 个，文件像是被截断了；这一行没有读入。"),
-    "mixed_dates": ("{name}, column {col}: mixed date formats: {parts}. Check that day and month are not swapped.",
-                    "{name}，列 {col}：日期格式不统一：{parts}。请核对日和月没有颠倒。"),
-    "dates_as": ("{n} as {family}", "{n} 个按 {family}"),
-    "thousands": ("{name}, column {col}: {n} amount(s) written with thousands separators (1,234.50); read as numbers.",
-                  "{name}，列 {col}：{n} 个金额带千位分隔符（1,234.50），已按数字读取。"),
-    "spaces": ("{name}, column {col}: stray spaces around values removed.", "{name}，列 {col}：已去掉值前后多余的空格。"),
-    "repeats": ("{name}, column {col}: {n} exact repeat(s) of an order dropped ({rows}).",
-                "{name}，列 {col}：删除了 {n} 条完全重复的订单（{rows}）。"),
-    "refunds_dropped": ("{name}: {n} refund(s) (negative amounts, {total} in all) dropped.",
-                        "{name}：删除了 {n} 笔退款（负金额，合计 {total}）。"),
-    "refunds_kept": ("{name}: {n} refund(s) kept as negative orders ({total} in all).",
-                     "{name}：{n} 笔退款保留为负金额订单（合计 {total}）。"),
-    "as_of": ("as_of not given: using the day of the last order, {date}.", "没有给出 as_of：以最后一笔订单的日期 {date} 为截至日期。"),
-    "line": ("line {n} ({value})", "第 {n} 行 {value}"),
-    "row": ("row {n} ({value})", "索引为 {n} 的行 {value}"),
-    "more": (" and {n} more", "，另有 {n} 处"),
-    "list_sep": (", ", "、"),
-}
+# What from_orders tells the analyst it detected or decided ("note_" labels, named fields):
+# the notes are written in the language the read was asked for.
+register_labels({
+    "note_bom": ("{name}: read as UTF-8 with a byte-order mark (BOM).", "{name}：按带字节顺序标记（BOM）的 UTF-8 读取。"),
+    "note_utf8": ("{name}: read as UTF-8.", "{name}：按 UTF-8 读取。"),
+    "note_gbk": ("{name}: not UTF-8; read as GBK (a Chinese Excel export).", "{name}：不是 UTF-8，按 GBK 读取（中文 Excel 导出的常见编码）。"),
+    "note_delimiter": ("{name}: columns are separated by {delim}, not commas; detected.", "{name}：列之间用 {delim} 分隔，不是逗号；已自动识别。"),
+    "note_tab": ("tab", "制表符"),
+    "note_truncated": ("{name}: the last line ({line}) has {got} of {width} fields, so the file looks truncated; that line was left out.",
+                       "{name}：最后一行（第 {line} 行）只有 {got} 个字段，表头有 {width} 个，文件像是被截断了；这一行没有读入。"),
+    "note_mixed_dates": ("{name}, column {col}: mixed date formats: {parts}. Check that day and month are not swapped.",
+                         "{name}，列 {col}：日期格式不统一：{parts}。请核对日和月没有颠倒。"),
+    "note_dates_as": ("{n} as {family}", "{n} 个按 {family}"),
+    "note_thousands": ("{name}, column {col}: {n} amount(s) written with thousands separators (1,234.50); read as numbers.",
+                       "{name}，列 {col}：{n} 个金额带千位分隔符（1,234.50），已按数字读取。"),
+    "note_spaces": ("{name}, column {col}: stray spaces around values removed.", "{name}，列 {col}：已去掉值前后多余的空格。"),
+    "note_repeats": ("{name}, column {col}: {n} exact repeat(s) of an order dropped ({rows}).",
+                     "{name}，列 {col}：删除了 {n} 条完全重复的订单（{rows}）。"),
+    "note_refunds_dropped": ("{name}: {n} refund(s) (negative amounts, {total} in all) dropped.",
+                             "{name}：删除了 {n} 笔退款（负金额，合计 {total}）。"),
+    "note_refunds_kept": ("{name}: {n} refund(s) kept as negative orders ({total} in all).",
+                          "{name}：{n} 笔退款保留为负金额订单（合计 {total}）。"),
+    "note_as_of": ("as_of not given: using the day of the last order, {date}.", "没有给出 as_of：以最后一笔订单的日期 {date} 为截至日期。"),
+    "note_line": ("line {n} ({value})", "第 {n} 行 {value}"),
+    "note_row": ("row {n} ({value})", "索引为 {n} 的行 {value}"),
+    "note_more": (" and {n} more", "，另有 {n} 处"),
+    "note_list_sep": (", ", "、"),
+})
 
 
 class _Notes(list):
@@ -94,7 +94,7 @@ class _Notes(list):
             raise InvalidArgumentError(f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r}.")
 
     def text(self, key: str, **fields) -> str:
-        return NOTE_TEXTS[key][self.lang == "zh"].format(**fields)
+        return label(f"note_{key}", self.lang).format(**fields)
 
     def add(self, key: str, **fields) -> None:
         self.append(self.text(key, **fields))
