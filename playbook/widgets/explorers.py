@@ -83,7 +83,7 @@ class CustomerExplorer:
         events = timeline(self._base, cid)
         row = self._summary.loc[cid]
         self.shown = {"dataset": self.dataset.value, "customer_id": cid, "n_events": len(events),
-                      "n_orders": int(row["n_orders"]), "revenue": float(row["revenue"])}
+                      "n_orders": int(row["n_orders"]), "revenue": round(float(row["revenue"]), 2)}
         clear_output(self.output)
         with self.output:
             fig, ax = new_figure(figsize=figsize(9, 3.8))

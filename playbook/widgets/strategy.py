@@ -73,8 +73,8 @@ class ProgramExplorer:
         row = results.loc[self.program]
         self.shown = {"program": self.program, "dropout_factor": float(self.dropout.value),
                       "cost_per_customer": float(self.cost.value), "retained": int(row["retained"]),
-                      "extra_retained": int(row["extra_retained"]), "net_margin": float(row["net_margin"]),
-                      "cost_per_extra_retained": float(row["cost_per_extra_retained"])}
+                      "extra_retained": int(row["extra_retained"]), "net_margin": round(float(row["net_margin"]), 2),
+                      "cost_per_extra_retained": round(float(row["cost_per_extra_retained"]), 2)}
         clear_output(self.output)
         with self.output:
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
