@@ -12,7 +12,8 @@ would otherwise meet in class:
   page requests here, two servers at once, always on a cell where an explorer draws into
   its Output; 0 of 80 with this repair). :func:`steady_shell_polls` makes every wait on a kernel channel look again at
   least every :data:`POLL_SLICE_S` seconds, so a missed wake-up costs a fraction of a
-  second instead of the lesson.
+  second instead of the lesson. The HTML edition (``scripts/make_html.py``) runs its
+  notebooks through nbclient too, and applies the same repair.
 * **Kernels end with their page.** Voilà's page shuts its kernel down on leaving with a
   request that carries the ``_xsrf`` cookie, but Voilà never sets that cookie, so the
   request was refused (403) and every page view kept a kernel until Voilà stopped.

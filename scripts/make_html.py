@@ -287,6 +287,12 @@ def build(src: Path, dst: Path, *, timeout: int = 600, kernel_name: str = "pytho
     # needs no display), so the kernel gets the inline backend; this process stays on Agg.
     os.environ["MPLBACKEND"] = INLINE_BACKEND
     os.environ["PYTHONHASHSEED"] = "0"
+    # nbclient answers Output widgets on the shell socket it is waiting on for the cell's reply,
+    # and can miss that reply until the cell's timeout (600 s) ends the wait: the same race
+    # presentation mode repairs (see playbook.present), and the same repair.
+    from playbook.present import steady_shell_polls
+
+    steady_shell_polls()
     dst.mkdir(parents=True, exist_ok=True)
     written: list[tuple[str, str]] = []
     failed: list[tuple[str, str]] = []
