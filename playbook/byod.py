@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import CustomerBase, _DATE_COLUMNS, end_of_day, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
-from .i18n import LANGUAGES, get_language, label, register_labels
+from .i18n import _check as _check_language, get_language, label, register_labels
 from .schema import TABLES
 
 __all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "OPTIONAL_TABLES", "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
@@ -89,9 +89,7 @@ class _Notes(list):
 
     def __init__(self, lang: str | None = None):
         super().__init__()
-        self.lang = lang or get_language()
-        if self.lang not in LANGUAGES:
-            raise InvalidArgumentError(f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r}.")
+        self.lang = _check_language(lang or get_language())
 
     def text(self, key: str, **fields) -> str:
         return label(f"note_{key}", self.lang).format(**fields)
