@@ -22,7 +22,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError, message_for_cli
 
 __all__ = ["main", "build_parser", "parse_mapping", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "EXIT_DATA", "EXIT_OUTPUT"]
 
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except PlaybookError as exc:
-        print(f"{prefix} {exc}", file=sys.stderr)
+        print(f"{prefix} {message_for_cli(exc)}", file=sys.stderr)
         return _exit_code(exc)
     except OSError as exc:
         print(f"{prefix} cannot write the output: {exc}", file=sys.stderr)

@@ -4,11 +4,20 @@ Every error names what is at fault (file, column, rows, argument) and says what 
 """
 from __future__ import annotations
 
-__all__ = ["PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "OutputFolderError", "ModelNotFittedError", "FitWarning"]
+__all__ = ["message_for_cli", "PlaybookError", "InvalidArgumentError", "DataValidationError", "MissingTableError", "OutputFolderError", "ModelNotFittedError", "FitWarning"]
 
 
 class PlaybookError(Exception):
-    """Base class of every error the kit raises on purpose."""
+    """Base class of every error the kit raises on purpose.
+
+    ``cli_message``, when given, is the same message written for the command line: it
+    names the CLI option (``--date-format``) where the message names the Python argument
+    (``date_format=``). The ``playbook`` command prints :func:`message_for_cli`.
+    """
+
+    def __init__(self, *args, cli_message: str | None = None):
+        super().__init__(*args)
+        self.cli_message = cli_message
 
 
 class InvalidArgumentError(PlaybookError, ValueError):
@@ -49,3 +58,8 @@ def format_rows(index, values=None, limit: int = 5) -> str:
             shown.append(f"row {row}")
     more = f" and {len(index) - limit} more" if len(index) > limit else ""
     return ", ".join(shown) + more
+
+
+def message_for_cli(exc: BaseException) -> str:
+    """The message of ``exc`` as the command line shows it (its ``cli_message`` if it has one)."""
+    return getattr(exc, "cli_message", None) or str(exc)
