@@ -8,13 +8,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, atomic_folder
+from . import output
+from .data import CustomerBase
 from .errors import DataValidationError, InvalidArgumentError, OutputFolderError
 from .i18n import LANGUAGES, register_labels
 
@@ -152,12 +154,14 @@ def build_analysis(base: CustomerBase, *, lang: str = "en") -> Analysis:
     return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary, lang=lang)
 
 
-def check_output_folder(folder, *, replace: bool, option: str = "force=True (CLI: --force)", protect=()) -> Path:
-    """Refuse an output folder that must not be written; return it as a Path.
+def check_output_folder(folder, *, replace: bool, option: str = "force", protect=()) -> Path:
+    """Refuse an output folder :func:`analyze` must not write; return it as a Path.
 
-    A file is refused; an existing non-empty folder is refused unless ``replace``; even then
-    it is refused when it holds anything :func:`analyze` does not write (``OUTPUT_FILES``) or
-    any path in ``protect`` (the input file), so a user's own files are never deleted.
+    A file, a link, ``.`` and ``..`` are refused; an existing non-empty folder is refused
+    unless ``replace``, and even then unless it holds exactly an unchanged earlier analyze
+    output (its ``summary.json`` marked ``"made_by": "playbook analyze"`` lists every other
+    file with its SHA-256; see :mod:`playbook.output`). A folder holding a path in ``protect``
+    (the input file) is always refused, so a user's own files are never deleted.
 
     Raises
     ------
@@ -169,31 +173,28 @@ def check_output_folder(folder, *, replace: bool, option: str = "force=True (CLI
     >>> check_output_folder(tempfile.mkdtemp(), replace=False).is_dir()
     True
     """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputFolderError(f"Output path {folder} exists and is a file; give a folder name.")
-    if not folder.is_dir():
-        return folder
-    inside = [Path(p) for p in protect if Path(p).resolve().is_relative_to(folder.resolve())]
-    if inside:
-        raise OutputFolderError(
-            f"Output folder {folder} contains the input file {inside[0].name}; writing there could delete your data. "
-            f"Choose a new folder, e.g. {folder / 'analysis'}."
-        )
-    entries = sorted(p.name for p in folder.iterdir())
-    if entries and not replace:
-        raise OutputFolderError(
-            f"Output folder {folder} already exists and is not empty; nothing was written. "
-            f"Choose another folder, or pass {option} to replace it."
-        )
-    if replace and option.startswith("force"):
-        foreign = [e for e in entries if e not in OUTPUT_FILES]
-        if foreign:
-            raise OutputFolderError(
-                f"Output folder {folder} holds files that playbook analyze did not write (e.g. {foreign[0]!r}); "
-                "force only replaces an earlier analyze output. Choose a new folder, or move those files."
-            )
-    return folder
+    return output.check_output_folder(folder, kind="analysis", replace=replace, option=option, protect=protect)
+
+
+def _non_finite(value, path: str = "") -> str | None:
+    """The key path of the first non-finite number in ``value`` (a JSON-ready structure), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{path or 'value'} = {value}"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _summary_json(summary: dict) -> str:
+    """``summary`` as strict JSON; a non-finite figure is a bug in the kit (the input checks should refuse it first)."""
+    bad = _non_finite(summary)
+    if bad:
+        raise RuntimeError(f"summary.json would hold a figure that is not a finite number ({bad}); nothing was written. "
+                           "This is a bug in the kit: please report it with the command you ran.")
+    return json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def _sha256_file(path: Path) -> str:
@@ -266,7 +267,8 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
     lang = _check_lang(lang)
     say = progress or (lambda message: None)
     source = Path(orders) if isinstance(orders, (str, Path)) else None
-    out = check_output_folder(out, replace=force, protect=[source] if source is not None else ())
+    protect = [source] if source is not None else ()
+    out = check_output_folder(out, replace=force, protect=protect)
     if source is not None and source.is_file():
         say(f"reading {source.name} ({source.stat().st_size / 1e6:,.1f} MB)")
         try:
@@ -295,7 +297,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
     }
     say(f"writing {out}")
     try:
-        with atomic_folder(out, overwrite=force) as tmp:
+        with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=say) as tmp:
             files = {}
             neutralise_formulas(table).to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
             table.assign(tier=table["tier"].astype(str)).to_parquet(tmp / "action_list.parquet", index=False)
@@ -304,7 +306,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
                 files[name] = {"sha256": _sha256_file(tmp / name)}
             files["action_list.csv"]["rows"] = files["action_list.parquet"]["rows"] = len(table)
             summary["files"] = files
-            (tmp / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            (tmp / "summary.json").write_text(_summary_json(summary), encoding="utf-8")
     except OSError as exc:
         raise OutputFolderError(f"Cannot write the output folder {out}: {exc.strerror or exc}. "
                                 "Check that its parent folder exists and is writable, and that there is disk space.") from exc

@@ -3,39 +3,63 @@
 Exit codes, the same for every command (scripts may rely on them):
 
 - 0  success;
-- 1  unexpected error (a bug: the message and a traceback are on stderr);
+- 1  unexpected error (a bug; ``--debug`` adds the traceback for the report);
 - 2  bad command-line arguments (argparse's own convention; also an unknown option value);
 - 3  the input data is invalid (cannot be read, or breaks a rule; the message names file, column, lines);
-- 4  the output folder exists (and --force / --overwrite was not given) or cannot be written;
-- 130 interrupted (Ctrl-C); nothing was written.
+- 4  the output folder or file may not be written (it exists, is not the kit's to replace, is a link) or cannot be;
+- 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); nothing was written.
 
-Errors are one line on stderr: ``playbook <command>: error: <message>``.
+Errors are one line on stderr: ``playbook <command>: error: <message>``, with no traceback unless
+``--debug``. Every line the command prints goes through :func:`printable`, so control characters
+in file names, column names or ids cannot drive the terminal.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import re
+import signal
 import sys
-import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
-from .errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError, message_for_cli
+from .errors import DataValidationError, InvalidArgumentError, MissingTableError, OutputFolderError, PlaybookError, message_for_cli
 
-__all__ = ["main", "build_parser", "parse_mapping", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "EXIT_DATA", "EXIT_OUTPUT"]
+__all__ = ["main", "build_parser", "parse_mapping", "printable", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "EXIT_DATA",
+           "EXIT_OUTPUT", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 _EXIT_CODES = """exit codes:
   0    success
   1    unexpected error (a bug; please report it with the traceback)
   2    bad command-line arguments
   3    input data invalid (cannot be read, or breaks a rule)
-  4    output folder exists (without --force) or cannot be written
-  130  interrupted; nothing was written
-errors are one line on stderr: "playbook analyze: error: <message>"."""
+  4    output folder exists (without --force), is not the kit's to replace, or cannot be written
+  130  interrupted, 143 terminated; nothing was written
+errors are one line on stderr: "playbook analyze: error: <message>"; --debug adds the traceback."""
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control and invisible characters escaped, safe to print to a terminal.
+
+    ESC, CR, NUL, bidi overrides and the like come from file names, column names or ids and
+    could move the cursor or rewrite the line; they are shown as Python escapes instead.
+
+    >>> printable("orders\x1b[2J.csv\r\u202e 客户")
+    'orders\\x1b[2J.csv\\r\\u202e 客户'
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _print(text: str, *, err: bool = False) -> None:
+    print(printable(text), file=sys.stderr if err else sys.stdout, flush=True)
 
 
 def parse_mapping(text: str) -> dict:
@@ -72,12 +96,6 @@ def parse_mapping(text: str) -> dict:
     return mapping
 
 
-def _check_output(out, replace: bool, option: str) -> None:
-    from .analyze import check_output_folder
-
-    check_output_folder(out, replace=replace, option=option)
-
-
 def _cmd_analyze(args) -> int:
     from .analyze import analyze
 
@@ -85,15 +103,45 @@ def _cmd_analyze(args) -> int:
     start = time.perf_counter()
 
     def progress(message: str) -> None:
-        print(f"playbook analyze: [{time.perf_counter() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+        _print(f"playbook analyze: [{time.perf_counter() - start:6.1f}s] {message}", err=True)
 
+    _check_as_of(args.as_of)
+    _check_date_format(args.date_format)
     options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
                "date_format": args.date_format, "sheet": args.sheet}
     out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
                   progress=None if args.quiet else progress, **options)
     if not args.quiet:
-        print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
+        _print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
     return EXIT_OK
+
+
+def _check_as_of(value) -> None:
+    """``--as-of`` must be a date pandas can hold; said before any work is done."""
+    if value is None:
+        return
+    import pandas as pd
+
+    try:
+        pd.Timestamp(value)
+    except (ValueError, OverflowError) as exc:
+        within = "" if "Out of bounds" not in str(exc) else " (dates must fall between 1677-09-22 and 2262-04-11)"
+        raise InvalidArgumentError(f"--as-of {value!r} is not a date the kit can use{within}; write YYYY-MM-DD, "
+                                   "e.g. --as-of 2025-12-31.") from None
+
+
+def _check_date_format(fmt) -> None:
+    """``--date-format`` must be a valid strptime format; said before any work is done."""
+    if fmt is None:
+        return
+    import datetime
+
+    try:
+        datetime.datetime.strptime("", fmt)
+    except ValueError as exc:
+        if not str(exc).startswith(("time data", "unconverted data")):
+            raise InvalidArgumentError(f"--date-format {fmt!r} is not a strptime format ({exc}); e.g. --date-format %d/%m/%Y "
+                                       "(see https://docs.python.org/3/library/datetime.html#format-codes).") from None
 
 
 def _cmd_generate(args) -> int:
@@ -107,15 +155,17 @@ def _cmd_generate(args) -> int:
             overrides[key.strip()] = float(value)
         except ValueError:
             raise InvalidArgumentError(f"--set takes NAME=NUMBER, e.g. --set b=2.0. Got {item!r}.") from None
-    _check_output(args.out, args.overwrite, "--overwrite")
+    from .output import check_output_folder
+
+    check_output_folder(args.out, kind="dataset", replace=args.overwrite, option="overwrite")
     progress = not args.quiet and (args.customers or 0) >= 100_000
     if progress:
-        print(f"generating {args.scenario} with {args.customers:,} customers ...", file=sys.stderr)
+        _print(f"generating {args.scenario} with {args.customers:,} customers ...", err=True)
     base = generate(args.scenario, n_customers=args.customers, start=args.start, end=args.end, seed=args.seed,
                     locale=args.locale, **overrides)
     out = write_dataset(base, args.out, overwrite=args.overwrite, progress=progress)
     if not args.quiet:
-        print(f"wrote {out} ({', '.join(f'{t} {len(df):,}' for t, df in base.items())})")
+        _print(f"wrote {out} ({', '.join(f'{t} {len(df):,}' for t, df in base.items())})")
     return EXIT_OK
 
 
@@ -126,12 +176,12 @@ def _cmd_dictionary(args) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return EXIT_OK
-    out = Path(args.out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent or ".")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
-    print(f"wrote {out}")
+    from .output import write_file
+
+    # The first lines ("# Data dictionary", "Generated from ... by `playbook dictionary`") mark the file as the kit's.
+    marker = "".join(text.splitlines(keepends=True)[:3])
+    out = write_file(args.out, text.encode("utf-8"), marker=marker, what="a data dictionary written by playbook dictionary")
+    _print(f"wrote {out}")
     return EXIT_OK
 
 
@@ -140,9 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="playbook", description="Retention Playbook: customer retention and key-customer management.",
                                      epilog=_EXIT_CODES.replace("playbook analyze", "playbook <command>"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error (for a bug report)")
+    debug = argparse.ArgumentParser(add_help=False)  # --debug also after the command; not given there keeps the global one
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="print the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     a = sub.add_parser(
-        "analyze", help="orders export -> per-customer action list (CSV, Parquet) and an HTML report",
+        "analyze", parents=[debug], help="orders export -> per-customer action list (CSV, Parquet) and an HTML report",
         description="Read an orders export, score every customer and write action_list.csv, action_list.parquet, "
                     "report.html and summary.json into the folder --out (atomically: all or nothing).",
         epilog="example:\n  playbook analyze orders.csv --map customer_id=客户编号,order_date=下单日期,amount=金额 "
@@ -167,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
     a.set_defaults(func=_cmd_analyze)
-    g = sub.add_parser("generate", help="write a synthetic dataset folder (one CSV per table + manifest.json)",
+    g = sub.add_parser("generate", parents=[debug], help="write a synthetic dataset folder (one CSV per table + manifest.json)",
                        epilog=_EXIT_CODES.replace("analyze", "generate").replace("--force", "--overwrite"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("out", help="output folder (refused if it exists and is not empty, unless --overwrite)")
@@ -181,12 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     g.add_argument("--quiet", action="store_true", help="print nothing on success")
     g.set_defaults(func=_cmd_generate)
-    d = sub.add_parser("dictionary", help="write the data dictionary (Markdown) generated from the column specs")
+    d = sub.add_parser("dictionary", parents=[debug], help="write the data dictionary (Markdown) generated from the column specs")
     d.add_argument("--out", default=None, help="file to write (default: print)")
     d.set_defaults(func=_cmd_dictionary)
     from . import present
 
-    pr = sub.add_parser("present", help="serve a notebook as a Voila app for a projector (code hidden, widgets live)",
+    pr = sub.add_parser("present", parents=[debug], help="serve a notebook as a Voila app for a projector (code hidden, widgets live)",
                         description=present.__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     present.build_parser(pr)
     pr.set_defaults(func=_cmd_present)
@@ -202,14 +255,70 @@ def _cmd_present(args) -> int:
         raise InvalidArgumentError(str(exc)) from None
 
 
-def _exit_code(exc: BaseException) -> int:
-    from .errors import OutputFolderError
+class _Terminated(BaseException):
+    """SIGTERM, raised where the process is so that temporary output is removed on the way out."""
 
-    if isinstance(exc, OutputFolderError):
-        return EXIT_OUTPUT
-    if isinstance(exc, (DataValidationError, MissingTableError)):
-        return EXIT_DATA
-    return EXIT_USAGE
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+def _passed_through(exc: BaseException, module: str) -> bool:
+    """Whether the traceback of ``exc`` went through ``playbook/<module>`` (e.g. ``byod.py``, ``synth/``)."""
+    needle = os.sep + "playbook" + os.sep + module
+    return any(needle in frame.filename for frame in traceback.extract_tb(exc.__traceback__))
+
+
+def _reading_errors() -> tuple[type, ...]:
+    import pandas as pd
+
+    kinds = [UnicodeError, OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.ParserError, pd.errors.EmptyDataError,
+             csv.Error, MemoryError]
+    if "pyarrow" in sys.modules:
+        kinds.append(sys.modules["pyarrow"].lib.ArrowException)
+    return tuple(kinds)
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return a is not None and b is not None and os.path.samefile(a, b)
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def _outcome(exc: BaseException, args) -> tuple[int, str]:
+    """The exit code and the one-line message for an exception that ended the command."""
+    if isinstance(exc, PlaybookError):
+        if isinstance(exc, OutputFolderError):
+            return EXIT_OUTPUT, message_for_cli(exc)
+        if isinstance(exc, (DataValidationError, MissingTableError)):
+            return EXIT_DATA, message_for_cli(exc)
+        return EXIT_USAGE, message_for_cli(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted; nothing was written."
+    if isinstance(exc, _Terminated):
+        return EXIT_TERMINATED, "terminated; nothing was written."
+    orders = getattr(args, "orders", None)
+    name = Path(orders).name if orders else "the input"
+    detail = f"{type(exc).__name__}: {exc}"
+    if args.command == "analyze" and (isinstance(exc, _reading_errors()) and _passed_through(exc, "byod")
+                                      or isinstance(exc, OSError) and _same_file(exc.filename, orders)):
+        if isinstance(exc, MemoryError):
+            return EXIT_DATA, f"{name} is too big to read in this machine's memory; split the export by period and analyze each part."
+        return EXIT_DATA, f"{name} cannot be read ({detail}); check that it is the orders export, in CSV, Parquet or Excel."
+    if args.command == "generate" and isinstance(exc, (OverflowError, MemoryError, ValueError)) and _passed_through(exc, "synth"):
+        return EXIT_USAGE, (f"the dataset asked for cannot be generated ({detail}); choose fewer --customers or dates "
+                            "between 1900 and 2200 for --start/--end.")
+    if isinstance(exc, OSError):
+        where = exc.filename or getattr(args, "out", None) or "the output"
+        return EXIT_OUTPUT, (f"cannot write {where}: {exc.strerror or exc}. Check that the folder exists and is writable, "
+                             "and that there is disk space.")
+    return EXIT_UNEXPECTED, (f"unexpected {detail}. This is a bug in the kit: please report it with the command "
+                             "you ran and the traceback that --debug prints.")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    _print(f"playbook: warning: {message}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,21 +333,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.voila_options = voila_options
     prefix = f"playbook {args.command}: error:"
-    try:
-        return args.func(args)
-    except PlaybookError as exc:
-        print(f"{prefix} {message_for_cli(exc)}", file=sys.stderr)
-        return _exit_code(exc)
-    except OSError as exc:
-        print(f"{prefix} cannot write the output: {exc}", file=sys.stderr)
-        return EXIT_OUTPUT
-    except KeyboardInterrupt:
-        print(f"{prefix} interrupted; nothing was written.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: say so in one line first, then the traceback for the report
-        print(f"{prefix} unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
-        return EXIT_UNEXPECTED
+    previous = None
+    if args.command != "present":  # Voila handles its own signals
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread (main() called from a thread): keep the default
+            pass
+    with warnings.catch_warnings():
+        # Warnings are one escaped line each, like errors, and --quiet silences them.
+        warnings.showwarning = _show_warning
+        if getattr(args, "quiet", False):
+            warnings.simplefilter("ignore")
+        try:
+            return args.func(args)
+        except (Exception, KeyboardInterrupt, _Terminated) as exc:
+            code, message = _outcome(exc, args)
+            if args.debug:
+                traceback.print_exc(file=sys.stderr)
+            _print(f"{prefix} {message}", err=True)
+            return code
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

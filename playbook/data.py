@@ -5,14 +5,11 @@ orders into the one-row-per-customer table every later method starts from.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -21,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, format_rows
+from .output import atomic_folder
 from .schema import TABLES
 
 __all__ = [
@@ -276,46 +274,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@contextlib.contextmanager
-def atomic_folder(folder, *, overwrite: bool = False):
-    """Yield a temporary sibling of ``folder`` to fill; on success it replaces ``folder``.
-
-    A crash or an error leaves ``folder`` as it was and no temporary folder behind. An
-    existing non-empty ``folder`` is refused unless ``overwrite=True``; a file is refused.
-    """
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise InvalidArgumentError(f"Output path {folder} exists and is a file; give a folder name.")
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-        raise InvalidArgumentError(
-            f"Output folder {folder} already exists and is not empty; nothing was written. "
-            "Choose another folder, or pass overwrite=True (CLI: --overwrite) to replace it."
-        )
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        yield tmp
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progress: bool = False) -> Path:
     """Write every table of ``base`` as CSV plus ``manifest.json`` into ``folder``, atomically.
 
     Files are first written to a temporary sibling folder, which is renamed into place
     only when complete, so a crash never leaves half a dataset. An existing non-empty
-    folder is refused unless ``overwrite=True``.
+    folder is refused unless ``overwrite=True`` and it holds exactly an unchanged dataset
+    the kit wrote (its ``manifest.json`` lists every file with its SHA-256; see
+    :mod:`playbook.output`), so nothing else is ever deleted.
 
     >>> import tempfile, playbook
     >>> from playbook.synth import generate
@@ -324,7 +290,7 @@ def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progre
     ['complaints.csv', 'contacts.csv', 'customers.csv']
     """
     folder = Path(folder)
-    with atomic_folder(folder, overwrite=overwrite) as tmp:
+    with atomic_folder(folder, overwrite=overwrite, kind="dataset") as tmp:
         files = {}
         items = list(base.items())
         if progress:

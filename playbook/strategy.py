@@ -4,10 +4,8 @@ One strategy and reason per customer from an editable decision table; a program 
 """
 from __future__ import annotations
 
-import os
 import re
 import string
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -708,7 +706,10 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str) -> tuple[pd.Da
     return out.sort_values("clv", ascending=False, kind="stable"), risk, plan
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell as a formula when it starts with = + - @ (or their full-width forms,
+# which Excel maps to ASCII), also behind spaces and invisible characters it skips (NBSP,
+# zero-width space, BOM); a leading tab, CR or LF can hide the same.
+_FORMULA = re.compile("[\\s\u200b-\u200f\u2060\ufeff]*[=+\\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n]")
 
 
 def _is_text(values) -> bool:
@@ -716,15 +717,17 @@ def _is_text(values) -> bool:
 
 
 def _neutralise_text(values):
-    """``values`` (a Series or Index of text) with formula-like strings prefixed by an apostrophe."""
+    """``values`` (a Series or Index of text) without NUL, formula-like strings prefixed by an apostrophe."""
     try:
-        risky = values.str.startswith(_FORMULA_START)
+        has_nul = np.asarray(pd.Series(values.str.contains("\x00", regex=False)).fillna(False), dtype=bool)
     except AttributeError:  # an object column holding no text at all
         return values
-    risky = np.asarray(pd.Series(risky).fillna(False), dtype=bool)
-    if not risky.any():
-        return values
     out = pd.Series(values, copy=True) if isinstance(values, pd.Index) else values.copy()
+    if has_nul.any():
+        out.iloc[has_nul] = out.iloc[has_nul].str.replace("\x00", "", regex=False)
+    risky = np.asarray(pd.Series(out.str.match(_FORMULA)).fillna(False), dtype=bool)
+    if not risky.any() and not has_nul.any():
+        return values
     out.iloc[risky] = "'" + out.iloc[risky]
     return pd.Index(out, name=values.name) if isinstance(values, pd.Index) else out
 
@@ -733,9 +736,10 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` safe to open in a spreadsheet: formula-like text gets a leading apostrophe.
 
     Text cells, category labels and index labels that begin with ``=``, ``+``, ``-``, ``@``
-    (or a tab / carriage return) would run as formulas in Excel or LibreOffice (CSV
-    injection); the apostrophe makes the spreadsheet show them as text. Numbers and dates
-    are left alone; the caller's frame is not changed.
+    or their full-width forms ``＝＋－＠`` (also behind spaces, NBSP, zero-width spaces or a
+    BOM), or with a tab, CR or LF, would run as formulas in Excel or LibreOffice (CSV
+    injection); the apostrophe makes the spreadsheet show them as text. NUL characters are
+    removed. Numbers and dates are left alone; the caller's frame is not changed.
 
     Parameters
     ----------
@@ -778,7 +782,9 @@ def export_action_list(table: pd.DataFrame, path, *, overwrite: bool = False) ->
 
     Text cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) get a
     leading apostrophe so a spreadsheet shows them instead of running them as formulas
-    (:func:`neutralise_formulas`).
+    (:func:`neutralise_formulas`). With ``overwrite=True`` only a file the kit exported is
+    replaced: one whose header line is the same; a link, a folder or any other file is refused
+    (:mod:`playbook.output`), and the new file gets normal permissions.
 
     Parameters
     ----------
@@ -786,7 +792,7 @@ def export_action_list(table: pd.DataFrame, path, *, overwrite: bool = False) ->
         Usually :func:`action_list`.
     path : str or Path
     overwrite : bool
-        Replace an existing file (default False: refuse).
+        Replace an earlier export with the same columns (default False: refuse any existing file).
 
     Returns
     -------
@@ -800,21 +806,16 @@ def export_action_list(table: pd.DataFrame, path, *, overwrite: bool = False) ->
     >>> p.read_text().splitlines()[1]
     "'=1+1"
     """
+    from .output import write_file
+
     func = "export_action_list"
     if not isinstance(table, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs a DataFrame (e.g. action_list(base)). Got {type(table).__name__}.")
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise InvalidArgumentError(f"{func}: {path} already exists; pass overwrite=True to replace it or choose another name.")
     if not path.parent.exists():
         raise InvalidArgumentError(f"{func}: folder {path.parent} does not exist; create it first.")
     safe = neutralise_formulas(table)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            safe.to_csv(fh, index=not isinstance(safe.index, pd.RangeIndex))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = safe.to_csv(index=not isinstance(safe.index, pd.RangeIndex), lineterminator="\n")
+    header = text.split("\n", 1)[0] + "\n"
+    return write_file(path, text.encode("utf-8"), marker=header, overwrite=overwrite, option="overwrite",
+                      what="an action list exported with the same columns")

@@ -201,7 +201,7 @@ def test_existing_output_needs_force(messy_run, tmp_path, capsys):
     assert main(messy_args(out, "--quiet", "--lang", "zh")) == 4
     err = capsys.readouterr().err
     assert err == (f"playbook analyze: error: Output folder {out} already exists and is not empty; nothing was written. "
-                   "Choose another folder, or pass force=True (CLI: --force) to replace it.\n")
+                   "Choose another folder, or pass --force to replace an earlier output of the kit.\n")
     assert folder_hashes(out) == before
     assert main(messy_args(out, "--quiet", "--lang", "zh", "--force")) == 0
     assert '<html lang="zh">' in (out / "report.html").read_text(encoding="utf-8")
@@ -213,7 +213,7 @@ def test_force_never_deletes_files_it_did_not_write(messy_run, tmp_path, capsys)
     shutil.copytree(messy_run[0], out)
     (out / "notes.txt").write_text("precious")
     assert main(messy_args(out, "--quiet", "--force")) == 4
-    assert "did not write (e.g. 'notes.txt')" in capsys.readouterr().err
+    assert "it holds 'notes.txt', which playbook did not write" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "precious"
     data = tmp_path / "data"
     data.mkdir()
@@ -242,7 +242,8 @@ def test_an_interrupted_write_leaves_the_old_output(messy_run, tmp_path, monkeyp
     assert folder_hashes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["a"]
     assert main(messy_args(tmp_path / "b", "--quiet")) == 1
     err = capsys.readouterr().err
-    assert err.splitlines()[0] == "playbook analyze: error: unexpected RuntimeError: disk on fire"
+    assert err == ("playbook analyze: error: unexpected RuntimeError: disk on fire. This is a bug in the kit: please report "
+                   "it with the command you ran and the traceback that --debug prints.\n")  # one line, no traceback
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # no partial folder
 
 
@@ -321,7 +322,7 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
         assert info.value.code == 2
         assert "playbook analyze: error:" in capsys.readouterr().err
     assert main(["analyze", str(BAD / "bom.csv"), "--as-of", "yesterday", "--out", str(tmp_path / "o")]) == 2
-    assert "The 'as_of' parameter must be a date" in capsys.readouterr().err
+    assert "--as-of 'yesterday' is not a date the kit can use; write YYYY-MM-DD" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")]) == 2
     assert "No file" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

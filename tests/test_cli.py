@@ -27,13 +27,21 @@ def test_generate_refuses_to_overwrite_exit_4(tmp_path, capsys):
     (out / "mine.txt").write_text("precious")
     assert main(["generate", str(out), "--customers", "50"]) == 4
     assert capsys.readouterr().err == (f"playbook generate: error: Output folder {out} already exists and is not empty; "
-                                       "nothing was written. Choose another folder, or pass --overwrite to replace it.\n")
+                                       "nothing was written. Choose another folder, or pass --overwrite to replace "
+                                       "an earlier output of the kit.\n")
     assert (out / "mine.txt").read_text() == "precious"
     (tmp_path / "file").write_text("x")
     assert main(["generate", str(tmp_path / "file"), "--customers", "50"]) == 4
     assert "exists and is a file" in capsys.readouterr().err
-    assert main(["generate", str(out), "--customers", "50", "--overwrite", "--quiet"]) == 0
-    assert not (out / "mine.txt").exists() and (out / "manifest.json").is_file()
+    # --overwrite replaces only a dataset the kit wrote: a folder of the user's files is refused, nothing deleted.
+    assert main(["generate", str(out), "--customers", "50", "--overwrite", "--quiet"]) == 4
+    assert "is not a dataset written by playbook generate" in capsys.readouterr().err
+    assert (out / "mine.txt").read_text() == "precious"
+    (out / "mine.txt").unlink()
+    assert main(["generate", str(out), "--customers", "50", "--quiet"]) == 0
+    first = (out / "orders.csv").read_bytes()
+    assert main(["generate", str(out), "--customers", "50", "--seed", "1", "--overwrite", "--quiet"]) == 0
+    assert (out / "orders.csv").read_bytes() != first and sorted(p.name for p in tmp_path.iterdir()) == ["file", "out"]
 
 
 def test_generate_bad_arguments_exit_2(tmp_path, capsys):

@@ -10,7 +10,7 @@ import pytest
 
 import playbook
 from playbook import strategy as S
-from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError, PlaybookError
+from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError, OutputFolderError, PlaybookError
 
 
 @pytest.fixture(autouse=True)
@@ -186,11 +186,15 @@ def test_action_list_and_export(b2b, tmp_path):
     with pytest.raises(InvalidArgumentError, match="overwrite"):
         S.export_action_list(a, path)
     evil = pd.DataFrame({"reason": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "fine"], "n": [-1, 2, 3, 4, 5]})
-    S.export_action_list(evil, path, overwrite=True)
-    text = pd.read_csv(path)
+    with pytest.raises(OutputFolderError, match="not an action list exported with the same columns"):
+        S.export_action_list(evil, path, overwrite=True)  # overwrite replaces only an earlier export of this list
+    assert len(pd.read_csv(path, index_col=0)) == len(a)
+    other = S.export_action_list(evil, tmp_path / "evil.csv")
+    S.export_action_list(evil, other, overwrite=True)
+    text = pd.read_csv(other)
     assert text["reason"].tolist()[:4] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)"]
     assert text["n"].tolist()[0] == -1  # numbers are left alone
-    assert [p.name for p in tmp_path.iterdir()] == ["actions.csv"]  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actions.csv", "evil.csv"]  # no temporary file left behind
 
 
 def test_bad_bases(retail):
