@@ -123,9 +123,10 @@ def _check_as_of(value) -> None:
     import pandas as pd
 
     try:
-        pd.Timestamp(value)
+        pd.Timestamp(value).as_unit("ns")  # the analyses compute in nanoseconds: 1677-09-22 to 2262-04-11
     except (ValueError, OverflowError) as exc:
-        within = "" if "Out of bounds" not in str(exc) else " (dates must fall between 1677-09-22 and 2262-04-11)"
+        bounds = isinstance(exc, (OverflowError, pd.errors.OutOfBoundsDatetime)) or "out of bounds" in str(exc).lower()
+        within = " (dates must fall between 1677-09-22 and 2262-04-11)" if bounds else ""
         raise InvalidArgumentError(f"--as-of {value!r} is not a date the kit can use{within}; write YYYY-MM-DD, "
                                    "e.g. --as-of 2025-12-31.") from None
 
@@ -300,7 +301,7 @@ def _outcome(exc: BaseException, args) -> tuple[int, str]:
         return EXIT_TERMINATED, "terminated; nothing was written."
     orders = getattr(args, "orders", None)
     name = Path(orders).name if orders else "the input"
-    detail = f"{type(exc).__name__}: {exc}"
+    detail = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
     if args.command == "analyze" and (isinstance(exc, _reading_errors()) and _passed_through(exc, "byod")
                                       or isinstance(exc, OSError) and _same_file(exc.filename, orders)):
         if isinstance(exc, MemoryError):
@@ -317,8 +318,6 @@ def _outcome(exc: BaseException, args) -> tuple[int, str]:
                              "you ran and the traceback that --debug prints.")
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    _print(f"playbook: warning: {message}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
     with warnings.catch_warnings():
         # Warnings are one escaped line each, like errors, and --quiet silences them.
-        warnings.showwarning = _show_warning
+        warnings.showwarning = lambda message, *rest, **kw: _print(f"playbook {args.command}: warning: {message}", err=True)
         if getattr(args, "quiet", False):
             warnings.simplefilter("ignore")
         try:

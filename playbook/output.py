@@ -23,6 +23,7 @@ import re
 import shutil
 import socket
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -285,7 +286,7 @@ def atomic_folder(folder, *, overwrite: bool = False, kind: str | None = None, o
     ``kind``, checked when the run starts and again, after moving it aside, at the swap. A folder
     that appeared meanwhile is never replaced without ``overwrite``. A crash or an error leaves
     ``folder`` as it was, the new output discarded, and parent folders created for it removed.
-    ``note`` receives one line per stale temporary folder cleaned or left.
+    ``note`` receives one line per stale temporary folder cleaned or left (default: a warning).
 
     >>> import tempfile, pathlib
     >>> parent = pathlib.Path(tempfile.mkdtemp())
@@ -296,7 +297,7 @@ def atomic_folder(folder, *, overwrite: bool = False, kind: str | None = None, o
     """
     shown = check_output_folder(folder, kind=kind, replace=overwrite, option=option, protect=protect)
     real = _target(shown)[1]
-    note = note or (lambda message: None)
+    note = note or (lambda message: warnings.warn(message, stacklevel=4))
     made = _make_parents(real.parent)
     _clean_stale(real, kind, note)
     tmp = Path(tempfile.mkdtemp(prefix=f".{real.name}.playbook-tmp-{os.getpid()}-", dir=real.parent))

@@ -192,6 +192,24 @@ def test_neutralise_formulas_covers_text_categories_and_index():
         neutralise_formulas(["=1"])
 
 
+def test_neutralise_formulas_sees_through_full_width_and_invisible_prefixes_and_drops_nul():
+    cells = ["＝1+1", "＋1", "－1", "＠SUM(A1)", "\u200b=1", "\ufeff+1", "\xa0-1", " @x", "\u3000=1", "\n=1", "\x00=1",
+             "a\x00b", "a-b", "C1", "客户 =1"]
+    safe = neutralise_formulas(pd.DataFrame({"id": cells, "kind": pd.Categorical(cells)}))
+    expected = ["'" + c for c in cells[:10]] + ["'=1", "ab", "a-b", "C1", "客户 =1"]
+    assert safe["id"].tolist() == expected and safe["kind"].astype(str).tolist() == expected
+
+
+def test_summary_json_is_strict_and_names_a_non_finite_figure():
+    from playbook.analyze import _summary_json
+
+    assert json.loads(_summary_json({"revenue": 1.5, "tiers": {"key": {"share": None}}})) == {"revenue": 1.5, "tiers": {"key": {"share": None}}}
+    with pytest.raises(RuntimeError, match=r"pareto\.gini = nan\).*bug in the kit"):
+        _summary_json({"revenue": 1.0, "pareto": {"gini": float("nan")}})
+    with pytest.raises(RuntimeError, match=r"revenue = inf"):
+        _summary_json({"revenue": float("inf")})
+
+
 # ----------------------------------------------------------------------------- output folder safety
 
 def test_existing_output_needs_force(messy_run, tmp_path, capsys):
