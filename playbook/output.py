@@ -175,8 +175,12 @@ def _clean_stale(real: Path, kind: str | None, note: Callable[[str], None]) -> N
             continue
         stale = Path(entry.path)
         if m.group(1) == "tmp":
-            marked = (stale / _WRITING).is_file()
-            if marked and json.loads((stale / _WRITING).read_text(encoding="utf-8")).get("host") not in (None, socket.gethostname()):
+            try:
+                marker = json.loads((stale / _WRITING).read_text(encoding="utf-8"))
+            except (OSError, UnicodeError, ValueError):
+                marker = None
+            marked = isinstance(marker, dict) and marker.get("made_by") == "playbook"
+            if marked and marker.get("host") != socket.gethostname():
                 continue  # another machine's run on a shared disk: its PID means nothing here
             if not marked and _why_not_ours(stale, kind):
                 note(f"left {stale}: it looks like a killed playbook run's temporary folder but is not marked as one; delete it yourself if so")
