@@ -302,10 +302,10 @@ def _outcome(exc: BaseException, args) -> tuple[int, str]:
     orders = getattr(args, "orders", None)
     name = Path(orders).name if orders else "the input"
     detail = f"{type(exc).__name__}: {str(exc).rstrip('.')}"
+    if args.command == "analyze" and isinstance(exc, MemoryError):
+        return EXIT_DATA, f"{name} is too big for this machine's memory; split the export by period and analyze each part."
     if args.command == "analyze" and (isinstance(exc, _reading_errors()) and _passed_through(exc, "byod")
                                       or isinstance(exc, OSError) and _same_file(exc.filename, orders)):
-        if isinstance(exc, MemoryError):
-            return EXIT_DATA, f"{name} is too big to read in this machine's memory; split the export by period and analyze each part."
         return EXIT_DATA, f"{name} cannot be read ({detail}); check that it is the orders export, in CSV, Parquet or Excel."
     if args.command == "generate" and isinstance(exc, (OverflowError, MemoryError, ValueError)) and _passed_through(exc, "synth"):
         return EXIT_USAGE, (f"the dataset asked for cannot be generated ({detail}); choose fewer --customers or dates "

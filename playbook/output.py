@@ -14,7 +14,6 @@ meanwhile (``renameat2(RENAME_NOREPLACE)`` on Linux).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import json
@@ -205,10 +204,12 @@ _libc = None
 def _rename_noreplace(src: Path, dst: Path) -> None:
     """Rename ``src`` to ``dst``; FileExistsError if ``dst`` exists, even one appearing at that instant."""
     global _libc
+    import ctypes
+
     if _libc is None:
         try:
             _libc = ctypes.CDLL(None, use_errno=True).renameat2
-        except (AttributeError, OSError):
+        except (AttributeError, OSError, TypeError):  # not glibc/Linux (TypeError: Windows)
             _libc = False
     if _libc:
         if _libc(-100, os.fsencode(src), -100, os.fsencode(dst), 1) == 0:  # AT_FDCWD, RENAME_NOREPLACE

@@ -36,6 +36,9 @@ output._swap = dying
 from playbook.cli import main
 raise SystemExit(main(sys.argv[2:]))
 """
+# Runs the CLI with a file written by someone else (sys.argv[1]) right before the final swap: after the start checks.
+WRITE_AT_SWAP = KILL_AT_SWAP.replace("os.kill(os.getpid(), getattr(signal, sys.argv[1]))",
+                                     "os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True); open(sys.argv[1], 'w').write('mine')")
 
 
 def run(cwd, *argv, code=None, wrapper=None):
@@ -197,6 +200,22 @@ def test_two_runs_to_one_new_folder_the_loser_exits_4(work):
     assert [code for code, _ in results] == [0, 4], results
     assert "race" in results[1][1] and "--force" in results[1][1] and "overwrite=True" not in results[1][1]
     assert sorted(p.name for p in work.iterdir()) == ["orders.csv", "race"]  # no temporary folder left
+
+
+def test_a_file_added_during_the_run_is_never_deleted(work, earlier):
+    shutil.copytree(earlier, work / "out")
+    done = run(work, "out/added.txt", "analyze", "orders.csv", "--out", "out", "--force", "--quiet", code=4, wrapper=WRITE_AT_SWAP)
+    assert "is not an output of playbook analyze any more" in done.stderr and "it holds 'added.txt'" in done.stderr
+    assert (work / "out" / "added.txt").read_text() == "mine"
+    assert snapshot(work / "out", skip=work / "out" / "added.txt") == snapshot(earlier)
+    assert sorted(p.name for p in work.iterdir()) == ["orders.csv", "out"]  # old output back in place, new one discarded
+
+
+def test_a_folder_that_appears_during_the_run_is_not_replaced_without_force(work):
+    done = run(work, "new/theirs.txt", "analyze", "orders.csv", "--out", "new", "--quiet", code=4, wrapper=WRITE_AT_SWAP)
+    assert "Output folder new exists now and is not empty (it appeared or changed while this run was working" in done.stderr
+    assert "new output was discarded" in done.stderr and "--force" in done.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["new", "orders.csv"] and os.listdir(work / "new") == ["theirs.txt"]
 
 
 def test_sigterm_while_replacing_keeps_the_earlier_output_and_leaves_nothing(work, earlier):
