@@ -22,7 +22,7 @@ from .i18n import LANGUAGES, register_labels
 
 __all__ = ["analyze", "build_analysis", "Analysis", "OutputFolderError", "check_output_folder", "OUTPUT_FILES"]
 
-#: The files :func:`analyze` writes; ``force=True`` replaces only a folder holding nothing else.
+#: The files :func:`analyze` writes; ``summary.json`` lists the others with their SHA-256 (see :mod:`playbook.output`).
 OUTPUT_FILES = ("action_list.csv", "action_list.parquet", "report.html", "summary.json")
 MADE_BY = "playbook analyze"
 
@@ -192,8 +192,8 @@ def _summary_json(summary: dict) -> str:
     """``summary`` as strict JSON; a non-finite figure is a bug in the kit (the input checks should refuse it first)."""
     bad = _non_finite(summary)
     if bad:
-        raise RuntimeError(f"summary.json would hold a figure that is not a finite number ({bad}); nothing was written. "
-                           "This is a bug in the kit: please report it with the command you ran.")
+        raise RuntimeError(f"summary.json would hold a figure that is not a finite number ({bad}); nothing was written "
+                           "(the input checks should have refused the data that led to it: a bug in the kit, please report it)")
     return json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
@@ -227,8 +227,9 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
     as_of : date-like, optional
         The review date; default: the day of the last order.
     out : str or Path
-        Output folder. Must not exist, be empty, or (with ``force=True``) hold only an
-        earlier analyze output; a folder containing the input is always refused.
+        Output folder. Must not exist, be empty, or (with ``force=True``) hold exactly an
+        unchanged earlier analyze output (checked again when it is replaced); a folder
+        containing the input, a link, ``.`` and ``..`` are always refused.
     lang : {"en", "zh"}
         Language of the report and of the strategy reasons.
     force : bool

@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -200,11 +201,26 @@ def test_neutralise_formulas_sees_through_full_width_and_invisible_prefixes_and_
     assert safe["id"].tolist() == expected and safe["kind"].astype(str).tolist() == expected
 
 
+def test_python_api_refusals_name_the_argument_and_the_cli_option(tmp_path):
+    from playbook.errors import message_for_cli
+
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "mine.txt").write_text("x")
+    with pytest.raises(OutputFolderError) as info:
+        analyze(BAD / "bom.csv", out=out)
+    assert "pass force=True to replace" in str(info.value) and "pass --force to replace" in message_for_cli(info.value)
+    with pytest.raises(OutputFolderError, match=r"it has no summary.json written by playbook \(it holds 'mine.txt'\)") as info:
+        analyze(BAD / "bom.csv", out=out, force=True)
+    assert "--force replaces only a folder the kit wrote" in message_for_cli(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"] and os.listdir(out) == ["mine.txt"]
+
+
 def test_summary_json_is_strict_and_names_a_non_finite_figure():
     from playbook.analyze import _summary_json
 
     assert json.loads(_summary_json({"revenue": 1.5, "tiers": {"key": {"share": None}}})) == {"revenue": 1.5, "tiers": {"key": {"share": None}}}
-    with pytest.raises(RuntimeError, match=r"pareto\.gini = nan\).*bug in the kit"):
+    with pytest.raises(RuntimeError, match=r"pareto\.gini = nan\); nothing was written .*a bug in the kit"):
         _summary_json({"revenue": 1.0, "pareto": {"gini": float("nan")}})
     with pytest.raises(RuntimeError, match=r"revenue = inf"):
         _summary_json({"revenue": float("inf")})
