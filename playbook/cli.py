@@ -36,7 +36,7 @@ EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 _EXIT_CODES = """exit codes:
   0    success
-  1    unexpected error (a bug; please report it with the traceback)
+  1    unexpected error (a bug; run again with --debug and report it with the traceback)
   2    bad command-line arguments
   3    input data invalid (cannot be read, or breaks a rule)
   4    output folder exists (without --force), is not the kit's to replace, or cannot be written

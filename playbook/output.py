@@ -300,11 +300,11 @@ def atomic_folder(folder, *, overwrite: bool = False, kind: str | None = None, o
     >>> sorted(p.name for p in parent.iterdir()), (parent / "new" / "a.txt").read_text()
     (['new'], 'hello')
     """
+    note = note or (lambda message: warnings.warn(message, stacklevel=4))
+    _clean_stale(_target(folder)[1], kind, note)  # first: it may put back an earlier output a killed run moved aside
     shown = check_output_folder(folder, kind=kind, replace=overwrite, option=option, protect=protect)
     real = _target(shown)[1]
-    note = note or (lambda message: warnings.warn(message, stacklevel=4))
     made = _make_parents(real.parent)
-    _clean_stale(real, kind, note)
     tmp = Path(tempfile.mkdtemp(prefix=f".{real.name}.playbook-tmp-{os.getpid()}-", dir=real.parent))
     aside = None
     try:

@@ -244,6 +244,16 @@ def test_a_killed_runs_temporary_folder_is_cleaned_by_the_next_run_which_replace
     assert '<html lang="zh">' in (work / "out" / "report.html").read_text(encoding="utf-8")
 
 
+def test_an_earlier_output_a_killed_run_had_moved_aside_is_put_back(work):
+    write_dataset(generate("retail", n_customers=30, seed=1), work / "aside")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    kept = snapshot(work / "aside")
+    (work / "aside").rename(work / f".ds.playbook-old-{dead}-xyz")  # killed between moving it aside and renaming the new one in
+    done = run(work, "generate", "ds", "--customers", "30", code=4)
+    assert f"restored {work / 'ds'} from .ds.playbook-old-{dead}-xyz" in done.stderr and "already exists" in done.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["ds", "orders.csv"] and snapshot(work / "ds") == kept
+
+
 # ----------------------------------------------------------------------------- files: dictionary and exports
 
 def test_dictionary_never_overwrites_a_users_file_and_keeps_normal_permissions(work):
