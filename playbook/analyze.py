@@ -161,7 +161,8 @@ def check_output_folder(folder, *, replace: bool, option: str = "force", protect
     unless ``replace``, and even then unless it holds exactly an unchanged earlier analyze
     output (its ``summary.json`` marked ``"made_by": "playbook analyze"`` lists every other
     file with its SHA-256; see :mod:`playbook.output`). A folder holding a path in ``protect``
-    (the input file) is always refused, so a user's own files are never deleted.
+    (the input file) is always refused, so a user's own files are never deleted. ``option`` is
+    the argument the messages name: ``force=True`` in Python, ``--force`` on the command line.
 
     Raises
     ------
@@ -298,7 +299,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
     }
     say(f"writing {out}")
     try:
-        with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=say) as tmp:
+        with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
             files = {}
             neutralise_formulas(table).to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
             table.assign(tier=table["tier"].astype(str)).to_parquet(tmp / "action_list.parquet", index=False)

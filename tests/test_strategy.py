@@ -235,3 +235,25 @@ def test_charts_and_widget(retail):
     assert explorer.shown["net_margin"] < before["net_margin"]
     with pytest.raises(InvalidArgumentError):
         ProgramExplorer(retail, program="free_lunch")
+
+
+def test_export_action_list_never_replaces_a_users_file_or_writes_through_a_link(tmp_path):
+    import os
+    import stat
+
+    table = pd.DataFrame({"reason": ["＝1", "\u200b=2", "a\x00b"]}, index=pd.Index(["C1", "C2", "C3"], name="customer_id"))
+    (tmp_path / "budget.csv").write_text("month,amount\n")
+    with pytest.raises(OutputFolderError, match="budget.csv exists and is not an action list"):
+        S.export_action_list(table, tmp_path / "budget.csv", overwrite=True)
+    assert (tmp_path / "budget.csv").read_text() == "month,amount\n"
+    (tmp_path / "link.csv").symlink_to("budget.csv")
+    with pytest.raises(OutputFolderError, match="symbolic link"):
+        S.export_action_list(table, tmp_path / "link.csv", overwrite=True)
+    old = os.umask(0o022)
+    try:
+        path = S.export_action_list(table, tmp_path / "actions.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert path.read_text(encoding="utf-8").splitlines()[1:] == ["C1,'＝1", "C2,'\u200b=2", "C3,ab"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actions.csv", "budget.csv", "link.csv"]
