@@ -244,6 +244,7 @@ def check_output_folder(folder, *, kind: str | None, replace: bool, option: str 
     if real.exists() and not real.is_dir():
         raise OutputFolderError(f"Output path {shown} exists and is a file; give a folder name.")
     if not real.is_dir():
+        _check_parent(shown, real)
         return shown
     inside = [Path(p) for p in protect if Path(p).resolve().is_relative_to(real)]
     if inside:
@@ -258,6 +259,16 @@ def check_output_folder(folder, *, kind: str | None, replace: bool, option: str 
                      "Choose another folder, or pass {option} to replace an earlier output of the kit.", option)
     _check_ours(shown, real, kind, option, when="")
     return shown
+
+
+def _check_parent(shown: Path, real: Path) -> None:
+    """The nearest existing folder above a new output must be a writable folder; said before any work is done."""
+    above = next(p for p in real.parents if os.path.lexists(p))
+    if not above.is_dir():
+        raise OutputFolderError(f"Output {shown} cannot be created: {above} is a file, not a folder. Give a folder path.")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"Output {shown} cannot be created: the folder {above} is not writable for you. "
+                                "Choose a folder you can write to.")
 
 
 def _check_ours(shown: Path, real: Path, kind: str | None, option: str | None, when: str) -> None:

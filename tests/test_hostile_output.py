@@ -180,6 +180,7 @@ def test_dot_and_dotdot_are_refused_before_the_work(work):
 def test_output_over_a_file_or_around_the_input_is_refused(work):
     refused(work, "analyze", "orders.csv", "--out", "orders.csv", says="exists and is a file")
     refused(work, "analyze", "orders.csv", "--out", str(work), "--force", says="contains the input file orders.csv")
+    refused(work, "analyze", "orders.csv", "--out", "orders.csv/x/y", says="orders.csv is a file, not a folder")
 
 
 def test_missing_parents_are_created_only_for_a_successful_run(work):
