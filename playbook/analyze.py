@@ -6,7 +6,6 @@ customer, and writes ``action_list.csv``/``.parquet``, ``report.html`` and ``sum
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -198,14 +197,6 @@ def _summary_json(summary: dict) -> str:
     return json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str = "en", force: bool = False,
             progress: Callable[[str], None] | None = None, **read_options) -> Path:
     """Read an orders export and write the action list and report into the folder ``out``.
@@ -274,7 +265,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
     if source is not None and source.is_file():
         say(f"reading {source.name} ({source.stat().st_size / 1e6:,.1f} MB)")
         try:
-            digest = _sha256_file(source)
+            digest = output.sha256_file(source)
         except OSError as exc:
             raise DataValidationError(f"{source.name} cannot be read: {exc.strerror or exc}. Check the file's permissions.") from exc
     else:
@@ -305,7 +296,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
             table.assign(tier=table["tier"].astype(str)).to_parquet(tmp / "action_list.parquet", index=False)
             (tmp / "report.html").write_text(page, encoding="utf-8")
             for name in OUTPUT_FILES[:3]:
-                files[name] = {"sha256": _sha256_file(tmp / name)}
+                files[name] = {"sha256": output.sha256_file(tmp / name)}
             files["action_list.csv"]["rows"] = files["action_list.parquet"]["rows"] = len(table)
             summary["files"] = files
             (tmp / "summary.json").write_text(_summary_json(summary), encoding="utf-8")

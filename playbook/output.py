@@ -28,8 +28,8 @@ from pathlib import Path
 
 from .errors import InvalidArgumentError, OutputFolderError
 
-__all__ = ["atomic_folder", "check_output_folder", "check_output_file", "write_file", "owned_files", "KINDS",
-           "NotOurs"]
+__all__ = ["atomic_folder", "check_output_folder", "check_output_file", "write_file", "owned_files", "sha256_file",
+           "KINDS", "NotOurs"]
 
 _WRITING = ".playbook-writing"
 
@@ -44,7 +44,8 @@ class NotOurs(Exception):
     """A folder or file the kit cannot prove it wrote; the message says why."""
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path) -> str:
+    """The SHA-256 of a file, read in 1 MB blocks (the checksums the kit's manifests hold)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -112,7 +113,7 @@ def owned_files(folder, kind: str) -> list[str]:
             raise NotOurs(f"it holds {name!r}, which playbook did not write (it is not listed in {manifest_name})")
         if not entries[name].is_file(follow_symlinks=False):
             raise NotOurs(f"{name!r} is a folder or a link, not the file playbook wrote")
-        if _sha256_file(Path(entries[name].path)) != listed[name]:
+        if sha256_file(Path(entries[name].path)) != listed[name]:
             raise NotOurs(f"{name!r} was changed after playbook wrote it (its SHA-256 differs from {manifest_name})")
     return sorted(entries)
 
