@@ -317,19 +317,18 @@ def atomic_folder(folder, *, overwrite: bool = False, kind: str | None = None, o
     shown = check_output_folder(folder, kind=kind, replace=overwrite, option=option, protect=protect)
     real = _target(shown)[1]
     made = _make_parents(real.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{real.name}.playbook-tmp-{os.getpid()}-", dir=real.parent))
-    aside = None
+    tmp = aside = None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{real.name}.playbook-tmp-{os.getpid()}-", dir=real.parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would make the output private
         (tmp / _WRITING).write_text(json.dumps({"made_by": "playbook", "pid": os.getpid(), "host": socket.gethostname()}),
                                     encoding="utf-8")
         yield tmp
         (tmp / _WRITING).unlink()
         aside = _swap(tmp, real, shown, kind, overwrite, option)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         for p in reversed(made):
             with contextlib.suppress(OSError):
                 p.rmdir()

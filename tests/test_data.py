@@ -170,3 +170,15 @@ def test_snapshot_names_a_missing_or_textual_date_column():
     as_text = playbook.CustomerBase(orders=orders, referrals=refs.assign(referred_at=["2025-01-01"]))
     with pytest.raises(DataValidationError, match="'referred_at' of `referrals` must hold date-times"):
         as_text.snapshot("2025-06-30")
+
+
+def test_a_failed_write_removes_the_parent_folders_it_created(tmp_path, monkeypatch):
+    import playbook.data as data
+
+    def full(t, df):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(data, "table_to_csv_bytes", full)
+    with pytest.raises(OSError, match="No space"):
+        write_dataset(generate("b2b", n_customers=20, seed=5), tmp_path / "new" / "deep" / "ds")
+    assert list(tmp_path.iterdir()) == []
