@@ -7,7 +7,7 @@ Exit codes, the same for every command (scripts may rely on them):
 - 2  bad command-line arguments (argparse's own convention; also an unknown option value);
 - 3  the input data is invalid (cannot be read, or breaks a rule; the message names file, column, lines);
 - 4  the output folder or file may not be written (it exists, is not the kit's to replace, is a link) or cannot be;
-- 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); nothing was written.
+- 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); no partial output is left.
 
 Errors are one line on stderr: ``playbook <command>: error: <message>``, with no traceback unless
 ``--debug``. Every line the command prints goes through :func:`printable`, so control characters
@@ -40,7 +40,7 @@ _EXIT_CODES = """exit codes:
   2    bad command-line arguments
   3    input data invalid (cannot be read, or breaks a rule)
   4    output folder exists (without --force), is not the kit's to replace, or cannot be written
-  130  interrupted, 143 terminated; nothing was written
+  130  interrupted, 143 terminated; no partial output is left
 errors are one line on stderr: "playbook analyze: error: <message>"; --debug adds the traceback."""
 
 
@@ -296,9 +296,9 @@ def _outcome(exc: BaseException, args) -> tuple[int, str]:
             return EXIT_DATA, message_for_cli(exc)
         return EXIT_USAGE, message_for_cli(exc)
     if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED, "interrupted; nothing was written."
+        return EXIT_INTERRUPTED, "interrupted; no partial output was written."
     if isinstance(exc, _Terminated):
-        return EXIT_TERMINATED, "terminated; nothing was written."
+        return EXIT_TERMINATED, "terminated; no partial output was written."
     orders = getattr(args, "orders", None)
     name = Path(orders).name if orders else "the input"
     detail = f"{type(exc).__name__}: {str(exc).rstrip('.')}"

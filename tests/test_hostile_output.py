@@ -223,7 +223,7 @@ def test_sigterm_while_replacing_keeps_the_earlier_output_and_leaves_nothing(wor
     shutil.copytree(earlier, work / "out")
     before = snapshot(work)
     done = run(work, "SIGTERM", "analyze", "orders.csv", "--out", "out", "--force", "--quiet", code=143, wrapper=KILL_AT_SWAP)
-    assert "terminated; nothing was written" in done.stderr
+    assert "terminated; no partial output was written" in done.stderr
     assert snapshot(work) == before
 
 
