@@ -93,9 +93,9 @@ def orders(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def earlier(orders, tmp_path_factory) -> Path:
-    """An untouched earlier output of playbook analyze, made through the command."""
-    out = tmp_path_factory.mktemp("earlier") / "out"
-    run(out.parent, "analyze", str(orders), "--out", str(out), "--quiet", code=0)
+    """An untouched earlier output of playbook analyze, made through the command into folders that did not exist."""
+    out = tmp_path_factory.mktemp("earlier") / "new" / "deep" / "out"
+    run(out.parent.parent.parent, "analyze", str(orders), "--out", str(out), "--quiet", code=0)
     return out
 
 
@@ -183,13 +183,12 @@ def test_output_over_a_file_or_around_the_input_is_refused(work):
     refused(work, "analyze", "orders.csv", "--out", "orders.csv/x/y", says="orders.csv is a file, not a folder")
 
 
-def test_missing_parents_are_created_only_for_a_successful_run(work):
+def test_missing_parents_are_created_only_for_a_successful_run(work, earlier):
     before = snapshot(work)
     run(work, "analyze", "orders.csv", "--out", "new/deep/out", "--as-of", "2020-01-01", code=3)  # orders after as-of
     assert snapshot(work) == before  # no new/ or new/deep/ left behind
-    run(work, "analyze", "orders.csv", "--out", "new/deep/out", "--quiet", code=0)
-    assert sorted(p.name for p in (work / "new" / "deep" / "out").iterdir()) == [
-        "action_list.csv", "action_list.parquet", "report.html", "summary.json"]
+    assert sorted(p.name for p in earlier.parent.parent.parent.iterdir()) == ["new"]  # the fixture's run created them
+    assert sorted(p.name for p in earlier.iterdir()) == ["action_list.csv", "action_list.parquet", "report.html", "summary.json"]
 
 
 # ----------------------------------------------------------------------------- races and kills
