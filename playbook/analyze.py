@@ -131,8 +131,10 @@ def build_analysis(base: CustomerBase, *, lang: str = "en") -> Analysis:
         "pareto": {
             "top_20_percent_revenue_share": round(top_share(customers["revenue"], 0.2), 4),
             "customers_share_for_80_percent_revenue": round(reach80 / n, 4),
-            "gini": round(gini(customers["revenue"]), 4),
+            # Customers whose refunds exceed their purchases count as zero here (gini needs values >= 0).
+            "gini": round(gini(customers["revenue"].clip(lower=0)), 4),
         },
+        "customers_net_negative": int((customers["revenue"] < 0).sum()),
         "tiers": {t: {"customers": int(row["size"]), "revenue": round(float(row["sum"]), 2),
                       "revenue_share": round(float(row["sum"]) / revenue, 4) if revenue > 0 else None}
                   for t, row in tiers.iterrows()},
