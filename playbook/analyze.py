@@ -238,7 +238,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
         Called with a short message at each stage (reading, scoring, drawing, writing).
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
-        ``encoding``, ``sheet``, ``date_format`` and optional tables.
+        ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables.
 
     Returns
     -------
@@ -279,7 +279,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
         say("reading the orders")
         digest = None
     try:
-        base = from_orders(orders, columns, as_of=as_of, lang=lang, **read_options)
+        base = from_orders(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
     except OSError as exc:
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
     n_customers = base.orders["customer_id"].nunique()

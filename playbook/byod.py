@@ -152,6 +152,8 @@ class _Source:
         for p in pos[:limit]:
             v = values.iloc[p]
             v = v.item() if isinstance(v, np.generic) else v
+            if isinstance(v, str) and len(v) > 60:  # a runaway field (an open quote) is named, not printed
+                v = f"{v[:40]}... ({len(v):,} characters)"
             shown.append(words.text(self.unit, n=self.lines[p], value=repr(v)))
         more = words.text("more", n=len(pos) - limit) if len(pos) > limit else ""
         return words.text("list_sep").join(shown) + more
@@ -169,7 +171,9 @@ def _cli_spelling(message: str) -> str:
         return f"--{m.group(1).replace('_', '-')} {value}"
     text = _PY_OPTION.sub(option, message).replace("dayfirst=True", "--dayfirst").replace("dayfirst=False", "--no-dayfirst")
     text = re.sub(r"columns=\{'(\w+)': ('[^']*'), \.\.\.\}", lambda m: f"--map {m.group(1)}={m.group(2).strip(chr(39))}", text)
-    return text.replace("columns= ", "--map ").replace("columns=", "--map")
+    for python, cli in (("columns= ", "--map "), ("columns=", "--map"), ("encoding= ", "--encoding "), ("a later as_of", "a later --as-of")):
+        text = text.replace(python, cli)
+    return text
 
 
 def _error(message: str, cls: type[PlaybookError] = DataValidationError) -> PlaybookError:
@@ -225,7 +229,7 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: _Notes) -> str:
         try:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise _error(f"{name}: cannot be read as {encoding!r} ({exc}). Try encoding=None to detect UTF-8, GBK or Windows-1252.") from exc
+            raise _error(f"{name}: cannot be read as {encoding!r} ({exc}). Leave out encoding= to let the kit detect UTF-8, GBK or Windows-1252.") from exc
         notes.add("encoding_given", name=name, encoding=encoding)
         return text[1:] if text.startswith("\ufeff") else text
     if data.startswith(b"\xef\xbb\xbf"):
@@ -274,7 +278,7 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
         return None
     size = max(path.stat().st_size, 1)
     options = dict(
-        read_options=pacsv.ReadOptions(block_size=1 << 23, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
+        read_options=pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
         parse_options=pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
         convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
@@ -294,6 +298,11 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
         return None
     table = pa.Table.from_batches(batches, schema=schema)
     del batches
+    import pyarrow.compute as pc
+
+    # pyarrow keeps a quoted line break inside a value even so; then line != row + 2: the careful reader.
+    if any(pc.any(pc.match_substring_regex(table[c], "[\r\n]")).as_py() for c in table.column_names):
+        return None
     df = table.to_pandas(self_destruct=True)
     del table
     df.columns = [h.strip() for h in header]
@@ -324,7 +333,7 @@ def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _error(f"{name}: line {reader.line_num} cannot be read as CSV ({exc}). A quote is probably left open, "
+        raise _error(f"{name}: line {start} cannot be read as CSV ({exc}). A quote is probably left open there, "
                      "so the rest of the file became one value: fix the quotes in that line, or export again.") from exc
     if not rows:
         raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
@@ -396,8 +405,9 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataF
         try:
             df = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a broken file; all mean the same to the user
-            raise _error(f"{name} cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:200]}). The file is truncated "
-                         "or not Parquet: export it again, or save the orders as CSV.") from exc
+            reason = str(exc).replace(f"'{path}'", name).replace(str(path), name).split(". ")[0][:200]
+            raise _error(f"{name} cannot be read as Parquet ({reason}). The file is truncated or not Parquet: "
+                         "export it again, or save the orders as CSV.") from exc
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         try:
             import openpyxl  # noqa: F401
@@ -417,12 +427,27 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataF
                 raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
             df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes)
         _check_unique_header(df, name)
+        _check_field_sizes(df, src)
         return df, notes, src
     if df.empty and len(df.columns) == 0:
         raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
     df.columns = [str(c).strip() for c in df.columns]
     _check_unique_header(df, name)
     return df.reset_index(drop=True), notes, _Source(name, np.arange(len(df)) + 2)
+
+
+#: A CSV value longer than this is a quote left open (the rest of the file became one value), not data.
+MAX_FIELD = 131_072
+
+
+def _check_field_sizes(df: pd.DataFrame, src: _Source) -> None:
+    for col in df.columns:
+        sizes = df[col].str.len()
+        if len(sizes) and sizes.max() > MAX_FIELD:
+            at = (sizes > MAX_FIELD).to_numpy()
+            raise _error(f"{src.name}, column {col!r}: {src.rows(at, df[col], limit=1)} holds {int(sizes.max()):,} characters, "
+                         f"more than {MAX_FIELD:,}. A quote is probably left open there, so the lines after it became one value: "
+                         "close the quote in that line, or export again.")
 
 
 def _check_unique_header(df: pd.DataFrame, name: str) -> None:
@@ -463,7 +488,7 @@ def _missing_column(kit: str, wanted: str, df: pd.DataFrame, src: _Source, mappe
         what = f"{src.name} has no column {kit!r} (the kit's name for it), and columns= does not map it."
     hint = (f" Did you mean {guess!r}? Pass columns={{{kit!r}: {guess!r}, ...}}." if guess
             else f" Columns are: {', '.join(names)}. Pass columns={{{kit!r}: '<your column>', ...}}.")
-    return DataValidationError(what + hint)
+    return _error(what + hint)
 
 
 def _whole_numbers(values: pd.Series) -> bool:
@@ -520,6 +545,11 @@ def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, val
     if not hit.any():
         return None
     first, second = parts.loc[hit, 0].astype(int), parts.loc[hit, 1].astype(int)
+    valid = (first <= 31) & (second <= 31) & ((first <= 12) | (second <= 12))  # 31/31/2025 is no date either way
+    first, second = first[valid], second[valid]
+    hit = hit & hit.index.isin(first.index)
+    if not hit.any():
+        return None
     if dayfirst is None:
         day_first, month_first = first > 12, second > 12
         if day_first.any() and month_first.any():
@@ -568,7 +598,7 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
             if compact.any() or serial.any():
                 num = pd.Series(np.nan, index=values.index)
                 num[compact | serial] = pd.to_numeric(text[compact | serial], errors="coerce")
-                parsed, _ = _numeric_dates(num[compact | serial], col, src, notes)
+                parsed, _ = _numeric_dates(num[compact | serial], col, src, notes, shown=text[compact | serial])
                 out[compact | serial] = parsed.astype("datetime64[us]")
             zoned = text.str.fullmatch(_ZONED).fillna(False).astype(bool) & ~missing
             if zoned.any():
@@ -613,8 +643,9 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
     return _in_range(out, col, src, values)
 
 
-def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: _Notes) -> tuple[pd.Series, pd.Series]:
+def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: _Notes, shown=None) -> tuple[pd.Series, pd.Series]:
     """Dates stored as numbers: YYYYMMDD integers (19970101) or Excel serial days (45672 = 2025-01-15)."""
+    shown = values if shown is None else shown
     nums = values.astype(float)
     missing = nums.isna()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -623,11 +654,11 @@ def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: _Notes) -> 
     if compact.any():
         parsed = pd.to_datetime(nums[compact].astype(np.int64).astype(str), format="%Y%m%d", errors="coerce")
         out[compact] = parsed.astype("datetime64[us]")
-        notes.add("compact_dates", name=src.name, col=repr(col), example=repr(str(values[compact].iloc[0])))
+        notes.add("compact_dates", name=src.name, col=repr(col), example=repr(str(shown[compact].iloc[0])))
     serial = nums.notna() & nums.between(1, 110_000) & ~compact
     if serial.any():
         out[serial] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(nums[serial], unit="D")).astype("datetime64[us]").dt.round("s")
-        notes.add("excel_dates", name=src.name, col=repr(col), example=repr(str(values[serial].iloc[0])))
+        notes.add("excel_dates", name=src.name, col=repr(col), example=repr(str(shown[serial].iloc[0])))
     return out, missing
 
 
@@ -674,7 +705,7 @@ def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: _Notes, *, 
         # Spaces of every kind (NBSP, narrow NBSP) and apostrophes only ever separate thousands.
         text = values.astype("string").str.replace(f"[{_SPACES}'’]", "", regex=True)
         missing = text.isna() | text.isin(_MISSING_TEXT)
-        plain = text.str.fullmatch(r"[+-]?\d+(\.\d*)?").fillna(False).astype(bool)
+        plain = values.astype("string").str.strip().str.fullmatch(r"[+-]?\d+(\.\d*)?").fillna(False).astype(bool)
         if decimal is None and bool((plain | missing).all()):
             nums = pd.to_numeric(text.where(plain), errors="coerce").astype(float)
             bad_text = pd.Series(False, index=values.index)
@@ -719,8 +750,8 @@ def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: _Notes, *, 
     absurd = ~np.isfinite(nums) | (nums.abs() > MAX_AMOUNT)
     if absurd.any():
         raise _error(
-            f"{src.name}, column {col!r}: {int(absurd.sum())} of the {what} are infinite or larger than {MAX_AMOUNT:,.0f} "
-            f"in absolute value, e.g. {src.rows(absurd, values.astype(str).str.slice(0, 40), limit=3)}. "
+            f"{src.name}, column {col!r}: {int(absurd.sum())} of the {what} {'is' if absurd.sum() == 1 else 'are'} infinite or larger than {MAX_AMOUNT:,.0f} "
+            f"in absolute value, e.g. {src.rows(absurd, values, limit=3)}. "
             "No single order is that large: fix or remove these lines."
         )
     return nums
@@ -867,7 +898,7 @@ def from_orders(
                           rows=src.rows(repeat, df[wanted["order_id"]], lang=notes.lang))
             else:
                 differ = "" if exact.all() else " Some repeats differ in other columns, so they cannot be dropped safely."
-                raise DataValidationError(
+                raise _error(
                     f"{src.name}, column {wanted['order_id']!r}: order ids must be unique; {int(dup.sum())} lines share an id, e.g. "
                     f"{src.rows(dup, df[wanted['order_id']])}.{differ} If the export repeats whole lines, pass duplicates='drop'; "
                     "otherwise fix the ids."
@@ -879,7 +910,7 @@ def from_orders(
         rows = src.rows(negative, df[wanted["amount"]])
         total = float(out.loc[negative, "amount"].sum())
         if refunds == "error":
-            raise DataValidationError(
+            raise _error(
                 f"{src.name}, column {wanted['amount']!r}: {int(negative.sum())} negative amount(s), e.g. {rows}. "
                 "If these are refunds, pass refunds='keep' (kept as negative orders) or refunds='drop'; otherwise fix them."
             )
@@ -904,7 +935,7 @@ def from_orders(
     else:
         late = (out["order_date"] > end_of_day(ts)) & keep
         if late.any():
-            raise DataValidationError(
+            raise _error(
                 f"{src.name}, column {wanted['order_date']!r}: {int(late.sum())} order(s) after as_of={ts.date()}, e.g. "
                 f"{src.rows(late, df[wanted['order_date']])}. Pass a later as_of, or remove orders you should not know yet."
             )
