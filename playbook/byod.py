@@ -924,11 +924,11 @@ def from_orders(
                 raise DataValidationError(f"{src.name}, column {col!r}: no customer in {src.rows(empty, values)}. "
                                           "Every order needs a customer id: fill or remove these lines.")
             out[kit] = stripped
+            if kit != "channel" and changed:
+                notes.add("spaces", name=src.name, col=repr(col))
             merged = _merged_spellings(values, stripped) if kit == "customer_id" and changed else 0
             if merged:
                 notes.add("ids_merged", name=src.name, col=repr(col), n=merged)
-            elif kit != "channel" and changed:
-                notes.add("spaces", name=src.name, col=repr(col))
     keep = pd.Series(True, index=df.index)
     if "order_id" in out:
         dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
