@@ -305,11 +305,14 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
         return None
     df = table.to_pandas(self_destruct=True)
     del table
+    pa.default_memory_pool().release_unused()  # hand the blocks back now, not at the pool's leisure
     df.columns = [h.strip() for h in header]
     lines = np.arange(len(df), dtype=np.int64) + 2
     blank = np.zeros(len(df), dtype=bool)
-    if len(df):
-        blank = np.logical_and.reduce([(df[c].str.strip() == "").to_numpy(dtype=bool) for c in df.columns])
+    first_empty = (df.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool) if len(df) else blank
+    if first_empty.any():  # a blank line: every field empty (checked only where the first one is)
+        at = np.flatnonzero(first_empty)
+        blank[at] = np.logical_and.reduce([(df[c].iloc[at].str.strip() == "").to_numpy(dtype=bool) for c in df.columns])
     if blank.any():
         df, lines = df.loc[~blank].reset_index(drop=True), lines[~blank]
     notes.add("bom" if bom else "utf8", name=name)
@@ -513,6 +516,13 @@ def _arrow_cast(text: pd.Series, dtype: str) -> pd.Series | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     return pd.Series(cast.to_numpy(zero_copy_only=False), index=text.index).astype(dtype)
+
+
+def _release_arrow_memory() -> None:
+    """Return pyarrow's freed blocks to the system, so the next stage's peak does not stack on them."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _digits_as_int(values: pd.Series) -> pd.Series | None:
@@ -911,6 +921,7 @@ def from_orders(
         col, values = wanted[kit], df[wanted[kit]]
         if kit == "order_date":
             out[kit] = _parse_dates(values, col, src, date_format, notes, dayfirst)
+            _release_arrow_memory()
         elif kit in ("amount", "margin", "discount"):
             out[kit] = _parse_numbers(values, col, src, notes, what="amounts" if kit == "amount" else f"{kit} values",
                                       decimal=decimal)
@@ -983,7 +994,9 @@ def from_orders(
                 f"{src.name}, column {wanted['order_date']!r}: {int(late.sum())} order(s) after as_of={ts.date()}, e.g. "
                 f"{src.rows(late, df[wanted['order_date']])}. Pass a later as_of, or remove orders you should not know yet."
             )
-    orders = out.loc[keep].reset_index(drop=True)
+    orders = (out if bool(keep.all()) else out.loc[keep]).reset_index(drop=True)
+    del df
+    _release_arrow_memory()
     tables = {t: _optional_table(t, spec, notes) for t, spec in optional_tables.items() if spec is not None}
     name = src.name if src.unit == "line" else "your orders"
     return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": list(notes), "source": src.name}, **tables)
