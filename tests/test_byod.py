@@ -225,13 +225,13 @@ def test_notes_in_chinese_say_the_same_as_in_english():
     read = dict(columns=MESSY_COLUMNS, refunds="keep", duplicates="drop")
     en = from_orders(MESSY, **read, lang="en").meta["notes"]
     zh = from_orders(MESSY, **read, lang="zh").meta["notes"]
-    assert len(zh) == len(en) == 7
+    assert len(zh) == len(en) == 8
     for e, z in zip(en, zh):
         assert re.search(r"[\u4e00-\u9fff]", z) and z != e
         assert not re.search(r"\b(read as|column|dropped|kept|line)\b", z), z
         assert re.findall(r"\d+(?:[.,]\d+)*", z) == re.findall(r"\d+(?:[.,]\d+)*", e), (e, z)
         assert re.findall(r"'[^']*'", z) == re.findall(r"'[^']*'", e)  # the user's column names and values
-    assert "第 33 行 '31'" in zh[4] and "line 33 ('31')" in en[4]
+    assert "第 33 行 '31'" in zh[5] and "line 33 ('31')" in en[5]
     before = playbook.i18n.get_language()
     playbook.i18n.set_language("zh")
     try:
