@@ -118,6 +118,11 @@ register_labels({
                           "{name}：{n} 个客户的退款超过购买（{ids}），其收入为负（基尼系数按零计算）。"),
     "note_as_of": ("as_of not given: using the day of the last order, {date}.", "没有给出 as_of：以最后一笔订单的日期 {date} 为截至日期。"),
     "note_line": ("line {n} ({value})", "第 {n} 行 {value}"),
+    "note_sheet_line": ("line {n} of sheet {sheet} ({value})", "工作表 {sheet} 第 {n} 行 {value}"),
+    "note_excel_header": ("{name}, sheet {sheet}: the header is on line {line}; the lines above it (a title) were skipped.",
+                          "{name}，工作表 {sheet}：表头在第 {line} 行，上面的行（标题）已跳过。"),
+    "note_excel_sheets": ("{name}: read the sheet(s) {sheets} (same columns) as one table; other sheets skipped: {skipped}.",
+                          "{name}：工作表 {sheets}（列相同）合并为一张表读取；跳过的其他工作表：{skipped}。"),
     "note_row": ("row {n} ({value})", "索引为 {n} 的行 {value}"),
     "note_more": (" and {n} more", "，另有 {n} 处"),
     "note_list_sep": (", ", "、"),
@@ -143,6 +148,7 @@ class _Source:
 
     def __init__(self, name: str, lines: np.ndarray, unit: str = "line"):
         self.name, self.lines, self.unit = name, lines, unit
+        self.sheets = None  # the sheet of each row, when rows come from several sheets
 
     def rows(self, mask, values, limit: int = 5, lang: str = "en") -> str:
         """The first ``limit`` lines where ``mask`` holds, with their values, for a message or a note."""
@@ -154,7 +160,10 @@ class _Source:
             v = v.item() if isinstance(v, np.generic) else v
             if isinstance(v, str) and len(v) > 60:  # a runaway field (an open quote) is named, not printed
                 v = f"{v[:40]}... ({len(v):,} characters)"
-            shown.append(words.text(self.unit, n=self.lines[p], value=repr(v)))
+            if self.sheets is not None:
+                shown.append(words.text("sheet_line", n=self.lines[p], sheet=repr(str(self.sheets[p])), value=repr(v)))
+            else:
+                shown.append(words.text(self.unit, n=self.lines[p], value=repr(v)))
         more = words.text("more", n=len(pos) - limit) if len(pos) > limit else ""
         return words.text("list_sep").join(shown) + more
 
@@ -419,7 +428,9 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataF
                 f"Reading {name} needs the openpyxl package, which is not installed. "
                 "Run `pip install openpyxl`, or save the sheet as CSV in Excel and load that."
             ) from exc
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        df, src = _read_excel(path, name, sheet, notes)
+        _check_unique_header(df, name)
+        return df, notes, src
     else:
         fast = _read_csv_fast(path, name, notes, progress) if encoding is None else None
         if fast is not None:
@@ -451,6 +462,54 @@ def _check_field_sizes(df: pd.DataFrame, src: _Source) -> None:
             raise _error(f"{src.name}, column {col!r}: {src.rows(at, df[col], limit=1)} holds {int(sizes.max()):,} characters, "
                          f"more than {MAX_FIELD:,}. A quote is probably left open there, so the lines after it became one value: "
                          "close the quote in that line, or export again.")
+
+
+def _header_row(cells: pd.DataFrame) -> int | None:
+    """The first row of a sheet that looks like a header: two or more cells, all text. Titles above it are skipped."""
+    for i in range(min(len(cells), 30)):
+        row = [c for c in cells.iloc[i].tolist() if c is not None and not (isinstance(c, float) and np.isnan(c)) and str(c).strip()]
+        if len(row) >= 2 and all(isinstance(c, str) for c in row):
+            return i
+    return None
+
+
+def _read_excel(path: Path, name: str, sheet, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
+    """One sheet, or every sheet with the same header as the first (a sheet per month), each header found below any title."""
+    try:
+        book = pd.read_excel(path, sheet_name=None if sheet is None else [sheet], header=None, dtype=object,
+                             keep_default_na=False, na_values=[""])
+    except (ValueError, KeyError) as exc:
+        raise _error(f"{name}: {exc}. Pass sheet='...' with one of its sheet names.") from exc
+    except Exception as exc:  # a broken .xlsx raises zipfile, XML and openpyxl errors alike
+        raise _error(f"{name} cannot be read as an Excel workbook ({type(exc).__name__}). Open and save it again in Excel, "
+                     "or save the orders as CSV.") from exc
+    tables = []
+    for title, cells in book.items():
+        cells = cells.dropna(how="all").dropna(axis=1, how="all")
+        at = _header_row(cells) if len(cells) else None
+        if at is None:
+            continue
+        header = [str(c).strip() if c is not None and c == c else f"column {j + 1}" for j, c in enumerate(cells.iloc[at])]
+        body = cells.iloc[at + 1:]
+        lines = body.index.to_numpy(dtype=np.int64) + 1  # the sheet's own row numbers (read_excel counts from 0)
+        if at > 0 or cells.index[at] > 0:
+            notes.add("excel_header", name=name, sheet=repr(str(title)), line=int(cells.index[at]) + 1)
+        tables.append((str(title), header, pd.DataFrame(body.to_numpy(), columns=header), lines))
+    if not tables:
+        raise _error(f"{name} has no sheet with a header row (two or more column names in one row) and orders under it. "
+                     "Export the orders table again.")
+    first = tables[0][1]
+    same = [t for t in tables if t[1] == first]
+    if len(book) > 1:
+        skipped = [repr(t) for t in book if t not in {s[0] for s in same}]
+        notes.add("excel_sheets", name=name, sheets=notes.text("list_sep").join(repr(t[0]) for t in same),
+                  skipped=notes.text("list_sep").join(skipped) if skipped else "-")
+    df = pd.concat([t[2] for t in same], ignore_index=True) if len(same) > 1 else same[0][2]
+    lines = np.concatenate([t[3] for t in same])
+    src = _Source(name, lines)
+    if len(same) > 1:
+        src.sheets = np.concatenate([[t[0]] * len(t[2]) for t in same])
+    return df, src
 
 
 def _check_unique_header(df: pd.DataFrame, name: str) -> None:

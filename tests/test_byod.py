@@ -51,9 +51,9 @@ def read_with(path, options: dict, **more):
 
 
 def test_every_corpus_file_has_an_expectation():
-    files = {p.name for p in BAD.iterdir() if p.suffix in (".csv", ".parquet")}
+    files = {p.name for p in BAD.iterdir() if p.suffix in (".csv", ".parquet", ".xlsx")}
     assert files == set(ERRORS) | set(PARSES)
-    assert {p.name for p in FOREIGN.iterdir() if p.suffix in (".csv", ".parquet")} == set(FOREIGN_CASES)
+    assert {p.name for p in FOREIGN.iterdir() if p.suffix in (".csv", ".parquet", ".xlsx")} == set(FOREIGN_CASES)
     assert set(EXPECTED["cli_errors"]) <= set(ERRORS) and set(EXPECTED["options"]) <= set(ERRORS) | set(PARSES)
 
 
