@@ -668,7 +668,11 @@ def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, val
             )
         dayfirst = bool(day_first.any())
     cleaned = text[hit.index[hit]].str.replace("-", "/", regex=False).str.replace("T", " ", regex=False)
-    parsed = pd.to_datetime(cleaned, dayfirst=dayfirst, format="mixed", errors="coerce")
+    order = "%d/%m/%Y" if dayfirst else "%m/%d/%Y"
+    parsed = pd.Series(pd.NaT, index=cleaned.index, dtype="datetime64[us]")
+    for fmt in (order, f"{order} %H:%M", f"{order} %H:%M:%S"):  # strict: 01/13/2025 read day first stays unread
+        todo = parsed.isna()
+        parsed[todo] = pd.to_datetime(cleaned[todo], format=fmt, errors="coerce").astype("datetime64[us]")
     example = repr(str(values[hit.index[hit]].iloc[0]).strip())
     notes.add("day_first" if dayfirst else "month_first", name=src.name, col=repr(col), example=example)
     return parsed

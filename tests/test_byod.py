@@ -311,6 +311,8 @@ def test_decimal_and_dayfirst_options_decide_what_detection_cannot(tmp_path, cap
     assert from_orders(BAD / "ambiguous_decimal_comma.csv", decimal=",").orders.amount.tolist() == [1.25, 2.5, 12.0]
     assert from_orders(BAD / "ambiguous_decimal_comma.csv", decimal=".").orders.amount.tolist() == [1250.0, 2500.0, 12.0]
     assert from_orders(BAD / "ambiguous_day_month.csv", dayfirst=False).orders.order_date.dt.month.tolist() == [3, 5]
+    with pytest.raises(DataValidationError, match=r"1 date\(s\) cannot be read, e.g. line 2 \('01/13/2025'\)"):
+        from_orders(FOREIGN / "month_first.csv", dayfirst=True)  # told day first: 13 is no month, never silently swapped
     with pytest.raises(InvalidArgumentError, match="'decimal' parameter of from_orders must be '.' or ','"):
         from_orders(BAD / "bom.csv", decimal=";")
     assert main(["analyze", str(BAD / "ambiguous_decimal_comma.csv"), "--decimal", ".", "--out", str(tmp_path / "o"), "--quiet"]) == 0
