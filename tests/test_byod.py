@@ -365,3 +365,11 @@ def test_big_csv_is_read_in_blocks_with_progress(tmp_path):
         fh.write("C1,2025-01-03,x\n")
     with pytest.raises(DataValidationError, match=rf"line {n + 2} \('x'\)"):
         from_orders(tmp_path / "big.csv")
+
+
+def test_a_refusal_as_the_user_runs_the_command(tmp_path):
+    """`python -m playbook analyze` in a subprocess: exit 3, one line naming the file, column, line and limit; nothing written."""
+    done = run_cli("analyze", str(BAD / "huge_amount.csv"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.splitlines()[-1] == f"playbook analyze: error: {ERRORS['huge_amount.csv']}"
+    assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
