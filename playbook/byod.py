@@ -83,8 +83,8 @@ register_labels({
                       "{name}，列 {col}：已去掉 {n} 个值中的货币符号。"),
     "note_accounting": ("{name}, column {col}: {n} amount(s) in parentheses, e.g. (12.50), read as negative.",
                         "{name}，列 {col}：{n} 个带括号的金额（例如 (12.50)）按负数读取。"),
-    "note_ids_merged": ("{name}, column {col}: {n} id spelling(s) differed only by surrounding spaces or invisible characters "
-                        "(tab, line break, non-breaking, ideographic or zero-width space) and were merged into the same customer(s).",
+    "note_ids_merged": (("{name}, column {col}: {n} id spelling(s) differed only by surrounding spaces or invisible characters "
+                         "(tab, line break, non-breaking, ideographic or zero-width space) and were merged into the same customer(s)."),
                         "{name}，列 {col}：{n} 个编号写法只是前后多了空格或不可见字符（制表符、换行、不换行空格、全角空格、零宽字符），已合并为同一客户。"),
     "note_compact_dates": ("{name}, column {col}: dates written as YYYYMMDD (e.g. {example}); read as dates.",
                            "{name}，列 {col}：日期写成 YYYYMMDD（例如 {example}），已按日期读取。"),
@@ -113,8 +113,8 @@ register_labels({
                              "{name}：删除了 {n} 笔退款（负金额，合计 {total}）。"),
     "note_refunds_kept": ("{name}: {n} refund(s) kept as negative orders ({total} in all).",
                           "{name}：{n} 笔退款保留为负金额订单（合计 {total}）。"),
-    "note_net_negative": ("{name}: {n} customer(s) refunded more than they bought ({ids}); their revenue is negative "
-                          "(the Gini coefficient counts it as zero).",
+    "note_net_negative": (("{name}: {n} customer(s) refunded more than they bought ({ids}); their revenue is negative "
+                           "(the Gini coefficient counts it as zero)."),
                           "{name}：{n} 个客户的退款超过购买（{ids}），其收入为负（基尼系数按零计算）。"),
     "note_as_of": ("as_of not given: using the day of the last order, {date}.", "没有给出 as_of：以最后一笔订单的日期 {date} 为截至日期。"),
     "note_line": ("line {n} ({value})", "第 {n} 行 {value}"),
@@ -240,7 +240,7 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: _Notes) -> str:
         except (UnicodeDecodeError, LookupError) as exc:
             raise _error(f"{name}: cannot be read as {encoding!r} ({exc}). Leave out encoding= to let the kit detect UTF-8, GBK or Windows-1252.") from exc
         notes.add("encoding_given", name=name, encoding=encoding)
-        return text[1:] if text.startswith("\ufeff") else text
+        return text.removeprefix("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         notes.add("bom", name=name)
         return data[3:].decode("utf-8")
@@ -269,6 +269,7 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     line = row + 2.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     with open(path, "rb") as fh:
@@ -286,12 +287,12 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     if len(set(header)) != len(header) or '"' in first_line:
         return None
     size = max(path.stat().st_size, 1)
-    options = dict(
-        read_options=pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
-        parse_options=pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    options = {
+        "read_options": pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
+        "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
+        "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+    }
     line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the share read, from the first 64 KB
     batches, rows, step = [], 0, 500_000
     try:
@@ -307,8 +308,6 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
         return None
     table = pa.Table.from_batches(batches, schema=schema)
     del batches
-    import pyarrow.compute as pc
-
     # pyarrow keeps a quoted line break inside a value even so; then line != row + 2: the careful reader.
     if any(pc.any(pc.match_substring_regex(table[c], "[\r\n]")).as_py() for c in table.column_names):
         return None
@@ -376,7 +375,8 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
     path_or_frame : str, Path or DataFrame
         A ``.csv``/``.txt``/``.tsv``, ``.parquet`` or ``.xlsx``/``.xls`` file, or a DataFrame.
     encoding : str, optional
-        Text encoding of a CSV; by default UTF-8 (with or without BOM), then GBK.
+        Text encoding of a CSV; by default UTF-8 (with or without BOM), else GBK or
+        Windows-1252, whichever reads cleanly (refused when that cannot be told).
     sheet : str or int, optional
         Excel sheet (default: the first).
     lang : {"en", "zh"}, optional
@@ -489,7 +489,7 @@ def _read_excel(path: Path, name: str, sheet, notes: _Notes) -> tuple[pd.DataFra
         at = _header_row(cells) if len(cells) else None
         if at is None:
             continue
-        header = [str(c).strip() if c is not None and c == c else f"column {j + 1}" for j, c in enumerate(cells.iloc[at])]
+        header = [str(c).strip() if pd.notna(c) else f"column {j + 1}" for j, c in enumerate(cells.iloc[at])]
         body = cells.iloc[at + 1:]
         lines = body.index.to_numpy(dtype=np.int64) + 1  # the sheet's own row numbers (read_excel counts from 0)
         if at > 0 or cells.index[at] > 0:
@@ -909,7 +909,8 @@ def from_orders(
         Repeated ``order_id``: an error, or drop exact repeats (same values in every mapped
         column); repeats that differ are always an error.
     encoding : str, optional
-        CSV text encoding; default tries UTF-8 (with or without BOM), then GBK.
+        CSV text encoding; default tries UTF-8 (with or without BOM), then GBK or Windows-1252,
+        whichever reads cleanly; a file where that cannot be told is refused.
     sheet : str or int, optional
         Excel sheet to read.
     date_format : str, optional

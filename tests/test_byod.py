@@ -95,7 +95,8 @@ def test_foreign_formats_through_the_cli(name, tmp_path, capsys):
 def run_cli(*argv):
     """`python -m playbook` in a subprocess (the kit imported from this checkout), as a user runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "playbook", *argv], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    return subprocess.run([sys.executable, "-m", "playbook", *argv], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120, check=False)
 
 
 @pytest.mark.parametrize("name", sorted(PARSES))
