@@ -709,7 +709,7 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
                 out[zoned] = pd.to_datetime(text[zoned].str.replace(" ", "T", n=1), format="ISO8601", utc=True,
                                             errors="coerce").dt.tz_localize(None).astype("datetime64[us]")
                 notes.add("timezone", name=src.name, col=repr(col), zone="UTC")
-            iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?").fillna(False).astype(bool)
+            iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?").fillna(False).astype(bool)
             if iso.any():  # the common case, parsed in one vectorised pass rather than format by format
                 parsed = _arrow_cast(text, "datetime64[us]") if bool(iso.all()) else None
                 if parsed is not None:
