@@ -132,8 +132,10 @@ def build_analysis(base: CustomerBase, *, lang: str = "en") -> Analysis:
         "pareto": {
             "top_20_percent_revenue_share": round(top_share(customers["revenue"], 0.2), 4),
             "customers_share_for_80_percent_revenue": round(reach80 / n, 4),
-            "gini": round(gini(customers["revenue"]), 4),
+            # Customers whose refunds exceed their purchases count as zero here (gini needs values >= 0).
+            "gini": round(gini(customers["revenue"].clip(lower=0)), 4),
         },
+        "customers_net_negative": int((customers["revenue"] < 0).sum()),
         "tiers": {t: {"customers": int(row["size"]), "revenue": round(float(row["sum"]), 2),
                       "revenue_share": round(float(row["sum"]) / revenue, 4) if revenue > 0 else None}
                   for t, row in tiers.iterrows()},
@@ -230,7 +232,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
         Called with a short message at each stage (reading, scoring, drawing, writing).
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
-        ``encoding``, ``sheet``, ``date_format`` and optional tables.
+        ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables.
 
     Returns
     -------
@@ -272,7 +274,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str =
         say("reading the orders")
         digest = None
     try:
-        base = from_orders(orders, columns, as_of=as_of, lang=lang, **read_options)
+        base = from_orders(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
     except OSError as exc:
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
     n_customers = base.orders["customer_id"].nunique()

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .data import CustomerBase, _DATE_COLUMNS, end_of_day, to_timestamp
-from .errors import DataValidationError, InvalidArgumentError
+from .errors import DataValidationError, InvalidArgumentError, PlaybookError
 from .i18n import _check as _check_language, get_language, label, register_labels
 from .schema import TABLES
 
-__all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "OPTIONAL_TABLES", "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
+__all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "MAX_AMOUNT", "DATE_RANGE", "OPTIONAL_TABLES",
+           "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
 
 register_labels({
     "bring_your_own_data": ("Bring your own data", "使用自己的数据"),
@@ -40,6 +41,19 @@ OPTIONAL_TABLES = ("customers", "interactions", "complaints", "surveys", "referr
 ORDER_COLUMNS = ("order_id", "customer_id", "order_date", "amount", "discount", "margin", "channel")
 #: The order columns every export must have.
 REQUIRED_COLUMNS = ("customer_id", "order_date", "amount")
+#: The largest amount (absolute value) one order may have, in any currency: a trillion. Beyond it a
+#: value is a broken export (a 400-digit number, ``inf``, ``1e308``), and float64 sums of a few
+#: thousand such orders stop being exact to the cent.
+MAX_AMOUNT = 1e12
+#: Order dates must fall in this range; ``0001-01-01`` or ``9999-12-31`` are placeholders, not orders.
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31 23:59:59"))
+_CURRENCY = "¥￥€$£₩₹"
+# Surrounding characters trimmed from ids and numbers: every Unicode space (tab, CR, NBSP, narrow
+# NBSP, ideographic space U+3000) and the invisible zero-width ones a copy from a web page brings.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# Spelled out rather than \\s: pandas may run these patterns in pyarrow (RE2), whose \\s is ASCII only.
+_SPACES = "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000" + _INVISIBLE
+_TRIM = f"^[{_SPACES}]+|[{_SPACES}]+$"
 _MISSING_TEXT = {"", "nan", "NaN", "NA", "N/A", "null", "NULL", "None", "-"}
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d*)?$")
 # Names seen in real exports, for suggestions when no close spelling exists.
@@ -60,6 +74,29 @@ register_labels({
     "note_bom": ("{name}: read as UTF-8 with a byte-order mark (BOM).", "{name}：按带字节顺序标记（BOM）的 UTF-8 读取。"),
     "note_utf8": ("{name}: read as UTF-8.", "{name}：按 UTF-8 读取。"),
     "note_gbk": ("{name}: not UTF-8; read as GBK (a Chinese Excel export).", "{name}：不是 UTF-8，按 GBK 读取（中文 Excel 导出的常见编码）。"),
+    "note_cp1252": ("{name}: not UTF-8; read as Windows-1252 (a Western European Excel export).",
+                    "{name}：不是 UTF-8，按 Windows-1252 读取（西欧语言 Excel 导出的常见编码）。"),
+    "note_encoding_given": ("{name}: read as {encoding} (as asked).", "{name}：按指定的 {encoding} 编码读取。"),
+    "note_decimal_comma": ("{name}, column {col}: amounts use a decimal comma (e.g. {example}); read as numbers.",
+                           "{name}，列 {col}：金额使用小数逗号（例如 {example}），已按数字读取。"),
+    "note_currency": ("{name}, column {col}: currency signs removed from {n} value(s).",
+                      "{name}，列 {col}：已去掉 {n} 个值中的货币符号。"),
+    "note_accounting": ("{name}, column {col}: {n} amount(s) in parentheses, e.g. (12.50), read as negative.",
+                        "{name}，列 {col}：{n} 个带括号的金额（例如 (12.50)）按负数读取。"),
+    "note_ids_merged": (("{name}, column {col}: {n} id spelling(s) differed only by surrounding spaces or invisible characters "
+                         "(tab, line break, non-breaking, ideographic or zero-width space) and were merged into the same customer(s)."),
+                        "{name}，列 {col}：{n} 个编号写法只是前后多了空格或不可见字符（制表符、换行、不换行空格、全角空格、零宽字符），已合并为同一客户。"),
+    "note_compact_dates": ("{name}, column {col}: dates written as YYYYMMDD (e.g. {example}); read as dates.",
+                           "{name}，列 {col}：日期写成 YYYYMMDD（例如 {example}），已按日期读取。"),
+    "note_excel_dates": ("{name}, column {col}: dates written as Excel serial numbers (e.g. {example}); read as dates.",
+                         "{name}，列 {col}：日期是 Excel 序列号（例如 {example}），已按日期读取。"),
+    "note_day_first": ("{name}, column {col}: dates read day first (DD/MM/YYYY), e.g. {example}.",
+                       "{name}，列 {col}：日期按日在前读取（DD/MM/YYYY），例如 {example}。"),
+    "note_month_first": ("{name}, column {col}: dates read month first (MM/DD/YYYY), e.g. {example}.",
+                         "{name}，列 {col}：日期按月在前读取（MM/DD/YYYY），例如 {example}。"),
+    "note_timezone": ("{name}, column {col}: times carry time zones; all converted to {zone} and kept as that zone's local time.",
+                      "{name}，列 {col}：时间带时区；全部换算为 {zone} 的当地时间。"),
+    "note_progress": ("read {n:,} lines of {name} ({share:.0%})", "已读取 {name} 的 {n:,} 行（{share:.0%}）"),
     "note_delimiter": ("{name}: columns are separated by {delim}, not commas; detected.", "{name}：列之间用 {delim} 分隔，不是逗号；已自动识别。"),
     "note_tab": ("tab", "制表符"),
     "note_truncated": ("{name}: the last line ({line}) has {got} of {width} fields, so the file looks truncated; that line was left out.",
@@ -76,8 +113,16 @@ register_labels({
                              "{name}：删除了 {n} 笔退款（负金额，合计 {total}）。"),
     "note_refunds_kept": ("{name}: {n} refund(s) kept as negative orders ({total} in all).",
                           "{name}：{n} 笔退款保留为负金额订单（合计 {total}）。"),
+    "note_net_negative": (("{name}: {n} customer(s) refunded more than they bought ({ids}); their revenue is negative "
+                           "(the Gini coefficient counts it as zero)."),
+                          "{name}：{n} 个客户的退款超过购买（{ids}），其收入为负（基尼系数按零计算）。"),
     "note_as_of": ("as_of not given: using the day of the last order, {date}.", "没有给出 as_of：以最后一笔订单的日期 {date} 为截至日期。"),
     "note_line": ("line {n} ({value})", "第 {n} 行 {value}"),
+    "note_sheet_line": ("line {n} of sheet {sheet} ({value})", "工作表 {sheet} 第 {n} 行 {value}"),
+    "note_excel_header": ("{name}, sheet {sheet}: the header is on line {line}; the lines above it (a title) were skipped.",
+                          "{name}，工作表 {sheet}：表头在第 {line} 行，上面的行（标题）已跳过。"),
+    "note_excel_sheets": ("{name}: read the sheet(s) {sheets} (same columns) as one table; other sheets skipped: {skipped}.",
+                          "{name}：工作表 {sheets}（列相同）合并为一张表读取；跳过的其他工作表：{skipped}。"),
     "note_row": ("row {n} ({value})", "索引为 {n} 的行 {value}"),
     "note_more": (" and {n} more", "，另有 {n} 处"),
     "note_list_sep": (", ", "、"),
@@ -103,6 +148,7 @@ class _Source:
 
     def __init__(self, name: str, lines: np.ndarray, unit: str = "line"):
         self.name, self.lines, self.unit = name, lines, unit
+        self.sheets = None  # the sheet of each row, when rows come from several sheets
 
     def rows(self, mask, values, limit: int = 5, lang: str = "en") -> str:
         """The first ``limit`` lines where ``mask`` holds, with their values, for a message or a note."""
@@ -112,17 +158,89 @@ class _Source:
         for p in pos[:limit]:
             v = values.iloc[p]
             v = v.item() if isinstance(v, np.generic) else v
-            shown.append(words.text(self.unit, n=self.lines[p], value=repr(v)))
+            if isinstance(v, str) and len(v) > 60:  # a runaway field (an open quote) is named, not printed
+                v = f"{v[:40]}... ({len(v):,} characters)"
+            if self.sheets is not None:
+                shown.append(words.text("sheet_line", n=self.lines[p], sheet=repr(str(self.sheets[p])), value=repr(v)))
+            else:
+                shown.append(words.text(self.unit, n=self.lines[p], value=repr(v)))
         more = words.text("more", n=len(pos) - limit) if len(pos) > limit else ""
         return words.text("list_sep").join(shown) + more
+
+
+_PY_OPTION = re.compile(r"\b(date_format|encoding|refunds|duplicates|decimal|as_of|sheet)=('[^']*'|[^\s,.)]+(?:\.[^\s,.)]+)*)")
+
+
+def _cli_spelling(message: str) -> str:
+    """The same message with the command line's options (``--decimal ','``) for the Python arguments."""
+    def option(m: re.Match) -> str:
+        value = m.group(2)
+        if m.group(1) in ("refunds", "duplicates", "encoding") or value.startswith("None"):
+            value = value.strip("'")
+        return f"--{m.group(1).replace('_', '-')} {value}"
+    text = _PY_OPTION.sub(option, message).replace("dayfirst=True", "--dayfirst").replace("dayfirst=False", "--no-dayfirst")
+    text = re.sub(r"columns=\{'(\w+)': ('[^']*'), \.\.\.\}", lambda m: f"--map {m.group(1)}={m.group(2).strip(chr(39))}", text)
+    for python, cli in (("columns= ", "--map "), ("columns=", "--map"), ("encoding= ", "--encoding "), ("a later as_of", "a later --as-of")):
+        text = text.replace(python, cli)
+    return text
+
+
+def _error(message: str, cls: type[PlaybookError] = DataValidationError) -> PlaybookError:
+    """A kit error whose ``cli_message`` names the CLI options when the message names Python arguments."""
+    cli = _cli_spelling(message)
+    return cls(message, cli_message=cli if cli != message else None)
+
+
+_ENCODING_NAMES = {"gbk": "GBK (Chinese)", "cp1252": "Windows-1252 (Western European)"}
+
+
+def _detect_legacy_encoding(data: bytes, name: str) -> str:
+    """GBK or Windows-1252 for a file that is not UTF-8, or a refusal naming ``encoding=``.
+
+    Both decode almost any bytes, so the choice is charset-normalizer's measure of how
+    garbled each reading looks ("chaos"), on the lines that hold non-ASCII bytes; only a
+    clear winner is taken.
+    """
+    from charset_normalizer import from_bytes
+
+    lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 24])
+    sample = b"\n".join(lines[:2000])
+    readable = {}
+    for enc in ("gbk", "cp1252"):
+        try:
+            data.decode(enc)
+            readable[enc] = True
+        except UnicodeDecodeError as exc:
+            readable[enc] = exc
+    candidates = [enc for enc, ok in readable.items() if ok is True]
+    chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=candidates)} if candidates else {}
+    ranked = sorted((chaos.get(enc, 1.0), enc) for enc in candidates)
+    line = next((i + 1 for i, ln in enumerate(data.split(b"\n")) if re.search(rb"[\x80-\xff]", ln)), 1)
+    if ranked and ranked[0][0] <= 0.02 and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= 0.05):
+        return ranked[0][1]
+    if not candidates:
+        byte = readable["gbk"].start
+        raise _error(f"{name}: neither UTF-8, GBK nor Windows-1252 (byte {byte}, line {line}). "
+                     "Save it as UTF-8 CSV, or pass encoding='...' (e.g. encoding='latin-1').")
+    raw = data.split(b"\n")[line - 1].strip()[:80]
+    if len(candidates) == 1:
+        enc = candidates[0]
+        raise _error(f"{name}: not UTF-8, and only {_ENCODING_NAMES[enc]} reads it, garbled: line {line} reads {raw.decode(enc)!r}. "
+                     f"If that is right, pass encoding='{enc}'; otherwise save it as UTF-8 CSV, or pass the encoding it "
+                     "was saved in (e.g. encoding='latin-1').")
+    raise _error(f"{name}: not UTF-8, and whether it is GBK (Chinese) or Windows-1252 (Western European) cannot be told safely: "
+                 f"line {line} reads {raw.decode('gbk')!r} as GBK and {raw.decode('cp1252')!r} as Windows-1252. "
+                 "Pass encoding='gbk' or encoding='cp1252', whichever reads right, or save it as UTF-8 CSV.")
 
 
 def _decode(data: bytes, name: str, encoding: str | None, notes: _Notes) -> str:
     if encoding is not None:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise DataValidationError(f"{name}: cannot be read as {encoding!r} ({exc}). Try encoding=None to detect UTF-8 or GBK.") from exc
+            raise _error(f"{name}: cannot be read as {encoding!r} ({exc}). Leave out encoding= to let the kit detect UTF-8, GBK or Windows-1252.") from exc
+        notes.add("encoding_given", name=name, encoding=encoding)
+        return text.removeprefix("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         notes.add("bom", name=name)
         return data[3:].decode("utf-8")
@@ -132,30 +250,102 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: _Notes) -> str:
         return text
     except UnicodeDecodeError:
         pass
+    enc = _detect_legacy_encoding(data, name)
+    notes.add("gbk" if enc == "gbk" else "cp1252", name=name)
+    return data.decode(enc)
+
+
+def _delimiter(first: str) -> str:
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.DataFrame, _Source] | None:
+    """A clean UTF-8 CSV read by pyarrow in blocks, as text columns; None when the file needs the careful reader.
+
+    The careful reader (:func:`_read_csv_text`) keeps the user's line numbers through blank
+    lines, quoted line breaks and ragged lines and explains them; here any such irregularity
+    (pyarrow refuses the file) hands over to it, so this path only ever reads files where
+    line = row + 2.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    bom = head.startswith(b"\xef\xbb\xbf")
+    head = head[3:] if bom else head
     try:
-        text = data.decode("gbk")
-    except UnicodeDecodeError as exc:
-        raise DataValidationError(
-            f"{name}: neither UTF-8 nor GBK (byte {exc.start}). Save it as UTF-8 CSV, or pass encoding='...' (e.g. 'latin-1')."
-        ) from exc
-    notes.add("gbk", name=name)
-    return text
+        first_line = head.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    if not first_line.strip() or b"\n" not in head:
+        return None
+    delim = _delimiter(first_line)
+    header = next(csv.reader([first_line], delimiter=delim))
+    if len(set(header)) != len(header) or '"' in first_line:
+        return None
+    size = max(path.stat().st_size, 1)
+    options = {
+        "read_options": pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
+        "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
+        "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+    }
+    line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the share read, from the first 64 KB
+    batches, rows, step = [], 0, 500_000
+    try:
+        with pacsv.open_csv(path, **options) as reader:
+            for batch in reader:
+                batches.append(batch)
+                rows += batch.num_rows
+                if progress is not None and rows >= step:
+                    progress(notes.text("progress", n=rows + 1, name=name, share=min(0.99, (rows + 1) * line_bytes / size)))
+                    step = rows + 500_000
+            schema = reader.schema
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        return None
+    table = pa.Table.from_batches(batches, schema=schema)
+    del batches
+    # pyarrow keeps a quoted line break inside a value even so; then line != row + 2: the careful reader.
+    if any(pc.any(pc.match_substring_regex(table[c], "[\r\n]")).as_py() for c in table.column_names):
+        return None
+    df = table.to_pandas(self_destruct=True)
+    del table
+    pa.default_memory_pool().release_unused()  # hand the blocks back now, not at the pool's leisure
+    df.columns = [h.strip() for h in header]
+    lines = np.arange(len(df), dtype=np.int64) + 2
+    blank = np.zeros(len(df), dtype=bool)
+    first_empty = (df.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool) if len(df) else blank
+    if first_empty.any():  # a blank line: every field empty (checked only where the first one is)
+        at = np.flatnonzero(first_empty)
+        blank[at] = np.logical_and.reduce([(df[c].iloc[at].str.strip() == "").to_numpy(dtype=bool) for c in df.columns])
+    if blank.any():
+        df, lines = df.loc[~blank].reset_index(drop=True), lines[~blank]
+    notes.add("bom" if bom else "utf8", name=name)
+    if delim != ",":
+        notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
+    return df, _Source(name, lines)
 
 
 def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    delim = max(counts, key=lambda d: (counts[d], d == ","))
+    delim = _delimiter(first)
     if delim != ",":
         notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows, lines = [], []
     start = 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            rows.append(row)
-            lines.append(start)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _error(f"{name}: line {start} cannot be read as CSV ({exc}). A quote is probably left open there, "
+                     "so the rest of the file became one value: fix the quotes in that line, or export again.") from exc
     if not rows:
         raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
     header = [h.strip() for h in rows[0]]
@@ -185,7 +375,8 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
     path_or_frame : str, Path or DataFrame
         A ``.csv``/``.txt``/``.tsv``, ``.parquet`` or ``.xlsx``/``.xls`` file, or a DataFrame.
     encoding : str, optional
-        Text encoding of a CSV; by default UTF-8 (with or without BOM), then GBK.
+        Text encoding of a CSV; by default UTF-8 (with or without BOM), else GBK or
+        Windows-1252, whichever reads cleanly (refused when that cannot be told).
     sheet : str or int, optional
         Excel sheet (default: the first).
     lang : {"en", "zh"}, optional
@@ -207,12 +398,14 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
     return df, list(notes), [int(x) for x in src.lines]
 
 
-def _read(path_or_frame, encoding, sheet, lang) -> tuple[pd.DataFrame, _Notes, _Source]:
+def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataFrame, _Notes, _Source]:
     notes = _Notes(lang)
     if isinstance(path_or_frame, pd.DataFrame):
         df = path_or_frame.copy()
         df.columns = [str(c).strip() for c in df.columns]
-        return df, notes, _Source("the orders DataFrame", np.asarray(df.index), unit="row")
+        _check_unique_header(df, "the orders DataFrame")
+        # Positions inside, the caller's index labels in messages: a repeated index label is harmless.
+        return df.reset_index(drop=True), notes, _Source("the orders DataFrame", np.asarray(df.index), unit="row")
     if not isinstance(path_or_frame, (str, Path)):
         raise InvalidArgumentError(f"from_orders needs a file path or a DataFrame. Got {type(path_or_frame).__name__}.")
     path = Path(path_or_frame)
@@ -221,7 +414,12 @@ def _read(path_or_frame, encoding, sheet, lang) -> tuple[pd.DataFrame, _Notes, _
         raise InvalidArgumentError(f"No file {str(path)!r}. Check the path (the current folder is where the notebook runs).")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        df = pd.read_parquet(path)
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a broken file; all mean the same to the user
+            reason = str(exc).replace(f"'{path}'", name).replace(str(path), name).split(". ")[0][:200]
+            raise _error(f"{name} cannot be read as Parquet ({reason}). The file is truncated or not Parquet: "
+                         "export it again, or save the orders as CSV.") from exc
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         try:
             import openpyxl  # noqa: F401
@@ -230,17 +428,97 @@ def _read(path_or_frame, encoding, sheet, lang) -> tuple[pd.DataFrame, _Notes, _
                 f"Reading {name} needs the openpyxl package, which is not installed. "
                 "Run `pip install openpyxl`, or save the sheet as CSV in Excel and load that."
             ) from exc
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        df, src = _read_excel(path, name, sheet, notes)
+        _check_unique_header(df, name)
+        return df, notes, src
     else:
-        data = path.read_bytes()
-        if not data.strip():
-            raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
-        df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes)
+        fast = _read_csv_fast(path, name, notes, progress) if encoding is None else None
+        if fast is not None:
+            df, src = fast
+        else:
+            data = path.read_bytes()
+            if not data.strip():
+                raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
+            df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes)
+        _check_unique_header(df, name)
+        _check_field_sizes(df, src)
         return df, notes, src
     if df.empty and len(df.columns) == 0:
         raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
     df.columns = [str(c).strip() for c in df.columns]
+    _check_unique_header(df, name)
     return df.reset_index(drop=True), notes, _Source(name, np.arange(len(df)) + 2)
+
+
+#: A CSV value longer than this is a quote left open (the rest of the file became one value), not data.
+MAX_FIELD = 131_072
+
+
+def _check_field_sizes(df: pd.DataFrame, src: _Source) -> None:
+    for col in df.columns:
+        sizes = df[col].str.len()
+        if len(sizes) and sizes.max() > MAX_FIELD:
+            at = (sizes > MAX_FIELD).to_numpy()
+            raise _error(f"{src.name}, column {col!r}: {src.rows(at, df[col], limit=1)} holds {int(sizes.max()):,} characters, "
+                         f"more than {MAX_FIELD:,}. A quote is probably left open there, so the lines after it became one value: "
+                         "close the quote in that line, or export again.")
+
+
+def _header_row(cells: pd.DataFrame) -> int | None:
+    """The first row of a sheet that looks like a header: two or more cells, all text. Titles above it are skipped."""
+    for i in range(min(len(cells), 30)):
+        row = [c for c in cells.iloc[i].tolist() if c is not None and not (isinstance(c, float) and np.isnan(c)) and str(c).strip()]
+        if len(row) >= 2 and all(isinstance(c, str) for c in row):
+            return i
+    return None
+
+
+def _read_excel(path: Path, name: str, sheet, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
+    """One sheet, or every sheet with the same header as the first (a sheet per month), each header found below any title."""
+    try:
+        book = pd.read_excel(path, sheet_name=None if sheet is None else [sheet], header=None, dtype=object,
+                             keep_default_na=False, na_values=[""])
+    except (ValueError, KeyError) as exc:
+        raise _error(f"{name}: {exc}. Pass sheet='...' with one of its sheet names.") from exc
+    except Exception as exc:  # a broken .xlsx raises zipfile, XML and openpyxl errors alike
+        raise _error(f"{name} cannot be read as an Excel workbook ({type(exc).__name__}). Open and save it again in Excel, "
+                     "or save the orders as CSV.") from exc
+    tables = []
+    for title, cells in book.items():
+        cells = cells.dropna(how="all").dropna(axis=1, how="all")
+        at = _header_row(cells) if len(cells) else None
+        if at is None:
+            continue
+        header = [str(c).strip() if pd.notna(c) else f"column {j + 1}" for j, c in enumerate(cells.iloc[at])]
+        body = cells.iloc[at + 1:]
+        lines = body.index.to_numpy(dtype=np.int64) + 1  # the sheet's own row numbers (read_excel counts from 0)
+        if at > 0 or cells.index[at] > 0:
+            notes.add("excel_header", name=name, sheet=repr(str(title)), line=int(cells.index[at]) + 1)
+        tables.append((str(title), header, pd.DataFrame(body.to_numpy(), columns=header), lines))
+    if not tables:
+        raise _error(f"{name} has no sheet with a header row (two or more column names in one row) and orders under it. "
+                     "Export the orders table again.")
+    first = tables[0][1]
+    same = [t for t in tables if t[1] == first]
+    if len(book) > 1:
+        skipped = [repr(t) for t in book if t not in {s[0] for s in same}]
+        notes.add("excel_sheets", name=name, sheets=notes.text("list_sep").join(repr(t[0]) for t in same),
+                  skipped=notes.text("list_sep").join(skipped) if skipped else "-")
+    df = pd.concat([t[2] for t in same], ignore_index=True) if len(same) > 1 else same[0][2]
+    lines = np.concatenate([t[3] for t in same])
+    src = _Source(name, lines)
+    if len(same) > 1:
+        src.sheets = np.concatenate([[t[0]] * len(t[2]) for t in same])
+    return df, src
+
+
+def _check_unique_header(df: pd.DataFrame, name: str) -> None:
+    counts = pd.Series([str(c) for c in df.columns]).value_counts()
+    twice = [c for c in df.columns if counts[str(c)] > 1]
+    if twice:
+        positions = [i + 1 for i, c in enumerate(df.columns) if c == twice[0]]
+        raise _error(f"{name}: the header names the column {twice[0]!r} {len(positions)} times (columns "
+                     f"{', '.join(map(str, positions))}), so the kit cannot tell them apart. Rename one of them in the export.")
 
 
 def suggest_mapping(columns) -> dict:
@@ -272,7 +550,7 @@ def _missing_column(kit: str, wanted: str, df: pd.DataFrame, src: _Source, mappe
         what = f"{src.name} has no column {kit!r} (the kit's name for it), and columns= does not map it."
     hint = (f" Did you mean {guess!r}? Pass columns={{{kit!r}: {guess!r}, ...}}." if guess
             else f" Columns are: {', '.join(names)}. Pass columns={{{kit!r}: '<your column>', ...}}.")
-    return DataValidationError(what + hint)
+    return _error(what + hint)
 
 
 def _whole_numbers(values: pd.Series) -> bool:
@@ -281,12 +559,47 @@ def _whole_numbers(values: pd.Series) -> bool:
             and (len(values) == 0 or int(values.min()) >= 0))
 
 
+def _arrow_cast(text: pd.Series, dtype: str) -> pd.Series | None:
+    """Text to float64 or datetime64[us] inside pyarrow (no Python string per value), or None if any value does not cast.
+
+    ``pandas.to_numeric`` and ``to_datetime`` turn a pyarrow string column into one Python
+    object per value first: on 2M orders that temporary is the read's peak memory.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    target = {"float64": pa.float64(), "int64": pa.int64()}.get(dtype, pa.timestamp("us"))
+    try:
+        arr = pa.array(text.to_numpy(dtype=object)) if not hasattr(text.array, "_pa_array") else text.array._pa_array
+        cast = pc.cast(arr, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return pd.Series(cast.to_numpy(zero_copy_only=False), index=text.index).astype(dtype)
+
+
+def _release_arrow_memory() -> None:
+    """Return pyarrow's freed blocks to the system, so the next stage's peak does not stack on them."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def _digits_as_int(values: pd.Series) -> pd.Series | None:
+    """Order ids written as plain digits, as int64 straight from the text (None when any is not)."""
+    if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    text = values.astype("str").str.strip()
+    if not (text.notna().all() and text.str.fullmatch(r"\d{1,18}").all()):
+        return None
+    return _arrow_cast(text, "int64")
+
+
 def _strip_text(values: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
     """Values as text without surrounding spaces (None where empty), where they are empty,
     and whether stripping changed any. A categorical is stripped once per category."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = pd.Series(values.cat.categories).astype("string")
-        cat_text = cats.str.strip()
+        cat_text = cats.str.replace(_TRIM, "", regex=True)
         cat_empty = (cat_text.isna() | (cat_text == "")).to_numpy(dtype=bool)
         codes = values.cat.codes.to_numpy()
         missing = codes < 0
@@ -301,72 +614,259 @@ def _strip_text(values: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
         changed = bool(len(cats)) and bool(changed_cat[codes[~missing]].any())
         return pd.Series(stripped, index=values.index, dtype=object), empty, changed
     raw = values.astype("string")
-    text = raw.str.strip()
+    text = raw.str.replace(_TRIM, "", regex=True)
     empty = text.isna() | (text == "")
-    return text.astype(object).where(~empty, None), empty, bool((text != raw).fillna(False).any())
+    changed = bool((text != raw).fillna(False).any())
+    if str(values.dtype) == "str":  # kept as pyarrow text: a Python object per id would cost 60+ bytes each
+        return text.astype("str").where(~empty), empty, changed
+    return text.astype(object).where(~empty, None), empty, changed
 
 
-def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: _Notes) -> pd.Series:
+_SLASHED = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+_ZONED = r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)? ?(Z|[+-]\d{2}:?\d{2})"
+
+
+def _in_range(out: pd.Series, col: str, src: _Source, values: pd.Series) -> pd.Series:
+    """``out`` as datetime64[ns] after refusing dates outside :data:`DATE_RANGE` (placeholders such as 0001-01-01)."""
+    lo, hi = DATE_RANGE
+    wild = out.notna() & ((out < lo) | (out > hi))
+    if wild.any():
+        raise _error(
+            f"{src.name}, column {col!r}: {int(wild.sum())} date(s) outside {lo.year}-{hi.year}, e.g. {src.rows(wild, values)}. "
+            "These look like placeholders, not orders: fix or remove these lines."
+        )
+    return out.astype("datetime64[ns]")
+
+
+def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, values: pd.Series, dayfirst, notes: _Notes):
+    """DD/MM/YYYY or MM/DD/YYYY (also with dashes): the order from values above 12, or ``dayfirst``."""
+    parts = text[todo].str.extract(_SLASHED.pattern)
+    hit = parts[0].notna()
+    if not hit.any():
+        return None
+    first, second = parts.loc[hit, 0].astype(int), parts.loc[hit, 1].astype(int)
+    valid = (first <= 31) & (second <= 31) & ((first <= 12) | (second <= 12))  # 31/31/2025 is no date either way
+    first, second = first[valid], second[valid]
+    hit = hit & hit.index.isin(first.index)
+    if not hit.any():
+        return None
+    if dayfirst is None:
+        day_first, month_first = first > 12, second > 12
+        if day_first.any() and month_first.any():
+            at = pd.Series(False, index=text.index)
+            raise _error(
+                f"{src.name}, column {col!r}: dates are written both day first ({src.rows(at.index.isin(day_first[day_first].index), values, limit=2)}) "
+                f"and month first ({src.rows(at.index.isin(month_first[month_first].index), values, limit=2)}). "
+                "Fix the export so one order is used, or pass date_format='...' for one of them."
+            )
+        if not day_first.any() and not month_first.any():
+            at = text.index.isin(first.index)
+            raise _error(
+                f"{src.name}, column {col!r}: {len(first)} date(s) such as {src.rows(at, values, limit=3)} could be day first or month first "
+                "(no day above 12 tells which). Pass dayfirst=True (DD/MM/YYYY) or dayfirst=False (MM/DD/YYYY), "
+                "or date_format='%d/%m/%Y'."
+            )
+        dayfirst = bool(day_first.any())
+    cleaned = text[hit.index[hit]].str.replace("-", "/", regex=False).str.replace("T", " ", regex=False)
+    order = "%d/%m/%Y" if dayfirst else "%m/%d/%Y"
+    parsed = pd.Series(pd.NaT, index=cleaned.index, dtype="datetime64[us]")
+    for fmt in (order, f"{order} %H:%M", f"{order} %H:%M:%S"):  # strict: 01/13/2025 read day first stays unread
+        todo = parsed.isna()
+        parsed[todo] = pd.to_datetime(cleaned[todo], format=fmt, errors="coerce").astype("datetime64[us]")
+    example = repr(str(values[hit.index[hit]].iloc[0]).strip())
+    notes.add("day_first" if dayfirst else "month_first", name=src.name, col=repr(col), example=example)
+    return parsed
+
+
+def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: _Notes, dayfirst=None) -> pd.Series:
+    families = {}
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        zone = str(values.dt.tz)
+        notes.add("timezone", name=src.name, col=repr(col), zone=zone)
+        values = values.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values):  # already dates: only missing ones to find
         missing = values.isna()
-        out = pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
-        families = {}
+        out = pd.to_datetime(values)
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and date_format is None:
+        out, missing = _numeric_dates(values, col, src, notes)
     else:
         text = values.astype("string").str.strip()
         missing = text.isna() | text.isin(_MISSING_TEXT)
-        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-        families = {}
-        groups = ((f"format {date_format!r}", (date_format,)),) if date_format else DATE_FORMATS
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+        if date_format:
+            groups = ((f"format {date_format!r}", (date_format,)),)
+        else:
+            groups = DATE_FORMATS
+            compact = text.str.fullmatch(r"(19|20|21)\d{6}").fillna(False).astype(bool) & ~missing
+            serial = text.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool) & ~missing
+            if compact.any() or serial.any():
+                num = pd.Series(np.nan, index=values.index)
+                num[compact | serial] = pd.to_numeric(text[compact | serial], errors="coerce")
+                parsed, _ = _numeric_dates(num[compact | serial], col, src, notes, shown=text[compact | serial])
+                out[compact | serial] = parsed.astype("datetime64[us]")
+            zoned = text.str.fullmatch(_ZONED).fillna(False).astype(bool) & ~missing
+            if zoned.any():
+                out[zoned] = pd.to_datetime(text[zoned].str.replace(" ", "T", n=1), format="ISO8601", utc=True,
+                                            errors="coerce").dt.tz_localize(None).astype("datetime64[us]")
+                notes.add("timezone", name=src.name, col=repr(col), zone="UTC")
+            iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?").fillna(False).astype(bool)
+            if iso.any():  # the common case, parsed in one vectorised pass rather than format by format
+                parsed = _arrow_cast(text, "datetime64[us]") if bool(iso.all()) else None
+                if parsed is not None:
+                    out = parsed
+                else:
+                    parsed = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce").astype("datetime64[us]")
+                    out = out.where(parsed.isna(), parsed)
+                if out.notna().any():
+                    families[DATE_FORMATS[0][0]] = int(out.notna().sum())
         for fam, fmts in groups:
             for fmt in fmts:
                 todo = out.isna() & ~missing
                 if not todo.any():
                     break
-                parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+                try:
+                    parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+                except ValueError as exc:
+                    raise _error(f"date_format={fmt!r} is not a valid date format ({exc}). Use strptime codes, "
+                                 "e.g. date_format='%d/%m/%Y'.", InvalidArgumentError) from exc
                 ok = parsed.notna()
                 if ok.any():
-                    out.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
+                    out.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[us]")
                     families[fam] = families.get(fam, 0) + int(ok.sum())
+        todo = out.isna() & ~missing
+        if todo.any() and not date_format:
+            parsed = _slashed_dates(text, todo, col, src, values, dayfirst, notes)
+            if parsed is not None:
+                good = parsed.notna()
+                out.loc[parsed.index[good]] = parsed[good].astype("datetime64[us]")
     if missing.any():
-        raise DataValidationError(
+        raise _error(
             f"{src.name}, column {col!r}: no order date in {src.rows(missing, values)}. Every order needs a date: fill or remove these lines."
         )
     bad = out.isna()
     if bad.any():
-        tried = f"the format {date_format!r}" if date_format else "ISO (2025-01-31), YYYY/MM/DD and DD.MM.YYYY, with or without a time"
-        raise DataValidationError(
+        tried = (f"the format {date_format!r}" if date_format else
+                 "ISO (2025-01-31), YYYY/MM/DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY, YYYYMMDD and Excel serial numbers, with or without a time")
+        raise _error(
             f"{src.name}, column {col!r}: {int(bad.sum())} date(s) cannot be read, e.g. {src.rows(bad, values)}. "
-            f"Tried {tried}. Pass date_format='...' (e.g. '%m/%d/%Y') or fix these lines."
+            f"Tried {tried}. Pass date_format='...' (e.g. date_format='%m/%d/%Y') or fix these lines."
         )
     if len(families) > 1:
         parts = notes.text("list_sep").join(notes.text("dates_as", n=n, family=fam) for fam, n in families.items())
         notes.add("mixed_dates", name=src.name, col=repr(col), parts=parts)
-    return out
+    return _in_range(out, col, src, values)
 
 
-def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: _Notes, *, what: str) -> pd.Series:
+def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: _Notes, shown=None) -> tuple[pd.Series, pd.Series]:
+    """Dates stored as numbers: YYYYMMDD integers (19970101) or Excel serial days (45672 = 2025-01-15)."""
+    shown = values if shown is None else shown
+    nums = values.astype(float)
+    missing = nums.isna()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    whole = nums.notna() & (nums == np.floor(nums.fillna(0)))
+    compact = whole & nums.between(1900_01_01, 2200_12_31)
+    if compact.any():
+        parsed = pd.to_datetime(nums[compact].astype(np.int64).astype(str), format="%Y%m%d", errors="coerce")
+        out[compact] = parsed.astype("datetime64[us]")
+        notes.add("compact_dates", name=src.name, col=repr(col), example=repr(str(shown[compact].iloc[0])))
+    serial = nums.notna() & nums.between(1, 110_000) & ~compact
+    if serial.any():
+        out[serial] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(nums[serial], unit="D")).astype("datetime64[us]").dt.round("s")
+        notes.add("excel_dates", name=src.name, col=repr(col), example=repr(str(shown[serial].iloc[0])))
+    return out, missing
+
+
+def _decimal_of(text: pd.Series, col: str, src: _Source, values: pd.Series, what: str) -> str:
+    """The decimal separator of a column of amounts: '.' or ',', from the values that show it.
+
+    ``1.234,56``, ``10,25`` and ``1.234.567`` show a decimal comma; ``1,234.56``, ``10.25`` and
+    ``1,234,567`` a decimal point. ``1,250`` alone shows nothing (1.25 or 1250): never guessed.
+    """
+    has_comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
+    has_dot = text.str.contains(".", regex=False).fillna(False).astype(bool)
+    both = has_comma & has_dot
+    comma_last = both & (text.str.rfind(",") > text.str.rfind("."))
+
+    def match(pattern):
+        return text.str.fullmatch(pattern).fillna(False).astype(bool)
+
+    comma = comma_last | match(r"[+-]?\d+,(\d{1,2}|\d{4,})") | match(r"[+-]?\d{4,},\d+") | match(r"[+-]?\d{1,3}(\.\d{3}){2,}")
+    dot = (both & ~comma_last) | match(r"[+-]?\d+\.(\d{0,2}|\d{4,})") | match(r"[+-]?\d{4,}\.\d+") | match(r"[+-]?\d{1,3}(,\d{3}){2,}")
+    if comma.any() and dot.any():
+        raise _error(
+            f"{src.name}, column {col!r}: {what} mix decimal commas ({src.rows(comma, values, limit=2)}) and decimal points "
+            f"({src.rows(dot, values, limit=2)}). Pass decimal=',' or decimal='.' to say which the export uses, or fix these lines."
+        )
+    if comma.any():
+        return ","
+    if dot.any():
+        return "."
+    unsure = match(r"[+-]?\d{1,3},\d{3}")
+    if unsure.any():
+        raise _error(
+            f"{src.name}, column {col!r}: {int(unsure.sum())} of the {what} could be read two ways, e.g. {src.rows(unsure, values, limit=3)}: "
+            "with a decimal comma (1,250 = 1.25) or a thousands separator (1,250 = 1250), and no other value in the column tells which. "
+            "Pass decimal=',' if the comma marks decimals, or decimal='.' if it separates thousands."
+        )
+    return "."
+
+
+def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: _Notes, *, what: str, decimal: str | None = None) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         nums = values.astype(float)
         bad_text = pd.Series(False, index=values.index)
     else:
-        text = values.astype("string").str.strip().str.replace(r"\s+", "", regex=True)
+        # Spaces of every kind (NBSP, narrow NBSP) and apostrophes only ever separate thousands.
+        text = values.astype("string").str.replace(f"[{_SPACES}'’]", "", regex=True)
         missing = text.isna() | text.isin(_MISSING_TEXT)
-        ok = text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool)
-        thousands = ok & text.str.contains(",", regex=False).fillna(False).astype(bool)
-        if thousands.any():
-            notes.add("thousands", name=src.name, col=repr(col), n=int(thousands.sum()))
-        nums = pd.to_numeric(text.where(ok).str.replace(",", "", regex=False), errors="coerce").astype(float)
-        bad_text = ~ok & ~missing
+        plain = values.astype("string").str.strip().str.fullmatch(r"[+-]?\d+(\.\d*)?").fillna(False).astype(bool)
+        if decimal is None and bool((plain | missing).all()):
+            nums = _arrow_cast(text, "float64") if bool(plain.all()) else pd.to_numeric(text.where(plain), errors="coerce").astype(float)
+            bad_text = pd.Series(False, index=values.index)
+        else:
+            currency = text.str.contains(f"[{_CURRENCY}]", regex=True).fillna(False).astype(bool)
+            if currency.any():
+                text = text.str.replace(f"[{_CURRENCY}]", "", regex=True)
+            paren = text.str.fullmatch(r"\(.*\)").fillna(False).astype(bool)
+            if paren.any():
+                text = text.where(~paren, "-" + text.str.slice(1, -1))
+            dec = decimal or _decimal_of(text.where(~missing), col, src, values, what)
+            group = "," if dec == "." else "."
+            pattern = rf"[+-]?(\d+|\d{{1,3}}(\{group}\d{{3}})+)(\{dec}\d*)?"
+            ok = text.str.fullmatch(pattern).fillna(False).astype(bool)
+            norm = text.where(ok).str.replace(group, "", regex=False)
+            if dec == ",":
+                norm = norm.str.replace(",", ".", regex=False)
+            nums = pd.to_numeric(norm, errors="coerce").astype(float)
+            grouped = ok & (text.str.contains(group, regex=False).fillna(False).astype(bool)
+                            | values.astype("string").str.contains(f"\\d[{_SPACES}'’]\\d", regex=True).fillna(False).astype(bool))
+            if grouped.any():
+                notes.add("thousands", name=src.name, col=repr(col), n=int(grouped.sum()))
+            if dec == "," and decimal is None:
+                first = values[ok & text.str.contains(",", regex=False).fillna(False).astype(bool)]
+                notes.add("decimal_comma", name=src.name, col=repr(col), example=repr(str(first.iloc[0]).strip()) if len(first) else "'0,5'")
+            if (currency & ok).any():
+                notes.add("currency", name=src.name, col=repr(col), n=int((currency & ok).sum()))
+            if (paren & ok).any():
+                notes.add("accounting", name=src.name, col=repr(col), n=int((paren & ok).sum()))
+            bad_text = ~ok & ~missing
         if bad_text.any():
-            raise DataValidationError(
+            raise _error(
                 f"{src.name}, column {col!r}: {what} must be numbers; {int(bad_text.sum())} value(s) are not, e.g. "
                 f"{src.rows(bad_text, values)}. Remove currency signs and text, or map another column."
             )
     nan = nums.isna() & ~bad_text
     if nan.any():
-        raise DataValidationError(
+        raise _error(
             f"{src.name}, column {col!r}: {int(nan.sum())} {what} missing (empty or NaN) in {src.rows(nan, values)}. "
             "Fill them in the export, or drop those orders before loading."
+        )
+    absurd = ~np.isfinite(nums) | (nums.abs() > MAX_AMOUNT)
+    if absurd.any():
+        raise _error(
+            f"{src.name}, column {col!r}: {int(absurd.sum())} of the {what} {'is' if absurd.sum() == 1 else 'are'} infinite or larger than {MAX_AMOUNT:,.0f} "
+            f"in absolute value, e.g. {src.rows(absurd, values, limit=3)}. "
+            "No single order is that large: fix or remove these lines."
         )
     return nums
 
@@ -381,7 +881,10 @@ def from_orders(
     encoding: str | None = None,
     sheet=None,
     date_format: str | None = None,
+    decimal: str | None = None,
+    dayfirst: bool | None = None,
     lang: str | None = None,
+    progress=None,
     **optional_tables,
 ) -> CustomerBase:
     """Load your own orders (CSV, Parquet, Excel or a DataFrame) as a validated :class:`CustomerBase`.
@@ -406,13 +909,24 @@ def from_orders(
         Repeated ``order_id``: an error, or drop exact repeats (same values in every mapped
         column); repeats that differ are always an error.
     encoding : str, optional
-        CSV text encoding; default tries UTF-8 (with or without BOM), then GBK.
+        CSV text encoding; default tries UTF-8 (with or without BOM), then GBK or Windows-1252,
+        whichever reads cleanly; a file where that cannot be told is refused.
     sheet : str or int, optional
         Excel sheet to read.
     date_format : str, optional
-        A strptime format for dates that are not ISO, YYYY/MM/DD or DD.MM.YYYY.
+        A strptime format for dates the kit does not recognise by itself (it reads ISO,
+        YYYY/MM/DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY, YYYYMMDD, Excel serial numbers, and
+        ISO times with a zone, converted to UTC).
+    decimal : {".", ","}, optional
+        The decimal separator of amounts. Default: detected from values that show it
+        (``10,25``, ``1.234,56``); a column where it cannot be told (only ``1,250``) is refused.
+    dayfirst : bool, optional
+        Whether ``03/04/2025`` is the 3rd of April (True) or March 4th (False). Default:
+        detected from days above 12; refused when no date tells.
     lang : {"en", "zh"}, optional
         Language of ``meta["notes"]`` (default: the kit's language); errors stay in English.
+    progress : callable, optional
+        Called with a short message every 500,000 lines while a big CSV is read.
     **optional_tables
         customers, interactions, complaints, surveys, referrals: a frame or path, or
         ``(frame_or_path, columns)``; checked against ``playbook.schema.TABLES``.
@@ -432,6 +946,10 @@ def from_orders(
     """
     if refunds not in ("error", "keep", "drop"):
         raise InvalidArgumentError(f"The 'refunds' parameter of from_orders must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
+    if decimal not in (None, ".", ","):
+        raise _error(f"The 'decimal' parameter of from_orders must be '.' or ','. Got {decimal!r}.", InvalidArgumentError)
+    if dayfirst not in (None, True, False):
+        raise InvalidArgumentError(f"The 'dayfirst' parameter of from_orders must be True, False or None. Got {dayfirst!r}.")
     if duplicates not in ("error", "drop"):
         raise InvalidArgumentError(f"The 'duplicates' parameter of from_orders must be 'error' or 'drop'. Got {duplicates!r}.")
     columns = dict(columns or {})
@@ -445,7 +963,8 @@ def from_orders(
     unknown = [t for t in optional_tables if t not in OPTIONAL_TABLES]
     if unknown:
         raise InvalidArgumentError(f"from_orders got {unknown[0]!r}; optional tables are {', '.join(OPTIONAL_TABLES)}.")
-    df, notes, src = _read(path_or_frame, encoding, sheet, lang)
+    ts = None if as_of is None else _as_of(as_of)
+    df, notes, src = _read(path_or_frame, encoding, sheet, lang, progress)
     if len(df) == 0:
         raise DataValidationError(f"{src.name} has a header but no orders. Export the rows too, not only the column names.")
     wanted = {kit: str(columns.get(kit, kit)).strip() for kit in ORDER_COLUMNS}
@@ -456,15 +975,24 @@ def from_orders(
         if kit not in REQUIRED_COLUMNS and wanted[kit] not in df.columns:
             raise _missing_column(kit, wanted[kit], df, src, mapped=True)
     present = [k for k in ORDER_COLUMNS if wanted[k] in df.columns]
+    shared = pd.Series({k: wanted[k] for k in present})
+    shared = shared[shared.duplicated(keep=False)]
+    if len(shared):
+        raise _error(f"columns= maps {' and '.join(repr(k) for k in shared.index)} to the same column {shared.iloc[0]!r} of {src.name}; "
+                     "each kit column needs its own column. Fix the mapping.", InvalidArgumentError)
     out = pd.DataFrame(index=df.index)
     for kit in present:
         col, values = wanted[kit], df[wanted[kit]]
         if kit == "order_date":
-            out[kit] = _parse_dates(values, col, src, date_format, notes)
+            out[kit] = _parse_dates(values, col, src, date_format, notes, dayfirst)
+            _release_arrow_memory()
         elif kit in ("amount", "margin", "discount"):
-            out[kit] = _parse_numbers(values, col, src, notes, what="amounts" if kit == "amount" else f"{kit} values")
+            out[kit] = _parse_numbers(values, col, src, notes, what="amounts" if kit == "amount" else f"{kit} values",
+                                      decimal=decimal)
         elif kit == "order_id" and _whole_numbers(values):
             out[kit] = values.astype(np.int64)  # what the text route below ends with, without the text
+        elif kit == "order_id" and (as_int := _digits_as_int(values)) is not None:
+            out[kit] = as_int
         else:
             stripped, empty, changed = _strip_text(values)
             if kit == "customer_id" and empty.any():
@@ -473,6 +1001,9 @@ def from_orders(
             out[kit] = stripped
             if kit != "channel" and changed:
                 notes.add("spaces", name=src.name, col=repr(col))
+            merged = _merged_spellings(values, stripped) if kit == "customer_id" and changed else 0
+            if merged:
+                notes.add("ids_merged", name=src.name, col=repr(col), n=merged)
     keep = pd.Series(True, index=df.index)
     if "order_id" in out:
         dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
@@ -485,19 +1016,20 @@ def from_orders(
                           rows=src.rows(repeat, df[wanted["order_id"]], lang=notes.lang))
             else:
                 differ = "" if exact.all() else " Some repeats differ in other columns, so they cannot be dropped safely."
-                raise DataValidationError(
+                raise _error(
                     f"{src.name}, column {wanted['order_id']!r}: order ids must be unique; {int(dup.sum())} lines share an id, e.g. "
                     f"{src.rows(dup, df[wanted['order_id']])}.{differ} If the export repeats whole lines, pass duplicates='drop'; "
                     "otherwise fix the ids."
                 )
-        if out["order_id"].dtype == object and out["order_id"].notna().all() and out["order_id"].str.fullmatch(r"\d+").all():
+        ids = out["order_id"]
+        if ids.dtype == object and ids.notna().all() and ids.astype("str").str.fullmatch(r"\d+").all():
             out["order_id"] = out["order_id"].astype(np.int64)
     negative = (out["amount"] < 0) & keep
     if negative.any():
         rows = src.rows(negative, df[wanted["amount"]])
         total = float(out.loc[negative, "amount"].sum())
         if refunds == "error":
-            raise DataValidationError(
+            raise _error(
                 f"{src.name}, column {wanted['amount']!r}: {int(negative.sum())} negative amount(s), e.g. {rows}. "
                 "If these are refunds, pass refunds='keep' (kept as negative orders) or refunds='drop'; otherwise fix them."
             )
@@ -506,21 +1038,52 @@ def from_orders(
             notes.add("refunds_dropped", name=src.name, n=int(negative.sum()), total=f"{total:,.2f}")
         else:
             notes.add("refunds_kept", name=src.name, n=int(negative.sum()), total=f"{total:,.2f}")
-    if as_of is None:
+            net = out.loc[keep, "amount"].groupby(out.loc[keep, "customer_id"], sort=False).sum()
+            if (net < 0).any():
+                notes.add("net_negative", name=src.name, n=int((net < 0).sum()),
+                          ids=notes.text("list_sep").join(repr(str(c)) for c in net.index[net < 0][:5]))
+    if not keep.any():
+        raise _error(f"{src.name}: every order is a refund (negative amount), so no orders are left to analyse. "
+                     "Check that the amount column is the order value, not a refund or balance column.")
+    if refunds == "keep" and bool((out.loc[keep, "amount"] < 0).all()):
+        raise _error(f"{src.name}: every order is a refund (negative amount), so there are no sales to analyse. "
+                     "Check that the amount column is the order value, not a refund or balance column.")
+    if ts is None:
         ts = out.loc[keep, "order_date"].max().normalize()
         notes.add("as_of", date=ts.date())
     else:
-        ts = to_timestamp(as_of)
         late = (out["order_date"] > end_of_day(ts)) & keep
         if late.any():
-            raise DataValidationError(
+            raise _error(
                 f"{src.name}, column {wanted['order_date']!r}: {int(late.sum())} order(s) after as_of={ts.date()}, e.g. "
                 f"{src.rows(late, df[wanted['order_date']])}. Pass a later as_of, or remove orders you should not know yet."
             )
-    orders = out.loc[keep].reset_index(drop=True)
+    orders = (out if bool(keep.all()) else out.loc[keep]).reset_index(drop=True)
+    del df
+    _release_arrow_memory()
     tables = {t: _optional_table(t, spec, notes) for t, spec in optional_tables.items() if spec is not None}
     name = src.name if src.unit == "line" else "your orders"
     return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": list(notes), "source": src.name}, **tables)
+
+
+def _as_of(as_of) -> pd.Timestamp:
+    """``as_of`` as a day inside :data:`DATE_RANGE`, or an error naming the option."""
+    try:
+        ts = to_timestamp(as_of)
+    except InvalidArgumentError:
+        raise _error(f"as_of={str(as_of)!r} is not a date: give one such as as_of='2025-12-31'.", InvalidArgumentError) from None
+    lo, hi = DATE_RANGE
+    if not lo <= ts <= hi:
+        raise _error(f"as_of={str(as_of)!r} is outside {lo.year}-{hi.year}: give the review date, such as as_of='2025-12-31'.",
+                     InvalidArgumentError)
+    return pd.Timestamp(ts).as_unit("ns")
+
+
+def _merged_spellings(raw: pd.Series, stripped: pd.Series) -> int:
+    """How many distinct ids became the same id once trimmed (six spellings of one id: 6)."""
+    pairs = pd.DataFrame({"raw": raw.astype("string").to_numpy(), "id": stripped.to_numpy()}).dropna().drop_duplicates()
+    spellings = pairs["id"].value_counts()
+    return int(spellings[spellings > 1].sum())
 
 
 def _optional_table(table: str, spec, notes: _Notes) -> pd.DataFrame:

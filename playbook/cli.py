@@ -108,7 +108,7 @@ def _cmd_analyze(args) -> int:
     _check_as_of(args.as_of)
     _check_date_format(args.date_format)
     options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
-               "date_format": args.date_format, "sheet": args.sheet}
+               "date_format": args.date_format, "sheet": args.sheet, "decimal": args.decimal, "dayfirst": args.dayfirst}
     out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
                   progress=None if args.quiet else progress, **options)
     if not args.quiet:
@@ -219,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--date-format", default=None, metavar="FORMAT",
                    help="strptime format for dates that are not ISO, YYYY/MM/DD or DD.MM.YYYY, e.g. %%m/%%d/%%Y")
     a.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
+    a.add_argument("--decimal", choices=(".", ","), default=None,
+                   help="decimal separator of amounts (default: detected; a column like 1,250 alone is refused)")
+    a.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                   help="03/04/2025 is 3 April (--dayfirst) or March 4 (--no-dayfirst); default: detected from days above 12")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
     a.set_defaults(func=_cmd_analyze)
     g = sub.add_parser("generate", parents=[debug], help="write a synthetic dataset folder (one CSV per table + manifest.json)",

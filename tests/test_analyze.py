@@ -298,9 +298,11 @@ def test_unwritable_output_exit_4(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("name", sorted(EXPECTED["errors"]))
 def test_bad_corpus_through_the_cli(name, tmp_path, capsys):
     before = sha(BAD / name)
-    code = main(["analyze", str(BAD / name), "--as-of", EXPECTED["as_of"], "--out", str(tmp_path / "out"), "--quiet"])
+    options = [a for k, v in EXPECTED["options"].get(name, {}).items() for a in (f"--{k.replace('_', '-')}", str(v))]
+    code = main(["analyze", str(BAD / name), "--as-of", EXPECTED["as_of"], *options, "--out", str(tmp_path / "out"), "--quiet"])
     captured = capsys.readouterr()
-    assert (code, captured.err, captured.out) == (3, f"playbook analyze: error: {EXPECTED['errors'][name]}\n", "")
+    message = EXPECTED["cli_errors"].get(name, EXPECTED["errors"][name])
+    assert (code, captured.err, captured.out) == (3, f"playbook analyze: error: {message}\n", "")
     assert sha(BAD / name) == before and list(tmp_path.iterdir()) == []
 
 

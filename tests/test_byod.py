@@ -1,6 +1,9 @@
 """Bring your own data: the loader, the broken-export corpus, the messy export, the picker."""
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +12,14 @@ import pytest
 
 import playbook
 from playbook.byod import from_orders, read_export, suggest_mapping
-from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError
+from playbook.cli import main
+from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError, message_for_cli
 from playbook.synth import generate
 from playbook.synth.messy import MESSY_AS_OF, MESSY_COLUMNS, messy_export, write_messy_export
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"
+FOREIGN = ROOT / "tests" / "data" / "foreign"
 MESSY = ROOT / "datasets" / "messy_export" / "orders.csv"
 
 # The corpus's expectations live in one file, shared with the CLI's end-to-end tests (tests/test_analyze.py).
@@ -23,20 +28,75 @@ EXPECTED = json.loads((BAD / "expected.json").read_text(encoding="utf-8"))
 ERRORS = EXPECTED["errors"]
 # File -> (amounts parsed, a note that must be there).
 PARSES = {name: (case["amounts"], case["note"]) for name, case in EXPECTED["parses"].items()}
+# Real-world formats that must be read: file -> options, counts, total, dates, notes.
+FOREIGN_CASES = json.loads((FOREIGN / "expected.json").read_text(encoding="utf-8"))["files"]
+
+
+def cli_options(options: dict) -> list[str]:
+    """from_orders options as `playbook analyze` arguments (the corpus gives both the same options)."""
+    argv = []
+    for key, value in options.items():
+        if key == "columns":
+            argv += ["--map", ",".join(f"{k}={v}" for k, v in value.items())]
+        elif isinstance(value, bool):
+            argv.append("--dayfirst" if value else "--no-dayfirst")
+        else:
+            argv += [f"--{key.replace('_', '-')}", str(value)]
+    return argv
+
+
+def read_with(path, options: dict, **more):
+    options = dict(options)
+    return from_orders(path, options.pop("columns", None), **options, **more)
 
 
 def test_every_corpus_file_has_an_expectation():
-    files = {p.name for p in BAD.iterdir() if p.suffix == ".csv"}
+    files = {p.name for p in BAD.iterdir() if p.suffix in (".csv", ".parquet", ".xlsx")}
     assert files == set(ERRORS) | set(PARSES)
+    assert {p.name for p in FOREIGN.iterdir() if p.suffix in (".csv", ".parquet", ".xlsx")} == set(FOREIGN_CASES)
+    assert set(EXPECTED["cli_errors"]) <= set(ERRORS) and set(EXPECTED["options"]) <= set(ERRORS) | set(PARSES)
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_bad_corpus_gives_the_exact_error(name):
     before = (BAD / name).read_bytes()
     with pytest.raises(DataValidationError) as info:
-        from_orders(BAD / name, as_of=EXPECTED["as_of"])
+        from_orders(BAD / name, as_of=EXPECTED["as_of"], **EXPECTED["options"].get(name, {}))
     assert str(info.value) == ERRORS[name]
+    assert message_for_cli(info.value) == EXPECTED["cli_errors"].get(name, ERRORS[name])
     assert (BAD / name).read_bytes() == before  # the loader only reads
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN_CASES))
+def test_foreign_formats_are_read_and_noted(name):
+    case = FOREIGN_CASES[name]
+    base = read_with(FOREIGN / name, case["options"])
+    orders = base.orders
+    assert (len(orders), orders.customer_id.nunique()) == (case["orders"], case["customers"])
+    assert round(float(orders.amount.sum()), 2) == case["total"]
+    assert (str(orders.order_date.min()), str(orders.order_date.max())) == (case["first"], case["last"])
+    for note in case["notes"]:
+        assert any(note in n for n in base.meta["notes"]), (note, base.meta["notes"])
+    zh = read_with(FOREIGN / name, case["options"], lang="zh").meta["notes"]
+    assert len(zh) == len(base.meta["notes"]) and all(re.search(r"[\u4e00-\u9fff]", n) for n in zh)
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN_CASES))
+def test_foreign_formats_through_the_cli(name, tmp_path, capsys):
+    case = FOREIGN_CASES[name]
+    code = main(["analyze", str(FOREIGN / name), *cli_options(case["options"]), "--out", str(tmp_path / "o"), "--quiet"])
+    assert (code, *capsys.readouterr()) == (0, "", "")
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["orders"], summary["customers"], summary["revenue"]) == (case["orders"], case["customers"], case["total"])
+    for note in case["notes"]:
+        assert any(note in n for n in summary["notes"]), (note, summary["notes"])
+
+
+def run_cli(*argv):
+    """`python -m playbook` in a subprocess (the kit imported from this checkout), as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "playbook", *argv], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120, check=False)
 
 
 @pytest.mark.parametrize("name", sorted(PARSES))
@@ -166,13 +226,13 @@ def test_notes_in_chinese_say_the_same_as_in_english():
     read = dict(columns=MESSY_COLUMNS, refunds="keep", duplicates="drop")
     en = from_orders(MESSY, **read, lang="en").meta["notes"]
     zh = from_orders(MESSY, **read, lang="zh").meta["notes"]
-    assert len(zh) == len(en) == 7
+    assert len(zh) == len(en) == 8
     for e, z in zip(en, zh):
         assert re.search(r"[\u4e00-\u9fff]", z) and z != e
         assert not re.search(r"\b(read as|column|dropped|kept|line)\b", z), z
         assert re.findall(r"\d+(?:[.,]\d+)*", z) == re.findall(r"\d+(?:[.,]\d+)*", e), (e, z)
         assert re.findall(r"'[^']*'", z) == re.findall(r"'[^']*'", e)  # the user's column names and values
-    assert "第 33 行 '31'" in zh[4] and "line 33 ('31')" in en[4]
+    assert "第 33 行 '31'" in zh[5] and "line 33 ('31')" in en[5]
     before = playbook.i18n.get_language()
     playbook.i18n.set_language("zh")
     try:
@@ -223,3 +283,94 @@ def test_read_export_lines_skip_blank_lines(tmp_path):
     assert lines == [3] and notes == ["o.csv: read as UTF-8."]
     with pytest.raises(DataValidationError, match=r"line 3 \('x'\)"):
         from_orders(p)
+
+
+# ----------------------------------------------------------------------------- hostile inputs that are arguments, not files (#14)
+
+@pytest.mark.parametrize("options, argv, message, cli_message", [
+    ({"as_of": "2300-01-01"}, ["--as-of", "2300-01-01"],
+     "as_of='2300-01-01' is outside 1900-2200: give the review date, such as as_of='2025-12-31'.",
+     "--as-of '2300-01-01' is outside 1900-2200: give the review date, such as --as-of '2025-12-31'."),
+    ({"as_of": "someday"}, ["--as-of", "someday"],
+     "as_of='someday' is not a date: give one such as as_of='2025-12-31'.",
+     "--as-of 'someday' is not a date: give one such as --as-of '2025-12-31'."),
+    ({"date_format": "%Q"}, ["--date-format", "%Q"],
+     "date_format='%Q' is not a valid date format ('Q' is a bad directive in format '%Q'). Use strptime codes, e.g. date_format='%d/%m/%Y'.",
+     "--date-format '%Q' is not a valid date format ('Q' is a bad directive in format '%Q'). Use strptime codes, e.g. --date-format '%d/%m/%Y'."),
+])
+def test_bad_arguments_are_named_in_python_and_cli_spelling(options, argv, message, cli_message, tmp_path, capsys):
+    with pytest.raises(InvalidArgumentError) as info:
+        from_orders(BAD / "unparsable_dates.csv" if "date_format" in options else BAD / "bom.csv", **options)
+    assert (str(info.value), message_for_cli(info.value)) == (message, cli_message)
+    source = BAD / ("unparsable_dates.csv" if "date_format" in options else "bom.csv")
+    assert main(["analyze", str(source), *argv, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"playbook analyze: error: {cli_message}\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_decimal_and_dayfirst_options_decide_what_detection_cannot(tmp_path, capsys):
+    assert from_orders(BAD / "ambiguous_decimal_comma.csv", decimal=",").orders.amount.tolist() == [1.25, 2.5, 12.0]
+    assert from_orders(BAD / "ambiguous_decimal_comma.csv", decimal=".").orders.amount.tolist() == [1250.0, 2500.0, 12.0]
+    assert from_orders(BAD / "ambiguous_day_month.csv", dayfirst=False).orders.order_date.dt.month.tolist() == [3, 5]
+    with pytest.raises(DataValidationError, match=r"1 date\(s\) cannot be read, e.g. line 2 \('01/13/2025'\)"):
+        from_orders(FOREIGN / "month_first.csv", dayfirst=True)  # told day first: 13 is no month, never silently swapped
+    with pytest.raises(InvalidArgumentError, match="'decimal' parameter of from_orders must be '.' or ','"):
+        from_orders(BAD / "bom.csv", decimal=";")
+    assert main(["analyze", str(BAD / "ambiguous_decimal_comma.csv"), "--decimal", ".", "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["revenue"] == 3762.0
+
+
+def test_frame_with_a_repeated_index_and_a_column_mapped_twice():
+    raw = pd.DataFrame({"Kunde": ["a", "b", "c"], "Datum": ["2025-01-01", "2025-01-02", "bad"], "Betrag": [1.0, 2.0, 3.0]},
+                       index=[7, 7, 7])
+    mapping = {"customer_id": "Kunde", "order_date": "Datum", "amount": "Betrag"}
+    with pytest.raises(DataValidationError, match=r"row 7 \('bad'\)"):
+        from_orders(raw, mapping)
+    base = from_orders(raw.iloc[:2], mapping)
+    assert base.orders.customer_id.tolist() == ["a", "b"]
+    with pytest.raises(InvalidArgumentError, match=r"columns= maps 'order_id' and 'customer_id' to the same column 'Kunde'"):
+        from_orders(raw.iloc[:2], {**mapping, "order_id": "Kunde"})
+    twice = pd.DataFrame([["a", "2025-01-01", 1.0, 2.0]], columns=["customer_id", "order_date", "amount", "amount "])
+    with pytest.raises(DataValidationError, match=r"the header names the column 'amount' 2 times \(columns 3, 4\)"):
+        from_orders(twice)
+
+
+def test_refunds_kept_when_customers_net_negative(tmp_path, capsys):
+    base = from_orders(FOREIGN / "net_negative_refunds.csv", refunds="keep")
+    assert playbook.summarize(base.orders, base.as_of).shape[0] == 4
+    assert main(["analyze", str(FOREIGN / "net_negative_refunds.csv"), "--refunds", "keep", "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["customers_net_negative"] == 2 and 0 <= summary["pareto"]["gini"] <= 1
+    with pytest.raises(DataValidationError, match="every order is a refund"):
+        from_orders(BAD / "only_refunds.csv", refunds="keep")
+
+
+def test_encoding_given_and_detected_are_noted():
+    base = from_orders(FOREIGN / "cp1252_mueller.csv")
+    assert base.orders.customer_id.iloc[0] == "Müller GmbH"
+    assert from_orders(BAD / "gbk_or_cp1252.csv", encoding="gbk").orders.customer_id.tolist() == ["李"]
+    assert "read as gbk (as asked)" in from_orders(BAD / "gbk_or_cp1252.csv", encoding="gbk").meta["notes"][0]
+    assert "按 Windows-1252 读取" in from_orders(FOREIGN / "cp1252_mueller.csv", lang="zh").meta["notes"][0]
+
+
+def test_big_csv_is_read_in_blocks_with_progress(tmp_path):
+    n = 600_000
+    ids = np.char.add("C", (np.arange(n) % 5000).astype(str))
+    frame = pd.DataFrame({"customer_id": ids, "order_date": "2025-01-02", "amount": "12.50"})
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    seen = []
+    base = from_orders(tmp_path / "big.csv", progress=seen.append)
+    assert len(base.orders) == n and base.orders.amount.sum() == 12.5 * n
+    assert seen and all(re.fullmatch(r"read [\d,]+ lines of big\.csv \(\d+%\)", m) for m in seen), seen
+    with (tmp_path / "big.csv").open("a") as fh:
+        fh.write("C1,2025-01-03,x\n")
+    with pytest.raises(DataValidationError, match=rf"line {n + 2} \('x'\)"):
+        from_orders(tmp_path / "big.csv")
+
+
+def test_a_refusal_as_the_user_runs_the_command(tmp_path):
+    """`python -m playbook analyze` in a subprocess: exit 3, one line naming the file, column, line and limit; nothing written."""
+    done = run_cli("analyze", str(BAD / "huge_amount.csv"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.splitlines()[-1] == f"playbook analyze: error: {ERRORS['huge_amount.csv']}"
+    assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
