@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, _check_column, end_of_day, require_columns, resolve_as_of, summarize
+from .data import CustomerBase, check_column, end_of_day, require_columns, resolve_as_of, summarize
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import LABELS, register_labels
 from .vocabulary import PROCUREMENT_STAGES
@@ -611,7 +611,7 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     require_columns(cust, ("customer_id", "account_manager", "acquisition_date"), "account_manager_report", table="customers")
     require_columns(base.interactions, ("customer_id", "date", "kind", "rep"), "account_manager_report", table="interactions")
     pol = tier_policy() if policy is None else policy
-    _check_column(pol, "contact_every_days", "policy", "account_manager_report", table="policy")
+    check_column(pol, "contact_every_days", "policy", "account_manager_report", table="policy")
     cust = cust.loc[(cust["acquisition_date"] <= end) & cust["account_manager"].notna(), ["customer_id", "account_manager"]].copy()
     if cust.empty:
         raise DataValidationError(f"account_manager_report: no account with an account manager was acquired by {end.date()}.")
@@ -741,7 +741,7 @@ def praise_and_conversion(base: CustomerBase, *, by: str | None = None) -> pd.Da
     frame = pd.DataFrame({"praised_publicly": leads["praised_publicly"].astype(bool).to_numpy(),
                           "converted": (leads["status"].astype(str) == "converted").to_numpy()})
     if by is not None:
-        _check_column(leads, by, "by", "praise_and_conversion", table="leads")
+        check_column(leads, by, "by", "praise_and_conversion", table="leads")
         frame[by] = leads[by].astype(str).to_numpy()
         keys.append(by)
     out = frame.groupby(keys).agg(leads=("converted", "size"), converted=("converted", "sum"))

@@ -170,3 +170,25 @@ def test_snapshot_names_a_missing_or_textual_date_column():
     as_text = playbook.CustomerBase(orders=orders, referrals=refs.assign(referred_at=["2025-01-01"]))
     with pytest.raises(DataValidationError, match="'referred_at' of `referrals` must hold date-times"):
         as_text.snapshot("2025-06-30")
+
+
+def test_summarize_takes_a_base_and_its_date():
+    base = playbook.load_dataset("retail")
+    pd.testing.assert_frame_equal(playbook.summarize(base), playbook.summarize(base.orders, base.as_of))
+    early = playbook.summarize(base, "2024-06-30")
+    assert early["last_order"].max() <= pd.Timestamp("2024-06-30 23:59:59.999999")
+    with pytest.raises(InvalidArgumentError, match="'as_of' parameter is required"):
+        playbook.summarize(base.orders)
+    with pytest.raises(InvalidArgumentError, match="'orders' parameter of summarize"):
+        playbook.summarize([1, 2], "2025-01-01")
+
+
+def test_load_dataset_returns_a_fresh_copy_each_time():
+    first = playbook.load_dataset("retail")
+    total = float(first.orders["amount"].sum())
+    first.orders["amount"] *= 0
+    first.meta["touched"] = True
+    again = playbook.load_dataset("retail")
+    assert float(again.orders["amount"].sum()) == total
+    assert "touched" not in again.meta
+    assert again.orders is not first.orders
