@@ -12,7 +12,7 @@ import pandas as pd
 
 from .data import CustomerBase, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
-from .i18n import register_labels
+from .i18n import register_labels, resolve_lang
 from .vocabulary import CARE_KINDS
 
 __all__ = [
@@ -305,10 +305,6 @@ _REASONS = {
 }
 
 
-def _check_reason_lang(lang: str, func: str) -> dict:
-    if lang not in _REASONS:
-        raise InvalidArgumentError(f"The 'lang' parameter of {func} must be 'en' or 'zh'. Got {lang!r}.")
-    return _REASONS[lang]
 
 
 def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
@@ -352,7 +348,7 @@ def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 
 def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float = 30.0,
-               n_reasons: int = 3, lang: str = "en") -> pd.DataFrame:
+               n_reasons: int = 3, lang: str | None = None) -> pd.DataFrame:
     """A churn risk score (流失风险) from 0 to 100 per customer, with the reasons in words.
 
     Score = 100 x sum(weight x strength) / sum(weights of the signals available), with the
@@ -373,8 +369,9 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
         Risk from which ``warning`` is raised (default 30).
     n_reasons : int
         How many contributing signals to list in ``reasons``, biggest first.
-    lang : {"en", "zh"}
-        Language of ``reasons`` (the numbers are the same in both).
+    lang : {"en", "zh"}, optional
+        Language of ``reasons`` (the numbers are the same in both); by default the kit's
+        language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -391,7 +388,8 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     (True, '4 orders in the window against 9.9 usually; 1 care contact against 6.9 usually; deal lost to a competitor (Williams, Price and Green)')
     """
     func = "churn_risk"
-    words = _check_reason_lang(lang, func)
+    lang = resolve_lang(lang, func)
+    words = _REASONS[lang]
     if not isinstance(signals, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs the DataFrame returned by churn_signals. Got {type(signals).__name__}.")
     if "p_alive" in signals.columns:
@@ -841,7 +839,7 @@ def _quarters(quarters, orders: pd.DataFrame, as_of) -> pd.PeriodIndex:
 
 def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min_share: float = 0.05,
                         window_days: int = 90, weights: dict | None = None, threshold: float = 50.0,
-                        lang: str = "en") -> pd.DataFrame:
+                        lang: str | None = None) -> pd.DataFrame:
     """Replay the churn warning quarter by quarter over the big accounts (大客户集中度预警).
 
     At the end of each quarter, the score is computed with what was known then (90-day
@@ -860,8 +858,8 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
         Share of revenue that makes an account big (default 5%).
     window_days, weights, threshold
         Passed to :func:`churn_signals` and :func:`churn_risk`.
-    lang : {"en", "zh"}
-        Language of ``reasons``.
+    lang : {"en", "zh"}, optional
+        Language of ``reasons``; by default the kit's language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -878,7 +876,8 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
     ['A0001', 'A0002', 'A0003', 'A0004']
     """
     func = "concentration_alarm"
-    words = _check_reason_lang(lang, func)
+    lang = resolve_lang(lang, func)
+    words = _REASONS[lang]
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"{func} needs a CustomerBase (orders plus, ideally, interactions, complaints and deals).")
     orders = base.orders

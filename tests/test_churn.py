@@ -389,3 +389,18 @@ def test_blending_p_alive_raises_precision_on_retail(retail):
     blended = evaluate_warnings(replay_warnings(retail, months, with_p_alive=True), retail.truth)
     assert blended["precision"] > plain["precision"] + 0.05
     assert blended["recall"] > plain["recall"] - 0.05
+
+
+def test_reasons_follow_the_kit_language_unless_lang_is_given():
+    from playbook import i18n
+
+    s = churn_signals(playbook.load_dataset("b2b"), "2024-09-30", window_days=90)
+    before = i18n.get_language()
+    try:
+        i18n.use("zh")
+        assert churn_risk(s)["reasons"].equals(churn_risk(s, lang="zh")["reasons"])
+        assert not churn_risk(s)["reasons"].equals(churn_risk(s, lang="en")["reasons"])
+    finally:
+        i18n.set_language(before)
+    with pytest.raises(InvalidArgumentError, match="'lang' parameter of churn_risk"):
+        churn_risk(s, lang="fr")

@@ -231,3 +231,18 @@ def test_charts_and_widget(retail):
     assert explorer.shown["net_margin"] < before["net_margin"]
     with pytest.raises(InvalidArgumentError):
         ProgramExplorer(retail, program="free_lunch")
+
+
+def test_strategy_reasons_follow_the_kit_language():
+    from playbook import i18n
+    from playbook.strategy import action_list_with_inputs
+
+    base = playbook.load_dataset("b2b")
+    before = i18n.get_language()
+    try:
+        i18n.use("zh")
+        actions, risk, plan = action_list_with_inputs(base)
+        assert actions["reason"].equals(S.action_list(base, lang="zh")["reason"])
+    finally:
+        i18n.set_language(before)
+    assert actions.index.isin(risk.index).all() and len(plan)
