@@ -12,12 +12,14 @@ import pandas as pd
 from .data import CustomerBase, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
-from .synth.generator import PROCUREMENT_STAGES
+from .vocabulary import PROCUREMENT_STAGES
 
 __all__ = [
     "LIFECYCLE_STAGES",
     "FORMATION_STAGES",
     "LAPSED",
+    "NOT_YET_KNOWN",
+    "stage_order",
     "LIFECYCLE_DEFAULTS",
     "FORMATION_DEFAULTS",
     "lifecycle_rules",
@@ -33,6 +35,19 @@ FORMATION_STAGES = ("imagined", "prospect", "first_purchase", "repeat", "long_te
 #: Buyers whose last order is too old sit outside both ladders.
 LAPSED = "lapsed"
 NOT_YET_KNOWN = "not_yet_known"
+
+
+def stage_order(values) -> list[str]:
+    """The stages among ``values`` in ladder order: not yet known, the lifecycle (or, when
+    any value is not a lifecycle step, the formation ladder), lapsed, then anything else.
+
+    >>> stage_order(["lapsed", "repeat", "prospect"])
+    ['prospect', 'repeat', 'lapsed']
+    """
+    present = set(map(str, values))
+    ladder = LIFECYCLE_STAGES if present <= {*LIFECYCLE_STAGES, LAPSED, NOT_YET_KNOWN} else FORMATION_STAGES
+    order = [NOT_YET_KNOWN, *ladder, LAPSED]
+    return [s for s in order if s in present] + sorted(present - set(order))
 
 LIFECYCLE_DEFAULTS = {
     "active_days": 180,       # a buyer with no order for longer has lapsed
