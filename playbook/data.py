@@ -754,6 +754,8 @@ def timeline(base: CustomerBase, customer_id) -> pd.DataFrame:
     >>> list(tl.columns)
     ['date', 'event', 'amount', 'detail']
     """
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"The 'base' parameter of timeline must be a CustomerBase. Got {type(base).__name__}.")
     known = set(base.orders.customer_id.astype(str))
     if base.customers is not None:
         known |= set(base.customers.customer_id.astype(str))

@@ -100,7 +100,7 @@ def _is_orders(data: pd.DataFrame) -> bool:
     return "amount" in data.columns and "revenue" not in data.columns
 
 
-def _orders_up_to(data, as_of, *, func: str, date_col: str = "order_date"):
+def _orders_up_to(data, as_of, *, func: str, date_col: str = "order_date", param: str = "data"):
     """``data`` as orders (or a per-customer table) known on ``as_of``: a base gives its
     orders and, by default, its own date; orders after that date are dropped. A
     per-customer table is already counted up to its own date, so ``as_of`` is refused."""
@@ -115,7 +115,7 @@ def _orders_up_to(data, as_of, *, func: str, date_col: str = "order_date"):
                 "already counted up to its own date. Pass orders, or summarize(orders, as_of) first."
             )
     else:
-        raise InvalidArgumentError(f"The 'data' parameter of {func} must be a CustomerBase, orders or a summarize() "
+        raise InvalidArgumentError(f"The '{param}' parameter of {func} must be a CustomerBase, orders or a summarize() "
                                    f"table. Got {type(data).__name__}.")
     if ts is not None:
         check_column(data, date_col, "as_of", func)
@@ -123,10 +123,10 @@ def _orders_up_to(data, as_of, *, func: str, date_col: str = "order_date"):
     return data
 
 
-def _per_customer(data, *, value: str, customer_col: str, func: str, as_of=None) -> pd.DataFrame:
+def _per_customer(data, *, value: str, customer_col: str, func: str, as_of=None, param: str = "data") -> pd.DataFrame:
     """One row per customer indexed by ``customer_id``: orders (of a base, up to ``as_of``)
     are aggregated, summaries copied."""
-    data = _orders_up_to(data, as_of, func=func)
+    data = _orders_up_to(data, as_of, func=func, param=param)
     if _is_orders(data):
         check_column(data, customer_col, "customer_col", func)
         if data[customer_col].isna().any():
@@ -404,7 +404,7 @@ def assign_tiers(
     cutoffs = _check_cutoffs(cutoffs, func)
     if basis not in ("customers", "revenue"):
         raise InvalidArgumentError(f"The 'basis' parameter of {func} must be 'customers' or 'revenue'. Got {basis!r}.")
-    table = _per_customer(summary, value="revenue", customer_col=customer_col, func=func, as_of=as_of)
+    table = _per_customer(summary, value="revenue", customer_col=customer_col, func=func, as_of=as_of, param="summary")
     if weights is None:
         weights = {k: w for k, w in DEFAULT_WEIGHTS.items() if k in table.columns}
     if not weights or any(not np.isfinite(w) or w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
@@ -524,6 +524,7 @@ def tier_migration(
     np.int64(3)
     """
     func = "tier_migration"
+    orders = _orders_up_to(orders, None, func=func, date_col=date_col, param="orders")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), ("amount", "amount")):
         check_column(orders, col, param, func)
     start, end = to_timestamp(start_as_of, "start_as_of"), to_timestamp(end_as_of, "end_as_of")
@@ -737,6 +738,7 @@ def accounts_share_by_period(
     np.int64(1)
     """
     func = "accounts_share_by_period"
+    orders = _orders_up_to(orders, None, func=func, date_col=date_col, param="orders")
     if freq not in ("Y", "Q", "M"):
         raise InvalidArgumentError(f"The 'freq' parameter of {func} must be 'Y', 'Q' or 'M'. Got {freq!r}.")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), ("amount", "amount")):
