@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,7 @@ def resolve_as_of(base, as_of, func: str) -> pd.Timestamp:
     return own
 
 
-def table_of(data, table: str, func: str) -> tuple[pd.DataFrame, "CustomerBase | None"]:
+def table_of(data, table: str, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:
     """``data``'s ``table`` and the base it came from.
 
     ``data`` may be a :class:`CustomerBase` (which must have the table) or the table itself
@@ -180,7 +180,7 @@ class CustomerBase:
                 "Pass them when building the base, e.g. from_orders(..., complaints=...)."
             )
 
-    def snapshot(self, as_of) -> "CustomerBase":
+    def snapshot(self, as_of) -> CustomerBase:
         """What was known on ``as_of``: rows dated later are dropped, later closures reopened.
 
         The hidden ``truth`` table is kept whole, since it is never an input.

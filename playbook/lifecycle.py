@@ -4,7 +4,7 @@ Every customer gets one stage at a date by explicit, ordered rules whose thresho
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

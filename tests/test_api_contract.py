@@ -18,7 +18,7 @@ import importlib
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -147,7 +147,9 @@ def test_reasons_in_chinese_carry_the_same_numbers(b2b):
     assert en["risk"].equals(zh["risk"]) and en["warning"].equals(zh["warning"])
     assert "4 orders in the window against 9.9 usually" in en.loc["A0001", "reasons"]
     assert "窗口内 4 单，平时 9.9 单" in zh.loc["A0001", "reasons"] and "存活概率 40%" in zh.loc["A0001", "reasons"]
-    numbers = lambda text: re.findall(r"\d+(?:\.\d+)?%?", text)
+    def numbers(text):
+        return re.findall(r"\d+(?:\.\d+)?%?", text)
+
     for cid in en.index:  # every reason, every customer: the same figures in the same order, no English left
         assert numbers(zh.at[cid, "reasons"]) == numbers(en.at[cid, "reasons"]), cid
         assert not re.search(r"[A-Za-z]{3,}", zh.at[cid, "reasons"].split("（")[0]), zh.at[cid, "reasons"]
