@@ -10,7 +10,7 @@ import string
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
+from .data import CustomerBase, check_data, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import register_labels, resolve_lang
 from .vocabulary import CARE_KINDS
@@ -498,6 +498,8 @@ def p_alive_from_btyd(base, as_of=None) -> pd.Series:
     import warnings as _warnings
 
     from .data import summarize
+
+    check_data(base, "p_alive_from_btyd")
     from .errors import FitWarning
     from .value import BetaGeoFitter
 
@@ -541,6 +543,7 @@ def replay_warnings(base, dates, *, rule: str = "risk", naive_days: int = 180, w
     >>> r.groupby("as_of")["warning"].sum().tolist()
     [74, 91]
     """
+    check_data(base, "replay_warnings")
     if rule not in ("risk", "naive"):
         raise InvalidArgumentError(f"The 'rule' parameter of replay_warnings must be 'risk' or 'naive'. Got {rule!r}.")
     frames = []
@@ -879,7 +882,8 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
     lang = resolve_lang(lang, func)
     words = _REASONS[lang]
     if not isinstance(base, CustomerBase):
-        raise InvalidArgumentError(f"{func} needs a CustomerBase (orders plus, ideally, interactions, complaints and deals).")
+        raise InvalidArgumentError(f"The 'base' parameter of {func} must be a CustomerBase (orders plus, ideally, "
+                                   f"interactions, complaints and deals). Got {type(base).__name__}.")
     orders = base.orders
     if orders.empty:
         raise DataValidationError(f"{func}: orders is empty.")

@@ -38,6 +38,7 @@ __all__ = [
     "end_of_day",
     "resolve_as_of",
     "table_of",
+    "check_data",
     "require_columns",
     "validate_orders",
     "check_column",
@@ -98,6 +99,21 @@ def resolve_as_of(base, as_of, func: str) -> pd.Timestamp:
     if own is None:
         raise InvalidArgumentError(f"{func} needs as_of, e.g. as_of='2025-12-31': the data has no date of its own.")
     return own
+
+
+def check_data(data, func: str, *, param: str = "base", table: str | None = "orders") -> None:
+    """Raise :class:`InvalidArgumentError` naming ``param`` of ``func`` unless ``data`` is a
+    :class:`CustomerBase` (or, when ``table`` is given, a DataFrame of that table).
+
+    >>> check_data(42, "my_analysis")
+    Traceback (most recent call last):
+    ...
+    playbook.errors.InvalidArgumentError: The 'base' parameter of my_analysis must be a CustomerBase or an orders DataFrame. Got int.
+    """
+    if isinstance(data, CustomerBase) or (table is not None and isinstance(data, pd.DataFrame)):
+        return
+    kinds = "a CustomerBase" + (f" or {'an' if table[0] in 'aeiou' else 'a'} {table} DataFrame" if table else "")
+    raise InvalidArgumentError(f"The '{param}' parameter of {func} must be {kinds}. Got {type(data).__name__}.")
 
 
 def table_of(data, table: str, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:

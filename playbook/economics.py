@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, to_timestamp, validate_orders
+from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
 from .value import simple_clv
@@ -502,6 +502,7 @@ def empirical_retention(base, as_of=None, period: str = "Y", *, value: str = "ma
     True
     """
     func = "empirical_retention"
+    check_data(base, func)
     d_year = float(_rate(discount_rate, "discount_rate", func))
     table = retention_by_period(base, as_of, period=period, value=value)
     later = table.iloc[1:]

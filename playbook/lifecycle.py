@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, to_timestamp, validate_orders
+from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
 from .vocabulary import PROCUREMENT_STAGES
@@ -422,6 +422,7 @@ def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation
     >>> int(flow.loc["long_term", "lapsed"]) > 0
     True
     """
+    check_data(base, "stage_flow")
     if isinstance(stages, str):
         known = {"formation": formation_stage, "lifecycle": lifecycle_stage}
         if stages not in known:

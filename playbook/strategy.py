@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
+from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import label, register_labels, resolve_lang
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
@@ -651,6 +651,7 @@ def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
     >>> bool((late["days_overdue"] > 0).all())
     True
     """
+    check_data(base_or_plan, "overdue_contacts", param="base_or_plan", table="contact plan")
     plan = base_or_plan if isinstance(base_or_plan, pd.DataFrame) else contact_plan(base_or_plan, as_of, policy)
     require_columns(plan, ("tier", "days_overdue", "overdue"), "overdue_contacts", table="the contact plan")
     late = plan.loc[plan["overdue"]]

@@ -145,7 +145,7 @@ OTHER = {
     # data model, I/O and the helpers every analysis uses
     "data.CustomerBase", "data.load_dataset", "data.copy_base", "data.dataset_names", "data.dataset_path",
     "data.read_dataset", "data.write_dataset", "data.atomic_folder", "data.to_timestamp", "data.end_of_day",
-    "data.resolve_as_of", "data.table_of", "data.require_columns", "data.validate_orders", "data.check_column",
+    "data.resolve_as_of", "data.table_of", "data.check_data", "data.require_columns", "data.validate_orders", "data.check_column",
     "strategy.export_action_list", "byod.from_orders", "byod.suggest_mapping", "course.course_map",
     "errors.PlaybookError", "errors.InvalidArgumentError", "errors.DataValidationError", "errors.MissingTableError",
     "errors.ModelNotFittedError", "errors.FitWarning",
@@ -181,12 +181,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("strategy.action_list", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("accounts.channel_effectiveness", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("accounts.stakeholder_coverage", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("lifecycle.stage_flow", "bad_data_raises_kit_error"): "the message names formation_stage, which it calls",
-    ("churn.p_alive_from_btyd", "bad_data_raises_kit_error"): "the message names summarize, which it calls",
-    ("churn.replay_warnings", "bad_data_raises_kit_error"): "the message names churn_signals, which it calls",
-    ("economics.empirical_retention", "bad_data_raises_kit_error"): "the message names retention_by_period, which it calls",
-    ("strategy.overdue_contacts", "bad_data_raises_kit_error"): "the message names contact_plan, which it calls",
-    ("churn.concentration_alarm", "bad_data_raises_kit_error"): "the message does not say what it got",
 }
 
 
