@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .deprecation import renamed_parameters
 from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
@@ -395,15 +396,17 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # Flows and cohorts
 
-def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation_stage, **rules) -> pd.DataFrame:
-    """How many customers moved from each stage on ``from_as_of`` to each stage on ``to_as_of``.
+@renamed_parameters(from_as_of="since", to_as_of="as_of")
+def stage_flow(base, since, as_of, *, stages: Callable | str = formation_stage, **rules) -> pd.DataFrame:
+    """How many customers moved from each stage on ``since`` to each stage on ``as_of``.
 
     Parameters
     ----------
     base : CustomerBase or DataFrame
         As for ``stages``.
-    from_as_of, to_as_of : date-like
-        The two dates, the first before the second.
+    since, as_of : date-like
+        The two dates, the first before the second (``from_as_of`` and ``to_as_of``, their
+        old names, still work for one release, with a DeprecationWarning).
     stages : callable or {"formation", "lifecycle"}
         :func:`formation_stage` (default) or :func:`lifecycle_stage`.
     **rules
@@ -411,9 +414,10 @@ def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation
 
     Returns
     -------
-    DataFrame of counts: rows are the stage on ``from_as_of`` (plus ``not_yet_known`` for
-    customers who appeared in between), columns the stage on ``to_as_of``; only stages
-    that occur are shown, in ladder order. ``attrs`` keeps the two dates.
+    DataFrame of counts: rows are the stage on ``since`` (plus ``not_yet_known`` for
+    customers who appeared in between), columns the stage on ``as_of``; only stages
+    that occur are shown, in ladder order. ``attrs`` keeps the two dates (as ``from_as_of``
+    and ``to_as_of``).
 
     Examples
     --------
@@ -429,9 +433,9 @@ def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation
             raise InvalidArgumentError(f"The 'stages' parameter of stage_flow must be 'formation', 'lifecycle' or a "
                                        f"function. Got {stages!r}.")
         stages = known[stages]
-    start, end = to_timestamp(from_as_of, "from_as_of"), to_timestamp(to_as_of, "to_as_of")
+    start, end = to_timestamp(since, "since"), to_timestamp(as_of, "as_of")
     if start >= end:
-        raise InvalidArgumentError(f"stage_flow needs from_as_of before to_as_of. Got {start.date()} and {end.date()}.")
+        raise InvalidArgumentError(f"stage_flow needs since before as_of. Got {start.date()} and {end.date()}.")
     after = stages(base, end, **rules)["stage"]
     try:
         before = stages(base, start, **rules)["stage"]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .data import CustomerBase, check_column, end_of_day, to_timestamp
+from .deprecation import renamed_parameters
 from .errors import DataValidationError, InvalidArgumentError, format_rows
 from .i18n import register_labels
 
@@ -483,10 +484,11 @@ def _window_tiers(orders, as_of, window_days, *, cutoffs, basis, weights, custom
     return assign_tiers(recent, cutoffs=cutoffs, basis=basis, weights=weights, customer_col=customer_col)["tier"].astype(str)
 
 
+@renamed_parameters(start_as_of="since", end_as_of="as_of")
 def tier_migration(
-    orders: pd.DataFrame,
-    start_as_of,
-    end_as_of,
+    orders,
+    since,
+    as_of,
     *,
     window_days: int = 365,
     cutoffs=(0.05, 0.20),
@@ -495,7 +497,7 @@ def tier_migration(
     customer_col: str = "customer_id",
     date_col: str = "order_date",
 ) -> pd.DataFrame:
-    """Who moved between tiers: tier at ``start_as_of`` against tier at ``end_as_of``.
+    """Who moved between tiers: tier at ``since`` against tier at ``as_of``.
 
     At each date, tiers come from :func:`assign_tiers` on the orders of the
     ``window_days`` before it. A customer with no order in the first window is ``new``
@@ -503,10 +505,11 @@ def tier_migration(
 
     Parameters
     ----------
-    orders : DataFrame
-        ``customer_id``, ``order_date``, ``amount`` (optional ``margin``).
-    start_as_of, end_as_of : date-like
-        The two dates; the second must be later.
+    orders : CustomerBase or DataFrame
+        A base, or orders with ``customer_id``, ``order_date``, ``amount`` (optional ``margin``).
+    since, as_of : date-like
+        The two dates; the second must be later (``start_as_of`` and ``end_as_of``, their
+        old names, still work for one release, with a DeprecationWarning).
     window_days : int
     cutoffs, basis, weights : see :func:`assign_tiers`
     customer_col, date_col : str
@@ -527,9 +530,9 @@ def tier_migration(
     orders = _orders_up_to(orders, None, func=func, date_col=date_col, param="orders")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), ("amount", "amount")):
         check_column(orders, col, param, func)
-    start, end = to_timestamp(start_as_of, "start_as_of"), to_timestamp(end_as_of, "end_as_of")
+    start, end = to_timestamp(since, "since"), to_timestamp(as_of, "as_of")
     if end <= start:
-        raise InvalidArgumentError(f"{func}: end_as_of ({end.date()}) must be after start_as_of ({start.date()}).")
+        raise InvalidArgumentError(f"{func}: as_of ({end.date()}) must be after since ({start.date()}).")
     if int(window_days) < 1:
         raise InvalidArgumentError(f"The 'window_days' parameter of {func} must be at least 1. Got {window_days!r}.")
     kw = dict(cutoffs=cutoffs, basis=basis, weights=weights, customer_col=customer_col, date_col=date_col)

@@ -158,9 +158,7 @@ _NO_AS_OF = "takes no as_of yet"
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     **{(name, rule): _NO_AS_OF + why for name, why in {
         "data.timeline": ": shows a customer's whole history",
-        "segment.tier_migration": ": two dates, start_as_of/end_as_of (one name per idea is #15's next step)",
         "segment.accounts_share_by_period": ": every period of the orders given",
-        "lifecycle.stage_flow": ": two dates, from_as_of/to_as_of (one name per idea is #15's next step)",
         "influence.referral_graph": ": the whole referral table",
         "churn.replay_warnings": ": replays at a list of dates",
         "churn.concentration_alarm": ": replays a list of quarters",
@@ -305,12 +303,13 @@ def _error_names(call: Callable, param: str, func: str | None = None) -> str | N
 # ----------------------------------------------------------------------------- the rules
 
 def rule_as_of_after_data(name: str) -> str | None:
-    """``as_of`` is a parameter right after the data (positional or keyword), or keyword-only."""
+    """``as_of`` is a parameter right after the data (or after the data and ``since``, the
+    earlier of two dates), or keyword-only."""
     params = list(inspect.signature(PUBLIC[name]).parameters.values())
     if "as_of" not in [p.name for p in params]:
         return "no as_of parameter"
     p = next(p for p in params if p.name == "as_of")
-    if p.kind is p.KEYWORD_ONLY or params.index(p) == 1:
+    if p.kind is p.KEYWORD_ONLY or params.index(p) == 1 or (params.index(p) == 2 and params[1].name == "since"):
         return None
     return f"as_of is parameter {params.index(p) + 1}, not right after the data"
 

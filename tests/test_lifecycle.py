@@ -211,7 +211,7 @@ def test_stage_flow_counts(b2b):
 
 
 def test_stage_flow_bad_input(tiny):
-    with pytest.raises(InvalidArgumentError, match="from_as_of before to_as_of"):
+    with pytest.raises(InvalidArgumentError, match="since before as_of"):
         stage_flow(tiny, "2025-12-31", "2025-01-01")
     with pytest.raises(InvalidArgumentError, match="'formation', 'lifecycle'"):
         stage_flow(tiny, "2025-01-01", "2025-12-31", stages="rfm")
@@ -280,3 +280,15 @@ def test_stage_explorer_moves(b2b):
     assert explorer.shown["moved"] > 0
     with pytest.raises(InvalidArgumentError):
         StageExplorer(b2b, dates=["2024-06-30"])
+
+
+def test_stage_flow_old_date_names_still_work_with_a_warning():
+    import playbook
+    base = playbook.load_dataset("b2b")
+    new = stage_flow(base, since="2024-06-30", as_of="2025-06-30")
+    with pytest.warns(DeprecationWarning, match="stage_flow renamed: 'from_as_of' is now 'since', 'to_as_of' is now 'as_of'"):
+        old = stage_flow(base, from_as_of="2024-06-30", to_as_of="2025-06-30")
+    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(stage_flow(base, "2024-06-30", "2025-06-30"), new)
+    with pytest.raises(InvalidArgumentError, match="got both 'to_as_of' and 'as_of'"):
+        stage_flow(base, "2024-06-30", as_of="2025-06-30", to_as_of="2025-06-30")

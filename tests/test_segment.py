@@ -317,3 +317,12 @@ def test_pareto_and_tiers_take_a_base_and_count_nothing_after_as_of():
         pareto_table(playbook.summarize(base), cut)
     with pytest.raises(InvalidArgumentError, match="'data' parameter of pareto_table"):
         pareto_table([1, 2, 3])
+
+
+def test_tier_migration_old_date_names_still_work_with_a_warning():
+    orders = playbook.load_dataset("b2b").orders
+    new = tier_migration(orders, since="2024-12-31", as_of="2025-12-31")
+    with pytest.warns(DeprecationWarning, match="tier_migration renamed: .*'end_as_of' is now 'as_of'"):
+        old = tier_migration(orders, start_as_of="2024-12-31", end_as_of="2025-12-31")
+    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(tier_migration(orders, "2024-12-31", "2025-12-31"), new)
