@@ -455,7 +455,8 @@ def stage_flow(base, since, as_of, *, stages: Callable | str = formation_stage, 
 _PERIODS = ("W", "M", "Q", "Y")
 
 
-def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") -> pd.DataFrame:
+@renamed_parameters(period="freq")
+def cohort_table(orders, *, as_of, freq: str = "M", value: str = "customers") -> pd.DataFrame:
     """Acquisition cohorts (获客批次): what share of each cohort is still there k periods later.
 
     A cohort is the customers whose first order fell in the same period. With
@@ -470,8 +471,8 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
         Orders with ``customer_id``, ``order_date`` and (for revenue) ``amount``.
     as_of : date-like
         Orders after it are ignored.
-    period : {"W", "M", "Q", "Y"}
-        Cohort and period length.
+    freq : {"W", "M", "Q", "Y"}
+        Cohort and period length (``period``, its old name, still works for one release, with a DeprecationWarning).
     value : {"customers", "revenue"}
 
     Returns
@@ -492,8 +493,8 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
     if isinstance(orders, CustomerBase):
         orders = orders.orders
     validate_orders(orders, "cohort_table")
-    if period not in _PERIODS:
-        raise InvalidArgumentError(f"The 'period' parameter of cohort_table must be one of {', '.join(_PERIODS)}. Got {period!r}.")
+    if freq not in _PERIODS:
+        raise InvalidArgumentError(f"The 'freq' parameter of cohort_table must be one of {', '.join(_PERIODS)}. Got {freq!r}.")
     if value not in ("customers", "revenue"):
         raise InvalidArgumentError(f"The 'value' parameter of cohort_table must be 'customers' or 'revenue'. Got {value!r}.")
     if value == "revenue":
@@ -503,7 +504,7 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
     if known.empty:
         what = "orders is empty" if orders.empty else f"as_of={ts.date()} is before the first order ({orders['order_date'].min().date()})"
         raise DataValidationError(f"cohort_table has nothing to count: {what}.")
-    per = pd.PeriodIndex(known["order_date"].dt.to_period(period))
+    per = pd.PeriodIndex(known["order_date"].dt.to_period(freq))
     ordinal = per.asi8
     cid = known["customer_id"].astype(str).to_numpy()
     first = pd.Series(ordinal).groupby(cid).transform("min").to_numpy()
@@ -515,7 +516,7 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
         frame["amount"] = known["amount"].to_numpy(dtype=float)
         cells = frame.groupby(["cohort", "k"])["amount"].sum().unstack("k", fill_value=0.0)
         start = cells[0].where(cells[0] > 0)
-    now = pd.Period(ts, period)
+    now = pd.Period(ts, freq)
     last_complete = now.ordinal if now.end_time.normalize() <= ts.normalize() else now.ordinal - 1
     span = last_complete - cells.index.to_numpy()
     ks = np.arange(max(int(span.max()) + 1, 1))

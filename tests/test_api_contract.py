@@ -168,7 +168,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     }.items() for rule in ("as_of_after_data", "bad_as_of_raises_kit_error")},
     ("segment.accounts_share_by_period", "no_events_after_as_of"):
         "counts every order of the orders given (a base is cut at its own date)",
-    ("accounts.channel_effectiveness", "as_of_after_data"): "as_of comes third, after period",
     ("churn.naive_rule", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("churn.survival_by_segment", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("churn.concentration_alarm", "options_keyword_only"): _POSITIONAL_OPTIONS,
@@ -177,7 +176,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("strategy.contact_plan", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("strategy.overdue_contacts", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("strategy.action_list", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("accounts.channel_effectiveness", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("accounts.stakeholder_coverage", "options_keyword_only"): _POSITIONAL_OPTIONS,
 }
 

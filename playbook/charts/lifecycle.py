@@ -155,7 +155,7 @@ def cohort_heatmap(table: pd.DataFrame, *, value: str = "customers", lang: str |
     --------
     >>> import playbook
     >>> from playbook.lifecycle import cohort_table
-    >>> ax = cohort_heatmap(cohort_table(playbook.load_dataset("retail"), as_of="2025-12-31", period="Q"))
+    >>> ax = cohort_heatmap(cohort_table(playbook.load_dataset("retail"), as_of="2025-12-31", freq="Q"))
     """
     import seaborn as sns
 
