@@ -758,8 +758,11 @@ def summarize(
     return out
 
 
-def timeline(base: CustomerBase, customer_id) -> pd.DataFrame:
+def timeline(base: CustomerBase, customer_id, *, as_of=None) -> pd.DataFrame:
     """Every dated event of one customer, oldest first: orders, interactions, complaints, surveys, referrals.
+
+    With ``as_of``, only what was known on that date (the base's :meth:`~CustomerBase.snapshot`);
+    by default everything in the base.
 
     Returns a DataFrame with ``date``, ``event`` (order, a kind of interaction, complaint,
     survey, referral), ``amount`` (orders) and ``detail`` (a short text).
@@ -772,6 +775,8 @@ def timeline(base: CustomerBase, customer_id) -> pd.DataFrame:
     """
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"The 'base' parameter of timeline must be a CustomerBase. Got {type(base).__name__}.")
+    if as_of is not None:
+        base = base.snapshot(as_of)
     known = set(base.orders.customer_id.astype(str))
     if base.customers is not None:
         known |= set(base.customers.customer_id.astype(str))

@@ -708,9 +708,10 @@ def loss_impact(data, accounts, *, as_of=None, customer_col: str = "customer_id"
 
 
 def accounts_share_by_period(
-    orders: pd.DataFrame,
+    orders,
     accounts,
     *,
+    as_of=None,
     freq: str = "Y",
     customer_col: str = "customer_id",
     date_col: str = "order_date",
@@ -722,8 +723,11 @@ def accounts_share_by_period(
 
     Parameters
     ----------
-    orders : DataFrame
+    orders : CustomerBase or DataFrame
     accounts : sequence of str
+    as_of : date-like, optional
+        Count only orders up to this date (see :func:`pareto_table`); a base defaults to
+        its own date, orders to all of them.
     freq : {"Y", "Q", "M"}
         Period length: year, quarter or month.
     customer_col, date_col : str
@@ -741,7 +745,7 @@ def accounts_share_by_period(
     np.int64(1)
     """
     func = "accounts_share_by_period"
-    orders = _orders_up_to(orders, None, func=func, date_col=date_col, param="orders")
+    orders = _orders_up_to(orders, as_of, func=func, date_col=date_col, param="orders")
     if freq not in ("Y", "Q", "M"):
         raise InvalidArgumentError(f"The 'freq' parameter of {func} must be 'Y', 'Q' or 'M'. Got {freq!r}.")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), ("amount", "amount")):

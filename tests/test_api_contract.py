@@ -63,7 +63,7 @@ def _key_account(base):
 
 ANALYSES: dict[str, Spec] = {
     "data.summarize": Spec(table="orders"),
-    "data.timeline": Spec(args=_key_account, call=lambda f, data, as_of, *a, **k: f(data, *a, **k)),
+    "data.timeline": Spec(args=_key_account),
     "segment.pareto_table": Spec(table="orders"),
     "segment.abc_classes": Spec(table="orders"),
     "segment.concentration": Spec(table="orders"),
@@ -71,8 +71,7 @@ ANALYSES: dict[str, Spec] = {
     "segment.prospect_levels": Spec(table="orders"),
     "segment.loss_impact": Spec(table="orders", args=_first_customers(2)),
     "segment.tier_migration": Spec(table="orders", call=lambda f, data, as_of, *a, **k: f(data, EARLIER, as_of, **k)),
-    "segment.accounts_share_by_period": Spec(table="orders", args=_first_customers(2),
-                                             call=lambda f, data, as_of, *a, **k: f(data, *a, **k)),
+    "segment.accounts_share_by_period": Spec(table="orders", args=_first_customers(2)),
     "rfm.rfm_scores": Spec(table="orders"),
     "lifecycle.lifecycle_stage": Spec(table="orders"),
     "lifecycle.formation_stage": Spec(),
@@ -80,7 +79,7 @@ ANALYSES: dict[str, Spec] = {
     "lifecycle.cohort_table": Spec(table="orders"),
     "customer_types.behaviour_evidence": Spec(table="orders"),
     "customer_types.buyer_consumer_split": Spec(table="orders"),
-    "influence.referral_graph": Spec(table="referrals", call=lambda f, data, as_of, *a, **k: f(data, **k)),
+    "influence.referral_graph": Spec(table="referrals"),
     "influence.opinion_leaders": Spec(),
     "influence.core_vs_biggest": Spec(),
     "influence.reach_of_loss": Spec(args=_referrers),
@@ -157,17 +156,12 @@ _NO_AS_OF = "takes no as_of yet"
 #: (function, rule) -> why it does not keep the rule yet. Must shrink; see the module docstring.
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     **{(name, rule): _NO_AS_OF + why for name, why in {
-        "data.timeline": ": shows a customer's whole history",
-        "segment.accounts_share_by_period": ": every period of the orders given",
-        "influence.referral_graph": ": the whole referral table",
         "churn.replay_warnings": ": replays at a list of dates",
         "churn.concentration_alarm": ": replays a list of quarters",
         "accounts.stakeholder_map": ": contacts have no date",
         "accounts.stakeholder_coverage": ": contacts have no date",
         "accounts.praise_and_conversion": ": reads the lead pool as given",
     }.items() for rule in ("as_of_after_data", "bad_as_of_raises_kit_error")},
-    ("segment.accounts_share_by_period", "no_events_after_as_of"):
-        "counts every order of the orders given (a base is cut at its own date)",
     ("churn.naive_rule", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("churn.survival_by_segment", "options_keyword_only"): _POSITIONAL_OPTIONS,
     ("churn.concentration_alarm", "options_keyword_only"): _POSITIONAL_OPTIONS,

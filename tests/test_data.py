@@ -192,3 +192,11 @@ def test_load_dataset_returns_a_fresh_copy_each_time():
     assert float(again.orders["amount"].sum()) == total
     assert "touched" not in again.meta
     assert again.orders is not first.orders
+
+
+def test_timeline_as_of_shows_only_what_was_known():
+    base = playbook.load_dataset("b2b")
+    cid = base.orders.customer_id.iloc[0]
+    early = playbook.timeline(base, cid, as_of="2024-06-30")
+    assert early["date"].max() <= pd.Timestamp("2024-06-30 23:59:59.999999")
+    assert len(early) < len(playbook.timeline(base, cid))
