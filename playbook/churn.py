@@ -10,6 +10,7 @@ import string
 import numpy as np
 import pandas as pd
 
+from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import register_labels, resolve_lang
@@ -434,7 +435,8 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     return out.sort_values("risk", ascending=False, kind="stable")
 
 
-def naive_rule(data, as_of=None, days: int = 180) -> pd.DataFrame:
+@keyword_only_after(2)
+def naive_rule(data, as_of=None, *, days: int = 180) -> pd.DataFrame:
     """The naive warning: a customer is flagged when they have not ordered for more than ``days``.
 
     Parameters
@@ -761,7 +763,8 @@ def kaplan_meier(durations, observed) -> pd.DataFrame:
     return out
 
 
-def survival_by_segment(base, as_of=None, by="segment", *, churn_days: int = 365) -> pd.DataFrame:
+@keyword_only_after(2)
+def survival_by_segment(base, as_of=None, *, by="segment", churn_days: int = 365) -> pd.DataFrame:
     """Kaplan-Meier curves of customer lifetime (客户生命周期) per group.
 
     Definition: a customer's lifetime runs from their first order. If they have not

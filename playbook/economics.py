@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .deprecation import renamed_parameters
+from .deprecation import keyword_only_after, renamed_parameters
 from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
@@ -472,8 +472,9 @@ def _clv_observed(m: float, r: float, d: float) -> float:
     return float(simple_clv(m, r, d))
 
 
+@keyword_only_after(2)
 @renamed_parameters(period="freq")
-def empirical_retention(base, as_of=None, freq: str = "Y", *, value: str = "margin",
+def empirical_retention(base, as_of=None, *, freq: str = "Y", value: str = "margin",
                         discount_rate: float = 0.10) -> pd.Series:
     """Retention rate, value per customer per period and a simple CLV, estimated from orders.
 

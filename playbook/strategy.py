@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import label, register_labels, resolve_lang
@@ -145,7 +146,8 @@ def _table_or_none(base: CustomerBase, name: str):
 
 # ----------------------------------------------------------------------------- profile
 
-def customer_profile(base: CustomerBase, as_of=None, lang: str | None = None) -> pd.DataFrame:
+@keyword_only_after(2)
+def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None) -> pd.DataFrame:
     """One row per customer who had ordered by ``as_of``: what the strategy rules read.
 
     Columns, and the tables they need:
@@ -568,7 +570,8 @@ def switching_cost(base: CustomerBase, as_of=None) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- contact plan
 
-def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: int = 365) -> pd.DataFrame:
+@keyword_only_after(2)
+def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: int = 365) -> pd.DataFrame:
     """The follow-up plan (跟进频率) per customer: last contact, cadence of the tier, next date.
 
     The cadence is ``contact_every_days`` of the tier policy (key every 14 days, important
@@ -630,7 +633,8 @@ def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: in
     return out.sort_values(["tier", "next_contact"], kind="stable")
 
 
-def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
+@keyword_only_after(2)
+def overdue_contacts(base_or_plan, as_of=None, *, policy=None) -> pd.DataFrame:
     """Customers whose next contact date has passed, most important and most late first.
 
     Parameters
@@ -652,7 +656,7 @@ def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
     True
     """
     check_data(base_or_plan, "overdue_contacts", param="base_or_plan", table="contact plan")
-    plan = base_or_plan if isinstance(base_or_plan, pd.DataFrame) else contact_plan(base_or_plan, as_of, policy)
+    plan = base_or_plan if isinstance(base_or_plan, pd.DataFrame) else contact_plan(base_or_plan, as_of, policy=policy)
     require_columns(plan, ("tier", "days_overdue", "overdue"), "overdue_contacts", table="the contact plan")
     late = plan.loc[plan["overdue"]]
     return late.sort_values(["tier", "days_overdue"], ascending=[True, False], kind="stable")
@@ -660,7 +664,8 @@ def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- action list
 
-def action_list(base: CustomerBase, as_of=None, lang: str | None = None) -> pd.DataFrame:
+@keyword_only_after(2)
+def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None) -> pd.DataFrame:
     """One row per customer: tier, stage, type, risk, CLV, strategy, reason and next contact.
 
     CLV is a quick simple CLV (:func:`playbook.value.simple_clv`): last year's margin as the

@@ -150,7 +150,8 @@ OTHER = {
     "errors.ModelNotFittedError", "errors.FitWarning",
 }
 
-_POSITIONAL_OPTIONS = "options before the '*' predate the contract; making them keyword-only needs a deprecation step"
+_SELECTION = ("its second argument (quarters, customer ids) says what to look at and notebooks pass it by position; "
+              "it should become a required argument, not an option with a default")
 _NO_AS_OF = "takes no as_of yet"
 
 #: (function, rule) -> why it does not keep the rule yet. Must shrink; see the module docstring.
@@ -162,15 +163,8 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
         "accounts.stakeholder_coverage": ": contacts have no date",
         "accounts.praise_and_conversion": ": reads the lead pool as given",
     }.items() for rule in ("as_of_after_data", "bad_as_of_raises_kit_error")},
-    ("churn.naive_rule", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("churn.survival_by_segment", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("churn.concentration_alarm", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("economics.empirical_retention", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("strategy.customer_profile", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("strategy.contact_plan", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("strategy.overdue_contacts", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("strategy.action_list", "options_keyword_only"): _POSITIONAL_OPTIONS,
-    ("accounts.stakeholder_coverage", "options_keyword_only"): _POSITIONAL_OPTIONS,
+    ("churn.concentration_alarm", "options_keyword_only"): _SELECTION,
+    ("accounts.stakeholder_coverage", "options_keyword_only"): _SELECTION,
 }
 
 

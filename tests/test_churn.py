@@ -406,3 +406,9 @@ def test_reasons_follow_the_kit_language_unless_lang_is_given():
         i18n.set_language(before)
     with pytest.raises(InvalidArgumentError, match="'lang' parameter of churn_risk"):
         churn_risk(s, lang="fr")
+
+
+def test_naive_rule_days_by_position_still_works_with_a_warning(retail):
+    with pytest.warns(DeprecationWarning, match="naive_rule: pass 'days' by name"):
+        old = naive_rule(retail, "2025-06-30", 90)
+    pd.testing.assert_frame_equal(old, naive_rule(retail, "2025-06-30", days=90))

@@ -246,3 +246,12 @@ def test_strategy_reasons_follow_the_kit_language():
     finally:
         i18n.set_language(before)
     assert actions.index.isin(risk.index).all() and len(plan)
+
+
+def test_options_passed_by_position_still_work_with_a_warning():
+    base = playbook.load_dataset("b2b")
+    with pytest.warns(DeprecationWarning, match=r"action_list: pass 'lang' by name \(lang=...\)"):
+        old = S.action_list(base, None, "zh")
+    pd.testing.assert_frame_equal(old, S.action_list(base, lang="zh"))
+    with pytest.raises(InvalidArgumentError, match="'lang' twice"):
+        S.action_list(base, None, "zh", lang="en")
