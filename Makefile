@@ -36,7 +36,10 @@ present: setup
 # in a real browser (JupyterLab and Voila, headless Chromium), in one run on two workers.
 # --dist loadfile keeps a file on one worker: a notebook's cells share its kernel, and the
 # browser tests (one module) share their servers.
+LINTED = playbook tests scripts benchmarks conftest.py
+
 test: setup browser
+	$(BIN)/python -m ruff check $(LINTED)
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks -n 2 --dist loadfile \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -46,6 +49,7 @@ test-browser: setup browser
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests/browser -v
 
 test-fast: setup
+	$(BIN)/python -m ruff check $(LINTED)
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook --doctest-modules --ignore=tests/browser
 
 bench: setup

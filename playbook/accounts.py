@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, _check_column, end_of_day, require_columns, resolve_as_of, summarize
+from .deprecation import renamed_parameters
+from .data import CustomerBase, check_column, end_of_day, require_columns, resolve_as_of, summarize
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import LABELS, register_labels
 from .vocabulary import PROCUREMENT_STAGES
@@ -387,17 +388,19 @@ def assign_leads(pool: pd.DataFrame, reps_load, *, max_per_rep: int | None = Non
     return ordered.reset_index(drop=True)
 
 
-def channel_effectiveness(base: CustomerBase, period: str = "Y", as_of=None) -> pd.DataFrame:
+@renamed_parameters(period="freq")
+def channel_effectiveness(base: CustomerBase, as_of=None, *, freq: str = "Y") -> pd.DataFrame:
     """Leads and conversion by source over time: how acquisition channels wear out.
 
     Parameters
     ----------
     base : CustomerBase
         With a ``leads`` table.
-    period : {"Y", "Q"}
-        Year or quarter of ``created_at``.
     as_of : date, optional
         Leads created later are dropped.
+    freq : {"Y", "Q"}
+        Year or quarter of ``created_at`` (``period``, its old name, still works for one release, with a DeprecationWarning). It was the second
+        positional argument, before ``as_of``; it is keyword-only now.
 
     Returns
     -------
@@ -412,13 +415,13 @@ def channel_effectiveness(base: CustomerBase, period: str = "Y", as_of=None) -> 
     1029
     """
     _base(base, "channel_effectiveness", "leads")
-    if period not in ("Y", "Q"):
-        raise InvalidArgumentError(f"channel_effectiveness: period must be 'Y' or 'Q'. Got {period!r}.")
+    if freq not in ("Y", "Q"):
+        raise InvalidArgumentError(f"The 'freq' parameter of channel_effectiveness must be 'Y' or 'Q'. Got {freq!r}.")
     end = end_of_day(resolve_as_of(base, as_of, "channel_effectiveness"))
     leads = base.leads
     require_columns(leads, ("created_at", "source", "status"), "channel_effectiveness", table="leads")
     leads = leads.loc[leads["created_at"] <= end]
-    per = leads["created_at"].dt.year.astype(str) if period == "Y" else leads["created_at"].dt.to_period("Q").astype(str)
+    per = leads["created_at"].dt.year.astype(str) if freq == "Y" else leads["created_at"].dt.to_period("Q").astype(str)
     frame = pd.DataFrame({"period": per.to_numpy(), "source": leads["source"].astype(str).to_numpy(),
                           "converted": (leads["status"].astype(str) == "converted").to_numpy()})
     out = frame.groupby(["period", "source"]).agg(leads=("converted", "size"), converted=("converted", "sum")).reset_index()
@@ -611,7 +614,7 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     require_columns(cust, ("customer_id", "account_manager", "acquisition_date"), "account_manager_report", table="customers")
     require_columns(base.interactions, ("customer_id", "date", "kind", "rep"), "account_manager_report", table="interactions")
     pol = tier_policy() if policy is None else policy
-    _check_column(pol, "contact_every_days", "policy", "account_manager_report", table="policy")
+    check_column(pol, "contact_every_days", "policy", "account_manager_report", table="policy")
     cust = cust.loc[(cust["acquisition_date"] <= end) & cust["account_manager"].notna(), ["customer_id", "account_manager"]].copy()
     if cust.empty:
         raise DataValidationError(f"account_manager_report: no account with an account manager was acquired by {end.date()}.")
@@ -741,7 +744,7 @@ def praise_and_conversion(base: CustomerBase, *, by: str | None = None) -> pd.Da
     frame = pd.DataFrame({"praised_publicly": leads["praised_publicly"].astype(bool).to_numpy(),
                           "converted": (leads["status"].astype(str) == "converted").to_numpy()})
     if by is not None:
-        _check_column(leads, by, "by", "praise_and_conversion", table="leads")
+        check_column(leads, by, "by", "praise_and_conversion", table="leads")
         frame[by] = leads[by].astype(str).to_numpy()
         keys.append(by)
     out = frame.groupby(keys).agg(leads=("converted", "size"), converted=("converted", "sum"))

@@ -17,7 +17,7 @@ import pandas as pd
 from . import output
 from .data import CustomerBase
 from .errors import DataValidationError, InvalidArgumentError, OutputFolderError
-from .i18n import LANGUAGES, register_labels
+from .i18n import register_labels, resolve_lang
 
 __all__ = ["analyze", "build_analysis", "Analysis", "OutputFolderError", "check_output_folder", "OUTPUT_FILES"]
 
@@ -63,16 +63,14 @@ class Analysis:
 
 
 def _check_lang(lang) -> str:
-    if lang not in LANGUAGES:
-        raise InvalidArgumentError(f"The 'lang' parameter of analyze must be 'en' or 'zh'. Got {lang!r}.")
-    return lang
+    return resolve_lang(lang, "analyze")  # None follows i18n.use()
 
 
 def _date(ts) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d")
 
 
-def build_analysis(base: CustomerBase, *, lang: str = "en") -> Analysis:
+def build_analysis(base: CustomerBase, *, lang: str | None = None) -> Analysis:
     """Score every customer of ``base`` at ``base.as_of`` and gather the headline figures.
 
     Parameters
@@ -199,7 +197,7 @@ def _summary_json(summary: dict) -> str:
     return json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
-def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str = "en", force: bool = False,
+def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str | None = None, force: bool = False,
             progress: Callable[[str], None] | None = None, **read_options) -> Path:
     """Read an orders export and write the action list and report into the folder ``out``.
 

@@ -10,9 +10,10 @@ import string
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
+from .deprecation import keyword_only_after
+from .data import CustomerBase, check_data, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
-from .i18n import register_labels
+from .i18n import register_labels, resolve_lang
 from .vocabulary import CARE_KINDS
 
 __all__ = [
@@ -305,10 +306,6 @@ _REASONS = {
 }
 
 
-def _check_reason_lang(lang: str, func: str) -> dict:
-    if lang not in _REASONS:
-        raise InvalidArgumentError(f"The 'lang' parameter of {func} must be 'en' or 'zh'. Got {lang!r}.")
-    return _REASONS[lang]
 
 
 def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
@@ -352,7 +349,7 @@ def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 
 def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float = 30.0,
-               n_reasons: int = 3, lang: str = "en") -> pd.DataFrame:
+               n_reasons: int = 3, lang: str | None = None) -> pd.DataFrame:
     """A churn risk score (流失风险) from 0 to 100 per customer, with the reasons in words.
 
     Score = 100 x sum(weight x strength) / sum(weights of the signals available), with the
@@ -373,8 +370,9 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
         Risk from which ``warning`` is raised (default 30).
     n_reasons : int
         How many contributing signals to list in ``reasons``, biggest first.
-    lang : {"en", "zh"}
-        Language of ``reasons`` (the numbers are the same in both).
+    lang : {"en", "zh"}, optional
+        Language of ``reasons`` (the numbers are the same in both); by default the kit's
+        language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -391,7 +389,8 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     (True, '4 orders in the window against 9.9 usually; 1 care contact against 6.9 usually; deal lost to a competitor (Williams, Price and Green)')
     """
     func = "churn_risk"
-    words = _check_reason_lang(lang, func)
+    lang = resolve_lang(lang, func)
+    words = _REASONS[lang]
     if not isinstance(signals, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs the DataFrame returned by churn_signals. Got {type(signals).__name__}.")
     if "p_alive" in signals.columns:
@@ -436,7 +435,8 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
     return out.sort_values("risk", ascending=False, kind="stable")
 
 
-def naive_rule(data, as_of=None, days: int = 180) -> pd.DataFrame:
+@keyword_only_after(2)
+def naive_rule(data, as_of=None, *, days: int = 180) -> pd.DataFrame:
     """The naive warning: a customer is flagged when they have not ordered for more than ``days``.
 
     Parameters
@@ -500,6 +500,8 @@ def p_alive_from_btyd(base, as_of=None) -> pd.Series:
     import warnings as _warnings
 
     from .data import summarize
+
+    check_data(base, "p_alive_from_btyd")
     from .errors import FitWarning
     from .value import BetaGeoFitter
 
@@ -543,6 +545,7 @@ def replay_warnings(base, dates, *, rule: str = "risk", naive_days: int = 180, w
     >>> r.groupby("as_of")["warning"].sum().tolist()
     [74, 91]
     """
+    check_data(base, "replay_warnings")
     if rule not in ("risk", "naive"):
         raise InvalidArgumentError(f"The 'rule' parameter of replay_warnings must be 'risk' or 'naive'. Got {rule!r}.")
     frames = []
@@ -760,7 +763,8 @@ def kaplan_meier(durations, observed) -> pd.DataFrame:
     return out
 
 
-def survival_by_segment(base, as_of=None, by="segment", *, churn_days: int = 365) -> pd.DataFrame:
+@keyword_only_after(2)
+def survival_by_segment(base, as_of=None, *, by="segment", churn_days: int = 365) -> pd.DataFrame:
     """Kaplan-Meier curves of customer lifetime (客户生命周期) per group.
 
     Definition: a customer's lifetime runs from their first order. If they have not
@@ -841,7 +845,7 @@ def _quarters(quarters, orders: pd.DataFrame, as_of) -> pd.PeriodIndex:
 
 def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min_share: float = 0.05,
                         window_days: int = 90, weights: dict | None = None, threshold: float = 50.0,
-                        lang: str = "en") -> pd.DataFrame:
+                        lang: str | None = None) -> pd.DataFrame:
     """Replay the churn warning quarter by quarter over the big accounts (大客户集中度预警).
 
     At the end of each quarter, the score is computed with what was known then (90-day
@@ -860,8 +864,8 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
         Share of revenue that makes an account big (default 5%).
     window_days, weights, threshold
         Passed to :func:`churn_signals` and :func:`churn_risk`.
-    lang : {"en", "zh"}
-        Language of ``reasons``.
+    lang : {"en", "zh"}, optional
+        Language of ``reasons``; by default the kit's language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -878,9 +882,11 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
     ['A0001', 'A0002', 'A0003', 'A0004']
     """
     func = "concentration_alarm"
-    words = _check_reason_lang(lang, func)
+    lang = resolve_lang(lang, func)
+    words = _REASONS[lang]
     if not isinstance(base, CustomerBase):
-        raise InvalidArgumentError(f"{func} needs a CustomerBase (orders plus, ideally, interactions, complaints and deals).")
+        raise InvalidArgumentError(f"The 'base' parameter of {func} must be a CustomerBase (orders plus, ideally, "
+                                   f"interactions, complaints and deals). Got {type(base).__name__}.")
     orders = base.orders
     if orders.empty:
         raise DataValidationError(f"{func}: orders is empty.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, _check_column, end_of_day, require_columns, to_timestamp, validate_orders
+from .data import CustomerBase, check_column, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
 from .vocabulary import FLAGS, ORIENTATIONS, PERSONAS
@@ -632,7 +632,7 @@ def score_against_truth(predicted, truth, *, column: str = "persona") -> TypeSco
     if not isinstance(truth, pd.DataFrame):
         raise InvalidArgumentError(f"The 'truth' parameter of score_against_truth must be a DataFrame. Got {type(truth).__name__}.")
     t = truth.set_index("customer_id") if "customer_id" in truth.columns else truth
-    _check_column(t, column, "column", "score_against_truth", table="truth")
+    check_column(t, column, "column", "score_against_truth", table="truth")
     if isinstance(predicted, pd.DataFrame):
         p = predicted.set_index("customer_id") if "customer_id" in predicted.columns else predicted
         name = column if column in p.columns else ("type" if column == "persona" and "type" in p.columns else None)

@@ -5,6 +5,7 @@ orders into the one-row-per-customer table every later method starts from.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import hashlib
@@ -12,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from .schema import TABLES
 __all__ = [
     "CustomerBase",
     "load_dataset",
+    "copy_base",
     "dataset_names",
     "dataset_path",
     "read_dataset",
@@ -34,8 +36,10 @@ __all__ = [
     "end_of_day",
     "resolve_as_of",
     "table_of",
+    "check_data",
     "require_columns",
     "validate_orders",
+    "check_column",
     "atomic_folder",
 ]
 
@@ -95,7 +99,22 @@ def resolve_as_of(base, as_of, func: str) -> pd.Timestamp:
     return own
 
 
-def table_of(data, table: str, func: str) -> tuple[pd.DataFrame, "CustomerBase | None"]:
+def check_data(data, func: str, *, param: str = "base", table: str | None = "orders") -> None:
+    """Raise :class:`InvalidArgumentError` naming ``param`` of ``func`` unless ``data`` is a
+    :class:`CustomerBase` (or, when ``table`` is given, a DataFrame of that table).
+
+    >>> check_data(42, "my_analysis")
+    Traceback (most recent call last):
+    ...
+    playbook.errors.InvalidArgumentError: The 'base' parameter of my_analysis must be a CustomerBase or an orders DataFrame. Got int.
+    """
+    if isinstance(data, CustomerBase) or (table is not None and isinstance(data, pd.DataFrame)):
+        return
+    kinds = "a CustomerBase" + (f" or {'an' if table[0] in 'aeiou' else 'a'} {table} DataFrame" if table else "")
+    raise InvalidArgumentError(f"The '{param}' parameter of {func} must be {kinds}. Got {type(data).__name__}.")
+
+
+def table_of(data, table: str, func: str) -> tuple[pd.DataFrame, CustomerBase | None]:
     """``data``'s ``table`` and the base it came from.
 
     ``data`` may be a :class:`CustomerBase` (which must have the table) or the table itself
@@ -175,7 +194,7 @@ class CustomerBase:
                 "Pass them when building the base, e.g. from_orders(..., complaints=...)."
             )
 
-    def snapshot(self, as_of) -> "CustomerBase":
+    def snapshot(self, as_of) -> CustomerBase:
         """What was known on ``as_of``: rows dated later are dropped, later closures reopened.
 
         The hidden ``truth`` table is kept whole, since it is never an input.
@@ -396,6 +415,12 @@ def load_dataset(name: str, as_of=None) -> CustomerBase:
         Look at the base as it was on this date (see :meth:`CustomerBase.snapshot`).
         By default, the dataset's own end date.
 
+    Returns
+    -------
+    CustomerBase
+        A fresh copy on every call: the parsed tables are cached, so later loads are
+        cheap, and changing one loaded base never changes the next.
+
     Examples
     --------
     >>> import playbook
@@ -415,18 +440,43 @@ def load_dataset(name: str, as_of=None) -> CustomerBase:
     key = str(path.resolve())
     if key not in _CACHE:
         _CACHE[key] = read_dataset(path)
-    base = _CACHE[key]
+    base = copy_base(_CACHE[key])
     return base.snapshot(as_of) if as_of is not None else base
+
+
+def copy_base(base: CustomerBase) -> CustomerBase:
+    """A deep copy of ``base``: its tables and ``meta`` can be changed without touching ``base``.
+
+    >>> import playbook
+    >>> a = playbook.load_dataset("retail")
+    >>> b = copy_base(a)
+    >>> b.orders.loc[:, "amount"] = 0.0
+    >>> float(a.orders.amount.sum()) > 0
+    True
+    """
+    tables = {t: df.copy(deep=True) for t, df in base.items()}
+    return dataclasses.replace(base, **tables, meta=copy.deepcopy(base.meta))
 
 
 # ---------------------------------------------------------------------------
 # summarize: orders -> one row per customer
 
-def _check_column(df: pd.DataFrame, col: str, param: str, func: str, table: str = "orders") -> None:
+def check_column(df: pd.DataFrame, col: str, param: str, func: str, table: str = "orders") -> None:
+    """Raise :class:`DataValidationError` when the column that parameter ``param`` of ``func``
+    names is not in ``df``, suggesting the closest existing name.
+
+    >>> check_column(pd.DataFrame({"Date": []}), "date", "date_col", "my_analysis")
+    Traceback (most recent call last):
+    ...
+    playbook.errors.DataValidationError: The 'date_col' parameter of my_analysis must be a column of `orders`. Got 'date' instead. Did you mean 'Date'?
+    """
     if col not in df.columns:
         close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else f" Columns are: {', '.join(map(str, df.columns))}."
         raise DataValidationError(f"The '{param}' parameter of {func} must be a column of `{table}`. Got {col!r} instead.{hint}")
+
+
+_check_column = check_column  # the old private name, for branches still importing it; remove next release
 
 
 def require_columns(df: pd.DataFrame, columns, func: str, table: str = "orders") -> None:
@@ -545,8 +595,8 @@ def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def summarize(
-    orders: pd.DataFrame,
-    as_of,
+    orders,
+    as_of=None,
     *,
     freq: str = "D",
     customer_col: str = "customer_id",
@@ -562,10 +612,12 @@ def summarize(
 
     Parameters
     ----------
-    orders : DataFrame
-        One row per order with a customer, a date-time and an amount.
-    as_of : date-like
-        End of the observation window.
+    orders : CustomerBase or DataFrame
+        A customer base (its ``orders``) or one row per order with a customer, a
+        date-time and an amount.
+    as_of : date-like, optional
+        End of the observation window; by default the base's own date (a plain orders
+        table has none, so it must be given).
     freq : {"D", "W", "M"}
         Length of a period.
     customer_col, date_col, amount_col, margin_col : str
@@ -595,10 +647,20 @@ def summarize(
     b                    0        0  21             0.0
     """
     func = "summarize"
+    base = orders if isinstance(orders, CustomerBase) else None
+    if base is not None:
+        orders = base.orders
+    elif not isinstance(orders, pd.DataFrame):
+        raise InvalidArgumentError(f"The 'orders' parameter of {func} must be a CustomerBase or an orders DataFrame. "
+                                   f"Got {type(orders).__name__}.")
+    if as_of is None and base is None:
+        raise InvalidArgumentError("The 'as_of' parameter is required: give a date such as '2025-12-31' "
+                                   "(an orders table has no date of its own).")
+    as_of = resolve_as_of(base, as_of, func)
     if freq not in ("D", "W", "M"):
         raise InvalidArgumentError(f"The 'freq' parameter of summarize must be 'D', 'W' or 'M'. Got {freq!r}.")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), (amount_col, "amount_col")):
-        _check_column(orders, col, param, func)
+        check_column(orders, col, param, func)
     ts = to_timestamp(as_of)
     end = end_of_day(ts)
     validate_orders(orders, func, customer_col=customer_col, date_col=date_col)
@@ -662,8 +724,11 @@ def summarize(
     return out
 
 
-def timeline(base: CustomerBase, customer_id) -> pd.DataFrame:
+def timeline(base: CustomerBase, customer_id, *, as_of=None) -> pd.DataFrame:
     """Every dated event of one customer, oldest first: orders, interactions, complaints, surveys, referrals.
+
+    With ``as_of``, only what was known on that date (the base's :meth:`~CustomerBase.snapshot`);
+    by default everything in the base.
 
     Returns a DataFrame with ``date``, ``event`` (order, a kind of interaction, complaint,
     survey, referral), ``amount`` (orders) and ``detail`` (a short text).
@@ -674,6 +739,10 @@ def timeline(base: CustomerBase, customer_id) -> pd.DataFrame:
     >>> list(tl.columns)
     ['date', 'event', 'amount', 'detail']
     """
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"The 'base' parameter of timeline must be a CustomerBase. Got {type(base).__name__}.")
+    if as_of is not None:
+        base = base.snapshot(as_of)
     known = set(base.orders.customer_id.astype(str))
     if base.customers is not None:
         known |= set(base.customers.customer_id.astype(str))

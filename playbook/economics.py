@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, to_timestamp, validate_orders
+from .deprecation import keyword_only_after, renamed_parameters
+from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
 from .value import simple_clv
@@ -389,7 +390,8 @@ def _orders_and_as_of(base, as_of, func: str, value: str):
     return orders, cutoff, truth
 
 
-def retention_by_period(base, as_of=None, *, period: str = "Y", value: str = "margin") -> pd.DataFrame:
+@renamed_parameters(period="freq")
+def retention_by_period(base, as_of=None, *, freq: str = "Y", value: str = "margin") -> pd.DataFrame:
     """Observed retention from one period to the next, with value per active customer.
 
     A customer is *active* in a period when they ordered in it. Retention from period
@@ -404,8 +406,8 @@ def retention_by_period(base, as_of=None, *, period: str = "Y", value: str = "ma
         A customer base, or orders with ``customer_id``, ``order_date`` and ``value``.
     as_of : date-like, optional
         End of observation; defaults to ``base.as_of`` for a CustomerBase, required for orders.
-    period : {"Y", "Q"}
-        Years or quarters.
+    freq : {"Y", "Q"}
+        Years or quarters (``period``, its old name, still works for one release, with a DeprecationWarning).
     value : str
         Column summed as the value per customer (``"margin"``; use ``"amount"`` when
         there is no margin: then it is revenue, not margin).
@@ -427,18 +429,18 @@ def retention_by_period(base, as_of=None, *, period: str = "Y", value: str = "ma
     ['2023', '2024', '2025']
     """
     func = "retention_by_period"
-    if period not in _PERIODS:
-        raise InvalidArgumentError(f"The 'period' parameter of {func} must be 'Y' or 'Q'. Got {period!r}.")
+    if freq not in _PERIODS:
+        raise InvalidArgumentError(f"The 'freq' parameter of {func} must be 'Y' or 'Q'. Got {freq!r}.")
     orders, cutoff, truth = _orders_and_as_of(base, as_of, func, value)
-    per = orders["order_date"].dt.to_period(period)
+    per = orders["order_date"].dt.to_period(freq)
     complete = per.dt.end_time <= cutoff
-    first_ever = orders.groupby("customer_id", observed=True)["order_date"].transform("min").dt.to_period(period)
+    first_ever = orders.groupby("customer_id", observed=True)["order_date"].transform("min").dt.to_period(freq)
     orders = orders.assign(_period=per, _first=first_ever)[complete]
     if orders["_period"].nunique() < 2:
         raise DataValidationError(
-            f"{func} needs orders in at least two complete periods of {period!r} on or before {cutoff.date()}; "
-            "use period='Q' or a later 'as_of'.")
-    periods = pd.period_range(orders["_period"].min(), orders["_period"].max(), freq=period)
+            f"{func} needs orders in at least two complete periods of {freq!r} on or before {cutoff.date()}; "
+            "use freq='Q' or a later 'as_of'.")
+    periods = pd.period_range(orders["_period"].min(), orders["_period"].max(), freq=freq)
     active = {p: set() for p in periods}
     for p, ids in orders.groupby("_period", observed=True)["customer_id"]:
         active[p] = set(ids)
@@ -470,7 +472,9 @@ def _clv_observed(m: float, r: float, d: float) -> float:
     return float(simple_clv(m, r, d))
 
 
-def empirical_retention(base, as_of=None, period: str = "Y", *, value: str = "margin",
+@keyword_only_after(2)
+@renamed_parameters(period="freq")
+def empirical_retention(base, as_of=None, *, freq: str = "Y", value: str = "margin",
                         discount_rate: float = 0.10) -> pd.Series:
     """Retention rate, value per customer per period and a simple CLV, estimated from orders.
 
@@ -483,8 +487,8 @@ def empirical_retention(base, as_of=None, period: str = "Y", *, value: str = "ma
 
     Parameters
     ----------
-    base, as_of, period, value
-        As in :func:`retention_by_period`.
+    base, as_of, freq, value
+        As in :func:`retention_by_period` (``period``, its old name, still works for one release, with a DeprecationWarning).
     discount_rate : float
         Yearly discount rate, in [0, 1).
 
@@ -502,14 +506,15 @@ def empirical_retention(base, as_of=None, period: str = "Y", *, value: str = "ma
     True
     """
     func = "empirical_retention"
+    check_data(base, func)
     d_year = float(_rate(discount_rate, "discount_rate", func))
-    table = retention_by_period(base, as_of, period=period, value=value)
+    table = retention_by_period(base, as_of, freq=freq, value=value)
     later = table.iloc[1:]
     could = table["active_customers"].iloc[:-1].to_numpy()
     r = float(later["retained_customers"].sum() / could.sum()) if could.sum() else np.nan
     m = float((table["value_per_customer"] * table["active_customers"]).sum() / table["active_customers"].sum())
-    d = d_year if period == "Y" else (1 + d_year) ** 0.25 - 1
-    out = {"period": period, "n_periods": len(table), "retention_rate": r, "margin_per_period": m,
+    d = d_year if freq == "Y" else (1 + d_year) ** 0.25 - 1
+    out = {"period": freq, "n_periods": len(table), "retention_rate": r, "margin_per_period": m,
            "discount_rate": d, "clv": _clv_observed(m, r, d), "expected_lifetime": 1 / (1 - r) if r < 1 else np.inf}
     if "true_retention_rate" in table.columns:
         true = (later["true_retention_rate"] * could).sum() / could.sum()

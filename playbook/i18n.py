@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["LABELS", "LANGUAGES", "ENV_VAR", "label", "use", "set_language", "get_language", "labels_for",
-           "register_labels", "language_from_env"]
+           "register_labels", "language_from_env", "resolve_lang"]
 
 LANGUAGES = ("en", "zh")
 #: The environment variable that sets the starting language.
@@ -184,17 +184,39 @@ def register_labels(labels: dict[str, tuple[str, str]]) -> None:
         LABELS[key] = tuple(texts)
 
 
-def _check(lang: str) -> str:
+def resolve_lang(lang: str | None = None, func: str | None = None) -> str:
+    """The language a function should speak: ``lang`` when given, else the kit's current
+    one (:func:`use`); the one check of a ``lang`` argument, naming ``func`` when it fails.
+
+    >>> resolve_lang("zh"), resolve_lang(None) == get_language()
+    ('zh', True)
+    >>> resolve_lang("fr", "churn_risk")
+    Traceback (most recent call last):
+    ...
+    playbook.errors.InvalidArgumentError: The 'lang' parameter of churn_risk must be 'en' or 'zh'. Got 'fr'.
+    """
+    if lang is None:
+        return get_language()
     if lang not in LANGUAGES:
         from .errors import InvalidArgumentError
 
-        raise InvalidArgumentError(f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r}.")
+        where = f" of {func}" if func else ""
+        raise InvalidArgumentError(f"The 'lang' parameter{where} must be 'en' or 'zh'. Got {lang!r}.")
     return lang
+
+
+def _check(lang: str) -> str:
+    """The old private name of :func:`resolve_lang`, still imported by ``byod``; remove next release."""
+    return resolve_lang(lang)
 
 
 def set_language(lang: str) -> None:
     """Set the default language of labels, charts and widgets: ``"en"`` or ``"zh"``."""
-    _state["lang"] = _check(lang)
+    if lang is None:  # resolve_lang would read None as "keep the current language"
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError("The 'lang' parameter of set_language must be 'en' or 'zh'. Got None.")
+    _state["lang"] = resolve_lang(lang, "set_language")
 
 
 def use(lang: str | None = None) -> str:
@@ -226,7 +248,7 @@ def label(key: str, lang: str | None = None, *, both: bool = False) -> str:
     >>> label("wanderer", both=True)
     'Wanderer (徘徊者)'
     """
-    lang = _check(lang or get_language())
+    lang = resolve_lang(lang or None, "label")
     if key not in LABELS:
         return key
     en, zh = LABELS[key]

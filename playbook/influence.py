@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, require_columns, summarize, table_of, to_timestamp
+from .data import CustomerBase, end_of_day, require_columns, summarize, table_of, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, format_rows
 from .i18n import register_labels
 from .vocabulary import LEADER_ROLES
@@ -42,7 +42,7 @@ register_labels({
 
 # ------------------------------------------------------------------ the referral graph
 
-def referral_graph(base_or_referrals, *, converted_only: bool = True):
+def referral_graph(base_or_referrals, *, as_of=None, converted_only: bool = True):
     """The referral graph (客户推荐网络): an edge from each referrer to the customer they brought in.
 
     Parameters
@@ -50,6 +50,10 @@ def referral_graph(base_or_referrals, *, converted_only: bool = True):
     base_or_referrals : CustomerBase or DataFrame
         A base with a ``referrals`` table, or the referrals themselves with columns
         ``referrer_id``, ``referred_id`` and optionally ``converted``.
+    as_of : date-like, optional
+        Keep only what was known on this date (the whole day): a base is seen as on that
+        date (:meth:`~playbook.CustomerBase.snapshot`), referrals need ``referred_at``.
+        By default everything given.
     converted_only : bool
         Keep only referrals marked ``converted`` (default). False keeps every referral that
         names a referred customer.
@@ -80,7 +84,19 @@ def referral_graph(base_or_referrals, *, converted_only: bool = True):
     >>> sorted(g.successors("a")), g.nodes["a"]["referrals_made"]
     (['b', 'c'], 3)
     """
+    if as_of is not None:
+        base_or_referrals = _known_on(base_or_referrals, as_of, "referral_graph")
     return _graph(base_or_referrals, converted_only=converted_only, warn_unknown=True)
+
+
+def _known_on(base_or_referrals, as_of, func: str):
+    """The base, or the referrals, as known on ``as_of``."""
+    if isinstance(base_or_referrals, CustomerBase):
+        return base_or_referrals.snapshot(as_of)
+    if isinstance(base_or_referrals, pd.DataFrame):
+        require_columns(base_or_referrals, ["referred_at"], func, table="referrals")
+        return base_or_referrals.loc[base_or_referrals["referred_at"] <= end_of_day(to_timestamp(as_of))]
+    return base_or_referrals  # _graph says what it needs
 
 
 def _graph(base_or_referrals, *, converted_only: bool = True, warn_unknown: bool = False):

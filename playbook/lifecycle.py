@@ -4,20 +4,23 @@ Every customer gets one stage at a date by explicit, ordered rules whose thresho
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, to_timestamp, validate_orders
+from .deprecation import renamed_parameters
+from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
-from .synth.generator import PROCUREMENT_STAGES
+from .vocabulary import PROCUREMENT_STAGES
 
 __all__ = [
     "LIFECYCLE_STAGES",
     "FORMATION_STAGES",
     "LAPSED",
+    "NOT_YET_KNOWN",
+    "stage_order",
     "LIFECYCLE_DEFAULTS",
     "FORMATION_DEFAULTS",
     "lifecycle_rules",
@@ -33,6 +36,19 @@ FORMATION_STAGES = ("imagined", "prospect", "first_purchase", "repeat", "long_te
 #: Buyers whose last order is too old sit outside both ladders.
 LAPSED = "lapsed"
 NOT_YET_KNOWN = "not_yet_known"
+
+
+def stage_order(values) -> list[str]:
+    """The stages among ``values`` in ladder order: not yet known, the lifecycle (or, when
+    any value is not a lifecycle step, the formation ladder), lapsed, then anything else.
+
+    >>> stage_order(["lapsed", "repeat", "prospect"])
+    ['prospect', 'repeat', 'lapsed']
+    """
+    present = set(map(str, values))
+    ladder = LIFECYCLE_STAGES if present <= {*LIFECYCLE_STAGES, LAPSED, NOT_YET_KNOWN} else FORMATION_STAGES
+    order = [NOT_YET_KNOWN, *ladder, LAPSED]
+    return [s for s in order if s in present] + sorted(present - set(order))
 
 LIFECYCLE_DEFAULTS = {
     "active_days": 180,       # a buyer with no order for longer has lapsed
@@ -380,15 +396,17 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # Flows and cohorts
 
-def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation_stage, **rules) -> pd.DataFrame:
-    """How many customers moved from each stage on ``from_as_of`` to each stage on ``to_as_of``.
+@renamed_parameters(from_as_of="since", to_as_of="as_of")
+def stage_flow(base, since, as_of, *, stages: Callable | str = formation_stage, **rules) -> pd.DataFrame:
+    """How many customers moved from each stage on ``since`` to each stage on ``as_of``.
 
     Parameters
     ----------
     base : CustomerBase or DataFrame
         As for ``stages``.
-    from_as_of, to_as_of : date-like
-        The two dates, the first before the second.
+    since, as_of : date-like
+        The two dates, the first before the second (``from_as_of`` and ``to_as_of``, their
+        old names, still work for one release, with a DeprecationWarning).
     stages : callable or {"formation", "lifecycle"}
         :func:`formation_stage` (default) or :func:`lifecycle_stage`.
     **rules
@@ -396,9 +414,10 @@ def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation
 
     Returns
     -------
-    DataFrame of counts: rows are the stage on ``from_as_of`` (plus ``not_yet_known`` for
-    customers who appeared in between), columns the stage on ``to_as_of``; only stages
-    that occur are shown, in ladder order. ``attrs`` keeps the two dates.
+    DataFrame of counts: rows are the stage on ``since`` (plus ``not_yet_known`` for
+    customers who appeared in between), columns the stage on ``as_of``; only stages
+    that occur are shown, in ladder order. ``attrs`` keeps the two dates (as ``from_as_of``
+    and ``to_as_of``).
 
     Examples
     --------
@@ -407,15 +426,16 @@ def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation
     >>> int(flow.loc["long_term", "lapsed"]) > 0
     True
     """
+    check_data(base, "stage_flow")
     if isinstance(stages, str):
         known = {"formation": formation_stage, "lifecycle": lifecycle_stage}
         if stages not in known:
             raise InvalidArgumentError(f"The 'stages' parameter of stage_flow must be 'formation', 'lifecycle' or a "
                                        f"function. Got {stages!r}.")
         stages = known[stages]
-    start, end = to_timestamp(from_as_of, "from_as_of"), to_timestamp(to_as_of, "to_as_of")
+    start, end = to_timestamp(since, "since"), to_timestamp(as_of, "as_of")
     if start >= end:
-        raise InvalidArgumentError(f"stage_flow needs from_as_of before to_as_of. Got {start.date()} and {end.date()}.")
+        raise InvalidArgumentError(f"stage_flow needs since before as_of. Got {start.date()} and {end.date()}.")
     after = stages(base, end, **rules)["stage"]
     try:
         before = stages(base, start, **rules)["stage"]
@@ -435,7 +455,8 @@ def stage_flow(base, from_as_of, to_as_of, *, stages: Callable | str = formation
 _PERIODS = ("W", "M", "Q", "Y")
 
 
-def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") -> pd.DataFrame:
+@renamed_parameters(period="freq")
+def cohort_table(orders, *, as_of, freq: str = "M", value: str = "customers") -> pd.DataFrame:
     """Acquisition cohorts (获客批次): what share of each cohort is still there k periods later.
 
     A cohort is the customers whose first order fell in the same period. With
@@ -450,8 +471,8 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
         Orders with ``customer_id``, ``order_date`` and (for revenue) ``amount``.
     as_of : date-like
         Orders after it are ignored.
-    period : {"W", "M", "Q", "Y"}
-        Cohort and period length.
+    freq : {"W", "M", "Q", "Y"}
+        Cohort and period length (``period``, its old name, still works for one release, with a DeprecationWarning).
     value : {"customers", "revenue"}
 
     Returns
@@ -472,8 +493,8 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
     if isinstance(orders, CustomerBase):
         orders = orders.orders
     validate_orders(orders, "cohort_table")
-    if period not in _PERIODS:
-        raise InvalidArgumentError(f"The 'period' parameter of cohort_table must be one of {', '.join(_PERIODS)}. Got {period!r}.")
+    if freq not in _PERIODS:
+        raise InvalidArgumentError(f"The 'freq' parameter of cohort_table must be one of {', '.join(_PERIODS)}. Got {freq!r}.")
     if value not in ("customers", "revenue"):
         raise InvalidArgumentError(f"The 'value' parameter of cohort_table must be 'customers' or 'revenue'. Got {value!r}.")
     if value == "revenue":
@@ -483,7 +504,7 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
     if known.empty:
         what = "orders is empty" if orders.empty else f"as_of={ts.date()} is before the first order ({orders['order_date'].min().date()})"
         raise DataValidationError(f"cohort_table has nothing to count: {what}.")
-    per = pd.PeriodIndex(known["order_date"].dt.to_period(period))
+    per = pd.PeriodIndex(known["order_date"].dt.to_period(freq))
     ordinal = per.asi8
     cid = known["customer_id"].astype(str).to_numpy()
     first = pd.Series(ordinal).groupby(cid).transform("min").to_numpy()
@@ -495,7 +516,7 @@ def cohort_table(orders, *, as_of, period: str = "M", value: str = "customers") 
         frame["amount"] = known["amount"].to_numpy(dtype=float)
         cells = frame.groupby(["cohort", "k"])["amount"].sum().unstack("k", fill_value=0.0)
         start = cells[0].where(cells[0] > 0)
-    now = pd.Period(ts, period)
+    now = pd.Period(ts, freq)
     last_complete = now.ordinal if now.end_time.normalize() <= ts.normalize() else now.ordinal - 1
     span = last_complete - cells.index.to_numpy()
     ks = np.arange(max(int(span.max()) + 1, 1))

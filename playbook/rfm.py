@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, _check_column, summarize, to_timestamp
+from .data import CustomerBase, check_column, summarize, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import LABELS, label, register_labels
 
@@ -134,8 +134,8 @@ def _per_customer(data, as_of, customer_col, date_col, amount_col) -> pd.DataFra
     if date_col in data.columns:
         if as_of is None:
             raise InvalidArgumentError("rfm_scores needs 'as_of' with an orders table: the date recency is counted to, e.g. '2025-12-31'.")
-        _check_column(data, customer_col, "customer_col", "rfm_scores")
-        _check_column(data, amount_col, "amount_col", "rfm_scores")
+        check_column(data, customer_col, "customer_col", "rfm_scores")
+        check_column(data, amount_col, "amount_col", "rfm_scores")
         return summarize(data, to_timestamp(as_of), customer_col=customer_col, date_col=date_col, amount_col=amount_col,
                          margin_col=None)
     missing = [c for c in _SUMMARY_COLUMNS if c not in data.columns]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import _check_column, to_timestamp
+from .data import CustomerBase, check_column, end_of_day, to_timestamp
+from .deprecation import renamed_parameters
 from .errors import DataValidationError, InvalidArgumentError, format_rows
 from .i18n import register_labels
 
@@ -100,12 +101,35 @@ def _is_orders(data: pd.DataFrame) -> bool:
     return "amount" in data.columns and "revenue" not in data.columns
 
 
-def _per_customer(data, *, value: str, customer_col: str, func: str) -> pd.DataFrame:
-    """One row per customer indexed by ``customer_id``: orders are aggregated, summaries copied."""
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidArgumentError(f"{func} needs a DataFrame of orders or a summarize() table. Got {type(data).__name__}.")
+def _orders_up_to(data, as_of, *, func: str, date_col: str = "order_date", param: str = "data"):
+    """``data`` as orders (or a per-customer table) known on ``as_of``: a base gives its
+    orders and, by default, its own date; orders after that date are dropped. A
+    per-customer table is already counted up to its own date, so ``as_of`` is refused."""
+    if isinstance(data, CustomerBase):
+        ts = to_timestamp(as_of) if as_of is not None else data.as_of
+        data = data.orders
+    elif isinstance(data, pd.DataFrame):
+        ts = to_timestamp(as_of) if as_of is not None else None
+        if ts is not None and not _is_orders(data):
+            raise InvalidArgumentError(
+                f"The 'as_of' parameter of {func} applies to orders or a CustomerBase; this per-customer table is "
+                "already counted up to its own date. Pass orders, or summarize(orders, as_of) first."
+            )
+    else:
+        raise InvalidArgumentError(f"The '{param}' parameter of {func} must be a CustomerBase, orders or a summarize() "
+                                   f"table. Got {type(data).__name__}.")
+    if ts is not None:
+        check_column(data, date_col, "as_of", func)
+        data = data.loc[data[date_col] <= end_of_day(ts)]
+    return data
+
+
+def _per_customer(data, *, value: str, customer_col: str, func: str, as_of=None, param: str = "data") -> pd.DataFrame:
+    """One row per customer indexed by ``customer_id``: orders (of a base, up to ``as_of``)
+    are aggregated, summaries copied."""
+    data = _orders_up_to(data, as_of, func=func, param=param)
     if _is_orders(data):
-        _check_column(data, customer_col, "customer_col", func)
+        check_column(data, customer_col, "customer_col", func)
         if data[customer_col].isna().any():
             bad = data.index[data[customer_col].isna()]
             raise DataValidationError(f"orders has missing {customer_col!r} in {format_rows(bad)}; drop or fix them.")
@@ -122,7 +146,7 @@ def _per_customer(data, *, value: str, customer_col: str, func: str) -> pd.DataF
         table.index.name = "customer_id"
     if table.empty:
         raise DataValidationError(f"{func} got no customers: the table is empty.")
-    _check_column(table, value, "value", func, table="the per-customer table")
+    check_column(table, value, "value", func, table="the per-customer table")
     missing = table.index[table[value].isna()]
     if len(missing):
         raise DataValidationError(f"{func}: column {value!r} is missing for {format_rows(missing)}; fill or drop them first.")
@@ -155,15 +179,18 @@ def _check_cutoffs(cutoffs, func: str, param: str = "cutoffs") -> tuple[float, f
     return lo, hi
 
 
-def pareto_table(data: pd.DataFrame, *, value: str = "revenue", customer_col: str = "customer_id") -> pd.DataFrame:
+def pareto_table(data, as_of=None, *, value: str = "revenue", customer_col: str = "customer_id") -> pd.DataFrame:
     """The 80/20 table (二八法则): customers ranked by value with cumulative shares.
 
     Parameters
     ----------
-    data : DataFrame
-        Orders (``customer_id``, ``amount``, optional ``margin``; summed per customer into
-        ``revenue``, ``margin`` and ``n_orders``) or a per-customer table such as
-        :func:`playbook.summarize` output.
+    data : CustomerBase or DataFrame
+        A customer base (its orders), orders (``customer_id``, ``amount``, optional
+        ``margin``; summed per customer into ``revenue``, ``margin`` and ``n_orders``) or a
+        per-customer table such as :func:`playbook.summarize` output.
+    as_of : date-like, optional
+        Count only orders up to this date (the whole day). A base defaults to its own
+        date; orders default to all of them; a per-customer table takes no date.
     value : str
         Column to rank by (default ``"revenue"``).
     customer_col : str
@@ -189,7 +216,7 @@ def pareto_table(data: pd.DataFrame, *, value: str = "revenue", customer_col: st
     b               2                0.67                0.95
     c               3                1.00                1.00
     """
-    table = _sorted(_per_customer(data, value=value, customer_col=customer_col, func="pareto_table"), value)
+    table = _sorted(_per_customer(data, value=value, customer_col=customer_col, func="pareto_table", as_of=as_of), value)
     total = float(table[value].sum())
     if total <= 0:
         raise DataValidationError(f"pareto_table needs a positive total of {value!r}; it sums to {total:,.2f}.")
@@ -241,7 +268,7 @@ def gini(values) -> float:
     return float(2 * np.sum(np.arange(1, n + 1) * v) / (n * total) - (n + 1) / n)
 
 
-def abc_classes(data: pd.DataFrame, *, value: str = "revenue", cutoffs=(0.8, 0.95), customer_col: str = "customer_id") -> pd.DataFrame:
+def abc_classes(data, as_of=None, *, value: str = "revenue", cutoffs=(0.8, 0.95), customer_col: str = "customer_id") -> pd.DataFrame:
     """ABC classes (ABC分类): A up to ``cutoffs[0]`` of cumulative value, B up to ``cutoffs[1]``, C the rest.
 
     A customer is in A when the customers ranked above it hold less than ``cutoffs[0]``
@@ -250,8 +277,10 @@ def abc_classes(data: pd.DataFrame, *, value: str = "revenue", cutoffs=(0.8, 0.9
 
     Parameters
     ----------
-    data : DataFrame
-        Orders or a per-customer table (see :func:`pareto_table`).
+    data : CustomerBase or DataFrame
+        A base, orders or a per-customer table (see :func:`pareto_table`).
+    as_of : date-like, optional
+        Count only orders up to this date (see :func:`pareto_table`).
     value : str
     cutoffs : (float, float)
         Cumulative shares with 0 < first < second <= 1.
@@ -267,20 +296,22 @@ def abc_classes(data: pd.DataFrame, *, value: str = "revenue", cutoffs=(0.8, 0.9
     ['A', 'A', 'B', 'C', 'C']
     """
     cutoffs = _check_cutoffs(cutoffs, "abc_classes")
-    table = pareto_table(data, value=value, customer_col=customer_col)
+    table = pareto_table(data, as_of, value=value, customer_col=customer_col)
     before = (table["cum_share_of_value"] - table["share_of_value"]).to_numpy()
     cls = _cut(before, table[value].to_numpy(), cutoffs)
     table["abc_class"] = pd.Categorical(np.array(["A", "B", "C"])[cls], categories=["A", "B", "C"], ordered=True)
     return table
 
 
-def concentration(data: pd.DataFrame, *, value: str = "revenue", top_n=(1, 3, 4, 10), customer_col: str = "customer_id") -> pd.DataFrame:
+def concentration(data, as_of=None, *, value: str = "revenue", top_n=(1, 3, 4, 10), customer_col: str = "customer_id") -> pd.DataFrame:
     """How concentrated value is (客户集中度): top-N shares, accounts making half, top-20% share, Gini.
 
     Parameters
     ----------
-    data : DataFrame
-        Orders or a per-customer table (see :func:`pareto_table`).
+    data : CustomerBase or DataFrame
+        A base, orders or a per-customer table (see :func:`pareto_table`).
+    as_of : date-like, optional
+        Count only orders up to this date (see :func:`pareto_table`).
     value : str
     top_n : sequence of int
         Account counts N for the ``top_N_share`` columns (all accounts when N exceeds their number).
@@ -303,7 +334,7 @@ def concentration(data: pd.DataFrame, *, value: str = "revenue", top_n=(1, 3, 4,
     ns = [int(n) for n in np.atleast_1d(top_n)]
     if any(n < 1 for n in ns):
         raise InvalidArgumentError(f"The 'top_n' parameter of concentration must hold positive counts. Got {top_n!r}.")
-    table = pareto_table(data, value=value, customer_col=customer_col)
+    table = pareto_table(data, as_of, value=value, customer_col=customer_col)
     cum = table["cum_share_of_value"].to_numpy()
     n = len(table)
     row = {"n_customers": n, "total": float(table[value].sum())}
@@ -321,7 +352,8 @@ def concentration(data: pd.DataFrame, *, value: str = "revenue", top_n=(1, 3, 4,
 
 
 def assign_tiers(
-    summary: pd.DataFrame,
+    summary,
+    as_of=None,
     *,
     cutoffs=(0.05, 0.20),
     basis: str = "customers",
@@ -345,9 +377,11 @@ def assign_tiers(
 
     Parameters
     ----------
-    summary : DataFrame
+    summary : CustomerBase or DataFrame
         A :func:`playbook.summarize` table, any per-customer table with the weighted
-        columns, or orders (aggregated as in :func:`pareto_table`).
+        columns, or orders or a base (aggregated as in :func:`pareto_table`).
+    as_of : date-like, optional
+        Count only orders up to this date (see :func:`pareto_table`).
     cutoffs : (float, float)
     basis : {"customers", "revenue"}
     weights : dict, optional
@@ -371,13 +405,13 @@ def assign_tiers(
     cutoffs = _check_cutoffs(cutoffs, func)
     if basis not in ("customers", "revenue"):
         raise InvalidArgumentError(f"The 'basis' parameter of {func} must be 'customers' or 'revenue'. Got {basis!r}.")
-    table = _per_customer(summary, value="revenue", customer_col=customer_col, func=func)
+    table = _per_customer(summary, value="revenue", customer_col=customer_col, func=func, as_of=as_of, param="summary")
     if weights is None:
         weights = {k: w for k, w in DEFAULT_WEIGHTS.items() if k in table.columns}
     if not weights or any(not np.isfinite(w) or w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
         raise InvalidArgumentError(f"The 'weights' parameter of {func} needs non-negative weights with a positive sum. Got {weights!r}.")
     for col in weights:
-        _check_column(table, col, "weights", func, table="the per-customer table")
+        check_column(table, col, "weights", func, table="the per-customer table")
     total_w = float(sum(weights.values()))
     score = sum(table[col].rank(pct=True, method="average") * (w / total_w) for col, w in weights.items())
     cols = list(dict.fromkeys(["revenue", *weights]))
@@ -450,10 +484,11 @@ def _window_tiers(orders, as_of, window_days, *, cutoffs, basis, weights, custom
     return assign_tiers(recent, cutoffs=cutoffs, basis=basis, weights=weights, customer_col=customer_col)["tier"].astype(str)
 
 
+@renamed_parameters(start_as_of="since", end_as_of="as_of")
 def tier_migration(
-    orders: pd.DataFrame,
-    start_as_of,
-    end_as_of,
+    orders,
+    since,
+    as_of,
     *,
     window_days: int = 365,
     cutoffs=(0.05, 0.20),
@@ -462,7 +497,7 @@ def tier_migration(
     customer_col: str = "customer_id",
     date_col: str = "order_date",
 ) -> pd.DataFrame:
-    """Who moved between tiers: tier at ``start_as_of`` against tier at ``end_as_of``.
+    """Who moved between tiers: tier at ``since`` against tier at ``as_of``.
 
     At each date, tiers come from :func:`assign_tiers` on the orders of the
     ``window_days`` before it. A customer with no order in the first window is ``new``
@@ -470,10 +505,11 @@ def tier_migration(
 
     Parameters
     ----------
-    orders : DataFrame
-        ``customer_id``, ``order_date``, ``amount`` (optional ``margin``).
-    start_as_of, end_as_of : date-like
-        The two dates; the second must be later.
+    orders : CustomerBase or DataFrame
+        A base, or orders with ``customer_id``, ``order_date``, ``amount`` (optional ``margin``).
+    since, as_of : date-like
+        The two dates; the second must be later (``start_as_of`` and ``end_as_of``, their
+        old names, still work for one release, with a DeprecationWarning).
     window_days : int
     cutoffs, basis, weights : see :func:`assign_tiers`
     customer_col, date_col : str
@@ -491,11 +527,12 @@ def tier_migration(
     np.int64(3)
     """
     func = "tier_migration"
+    orders = _orders_up_to(orders, None, func=func, date_col=date_col, param="orders")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), ("amount", "amount")):
-        _check_column(orders, col, param, func)
-    start, end = to_timestamp(start_as_of, "start_as_of"), to_timestamp(end_as_of, "end_as_of")
+        check_column(orders, col, param, func)
+    start, end = to_timestamp(since, "since"), to_timestamp(as_of, "as_of")
     if end <= start:
-        raise InvalidArgumentError(f"{func}: end_as_of ({end.date()}) must be after start_as_of ({start.date()}).")
+        raise InvalidArgumentError(f"{func}: as_of ({end.date()}) must be after since ({start.date()}).")
     if int(window_days) < 1:
         raise InvalidArgumentError(f"The 'window_days' parameter of {func} must be at least 1. Got {window_days!r}.")
     kw = dict(cutoffs=cutoffs, basis=basis, weights=weights, customer_col=customer_col, date_col=date_col)
@@ -536,9 +573,9 @@ def prospect_levels(
 
     Parameters
     ----------
-    data : DataFrame
-        Orders (then ``as_of`` is required) or a :func:`playbook.summarize` table
-        (``n_orders``, ``revenue``, ``days_since_last``).
+    data : CustomerBase or DataFrame
+        A base (``as_of`` defaults to its date), orders (then ``as_of`` is required) or a
+        :func:`playbook.summarize` table (``n_orders``, ``revenue``, ``days_since_last``).
     as_of : date-like, optional
     recent_days, active_days : int
     spend_quantile : float in [0, 1]
@@ -562,15 +599,15 @@ def prospect_levels(
         raise InvalidArgumentError(f"The 'spend_quantile' parameter of {func} must be in [0, 1]. Got {spend_quantile!r}.")
     if not 0 < recent_days <= active_days:
         raise InvalidArgumentError(f"{func} needs 0 < recent_days <= active_days. Got {recent_days!r} and {active_days!r}.")
-    if isinstance(data, pd.DataFrame) and _is_orders(data):
-        if as_of is None:
+    if isinstance(data, CustomerBase) or (isinstance(data, pd.DataFrame) and _is_orders(data)):
+        if as_of is None and not isinstance(data, CustomerBase):
             raise InvalidArgumentError(f"{func} on orders needs an explicit as_of date.")
         from .data import summarize
 
         data = summarize(data, as_of, customer_col=customer_col)
     table = _per_customer(data, value="revenue", customer_col=customer_col, func=func)
     for col in ("n_orders", "days_since_last"):
-        _check_column(table, col, "data", func, table="the per-customer table")
+        check_column(table, col, "data", func, table="the per-customer table")
     once = table.loc[table["n_orders"] == 1, ["revenue", "days_since_last"]].copy()
     if once.empty:
         raise DataValidationError(f"{func}: there is no one-time buyer; every customer has ordered more than once.")
@@ -611,7 +648,7 @@ def lead_levels(leads: pd.DataFrame) -> pd.DataFrame:
     [487, 384, 158]
     """
     for col in ("level", "status", "assigned_rep"):
-        _check_column(leads, col, "leads", "lead_levels", table="leads")
+        check_column(leads, col, "leads", "lead_levels", table="leads")
     unknown = set(leads["level"].dropna().astype(str)) - set(PROSPECT_LEVELS)
     if unknown:
         raise DataValidationError(f"lead_levels: unknown levels {sorted(unknown)}; use {', '.join(PROSPECT_LEVELS)}.")
@@ -624,7 +661,7 @@ def lead_levels(leads: pd.DataFrame) -> pd.DataFrame:
     return out[["leads", "converted", "conversion_rate", "unassigned"]]
 
 
-def loss_impact(data: pd.DataFrame, accounts, *, customer_col: str = "customer_id") -> pd.DataFrame:
+def loss_impact(data, accounts, *, as_of=None, customer_col: str = "customer_id") -> pd.DataFrame:
     """What the business loses if ``accounts`` leave: revenue, margin and orders, in money and share.
 
     Parameters
@@ -634,6 +671,8 @@ def loss_impact(data: pd.DataFrame, accounts, *, customer_col: str = "customer_i
         period first to ask "what would last year look like without them".
     accounts : str or sequence of str
         Customer ids that would leave.
+    as_of : date-like, optional
+        Count only orders up to this date (see :func:`pareto_table`).
     customer_col : str
 
     Returns
@@ -648,7 +687,7 @@ def loss_impact(data: pd.DataFrame, accounts, *, customer_col: str = "customer_i
        revenue_lost  revenue_share
     0          80.0            0.8
     """
-    table = _per_customer(data, value="revenue", customer_col=customer_col, func="loss_impact")
+    table = _per_customer(data, value="revenue", customer_col=customer_col, func="loss_impact", as_of=as_of)
     accounts = [accounts] if isinstance(accounts, str) else [str(a) for a in accounts]
     if not accounts:
         raise InvalidArgumentError("loss_impact needs at least one account id in 'accounts'.")
@@ -669,9 +708,10 @@ def loss_impact(data: pd.DataFrame, accounts, *, customer_col: str = "customer_i
 
 
 def accounts_share_by_period(
-    orders: pd.DataFrame,
+    orders,
     accounts,
     *,
+    as_of=None,
     freq: str = "Y",
     customer_col: str = "customer_id",
     date_col: str = "order_date",
@@ -683,8 +723,11 @@ def accounts_share_by_period(
 
     Parameters
     ----------
-    orders : DataFrame
+    orders : CustomerBase or DataFrame
     accounts : sequence of str
+    as_of : date-like, optional
+        Count only orders up to this date (see :func:`pareto_table`); a base defaults to
+        its own date, orders to all of them.
     freq : {"Y", "Q", "M"}
         Period length: year, quarter or month.
     customer_col, date_col : str
@@ -702,10 +745,11 @@ def accounts_share_by_period(
     np.int64(1)
     """
     func = "accounts_share_by_period"
+    orders = _orders_up_to(orders, as_of, func=func, date_col=date_col, param="orders")
     if freq not in ("Y", "Q", "M"):
         raise InvalidArgumentError(f"The 'freq' parameter of {func} must be 'Y', 'Q' or 'M'. Got {freq!r}.")
     for col, param in ((customer_col, "customer_col"), (date_col, "date_col"), ("amount", "amount")):
-        _check_column(orders, col, param, func)
+        check_column(orders, col, param, func)
     if orders.empty:
         raise DataValidationError(f"{func}: orders is empty.")
     accounts = [accounts] if isinstance(accounts, str) else [str(a) for a in accounts]

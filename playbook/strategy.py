@@ -11,15 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
+from .deprecation import keyword_only_after
+from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
-from .i18n import label, register_labels
+from .i18n import label, register_labels, resolve_lang
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
     "customer_profile", "recommend_strategies", "simulate_programs", "switching_cost",
-    "contact_plan", "overdue_contacts", "action_list", "export_action_list", "neutralise_formulas",
+    "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
 EXPENSIVE_CHANNELS = ("store", "direct_sales")
@@ -143,7 +144,8 @@ def _table_or_none(base: CustomerBase, name: str):
 
 # ----------------------------------------------------------------------------- profile
 
-def customer_profile(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFrame:
+@keyword_only_after(2)
+def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None) -> pd.DataFrame:
     """One row per customer who had ordered by ``as_of``: what the strategy rules read.
 
     Columns, and the tables they need:
@@ -166,8 +168,8 @@ def customer_profile(base: CustomerBase, as_of=None, lang: str = "en") -> pd.Dat
     base : CustomerBase
     as_of : date-like, optional
         Defaults to ``base.as_of``.
-    lang : {"en", "zh"}
-        Language of ``risk_reasons``.
+    lang : {"en", "zh"}, optional
+        Language of ``risk_reasons``; by default the kit's language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -180,6 +182,7 @@ def customer_profile(base: CustomerBase, as_of=None, lang: str = "en") -> pd.Dat
     >>> sorted(p["tier"].astype(str).unique())
     ['general', 'important', 'key']
     """
+    lang = resolve_lang(lang, "customer_profile")
     base, ts = _base_and_date(base, as_of, "customer_profile")
     return _customer_profile(base, ts, lang)[0]
 
@@ -286,7 +289,7 @@ def _check_table(table, func: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_TABLE, lang: str = "en") -> pd.DataFrame:
+def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_TABLE, lang: str | None = None) -> pd.DataFrame:
     """Exactly one strategy per customer, with the reason, from an ordered decision table.
 
     Rules of ``table`` are tried in order; the first whose condition holds wins. The
@@ -300,8 +303,8 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
         conditions and templates name.
     table : DataFrame
         ``strategy``, ``condition``, ``reason_en``, ``reason_zh``; :data:`STRATEGY_TABLE` by default.
-    lang : {"en", "zh"}
-        Language of the reason text.
+    lang : {"en", "zh"}, optional
+        Language of the reason text; by default the kit's language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -319,8 +322,7 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
     ['protect', 'end']
     """
     func = "recommend_strategies"
-    if lang not in ("en", "zh"):
-        raise InvalidArgumentError(f"The 'lang' parameter of {func} must be 'en' or 'zh'. Got {lang!r}.")
+    lang = resolve_lang(lang, func)
     if not isinstance(profile, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs a per-customer DataFrame such as customer_profile(base). Got {type(profile).__name__}.")
     table = _check_table(table, func)
@@ -566,7 +568,8 @@ def switching_cost(base: CustomerBase, as_of=None) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- contact plan
 
-def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: int = 365) -> pd.DataFrame:
+@keyword_only_after(2)
+def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: int = 365) -> pd.DataFrame:
     """The follow-up plan (跟进频率) per customer: last contact, cadence of the tier, next date.
 
     The cadence is ``contact_every_days`` of the tier policy (key every 14 days, important
@@ -628,7 +631,8 @@ def contact_plan(base: CustomerBase, as_of=None, policy=None, *, active_days: in
     return out.sort_values(["tier", "next_contact"], kind="stable")
 
 
-def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
+@keyword_only_after(2)
+def overdue_contacts(base_or_plan, as_of=None, *, policy=None) -> pd.DataFrame:
     """Customers whose next contact date has passed, most important and most late first.
 
     Parameters
@@ -649,7 +653,8 @@ def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
     >>> bool((late["days_overdue"] > 0).all())
     True
     """
-    plan = base_or_plan if isinstance(base_or_plan, pd.DataFrame) else contact_plan(base_or_plan, as_of, policy)
+    check_data(base_or_plan, "overdue_contacts", param="base_or_plan", table="contact plan")
+    plan = base_or_plan if isinstance(base_or_plan, pd.DataFrame) else contact_plan(base_or_plan, as_of, policy=policy)
     require_columns(plan, ("tier", "days_overdue", "overdue"), "overdue_contacts", table="the contact plan")
     late = plan.loc[plan["overdue"]]
     return late.sort_values(["tier", "days_overdue"], ascending=[True, False], kind="stable")
@@ -657,7 +662,8 @@ def overdue_contacts(base_or_plan, as_of=None, policy=None) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- action list
 
-def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFrame:
+@keyword_only_after(2)
+def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None) -> pd.DataFrame:
     """One row per customer: tier, stage, type, risk, CLV, strategy, reason and next contact.
 
     CLV is a quick simple CLV (:func:`playbook.value.simple_clv`): last year's margin as the
@@ -669,7 +675,8 @@ def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFram
     ----------
     base : CustomerBase
     as_of : date-like, optional
-    lang : {"en", "zh"}
+    lang : {"en", "zh"}, optional
+        Language of ``reason``; by default the kit's language (:func:`playbook.i18n.use`).
 
     Returns
     -------
@@ -682,12 +689,42 @@ def action_list(base: CustomerBase, as_of=None, lang: str = "en") -> pd.DataFram
     >>> list(a.columns)
     ['tier', 'stage', 'type', 'risk', 'clv', 'strategy', 'reason', 'next_contact']
     """
+    lang = resolve_lang(lang, "action_list")
     base, ts = _base_and_date(base, as_of, "action_list")
     return _action_list(base, ts, lang)[0]
 
 
+def action_list_with_inputs(base: CustomerBase, as_of=None, *, lang: str | None = None
+                            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`action_list` together with the churn-risk table and the contact plan it used,
+    computed once, for callers that show all three (the ``analyze`` report).
+
+    Parameters
+    ----------
+    base : CustomerBase
+    as_of : date-like, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    (actions, risk, plan): :func:`action_list`, :func:`playbook.churn.churn_risk` and
+    :func:`contact_plan` at ``as_of``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> actions, risk, plan = action_list_with_inputs(playbook.load_dataset("b2b"))
+    >>> actions.index.isin(risk.index).all()
+    np.True_
+    """
+    lang = resolve_lang(lang, "action_list_with_inputs")
+    base, ts = _base_and_date(base, as_of, "action_list_with_inputs")
+    return _action_list(base, ts, lang)
+
+
 def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`action_list` with the churn-risk table and contact plan it used, computed once."""
+    """:func:`action_list_with_inputs` on a resolved date and language. ``analyze`` still
+    imports this name; it moves to :func:`action_list_with_inputs` when analyze is next edited."""
     from .customer_types import behaviour_evidence, classify_types
     from .value import simple_clv
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .data import (
     CustomerBase,
-    _check_column,
+    check_column,
     _periods,
     summarize,
     to_timestamp,
@@ -666,7 +666,7 @@ def clv_table(summary: pd.DataFrame, bgf: BetaGeoFitter, ggf: GammaGammaFitter, 
     if not isinstance(summary, pd.DataFrame):
         raise InvalidArgumentError(f"clv_table needs a summarize() DataFrame. Got {type(summary).__name__}.")
     for col in ("frequency", "recency", "T", "monetary_value"):
-        _check_column(summary, col, "summary", "clv_table", table="summary")
+        check_column(summary, col, "summary", "clv_table", table="summary")
     if margin is None:
         margin = 1.0
         if {"margin", "revenue"} <= set(summary.columns) and summary["revenue"].sum() > 0:
@@ -763,7 +763,7 @@ def _require_holdout(data, func: str) -> None:
     if not isinstance(data, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs the DataFrame from calibration_holdout. Got {type(data).__name__}.")
     for col in ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout", "frequency_last_period"):
-        _check_column(data, col, "data", func, table="data (use calibration_holdout)")
+        check_column(data, col, "data", func, table="data (use calibration_holdout)")
     if data.empty:
         raise DataValidationError(f"{func} got no customers.")
 

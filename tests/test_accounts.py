@@ -127,10 +127,10 @@ def test_channel_effectiveness_shows_trade_show_losing_share(b2b):
     assert eff["leads"].sum() == len(b2b.leads)
     share = eff.xs("trade_show", level="source")["share_of_leads"]
     assert share.iloc[0] > 0.3 and share.iloc[-1] < 0.2
-    q = acc.channel_effectiveness(b2b, period="Q")
+    q = acc.channel_effectiveness(b2b, freq="Q")
     assert q["period"].str.contains("Q").all()
     with pytest.raises(InvalidArgumentError):
-        acc.channel_effectiveness(b2b, period="M")
+        acc.channel_effectiveness(b2b, freq="M")
 
 
 def test_stakeholder_map_and_coverage(b2b):
@@ -218,3 +218,9 @@ def test_widget_changes_shown(b2b):
     first = dict(ex.shown)
     ex.account.value = "A0004"
     assert ex.shown != first and ex.shown["customer_id"] == "A0004"
+
+
+def test_channel_effectiveness_period_is_the_old_name_of_freq(b2b):
+    with pytest.warns(DeprecationWarning, match="channel_effectiveness renamed: 'period' is now 'freq'"):
+        old = acc.channel_effectiveness(b2b, period="Q")
+    pd.testing.assert_frame_equal(old, acc.channel_effectiveness(b2b, freq="Q"))

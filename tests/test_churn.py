@@ -147,7 +147,9 @@ def test_reasons_in_chinese_carry_the_same_numbers(b2b):
     assert en["risk"].equals(zh["risk"]) and en["warning"].equals(zh["warning"])
     assert "4 orders in the window against 9.9 usually" in en.loc["A0001", "reasons"]
     assert "窗口内 4 单，平时 9.9 单" in zh.loc["A0001", "reasons"] and "存活概率 40%" in zh.loc["A0001", "reasons"]
-    numbers = lambda text: re.findall(r"\d+(?:\.\d+)?%?", text)
+    def numbers(text):
+        return re.findall(r"\d+(?:\.\d+)?%?", text)
+
     for cid in en.index:  # every reason, every customer: the same figures in the same order, no English left
         assert numbers(zh.at[cid, "reasons"]) == numbers(en.at[cid, "reasons"]), cid
         assert not re.search(r"[A-Za-z]{3,}", zh.at[cid, "reasons"].split("（")[0]), zh.at[cid, "reasons"]
@@ -389,3 +391,24 @@ def test_blending_p_alive_raises_precision_on_retail(retail):
     blended = evaluate_warnings(replay_warnings(retail, months, with_p_alive=True), retail.truth)
     assert blended["precision"] > plain["precision"] + 0.05
     assert blended["recall"] > plain["recall"] - 0.05
+
+
+def test_reasons_follow_the_kit_language_unless_lang_is_given():
+    from playbook import i18n
+
+    s = churn_signals(playbook.load_dataset("b2b"), "2024-09-30", window_days=90)
+    before = i18n.get_language()
+    try:
+        i18n.use("zh")
+        assert churn_risk(s)["reasons"].equals(churn_risk(s, lang="zh")["reasons"])
+        assert not churn_risk(s)["reasons"].equals(churn_risk(s, lang="en")["reasons"])
+    finally:
+        i18n.set_language(before)
+    with pytest.raises(InvalidArgumentError, match="'lang' parameter of churn_risk"):
+        churn_risk(s, lang="fr")
+
+
+def test_naive_rule_days_by_position_still_works_with_a_warning(retail):
+    with pytest.warns(DeprecationWarning, match="naive_rule: pass 'days' by name"):
+        old = naive_rule(retail, "2025-06-30", 90)
+    pd.testing.assert_frame_equal(old, naive_rule(retail, "2025-06-30", days=90))

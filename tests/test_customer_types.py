@@ -96,7 +96,7 @@ def test_single_customer_refunds_and_ties_still_classify():
 
 
 def test_all_one_order_customers_fall_back_and_say_why():
-    orders = _orders([(c, "2025-01-0%d 10:00" % (i + 1), 10.0) for i, c in enumerate("abcde")])
+    orders = _orders([(c, f"2025-01-0{i + 1} 10:00", 10.0) for i, c in enumerate("abcde")])
     types = classify_types(behaviour_evidence(orders, as_of="2025-02-01"))
     assert set(types["type"]) == {"need_based"}
     assert types["type_reason"].str.contains("too few orders").all()

@@ -182,3 +182,33 @@ def test_a_failed_write_removes_the_parent_folders_it_created(tmp_path, monkeypa
     with pytest.raises(OSError, match="No space"):
         write_dataset(generate("b2b", n_customers=20, seed=5), tmp_path / "new" / "deep" / "ds")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summarize_takes_a_base_and_its_date():
+    base = playbook.load_dataset("retail")
+    pd.testing.assert_frame_equal(playbook.summarize(base), playbook.summarize(base.orders, base.as_of))
+    early = playbook.summarize(base, "2024-06-30")
+    assert early["last_order"].max() <= pd.Timestamp("2024-06-30 23:59:59.999999")
+    with pytest.raises(InvalidArgumentError, match="'as_of' parameter is required"):
+        playbook.summarize(base.orders)
+    with pytest.raises(InvalidArgumentError, match="'orders' parameter of summarize"):
+        playbook.summarize([1, 2], "2025-01-01")
+
+
+def test_load_dataset_returns_a_fresh_copy_each_time():
+    first = playbook.load_dataset("retail")
+    total = float(first.orders["amount"].sum())
+    first.orders["amount"] *= 0
+    first.meta["touched"] = True
+    again = playbook.load_dataset("retail")
+    assert float(again.orders["amount"].sum()) == total
+    assert "touched" not in again.meta
+    assert again.orders is not first.orders
+
+
+def test_timeline_as_of_shows_only_what_was_known():
+    base = playbook.load_dataset("b2b")
+    cid = base.orders.customer_id.iloc[0]
+    early = playbook.timeline(base, cid, as_of="2024-06-30")
+    assert early["date"].max() <= pd.Timestamp("2024-06-30 23:59:59.999999")
+    assert len(early) < len(playbook.timeline(base, cid))

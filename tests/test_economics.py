@@ -169,15 +169,15 @@ def test_estimates_bad_input(retail):
     one_year = _orders([("a", "2025-03-01", 10), ("b", "2025-04-01", 5)])
     with pytest.raises(DataValidationError, match="two complete periods"):
         empirical_retention(one_year, "2025-12-31")
-    assert empirical_retention(one_year, "2025-12-31", period="Q")["retention_rate"] == 0.0  # everyone bought once
+    assert empirical_retention(one_year, "2025-12-31", freq="Q")["retention_rate"] == 0.0  # everyone bought once
     with pytest.raises(DataValidationError, match="no orders"):
         empirical_retention(retail, "2020-01-01")
     with pytest.raises(InvalidArgumentError, match="as_of"):
         empirical_retention(one_year)
-    with pytest.raises(InvalidArgumentError, match="period"):
-        empirical_retention(retail, period="M")
+    with pytest.raises(InvalidArgumentError, match="freq"):
+        empirical_retention(retail, freq="M")
     with pytest.raises(DataValidationError, match="Did you mean .margins."):
-        empirical_retention(one_year.rename(columns={"margin": "margins"}), "2025-12-31", period="Q")
+        empirical_retention(one_year.rename(columns={"margin": "margins"}), "2025-12-31", freq="Q")
     with pytest.raises(DataValidationError, match="no orders"):
         empirical_retention(one_year.iloc[:0], "2025-12-31")
     with pytest.raises(InvalidArgumentError):
@@ -200,7 +200,7 @@ def test_empirical_retention_against_truth(retail, b2b):
     assert r["retention_rate"] == pytest.approx(0.580, abs=0.005)
     assert r["true_retention_rate"] == pytest.approx(0.687, abs=0.005)
     assert r["retention_rate"] < r["true_retention_rate"]
-    q = empirical_retention(retail, period="Q")
+    q = empirical_retention(retail, freq="Q")
     assert q["true_retention_rate"] - q["retention_rate"] > r["true_retention_rate"] - r["retention_rate"]
     b = empirical_retention(b2b)
     assert b["retention_rate"] <= b["true_retention_rate"] < b["retention_rate"] + 0.05
@@ -210,7 +210,7 @@ def test_empirical_retention_against_truth(retail, b2b):
 
 def test_empirical_retention_does_not_mutate(retail):
     before = retail.orders.copy()
-    empirical_retention(retail.orders, retail.as_of, period="Q")
+    empirical_retention(retail.orders, retail.as_of, freq="Q")
     pd.testing.assert_frame_equal(retail.orders, before)
 
 
@@ -248,3 +248,12 @@ def test_widget_moves():
     e.acquisition_cost.value = 400
     assert e.shown["net_clv"] == pytest.approx(before["net_clv"] - 200)
     assert e.shown["clv"] == before["clv"]
+
+
+def test_period_is_the_old_name_of_freq(retail):
+    with pytest.warns(DeprecationWarning, match="empirical_retention renamed: 'period' is now 'freq'"):
+        old = empirical_retention(retail, period="Q")
+    pd.testing.assert_series_equal(old, empirical_retention(retail, freq="Q"))
+    with pytest.warns(DeprecationWarning, match="retention_by_period renamed"):
+        old = retention_by_period(retail, period="Q")
+    pd.testing.assert_frame_equal(old, retention_by_period(retail, freq="Q"))

@@ -257,3 +257,14 @@ def test_leader_explorer_changes_what_is_shown(retail, leaders):
     explorer.leader.value = explorer.leader.options[-1][1]
     assert explorer.shown["customer_id"] != first["customer_id"]
     assert explorer.shown["n_reach"] <= first["n_reach"]
+
+
+@pytest.mark.filterwarnings("ignore:referral_graph.*not customers:UserWarning")  # referred before, acquired after the cut
+def test_referral_graph_as_of_drops_later_referrals():
+    base = playbook.load_dataset("retail")
+    cut = "2024-06-30"
+    known = base.referrals.loc[base.referrals.referred_at <= pd.Timestamp(cut) + pd.Timedelta(days=1)]
+    from_table = referral_graph(base.referrals, as_of=cut)
+    assert from_table.number_of_edges() == referral_graph(known).number_of_edges()
+    assert referral_graph(base, as_of=cut).number_of_edges() == from_table.number_of_edges()
+    assert from_table.number_of_edges() < referral_graph(base).number_of_edges()

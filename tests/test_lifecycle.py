@@ -211,7 +211,7 @@ def test_stage_flow_counts(b2b):
 
 
 def test_stage_flow_bad_input(tiny):
-    with pytest.raises(InvalidArgumentError, match="from_as_of before to_as_of"):
+    with pytest.raises(InvalidArgumentError, match="since before as_of"):
         stage_flow(tiny, "2025-12-31", "2025-01-01")
     with pytest.raises(InvalidArgumentError, match="'formation', 'lifecycle'"):
         stage_flow(tiny, "2025-01-01", "2025-12-31", stages="rfm")
@@ -223,12 +223,12 @@ def test_stage_flow_bad_input(tiny):
 # --- cohort_table ----------------------------------------------------------------
 
 def test_cohort_table_by_hand(tiny):
-    table = cohort_table(tiny, as_of="2025-12-31", period="Q")
+    table = cohort_table(tiny, as_of="2025-12-31", freq="Q")
     assert table.index[0] == pd.Period("2023Q1", "Q")
     row = table.loc[pd.Period("2024Q1", "Q")]  # a and d: a comes back in 2025Q2 (k=5) and 2025Q4 (k=7)
     assert row[0] == 1.0 and row[5] == 0.5 and row[7] == 0.5 and row[1] == 0.0
     assert np.isnan(table.loc[pd.Period("2025Q4", "Q"), 1])
-    revenue = cohort_table(tiny, as_of="2025-12-31", period="Q", value="revenue")
+    revenue = cohort_table(tiny, as_of="2025-12-31", freq="Q", value="revenue")
     assert revenue.loc[pd.Period("2024Q1", "Q"), 5] == pytest.approx(20.0 / 110.0)
 
 
@@ -237,13 +237,13 @@ def test_cohort_table_on_retail(retail):
     assert table.shape == (36, 36) and (table[0] == 1.0).all()
     assert table.iloc[0].notna().all() and table.iloc[-1].notna().sum() == 1
     assert 0.2 < table[3].mean() < 0.45
-    rev = cohort_table(retail.orders, as_of="2025-12-31", period="Q", value="revenue")
+    rev = cohort_table(retail.orders, as_of="2025-12-31", freq="Q", value="revenue")
     assert rev.shape == (12, 12)
 
 
 def test_cohort_table_bad_input(tiny):
-    with pytest.raises(InvalidArgumentError, match="'period'"):
-        cohort_table(tiny, as_of="2025-12-31", period="D")
+    with pytest.raises(InvalidArgumentError, match="'freq'"):
+        cohort_table(tiny, as_of="2025-12-31", freq="D")
     with pytest.raises(InvalidArgumentError, match="'value'"):
         cohort_table(tiny, as_of="2025-12-31", value="margin")
     with pytest.raises(DataValidationError, match="before the first order"):
@@ -264,7 +264,7 @@ def test_charts_draw_and_label(retail, b2b):
     assert ax.get_title() == "客户形成阶段" and "合伙人" in [t.get_text() for t in ax.get_yticklabels()]
     ax = stage_flow_chart(stage_flow(b2b, "2024-06-30", "2025-06-30"))
     assert "2025-06-30" in ax.get_xlabel() and ax.get_yticklabels()[0].get_text() == "Not yet known"
-    ax = cohort_heatmap(cohort_table(retail, as_of="2025-12-31", period="Q"))
+    ax = cohort_heatmap(cohort_table(retail, as_of="2025-12-31", freq="Q"))
     assert ax.get_xlabel().endswith("(quarters)") and len(ax.texts) > 0
     with pytest.raises(DataValidationError, match="'stage' column"):
         lifecycle_funnel(pd.DataFrame({"x": [1]}))
@@ -280,3 +280,21 @@ def test_stage_explorer_moves(b2b):
     assert explorer.shown["moved"] > 0
     with pytest.raises(InvalidArgumentError):
         StageExplorer(b2b, dates=["2024-06-30"])
+
+
+def test_stage_flow_old_date_names_still_work_with_a_warning():
+    import playbook
+    base = playbook.load_dataset("b2b")
+    new = stage_flow(base, since="2024-06-30", as_of="2025-06-30")
+    with pytest.warns(DeprecationWarning, match="stage_flow renamed: 'from_as_of' is now 'since', 'to_as_of' is now 'as_of'"):
+        old = stage_flow(base, from_as_of="2024-06-30", to_as_of="2025-06-30")
+    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(stage_flow(base, "2024-06-30", "2025-06-30"), new)
+    with pytest.raises(InvalidArgumentError, match="got both 'to_as_of' and 'as_of'"):
+        stage_flow(base, "2024-06-30", as_of="2025-06-30", to_as_of="2025-06-30")
+
+
+def test_cohort_table_period_is_the_old_name_of_freq(retail):
+    with pytest.warns(DeprecationWarning, match="cohort_table renamed: 'period' is now 'freq'"):
+        old = cohort_table(retail, as_of="2025-12-31", period="Q")
+    pd.testing.assert_frame_equal(old, cohort_table(retail, as_of="2025-12-31", freq="Q"))

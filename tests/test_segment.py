@@ -299,3 +299,30 @@ def test_tier_explorer_moves(b2b):
 def test_errors_are_playbook_errors():
     with pytest.raises(PlaybookError):
         concentration(pd.DataFrame({"revenue": []}))
+
+
+def test_pareto_and_tiers_take_a_base_and_count_nothing_after_as_of():
+    base = playbook.load_dataset("retail")
+    from_base = pareto_table(base)
+    from_orders = pareto_table(base.orders)
+    pd.testing.assert_series_equal(from_base["revenue"], from_orders["revenue"])
+    cut = "2024-12-31"
+    early = pareto_table(base, cut)
+    known = base.orders[base.orders.order_date <= pd.Timestamp(cut) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)]
+    assert early["revenue"].sum() == pytest.approx(known["amount"].sum())
+    pd.testing.assert_frame_equal(pareto_table(base.orders, cut), early)
+    tiers = assign_tiers(base)
+    assert tiers["tier"].value_counts().to_dict() == assign_tiers(playbook.summarize(base)).tier.value_counts().to_dict()
+    with pytest.raises(InvalidArgumentError, match="'as_of' parameter of pareto_table"):
+        pareto_table(playbook.summarize(base), cut)
+    with pytest.raises(InvalidArgumentError, match="'data' parameter of pareto_table"):
+        pareto_table([1, 2, 3])
+
+
+def test_tier_migration_old_date_names_still_work_with_a_warning():
+    orders = playbook.load_dataset("b2b").orders
+    new = tier_migration(orders, since="2024-12-31", as_of="2025-12-31")
+    with pytest.warns(DeprecationWarning, match="tier_migration renamed: .*'end_as_of' is now 'as_of'"):
+        old = tier_migration(orders, start_as_of="2024-12-31", end_as_of="2025-12-31")
+    pd.testing.assert_frame_equal(old, new)
+    pd.testing.assert_frame_equal(tier_migration(orders, "2024-12-31", "2025-12-31"), new)

@@ -257,3 +257,27 @@ def test_export_action_list_never_replaces_a_users_file_or_writes_through_a_link
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert path.read_text(encoding="utf-8").splitlines()[1:] == ["C1,'＝1", "C2,'\u200b=2", "C3,ab"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["actions.csv", "budget.csv", "link.csv"]
+
+
+def test_strategy_reasons_follow_the_kit_language():
+    from playbook import i18n
+    from playbook.strategy import action_list_with_inputs
+
+    base = playbook.load_dataset("b2b")
+    before = i18n.get_language()
+    try:
+        i18n.use("zh")
+        actions, risk, plan = action_list_with_inputs(base)
+        assert actions["reason"].equals(S.action_list(base, lang="zh")["reason"])
+    finally:
+        i18n.set_language(before)
+    assert actions.index.isin(risk.index).all() and len(plan)
+
+
+def test_options_passed_by_position_still_work_with_a_warning():
+    base = playbook.load_dataset("b2b")
+    with pytest.warns(DeprecationWarning, match=r"action_list: pass 'lang' by name \(lang=...\)"):
+        old = S.action_list(base, None, "zh")
+    pd.testing.assert_frame_equal(old, S.action_list(base, lang="zh"))
+    with pytest.raises(InvalidArgumentError, match="'lang' twice"):
+        S.action_list(base, None, "zh", lang="en")

@@ -25,15 +25,6 @@ def _is_lifecycle(values) -> bool:
     return set(map(str, values)) <= set(LIFECYCLE_STAGES) | {LAPSED, NOT_YET_KNOWN}
 
 
-def _ladder(values) -> list[str]:
-    from ..lifecycle import FORMATION_STAGES, LAPSED, LIFECYCLE_STAGES, NOT_YET_KNOWN
-
-    present = set(map(str, values))
-    ladder = LIFECYCLE_STAGES if _is_lifecycle(present) else FORMATION_STAGES
-    order = [NOT_YET_KNOWN, *ladder, LAPSED]
-    return [s for s in order if s in present] + sorted(present - set(order))
-
-
 def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str | None = "furthest",
                      lang: str | None = None, ax=None):
     """Funnel of the lifecycle (or formation ladder): customers per step, top to bottom.
@@ -63,7 +54,7 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     """
     import seaborn as sns
 
-    from ..lifecycle import LAPSED
+    from ..lifecycle import LAPSED, stage_order
 
     ax = new_ax(ax)
     lang = lang or get_language()
@@ -72,7 +63,7 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
 
         raise DataValidationError(f"lifecycle_funnel needs a {stage!r} column, as made by lifecycle_stage. "
                                   f"Got columns: {', '.join(map(str, data.columns))}.")
-    order = [s for s in _ladder(data[stage].astype(str)) if s != LAPSED] + [LAPSED]
+    order = [s for s in stage_order(data[stage].astype(str)) if s != LAPSED] + [LAPSED]
     now = data[stage].astype(str).value_counts().reindex(order, fill_value=0)
     names = [_stage_label(s, lang) for s in order]
     if furthest and furthest in data:
@@ -164,7 +155,7 @@ def cohort_heatmap(table: pd.DataFrame, *, value: str = "customers", lang: str |
     --------
     >>> import playbook
     >>> from playbook.lifecycle import cohort_table
-    >>> ax = cohort_heatmap(cohort_table(playbook.load_dataset("retail"), as_of="2025-12-31", period="Q"))
+    >>> ax = cohort_heatmap(cohort_table(playbook.load_dataset("retail"), as_of="2025-12-31", freq="Q"))
     """
     import seaborn as sns
 

@@ -6,22 +6,22 @@ from .core import exercise
 
 
 def _yearly(base):
-    return empirical_retention(base, period="Y")
+    return empirical_retention(base, freq="Y")
 
 
 @exercise(
     "01.1",
     "What is the retail shop's yearly retention rate: of the customers who ordered in one year, what share ordered "
     "again the next year, pooled over all years (a fraction between 0 and 1)?",
-    "`empirical_retention(base, period='Y')['retention_rate']`, or from `retention_by_period`: the sum of "
+    "`empirical_retention(base, freq='Y')['retention_rate']`, or from `retention_by_period`: the sum of "
     "`retained_customers` over the sum of the previous years' `active_customers`.",
     mistakes=[
-        (lambda base: empirical_retention(base, period="Q")["retention_rate"],
-         "that is the quarterly rate; the question asks from one year to the next (period='Y')."),
+        (lambda base: empirical_retention(base, freq="Q")["retention_rate"],
+         "that is the quarterly rate; the question asks from one year to the next (freq='Y')."),
         (lambda base: float(retention_by_period(base)["retention_rate"].mean()),
          "that averages the yearly rates; pool the counts instead (retained over could-have-been-retained), "
          "so that big years weigh more."),
-        (lambda base: 1 - empirical_retention(base, period="Y")["retention_rate"],
+        (lambda base: 1 - empirical_retention(base, freq="Y")["retention_rate"],
          "that is the share lost (the churn rate); the question asks for the share kept."),
     ],
 )

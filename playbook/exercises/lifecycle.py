@@ -35,7 +35,7 @@ def _retained(base):
 def _mean_k(base, k, *, zero_fill=False):
     from ..lifecycle import cohort_table
 
-    table = cohort_table(base.orders, as_of=base.as_of, period="M")
+    table = cohort_table(base.orders, as_of=base.as_of, freq="M")
     column = table[k].fillna(0.0) if zero_fill else table[k].dropna()
     return float(column.mean())
 
@@ -44,7 +44,7 @@ def _mean_k(base, k, *, zero_fill=False):
     "05.2",
     "In the monthly customer cohort table of retail, what is the average share of a cohort that orders in the third "
     "month after its first month (k = 3), over the cohorts that have reached that month?",
-    "build `cohort_table(base.orders, as_of=base.as_of, period='M')`, take column 3 and average it, leaving out empty cells.",
+    "build `cohort_table(base.orders, as_of=base.as_of, freq='M')`, take column 3 and average it, leaving out empty cells.",
     mistakes=[
         (lambda base: _mean_k(base, 2), "that is column 2; k counts from 0, the first month, so the third month after it is column 3."),
         (lambda base: _mean_k(base, 3, zero_fill=True),

@@ -94,9 +94,9 @@ class StageExplorer:
             lifecycle_funnel(current, furthest=None, lang=self.lang, ax=axes[0])
             axes[0].set_title(f"{axes[0].get_title()}: {now}")
             if flow is not None:
-                from ..charts.lifecycle import _ladder
+                from ..lifecycle import stage_order
 
-                order = _ladder(set(flow.index) | set(flow.columns))
+                order = stage_order(set(flow.index) | set(flow.columns))
                 flow = flow.reindex(index=[s for s in order if s in flow.index], columns=[s for s in order if s in flow.columns])
                 stage_flow_chart(flow, lang=self.lang, ax=axes[1])
                 axes[1].set_title(f"{self.shown['moved']} {label('moved_stage', self.lang)}")

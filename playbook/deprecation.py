@@ -1,0 +1,88 @@
+"""Old parameter names kept for one release, with a DeprecationWarning that names the new one.
+
+Used where issue #15 gave one idea one name (``as_of``, ``since``, ``freq``).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+
+from .errors import InvalidArgumentError
+
+__all__ = ["renamed_parameters", "keyword_only_after"]
+
+
+def renamed_parameters(**old_to_new: str):
+    """Decorate a function so that ``old=`` still works, warns, and means ``new=``.
+
+    >>> @renamed_parameters(period="freq")
+    ... def f(*, freq="M"):
+    ...     return freq
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     f(period="Q"), w[0].category.__name__
+    ('Q', 'DeprecationWarning')
+    """
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            used = [old for old in old_to_new if old in kwargs]
+            for old in used:
+                new = old_to_new[old]
+                if new in kwargs:
+                    raise InvalidArgumentError(f"{func.__name__} got both '{old}' and '{new}'; '{old}' is the old name "
+                                               f"of '{new}': pass only '{new}'.")
+                kwargs[new] = kwargs.pop(old)
+            if used:
+                renames = ", ".join(f"'{old}' is now '{old_to_new[old]}'" for old in used)
+                warnings.warn(f"Parameters of {func.__name__} renamed: {renames}; the old names will be removed "
+                              "in the next release.", DeprecationWarning, stacklevel=2)
+            return func(*args, **kwargs)
+
+        wrapper.renamed_parameters = dict(old_to_new)
+        return wrapper
+
+    return decorate
+
+
+def keyword_only_after(n: int):
+    """Decorate a function whose options became keyword-only after its first ``n``
+    parameters: passing them by position still works for one release, with a DeprecationWarning.
+
+    >>> @keyword_only_after(2)
+    ... def f(data, as_of=None, *, lang=None):
+    ...     return lang
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     f(1, None, "zh"), str(w[0].message)
+    ('zh', "f: pass 'lang' by name (lang=...); by position it will stop working in the next release.")
+    """
+
+    def decorate(func):
+        names = [p.name for p in inspect.signature(func).parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if len(args) > n:
+                extra = names[n:len(args)]
+                if len(extra) < len(args) - n:
+                    raise InvalidArgumentError(f"{func.__name__} takes at most {len(names)} arguments; got {len(args)}.")
+                for name, value in zip(extra, args[n:]):
+                    if name in kwargs:
+                        raise InvalidArgumentError(f"{func.__name__} got '{name}' twice, by position and by name.")
+                    kwargs[name] = value
+                args = args[:n]
+                shown = ", ".join(f"'{name}'" for name in extra)
+                example = ", ".join(f"{name}=..." for name in extra)
+                warnings.warn(f"{func.__name__}: pass {shown} by name ({example}); by position it will stop working "
+                              "in the next release.", DeprecationWarning, stacklevel=2)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
