@@ -1,0 +1,229 @@
+"""The realistic process: like a real panel, causal order kept, no answers leaked; bad input refused.
+
+Small bases over 5 seeds: every assertion must hold on each seed, not on one lucky draw.
+"""
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from playbook import InvalidArgumentError
+from playbook.data import table_to_csv_bytes
+from playbook.synth import generate, realism
+from playbook.synth.generator import MAX_CUSTOMERS, memory_estimate_mib
+from playbook.vocabulary import CARE_KINDS
+
+SEEDS = range(5)
+
+
+@pytest.fixture(scope="module")
+def shops():
+    return {s: generate("retail", n_customers=15000, seed=s, process="realistic") for s in SEEDS}
+
+
+@pytest.fixture(scope="module")
+def b2bs():
+    return {s: generate("b2b", seed=s, process="realistic") for s in SEEDS}
+
+
+def _digest(base):
+    return {t: hashlib.sha256(table_to_csv_bytes(t, df)).hexdigest() for t, df in base.items()}
+
+
+def test_same_seed_same_bytes_and_classic_is_the_default():
+    a = generate("retail", n_customers=800, seed=3, process="realistic")
+    b = generate("retail", n_customers=800, seed=3, process="realistic")
+    assert _digest(a) == _digest(b)
+    assert a.meta["process"] == "realistic"
+    assert _digest(generate("retail", n_customers=800, seed=3)) == _digest(generate("retail", n_customers=800, seed=3, process="classic"))
+
+
+def test_realism_inside_bands_on_every_seed(shops):
+    for seed, base in shops.items():
+        t = realism(base)
+        outside = t.loc[~t.inside, ["measure", "ours", "low", "high"]]
+        assert outside.empty, f"seed {seed}:\n{outside}"
+
+
+def test_truth_records_every_dropout_and_never_buyers(shops):
+    for base in shops.values():
+        t = base.truth.set_index("customer_id")
+        bought = base.orders.groupby("customer_id", observed=True).size().reindex(t.index, fill_value=0)
+        assert (t.never_buyer == (bought == 0)).all()
+        one_time = bought == 1
+        # one-time buyers can leave, and their dropout date is recorded
+        assert t.dropout_date[one_time].notna().mean() > 0.5
+        # nobody buys after the dropout date
+        last = base.orders.groupby("customer_id", observed=True).order_date.max()
+        gone = t.index[t.dropout_date.notna() & (bought > 0)]
+        assert (last.reindex(gone).dt.normalize() <= t.dropout_date[gone]).all()
+        # customers leave at any time, not only on a purchase day
+        assert (last.reindex(gone).dt.normalize() < t.dropout_date[gone]).mean() > 0.8
+        # not every never-buyer is a wanderer
+        assert (t.persona[t.never_buyer] != "wanderer").mean() > 0.2
+
+
+def test_signals_raise_the_hazard_and_also_hit_stayers(shops):
+    for base in shops.values():
+        t = base.truth
+        end = base.as_of
+        for s in ("care_lapse", "unresolved_complaint", "competitor_offer", "satisfaction_drop"):
+            col = t[f"signal_{s}_at"]
+            had = col.notna() & t.first_purchase & (col < end - pd.Timedelta(days=365))
+            left_soon = t.dropout_date.notna() & (t.dropout_date >= col) & (t.dropout_date < col + pd.Timedelta(days=365))
+            assert had.sum() >= 10, s
+            # false alarms: most customers with a signal did not leave within a year
+            assert (had & ~left_soon).sum() > 0.3 * had.sum(), s
+        # the signal was the cause for some, never for those who stay
+        assert (t.dropout_clock.astype(str).isin(["care_lapse", "competitor_offer"])).sum() > 50
+        assert (t.dropout_clock[t.dropout_date.isna()].astype(str) == "none").all()
+
+
+def test_buying_fades_before_leaving_for_gradual_causes(shops):
+    """Among churners who lived over a year: orders per day in the last 60 days against
+    days 180-360 before leaving; the gradual causes fade, the abrupt ones do not."""
+    out = {True: [0, 0], False: [0, 0]}
+    for base in shops.values():
+        t = base.truth.set_index("customer_id")
+        acq = base.customers.set_index("customer_id").acquisition_date
+        long = t.index[t.dropout_date.notna() & (t.dropout_date - acq.reindex(t.index) > pd.Timedelta(days=400))]
+        o = base.orders[base.orders.customer_id.isin(long)].join(t[["dropout_date", "faded_before_leaving"]], on="customer_id")
+        before = (o.dropout_date - o.order_date.dt.normalize()).dt.days
+        for f in (True, False):
+            out[f][0] += ((before < 60) & (o.faded_before_leaving == f)).sum() / 60
+            out[f][1] += ((before >= 180) & (before < 360) & (o.faded_before_leaving == f)).sum() / 180
+    faded, abrupt = out[True][0] / out[True][1], out[False][0] / out[False][1]
+    assert faded < 0.8 and faded < 0.8 * abrupt, (faded, abrupt)
+
+
+def test_personas_leave_overlapping_traces(shops):
+    from playbook.synth import persona_traces
+
+    for base in shops.values():
+        tr = persona_traces(base)
+        bpo = tr.groupby("persona", observed=True).browse_per_order.median()
+        assert bpo.min() > 0.1 and bpo.max() / bpo.min() < 6, bpo
+        disc = tr.groupby("persona", observed=True).discount_share.mean()
+        assert disc.idxmax() == "discount_driven" and disc.min() > 0.05, disc
+
+
+def _care_after(base, lo=60, hi=120, seed=0):
+    """Care contacts in days lo..hi after dropout: churners vs stayers of the same tier and
+    acquisition quarter, the stayers given the churner's date."""
+    t = base.truth.set_index("customer_id")
+    c = base.customers.set_index("customer_id")
+    it = base.interactions[base.interactions.kind.isin(CARE_KINDS)]
+    churn = t.index[t.dropout_date.notna() & (t.dropout_date < base.as_of - pd.Timedelta(days=hi))]
+    stay = t.index[t.dropout_date.isna() & t.first_purchase]
+    key = c.tier_of_record.astype(str) + c.acquisition_date.dt.to_period("Q").astype(str)
+    stay_by = pd.Series(stay, index=key[stay].to_numpy())
+    rng = np.random.default_rng(seed)
+    dates = it.groupby("customer_id", observed=True).date.apply(lambda d: d.to_numpy())
+    empty = np.array([], dtype="datetime64[ns]")
+
+    def count(cid, ref):
+        d = dates.get(cid, empty)
+        return int(((d >= np.datetime64(ref + pd.Timedelta(days=lo))) & (d < np.datetime64(ref + pd.Timedelta(days=hi)))).sum())
+
+    a, s = [], []
+    for cid in churn:
+        if key[cid] in stay_by.index:
+            cand = stay_by.loc[[key[cid]]].to_numpy()
+            ref = t.dropout_date[cid]
+            a.append(count(cid, ref))
+            s.append(count(cand[rng.integers(len(cand))], ref))
+    last = it.groupby("customer_id", observed=True).date.max()
+    lag = (last.reindex(churn) - t.dropout_date[churn]).dt.days.dropna()
+    lag = lag[lag > 14]
+    peak = np.bincount((lag // 7).astype(int)).max() / max(len(t.dropout_date[churn]), 1)
+    return np.mean(a), np.mean(s), peak
+
+
+def test_leak_audit_firm_side_tables_ignore_the_dropout_date(shops):
+    for seed, base in shops.items():
+        churn_rate, stay_rate, peak = _care_after(base)
+        assert stay_rate > 0.1
+        # the firm goes on contacting silent leavers at almost the rate it contacts stayers
+        assert 0.75 <= churn_rate / stay_rate <= 1.33, (seed, churn_rate, stay_rate)
+        # and there is no hard stop a fixed number of days after the dropout
+        assert peak < 0.04, (seed, peak)
+
+
+def test_leak_audit_fails_on_the_classic_process():
+    """The audit can fail: today's classic process stops care 60 days after dropout."""
+    churn_rate, stay_rate, _ = _care_after(generate("retail", n_customers=3000, seed=0))
+    assert churn_rate / stay_rate < 0.2
+
+
+def test_surveys_and_deals_continue_after_silent_dropout(shops, b2bs):
+    for base in shops.values():
+        t = base.truth
+        # the firm gave up on some customers, stayers included, never on a fixed lag
+        assert t.firm_gave_up_at.notna().any()
+        assert (t.firm_gave_up_at.notna() & t.dropout_date.isna()).any()
+    for base in b2bs.values():
+        t = base.truth.set_index("customer_id")
+        o = base.opportunities.join(t.dropout_date, on="customer_id")
+        after = o[o.dropout_date.notna() & (o.opened_at > o.dropout_date)]
+        assert len(after) > 0
+        assert (after.outcome.astype(str) != "won").all()
+
+
+def test_b2b_story_holds_on_every_seed(b2bs):
+    for seed, base in b2bs.items():
+        o = base.orders
+        big = set(base.truth.customer_id[:4])
+        share = o.customer_id.isin(big).groupby(o.order_date.dt.year).mean()
+        assert (share.loc[2019:2024] > 0.5).all(), (seed, share)
+        assert len(share.loc[2019:2024]) == 6
+        q1 = o[(o.order_date >= "2025-01-01") & (o.order_date < "2025-04-01") & o.customer_id.isin(big)]
+        q1_before = o[(o.order_date >= "2024-01-01") & (o.order_date < "2024-04-01") & o.customer_id.isin(big)]
+        assert q1.customer_id.nunique() == 1, seed
+        assert q1.amount.sum() < 0.5 * q1_before.amount.sum() / 4, seed
+        t = base.truth.set_index("customer_id")
+        # warning signs are shared by the key account that stays and by other accounts
+        signals = [c for c in t.columns if c.startswith("signal_")]
+        stay_big = base.truth.customer_id[3]
+        assert t.loc[stay_big, signals].notna().any()
+        stayers = t.dropout_date.isna() & t.first_purchase
+        assert (t.loc[stayers, signals].notna().any(axis=1)).mean() > 0.1
+        # an opposed decision maker is not a mark of leaving only
+        c = base.contacts[base.contacts.role == "decision_maker"].join(t.dropout_date, on="customer_id")
+        assert (c.attitude[c.dropout_date.isna()] == "opponent").mean() > 0.05
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"process": "bg"}, "'process'"),
+    ({"n_customers": MAX_CUSTOMERS + 1}, "'n_customers'"),
+    ({"n_customers": 0}, "'n_customers'"),
+    ({"start": "1000-01-01"}, "'start'"),
+    ({"start": "1899-12-31"}, "'start'"),
+    ({"end": "2400-01-01"}, "'end'"),
+    ({"start": "2025-01-01", "end": "2024-01-01"}, "'end'"),
+    ({"start": "2025-01-01", "end": "2025-01-01"}, "'end'"),
+    ({"r": -0.5}, "'r'"),
+    ({"alpha": -1}, "'alpha'"),
+    ({"leader_share": 1.5}, "'leader_share'"),
+    ({"referral_share": -0.1}, "'referral_share'"),
+])
+@pytest.mark.parametrize("process", ["classic", "realistic"])
+def test_bad_input_names_the_parameter(kwargs, fragment, process):
+    kwargs = {"process": process, **kwargs}
+    with pytest.raises(InvalidArgumentError, match=fragment):
+        generate(**kwargs)
+
+
+def test_bad_input_on_the_command_line_writes_nothing(tmp_path, capsys):
+    from playbook.cli import main
+
+    out = tmp_path / "shop"
+    code = main(["generate", str(out), "--start", "1000-01-01"])
+    assert code != 0
+    assert not out.exists()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_memory_estimate_grows_with_size():
+    assert 100 < memory_estimate_mib("retail", 100_000) < memory_estimate_mib("retail", 1_000_000) < 4096
+    assert memory_estimate_mib("retail", MAX_CUSTOMERS) > memory_estimate_mib("b2b", 1000)
