@@ -110,34 +110,36 @@ def test_personas_leave_overlapping_traces(shops):
 
 def _care_after(base, lo=60, hi=120, seed=0):
     """Care contacts in days lo..hi after dropout: churners vs stayers of the same tier and
-    acquisition quarter, the stayers given the churner's date."""
+    acquisition quarter, each stayer given its churner's date. Also the largest share of
+    churners whose last care contact falls in one week-long bin after dropout (a hard stop)."""
     t = base.truth.set_index("customer_id")
-    c = base.customers.set_index("customer_id")
+    c = base.customers.set_index("customer_id").reindex(t.index)
+    code = pd.Series(np.arange(len(t)), index=t.index)
+    day = lambda s: (s - base.as_of).dt.days.to_numpy().astype(float)  # noqa: E731
     it = base.interactions[base.interactions.kind.isin(CARE_KINDS)]
-    churn = t.index[t.dropout_date.notna() & (t.dropout_date < base.as_of - pd.Timedelta(days=hi))]
-    stay = t.index[t.dropout_date.isna() & t.first_purchase]
-    key = c.tier_of_record.astype(str) + c.acquisition_date.dt.to_period("Q").astype(str)
-    stay_by = pd.Series(stay, index=key[stay].to_numpy())
+    big = 100_000.0
+    key = np.sort(code[it.customer_id.astype(str)].to_numpy() * big + day(it.date.dt.normalize()))
+    drop = day(t.dropout_date)
+    churn = np.flatnonzero(~np.isnan(drop) & (drop < -hi))
+    stay = np.flatnonzero(np.isnan(drop) & t.first_purchase.to_numpy())
+    group = (c.tier_of_record.astype(str) + c.acquisition_date.dt.to_period("Q").astype(str)).to_numpy()
+    stay = stay[np.argsort(group[stay], kind="stable")]
+    sg = group[stay]
+    first = np.searchsorted(sg, group[churn], side="left")
+    n_in = np.searchsorted(sg, group[churn], side="right") - first
+    churn, first, n_in = churn[n_in > 0], first[n_in > 0], n_in[n_in > 0]
     rng = np.random.default_rng(seed)
-    dates = it.groupby("customer_id", observed=True).date.apply(lambda d: d.to_numpy())
-    empty = np.array([], dtype="datetime64[ns]")
+    mate = stay[first + rng.integers(0, n_in)]
+    ref = drop[churn]
 
-    def count(cid, ref):
-        d = dates.get(cid, empty)
-        return int(((d >= np.datetime64(ref + pd.Timedelta(days=lo))) & (d < np.datetime64(ref + pd.Timedelta(days=hi)))).sum())
+    def count(who):
+        return np.searchsorted(key, who * big + ref + hi) - np.searchsorted(key, who * big + ref + lo)
 
-    a, s = [], []
-    for cid in churn:
-        if key[cid] in stay_by.index:
-            cand = stay_by.loc[[key[cid]]].to_numpy()
-            ref = t.dropout_date[cid]
-            a.append(count(cid, ref))
-            s.append(count(cand[rng.integers(len(cand))], ref))
-    last = it.groupby("customer_id", observed=True).date.max()
-    lag = (last.reindex(churn) - t.dropout_date[churn]).dt.days.dropna()
+    last = it.groupby("customer_id", observed=True).date.max().dt.normalize()
+    lag = (last.reindex(t.index[churn]) - t.dropout_date.iloc[churn]).dt.days.dropna()
     lag = lag[lag > 14]
-    peak = np.bincount((lag // 7).astype(int)).max() / max(len(t.dropout_date[churn]), 1)
-    return np.mean(a), np.mean(s), peak
+    peak = np.bincount((lag // 7).astype(int)).max() / len(churn)
+    return count(churn).mean(), count(mate).mean(), peak
 
 
 def test_leak_audit_firm_side_tables_ignore_the_dropout_date(shops):

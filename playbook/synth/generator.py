@@ -117,7 +117,7 @@ _SATISFACTION = {"loyal": 4.4, "discount_driven": 3.5, "impulse": 3.7, "need_bas
 _PRICE_SENS = {"cost": 4.1, "value": 2.4, "technology": 2.8}
 
 
-#: The largest base generate() makes (about 1.5 GB of memory per million retail customers at peak).
+#: The largest base generate() makes (about 3 GB of memory per million retail customers at peak).
 MAX_CUSTOMERS = 5_000_000
 #: Generating processes: "classic" (today's default, BG/NBD + Gamma-Gamma latents with scripted
 #: signals) and "realistic" (continuous hazard, correlated latents, calendar, firm policy).
@@ -128,15 +128,16 @@ EARLIEST_START = pd.Timestamp("1900-01-01")
 def memory_estimate_mib(scenario: str = "retail", n_customers: int | None = None, process: str = "classic") -> float:
     """Rough peak memory of :func:`generate` in MiB, so a caller can say it before starting.
 
-    Measured on this kit: about 1,500 MiB per million retail customers (classic), b2b
-    accounts carry more orders each. An estimate, not a promise (within a factor of 2).
+    Measured with ``benchmarks/bench_generate.py``: 438 MiB peak for 100,000 retail
+    customers (classic), 405 MiB (realistic); b2b accounts carry more orders each. An
+    estimate, not a promise (within a factor of 2).
 
     >>> round(memory_estimate_mib("retail", 100_000))
-    250
+    450
     """
     n = SCENARIOS[scenario].n_customers if n_customers is None else int(n_customers)
-    mib_per_million = {"retail": 1500.0, "b2b": 6000.0}.get(scenario, 2000.0) * (1.0 if process == "classic" else 1.2)
-    return 100.0 + n / 1e6 * mib_per_million
+    mib_per_million = {"retail": 3000.0, "b2b": 12000.0}.get(scenario, 3000.0)
+    return 150.0 + n / 1e6 * mib_per_million
 
 
 def _check_args(scenario, n_customers, start, end, seed, locale, process="classic"):
