@@ -2,7 +2,7 @@
 
 Reference figures were computed from ``CDNOW_master.txt`` (the 23,570 customers who first
 bought from CDNOW in the first 12 weeks of 1997, followed for 78 weeks to 1998-06-30; the
-file ships inside the ``lifetimes`` wheel) by ``benchmarks/cdnow_reference.py``. Purchases
+file ships inside the ``lifetimes`` wheel) (the code is in ``docs/generator.md``). Purchases
 are counted as purchase days (several orders on one day are one purchase), as in the BTYD
 literature. The December and weekday references are not from CDNOW (an online CD shop
 whose panel shows no December peak: December 1997 had fewer purchase days than November);
