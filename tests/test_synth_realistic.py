@@ -106,6 +106,10 @@ def test_personas_leave_overlapping_traces(shops):
         assert bpo.min() > 0.1 and bpo.max() / bpo.min() < 6, bpo
         disc = tr.groupby("persona", observed=True).discount_share.mean()
         assert disc.idxmax() == "discount_driven" and disc.min() > 0.05, disc
+        # need-based customers buy more regularly, but their gaps overlap everyone else's
+        cv = tr[tr.n_orders >= 4].groupby("persona", observed=True).gap_cv
+        assert cv.median().idxmin() == "need_based", cv.median()
+        assert cv.quantile(0.75)["need_based"] > cv.quantile(0.25).drop("need_based").min()
 
 
 def _care_after(base, lo=60, hi=120, seed=0):

@@ -63,7 +63,7 @@ LATENT = {
         hazard_shape=0.6, hazard_mean_per_year=0.7,   # base hazard of leaving: Gamma margin
         corr=((1.0, 0.40, -0.25), (0.40, 1.0, -0.10), (-0.25, -0.10, 1.0)),  # (rate, spend, hazard)
         never_buy={"wanderer": 0.55, "impulse": 0.12, "discount_driven": 0.12, "need_based": 0.08, "loyal": 0.04},
-        trial={"loyal": 0.10, "discount_driven": 0.36, "impulse": 0.36, "need_based": 0.24, "wanderer": 0.45},
+        trial={"loyal": 0.08, "discount_driven": 0.31, "impulse": 0.31, "need_based": 0.20, "wanderer": 0.40},
         trial_days=30.0,
         signal_rate_per_year={"care_lapse": (0.10, 0.22, 0.45), "unresolved_complaint": None,
                               "competitor_offer": 0.25, "satisfaction_drop": 0.15},
@@ -83,6 +83,8 @@ LATENT = {
         start="2019-01-01",
     ),
 }
+#: need-based customers' gaps are Gamma with this shape (CV 0.58) in calendar-warped time
+NEED_BASED_GAP_SHAPE = 3.0
 BIG_RATE_REALISTIC = 0.40     # orders per (average) day of each key account in the b2b story
 
 
@@ -140,7 +142,7 @@ class _RealisticSimulation(_Simulation):
             persona[self.big] = PERSONAS.index("loyal")
         self.persona = persona
         self.pname = np.array(PERSONAS)[persona]
-        self.gap_shape = np.ones(n)
+        self.gap_shape = np.where(self.pname == "need_based", NEED_BASED_GAP_SHAPE, 1.0)
         nb = np.array([L["never_buy"][p] for p in PERSONAS])[persona]
         self.buyer = (rng.random(n) >= nb) | self.big
         self.orientation = _choice(rng, [_ORIENTATION_BY_PERSONA[p] for p in PERSONAS], persona)
@@ -256,19 +258,43 @@ class _RealisticSimulation(_Simulation):
         return np.where(self.fade[cust], floor + (1 - floor) * ramp, 1.0)
 
     def _orders(self):
-        sc, rng, n, D = self.sc, self.rng, self.n, self.D
+        rng, D = self.rng, self.D
         buyers = np.flatnonzero(self.buyer & ~self.big)
-        t0 = self.acq[buyers].astype(float) + 1.0
-        t1 = np.minimum(self.T[buyers], float(D))
-        span = np.maximum(t1 - t0, 0.0)
-        counts = rng.poisson(self.lam[buyers] * self.mult_max * span)
-        idx = np.repeat(buyers, counts)
+        t1_all = np.minimum(self.T, float(D))
+        # Poisson buyers: candidates at the peak rate, thinned by the calendar and the fade.
+        pois = buyers[self.gap_shape[buyers] == 1.0]
+        t0 = self.acq[pois].astype(float) + 1.0
+        span = np.maximum(t1_all[pois] - t0, 0.0)
+        counts = rng.poisson(self.lam[pois] * self.mult_max * span)
+        idx = np.repeat(pois, counts)
         t = np.repeat(t0, counts) + rng.random(idx.size) * np.repeat(span, counts)
-        day = np.floor(t).astype(np.int64)
-        keep = rng.random(idx.size) * self.mult_max < self.day_mult[day] * self._fade_mult(idx, t, FADE_FLOOR)
-        cust = np.r_[buyers, idx[keep]]
-        day = np.r_[self.acq[buyers], day[keep]]
-        spend_mult = np.r_[np.ones(buyers.size), self._fade_mult(idx[keep], t[keep], FADE_SPEND_FLOOR)]
+        keep = rng.random(idx.size) * self.mult_max < self.day_mult[np.floor(t).astype(np.int64)]
+        idx, t = idx[keep], t[keep]
+        # Regular (need-based) buyers: Gamma gaps in calendar-warped time, so they keep the
+        # December and weekday pattern yet buy more regularly than a Poisson process.
+        reg = buyers[self.gap_shape[buyers] != 1.0]
+        if reg.size:
+            cal = np.r_[0.0, np.cumsum(self.day_mult)]
+            o0 = cal[self.acq[reg]] + self.day_mult[self.acq[reg]]
+            o1 = cal[np.floor(t1_all[reg]).astype(np.int64)]
+            k = self.gap_shape[reg]
+            mu = self.lam[reg] * np.maximum(o1 - o0, 0.0)
+            m = np.ceil(mu * (1 + 2 / np.sqrt(k)) + 5 * np.sqrt(mu) + 5).astype(np.int64)
+            ri = np.repeat(np.arange(reg.size), m)
+            gaps = rng.gamma(k[ri], 1.0 / (self.lam[reg][ri] * k[ri]))
+            cum = np.cumsum(gaps)
+            starts = np.r_[0, np.cumsum(m)[:-1]]
+            local = cum - np.r_[0.0, cum][starts][ri]
+            ok = local < (o1 - o0)[ri]
+            day_r = np.searchsorted(cal, o0[ri][ok] + local[ok], side="right") - 1
+            idx = np.r_[idx, reg[ri[ok]]]
+            t = np.r_[t, day_r + rng.random(day_r.size)]
+        fade = self._fade_mult(idx, t, FADE_FLOOR)
+        keep = rng.random(idx.size) < fade
+        idx, t = idx[keep], t[keep]
+        cust = np.r_[buyers, idx]
+        day = np.r_[self.acq[buyers], np.floor(t).astype(np.int64)]
+        spend_mult = np.r_[np.ones(buyers.size), self._fade_mult(idx, t, FADE_SPEND_FLOOR)]
         if self.b2b:
             bc, bd, bm = self._big_account_orders()
             cust, day, spend_mult = np.r_[cust, bc], np.r_[day, bd], np.r_[spend_mult, bm]
