@@ -109,7 +109,9 @@ def test_personas_leave_overlapping_traces(shops):
         # need-based customers buy more regularly, but their gaps overlap everyone else's
         cv = tr[tr.n_orders >= 4].groupby("persona", observed=True).gap_cv
         assert cv.median().idxmin() == "need_based", cv.median()
-        assert cv.quantile(0.75)["need_based"] > cv.quantile(0.25).drop("need_based").min()
+        many = tr[tr.n_orders >= 4]
+        need, other = many.gap_cv[many.persona == "need_based"], many.gap_cv[many.persona != "need_based"]
+        assert (need > other.median()).mean() > 0.05 and (other < need.median()).mean() > 0.05
 
 
 def _care_after(base, lo=60, hi=120, seed=0):

@@ -83,8 +83,10 @@ LATENT = {
         start="2019-01-01",
     ),
 }
-#: need-based customers' gaps are Gamma with this shape (CV 0.58) in calendar-warped time
-NEED_BASED_GAP_SHAPE = 3.0
+#: need-based customers' gaps are Gamma, in calendar-warped time, with shape 1 + Gamma(2, 0.6) (mean 2.2);
+#: OTHER_REGULAR_SHARE of everyone else has shape 1.5
+NEED_BASED_GAP_SHAPE = (2.0, 0.6)
+OTHER_REGULAR_SHARE = 0.15
 BIG_RATE_REALISTIC = 0.40     # orders per (average) day of each key account in the b2b story
 
 
@@ -142,7 +144,11 @@ class _RealisticSimulation(_Simulation):
             persona[self.big] = PERSONAS.index("loyal")
         self.persona = persona
         self.pname = np.array(PERSONAS)[persona]
-        self.gap_shape = np.where(self.pname == "need_based", NEED_BASED_GAP_SHAPE, 1.0)
+        # Regularity of gaps: need-based customers mostly regular (shape varies by customer),
+        # and some others too (routines, subscriptions): evidence in probability, not by rule.
+        regular = rng.random(n) < OTHER_REGULAR_SHARE
+        shape = 1.0 + rng.gamma(NEED_BASED_GAP_SHAPE[0], NEED_BASED_GAP_SHAPE[1], n)
+        self.gap_shape = np.where(self.pname == "need_based", shape, np.where(regular, 1.5, 1.0))
         nb = np.array([L["never_buy"][p] for p in PERSONAS])[persona]
         self.buyer = (rng.random(n) >= nb) | self.big
         self.orientation = _choice(rng, [_ORIENTATION_BY_PERSONA[p] for p in PERSONAS], persona)
