@@ -235,3 +235,18 @@ def test_bad_input_on_the_command_line_writes_nothing(tmp_path, capsys):
 def test_memory_estimate_grows_with_size():
     assert 100 < memory_estimate_mib("retail", 100_000) < memory_estimate_mib("retail", 1_000_000) < 4096
     assert memory_estimate_mib("retail", MAX_CUSTOMERS) > memory_estimate_mib("b2b", 1000)
+
+
+def test_exact_bgnbd_option_recovers_its_parameters():
+    """process="bgnbd": every customer buys, gaps are exponential; a BG/NBD fit on daily
+    summaries recovers r (the classic process, which truncates never-buyers, gives ~0.71)."""
+    import playbook
+    from playbook.value import BetaGeoFitter
+
+    for seed in range(3):
+        base = generate("retail", n_customers=8000, seed=seed, process="bgnbd")
+        assert base.truth.first_purchase.all() and (base.truth.gap_shape == 1).all()
+        s = playbook.summarize(base.orders, base.as_of)
+        p = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]).params_
+        assert abs(p["r"] / 0.6 - 1) < 0.08, p
+        assert abs(p["alpha"] / 20 - 1) < 0.15 and abs(p["a"] / 0.8 - 1) < 0.2 and abs(p["b"] / 5 - 1) < 0.2, p
