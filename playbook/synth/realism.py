@@ -49,8 +49,8 @@ def realism(base: CustomerBase, start=None) -> pd.DataFrame:
     """Measure a base the way the CDNOW panel is measured; one row per measure.
 
     The cohort is everyone whose first purchase falls in the 12 weeks from ``start``
-    (default: the first January 1 in the data on which 78 weeks of orders follow), followed for 78
-    weeks. Columns: ``measure``, ``ours``, ``real``, ``low``, ``high``, ``inside`` and
+    (default: the first January 1 on or after the first order), followed for 78 weeks; the
+    base should run at least 78 weeks from ``start``. The bands are for a retail shop. Columns: ``measure``, ``ours``, ``real``, ``low``, ``high``, ``inside`` and
     ``source``. December and weekday patterns use all orders of the base.
 
     >>> from playbook.synth import generate
@@ -86,7 +86,7 @@ def realism(base: CustomerBase, start=None) -> pd.DataFrame:
     ours["active_q2"] = float(active.get(1, 0.0))
     ours["active_q6"] = float(active.get(5, 0.0))
     # Calendar: purchase days of all customers, December against the mean of Oct, Nov, Jan, Feb.
-    allday = o.order_date.dt.normalize().drop_duplicates() if False else o.order_date.dt.normalize()
+    allday = o.order_date.dt.normalize()
     per_month = allday.groupby(allday.dt.to_period("M")).size()
     ratios = []
     for p in per_month.index[per_month.index.month == 12]:

@@ -202,7 +202,7 @@ class _RealisticSimulation(_Simulation):
             elif s == "unresolved_complaint":
                 rate = self.lam * 365.25 * self.sc.complaint_rate * 0.3
             else:
-                rate = np.full(n, rate) * (1.0 if s != "satisfaction_drop" else 1.0)
+                rate = np.full(n, rate)
             t = acq + 7 + rng.exponential(365.25, n) / np.maximum(rate, 1e-12)
             sig_t[:, k] = np.where(self.buyer & (t < D), t, np.inf)
         # Clocks: trial, base, one per signal; the first to ring is the dropout.
@@ -483,7 +483,6 @@ class _RealisticSimulation(_Simulation):
         who = np.flatnonzero(np.isfinite(s) & (s < self.T))
         order_t = self.order_day.astype(float)
         key = self.order_cust * (self.D + 2.0) + order_t
-        pos = np.searchsorted(key, who * (self.D + 2.0) + s[who], side="right") - 1
         so = np.argsort(key, kind="stable")
         key_sorted = key[so]
         pos = np.searchsorted(key_sorted, who * (self.D + 2.0) + s[who], side="right") - 1
@@ -667,6 +666,7 @@ class _RealisticSimulation(_Simulation):
             "expected_value_next_year": np.round(exp_val, 2),
             "churn_cause": _cat(cause, CHURN_CAUSES + ("none",)),
             "firm_gave_up_at": dates(np.where(self.firm_end < D, self.firm_end, np.inf)),
+            "surveys_sent": self.surveys_sent,
         }
         for k, s in enumerate(SIGNALS):
             cols[f"signal_{s}_at"] = dates(self.signal_t[:, k])
