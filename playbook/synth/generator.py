@@ -343,6 +343,9 @@ def generate(
     }
     if process != "classic":
         meta["process"] = process
+    if process == "realistic":
+        from .realistic import LATENT
+        meta["population"] = {k: v for k, v in LATENT[scenario].items() if isinstance(v, float)}
     if overrides:
         meta["overrides"] = {k: float(v) for k, v in sorted(overrides.items())}
     return CustomerBase(**tables, name=f"synthetic {scenario}", as_of=end_ts, meta=meta)

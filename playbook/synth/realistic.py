@@ -61,6 +61,7 @@ LATENT = {
     "retail": dict(
         rate_shape=0.55, rate_mean_per_year=2.6,       # purchase rate: Gamma margin
         hazard_shape=0.6, hazard_mean_per_year=0.7,   # base hazard of leaving: Gamma margin
+        spend_q=4.5, spend_gamma=42.0,                 # spend level: lighter tail than classic (q 3), same mean
         corr=((1.0, 0.40, -0.25), (0.40, 1.0, -0.10), (-0.25, -0.10, 1.0)),  # (rate, spend, hazard)
         never_buy={"wanderer": 0.55, "impulse": 0.12, "discount_driven": 0.12, "need_based": 0.08, "loyal": 0.04},
         trial={"loyal": 0.08, "discount_driven": 0.31, "impulse": 0.31, "need_based": 0.20, "wanderer": 0.40},
@@ -73,6 +74,7 @@ LATENT = {
     "b2b": dict(
         rate_shape=1.2, rate_mean_per_year=1.6,
         hazard_shape=1.0, hazard_mean_per_year=0.12,
+        spend_q=4.5, spend_gamma=15750.0,
         corr=((1.0, 0.30, -0.25), (0.30, 1.0, -0.10), (-0.25, -0.10, 1.0)),
         never_buy={"wanderer": 0.4, "impulse": 0.1, "discount_driven": 0.1, "need_based": 0.05, "loyal": 0.03},
         trial={"loyal": 0.05, "discount_driven": 0.25, "impulse": 0.25, "need_based": 0.12, "wanderer": 0.35},
@@ -130,7 +132,8 @@ class _RealisticSimulation(_Simulation):
         self.z = z
         u = ndtr(z)
         self.lam = _gamma_quantile(u[:, 0], L["rate_shape"], L["rate_mean_per_year"] / 365.25)
-        self.nu = _gamma_quantile(1 - u[:, 1], sc.spend_q, sc.spend_q / sc.spend_gamma)  # high z: low nu: high spend
+        self.spend_q, self.spend_gamma = L["spend_q"], L["spend_gamma"]
+        self.nu = _gamma_quantile(1 - u[:, 1], self.spend_q, self.spend_q / self.spend_gamma)  # high z: low nu: high spend
         self.h0 = _gamma_quantile(u[:, 2], L["hazard_shape"], L["hazard_mean_per_year"] / 365.25)
         # Persona: probabilities shifted by the latents, never a rule.
         w = sc.persona_weights
