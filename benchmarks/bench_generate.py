@@ -21,6 +21,7 @@ from playbook.synth import generate
 from playbook.synth.generator import SCENARIOS
 from playbook.synth.pools import make_pools
 n = int(sys.argv[1])
+process = sys.argv[2] if len(sys.argv) > 2 else "classic"
 # Like for like: the same six customer fields the Faker baseline makes, made the way the
 # generator makes them (small seeded Faker pools, sampled with numpy), Faker time included.
 t = time.perf_counter()
@@ -38,7 +39,7 @@ fields = pd.DataFrame({
 assert len(fields) == n
 customer_seconds = time.perf_counter() - t
 t = time.perf_counter()
-base = generate("retail", n_customers=n, seed=0)
+base = generate("retail", n_customers=n, seed=0, process=process)
 elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
 print(json.dumps({"n": n, "seconds": elapsed, "customer_seconds": customer_seconds, "peak_mib": peak,
@@ -70,20 +71,23 @@ def faker_rows_per_second(n_rows: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated customer counts")
+    parser.add_argument("--process", default="classic,realistic",
+                        help="comma-separated generating processes to time (classic, realistic)")
     parser.add_argument("--faker-rows", type=int, default=20000, help="rows for the per-row Faker baseline")
     args = parser.parse_args()
     faker_rate = faker_rows_per_second(args.faker_rows)
     print(f"per-row Faker baseline: {faker_rate:,.0f} customers/s (customer fields only, {args.faker_rows:,} rows)")
     print("whole base = customers + orders + interactions + complaints + surveys + referrals + truth")
-    print(f"{'customers':>10} {'orders':>11} {'interactions':>13} {'whole s':>8} {'peak MiB':>9} "
+    print(f"{'process':>10} {'customers':>10} {'orders':>11} {'interactions':>13} {'whole s':>8} {'peak MiB':>9} "
           f"{'same fields s':>14} {'same fields vs Faker':>21} {'whole base vs Faker':>20}")
     ok = True
-    for n in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True)
+    runs = [(p, int(s)) for p in args.process.split(",") for s in args.sizes.split(",")]
+    for process, n in runs:
+        out = subprocess.run([sys.executable, "-c", CHILD, str(n), process], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         same = (n / r["customer_seconds"]) / faker_rate
         whole = (n / r["seconds"]) / faker_rate
-        print(f"{n:>10,} {r['orders']:>11,} {r['interactions']:>13,} {r['seconds']:>8.1f} {r['peak_mib']:>9,.0f} "
+        print(f"{process:>10} {n:>10,} {r['orders']:>11,} {r['interactions']:>13,} {r['seconds']:>8.1f} {r['peak_mib']:>9,.0f} "
               f"{r['customer_seconds']:>14.2f} {same:>20.0f}x {whole:>19.0f}x")
         if n >= 1_000_000:
             ok &= r["seconds"] <= 30 and r["peak_mib"] <= 4096 and same >= 50

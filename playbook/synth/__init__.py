@@ -1,5 +1,10 @@
 """Synthetic customer bases with a hidden ground truth (see :func:`generate`)."""
 from .traces import persona_traces
-from .generator import LEADER_ROLES, ORIENTATIONS, PERSONAS, PROCUREMENT_STAGES, SCENARIOS, Scenario, generate
+from .generator import (
+    LEADER_ROLES, MAX_CUSTOMERS, ORIENTATIONS, PERSONAS, PROCESSES, PROCUREMENT_STAGES, SCENARIOS, Scenario, generate,
+    memory_estimate_mib,
+)
+from .realism import CDNOW_REFERENCE, realism
 
-__all__ = ["generate", "persona_traces", "SCENARIOS", "Scenario", "PERSONAS", "ORIENTATIONS", "LEADER_ROLES", "PROCUREMENT_STAGES"]
+__all__ = ["generate", "persona_traces", "realism", "memory_estimate_mib", "MAX_CUSTOMERS", "PROCESSES", "CDNOW_REFERENCE",
+           "SCENARIOS", "Scenario", "PERSONAS", "ORIENTATIONS", "LEADER_ROLES", "PROCUREMENT_STAGES"]
