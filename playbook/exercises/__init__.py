@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .core import REGISTRY, Exercise, Result, check, compare, exercise, register
+from .core import KINDS, REGISTRY, Exercise, Result, answer_kind, check, compare, exercise, hint, register, reset_attempts
 
-__all__ = ["check", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare"]
+__all__ = ["check", "hint", "reset_attempts", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare", "answer_kind", "KINDS"]
 
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name != "core":

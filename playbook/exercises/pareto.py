@@ -12,8 +12,12 @@ def _summary(base):
 
 @exercise(
     "03.1",
-    "What share of all revenue do the top 20% of customers bring (as a fraction between 0 and 1)?",
+    "What share of all revenue do the top 20% of customers bring (as a fraction between 0 and 1, to three decimals)?",
     "sum `amount` per customer (or use `summarize`), then `top_share(revenue, 0.2)`.",
+    hints=("the rule is about customers, not orders: what must happen to the orders before you rank anyone?",
+           "make one row per customer with its revenue, rank them from the biggest, and divide the top fifth's revenue "
+           "by the total."),
+    decimals=3,
     mistakes=[
         (lambda base: top_share(base.orders["amount"], 0.2),
          "that ranks single orders, not customers: sum the orders of each customer first."),
