@@ -2,9 +2,10 @@
 
 Usage: python scripts/make_student.py SOURCE_DIR OUTPUT_DIR
 
-A cell tagged `solution` is replaced by one line per name it assigns, `name = ...`, so
-the exercise check that follows says "not answered yet" instead of failing. Outputs are
-cleared. The output folder must not be the source folder; files are written atomically.
+A cell tagged `solution` is replaced by its import lines (the hints name those functions)
+and one line per name it assigns, `name = ...`, so the exercise check that follows says
+"not answered yet" instead of failing. Cells tagged `trainer` (rubrics, answer keys,
+debrief notes) are left out. Outputs are cleared. The output folder must not be the source folder; files are written atomically.
 """
 from __future__ import annotations
 
@@ -18,18 +19,22 @@ from pathlib import Path
 
 def blank_for(source: str) -> str:
     names: list[str] = []
+    imports: list[str] = []
     for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(ast.get_source_segment(source, node))
+            continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         for t in targets:
             if isinstance(t, ast.Name) and t.id not in names:
                 names.append(t.id)
-    if not names:
-        return "# Your code here"
-    return "\n".join(f"{n} = ...  # your answer here" for n in names)
+    blanks = [f"{n} = ...  # your answer here" for n in names] or ["# Your code here"]
+    return "\n".join(imports + ([""] if imports else []) + blanks)
 
 
 def student_notebook(nb: dict) -> dict:
     out = json.loads(json.dumps(nb))
+    out["cells"] = [c for c in out["cells"] if "trainer" not in c.get("metadata", {}).get("tags", [])]
     for cell in out["cells"]:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell["cell_type"] == "code":

@@ -57,7 +57,7 @@ class Exercise:
     hints : tuple of str
         The hints given before ``hint`` on successive wrong attempts: a nudge, then the method.
     decimals : int or None
-        Precision the question asks for (a share: 3 by default). An answer rounded to it passes;
+        Precision the question asks for (None: three for a share, else the tolerance alone). An answer rounded to it passes;
         one rounded more coarsely is told "close: give more decimals".
     choices : tuple of str
         For *predict* and *decide*: the answers that may be given.
@@ -274,13 +274,14 @@ def _type_hint(answer, expected, kind: str) -> str | None:
     return None
 
 
-def _close(answer, expected, ex: Exercise) -> bool:
+def _close(answer, expected, decimals: int | None) -> bool:
     """True when ``answer`` is ``expected`` rounded more coarsely than the question asks."""
     a, e = _as_number(answer), _as_number(expected)
     if a is None or e is None or a == 0 or isinstance(expected, (int, np.integer)):
         return False
-    finest = (ex.decimals if ex.decimals is not None else 3) - 1
-    return any(_rounded_match(a, e, d) for d in range(max(finest, 0), -1, -1)) and abs(a - e) <= 0.05 * abs(e)
+    finest = (decimals if decimals is not None else 3) - 1
+    coarsest = 1 if abs(e) < 1 else 0  # a share rounded to 0 or 1 is no longer a share
+    return any(_rounded_match(a, e, d) for d in range(finest, coarsest - 1, -1))
 
 
 def _percent(answer, expected) -> bool:
@@ -352,7 +353,8 @@ def _judge(ex: Exercise, answer, base, params) -> Result:
     if wrong_type is not None:
         return Result(ex.id, False, wrong_type)
     reason = f" {ex.reason(base, **params)}" if ex.reason is not None else ""
-    if compare(answer, expected, rtol=ex.rtol, atol=ex.atol, decimals=ex.decimals if kind != "count" else None):
+    places = None if kind == "count" else ex.decimals if ex.decimals is not None else 3 if kind == "share" else None
+    if compare(answer, expected, rtol=ex.rtol, atol=ex.atol, decimals=places):
         _ATTEMPTS.pop(ex.id, None)
         return Result(ex.id, True, f"correct, well done.{reason}")
     if ex.kind == "predict":
@@ -361,9 +363,9 @@ def _judge(ex: Exercise, answer, base, params) -> Result:
     for wrong, mistake_hint in ex.mistakes:
         if compare(answer, wrong(base, **params), rtol=ex.rtol, atol=ex.atol):
             return Result(ex.id, False, f"not quite. Hint: {mistake_hint}")
-    if _close(answer, expected, ex):
-        places = f"at least {ex.decimals}" if ex.decimals is not None else "do not round the figure"
-        return Result(ex.id, False, f"close: give more decimals ({places}).")
+    if _close(answer, expected, places):
+        wanted = f"at least {places}" if places is not None else "do not round the figure"
+        return Result(ex.id, False, f"close: give more decimals ({wanted}).")
     if _percent(answer, expected):
         return Result(ex.id, False, "not quite. Hint: give a fraction between 0 and 1, not a percentage.")
     return Result(ex.id, False, f"not quite. {_next_hint(ex)}")
