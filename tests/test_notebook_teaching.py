@@ -1,0 +1,46 @@
+"""The notebooks as a course: navigation, citations, exercises of every kind, a room-ready presentation."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _text(path, kind="markdown"):
+    return "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == kind)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[:-1], ids=lambda p: p.name[:2])
+def test_every_notebook_points_to_the_next_one(path):
+    number = int(path.name[:2])
+    nexts = re.findall(r"\*\*Next:\*\* notebook (\d\d)", _text(path))
+    assert nexts and int(nexts[0]) == number + 1, f"{path.name} should point **Next:** to notebook {number + 1:02d}"
+
+
+def test_the_last_notebook_closes_the_course():
+    assert "**Next:** the end of the course" in _text(NOTEBOOKS[-1])
+
+
+def test_no_internal_words_or_stale_promises():
+    for path in NOTEBOOKS:
+        text = _text(path)
+        assert not re.search(r"\bthe seeds\b|seeds'", text), f"{path.name} says 'the seeds': cite the article instead"
+        assert "are planned" not in text, path.name
+
+
+def test_every_citation_is_listed_in_the_notebooks_sources():
+    for path in NOTEBOOKS:
+        text = _text(path)
+        cited = set(re.findall(r"\[S(\d)\]", text))
+        if not cited:
+            continue
+        sources = text[text.index("## Sources"):]
+        for k in cited:
+            assert f"- [S{k}]" in sources, f"{path.name} cites [S{k}] without listing it"
