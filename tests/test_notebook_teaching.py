@@ -44,3 +44,14 @@ def test_every_citation_is_listed_in_the_notebooks_sources():
         sources = text[text.index("## Sources"):]
         for k in cited:
             assert f"- [S{k}]" in sources, f"{path.name} cites [S{k}] without listing it"
+
+
+def test_no_cell_drives_a_widget_from_code():
+    # Presentation mode shows every cell's output: a cell that moves an explorer and prints
+    # `shown` puts a raw dict and test scaffolding in front of the room. Those checks live in
+    # tests/test_notebook_widgets.py.
+    for path in NOTEBOOKS:
+        for cell in _cells(path):
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code":
+                assert ".shown" not in source, f"{path.name} drives a widget from code:\n{source}"
