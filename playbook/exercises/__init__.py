@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .core import KINDS, REGISTRY, Exercise, Result, answer_kind, check, compare, exercise, hint, register, reset_attempts
+from .core import KINDS, REGISTRY, Exercise, Result, answer_kind, check, compare, exercise, hint, params_for, register, reset_attempts
 
-__all__ = ["check", "hint", "reset_attempts", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare", "answer_kind", "KINDS"]
+__all__ = ["check", "hint", "reset_attempts", "params_for", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare", "answer_kind", "KINDS"]
 
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name != "core":

@@ -57,3 +57,58 @@ def _biggest_stage(base):
     from ..accounts import pipeline
 
     return str(pipeline(base)["open_value"].idxmax())
+
+
+# Channel saturation and the lead pool (渠道饱和与待分配客户).
+
+def _channels(base):
+    from ..accounts import channel_effectiveness
+
+    return channel_effectiveness(base)
+
+
+def _drop_by_source(base):
+    ce = _channels(base).sort_values("period")
+    first = ce.groupby("source")["conversion_rate"].first()
+    last = ce.groupby("source")["conversion_rate"].last()
+    return (first - last).sort_values(ascending=False, kind="stable")
+
+
+@exercise(
+    "12.4",
+    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), which lead source's conversion rate fell the most from "
+    "its first year to its last (the channel that saturated most)? Answer with the source name.",
+    "`channel_effectiveness(mine)`; per `source`, the first period's `conversion_rate` minus the last one's; the "
+    "largest drop.",
+    hints=("saturation is a rate falling over time, not a volume: compare each source with itself.",
+           "one rate per source and year: take each source's first and last year and compare."),
+    mistakes=[
+        (lambda base: str(_channels(base).groupby("source")["leads"].sum().idxmax()),
+         "that is the source with the most leads; the question asks whose conversion rate fell most."),
+    ],
+)
+def _most_saturated(base):
+    return str(_drop_by_source(base).index[0])
+
+
+def _pool(base):
+    from ..accounts import lead_pool
+
+    return lead_pool(base)
+
+
+@exercise(
+    "12.5",
+    "On your own b2b base, how many leads wait unassigned in the lead pool (待分配客户) on its `as_of` date?",
+    "`lead_pool(mine)` lists the leads still waiting for a rep; count its rows.",
+    hints=("the pool holds open leads that no rep has taken yet, not every lead ever made.",
+           "the kit lists the pool for you: `lead_pool` on your own base."),
+    mistakes=[
+        (lambda base: int(len(base.leads)),
+         "that counts every lead ever recorded; the pool holds only the open, unassigned ones."),
+        (lambda base: int((_pool(base)["level"].astype(str) == "key").sum()),
+         "that counts the key leads alone; the pool holds leads of every level."),
+    ],
+)
+def _pool_size(base):
+    return int(len(_pool(base)))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Exercise", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts",
+__all__ = ["Exercise", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
            "answer_kind", "KINDS", "REGISTRY"]
 
 REGISTRY: dict[str, "Exercise"] = {}
@@ -65,6 +65,9 @@ class Exercise:
         ``reason(base, **params) -> str``: why the right answer is right, shown once checked.
     min_words : int
         For *explain*: how long an answer must be to count as given.
+    pick : callable or None
+        ``pick(base) -> dict``: the parameters of a *decide* exercise (the named customer),
+        chosen from the data by a rule so that every learner's base names its own customer.
     """
 
     id: str
@@ -80,6 +83,7 @@ class Exercise:
     choices: tuple = field(default_factory=tuple)
     reason: Callable[..., str] | None = None
     min_words: int = 15
+    pick: Callable[..., dict] | None = None
 
     @property
     def ladder(self) -> tuple:
@@ -121,13 +125,13 @@ def register(ex: Exercise) -> Exercise:
 
 
 def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e-3, kind: str = "compute",
-             hints=(), decimals: int | None = None, choices=(), reason=None, min_words: int = 15):
+             hints=(), decimals: int | None = None, choices=(), reason=None, min_words: int = 15, pick=None):
     """Decorator form of :func:`register`: the decorated function is ``solve``."""
 
     def wrap(solve):
         register(Exercise(id=id, question=question, solve=solve, hint=hint, mistakes=tuple(mistakes), rtol=rtol,
                           kind=kind, hints=tuple(hints), decimals=decimals, choices=tuple(choices), reason=reason,
-                          min_words=min_words))
+                          min_words=min_words, pick=pick))
         return solve
 
     return wrap
@@ -219,8 +223,8 @@ def _compare(answer, expected, *, rtol, atol, decimals) -> bool:
             return True
         return decimals is not None and any(_rounded_match(a_num, e_num, d) for d in range(decimals, decimals + 4))
     if isinstance(expected, str):
-        if isinstance(answer, pd.Period):
-            answer = str(answer)
+        if isinstance(answer, (pd.Period, pd.Timestamp)):
+            answer = str(answer.date()) if isinstance(answer, pd.Timestamp) else str(answer)
         return isinstance(answer, str) and _label(answer) == _label(expected)
     if isinstance(expected, (set, frozenset, list, tuple, np.ndarray, pd.Index)):
         if isinstance(answer, (str, bytes, pd.DataFrame)) or not hasattr(answer, "__iter__"):
@@ -260,7 +264,7 @@ def _type_hint(answer, expected, kind: str) -> str | None:
         elif isinstance(answer, (bool, np.bool_)):
             extra = " A True/False test is a step: take its `.mean()` or `.sum()`."
         return f"the answer should be {wanted}; you gave {_describe(answer)}.{extra}"
-    if kind == "label" and not isinstance(answer, (str, pd.Period)):
+    if kind == "label" and not isinstance(answer, (str, pd.Period, pd.Timestamp)):
         return f"the answer should be {wanted}; you gave {_describe(answer)}."
     if kind == "labels" and (isinstance(answer, (str, bytes, pd.DataFrame)) or not hasattr(answer, "__iter__")):
         extra = " Take one column of it, for example `df['customer_id']` or `df.index`." if isinstance(answer, pd.DataFrame) else ""
@@ -306,6 +310,12 @@ def _lookup(exercise_id: str) -> Exercise:
     if exercise_id not in REGISTRY:
         raise InvalidArgumentError(f"No exercise {exercise_id!r}. Known: {', '.join(sorted(REGISTRY))}.")
     return REGISTRY[exercise_id]
+
+
+def params_for(exercise_id: str, base) -> dict:
+    """The parameters a *decide* exercise asks about on ``base`` (for example ``{"customer_id": "A0007"}``)."""
+    ex = _lookup(exercise_id)
+    return dict(ex.pick(base)) if ex.pick is not None else {}
 
 
 def hint(exercise_id: str) -> str:

@@ -59,3 +59,50 @@ def _n_for_half(base):
 def _key_revenue_share(base):
     tiers = assign_tiers(_summary(base))
     return float(tiers.loc[tiers["tier"] == "key", "revenue"].sum() / tiers["revenue"].sum())
+
+
+# Three prospect levels (无差别 / 合格 / 关键): on a base with leads (b2b).
+
+def _levels(base):
+    from ..segment import lead_levels
+
+    return lead_levels(base.leads)
+
+
+@exercise(
+    "03.4",
+    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), how many times higher is the conversion rate of key "
+    "leads than that of undifferentiated ones? Give the ratio to two decimals.",
+    "`lead_levels(mine.leads)`, then `conversion_rate` of 'key' divided by that of 'undifferentiated'.",
+    hints=("a rate per level first (converted / leads), then compare the two levels.",
+           "`lead_levels` gives one row per level with its `conversion_rate`; divide the key row's by the "
+           "undifferentiated row's."),
+    decimals=2,
+    mistakes=[
+        (lambda base: float(_levels(base).loc["key", "conversion_rate"] - _levels(base).loc["undifferentiated", "conversion_rate"]),
+         "that is a difference of rates; the question asks how many times higher, a ratio."),
+        (lambda base: float(_levels(base).loc["key", "converted"] / _levels(base).loc["undifferentiated", "converted"]),
+         "that compares numbers of converted leads; there are far fewer key leads, so compare rates."),
+        (lambda base: float(_levels(base).loc["undifferentiated", "conversion_rate"] / _levels(base).loc["key", "conversion_rate"]),
+         "the ratio is upside down: key over undifferentiated."),
+    ],
+)
+def _key_vs_tap(base):
+    lv = _levels(base)
+    return float(lv.loc["key", "conversion_rate"] / lv.loc["undifferentiated", "conversion_rate"])
+
+
+@exercise(
+    "03.5",
+    "Predict before you run the next cell: of the leads still waiting in the pool unassigned, which level has the "
+    "most? Answer 'undifferentiated', 'qualified' or 'key'.",
+    "the pool fills with what nobody picked: count the unassigned leads per level with `lead_levels`.",
+    kind="predict",
+    choices=("undifferentiated", "qualified", "key"),
+    reason=lambda base: ("Unassigned leads per level: "
+                         + ", ".join(f"{k} {int(v)}" for k, v in _levels(base)["unassigned"].items())
+                         + ". What waits longest in a pool is what nobody picked first; a rule that assigns key leads "
+                           "first keeps the best ones from waiting."),
+)
+def _most_unassigned(base):
+    return str(_levels(base)["unassigned"].astype(int).idxmax())
