@@ -86,3 +86,23 @@ def test_student_edition_runs_and_says_not_answered(edition, monkeypatch):
         NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
         outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
         assert "not answered yet" in outputs, path.name
+
+
+def test_trainer_edition_keys_every_exercise_and_the_student_edition_none(tmp_path, edition):
+    out = tmp_path / "trainer"
+    subprocess.run([sys.executable, str(SCRIPT), "--trainer", str(ROOT / "notebooks"), str(out)], check=True,
+                   capture_output=True)
+    from playbook import exercises as ex
+
+    keyed = set()
+    for path in sorted(out.glob("*.ipynb")):
+        cells = _cells(path)
+        assert any("solution" in c.get("metadata", {}).get("tags", []) for c in cells)
+        for c in cells:
+            text = "".join(c["source"])
+            if text.startswith("**Trainer key "):
+                keyed.add(text.split()[2].strip("*"))
+        student = "\n".join("".join(c["source"]) for c in _cells(edition / path.name))
+        assert "**Trainer key" not in student and "Rubric for" not in student
+    checked = {i for i in ex.REGISTRY if any(f'"{i}"' in "".join(c["source"]) for p in (ROOT / "notebooks").glob("*.ipynb") for c in _cells(p))}
+    assert checked <= keyed
