@@ -55,3 +55,17 @@ def test_no_cell_drives_a_widget_from_code():
             source = "".join(cell["source"])
             if cell["cell_type"] == "code":
                 assert ".shown" not in source, f"{path.name} drives a widget from code:\n{source}"
+
+
+def test_no_cell_ends_in_a_raw_tuple_or_dict():
+    # a bare tuple or dict renders as Python syntax on the projector: show a labelled Series or table instead
+    import ast
+
+    for path in NOTEBOOKS:
+        for cell in _cells(path):
+            if cell["cell_type"] != "code":
+                continue
+            body = ast.parse("".join(cell["source"])).body
+            if body and isinstance(body[-1], ast.Expr):
+                assert not isinstance(body[-1].value, (ast.Tuple, ast.Dict, ast.DictComp, ast.List, ast.Set)), (
+                    f"{path.name} ends a cell in a raw {type(body[-1].value).__name__}:\n{''.join(cell['source'])}")

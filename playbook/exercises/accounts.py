@@ -23,6 +23,8 @@ def _win_rate(base, dearer: bool, plan: bool | None) -> float:
         (lambda base: _win_rate(base, True, False), "that is the win rate WITHOUT a technical plan; keep `technical_plan == True`."),
         (lambda base: _win_rate(base, True, None), "that mixes deals with and without a plan; keep only those with `technical_plan`."),
     ],
+    hints=('three filters: decided deals, dearer quotes, and a technical plan offered.',
+           'keep the decided deals where our quote was dearer and a plan was offered, then take the share won.'),
 )
 def _dearer_with_plan(base):
     return _win_rate(base, True, True)
@@ -38,6 +40,8 @@ def _dearer_with_plan(base):
         (lambda base: float((base.leads.status.astype(str) == "converted").mean()),
          "that is the conversion of all leads; keep only those who praised the product in public."),
     ],
+    hints=('start from the leads who praised in public.',
+           'keep those leads and take the share whose status is converted.'),
 )
 def _praise_conversion(base):
     leads = base.leads
@@ -52,6 +56,8 @@ def _praise_conversion(base):
         (lambda base: str(__import__("playbook.accounts", fromlist=["pipeline"]).pipeline(base)["deals"].idxmax()),
          "that is the stage with the most deals; the question asks for the largest value (`open_value`)."),
     ],
+    hints=('open deals only, valued by stage.',
+           'the pipeline table gives the open value per stage; take the largest.'),
 )
 def _biggest_stage(base):
     from ..accounts import pipeline

@@ -23,6 +23,8 @@ def _types(base, **thresholds):
         (lambda base: float((base.orders.recipient.astype(str) != "self").mean()) * 100,
          "give a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('this is about orders, and who each order was for.',
+           "test each order's recipient against 'self' and take the share of orders for someone else."),
 )
 def _for_others(base):
     return float((base.orders.recipient.astype(str) != "self").mean())
@@ -44,6 +46,8 @@ def _recall(base, column, discount_share):
         (lambda base: _recall(base, "precision", 0.3), "that is the precision (how many flagged are right); recall is how many of the true ones were found."),
         (lambda base: _recall(base, "recall", 0.5), "that is the recall with the default threshold 0.5; pass thresholds={'discount_share': 0.3}."),
     ],
+    hints=('recall asks: of the truly discount-driven, how many did the rule find?',
+           "classify the types again with the lower threshold, then score them against the truth and read discount-driven's recall."),
 )
 def _recall_at_03(base):
     return _recall(base, "recall", 0.3)
@@ -64,6 +68,8 @@ def _loyal_called_need_based(base, among_predicted=False):
         (lambda base: _loyal_called_need_based(base, among_predicted=True),
          "that is the share of loyal customers among those labelled need-based; divide by the number of truly loyal customers instead."),
     ],
+    hints=('start from the truly loyal, not from those labelled need-based.',
+           'join predicted types with the true persona, keep the loyal ones, and take the share typed need-based.'),
 )
 def _loyal_as_need_based(base):
     return _loyal_called_need_based(base)

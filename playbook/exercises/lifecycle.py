@@ -27,6 +27,8 @@ def _flow(base, source, target, stages="lifecycle"):
         (lambda base: int(_steps(base)["stage"].isin(["retention", "loyalty"]).sum()),
          "that adds the 'loyalty' step; count 'retention' alone."),
     ],
+    hints=('a lifecycle step is given by rules on a date: which date and which rules?',
+           "assign the default lifecycle steps on the dataset's last day and count one step."),
 )
 def _retained(base):
     return int((_steps(base)["stage"] == "retention").sum())
@@ -50,6 +52,8 @@ def _mean_k(base, k, *, zero_fill=False):
         (lambda base: _mean_k(base, 3, zero_fill=True),
          "empty cells are months that have not happened yet, not zero retention: leave them out of the mean."),
     ],
+    hints=('a cohort table has one row per starting month and one column per month since then.',
+           'build the monthly cohort table, take the column for month 3 and average it over the cohorts that have a value.'),
 )
 def _third_month(base):
     return _mean_k(base, 3)
@@ -65,6 +69,8 @@ def _third_month(base):
         (lambda base: _flow(base, "repeat", "lapsed", stages="formation"),
          "that uses the formation stages ('repeat'); this question is about the lifecycle steps."),
     ],
+    hints=('a flow between two dates: rows are where customers were, columns where they are now.',
+           'build the lifecycle flow from 2024-12-31 to 2025-12-31 and read one cell.'),
 )
 def _retention_to_lapsed(base):
     return _flow(base, "retention", "lapsed")

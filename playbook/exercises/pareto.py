@@ -39,6 +39,8 @@ def _top20(base):
         (lambda base: concentration(base.orders)["share_for_half"].iloc[0],
          "that is a share of customers; the question asks for a number of customers."),
     ],
+    hints=('rank from the biggest customer down and keep a running total.',
+           'use the cumulative share of revenue of the ranked customers and count them until it reaches one half.'),
 )
 def _n_for_half(base):
     return int(concentration(_summary(base))["n_for_half"].iloc[0])
@@ -55,6 +57,8 @@ def _n_for_half(base):
         (lambda base: float((assign_tiers(_summary(base))["tier"] == "key").mean()),
          "that is the key tier's share of customers; the question asks for its share of revenue."),
     ],
+    hints=("the tiers rank by a blended score, not by revenue alone: use the kit's tiers.",
+           "tier the per-customer summary with the defaults, then compare the key tier's revenue with everyone's."),
 )
 def _key_revenue_share(base):
     tiers = assign_tiers(_summary(base))

@@ -30,6 +30,8 @@ def _plan(base):
         (lambda base: int(_strategies(base).isin(["win_back", "end"]).sum()),
          "that counts every lapsed customer; only lapsed key and important customers are worth winning back, the rest get 'end'."),
     ],
+    hints=('every customer gets exactly one strategy, from the ordered decision table.',
+           'profile the customers, recommend strategies with the default table, and count one strategy.'),
 )
 def _win_back_count(base):
     return int((_strategies(base) == "win_back").sum())
@@ -44,6 +46,8 @@ def _win_back_count(base):
         (lambda base: int(_programs(base).loc["personal_assistant", "extra_retained"]),
          "that is the assistant against no program at all; compare it with the discount day instead."),
     ],
+    hints=('two programs, one simulation: compare customers kept.',
+           "simulate the default programs and subtract the discount day's retained customers from the personal assistant's."),
 )
 def _assistant_vs_discount(base):
     r = _programs(base)
