@@ -10,7 +10,7 @@ BASES = {"00": "retail", "01": "retail", "02": "retail", "03": "retail", "04": "
 
 
 # Exercises whose data differs from the rest of their notebook's (the prospect levels need leads).
-BASE_OF = {"03.4": "b2b", "03.5": "b2b"}
+BASE_OF = {"03.4": "b2b", "03.5": "b2b", "03.6": "b2b"}
 
 
 def _base_for(exercise_id):

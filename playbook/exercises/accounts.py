@@ -118,3 +118,16 @@ def _pool(base):
 )
 def _pool_size(base):
     return int(len(_pool(base)))
+
+
+@exercise(
+    "12.6",
+    "Explain: for the account you explored above, sketch its key-account system in four lines: who is on the team, "
+    "which sales model fits (club, consultative or customised), which incentives (material and honorary), and how "
+    "often and by whom it is contacted.",
+    "one line per part; tie each to what the account's buying team, deals and cadence show.",
+    kind="explain",
+    min_words=30,
+)
+def _account_system(base):
+    return None

@@ -71,3 +71,17 @@ def _gold_precision(base):
 )
 def _reach_share(base):
     return float(reach_of_loss(base, [_top_tree(base)]).iloc[0]["share_of_revenue"])
+
+
+@exercise(
+    "07.4",
+    "Explain: pick the leader with the widest referral tree. Using the five ways to keep core customers (think from "
+    "their side, guarantee quality, share market information, personalise service, be reachable) and the two "
+    "ground rules, write the three actions you would take with them this quarter, most important first, and why.",
+    "one action per line, each tied to something the data shows about this leader (their role, their tree, an open "
+    "complaint).",
+    kind="explain",
+    min_words=30,
+)
+def _keep_the_leader(base):
+    return None

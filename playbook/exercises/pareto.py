@@ -110,3 +110,38 @@ def _key_vs_tap(base):
 )
 def _most_unassigned(base):
     return str(_levels(base)["unassigned"].astype(int).idxmax())
+
+
+def _tiers(base):
+    return assign_tiers(_summary(base))
+
+
+def _pick_border(base):
+    # the important customer ranked first: close to the key tier, so the decision needs the rule
+    t = _tiers(base).sort_values("score_rank")
+    rows = t.index[t["tier"].astype(str) == "important"]
+    return {"customer_id": str(rows[0] if len(rows) else t.index[0])}
+
+
+@exercise(
+    "03.6",
+    "Decide: in which tier (key, important or general) do the default tiers put the customer that "
+    "`ex.params_for('03.6', mine)` names? Decide from their rank and the cut-offs, then check.",
+    "`assign_tiers(summarize(mine.orders, mine.as_of))` and read the customer's `tier`: key is the top 5% by "
+    "`score_rank`, important the next 15%.",
+    kind="decide",
+    choices=("key", "important", "general"),
+    hints=("tiers cut the ranking by score at shares of customers: where does this customer's rank fall?",
+           "divide the customer's `score_rank` by the number of customers and compare with 5% and 20%."),
+    mistakes=[
+        (lambda base, customer_id: "key" if str(_tiers(base).loc[customer_id, "tier"]) != "key" else "important",
+         "close, but the key tier stops at the top 5% of customers by score: count the rank against that cut-off."),
+    ],
+    reason=lambda base, customer_id: (
+        f"Rank {int(_tiers(base).loc[customer_id, 'score_rank'])} of {len(_tiers(base))} by score "
+        f"({_tiers(base).loc[customer_id, 'score_rank'] / len(_tiers(base)):.1%} from the top): key is the top 5%, "
+        "important the next 15%."),
+    pick=_pick_border,
+)
+def _tier_of(base, customer_id):
+    return str(_tiers(base).loc[customer_id, "tier"])

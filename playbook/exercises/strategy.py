@@ -213,3 +213,45 @@ def _pick_planned(base):
 )
 def _next_contact(base, customer_id):
     return str(_contact_plan(base).loc[customer_id, "next_contact"].date())
+
+
+# One strategy per customer (七项客户管理策略), decided for a named customer.
+
+_STRATEGIES = ("build", "protect", "re_engineer", "enhance", "harvest", "end", "win_back")
+
+
+def _recommended(base):
+    from ..strategy import customer_profile, recommend_strategies
+
+    return recommend_strategies(customer_profile(base))
+
+
+def _pick_strategy(base):
+    rec = _recommended(base).sort_index()
+    for strategy in ("win_back", "protect", "enhance"):
+        rows = rec.index[rec["strategy"].astype(str) == strategy]
+        if len(rows):
+            return {"customer_id": str(rows[0])}
+    return {"customer_id": str(rec.index[0])}
+
+
+@exercise(
+    "10.9",
+    "Decide: which of the seven strategies does the kit's decision table give the customer that "
+    "`ex.params_for('10.9', mine)` names? Read their profile first; answer with a strategy code such as 'protect'.",
+    "`recommend_strategies(customer_profile(mine))` and read the customer's `strategy`; the `rule` column says which "
+    "row of `STRATEGY_TABLE` decided it.",
+    kind="decide",
+    choices=_STRATEGIES,
+    hints=("look at the customer's tier, days since the last order, margin and risk in `customer_profile(mine)`.",
+           "walk the rows of the decision table from the top: the first whose condition holds gives the strategy."),
+    mistakes=[
+        (lambda base, customer_id: "end" if str(_recommended(base).loc[customer_id, "strategy"]) != "end" else "harvest",
+         "'end' is for customers not worth the effort; this one's profile meets an earlier row of the table."),
+    ],
+    reason=lambda base, customer_id: f"The kit's rule {int(_recommended(base).loc[customer_id, 'rule'])}: "
+                                     f"{_recommended(base).loc[customer_id, 'reason']}.",
+    pick=_pick_strategy,
+)
+def _strategy_of(base, customer_id):
+    return str(_recommended(base).loc[customer_id, "strategy"])
