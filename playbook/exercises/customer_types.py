@@ -175,3 +175,19 @@ def _pick_flagged(base):
 def _named_flags(base, customer_id):
     row = _flags(base).loc[customer_id]
     return {name for name in FLAG_NAMES if bool(row[name])}
+
+
+@exercise(
+    "06.7",
+    "Predict before you move the slider: if the discount-share threshold falls from 0.5 to 0.2, will the precision "
+    "of the discount-driven rule go 'up', 'down' or 'stay'?",
+    "a lower bar lets in more customers, true ones and others alike.",
+    kind="predict",
+    choices=("up", "down", "stay"),
+    reason=lambda base: (f"Precision {_recall(base, 'precision', 0.5):.0%} at 0.5 and {_recall(base, 'precision', 0.2):.0%} "
+                         f"at 0.2; recall {_recall(base, 'recall', 0.5):.0%} and {_recall(base, 'recall', 0.2):.0%}. "
+                         "A lower threshold finds more of the true ones and lets in more of the others."),
+)
+def _precision_direction(base):
+    before, after = _recall(base, "precision", 0.5), _recall(base, "precision", 0.2)
+    return "up" if after > before else "down" if after < before else "stay"

@@ -83,3 +83,26 @@ def _dropped_share(base, as_of, *, known_later: bool = False):
 )
 def _slipping_really_gone(base):
     return _dropped_share(base, "2024-12-31")
+
+
+def _direction(before: float, after: float) -> str:
+    return "more" if after > before else "fewer" if after < before else "same"
+
+
+def _champions_with(base, bins):
+    return int((_segments(base, bins=bins).segment == "champions").sum())
+
+
+@exercise(
+    "04.4",
+    "Predict before you move the explorer's bands from 5 to 3: will there be 'more', 'fewer' or the 'same' number "
+    "of champions?",
+    "wider bands put more customers in the top band of R and of F.",
+    kind="predict",
+    choices=("more", "fewer", "same"),
+    reason=lambda base: (f"Champions with 5 bands: {_champions_with(base, 5)}; with 3 bands: {_champions_with(base, 3)}. "
+                         "With three bands the top band holds a third of the customers instead of a fifth, on both "
+                         "recency and frequency."),
+)
+def _champions_with_three_bands(base):
+    return _direction(_champions_with(base, 5), _champions_with(base, 3))
