@@ -188,7 +188,7 @@ def test_strict_mode_raises_on_wrong_answers(monkeypatch):
 @pytest.mark.parametrize("answer, expected, same", [
     (0.8004, 0.8, True), (0.81, 0.8, False), ("Wanderer ", "wanderer", True), ("loyal", "wanderer", False),
     ({"a", "b"}, ["b", "a"], True), (["a"], ["a", "b"], False), (True, 1.0, False), (float("nan"), 1.0, False),
-    ("1", 1.0, False), ("2024 Q3", "2024Q3", True), ("win_back", "win back", True), (0.69, 0.6946, False),
+    ("1", 1.0, False), ("2024 Q3", "2024Q3", True), ({"High volume", "benchmark"}, {"high_volume", "benchmark"}, True), ("win_back", "win back", True), (0.69, 0.6946, False),
     (pd.DataFrame({"x": [1]}), 1.0, False), (None, 1.0, False), (..., "a", False), ("a", ["a"], False),
 ])
 def test_compare(answer, expected, same):

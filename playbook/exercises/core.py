@@ -229,7 +229,7 @@ def _compare(answer, expected, *, rtol, atol, decimals) -> bool:
     if isinstance(expected, (set, frozenset, list, tuple, np.ndarray, pd.Index)):
         if isinstance(answer, (str, bytes, pd.DataFrame)) or not hasattr(answer, "__iter__"):
             return False
-        return {str(x) for x in answer} == {str(x) for x in expected}
+        return {_label(x) for x in answer} == {_label(x) for x in expected}
     return answer == expected
 
 
