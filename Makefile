@@ -8,7 +8,7 @@ export PYTHONHASHSEED := 0
 # Agg for tests and editions; `lab` unsets it (and `playbook present` drops it) so kernels draw inline.
 export MPLBACKEND := Agg
 
-.PHONY: setup browser lab present test test-fast test-browser bench student html datasets dictionary clean
+.PHONY: setup browser lab present test test-fast test-browser bench student trainer html datasets dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ bench: setup
 
 student: setup
 	$(BIN)/python scripts/make_student.py notebooks editions/student
+
+trainer: setup
+	$(BIN)/python scripts/make_student.py --trainer notebooks editions/trainer
 
 # The HTML edition: every notebook executed, one self-contained page each, plus index.html.
 html: setup

@@ -31,7 +31,11 @@ def test_every_notebook_has_solutions_and_loses_them(edition):
         for sol in solutions:
             body = "".join(sol["source"]).strip()
             assert body not in text, f"a solution of {source.name} survived"
-        assert len(student) == len(_cells(source))
+        trainer = [c for c in _cells(source) if "trainer" in c.get("metadata", {}).get("tags", [])]
+        assert not any("trainer" in c.get("metadata", {}).get("tags", []) for c in student)
+        for note in trainer:
+            assert "".join(note["source"]).strip() not in text, f"a trainer note of {source.name} survived"
+        assert len(student) == len(_cells(source)) - len(trainer)
 
 
 def test_blanks_keep_the_answer_names():
@@ -40,6 +44,22 @@ def test_blanks_keep_the_answer_names():
 
     assert blank_for("x = 1\nanswer_2 = x + 1") == "x = ...  # your answer here\nanswer_2 = ...  # your answer here"
     assert blank_for("print(1)") == "# Your code here"
+    # the hint of 03.1 names `top_share`: its import must survive the blank
+    assert blank_for("from playbook.segment import top_share\n\nanswer_1 = top_share(x, 0.2)") == (
+        "from playbook.segment import top_share\n\nanswer_1 = ...  # your answer here")
+
+
+def test_every_name_a_solution_imports_is_still_imported_in_the_student_edition(edition):
+    import ast
+
+    for source in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        student = "\n".join("".join(c["source"]) for c in _cells(edition / source.name) if c["cell_type"] == "code")
+        for cell in _cells(source):
+            if "solution" not in cell.get("metadata", {}).get("tags", []):
+                continue
+            for node in ast.parse("".join(cell["source"])).body:
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    assert ast.get_source_segment("".join(cell["source"]), node) in student, source.name
 
 
 def test_refuses_to_write_over_the_sources():
@@ -66,3 +86,23 @@ def test_student_edition_runs_and_says_not_answered(edition, monkeypatch):
         NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
         outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
         assert "not answered yet" in outputs, path.name
+
+
+def test_trainer_edition_keys_every_exercise_and_the_student_edition_none(tmp_path, edition):
+    out = tmp_path / "trainer"
+    subprocess.run([sys.executable, str(SCRIPT), "--trainer", str(ROOT / "notebooks"), str(out)], check=True,
+                   capture_output=True)
+    from playbook import exercises as ex
+
+    keyed = set()
+    for path in sorted(out.glob("*.ipynb")):
+        cells = _cells(path)
+        assert any("solution" in c.get("metadata", {}).get("tags", []) for c in cells)
+        for c in cells:
+            text = "".join(c["source"])
+            if text.startswith("**Trainer key "):
+                keyed.add(text.split()[2].strip("*"))
+        student = "\n".join("".join(c["source"]) for c in _cells(edition / path.name))
+        assert "**Trainer key" not in student and "Rubric for" not in student
+    checked = {i for i in ex.REGISTRY if any(f'"{i}"' in "".join(c["source"]) for p in (ROOT / "notebooks").glob("*.ipynb") for c in _cells(p))}
+    assert checked <= keyed

@@ -1,8 +1,11 @@
 """Self-checking exercises: compare a learner's answer with one computed from the data.
 
 Every exercise computes its expected answer from the customer base it is given (never a
-stored number), recognises common mistakes to give a specific hint, and otherwise gives
-a general one. Set ``PLAYBOOK_STRICT_EXERCISES=1`` (the test suite does) to make a wrong
+stored number), so a learner's own ``generate(seed=...)`` base has its own answers. It is
+one of four kinds (predict, compute, decide, explain), recognises common mistakes to give
+a specific hint, tells an answer of the wrong type what kind of answer is wanted, says
+"close" to a figure rounded too far, and otherwise climbs a ladder of hints (a nudge, the
+method, the recipe) on successive wrong attempts. Set ``PLAYBOOK_STRICT_EXERCISES=1`` (the test suite does) to make a wrong
 answer raise, so a broken solution cell fails the notebook run.
 
 Each notebook has a bank module here; importing the package registers every bank.
@@ -12,9 +15,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .core import REGISTRY, Exercise, Result, check, compare, exercise, register
+from .core import KINDS, REGISTRY, Exercise, Result, answer_kind, check, compare, exercise, hint, params_for, register, reset_attempts
 
-__all__ = ["check", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare"]
+__all__ = ["check", "hint", "reset_attempts", "params_for", "Exercise", "Result", "register", "exercise", "REGISTRY", "compare", "answer_kind", "KINDS"]
 
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name != "core":

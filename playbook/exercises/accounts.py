@@ -23,6 +23,8 @@ def _win_rate(base, dearer: bool, plan: bool | None) -> float:
         (lambda base: _win_rate(base, True, False), "that is the win rate WITHOUT a technical plan; keep `technical_plan == True`."),
         (lambda base: _win_rate(base, True, None), "that mixes deals with and without a plan; keep only those with `technical_plan`."),
     ],
+    hints=('three filters: decided deals, dearer quotes, and a technical plan offered.',
+           'keep the decided deals where our quote was dearer and a plan was offered, then take the share won.'),
 )
 def _dearer_with_plan(base):
     return _win_rate(base, True, True)
@@ -38,6 +40,8 @@ def _dearer_with_plan(base):
         (lambda base: float((base.leads.status.astype(str) == "converted").mean()),
          "that is the conversion of all leads; keep only those who praised the product in public."),
     ],
+    hints=('start from the leads who praised in public.',
+           'keep those leads and take the share whose status is converted.'),
 )
 def _praise_conversion(base):
     leads = base.leads
@@ -52,8 +56,78 @@ def _praise_conversion(base):
         (lambda base: str(__import__("playbook.accounts", fromlist=["pipeline"]).pipeline(base)["deals"].idxmax()),
          "that is the stage with the most deals; the question asks for the largest value (`open_value`)."),
     ],
+    hints=('open deals only, valued by stage.',
+           'the pipeline table gives the open value per stage; take the largest.'),
 )
 def _biggest_stage(base):
     from ..accounts import pipeline
 
     return str(pipeline(base)["open_value"].idxmax())
+
+
+# Channel saturation and the lead pool (渠道饱和与待分配客户).
+
+def _channels(base):
+    from ..accounts import channel_effectiveness
+
+    return channel_effectiveness(base)
+
+
+def _drop_by_source(base):
+    ce = _channels(base).sort_values("period")
+    first = ce.groupby("source")["conversion_rate"].first()
+    last = ce.groupby("source")["conversion_rate"].last()
+    return (first - last).sort_values(ascending=False, kind="stable")
+
+
+@exercise(
+    "12.4",
+    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), which lead source's conversion rate fell the most from "
+    "its first year to its last (the channel that saturated most)? Answer with the source name.",
+    "`channel_effectiveness(mine)`; per `source`, the first period's `conversion_rate` minus the last one's; the "
+    "largest drop.",
+    hints=("saturation is a rate falling over time, not a volume: compare each source with itself.",
+           "one rate per source and year: take each source's first and last year and compare."),
+    mistakes=[
+        (lambda base: str(_channels(base).groupby("source")["leads"].sum().idxmax()),
+         "that is the source with the most leads; the question asks whose conversion rate fell most."),
+    ],
+)
+def _most_saturated(base):
+    return str(_drop_by_source(base).index[0])
+
+
+def _pool(base):
+    from ..accounts import lead_pool
+
+    return lead_pool(base)
+
+
+@exercise(
+    "12.5",
+    "On your own b2b base, how many leads wait unassigned in the lead pool (待分配客户) on its `as_of` date?",
+    "`lead_pool(mine)` lists the leads still waiting for a rep; count its rows.",
+    hints=("the pool holds open leads that no rep has taken yet, not every lead ever made.",
+           "the kit lists the pool for you: `lead_pool` on your own base."),
+    mistakes=[
+        (lambda base: int(len(base.leads)),
+         "that counts every lead ever recorded; the pool holds only the open, unassigned ones."),
+        (lambda base: int((_pool(base)["level"].astype(str) == "key").sum()),
+         "that counts the key leads alone; the pool holds leads of every level."),
+    ],
+)
+def _pool_size(base):
+    return int(len(_pool(base)))
+
+
+@exercise(
+    "12.6",
+    "Explain: for the account you explored above, sketch its key-account system in four lines: who is on the team, "
+    "which sales model fits (club, consultative or customised), which incentives (material and honorary), and how "
+    "often and by whom it is contacted.",
+    "one line per part; tie each to what the account's buying team, deals and cadence show.",
+    kind="explain",
+    min_words=30,
+)
+def _account_system(base):
+    return None

@@ -35,6 +35,8 @@ def _top_share(refunds: str) -> float:
         (lambda base: int(len(_messy_base("keep").orders)), "that is the number of all orders; count only the negative amounts."),
         (lambda base: 4, "4 is the number of orders exported twice; refunds are the lines with a negative amount."),
     ],
+    hints=('a refund is a negative amount; keep them when loading, or you cannot count them.',
+           'load with refunds kept and duplicates dropped, then count the negative amounts (or read the loading notes).'),
 )
 def _refunds(base):
     return int((_messy_base("keep").orders.amount < 0).sum())
@@ -47,6 +49,8 @@ def _refunds(base):
     mistakes=[
         (lambda base: _top_share("keep") * 100, "give a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('the same 80/20 question as in notebook 03, on the loaded export.',
+           'summarize the export per customer, then the top-20% share of revenue.'),
 )
 def _top20(base):
     return _top_share("keep")
@@ -59,6 +63,8 @@ def _top20(base):
     mistakes=[
         (lambda base: int((_stages() == "retention").sum()), "that is the 'retention' stage; count 'lapsed'."),
     ],
+    hints=("a lifecycle step on the export's own date, with the default rules.",
+           'assign lifecycle steps on the loaded base and count one step.'),
 )
 def _lapsed(base):
     return int((_stages() == "lapsed").sum())

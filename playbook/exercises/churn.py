@@ -24,6 +24,8 @@ def _churners(base):
         (lambda base: float((_churners(base)["churn_cause"].astype(str) == "lack_of_care").mean()) * 100,
          "give a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('divide by the customers who left, not by everyone.',
+           'keep the truth rows with a dropout date and take the share whose cause is lack of care.'),
 )
 def _lack_of_care_share(base):
     return float((_churners(base)["churn_cause"].astype(str) == "lack_of_care").mean())
@@ -52,6 +54,8 @@ def _open_on(complaints, day, *, hindsight=False, count_rows=False):
         (lambda base: _open_on(base.complaints, REVIEW_DAY, count_rows=True),
          "that counts complaints, not customers; one customer can have several open complaints: count distinct `customer_id`."),
     ],
+    hints=('you are standing on 31 December 2024: anything closed later was still open that day.',
+           'keep complaints opened by the end of that day and still open at its end, then count distinct customers.'),
 )
 def _open_complaints(base):
     return _open_on(base.complaints, REVIEW_DAY)
@@ -78,6 +82,8 @@ def _last_quarter_with_orders(base, account):
          "that is the last quarter in which A0001 ordered, when it had already left; the alarm fired earlier."),
         (lambda base: "2025Q1", "2025Q1 is the first quarter without any order from A0001; the point is to warn before that."),
     ],
+    hints=('replay the alarm quarter by quarter, as the business would have seen it.',
+           "run the concentration alarm over the nine quarters and find A0001's first quarter with a warning."),
 )
 def _first_alarm(base):
     a = _alarm(base)

@@ -1,8 +1,9 @@
-"""The checking machinery behind :mod:`playbook.exercises`."""
+"""The checking machinery behind :mod:`playbook.exercises`: kinds, tolerant comparison, graded hints."""
 from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -11,9 +12,24 @@ import pandas as pd
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Exercise", "Result", "register", "exercise", "check", "compare", "REGISTRY"]
+__all__ = ["Exercise", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
+           "answer_kind", "KINDS", "REGISTRY"]
 
 REGISTRY: dict[str, "Exercise"] = {}
+KINDS = ("predict", "compute", "decide", "explain")
+# Wrong attempts per exercise in this kernel: the next hint of the ladder depends on it.
+_ATTEMPTS: dict[str, int] = {}
+
+_WANTED = {
+    "count": "a whole number (an int such as 42)",
+    "share": "a fraction between 0 and 1 (a float such as 0.25)",
+    "number": "a number (an int or a float)",
+    "label": "a label, as text in quotes (such as 'loyal' or '2024Q3')",
+    "labels": "a collection of labels or ids (a set, a list or a column such as df['customer_id'])",
+    "series": "a pandas Series (one value per label)",
+    "table": "a pandas DataFrame",
+    "text": "a few sentences of your own, as text in quotes",
+}
 
 
 @dataclass(frozen=True)
@@ -29,11 +45,29 @@ class Exercise:
     solve : callable
         ``solve(base, **params) -> answer``: the expected answer, computed from the data.
     hint : str
-        What to try when the answer is wrong in no recognised way.
+        The recipe: the last hint of the ladder, given when the answer is wrong in no recognised way.
     mistakes : tuple of (callable, str)
         Common wrong answers, each computed from the data like ``solve``, with its own hint.
-    rtol : float
-        Relative tolerance for numbers.
+    rtol, atol : float
+        Tolerances for numbers (an answer rounded to ``decimals`` is accepted as well).
+    kind : {"predict", "compute", "decide", "explain"}
+        *predict*: commit to a guess before a cell shows the result; *compute*: a figure on the
+        learner's data; *decide*: a strategy, tier or next step for a named customer, with the
+        kit's reason; *explain*: a written answer, not graded (its rubric is for the trainer).
+    hints : tuple of str
+        The hints given before ``hint`` on successive wrong attempts: a nudge, then the method.
+    decimals : int or None
+        Precision the question asks for (None: three for a share, else the tolerance alone). An answer rounded to it passes;
+        one rounded more coarsely is told "close: give more decimals".
+    choices : tuple of str
+        For *predict* and *decide*: the answers that may be given.
+    reason : callable or None
+        ``reason(base, **params) -> str``: why the right answer is right, shown once checked.
+    min_words : int
+        For *explain*: how long an answer must be to count as given.
+    pick : callable or None
+        ``pick(base) -> dict``: the parameters of a *decide* exercise (the named customer),
+        chosen from the data by a rule so that every learner's base names its own customer.
     """
 
     id: str
@@ -43,6 +77,18 @@ class Exercise:
     mistakes: tuple = field(default_factory=tuple)
     rtol: float = 1e-3
     atol: float = 1e-9
+    kind: str = "compute"
+    hints: tuple = field(default_factory=tuple)
+    decimals: int | None = None
+    choices: tuple = field(default_factory=tuple)
+    reason: Callable[..., str] | None = None
+    min_words: int = 15
+    pick: Callable[..., dict] | None = None
+
+    @property
+    def ladder(self) -> tuple:
+        """The graded hints in the order they are given: nudge, method, recipe."""
+        return tuple(self.hints) + (self.hint,)
 
 
 @dataclass(frozen=True)
@@ -72,15 +118,20 @@ def register(ex: Exercise) -> Exercise:
     """Add ``ex`` to the registry (an id may be registered once)."""
     if ex.id in REGISTRY:
         raise InvalidArgumentError(f"Exercise {ex.id!r} is already registered.")
+    if ex.kind not in KINDS:
+        raise InvalidArgumentError(f"Exercise {ex.id!r}: kind must be one of {', '.join(KINDS)}. Got {ex.kind!r} instead.")
     REGISTRY[ex.id] = ex
     return ex
 
 
-def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e-3):
+def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e-3, kind: str = "compute",
+             hints=(), decimals: int | None = None, choices=(), reason=None, min_words: int = 15, pick=None):
     """Decorator form of :func:`register`: the decorated function is ``solve``."""
 
     def wrap(solve):
-        register(Exercise(id=id, question=question, solve=solve, hint=hint, mistakes=tuple(mistakes), rtol=rtol))
+        register(Exercise(id=id, question=question, solve=solve, hint=hint, mistakes=tuple(mistakes), rtol=rtol,
+                          kind=kind, hints=tuple(hints), decimals=decimals, choices=tuple(choices), reason=reason,
+                          min_words=min_words, pick=pick))
         return solve
 
     return wrap
@@ -89,22 +140,63 @@ def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e
 def _as_number(x):
     if isinstance(x, (bool, np.bool_)):
         return None
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x.item()
     if isinstance(x, (int, float, np.integer, np.floating)):
         return float(x)
     return None
 
 
-def compare(answer, expected, *, rtol: float = 1e-3, atol: float = 1e-9) -> bool:
-    """True when ``answer`` matches ``expected``.
+def _label(x) -> str:
+    """Text compared without case, blanks, hyphens or underscores: '2024 Q3' is '2024Q3'."""
+    return re.sub(r"[\s_\-]+", "", str(x)).lower()
 
-    Numbers within tolerance; text ignoring case and surrounding blanks; sets and lists
-    of labels as sets; Series by index and value; DataFrames by shape, columns and values.
+
+def answer_kind(expected, exercise: Exercise | None = None) -> str:
+    """The kind of answer ``expected`` is: count, share, number, label, labels, series, table or text."""
+    if exercise is not None and exercise.kind == "explain":
+        return "text"
+    if isinstance(expected, pd.DataFrame):
+        return "table"
+    if isinstance(expected, pd.Series):
+        return "series"
+    num = _as_number(expected)
+    if num is not None:
+        if isinstance(expected, (int, np.integer)):
+            return "count"
+        return "share" if 0.0 <= num <= 1.0 else "number"
+    if isinstance(expected, str):
+        return "label"
+    return "labels"
+
+
+def _rounded_match(a: float, e: float, decimals: int) -> bool:
+    return math.isclose(a, round(e, decimals), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def compare(answer, expected, *, rtol: float = 1e-3, atol: float = 1e-9, decimals: int | None = None) -> bool:
+    """True when ``answer`` matches ``expected``; never raises.
+
+    Numbers within tolerance, or rounded to ``decimals`` (or more); text ignoring case,
+    blanks, hyphens and underscores; sets and lists of labels as sets; Series by index and
+    value; DataFrames by shape, columns and values.
 
     >>> compare(0.8001, 0.8)
+    True
+    >>> compare(0.69, 0.6912, decimals=2)
+    True
+    >>> compare("2024 Q3", "2024Q3")
     True
     >>> compare(["b", "a"], {"a", "b"})
     True
     """
+    try:
+        return _compare(answer, expected, rtol=rtol, atol=atol, decimals=decimals)
+    except Exception:  # a learner's odd object must get a hint, never a traceback
+        return False
+
+
+def _compare(answer, expected, *, rtol, atol, decimals) -> bool:
     if isinstance(expected, pd.DataFrame):
         if not isinstance(answer, pd.DataFrame) or answer.shape != expected.shape:
             return False
@@ -121,24 +213,172 @@ def compare(answer, expected, *, rtol: float = 1e-3, atol: float = 1e-9) -> bool
         e = expected.sort_index()
         if len(a) != len(e) or list(map(str, a.index)) != list(map(str, e.index)):
             return False
-        return all(compare(x, y, rtol=rtol, atol=atol) for x, y in zip(a.tolist(), e.tolist()))
+        return all(_compare(x, y, rtol=rtol, atol=atol, decimals=decimals) for x, y in zip(a.tolist(), e.tolist()))
     e_num = _as_number(expected)
     if e_num is not None:
         a_num = _as_number(answer)
         if a_num is None or math.isnan(a_num):
             return False
-        return math.isclose(a_num, e_num, rel_tol=rtol, abs_tol=atol)
+        if math.isclose(a_num, e_num, rel_tol=rtol, abs_tol=atol):
+            return True
+        return decimals is not None and any(_rounded_match(a_num, e_num, d) for d in range(decimals, decimals + 4))
     if isinstance(expected, str):
-        return isinstance(answer, str) and answer.strip().lower() == expected.strip().lower()
+        if isinstance(answer, (pd.Period, pd.Timestamp)):
+            answer = str(answer.date()) if isinstance(answer, pd.Timestamp) else str(answer)
+        return isinstance(answer, str) and _label(answer) == _label(expected)
     if isinstance(expected, (set, frozenset, list, tuple, np.ndarray, pd.Index)):
-        if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
+        if isinstance(answer, (str, bytes, pd.DataFrame)) or not hasattr(answer, "__iter__"):
             return False
-        return {str(x) for x in answer} == {str(x) for x in expected}
+        return {_label(x) for x in answer} == {_label(x) for x in expected}
     return answer == expected
+
+
+def _describe(answer) -> str:
+    if isinstance(answer, pd.DataFrame):
+        return f"a table (DataFrame, {answer.shape[0]} rows x {answer.shape[1]} columns)"
+    if isinstance(answer, pd.Series):
+        return f"a column (Series of {len(answer)} values)"
+    if isinstance(answer, str):
+        return f"the text {answer!r}"
+    if isinstance(answer, (bool, np.bool_)):
+        return f"True/False ({answer})"
+    if isinstance(answer, np.ndarray):
+        return f"an array of {answer.size} values"
+    if isinstance(answer, (set, frozenset, list, tuple)):
+        return f"a {type(answer).__name__} of {len(answer)} values"
+    return f"a {type(answer).__name__}"
+
+
+def _type_hint(answer, expected, kind: str) -> str | None:
+    """A hint when ``answer`` is not the kind of thing asked for, else None."""
+    wanted = _WANTED[kind]
+    if kind in ("count", "share", "number"):
+        if _as_number(answer) is not None:
+            return None
+        extra = ""
+        if isinstance(answer, str):
+            if re.fullmatch(r"\s*-?[\d.,]+\s*%?\s*", answer):
+                extra = " Write the number without quotes" + (", as a fraction (69% is 0.69)." if "%" in answer else ".")
+        elif isinstance(answer, (pd.DataFrame, pd.Series, np.ndarray, list, tuple, set)):
+            extra = " Reduce it to one value: a sum, a mean, a count, or one cell with `.iloc[...]`."
+        elif isinstance(answer, (bool, np.bool_)):
+            extra = " A True/False test is a step: take its `.mean()` or `.sum()`."
+        return f"the answer should be {wanted}; you gave {_describe(answer)}.{extra}"
+    if kind == "label" and not isinstance(answer, (str, pd.Period, pd.Timestamp)):
+        return f"the answer should be {wanted}; you gave {_describe(answer)}."
+    if kind == "labels" and (isinstance(answer, (str, bytes, pd.DataFrame)) or not hasattr(answer, "__iter__")):
+        extra = " Take one column of it, for example `df['customer_id']` or `df.index`." if isinstance(answer, pd.DataFrame) else ""
+        return f"the answer should be {wanted}; you gave {_describe(answer)}.{extra}"
+    if kind == "series" and not isinstance(answer, pd.Series):
+        return f"the answer should be {wanted}; you gave {_describe(answer)}."
+    if kind == "table" and not isinstance(answer, pd.DataFrame):
+        return f"the answer should be {wanted}; you gave {_describe(answer)}."
+    if kind == "text" and not isinstance(answer, str):
+        return f"the answer should be {wanted}; you gave {_describe(answer)}."
+    return None
+
+
+def _close(answer, expected, decimals: int | None) -> bool:
+    """True when ``answer`` is ``expected`` rounded more coarsely than the question asks."""
+    a, e = _as_number(answer), _as_number(expected)
+    if a is None or e is None or a == 0 or isinstance(expected, (int, np.integer)):
+        return False
+    finest = (decimals if decimals is not None else 3) - 1
+    coarsest = 1 if abs(e) < 1 else 0  # a share rounded to 0 or 1 is no longer a share
+    return any(_rounded_match(a, e, d) for d in range(finest, coarsest - 1, -1))
+
+
+def _percent(answer, expected) -> bool:
+    a, e = _as_number(answer), _as_number(expected)
+    return (a is not None and e is not None and 0 < e <= 1 and not isinstance(expected, (int, np.integer))
+            and math.isclose(a, e * 100, rel_tol=1e-2))
 
 
 def _strict() -> bool:
     return os.environ.get("PLAYBOOK_STRICT_EXERCISES", "") not in ("", "0", "false")
+
+
+def reset_attempts(exercise_id: str | None = None) -> None:
+    """Forget the wrong attempts (of one exercise, or all): the hint ladder starts again."""
+    if exercise_id is None:
+        _ATTEMPTS.clear()
+    else:
+        _ATTEMPTS.pop(exercise_id, None)
+
+
+def _lookup(exercise_id: str) -> Exercise:
+    if exercise_id not in REGISTRY:
+        raise InvalidArgumentError(f"No exercise {exercise_id!r}. Known: {', '.join(sorted(REGISTRY))}.")
+    return REGISTRY[exercise_id]
+
+
+def params_for(exercise_id: str, base) -> dict:
+    """The parameters a *decide* exercise asks about on ``base`` (for example ``{"customer_id": "A0007"}``)."""
+    ex = _lookup(exercise_id)
+    return dict(ex.pick(base)) if ex.pick is not None else {}
+
+
+def hint(exercise_id: str) -> str:
+    """The next hint of an exercise's ladder without answering (each call moves one step up).
+
+    >>> from playbook import exercises as ex
+    >>> ex.reset_attempts("00.1")
+    >>> ex.hint("00.1").startswith("Hint 1 of")
+    True
+    """
+    ex = _lookup(exercise_id)
+    step = min(_ATTEMPTS.get(exercise_id, 0), len(ex.ladder) - 1)
+    _ATTEMPTS[exercise_id] = _ATTEMPTS.get(exercise_id, 0) + 1
+    return f"Hint {step + 1} of {len(ex.ladder)}: {ex.ladder[step]}"
+
+
+def _next_hint(ex: Exercise) -> str:
+    step = min(_ATTEMPTS.get(ex.id, 0), len(ex.ladder) - 1)
+    _ATTEMPTS[ex.id] = _ATTEMPTS.get(ex.id, 0) + 1
+    more = " (run the check again with another answer for the next hint)" if step < len(ex.ladder) - 1 else ""
+    return f"Hint {step + 1} of {len(ex.ladder)}: {ex.ladder[step]}{more}"
+
+
+def _judge(ex: Exercise, answer, base, params) -> Result:
+    if answer is ...:
+        return Result(ex.id, False, "not answered yet: replace the `...` with your answer and run the cell again.")
+    if ex.kind == "explain":
+        if not isinstance(answer, str):
+            return Result(ex.id, False, _type_hint(answer, None, "text"))
+        words = len(answer.split())
+        if words < ex.min_words:
+            return Result(ex.id, False, f"write at least {ex.min_words} words in your own words (you wrote {words}).")
+        return Result(ex.id, True, "noted. This answer is not graded: compare it with your neighbour's and be ready to "
+                                   "defend it in the debrief.")
+    if answer is None:
+        return Result(ex.id, False, "your answer is None: a cell that ends in print() or an in-place method "
+                                    "(`inplace=True`) gives nothing back. Assign the value itself.")
+    if base is None and ex.kind != "predict":
+        return Result(ex.id, False, "pass the data the question is about too: `ex.check(id, answer, base)`.")
+    expected = ex.solve(base, **params)
+    if ex.choices and isinstance(answer, str) and _label(answer) not in {_label(c) for c in ex.choices}:
+        return Result(ex.id, False, f"choose one of: {', '.join(map(str, ex.choices))}.")
+    kind = answer_kind(expected, ex)
+    wrong_type = _type_hint(answer, expected, kind)
+    if wrong_type is not None:
+        return Result(ex.id, False, wrong_type)
+    reason = f" {ex.reason(base, **params)}" if ex.reason is not None else ""
+    places = None if kind == "count" else ex.decimals if ex.decimals is not None else 3 if kind == "share" else None
+    if compare(answer, expected, rtol=ex.rtol, atol=ex.atol, decimals=places):
+        _ATTEMPTS.pop(ex.id, None)
+        return Result(ex.id, True, f"correct, well done.{reason}")
+    if ex.kind == "predict":
+        # A prediction is made once; the lesson is the gap between the guess and what happened.
+        return Result(ex.id, False, f"not what happened: the answer is {expected!r}.{reason} Run the next cell and see why.")
+    for wrong, mistake_hint in ex.mistakes:
+        if compare(answer, wrong(base, **params), rtol=ex.rtol, atol=ex.atol):
+            return Result(ex.id, False, f"not quite. Hint: {mistake_hint}")
+    if _close(answer, expected, places):
+        wanted = f"at least {places}" if places is not None else "do not round the figure"
+        return Result(ex.id, False, f"close: give more decimals ({wanted}).")
+    if _percent(answer, expected):
+        return Result(ex.id, False, "not quite. Hint: give a fraction between 0 and 1, not a percentage.")
+    return Result(ex.id, False, f"not quite. {_next_hint(ex)}")
 
 
 def check(exercise_id: str, answer, base=None, **params) -> Result:
@@ -149,16 +389,17 @@ def check(exercise_id: str, answer, base=None, **params) -> Result:
     exercise_id : str
         As printed in the notebook, e.g. ``"02.1"``.
     answer
-        Your answer: a number, a label, a set of ids, a Series or a DataFrame.
+        Your answer: a number, a label, a set of ids, a Series, a DataFrame, or text (explain).
     base : CustomerBase
-        The data the exercise is about.
+        The data the exercise is about (your own ``generate(seed=...)`` base for compute exercises).
     **params
         Extra parameters the exercise names (for example a customer id).
 
     Returns
     -------
     Result
-        Shows a pass, or a hint on what to try next.
+        A pass (with the reason, for a decision), or a hint: wrong attempts climb a ladder of
+        hints, from a nudge to the method to the recipe.
 
     Examples
     --------
@@ -167,23 +408,11 @@ def check(exercise_id: str, answer, base=None, **params) -> Result:
     >>> base = playbook.load_dataset("retail")
     >>> ex.check("00.1", base.orders.customer_id.nunique(), base).passed
     True
+    >>> ex.check("00.1", "many", base).message
+    "the answer should be a whole number (an int such as 42); you gave the text 'many'."
     """
-    if exercise_id not in REGISTRY:
-        raise InvalidArgumentError(f"No exercise {exercise_id!r}. Known: {', '.join(sorted(REGISTRY))}.")
-    ex = REGISTRY[exercise_id]
-    if answer is ... or answer is None:
-        result = Result(exercise_id, False, "not answered yet: replace the `...` with your answer and run the cell again.")
-    else:
-        expected = ex.solve(base, **params)
-        if compare(answer, expected, rtol=ex.rtol, atol=ex.atol):
-            result = Result(exercise_id, True, "correct, well done.")
-        else:
-            message = f"not quite. Hint: {ex.hint}"
-            for wrong, hint in ex.mistakes:
-                if compare(answer, wrong(base, **params), rtol=ex.rtol, atol=ex.atol):
-                    message = f"not quite. Hint: {hint}"
-                    break
-            result = Result(exercise_id, False, message)
+    ex = _lookup(exercise_id)
+    result = _judge(ex, answer, base, params)
     if _strict() and not result.passed:
         raise AssertionError(repr(result))
     return result

@@ -24,6 +24,8 @@ def _yearly(base):
         (lambda base: 1 - empirical_retention(base, freq="Y")["retention_rate"],
          "that is the share lost (the churn rate); the question asks for the share kept."),
     ],
+    hints=('retention pairs two years: who was active in one, and which of them came back in the next?',
+           'for each pair of consecutive years count the customers active in the first and those of them active in the second; pool the counts over all pairs before dividing.'),
 )
 def _yearly_retention(base):
     return float(_yearly(base)["retention_rate"])
@@ -43,6 +45,8 @@ def _yearly_retention(base):
                                               periods=3),
          "that stops after 3 years; the question asks for the infinite horizon (periods=None)."),
     ],
+    hints=('CLV adds up the margin of every future year, each one less likely (retention) and worth less (discounting).',
+           "estimate margin and retention on retail, then use the kit's CLV function with a 10% discount rate."),
 )
 def _simple_clv(base):
     est = _yearly(base)
@@ -62,6 +66,8 @@ def _simple_clv(base):
         (lambda base: (_clv_at(base, 0.05) - 100) / (_clv_at(base, 0.0) - 100) - 1,
          "that is the growth (factor minus 1); the question asks for the factor."),
     ],
+    hints=('compare the value left after paying to win the customer, before and after the rise.',
+           'net value = CLV minus the cost to win; compute it at the current rate and at five points more, then divide.'),
 )
 def _plus_five_points(base):
     return float((_clv_at(base, 0.05) - 100) / (_clv_at(base, 0.0) - 100))

@@ -27,6 +27,8 @@ def _top_tree(base) -> str:
                            != "none").sum()) + 0.5,
          "compare two rankings: the top 50 by influence score and the top 50 by revenue."),
     ],
+    hints=('two top-50 lists, one by revenue and one by influence: how many names are on both?',
+           'the kit puts both lists side by side; count the customers marked as in both.'),
 )
 def _overlap(base):
     return int(core_vs_biggest(_leaders(base), k=50).attrs["overlap"])
@@ -44,6 +46,8 @@ def _overlap(base):
         (lambda base: precision_at_k(_leaders(base), base.truth, "gold_salesperson", 20) * 100,
          "give a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('precision at 20: of the 20 the ranking puts first, how many are right?',
+           "rank by the gold-salesperson score and check the top 20 against the truth's roles."),
 )
 def _gold_precision(base):
     return precision_at_k(_leaders(base), base.truth, "gold_salesperson", 20)
@@ -62,6 +66,22 @@ def _gold_precision(base):
         (lambda base: float(reach_of_loss(base, [_top_tree(base)], depth=1).iloc[0]["share_of_revenue"]),
          "that stops at the customers they referred themselves; follow the tree all the way down (depth=None)."),
     ],
+    hints=('a loss reaches further than the customer: their referrals, and the referrals of those.',
+           'find the widest referral tree, then measure the share of revenue of the leader and everyone down their tree.'),
 )
 def _reach_share(base):
     return float(reach_of_loss(base, [_top_tree(base)]).iloc[0]["share_of_revenue"])
+
+
+@exercise(
+    "07.4",
+    "Explain: pick the leader with the widest referral tree. Using the five ways to keep core customers (think from "
+    "their side, guarantee quality, share market information, personalise service, be reachable) and the two "
+    "ground rules, write the three actions you would take with them this quarter, most important first, and why.",
+    "one action per line, each tied to something the data shows about this leader (their role, their tree, an open "
+    "complaint).",
+    kind="explain",
+    min_words=30,
+)
+def _keep_the_leader(base):
+    return None

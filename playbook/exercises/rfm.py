@@ -26,6 +26,8 @@ def _segments(base, as_of=None, **kwargs):
         (lambda base: int((_segments(base).rfm_code == "555").sum()),
          "'555' is only one corner of the champions: they are R = 5 with F = 4 or 5, whatever their M."),
     ],
+    hints=('a champion is a named RFM segment, not just a high score.',
+           'score recency, frequency and money with the defaults, name the segments, then count one of them.'),
 )
 def _champions(base):
     return int((_segments(base).segment == "champions").sum())
@@ -50,6 +52,8 @@ def _revenue_share(base, names, column="revenue"):
         (lambda base: _revenue_share(base, ["champions"]), "that is the champions alone; add the loyal customers."),
         (lambda base: _revenue_share(base, ["champions", "loyal_customers"]) * 100, "give a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('two segments together, and a share of revenue, not of customers.',
+           'sum the revenue of both segments and divide by all revenue (or add their shares from the segment summary).'),
 )
 def _top_revenue_share(base):
     return _revenue_share(base, ["champions", "loyal_customers"])
@@ -74,6 +78,31 @@ def _dropped_share(base, as_of, *, known_later: bool = False):
         (lambda base: _dropped_share(base, "2025-12-31"),
          "those are the scores at the end of the data; score as of 2024-12-31 so the segments use only what was known then."),
     ],
+    hints=('only what was known on 2024-12-31 may be used to score; the truth is only for checking.',
+           'score as of 2024-12-31, keep the four worrying segments, and compare with the true dropout dates.'),
 )
 def _slipping_really_gone(base):
     return _dropped_share(base, "2024-12-31")
+
+
+def _direction(before: float, after: float) -> str:
+    return "more" if after > before else "fewer" if after < before else "same"
+
+
+def _champions_with(base, bins):
+    return int((_segments(base, bins=bins).segment == "champions").sum())
+
+
+@exercise(
+    "04.4",
+    "Predict before you move the explorer's bands from 5 to 3: will there be 'more', 'fewer' or the 'same' number "
+    "of champions?",
+    "wider bands put more customers in the top band of R and of F.",
+    kind="predict",
+    choices=("more", "fewer", "same"),
+    reason=lambda base: (f"Champions with 5 bands: {_champions_with(base, 5)}; with 3 bands: {_champions_with(base, 3)}. "
+                         "With three bands the top band holds a third of the customers instead of a fifth, on both "
+                         "recency and frequency."),
+)
+def _champions_with_three_bands(base):
+    return _direction(_champions_with(base, 5), _champions_with(base, 3))

@@ -28,6 +28,8 @@ def _rates(base):
         (lambda base: _per_buyer(base),
          "that is complaints per buyer; the rate asked for is per order."),
     ],
+    hints=('both counts must come from the same window: the 365 days up to `as_of`.',
+           'count complaints opened and orders placed in that window and divide (or read the indicator).'),
 )
 def _complaint_rate(base):
     return float(satisfaction_indicators(base)["complaint_rate"].iloc[0])
@@ -45,6 +47,8 @@ def _complaint_rate(base):
         (lambda base: float((complaint_timeline(base)["status"] == "open").mean()),
          "that is the share still open; the question is about the first response."),
     ],
+    hints=('a complaint still waiting for its first answer after 24 hours is a breach too.',
+           'build the complaint timeline with a 24-hour SLA and average its breach flag.'),
 )
 def _response_breach(base):
     return float(complaint_timeline(base, sla_first_response_hours=24)["first_response_breach"].mean())
@@ -61,6 +65,8 @@ def _response_breach(base):
         (lambda base: float(_rates(base)[4] / _rates(base)[5]),
          "that is the ratio the wrong way round: very satisfied (5) over satisfied (4)."),
     ],
+    hints=("compare two groups' repurchase rates: very satisfied against satisfied.",
+           "take the latest score per customer up to 2025-06-30, the repurchase rate in the next 180 days per score, and divide score 5's by score 4's."),
 )
 def _ratio_5_to_4(base):
     rates = _rates(base)

@@ -12,6 +12,8 @@ from .core import exercise
         (lambda base: len(base.customers), "`customers` also lists people who registered but never bought: count the distinct ids in `orders` instead."),
         (lambda base: len(base.orders), "that is the number of orders; several orders can belong to one customer."),
     ],
+    hints=('a customer who never ordered does not count, and one who ordered ten times counts once.',
+           "look in the orders table and count each buyer's id once."),
 )
 def _buyers(base):
     return int(base.orders.customer_id.nunique())
@@ -27,6 +29,8 @@ def _buyers(base):
         (lambda base: float((base.customers.relation.astype(str) == "buys_for_others").mean() * 100),
          "give the share as a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('the question is about people, not about orders: which table has one row per customer?',
+           "in `base.customers`, test each customer's relation and average the True/False results."),
 )
 def _buy_for_others(base):
     return float((base.customers.relation.astype(str) == "buys_for_others").mean())

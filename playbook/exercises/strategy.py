@@ -30,6 +30,8 @@ def _plan(base):
         (lambda base: int(_strategies(base).isin(["win_back", "end"]).sum()),
          "that counts every lapsed customer; only lapsed key and important customers are worth winning back, the rest get 'end'."),
     ],
+    hints=('every customer gets exactly one strategy, from the ordered decision table.',
+           'profile the customers, recommend strategies with the default table, and count one strategy.'),
 )
 def _win_back_count(base):
     return int((_strategies(base) == "win_back").sum())
@@ -44,6 +46,8 @@ def _win_back_count(base):
         (lambda base: int(_programs(base).loc["personal_assistant", "extra_retained"]),
          "that is the assistant against no program at all; compare it with the discount day instead."),
     ],
+    hints=('two programs, one simulation: compare customers kept.',
+           "simulate the default programs and subtract the discount day's retained customers from the personal assistant's."),
 )
 def _assistant_vs_discount(base):
     r = _programs(base)
@@ -54,6 +58,8 @@ def _assistant_vs_discount(base):
     "10.3",
     "How many active customers are overdue for a follow-up in the default contact plan?",
     "`overdue_contacts(base)` lists them; count its rows.",
+    hints=("each tier has its own cadence; a customer is overdue when the last contact plus that cadence has passed.",
+           "build the default contact plan and count the customers whose next contact date lies before `as_of`."),
     mistakes=[
         (lambda base: int(len(_plan(base))),
          "that is every customer in the plan; keep only those whose next contact date has passed."),
@@ -63,3 +69,189 @@ def _overdue_count(base):
     from ..strategy import overdue_contacts
 
     return int(len(overdue_contacts(base)))
+
+
+# Switching costs and the "angel and devil" lock-in (转换成本).
+
+_PARTS = ("status", "tenure", "service", "community", "deals")
+
+
+def _switching(base):
+    from ..strategy import switching_cost
+
+    return switching_cost(base)
+
+
+def _tier_mean(base, tier):
+    sc = _switching(base)
+    return float(sc.loc[sc["tier"].astype(str) == tier, "switching_cost"].mean())
+
+
+@exercise(
+    "10.4",
+    "On your own base (`generate(..., seed=MY_SEED)`), how many points higher is the mean switching cost of the key "
+    "tier than that of the general tier? Give the difference to one decimal.",
+    "`switching_cost(mine)`, group by `tier`, average `switching_cost`, and subtract the general tier's mean from the "
+    "key tier's.",
+    hints=("the score runs from 0 to 100 per customer: compare two tiers' averages.",
+           "compute the score on your own base, average it per tier, and take key minus general."),
+    decimals=1,
+    mistakes=[
+        (lambda base: _tier_mean(base, "key") / _tier_mean(base, "general"),
+         "that is a ratio; the question asks how many points higher, a difference."),
+        (lambda base: _tier_mean(base, "general") - _tier_mean(base, "key"),
+         "the difference is upside down: key minus general."),
+        (lambda base: _tier_mean(base, "key") - float(_switching(base)["switching_cost"].mean()),
+         "that compares the key tier with everyone; the question compares it with the general tier."),
+    ],
+)
+def _key_minus_general(base):
+    return _tier_mean(base, "key") - _tier_mean(base, "general")
+
+
+def _points(base, customer_id):
+    row = _switching(base).loc[customer_id]
+    return {part: float(row[f"points_{part}"]) for part in _PARTS}
+
+
+def _pick_one_weak_part(base):
+    sc = _switching(base)
+    key = sc[sc["tier"].astype(str) == "key"].sort_index()
+    for cid, row in key.iterrows():
+        pts = sorted(float(row[f"points_{p}"]) for p in _PARTS)
+        if pts[0] < pts[1]:  # a single weakest part, so the decision has one answer
+            return {"customer_id": str(cid)}
+    return {"customer_id": str(sc.index[0])}
+
+
+@exercise(
+    "10.5",
+    "Decide: the key customer that `ex.params_for('10.5', mine)` names has one part of their switching cost weaker "
+    "than all the others. Which part should the 'angel' side of your message build up: status, tenure, service, "
+    "community or deals?",
+    "read the customer's `points_*` columns in `switching_cost(mine)` and name the smallest.",
+    kind="decide",
+    choices=_PARTS,
+    hints=("the score adds five parts; what would this customer lose least by leaving?",
+           "look at this customer's row of `switching_cost(mine)`: the five `points_` columns."),
+    mistakes=[
+        (lambda base, customer_id: max(_points(base, customer_id), key=_points(base, customer_id).get),
+         "that is their strongest part, what already holds them; build up the weakest."),
+    ],
+    reason=lambda base, customer_id: "Their points: " + ", ".join(f"{k} {v:.1f}" for k, v in _points(base, customer_id).items())
+                                     + ". The weakest part is where showing the benefits inside the relation adds most.",
+    pick=_pick_one_weak_part,
+)
+def _weakest_part(base, customer_id):
+    pts = _points(base, customer_id)
+    return min(pts, key=pts.get)
+
+
+@exercise(
+    "10.6",
+    "Explain: write the two-part message (the 'angel and devil' lock-in) you would send the customer of 10.5: what "
+    "they get inside your service that they would lose, and what starting again elsewhere would cost them. "
+    "Keep it honest: no threats.",
+    "name one concrete benefit they have now and one concrete effort of leaving; tie both to their weakest part.",
+    kind="explain",
+    min_words=25,
+)
+def _angel_and_devil(base):
+    return None
+
+
+# Follow-up cadence (跟进频率): a cadence per tier gives next contact dates and an overdue list.
+
+def _contact_plan(base):
+    from ..strategy import contact_plan
+
+    return contact_plan(base)
+
+
+@exercise(
+    "10.7",
+    "On your own base (`generate(..., seed=MY_SEED)`), how many key customers are overdue for a follow-up on its "
+    "`as_of` date in the default contact plan?",
+    "`contact_plan(mine)`, keep the rows whose `tier` is 'key', and count those with `overdue` True.",
+    hints=("the plan gives every active customer a next contact date; overdue means that date has passed.",
+           "build the plan on your own base, keep the key tier, and count the overdue rows."),
+    mistakes=[
+        (lambda base: int(_contact_plan(base)["overdue"].sum()),
+         "that counts overdue customers of every tier; keep the key tier."),
+        (lambda base: int((_contact_plan(base)["tier"].astype(str) == "key").sum()),
+         "that counts all key customers in the plan; only the overdue ones."),
+    ],
+)
+def _key_overdue(base):
+    plan = _contact_plan(base)
+    return int((plan["overdue"] & (plan["tier"].astype(str) == "key")).sum())
+
+
+def _pick_planned(base):
+    plan = _contact_plan(base)
+    key = plan[plan["tier"].astype(str) == "key"].sort_index()
+    return {"customer_id": str((key if len(key) else plan).index[0])}
+
+
+@exercise(
+    "10.8",
+    "Decide: on which day is the next follow-up of the customer that `ex.params_for('10.8', mine)` names due? "
+    "Answer as text such as '2025-12-05'.",
+    "`contact_plan(mine)`: the next contact is the last contact plus the tier's `contact_every_days`.",
+    kind="decide",
+    hints=("the cadence depends on the tier: look up how often this tier is contacted.",
+           "take the customer's `last_contact` and add `contact_every_days` days."),
+    mistakes=[
+        (lambda base, customer_id: str(_contact_plan(base).loc[customer_id, "last_contact"].date()),
+         "that is the day of the last contact; add the tier's cadence to it."),
+    ],
+    reason=lambda base, customer_id: (
+        f"Tier {_contact_plan(base).loc[customer_id, 'tier']}: every "
+        f"{int(_contact_plan(base).loc[customer_id, 'contact_every_days'])} days after the last contact on "
+        f"{_contact_plan(base).loc[customer_id, 'last_contact'].date()}."),
+    pick=_pick_planned,
+)
+def _next_contact(base, customer_id):
+    return str(_contact_plan(base).loc[customer_id, "next_contact"].date())
+
+
+# One strategy per customer (七项客户管理策略), decided for a named customer.
+
+_STRATEGIES = ("build", "protect", "re_engineer", "enhance", "harvest", "end", "win_back")
+
+
+def _recommended(base):
+    from ..strategy import customer_profile, recommend_strategies
+
+    return recommend_strategies(customer_profile(base))
+
+
+def _pick_strategy(base):
+    rec = _recommended(base).sort_index()
+    for strategy in ("win_back", "protect", "enhance"):
+        rows = rec.index[rec["strategy"].astype(str) == strategy]
+        if len(rows):
+            return {"customer_id": str(rows[0])}
+    return {"customer_id": str(rec.index[0])}
+
+
+@exercise(
+    "10.9",
+    "Decide: which of the seven strategies does the kit's decision table give the customer that "
+    "`ex.params_for('10.9', mine)` names? Read their profile first; answer with a strategy code such as 'protect'.",
+    "`recommend_strategies(customer_profile(mine))` and read the customer's `strategy`; the `rule` column says which "
+    "row of `STRATEGY_TABLE` decided it.",
+    kind="decide",
+    choices=_STRATEGIES,
+    hints=("look at the customer's tier, days since the last order, margin and risk in `customer_profile(mine)`.",
+           "walk the rows of the decision table from the top: the first whose condition holds gives the strategy."),
+    mistakes=[
+        (lambda base, customer_id: "end" if str(_recommended(base).loc[customer_id, "strategy"]) != "end" else "harvest",
+         "'end' is for customers not worth the effort; this one's profile meets an earlier row of the table."),
+    ],
+    reason=lambda base, customer_id: f"The kit's rule {int(_recommended(base).loc[customer_id, 'rule'])}: "
+                                     f"{_recommended(base).loc[customer_id, 'reason']}.",
+    pick=_pick_strategy,
+)
+def _strategy_of(base, customer_id):
+    return str(_recommended(base).loc[customer_id, "strategy"])

@@ -13,6 +13,8 @@ from .core import exercise
          "that is the share of all wanderers; many wanderers do buy now and then. Keep only those with `first_purchase == False`."),
         (lambda base: float((~base.truth.first_purchase).mean()) * 100, "give a fraction between 0 and 1, not a percentage."),
     ],
+    hints=('two conditions at once: the persona, and whether they ever bought.',
+           'use the answer key `base.truth`: it has the persona and a flag for a first purchase.'),
 )
 def _never_bought(base):
     t = base.truth
@@ -34,6 +36,8 @@ def _discount_share(base, persona):
          "that is the share over all customers' orders; keep only the orders of discount-driven customers."),
         (lambda base: _discount_share(base, "loyal"), "that looks like the figure for loyal customers; filter on 'discount_driven'."),
     ],
+    hints=('first find the orders of discount-driven customers; the persona is not in the orders table.',
+           "attach each order's persona from `truth`, keep the discount-driven ones, and average a test on `discount`."),
 )
 def _discount_driven_share(base):
     return _discount_share(base, "discount_driven")
@@ -44,6 +48,8 @@ def _discount_driven_share(base):
     "Which persona has the most browsing sessions per customer?",
     "count `kind == 'browse'` interactions per customer, join the persona from `truth`, and compare the means by persona "
     "(customers with no sessions count as zero).",
+    hints=('browsing is an interaction, not an order; and customers who never browsed still count.',
+           'count browse sessions per customer, add the persona from `truth` with zeros for those with none, and compare averages per persona.'),
 )
 def _most_browsing(base):
     from ..synth import persona_traces

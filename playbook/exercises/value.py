@@ -48,6 +48,8 @@ def _retention(base) -> float:
         (lambda base: simple_clv(_margin_2025(base), float(_buyers(base, 2025).isin(_buyers(base, 2024)).mean()), 0.10),
          "the retention rate is the other way round: start from the 2024 buyers and ask who came back in 2025."),
     ],
+    hints=('two estimates first: a yearly margin and a yearly retention rate, both from the years the question names.',
+           'margin: mean 2025 margin per 2025 buyer; retention: share of 2024 buyers who bought in 2025; then the simple CLV formula.'),
 )
 def _simple(base):
     return simple_clv(_margin_2025(base), _retention(base), 0.10)
@@ -71,6 +73,8 @@ def _bgf(base):
         (lambda base: float((_summary(base)["frequency"] / _summary(base)["T"].clip(lower=1) * 365).sum()),
          "that projects each customer's past rate forward and forgets that some customers have left; ask the model."),
     ],
+    hints=('the model expects a number of purchases per customer; the question wants them all together.',
+           'fit BG/NBD on the summary, ask for expected purchases in 365 days per customer, and add them up.'),
 )
 def _purchases_next_year(base):
     s, bgf = _bgf(base)
@@ -97,6 +101,8 @@ def _key_at_risk(base, *, tier_filter: bool = True, threshold: float = 0.5):
         (lambda base: _key_at_risk(base, threshold=0.5) / float((assign_tiers(_summary(base))["tier"] == "key").sum()),
          "give the number of customers, not their share of the key tier."),
     ],
+    hints=('a key customer by past revenue can still be probably gone: combine the tier with the model.',
+           "compute each customer's probability alive, attach the default tier, and count key customers below one half."),
 )
 def _key_alive(base):
     return _key_at_risk(base)
@@ -113,6 +119,8 @@ def _key_alive(base):
          "that is the plain mean of the repeat customers' spend; the question asks for the model's population mean."),
         (lambda base: float(base.orders["amount"].mean()), "that is the mean order amount; ask the fitted model instead."),
     ],
+    hints=('with no repeat purchase the model knows nothing about this customer: what does it fall back on?',
+           'the Gamma-Gamma population mean spend, from the fitted parameters.'),
 )
 def _population_spend(base):
     s = _summary(base)
