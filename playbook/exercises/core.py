@@ -5,7 +5,8 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from ..errors import InvalidArgumentError
 __all__ = ["Exercise", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
            "answer_kind", "KINDS", "REGISTRY"]
 
-REGISTRY: dict[str, "Exercise"] = {}
+REGISTRY: dict[str, Exercise] = {}
 KINDS = ("predict", "compute", "decide", "explain")
 # Wrong attempts per exercise in this kernel: the next hint of the ladder depends on it.
 _ATTEMPTS: dict[str, int] = {}

@@ -428,7 +428,7 @@ class _Simulation:
         eligible = np.flatnonzero(self.buyer & (pname != "wanderer") & ~self.big)
         k = max(1, int(round(sc.leader_share * n))) if n >= 50 else 0
         chosen = rng.permutation(eligible)[: 3 * k]
-        for j, r in enumerate(LEADER_ROLES):
+        for j in range(len(LEADER_ROLES)):
             role[chosen[j * k:(j + 1) * k]] = j
         self.role = role
         value_rate = self.lam * self.mean_spend

@@ -78,7 +78,7 @@ def _messy(seed: int) -> tuple[pd.DataFrame, dict]:
     })
     again = np.sort(rng.choice(n, size=4, replace=False))
     pieces = [out]
-    for k, i in enumerate(again):
+    for i in again:
         pieces.append(out.iloc[[i]])
     out = pd.concat(pieces).sort_index(kind="stable").reset_index(drop=True)
     return out, {"refunds": len(refunds), "repeats": len(again), "customers": 250}
