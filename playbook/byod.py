@@ -18,7 +18,7 @@ from .errors import DataValidationError, InvalidArgumentError, PlaybookError
 from .i18n import _check as _check_language, get_language, label, register_labels
 from .schema import TABLES
 
-__all__ = ["from_orders", "read_export", "suggest_mapping", "DATE_FORMATS", "MAX_AMOUNT", "DATE_RANGE", "OPTIONAL_TABLES",
+__all__ = ["from_orders", "read_export", "suggest_mapping", "check_as_of", "check_date_format", "DATE_FORMATS", "MAX_AMOUNT", "DATE_RANGE", "OPTIONAL_TABLES",
            "ORDER_COLUMNS", "REQUIRED_COLUMNS"]
 
 register_labels({
@@ -627,7 +627,11 @@ _ZONED = r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)? ?(Z|[+-]\d{2}:?\d
 
 
 def _in_range(out: pd.Series, col: str, src: _Source, values: pd.Series) -> pd.Series:
-    """``out`` as datetime64[ns] after refusing dates outside :data:`DATE_RANGE` (placeholders such as 0001-01-01)."""
+    """``out`` after refusing dates outside :data:`DATE_RANGE` (placeholders such as 0001-01-01).
+
+    Dates read from text come out as datetime64[ns]; a column that already held dates keeps its
+    own unit, so a base handed in as a DataFrame keeps the dtypes it came with.
+    """
     lo, hi = DATE_RANGE
     wild = out.notna() & ((out < lo) | (out > hi))
     if wild.any():
@@ -635,7 +639,7 @@ def _in_range(out: pd.Series, col: str, src: _Source, values: pd.Series) -> pd.S
             f"{src.name}, column {col!r}: {int(wild.sum())} date(s) outside {lo.year}-{hi.year}, e.g. {src.rows(wild, values)}. "
             "These look like placeholders, not orders: fix or remove these lines."
         )
-    return out.astype("datetime64[ns]")
+    return out if pd.api.types.is_datetime64_any_dtype(values) else out.astype("datetime64[ns]")
 
 
 def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, values: pd.Series, dayfirst, notes: _Notes):
@@ -724,11 +728,9 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
                 todo = out.isna() & ~missing
                 if not todo.any():
                     break
-                try:
-                    parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-                except ValueError as exc:
-                    raise _error(f"date_format={fmt!r} is not a valid date format ({exc}). Use strptime codes, "
-                                 "e.g. date_format='%d/%m/%Y'.", InvalidArgumentError) from exc
+                if fmt == date_format:
+                    check_date_format(fmt)
+                parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
                 ok = parsed.notna()
                 if ok.any():
                     out.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[us]")
@@ -963,7 +965,7 @@ def from_orders(
     unknown = [t for t in optional_tables if t not in OPTIONAL_TABLES]
     if unknown:
         raise InvalidArgumentError(f"from_orders got {unknown[0]!r}; optional tables are {', '.join(OPTIONAL_TABLES)}.")
-    ts = None if as_of is None else _as_of(as_of)
+    ts = None if as_of is None else check_as_of(as_of)
     df, notes, src = _read(path_or_frame, encoding, sheet, lang, progress)
     if len(df) == 0:
         raise DataValidationError(f"{src.name} has a header but no orders. Export the rows too, not only the column names.")
@@ -1066,8 +1068,32 @@ def from_orders(
     return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": list(notes), "source": src.name}, **tables)
 
 
-def _as_of(as_of) -> pd.Timestamp:
-    """``as_of`` as a day inside :data:`DATE_RANGE`, or an error naming the option."""
+def check_date_format(fmt: str | None) -> None:
+    """Refuse a ``date_format`` that is not a strptime format, naming the option.
+
+    >>> check_date_format("%d/%m/%Y")
+    >>> check_date_format("%Q")
+    Traceback (most recent call last):
+    ...
+    playbook.errors.InvalidArgumentError: date_format='%Q' is not a valid date format ('Q' is a bad directive in format '%Q'). Use strptime codes, e.g. date_format='%d/%m/%Y'.
+    """
+    if fmt is None:
+        return
+    try:
+        pd.to_datetime(pd.Series(["2000-01-01"]), format=fmt, errors="coerce")
+    except ValueError as exc:
+        raise _error(f"date_format={fmt!r} is not a valid date format ({exc}). Use strptime codes, "
+                     "e.g. date_format='%d/%m/%Y'.", InvalidArgumentError) from None
+
+
+def check_as_of(as_of) -> pd.Timestamp:
+    """``as_of`` as a day inside :data:`DATE_RANGE`, or an error naming the option.
+
+    The command line calls it before any work, so a bad ``--as-of`` is said at once.
+
+    >>> check_as_of("2025-12-31")
+    Timestamp('2025-12-31 00:00:00')
+    """
     try:
         ts = to_timestamp(as_of)
     except InvalidArgumentError:

@@ -105,8 +105,11 @@ def _cmd_analyze(args) -> int:
     def progress(message: str) -> None:
         _print(f"playbook analyze: [{time.perf_counter() - start:6.1f}s] {message}", err=True)
 
-    _check_as_of(args.as_of)
-    _check_date_format(args.date_format)
+    from .byod import check_as_of, check_date_format
+
+    if args.as_of is not None:  # said before any work, not after reading a big file
+        check_as_of(args.as_of)
+    check_date_format(args.date_format)
     options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
                "date_format": args.date_format, "sheet": args.sheet, "decimal": args.decimal, "dayfirst": args.dayfirst}
     out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
@@ -114,35 +117,6 @@ def _cmd_analyze(args) -> int:
     if not args.quiet:
         _print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
     return EXIT_OK
-
-
-def _check_as_of(value) -> None:
-    """``--as-of`` must be a date pandas can hold; said before any work is done."""
-    if value is None:
-        return
-    import pandas as pd
-
-    try:
-        pd.Timestamp(value).as_unit("ns")  # the analyses compute in nanoseconds: 1677-09-22 to 2262-04-11
-    except (ValueError, OverflowError) as exc:
-        bounds = isinstance(exc, (OverflowError, pd.errors.OutOfBoundsDatetime)) or "out of bounds" in str(exc).lower()
-        within = " (dates must fall between 1677-09-22 and 2262-04-11)" if bounds else ""
-        raise InvalidArgumentError(f"--as-of {value!r} is not a date the kit can use{within}; write YYYY-MM-DD, "
-                                   "e.g. --as-of 2025-12-31.") from None
-
-
-def _check_date_format(fmt) -> None:
-    """``--date-format`` must be a valid strptime format; said before any work is done."""
-    if fmt is None:
-        return
-    import datetime
-
-    try:
-        datetime.datetime.strptime("", fmt)
-    except ValueError as exc:
-        if not str(exc).startswith(("time data", "unconverted data")):
-            raise InvalidArgumentError(f"--date-format {fmt!r} is not a strptime format ({exc}); e.g. --date-format %d/%m/%Y "
-                                       "(see https://docs.python.org/3/library/datetime.html#format-codes).") from None
 
 
 def _cmd_generate(args) -> int:

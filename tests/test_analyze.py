@@ -358,7 +358,7 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
         assert info.value.code == 2
         assert "playbook analyze: error:" in capsys.readouterr().err
     assert main(["analyze", str(BAD / "bom.csv"), "--as-of", "yesterday", "--out", str(tmp_path / "o")]) == 2
-    assert "--as-of 'yesterday' is not a date the kit can use; write YYYY-MM-DD" in capsys.readouterr().err
+    assert "--as-of 'yesterday' is not a date: give one such as --as-of '2025-12-31'." in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")]) == 2
     assert "No file" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

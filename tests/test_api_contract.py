@@ -143,7 +143,7 @@ OTHER = {
     "value.BetaGeoFitter", "value.GammaGammaFitter",
     # data model, I/O and the helpers every analysis uses
     "data.CustomerBase", "data.load_dataset", "data.copy_base", "data.dataset_names", "data.dataset_path",
-    "data.read_dataset", "data.write_dataset", "data.atomic_folder", "data.to_timestamp", "data.end_of_day",
+    "data.read_dataset", "data.write_dataset", "output.atomic_folder", "data.to_timestamp", "data.end_of_day",
     "data.resolve_as_of", "data.table_of", "data.check_data", "data.require_columns", "data.validate_orders", "data.check_column",
     "strategy.export_action_list", "byod.from_orders", "byod.suggest_mapping", "course.course_map",
     "errors.PlaybookError", "errors.InvalidArgumentError", "errors.DataValidationError", "errors.MissingTableError",
