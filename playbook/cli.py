@@ -121,7 +121,7 @@ def _cmd_analyze(args) -> int:
 
 def _cmd_generate(args) -> int:
     from .data import write_dataset
-    from .synth import generate
+    from .synth import generate, memory_estimate_mib
 
     overrides = {}
     for item in args.set or []:
@@ -135,9 +135,11 @@ def _cmd_generate(args) -> int:
     check_output_folder(args.out, kind="dataset", replace=args.overwrite, option="overwrite")
     progress = not args.quiet and (args.customers or 0) >= 100_000
     if progress:
-        _print(f"generating {args.scenario} with {args.customers:,} customers ...", err=True)
+        mib = memory_estimate_mib(args.scenario, args.customers, args.process)
+        _print(f"generating {args.scenario} ({args.process} process) with {args.customers:,} customers, "
+               f"about {mib:,.0f} MiB of memory at the peak ...", err=True)
     base = generate(args.scenario, n_customers=args.customers, start=args.start, end=args.end, seed=args.seed,
-                    locale=args.locale, **overrides)
+                    locale=args.locale, process=args.process, **overrides)
     out = write_dataset(base, args.out, overwrite=args.overwrite, progress=progress)
     if not args.quiet:
         _print(f"wrote {out} ({', '.join(f'{t} {len(df):,}' for t, df in base.items())})")
@@ -207,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--customers", type=int, default=None, help="number of customers (default 5000 retail, 400 b2b)")
     g.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives byte-identical files (default 0)")
     g.add_argument("--locale", default="en_US", help="en_US or zh_CN (default en_US)")
+    g.add_argument("--process", default="classic",
+                   help="how customers behave: classic (default; the shipped datasets), realistic (a shop like a real "
+                        "panel, with no answers leaked into what the firm does; see docs/generator.md) or bgnbd "
+                        "(exactly the BG/NBD model, for teaching it on its own terms)")
     g.add_argument("--start", default=None, help="first date, YYYY-MM-DD")
     g.add_argument("--end", default=None, help="last date, YYYY-MM-DD")
     g.add_argument("--set", action="append", metavar="NAME=NUMBER", help="change a scenario parameter, e.g. --set b=2.0 (repeatable)")

@@ -284,8 +284,20 @@ def _format_column(series: pd.Series, kind: str) -> pd.Series:
 
 
 def table_to_csv_bytes(table: str, df: pd.DataFrame) -> bytes:
-    """Serialise one table exactly as the dataset files store it (stable bytes for a given frame)."""
-    out = pd.DataFrame({c.name: _format_column(df[c.name], c.kind) for c in TABLES[table]})
+    """Serialise one table exactly as the dataset files store it (stable bytes for a given frame).
+
+    Optional columns (see :class:`playbook.schema.Column`) are written when the frame has them;
+    a column the schema does not know is refused, so nothing is silently left out of a file.
+    """
+    specs = TABLES[table]
+    unknown = [c for c in df.columns if c not in {s.name for s in specs}]
+    if unknown:
+        raise InvalidArgumentError(
+            f"The {table!r} table has column(s) {', '.join(map(repr, unknown))} that playbook/schema.py does not "
+            "describe, so they cannot be written; add them to the schema (or drop them) first."
+        )
+    out = pd.DataFrame({c.name: _format_column(df[c.name], c.kind) for c in specs
+                        if not (c.optional and c.name not in df.columns)})
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -331,7 +343,8 @@ def write_dataset(base: CustomerBase, folder, *, overwrite: bool = False, progre
 
 
 def _parse_table(table: str, path: Path) -> pd.DataFrame:
-    specs = TABLES[table]
+    header = pd.read_csv(path, nrows=0).columns
+    specs = tuple(c for c in TABLES[table] if not (c.optional and c.name not in header))
     dtypes = {}
     dates = []
     for c in specs:

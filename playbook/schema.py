@@ -20,6 +20,9 @@ class Column:
     kind: str
     description: str
     nullable: bool = False
+    #: Written only by some generating processes (``generate(process="realistic")``); a
+    #: dataset without the column is still complete.
+    optional: bool = False
 
 
 C = Column
@@ -156,6 +159,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
         C("expected_purchases_next_year", "float", "Expected purchases in the 365 days after the end date, given the truth."),
         C("expected_value_next_year", "money", "Expected amount spent in the 365 days after the end date, given the truth."),
         C("churn_cause", "category", "Why a churned customer left (lack_of_care, service_failure, competitor, price, moved_on); none if active.", nullable=True),
+        # The realistic process (generate(process="realistic"), docs/generator.md) adds these.
+        C("never_buyer", "bool", "Realistic process: the customer never placed an order.", optional=True),
+        C("dropout_clock", "category", "Realistic process: which competing clock ended the relation (trial, base, care_lapse, unresolved_complaint, competitor_offer, satisfaction_drop), or none.", optional=True),
+        C("dropout_hazard", "float", "Realistic process: the customer's base hazard of leaving, per year.", optional=True),
+        C("faded_before_leaving", "bool", "Realistic process: the customer's buying faded (longer gaps, smaller baskets) before leaving.", optional=True),
+        C("signal_care_lapse_at", "date", "Realistic process: when a lapse in the firm's care first began (stayers too); empty if never.", nullable=True, optional=True),
+        C("signal_unresolved_complaint_at", "date", "Realistic process: when a complaint first stayed unresolved (stayers too); empty if never.", nullable=True, optional=True),
+        C("signal_competitor_offer_at", "date", "Realistic process: when a competitor's offer first reached the customer (stayers too); empty if never.", nullable=True, optional=True),
+        C("signal_satisfaction_drop_at", "date", "Realistic process: when the customer's satisfaction first fell (stayers too); empty if never.", nullable=True, optional=True),
+        C("firm_gave_up_at", "date", "Realistic process: when the firm's contact policy gave up on the customer (unanswered contacts); empty if never.", nullable=True, optional=True),
+        C("surveys_sent", "int", "Realistic process: satisfaction surveys the firm sent, answered or not.", optional=True),
     ),
 }
 
@@ -175,7 +189,7 @@ def data_dictionary_markdown() -> str:
     for table, columns in TABLES.items():
         lines += [f"## `{table}`", "", TABLE_DESCRIPTIONS[table], "", "| column | kind | meaning |", "|---|---|---|"]
         for col in columns:
-            kind = col.kind + (", may be empty" if col.nullable else "")
+            kind = col.kind + (", may be empty" if col.nullable else "") + (", realistic process only" if col.optional else "")
             lines.append(f"| `{col.name}` | {kind} | {col.description} |")
         lines.append("")
     return "\n".join(lines)

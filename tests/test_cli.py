@@ -1,11 +1,16 @@
 """The playbook command line: generate, dictionary, exit codes."""
+import dataclasses
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 from playbook.cli import main
 from playbook.schema import TABLES, data_dictionary_markdown
+from playbook.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +83,28 @@ def test_data_dictionary_is_up_to_date():
 def test_every_column_is_documented_and_present(retail, b2b):
     for base in (retail, b2b):
         for t, df in base.items():
-            assert list(df.columns) == [c.name for c in TABLES[t]], t
+            assert list(df.columns) == [c.name for c in TABLES[t] if not c.optional], t
+    for scenario in ("retail", "b2b"):
+        realistic = generate(scenario, n_customers=60, seed=2, process="realistic")
+        for t, df in realistic.items():
+            assert sorted(df.columns) == sorted(c.name for c in TABLES[t]), (scenario, t)
+
+
+def test_realistic_truth_survives_a_round_trip_and_unknown_columns_are_refused(tmp_path):
+    from playbook.data import read_dataset, write_dataset
+    from playbook.errors import InvalidArgumentError
+
+    base = generate("retail", n_customers=80, seed=3, process="realistic")
+    back = read_dataset(write_dataset(base, tmp_path / "r"))
+    assert sorted(back.truth.columns) == sorted(base.truth.columns)
+    ns = "datetime64[ns]"
+    assert back.truth["firm_gave_up_at"].astype(ns).equals(base.truth["firm_gave_up_at"].astype(ns))
+    assert back.truth["firm_gave_up_at"].notna().any()
+    assert back.truth["surveys_sent"].tolist() == base.truth["surveys_sent"].tolist()
+    extra = base.truth.assign(my_note="x")
+    with pytest.raises(InvalidArgumentError, match="'my_note'.*does not describe"):
+        write_dataset(dataclasses.replace(base, truth=extra), tmp_path / "x")
+    assert not (tmp_path / "x").exists()
 
 
 def test_dictionary_names_every_generated_code(retail, b2b):
@@ -93,3 +119,12 @@ def test_dictionary_names_every_generated_code(retail, b2b):
                 continue
             for value in df[col].dropna().astype(str).unique():
                 assert value in spec[(table, col)], f"{table}.{col}: {value!r} is not in the data dictionary"
+
+
+def test_generate_takes_the_process(tmp_path, capsys):
+    assert main(["generate", str(tmp_path / "r"), "--customers", "60", "--seed", "4", "--process", "realistic"]) == 0
+    truth = pd.read_csv(tmp_path / "r" / "truth.csv")
+    assert {"dropout_clock", "firm_gave_up_at", "never_buyer"} <= set(truth.columns)
+    assert main(["generate", str(tmp_path / "x"), "--customers", "60", "--process", "agent"]) == 2
+    assert "'process' parameter of generate must be one of 'classic', 'realistic', 'bgnbd'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
