@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: The naive scores of :func:`baseline_scores`, each oriented "higher = more likely gone".
-BASELINES = ("days_since_last", "one_minus_p_alive", "low_revenue", "low_revenue_per_year", "recency_quintile")
+BASELINES = ("days_since_last", "one_time_first", "one_minus_p_alive", "low_revenue", "low_revenue_per_year", "recency_quintile")
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -231,8 +231,9 @@ def pr_curve(labels, scores) -> pd.DataFrame:
 def _flag_top(y: np.ndarray, s: np.ndarray, *, true_positives: float | None = None, flagged: float | None = None):
     """Precision when flagging from the top until ``true_positives`` (or ``flagged``) is reached.
 
-    The tie group at the cut is flagged in part, as random tie-breaking would in expectation,
-    so a coarse score reaches exactly the asked recall or size.
+    The tie group at the cut is flagged in part, carrying its own share of positives (linear
+    interpolation within the group), so a coarse score reaches exactly the asked recall or size,
+    the result never depends on row order, and a constant score gets the base rate.
     """
     _, pos, cnt = _groups(y, s)
     tp, n = np.cumsum(pos), np.cumsum(cnt)
@@ -247,7 +248,8 @@ def _flag_top(y: np.ndarray, s: np.ndarray, *, true_positives: float | None = No
 def precision_at_recall(labels, scores, recall: float) -> float:
     """Precision of a score when flagged from the top until it finds ``recall`` of the positives.
 
-    Ties at the cut are split in expectation (random tie-breaking), so every score is compared at
+    The tie group at the cut is flagged in part with its own share of positives (never broken by
+    row order; a constant score gets the base rate), so every score is compared at
     exactly the same recall: use the method's own recall to put the baselines at its operating point.
 
     Examples
@@ -286,8 +288,11 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     - ``days_since_last``: days from the last order to ``as_of``. One-time buyers get the days
       since their only order, like everyone: no special rank, so an old single purchase reads
       as long silence and a recent first purchase as fresh;
+    - ``one_time_first``: the same days, but every one-time buyer ranked above every repeat
+      buyer (one-time buyers leave about twice as often on the realistic process);
     - ``one_minus_p_alive``: 1 - P(alive) from the kit's BG/NBD fit at ``as_of``
-      (:func:`playbook.churn.p_alive_from_btyd`);
+      (:func:`playbook.churn.p_alive_from_btyd`). BG/NBD lets a customer drop out only after a
+      repeat purchase, so every one-time buyer gets P(alive) = 1 and ranks as safest;
     - ``low_revenue``: minus revenue to date; ``low_revenue_per_year``: minus revenue per year
       since the first order (at least 30 days counted, so a first-week buyer is not inflated);
     - ``recency_quintile``: the RFM-style recency score 1-5 (5 = longest silent), a coarse
@@ -315,6 +320,7 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     p_alive.index = p_alive.index.astype(str)
     out = pd.DataFrame({
         "days_since_last": days,
+        "one_time_first": days + np.where(summary["frequency"].to_numpy() == 0, 1e6, 0.0),
         "one_minus_p_alive": 1.0 - p_alive.reindex(summary.index),
         "low_revenue": -summary["revenue"].astype(float),
         "low_revenue_per_year": -summary["revenue"].astype(float) / age_years,
