@@ -332,8 +332,9 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
 
 def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     """The kit's churn warning at ``as_of``: ``risk`` (:func:`playbook.churn.churn_risk` on
-    :func:`playbook.churn.churn_signals`, default weights) and ``risk_with_p_alive`` (the same
-    with the BG/NBD P(alive) blended in, as the kit allows).
+    :func:`playbook.churn.churn_signals`, default weights and threshold) with its ``warning``,
+    and ``risk_with_p_alive`` / ``warning_with_p_alive`` (the same with the BG/NBD P(alive)
+    blended in, as the kit allows).
 
     Examples
     --------
@@ -341,18 +342,24 @@ def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     >>> base = playbook.synth.generate("retail", n_customers=300, seed=1, process="realistic")
     >>> k = kit_churn_scores(base, "2025-06-30")
     >>> list(k.columns), bool(k["risk"].between(0, 100).all())
-    (['risk', 'risk_with_p_alive'], True)
+    (['risk', 'warning', 'risk_with_p_alive', 'warning_with_p_alive'], True)
     """
     from .churn import churn_risk, churn_signals, p_alive_from_btyd
 
     ts = to_timestamp(as_of)
     signals = churn_signals(base, ts)
-    plain = churn_risk(signals)["risk"]
-    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index)))["risk"]
-    out = pd.DataFrame({"risk": plain, "risk_with_p_alive": blended.reindex(plain.index)})
+    plain = churn_risk(signals)
+    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index))).reindex(plain.index)
+    out = pd.DataFrame({"risk": plain["risk"], "warning": plain["warning"].astype(bool),
+                        "risk_with_p_alive": blended["risk"], "warning_with_p_alive": blended["warning"].astype(bool)})
     out.index = out.index.astype(str)
     out.index.name = "customer_id"
     return out.sort_index()
+
+
+def _kit_with_warning(base: CustomerBase, as_of) -> pd.DataFrame:
+    kit = kit_churn_scores(base, as_of)
+    return pd.DataFrame({"score": kit["risk"], "warning": kit["warning"]})
 
 
 # ------------------------------------------------------------------------ comparing
@@ -365,7 +372,8 @@ def _task(base, as_of, horizon_days, task: str) -> pd.DataFrame:
 
 
 def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, task: str = "leave",
-            recall: float | None = None, top: float = 0.1, baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+            recall: float | None = None, flags=None, top: float = 0.1,
+            baselines: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each method beside every baseline on one task, at the same operating point.
 
     Parameters
@@ -383,6 +391,11 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
         The recall at which precision is compared. By default each method's recall when it flags
         the customers scoring in its top ``top`` share, and the baselines are read at that same
         recall.
+    flags : Series or dict, optional
+        The method's own warning (bool per customer; a dict ``{method: Series}`` for several).
+        Its recall becomes that method's operating point (``operating_point`` "own warning"),
+        overriding ``recall``, and the method's ``precision`` is that of its flagged customers
+        (what the warning delivers); customers missing from the Series count as not warned.
     top : float
         The share flagged for ``lift`` (default 0.1: the top 10%).
     baselines : DataFrame, optional
@@ -391,14 +404,15 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
     Returns
     -------
     Tidy DataFrame: ``method``, ``score``, ``kind`` ("method" or "baseline"), ``n``, ``positives``,
-    ``auc``, ``recall``, ``precision``, ``lift``; a baseline row per method (its ``recall``).
+    ``base_rate`` (the precision of flagging at random), ``auc``, ``operating_point``, ``recall``, ``precision``, ``lift``; a baseline row per method,
+    read at that method's recall.
 
     Examples
     --------
     >>> import playbook
     >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
     >>> k = kit_churn_scores(base, "2025-06-30")
-    >>> t = compare(base, "2025-06-30", 180, k["risk"])
+    >>> t = compare(base, "2025-06-30", 180, k["risk"], flags=k["warning"])
     >>> sorted(t["kind"].unique()), len(t) == 1 + len(BASELINES)
     (['baseline', 'method'], True)
     """
@@ -411,6 +425,12 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
     base_scores = baseline_scores(base, as_of) if baselines is None else baselines
     ids = truth_task.index
     y = truth_task["label"].to_numpy()
+    if flags is not None and not isinstance(flags, Mapping):
+        flags = {name: flags for name in methods.columns}
+    flags = {str(k): v for k, v in (flags or {}).items()}
+    unknown = set(flags) - set(map(str, methods.columns))
+    if unknown:
+        raise InvalidArgumentError(f"{func}: flags given for {sorted(unknown)}, which are not among the scores {list(methods.columns)}.")
     rows = []
     for name in methods.columns:
         s = methods[name].reindex(ids)
@@ -418,17 +438,33 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
             missing = s.index[s.isna()]
             raise InvalidArgumentError(f"{func}: score {name!r} is missing for {len(missing)} customers of the task, e.g. {missing[0]!r}.")
         s = s.to_numpy(float)
-        at = recall if recall is not None else float(_flag_top(y, s, flagged=top * len(y)) * top * len(y) / y.sum())
+        if str(name) in flags:
+            warned = pd.Series(flags[str(name)]).set_axis(pd.Index(pd.Series(flags[str(name)]).index.astype(str)))
+            warned = warned.reindex(ids, fill_value=False).astype(bool).to_numpy()
+            if not (warned & y).any():
+                raise InvalidArgumentError(f"{func}: the warning of {name!r} flags no positive of the task, so its recall is 0 "
+                                           "and no baseline can be read at it.")
+            point, at = "own warning", float((warned & y).sum() / y.sum())
+            own_precision = float((warned & y).sum() / warned.sum())
+        elif recall is not None:
+            point, at, own_precision = "fixed recall", float(recall), None
+        else:
+            point = f"top {top:.0%}"
+            at = float(_flag_top(y, s, flagged=top * len(y)) * top * len(y) / y.sum())
+            own_precision = None
         at = min(max(at, 1.0 / y.sum()), 1.0)
-        rows.append({"method": name, "score": name, "kind": "method", "n": len(y), "positives": int(y.sum()),
-                     "auc": roc_auc(y, s), "recall": at, "precision": precision_at_recall(y, s, at), "lift": lift_at(y, s, top)})
+        rows.append({"method": name, "score": name, "kind": "method", "n": len(y), "positives": int(y.sum()), "base_rate": float(y.mean()),
+                     "auc": roc_auc(y, s), "operating_point": point, "recall": at,
+                     "precision": precision_at_recall(y, s, at) if own_precision is None else own_precision,
+                     "lift": lift_at(y, s, top)})
         for b in base_scores.columns:
             bs = base_scores[b].reindex(ids)
             if bs.isna().any():
                 raise InvalidArgumentError(f"{func}: baseline {b!r} is missing for {int(bs.isna().sum())} customers of the task.")
             bs = bs.to_numpy(float)
-            rows.append({"method": name, "score": b, "kind": "baseline", "n": len(y), "positives": int(y.sum()),
-                         "auc": roc_auc(y, bs), "recall": at, "precision": precision_at_recall(y, bs, at), "lift": lift_at(y, bs, top)})
+            rows.append({"method": name, "score": b, "kind": "baseline", "n": len(y), "positives": int(y.sum()), "base_rate": float(y.mean()),
+                         "auc": roc_auc(y, bs), "operating_point": point, "recall": at,
+                         "precision": precision_at_recall(y, bs, at), "lift": lift_at(y, bs, top)})
     out = pd.DataFrame(rows)
     out.attrs.update(truth_task.attrs)
     return out
@@ -446,13 +482,15 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
     seeds : iterable of int
         At least 5: one seed's figure is an anecdote.
     methods : mapping
-        ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column.
-        Defaults to the kit's churn warning (:func:`kit_churn_scores`).
+        ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column,
+        except one with exactly the columns ``score`` and ``warning`` (bool): that is one method
+        read at its own warning's recall (``flags`` of :func:`compare`). Defaults to the kit's
+        churn risk with its own warning (risk >= 30, :func:`kit_churn_scores`).
 
     Returns
     -------
     DataFrame with one row per (``method``, ``score``): ``kind``, ``seeds``, and ``<metric>_min``,
-    ``<metric>_median``, ``<metric>_max`` for ``auc``, ``precision``, ``lift``, ``recall``;
+    ``<metric>_median``, ``<metric>_max`` for ``auc``, ``precision``, ``lift``, ``recall``, ``base_rate``;
     ``attrs["per_seed"]`` holds the per-seed table.
 
     Examples
@@ -466,21 +504,27 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
     seeds = list(seeds)
     if len(seeds) < 5:
         raise InvalidArgumentError(f"over_seeds needs at least 5 seeds to show a range. Got {len(seeds)}.")
-    methods = dict(methods or {"kit": kit_churn_scores})
+    methods = dict(methods or {"kit": _kit_with_warning})
     per_seed = []
     for seed in seeds:
         base = make_base(seed)
-        parts = []
+        parts, flags = [], {}
         for name, method in methods.items():
             got = method(base, as_of)
-            frame = got.to_frame(name) if isinstance(got, pd.Series) else got.add_prefix("" if len(methods) == 1 else f"{name}:")
-            parts.append(frame)
+            if isinstance(got, pd.DataFrame) and sorted(got.columns) == ["score", "warning"]:
+                parts.append(got["score"].rename(name))
+                flags[name] = got["warning"]
+            elif isinstance(got, pd.Series):
+                parts.append(got.rename(name))
+            else:
+                parts.append(got.add_prefix("" if len(methods) == 1 else f"{name}:"))
         scores = pd.concat(parts, axis=1)
-        per_seed.append(compare(base, as_of, horizon_days, scores, task=task, recall=recall, top=top).assign(seed=seed))
+        per_seed.append(compare(base, as_of, horizon_days, scores, task=task, recall=recall, flags=flags or None,
+                                top=top, baselines=baseline_scores(base, as_of)).assign(seed=seed))
     table = pd.concat(per_seed, ignore_index=True)
-    metrics = ["auc", "precision", "lift", "recall"]
+    metrics = ["auc", "precision", "lift", "recall", "base_rate"]
     grouped = table.groupby(["method", "score"], sort=False)
-    out = grouped.agg(kind=("kind", "first"), seeds=("seed", "nunique"))
+    out = grouped.agg(kind=("kind", "first"), operating_point=("operating_point", "first"), seeds=("seed", "nunique"))
     for m in metrics:
         out[f"{m}_min"] = grouped[m].min()
         out[f"{m}_median"] = grouped[m].median()
