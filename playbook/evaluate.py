@@ -393,8 +393,8 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
         recall.
     flags : Series or dict, optional
         The method's own warning (bool per customer; a dict ``{method: Series}`` for several).
-        Its recall becomes that method's operating point (``operating_point`` "own warning"),
-        overriding ``recall``, and the method's ``precision`` is that of its flagged customers
+        Unless ``recall`` is given, its recall becomes that method's operating point
+        (``operating_point`` "own warning"), and the method's ``precision`` is that of its flagged customers
         (what the warning delivers); customers missing from the Series count as not warned.
     top : float
         The share flagged for ``lift`` (default 0.1: the top 10%).
@@ -438,7 +438,9 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
             missing = s.index[s.isna()]
             raise InvalidArgumentError(f"{func}: score {name!r} is missing for {len(missing)} customers of the task, e.g. {missing[0]!r}.")
         s = s.to_numpy(float)
-        if str(name) in flags:
+        if recall is not None:
+            point, at, own_precision = "fixed recall", float(recall), None
+        elif str(name) in flags:
             warned = pd.Series(flags[str(name)]).set_axis(pd.Index(pd.Series(flags[str(name)]).index.astype(str)))
             warned = warned.reindex(ids, fill_value=False).astype(bool).to_numpy()
             if not (warned & y).any():
@@ -446,8 +448,6 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
                                            "and no baseline can be read at it.")
             point, at = "own warning", float((warned & y).sum() / y.sum())
             own_precision = float((warned & y).sum() / warned.sum())
-        elif recall is not None:
-            point, at, own_precision = "fixed recall", float(recall), None
         else:
             point = f"top {top:.0%}"
             at = float(_flag_top(y, s, flagged=top * len(y)) * top * len(y) / y.sum())

@@ -182,7 +182,7 @@ def test_compare_reads_baselines_at_the_methods_own_warning(bases):
     assert own["recall"] == pytest.approx(task["label"][warned].sum() / task["label"].sum())
     assert own["precision"] == pytest.approx(task["label"][warned].mean())  # what the warning delivers
     assert (table["recall"] == own["recall"]).all() and len(table) == 1 + len(ev.BASELINES)
-    fixed = ev.compare(base, AS_OF, HORIZON, kit["risk"].rename("kit"), recall=0.5)
+    fixed = ev.compare(base, AS_OF, HORIZON, kit["risk"].rename("kit"), recall=0.5, flags=kit["warning"])
     assert (fixed["recall"] == 0.5).all() and (fixed["operating_point"] == "fixed recall").all()
 
 
