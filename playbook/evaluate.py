@@ -17,18 +17,18 @@ from .data import CustomerBase, end_of_day, to_timestamp
 from .errors import InvalidArgumentError, MissingTableError
 
 __all__ = [
-    "leave_task",
+    "BASELINES",
+    "baseline_scores",
+    "compare",
     "detection_task",
-    "roc_auc",
-    "roc_curve",
+    "kit_churn_scores",
+    "leave_task",
+    "lift_at",
+    "over_seeds",
     "pr_curve",
     "precision_at_recall",
-    "lift_at",
-    "baseline_scores",
-    "kit_churn_scores",
-    "compare",
-    "over_seeds",
-    "BASELINES",
+    "roc_auc",
+    "roc_curve",
 ]
 
 #: The naive scores of :func:`baseline_scores`, each oriented "higher = more likely gone".
