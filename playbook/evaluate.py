@@ -371,6 +371,38 @@ def _task(base, as_of, horizon_days, task: str) -> pd.DataFrame:
     raise InvalidArgumentError(f"task must be 'leave' or 'detect'. Got {task!r}.")
 
 
+def _scores_for(scores: pd.Series, ids: pd.Index, what: str) -> np.ndarray:
+    s = scores.reindex(ids)
+    if s.isna().any():
+        missing = s.index[s.isna()]
+        raise InvalidArgumentError(f"{what} is missing for {len(missing)} customers of the task, e.g. {missing[0]!r}.")
+    return s.to_numpy(float)
+
+
+def _operating_point(y, s, ids, warned, recall, top, what: str):
+    """(name, recall, the method's own precision or None) at which a method and its baselines are read."""
+    if recall is not None:
+        return "fixed recall", float(recall), None
+    if warned is not None:
+        warned = pd.Series(warned)
+        warned.index = warned.index.astype(str)
+        flagged = warned.reindex(ids, fill_value=False).astype(bool).to_numpy()
+        hits = int((flagged & y).sum())
+        if hits == 0:
+            raise InvalidArgumentError(f"{what}: the warning flags no positive of the task, so its recall is 0 "
+                                       "and no baseline can be read at it.")
+        return "own warning", hits / y.sum(), hits / flagged.sum()
+    at = float(_flag_top(y, s, flagged=top * len(y)) * top * len(y) / y.sum())
+    return f"top {top:.0%}", min(max(at, 1.0 / y.sum()), 1.0), None
+
+
+def _row(method, score, kind, y, s, point, at, top, own_precision=None) -> dict:
+    precision = precision_at_recall(y, s, at) if own_precision is None else float(own_precision)
+    return {"method": method, "score": score, "kind": kind, "n": len(y), "positives": int(y.sum()),
+            "base_rate": float(y.mean()), "auc": roc_auc(y, s), "operating_point": point, "recall": float(at),
+            "precision": precision, "lift": lift_at(y, s, top)}
+
+
 def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, task: str = "leave",
             recall: float | None = None, flags=None, top: float = 0.1,
             baselines: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -394,8 +426,8 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
     flags : Series or dict, optional
         The method's own warning (bool per customer; a dict ``{method: Series}`` for several).
         Unless ``recall`` is given, its recall becomes that method's operating point
-        (``operating_point`` "own warning"), and the method's ``precision`` is that of its flagged customers
-        (what the warning delivers); customers missing from the Series count as not warned.
+        (``operating_point`` "own warning"), and the method's ``precision`` is that of its
+        flagged customers (what the warning delivers); customers missing from it count as not warned.
     top : float
         The share flagged for ``lift`` (default 0.1: the top 10%).
     baselines : DataFrame, optional
@@ -404,8 +436,8 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
     Returns
     -------
     Tidy DataFrame: ``method``, ``score``, ``kind`` ("method" or "baseline"), ``n``, ``positives``,
-    ``base_rate`` (the precision of flagging at random), ``auc``, ``operating_point``, ``recall``, ``precision``, ``lift``; a baseline row per method,
-    read at that method's recall.
+    ``base_rate`` (the precision of flagging at random), ``auc``, ``operating_point``, ``recall``,
+    ``precision``, ``lift``; a baseline row per method, read at that method's recall.
 
     Examples
     --------
@@ -433,38 +465,12 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
         raise InvalidArgumentError(f"{func}: flags given for {sorted(unknown)}, which are not among the scores {list(methods.columns)}.")
     rows = []
     for name in methods.columns:
-        s = methods[name].reindex(ids)
-        if s.isna().any():
-            missing = s.index[s.isna()]
-            raise InvalidArgumentError(f"{func}: score {name!r} is missing for {len(missing)} customers of the task, e.g. {missing[0]!r}.")
-        s = s.to_numpy(float)
-        if recall is not None:
-            point, at, own_precision = "fixed recall", float(recall), None
-        elif str(name) in flags:
-            warned = pd.Series(flags[str(name)]).set_axis(pd.Index(pd.Series(flags[str(name)]).index.astype(str)))
-            warned = warned.reindex(ids, fill_value=False).astype(bool).to_numpy()
-            if not (warned & y).any():
-                raise InvalidArgumentError(f"{func}: the warning of {name!r} flags no positive of the task, so its recall is 0 "
-                                           "and no baseline can be read at it.")
-            point, at = "own warning", float((warned & y).sum() / y.sum())
-            own_precision = float((warned & y).sum() / warned.sum())
-        else:
-            point = f"top {top:.0%}"
-            at = float(_flag_top(y, s, flagged=top * len(y)) * top * len(y) / y.sum())
-            own_precision = None
-        at = min(max(at, 1.0 / y.sum()), 1.0)
-        rows.append({"method": name, "score": name, "kind": "method", "n": len(y), "positives": int(y.sum()), "base_rate": float(y.mean()),
-                     "auc": roc_auc(y, s), "operating_point": point, "recall": at,
-                     "precision": precision_at_recall(y, s, at) if own_precision is None else own_precision,
-                     "lift": lift_at(y, s, top)})
+        s = _scores_for(methods[name], ids, f"{func}: score {name!r}")
+        point, at, own_precision = _operating_point(y, s, ids, flags.get(str(name)), recall, top, f"{func}: {name!r}")
+        rows.append(_row(name, name, "method", y, s, point, at, top, own_precision))
         for b in base_scores.columns:
-            bs = base_scores[b].reindex(ids)
-            if bs.isna().any():
-                raise InvalidArgumentError(f"{func}: baseline {b!r} is missing for {int(bs.isna().sum())} customers of the task.")
-            bs = bs.to_numpy(float)
-            rows.append({"method": name, "score": b, "kind": "baseline", "n": len(y), "positives": int(y.sum()), "base_rate": float(y.mean()),
-                         "auc": roc_auc(y, bs), "operating_point": point, "recall": at,
-                         "precision": precision_at_recall(y, bs, at), "lift": lift_at(y, bs, top)})
+            bs = _scores_for(base_scores[b], ids, f"{func}: baseline {b!r}")
+            rows.append(_row(name, b, "baseline", y, bs, point, at, top))
     out = pd.DataFrame(rows)
     out.attrs.update(truth_task.attrs)
     return out
