@@ -1,0 +1,540 @@
+"""Where every method meets the truth: prediction and detection tasks at a review date,
+ROC / precision-recall metrics with ties handled, naive baselines at the same operating point,
+and every figure as a range over seeds.
+
+A synthetic base's ``truth`` table is the answer key; only the tasks read it. Scores are
+oriented so that higher means "more likely to leave / to have left".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .data import CustomerBase, end_of_day, to_timestamp
+from .errors import InvalidArgumentError, MissingTableError
+
+__all__ = [
+    "BASELINES",
+    "baseline_scores",
+    "compare",
+    "detection_task",
+    "kit_churn_scores",
+    "leave_task",
+    "lift_at",
+    "over_seeds",
+    "pr_curve",
+    "precision_at_recall",
+    "roc_auc",
+    "roc_curve",
+]
+
+#: The naive scores of :func:`baseline_scores`, each oriented "higher = more likely gone".
+BASELINES = ("days_since_last", "one_time_first", "one_minus_p_alive", "low_revenue", "low_revenue_per_year", "recency_quintile")
+
+
+# ---------------------------------------------------------------------------- tasks
+def _truth_of(base, func: str) -> pd.DataFrame:
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase with a `truth` table. Got {type(base).__name__}.")
+    if "truth" not in dict(base.items()):
+        raise MissingTableError(
+            f"{func}: this base has no `truth` table, so there is nothing to score against. "
+            "Evaluate on a synthetic base: playbook.synth.generate(..., process='realistic')."
+        )
+    truth = base.truth
+    if "dropout_date" not in truth.columns:
+        raise InvalidArgumentError(f"{func}: the `truth` table has no 'dropout_date' column.")
+    return truth.set_index("customer_id")
+
+
+def _buyers_by(base: CustomerBase, as_of: pd.Timestamp) -> pd.Index:
+    orders = base.orders
+    seen = orders.loc[orders["order_date"] <= end_of_day(as_of), "customer_id"]
+    return pd.Index(pd.unique(seen.astype(str)), name="customer_id").sort_values()
+
+
+def _check_both_classes(label: pd.Series, func: str, what: str) -> None:
+    n_pos = int(label.sum())
+    if len(label) == 0:
+        raise InvalidArgumentError(f"{func}: no customers in the task at this date ({what}). Choose a later as_of.")
+    if n_pos == 0:
+        raise InvalidArgumentError(f"{func}: no positives ({what}) among {len(label)} customers; every metric would be undefined. "
+                                   "Choose another as_of or a longer horizon.")
+    if n_pos == len(label):
+        raise InvalidArgumentError(f"{func}: no negatives: all {len(label)} customers are positive ({what}). Choose another as_of.")
+
+
+def leave_task(base: CustomerBase, as_of, horizon_days: int = 180) -> pd.DataFrame:
+    """Who leaves in the next ``horizon_days``, among customers still alive at ``as_of``.
+
+    The population is every customer with an order on or before ``as_of`` whose true
+    dropout date (``truth.dropout_date``) is empty or later than ``as_of``; customers
+    already gone belong to :func:`detection_task`. ``label`` is True when the dropout
+    falls in (as_of, as_of + horizon_days].
+
+    Parameters
+    ----------
+    base : CustomerBase
+        A synthetic base with a ``truth`` table (``process="realistic"``).
+    as_of : date-like
+        The review date.
+    horizon_days : int
+        The prediction window; as_of + horizon_days must not pass the data's end (``base.as_of``).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with ``label`` (bool) and ``dropout_date``;
+    ``attrs`` hold the task's description.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
+    >>> task = leave_task(base, "2025-06-30", 180)
+    >>> bool(task["label"].any() and not task["label"].all())
+    True
+    """
+    func = "leave_task"
+    truth = _truth_of(base, func)
+    ts = to_timestamp(as_of)
+    if not isinstance(horizon_days, (int, np.integer)) or horizon_days <= 0:
+        raise InvalidArgumentError(f"{func}: horizon_days must be a positive whole number of days. Got {horizon_days!r}.")
+    end = to_timestamp(base.as_of, "base.as_of")
+    until = ts + pd.Timedelta(days=int(horizon_days))
+    if until > end:
+        raise InvalidArgumentError(
+            f"{func}: the horizon runs past the data's end: {ts.date()} + {horizon_days} days = {until.date()}, "
+            f"but the truth is known only until {end.date()}. Use as_of on or before {(end - pd.Timedelta(days=int(horizon_days))).date()}."
+        )
+    dropout = truth["dropout_date"].reindex(_buyers_by(base, ts))
+    alive = dropout.isna() | (dropout > end_of_day(ts))
+    dropout = dropout[alive]
+    label = (dropout > end_of_day(ts)) & (dropout <= end_of_day(until))
+    _check_both_classes(label, func, f"leaving between {ts.date()} and {until.date()}")
+    out = pd.DataFrame({"label": label.astype(bool), "dropout_date": dropout})
+    out.attrs.update(task="leave", as_of=ts, horizon_days=int(horizon_days))
+    return out
+
+
+def detection_task(base: CustomerBase, as_of) -> pd.DataFrame:
+    """Who has already left, among customers with an order on or before ``as_of``.
+
+    Reported apart from :func:`leave_task`: flagging customers who are already gone is
+    detection, not early warning.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with ``label`` (True: true dropout date on or
+    before ``as_of``) and ``dropout_date``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
+    >>> task = detection_task(base, "2025-06-30")
+    >>> bool(0 < task["label"].mean() < 1)
+    True
+    """
+    func = "detection_task"
+    truth = _truth_of(base, func)
+    ts = to_timestamp(as_of)
+    end = to_timestamp(base.as_of, "base.as_of")
+    if ts > end:
+        raise InvalidArgumentError(f"{func}: as_of {ts.date()} is after the data's end {end.date()}.")
+    dropout = truth["dropout_date"].reindex(_buyers_by(base, ts))
+    label = dropout.notna() & (dropout <= end_of_day(ts))
+    _check_both_classes(label, func, f"gone by {ts.date()}")
+    out = pd.DataFrame({"label": label.astype(bool), "dropout_date": dropout})
+    out.attrs.update(task="detect", as_of=ts, horizon_days=None)
+    return out
+
+
+# -------------------------------------------------------------------------- metrics
+def _pair(labels, scores, func: str) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(labels)
+    s = np.asarray(scores, dtype=float)
+    if y.shape != s.shape or y.ndim != 1:
+        raise InvalidArgumentError(f"{func}: labels and scores must be 1-d and the same length. Got {y.shape} and {s.shape}.")
+    if np.isnan(s).any():
+        raise InvalidArgumentError(f"{func}: {int(np.isnan(s).sum())} scores are NaN; score every customer (or drop them from the task first).")
+    y = y.astype(bool)
+    if y.all() or not y.any():
+        raise InvalidArgumentError(f"{func}: labels need both positives and negatives; got {int(y.sum())} positives of {len(y)}.")
+    return y, s
+
+
+def _groups(y: np.ndarray, s: np.ndarray):
+    """Distinct scores from high to low with the positives and counts at each (one tie group a row)."""
+    values, inverse = np.unique(-s, return_inverse=True)
+    pos = np.bincount(inverse, weights=y.astype(float), minlength=len(values))
+    cnt = np.bincount(inverse, minlength=len(values)).astype(float)
+    return -values, pos, cnt
+
+
+def roc_auc(labels, scores) -> float:
+    """Area under the ROC curve: the chance a random positive outscores a random negative, ties counting half.
+
+    Examples
+    --------
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    >>> roc_auc([0, 1, 0, 1], [1, 1, 0, 0])   # one tie group each way
+    0.5
+    """
+    y, s = _pair(labels, scores, "roc_auc")
+    ranks = pd.Series(s).rank(method="average").to_numpy()
+    n_pos, n_neg = y.sum(), (~y).sum()
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def roc_curve(labels, scores) -> pd.DataFrame:
+    """The ROC curve as a table: one row per distinct score (tied customers move together), from (0, 0).
+
+    Examples
+    --------
+    >>> roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+       threshold  fpr  tpr
+    0        inf  0.0  0.0
+    1       0.80  0.0  0.5
+    2       0.40  0.5  0.5
+    3       0.35  0.5  1.0
+    4       0.10  1.0  1.0
+    """
+    y, s = _pair(labels, scores, "roc_curve")
+    thr, pos, cnt = _groups(y, s)
+    tp, fp = np.cumsum(pos), np.cumsum(cnt - pos)
+    return pd.DataFrame({"threshold": np.r_[np.inf, thr],
+                         "fpr": np.r_[0.0, fp / fp[-1]], "tpr": np.r_[0.0, tp / tp[-1]]})
+
+
+def pr_curve(labels, scores) -> pd.DataFrame:
+    """The precision-recall curve: flag everyone scoring at least ``threshold``; one row per distinct score.
+
+    Examples
+    --------
+    >>> pr_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+       threshold  recall  precision  flagged
+    0       0.80     0.5   1.000000        1
+    1       0.40     0.5   0.500000        2
+    2       0.35     1.0   0.666667        3
+    3       0.10     1.0   0.500000        4
+    """
+    y, s = _pair(labels, scores, "pr_curve")
+    thr, pos, cnt = _groups(y, s)
+    tp, n = np.cumsum(pos), np.cumsum(cnt)
+    return pd.DataFrame({"threshold": thr, "recall": tp / tp[-1], "precision": tp / n, "flagged": n.astype(int)})
+
+
+def _flag_top(y: np.ndarray, s: np.ndarray, *, true_positives: float | None = None, flagged: float | None = None):
+    """Precision when flagging from the top until ``true_positives`` (or ``flagged``) is reached.
+
+    The tie group at the cut is flagged in part, carrying its own share of positives (linear
+    interpolation within the group), so a coarse score reaches exactly the asked recall or size,
+    the result never depends on row order, and a constant score gets the base rate.
+    """
+    _, pos, cnt = _groups(y, s)
+    tp, n = np.cumsum(pos), np.cumsum(cnt)
+    reached, target = (tp, true_positives) if true_positives is not None else (n, flagged)
+    i = int(np.searchsorted(reached, target - 1e-9))
+    tp_before = tp[i - 1] if i else 0.0
+    n_before = n[i - 1] if i else 0.0
+    share = (target - (tp_before if true_positives is not None else n_before)) / (pos[i] if true_positives is not None else cnt[i])
+    return (tp_before + share * pos[i]) / (n_before + share * cnt[i])
+
+
+def precision_at_recall(labels, scores, recall: float) -> float:
+    """Precision of a score when flagged from the top until it finds ``recall`` of the positives.
+
+    The tie group at the cut is flagged in part with its own share of positives (never broken by
+    row order; a constant score gets the base rate), so every score is compared at
+    exactly the same recall: use the method's own recall to put the baselines at its operating point.
+
+    Examples
+    --------
+    >>> precision_at_recall([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.5)
+    1.0
+    >>> precision_at_recall([1, 0, 1, 0], [1, 1, 0, 0], 0.5)   # half of one tie group
+    0.5
+    """
+    y, s = _pair(labels, scores, "precision_at_recall")
+    if not 0 < recall <= 1:
+        raise InvalidArgumentError(f"precision_at_recall: recall must be in (0, 1]. Got {recall!r}.")
+    return float(_flag_top(y, s, true_positives=recall * y.sum()))
+
+
+def lift_at(labels, scores, fraction: float = 0.1) -> float:
+    """Lift of the top ``fraction`` by score: their positive rate over everyone's (1 = no better than chance).
+
+    Examples
+    --------
+    >>> lift_at([0, 0, 0, 1], [0.1, 0.2, 0.3, 0.9], 0.25)
+    4.0
+    >>> lift_at([0, 0, 0, 1], [1, 1, 1, 1], 0.25)   # a constant score is chance
+    1.0
+    """
+    y, s = _pair(labels, scores, "lift_at")
+    if not 0 < fraction <= 1:
+        raise InvalidArgumentError(f"lift_at: fraction must be in (0, 1]. Got {fraction!r}.")
+    return float(_flag_top(y, s, flagged=fraction * len(y)) / y.mean())
+
+
+# ------------------------------------------------------------------------ baselines
+def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
+    """Naive scores per customer with an order by ``as_of``, all oriented "higher = more likely gone".
+
+    - ``days_since_last``: days from the last order to ``as_of``. One-time buyers get the days
+      since their only order, like everyone: no special rank, so an old single purchase reads
+      as long silence and a recent first purchase as fresh;
+    - ``one_time_first``: the same days, but every one-time buyer ranked above every repeat
+      buyer (one-time buyers leave about twice as often on the realistic process);
+    - ``one_minus_p_alive``: 1 - P(alive) from the kit's BG/NBD fit at ``as_of``
+      (:func:`playbook.churn.p_alive_from_btyd`). BG/NBD lets a customer drop out only after a
+      repeat purchase, so every one-time buyer gets P(alive) = 1 and ranks as safest;
+    - ``low_revenue``: minus revenue to date; ``low_revenue_per_year``: minus revenue per year
+      since the first order (at least 30 days counted, so a first-week buyer is not inflated);
+    - ``recency_quintile``: the RFM-style recency score 1-5 (5 = longest silent), a coarse
+      score with many ties.
+
+    Only orders up to ``as_of`` are read; never ``truth``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.synth.generate("retail", n_customers=300, seed=1, process="realistic")
+    >>> b = baseline_scores(base, "2025-06-30")
+    >>> list(b.columns) == list(BASELINES), bool(b.notna().all().all())
+    (True, True)
+    """
+    from .churn import p_alive_from_btyd
+    from .data import summarize
+
+    ts = to_timestamp(as_of)
+    summary = summarize(base.orders, ts)
+    summary.index = summary.index.astype(str)
+    days = summary["days_since_last"].astype(float)
+    age_years = np.maximum((end_of_day(ts) - summary["first_order"]).dt.days.to_numpy(), 30) / 365.25
+    p_alive = p_alive_from_btyd(base, ts)
+    p_alive.index = p_alive.index.astype(str)
+    out = pd.DataFrame({
+        "days_since_last": days,
+        "one_time_first": days + np.where(summary["frequency"].to_numpy() == 0, 1e6, 0.0),
+        "one_minus_p_alive": 1.0 - p_alive.reindex(summary.index),
+        "low_revenue": -summary["revenue"].astype(float),
+        "low_revenue_per_year": -summary["revenue"].astype(float) / age_years,
+        "recency_quintile": np.ceil(days.rank(pct=True, method="average") * 5).clip(1, 5),
+    })
+    out.index.name = "customer_id"
+    return out.sort_index()
+
+
+def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
+    """The kit's churn warning at ``as_of``: ``risk`` (:func:`playbook.churn.churn_risk` on
+    :func:`playbook.churn.churn_signals`, default weights and threshold) with its ``warning``,
+    and ``risk_with_p_alive`` / ``warning_with_p_alive`` (the same with the BG/NBD P(alive)
+    blended in, as the kit allows).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.synth.generate("retail", n_customers=300, seed=1, process="realistic")
+    >>> k = kit_churn_scores(base, "2025-06-30")
+    >>> list(k.columns), bool(k["risk"].between(0, 100).all())
+    (['risk', 'warning', 'risk_with_p_alive', 'warning_with_p_alive'], True)
+    """
+    from .churn import churn_risk, churn_signals, p_alive_from_btyd
+
+    ts = to_timestamp(as_of)
+    signals = churn_signals(base, ts)
+    plain = churn_risk(signals)
+    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index))).reindex(plain.index)
+    out = pd.DataFrame({"risk": plain["risk"], "warning": plain["warning"].astype(bool),
+                        "risk_with_p_alive": blended["risk"], "warning_with_p_alive": blended["warning"].astype(bool)})
+    out.index = out.index.astype(str)
+    out.index.name = "customer_id"
+    return out.sort_index()
+
+
+def _kit_with_warning(base: CustomerBase, as_of) -> pd.DataFrame:
+    kit = kit_churn_scores(base, as_of)
+    return pd.DataFrame({"score": kit["risk"], "warning": kit["warning"]})
+
+
+# ------------------------------------------------------------------------ comparing
+def _task(base, as_of, horizon_days, task: str) -> pd.DataFrame:
+    if task == "leave":
+        return leave_task(base, as_of, horizon_days)
+    if task == "detect":
+        return detection_task(base, as_of)
+    raise InvalidArgumentError(f"task must be 'leave' or 'detect'. Got {task!r}.")
+
+
+def _scores_for(scores: pd.Series, ids: pd.Index, what: str) -> np.ndarray:
+    s = scores.reindex(ids)
+    if s.isna().any():
+        missing = s.index[s.isna()]
+        raise InvalidArgumentError(f"{what} is missing for {len(missing)} customers of the task, e.g. {missing[0]!r}.")
+    return s.to_numpy(float)
+
+
+def _operating_point(y, s, ids, warned, recall, top, what: str):
+    """(name, recall, the method's own precision or None) at which a method and its baselines are read."""
+    if recall is not None:
+        return "fixed recall", float(recall), None
+    if warned is not None:
+        warned = pd.Series(warned)
+        warned.index = warned.index.astype(str)
+        flagged = warned.reindex(ids, fill_value=False).astype(bool).to_numpy()
+        hits = int((flagged & y).sum())
+        if hits == 0:
+            raise InvalidArgumentError(f"{what}: the warning flags no positive of the task, so its recall is 0 "
+                                       "and no baseline can be read at it.")
+        return "own warning", hits / y.sum(), hits / flagged.sum()
+    at = float(_flag_top(y, s, flagged=top * len(y)) * top * len(y) / y.sum())
+    return f"top {top:.0%}", min(max(at, 1.0 / y.sum()), 1.0), None
+
+
+def _row(method, score, kind, y, s, point, at, top, own_precision=None) -> dict:
+    precision = precision_at_recall(y, s, at) if own_precision is None else float(own_precision)
+    return {"method": method, "score": score, "kind": kind, "n": len(y), "positives": int(y.sum()),
+            "base_rate": float(y.mean()), "auc": roc_auc(y, s), "operating_point": point, "recall": float(at),
+            "precision": precision, "lift": lift_at(y, s, top)}
+
+
+def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, task: str = "leave",
+            recall: float | None = None, flags=None, top: float = 0.1,
+            baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each method beside every baseline on one task, at the same operating point.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        A synthetic base with ``truth``.
+    as_of, horizon_days :
+        The review date and (for ``task="leave"``) the prediction window.
+    scores : Series or DataFrame
+        The method's score per customer (higher = more likely gone); a DataFrame compares several
+        methods, one per column. Every customer of the task must be scored.
+    task : {"leave", "detect"}
+        :func:`leave_task` (future leavers among the alive) or :func:`detection_task` (already gone).
+    recall : float, optional
+        The recall at which precision is compared. By default each method's recall when it flags
+        the customers scoring in its top ``top`` share, and the baselines are read at that same
+        recall.
+    flags : Series or dict, optional
+        The method's own warning (bool per customer; a dict ``{method: Series}`` for several).
+        Unless ``recall`` is given, its recall becomes that method's operating point
+        (``operating_point`` "own warning"), and the method's ``precision`` is that of its
+        flagged customers (what the warning delivers); customers missing from it count as not warned.
+    top : float
+        The share flagged for ``lift`` (default 0.1: the top 10%).
+    baselines : DataFrame, optional
+        Precomputed :func:`baseline_scores` (saves refitting BG/NBD).
+
+    Returns
+    -------
+    Tidy DataFrame: ``method``, ``score``, ``kind`` ("method" or "baseline"), ``n``, ``positives``,
+    ``base_rate`` (the precision of flagging at random), ``auc``, ``operating_point``, ``recall``,
+    ``precision``, ``lift``; a baseline row per method, read at that method's recall.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
+    >>> k = kit_churn_scores(base, "2025-06-30")
+    >>> t = compare(base, "2025-06-30", 180, k["risk"], flags=k["warning"])
+    >>> sorted(t["kind"].unique()), len(t) == 1 + len(BASELINES)
+    (['baseline', 'method'], True)
+    """
+    func = "compare"
+    truth_task = _task(base, as_of, horizon_days, task)
+    if scores is None:
+        raise InvalidArgumentError(f"{func} needs scores: a Series or DataFrame of the method's score per customer.")
+    methods = scores.to_frame(scores.name or "method") if isinstance(scores, pd.Series) else pd.DataFrame(scores)
+    methods.index = methods.index.astype(str)
+    base_scores = baseline_scores(base, as_of) if baselines is None else baselines
+    ids = truth_task.index
+    y = truth_task["label"].to_numpy()
+    if flags is not None and not isinstance(flags, Mapping):
+        flags = {name: flags for name in methods.columns}
+    flags = {str(k): v for k, v in (flags or {}).items()}
+    unknown = set(flags) - set(map(str, methods.columns))
+    if unknown:
+        raise InvalidArgumentError(f"{func}: flags given for {sorted(unknown)}, which are not among the scores {list(methods.columns)}.")
+    rows = []
+    for name in methods.columns:
+        s = _scores_for(methods[name], ids, f"{func}: score {name!r}")
+        point, at, own_precision = _operating_point(y, s, ids, flags.get(str(name)), recall, top, f"{func}: {name!r}")
+        rows.append(_row(name, name, "method", y, s, point, at, top, own_precision))
+        for b in base_scores.columns:
+            bs = _scores_for(base_scores[b], ids, f"{func}: baseline {b!r}")
+            rows.append(_row(name, b, "baseline", y, bs, point, at, top))
+    out = pd.DataFrame(rows)
+    out.attrs.update(truth_task.attrs)
+    return out
+
+
+def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], as_of, horizon_days: int = 180,
+               methods: Mapping[str, Callable] | None = None, *, task: str = "leave", recall: float | None = None,
+               top: float = 0.1) -> pd.DataFrame:
+    """:func:`compare` on one base per seed, summarised as a range: min, median and max over seeds.
+
+    Parameters
+    ----------
+    make_base : callable
+        ``seed -> CustomerBase``, e.g. ``lambda s: generate("retail", n_customers=1500, seed=s, process="realistic")``.
+    seeds : iterable of int
+        At least 5: one seed's figure is an anecdote.
+    methods : mapping
+        ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column,
+        except one with exactly the columns ``score`` and ``warning`` (bool): that is one method
+        read at its own warning's recall (``flags`` of :func:`compare`). Defaults to the kit's
+        churn risk with its own warning (risk >= 30, :func:`kit_churn_scores`).
+
+    Returns
+    -------
+    DataFrame with one row per (``method``, ``score``): ``kind``, ``seeds``, and ``<metric>_min``,
+    ``<metric>_median``, ``<metric>_max`` for ``auc``, ``precision``, ``lift``, ``recall``, ``base_rate``;
+    ``attrs["per_seed"]`` holds the per-seed table.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> make = lambda s: playbook.synth.generate("retail", n_customers=300, seed=s, process="realistic")
+    >>> t = over_seeds(make, range(5), "2025-06-30", 180)
+    >>> int(t["seeds"].min())
+    5
+    """
+    seeds = list(seeds)
+    if len(seeds) < 5:
+        raise InvalidArgumentError(f"over_seeds needs at least 5 seeds to show a range. Got {len(seeds)}.")
+    methods = dict(methods or {"kit": _kit_with_warning})
+    per_seed = []
+    for seed in seeds:
+        base = make_base(seed)
+        parts, flags = [], {}
+        for name, method in methods.items():
+            got = method(base, as_of)
+            if isinstance(got, pd.DataFrame) and sorted(got.columns) == ["score", "warning"]:
+                parts.append(got["score"].rename(name))
+                flags[name] = got["warning"]
+            elif isinstance(got, pd.Series):
+                parts.append(got.rename(name))
+            else:
+                parts.append(got.add_prefix("" if len(methods) == 1 else f"{name}:"))
+        scores = pd.concat(parts, axis=1)
+        per_seed.append(compare(base, as_of, horizon_days, scores, task=task, recall=recall, flags=flags or None,
+                                top=top, baselines=baseline_scores(base, as_of)).assign(seed=seed))
+    table = pd.concat(per_seed, ignore_index=True)
+    metrics = ["auc", "precision", "lift", "recall", "base_rate"]
+    grouped = table.groupby(["method", "score"], sort=False)
+    out = grouped.agg(kind=("kind", "first"), operating_point=("operating_point", "first"), seeds=("seed", "nunique"))
+    for m in metrics:
+        out[f"{m}_min"] = grouped[m].min()
+        out[f"{m}_median"] = grouped[m].median()
+        out[f"{m}_max"] = grouped[m].max()
+    out = out.reset_index()
+    out.attrs["per_seed"] = table
+    return out
