@@ -273,3 +273,12 @@ def test_exact_bgnbd_option_recovers_its_parameters():
         p = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]).params_
         assert abs(p["r"] / 0.6 - 1) < 0.08, p
         assert abs(p["alpha"] / 20 - 1) < 0.15 and abs(p["a"] / 0.8 - 1) < 0.2 and abs(p["b"] / 5 - 1) < 0.2, p
+
+
+def test_realism_windows_from_the_shops_opening_not_the_next_new_year():
+    """A small base's first order falls days after opening; the cohort must not move a year later."""
+    base = generate("retail", n_customers=400, seed=1, process="realistic")
+    assert base.orders.order_date.min() > pd.Timestamp(base.meta["start"]) + pd.Timedelta(days=3)
+    pd.testing.assert_frame_equal(realism(base), realism(base, start=base.meta["start"]))
+    later = realism(base, start="2024-01-01").set_index("measure")["ours"]
+    assert not later.equals(realism(base).set_index("measure")["ours"])

@@ -49,7 +49,8 @@ def realism(base: CustomerBase, start=None) -> pd.DataFrame:
     """Measure a base the way the CDNOW panel is measured; one row per measure.
 
     The cohort is everyone whose first purchase falls in the 12 weeks from ``start``
-    (default: the first January 1 on or after the first order), followed for 78 weeks; the
+    (default: the start date the generator recorded in ``base.meta["start"]``, else the first
+    January 1 on or after the first order), followed for 78 weeks; the
     base should run at least 78 weeks from ``start``. The bands are for a retail shop. Columns: ``measure``, ``ours``, ``real``, ``low``, ``high``, ``inside`` and
     ``source``. December and weekday patterns use all orders of the base.
 
@@ -60,8 +61,8 @@ def realism(base: CustomerBase, start=None) -> pd.DataFrame:
     """
     o = base.orders
     first_day = o.order_date.min().normalize()
-    if start is None:
-        start = pd.Timestamp(year=first_day.year + (first_day.day_of_year > 1), month=1, day=1)
+    if start is None:  # a small base's first order may fall days after the shop opened: not a reason to skip a year
+        start = base.meta.get("start") or pd.Timestamp(year=first_day.year + (first_day.day_of_year > 1), month=1, day=1)
     start = pd.Timestamp(start)
     end = start + pd.Timedelta(weeks=PANEL_WEEKS)
     cohort_end = start + pd.Timedelta(weeks=COHORT_WEEKS)
