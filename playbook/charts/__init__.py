@@ -14,6 +14,7 @@ from .pareto import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
 from .satisfaction import index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
 from .strategy import program_comparison, strategy_mix
+from .synth import realism_chart
 from .types import confusion_matrix, evidence_scatter
 from .value import frequency_recency_heatmap, holdout_plot, probability_alive_heatmap
 
@@ -31,4 +32,5 @@ __all__ = [
     "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
     "strategy_mix", "program_comparison",
     "pipeline_funnel", "win_rate_by_price",
+    "realism_chart",
 ]
