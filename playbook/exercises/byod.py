@@ -74,3 +74,75 @@ def _stages():
     from ..lifecycle import lifecycle_stage
 
     return lifecycle_stage(_messy_base("keep")).stage.astype(str)
+
+
+# The action list (行动清单) that `playbook analyze` writes, read on the same export.
+
+@lru_cache(maxsize=1)
+def _analysis():
+    from ..analyze import build_analysis
+
+    return build_analysis(_messy_base("keep"), lang="en")
+
+
+def _pick_lowest_key(base):
+    actions = _analysis().actions
+    key = actions[actions["tier"].astype(str) == "key"]
+    return {"customer_id": str(key.index[-1])}  # the list runs from the highest CLV down
+
+
+def _strategies():
+    from ..strategy import STRATEGIES
+
+    return tuple(STRATEGIES)
+
+
+@exercise(
+    "13.4",
+    "Decide: the key customer that `ex.params_for('13.4', base)` names sits lowest of all key customers in the "
+    "action list (the smallest CLV). Which of the seven strategies does the action list give them: build, protect, "
+    "re_engineer, enhance, harvest, end or win_back?",
+    "find the customer's row in the action list (`actions.loc[customer_id]`) and read `strategy` and `reason`; "
+    "the decision table's rules are tried in order and the first that matches wins.",
+    kind="decide",
+    choices=_strategies(),
+    hints=("a key customer is not always protected: what else do you know about this one (risk, days without an order)?",
+           "look up the customer's row of the action list: its `strategy` and, beside it, the `reason`."),
+    mistakes=[
+        (lambda base, customer_id: "protect",
+         "'protect' is the rule for a key customer who still buys; this one has gone quiet, and an earlier rule "
+         "of the decision table matches first."),
+        (lambda base, customer_id: "end",
+         "a small CLV alone does not end a key relation: for a key or important customer gone quiet, the decision "
+         "table tries another rule before 'end'."),
+    ],
+    reason=lambda base, customer_id: f"The action list's reason: \"{_analysis().actions.loc[customer_id, 'reason']}\".",
+    pick=_pick_lowest_key,
+)
+def _strategy_of_lowest_key(base, customer_id):
+    return str(_analysis().actions.loc[customer_id, "strategy"])
+
+
+def _warned_and_overdue():
+    a = _analysis()
+    warned = a.risk.index[a.risk["warning"]]
+    overdue = a.plan.index[a.plan["overdue"]]
+    return int(len(warned.intersection(overdue)))
+
+
+@exercise(
+    "13.5",
+    "On the messy export at its as_of (2025-12-31), how many customers carry a churn warning (risk of at least 30) "
+    "AND are overdue for a follow-up (their next contact date in the action list is before as_of)?",
+    "in the action list, count the rows with `risk >= 30` and `next_contact < base.as_of` together (`&`).",
+    mistakes=[
+        (lambda base: int(_analysis().plan["overdue"].sum()),
+         "that counts every overdue customer; keep only those with a churn warning as well."),
+        (lambda base: int(_analysis().risk["warning"].sum()),
+         "that counts every customer with a churn warning; keep only those overdue for a follow-up as well."),
+    ],
+    hints=("two conditions at once: at risk, and not contacted when the cadence said so.",
+           "in the action list, combine `risk >= 30` with `next_contact < base.as_of` and count the rows."),
+)
+def _warned_overdue(base):
+    return _warned_and_overdue()
