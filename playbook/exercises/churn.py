@@ -1,5 +1,7 @@
-"""Exercises of notebook 09, Churn early warning (all on the ``b2b`` dataset)."""
+"""Exercises of notebook 09, Churn early warning (09.1-09.3 on the ``b2b`` dataset; 09.4 on five realistic shops)."""
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 
@@ -89,3 +91,47 @@ def _first_alarm(base):
     a = _alarm(base)
     fired = a[(a["customer_id"] == "A0001") & a["warning"]]
     return str(fired["quarter"].iloc[0])
+
+
+# 09.4: the honest test of the warning, on five small shops of the realistic process (they leak nothing).
+LEAVE_SETUP = {"scenario": "retail", "n_customers": 1200, "seeds": (0, 1, 2, 3, 4), "as_of": "2025-06-30", "horizon_days": 180}
+LEAVE_CHOICES = ("kit", "days_since_last", "low_revenue")
+
+
+@functools.lru_cache(maxsize=1)
+def _leave_range_of_the_setup() -> pd.DataFrame:
+    from .. import evaluate
+    from ..synth import generate
+
+    s = LEAVE_SETUP
+    return evaluate.over_seeds(lambda seed: generate(s["scenario"], n_customers=s["n_customers"], seed=seed, process="realistic"),
+                               s["seeds"], s["as_of"], s["horizon_days"])
+
+
+def _median_aucs(table) -> pd.Series:
+    """Median AUC of the three scores, from the learner's ``over_seeds`` table or, given a base, from the setup above."""
+    if not (isinstance(table, pd.DataFrame) and {"score", "auc_median"} <= set(table.columns)):
+        table = _leave_range_of_the_setup()
+    return table.drop_duplicates("score").set_index("score")["auc_median"].reindex(list(LEAVE_CHOICES))
+
+
+def _why_revenue_wins(table) -> str:
+    auc = _median_aucs(table)
+    return (f"Median AUC over five realistic shops, leaving within 180 days: kit {auc['kit']:.2f}, days since last order "
+            f"{auc['days_since_last']:.2f}, lowest revenue to date {auc['low_revenue']:.2f} (0.50 is chance). The long-silent "
+            "are mostly gone already, which is detection, not this task; among those still alive, silence says little "
+            "about who leaves next, and how little a customer has spent says a little more.")
+
+
+@exercise(
+    "09.4",
+    "Predict before you run the comparison: on customers still alive on 30 June 2025, which score best ranks those "
+    "who will leave within 180 days (highest median AUC over five realistic shops): 'kit', 'days_since_last' or "
+    "'low_revenue'?",
+    "the warning's signals measure silence, and the customers already silent are mostly gone already: they are not in this task.",
+    kind="predict",
+    choices=LEAVE_CHOICES,
+    reason=_why_revenue_wins,
+)
+def _best_score_for_leavers(table):
+    return str(_median_aucs(table).idxmax())

@@ -1,0 +1,72 @@
+"""charts.roc_curves: one curve per score from stacked evaluate.roc_curve outputs, titled with the finding,
+in English and in Chinese without missing glyphs."""
+import warnings
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from playbook import charts, evaluate
+from playbook.errors import DataValidationError
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _curves():
+    # a perfect method, a baseline at chance (one tie group) and one in between
+    y = [0, 0, 0, 1, 1, 1]
+    scores = {"kit": [0.1, 0.2, 0.3, 0.7, 0.8, 0.9], "low_revenue": [1, 1, 1, 1, 1, 1],
+              "days_since_last": [0.1, 0.5, 0.3, 0.4, 0.8, 0.2]}
+    return pd.concat([evaluate.roc_curve(y, s).assign(score=name, kind="method" if name == "kit" else "baseline")
+                      for name, s in scores.items()], ignore_index=True)
+
+
+def test_one_curve_per_score_with_its_auc_in_the_legend():
+    curves = _curves()
+    ax = charts.roc_curves(curves, lang="en")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "Kit's churn risk (AUC 1.00)"
+    assert "Days since last order (AUC 0.67)" in legend
+    assert "Lowest revenue to date (AUC 0.50)" in legend and "Chance (AUC 0.50)" in legend
+    # every score drawn, plus the diagonal; the method's line is the thickest
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in legend]
+    assert len(lines) == 4
+    assert max(lines, key=lambda ln: ln.get_linewidth()).get_label().startswith("Kit's")
+
+
+def test_title_says_the_method_against_its_best_baseline():
+    ax = charts.roc_curves(_curves(), lang="en")
+    # days since last order: 6 of 9 (positive, negative) pairs in order, 0.67; the constant score: 0.50
+    assert ax.get_title() == "Kit's churn risk: AUC 1.00; best baseline, days since last order: 0.67"
+
+
+def test_without_kind_the_title_names_the_best_score():
+    ax = charts.roc_curves(_curves().drop(columns="kind"), lang="en")
+    assert ax.get_title() == "Kit's churn risk ranks best (AUC 1.00)"
+
+
+def test_draws_on_the_given_axes_and_returns_it():
+    _, ax = plt.subplots()
+    assert charts.roc_curves(_curves(), ax=ax) is ax
+
+
+def test_chinese_without_missing_glyphs():
+    charts.set_theme()
+    ax = charts.roc_curves(_curves(), lang="zh")
+    assert ax.get_title() == "本工具的流失风险分：AUC 1.00；最佳基准「距上次购买天数」：0.67"
+    assert "累计收入最低 (AUC 0.50)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "误报率" in ax.get_xlabel() and "召回率" in ax.get_ylabel()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        ax.figure.canvas.draw()
+
+
+def test_a_table_without_the_columns_is_refused_with_what_it_needs():
+    with pytest.raises(DataValidationError, match=r"\['fpr', 'score', 'tpr'\].*Got \['fpr', 'tpr'\]"):
+        charts.roc_curves(_curves()[["fpr", "tpr"]])
+    with pytest.raises(DataValidationError, match="Got list"):
+        charts.roc_curves([1, 2])
