@@ -602,7 +602,7 @@ def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: in
     >>> plan.groupby("tier", observed=True)["contact_every_days"].first().tolist()
     [14, 45, 120]
     """
-    from .segment import tier_policy
+    from .segment import assign_tiers, tier_policy
 
     func = "contact_plan"
     base, ts = _base_and_date(base, as_of, func)
@@ -612,11 +612,12 @@ def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: in
     require_columns(pol, ("contact_every_days",), func, table="the tier policy")
     end = end_of_day(ts)
     orders = _known_orders(base, ts)
-    by = orders.groupby("customer_id")["order_date"]
-    last_order, first_order = by.max(), by.min()
+    # One summary gives the tiers and each customer's first and last order (no second groupby on text ids).
+    summary = summarize(orders, ts)
+    last_order, first_order = summary["last_order"], summary["first_order"]
     active = last_order.index[last_order > end - pd.Timedelta(days=active_days)]
     out = pd.DataFrame(index=pd.Index(active, name="customer_id"))
-    out["tier"] = _tiers(orders, ts).reindex(out.index)
+    out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
     inter = _table_or_none(base, "interactions")
     if inter is None:

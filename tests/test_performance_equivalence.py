@@ -216,3 +216,174 @@ def test_from_orders_integer_order_ids_same_as_their_text(b2b):
     assert got["order_id"].dtype == object and got.loc[2, "order_id"] == "-5"  # not all digits: kept as text
     with pytest.raises(playbook.DataValidationError, match="order ids must be unique"):
         from_orders(ints.assign(order_id=ints["order_id"].where(ints.index != 3, ints.loc[1, "order_id"])))
+
+
+# ----------------------------------------------------------------------------- churn and type evidence
+
+def _reference_window_counts(keys, dates, lo, mid, hi, values=None):
+    """churn._window_counts as it was written, grouping by the text ids."""
+    before = (dates > lo) & (dates <= mid)
+    recent = (dates > mid) & (dates <= hi)
+    frame = pd.DataFrame({"k": keys.astype(str).to_numpy(), "b": before.to_numpy(), "r": recent.to_numpy()})
+    out = frame.groupby("k")[["b", "r"]].sum()
+    if values is not None:
+        v = pd.Series(np.asarray(values, dtype=float))
+        frame["vb"] = v.where(frame["b"], 0.0).to_numpy()
+        frame["vr"] = v.where(frame["r"], 0.0).to_numpy()
+        out = out.join(frame.groupby("k")[["vb", "vr"]].sum())
+    return out
+
+
+def _reference_rhythm(orders, ts):
+    """churn_signals' own rhythm (days since last, median gap) as it was written, on text ids."""
+    ids = orders["customer_id"].astype(str)
+    days = orders["order_date"].dt.normalize()
+    order_days = pd.DataFrame({"c": ids.to_numpy(), "d": days.to_numpy()}).drop_duplicates().sort_values(["c", "d"])
+    gaps = order_days.groupby("c")["d"].diff().dt.days
+    own_gap = gaps.groupby(order_days["c"]).median()
+    last = order_days.groupby("c")["d"].max()
+    out = pd.DataFrame(index=pd.Index(last.index, name="customer_id"))
+    out["days_since_last"] = (ts.normalize() - last).dt.days.astype(np.int64)
+    fallback = float(own_gap.median()) if own_gap.notna().any() else np.nan
+    out["own_gap_days"] = own_gap.reindex(out.index).fillna(fallback).clip(lower=1.0)
+    return out
+
+
+def _edge_orders(rng):
+    """One customer with very many orders, one-order customers, refunds, same-day repeats."""
+    many = pd.DataFrame({
+        "customer_id": "BIG",
+        "order_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 1000 * 86400, 30_000), unit="s"),
+        "amount": rng.lognormal(3.0, 2.0, 30_000) * rng.choice([-1.0, 1.0], 30_000, p=[0.1, 0.9]),
+    })
+    single = pd.DataFrame({"customer_id": [f"S{i:03d}" for i in range(50)],
+                           "order_date": pd.Timestamp("2025-06-01") + pd.to_timedelta(np.arange(50), unit="D"),
+                           "amount": rng.normal(10.0, 30.0, 50)})
+    same_day = pd.DataFrame({"customer_id": ["a", "a", "a", "é", "Z"], "amount": [1.0, -1.0, 2.0, 3.0, 0.0],
+                             "order_date": pd.to_datetime(["2025-03-01 08:00", "2025-03-01 09:00", "2025-05-01 00:00",
+                                                           "2025-04-01 00:00", "2025-04-01 00:00"])})
+    return pd.concat([many, single, same_day], ignore_index=True).sample(frac=1.0, random_state=1).reset_index(drop=True)
+
+
+def _window_cases(retail, b2b, rng):
+    yield retail.orders, retail.as_of
+    yield b2b.orders, b2b.as_of
+    yield _edge_orders(rng), pd.Timestamp("2025-12-31")
+    o = _random_orders(rng).assign(customer_id=lambda d: "c" + d["customer_id"].astype(str))
+    yield o, pd.Timestamp("2025-03-31")
+
+
+def test_window_counts_same_as_text_groupby(retail, b2b, rng):
+    from playbook.churn import _window_counts
+
+    for orders, ts in _window_cases(retail, b2b, rng):
+        end = playbook.data.end_of_day(ts)
+        mid, lo = end - pd.Timedelta(days=90), end - pd.Timedelta(days=455)
+        for values in (orders["amount"], None):
+            want = _reference_window_counts(orders["customer_id"], orders["order_date"], lo, mid, end, values)
+            _assert_identical(_window_counts(orders["customer_id"], orders["order_date"], lo, mid, end, values), want)
+    it = b2b.interactions  # categorical ids, some customers absent
+    end = playbook.data.end_of_day(b2b.as_of)
+    want = _reference_window_counts(it["customer_id"], it["date"], end - pd.Timedelta(days=455), end - pd.Timedelta(days=90), end)
+    got = _window_counts(it["customer_id"], it["date"], end - pd.Timedelta(days=455), end - pd.Timedelta(days=90), end)
+    _assert_identical(got, want)
+    empty = retail.orders.iloc[:0]
+    got = _window_counts(empty["customer_id"], empty["order_date"], lo, mid, end, empty["amount"])
+    assert got.empty and list(got.columns) == ["b", "r", "vb", "vr"]
+
+
+def test_churn_rhythm_same_as_text_groupby(retail, b2b, rng):
+    from playbook.churn import churn_signals
+
+    for orders, ts in _window_cases(retail, b2b, rng):
+        known = orders.loc[orders["order_date"] <= playbook.data.end_of_day(ts)]
+        got = churn_signals(orders, ts)[["days_since_last", "own_gap_days"]]
+        _assert_identical(got, _reference_rhythm(known, ts))
+
+
+def _reference_order_evidence(orders, ts):
+    """behaviour_evidence's order columns as they were written, grouping by text ids."""
+    end = playbook.data.end_of_day(ts)
+    o = orders.loc[orders["order_date"] <= end].copy()
+    o["customer_id"] = o["customer_id"].astype(str)
+    o = o.sort_values(["customer_id", "order_date"], kind="stable")
+    g = o.groupby("customer_id")
+    out = pd.DataFrame({"n_orders": g.size().astype(np.int64), "revenue": g["amount"].sum()})
+    out["days_since_last"] = (ts.normalize() - g["order_date"].max().dt.normalize()).dt.days
+    gaps = g["order_date"].diff().dt.total_seconds() / 86400
+    stats = gaps.groupby(o["customer_id"]).agg(["mean", "std", "count"])
+    out["gap_cv"] = (stats["std"] / stats["mean"]).where(stats["count"] >= 2)
+    if "discount" in o:
+        out["discount_share"] = pd.Series((o["discount"] > 0).to_numpy(dtype=float), index=o.index).groupby(o["customer_id"]).mean()
+    return out
+
+
+def test_behaviour_evidence_order_columns_same_as_text_groupby(retail, b2b, rng):
+    from playbook.customer_types import behaviour_evidence
+
+    for orders, ts in _window_cases(retail, b2b, rng):
+        want = _reference_order_evidence(orders, ts)
+        got = behaviour_evidence(orders, ts)[list(want.columns)].reindex(want.index)
+        pd.testing.assert_frame_equal(got, want, check_exact=True, check_names=False, check_index_type=False)
+    for base in (retail, b2b):  # with every table: browsers who never ordered are kept
+        want = _reference_order_evidence(base.orders, base.as_of)
+        got = behaviour_evidence(base)
+        # Browsers make days_since_last NaN, so float: compare the values.
+        pd.testing.assert_frame_equal(got[list(want.columns)].reindex(want.index), want, check_exact=True,
+                                      check_names=False, check_index_type=False, check_dtype=False)
+        assert (got["n_orders"] == 0).sum() == len(got) - len(want)
+
+
+def _reference_group_sums(values, starts):
+    """data._group_sums as it was before the tail of long runs moved to Python floats."""
+    sizes = np.diff(np.r_[starts, len(values)])
+    if len(sizes) == 0:
+        return np.zeros(0)
+    longest = int(sizes.max())
+    longest_first = np.argsort(longest - sizes, kind="stable")
+    pos = starts[longest_first]
+    going = len(sizes) - np.searchsorted(sizes[longest_first][::-1], np.arange(1, longest + 1), side="left")
+    has_nan = bool(np.isnan(values).any())
+    total = values[pos] + 0.0
+    if has_nan:
+        total[np.isnan(total)] = 0.0
+    comp = np.zeros(len(starts))
+    for j in range(1, longest):
+        k = going[j]
+        value = values[pos[:k] + j]
+        s, c = total[:k], comp[:k]
+        y = value - c
+        t = s + y
+        with np.errstate(invalid="ignore"):
+            new_c = (t - s) - y
+        new_c[np.isnan(new_c)] = 0.0
+        if has_nan:
+            ok = ~np.isnan(value)
+            t, new_c = np.where(ok, t, s), np.where(ok, new_c, c)
+        total[:k], comp[:k] = t, new_c
+    out = np.empty(len(starts))
+    out[longest_first] = total
+    return out
+
+
+def test_group_sums_of_long_runs_same_as_before(rng):
+    # One customer with very many orders beside short ones: the long runs' tails are summed
+    # on Python floats, with the same steps; the totals must not move by a bit.
+    sizes = np.array([1, 40_000, 3, 513, 9, 512, 2, 1_000, 7, 8, 9, 10, 11, 12])
+    keys = np.repeat(np.arange(len(sizes)), sizes)
+    values = rng.lognormal(0.0, 5.0, len(keys)) * rng.choice([-1.0, 1.0], len(keys))
+    starts = _group_starts(keys)
+    assert np.array_equal(_group_sums(values, starts), _reference_group_sums(values, starts))
+    values[rng.integers(0, len(keys), 30)] = np.nan
+    values[100], values[30_000], values[30_001] = -np.inf, np.inf, 1e308
+    assert np.array_equal(_group_sums(values, starts), _reference_group_sums(values, starts), equal_nan=True)
+    one = rng.normal(0.0, 1e6, 50_000)
+    assert np.array_equal(_group_sums(one, np.array([0])), _reference_group_sums(one, np.array([0])))
+
+
+def test_summarize_one_customer_with_many_orders(rng):
+    orders = _edge_orders(rng).assign(margin=lambda d: d["amount"] * 0.3)
+    got, want = summarize(orders, "2025-12-31"), _reference_summarize(orders, "2025-12-31")
+    # pandas 3.1's groupby sum and the kit's compensated sum can part in the last bit on a
+    # run of thousands of values (they did before this fast path too), so floats are compared closely.
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-13)
