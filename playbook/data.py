@@ -571,7 +571,7 @@ def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
 _FEW_RUNS = 8  # when no more runs than this are still going, _group_sums finishes them one by one
 
 
-def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray | None = None) -> np.ndarray:
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Sum of each run ``values[starts[i]:starts[i + 1]]``, NaN skipped, with the
     compensated (Kahan) summation of pandas' groupby ``sum``, in the same order, so the
     totals match it to the last bit on runs of the usual lengths (on a run of thousands of
@@ -583,8 +583,7 @@ def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray | None
     cost millions of numpy steps), each is finished by the same steps on Python floats,
     which are the same IEEE doubles, so the totals do not change.
     """
-    if sizes is None:
-        sizes = np.diff(np.r_[starts, len(values)])
+    sizes = np.diff(np.r_[starts, len(values)])
     if len(sizes) == 0:
         return np.zeros(0)
     longest = int(sizes.max())
