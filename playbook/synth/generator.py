@@ -727,16 +727,24 @@ class _Simulation:
         idx, t = _events(rng, rate, t0, np.minimum(self.active_end, self.D - 1))
         day = np.floor(t).astype(np.int64)
         k = idx.size
-        pname = self.pname[idx]
         sat = np.array([_SATISFACTION[p] for p in PERSONAS])[self.persona[idx]] + rng.normal(0, 0.6, k)
         leaving = ~np.isnan(self.dropout_day[idx]) & (day >= self.dropout_day[idx] - 150)
         sat -= 1.0 * leaving
         sat -= 0.6 * self.open_complaint[idx]
         lack = self.churn_cause[idx] == CHURN_CAUSES.index("lack_of_care")
         service = np.clip(np.round(sat + rng.normal(0, 0.5, k) - 0.8 * (lack & leaving)), 1, 5)
+        return self._survey_answers(idx, day, sat, service)
+
+    def _survey_answers(self, idx, day, sat, service) -> pd.DataFrame:
+        """The surveys table from each answer's customer, day, latent satisfaction and service score.
+
+        Shared by every process; its draws come after the caller's, in a fixed order.
+        """
+        rng, k = self.rng, idx.size
         satisfaction = np.clip(np.round(sat), 1, 5)
         recommend = np.clip(np.round(2.2 * sat - 1.5 + rng.normal(0, 1.2, k) + 1.5 * (self.role[idx] >= 0)), 0, 10)
-        price = np.array([_PRICE_SENS[o] for o in ORIENTATIONS])[self.orientation[idx]] + 0.6 * (pname == "discount_driven") + rng.normal(0, 0.6, k)
+        price = (np.array([_PRICE_SENS[o] for o in ORIENTATIONS])[self.orientation[idx]]
+                 + 0.6 * (self.pname[idx] == "discount_driven") + rng.normal(0, 0.6, k))
         quality = np.clip(np.round(sat + rng.normal(0.2, 0.6, k)), 1, 5)
         channel = self._acq_channel[idx]
         aware_p = np.where(np.isin(channel, [self.sc.acquisition_channels.index("referral")]), 0.8, 0.45)
@@ -828,15 +836,21 @@ class _Simulation:
         })
 
     # -- customers table ---------------------------------------------------------------------
+    def _tier_of_record(self) -> np.ndarray:
+        """The tier the firm has on record (0 key, 1 important, 2 general): a noisy value rank."""
+        score = np.log(self.lam * self.mean_spend) + self.rng.normal(0, 0.5, self.n)
+        rank = np.argsort(np.argsort(-score, kind="stable"), kind="stable") / self.n
+        tier = np.where(rank < 0.1, 0, np.where(rank < 0.4, 1, 2))
+        if self.b2b:
+            tier[self.big] = 0
+        return tier
+
     def _customers_table(self) -> pd.DataFrame:
         sc, rng, n = self.sc, self.rng, self.n
         names = self.pools.names[rng.integers(0, len(self.pools.names), n)]
         segment = rng.choice(len(sc.segments), n, p=np.array(sc.segment_weights) / sum(sc.segment_weights))
-        score = np.log(self.lam * self.mean_spend) + rng.normal(0, 0.5, n)
-        rank = np.argsort(np.argsort(-score, kind="stable"), kind="stable") / n
-        tier = np.where(rank < 0.1, 0, np.where(rank < 0.4, 1, 2))
+        tier = self._tier_of_record()
         if self.b2b:
-            tier[self.big] = 0
             pool = self.pools.companies
             pick = rng.permutation(len(pool))[:n] if n <= len(pool) else rng.integers(0, len(pool), n)
             self._company_names = pool[pick]

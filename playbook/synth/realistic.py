@@ -29,7 +29,7 @@ from scipy.special import gammaincinv, ndtr
 from ..vocabulary import CARE_KINDS, CHURN_CAUSES, INTERACTION_KINDS, LEADER_ROLES, ORIENTATIONS, PERSONAS, REP_CONTACT_KINDS
 from .generator import (
     BIG_ACCOUNTS, BIG_EXITS, BIG_MEAN_SPEND, CAUSES, PRODUCT_LINES, SHOCK_QUARTER, WARNING_START,
-    _DISCOUNT_PROB, _ORIENTATION_BY_PERSONA, _PRICE_SENS, _PRODUCT_BY_ORIENTATION, _SATISFACTION,
+    _DISCOUNT_PROB, _ORIENTATION_BY_PERSONA, _PRODUCT_BY_ORIENTATION, _SATISFACTION,
     _Simulation, _cat, _choice, _events, _to_datetime,
 )
 
@@ -540,59 +540,16 @@ class _RealisticSimulation(_Simulation):
         idx, t = idx[answered], t[answered]
         day = np.floor(t).astype(np.int64)
         k = idx.size
-        pname = self.pname[idx]
         sat = self.sat0[idx] + rng.normal(0, 0.5, k)
         sat -= 1.0 * self._signal_on(idx, t, "satisfaction_drop")
         sat -= 0.6 * self._signal_on(idx, t, "unresolved_complaint")
         lapse = self._signal_on(idx, t, "care_lapse")
         service = np.clip(np.round(sat + rng.normal(0, 0.5, k) - 0.8 * lapse), 1, 5)
-        satisfaction = np.clip(np.round(sat), 1, 5)
-        recommend = np.clip(np.round(2.2 * sat - 1.5 + rng.normal(0, 1.2, k) + 1.5 * (self.role[idx] >= 0)), 0, 10)
-        price = np.array([_PRICE_SENS[o] for o in ORIENTATIONS])[self.orientation[idx]] + 0.6 * (pname == "discount_driven") + rng.normal(0, 0.6, k)
-        quality = np.clip(np.round(sat + rng.normal(0.2, 0.6, k)), 1, 5)
-        channel = self._acq_channel[idx]
-        aware_p = np.where(np.isin(channel, [self.sc.acquisition_channels.index("referral")]), 0.8, 0.45)
-        order = np.lexsort((idx, day))
-        return pd.DataFrame({
-            "survey_id": np.arange(1, k + 1, dtype=np.int64),
-            "customer_id": _cat(idx[order], self.ids),
-            "date": pd.to_datetime(_to_datetime(self.start, day[order])).as_unit("ns"),
-            "satisfaction": satisfaction[order].astype(np.int64),
-            "recommend": recommend[order].astype(np.int64),
-            "price_sensitivity": np.clip(np.round(price), 1, 5)[order].astype(np.int64),
-            "product_quality": quality[order].astype(np.int64),
-            "service_quality": service[order].astype(np.int64),
-            "aware_before": (rng.random(k) < aware_p)[order],
-        })
+        return self._survey_answers(idx, day, sat, service)
 
     # -- customers ------------------------------------------------------------------------
-    def _customers_table(self) -> pd.DataFrame:
-        sc, rng, n = self.sc, self.rng, self.n
-        names = self.pools.names[rng.integers(0, len(self.pools.names), n)]
-        segment = rng.choice(len(sc.segments), n, p=np.array(sc.segment_weights) / sum(sc.segment_weights))
-        if self.b2b:
-            pool = self.pools.companies
-            pick = rng.permutation(len(pool))[:n] if n <= len(pool) else rng.integers(0, len(pool), n)
-            self._company_names = pool[pick]
-            company = pd.array(self._company_names, dtype="object")
-            relations, tiers = ("end_user", "distributor", "agent"), ("A", "B", "C")
-            manager = _cat(self._rep_codes(), self.pools.reps[:8])
-        else:
-            company = pd.array([None] * n, dtype="object")
-            relations, tiers = ("buys_for_self", "buys_for_others"), ("gold", "silver", "bronze")
-            manager = _cat(np.full(n, -1), [])
-        return pd.DataFrame({
-            "customer_id": pd.array(self.ids, dtype="object"),
-            "name": pd.array(names, dtype="object"),
-            "company": company,
-            "city": _cat(self.city, self.pools.cities),
-            "segment": _cat(segment, sc.segments),
-            "acquisition_date": pd.to_datetime(_to_datetime(self.start, self.acq)).as_unit("ns"),
-            "acquisition_channel": _cat(self._acq_channel, sc.acquisition_channels),
-            "relation": _cat(self.relation, relations),
-            "tier_of_record": _cat(self.tier, tiers),
-            "account_manager": manager,
-        })
+    def _tier_of_record(self) -> np.ndarray:
+        return self.tier  # decided with the firm's policy, before any order (see _customers_latent)
 
     # -- B2B ------------------------------------------------------------------------------------
     def _b2b_tables(self) -> dict:
