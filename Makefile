@@ -57,6 +57,8 @@ bench: setup
 	$(BIN)/python benchmarks/bench_clv.py
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_analyze.py
+	$(BIN)/python benchmarks/bench_read_csv.py
+	$(BIN)/python benchmarks/bench_import.py
 
 student: setup
 	$(BIN)/python scripts/make_student.py notebooks editions/student
