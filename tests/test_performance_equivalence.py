@@ -353,8 +353,8 @@ def _reference_group_sums(values, starts):
         value = values[pos[:k] + j]
         s, c = total[:k], comp[:k]
         y = value - c
-        t = s + y
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # inf + -inf is NaN here, as in pandas
+            t = s + y
             new_c = (t - s) - y
         new_c[np.isnan(new_c)] = 0.0
         if has_nan:
