@@ -302,8 +302,6 @@ def _outcome(exc: BaseException, args) -> tuple[int, str]:
                              "you ran and the traceback that --debug prints.")
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (argparse itself exits with 2 on bad arguments)."""
     parser = build_parser()
