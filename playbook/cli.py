@@ -209,9 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--customers", type=int, default=None, help="number of customers (default 5000 retail, 400 b2b)")
     g.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives byte-identical files (default 0)")
     g.add_argument("--locale", default="en_US", help="en_US or zh_CN (default en_US)")
-    g.add_argument("--process", default="classic",
-                   help="how customers behave: classic (default; the shipped datasets), realistic (a shop like a real "
-                        "panel, with no answers leaked into what the firm does; see docs/generator.md) or bgnbd "
+    g.add_argument("--process", default="realistic",
+                   help="how customers behave: realistic (default; the shipped datasets: a shop like a real panel, with "
+                        "no answers leaked into what the firm does; see docs/generator.md), classic (the scripted "
+                        "process of earlier releases) or bgnbd "
                         "(exactly the BG/NBD model, for teaching it on its own terms)")
     g.add_argument("--start", default=None, help="first date, YYYY-MM-DD")
     g.add_argument("--end", default=None, help="last date, YYYY-MM-DD")

@@ -119,14 +119,14 @@ _PRICE_SENS = {"cost": 4.1, "value": 2.4, "technology": 2.8}
 
 #: The largest base generate() makes (about 3 GB of memory per million retail customers at peak).
 MAX_CUSTOMERS = 5_000_000
-#: Generating processes: "classic" (today's default, BG/NBD + Gamma-Gamma latents with scripted
-#: signals), "realistic" (continuous hazard, correlated latents, calendar, firm policy) and
+#: Generating processes: "realistic" (the default: continuous hazard, correlated latents, calendar,
+#: firm policy), "classic" (earlier releases: BG/NBD + Gamma-Gamma latents with scripted signals) and
 #: "bgnbd" (classic with orders exactly BG/NBD + Gamma-Gamma: every customer buys, Poisson gaps).
 PROCESSES = ("classic", "realistic", "bgnbd")
 EARLIEST_START = pd.Timestamp("1900-01-01")
 
 
-def memory_estimate_mib(scenario: str = "retail", n_customers: int | None = None, process: str = "classic") -> float:
+def memory_estimate_mib(scenario: str = "retail", n_customers: int | None = None, process: str = "realistic") -> float:
     """Rough peak memory of :func:`generate` in MiB, so a caller can say it before starting.
 
     Measured with ``benchmarks/bench_generate.py``: 438 MiB peak for 100,000 retail
@@ -141,7 +141,7 @@ def memory_estimate_mib(scenario: str = "retail", n_customers: int | None = None
     return 150.0 + n / 1e6 * mib_per_million
 
 
-def _check_args(scenario, n_customers, start, end, seed, locale, process="classic"):
+def _check_args(scenario, n_customers, start, end, seed, locale, process="realistic"):
     if process not in PROCESSES:
         raise InvalidArgumentError(f"The 'process' parameter of generate must be one of {', '.join(map(repr, PROCESSES))}. Got {process!r}.")
     if scenario not in SCENARIOS:
@@ -269,7 +269,7 @@ def generate(
     end=None,
     seed: int = 0,
     locale: str = "en_US",
-    process: str = "classic",
+    process: str = "realistic",
     **overrides: float,
 ) -> CustomerBase:
     """Generate a synthetic customer base with a hidden ``truth`` table.
@@ -289,15 +289,17 @@ def generate(
         Seed of the one random generator; the same seed gives the same data.
     locale : {"en_US", "zh_CN"}
         Language of names, companies and cities (codes and column names stay English).
-    process : {"classic", "realistic"}
-        ``classic`` (the default this release): BG/NBD purchase and dropout latents with
-        Gamma-Gamma spend (need-based customers get regular gaps) and scripted churn
-        signals; kept for the notebooks' figures and for teaching BG/NBD on its own terms.
-        ``realistic``: customers leave at any time under a hazard raised by care lapses,
-        unresolved complaints, competitor offers and falling satisfaction (which also hit
-        customers who stay); correlated rate, spend and lifetime; December and weekday
-        patterns; the firm contacts customers until its policy gives up. See
+    process : {"realistic", "classic", "bgnbd"}
+        ``realistic`` (the default, and the shipped datasets): customers leave at any time
+        under a hazard raised by care lapses, unresolved complaints, competitor offers and
+        falling satisfaction (which also hit customers who stay); correlated rate, spend
+        and lifetime; December and weekday patterns; the firm contacts customers until its
+        policy gives up. See
         ``docs/generator.md``. The b2b story then runs from 2019.
+        ``classic`` (the default of earlier releases): BG/NBD purchase and dropout latents
+        with Gamma-Gamma spend (need-based customers get regular gaps) and churn signals
+        scripted around each churner's hidden dropout date, so they leak it; kept so earlier
+        figures can be reproduced.
         ``bgnbd``: for teaching the model on its own terms: as ``classic``, but every
         customer makes a first purchase and every gap is exponential, so the orders (of all
         but b2b's scripted key accounts) are exactly BG/NBD with Gamma-Gamma spend; the other
