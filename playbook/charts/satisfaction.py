@@ -235,7 +235,7 @@ def _speed_name(group: str, lang: str) -> str:
         return f"{m.group(1)} 天内解决" if zh else f"Closed within {m.group(1)} days"
     m = re.fullmatch(r"closed_after_(.+)d", group)
     if m:
-        return f"超过 {m.group(1)} 天解决" if zh else f"Closed after {m.group(1)}+ days"
+        return f"超过 {m.group(1)} 天解决" if zh else f"Closed after {m.group(1)} days"
     m = re.fullmatch(r"closed_(.+)_(.+)d", group)
     if m:
         return f"{m.group(1)}-{m.group(2)} 天解决" if zh else f"Closed in {m.group(1)}-{m.group(2)} days"
