@@ -258,3 +258,34 @@ def test_channel_effectiveness_period_is_the_old_name_of_freq(b2b):
     with pytest.warns(DeprecationWarning, match="channel_effectiveness renamed: 'period' is now 'freq'"):
         old = acc.channel_effectiveness(b2b, period="Q")
     pd.testing.assert_frame_equal(old, acc.channel_effectiveness(b2b, freq="Q"))
+
+
+def test_key_account_watch_rings_after_the_exits_and_also_for_stayers(b2b_seeds):
+    # Notebook 12's replay, judged over five seeds: a 30-day revenue alarm (below half of the
+    # 30 days before) flags at least two of the three leavers by the end of 2024, weeks after
+    # they stopped, and on every seed it also rings for big accounts that did not leave.
+    from playbook.widgets.accounts import _momentum
+
+    leavers = {"A0001", "A0002", "A0003"}
+    for base in b2b_seeds:
+        caught, false_alarms = set(), 0
+        for d in ["2024-06-30", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"]:
+            t = _momentum(base, d, 30, 8)
+            flagged = {c for c, r in t.iterrows() if r["before"] > 0 and r["last"] < 0.5 * r["before"]}
+            if d >= "2024-11-30":
+                caught |= flagged & leavers
+            false_alarms += len(flagged - leavers)
+        assert len(caught) >= 2 and false_alarms >= 1
+
+
+def test_key_account_watch_widget(b2b):
+    from playbook.widgets.accounts import KeyAccountWatch
+
+    w = KeyAccountWatch(b2b, dates=["2024-11-30", "2024-12-31"])
+    w.window.value = 30
+    first = list(w.shown["flagged"])
+    w.date.value = "2024-12-31"
+    assert w.shown["flagged"] != first and w.shown["window_days"] == 30
+    at_half = set(w.shown["flagged"])
+    w.threshold.value = 100  # a stricter alarm flags every account flagged at 50%, and maybe more
+    assert at_half <= set(w.shown["flagged"])

@@ -105,6 +105,12 @@ def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     return ax
 
 
+def _compact(v: float) -> str:
+    """1,234,567 -> '1.2M', 45,000 -> '45k'."""
+    a = abs(v)
+    return f"{v / 1e6:.1f}M" if a >= 1e6 else f"{v / 1e3:.0f}k" if a >= 1e3 else f"{v:.0f}"
+
+
 def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
     """One account's won deals: value of the orders delivered after each, service contacts written on top.
 
@@ -151,6 +157,7 @@ def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
         ax.annotate(text, (patch.get_x() + patch.get_width() / 2, patch.get_height()), xytext=(0, 3),
                     textcoords="offset points", ha="center", fontsize=8)
     ax.tick_params(axis="x", labelrotation=45)
+    ax.yaxis.set_major_formatter(lambda v, _pos: _compact(v))
     ax.set_xlabel("赢单（年月与商机编号）" if lang == "zh" else "Won deal (month and deal number)")
     ax.set_ylabel("此后交付订单金额" if lang == "zh" else "Orders delivered after it (money)")
     cid = str(recap["customer_id"].iloc[0])
@@ -160,8 +167,8 @@ def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
     else:
         solved = None
     if lang == "zh":
-        title = f"{cid}：{n} 笔赢单后交付 {orders} 笔订单，金额 {value:,.0f}" + (f"，投诉解决 {solved}" if solved else "")
+        title = f"{cid}：{n} 笔赢单后交付 {orders} 笔订单，金额 {_compact(value)}" + (f"，投诉解决 {solved}" if solved else "")
     else:
-        title = f"{cid}: {n} deals won, then {orders} orders worth {value:,.0f}" + (f"; {solved} of complaints resolved" if solved else "")
+        title = f"{cid}: {n} deals won, then {orders} orders worth {_compact(value)}" + (f"; {solved} of complaints resolved" if solved else "")
     ax.set_title(title)
     return ax
