@@ -107,7 +107,8 @@ class DealRecapExplorer:
             accounts = sorted(deal_recap(base)["customer_id"].unique())
         options = [str(a) for a in accounts]
         self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
-        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value="zh" if self.lang == "zh" else "en")
+        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value="zh" if self.lang == "zh" else "en",
+                                      description="回顾语言" if self.lang == "zh" else "Recap in")
         self.output = w.Output()
         self.shown: dict = {}
         for c in (self.account, self.letter):
@@ -132,7 +133,7 @@ class DealRecapExplorer:
             return
         with self.output:
             fig, ax = new_figure(figsize=figsize(7, 3.6))
-            deal_recap_bars(recap, ax=ax, lang=self.letter.value)
+            deal_recap_bars(recap, ax=ax, lang=self.lang)
             show(fig)
         for line in recap["recap"].tail(3):
             self.output.append_stdout(f"• {line}\n")
@@ -205,7 +206,8 @@ class KeyAccountWatch:
                                      description="报警：低于上季 %" if self.lang == "zh" else "Alarm below % of before",
                                      style={"description_width": "160px"})
         self.window = w.ToggleButtons(options=[("30 天" if self.lang == "zh" else "30 days", 30),
-                                               ("90 天" if self.lang == "zh" else "90 days", 90)], value=90)
+                                               ("90 天" if self.lang == "zh" else "90 days", 90)], value=90,
+                                     description="比较窗口" if self.lang == "zh" else "Window")
         self.output = w.Output()
         self.shown: dict = {}
         for c in (self.date, self.threshold, self.window):
