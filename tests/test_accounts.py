@@ -32,7 +32,7 @@ def _close():
 def test_pipeline_counts_open_deals_by_current_stage(b2b):
     p = acc.pipeline(b2b)
     assert list(p.index.astype(str)) == list(PROCUREMENT_STAGES)
-    assert p["deals"].sum() == (b2b.opportunities.outcome.astype(str) == "open").sum() == 54
+    assert p["deals"].sum() == (b2b.opportunities.outcome.astype(str) == "open").sum() > 0
     assert p.loc["after_sales", "deals"] == 0
     assert p["share_of_value"].sum() == pytest.approx(1.0)
 
@@ -54,7 +54,7 @@ def test_pipeline_before_any_deal_is_empty(b2b):
 
 def test_stage_conversion(b2b):
     c = acc.stage_conversion(b2b)
-    assert c.loc["internal_need", "entered"] == 355
+    assert c.loc["internal_need", "entered"] == len(b2b.opportunities)  # every deal starts with a need
     assert (c["entered"].diff().dropna() <= 0).all()  # a funnel narrows
     assert c["conversion_to_next"].dropna().between(0, 1).all()
     assert pd.isna(c.loc["after_sales", "conversion_to_next"])
@@ -63,7 +63,7 @@ def test_stage_conversion(b2b):
 
 def test_trigger_events(b2b):
     t = acc.trigger_events(b2b)
-    assert t["deals"].sum() == 355
+    assert t["deals"].sum() == len(b2b.opportunities)
     assert (t["won"] + t["lost"] + t["open"] == t["deals"]).all()
     assert t["deals"].is_monotonic_decreasing
 
@@ -135,28 +135,60 @@ def test_channel_effectiveness_shows_trade_show_losing_share(b2b):
 
 def test_stakeholder_map_and_coverage(b2b):
     m = acc.stakeholder_map(b2b, "A0001")
-    assert m.iloc[0].role == "decision_maker" and m.iloc[0].attitude == "opponent"
+    assert m.iloc[0].role == "decision_maker" and len(m) == (b2b.contacts.customer_id == "A0001").sum()
     cov = acc.stakeholder_coverage(b2b)
     assert len(cov) == b2b.contacts.customer_id.nunique()
-    assert cov.loc["A0001", "at_risk"]
+    assert (cov["at_risk"] == (~cov["decision_maker_supporter"] & cov["opponent_present"])).all() and cov["at_risk"].any()
     with pytest.raises(InvalidArgumentError, match="Did you mean"):
         acc.stakeholder_map(b2b, "A001")
 
 
-def test_decision_maker_opponent_predicts_key_account_churn(b2b):
-    # truth validation: among the 40 A accounts, an opposed decision maker goes with churn (5/7 vs 12/33)
-    cov = acc.stakeholder_coverage(b2b)
-    a_ids = b2b.customers.loc[b2b.customers.tier_of_record == "A", "customer_id"]
-    churned = b2b.truth.set_index("customer_id").dropout_date.notna().reindex(a_ids)
-    opp = (cov.loc[a_ids, "decision_maker_attitude"] == "opponent").to_numpy()
-    assert churned[opp].mean() > churned[~opp].mean() + 0.2
+@pytest.fixture(scope="module")
+def b2b_seeds():
+    from playbook.synth import generate
+
+    return [generate("b2b", seed=s) for s in range(5)]
+
+
+def _opposed_and_churned(base):
+    cov = acc.stakeholder_coverage(base)
+    a_ids = base.customers.loc[base.customers.tier_of_record == "A", "customer_id"]
+    churned = base.truth.set_index("customer_id").dropout_date.notna().reindex(a_ids).to_numpy()
+    opp = (cov.reindex(a_ids)["decision_maker_attitude"] == "opponent").to_numpy()
+    return opp, churned
+
+
+def test_decision_maker_opponent_does_not_predict_key_account_churn(b2b_seeds):
+    # Finding, pinned: in the realistic data a contact's attitude follows the account's
+    # satisfaction, not its fate. Pooled over five seeds (19 opposed A accounts), churn among
+    # A accounts with an opposed decision maker is no higher than among the rest (0.53 vs 0.56);
+    # one seed's gap swings from -0.39 to +0.46 on 1-6 accounts. Not a warning sign to rely on.
+    pairs = [_opposed_and_churned(b) for b in b2b_seeds]
+    opp_churn = sum(c[o].sum() for o, c in pairs) / sum(o.sum() for o, _ in pairs)
+    rest_churn = sum(c[~o].sum() for o, c in pairs) / sum((~o).sum() for o, _ in pairs)
+    assert sum(o.sum() for o, _ in pairs) >= 10
+    assert opp_churn < rest_churn + 0.15
 
 
 def test_competitor_comparison_service_value_beats_price(b2b):
     c = acc.competitor_comparison(b2b).set_index(["price_band", "technical_plan"])
     assert c["deals"].sum() == ((b2b.opportunities.quote_vs_competitor.notna()) & (b2b.opportunities.outcome.astype(str) != "open")).sum()
-    dearer = c.loc["up_to_5pct_dearer"]
-    assert dearer.loc[True, "win_rate"] > 2 * dearer.loc[False, "win_rate"]
+    assert set(c.index.get_level_values("price_band")) >= {"cheaper_or_equal", "up_to_5pct_dearer"}
+
+
+def test_a_technical_plan_wins_more_often_in_every_price_band(b2b_seeds):
+    # Seeds 0-4: with a plan the win rate is higher in every band on every seed (15 of 15), by
+    # 0.01-0.45; pooled, by 0.05 (over 5% dearer) to 0.2 or more (cheaper). Being dearer still costs deals.
+    tables = [acc.competitor_comparison(b).set_index(["price_band", "technical_plan"]) for b in b2b_seeds]
+    for c in tables:
+        for band in c.index.get_level_values("price_band").unique():
+            assert c.loc[(band, True), "win_rate"] > c.loc[(band, False), "win_rate"]
+    won = sum(c["won"] for c in tables)
+    deals = sum(c["deals"] for c in tables)
+    rate = won / deals
+    for band in rate.index.get_level_values("price_band").unique():
+        assert rate[(band, True)] > rate[(band, False)] + 0.03
+    assert rate[("over_5pct_dearer", False)] < rate[("cheaper_or_equal", False)]
 
 
 def test_account_manager_report(b2b):
@@ -174,7 +206,9 @@ def test_key_account_scorecard(b2b):
     assert (card.tier == "key").all() and len(card) > 10
     # truth-free, but the three big exits show: key by history, no orders in the last year
     assert {"A0001", "A0002", "A0003"} <= set(card.index[card.orders_365d == 0])
-    assert card["latest_satisfaction"].between(1, 5).all()
+    assert card["latest_satisfaction"].dropna().between(1, 5).all()
+    # Surveys are answered only by customers still there: the accounts that left have no recent answer.
+    assert card.loc[["A0001", "A0002"], "latest_satisfaction"].isna().all()
 
 
 def test_praise_and_conversion(b2b):
@@ -224,3 +258,34 @@ def test_channel_effectiveness_period_is_the_old_name_of_freq(b2b):
     with pytest.warns(DeprecationWarning, match="channel_effectiveness renamed: 'period' is now 'freq'"):
         old = acc.channel_effectiveness(b2b, period="Q")
     pd.testing.assert_frame_equal(old, acc.channel_effectiveness(b2b, freq="Q"))
+
+
+def test_key_account_watch_rings_after_the_exits_and_also_for_stayers(b2b_seeds):
+    # Notebook 12's replay, judged over five seeds: a 30-day revenue alarm (below half of the
+    # 30 days before) flags at least two of the three leavers by the end of 2024, weeks after
+    # they stopped, and on every seed it also rings for big accounts that did not leave.
+    from playbook.widgets.accounts import _momentum
+
+    leavers = {"A0001", "A0002", "A0003"}
+    for base in b2b_seeds:
+        caught, false_alarms = set(), 0
+        for d in ["2024-06-30", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31"]:
+            t = _momentum(base, d, 30, 8)
+            flagged = {c for c, r in t.iterrows() if r["before"] > 0 and r["last"] < 0.5 * r["before"]}
+            if d >= "2024-11-30":
+                caught |= flagged & leavers
+            false_alarms += len(flagged - leavers)
+        assert len(caught) >= 2 and false_alarms >= 1
+
+
+def test_key_account_watch_widget(b2b):
+    from playbook.widgets.accounts import KeyAccountWatch
+
+    w = KeyAccountWatch(b2b, dates=["2024-11-30", "2024-12-31"])
+    w.window.value = 30
+    first = list(w.shown["flagged"])
+    w.date.value = "2024-12-31"
+    assert w.shown["flagged"] != first and w.shown["window_days"] == 30
+    at_half = set(w.shown["flagged"])
+    w.threshold.value = 100  # a stricter alarm flags every account flagged at 50%, and maybe more
+    assert at_half <= set(w.shown["flagged"])

@@ -9,7 +9,7 @@ import pandas as pd
 from ..i18n import get_language, label
 from ._theme import PALETTE, new_ax
 
-__all__ = ["pipeline_funnel", "win_rate_by_price"]
+__all__ = ["pipeline_funnel", "win_rate_by_price", "deal_recap_bars"]
 
 _BANDS = {"cheaper_or_equal": ("Cheaper or equal", "不高于对手"), "up_to_5pct_dearer": ("Up to 5% dearer", "高出5%以内"),
           "over_5pct_dearer": ("Over 5% dearer", "高出5%以上")}
@@ -102,4 +102,73 @@ def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     ax.set_ylabel(label("win_rate", lang) + (" (已决商机)" if lang == "zh" else " (decided deals)"))
     ax.set_title("价格更高时，技术方案能否赢单？" if lang == "zh" else "Winning at a higher price: the technical plan")
     ax.legend(title="")
+    return ax
+
+
+def _compact(v: float) -> str:
+    """1,234,567 -> '1.2M', 45,000 -> '45k'."""
+    a = abs(v)
+    return f"{v / 1e6:.1f}M" if a >= 1e6 else f"{v / 1e3:.0f}k" if a >= 1e3 else f"{v:.0f}"
+
+
+def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """One account's won deals: value of the orders delivered after each, service contacts written on top.
+
+    The title states the recap in one line (deals, orders and their value, share of
+    complaints resolved), computed from ``recap``.
+
+    Parameters
+    ----------
+    recap : DataFrame
+        Output of :func:`playbook.accounts.deal_recap` for one account.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.accounts import deal_recap
+    >>> ax = deal_recap_bars(deal_recap(playbook.load_dataset("b2b"), customer_id="A0004"))
+    >>> len(ax.patches) == len(deal_recap(playbook.load_dataset("b2b"), customer_id="A0004"))
+    True
+    """
+    import seaborn as sns
+
+    from ..errors import DataValidationError
+
+    lang = lang or get_language()
+    need = ["customer_id", "won_at", "order_value", "orders", "service_contacts"]
+    if not isinstance(recap, pd.DataFrame) or recap.empty or any(c not in recap.columns for c in need):
+        raise DataValidationError(f"deal_recap_bars needs a non-empty deal_recap table with columns {need}.")
+    if recap["customer_id"].nunique() != 1:
+        raise DataValidationError("deal_recap_bars draws one account: pass deal_recap(base, customer_id=...) or filter the table. "
+                                  f"Got {recap['customer_id'].nunique()} accounts.")
+    ax = new_ax(ax)
+    frame = pd.DataFrame({"deal": pd.to_datetime(recap["won_at"]).dt.strftime("%Y-%m").to_numpy(),
+                          "value": recap["order_value"].to_numpy()})
+    frame["deal"] = [f"{d} #{i}" for d, i in zip(frame["deal"], recap["opportunity_id"])]
+    sns.barplot(data=frame, x="deal", y="value", color=PALETTE[0], ax=ax)
+    for patch, n in zip(ax.patches, recap["service_contacts"]):
+        text = "–" if pd.isna(n) else (f"{int(n)} 次服务" if lang == "zh" else f"{int(n)} contacts")
+        ax.annotate(text, (patch.get_x() + patch.get_width() / 2, patch.get_height()), xytext=(0, 3),
+                    textcoords="offset points", ha="center", fontsize=8)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.yaxis.set_major_formatter(lambda v, _pos: _compact(v))
+    ax.set_xlabel("赢单（年月与商机编号）" if lang == "zh" else "Won deal (month and deal number)")
+    ax.set_ylabel("此后交付订单金额" if lang == "zh" else "Orders delivered after it (money)")
+    cid = str(recap["customer_id"].iloc[0])
+    n, orders, value = len(recap), int(recap["orders"].sum()), float(recap["order_value"].sum())
+    if "complaints" in recap and recap["complaints"].notna().any() and recap["complaints"].sum() > 0:
+        solved = f"{recap['complaints_resolved'].sum() / recap['complaints'].sum():.0%}"
+    else:
+        solved = None
+    if lang == "zh":
+        title = f"{cid}：{n} 笔赢单后交付 {orders} 笔订单，金额 {_compact(value)}" + (f"，投诉解决 {solved}" if solved else "")
+    else:
+        title = f"{cid}: {n} deals won, then {orders} orders worth {_compact(value)}" + (f"; {solved} of complaints resolved" if solved else "")
+    ax.set_title(title)
     return ax

@@ -12,7 +12,7 @@ from ..errors import DataValidationError
 from ..i18n import LABELS, get_language, label, register_labels
 from ._theme import PALETTE, new_ax
 
-__all__ = ["indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times"]
+__all__ = ["indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times", "complaint_speed_bars"]
 
 # Groupings the charts put on an axis, and the b2b industries that are its segments
 # (registered only when no topic module labels them already).
@@ -218,4 +218,91 @@ def resolution_times(timeline: pd.DataFrame, *, by: str = "cause", sla_days: flo
     ax.set_xlabel(_name(by, lang))
     ax.set_ylabel(f"{label('days_to_resolution', lang)}" if lang == "zh" else "Days to resolution (closed complaints)")
     ax.set_title("Time to resolve complaints" if lang == "en" else "投诉处理时长")
+    return ax
+
+
+def _speed_name(group: str, lang: str) -> str:
+    """Readable name of a :func:`complaint_speed_effect` group: 'closed_3_7d' -> 'Closed in 3-7 days'."""
+    import re
+
+    zh = lang == "zh"
+    if group == "no_complaint":
+        return "无投诉" if zh else "No complaint"
+    if group == "still_open":
+        return "仍未解决" if zh else "Still open"
+    m = re.fullmatch(r"closed_within_(.+)d", group)
+    if m:
+        return f"{m.group(1)} 天内解决" if zh else f"Closed within {m.group(1)} days"
+    m = re.fullmatch(r"closed_after_(.+)d", group)
+    if m:
+        return f"超过 {m.group(1)} 天解决" if zh else f"Closed after {m.group(1)} days"
+    m = re.fullmatch(r"closed_(.+)_(.+)d", group)
+    if m:
+        return f"{m.group(1)}-{m.group(2)} 天解决" if zh else f"Closed in {m.group(1)}-{m.group(2)} days"
+    return group
+
+
+def complaint_speed_bars(table: pd.DataFrame, *, min_customers: int = 20, ax=None, lang: str | None = None):
+    """Share who bought again by how fast their complaint was closed, with 95% intervals.
+
+    Groups with fewer than ``min_customers`` are drawn pale and left out of the title,
+    which states what the picture shows (the spread of the closed groups against the
+    still-open one), computed from ``table``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`playbook.satisfaction.complaint_speed_effect`.
+    min_customers : int
+        Smallest group the title speaks about (default 20).
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.satisfaction import complaint_speed_effect
+    >>> ax = complaint_speed_bars(complaint_speed_effect(playbook.load_dataset("retail"), "2025-06-30"))
+    >>> len(ax.patches)
+    6
+    """
+    import seaborn as sns
+    from matplotlib.ticker import PercentFormatter
+
+    lang = lang or get_language()
+    _need(table, ["customers", "repurchase_rate", "low", "high"], "complaint_speed_bars",
+          "pass the output of complaint_speed_effect")
+    ax = new_ax(ax)
+    data = table.reset_index()
+    key = data.columns[0]
+    data["name"] = [_speed_name(str(g), lang) for g in data[key]]
+    data["rate"] = data["repurchase_rate"].fillna(0.0)
+    big = data["customers"] >= min_customers
+    colors = [PALETTE[3] if str(g) == "still_open" else PALETTE[1] if str(g) == "no_complaint" else PALETTE[0]
+              for g in data[key]]
+    colors = [c if b else "#d9d9d9" for c, b in zip(colors, big)]
+    sns.barplot(data=data, x="name", y="rate", hue="name", palette=colors, legend=False, ax=ax)
+    ok = data["customers"] > 0
+    ax.errorbar(np.flatnonzero(ok), data.loc[ok, "rate"],
+                yerr=[(data["rate"] - data["low"])[ok], (data["high"] - data["rate"])[ok]],
+                fmt="none", ecolor="#333333", capsize=4, lw=1)
+    for i, (r, n) in enumerate(zip(data["repurchase_rate"], data["customers"])):
+        ax.annotate("n=0" if n == 0 else f"{r:.0%}\nn={n}", (i, 0.02), ha="center", va="bottom", fontsize=8, color="white" if n >= min_customers else "#333333")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("")
+    ax.set_ylabel("下单再购的比例" if lang == "zh" else "Bought again in the horizon")
+    ax.tick_params(axis="x", labelrotation=20)
+    closed = data[big & data[key].astype(str).str.startswith("closed")]
+    opened = data[big & (data[key].astype(str) == "still_open")]
+    if len(closed) and len(opened):
+        lo, hi, op = closed["rate"].min(), closed["rate"].max(), float(opened["rate"].iloc[0])
+        ax.set_title(f"已解决的投诉（无论快慢）：{lo:.0%}-{hi:.0%} 再购；仍未解决：{op:.0%}" if lang == "zh" else
+                     f"Closed fast or slow: {lo:.0%}-{hi:.0%} bought again; left open: {op:.0%}")
+    else:
+        ax.set_title("按投诉处理速度的再购率" if lang == "zh" else "Repurchase by speed of complaint handling")
     return ax

@@ -131,3 +131,53 @@ def _pool_size(base):
 )
 def _account_system(base):
     return None
+
+
+# Recapping the benefits a customer got after each deal (成交后的利益回顾).
+
+def _recap(base, customer_id):
+    from ..accounts import deal_recap
+
+    return deal_recap(base, customer_id=customer_id)
+
+
+def _discount_before_and_after(base, customer_id):
+    o = base.orders
+    return float(o.loc[(o.customer_id.astype(str) == customer_id) & (o.order_date <= base.as_of), "discount"].sum())
+
+
+@exercise(
+    "12.7",
+    "Account A0004 stayed with us. How much money did it save in discounts on the orders delivered after its won "
+    "deals (every recap period added up, to the dataset's as_of)?",
+    "`deal_recap(base, customer_id='A0004')` has a `discount_value` per won deal: add them up.",
+    mistakes=[
+        (lambda base: _discount_before_and_after(base, "A0004"),
+         "that adds every discount the account ever got, also before its first won deal; the recap starts at a deal."),
+        (lambda base: float(_recap(base, "A0004")["discount_value"].iloc[-1]),
+         "that is the period after the latest deal only; add up every period."),
+    ],
+    hints=("a recap runs from each won deal to the next; the discounts are money in `orders`.",
+           "recap the account's deals and add up the discount column."),
+)
+def _a0004_savings(base):
+    return float(_recap(base, "A0004")["discount_value"].sum())
+
+
+@exercise(
+    "12.8",
+    "Account A0003 left us. Of the complaints it raised after its won deals, what share had been resolved by the "
+    "dataset's as_of?",
+    "`deal_recap(base, customer_id='A0003')`: the sum of `complaints_resolved` over the sum of `complaints`.",
+    mistakes=[
+        (lambda base: float(_recap(base, "A0003")["complaints_resolved"].sum()),
+         "that is a count of resolved complaints; the question asks for a share of all its complaints."),
+        (lambda base: float(_recap(base, "A0003")["complaints_open"].sum() / _recap(base, "A0003")["complaints"].sum()),
+         "that is the share still open; the question asks for the share resolved."),
+    ],
+    hints=("two totals over every recap period, then one over the other.",
+           "add up `complaints_resolved` and `complaints` over the account's recap rows and divide."),
+)
+def _a0003_resolved_share(base):
+    r = _recap(base, "A0003")
+    return float(r["complaints_resolved"].sum() / r["complaints"].sum())

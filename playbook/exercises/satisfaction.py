@@ -1,7 +1,7 @@
 """Exercises of notebook 08, satisfaction and complaints (dataset: retail)."""
 from __future__ import annotations
 
-from ..satisfaction import complaint_timeline, satisfaction_and_repurchase, satisfaction_indicators
+from ..satisfaction import complaint_speed_effect, complaint_timeline, satisfaction_and_repurchase, satisfaction_indicators
 from .core import exercise
 
 _READ_OUT = "2025-06-30"
@@ -71,3 +71,52 @@ def _response_breach(base):
 def _ratio_5_to_4(base):
     rates = _rates(base)
     return float(rates[5] / rates[4])
+
+
+# The empowered customer (被赋权的客户): does the speed of complaint handling matter for buying again?
+
+def _speed(base):
+    return complaint_speed_effect(base, _READ_OUT, horizon_days=180)["repurchase_rate"]
+
+
+@exercise(
+    "08.4",
+    "Read out on 2025-06-30 with `complaint_speed_effect` and its default bands (a 180-day horizon). By how much is the "
+    "repurchase rate of customers whose complaint was closed within 3 days higher than that of customers whose "
+    "complaint is still open? Answer as a difference of shares (e.g. 0.12 for 12 points).",
+    "`complaint_speed_effect(base, '2025-06-30')`: the `repurchase_rate` of `closed_within_3d` minus that of `still_open`.",
+    mistakes=[
+        (lambda base: float(_speed(base)["no_complaint"] - _speed(base)["still_open"]),
+         "that compares with customers who never complained; the question compares two kinds of complainers: "
+         "closed within 3 days against still open."),
+        (lambda base: float(_speed(base)["still_open"] - _speed(base)["closed_within_3d"]),
+         "the sign is the wrong way round: closed within 3 days minus still open."),
+    ],
+    hints=("two groups of complainers, one number each, then a difference.",
+           "build the speed table for 2025-06-30 and subtract the still-open group's repurchase rate from the "
+           "quickest-closed group's."),
+)
+def _speed_gap(base):
+    rates = _speed(base)
+    return float(rates["closed_within_3d"] - rates["still_open"])
+
+
+def _fast_beats_medium(base) -> str:
+    rates = _speed(base)
+    return "yes" if rates["closed_within_3d"] - rates["closed_3_7d"] > 0.05 else "no"
+
+
+@exercise(
+    "08.5",
+    "Predict, before you run the speed chart: read out on 2025-06-30, is the repurchase rate of customers whose "
+    "complaint was closed within 3 days more than 5 points higher than that of customers whose complaint was closed "
+    "in 3 to 7 days? Answer 'yes' or 'no'.",
+    "commit to a guess first, then compare the two closed groups in `complaint_speed_effect(base, '2025-06-30')`.",
+    kind="predict",
+    choices=("yes", "no"),
+    reason=lambda base: (f"Closed within 3 days: {_speed(base)['closed_within_3d']:.0%} bought again; in 3-7 days: "
+                         f"{_speed(base)['closed_3_7d']:.0%}. Whether the complaint got closed at all matters more "
+                         f"here (still open: {_speed(base)['still_open']:.0%})."),
+)
+def _speed_prediction(base):
+    return _fast_beats_medium(base)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ..accounts import stakeholder_coverage, stakeholder_map
 from ..i18n import get_language
-from ._base import caption, clear_output, localized_table
+from ._base import caption, clear_output, figsize, localized_table, new_figure, show
 
-__all__ = ["AccountExplorer"]
+__all__ = ["AccountExplorer", "DealRecapExplorer", "KeyAccountWatch"]
 
 
 class AccountExplorer:
@@ -26,8 +26,8 @@ class AccountExplorer:
     --------
     >>> import playbook
     >>> explorer = AccountExplorer(playbook.load_dataset("b2b"), accounts=["A0001", "A0004"])
-    >>> explorer.shown["decision_maker_attitude"]
-    'opponent'
+    >>> explorer.shown["customer_id"], explorer.shown["decision_maker_attitude"] in {"supporter", "neutral", "opponent", "missing"}
+    ('A0001', True)
     >>> explorer.account.value = "A0004"
     >>> explorer.shown["customer_id"]
     'A0004'
@@ -65,6 +65,190 @@ class AccountExplorer:
         self.output.outputs = ()
         self.output.append_display_data(localized_table(contacts, self.lang))
         self.output.append_display_data(localized_table(deals.reset_index(drop=True), self.lang))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class DealRecapExplorer:
+    """Pick an account and a language: the benefits it received after each won deal, as a chart and
+    as the sentences a rep could send.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``opportunities`` and ``orders`` (the b2b dataset).
+    accounts : list of str, optional
+        Accounts offered; default those with at least one won deal.
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> explorer = DealRecapExplorer(playbook.load_dataset("b2b"), accounts=["A0003", "A0004"])
+    >>> explorer.shown["customer_id"], explorer.shown["deals"] > 0
+    ('A0003', True)
+    >>> explorer.account.value = "A0004"
+    >>> explorer.shown["customer_id"]
+    'A0004'
+    """
+
+    def __init__(self, base, *, accounts=None, lang: str | None = None):
+        import ipywidgets as w
+
+        from ..accounts import deal_recap
+
+        base.require("opportunities", "orders", by="DealRecapExplorer")
+        self.base = base
+        self.lang = lang or get_language()
+        if accounts is None:
+            accounts = sorted(deal_recap(base)["customer_id"].unique())
+        options = [str(a) for a in accounts]
+        self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
+        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value="zh" if self.lang == "zh" else "en",
+                                      description="回顾语言" if self.lang == "zh" else "Recap in")
+        self.output = w.Output()
+        self.shown: dict = {}
+        for c in (self.account, self.letter):
+            c.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.account, self.letter]), self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Recap the chosen account: chart of each deal, then the latest recap sentences."""
+        from ..accounts import deal_recap
+        from ..charts.accounts import deal_recap_bars
+
+        cid = self.account.value
+        recap = deal_recap(self.base, customer_id=cid, lang=self.letter.value)
+        self.shown = {"customer_id": cid, "deals": len(recap), "orders": int(recap["orders"].sum()),
+                      "order_value": round(float(recap["order_value"].sum()), 2),
+                      "latest": recap["recap"].iloc[-1] if len(recap) else ""}
+        clear_output(self.output)
+        # append_stdout works in a kernel and stays silent in scripts and doctests.
+        if recap.empty:
+            self.output.append_stdout(f"{cid}: no won deal yet.\n" if self.lang != "zh" else f"{cid}：尚无赢单。\n")
+            return
+        with self.output:
+            fig, ax = new_figure(figsize=figsize(7, 3.6))
+            deal_recap_bars(recap, ax=ax, lang=self.lang)
+            show(fig)
+        for line in recap["recap"].tail(3):
+            self.output.append_stdout(f"• {line}\n")
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _momentum(base, as_of, window_days: int, top: int):
+    """Revenue of the biggest key accounts in the last ``window_days`` to ``as_of`` and the window before."""
+    import pandas as pd
+
+    from ..accounts import key_account_scorecard
+    from ..data import end_of_day
+
+    card = key_account_scorecard(base, as_of).sort_values("revenue_365d", ascending=False).head(top)
+    stop = end_of_day(pd.Timestamp(as_of))
+    w = pd.Timedelta(days=window_days)
+    o = base.orders
+    o = o[o["customer_id"].astype(str).isin(card.index) & (o["order_date"] > stop - 2 * w) & (o["order_date"] <= stop)]
+    recent = o["order_date"] > stop - w
+    cid = o["customer_id"].astype(str)
+    out = pd.DataFrame({"last": o.loc[recent, "amount"].groupby(cid[recent]).sum(),
+                        "before": o.loc[~recent, "amount"].groupby(cid[~recent]).sum()}).reindex(card.index).fillna(0.0)
+    out.index.name = "customer_id"
+    return out
+
+
+class KeyAccountWatch:
+    """The decision that matters for a key-account team: which big accounts to visit this quarter.
+
+    Pick a review date, a window (30 or 90 days) and an alarm threshold; the chart shows
+    each of the biggest key accounts' revenue in the last window beside the window before,
+    and the title names how many fell below the threshold (those are the visits to book).
+    Replaying the dates of 2024 shows what the b2b supplier could have seen, and when.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With orders (and customers for the tiers): the b2b dataset.
+    dates : list of date strings
+        Review dates offered.
+    top : int
+        How many of the biggest key accounts to watch (default 8).
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> watch = KeyAccountWatch(playbook.load_dataset("b2b"), dates=["2024-06-30", "2024-12-31"])
+    >>> watch.date.value = "2024-12-31"
+    >>> watch.shown["as_of"], watch.shown["window_days"]
+    ('2024-12-31', 90)
+    >>> watch.window.value = 30
+    >>> watch.shown["window_days"]
+    30
+    """
+
+    def __init__(self, base, *, dates, top: int = 8, lang: str | None = None):
+        import ipywidgets as w
+
+        self.base = base
+        self.lang = lang or get_language()
+        self.top = int(top)
+        dates = [str(d) for d in dates]
+        self.date = w.Dropdown(options=dates, value=dates[0], description=caption("ui_date", self.lang))
+        self.threshold = w.IntSlider(value=50, min=10, max=100, step=5, continuous_update=False,
+                                     description="报警：低于上季 %" if self.lang == "zh" else "Alarm below % of before",
+                                     style={"description_width": "160px"})
+        self.window = w.ToggleButtons(options=[("30 天" if self.lang == "zh" else "30 days", 30),
+                                               ("90 天" if self.lang == "zh" else "90 days", 90)], value=90,
+                                     description="比较窗口" if self.lang == "zh" else "Window")
+        self.output = w.Output()
+        self.shown: dict = {}
+        for c in (self.date, self.threshold, self.window):
+            c.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.date, self.threshold]), self.window, self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Recompute the last and previous 90 days of the biggest key accounts and redraw."""
+        import seaborn as sns
+
+        from ..charts._theme import PALETTE
+
+        days = int(self.window.value)
+        table = _momentum(self.base, self.date.value, days, self.top)
+        cut = self.threshold.value / 100
+        flagged = [c for c, r in table.iterrows() if r["before"] > 0 and r["last"] < cut * r["before"]]
+        self.shown = {"as_of": self.date.value, "threshold": cut, "window_days": days, "flagged": flagged,
+                      "last": {c: round(float(v), 2) for c, v in table["last"].items()}}
+        zh = self.lang == "zh"
+        long = table.reset_index().melt(id_vars="customer_id", var_name="window", value_name="revenue")
+        long["window"] = long["window"].map({"last": f"最近 {days} 天" if zh else f"last {days} days",
+                                             "before": f"之前 {days} 天" if zh else f"{days} days before"})
+        clear_output(self.output)
+        with self.output:
+            fig, ax = new_figure(figsize=figsize(7.5, 3.8))
+            sns.barplot(data=long, x="customer_id", y="revenue", hue="window", palette=[PALETTE[0], "#bbbbbb"], ax=ax)
+            for i, c in enumerate(table.index):
+                if c in flagged:
+                    ax.annotate("!", (i, 0), xytext=(0, 3), textcoords="offset points", ha="center",
+                                color=PALETTE[3], fontsize=14, fontweight="bold")
+            ax.set_xlabel("")
+            ax.set_ylabel("销售额" if zh else "Revenue")
+            n = len(flagged)
+            ax.set_title(f"{self.date.value}：{len(table)} 个大客户中有 {n} 个低于之前 {days} 天的 {cut:.0%}" if zh else
+                         f"{self.date.value}: {n} of the {len(table)} biggest key accounts fell below {cut:.0%} "
+                         f"of the {days} days before")
+            ax.legend(title="")
+            show(fig)
+        if flagged:
+            self.output.append_stdout(("本季应拜访：" if zh else "Visit this quarter: ") + ", ".join(flagged) + "\n")
 
     def _ipython_display_(self):
         from IPython.display import display

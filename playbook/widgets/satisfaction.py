@@ -10,7 +10,7 @@ from ..i18n import get_language, label
 from ..satisfaction import INDICATORS, satisfaction_index
 from ._base import caption, clear_output, figsize, new_figure, show
 
-__all__ = ["SatisfactionIndexExplorer"]
+__all__ = ["SatisfactionIndexExplorer", "ComplaintSpeedExplorer"]
 
 
 class SatisfactionIndexExplorer:
@@ -81,6 +81,76 @@ class SatisfactionIndexExplorer:
         with self.output:
             fig, ax = new_figure(figsize=figsize(6, 3.8))
             index_bars(scores, ax=ax, lang=self.lang)
+            show(fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class ComplaintSpeedExplorer:
+    """Does complaint speed matter for buying again? A read-out date and a "fast means" slider.
+
+    Moving the read-out date replays the measure at another moment (is the finding stable
+    or one period's noise?); the slider sets what "closed fast" means in days.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With orders and complaints.
+    dates : list of date strings
+        Read-out dates offered (each needs ``horizon_days`` of data after it).
+    horizon_days : int
+        How long to wait for a repeat order (default 180).
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> explorer = ComplaintSpeedExplorer(playbook.load_dataset("retail"), dates=["2024-12-31", "2025-06-30"])
+    >>> first = explorer.shown["rates"]
+    >>> explorer.as_of.value = "2025-06-30"
+    >>> explorer.shown["as_of"], explorer.shown["rates"] != first
+    ('2025-06-30', True)
+    """
+
+    def __init__(self, base, *, dates, horizon_days: int = 180, lang: str | None = None):
+        import ipywidgets as w
+
+        from ..satisfaction import complaint_speed_effect
+
+        self.base = base
+        self.lang = lang or get_language()
+        self.horizon_days = horizon_days
+        dates = [str(d) for d in dates]
+        complaint_speed_effect(base, dates[-1], horizon_days=horizon_days)  # fail early with the library's message
+        self.as_of = w.Dropdown(options=dates, value=dates[0], description=caption("ui_as_of", self.lang))
+        self.fast = w.IntSlider(value=3, min=1, max=14, step=1, continuous_update=False,
+                                description="快速 = 天内" if self.lang == "zh" else "Fast = within days",
+                                style={"description_width": "130px"})
+        self.output = w.Output()
+        self.shown: dict = {}
+        for c in (self.as_of, self.fast):
+            c.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.as_of, self.fast]), self.output])
+        self.update()
+
+    def update(self) -> None:
+        """Recompute the measure for the chosen date and speed bands, and redraw."""
+        from ..charts.satisfaction import complaint_speed_bars
+        from ..satisfaction import complaint_speed_effect
+
+        fast = int(self.fast.value)
+        bands = (fast, max(fast + 1, 7), 30) if fast < 29 else (fast, fast + 1)
+        table = complaint_speed_effect(self.base, self.as_of.value, horizon_days=self.horizon_days, bands=bands)
+        self.shown = {"as_of": self.as_of.value, "bands": bands,
+                      "rates": {str(g): (None if pd.isna(r) else round(float(r), 3)) for g, r in table["repurchase_rate"].items()},
+                      "customers": {str(g): int(n) for g, n in table["customers"].items()}}
+        clear_output(self.output)
+        with self.output:
+            fig, ax = new_figure(figsize=figsize(7, 3.8))
+            complaint_speed_bars(table, ax=ax, lang=self.lang)
             show(fig)
 
     def _ipython_display_(self):
