@@ -70,6 +70,10 @@ def _builders() -> dict:
         "ProgramExplorer": lambda: widgets.ProgramExplorer(retail),
         "AnalysisPicker": picker,
         "AccountExplorer": lambda: widgets.AccountExplorer(b2b, accounts=["A0001", "A0002", "A0004", "A0026"]),
+        "DealRecapExplorer": lambda: widgets.DealRecapExplorer(b2b, accounts=["A0003", "A0004", "A0006", "A0081", "A0235"]),
+        "KeyAccountWatch": lambda: widgets.KeyAccountWatch(b2b, dates=["2024-06-30", "2024-09-30", "2024-10-31", "2024-11-30",
+                                                                      "2024-12-31", "2025-03-31"]),
+        "ComplaintSpeedExplorer": lambda: widgets.ComplaintSpeedExplorer(retail, dates=["2024-06-30", "2024-12-31", "2025-06-30"]),
     }
 
 

@@ -112,6 +112,7 @@ ANALYSES: dict[str, Spec] = {
     "accounts.stakeholder_map": Spec(base="b2b", args=_key_account, call=lambda f, data, as_of, *a, **k: f(data, *a, **k)),
     "accounts.stakeholder_coverage": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
     "accounts.praise_and_conversion": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
+    "accounts.deal_recap": Spec(base="b2b"),
 }
 
 #: Read what happened after a date on purpose: they score a method against later events.
@@ -119,6 +120,7 @@ EVALUATIONS = {
     "satisfaction.satisfaction_and_repurchase": "repurchase in the horizon after as_of is the outcome it measures",
     "satisfaction.open_complaint_effect": "compares what customers did after as_of with and without an open complaint",
     "satisfaction.care_before_exit": "looks back from exit dates that come from truth",
+    "satisfaction.complaint_speed_effect": "repurchase in the horizon after as_of is the outcome it measures",
     "churn.signal_hit_rates": "scores signals against the hidden truth",
     "churn.evaluate_warnings": "scores warnings against the hidden truth",
     "value.calibration_holdout": "splits orders into calibration and a later holdout",

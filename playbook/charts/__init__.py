@@ -4,7 +4,7 @@ Each plot takes ``data`` plus column names (keyword-only), draws on ``ax`` (a ne
 None) and returns the Axes; nothing here calls ``plt.show()``. One module per topic.
 """
 from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
-from .accounts import pipeline_funnel, win_rate_by_price
+from .accounts import deal_recap_bars, pipeline_funnel, win_rate_by_price
 from .basic import customer_timeline, distribution, persona_traces
 from .churn import alarm_timeline, risk_distribution, signal_bars, survival_curves
 from .economics import profit_over_time, retention_curve
@@ -13,7 +13,7 @@ from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
 from .pareto import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
-from .satisfaction import index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
+from .satisfaction import complaint_speed_bars, index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
 from .strategy import program_comparison, strategy_mix
 from .synth import realism_chart
 from .types import confusion_matrix, evidence_scatter
@@ -28,11 +28,11 @@ __all__ = [
     "lifecycle_funnel", "stage_flow_chart", "cohort_heatmap",
     "confusion_matrix", "evidence_scatter",
     "referral_network", "influence_vs_spend",
-    "indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times",
+    "indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times", "complaint_speed_bars",
     "signal_bars", "risk_distribution", "survival_curves", "alarm_timeline",
     "roc_curves",
     "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
     "strategy_mix", "program_comparison",
-    "pipeline_funnel", "win_rate_by_price",
+    "pipeline_funnel", "win_rate_by_price", "deal_recap_bars",
     "realism_chart",
 ]

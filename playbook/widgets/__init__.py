@@ -4,7 +4,7 @@ Each explorer keeps what it last drew in ``shown`` so notebooks and tests can as
 that moving a control really changed the picture. ipywidgets is imported when an
 explorer is built, not when the package is imported.
 """
-from .accounts import AccountExplorer
+from .accounts import AccountExplorer, DealRecapExplorer, KeyAccountWatch
 from .byod import AnalysisPicker
 from .churn import AlarmReplayExplorer
 from .economics import EconomicsExplorer
@@ -13,7 +13,7 @@ from .influence import LeaderExplorer
 from .lifecycle import StageExplorer
 from .pareto import TierExplorer
 from .rfm import RFMExplorer
-from .satisfaction import SatisfactionIndexExplorer
+from .satisfaction import ComplaintSpeedExplorer, SatisfactionIndexExplorer
 from .strategy import ProgramExplorer
 from .types import TypeRuleExplorer
 from .value import CLVExplorer
@@ -21,5 +21,5 @@ from .value import CLVExplorer
 __all__ = [
     "CustomerExplorer", "GeneratorExplorer", "EconomicsExplorer", "TierExplorer", "RFMExplorer", "StageExplorer",
     "TypeRuleExplorer", "LeaderExplorer", "SatisfactionIndexExplorer", "AlarmReplayExplorer", "CLVExplorer",
-    "ProgramExplorer", "AnalysisPicker", "AccountExplorer",
+    "ProgramExplorer", "AnalysisPicker", "AccountExplorer", "DealRecapExplorer", "KeyAccountWatch", "ComplaintSpeedExplorer",
 ]
