@@ -332,7 +332,7 @@ def _model_inputs(signals: pd.DataFrame) -> pd.DataFrame:
     return x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: pandas compares attrs, and arrays have no single truth value
 class ChurnModel:
     """A logistic regression fitted on the data's own past (see :func:`fit_churn_model`).
 

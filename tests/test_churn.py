@@ -488,3 +488,13 @@ def test_naive_rule_days_by_position_still_works_with_a_warning(retail):
     with pytest.warns(DeprecationWarning, match="naive_rule: pass 'days' by name"):
         old = naive_rule(retail, "2025-06-30", 90)
     pd.testing.assert_frame_equal(old, naive_rule(retail, "2025-06-30", days=90))
+
+
+def test_frames_carrying_the_model_concatenate_and_group(retail):
+    """pandas compares attrs when it concatenates; the model in them must not break that."""
+    s = churn_signals(retail, "2025-06-30")
+    r = churn_risk(s)
+    described = r.groupby(r["days_since_last"] > 180)["risk"].describe()
+    assert len(described) == 2
+    both = pd.concat([r.head(3), churn_risk(churn_signals(retail, "2025-03-31")).head(3)])
+    assert len(both) == 6
