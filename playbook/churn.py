@@ -1,7 +1,10 @@
 """Churn early warning (客户流失预警): signals, a risk score with reasons, and how well it warns.
 
-Per-customer signals known at ``as_of``, a weighted 0-100 score, the naive "no order for N days" rule,
-evaluation against truth, Kaplan-Meier survival curves, and the big-account concentration alarm.
+Per-customer signals known at ``as_of``; the default 0-100 risk, a logistic model fitted on the data's
+own past (a backtest needing no truth: risk = 100 x P(no order in the next 180 days)) with per-signal
+contributions as reasons; the hand-weighted rule score kept for teaching (``method="rules"``); the naive
+"no order for N days" rule, evaluation against truth, Kaplan-Meier survival curves, and the
+big-account concentration alarm. :mod:`playbook.evaluate` puts every score beside naive baselines.
 """
 from __future__ import annotations
 

@@ -658,7 +658,7 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
         ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column,
         except one with exactly the columns ``score`` and ``warning`` (bool): that is one method
         read at its own warning's recall (``flags`` of :func:`compare`). Defaults to the kit's
-        churn risk with its own warning (risk >= 30, :func:`kit_churn_scores`).
+        churn risk (the model) with its own warning (risk >= 50, :func:`kit_churn_scores`).
 
     Returns
     -------
