@@ -19,14 +19,18 @@ from .errors import InvalidArgumentError, MissingTableError
 __all__ = [
     "BASELINES",
     "baseline_scores",
+    "brier_score",
     "compare",
     "detection_task",
     "kit_churn_scores",
+    "lead_times",
     "leave_task",
     "lift_at",
+    "no_order_task",
     "over_seeds",
     "pr_curve",
     "precision_at_recall",
+    "reliability_table",
     "roc_auc",
     "roc_curve",
 ]
@@ -91,7 +95,7 @@ def leave_task(base: CustomerBase, as_of, horizon_days: int = 180) -> pd.DataFra
 
     Examples
     --------
-    >>> import playbook
+    >>> import playbook.synth
     >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
     >>> task = leave_task(base, "2025-06-30", 180)
     >>> bool(task["label"].any() and not task["label"].all())
@@ -132,7 +136,7 @@ def detection_task(base: CustomerBase, as_of) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import playbook
+    >>> import playbook.synth
     >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
     >>> task = detection_task(base, "2025-06-30")
     >>> bool(0 < task["label"].mean() < 1)
@@ -149,6 +153,42 @@ def detection_task(base: CustomerBase, as_of) -> pd.DataFrame:
     _check_both_classes(label, func, f"gone by {ts.date()}")
     out = pd.DataFrame({"label": label.astype(bool), "dropout_date": dropout})
     out.attrs.update(task="detect", as_of=ts, horizon_days=None)
+    return out
+
+
+def no_order_task(base: CustomerBase, as_of, horizon_days: int = 180) -> pd.DataFrame:
+    """Who places no order in the next ``horizon_days``, among every customer with an order by ``as_of``.
+
+    The churn model's own target (:func:`playbook.churn.fit_churn_model`): it reads only
+    orders after ``as_of``, so it checks the model's calibration on any base whose orders run
+    ``horizon_days`` past the review (no ``truth`` needed).
+
+    Examples
+    --------
+    >>> import playbook.synth
+    >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
+    >>> task = no_order_task(base, "2025-06-30", 180)
+    >>> bool(0 < task["label"].mean() < 1)
+    True
+    """
+    func = "no_order_task"
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase. Got {type(base).__name__}.")
+    ts = to_timestamp(as_of)
+    if not isinstance(horizon_days, (int, np.integer)) or horizon_days <= 0:
+        raise InvalidArgumentError(f"{func}: horizon_days must be a positive whole number of days. Got {horizon_days!r}.")
+    until = ts + pd.Timedelta(days=int(horizon_days))
+    last_known = to_timestamp(base.as_of if base.as_of is not None else base.orders["order_date"].max(), "base.as_of")
+    if until > last_known:
+        raise InvalidArgumentError(f"{func}: the horizon runs past the data's end: {ts.date()} + {horizon_days} days = "
+                                   f"{until.date()}, but orders are known only until {last_known.date()}.")
+    orders = base.orders
+    later = orders.loc[(orders["order_date"] > end_of_day(ts)) & (orders["order_date"] <= end_of_day(until)), "customer_id"]
+    ids = _buyers_by(base, ts)
+    label = pd.Series(~ids.isin(pd.unique(later.astype(str))), index=ids)
+    _check_both_classes(label, func, f"no order between {ts.date()} and {until.date()}")
+    out = pd.DataFrame({"label": label.astype(bool)})
+    out.attrs.update(task="no_order", as_of=ts, horizon_days=int(horizon_days))
     return out
 
 
@@ -281,6 +321,125 @@ def lift_at(labels, scores, fraction: float = 0.1) -> float:
     return float(_flag_top(y, s, flagged=fraction * len(y)) / y.mean())
 
 
+def brier_score(labels, probabilities) -> float:
+    """Mean squared gap between a predicted probability and what happened (0 perfect; 0.25 for a coin).
+
+    Examples
+    --------
+    >>> brier_score([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.3])
+    0.0375
+    """
+    y, p = _pair(labels, probabilities, "brier_score")
+    if (p < 0).any() or (p > 1).any():
+        raise InvalidArgumentError("brier_score: probabilities must lie in [0, 1] (divide a 0-100 risk by 100).")
+    return float(np.round(np.mean((p - y) ** 2), 12))
+
+
+def reliability_table(labels, probabilities, bins: int = 10) -> pd.DataFrame:
+    """Calibration: predicted probability against the observed rate, bin by bin.
+
+    Customers are cut into ``bins`` groups of equal size by predicted probability (ties kept
+    together); a calibrated score has ``observed`` close to ``predicted`` in every bin.
+    ``attrs["brier"]`` holds the Brier score, ``attrs["max_gap"]`` the largest
+    |observed - predicted| over bins with at least 30 customers.
+
+    Returns
+    -------
+    DataFrame with one row per bin: ``n``, ``predicted`` (mean probability), ``observed``
+    (share of positives), ``low``/``high`` (the bin's probability range) and ``gap``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(size=4000)
+    >>> t = reliability_table(rng.uniform(size=4000) < p, p, bins=5)
+    >>> len(t), bool(t.attrs["max_gap"] < 0.05)
+    (5, True)
+    """
+    y, p = _pair(labels, probabilities, "reliability_table")
+    if (p < 0).any() or (p > 1).any():
+        raise InvalidArgumentError("reliability_table: probabilities must lie in [0, 1] (divide a 0-100 risk by 100).")
+    if not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise InvalidArgumentError(f"reliability_table: bins must be a whole number >= 1. Got {bins!r}.")
+    ranks = pd.Series(p).rank(method="min").to_numpy()
+    which = np.minimum(((ranks - 1) * bins // len(p)).astype(int), bins - 1)
+    frame = pd.DataFrame({"bin": which, "p": p, "y": y.astype(float)})
+    out = frame.groupby("bin").agg(n=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"), low=("p", "min"),
+                                   high=("p", "max"))
+    out["gap"] = out["observed"] - out["predicted"]
+    big = out.loc[out["n"] >= 30, "gap"].abs()
+    out.attrs.update(brier=brier_score(y, p), max_gap=float(big.max()) if len(big) else np.nan)
+    return out
+
+
+def lead_times(replay: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Lead time of a replayed warning: days from the first warning that **stays on** to the true dropout.
+
+    For each customer whose true dropout date falls inside the replay's span, the review
+    dates up to the dropout are read in order; the warning counts from the start of the last
+    unbroken run of warnings that reaches the last review before the dropout (a warning that
+    switched off again before the dropout is not a warning given in time). Customers with no
+    such run were not warned in time (``lead_days`` NaN). A warning that first appears after
+    the dropout is detection, counted in ``warned_after`` instead.
+
+    Parameters
+    ----------
+    replay : DataFrame
+        :func:`playbook.churn.replay_warnings` output (``as_of``, ``customer_id``, ``warning``).
+    truth : DataFrame
+        ``customer_id`` and ``dropout_date``.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (churners in the span) with ``dropout_date``,
+    ``warned_from`` (start of the run), ``lead_days`` and ``warned_after`` (bool: first
+    warned at a review after the dropout, never before it).
+
+    Examples
+    --------
+    >>> replay = pd.DataFrame({"as_of": pd.to_datetime(["2025-01-31", "2025-02-28", "2025-03-31"] * 2),
+    ...                        "customer_id": ["a"] * 3 + ["b"] * 3,
+    ...                        "warning": [True, False, True, False, False, True]})
+    >>> truth = pd.DataFrame({"customer_id": ["a", "b"], "dropout_date": pd.to_datetime(["2025-03-10", "2025-03-01"])})
+    >>> lead_times(replay, truth)[["lead_days", "warned_after"]]
+                 lead_days  warned_after
+    customer_id                         
+    a                  NaN         False
+    b                  NaN          True
+    """
+    need = {"as_of", "customer_id", "warning"} - set(replay.columns)
+    if need:
+        raise InvalidArgumentError(f"lead_times needs the replay columns {sorted(need)} (from replay_warnings).")
+    if "dropout_date" not in truth.columns or "customer_id" not in truth.columns:
+        raise InvalidArgumentError("lead_times needs truth with 'customer_id' and 'dropout_date'.")
+    r = replay[["as_of", "customer_id", "warning"]].copy()
+    r["customer_id"] = r["customer_id"].astype(str)
+    drop = truth.set_index(truth["customer_id"].astype(str))["dropout_date"]
+    first, last = r["as_of"].min(), r["as_of"].max()
+    churners = drop[(drop >= first) & (drop <= last)]
+    churners = churners[churners.index.isin(r["customer_id"])]
+    r = r.loc[r["customer_id"].isin(churners.index)].sort_values(["customer_id", "as_of"])
+    r["dropout"] = r["customer_id"].map(churners)
+    before = r.loc[r["as_of"] <= r["dropout"]]
+    # the last review before the dropout, and the start of the run of warnings that reaches it
+    off = before.loc[~before["warning"].astype(bool)].groupby("customer_id")["as_of"].max()
+    last_review = before.groupby("customer_id")["as_of"].max()
+    on_at_last = before.loc[before["as_of"] == before["customer_id"].map(last_review), ["customer_id", "warning"]]
+    on_at_last = on_at_last.set_index("customer_id")["warning"].astype(bool)
+    warned = before.loc[before["warning"].astype(bool)]
+    last_off = warned["customer_id"].map(off)
+    after_off = warned.loc[last_off.isna().to_numpy() | (warned["as_of"] > last_off).to_numpy()]
+    start = after_off.groupby("customer_id")["as_of"].min()
+    start = start[on_at_last.reindex(start.index, fill_value=False)]
+    after = r.loc[(r["as_of"] > r["dropout"]) & r["warning"].astype(bool), "customer_id"].unique()
+    out = pd.DataFrame({"dropout_date": churners})
+    out.index.name = "customer_id"
+    out["warned_from"] = start.reindex(out.index)
+    out["lead_days"] = (out["dropout_date"] - out["warned_from"]).dt.days
+    out["warned_after"] = out.index.isin(after) & out["warned_from"].isna() & ~out.index.isin(warned["customer_id"])
+    return out.sort_index()
+
+
 # ------------------------------------------------------------------------ baselines
 def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     """Naive scores per customer with an order by ``as_of``, all oriented "higher = more likely gone".
@@ -302,7 +461,7 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import playbook
+    >>> import playbook.synth
     >>> base = playbook.synth.generate("retail", n_customers=300, seed=1, process="realistic")
     >>> b = baseline_scores(base, "2025-06-30")
     >>> list(b.columns) == list(BASELINES), bool(b.notna().all().all())
@@ -331,29 +490,37 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
 
 
 def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
-    """The kit's churn warning at ``as_of``: ``risk`` (:func:`playbook.churn.churn_risk` on
-    :func:`playbook.churn.churn_signals`, default weights and threshold) with its ``warning``,
-    and ``risk_with_p_alive`` / ``warning_with_p_alive`` (the same with the BG/NBD P(alive)
-    blended in, as the kit allows).
+    """The kit's churn scores at ``as_of``:
+
+    - ``risk`` / ``warning``: the default :func:`playbook.churn.churn_risk` (the model fitted
+      on the base's own past, risk = 100 x P(no order in the next 180 days), warning at 50);
+    - ``risk_rules`` / ``warning_rules``: the hand-weighted rule score (``method="rules"``,
+      warning at 30), the score the kit shipped before #17;
+    - ``risk_with_p_alive`` / ``warning_with_p_alive``: the rule score with the BG/NBD
+      P(alive) blended in.
 
     Examples
     --------
-    >>> import playbook
+    >>> import playbook.synth
     >>> base = playbook.synth.generate("retail", n_customers=300, seed=1, process="realistic")
     >>> k = kit_churn_scores(base, "2025-06-30")
-    >>> list(k.columns), bool(k["risk"].between(0, 100).all())
-    (['risk', 'warning', 'risk_with_p_alive', 'warning_with_p_alive'], True)
+    >>> list(k.columns)[:4], bool(k["risk"].between(0, 100).all())
+    (['risk', 'warning', 'risk_rules', 'warning_rules'], True)
     """
     from .churn import churn_risk, churn_signals, p_alive_from_btyd
 
     ts = to_timestamp(as_of)
     signals = churn_signals(base, ts)
-    plain = churn_risk(signals)
-    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index))).reindex(plain.index)
-    out = pd.DataFrame({"risk": plain["risk"], "warning": plain["warning"].astype(bool),
+    model = churn_risk(signals, method="model" if signals.attrs.get("model") is not None else "rules")
+    rules = churn_risk(signals, method="rules").reindex(model.index)
+    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index)),
+                         method="rules").reindex(model.index)
+    out = pd.DataFrame({"risk": model["risk"], "warning": model["warning"].astype(bool),
+                        "risk_rules": rules["risk"], "warning_rules": rules["warning"].astype(bool),
                         "risk_with_p_alive": blended["risk"], "warning_with_p_alive": blended["warning"].astype(bool)})
     out.index = out.index.astype(str)
     out.index.name = "customer_id"
+    out.attrs["method"] = model.attrs["method"]
     return out.sort_index()
 
 
@@ -441,7 +608,7 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
 
     Examples
     --------
-    >>> import playbook
+    >>> import playbook.synth
     >>> base = playbook.synth.generate("retail", n_customers=400, seed=1, process="realistic")
     >>> k = kit_churn_scores(base, "2025-06-30")
     >>> t = compare(base, "2025-06-30", 180, k["risk"], flags=k["warning"])
@@ -491,7 +658,7 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
         ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column,
         except one with exactly the columns ``score`` and ``warning`` (bool): that is one method
         read at its own warning's recall (``flags`` of :func:`compare`). Defaults to the kit's
-        churn risk with its own warning (risk >= 30, :func:`kit_churn_scores`).
+        churn risk (the model) with its own warning (risk >= 50, :func:`kit_churn_scores`).
 
     Returns
     -------
@@ -501,7 +668,7 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
 
     Examples
     --------
-    >>> import playbook
+    >>> import playbook.synth
     >>> make = lambda s: playbook.synth.generate("retail", n_customers=300, seed=s, process="realistic")
     >>> t = over_seeds(make, range(5), "2025-06-30", 180)
     >>> int(t["seeds"].min())

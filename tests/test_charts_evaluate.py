@@ -70,3 +70,20 @@ def test_a_table_without_the_columns_is_refused_with_what_it_needs():
         charts.roc_curves(_curves()[["fpr", "tpr"]])
     with pytest.raises(DataValidationError, match="Got list"):
         charts.roc_curves([1, 2])
+
+
+def test_reliability_chart_plots_each_bin_and_the_diagonal():
+    from playbook.charts.evaluate import reliability_chart
+
+    table = evaluate.reliability_table([0, 0, 1, 1, 0, 1], [0.1, 0.1, 0.9, 0.9, 0.5, 0.5], bins=3)
+    for lang in ("en", "zh"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a missing Chinese glyph warns
+            ax = reliability_chart(table, lang=lang)
+            ax.figure.canvas.draw()
+        points = ax.collections[0].get_offsets()
+        assert len(points) == 3 and list(points[:, 1]) == [0.0, 0.5, 1.0]
+        assert "0.090" in ax.get_title()  # (4 x 0.01 + 2 x 0.25) / 6
+        plt.close("all")
+    with pytest.raises(DataValidationError, match="reliability_table"):
+        reliability_chart(pd.DataFrame({"x": [1]}))

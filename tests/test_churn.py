@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 import playbook
+import playbook.synth
 from playbook import charts
+from playbook import evaluate as ev
 from playbook.churn import (
     DEFAULT_WEIGHTS,
     churn_risk,
@@ -24,6 +26,14 @@ from playbook.errors import DataValidationError, InvalidArgumentError, MissingTa
 BIG = ["A0001", "A0002", "A0003", "A0004"]
 QUARTERS = ["2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
 MONTHS = pd.date_range("2024-01-31", "2025-06-30", freq="ME")
+SEEDS = range(5)
+REVIEWS = pd.date_range("2024-06-30", "2025-06-30", freq="QE")
+
+
+@pytest.fixture(scope="module")
+def small_b2b():
+    """Five small realistic B2B bases: every claim against truth is a range over seeds."""
+    return {s: playbook.synth.generate("b2b", n_customers=600, seed=s) for s in SEEDS}
 
 
 @pytest.fixture(autouse=True)
@@ -53,31 +63,41 @@ def test_signals_on_orders_only_leave_other_signals_empty_with_notes():
     assert s.loc["a", "gap_ratio"] == pytest.approx(3.0)
     assert s.loc["b", "own_gap_days"] == 10  # one-time buyer: everyone's median rhythm
     assert s["open_complaints"].isna().all() and s["care_change"].isna().all()
-    assert len(s.attrs["notes"]) == 4
+    assert len(s.attrs["notes"]) == 5 and "No churn model" in s.attrs["notes"][-1]  # six weeks of history
     r = churn_risk(s)
-    assert set(r.attrs["weights"]) == {"gap", "frequency", "basket"}
+    assert r.attrs["method"] == "rules" and set(r.attrs["weights"]) == {"gap", "frequency", "basket"}
+    with pytest.raises(InvalidArgumentError, match="needs a fitted model"):
+        churn_risk(s, method="model")
     assert r["risk"].between(0, 100).all()
 
 
 def test_signals_use_no_look_ahead(b2b):
-    day = "2024-12-31"
+    c = b2b.complaints
+    slow = c[(c.closed_at - c.opened_at) > pd.Timedelta(days=20)].sort_values("opened_at").iloc[-1]
+    day = (slow.opened_at + pd.Timedelta(days=10)).strftime("%Y-%m-%d")  # a complaint open on the day, closed later
     full = churn_signals(b2b, day)
     cut = churn_signals(b2b.snapshot(day), day)
     pd.testing.assert_frame_equal(full.drop(columns="competitor"), cut.drop(columns="competitor"))
+    # the model is fitted on the past only: the same coefficients from the cut base
+    assert np.allclose(full.attrs["model"].coef, cut.attrs["model"].coef)
     # a complaint closed after the day still counts as open on it
-    c = b2b.complaints
     end = pd.Timestamp(day) + pd.Timedelta(days=1)
     later = c[(c.opened_at < end) & (c.closed_at >= end) & (c.opened_at > pd.Timestamp(day) - pd.Timedelta(days=365))]
     assert len(later) > 0
     assert (full.loc[later.customer_id.unique(), "open_complaints"] >= 1).all()
 
 
-def test_signals_catch_the_care_drop_of_the_big_accounts(b2b):
-    s = churn_signals(b2b, "2024-06-30")
-    # reps stopped calling A0001 and A0002 in 2024 Q2: one contact against about ten usually
-    assert (s.loc[["A0001", "A0002"], "care_recent"] <= 1).all()
-    assert (s.loc[["A0001", "A0002"], "care_usual"] >= 7).all()
-    assert s.loc["A0004", "care_recent"] >= 5
+def test_care_signal_counts_care_contacts_by_hand(b2b):
+    day = pd.Timestamp("2024-06-30")
+    s = churn_signals(b2b, day, horizon_days=None)
+    it = b2b.interactions[b2b.interactions.kind.isin(["follow_up", "visit", "call", "event"])]
+    end = day + pd.Timedelta(days=1)
+    recent = it[(it.date < end) & (it.date >= end - pd.Timedelta(days=90))].groupby("customer_id").size()
+    usual = it[(it.date < end - pd.Timedelta(days=90)) & (it.date >= end - pd.Timedelta(days=455))].groupby("customer_id").size()
+    for cid in ["A0001", "A0002", "A0003", "A0004"]:  # the big accounts
+        assert s.loc[cid, "care_recent"] == recent.get(cid, 0), cid
+        assert s.loc[cid, "care_usual"] == pytest.approx(usual.get(cid, 0) * 90 / 365), cid
+    assert s.attrs["model"] is None  # horizon_days=None: no model fitted
 
 
 def test_signals_bad_input(retail):
@@ -122,37 +142,66 @@ def test_strength_rules():
     assert st["care"].isna().all()
 
 
-def test_risk_weights_reasons_and_threshold(b2b):
+def test_rule_score_weights_reasons_and_threshold(b2b):
+    """The editable teaching score (method="rules"): points add up to the risk, weights move it."""
     s = churn_signals(b2b, "2024-09-30")
-    r = churn_risk(s)
-    assert list(r.index[:1]) != [] and r["risk"].is_monotonic_decreasing
-    assert r.loc["A0001", "warning"] and "care contact" in r.loc["A0001", "reasons"]
-    assert r.loc["A0004", "risk"] < 30
+    r = churn_risk(s, method="rules")
+    assert r.attrs["method"] == "rules" and r["risk"].is_monotonic_decreasing
+    cared = r["points_care"].idxmax()
+    assert r.loc[cared, "points_care"] > 1 and "care contact" in r.loc[cared, "reasons"]
     assert (r["warning"] == (r["risk"] >= 30)).all()
     points = r.filter(like="points_").sum(axis=1)
     assert np.allclose(points, r["risk"])
-    no_care = churn_risk(s, weights={"care": 0})
-    assert "points_care" not in no_care.columns
-    assert no_care.loc["A0001", "risk"] < r.loc["A0001", "risk"]
+    no_care = churn_risk(s, weights={"care": 0})  # weights alone pick the rule score
+    assert no_care.attrs["method"] == "rules" and "points_care" not in no_care.columns
+    assert no_care.loc[cared, "risk"] < r.loc[cared, "risk"]
     assert sum(DEFAULT_WEIGHTS.values()) == 100
-    strict = churn_risk(s, threshold=80)
+    strict = churn_risk(s, threshold=80, method="rules")
     assert strict["warning"].sum() < r["warning"].sum()
+
+
+def test_model_score_is_a_probability_with_contributions(b2b):
+    """The default score: 100 x P(no order in 180 days) from a model fitted on the base's past."""
+    s = churn_signals(b2b, "2024-09-30")
+    model = s.attrs["model"]
+    assert model.fitted_at == pd.Timestamp("2024-09-30") - pd.Timedelta(days=180) and model.n_train > 100
+    assert 0 < model.positive_rate < 1 and model.backtest_auc > 0.7
+    r = churn_risk(s)
+    assert r.attrs["method"] == "model" and r.attrs["threshold"] == 50
+    assert r["risk"].between(0, 100).all() and r["risk"].is_monotonic_decreasing
+    assert (r["warning"] == (r["risk"] >= 50)).all()
+    assert np.allclose(r.filter(like="points_").sum(axis=1), r["risk"] - r.attrs["base_risk"])
+    assert set(c.removeprefix("points_") for c in r.filter(like="points_").columns) <= set(playbook.churn.MODEL_GROUPS)
+    # the probability is model.predict, and a long silence against the customer's own rhythm raises it
+    assert np.allclose(r["risk"] / 100, model.predict(s).reindex(r.index))
+    assert model.coefficients()["log_days_since_last"] + model.coefficients()["log_gap_ratio"] > 0
+    top = r.index[0]
+    assert r.loc[top, "reasons"] != "no warning sign"
+    with pytest.raises(InvalidArgumentError, match="method"):
+        churn_risk(s, method="magic")
+    with pytest.raises(InvalidArgumentError, match="weights"):
+        churn_risk(s, method="model", weights={"gap": 1})
 
 
 def test_reasons_in_chinese_carry_the_same_numbers(b2b):
     import re
 
-    s = churn_signals(b2b, "2024-09-30").assign(p_alive=0.4)
-    en, zh = churn_risk(s), churn_risk(s, lang="zh")
+    plain = churn_signals(b2b, "2024-09-30")
+    s = plain.assign(p_alive=0.4)
+    en, zh = churn_risk(s), churn_risk(s, lang="zh")  # a p_alive column picks the rule score
+    assert en.attrs["method"] == "rules"
     assert en["risk"].equals(zh["risk"]) and en["warning"].equals(zh["warning"])
-    assert "4 orders in the window against 9.9 usually" in en.loc["A0001", "reasons"]
-    assert "窗口内 4 单，平时 9.9 单" in zh.loc["A0001", "reasons"] and "存活概率 40%" in zh.loc["A0001", "reasons"]
+    assert any("存活概率 40%" in r for r in zh["reasons"]) and any("probability alive 40%" in r for r in en["reasons"])
+
     def numbers(text):
         return re.findall(r"\d+(?:\.\d+)?%?", text)
 
-    for cid in en.index:  # every reason, every customer: the same figures in the same order, no English left
-        assert numbers(zh.at[cid, "reasons"]) == numbers(en.at[cid, "reasons"]), cid
-        assert not re.search(r"[A-Za-z]{3,}", zh.at[cid, "reasons"].split("（")[0]), zh.at[cid, "reasons"]
+    model_en, model_zh = churn_risk(plain), churn_risk(plain, lang="zh")
+    assert model_en.attrs["method"] == "model" and model_en["risk"].equals(model_zh["risk"])
+    for a, b in ((en, zh), (model_en, model_zh)):
+        for cid in a.index:  # every reason, every customer: the same figures in the same order, no English left
+            assert numbers(b.at[cid, "reasons"]) == numbers(a.at[cid, "reasons"]), cid
+            assert not re.search(r"[A-Za-z]{3,}", b.at[cid, "reasons"].split("（")[0]), b.at[cid, "reasons"]
     quiet = churn_risk(s.assign(p_alive=1.0), weights={k: 0 for k in DEFAULT_WEIGHTS}, lang="zh")
     assert set(quiet["reasons"]) == {"无预警信号"}
     with pytest.raises(InvalidArgumentError, match="'lang' parameter of churn_risk must be 'en' or 'zh'"):
@@ -227,17 +276,46 @@ def test_lead_time_from_a_replay():
     assert ev["share_caught"] == 0.5 and ev["share_warned_before_dropout"] == 0.5
 
 
-def test_risk_score_beats_naive_rule_against_truth(b2b):
-    """Truth figures (b2b, monthly reviews Jan 2024 - Jun 2025, 180-day horizon): risk >= 30 has
-    precision 0.54, recall 0.50, median lead -59 days; 'no order for 90 days' 0.42, 0.54, -98 days."""
-    risk = evaluate_warnings(replay_warnings(b2b, MONTHS), b2b.truth)
-    naive = evaluate_warnings(replay_warnings(b2b, MONTHS, rule="naive", naive_days=90), b2b.truth)
-    assert risk["precision"] == pytest.approx(0.541, abs=0.01)
-    assert risk["recall"] == pytest.approx(0.496, abs=0.01)
-    assert risk["precision"] > naive["precision"] + 0.08
-    assert risk["recall"] > naive["recall"] - 0.06
-    assert risk["median_lead_days"] > naive["median_lead_days"] + 30
-    assert risk["median_lead_days"] < 0  # honest: most warnings still come after the last purchase
+@pytest.fixture(scope="module")
+def replays(small_b2b):
+    """Quarterly replays (mid-2024 to mid-2025) of the model's warning and of "no order for 90 days"."""
+    out = {}
+    for seed, base in small_b2b.items():
+        model = replay_warnings(base, REVIEWS)
+        naive = replay_warnings(base, REVIEWS, rule="naive", naive_days=90)
+        out[seed] = {name: (evaluate_warnings(r, base.truth), ev.lead_times(r, base.truth))
+                     for name, r in (("model", model), ("naive", naive))}
+    return out
+
+
+def test_model_warning_stays_on_before_more_dropouts_than_the_naive_rule(replays):
+    """Realistic B2B, 600 customers, seeds 0-4, five quarterly reviews. Share of the replay's
+    churners warned by a warning that stayed on until they left: the model about 0.62-0.71,
+    "no order for 90 days" about 0.48-0.60, more on every seed (median lead about 80-130 days
+    against 67-110). The price: the model's warning is broader, its precision (about 0.35-0.42)
+    below the naive rule's (about 0.40-0.46) on every seed. A different operating point, not a
+    free win."""
+    for seed, got in replays.items():
+        (model, model_lead), (naive, naive_lead) = got["model"], got["naive"]
+        in_time, naive_in_time = model_lead["lead_days"].notna().mean(), naive_lead["lead_days"].notna().mean()
+        assert in_time > naive_in_time + 0.05, (seed, in_time, naive_in_time)
+        assert model["precision"] < naive["precision"], (seed, model["precision"], naive["precision"])
+        assert (model_lead["lead_days"].dropna() >= 0).all()
+
+
+def test_rule_score_with_p_alive_does_not_raise_precision_on_retail():
+    """Realistic retail, 600 customers, seeds 0-4: blending the BG/NBD P(alive) into the rule
+    score does not raise its replayed precision by more than 0.02 on any seed (about -0.07 to
+    +0.005; the classic data showed +0.05): BG/NBD gives every one-time buyer P(alive) = 1, and
+    one-time buyers are the ones who leave most."""
+    gains = []
+    months = pd.date_range("2024-06-30", "2024-12-31", freq="QE")
+    for seed in SEEDS:
+        base = playbook.synth.generate("retail", n_customers=600, seed=seed)
+        plain = evaluate_warnings(replay_warnings(base, months, method="rules"), base.truth)
+        blended = evaluate_warnings(replay_warnings(base, months, with_p_alive=True), base.truth)
+        gains.append(blended["precision"] - plain["precision"])
+    assert max(gains) < 0.02, gains
 
 
 def test_replay_bad_input(b2b):
@@ -247,13 +325,18 @@ def test_replay_bad_input(b2b):
         replay_warnings(b2b, [])
 
 
-def test_signal_hit_rates_care_catches_lack_of_care(b2b):
-    """Truth figure: the care signal is strong on 37% of lack-of-care churners just gone, 13% of the others."""
-    h = signal_hit_rates(b2b, MONTHS)
-    others = h.drop(index="lack_of_care")
-    other_care = (others["care"] * others["n"]).sum() / others["n"].sum()
-    assert h.loc["lack_of_care", "care"] > 2 * other_care
-    assert h.loc["service_failure", "complaints"] > h.loc["lack_of_care", "complaints"]
+def test_signal_hit_rates_care_catches_lack_of_care(small_b2b, b2b):
+    """Realistic B2B, 600 customers, seeds 0-4 pooled (each seed has only about 10 lack-of-care
+    churners per review span, too few to read alone), five quarterly reviews: the care signal is
+    strong on about 21% of the lack-of-care churners just gone against 9% of the others, but on
+    well under half of them: a weak signal, most who left for lack of care showed no care drop we could see."""
+    pooled = pd.concat([signal_hit_rates(base, REVIEWS).assign(seed=seed) for seed, base in small_b2b.items()])
+    pooled["hits"] = pooled["care"] * pooled["n"]
+    lack = pooled.loc["lack_of_care"]
+    others = pooled.drop(index="lack_of_care")
+    lack_rate, other_rate = lack["hits"].sum() / lack["n"].sum(), others["hits"].sum() / others["n"].sum()
+    assert lack["n"].sum() >= 30
+    assert lack_rate > 1.5 * other_rate and lack_rate < 0.5, (lack_rate, other_rate)
     with pytest.raises(MissingTableError):
         signal_hit_rates(playbook.CustomerBase(orders=b2b.orders), MONTHS)
 
@@ -278,8 +361,9 @@ def test_kaplan_meier_by_hand():
 
 
 def test_survival_matches_truth(retail):
-    """Customers first seen in 2023, share still active one year on: 0.47 by the 'no order for 365 days'
-    rule against 0.56 in truth. The rule over-counts churn: slow buyers silent for a year look gone."""
+    """Customers first seen in 2023, share still active one year on, by the 'no order for 365 days'
+    rule against the truth: the rule over-counts churn (slow buyers silent for a year look gone,
+    and a one-time buyer's lifetime ends at day 0)."""
     s = playbook.summarize(retail.orders, retail.as_of)
     cohort = s["first_order"].dt.year.astype(str)
     sv = survival_by_segment(retail, by=cohort)
@@ -288,8 +372,7 @@ def test_survival_matches_truth(retail):
     dropout = retail.truth.set_index("customer_id")["dropout_date"].reindex(ids)
     true_km = kaplan_meier((dropout.fillna(retail.as_of) - s.loc[ids, "first_order"].dt.normalize()).dt.days, dropout.notna())
     true = true_km.loc[true_km.index <= 365, "survival"].iloc[-1]
-    assert est == pytest.approx(0.474, abs=0.005) and true == pytest.approx(0.557, abs=0.005)
-    assert est < true
+    assert est < true - 0.1, (est, true)
     by_seg = survival_by_segment(retail)
     assert set(by_seg.attrs["median_days"]) == set(retail.customers.segment.astype(str).unique())
     with pytest.raises(DataValidationError, match="not a column"):
@@ -301,22 +384,24 @@ def test_survival_matches_truth(retail):
 # ---------------------------------------------------------------- the big-account alarm
 
 
-def test_alarm_fires_before_the_big_accounts_stop(alarm, b2b):
+def test_alarm_on_the_big_accounts_of_the_shipped_b2b(alarm, b2b):
+    """The shipped b2b base (one seed: a story to read, not a rate). Three of the four big accounts
+    left in 2024 Q4 (true dropout in November and December); at the default bar of 50 the rule
+    score warned A0003 two quarters ahead, but A0001 and A0002 only at the 2024 Q4 review, after
+    they had left: detection, not warning. A0004 stayed and was never flagged in 2024."""
     assert sorted(alarm["customer_id"].unique()) == BIG
+    dropout = b2b.truth.set_index("customer_id").loc[BIG, "dropout_date"]
+    assert dropout[BIG[:3]].dt.to_period("Q").astype(str).eq("2024Q4").all() and dropout.isna()["A0004"]
     fired = alarm[alarm["warning"]]
-    first = fired.groupby("customer_id")["quarter"].min()
-    # the three that stopped ordering in 2024 Q4 were flagged by 2024 Q3, before the quarter they stopped
-    stop = {"A0001": "2024Q4", "A0002": "2024Q4", "A0003": "2024Q4"}
-    for cid, q in stop.items():
-        in_2024 = fired[(fired.customer_id == cid) & fired.quarter.between("2024Q2", "2024Q3")]
-        assert len(in_2024) >= 1, cid
-        assert first[cid] < q
-    # A0004 stayed: no alarm in 2024
-    assert not fired[(fired.customer_id == "A0004") & fired.quarter.str.startswith("2024")].shape[0]
-    # the truth behind it: in 2025 Q1 only A0004 ordered
+    first_2024 = fired[fired.quarter >= "2024Q1"].groupby("customer_id")["quarter"].min()
+    assert first_2024["A0003"] < "2024Q4"
+    assert first_2024["A0001"] == first_2024["A0002"] == "2024Q4"
+    assert "A0004" not in set(fired.loc[fired.quarter.str.startswith("2024"), "customer_id"])
+    # at a bar of 40 the same replay flags all three in 2024 Q2, and still not A0004
+    q2 = alarm[alarm.quarter == "2024Q2"].set_index("customer_id")["risk"]
+    assert (q2[BIG[:3]] >= 40).all() and q2["A0004"] < 40
     q1 = alarm[alarm.quarter == "2025Q1"].set_index("customer_id")["orders"].sort_index()
     assert (q1 > 0).tolist() == [False, False, False, True]
-    assert set(b2b.truth.set_index("customer_id").loc[BIG[:3], "dropout_date"].dt.to_period("Q").astype(str)) == {"2024Q4"}
 
 
 def test_alarm_bad_input(b2b, retail):
@@ -327,7 +412,7 @@ def test_alarm_bad_input(b2b, retail):
     with pytest.raises(InvalidArgumentError, match="min_share"):
         concentration_alarm(b2b, ["2024Q1"], min_share=2)
     with pytest.raises(DataValidationError, match="no revenue"):
-        concentration_alarm(b2b, ["2021Q1"])
+        concentration_alarm(b2b, [str(b2b.orders.order_date.min().to_period("Q"))])
     with pytest.raises(DataValidationError, match="min_share"):
         concentration_alarm(retail, ["2025Q1"], min_share=0.5)
     named = concentration_alarm(b2b, ["2024Q3"], accounts=["A0004"])
@@ -360,11 +445,11 @@ def test_widget_steps_through_quarters(b2b):
     from playbook.widgets import AlarmReplayExplorer
 
     explorer = AlarmReplayExplorer(b2b, quarters=QUARTERS)
-    assert explorer.shown["quarter"] == "2023Q1" and explorer.shown["alarms"] == []
+    assert explorer.shown["quarter"] == "2023Q1"
     explorer.quarter.value = "2024Q3"
-    assert explorer.shown["alarms"] == ["A0001", "A0002", "A0003"]
+    assert explorer.shown["alarms"] == ["A0003"]
     explorer.threshold.value = 40
-    assert "A0001" in explorer.shown["alarms"]
+    assert explorer.shown["alarms"] == ["A0001", "A0002", "A0003"]
     explorer.quarter.value = "2024Q2"
     assert set(explorer.shown["alarms"]) == {"A0001", "A0002", "A0003"}
 
@@ -378,19 +463,10 @@ def test_p_alive_from_btyd_separates_the_gone_from_the_active(retail):
     assert set(p.index) == set(known)
     dropout = retail.truth.set_index("customer_id").dropout_date.reindex(p.index)
     gone = dropout.notna() & (dropout <= "2024-12-31")
-    assert p[gone].mean() < 0.5 < p[~gone].mean()
-
-
-def test_blending_p_alive_raises_precision_on_retail(retail):
-    import pandas as pd
-
-    from playbook.churn import evaluate_warnings, replay_warnings
-
-    months = pd.date_range("2024-03-31", "2024-12-31", freq="QE")
-    plain = evaluate_warnings(replay_warnings(retail, months), retail.truth)
-    blended = evaluate_warnings(replay_warnings(retail, months, with_p_alive=True), retail.truth)
-    assert blended["precision"] > plain["precision"] + 0.05
-    assert blended["recall"] > plain["recall"] - 0.05
+    repeat = (playbook.summarize(retail.orders, "2024-12-31")["frequency"] > 0).reindex(p.index)
+    # among repeat buyers it separates; every one-time buyer gets 1 (BG/NBD: no dropout before a repeat)
+    assert p[gone & repeat].mean() < 0.6 < p[~gone & repeat].mean()
+    assert (p[~repeat] == 1).all()
 
 
 def test_reasons_follow_the_kit_language_unless_lang_is_given():
@@ -412,3 +488,13 @@ def test_naive_rule_days_by_position_still_works_with_a_warning(retail):
     with pytest.warns(DeprecationWarning, match="naive_rule: pass 'days' by name"):
         old = naive_rule(retail, "2025-06-30", 90)
     pd.testing.assert_frame_equal(old, naive_rule(retail, "2025-06-30", days=90))
+
+
+def test_frames_carrying_the_model_concatenate_and_group(retail):
+    """pandas compares attrs when it concatenates; the model in them must not break that."""
+    s = churn_signals(retail, "2025-06-30")
+    r = churn_risk(s)
+    described = r.groupby(r["days_since_last"] > 180)["risk"].describe()
+    assert len(described) == 2
+    both = pd.concat([r.head(3), churn_risk(churn_signals(retail, "2025-03-31")).head(3)])
+    assert len(both) == 6

@@ -1,4 +1,5 @@
-"""Exercise 09.4 (predict): which score best ranks the customers who will leave, read from the range over seeds."""
+"""Exercises 09.4 and 09.5 (predict): which score best ranks the customers who will leave, and whether the risk is a
+probability of leaving, read from the range over seeds."""
 import pandas as pd
 import pytest
 
@@ -46,3 +47,24 @@ def test_an_unknown_choice_is_named():
 def test_on_the_realistic_setup_revenue_beats_the_kit():
     # the finding of docs/architecture.md (Evaluation): without a table the setup's own range is computed
     assert ex.REGISTRY["09.4"].solve(playbook.load_dataset("b2b")) == "low_revenue"
+
+
+# Exercise 09.5 (predict): is the model's risk a probability of leaving?
+def _risk_table(mean_risk, leave_rate):
+    return pd.DataFrame({"mean_risk": mean_risk, "leave_rate": leave_rate})
+
+
+def test_09_5_right_prediction_passes_with_the_figures():
+    result = ex.check("09.5", "above", _risk_table([0.63, 0.65, 0.67], [0.26, 0.28, 0.30]))
+    assert result.passed and "65%" in result.message and "28%" in result.message
+
+
+def test_09_5_wrong_prediction_shows_what_happened():
+    message = ex.check("09.5", "close", _risk_table([0.63, 0.65, 0.67], [0.26, 0.28, 0.30])).message
+    assert "not what happened" in message and "'above'" in message and "slow buyers" in message
+
+
+def test_09_5_the_answer_follows_the_table():
+    assert ex.check("09.5", "close", _risk_table([0.30, 0.31], [0.28, 0.29])).passed
+    assert ex.check("09.5", "below", _risk_table([0.10, 0.12], [0.28, 0.29])).passed
+    assert "choose one of: close, above, below" in ex.check("09.5", "higher", _risk_table([0.3], [0.3])).message

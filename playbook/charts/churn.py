@@ -20,6 +20,10 @@ register_labels({k: v for k, v in {"kaplan_meier": ("Kaplan-Meier", "Kaplan-Meie
 def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None):
     """Stacked horizontal bars: the points each signal adds to the risk of the riskiest customers.
 
+    For the model score (``attrs["base_risk"]``, the average customer's risk, dotted line) the
+    bars start there: contributions that raise the risk go right, those that lower it go left
+    (paler).
+
     Parameters
     ----------
     data : DataFrame
@@ -48,12 +52,23 @@ def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None 
     lang = lang or get_language()
     rows = data.sort_values("risk", ascending=False, kind="stable").head(top)
     names = [str(i) for i in rows.index]
-    left = np.zeros(len(rows))
+    # The model's points are contributions against the average customer (attrs["base_risk"]): those that
+    # raise the risk stack to the right of it, those that lower it to the left. The rule score starts at 0.
+    start = float(data.attrs.get("base_risk", 0.0))
+    right = np.full(len(rows), start)
+    left = np.full(len(rows), start)
     for i, col in enumerate(cols):
         key = col.removeprefix("points_")
         values = rows[col].to_numpy(dtype=float)
-        ax.barh(names, values, left=left, color=PALETTE[i % len(PALETTE)], label=label(f"signal_{key}", lang))
-        left += values
+        up, down = np.clip(values, 0, None), np.clip(values, None, 0)
+        colour = PALETTE[i % len(PALETTE)]
+        ax.barh(names, up, left=right, color=colour, label=label(f"signal_{key}", lang))
+        if (down < 0).any():
+            ax.barh(names, down, left=left, color=colour, alpha=0.45)
+        right += up
+        left += down
+    if start:
+        ax.axvline(start, color="black", linestyle=":", linewidth=1)
     threshold = data.attrs.get("threshold")
     if threshold is not None:
         ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)

@@ -11,7 +11,7 @@ from ..errors import DataValidationError
 from ..i18n import LABELS, label, register_labels, resolve_lang
 from ._theme import PALETTE, new_ax
 
-__all__ = ["roc_curves"]
+__all__ = ["reliability_chart", "roc_curves"]
 
 register_labels({k: v for k, v in {
     "kit": ("Kit's churn risk", "本工具的流失风险分"),
@@ -25,6 +25,10 @@ register_labels({k: v for k, v in {
     "roc_chance": ("Chance", "随机"),
     "roc_fpr": ("False positive rate (share of negatives flagged)", "误报率（被误标的负例比例）"),
     "roc_tpr": ("True positive rate (share of positives caught)", "召回率（被找到的正例比例）"),
+    "rel_predicted": ("Predicted probability (mean of the bin)", "预测概率（组内均值）"),
+    "rel_observed": ("Observed rate", "实际发生率"),
+    "rel_perfect": ("Perfect calibration", "完全校准"),
+    "rel_title": ("Calibration: Brier score {brier:.3f}", "校准：布里尔分数 {brier:.3f}"),
 }.items() if LABELS.get(k, v) == v})
 
 
@@ -106,4 +110,46 @@ def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     ax.set_ylabel(label("roc_tpr", lang))
     ax.legend(title=label("roc_score", lang), loc="lower right")
     ax.set_title(_title(aucs, kinds, lang))
+    return ax
+
+
+def reliability_chart(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Calibration plot: each bin's observed rate against its mean predicted probability, beside the diagonal.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`playbook.evaluate.reliability_table` output (``predicted``, ``observed``, ``n``;
+        ``attrs["brier"]`` goes in the title). Dot size follows ``n``.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from playbook import evaluate
+    >>> p = np.random.default_rng(0).uniform(size=500)
+    >>> ax = reliability_chart(evaluate.reliability_table(np.random.default_rng(1).uniform(size=500) < p, p, bins=5))
+    """
+    needed = {"predicted", "observed", "n"}
+    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns) or table.empty:
+        raise DataValidationError("reliability_chart needs the output of playbook.evaluate.reliability_table "
+                                  "(columns predicted, observed, n).")
+    lang = resolve_lang(lang, "reliability_chart")
+    ax = new_ax(ax)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1.2, label=label("rel_perfect", lang))
+    sizes = 30 + 170 * table["n"].to_numpy(float) / float(table["n"].max())
+    ax.plot(table["predicted"], table["observed"], color=PALETTE[0], linewidth=1.5)
+    ax.scatter(table["predicted"], table["observed"], s=sizes, color=PALETTE[0], zorder=3)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel(label("rel_predicted", lang))
+    ax.set_ylabel(label("rel_observed", lang))
+    ax.legend(loc="upper left")
+    if "brier" in table.attrs:
+        ax.set_title(label("rel_title", lang).format(brier=table.attrs["brier"]))
     return ax

@@ -1,4 +1,4 @@
-"""Exercises of notebook 09, Churn early warning (09.1-09.3 on the ``b2b`` dataset; 09.4 on five realistic shops)."""
+"""Exercises of notebook 09, Churn early warning (09.1-09.3 on the ``b2b`` dataset; 09.4 and 09.5 on five realistic shops)."""
 from __future__ import annotations
 
 import functools
@@ -7,8 +7,9 @@ import pandas as pd
 
 from .core import exercise
 
-REPLAY = ("2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1")
-REVIEW_DAY = pd.Timestamp("2024-12-31")
+REPLAY = ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1")
+# A day on which some complaints were open and closed later (so look-ahead changes the count).
+REVIEW_DAY = pd.Timestamp("2023-03-31")
 
 
 def _churners(base):
@@ -43,20 +44,20 @@ def _open_on(complaints, day, *, hindsight=False, count_rows=False):
 
 @exercise(
     "09.2",
-    "As the business saw it on 31 December 2024, how many customers had at least one complaint still open "
+    "As the business saw it on 31 March 2023, how many customers had at least one complaint still open "
     "(opened on or before that day and not closed by the end of it)?",
-    "keep complaints with `opened_at` up to the end of 2024-12-31; a complaint is open if `closed_at` is empty "
-    "or later than that day (`base.snapshot('2024-12-31')` does this for you); count distinct customers.",
+    "keep complaints with `opened_at` up to the end of 2023-03-31; a complaint is open if `closed_at` is empty "
+    "or later than that day (`base.snapshot('2023-03-31')` does this for you); count distinct customers.",
     mistakes=[
         (lambda base: _open_on(base.complaints, REVIEW_DAY, hindsight=True),
-         "you used today's `closed_at`: complaints closed after 31 December 2024 were still open on that day. "
+         "you used today's `closed_at`: complaints closed after 31 March 2023 were still open on that day. "
          "No look-ahead: count them as open."),
         (lambda base: int(base.complaints.loc[base.complaints["closed_at"].isna(), "customer_id"].nunique()),
-         "that counts every complaint open today, including those made after 31 December 2024; keep only what was known that day."),
+         "that counts every complaint open today, including those made after 31 March 2023; keep only what was known that day."),
         (lambda base: _open_on(base.complaints, REVIEW_DAY, count_rows=True),
          "that counts complaints, not customers; one customer can have several open complaints: count distinct `customer_id`."),
     ],
-    hints=('you are standing on 31 December 2024: anything closed later was still open that day.',
+    hints=('you are standing on 31 March 2023: anything closed later was still open that day.',
            'keep complaints opened by the end of that day and still open at its end, then count distinct customers.'),
 )
 def _open_complaints(base):
@@ -76,20 +77,20 @@ def _last_quarter_with_orders(base, account):
 
 @exercise(
     "09.3",
-    "Replay `concentration_alarm` over 2023Q1-2025Q1 (default settings). In which quarter did the alarm first fire "
-    "on A0001? Answer as text such as '2023Q2'.",
-    "run `concentration_alarm(base, quarters)` with the nine quarters, keep A0001's rows with `warning`, and take the first `quarter`.",
+    "Replay `concentration_alarm` over the five quarters 2024Q1-2025Q1 (default settings). In which quarter did the "
+    "alarm first fire on A0003? Answer as text such as '2024Q2'.",
+    "run `concentration_alarm(base, quarters)` with the five quarters, keep A0003's rows with `warning`, and take the first `quarter`.",
     mistakes=[
-        (lambda base: _last_quarter_with_orders(base, "A0001"),
-         "that is the last quarter in which A0001 ordered, when it had already left; the alarm fired earlier."),
-        (lambda base: "2025Q1", "2025Q1 is the first quarter without any order from A0001; the point is to warn before that."),
+        (lambda base: _last_quarter_with_orders(base, "A0003"),
+         "that is the last quarter in which A0003 ordered, when it was leaving; the alarm fired earlier."),
+        (lambda base: "2025Q1", "2025Q1 is the first quarter without any order from A0003; the point is to warn before that."),
     ],
     hints=('replay the alarm quarter by quarter, as the business would have seen it.',
-           "run the concentration alarm over the nine quarters and find A0001's first quarter with a warning."),
+           "run the concentration alarm over the five quarters and find A0003's first quarter with a warning."),
 )
 def _first_alarm(base):
     a = _alarm(base)
-    fired = a[(a["customer_id"] == "A0001") & a["warning"]]
+    fired = a[(a["customer_id"] == "A0003") & a["warning"]]
     return str(fired["quarter"].iloc[0])
 
 
@@ -118,9 +119,10 @@ def _median_aucs(table) -> pd.Series:
 def _why_revenue_wins(table) -> str:
     auc = _median_aucs(table)
     return (f"Median AUC over five realistic shops, leaving within 180 days: kit {auc['kit']:.2f}, days since last order "
-            f"{auc['days_since_last']:.2f}, lowest revenue to date {auc['low_revenue']:.2f} (0.50 is chance). The long-silent "
-            "are mostly gone already, which is detection, not this task; among those still alive, silence says little "
-            "about who leaves next, and how little a customer has spent says a little more.")
+            f"{auc['days_since_last']:.2f}, lowest revenue to date {auc['low_revenue']:.2f} (0.50 is chance). The kit's "
+            "model learns 'no order in the next 180 days' from the shop's past, and much of that is silence; among "
+            "customers still alive, silence says little about who leaves next, and how little a customer has spent "
+            "says a little more.")
 
 
 @exercise(
@@ -128,10 +130,51 @@ def _why_revenue_wins(table) -> str:
     "Predict before you run the comparison: on customers still alive on 30 June 2025, which score best ranks those "
     "who will leave within 180 days (highest median AUC over five realistic shops): 'kit', 'days_since_last' or "
     "'low_revenue'?",
-    "the warning's signals measure silence, and the customers already silent are mostly gone already: they are not in this task.",
+    "the kit learns from the past who goes half a year without an order; the customers already silent are mostly gone, and they are not in this task.",
     kind="predict",
     choices=LEAVE_CHOICES,
     reason=_why_revenue_wins,
 )
 def _best_score_for_leavers(table):
     return str(_median_aucs(table).idxmax())
+
+
+# 09.5: is the risk a churn probability? Mean risk of the still-alive against their true leaving rate.
+RISK_CHOICES = ("close", "above", "below")
+
+
+def _risk_against_leaving(table) -> pd.Series:
+    """Median over seeds of (mean risk / 100 - true leave rate) among the still-alive; from the learner's
+    table (``mean_risk`` in 0-1 and ``leave_rate`` per shop) or, given a base, from that base on 30 June 2025."""
+    if isinstance(table, pd.DataFrame) and {"mean_risk", "leave_rate"} <= set(table.columns):
+        return table[["mean_risk", "leave_rate"]].astype(float).median()
+    from .. import evaluate
+
+    s = LEAVE_SETUP
+    task = evaluate.leave_task(table, s["as_of"], s["horizon_days"])
+    risk = evaluate.kit_churn_scores(table, s["as_of"])["risk"].reindex(task.index) / 100
+    return pd.Series({"mean_risk": float(risk.mean()), "leave_rate": float(task["label"].mean())})
+
+
+def _why_risk_is_not_leaving(table) -> str:
+    got = _risk_against_leaving(table)
+    return (f"Among customers still alive on 30 June 2025 the mean risk is {got['mean_risk']:.0%}, while "
+            f"{got['leave_rate']:.0%} of them truly left within 180 days. The model predicts 'no order in the next 180 "
+            "days', and slow buyers who stay also go half a year without an order: read the risk as that, never as "
+            "the chance of losing the customer (notebook 11 turns a fitted model into money).")
+
+
+@exercise(
+    "09.5",
+    "Predict before you run the cell: the kit's risk is 100 x the model's probability of no order in the next 180 "
+    "days. Among customers still alive on 30 June 2025, is their mean risk 'close' to the share who truly leave "
+    "within 180 days (within 5 points), 'above' it or 'below' it?",
+    "think of a customer who buys twice a year and stays for years: what does the model say about their next half-year?",
+    kind="predict",
+    choices=RISK_CHOICES,
+    reason=_why_risk_is_not_leaving,
+)
+def _risk_against_leave_rate(table):
+    got = _risk_against_leaving(table)
+    gap = got["mean_risk"] - got["leave_rate"]
+    return "above" if gap > 0.05 else "below" if gap < -0.05 else "close"

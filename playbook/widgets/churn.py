@@ -35,6 +35,9 @@ class AlarmReplayExplorer:
     >>> explorer = AlarmReplayExplorer(playbook.load_dataset("b2b"), quarters=["2024Q1", "2024Q2", "2024Q3"])
     >>> explorer.quarter.value = "2024Q3"
     >>> explorer.shown["alarms"]
+    ['A0003']
+    >>> explorer.threshold.value = 40   # a lower bar also catches the two that left next quarter
+    >>> explorer.shown["alarms"]
     ['A0001', 'A0002', 'A0003']
     """
 
