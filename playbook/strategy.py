@@ -199,7 +199,10 @@ def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") ->
     out = pd.DataFrame(index=summary.index)
     out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
-    risk = churn_risk(churn_signals(base, ts), lang=lang)
+    # The strategy table's thresholds (risk >= 50 protect, < 30 enhance) are on the rule score's
+    # scale; the backtested model (churn_risk's default) is a probability of no order in 180 days,
+    # whose level differs by shop, so the table keeps the rule score until it is re-tuned (#17).
+    risk = churn_risk(churn_signals(base, ts, horizon_days=None), lang=lang, method="rules")
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
     out["risk_reasons"] = risk["reasons"].reindex(out.index)
     out["revenue"] = summary["revenue"]

@@ -143,6 +143,8 @@ OTHER = {
     # scores against truth, models, results
     "customer_types.score_against_truth", "customer_types.TypeScores", "influence.precision_at_k",
     "value.BetaGeoFitter", "value.GammaGammaFitter",
+    # the churn model: fitted on the past before as_of (tests/test_churn.py checks it reads nothing later)
+    "churn.ChurnModel", "churn.fit_churn_model",
     # data model, I/O and the helpers every analysis uses
     "data.CustomerBase", "data.load_dataset", "data.copy_base", "data.dataset_names", "data.dataset_path",
     "data.read_dataset", "data.write_dataset", "output.atomic_folder", "data.to_timestamp", "data.end_of_day",

@@ -8,7 +8,7 @@ from .accounts import deal_recap_bars, pipeline_funnel, win_rate_by_price
 from .basic import customer_timeline, distribution, persona_traces
 from .churn import alarm_timeline, risk_distribution, signal_bars, survival_curves
 from .economics import profit_over_time, retention_curve
-from .evaluate import roc_curves
+from .evaluate import reliability_chart, roc_curves
 from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
 from .pareto import pareto_curve, tier_bars
@@ -30,7 +30,7 @@ __all__ = [
     "referral_network", "influence_vs_spend",
     "indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times", "complaint_speed_bars",
     "signal_bars", "risk_distribution", "survival_curves", "alarm_timeline",
-    "roc_curves",
+    "roc_curves", "reliability_chart",
     "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
     "strategy_mix", "program_comparison",
     "pipeline_funnel", "win_rate_by_price", "deal_recap_bars",
