@@ -826,8 +826,8 @@ def holdout_scores(fitter: BetaGeoFitter, data: pd.DataFrame) -> pd.Series:
 
     Examples
     --------
-    >>> import playbook
-    >>> base = playbook.synth.generate("retail", n_customers=2000, seed=0, process="bgnbd")
+    >>> from playbook.synth import generate
+    >>> base = generate("retail", n_customers=2000, seed=0, process="bgnbd")
     >>> ch = calibration_holdout(base.orders, "2024-12-31", "2025-12-31")
     >>> bgf = BetaGeoFitter().fit(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
     >>> s = holdout_scores(bgf, ch)
