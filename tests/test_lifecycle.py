@@ -104,8 +104,9 @@ def test_lifecycle_on_retail_is_consistent(retail):
     assert (steps.n_orders[s.isin(["reach", "acquisition"])] == 0).all()
     loyal = steps[s == "loyalty"]
     assert ((loyal.referrals_made > 0) | (loyal.last_recommend >= 9)).all()
-    # 286 registered customers never bought; a few registered in the last 90 days are acquisitions.
-    assert (s == "acquisition").sum() + (s == "reach").sum() == 286
+    # Registered customers who never bought are reach (or, if registered in the last 90 days, acquisition).
+    never_bought = len(retail.customers) - retail.orders.customer_id.nunique()
+    assert never_bought > 0 and (s == "acquisition").sum() + (s == "reach").sum() == never_bought
 
 
 def test_lifecycle_against_truth(retail):
@@ -236,7 +237,10 @@ def test_cohort_table_on_retail(retail):
     table = cohort_table(retail, as_of="2025-12-31")
     assert table.shape == (36, 36) and (table[0] == 1.0).all()
     assert table.iloc[0].notna().all() and table.iloc[-1].notna().sum() == 1
-    assert 0.2 < table[3].mean() < 0.45
+    # About one customer in eight of a monthly cohort buys in its third month (0.12-0.14 over
+    # seeds 0-4, where half the buyers never return, as in real panels), and activity decays.
+    assert 0.08 < table[3].mean() < 0.2
+    assert table[1].mean() > table[12].mean() > table[24].mean()
     rev = cohort_table(retail.orders, as_of="2025-12-31", freq="Q", value="revenue")
     assert rev.shape == (12, 12)
 
