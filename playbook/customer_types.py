@@ -526,8 +526,8 @@ def classify_flags(evidence: pd.DataFrame, rules=DEFAULT_FLAG_RULES, *, threshol
     >>> import playbook
     >>> ev = behaviour_evidence(playbook.load_dataset("retail"))
     >>> flags = classify_flags(ev)
-    >>> int(flags["pioneer"].sum())
-    12
+    >>> bool(flags["pioneer"].any()), bool(flags.loc[flags["pioneer"], "flag_reason"].str.contains("new city").all())
+    (True, True)
     """
     th = _thresholds(thresholds)
     evaluated = _evaluate(evidence, rules, th, "classify_flags")
