@@ -109,18 +109,29 @@ def test_lifecycle_on_retail_is_consistent(retail):
     assert never_bought > 0 and (s == "acquisition").sum() + (s == "reach").sum() == never_bought
 
 
-def test_lifecycle_against_truth(retail):
-    # Customers the rules call retained or loyal are mostly truly still active; lapsed ones mostly gone.
-    steps = lifecycle_stage(retail, "2025-12-31")
-    s = steps.stage.astype(str)
-    kept = _truly_active(retail, steps.index[s.isin(["retention", "loyalty"])], "2025-12-31")
-    gone = _truly_active(retail, steps.index[s == LAPSED], "2025-12-31")
-    assert kept > 0.70  # 74.2% observed
-    assert gone < 0.35  # 27.8% observed
-    # a year earlier, judged by what was known then
-    earlier = lifecycle_stage(retail, "2024-12-31")
-    e = earlier.stage.astype(str)
-    assert _truly_active(retail, earlier.index[e.isin(["retention", "loyalty"])], "2024-12-31") > 0.70
+@pytest.fixture(scope="module")
+def shops():
+    from playbook.synth import generate
+
+    return [generate("retail", n_customers=3000, seed=s) for s in range(5)]
+
+
+def test_lifecycle_against_truth(shops):
+    """Judged by what was known at each date, over seeds 0-4: customers the rules call retained or
+    loyal are truly active 0.84-0.89 of the time (all buyers 0.34-0.47), the lapsed 0.14-0.22. But the
+    same number of buyers taken by recency alone are active as often or more (0.85-0.93): the
+    rules' "two orders or more" adds nothing to the 180-day recency cut. Pinned as a finding."""
+    for seed, base in enumerate(shops):
+        for as_of in ("2024-12-31", "2025-12-31"):
+            steps = lifecycle_stage(base, as_of)
+            s = steps.stage.astype(str)
+            buyers = steps.index[~s.isin(["reach", "acquisition"])]
+            kept = steps.index[s.isin(["retention", "loyalty"])]
+            recent = steps.loc[buyers, "days_since_last"].rank(method="first") <= len(kept)
+            kept_active = _truly_active(base, kept, as_of)
+            assert kept_active > _truly_active(base, buyers, as_of) + 0.3, (seed, as_of)
+            assert _truly_active(base, steps.index[s == LAPSED], as_of) < 0.25, (seed, as_of)
+            assert kept_active <= _truly_active(base, recent.index[recent], as_of) + 0.01, (seed, as_of)
 
 
 def test_snapshot_means_no_leakage(b2b):
