@@ -398,8 +398,10 @@ def assign_tiers(
     >>> import playbook
     >>> base = playbook.load_dataset("b2b")
     >>> tiers = assign_tiers(playbook.summarize(base.orders, base.as_of))
-    >>> tiers["tier"].value_counts().to_dict()
-    {'general': 312, 'important': 58, 'key': 21}
+    >>> tiers["tier"].cat.categories.tolist()
+    ['key', 'important', 'general']
+    >>> round(float((tiers["tier"] == "key").mean()), 2), round(float((tiers["tier"] != "general").mean()), 2)
+    (0.05, 0.2)
     """
     func = "assign_tiers"
     cutoffs = _check_cutoffs(cutoffs, func)
@@ -591,8 +593,10 @@ def prospect_levels(
     >>> import playbook
     >>> base = playbook.load_dataset("retail")
     >>> levels = prospect_levels(base.orders, base.as_of)
-    >>> levels["level"].value_counts(sort=False).to_dict()
-    {'undifferentiated': 183, 'qualified': 452, 'key': 40}
+    >>> levels["level"].cat.categories.tolist()
+    ['undifferentiated', 'qualified', 'key']
+    >>> bool(levels.groupby("level", observed=True)["revenue"].median().is_monotonic_increasing)
+    True
     """
     func = "prospect_levels"
     if not 0 <= spend_quantile <= 1:
@@ -644,8 +648,11 @@ def lead_levels(leads: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import playbook
-    >>> lead_levels(playbook.load_dataset("b2b").leads)["leads"].tolist()
-    [487, 384, 158]
+    >>> table = lead_levels(playbook.load_dataset("b2b").leads)
+    >>> table.index.tolist()
+    ['undifferentiated', 'qualified', 'key']
+    >>> bool(table["conversion_rate"].is_monotonic_increasing)   # better leads convert more often
+    True
     """
     for col in ("level", "status", "assigned_rep"):
         check_column(leads, col, "leads", "lead_levels", table="leads")

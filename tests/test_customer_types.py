@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from playbook import DataValidationError, InvalidArgumentError
+from playbook.synth import generate, trace_ceiling
 from playbook.charts.types import confusion_matrix, evidence_scatter
 from playbook.customer_types import (
     DEFAULT_TYPE_RULES,
@@ -53,7 +54,11 @@ def test_evidence_covers_browsers_who_never_bought(retail, evidence):
     assert len(evidence) == retail.customers.customer_id.nunique() == 5000
     never = evidence[evidence.n_orders == 0]
     assert len(never) == retail.customers.customer_id.nunique() - retail.orders.customer_id.nunique()
-    assert never["discount_share"].isna().all() and (never["browse_sessions"] > 0).mean() > 0.9
+    assert never["discount_share"].isna().all()
+    # every never-buyer's browsing is counted, browsers and non-browsers alike
+    browse = retail.interactions[retail.interactions.kind == "browse"].groupby("customer_id", observed=True).size()
+    assert (never["browse_sessions"] == browse.reindex(never.index, fill_value=0)).all()
+    assert (never["browse_sessions"] > 0).any()
 
 
 def test_evidence_values_on_a_small_case():
@@ -154,29 +159,55 @@ def test_rules_table_counts(evidence):
 
 # -- scored against the hidden truth ----------------------------------------------------
 
-def test_types_recover_the_hidden_persona(retail, evidence):
-    scores = score_against_truth(classify_types(evidence), retail.truth)
-    # Observed on retail: macro recall 0.878, accuracy 0.873; weakest recall: loyal 0.78 and
-    # need-based 0.78 (loyal customers with few orders fall to the need-based fallback).
-    assert scores.macro_recall >= 0.8
-    assert scores.per_type["recall"].min() >= 0.7
-    assert scores.per_type.loc["impulse", "recall"] > 0.9
-    assert scores.confusion.loc["loyal", "need_based"] == scores.confusion.loc["loyal"].drop("loyal").max()
+@pytest.fixture(scope="module")
+def shops():
+    """Five small realistic shops and their evidence: figures against truth are ranges over seeds."""
+    out = []
+    for seed in range(6):
+        base = generate("retail", n_customers=3000, seed=seed)
+        out.append((base, behaviour_evidence(base)))
+    return out
 
 
-def test_orientation_and_flags_against_truth(retail, evidence):
-    orient = score_against_truth(classify_orientation(evidence), retail.truth, column="orientation")
-    assert orient.macro_recall >= 0.7                      # observed 0.72
-    assert orient.per_type.loc["technology", "recall"] < orient.per_type.loc["cost", "recall"]
-    flags = classify_flags(evidence)
-    assert set(FLAGS) <= set(flags.columns)
-    bench = score_against_truth(flags, retail.truth, column="benchmark").per_type.loc["True"]
-    assert bench["precision"] == 1.0 and bench["recall"] > 0.8   # customers who never served as a reference are missed
-    pioneer = score_against_truth(flags, retail.truth, column="pioneer").per_type.loc["True"]
-    assert pioneer["recall"] == 1.0 and pioneer["precision"] == 1.0
-    motivator = score_against_truth(flags, retail.truth, column="motivator").per_type.loc["True"]
-    assert motivator["recall"] > 0.7
-    assert flags.loc[flags["pioneer"], "flag_reason"].str.contains("new city").all()
+def test_types_recover_the_hidden_persona_as_far_as_the_traces_allow(shops):
+    """On the realistic process traces overlap (docs/generator.md). Measured over seeds 0-4: the
+    rules' macro recall 0.46-0.47 and accuracy 0.44-0.45, against 0.2 for guessing and a majority
+    share of 0.27-0.30; a k-nearest-neighbour model trained on the next seed's traces (the
+    ceiling) gets macro recall 0.46-0.48. The rules are about as good as the evidence allows,
+    and far from certain: impulse and wanderer are read best, loyal and need-based worst."""
+    for seed in range(5):
+        base, evidence = shops[seed]
+        scores = score_against_truth(classify_types(evidence), base.truth)
+        majority = base.truth["persona"].astype(str).value_counts(normalize=True).iloc[0]
+        assert scores.macro_recall > 0.2 + 0.15, seed
+        assert scores.accuracy > majority + 0.1, seed
+        ceiling = trace_ceiling(shops[seed + 1][0], base)
+        assert scores.macro_recall > ceiling.attrs["macro_recall"] - 0.05, seed
+        assert ceiling.attrs["accuracy"] < 0.75, seed
+        recall = scores.per_type["recall"]
+        assert set(recall.nlargest(2).index) == {"impulse", "wanderer"}, seed
+
+
+def test_orientation_and_flags_against_truth(shops):
+    """Measured over seeds 0-4: orientation macro recall 0.57-0.60 (three classes: chance 0.33,
+    majority share about 0.40), technology the hardest; benchmarks are flagged only when they
+    served as references (precision 1, recall 0.68-0.87), pioneers from the first customers of a city."""
+    for seed in range(5):
+        base, evidence = shops[seed]
+        orient = score_against_truth(classify_orientation(evidence), base.truth, column="orientation")
+        majority = base.truth["orientation"].astype(str).value_counts(normalize=True).iloc[0]
+        assert orient.macro_recall > 1 / 3 + 0.15 and orient.accuracy > majority + 0.1, seed
+        assert orient.per_type["recall"].idxmin() == "technology", seed
+        flags = classify_flags(evidence)
+        assert set(FLAGS) <= set(flags.columns)
+        bench = score_against_truth(flags, base.truth, column="benchmark").per_type.loc["True"]
+        assert bench["precision"] == 1.0 and bench["recall"] > 0.6, seed  # never-used references are missed
+        pioneer = score_against_truth(flags, base.truth, column="pioneer").per_type.loc["True"]
+        assert pioneer["recall"] >= 0.9 and pioneer["precision"] >= 0.8, seed
+        # motivators (3% of customers): precision 0.71-0.80, recall 0.58-0.67
+        motivator = score_against_truth(flags, base.truth, column="motivator").per_type.loc["True"]
+        assert motivator["recall"] > 0.5 and motivator["precision"] > 10 * base.truth["motivator"].mean(), seed
+        assert flags.loc[flags["pioneer"], "flag_reason"].str.contains("new city").all()
 
 
 def test_score_on_a_small_case():
@@ -281,4 +312,7 @@ def test_type_rule_explorer(retail):
     assert explorer.shown["n_customers"] > before["n_customers"]
     assert explorer.shown["recall"] >= before["recall"]
     explorer.type.value = "wanderer"
-    assert explorer.shown["type"] == "wanderer" and explorer.shown["recall"] > 0.9
+    # the explorer shows the chosen type's score against the truth, as score_against_truth computes it
+    scores = score_against_truth(classify_types(behaviour_evidence(retail), thresholds={"discount_share": 0.2}), retail.truth)
+    assert explorer.shown["type"] == "wanderer"
+    assert explorer.shown["recall"] == pytest.approx(scores.per_type.loc["wanderer", "recall"])

@@ -104,22 +104,34 @@ def test_lifecycle_on_retail_is_consistent(retail):
     assert (steps.n_orders[s.isin(["reach", "acquisition"])] == 0).all()
     loyal = steps[s == "loyalty"]
     assert ((loyal.referrals_made > 0) | (loyal.last_recommend >= 9)).all()
-    # 286 registered customers never bought; a few registered in the last 90 days are acquisitions.
-    assert (s == "acquisition").sum() + (s == "reach").sum() == 286
+    # Registered customers who never bought are reach (or, if registered in the last 90 days, acquisition).
+    never_bought = len(retail.customers) - retail.orders.customer_id.nunique()
+    assert never_bought > 0 and (s == "acquisition").sum() + (s == "reach").sum() == never_bought
 
 
-def test_lifecycle_against_truth(retail):
-    # Customers the rules call retained or loyal are mostly truly still active; lapsed ones mostly gone.
-    steps = lifecycle_stage(retail, "2025-12-31")
-    s = steps.stage.astype(str)
-    kept = _truly_active(retail, steps.index[s.isin(["retention", "loyalty"])], "2025-12-31")
-    gone = _truly_active(retail, steps.index[s == LAPSED], "2025-12-31")
-    assert kept > 0.70  # 74.2% observed
-    assert gone < 0.35  # 27.8% observed
-    # a year earlier, judged by what was known then
-    earlier = lifecycle_stage(retail, "2024-12-31")
-    e = earlier.stage.astype(str)
-    assert _truly_active(retail, earlier.index[e.isin(["retention", "loyalty"])], "2024-12-31") > 0.70
+@pytest.fixture(scope="module")
+def shops():
+    from playbook.synth import generate
+
+    return [generate("retail", n_customers=3000, seed=s) for s in range(5)]
+
+
+def test_lifecycle_against_truth(shops):
+    """Judged by what was known at each date, over seeds 0-4: customers the rules call retained or
+    loyal are truly active 0.84-0.89 of the time (all buyers 0.34-0.47), the lapsed 0.14-0.22. But the
+    same number of buyers taken by recency alone are active as often or more (0.85-0.93): the
+    rules' "two orders or more" adds nothing to the 180-day recency cut. Pinned as a finding."""
+    for seed, base in enumerate(shops):
+        for as_of in ("2024-12-31", "2025-12-31"):
+            steps = lifecycle_stage(base, as_of)
+            s = steps.stage.astype(str)
+            buyers = steps.index[~s.isin(["reach", "acquisition"])]
+            kept = steps.index[s.isin(["retention", "loyalty"])]
+            recent = steps.loc[buyers, "days_since_last"].rank(method="first") <= len(kept)
+            kept_active = _truly_active(base, kept, as_of)
+            assert kept_active > _truly_active(base, buyers, as_of) + 0.3, (seed, as_of)
+            assert _truly_active(base, steps.index[s == LAPSED], as_of) < 0.25, (seed, as_of)
+            assert kept_active <= _truly_active(base, recent.index[recent], as_of) + 0.01, (seed, as_of)
 
 
 def test_snapshot_means_no_leakage(b2b):
@@ -236,7 +248,10 @@ def test_cohort_table_on_retail(retail):
     table = cohort_table(retail, as_of="2025-12-31")
     assert table.shape == (36, 36) and (table[0] == 1.0).all()
     assert table.iloc[0].notna().all() and table.iloc[-1].notna().sum() == 1
-    assert 0.2 < table[3].mean() < 0.45
+    # About one customer in eight of a monthly cohort buys in its third month (0.12-0.14 over
+    # seeds 0-4, where half the buyers never return, as in real panels), and activity decays.
+    assert 0.08 < table[3].mean() < 0.2
+    assert table[1].mean() > table[12].mean() > table[24].mean()
     rev = cohort_table(retail.orders, as_of="2025-12-31", freq="Q", value="revenue")
     assert rev.shape == (12, 12)
 

@@ -31,12 +31,13 @@ def _digest(base):
     return {t: hashlib.sha256(table_to_csv_bytes(t, df)).hexdigest() for t, df in base.items()}
 
 
-def test_same_seed_same_bytes_and_classic_is_the_default():
+def test_same_seed_same_bytes_and_realistic_is_the_default():
     a = generate("retail", n_customers=800, seed=3, process="realistic")
     b = generate("retail", n_customers=800, seed=3, process="realistic")
     assert _digest(a) == _digest(b)
     assert a.meta["process"] == "realistic"
-    assert _digest(generate("retail", n_customers=800, seed=3)) == _digest(generate("retail", n_customers=800, seed=3, process="classic"))
+    assert _digest(generate("retail", n_customers=800, seed=3)) == _digest(a)
+    assert generate("retail", n_customers=800, seed=3, process="classic").meta.get("process", "classic") == "classic"
 
 
 def test_realism_inside_bands_on_every_seed(shops):
@@ -48,7 +49,7 @@ def test_realism_inside_bands_on_every_seed(shops):
 
 def test_realism_bands_can_fail():
     """The classic process is far from CDNOW on most measures: the bands are not decoration."""
-    t = realism(generate("retail", n_customers=15000, seed=0))
+    t = realism(generate("retail", n_customers=15000, seed=0, process="classic"))
     assert (~t.inside).sum() >= 6, t
 
 
@@ -177,7 +178,7 @@ def test_leak_audit_firm_side_tables_ignore_the_dropout_date(shops):
 
 def test_leak_audit_fails_on_the_classic_process():
     """The audit can fail: today's classic process stops care 60 days after dropout."""
-    churn_rate, stay_rate, peak = _care_after(generate("retail", n_customers=3000, seed=0))
+    churn_rate, stay_rate, peak = _care_after(generate("retail", n_customers=3000, seed=0, process="classic"))
     assert churn_rate / stay_rate < 0.2
     assert peak > 0.9
 

@@ -13,6 +13,7 @@ from playbook.charts.value import (
     probability_alive_heatmap,
 )
 from playbook.errors import DataValidationError, InvalidArgumentError, PlaybookError
+from playbook.synth import generate
 from playbook.value import (
     BetaGeoFitter,
     FitWarning,
@@ -59,6 +60,34 @@ def bgf_cal(cal_hold):
     return BetaGeoFitter().fit(cal_hold["frequency_cal"], cal_hold["recency_cal"], cal_hold["T_cal"])
 
 
+def _fitted_runs(process, n_customers):
+    runs = []
+    for seed in range(5):
+        base = generate("retail", n_customers=n_customers, seed=seed, process=process)
+        s = playbook.summarize(base.orders, base.as_of)
+        ch = calibration_holdout(base.orders, "2024-12-31", "2025-12-31")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitWarning)
+            runs.append({"seed": seed, "base": base, "summary": s, "cal_hold": ch,
+                         "bgf": BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]),
+                         "ggf": GammaGammaFitter().fit(s["frequency"], s["monetary_value"]),
+                         "bgf_cal": BetaGeoFitter().fit(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])})
+    return runs
+
+
+@pytest.fixture(scope="module")
+def bgnbd_runs():
+    """BG/NBD in its own world: process="bgnbd" draws exactly BG/NBD + Gamma-Gamma orders, so true
+    parameters exist to recover. Five seeds, 5,000 customers each."""
+    return _fitted_runs("bgnbd", 5000)
+
+
+@pytest.fixture(scope="module")
+def realistic_runs():
+    """The realistic default: data no model generated. Five seeds, 3,000 customers each."""
+    return _fitted_runs("realistic", 3000)
+
+
 def _orders(rows):
     return pd.DataFrame({"customer_id": [r[0] for r in rows], "order_date": pd.to_datetime([r[1] for r in rows]),
                          "amount": [r[2] for r in rows]})
@@ -94,18 +123,25 @@ def test_simple_clv_bad_input(kwargs):
 # ---------------------------------------------------------------- BG/NBD against the truth
 
 
-def test_bgnbd_recovers_the_population(retail, bgf):
-    truth = retail.meta["population"]
-    p = bgf.params_
-    assert bgf.fit_info_["converged"]
-    # Observed on the shipped retail data: r 0.705 (truth 0.6), alpha 24.0 (20), a 0.826 (0.8), b 5.33 (5).
-    # r and alpha move together (their ratio is the mean purchase rate) and the regular need-based
-    # buyers pull r up; the mean rate itself is recovered within 3%.
-    assert p["r"] == pytest.approx(truth["r"], rel=0.25)
-    assert p["alpha"] == pytest.approx(truth["alpha"], rel=0.25)
-    assert p["a"] == pytest.approx(truth["a"], rel=0.10)
-    assert p["b"] == pytest.approx(truth["b"], rel=0.10)
-    assert p["r"] / p["alpha"] == pytest.approx(truth["r"] / truth["alpha"], rel=0.03)
+def test_bgnbd_recovers_the_population(bgnbd_runs):
+    """On process="bgnbd" the fit recovers the true r, alpha, a, b on every seed.
+    Measured over seeds 0-4: r 0.58-0.62 (truth 0.6), alpha 20.4-21.5 (20), a 0.78-0.84 (0.8),
+    b 4.8-5.3 (5); dates are days, so same-day repeats merge and the mean rate r/alpha reads 4-9% low."""
+    for run in bgnbd_runs:
+        truth, p = run["base"].meta["population"], run["bgf"].params_
+        assert run["bgf"].fit_info_["converged"]
+        for k in ("r", "alpha", "a", "b"):
+            assert p[k] == pytest.approx(truth[k], rel=0.10), (run["seed"], k, p[k])
+        assert 0.88 < (p["r"] / p["alpha"]) / (truth["r"] / truth["alpha"]) < 1.0, run["seed"]
+
+
+def test_bgnbd_on_realistic_data_lands_on_real_panel_values(realistic_runs):
+    """Finding: on data it did not generate (no true r exists), BG/NBD's r lands near its published
+    CDNOW fit (0.24) on every seed; the dropout parameters a, b move from seed to seed."""
+    for run in realistic_runs:
+        p = run["bgf"].params_
+        assert 0.15 < p["r"] < 0.35, (run["seed"], p)
+        assert 20 < p["alpha"] < 50, (run["seed"], p)
 
 
 def test_bgnbd_predicts_next_year_like_the_truth(retail, summary, bgf):
@@ -116,27 +152,51 @@ def test_bgnbd_predicts_next_year_like_the_truth(retail, summary, bgf):
     assert np.corrcoef(expected, truth)[0, 1] > 0.8
 
 
-def test_probability_alive_separates_alive_from_gone(retail, summary, bgf):
-    alive = bgf.probability_alive(summary["frequency"], summary["recency"], summary["T"])
-    assert alive.between(0, 1).all() and (alive[summary["frequency"] == 0] == 1).all()
-    still_there = retail.truth.set_index("customer_id")["dropout_date"].reindex(alive.index).isna()
-    # Observed: mean 0.84 among customers truly alive, 0.21 among those who left.
-    assert alive[still_there].mean() > 0.75
-    assert alive[~still_there].mean() < 0.3
+def test_probability_alive_separates_alive_from_gone(bgnbd_runs):
+    """In BG/NBD's own world P(alive) separates the alive from the gone on every seed
+    (measured: mean 0.83-0.85 among the alive, 0.21-0.23 among the gone)."""
+    for run in bgnbd_runs:
+        s = run["summary"]
+        alive = run["bgf"].probability_alive(s["frequency"], s["recency"], s["T"])
+        assert alive.between(0, 1).all() and (alive[s["frequency"] == 0] == 1).all()
+        still_there = run["base"].truth.set_index("customer_id")["dropout_date"].reindex(alive.index).isna()
+        assert alive[still_there].mean() > 0.75, run["seed"]
+        assert alive[~still_there].mean() < 0.3, run["seed"]
+
+
+def test_probability_alive_on_realistic_data_loses_to_recency(realistic_runs):
+    """Finding on the realistic default: BG/NBD lets customers leave only after a repeat purchase,
+    so every one-time buyer gets P(alive) = 1. Detecting who has already gone at 2024-12-31,
+    1 - P(alive) ranks worse than chance over all buyers (measured AUC 0.39-0.41 over seeds 0-4)
+    while days since the last order gets 0.84-0.88; among repeat buyers both do well (0.89-0.93)."""
+    from playbook.evaluate import baseline_scores, detection_task, roc_auc
+
+    for run in realistic_runs:
+        base = run["base"]
+        task = detection_task(base, "2024-12-31")
+        b = baseline_scores(base, "2024-12-31").reindex(task.index)
+        y = task["label"].to_numpy()
+        assert roc_auc(y, b["one_minus_p_alive"]) < 0.5, run["seed"]
+        assert roc_auc(y, b["days_since_last"]) > roc_auc(y, b["one_minus_p_alive"]) + 0.3, run["seed"]
+        repeat = (playbook.summarize(base.orders, "2024-12-31")["frequency"].reindex(task.index) > 0).to_numpy()
+        auc_repeat = roc_auc(y[repeat], b["one_minus_p_alive"].to_numpy()[repeat])
+        assert auc_repeat > 0.85, run["seed"]
+        assert abs(auc_repeat - roc_auc(y[repeat], b["days_since_last"].to_numpy()[repeat])) < 0.04, run["seed"]
 
 
 def test_conditional_expectation_matches_numerical_integration(bgf):
-    from scipy import integrate, stats
+    from scipy import integrate, special
 
     r, alpha, a, b = (bgf.params_[k] for k in ("r", "alpha", "a", "b"))
     for x, tx, T, t in [(0, 0, 30, 365), (3, 200, 400, 180), (40, 900, 1000, 365), (150, 1090, 1095, 365), (2, 10, 900, 90)]:
         alive = float(bgf.probability_alive(x, tx, T)[0])
-        dist = stats.beta(a, b + x)
+        # E[purchases | alive] averaged over p ~ Beta(a, b + x). The smooth part g(p) is integrated
+        # against the Beta weight p^(a-1) (1-p)^(b+x-1) by quad's algebraic-weight rule, exact for the
+        # spike at p = 0 that a < 1 gives (the fit on the realistic data has a below 1).
+        def smooth(p, x=x, T=T, t=t):
+            return (1 - ((alpha + T) / (alpha + T + p * t)) ** (r + x)) / p if p > 0 else (r + x) * t / (alpha + T)
 
-        def integrand(p, x=x, T=T, t=t, dist=dist):
-            return (1 - ((alpha + T) / (alpha + T + p * t)) ** (r + x)) / p * dist.pdf(p)
-
-        value = sum(integrate.quad(integrand, lo, hi, limit=200)[0] for lo, hi in [(0, 1e-4), (1e-4, 0.05), (0.05, 1)])
+        value = integrate.quad(smooth, 0, 1, weight="alg", wvar=(a - 1, b + x - 1), limit=200)[0] / special.beta(a, b + x)
         assert float(bgf.expected_purchases(t, x, tx, T)[0]) == pytest.approx(alive * value, rel=1e-5)
 
 
@@ -226,23 +286,18 @@ def test_penalizer_shrinks_and_must_be_valid(summary, bgf):
 # ---------------------------------------------------------------- Gamma-Gamma
 
 
-def test_gamma_gamma_recovers_the_population(retail, ggf, summary):
-    truth = retail.meta["population"]
-    p = ggf.params_
-    # Observed: p 5.22 (truth 5), q 2.92 (3), v 22.5 (24); mean spend 61.1 against 60.
-    assert p["p"] == pytest.approx(truth["spend_shape"], rel=0.10)
-    assert p["q"] == pytest.approx(truth["spend_q"], rel=0.10)
-    assert p["v"] == pytest.approx(truth["spend_gamma"], rel=0.15)
-    true_mean = truth["spend_shape"] * truth["spend_gamma"] / (truth["spend_q"] - 1)
-    assert ggf.population_mean_spend() == pytest.approx(true_mean, rel=0.05)
-    assert ggf.fit_info_["n_customers"] == int((summary["frequency"] > 0).sum())
-
-
-def test_expected_spend_shrinks_towards_the_mean(ggf):
-    mean = ggf.population_mean_spend()
-    spend = ggf.conditional_expected_average_profit([0, 1, 50], [0.0, 500.0, 500.0])
-    assert spend[0] == pytest.approx(mean)
-    assert mean < spend[1] < spend[2] < 500
+def test_gamma_gamma_recovers_the_population(bgnbd_runs):
+    """On process="bgnbd" spend is exactly Gamma-Gamma (truth p 5, q 3, v 24); every seed recovers
+    q and the population mean spend; p and v trade off against each other (measured p 4.7-6.0)."""
+    for run in bgnbd_runs:
+        truth, ggf, s = run["base"].meta["population"], run["ggf"], run["summary"]
+        p = ggf.params_
+        assert p["p"] == pytest.approx(truth["spend_shape"], rel=0.25), run["seed"]
+        assert p["q"] == pytest.approx(truth["spend_q"], rel=0.10), run["seed"]
+        assert p["v"] == pytest.approx(truth["spend_gamma"], rel=0.25), run["seed"]
+        true_mean = truth["spend_shape"] * truth["spend_gamma"] / (truth["spend_q"] - 1)
+        assert ggf.population_mean_spend() == pytest.approx(true_mean, rel=0.06), run["seed"]
+        assert ggf.fit_info_["n_customers"] == int((s["frequency"] > 0).sum())
 
 
 def test_expected_spend_follows_the_truth(retail, summary, ggf):
@@ -338,21 +393,35 @@ def test_calibration_holdout_bad_dates():
         calibration_holdout(orders, "2023-12-31", "2024-12-31")
 
 
-def test_model_beats_the_naive_baseline_on_holdout(bgf_cal, cal_hold):
-    scores = holdout_scores(bgf_cal, cal_hold)
-    # Observed: MAE 2.25 purchases per customer for BG/NBD against 2.98 for "same as last period";
-    # 9,328 predicted against 9,040 actual repeat purchases in 2025.
-    assert scores["mae_model"] < 0.85 * scores["mae_naive"]
-    assert scores["predicted_total"] == pytest.approx(scores["actual_total"], rel=0.08)
+def test_model_beats_the_naive_baseline_on_holdout(bgnbd_runs):
+    """In its own world BG/NBD beats "same as last period" on the 2025 holdout on every seed
+    (measured MAE 2.10-2.20 against 2.76-2.89) and gets the total within 5%."""
+    for run in bgnbd_runs:
+        scores = holdout_scores(run["bgf_cal"], run["cal_hold"])
+        assert scores["mae_model"] < 0.85 * scores["mae_naive"], run["seed"]
+        assert scores["predicted_total"] == pytest.approx(scores["actual_total"], rel=0.08), run["seed"]
 
 
-def test_holdout_comparison_groups(bgf_cal, cal_hold):
-    table = holdout_comparison(bgf_cal, cal_hold, max_frequency=5)
-    assert list(table.index) == [0, 1, 2, 3, 4, 5] and table["n_customers"].sum() == len(cal_hold)
-    assert table.loc[0, "naive"] == 0 and table.loc[0, "actual"] > 1
-    assert (table["predicted"] - table["actual"]).abs().max() < 1.0
+def test_model_does_not_beat_the_naive_baseline_on_realistic_data(realistic_runs):
+    """Finding on the realistic default: BG/NBD's holdout MAE is no better than "same as last
+    period" on any seed (measured ratio 1.01-1.12) and it over-predicts 2025 by 21-40%: it cannot
+    see that one-time buyers leave, nor the calendar."""
+    for run in realistic_runs:
+        scores = holdout_scores(run["bgf_cal"], run["cal_hold"])
+        assert scores["mae_model"] > 0.98 * scores["mae_naive"], run["seed"]
+        assert scores["predicted_total"] > 1.1 * scores["actual_total"], run["seed"]
+
+
+def test_holdout_comparison_groups(bgnbd_runs):
+    for run in bgnbd_runs:
+        cal_hold = run["cal_hold"]
+        table = holdout_comparison(run["bgf_cal"], cal_hold, max_frequency=5)
+        assert list(table.index) == [0, 1, 2, 3, 4, 5] and table["n_customers"].sum() == len(cal_hold)
+        # one-time buyers of the calibration year are alive in BG/NBD's world and buy again
+        assert table.loc[0, "naive"] == 0 and table.loc[0, "actual"] > 1, run["seed"]
+        assert (table["predicted"] - table["actual"]).abs().max() < 1.0, run["seed"]
     with pytest.raises(DataValidationError, match="frequency_cal"):
-        holdout_comparison(bgf_cal, cal_hold.drop(columns="frequency_cal"))
+        holdout_comparison(run["bgf_cal"], cal_hold.drop(columns="frequency_cal"))
 
 
 # ---------------------------------------------------------------- diagnostic matrices and charts

@@ -86,9 +86,9 @@ def _one_time_reason(base):
 
 @exercise(
     "02.4",
-    "Predict before you run the next cell: in the shipped `retail` base (classic process), is the share of one-time "
+    "Predict before you run the next cell: in the shipped `retail` base (realistic process), is the share of one-time "
     "buyers 'below', 'inside' or 'above' the real panel's band (40%-62%)?",
-    "think about when a classic customer may leave: only after a repeat purchase, with a small chance each time.",
+    "think about when a realistic customer may leave: on any day, including soon after a first purchase.",
     kind="predict",
     choices=("below", "inside", "above"),
     reason=_one_time_reason,

@@ -196,13 +196,24 @@ TUNABLE = {
 }
 
 
-def _apply_overrides(sc: Scenario, overrides: dict) -> Scenario:
+#: Overrides that only the BG/NBD-based processes read: the realistic process draws rate,
+#: spend level and lifetime from its own copula (``realistic.LATENT``), so it refuses them
+#: rather than ignore them silently.
+BGNBD_ONLY = ("r", "alpha", "a", "b", "spend_q", "spend_gamma")
+
+
+def _apply_overrides(sc: Scenario, overrides: dict, process: str = "classic") -> Scenario:
     for key, value in overrides.items():
         if key not in TUNABLE:
             raise InvalidArgumentError(f"generate() has no parameter {key!r}. Tunable scenario parameters: {', '.join(TUNABLE)}.")
         lo, hi = TUNABLE[key]
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not lo <= value <= hi:
             raise InvalidArgumentError(f"The {key!r} parameter of generate must be a number from {lo} to {hi}. Got {value!r}.")
+        if process == "realistic" and key in BGNBD_ONLY:
+            raise InvalidArgumentError(
+                f"The {key!r} parameter of generate sets the BG/NBD latents of the 'classic' and 'bgnbd' processes; "
+                "the realistic process draws its own (realistic.LATENT, docs/generator.md) and would ignore it. "
+                "Pass process='bgnbd' (or 'classic') to use it.")
     return replace(sc, **{k: float(v) for k, v in overrides.items()})
 
 
@@ -305,8 +316,11 @@ def generate(
         but b2b's scripted key accounts) are exactly BG/NBD with Gamma-Gamma spend; the other
         tables keep the classic scripted signals.
     **overrides : float
-        Change a numeric parameter of the scenario (see :data:`TUNABLE`), e.g. ``b=2.0``
-        for shorter lives, ``alpha=10`` for more frequent purchases, ``referral_share=0.3``.
+        Change a numeric parameter of the scenario (see :data:`TUNABLE`), e.g.
+        ``referral_share=0.3``. The BG/NBD latents (:data:`BGNBD_ONLY`: ``r``, ``alpha``,
+        ``a``, ``b``, ``spend_q``, ``spend_gamma``; e.g. ``b=2.0`` for shorter lives,
+        ``alpha=10`` for more frequent purchases) need ``process="bgnbd"`` or ``"classic"``:
+        the realistic process refuses them rather than ignore them.
 
     Returns
     -------
@@ -321,7 +335,7 @@ def generate(
     True
     """
     sc, n, start_ts, end_ts = _check_args(scenario, n_customers, start, end, seed, locale, process)
-    sc = _apply_overrides(sc, overrides)
+    sc = _apply_overrides(sc, overrides, process)
     rng = np.random.default_rng(seed)
     pools = make_pools(locale, seed)
     horizon_days = (end_ts - start_ts).days + 1

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data import CustomerBase
 
-__all__ = ["persona_traces"]
+__all__ = ["persona_traces", "trace_ceiling", "TRACE_FEATURES"]
 
 
 def persona_traces(base: CustomerBase) -> pd.DataFrame:
@@ -52,3 +52,59 @@ def persona_traces(base: CustomerBase) -> pd.DataFrame:
     out = truth.join(out)
     out.index.name = "customer_id"
     return out.reset_index()
+
+
+#: The evidence columns of :func:`persona_traces` that :func:`trace_ceiling` learns from.
+TRACE_FEATURES = ("n_orders", "discount_share", "browse_sessions", "browse_per_order", "gap_cv",
+                  "late_order_share", "premium_share", "new_release_share", "suggestions", "referrals_made")
+
+
+def _trace_matrix(tr: pd.DataFrame) -> np.ndarray:
+    x = tr.reindex(columns=list(TRACE_FEATURES)).astype(float)
+    for c in ("n_orders", "browse_sessions", "browse_per_order", "suggestions", "referrals_made"):
+        x[c] = np.log1p(x[c])
+    return np.hstack([x.fillna(-1).to_numpy(), x.isna().to_numpy(float)])   # "no orders" is evidence too
+
+
+def trace_ceiling(train: CustomerBase, test: CustomerBase, *, column: str = "persona", k: int = 30) -> pd.DataFrame:
+    """How well a flexible model with no hand-written rules reads a hidden label from the traces.
+
+    k nearest neighbours (plain numpy) on the standardised :data:`TRACE_FEATURES` of
+    :func:`persona_traces`, trained on one base (``train``, e.g. one seed) and scored on
+    another (``test``, another seed), so it cannot memorise its test customers. Its accuracy
+    is a practical ceiling for rules that read the same evidence: where it stays far from 1,
+    the traces overlap and no rule can be certain.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` of ``test`` with ``truth`` and ``predicted``;
+    ``attrs`` hold ``accuracy``, ``macro_recall`` and ``majority`` (the accuracy of always
+    guessing the most common label).
+
+    Examples
+    --------
+    >>> from playbook.synth import generate, trace_ceiling
+    >>> got = trace_ceiling(generate("retail", n_customers=800, seed=0), generate("retail", n_customers=800, seed=1))
+    >>> bool(got.attrs["majority"] < got.attrs["accuracy"] < 1)
+    True
+    """
+    a_tr, b_tr = persona_traces(train), persona_traces(test)
+    y_train = a_tr[column].astype(str).to_numpy()
+    y_test = b_tr[column].astype(str).to_numpy()
+    x_train, x_test = _trace_matrix(a_tr), _trace_matrix(b_tr)
+    mu, sd = x_train.mean(0), x_train.std(0) + 1e-9
+    x_train, x_test = (x_train - mu) / sd, (x_test - mu) / sd
+    labels = np.unique(y_train)
+    k = int(min(k, len(x_train) - 1))
+    predicted = []
+    for i in range(0, len(x_test), 500):
+        d = ((x_test[i:i + 500, None, :] - x_train[None, :, :]) ** 2).sum(-1)
+        nn = np.argpartition(d, k, axis=1)[:, :k]
+        votes = np.stack([(y_train[nn] == lab).sum(1) for lab in labels], 1)
+        predicted.append(labels[votes.argmax(1)])
+    predicted = np.concatenate(predicted) if predicted else np.array([], dtype=str)
+    out = pd.DataFrame({"truth": y_test, "predicted": predicted}, index=pd.Index(b_tr["customer_id"], name="customer_id"))
+    hit = out["truth"] == out["predicted"]
+    out.attrs.update(accuracy=float(hit.mean()), macro_recall=float(hit.groupby(out["truth"]).mean().mean()),
+                     majority=float(out["truth"].value_counts(normalize=True).iloc[0]))
+    return out

@@ -104,6 +104,10 @@ class GeneratorExplorer:
     purchases), how likely they are to leave after each repeat purchase, and the seed; the output shows orders per customer, the persona mix, and how much revenue
     the top 20% bring.
 
+    The sliders are the BG/NBD latents, so the explorer runs ``process="bgnbd"``: the
+    model's own world (every customer buys, leaving happens only after a repeat purchase),
+    not the realistic default, whose latents are not BG/NBD parameters.
+
     Examples
     --------
     >>> explorer = GeneratorExplorer()
@@ -139,7 +143,7 @@ class GeneratorExplorer:
 
         Keeping the retail shapes r = 0.6 and a = 0.8: the mean purchase rate r/alpha is
         one per ``gap_days``, and the mean dropout chance a/(a + b) is ``dropout`` percent.
-        The defaults give the shipped retail scenario.
+        The defaults give the retail scenario of ``process="bgnbd"`` (alpha 20, b 5).
         """
         r, a = 0.6, 0.8
         m = self.dropout.value / 100
@@ -154,7 +158,7 @@ class GeneratorExplorer:
 
         key = (self.n_customers.value, self.gap_days.value, self.dropout.value, int(self.seed.value))
         if key not in self._results:
-            base = generate("retail", n_customers=key[0], seed=key[3], **self.parameters())
+            base = generate("retail", n_customers=key[0], seed=key[3], process="bgnbd", **self.parameters())
             self._results[key] = (summarize(base.orders, base.as_of), base.truth["persona"].astype(str).value_counts(normalize=True),
                                   len(base.orders))
         summary, mix, n_orders = self._results[key]
