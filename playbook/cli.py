@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(exactly the BG/NBD model, for teaching it on its own terms)")
     g.add_argument("--start", default=None, help="first date, YYYY-MM-DD")
     g.add_argument("--end", default=None, help="last date, YYYY-MM-DD")
-    g.add_argument("--set", action="append", metavar="NAME=NUMBER", help="change a scenario parameter, e.g. --set b=2.0 (repeatable)")
+    g.add_argument("--set", action="append", metavar="NAME=NUMBER", help="change a scenario parameter, e.g. --set referral_share=0.3 (repeatable; the BG/NBD latents r, alpha, a, b, spend_q, spend_gamma only with --process classic or bgnbd)")
     g.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     g.add_argument("--quiet", action="store_true", help="print nothing on success")
     g.set_defaults(func=_cmd_generate)

@@ -267,8 +267,9 @@ def test_overrides_change_the_latent_process():
     assert len(short.orders) < len(long.orders)
     assert short.meta["overrides"] == {"b": 1.0}
     # ... and the realistic default refuses it by name rather than ignore it.
-    with pytest.raises(InvalidArgumentError, match="'b'.*process='bgnbd'"):
+    with pytest.raises(InvalidArgumentError, match="'b'.*process='bgnbd'") as refused:
         generate("retail", n_customers=800, seed=2, b=1.0)
+    assert "--set b=" in refused.value.cli_message and "--process bgnbd" in refused.value.cli_message
     few = generate("retail", n_customers=800, seed=2, referral_share=0.0)
     assert few.referrals.converted.sum() < generate("retail", n_customers=800, seed=2).referrals.converted.sum()
 

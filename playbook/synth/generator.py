@@ -210,10 +210,11 @@ def _apply_overrides(sc: Scenario, overrides: dict, process: str = "classic") ->
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not lo <= value <= hi:
             raise InvalidArgumentError(f"The {key!r} parameter of generate must be a number from {lo} to {hi}. Got {value!r}.")
         if process == "realistic" and key in BGNBD_ONLY:
+            why = (f"sets the BG/NBD latents of the 'classic' and 'bgnbd' processes; the realistic process draws "
+                   "its own (realistic.LATENT, docs/generator.md) and would ignore it.")
             raise InvalidArgumentError(
-                f"The {key!r} parameter of generate sets the BG/NBD latents of the 'classic' and 'bgnbd' processes; "
-                "the realistic process draws its own (realistic.LATENT, docs/generator.md) and would ignore it. "
-                "Pass process='bgnbd' (or 'classic') to use it.")
+                f"The {key!r} parameter of generate {why} Pass process='bgnbd' (or 'classic') to use it.",
+                cli_message=f"--set {key}=... {why} Add --process bgnbd (or classic) to use it.")
     return replace(sc, **{k: float(v) for k, v in overrides.items()})
 
 
