@@ -210,7 +210,7 @@ def _apply_overrides(sc: Scenario, overrides: dict, process: str = "classic") ->
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not lo <= value <= hi:
             raise InvalidArgumentError(f"The {key!r} parameter of generate must be a number from {lo} to {hi}. Got {value!r}.")
         if process == "realistic" and key in BGNBD_ONLY:
-            why = (f"sets the BG/NBD latents of the 'classic' and 'bgnbd' processes; the realistic process draws "
+            why = ("sets the BG/NBD latents of the 'classic' and 'bgnbd' processes; the realistic process draws "
                    "its own (realistic.LATENT, docs/generator.md) and would ignore it.")
             raise InvalidArgumentError(
                 f"The {key!r} parameter of generate {why} Pass process='bgnbd' (or 'classic') to use it.",
