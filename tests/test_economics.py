@@ -191,21 +191,33 @@ def test_single_customer_and_ties():
     assert empirical_retention(ties, "2025-12-31")["retention_rate"] == 0.5
 
 
-def test_empirical_retention_against_truth(retail, b2b):
-    """Observed yearly retention understates the truth: alive-but-quiet customers count as lost.
+SEEDS = range(5)
 
-    Retail: observed 0.580, truly still customers 0.687. B2B: 0.821 against 0.835.
+
+@pytest.fixture(scope="module")
+def small_bases():
+    """Five small realistic bases per scenario (seeds 0-4): every claim against truth must hold on each."""
+    from playbook.synth import generate
+
+    return {(sc, s): generate(sc, n_customers=n, seed=s) for sc, n in (("retail", 800), ("b2b", 200)) for s in SEEDS}
+
+
+def test_empirical_retention_against_truth(small_bases):
+    """Observed retention understates the truth: alive-but-quiet customers count as lost.
+
+    On realistic bases (seeds 0-4) observed yearly retention is 0.30-0.37 in retail against
+    0.58-0.63 truly still customers, and 0.48-0.57 against 0.77-0.84 in b2b: the gap is about a
+    quarter of the base, not a rounding error. Quarters make it worse (more quiet periods).
     """
-    r = empirical_retention(retail)
-    assert r["retention_rate"] == pytest.approx(0.580, abs=0.005)
-    assert r["true_retention_rate"] == pytest.approx(0.687, abs=0.005)
-    assert r["retention_rate"] < r["true_retention_rate"]
-    q = empirical_retention(retail, freq="Q")
-    assert q["true_retention_rate"] - q["retention_rate"] > r["true_retention_rate"] - r["retention_rate"]
-    b = empirical_retention(b2b)
-    assert b["retention_rate"] <= b["true_retention_rate"] < b["retention_rate"] + 0.05
-    assert b["margin_per_period"] > 100 * r["margin_per_period"]
-    assert r["clv"] == pytest.approx(customer_lifetime_value(r["margin_per_period"], r["retention_rate"], 0.1))
+    for s in SEEDS:
+        r = empirical_retention(small_bases["retail", s])
+        assert r["true_retention_rate"] - r["retention_rate"] > 0.15, s
+        q = empirical_retention(small_bases["retail", s], freq="Q")
+        assert q["true_retention_rate"] - q["retention_rate"] > r["true_retention_rate"] - r["retention_rate"], s
+        b = empirical_retention(small_bases["b2b", s])
+        assert b["true_retention_rate"] - b["retention_rate"] > 0.15, s
+        assert b["margin_per_period"] > 100 * r["margin_per_period"], s
+        assert r["clv"] == pytest.approx(customer_lifetime_value(r["margin_per_period"], r["retention_rate"], 0.1))
 
 
 def test_empirical_retention_does_not_mutate(retail):

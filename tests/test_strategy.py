@@ -71,13 +71,56 @@ def test_every_customer_gets_exactly_one_strategy_and_a_reason(retail_profile):
     assert (zh["strategy"] == r["strategy"]).all()
 
 
-def test_strategies_against_truth(retail, retail_profile):
-    r = S.recommend_strategies(retail_profile)
-    alive = retail.truth.set_index("customer_id")["dropout_date"].isna().reindex(r.index)
-    by = alive.groupby(r["strategy"], observed=True).mean()
-    assert by["win_back"] < 0.10  # observed 2.5%: nearly all truly gone
-    assert by["protect"] > 0.65  # observed 74%
-    assert by["end"] < by["protect"]
+REVIEW = "2025-06-30"
+
+
+@pytest.fixture(scope="module")
+def strategy_truth():
+    """Per seed (0-4, realistic retail, 800 customers, review date 2025-06-30) and strategy: share already
+    gone (detection), share leaving in the next 180 days among those still there, and the share gone in a
+    list of the same size picked by the naive rule "longest silence first"."""
+    from playbook.evaluate import detection_task, leave_task
+    from playbook.synth import generate
+
+    rows = []
+    for seed in range(5):
+        base = generate("retail", n_customers=800, seed=seed)
+        profile = S.customer_profile(base, REVIEW)
+        strategy = S.recommend_strategies(profile)["strategy"].astype(str)
+        gone = detection_task(base, REVIEW)["label"]
+        leaves = leave_task(base, REVIEW, 180)["label"]
+        by_silence = profile["days_since_last"].sort_values(ascending=False, kind="stable").index
+        for name, ids in strategy.groupby(strategy).groups.items():
+            rows.append({"seed": seed, "strategy": name, "n": len(ids), "gone": gone.reindex(ids).mean(),
+                         "gone_by_silence": gone.reindex(by_silence[:len(ids)]).mean(),
+                         "leaves_180": leaves.reindex(ids).dropna().mean(),
+                         "base_gone": gone.mean(), "base_leaves_180": leaves.mean()})
+    return pd.DataFrame(rows).set_index(["strategy", "seed"])
+
+
+def test_strategies_against_truth(strategy_truth):
+    """Seeds 0-4: win-back lists are 74-92% truly gone (base 55-60%), protect lists 5-16%, end lists 78-85%."""
+    t = strategy_truth
+    win_back, protect, end = t.loc["win_back"], t.loc["protect"], t.loc["end"]
+    assert (win_back["gone"] > win_back["base_gone"] + 0.1).all()
+    assert (protect["gone"] < 0.2).all()
+    assert (end["gone"] > protect["gone"] + 0.5).all()
+
+
+def test_win_back_is_a_value_choice_not_a_detector(strategy_truth):
+    """FINDING, pinned: the win-back rule picks lapsed key and important customers for their value; as a list
+    of customers truly gone it loses to the naive "longest silence first" list of the same size on every
+    seed (0.74-0.92 against 0.93-0.97). Some customers it asks to come back have not left."""
+    w = strategy_truth.loc["win_back"]
+    assert (w["gone_by_silence"] > w["gone"]).all()
+    assert (w["gone"] < 1).all()
+
+
+def test_protect_is_not_an_early_warning_list(strategy_truth):
+    """FINDING, pinned: customers to protect leave in the next 180 days no more often than the base as a
+    whole (0.05-0.30 against 0.25-0.32): protect is chosen for value at stake, not for predicted exit."""
+    p = strategy_truth.loc["protect"]
+    assert p["leaves_180"].mean() <= p["base_leaves_180"].mean() + 0.05
 
 
 def test_edited_table_changes_the_answer(retail_profile):
