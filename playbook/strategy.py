@@ -19,7 +19,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
-    "customer_profile", "recommend_strategies", "simulate_programs", "switching_cost",
+    "customer_profile", "recommend_strategies", "simulate_programs", "holdout_comparison", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
@@ -495,6 +495,65 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     out["cost_per_extra_retained"] = out["program_cost"] / out["extra_retained"].where(out["extra_retained"] > 0)
     out.attrs = {"alive_at_start": int(len(t)), "horizon_days": int(horizon_days), "seed": seed}
     return out
+
+
+def holdout_comparison(outcome, in_program, *, confidence: float = 0.95) -> pd.Series:
+    """Test a program's effect on your own customers: the program group against a random holdout.
+
+    The effects in :data:`PROGRAMS` are assumptions. To measure one, give the program to a
+    random part of the targets and hold the rest back (a holdout, 对照组), then compare an
+    outcome such as "bought again within 180 days". This returns both rates, their difference
+    and a normal-approximation confidence interval of the difference. If the interval contains
+    0, the data cannot tell the program from chance at this sample size.
+
+    Parameters
+    ----------
+    outcome : Series of bool (or 0/1)
+        One value per customer: did the wanted thing happen (e.g. a repeat purchase)?
+    in_program : Series of bool
+        Same index: True for customers who got the program, False for the holdout.
+    confidence : float
+        Level of the interval, in (0, 1).
+
+    Returns
+    -------
+    Series with ``n_program``, ``n_holdout``, ``rate_program``, ``rate_holdout``,
+    ``difference`` (program minus holdout), ``ci_low``, ``ci_high`` and ``significant``
+    (the interval excludes 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bought = pd.Series([1, 1, 1, 0, 1, 0, 0, 0] * 50, dtype=bool)
+    >>> got = pd.Series([True, True, True, True, False, False, False, False] * 50)
+    >>> r = holdout_comparison(bought, got)
+    >>> float(r["difference"]), bool(r["significant"])
+    (0.5, True)
+    """
+    from scipy.stats import norm
+
+    func = "holdout_comparison"
+    if not isinstance(outcome, pd.Series) or not isinstance(in_program, pd.Series):
+        raise InvalidArgumentError(f"{func} needs two pandas Series (outcome, in_program) with the same customers as index.")
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.95. Got {confidence!r}.")
+    joined = pd.DataFrame({"y": outcome, "g": in_program}).dropna()
+    if joined.empty:
+        raise DataValidationError(f"{func}: outcome and in_program share no customers; give them the same index.")
+    y = joined["y"].astype(float)
+    g = joined["g"].astype(bool)
+    if not y.isin([0.0, 1.0]).all():
+        raise DataValidationError(f"{func}: outcome must be True/False (or 1/0) per customer.")
+    n1, n0 = int(g.sum()), int((~g).sum())
+    if n1 < 2 or n0 < 2:
+        raise DataValidationError(f"{func}: need at least 2 customers in each group; got {n1} in the program, {n0} held out.")
+    p1, p0 = float(y[g].mean()), float(y[~g].mean())
+    se = float(np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0))
+    z = float(norm.ppf(0.5 + float(confidence) / 2))
+    diff = p1 - p0
+    low, high = diff - z * se, diff + z * se
+    return pd.Series({"n_program": n1, "n_holdout": n0, "rate_program": p1, "rate_holdout": p0, "difference": diff,
+                      "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)}, name=func)
 
 
 # ----------------------------------------------------------------------------- switching cost

@@ -324,3 +324,53 @@ def test_options_passed_by_position_still_work_with_a_warning():
     pd.testing.assert_frame_equal(old, S.action_list(base, lang="zh"))
     with pytest.raises(InvalidArgumentError, match="'lang' twice"):
         S.action_list(base, None, "zh", lang="en")
+
+
+# ------------------------------------------------------------------ holdout test, finding titles, table widget
+
+def test_holdout_comparison_finds_a_real_effect_and_not_noise():
+    rng = np.random.default_rng(0)
+    got = pd.Series(rng.random(4000) < 0.5)
+    real = pd.Series(rng.random(4000) < np.where(got, 0.6, 0.4))
+    r = S.holdout_comparison(real, got)
+    assert r["ci_low"] < r["difference"] < r["ci_high"] and r["significant"]
+    assert r["n_program"] + r["n_holdout"] == 4000
+    # an A/A test: no program at all, so the difference is noise and the 95% interval holds 0 most of the time
+    covered = sum(not S.holdout_comparison(pd.Series(rng.random(400) < 0.3), pd.Series(rng.random(400) < 0.5))["significant"]
+                  for _ in range(200))
+    assert covered >= 180
+
+
+def test_holdout_comparison_bad_input():
+    y = pd.Series([True, False, True])
+    with pytest.raises(InvalidArgumentError, match="Series"):
+        S.holdout_comparison([1, 0], y)
+    with pytest.raises(DataValidationError, match="at least 2"):
+        S.holdout_comparison(y, pd.Series([True, True, False]))
+    with pytest.raises(DataValidationError, match="True/False"):
+        S.holdout_comparison(pd.Series([2.0, 0, 1, 0]), pd.Series([True, True, False, False]))
+    with pytest.raises(InvalidArgumentError, match="confidence"):
+        S.holdout_comparison(y, y, confidence=95)
+
+
+def test_charts_title_states_the_finding():
+    from playbook.charts import program_comparison, strategy_mix
+
+    assert strategy_mix(pd.DataFrame({"strategy": ["end", "end", "harvest"]})).get_title().startswith("Largest group: End")
+    r = pd.DataFrame({"cost_per_extra_retained": [np.nan, 500.0, 900.0]}, index=["no_program", "community_day", "discount_day"])
+    title = program_comparison(r, value="cost_per_extra_retained").get_title()  # for a cost, the lowest is best
+    assert "ommunity" in title and "500" in title
+
+
+def test_strategy_table_explorer_counts_the_customers_who_move(retail_profile):
+    from playbook.widgets.strategy import StrategyTableExplorer
+
+    e = StrategyTableExplorer(retail_profile)
+    assert e.shown["moved"] == 0 and sum(e.shown["counts"].values()) == len(retail_profile)
+    e.protect_risk.value = 0  # every key or important customer not caught by an earlier rule is now protected
+    earlier = e.default.isin(["build", "win_back", "end"])
+    regular = retail_profile["tier"].astype(str).isin(["key", "important"])
+    assert e.shown["counts"]["protect"] == int((regular & ~earlier).sum())
+    assert e.shown["moved"] > 0 and e.shown["moves"].to_numpy().sum() == e.shown["moved"]
+    e.protect_risk.value = 50
+    assert e.shown["moved"] == 0
