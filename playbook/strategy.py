@@ -19,7 +19,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
-    "customer_profile", "recommend_strategies", "simulate_programs", "holdout_comparison", "switching_cost",
+    "customer_profile", "recommend_strategies", "simulate_programs", "program_holdout_test", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
@@ -497,7 +497,7 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     return out
 
 
-def holdout_comparison(outcome, in_program, *, confidence: float = 0.95) -> pd.Series:
+def program_holdout_test(outcome, in_program, *, confidence: float = 0.95) -> pd.Series:
     """Test a program's effect on your own customers: the program group against a random holdout.
 
     The effects in :data:`PROGRAMS` are assumptions. To measure one, give the program to a
@@ -526,13 +526,13 @@ def holdout_comparison(outcome, in_program, *, confidence: float = 0.95) -> pd.S
     >>> import pandas as pd
     >>> bought = pd.Series([1, 1, 1, 0, 1, 0, 0, 0] * 50, dtype=bool)
     >>> got = pd.Series([True, True, True, True, False, False, False, False] * 50)
-    >>> r = holdout_comparison(bought, got)
+    >>> r = program_holdout_test(bought, got)
     >>> float(r["difference"]), bool(r["significant"])
     (0.5, True)
     """
     from scipy.stats import norm
 
-    func = "holdout_comparison"
+    func = "program_holdout_test"
     if not isinstance(outcome, pd.Series) or not isinstance(in_program, pd.Series):
         raise InvalidArgumentError(f"{func} needs two pandas Series (outcome, in_program) with the same customers as index.")
     if not 0 < float(confidence) < 1:

@@ -328,29 +328,29 @@ def test_options_passed_by_position_still_work_with_a_warning():
 
 # ------------------------------------------------------------------ holdout test, finding titles, table widget
 
-def test_holdout_comparison_finds_a_real_effect_and_not_noise():
+def test_program_holdout_test_finds_a_real_effect_and_not_noise():
     rng = np.random.default_rng(0)
     got = pd.Series(rng.random(4000) < 0.5)
     real = pd.Series(rng.random(4000) < np.where(got, 0.6, 0.4))
-    r = S.holdout_comparison(real, got)
+    r = S.program_holdout_test(real, got)
     assert r["ci_low"] < r["difference"] < r["ci_high"] and r["significant"]
     assert r["n_program"] + r["n_holdout"] == 4000
     # an A/A test: no program at all, so the difference is noise and the 95% interval holds 0 most of the time
-    covered = sum(not S.holdout_comparison(pd.Series(rng.random(400) < 0.3), pd.Series(rng.random(400) < 0.5))["significant"]
+    covered = sum(not S.program_holdout_test(pd.Series(rng.random(400) < 0.3), pd.Series(rng.random(400) < 0.5))["significant"]
                   for _ in range(200))
     assert covered >= 180
 
 
-def test_holdout_comparison_bad_input():
+def test_program_holdout_test_bad_input():
     y = pd.Series([True, False, True])
     with pytest.raises(InvalidArgumentError, match="Series"):
-        S.holdout_comparison([1, 0], y)
+        S.program_holdout_test([1, 0], y)
     with pytest.raises(DataValidationError, match="at least 2"):
-        S.holdout_comparison(y, pd.Series([True, True, False]))
+        S.program_holdout_test(y, pd.Series([True, True, False]))
     with pytest.raises(DataValidationError, match="True/False"):
-        S.holdout_comparison(pd.Series([2.0, 0, 1, 0]), pd.Series([True, True, False, False]))
+        S.program_holdout_test(pd.Series([2.0, 0, 1, 0]), pd.Series([True, True, False, False]))
     with pytest.raises(InvalidArgumentError, match="confidence"):
-        S.holdout_comparison(y, y, confidence=95)
+        S.program_holdout_test(y, y, confidence=95)
 
 
 def test_charts_title_states_the_finding():
