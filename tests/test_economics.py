@@ -331,6 +331,6 @@ def test_growth_chart_and_widget():
     g = GrowthExplorer({"b2b": b2b})
     assert g.shown["periods"] == len(customer_growth(b2b))
     g.view.value = "quality"
-    assert "quality signs" in g.shown["title"]
+    assert "Quality signs" in g.shown["title"]
     with pytest.raises(InvalidArgumentError):
         GrowthExplorer({})

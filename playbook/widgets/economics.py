@@ -134,11 +134,16 @@ class GrowthExplorer:
             raise InvalidArgumentError("GrowthExplorer needs a dict of datasets, e.g. {'retail': retail, 'b2b': b2b}.")
         self.bases = bases
         self.lang = lang or get_language()
+        from ..i18n import LABELS
+
         zh = self.lang == "zh"
-        self.dataset = w.Dropdown(options=list(bases), value=next(iter(bases)), description="数据集" if zh else "Dataset")
-        self.freq = w.ToggleButtons(options=[("年" if zh else "Years", "Y"), ("季度" if zh else "Quarters", "Q")], value="Y")
+        names = [(label(f"ds_{n}", self.lang) if f"ds_{n}" in LABELS else str(n), n) for n in bases]
+        self.dataset = w.Dropdown(options=names, value=next(iter(bases)), description="数据集" if zh else "Dataset")
+        self.freq = w.ToggleButtons(options=[("年" if zh else "Years", "Y"), ("季度" if zh else "Quarters", "Q")], value="Y",
+                                    description="期间" if zh else "Periods")
         self.view = w.ToggleButtons(options=[("数量与质量" if zh else "Number vs quality", "split"),
-                                             ("质量指标" if zh else "Quality signs", "quality")], value="split")
+                                             ("质量指标" if zh else "Quality signs", "quality")], value="split",
+                                    description="显示" if zh else "Show")
         self.output = w.Output()
         self.shown: dict = {}
         self._cache: dict = {}
@@ -180,8 +185,8 @@ class GrowthExplorer:
                 ax.set_ylabel("share / × first period" if self.lang == "en" else "占比 / 相对首期倍数")
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
                 ax.tick_params(axis="x", rotation=45)
-                ax.set_title(f"{self.dataset.value}: " + ("quality signs of the active customers" if self.lang == "en"
-                                                           else "活跃客户的质量指标"))
+                ax.set_xlabel(label("period", self.lang))
+                ax.set_title(("Quality signs of the active customers" if self.lang == "en" else "活跃客户的质量指标"))
             self.shown["title"] = ax.get_title()
             show(fig)
 

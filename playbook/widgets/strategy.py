@@ -139,11 +139,12 @@ class StrategyTableExplorer:
         self.costly_share = w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, description=caption("ui_costly_share", self.lang),
                                           continuous_update=False, style=style, layout=layout)
         self.output = w.Output()
-        self.moves_html = w.HTML()
+        self.moves_box = w.VBox([w.HTML()])  # a container, so the table is not counted as a control
         self.shown: dict = {}
+        self._cache: dict = {}
         for control in (self.protect_risk, self.enhance_satisfaction, self.costly_share):
             control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.protect_risk, self.enhance_satisfaction, self.costly_share, self.output, self.moves_html])
+        self.widget = w.VBox([self.protect_risk, self.enhance_satisfaction, self.costly_share, self.output, self.moves_box])
         self.update()
 
     def table(self):
@@ -164,7 +165,10 @@ class StrategyTableExplorer:
         from ..charts._theme import PALETTE
         from ..vocabulary import STRATEGIES
 
-        now = recommend_strategies(self.profile, self.table(), lang="en")["strategy"].astype(str)
+        key = (int(self.protect_risk.value), int(self.enhance_satisfaction.value), round(float(self.costly_share.value), 4))
+        if key not in self._cache:
+            self._cache[key] = recommend_strategies(self.profile, self.table(), lang="en")["strategy"].astype(str)
+        now = self._cache[key]
         moved = now != self.default
         before = self.default.value_counts().reindex(list(STRATEGIES), fill_value=0)
         after = now.value_counts().reindex(list(STRATEGIES), fill_value=0)
@@ -179,13 +183,14 @@ class StrategyTableExplorer:
                 pd.DataFrame({"strategy": names, "customers": before.to_numpy(), "table": caption("ui_default_table", self.lang)}),
                 pd.DataFrame({"strategy": names, "customers": after.to_numpy(), "table": caption("ui_edited_table", self.lang)})])
             sns.barplot(data=plot, y="strategy", x="customers", hue="table", palette=["#999999", PALETTE[0]], ax=ax)
+            ax.get_legend().set_title(None)
             ax.set_ylabel("")
             ax.set_xlabel(label("customers", self.lang))
             ax.set_title(caption("ui_strategy_moved", self.lang, self.shown["moved"], self.shown["share_moved"]))
             show(fig)
         named = moves.rename(index=lambda s: label(s, self.lang), columns=lambda s: label(s, self.lang))
         named = named.rename_axis(index=caption("ui_default_table", self.lang), columns=caption("ui_edited_table", self.lang))
-        self.moves_html.value = named.to_html() if moved.any() else ""
+        self.moves_box.children[0].value = named.to_html() if moved.any() else ""
 
     def _ipython_display_(self):
         from IPython.display import display
