@@ -374,3 +374,70 @@ def test_strategy_table_explorer_counts_the_customers_who_move(retail_profile):
     assert e.shown["moved"] > 0 and e.shown["moves"].to_numpy().sum() == e.shown["moved"]
     e.protect_risk.value = 50
     assert e.shown["moved"] == 0
+
+
+# ------------------------------------------------------------------ emotional ties and learning relationships
+
+def _ties_vs_frequency(base, review="2025-06-30"):
+    from playbook.evaluate import roc_auc
+
+    ts = pd.Timestamp(review)
+    o = base.orders
+    past = o[(o.order_date <= ts) & (o.order_date > ts - pd.Timedelta(days=365))]
+    later = o[(o.order_date > ts) & (o.order_date <= ts + pd.Timedelta(days=180))]
+    who = pd.Index(past["customer_id"].unique())
+    bought = who.isin(later["customer_id"])
+    ties = S.relationship_ties(base, review)["ties_score"].reindex(who)
+    freq = past.groupby("customer_id").size().reindex(who).astype(float)
+    both = ties.rank(pct=True) + freq.rank(pct=True)
+    return {name: roc_auc(bought, score.to_numpy()) for name, score in
+            (("ties", ties), ("frequency", freq), ("ties_and_frequency", both))}
+
+
+@pytest.fixture(scope="module")
+def ties_over_seeds():
+    """AUC of later repurchase (an order in the 180 days after 2025-06-30, among customers who bought in the year
+    before) on five small realistic shops per scenario."""
+    from playbook.synth import generate
+
+    rows = [{"scenario": sc, "seed": s, **_ties_vs_frequency(generate(sc, n_customers=n, seed=s))}
+            for sc, n in (("retail", 800), ("b2b", 200)) for s in range(5)]
+    return pd.DataFrame(rows).set_index(["scenario", "seed"])
+
+
+def test_ties_go_with_later_repurchase(ties_over_seeds):
+    """Retail seeds 0-4: customers with more care, events and learning buy again more often (AUC 0.57-0.65;
+    b2b 0.51-0.57, barely above chance on 200 accounts)."""
+    r = ties_over_seeds.loc["retail"]
+    assert (r["ties"] > 0.52).all()
+    assert (ties_over_seeds["ties"] > 0.45).all()
+
+
+def test_ties_add_nothing_over_how_often_a_customer_buys(ties_over_seeds):
+    """FINDING, pinned: in retail, how often a customer bought last year predicts repurchase better than the
+    ties score on every shop (AUC 0.72-0.78 against 0.57-0.65), and adding the ties to it does not help by more than 0.02 AUC on any shop. Our
+    care follows the customer's value, so the ties mostly restate how much they buy; whether ties *cause*
+    loyalty needs a holdout test (program_holdout_test), not this correlation."""
+    r = ties_over_seeds.loc["retail"]
+    assert (r["frequency"] > r["ties"]).all()
+    assert (r["ties_and_frequency"] < r["frequency"] + 0.02).all()
+
+
+def test_relationship_ties_tiny_and_bad_input(retail):
+    orders = _orders(["a", "b"], ["2025-01-01", "2025-02-01"], [10.0, 20.0])
+    inter = pd.DataFrame({"interaction_id": range(6), "customer_id": ["a", "a", "a", "a", "b", "a"],
+                          "date": pd.to_datetime(["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05",
+                                                  "2026-03-01"]),
+                          "kind": ["follow_up", "call", "event", "review", "browse", "visit"],
+                          "rep": None, "quality": None})
+    base = _tiny_base(orders, retail)
+    base = dataclasses.replace(base, interactions=inter)
+    t = S.relationship_ties(base, "2025-12-31")
+    assert t.loc["a", ["care", "events", "learning"]].tolist() == [2, 1, 1]  # the 2026 visit is after as_of
+    assert t.loc["b", "ties_score"] == 0 and t.index[0] == "a"
+    assert t.loc["a", "ties_score"] == pytest.approx(100 * (np.log1p(2) / np.log1p(12) + np.log1p(1) / np.log1p(6)
+                                                            + np.log1p(1) / np.log1p(4)) / 3)
+    with pytest.raises(InvalidArgumentError, match="window_days"):
+        S.relationship_ties(base, window_days=0)
+    with pytest.raises(MissingTableError, match="interactions"):
+        S.relationship_ties(dataclasses.replace(base, interactions=None))
