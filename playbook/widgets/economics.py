@@ -48,11 +48,16 @@ class EconomicsExplorer:
             return w.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=fmt, continuous_update=False,
                                  description=label(key, self.lang), style=style, layout=layout)
 
-        top_money = max(500.0, 2 * acquisition_cost, 2 * margin_per_period)
-        self.acquisition_cost = slider(acquisition_cost, 0, top_money, top_money / 100, "acquisition_cost", ",.0f")
-        self.retention_cost = slider(retention_cost, 0, top_money / 2, top_money / 200, "retention_cost", ",.0f")
+        import math
+
+        # the money sliders span a few times the inputs, in round steps, so small shops get fine control
+        top_money = max(10.0, 2 * acquisition_cost, 4 * margin_per_period)
+        step = 10.0 ** math.floor(math.log10(top_money / 100)) if top_money >= 100 else 1.0
+        top_money = math.ceil(top_money / step) * step
+        self.acquisition_cost = slider(acquisition_cost, 0, top_money, step, "acquisition_cost", ",.0f")
+        self.retention_cost = slider(retention_cost, 0, top_money / 2, step, "retention_cost", ",.0f")
         self.retention_rate = slider(retention_rate, 0, 0.95, 0.01, "retention_rate", ".0%")
-        self.margin_per_period = slider(margin_per_period, 0, top_money, top_money / 100, "margin_per_period", ",.0f")
+        self.margin_per_period = slider(margin_per_period, 0, top_money, step, "margin_per_period", ",.0f")
         self.discount_rate = slider(discount_rate, 0, 0.30, 0.01, "discount_rate", ".0%")
         self.controls = (self.acquisition_cost, self.retention_cost, self.retention_rate, self.margin_per_period,
                          self.discount_rate)
