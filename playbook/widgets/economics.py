@@ -191,7 +191,7 @@ class GrowthExplorer:
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
                 ax.tick_params(axis="x", rotation=45)
                 ax.set_xlabel(label("period", self.lang))
-                ax.set_title(("Quality signs of the active customers" if self.lang == "en" else "活跃客户的质量指标"))
+                ax.set_title("Quality signs of the active customers" if self.lang == "en" else "活跃客户的质量指标")
             self.shown["title"] = ax.get_title()
             show(fig)
 
