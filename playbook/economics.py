@@ -21,6 +21,7 @@ __all__ = [
     "retention_sensitivity",
     "retention_by_period",
     "empirical_retention",
+    "customer_growth",
 ]
 
 register_labels({
@@ -35,6 +36,12 @@ register_labels({
     "cumulative_npv": ("Cumulative NPV", "累计净现值"),
     "customers_alive": ("Customers still buying", "留存客户数"),
     "crm_dimension": ("CRM dimension", "客户关系管理维度"),
+    "revenue_per_customer": ("Revenue per active customer", "每位活跃客户的销售额"),
+    "key_share": ("Share of key customers", "关键客户占比"),
+    "repeat_share": ("Share of returning customers", "老客户占比"),
+    "number_effect": ("From the number of customers", "来自客户数量"),
+    "quality_effect": ("From the quality of customers", "来自客户质量"),
+    "revenue_change": ("Change in revenue", "销售额变化"),
 })
 
 # The four dimensions of CRM and where the kit addresses each (notebook numbers and functions).
@@ -520,3 +527,99 @@ def empirical_retention(base, as_of=None, *, freq: str = "Y", value: str = "marg
         true = (later["true_retention_rate"] * could).sum() / could.sum()
         out["true_retention_rate"] = float(true)
     return pd.Series(out, name=func)
+
+
+
+def customer_growth(base, as_of=None, *, freq: str = "Y", value: str = "amount", key_revenue: float | None = None) -> pd.DataFrame:
+    r"""How many customers, and how valuable: the two things CRM grows (客户数量的积累与客户质量的提升).
+
+    A business can grow by having **more** active customers or **better** ones. For each
+    complete period this counts the active customers (ordered in the period), the new ones
+    (first order ever), and three signs of quality: ``revenue_per_customer``,
+    ``repeat_share`` (active customers who had bought in an earlier period) and
+    ``key_share`` (active customers whose spend in the period reached a fixed bar,
+    ``key_revenue``). The bar is fixed so the share can move: by default it is the 80th
+    percentile of spend per active customer in the first complete period.
+
+    The change of revenue from one period to the next is split into a **number effect**
+    and a **quality effect**. With ``n`` active customers and ``q`` revenue per customer,
+    revenue is ``n * q`` and, exactly::
+
+        Δrevenue = Δn * (q_before + q_after) / 2  +  Δq * (n_before + n_after) / 2
+                   \_____ number_effect _____/     \_____ quality_effect _____/
+
+    (each change valued at the average of the other factor, so the two parts add up with
+    nothing left over).
+
+    Parameters
+    ----------
+    base : CustomerBase or DataFrame
+        A customer base, or orders with ``customer_id``, ``order_date`` and ``value``.
+    as_of : date-like, optional
+        End of observation; defaults to ``base.as_of``, required for an orders DataFrame.
+    freq : {"Y", "Q"}
+        Years or quarters; only complete periods are used.
+    value : str
+        Column summed as the customer's spend (``"amount"``, or ``"margin"``).
+    key_revenue : float, optional
+        Spend in one period at which an active customer counts as key (> 0).
+
+    Returns
+    -------
+    DataFrame indexed by period (text such as ``"2024"``) with ``active_customers``,
+    ``new_customers``, ``revenue``, ``revenue_per_customer``, ``repeat_share``,
+    ``key_share``, ``revenue_change``, ``number_effect`` and ``quality_effect`` (the last
+    three NaN in the first period); ``attrs["key_revenue"]`` holds the bar used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"customer_id": ["a", "b", "a", "b", "c"],
+    ...                        "order_date": pd.to_datetime(["2024-02-01", "2024-03-01", "2025-02-01",
+    ...                                                      "2025-05-01", "2025-06-01"]),
+    ...                        "amount": [100.0, 100.0, 150.0, 150.0, 150.0]})
+    >>> g = customer_growth(orders, "2025-12-31")
+    >>> g[["active_customers", "revenue_per_customer", "number_effect", "quality_effect"]].round(1)
+            active_customers  revenue_per_customer  number_effect  quality_effect
+    period                                                                       
+    2024                   2                 100.0            NaN             NaN
+    2025                   3                 150.0          125.0           125.0
+    """
+    func = "customer_growth"
+    check_data(base, func)
+    if freq not in _PERIODS:
+        raise InvalidArgumentError(f"The 'freq' parameter of {func} must be 'Y' or 'Q'. Got {freq!r}.")
+    if key_revenue is not None:
+        bar = float(_finite(key_revenue, "key_revenue", func))
+        if bar <= 0:
+            raise InvalidArgumentError(f"The 'key_revenue' parameter of {func} must be > 0, a spend per period. Got {key_revenue!r}.")
+    orders, cutoff, _ = _orders_and_as_of(base, as_of, func, value)
+    per = orders["order_date"].dt.to_period(freq)
+    first = orders.groupby("customer_id", observed=True)["order_date"].transform("min").dt.to_period(freq)
+    keep = (per.dt.end_time <= cutoff).to_numpy()
+    orders = orders.assign(_period=per, _first=first)[keep]
+    if orders["_period"].nunique() < 2:
+        raise DataValidationError(
+            f"{func} needs orders in at least two complete periods of {freq!r} on or before {cutoff.date()}; "
+            "use freq='Q' or a later 'as_of'.")
+    spend = orders.groupby(["_period", "customer_id"], observed=True).agg(spend=(value, "sum"), first=("_first", "first"))
+    spend = spend.reset_index()
+    periods = pd.period_range(spend["_period"].min(), spend["_period"].max(), freq=freq)
+    if key_revenue is None:
+        bar = float(spend.loc[spend["_period"] == periods[0], "spend"].quantile(0.8))
+    rows = []
+    for p in periods:
+        this = spend.loc[spend["_period"] == p]
+        n = len(this)
+        revenue = float(this["spend"].sum())
+        rows.append({"period": str(p), "active_customers": n, "new_customers": int((this["first"] == p).sum()),
+                     "revenue": revenue, "revenue_per_customer": revenue / n if n else np.nan,
+                     "repeat_share": float((this["first"] < p).mean()) if n else np.nan,
+                     "key_share": float((this["spend"] >= bar).mean()) if n else np.nan})
+    out = pd.DataFrame(rows).set_index("period")
+    n, q = out["active_customers"].astype(float), out["revenue_per_customer"].astype(float)
+    out["revenue_change"] = out["revenue"].diff()
+    out["number_effect"] = n.diff() * (q + q.shift()) / 2
+    out["quality_effect"] = q.diff() * (n + n.shift()) / 2
+    out.attrs["key_revenue"] = bar
+    return out

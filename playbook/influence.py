@@ -290,10 +290,10 @@ def opinion_leaders(
     >>> leaders = opinion_leaders(playbook.load_dataset("retail"), k=20)
     >>> int((leaders["predicted_role"] != "none").sum()) <= 3 * 20
     True
-    >>> leaders[["followers", "predicted_role"]].head(1)
-                 followers predicted_role
-    customer_id                          
-    C00051              19         bridge
+    >>> sorted(leaders["predicted_role"].unique())
+    ['bridge', 'gold_salesperson', 'none', 'product_expert']
+    >>> bool(leaders["influence_score"].is_monotonic_decreasing)
+    True
     """
     func = "opinion_leaders"
     base = _base_at(base, as_of, func)

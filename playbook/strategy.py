@@ -19,7 +19,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
-    "customer_profile", "recommend_strategies", "simulate_programs", "switching_cost",
+    "customer_profile", "recommend_strategies", "simulate_programs", "program_holdout_test", "relationship_ties", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
@@ -498,6 +498,133 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     out["cost_per_extra_retained"] = out["program_cost"] / out["extra_retained"].where(out["extra_retained"] > 0)
     out.attrs = {"alive_at_start": int(len(t)), "horizon_days": int(horizon_days), "seed": seed}
     return out
+
+
+def program_holdout_test(outcome, in_program, *, confidence: float = 0.95) -> pd.Series:
+    """Test a program's effect on your own customers: the program group against a random holdout.
+
+    The effects in :data:`PROGRAMS` are assumptions. To measure one, give the program to a
+    random part of the targets and hold the rest back (a holdout, 对照组), then compare an
+    outcome such as "bought again within 180 days". This returns both rates, their difference
+    and a normal-approximation confidence interval of the difference. If the interval contains
+    0, the data cannot tell the program from chance at this sample size.
+
+    Parameters
+    ----------
+    outcome : Series of bool (or 0/1)
+        One value per customer: did the wanted thing happen (e.g. a repeat purchase)?
+    in_program : Series of bool
+        Same index: True for customers who got the program, False for the holdout.
+    confidence : float
+        Level of the interval, in (0, 1).
+
+    Returns
+    -------
+    Series with ``n_program``, ``n_holdout``, ``rate_program``, ``rate_holdout``,
+    ``difference`` (program minus holdout), ``ci_low``, ``ci_high`` and ``significant``
+    (the interval excludes 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bought = pd.Series([1, 1, 1, 0, 1, 0, 0, 0] * 50, dtype=bool)
+    >>> got = pd.Series([True, True, True, True, False, False, False, False] * 50)
+    >>> r = program_holdout_test(bought, got)
+    >>> float(r["difference"]), bool(r["significant"])
+    (0.5, True)
+    """
+    from scipy.stats import norm
+
+    func = "program_holdout_test"
+    if not isinstance(outcome, pd.Series) or not isinstance(in_program, pd.Series):
+        raise InvalidArgumentError(f"{func} needs two pandas Series (outcome, in_program) with the same customers as index.")
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.95. Got {confidence!r}.")
+    joined = pd.DataFrame({"y": outcome, "g": in_program}).dropna()
+    if joined.empty:
+        raise DataValidationError(f"{func}: outcome and in_program share no customers; give them the same index.")
+    y = joined["y"].astype(float)
+    g = joined["g"].astype(bool)
+    if not y.isin([0.0, 1.0]).all():
+        raise DataValidationError(f"{func}: outcome must be True/False (or 1/0) per customer.")
+    n1, n0 = int(g.sum()), int((~g).sum())
+    if n1 < 2 or n0 < 2:
+        raise DataValidationError(f"{func}: need at least 2 customers in each group; got {n1} in the program, {n0} held out.")
+    p1, p0 = float(y[g].mean()), float(y[~g].mean())
+    se = float(np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0))
+    z = float(norm.ppf(0.5 + float(confidence) / 2))
+    diff = p1 - p0
+    low, high = diff - z * se, diff + z * se
+    return pd.Series({"n_program": n1, "n_holdout": n0, "rate_program": p1, "rate_holdout": p0, "difference": diff,
+                      "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)}, name=func)
+
+
+TIE_CAPS = {"care": 12, "events": 6, "learning": 4}
+"""Counts in the window at which each part of :func:`relationship_ties` is full: a care contact a month,
+an event every other month, a suggestion or review a quarter."""
+
+
+def relationship_ties(base: CustomerBase, as_of=None, *, window_days: int = 365) -> pd.DataFrame:
+    """How much each customer is tied to us by care, shared experiences and learning (情感纽带与学习关系).
+
+    Price and convenience can be matched by a competitor; a relationship is harder to copy.
+    Three kinds of tie can be read from the ``interactions`` table, over the ``window_days``
+    before ``as_of``:
+
+    - ``care``: contacts from our side (follow-ups, visits, calls): someone remembered them;
+    - ``events``: community events they took part in: shared experiences, an emotional tie;
+    - ``learning``: suggestions and reviews they gave: a learning relationship, where they
+      teach us about the product and we learn what they need.
+
+    Each part counts toward a cap (:data:`TIE_CAPS`) on a log scale (the first contacts
+    matter most) and ``ties_score`` is their mean, 0-100. This describes; it does not
+    prove that ties *cause* loyalty: our care follows our own policy (who is key), and
+    customers who buy more also meet us more. Compare it with a naive score before acting.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        Needs ``orders`` and ``interactions``.
+    as_of : date-like, optional
+        Defaults to ``base.as_of``; only what happened on or before it is used.
+    window_days : int
+        Length of the look-back window (>= 1).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (customers with an order by ``as_of``): ``care``,
+    ``events``, ``learning`` (counts in the window) and ``ties_score`` (0-100), highest first.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> t = relationship_ties(playbook.load_dataset("b2b"))
+    >>> list(t.columns)
+    ['care', 'events', 'learning', 'ties_score']
+    >>> bool(t["ties_score"].between(0, 100).all() and t["ties_score"].is_monotonic_decreasing)
+    True
+    """
+    func = "relationship_ties"
+    base, ts = _base_and_date(base, as_of, func)
+    if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
+        raise InvalidArgumentError(f"The 'window_days' parameter of {func} must be a whole number of days >= 1. Got {window_days!r}.")
+    inter = _table_or_none(base, "interactions")
+    if inter is None:
+        raise MissingTableError(f"{func} needs the 'interactions' table (care contacts, events, suggestions, reviews).")
+    require_columns(inter, ("customer_id", "date", "kind"), func, table="interactions")
+    end = end_of_day(ts)
+    customers = pd.Index(pd.unique(_known_orders(base, ts)["customer_id"]), name="customer_id")
+    recent = inter.loc[(inter["date"] <= end) & (inter["date"] > end - pd.Timedelta(days=int(window_days)))]
+    kind = recent["kind"].astype(str)
+    parts = {"care": kind.isin(REP_CONTACT_KINDS), "events": kind.eq("event"), "learning": kind.isin(["suggestion", "review"])}
+    out = pd.DataFrame(index=customers)
+    score = np.zeros(len(out))
+    for name, mask in parts.items():
+        n = recent.loc[mask.to_numpy()].groupby("customer_id").size().reindex(customers, fill_value=0).astype(int)
+        out[name] = n.to_numpy()
+        score += np.minimum(1.0, np.log1p(n.to_numpy()) / np.log1p(TIE_CAPS[name]))
+    out["ties_score"] = 100 * score / len(parts)
+    return out.sort_values("ties_score", ascending=False, kind="stable")
 
 
 # ----------------------------------------------------------------------------- switching cost

@@ -102,10 +102,58 @@ def test_referral_graph_bad_input():
 
 # ------------------------------------------------------------------ opinion_leaders vs truth
 
-@pytest.mark.parametrize("role, floor", [("product_expert", 0.9), ("bridge", 0.7), ("gold_salesperson", 0.75)])
-def test_precision_at_20_against_truth(retail, leaders, role, floor):
-    # Observed on retail: product experts 1.00, bridges 0.80, gold salespeople 0.85.
-    assert precision_at_k(leaders, retail.truth, role, 20) >= floor
+SEEDS = range(5)
+
+
+@pytest.fixture(scope="module")
+def precision_over_seeds():
+    """Precision at k (k = 1% of customers, the default) on five small realistic bases, for the kit's
+    three role scores and the naive scores a shop would try first."""
+    from playbook.synth import generate
+
+    rows = []
+    for s in SEEDS:
+        base = generate("retail", n_customers=800, seed=s)
+        table = opinion_leaders(base)
+        k = table.attrs["k"]
+        naive = {"revenue": table["revenue"], "n_reviews": table["n_reviews"].astype(float),
+                 "referrals_made": table["referrals_made"].astype(float),
+                 "raw_conversion": table["conversion_rate"].fillna(0.0).astype(float)}
+        row = {"seed": s}
+        for role in LEADER_ROLES:
+            row[role] = precision_at_k(table, base.truth, role, k)
+            for name, score in naive.items():
+                row[f"{role}|{name}"] = precision_at_k(score, base.truth, role, k)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def test_leader_roles_beat_revenue_on_every_seed(precision_over_seeds):
+    # The biggest spenders are not the leaders: ranking by revenue finds almost none of any role.
+    p = precision_over_seeds
+    for role in LEADER_ROLES:
+        assert (p[role] > p[f"{role}|revenue"]).all(), role
+        assert (p[f"{role}|revenue"] <= 0.15).all(), role
+
+
+def test_bridge_and_gold_salesperson_beat_their_naive_counts(precision_over_seeds):
+    """Realistic retail, 800 customers, seeds 0-4, k = 8: bridges 0.25-0.88 against 0.13-0.63 by
+    referrals made; gold salespeople 0.12-0.50 against 0.00-0.38 by raw conversion rate. Never worse on
+    a seed, better on average; the gold salesperson is the hardest role (few referrals per customer)."""
+    p = precision_over_seeds
+    assert (p["bridge"] >= p["bridge|referrals_made"]).all()
+    assert p["bridge"].mean() > p["bridge|referrals_made"].mean() + 0.1
+    assert (p["gold_salesperson"] >= p["gold_salesperson|raw_conversion"]).all()
+    assert p["gold_salesperson"].mean() > p["gold_salesperson|raw_conversion"].mean() + 0.05
+    assert p["gold_salesperson"].mean() < 0.6  # the finding: most named gold salespeople are not
+
+
+def test_product_expert_score_does_not_beat_counting_reviews(precision_over_seeds):
+    """FINDING, pinned: weighting reviews by their quality finds product experts no better than counting
+    reviews (0.50-0.88 both, within 0.13 on every seed). The simple count is as good a first list."""
+    p = precision_over_seeds
+    assert ((p["product_expert"] - p["product_expert|n_reviews"]).abs() <= 0.13).all()
+    assert (p["product_expert"] >= 0.4).all()
 
 
 def test_biggest_spenders_are_rarely_leaders(retail, leaders):

@@ -8,10 +8,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..i18n import get_language, label
+from ..i18n import get_language, label, register_labels
 from ._theme import PALETTE, new_ax
 
-__all__ = ["profit_over_time", "retention_curve"]
+__all__ = ["profit_over_time", "retention_curve", "growth_decomposition"]
+
+register_labels({
+    "chart_growth_more": ("Revenue grew mostly because there were more customers",
+                          "销售额增长主要来自客户数量增加"),
+    "chart_growth_better": ("Revenue grew mostly because customers were worth more",
+                            "销售额增长主要来自客户质量提升"),
+    "chart_growth_quality_down": ("More customers, but each worth less: quality pulled revenue down",
+                                  "客户更多，但每位价值更低：客户质量拖累了销售额"),
+    "chart_growth_number_down": ("Fewer customers pulled revenue down", "客户数量减少拖累了销售额"),
+    "chart_growth_effect": ("Part of the change", "变化的组成"),
+})
 
 
 def _need(data: pd.DataFrame, columns, func: str, source: str) -> None:
@@ -123,4 +134,59 @@ def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang:
     ax.set_ylabel(f"{name}{unit}")
     points_up = (better["retention_rate"] - now["retention_rate"]) * 100
     ax.set_title(f"+{points_up:.0f} points of retention" if lang == "en" else f"客户保持率提高 {points_up:.0f} 个百分点")
+    return ax
+
+
+def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+    """Bars: each period's revenue change split into the number and the quality of customers.
+
+    The title states the finding over all periods shown: which of the two moved revenue
+    most, and in which direction.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The output of :func:`playbook.economics.customer_growth`.
+    ax : matplotlib Axes, optional
+    lang : {"en", "zh"}, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"number_effect": [None, 125.0, 40.0], "quality_effect": [None, 125.0, 80.0],
+    ...                   "revenue_change": [None, 250.0, 120.0]}, index=pd.Index(["2023", "2024", "2025"], name="period"))
+    >>> growth_decomposition(t).get_title()
+    'Revenue grew mostly because customers were worth more'
+    """
+    import seaborn as sns
+
+    _need(table, ("number_effect", "quality_effect", "revenue_change"), "growth_decomposition", "customer_growth")
+    lang = lang or get_language()
+    rows = table.dropna(subset=["number_effect", "quality_effect"])
+    if rows.empty:
+        raise DataValidationError("growth_decomposition needs at least two periods; pass the output of customer_growth.")
+    long = rows[["number_effect", "quality_effect"]].reset_index().melt(id_vars=rows.index.name or "index",
+                                                                        var_name="part", value_name="change")
+    long["part"] = long["part"].map(lambda c: label(c, lang))
+    ax = new_ax(ax)
+    sns.barplot(data=long, x=rows.index.name or "index", y="change", hue="part", palette=[PALETTE[0], PALETTE[1]], ax=ax)
+    ax.plot(range(len(rows)), rows["revenue_change"].to_numpy(), "o", color="black", label=label("revenue_change", lang))
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel(label("period", lang))
+    ax.set_ylabel(label("revenue_change", lang))
+    ax.legend(title=label("chart_growth_effect", lang), loc="upper left", bbox_to_anchor=(1.01, 1))
+    number, quality = float(rows["number_effect"].sum()), float(rows["quality_effect"].sum())
+    if number >= 0 and quality >= 0:
+        key = "chart_growth_more" if number >= quality else "chart_growth_better"
+    elif number >= 0:
+        key = "chart_growth_quality_down"
+    elif quality >= 0:
+        key = "chart_growth_number_down" if abs(number) > quality else "chart_growth_better"
+    else:
+        key = "chart_growth_number_down" if number <= quality else "chart_growth_quality_down"
+    ax.set_title(label(key, lang))
     return ax

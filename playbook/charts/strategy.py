@@ -8,10 +8,15 @@ import pandas as pd
 
 from ..data import require_columns
 from ..errors import DataValidationError
-from ..i18n import get_language, label
+from ..i18n import get_language, label, register_labels
 from ._theme import PALETTE, new_ax
 
 __all__ = ["strategy_mix", "program_comparison"]
+
+register_labels({
+    "chart_strategy_mix_title": ("Largest group: {} ({:.0%} of customers)", "最大的一组：{}（占客户 {:.0%}）"),
+    "chart_program_title": ("{}: best is {} ({:,.0f})", "{}：最好的是{}（{:,.0f}）"),
+})
 
 
 def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lang: str | None = None):
@@ -29,12 +34,13 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib Axes, titled with the finding (the largest group and its share).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> ax = strategy_mix(pd.DataFrame({"strategy": ["protect", "end", "end"]}))
+    >>> strategy_mix(pd.DataFrame({"strategy": ["protect", "end", "end"]})).get_title()
+    'Largest group: End (67% of customers)'
     """
     import seaborn as sns
 
@@ -53,7 +59,8 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
     ax.set_xlim(0, counts.max() * 1.25 + 1)
     ax.set_xlabel(f"{label('customers', lang)} ({'number' if lang == 'en' else '人'})")
     ax.set_ylabel("")
-    ax.set_title(label("strategy", lang))
+    top = counts.idxmax()
+    ax.set_title(label("chart_strategy_mix_title", lang).format(label(top, lang), counts[top] / counts.sum()))
     return ax
 
 
@@ -72,13 +79,14 @@ def program_comparison(results: pd.DataFrame, *, value: str = "extra_retained", 
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib Axes, titled with the finding (the best program on ``value``; the lowest for a cost).
 
     Examples
     --------
     >>> import pandas as pd
     >>> r = pd.DataFrame({"extra_retained": [0, 50, 8]}, index=["no_program", "personal_assistant", "discount_day"])
-    >>> ax = program_comparison(r)
+    >>> program_comparison(r).get_title()
+    'Extra customers kept vs baseline: best is Dedicated personal assistant (50)'
     """
     import seaborn as sns
 
@@ -95,5 +103,10 @@ def program_comparison(results: pd.DataFrame, *, value: str = "extra_retained", 
     unit = ("money" if lang == "en" else "金额") if money else ("customers" if lang == "en" else "人")
     ax.set_xlabel(f"{label(value, lang)} ({unit})")
     ax.set_ylabel("")
-    ax.set_title(label("program", lang))
+    shown = results[value].astype(float).dropna()
+    if len(shown):
+        best = shown.idxmin() if value.startswith("cost") or value in ("program_cost", "discounts") else shown.idxmax()
+        ax.set_title(label("chart_program_title", lang).format(label(value, lang), label(str(best), lang), shown[best]))
+    else:
+        ax.set_title(label("program", lang))
     return ax

@@ -1,7 +1,7 @@
 """Exercises of notebook 01, why retention pays (dataset: retail)."""
 from __future__ import annotations
 
-from ..economics import customer_lifetime_value, empirical_retention, retention_by_period
+from ..economics import customer_growth, customer_lifetime_value, empirical_retention, retention_by_period
 from .core import exercise
 
 
@@ -55,24 +55,103 @@ def _simple_clv(base):
 
 @exercise(
     "01.3",
-    "Keep the retail margin per year and the 10% discount rate of 01.2, and say it costs 100 to win a new customer. "
-    "If the yearly retention rate rose by 5 points above the shop's estimate, by what factor would the value of a new "
-    "customer after its acquisition cost (CLV minus 100) be multiplied?",
-    "compute CLV - 100 at r and at r + 0.05 and divide (or `retention_sensitivity(..., acquisition_cost=100)` and read "
-    "`net_value_ratio` on the `is_improved` row).",
+    "Keep the retail margin per year and the 10% discount rate of 01.2, and say that winning a new customer costs "
+    "three quarters of the CLV of 01.2 (so a new customer leaves a thin surplus). If the yearly retention rate rose by "
+    "5 points above the shop's estimate, by what factor would the value of a new customer after its acquisition cost "
+    "(CLV minus that cost) be multiplied?",
+    "compute the cost once, a = 0.75 x CLV at today's rate; then (CLV at r + 0.05 - a) / (CLV at r - a) "
+    "(or `retention_sensitivity(..., acquisition_cost=a)` and read `net_value_ratio` on the `is_improved` row).",
     mistakes=[
         (lambda base: _clv_at(base, 0.05) / _clv_at(base, 0.0),
-         "that is the ratio of CLVs before the acquisition cost; subtract 100 from both first."),
-        (lambda base: (_clv_at(base, 0.05) - 100) / (_clv_at(base, 0.0) - 100) - 1,
+         "that is the ratio of CLVs before the acquisition cost; subtract the cost from both first."),
+        (lambda base: _plus_five_points(base) - 1,
          "that is the growth (factor minus 1); the question asks for the factor."),
     ],
     hints=('compare the value left after paying to win the customer, before and after the rise.',
-           'net value = CLV minus the cost to win; compute it at the current rate and at five points more, then divide.'),
+           'fix the cost to win at 0.75 x today\'s CLV; compute CLV minus that cost at today\'s rate and at five points '
+           'more, then divide.'),
 )
 def _plus_five_points(base):
-    return float((_clv_at(base, 0.05) - 100) / (_clv_at(base, 0.0) - 100))
+    cost = 0.75 * _clv_at(base, 0.0)
+    return float((_clv_at(base, 0.05) - cost) / (_clv_at(base, 0.0) - cost))
 
 
 def _clv_at(base, points: float) -> float:
     est = _yearly(base)
     return float(customer_lifetime_value(est["margin_per_period"], est["retention_rate"] + points, 0.10))
+
+
+def _growth(base):
+    return customer_growth(base, freq="Y")
+
+
+def _last_two(base):
+    t = _growth(base)
+    return t.iloc[-2], t.iloc[-1]
+
+
+@exercise(
+    "01.4",
+    "Split the retail shop's change of revenue from its second-last to its last complete year into the part that came "
+    "from having more customers and the part from customers being worth more. How much came from the **number** of "
+    "customers (the number effect)? Give it in money, to the nearest unit.",
+    "`customer_growth(base)` and read `number_effect` on the last row; by hand it is the change in active customers "
+    "times the average of the two years' revenue per customer.",
+    decimals=0,
+    mistakes=[
+        (lambda base: float(_growth(base)["revenue_change"].iloc[-1]),
+         "that is the whole change of revenue; keep only the part due to the number of customers."),
+        (lambda base: float(_growth(base)["quality_effect"].iloc[-1]),
+         "that is the part due to revenue per customer (quality); the question asks about the number of customers."),
+        (lambda base: float((_last_two(base)[1]["active_customers"] - _last_two(base)[0]["active_customers"])
+                            * _last_two(base)[0]["revenue_per_customer"]),
+         "close in spirit, but valuing the extra customers at the earlier year's revenue per customer leaves part of "
+         "the change unexplained: use the average of the two years' revenue per customer."),
+    ],
+    hints=("revenue = number of active customers x revenue per customer; which factor changed, and by how much?",
+           "take the change in active customers and value it at a revenue per customer between the two years'.",
+           "`customer_growth(base)['number_effect'].iloc[-1]`."),
+)
+def _number_effect(base):
+    return float(_growth(base)["number_effect"].iloc[-1])
+
+
+@exercise(
+    "01.5",
+    "Quality, not just number: in the retail shop's last complete year, what share of its active customers were "
+    "returning customers, who had already bought in an earlier year? Give a fraction between 0 and 1.",
+    "`customer_growth(base)` and read `repeat_share` on the last row: active customers whose first order was in an "
+    "earlier year, over all active customers of the year.",
+    mistakes=[
+        (lambda base: 1 - float(_growth(base)["repeat_share"].iloc[-1]),
+         "that is the share of new customers; the question asks for those who came back."),
+        (lambda base: float(_growth(base)["key_share"].iloc[-1]),
+         "that is the share of key customers (a spend bar); the question asks who had bought before."),
+        (lambda base: float(_growth(base)["repeat_share"].iloc[-2]),
+         "that is the year before; use the last complete year."),
+    ],
+    hints=("a returning customer is one you did not have to win again this year.",
+           "among the customers active in the last year, count those whose first order came in an earlier year.",
+           "`customer_growth(base)['repeat_share'].iloc[-1]`."),
+)
+def _repeat_share(base):
+    return float(_growth(base)["repeat_share"].iloc[-1])
+
+
+def _bigger_part(base) -> str:
+    t = _growth(base)
+    return "number" if t["number_effect"].sum() >= t["quality_effect"].sum() else "quality"
+
+
+@exercise(
+    "01.6",
+    "Predict, before you run the growth cell: over the retail shop's complete years, did revenue grow more because it "
+    "had more customers ('number') or because each was worth more ('quality')?",
+    "commit to a guess, then run `customer_growth(base)` and compare the sums of `number_effect` and `quality_effect`.",
+    kind="predict",
+    choices=("number", "quality"),
+    reason=lambda base: ("Summed over the years: number effect {:,.0f}, quality effect {:,.0f}."
+                         .format(_growth(base)["number_effect"].sum(), _growth(base)["quality_effect"].sum())),
+)
+def _growth_source(base):
+    return _bigger_part(base)

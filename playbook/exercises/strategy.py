@@ -255,3 +255,77 @@ def _pick_strategy(base):
 )
 def _strategy_of(base, customer_id):
     return str(_recommended(base).loc[customer_id, "strategy"])
+
+
+_TIES = ("care", "events", "learning")
+
+
+def _ties(base):
+    from ..strategy import relationship_ties
+
+    return relationship_ties(base)
+
+
+def _filled(base, customer_id):
+    """How full each tie is for one customer, as a share of its cap (the score's own scale)."""
+    import numpy as np
+
+    from ..strategy import TIE_CAPS
+
+    row = _ties(base).loc[customer_id]
+    return {part: float(min(1.0, np.log1p(row[part]) / np.log1p(TIE_CAPS[part]))) for part in _TIES}
+
+
+def _pick_one_weak_tie(base):
+    t = _ties(base)
+    ranked = t[t["ties_score"] > 0].sort_index()
+    for cid in ranked.index:
+        filled = sorted(_filled(base, cid).values())
+        if filled[0] < filled[1] and filled[-1] > 0:  # one weakest tie, and some tie to build on
+            return {"customer_id": str(cid)}
+    return {"customer_id": str(t.index[0])}
+
+
+@exercise(
+    "10.10",
+    "On your own base, what share of the customers who have ordered have no tie at all in the last year (a "
+    "`ties_score` of 0: no care contact, no event, no suggestion or review)? Give a fraction between 0 and 1.",
+    "`relationship_ties(mine)` has one row per customer with an order; the share whose `ties_score` is 0.",
+    mistakes=[
+        (lambda base: float((_ties(base)["ties_score"] > 0).mean()),
+         "that is the share who have at least one tie; the question asks for those with none."),
+        (lambda base: int((_ties(base)["ties_score"] == 0).sum()),
+         "that is how many customers; give the share of all customers with an order."),
+        (lambda base: float((_ties(base)["care"] == 0).mean()),
+         "that counts only care contacts; a customer with an event or a review has a tie too."),
+    ],
+    hints=("a tie is any care contact, event, suggestion or review in the year; who has none?",
+           "score every customer with `relationship_ties`, then take the share with a score of exactly 0.",
+           "`(st.relationship_ties(mine)['ties_score'] == 0).mean()`."),
+)
+def _untied_share(base):
+    return float((_ties(base)["ties_score"] == 0).mean())
+
+
+@exercise(
+    "10.11",
+    "Decide: the customer that `ex.params_for('10.11', mine)` names has one of the three ties weaker than the other "
+    "two. Which would you build first: 'care' (contacts from us), 'events' (shared experiences) or 'learning' "
+    "(suggestions and reviews they give)?",
+    "read the customer's row of `relationship_ties(mine)`: compare each count with its cap in `st.TIE_CAPS` and name "
+    "the part that is least full.",
+    kind="decide",
+    choices=_TIES,
+    hints=("the score fills three parts toward a cap each; which part is emptiest for this customer?",
+           "divide each count by its cap in `st.TIE_CAPS` (on the log scale the score uses) and name the smallest."),
+    mistakes=[
+        (lambda base, customer_id: max(_filled(base, customer_id), key=_filled(base, customer_id).get),
+         "that is their strongest tie, what already holds them; build the weakest."),
+    ],
+    reason=lambda base, customer_id: "How full each tie is: " + ", ".join(
+        f"{k} {v:.0%}" for k, v in _filled(base, customer_id).items()) + ". Build where the relationship is thinnest.",
+    pick=_pick_one_weak_tie,
+)
+def _weakest_tie(base, customer_id):
+    filled = _filled(base, customer_id)
+    return min(filled, key=filled.get)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..i18n import get_language, label
 from ._base import clear_output, figsize, new_figure, show
 
-__all__ = ["EconomicsExplorer"]
+__all__ = ["EconomicsExplorer", "GrowthExplorer"]
 
 
 class EconomicsExplorer:
@@ -48,11 +48,16 @@ class EconomicsExplorer:
             return w.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=fmt, continuous_update=False,
                                  description=label(key, self.lang), style=style, layout=layout)
 
-        top_money = max(500.0, 2 * acquisition_cost, 2 * margin_per_period)
-        self.acquisition_cost = slider(acquisition_cost, 0, top_money, top_money / 100, "acquisition_cost", ",.0f")
-        self.retention_cost = slider(retention_cost, 0, top_money / 2, top_money / 200, "retention_cost", ",.0f")
+        import math
+
+        # the money sliders span a few times the inputs, in round steps, so small shops get fine control
+        top_money = max(10.0, 2 * acquisition_cost, 4 * margin_per_period)
+        step = 10.0 ** math.floor(math.log10(top_money / 100)) if top_money >= 100 else 1.0
+        top_money = math.ceil(top_money / step) * step
+        self.acquisition_cost = slider(acquisition_cost, 0, top_money, step, "acquisition_cost", ",.0f")
+        self.retention_cost = slider(retention_cost, 0, top_money / 2, step, "retention_cost", ",.0f")
         self.retention_rate = slider(retention_rate, 0, 0.95, 0.01, "retention_rate", ".0%")
-        self.margin_per_period = slider(margin_per_period, 0, top_money, top_money / 100, "margin_per_period", ",.0f")
+        self.margin_per_period = slider(margin_per_period, 0, top_money, step, "margin_per_period", ",.0f")
         self.discount_rate = slider(discount_rate, 0, 0.30, 0.01, "discount_rate", ".0%")
         self.controls = (self.acquisition_cost, self.retention_cost, self.retention_rate, self.margin_per_period,
                          self.discount_rate)
@@ -90,6 +95,104 @@ class EconomicsExplorer:
             word = ("CLV {:,.0f}, net of acquisition {:,.0f}; cohort NPV over {} periods {:,.0f}" if self.lang == "en"
                     else "客户终身价值 {:,.0f}, 扣除获客成本 {:,.0f}; {} 期累计净现值 {:,.0f}")
             ax.set_title(word.format(self.shown["clv"], self.shown["net_clv"], self.periods, self.shown["cohort_npv"]))
+            show(fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class GrowthExplorer:
+    """Number or quality of customers: pick a dataset, years or quarters, and what to show.
+
+    Draws :func:`playbook.economics.customer_growth` either as the split of each period's
+    revenue change (``"split"``) or as the quality signs over time (``"quality"``: share of
+    returning customers and of key customers, and revenue per customer against the first period).
+
+    Parameters
+    ----------
+    bases : dict of name -> CustomerBase
+        The datasets to choose from, e.g. ``{"retail": retail, "b2b": b2b}``.
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> g = GrowthExplorer({"retail": playbook.load_dataset("retail"), "b2b": playbook.load_dataset("b2b")})
+    >>> g.shown["periods"]
+    3
+    >>> g.freq.value = "Q"
+    >>> g.shown["periods"]
+    12
+    >>> g.dataset.value = "b2b"; g.freq.value = "Y"
+    >>> g.shown["quality_effect"] < 0
+    True
+    """
+
+    def __init__(self, bases: dict, *, lang: str | None = None):
+        import ipywidgets as w
+
+        from ..errors import InvalidArgumentError
+
+        if not isinstance(bases, dict) or not bases:
+            raise InvalidArgumentError("GrowthExplorer needs a dict of datasets, e.g. {'retail': retail, 'b2b': b2b}.")
+        self.bases = bases
+        self.lang = lang or get_language()
+        from ..i18n import LABELS
+
+        zh = self.lang == "zh"
+        names = [(label(f"ds_{n}", self.lang) if f"ds_{n}" in LABELS else str(n), n) for n in bases]
+        self.dataset = w.Dropdown(options=names, value=next(iter(bases)), description="数据集" if zh else "Dataset")
+        self.freq = w.ToggleButtons(options=[("年" if zh else "Years", "Y"), ("季度" if zh else "Quarters", "Q")], value="Y",
+                                    description="期间" if zh else "Periods")
+        self.view = w.ToggleButtons(options=[("数量与质量" if zh else "Number vs quality", "split"),
+                                             ("质量指标" if zh else "Quality signs", "quality")], value="split",
+                                    description="显示" if zh else "Show")
+        self.output = w.Output()
+        self.shown: dict = {}
+        self._cache: dict = {}
+        for control in (self.dataset, self.freq, self.view):
+            control.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([w.HBox([self.dataset, self.freq]), self.view, self.output])
+        self.update()
+
+    def table(self):
+        """The :func:`customer_growth` table for the current dataset and period."""
+        from ..economics import customer_growth
+
+        key = (self.dataset.value, self.freq.value)
+        if key not in self._cache:
+            self._cache[key] = customer_growth(self.bases[self.dataset.value], freq=self.freq.value)
+        return self._cache[key]
+
+    def update(self) -> None:
+        """Recompute (cached per dataset and period) and redraw."""
+        import seaborn as sns
+
+        from ..charts._theme import PALETTE
+        from ..charts.economics import growth_decomposition
+
+        t = self.table()
+        self.shown = {"dataset": self.dataset.value, "freq": self.freq.value, "view": self.view.value, "periods": len(t),
+                      "number_effect": float(t["number_effect"].sum()), "quality_effect": float(t["quality_effect"].sum())}
+        clear_output(self.output)
+        with self.output:
+            fig, ax = new_figure(figsize=figsize(8, 3.8))
+            if self.view.value == "split":
+                growth_decomposition(t, ax=ax, lang=self.lang)
+            else:
+                signs = t[["repeat_share", "key_share"]].assign(
+                    revenue_per_customer=t["revenue_per_customer"] / t["revenue_per_customer"].iloc[0])
+                long = signs.reset_index().melt(id_vars="period", var_name="sign", value_name="value")
+                long["sign"] = long["sign"].map(lambda c: label(c, self.lang))
+                sns.lineplot(data=long, x="period", y="value", hue="sign", marker="o", palette=PALETTE[:3], ax=ax)
+                ax.set_ylabel("share / × first period" if self.lang == "en" else "占比 / 相对首期倍数")
+                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+                ax.tick_params(axis="x", rotation=45)
+                ax.set_xlabel(label("period", self.lang))
+                ax.set_title("Quality signs of the active customers" if self.lang == "en" else "活跃客户的质量指标")
+            self.shown["title"] = ax.get_title()
             show(fig)
 
     def _ipython_display_(self):

@@ -5,11 +5,20 @@ Keeps what it last drew in ``shown`` so a notebook can assert that a slider chan
 from __future__ import annotations
 
 from ..errors import InvalidArgumentError
-from ..i18n import get_language, label
-from ..strategy import PROGRAMS, simulate_programs
+from ..i18n import get_language, label, register_labels
+from ..strategy import PROGRAMS, STRATEGY_TABLE, customer_profile, recommend_strategies, simulate_programs
 from ._base import caption, clear_output, figsize, new_figure, show
 
-__all__ = ["ProgramExplorer"]
+__all__ = ["ProgramExplorer", "StrategyTableExplorer"]
+
+register_labels({
+    "ui_protect_risk": ("Protect important customers at risk ≥", "重点客户风险 ≥ 时保护"),
+    "ui_enhance_satisfaction": ("Enhance when satisfaction ≥", "满意度 ≥ 时增强"),
+    "ui_costly_share": ("Re-engineer when costly-channel share ≥", "高成本渠道占比 ≥ 时重塑"),
+    "ui_strategy_moved": ("{:,} customers ({:.1%}) change strategy", "{:,} 位客户（{:.1%}）改变策略"),
+    "ui_default_table": ("default table", "默认决策表"),
+    "ui_edited_table": ("your thresholds", "你的阈值"),
+})
 
 
 class ProgramExplorer:
@@ -81,6 +90,107 @@ class ProgramExplorer:
             program_comparison(results, value=self.value, ax=ax, lang=self.lang)
             ax.set_title(caption("ui_program_title", self.lang, label(self.program, self.lang), self.shown["extra_retained"]))
             show(fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class StrategyTableExplorer:
+    """Sliders on three thresholds of :data:`playbook.strategy.STRATEGY_TABLE`: how many customers move strategy.
+
+    The thresholds are the churn risk at which an important customer is protected (default
+    50), the satisfaction at which a low-risk customer is enhanced (4) and the share of
+    orders through costly channels at which a customer is re-engineered (0.5). The chart
+    draws the customers per strategy under the default table and under yours; the title
+    says how many customers changed strategy, and a table below says from what to what.
+
+    Parameters
+    ----------
+    base : CustomerBase, or a profile DataFrame from :func:`playbook.strategy.customer_profile`
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> explorer = StrategyTableExplorer(playbook.load_dataset("retail"))
+    >>> explorer.shown["moved"]
+    0
+    >>> explorer.protect_risk.value = 20
+    >>> explorer.shown["moved"] > 0
+    True
+    """
+
+    def __init__(self, base, *, lang: str | None = None):
+        import ipywidgets as w
+        import pandas as pd
+
+        self.lang = lang or get_language()
+        self.profile = base if isinstance(base, pd.DataFrame) else customer_profile(base)
+        self.default = recommend_strategies(self.profile, lang="en")["strategy"].astype(str)
+        style = {"description_width": "260px"}
+        layout = w.Layout(width="560px")
+        self.protect_risk = w.IntSlider(value=50, min=0, max=100, step=5, description=caption("ui_protect_risk", self.lang),
+                                        continuous_update=False, style=style, layout=layout)
+        self.enhance_satisfaction = w.IntSlider(value=4, min=1, max=5, step=1,
+                                                description=caption("ui_enhance_satisfaction", self.lang),
+                                                continuous_update=False, style=style, layout=layout)
+        self.costly_share = w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, description=caption("ui_costly_share", self.lang),
+                                          continuous_update=False, style=style, layout=layout)
+        self.output = w.Output()
+        self.moves_box = w.VBox([w.HTML()])  # a container, so the table is not counted as a control
+        self.shown: dict = {}
+        self._cache: dict = {}
+        for control in (self.protect_risk, self.enhance_satisfaction, self.costly_share):
+            control.observe(lambda change: self.update(), names="value")
+        self.widget = w.VBox([self.protect_risk, self.enhance_satisfaction, self.costly_share, self.output, self.moves_box])
+        self.update()
+
+    def table(self):
+        """The decision table with the sliders' thresholds."""
+        t = STRATEGY_TABLE.copy()
+        cond = t.set_index("strategy")["condition"]
+        cond["protect"] = f"tier == 'key' or (tier == 'important' and risk >= {int(self.protect_risk.value)})"
+        cond["enhance"] = f"tier == 'important' or (satisfaction >= {int(self.enhance_satisfaction.value)} and risk < 30)"
+        cond["re_engineer"] = f"expensive_channel_share >= {float(self.costly_share.value):g}"
+        t["condition"] = cond.to_numpy()
+        return t
+
+    def update(self) -> None:
+        """Re-apply the table with the slider values and redraw."""
+        import pandas as pd
+        import seaborn as sns
+
+        from ..charts._theme import PALETTE
+        from ..vocabulary import STRATEGIES
+
+        key = (int(self.protect_risk.value), int(self.enhance_satisfaction.value), round(float(self.costly_share.value), 4))
+        if key not in self._cache:
+            self._cache[key] = recommend_strategies(self.profile, self.table(), lang="en")["strategy"].astype(str)
+        now = self._cache[key]
+        moved = now != self.default
+        before = self.default.value_counts().reindex(list(STRATEGIES), fill_value=0)
+        after = now.value_counts().reindex(list(STRATEGIES), fill_value=0)
+        moves = (pd.crosstab(self.default[moved], now[moved]) if moved.any() else pd.DataFrame())
+        self.shown = {"moved": int(moved.sum()), "share_moved": float(moved.mean()),
+                      "counts": {k: int(v) for k, v in after.items()}, "moves": moves}
+        clear_output(self.output)
+        with self.output:
+            fig, ax = new_figure(figsize=figsize(8, 3.8))
+            names = [label(s, self.lang) for s in STRATEGIES]
+            plot = pd.concat([
+                pd.DataFrame({"strategy": names, "customers": before.to_numpy(), "table": caption("ui_default_table", self.lang)}),
+                pd.DataFrame({"strategy": names, "customers": after.to_numpy(), "table": caption("ui_edited_table", self.lang)})])
+            sns.barplot(data=plot, y="strategy", x="customers", hue="table", palette=["#999999", PALETTE[0]], ax=ax)
+            ax.get_legend().set_title(None)
+            ax.set_ylabel("")
+            ax.set_xlabel(label("customers", self.lang))
+            ax.set_title(caption("ui_strategy_moved", self.lang, self.shown["moved"], self.shown["share_moved"]))
+            show(fig)
+        named = moves.rename(index=lambda s: label(s, self.lang), columns=lambda s: label(s, self.lang))
+        named = named.rename_axis(index=caption("ui_default_table", self.lang), columns=caption("ui_edited_table", self.lang))
+        self.moves_box.children[0].value = named.to_html() if moved.any() else ""
 
     def _ipython_display_(self):
         from IPython.display import display
