@@ -74,6 +74,8 @@ def _builders() -> dict:
         "KeyAccountWatch": lambda: widgets.KeyAccountWatch(b2b, dates=["2024-06-30", "2024-09-30", "2024-10-31", "2024-11-30",
                                                                       "2024-12-31", "2025-03-31"]),
         "ComplaintSpeedExplorer": lambda: widgets.ComplaintSpeedExplorer(retail, dates=["2024-06-30", "2024-12-31", "2025-06-30"]),
+        "GrowthExplorer": lambda: widgets.GrowthExplorer({"retail": retail, "b2b": b2b}),
+        "StrategyTableExplorer": lambda: widgets.StrategyTableExplorer(playbook.customer_profile(retail)),
     }
 
 

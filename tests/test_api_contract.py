@@ -113,6 +113,8 @@ ANALYSES: dict[str, Spec] = {
     "accounts.stakeholder_coverage": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
     "accounts.praise_and_conversion": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
     "accounts.deal_recap": Spec(base="b2b"),
+    "economics.customer_growth": Spec(table="orders"),
+    "strategy.relationship_ties": Spec(),
 }
 
 #: Read what happened after a date on purpose: they score a method against later events.
@@ -145,6 +147,8 @@ OTHER = {
     "value.BetaGeoFitter", "value.GammaGammaFitter",
     # the churn model: fitted on the past before as_of (tests/test_churn.py checks it reads nothing later)
     "churn.ChurnModel", "churn.fit_churn_model",
+    # compares a program group with a random holdout after the program (an experiment's read-out)
+    "strategy.program_holdout_test",
     # data model, I/O and the helpers every analysis uses
     "data.CustomerBase", "data.load_dataset", "data.copy_base", "data.dataset_names", "data.dataset_path",
     "data.read_dataset", "data.write_dataset", "output.atomic_folder", "data.to_timestamp", "data.end_of_day",

@@ -7,7 +7,7 @@ from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
 from .accounts import deal_recap_bars, pipeline_funnel, win_rate_by_price
 from .basic import customer_timeline, distribution, persona_traces
 from .churn import alarm_timeline, risk_distribution, signal_bars, survival_curves
-from .economics import profit_over_time, retention_curve
+from .economics import growth_decomposition, profit_over_time, retention_curve
 from .evaluate import reliability_chart, roc_curves
 from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
@@ -22,7 +22,7 @@ from .value import frequency_recency_heatmap, holdout_plot, probability_alive_he
 __all__ = [
     "set_theme", "cjk_font_name", "new_ax", "PALETTE",
     "customer_timeline", "persona_traces", "distribution",
-    "profit_over_time", "retention_curve",
+    "profit_over_time", "retention_curve", "growth_decomposition",
     "pareto_curve", "tier_bars",
     "rfm_heatmap", "segment_bars",
     "lifecycle_funnel", "stage_flow_chart", "cohort_heatmap",

@@ -7,14 +7,14 @@ explorer is built, not when the package is imported.
 from .accounts import AccountExplorer, DealRecapExplorer, KeyAccountWatch
 from .byod import AnalysisPicker
 from .churn import AlarmReplayExplorer
-from .economics import EconomicsExplorer
+from .economics import EconomicsExplorer, GrowthExplorer
 from .explorers import CustomerExplorer, GeneratorExplorer
 from .influence import LeaderExplorer
 from .lifecycle import StageExplorer
 from .pareto import TierExplorer
 from .rfm import RFMExplorer
 from .satisfaction import ComplaintSpeedExplorer, SatisfactionIndexExplorer
-from .strategy import ProgramExplorer
+from .strategy import ProgramExplorer, StrategyTableExplorer
 from .types import TypeRuleExplorer
 from .value import CLVExplorer
 
@@ -22,4 +22,5 @@ __all__ = [
     "CustomerExplorer", "GeneratorExplorer", "EconomicsExplorer", "TierExplorer", "RFMExplorer", "StageExplorer",
     "TypeRuleExplorer", "LeaderExplorer", "SatisfactionIndexExplorer", "AlarmReplayExplorer", "CLVExplorer",
     "ProgramExplorer", "AnalysisPicker", "AccountExplorer", "DealRecapExplorer", "KeyAccountWatch", "ComplaintSpeedExplorer",
+    "GrowthExplorer", "StrategyTableExplorer",
 ]
