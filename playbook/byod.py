@@ -329,7 +329,7 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     return df, _Source(name, lines)
 
 
-def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
+def _read_csv_text(text: str, name: str, notes: _Notes, progress=None) -> tuple[pd.DataFrame, _Source]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = _delimiter(first)
     if delim != ",":
@@ -337,12 +337,17 @@ def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows, lines = [], []
     start = 1
+    # Progress as the fast reader gives it: this pure-Python reader takes minutes on millions of lines.
+    total, step = (max(text.count("\n"), 1), 250_000) if progress is not None else (0, 0)
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 rows.append(row)
                 lines.append(start)
             start = reader.line_num + 1
+            if step and start > step:
+                progress(notes.text("progress", n=start - 1, name=name, share=min(0.99, start / total)))
+                step += 250_000
     except csv.Error as exc:
         raise _error(f"{name}: line {start} cannot be read as CSV ({exc}). A quote is probably left open there, "
                      "so the rest of the file became one value: fix the quotes in that line, or export again.") from exc
@@ -439,7 +444,7 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataF
             data = path.read_bytes()
             if not data.strip():
                 raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
-            df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes)
+            df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes, progress)
         _check_unique_header(df, name)
         _check_field_sizes(df, src)
         return df, notes, src

@@ -369,6 +369,20 @@ def test_big_csv_is_read_in_blocks_with_progress(tmp_path):
         from_orders(tmp_path / "big.csv")
 
 
+def test_the_careful_reader_reports_progress_too(tmp_path):
+    """A file the fast reader hands over (here not UTF-8) is read line by line in Python: it says how far it is."""
+    n = 300_000
+    frame = pd.DataFrame({"customer_id": np.char.add("Kunde-Müller-", (np.arange(n) % 700).astype(str)),
+                          "order_date": "2025-01-02", "amount": "3.25"})
+    frame.to_csv(tmp_path / "latin.csv", index=False, encoding="cp1252")
+    seen = []
+    base = from_orders(tmp_path / "latin.csv", progress=seen.append)
+    assert len(base.orders) == n and base.orders.customer_id.nunique() == 700
+    assert seen and all(re.fullmatch(r"read [\d,]+ lines of latin\.csv \(\d+%\)", m) for m in seen), seen
+    shares = [int(re.search(r"\((\d+)%", m).group(1)) for m in seen]
+    assert shares == sorted(shares) and shares[-1] < 100
+
+
 def test_a_refusal_as_the_user_runs_the_command(tmp_path):
     """`python -m playbook analyze` in a subprocess: exit 3, one line naming the file, column, line and limit; nothing written."""
     done = run_cli("analyze", str(BAD / "huge_amount.csv"), "--out", str(tmp_path / "o"))
