@@ -290,7 +290,8 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     options = {
         "read_options": pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
         "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
-        "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
+        # large_string: what pandas' str columns hold, so to_pandas wraps the blocks instead of copying them.
+        "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.large_string() for i in range(len(header))},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False),
     }
     line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the share read, from the first 64 KB
