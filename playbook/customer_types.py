@@ -103,7 +103,7 @@ def _coded_orders(orders: pd.DataFrame, as_of: pd.Timestamp, func: str) -> tuple
     order = np.lexsort((o["order_date"].to_numpy(), codes))
     o = o.iloc[order]
     if o["customer_id"].dtype != "str":
-        o["customer_id"] = ids.iloc[order]
+        o["customer_id"] = ids.iloc[order].set_axis(o.index)  # positions, not labels: the index may repeat
     return o, codes[order], pd.Index(uniques)
 
 
