@@ -988,6 +988,9 @@ def from_orders(
     if len(shared):
         raise _error(f"columns= maps {' and '.join(repr(k) for k in shared.index)} to the same column {shared.iloc[0]!r} of {src.name}; "
                      "each kit column needs its own column. Fix the mapping.", InvalidArgumentError)
+    # Only the mapped columns' text is needed from here on (for the messages that quote it): an
+    # export's other columns (often most of it) are let go now, before the parsing's peak.
+    df = df[[wanted[k] for k in present]]
     out = pd.DataFrame(index=df.index)
     for kit in present:
         col, values = wanted[kit], df[wanted[kit]]
