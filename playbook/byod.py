@@ -290,7 +290,8 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     options = {
         "read_options": pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
         "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
-        "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(header))},
+        # large_string: what pandas' str columns hold, so to_pandas wraps the blocks instead of copying them.
+        "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.large_string() for i in range(len(header))},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False),
     }
     line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the share read, from the first 64 KB
@@ -329,7 +330,7 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     return df, _Source(name, lines)
 
 
-def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
+def _read_csv_text(text: str, name: str, notes: _Notes, progress=None) -> tuple[pd.DataFrame, _Source]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = _delimiter(first)
     if delim != ",":
@@ -337,12 +338,17 @@ def _read_csv_text(text: str, name: str, notes: _Notes) -> tuple[pd.DataFrame, _
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows, lines = [], []
     start = 1
+    # Progress as the fast reader gives it: this pure-Python reader takes minutes on millions of lines.
+    total, step = (max(text.count("\n"), 1), 250_000) if progress is not None else (0, 0)
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 rows.append(row)
                 lines.append(start)
             start = reader.line_num + 1
+            if step and start > step:
+                progress(notes.text("progress", n=start - 1, name=name, share=min(0.99, start / total)))
+                step += 250_000
     except csv.Error as exc:
         raise _error(f"{name}: line {start} cannot be read as CSV ({exc}). A quote is probably left open there, "
                      "so the rest of the file became one value: fix the quotes in that line, or export again.") from exc
@@ -439,7 +445,7 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataF
             data = path.read_bytes()
             if not data.strip():
                 raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
-            df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes)
+            df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes, progress)
         _check_unique_header(df, name)
         _check_field_sizes(df, src)
         return df, notes, src
@@ -982,6 +988,9 @@ def from_orders(
     if len(shared):
         raise _error(f"columns= maps {' and '.join(repr(k) for k in shared.index)} to the same column {shared.iloc[0]!r} of {src.name}; "
                      "each kit column needs its own column. Fix the mapping.", InvalidArgumentError)
+    # Only the mapped columns' text is needed from here on (for the messages that quote it): an
+    # export's other columns (often most of it) are let go now, before the parsing's peak.
+    df = df[[wanted[k] for k in present]]
     out = pd.DataFrame(index=df.index)
     for kit in present:
         col, values = wanted[kit], df[wanted[kit]]

@@ -95,12 +95,16 @@ def _coded_orders(orders: pd.DataFrame, as_of: pd.Timestamp, func: str) -> tuple
     if len(orders) and not (orders["order_date"] <= end).any():
         raise DataValidationError(
             f"as_of={as_of.date()} is before the first order ({orders['order_date'].min().date()}): no order is known at that date.")
-    o = orders.loc[orders["order_date"] <= end].copy()
-    o["customer_id"] = o["customer_id"].astype(str)
+    known = (orders["order_date"] <= end).to_numpy()
+    o = orders if known.all() else orders.loc[known]  # one copy of the orders below, not two
+    ids = o["customer_id"] if o["customer_id"].dtype == "str" else o["customer_id"].astype(str)
     # By customer then date, stable: sorting integer codes is far quicker than sorting text.
-    codes, uniques = pd.factorize(o["customer_id"], sort=True)
+    codes, uniques = pd.factorize(ids, sort=True)
     order = np.lexsort((o["order_date"].to_numpy(), codes))
-    return o.iloc[order], codes[order], pd.Index(uniques)
+    o = o.iloc[order]
+    if o["customer_id"].dtype != "str":
+        o["customer_id"] = ids.iloc[order].set_axis(o.index)  # positions, not labels: the index may repeat
+    return o, codes[order], pd.Index(uniques)
 
 
 def _share(o: pd.DataFrame, mask, name: str, codes: np.ndarray, ids: pd.Index) -> pd.Series:

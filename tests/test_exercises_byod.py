@@ -21,17 +21,19 @@ def messy():
     return base, build_analysis(base, lang="en").actions
 
 
-def test_13_4_names_the_lowest_key_customer_and_takes_their_strategy(messy):
+def test_13_4_names_the_lowest_regular_customer_and_takes_their_strategy(messy):
     base, actions = messy
     customer_id = ex.params_for("13.4", base)["customer_id"]
-    key = actions[actions["tier"] == "key"]
-    assert customer_id == key["clv"].idxmin()
+    regulars = actions[actions["tier"].isin(["key", "important"])]
+    assert customer_id == regulars.index[-1] and actions.loc[customer_id, "clv"] == regulars["clv"].min()
     right = str(actions.loc[customer_id, "strategy"])
     passed = ex.check("13.4", right, base, customer_id=customer_id)
     assert passed.passed and actions.loc[customer_id, "reason"] in passed.message
-    assert right not in ("protect", "end")  # worth asking only while the tier or the CLV alone would mislead
+    # worth asking only while the tier alone (protect, enhance) or the CLV alone (end) would mislead
+    assert right not in ("protect", "enhance", "end")
     wrong = ex.check("13.4", "protect", base, customer_id=customer_id)
     assert not wrong.passed and "earlier rule" in wrong.message
+    assert "earlier rule" in ex.check("13.4", "enhance", base, customer_id=customer_id).message
     assert "small CLV alone" in ex.check("13.4", "end", base, customer_id=customer_id).message
     for answer in (3, None, ["win_back"]):
         assert not ex.check("13.4", answer, base, customer_id=customer_id).passed

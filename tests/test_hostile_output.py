@@ -82,8 +82,9 @@ def orders(tmp_path_factory) -> Path:
     base = generate("retail", n_customers=30, seed=3)
     folder = write_dataset(base, tmp_path_factory.mktemp("source") / "ds")
     df = pd.read_csv(folder / "orders.csv", dtype=str)
-    hostile = {"C00001": "＝HYPERLINK(1)", "C00002": "\u200b=1+1", "C00003": "\ufeff@SUM(A1)", "C00004": "\xa0-2+3",
-               "C00005": "＋1", "C00006": "＠x", "C00007": "－1"}
+    evil = ["＝HYPERLINK(1)", "\u200b=1+1", "\ufeff@SUM(A1)", "\xa0-2+3", "＋1", "＠x", "－1"]
+    # The first seven customers who ordered (some generated customers never order, so they are in no export).
+    hostile = dict(zip(sorted(df["customer_id"].unique())[:len(evil)], evil))
     df["customer_id"] = df["customer_id"].replace(hostile)
     path = folder.parent / "orders.csv"
     df.to_csv(path, index=False)

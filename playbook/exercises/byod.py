@@ -85,10 +85,10 @@ def _analysis():
     return build_analysis(_messy_base("keep"), lang="en")
 
 
-def _pick_lowest_key(base):
+def _pick_lowest_regular(base):
     actions = _analysis().actions
-    key = actions[actions["tier"].astype(str) == "key"]
-    return {"customer_id": str(key.index[-1])}  # the list runs from the highest CLV down
+    regulars = actions[actions["tier"].astype(str).isin(["key", "important"])]
+    return {"customer_id": str(regulars.index[-1])}  # the list runs from the highest CLV down
 
 
 def _strategies():
@@ -99,27 +99,30 @@ def _strategies():
 
 @exercise(
     "13.4",
-    "Decide: the key customer that `ex.params_for('13.4', base)` names sits lowest of all key customers in the "
-    "action list (the smallest CLV). Which of the seven strategies does the action list give them: build, protect, "
-    "re_engineer, enhance, harvest, end or win_back?",
+    "Decide: the customer that `ex.params_for('13.4', base)` names is a regular (a key or important customer) and "
+    "sits lowest of all regulars in the action list (the smallest CLV). Which of the seven strategies does the action "
+    "list give them: build, protect, re_engineer, enhance, harvest, end or win_back?",
     "find the customer's row in the action list (`actions.loc[customer_id]`) and read `strategy` and `reason`; "
     "the decision table's rules are tried in order and the first that matches wins.",
     kind="decide",
     choices=_strategies(),
-    hints=("a key customer is not always protected: what else do you know about this one (risk, days without an order)?",
+    hints=("a regular is not always protected or grown: what else do you know about this one (stage, days without an order)?",
            "look up the customer's row of the action list: its `strategy` and, beside it, the `reason`."),
     mistakes=[
         (lambda base, customer_id: "protect",
-         "'protect' is the rule for a key customer who still buys; this one has gone quiet, and an earlier rule "
-         "of the decision table matches first."),
+         "'protect' is the rule for a key customer who still buys (or an important one at high risk); this one has "
+         "gone quiet, and an earlier rule of the decision table matches first."),
+        (lambda base, customer_id: "enhance",
+         "'enhance' is the rule for an important customer who still buys; this one has gone quiet, and an earlier "
+         "rule of the decision table matches first."),
         (lambda base, customer_id: "end",
-         "a small CLV alone does not end a key relation: for a key or important customer gone quiet, the decision "
+         "a small CLV alone does not end a key or important relation: for a regular gone quiet, the decision "
          "table tries another rule before 'end'."),
     ],
     reason=lambda base, customer_id: f"The action list's reason: \"{_analysis().actions.loc[customer_id, 'reason']}\".",
-    pick=_pick_lowest_key,
+    pick=_pick_lowest_regular,
 )
-def _strategy_of_lowest_key(base, customer_id):
+def _strategy_of_lowest_regular(base, customer_id):
     return str(_analysis().actions.loc[customer_id, "strategy"])
 
 
