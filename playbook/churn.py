@@ -87,7 +87,11 @@ def _id_codes(keys) -> tuple[np.ndarray, pd.Index]:
     and reducing on the codes spares hashing and sorting millions of strings per reduction."""
     if isinstance(keys, tuple):
         return keys
-    codes, uniques = pd.factorize(pd.Series(keys).astype(str).to_numpy(), sort=True)
+    ids = pd.Series(keys)
+    if ids.dtype == object or not pd.api.types.is_string_dtype(ids.dtype):
+        ids = ids.astype(str)
+    # Factorizing the string column itself (not a numpy copy) makes no Python string per order.
+    codes, uniques = pd.factorize(ids, sort=True)
     return codes, pd.Index(uniques)
 
 
