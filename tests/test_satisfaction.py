@@ -284,3 +284,26 @@ def test_widget_sliders_change_the_index(retail):
     for s in explorer.sliders.values():
         s.value = 0
     assert explorer.shown["index"] == {}
+
+
+def test_the_compute_exercises_follow_the_learners_own_shop(monkeypatch):
+    """08.1-08.4 pass on the learner's own shop, refuse a neighbour's figure, and hint each mistake."""
+    from playbook import exercises as ex
+    from playbook.synth import generate
+
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    bases = [generate("retail", n_customers=5000, seed=s) for s in (1, 2, 3)]
+    for i in ("08.1", "08.2", "08.3", "08.4"):
+        e = ex.REGISTRY[i]
+        for mine, theirs in zip(bases, bases[1:] + bases[:1]):
+            ex.reset_attempts()
+            right = e.solve(mine)
+            assert ex.check(i, right, mine).passed, i
+            other = e.solve(theirs)
+            if not ex.compare(other, right, rtol=e.rtol, decimals=3):
+                assert not ex.check(i, other, mine).passed, i
+            for mistake, hint in e.mistakes:
+                wrong = mistake(mine)
+                if not ex.compare(wrong, right, rtol=e.rtol):
+                    result = ex.check(i, wrong, mine)
+                    assert not result.passed and hint in result.message, i
