@@ -337,13 +337,13 @@ def test_key_account_system_bad_input(b2b):
 
 
 def test_key_account_system_exercises_follow_the_learners_own_base(monkeypatch):
-    """12.9-12.11 pass the learner's answer on their own base, refuse the neighbour's, and hint each mistake."""
+    """Notebook 12's graded exercises pass the learner's answer on their own base, refuse the neighbour's, and hint each mistake."""
     from playbook import exercises as ex
     from playbook.synth import generate
 
     monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
     bases = [generate("b2b", seed=s) for s in (1, 2, 3)]
-    for i in ("12.1", "12.2", "12.3", "12.7", "12.8", "12.10", "12.11"):
+    for i in ("12.1", "12.2", "12.3", "12.4", "12.5", "12.7", "12.8", "12.10", "12.11"):
         e = ex.REGISTRY[i]
         for mine, theirs in zip(bases, bases[1:] + bases[:1]):
             ex.reset_attempts()

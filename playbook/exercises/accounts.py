@@ -130,21 +130,33 @@ def _pool(base):
     return lead_pool(base)
 
 
+def _to_lightest(base) -> int:
+    from ..accounts import assign_leads, rep_load
+
+    load = rep_load(base)
+    lightest = min(load.index, key=lambda r: (load[r], r))
+    plan = assign_leads(_pool(base), load)
+    return int((plan["assigned_rep"] == lightest).sum())
+
+
 @exercise(
     "12.5",
-    "On your own b2b base, how many leads wait unassigned in the lead pool (待分配客户) on its `as_of` date?",
-    "`lead_pool(mine)` lists the leads still waiting for a rep; count its rows.",
-    hints=("the pool holds open leads that no rep has taken yet, not every lead ever made.",
-           "the kit lists the pool for you: `lead_pool` on your own base."),
+    "On your own b2b base, if the whole lead pool (待分配客户) were handed out on its `as_of` by the kit's rule (best "
+    "lead first, each to the rep with the lightest load at that moment), how many leads would go to the rep whose "
+    "load is the lightest today? Predict first, then compute.",
+    "`assign_leads(lead_pool(mine), rep_load(mine))`, then count the rows whose `assigned_rep` is the rep with the "
+    "smallest `rep_load(mine)`.",
+    hints=("the lightest rep's load grows by one with every lead; when does another rep become the lightest?",
+           "hand out the pool with the kit's assignment and count the leads of today's lightest rep."),
     mistakes=[
-        (lambda base: int(len(base.leads)),
-         "that counts every lead ever recorded; the pool holds only the open, unassigned ones."),
-        (lambda base: int((_pool(base)["level"].astype(str) == "key").sum()),
-         "that counts the key leads alone; the pool holds leads of every level."),
+        (lambda base: int(len(_pool(base))),
+         "that is the whole pool; each lead goes to whoever is lightest at that moment, and that changes as loads grow."),
+        (lambda base: int(round(len(_pool(base)) / len(__import__("playbook.accounts", fromlist=["rep_load"]).rep_load(base)))),
+         "that is an even split; the rule fills the lightest rep up first, so the split is not even."),
     ],
 )
-def _pool_size(base):
-    return int(len(_pool(base)))
+def _lightest_rep_leads(base):
+    return _to_lightest(base)
 
 
 @exercise(
