@@ -302,7 +302,13 @@ def test_key_account_system_scores_each_element_against_its_target(b2b):
     assert (scores.isna() | ((scores >= 0) & (scores <= 1))).all().all()
     # each score is its measure over its target, capped at 1
     assert system["team_score"].round(9).equals((system["average_load"] / system["manager_load"]).clip(upper=1).round(9))
-    assert system["service_score"].round(9).equals((system["care_contacts"] / (365 / 14)).clip(upper=1).round(9))
+    from playbook.segment import tier_policy
+
+    cadence = 365 / tier_policy().loc["key", "contact_every_days"]
+    assert system["service_score"].round(9).equals((system["care_contacts"] / cadence).clip(upper=1).round(9))
+    # a stricter cadence asks for more contacts and can only lower the service score
+    strict = acc.key_account_system(b2b, policy=tier_policy({"key": {"contact_every_days": 7}}))
+    assert (strict["required_contacts"] == 365 / 7).all() and (strict["service_score"] <= system["service_score"]).all()
     # the weakest element is the lowest score, ties broken in the order of SYSTEM_ELEMENTS
     for cid, row in system.iterrows():
         judged = {e: row[f"{e}_score"] for e in acc.SYSTEM_ELEMENTS if pd.notna(row[f"{e}_score"])}

@@ -343,8 +343,8 @@ def _shortfalls(base):
     "12.11",
     "On your own b2b base, how many care contacts (visits, calls, events, follow-ups) were missing in the last 365 "
     "days, added up over all key accounts, for every key account to keep the key tier's cadence? An account "
-    "contacted more often than asked does not make up for another. The cadence (365 / 14 a year) is not a whole "
-    "number: give the total to one decimal.",
+    "contacted more often than asked does not make up for another. The cadence (365 days over the key tier's "
+    "`contact_every_days`) is not a whole number of contacts: give the total to one decimal.",
     "`key_account_system(mine)`: per account, `required_contacts` minus `care_contacts`, no lower than 0; add up.",
     mistakes=[
         (lambda base: float(_shortfalls(base).sum()),
