@@ -139,3 +139,70 @@ def _fast_beats_medium(base) -> str:
 )
 def _speed_prediction(base):
     return _fast_beats_medium(base)
+
+
+# The complaint process (申告投诉管理流程): which promise did the service desk break for a named complaint?
+
+_PROMISES = ("first_response", "resolution", "both", "none")
+
+
+def _timeline(base):
+    return complaint_timeline(base, sla_first_response_hours=24, sla_resolution_days=7).set_index("complaint_id")
+
+
+def _broken(row) -> str:
+    first, resolution = bool(row["first_response_breach"]), bool(row["resolution_breach"])
+    return "both" if first and resolution else "first_response" if first else "resolution" if resolution else "none"
+
+
+def _pick_complaint(base):
+    """The latest complaint that broke exactly one of the two promises, so that the answer is not 'both'."""
+    t = _timeline(base).sort_values("opened_at", kind="stable")
+    one = t.loc[t["first_response_breach"].astype(bool) != t["resolution_breach"].astype(bool)]
+    return {"complaint_id": (one if len(one) else t).index[-1].item()}
+
+
+def _complaint_reason(base, complaint_id) -> str:
+    row = _timeline(base).loc[complaint_id]
+    answered = (f"first answer after {row['hours_to_first_response']:.0f} hours" if row["first_response_at"] == row["first_response_at"]
+                else f"no answer after {row['hours_to_first_response']:.0f} hours")
+    ended = (f"closed after {row['days_to_resolution']:.1f} days" if row["status"] == "closed"
+             else f"still open after {row['age_days']:.1f} days")
+    return (f"Complaint {complaint_id} ({row['cause']}), opened {row['opened_at']:%Y-%m-%d}: {answered} (promise: 24), "
+            f"{ended} (promise: 7). The kit's timeline marks: {_broken(row)}.")
+
+
+@exercise(
+    "08.6",
+    "Decide: for the complaint that `ex.params_for('08.6', mine)` names, which promise of the complaint process did "
+    "the service desk break, with a first answer promised within 24 hours and a resolution within 7 days: "
+    "'first_response', 'resolution', 'both' or 'none'?",
+    "find the complaint's row in `complaint_timeline(mine)` (24 hours, 7 days) and read its two breach columns.",
+    kind="decide",
+    choices=_PROMISES,
+    hints=("two promises, two clocks: the first answer in hours, the resolution in days; a complaint still open keeps "
+           "its clocks running.",
+           "look up the complaint by its `complaint_id` in the timeline: compare `hours_to_first_response` with 24 and "
+           "`days_to_resolution` (or `age_days` if still open) with 7."),
+    mistakes=[
+        (lambda base, complaint_id: {"first_response": "resolution", "resolution": "first_response"}.get(
+            _broken(_timeline(base).loc[complaint_id]), "none"),
+         "you swapped the two promises: the first answer is judged against 24 hours, the resolution against 7 days."),
+    ],
+    reason=_complaint_reason,
+    pick=_pick_complaint,
+)
+def _broken_promise(base, complaint_id):
+    return _broken(_timeline(base).loc[complaint_id])
+
+
+@exercise(
+    "08.7",
+    "Explain: which three of the seven indicators would you put on your own management dashboard, with which weights "
+    "in a satisfaction index, and why? For each, name one decision it would change.",
+    "three indicators, weights that add up to 1, and one decision per indicator, tied to your business.",
+    kind="explain",
+    min_words=30,
+)
+def _dashboard(base):
+    return None
