@@ -759,6 +759,123 @@ def praise_and_conversion(base: CustomerBase, *, by: str | None = None) -> pd.Da
 
 
 # ---------------------------------------------------------------------------
+# the key-account system, element by element
+
+#: The four elements of a key-account system (大客户管理系统), in the order ties are broken.
+SYSTEM_ELEMENTS = ("team", "sales_model", "incentives", "service")
+
+
+def key_account_system(base: CustomerBase, as_of=None, *, policy: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How well each key account's system holds up, element by element, from observable tables.
+
+    A key-account system (大客户管理系统) has four elements; each gets a score from 0 to 1
+    (its measure against a target, capped at 1), and the lowest score names the weakest:
+
+    - ``team`` (大客户团队): a dedicated account manager has time for the account. Measure:
+      the manager's load (:func:`rep_load`); target: no more than the average rep's load
+      (score = average load / manager's load).
+    - ``sales_model`` (销售模式): a buying team with a technical evaluator is sold to the
+      consultative way, with a technical improvement plan. Measure: share of the account's
+      deals opened in the 730 days to ``as_of`` that came with a plan; target: all of them.
+      Not judged (NaN) without such deals or without a technical evaluator.
+    - ``incentives`` (分级激励): tiered incentives give a key account at least the rebate an
+      average customer gets. Measure: discounts over revenue in the last 365 days; target:
+      the same share over all customers. Not judged without revenue in the window.
+    - ``service`` (全方位服务): regular contact at the tier's cadence. Measure: care contacts
+      (visits, calls, events, follow-ups) in the last 365 days; target: 365 /
+      ``contact_every_days`` of the key tier (:func:`playbook.segment.tier_policy`).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``customers`` (``account_manager``), ``leads``, ``interactions``, ``contacts``
+        and ``opportunities`` (the b2b dataset).
+    as_of : date, optional
+        Defaults to ``base.as_of``; nothing after it is used (contacts have no date).
+    policy : DataFrame, optional
+        A :func:`playbook.segment.tier_policy` table.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (key accounts by ``revenue_365d``):
+    ``account_manager``, ``revenue_365d``, ``manager_load``, ``average_load``,
+    ``stakeholders``, ``deals_730d``, ``plan_share``, ``discount_share``,
+    ``base_discount_share``, ``care_contacts``, ``required_contacts``,
+    ``contacts_per_stakeholder``, the four ``*_score`` columns, ``weakest`` and
+    ``weakest_score``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> system = key_account_system(playbook.load_dataset("b2b"))
+    >>> set(system["weakest"]) <= set(SYSTEM_ELEMENTS)
+    True
+    >>> scores = system[[f"{e}_score" for e in SYSTEM_ELEMENTS]]
+    >>> bool((scores.isna() | ((scores >= 0) & (scores <= 1))).all().all())
+    True
+    """
+    from .segment import tier_policy
+
+    _base(base, "key_account_system", "customers", "leads", "interactions", "contacts", "opportunities")
+    end = end_of_day(resolve_as_of(base, as_of, "key_account_system"))
+    pol = tier_policy() if policy is None else policy
+    check_column(pol, "contact_every_days", "policy", "key_account_system", table="policy")
+    require_columns(base.customers, ("customer_id", "account_manager"), "key_account_system", table="customers")
+    require_columns(base.interactions, ("customer_id", "date", "kind"), "key_account_system", table="interactions")
+    require_columns(base.opportunities, ("customer_id", "opened_at", "technical_plan"), "key_account_system",
+                    table="opportunities")
+    tiers = _tiers_at(base, end)
+    ids = pd.Index(sorted(tiers.index[tiers == "key"].astype(str)), name="customer_id")
+    out = pd.DataFrame(index=ids)
+    managers = base.customers.assign(cid=base.customers["customer_id"].astype(str)).set_index("cid")["account_manager"]
+    out["account_manager"] = managers.reindex(ids).astype(object)
+    year_ago = end - pd.Timedelta(days=365)
+    o = base.orders.loc[(base.orders["order_date"] > year_ago) & (base.orders["order_date"] <= end)]
+    revenue = o.groupby(o["customer_id"].astype(str))["amount"].sum()
+    out["revenue_365d"] = revenue.reindex(ids, fill_value=0.0)
+    # team: the manager's load against the average rep's
+    load = rep_load(base, end).astype(float)
+    out["manager_load"] = out["account_manager"].map(load.to_dict()).astype(float)
+    out["average_load"] = float(load.mean()) if len(load) else np.nan
+    out["team_score"] = (out["average_load"] / out["manager_load"]).clip(upper=1.0)
+    # sales model: technical plans for a buying team with a technical evaluator
+    contacts = base.contacts
+    require_columns(contacts, ("customer_id", "role"), "key_account_system", table="contacts")
+    cid = contacts["customer_id"].astype(str)
+    out["stakeholders"] = cid.value_counts().reindex(ids, fill_value=0).astype(int)
+    technical = set(cid[contacts["role"].astype(str) == "technical_evaluator"])
+    opp = base.opportunities
+    opp = opp.loc[(opp["opened_at"] > end - pd.Timedelta(days=730)) & (opp["opened_at"] <= end)]
+    g = opp.groupby(opp["customer_id"].astype(str))["technical_plan"]
+    out["deals_730d"] = g.size().reindex(ids, fill_value=0).astype(int)
+    out["plan_share"] = g.apply(lambda s: float(s.astype(bool).mean())).reindex(ids)
+    judged = out.index.isin(list(technical)) & (out["deals_730d"] > 0)
+    out["sales_model_score"] = out["plan_share"].where(judged)
+    # incentives: a key account's rebate against the average customer's
+    if "discount" in o:
+        disc = o.groupby(o["customer_id"].astype(str))["discount"].sum().reindex(ids, fill_value=0.0)
+        out["discount_share"] = disc / out["revenue_365d"].where(out["revenue_365d"] > 0)
+        total = float(o["amount"].sum())
+        out["base_discount_share"] = float(o["discount"].sum()) / total if total > 0 else np.nan
+        out["incentives_score"] = (out["discount_share"] / out["base_discount_share"]).clip(upper=1.0)
+    else:
+        out["discount_share"] = out["base_discount_share"] = out["incentives_score"] = np.nan
+    # service: care contacts at the key tier's cadence
+    it = base.interactions
+    care = it.loc[(it["date"] > year_ago) & (it["date"] <= end) & it["kind"].astype(str).isin(_SERVICE_KINDS)]
+    out["care_contacts"] = care["customer_id"].astype(str).value_counts().reindex(ids, fill_value=0).astype(int)
+    out["required_contacts"] = 365 / float(pol.loc["key", "contact_every_days"])
+    out["contacts_per_stakeholder"] = out["care_contacts"] / out["stakeholders"].where(out["stakeholders"] > 0)
+    out["service_score"] = (out["care_contacts"] / out["required_contacts"]).clip(upper=1.0)
+    scores = out[[f"{e}_score" for e in SYSTEM_ELEMENTS]].astype(float)
+    has = scores.notna().any(axis=1)
+    out["weakest"] = pd.Series(pd.NA, index=ids, dtype=object)
+    out.loc[has, "weakest"] = scores.loc[has].fillna(np.inf).idxmin(axis=1).str.removesuffix("_score")
+    out["weakest_score"] = scores.min(axis=1)
+    return out.sort_values("revenue_365d", ascending=False, kind="stable")
+
+
+# ---------------------------------------------------------------------------
 # recapping what the customer received after each deal
 
 _SERVICE_KINDS = ("visit", "call", "event", "follow_up")

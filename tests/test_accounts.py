@@ -289,3 +289,96 @@ def test_key_account_watch_widget(b2b):
     at_half = set(w.shown["flagged"])
     w.threshold.value = 100  # a stricter alarm flags every account flagged at 50%, and maybe more
     assert at_half <= set(w.shown["flagged"])
+
+
+# ------------------------------------------------------------------ the key-account system, element by element
+
+
+def test_key_account_system_scores_each_element_against_its_target(b2b):
+    system = acc.key_account_system(b2b)
+    card = acc.key_account_scorecard(b2b)
+    assert set(system.index) == set(card.index)  # the same key accounts as the scorecard
+    scores = system[[f"{e}_score" for e in acc.SYSTEM_ELEMENTS]]
+    assert (scores.isna() | ((scores >= 0) & (scores <= 1))).all().all()
+    # each score is its measure over its target, capped at 1
+    assert system["team_score"].round(9).equals((system["average_load"] / system["manager_load"]).clip(upper=1).round(9))
+    from playbook.segment import tier_policy
+
+    cadence = 365 / tier_policy().loc["key", "contact_every_days"]
+    assert system["service_score"].round(9).equals((system["care_contacts"] / cadence).clip(upper=1).round(9))
+    # a stricter cadence asks for more contacts and can only lower the service score
+    strict = acc.key_account_system(b2b, policy=tier_policy({"key": {"contact_every_days": 7}}))
+    assert (strict["required_contacts"] == 365 / 7).all() and (strict["service_score"] <= system["service_score"]).all()
+    # the weakest element is the lowest score, ties broken in the order of SYSTEM_ELEMENTS
+    for cid, row in system.iterrows():
+        judged = {e: row[f"{e}_score"] for e in acc.SYSTEM_ELEMENTS if pd.notna(row[f"{e}_score"])}
+        low = min(judged.values())
+        assert row["weakest"] == next(e for e in acc.SYSTEM_ELEMENTS if judged.get(e) == low), cid
+    # an account with no deal in two years has no sales model to judge
+    assert system.loc[system["deals_730d"] == 0, "sales_model_score"].isna().all()
+
+
+def test_key_account_system_counts_care_contacts_by_hand(b2b):
+    system = acc.key_account_system(b2b)
+    cid = system.index[0]
+    it = b2b.interactions
+    window = (it.date > b2b.as_of - pd.Timedelta(days=365)) & (it.date <= b2b.as_of)
+    care = it.customer_id.astype(str).eq(cid) & window & it.kind.astype(str).isin(["visit", "call", "event", "follow_up"])
+    assert system.loc[cid, "care_contacts"] == care.sum()
+    assert system.loc[cid, "stakeholders"] == (b2b.contacts.customer_id.astype(str) == cid).sum()
+
+
+def test_key_account_system_has_no_look_ahead(b2b):
+    early = acc.key_account_system(b2b, "2024-06-30")
+    snap = acc.key_account_system(b2b.snapshot("2024-06-30"))
+    cols = [c for c in early.columns if c not in ("manager_load", "average_load", "team_score", "weakest", "weakest_score")]
+    pd.testing.assert_frame_equal(early[cols], snap[cols])
+
+
+def test_key_account_system_bad_input(b2b):
+    with pytest.raises(InvalidArgumentError):
+        acc.key_account_system("b2b")
+    with pytest.raises(MissingTableError):
+        acc.key_account_system(playbook.load_dataset("retail"))
+
+
+def test_key_account_system_exercises_follow_the_learners_own_base(monkeypatch):
+    """Notebook 12's graded exercises pass the learner's answer on their own base, refuse the neighbour's, and hint each mistake."""
+    from playbook import exercises as ex
+    from playbook.synth import generate
+
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    bases = [generate("b2b", seed=s) for s in (1, 2, 3)]
+    for i in ("12.1", "12.2", "12.3", "12.4", "12.5", "12.7", "12.8", "12.10", "12.11"):
+        e = ex.REGISTRY[i]
+        for mine, theirs in zip(bases, bases[1:] + bases[:1]):
+            ex.reset_attempts()
+            params = ex.params_for(i, mine)
+            right = e.solve(mine, **params)
+            assert ex.check(i, right, mine, **params).passed, i
+            other = e.solve(theirs, **ex.params_for(i, theirs))
+            if not ex.compare(other, right, rtol=e.rtol, decimals=e.decimals):
+                assert not ex.check(i, other, mine, **params).passed, i
+            for mistake, hint in e.mistakes:
+                wrong = mistake(mine, **params)
+                if not ex.compare(wrong, right, rtol=e.rtol):
+                    result = ex.check(i, wrong, mine, **params)
+                    assert not result.passed and hint in result.message, i
+
+
+def test_the_system_decision_names_an_account_with_one_weakest_element(monkeypatch):
+    from playbook import exercises as ex
+    from playbook.synth import generate
+
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")  # strict mode raises on a wrong answer; here we read its hint
+
+    for seed in range(5):
+        base = generate("b2b", seed=seed)
+        cid = ex.params_for("12.10", base)["customer_id"]
+        row = acc.key_account_system(base).loc[cid]
+        scores = sorted(row[f"{e}_score"] for e in acc.SYSTEM_ELEMENTS if pd.notna(row[f"{e}_score"]))
+        assert scores[0] < scores[1], seed
+        result = ex.check("12.10", row["weakest"], base, customer_id=cid)
+        assert result.passed and "The kit's scores" in result.message
+        strongest = max((e for e in acc.SYSTEM_ELEMENTS if pd.notna(row[f"{e}_score"])), key=lambda e: row[f"{e}_score"])
+        assert "strongest" in ex.check("12.10", strongest, base, customer_id=cid).message

@@ -274,6 +274,7 @@ def test_every_new_concept_has_two_checked_exercises():
         "five flags and three orientations": ["06.4", "06.5", "06.6"],
         "three prospect levels": ["03.4", "03.5"],
         "channel saturation and the lead pool": ["12.4", "12.5"],
+        "key-account system (team, sales model, incentives, service)": ["12.9", "12.10", "12.11"],
         "switching costs, angel and devil": ["10.4", "10.5"],
         "follow-up cadence": ["10.3", "10.7", "10.8"],
     }

@@ -243,13 +243,26 @@ def test_new_exercises_pass_right_and_hint_wrong(exercise_id, dataset, monkeypat
     ex.reset_attempts()
     base = playbook.load_dataset(dataset)
     e = ex.REGISTRY[exercise_id]
-    right = e.solve(base)
-    assert ex.check(exercise_id, right, base).passed
+    params = ex.params_for(exercise_id, base)
+    right = e.solve(base, **params)
+    assert ex.check(exercise_id, right, base, **params).passed
     if e.kind == "predict":
         wrong = next(c for c in e.choices if c != right)
         assert "not what happened" in ex.check(exercise_id, wrong, base).message
         return
     for mistake, hint in e.mistakes:
-        result = ex.check(exercise_id, mistake(base), base)
+        result = ex.check(exercise_id, mistake(base, **params), base, **params)
         assert not result.passed and hint in result.message
-    assert "should be" in ex.check(exercise_id, "a lot", base).message
+    assert "should be" in ex.check(exercise_id, "a lot", base, **params).message
+
+
+def test_the_recap_exercises_name_an_account_that_stayed_and_one_that_left():
+    from playbook.synth import generate
+
+    for seed in range(5):
+        base = generate("b2b", seed=seed)
+        recent = base.orders.loc[base.orders.order_date > base.as_of - pd.Timedelta(days=365), "customer_id"].astype(str)
+        stayer = ex.params_for("12.7", base)["customer_id"]
+        leaver = ex.params_for("12.8", base)["customer_id"]
+        assert stayer in set(recent) and leaver not in set(recent), seed
+        assert deal_recap(base, customer_id=leaver)["complaints"].sum() > 0, seed

@@ -284,3 +284,41 @@ def test_widget_sliders_change_the_index(retail):
     for s in explorer.sliders.values():
         s.value = 0
     assert explorer.shown["index"] == {}
+
+
+def test_the_compute_exercises_follow_the_learners_own_shop(monkeypatch):
+    """08.1-08.4 pass on the learner's own shop, refuse a neighbour's figure, and hint each mistake."""
+    from playbook import exercises as ex
+    from playbook.synth import generate
+
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    bases = [generate("retail", n_customers=5000, seed=s) for s in (1, 2, 3)]
+    for i in ("08.1", "08.2", "08.3", "08.4", "08.6"):
+        e = ex.REGISTRY[i]
+        for mine, theirs in zip(bases, bases[1:] + bases[:1]):
+            ex.reset_attempts()
+            params = ex.params_for(i, mine)
+            right = e.solve(mine, **params)
+            assert ex.check(i, right, mine, **params).passed, i
+            if e.kind != "decide":  # a decision is about the learner's own named complaint
+                other = e.solve(theirs)
+                if not ex.compare(other, right, rtol=e.rtol, decimals=3):
+                    assert not ex.check(i, other, mine).passed, i
+            for mistake, hint in e.mistakes:
+                wrong = mistake(mine, **params)
+                if not ex.compare(wrong, right, rtol=e.rtol):
+                    result = ex.check(i, wrong, mine, **params)
+                    assert not result.passed and hint in result.message, i
+
+
+def test_the_complaint_decision_names_a_complaint_that_broke_one_promise():
+    from playbook import exercises as ex
+    from playbook.synth import generate
+
+    for seed in range(5):
+        base = generate("retail", n_customers=2000, seed=seed)
+        cid = ex.params_for("08.6", base)["complaint_id"]
+        row = complaint_timeline(base, sla_first_response_hours=24, sla_resolution_days=7).set_index("complaint_id").loc[cid]
+        assert bool(row["first_response_breach"]) != bool(row["resolution_breach"]), seed
+        result = ex.check("08.6", ex.REGISTRY["08.6"].solve(base, complaint_id=cid), base, complaint_id=cid)
+        assert result.passed and f"Complaint {cid}" in result.message

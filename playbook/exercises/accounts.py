@@ -1,4 +1,4 @@
-"""Exercises of notebook 12, Key-account management (on the b2b dataset)."""
+"""Exercises of notebook 12, Key-account management (on the learner's own b2b base)."""
 from __future__ import annotations
 
 from .core import exercise
@@ -13,56 +13,83 @@ def _win_rate(base, dearer: bool, plan: bool | None) -> float:
     return float((d.outcome.astype(str) == "won").mean())
 
 
+def _plan_gap(base) -> float:
+    return _win_rate(base, True, True) - _win_rate(base, True, False)
+
+
 @exercise(
     "12.1",
-    "Among decided deals (won or lost) where our quote was dearer than the competitor's, what is the win rate "
-    "when we had offered a technical improvement plan?",
-    "keep `opportunities` with a `quote_vs_competitor` above 0 and an outcome other than 'open', then those with "
-    "`technical_plan`, and average `outcome == 'won'`.",
+    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), among decided deals (won or lost) where our quote was "
+    "dearer than the competitor's: how many points does offering a technical improvement plan add to the win rate? "
+    "Answer as a difference of shares (0.12 for 12 points).",
+    "keep the decided deals of `opportunities` with a `quote_vs_competitor` above 0; the share won among those with "
+    "`technical_plan` minus the share won among those without.",
     mistakes=[
-        (lambda base: _win_rate(base, True, False), "that is the win rate WITHOUT a technical plan; keep `technical_plan == True`."),
-        (lambda base: _win_rate(base, True, None), "that mixes deals with and without a plan; keep only those with `technical_plan`."),
+        (lambda base: _win_rate(base, True, True),
+         "that is the win rate WITH a plan alone; the question asks what the plan adds: subtract the rate without one."),
+        (lambda base: _win_rate(base, True, False) - _win_rate(base, True, True),
+         "the sign is the wrong way round: with a plan minus without."),
+        (lambda base: _win_rate(base, True, True) / _win_rate(base, True, False),
+         "that is a ratio; the question asks for a difference of shares."),
     ],
-    hints=('three filters: decided deals, dearer quotes, and a technical plan offered.',
-           'keep the decided deals where our quote was dearer and a plan was offered, then take the share won.'),
+    hints=("two groups of dearer decided deals, one win rate each, then a difference.",
+           "filter the decided, dearer deals; split them by `technical_plan`; take the share won in each group."),
 )
-def _dearer_with_plan(base):
-    return _win_rate(base, True, True)
+def _dearer_plan_gap(base):
+    return _plan_gap(base)
+
+
+def _praise_rate(base, praised: bool) -> float:
+    leads = base.leads
+    return float((leads.status.astype(str) == "converted")[leads.praised_publicly.astype(bool) == praised].mean())
 
 
 @exercise(
     "12.2",
-    "What share of the leads who praised the product in public were converted into customers?",
-    "in `leads`, keep `praised_publicly`, then average `status == 'converted'`.",
+    "On your own b2b base, how many points higher is the conversion of leads who praised the product in public than "
+    "that of the leads who did not (all levels together)? Answer as a difference of shares.",
+    "in `leads`, the share with `status == 'converted'` among those with `praised_publicly`, minus the same share "
+    "among the others.",
     mistakes=[
-        (lambda base: float((base.leads.status.astype(str) == "converted")[~base.leads.praised_publicly].mean()),
-         "that is the conversion of the leads who did NOT praise us; keep `praised_publicly == True`."),
-        (lambda base: float((base.leads.status.astype(str) == "converted").mean()),
-         "that is the conversion of all leads; keep only those who praised the product in public."),
+        (lambda base: _praise_rate(base, True),
+         "that is the conversion of the praising leads alone; subtract the conversion of the others."),
+        (lambda base: _praise_rate(base, False) - _praise_rate(base, True),
+         "the sign is the wrong way round: praised minus not praised."),
+        (lambda base: _praise_rate(base, True) / _praise_rate(base, False),
+         "that is a ratio; the question asks for a difference of shares."),
     ],
-    hints=('start from the leads who praised in public.',
-           'keep those leads and take the share whose status is converted.'),
+    hints=("two groups of leads, one conversion rate each.",
+           "split `leads` by `praised_publicly` and take the share converted in each group, then subtract."),
 )
-def _praise_conversion(base):
-    leads = base.leads
-    return float((leads.status.astype(str) == "converted")[leads.praised_publicly].mean())
+def _praise_gap(base):
+    return _praise_rate(base, True) - _praise_rate(base, False)
+
+
+_PAST = "2024-06-30"
+
+
+def _pipe(base, as_of=None):
+    from ..accounts import pipeline
+
+    return pipeline(base, as_of)
 
 
 @exercise(
     "12.3",
-    "Which procurement stage holds the largest value of open deals on the dataset's as_of date? Give its stage code.",
-    "use `playbook.accounts.pipeline(base)` and take the stage with the largest `open_value`.",
+    f"On your own b2b base, looking back to {_PAST} (half a year before the big accounts left): which procurement "
+    "stage held the most open value that day? Give the stage code. Nothing that happened later may count.",
+    "`playbook.accounts.pipeline(mine, as_of=...)` with the date; the stage with the largest `open_value`.",
     mistakes=[
-        (lambda base: str(__import__("playbook.accounts", fromlist=["pipeline"]).pipeline(base)["deals"].idxmax()),
-         "that is the stage with the most deals; the question asks for the largest value (`open_value`)."),
+        (lambda base: str(_pipe(base, _PAST)["deals"].idxmax()),
+         "that is the stage with the most open deals that day; the question asks for the most money."),
+        (lambda base: str(_pipe(base)["open_value"].idxmax()),
+         f"that is the pipeline on your base's own `as_of`; the question asks about {_PAST}: pass it as `as_of`."),
     ],
-    hints=('open deals only, valued by stage.',
-           'the pipeline table gives the open value per stage; take the largest.'),
+    hints=("a pipeline is a picture taken on one day: which day does the question ask about?",
+           "the pipeline function takes the date of the picture; then read the stage with the largest open value."),
 )
-def _biggest_stage(base):
-    from ..accounts import pipeline
-
-    return str(pipeline(base)["open_value"].idxmax())
+def _biggest_stage_then(base):
+    return str(_pipe(base, _PAST)["open_value"].idxmax())
 
 
 # Channel saturation and the lead pool (渠道饱和与待分配客户).
@@ -103,21 +130,33 @@ def _pool(base):
     return lead_pool(base)
 
 
+def _to_lightest(base) -> int:
+    from ..accounts import assign_leads, rep_load
+
+    load = rep_load(base)
+    lightest = min(load.index, key=lambda r: (load[r], r))
+    plan = assign_leads(_pool(base), load)
+    return int((plan["assigned_rep"] == lightest).sum())
+
+
 @exercise(
     "12.5",
-    "On your own b2b base, how many leads wait unassigned in the lead pool (待分配客户) on its `as_of` date?",
-    "`lead_pool(mine)` lists the leads still waiting for a rep; count its rows.",
-    hints=("the pool holds open leads that no rep has taken yet, not every lead ever made.",
-           "the kit lists the pool for you: `lead_pool` on your own base."),
+    "On your own b2b base, if the whole lead pool (待分配客户) were handed out on its `as_of` by the kit's rule (best "
+    "lead first, each to the rep with the lightest load at that moment), how many leads would go to the rep whose "
+    "load is the lightest today? Predict first, then compute.",
+    "`assign_leads(lead_pool(mine), rep_load(mine))`, then count the rows whose `assigned_rep` is the rep with the "
+    "smallest `rep_load(mine)`.",
+    hints=("the lightest rep's load grows by one with every lead; when does another rep become the lightest?",
+           "hand out the pool with the kit's assignment and count the leads of today's lightest rep."),
     mistakes=[
-        (lambda base: int(len(base.leads)),
-         "that counts every lead ever recorded; the pool holds only the open, unassigned ones."),
-        (lambda base: int((_pool(base)["level"].astype(str) == "key").sum()),
-         "that counts the key leads alone; the pool holds leads of every level."),
+        (lambda base: int(len(_pool(base))),
+         "that is the whole pool; each lead goes to whoever is lightest at that moment, and that changes as loads grow."),
+        (lambda base: int(round(len(_pool(base)) / len(__import__("playbook.accounts", fromlist=["rep_load"]).rep_load(base)))),
+         "that is an even split; the rule fills the lightest rep up first, so the split is not even."),
     ],
 )
-def _pool_size(base):
-    return int(len(_pool(base)))
+def _lightest_rep_leads(base):
+    return _to_lightest(base)
 
 
 @exercise(
@@ -146,38 +185,177 @@ def _discount_before_and_after(base, customer_id):
     return float(o.loc[(o.customer_id.astype(str) == customer_id) & (o.order_date <= base.as_of), "discount"].sum())
 
 
+def _recap_all(base):
+    from ..accounts import deal_recap
+
+    return deal_recap(base)
+
+
+def _revenue_365d(base):
+    o = base.orders
+    o = o.loc[(o.order_date > base.as_of - __import__("pandas").Timedelta(days=365)) & (o.order_date <= base.as_of)]
+    return o.groupby(o.customer_id.astype(str))["amount"].sum()
+
+
+def _pick_stayer(base):
+    """The account with won deals that brought the most revenue in the last 365 days."""
+    ids = sorted(set(_recap_all(base)["customer_id"].astype(str)))
+    rev = _revenue_365d(base).reindex(ids, fill_value=0.0)
+    return {"customer_id": str(rev.sort_values(ascending=False, kind="stable").index[0])}
+
+
+def _pick_leaver(base):
+    """Of the accounts with complaints after their won deals and no order in the last 365 days, the one whose won
+    deals were worth most (else any account with complaints after its deals)."""
+    r = _recap_all(base)
+    per = r.assign(customer_id=r["customer_id"].astype(str)).groupby("customer_id")[["deal_value", "complaints"]].sum()
+    per = per.loc[per["complaints"] > 0]
+    gone = per.loc[~per.index.isin(_revenue_365d(base).index)]
+    pool = gone if len(gone) else per
+    return {"customer_id": str(pool["deal_value"].sort_values(ascending=False, kind="stable").index[0])}
+
+
 @exercise(
     "12.7",
-    "Account A0004 stayed with us. How much money did it save in discounts on the orders delivered after its won "
-    "deals (every recap period added up, to the dataset's as_of)?",
-    "`deal_recap(base, customer_id='A0004')` has a `discount_value` per won deal: add them up.",
+    "On your own b2b base, the account that `ex.params_for('12.7', mine)` names is the one with won deals that "
+    "bought most in the last year. How much money did it save in discounts on the orders delivered after its won "
+    "deals (every recap period added up, to its `as_of`)?",
+    "`deal_recap(mine, customer_id=...)` has a `discount_value` per won deal: add them up.",
     mistakes=[
-        (lambda base: _discount_before_and_after(base, "A0004"),
+        (lambda base, customer_id: _discount_before_and_after(base, customer_id),
          "that adds every discount the account ever got, also before its first won deal; the recap starts at a deal."),
-        (lambda base: float(_recap(base, "A0004")["discount_value"].iloc[-1]),
+        (lambda base, customer_id: float(_recap(base, customer_id)["discount_value"].iloc[-1]),
          "that is the period after the latest deal only; add up every period."),
     ],
     hints=("a recap runs from each won deal to the next; the discounts are money in `orders`.",
            "recap the account's deals and add up the discount column."),
+    pick=_pick_stayer,
 )
-def _a0004_savings(base):
-    return float(_recap(base, "A0004")["discount_value"].sum())
+def _stayer_savings(base, customer_id):
+    return float(_recap(base, customer_id)["discount_value"].sum())
 
 
 @exercise(
     "12.8",
-    "Account A0003 left us. Of the complaints it raised after its won deals, what share had been resolved by the "
-    "dataset's as_of?",
-    "`deal_recap(base, customer_id='A0003')`: the sum of `complaints_resolved` over the sum of `complaints`.",
+    "On your own b2b base, the account that `ex.params_for('12.8', mine)` names stopped ordering. Of the complaints "
+    "it raised after its won deals, what share had been resolved by its `as_of`?",
+    "`deal_recap(mine, customer_id=...)`: the sum of `complaints_resolved` over the sum of `complaints`.",
     mistakes=[
-        (lambda base: float(_recap(base, "A0003")["complaints_resolved"].sum()),
+        (lambda base, customer_id: float(_recap(base, customer_id)["complaints_resolved"].sum()),
          "that is a count of resolved complaints; the question asks for a share of all its complaints."),
-        (lambda base: float(_recap(base, "A0003")["complaints_open"].sum() / _recap(base, "A0003")["complaints"].sum()),
+        (lambda base, customer_id: float(_recap(base, customer_id)["complaints_open"].sum()
+                                         / _recap(base, customer_id)["complaints"].sum()),
          "that is the share still open; the question asks for the share resolved."),
     ],
     hints=("two totals over every recap period, then one over the other.",
            "add up `complaints_resolved` and `complaints` over the account's recap rows and divide."),
+    pick=_pick_leaver,
 )
-def _a0003_resolved_share(base):
-    r = _recap(base, "A0003")
+def _leaver_resolved_share(base, customer_id):
+    r = _recap(base, customer_id)
     return float(r["complaints_resolved"].sum() / r["complaints"].sum())
+
+
+# The key-account system (大客户管理系统): team, sales model, incentives, service.
+
+_ELEMENTS = ("team", "sales_model", "incentives", "service")
+
+
+def _system(base):
+    from ..accounts import key_account_system
+
+    return key_account_system(base)
+
+
+def _scores(base, customer_id) -> dict:
+    row = _system(base).loc[customer_id]
+    return {e: float(row[f"{e}_score"]) for e in _ELEMENTS if row[f"{e}_score"] == row[f"{e}_score"]}
+
+
+@exercise(
+    "12.9",
+    "Predict, before you run the system table on your own base: for which element of the key-account system (team, "
+    "sales_model, incentives or service) will the most key accounts score weakest?",
+    "commit to a guess first, then count the `weakest` column of `key_account_system(mine)`.",
+    kind="predict",
+    choices=_ELEMENTS,
+    reason=lambda base: "Weakest element per key account: " + ", ".join(
+        f"{k} {v}" for k, v in _system(base)["weakest"].value_counts().items()) + ".",
+)
+def _most_common_weakest(base):
+    counts = _system(base)["weakest"].value_counts()
+    top = counts.max()
+    return next(e for e in _ELEMENTS if counts.get(e, 0) == top)
+
+
+def _pick_system(base):
+    system = _system(base)
+    for cid, row in system.iterrows():
+        pts = sorted(float(row[f"{e}_score"]) for e in _ELEMENTS if row[f"{e}_score"] == row[f"{e}_score"])
+        if len(pts) >= 3 and pts[0] < pts[1]:  # one weakest element, so the decision has one answer
+            return {"customer_id": str(cid)}
+    return {"customer_id": str(system.index[0])}
+
+
+def _system_reason(base, customer_id) -> str:
+    row = _system(base).loc[customer_id]
+    parts = [
+        f"team {row['team_score']:.2f} (manager's load {row['manager_load']:.0f} against an average of {row['average_load']:.0f})",
+        (f"sales model {row['sales_model_score']:.2f} ({row['plan_share']:.0%} of {int(row['deals_730d'])} deals "
+         "with a technical plan)") if row["sales_model_score"] == row["sales_model_score"] else "sales model not judged",
+        (f"incentives {row['incentives_score']:.2f} (discounts {row['discount_share']:.1%} of its revenue against "
+         f"{row['base_discount_share']:.1%} for all customers)") if row["incentives_score"] == row["incentives_score"]
+        else "incentives not judged",
+        (f"service {row['service_score']:.2f} ({int(row['care_contacts'])} care contacts in a year against "
+         f"{row['required_contacts']:.0f} the key cadence asks)"),
+    ]
+    return "The kit's scores: " + "; ".join(parts) + f". Weakest: {row['weakest']}."
+
+
+@exercise(
+    "12.10",
+    "Decide: for the key account that `ex.params_for('12.10', mine)` names, which element of its key-account system "
+    "is weakest by the kit's rule (each element's measure against its target, capped at 1; the lowest score): team, "
+    "sales_model, incentives or service?",
+    "`key_account_system(mine)`: read the four `*_score` columns of the account's row and name the smallest.",
+    kind="decide",
+    choices=_ELEMENTS,
+    hints=("each element has a target: the average rep's load, a plan with every deal, the average customer's "
+           "rebate, the key tier's cadence. Which falls furthest short?",
+           "look at the account's row of `key_account_system(mine)`: the four `_score` columns."),
+    mistakes=[
+        (lambda base, customer_id: max(_scores(base, customer_id), key=_scores(base, customer_id).get),
+         "that is its strongest element; the system is only as good as its weakest one."),
+    ],
+    reason=_system_reason,
+    pick=_pick_system,
+)
+def _weakest_element(base, customer_id):
+    return str(_system(base).loc[customer_id, "weakest"])
+
+
+def _shortfalls(base):
+    s = _system(base)
+    return s["required_contacts"] - s["care_contacts"]
+
+
+@exercise(
+    "12.11",
+    "On your own b2b base, how many care contacts (visits, calls, events, follow-ups) were missing in the last 365 "
+    "days, added up over all key accounts, for every key account to keep the key tier's cadence? An account "
+    "contacted more often than asked does not make up for another. The cadence (365 days over the key tier's "
+    "`contact_every_days`) is not a whole number of contacts: give the total to one decimal.",
+    "`key_account_system(mine)`: per account, `required_contacts` minus `care_contacts`, no lower than 0; add up.",
+    mistakes=[
+        (lambda base: float(_shortfalls(base).sum()),
+         "accounts contacted more than the cadence asks have offset the others; count only what is missing (no "
+         "negative shortfalls: `.clip(lower=0)`)."),
+        (lambda base: float((_shortfalls(base) > 0).sum()),
+         "that counts the accounts short of the cadence; the question asks how many contacts are missing."),
+    ],
+    hints=("the cadence asks for a number of contacts per key account a year: compare it with what each got.",
+           "one shortfall per key account (what the cadence asks minus what it got, at least 0), then a total."),
+    decimals=1,
+)
+def _missing_contacts(base):
+    return float(_shortfalls(base).clip(lower=0).sum())
