@@ -14,6 +14,8 @@ from .vocabulary import PROCUREMENT_STAGES
 
 __all__ = [
     "STAGE_PLAYBOOK",
+    "SYSTEM_ELEMENTS",
+    "key_account_system",
     "LEAD_LEVEL_ORDER",
     "pipeline",
     "stage_conversion",

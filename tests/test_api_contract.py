@@ -113,6 +113,7 @@ ANALYSES: dict[str, Spec] = {
     "accounts.stakeholder_coverage": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
     "accounts.praise_and_conversion": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
     "accounts.deal_recap": Spec(base="b2b"),
+    "accounts.key_account_system": Spec(base="b2b"),
     "economics.customer_growth": Spec(table="orders"),
     "strategy.relationship_ties": Spec(),
 }
