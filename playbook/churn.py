@@ -37,6 +37,8 @@ __all__ = [
     "signal_hit_rates",
     "kaplan_meier",
     "survival_by_segment",
+    "truth_survival",
+    "CENSORING",
     "concentration_alarm",
 ]
 
@@ -63,7 +65,8 @@ register_labels({
     "signal_tenure": ("New customer", "新客户"),
     "signal_revenue": ("Low spend so far", "累计消费低"),
     "survival": ("Share still active", "留存比例"),
-    "lifetime_days": ("Customer lifetime (days)", "客户生命周期（天）"),
+    "lifetime_days": ("Days since the first order", "距首次下单天数"),
+    "truth_survival": ("Truth (synthetic data only)", "真实值（仅合成数据）"),
     "lead_time": ("Lead time (days)", "预警提前期（天）"),
     "precision": ("Precision", "精确率"),
     "recall": ("Recall", "召回率"),
@@ -1102,14 +1105,84 @@ def kaplan_meier(durations, observed) -> pd.DataFrame:
     return out
 
 
-@keyword_only_after(2)
-def survival_by_segment(base, as_of=None, *, by="segment", churn_days: int = 365) -> pd.DataFrame:
-    """Kaplan-Meier curves of customer lifetime (客户生命周期) per group.
+CENSORING = ("window", "review_date")
 
-    Definition: a customer's lifetime runs from their first order. If they have not
-    ordered for more than ``churn_days`` at ``as_of`` they count as churned, and their
-    lifetime ends at their last order; otherwise they are censored at ``as_of`` (still
-    active, lifetime at least first order to ``as_of``). Only orders up to ``as_of`` are used.
+
+def _lifetimes(orders: pd.DataFrame, as_of, churn_days: int, censoring: str) -> pd.DataFrame:
+    """Per customer seen by ``as_of``: ``first_order``, ``duration`` (days), ``gone`` (an observed event),
+    and ``kept`` (the customer enters the estimate). See :func:`survival_by_segment` for the rules."""
+    from .data import summarize
+
+    s = summarize(orders, as_of)
+    ts = to_timestamp(as_of).normalize()
+    first = s["first_order"].dt.normalize()
+    last = s["last_order"].dt.normalize()
+    resolved_by = ts - pd.Timedelta(days=int(churn_days))
+    if censoring == "window":
+        gone = last <= resolved_by
+        end = last.where(gone, resolved_by)
+        kept = first <= resolved_by
+    else:  # the earlier rule, kept to show its bias: silent > churn_days is gone, everyone else censored at as_of
+        gone = (ts - last).dt.days > churn_days
+        end = last.where(gone, ts)
+        kept = pd.Series(True, index=s.index)
+    return pd.DataFrame({"first_order": first, "duration": (end - first).dt.days.astype(float), "gone": gone,
+                         "kept": kept})
+
+
+def _groups_of(b, by, index, func: str) -> np.ndarray:
+    if by is None:
+        return np.full(len(index), "all", dtype=object)
+    if isinstance(by, pd.Series):
+        groups = by.copy()
+        groups.index = groups.index.astype(str)
+    else:
+        if b is None or b.customers is None:
+            raise InvalidArgumentError(f"{func}: by={by!r} needs a base with a customers table; or pass a Series of groups.")
+        if by not in b.customers.columns:
+            raise DataValidationError(f"{func}: by={by!r} is not a column of customers; columns are {', '.join(b.customers.columns)}.")
+        groups = b.customers.set_index(b.customers["customer_id"].astype(str))[by]
+    return groups.astype(object).reindex(index.astype(str)).fillna("unknown").to_numpy()
+
+
+def _curves(durations: np.ndarray, events: np.ndarray, g: np.ndarray, attrs: dict) -> pd.DataFrame:
+    frames, medians = [], {}
+    for key in sorted(set(g), key=str):
+        mask = g == key
+        km = kaplan_meier(durations[mask], events[mask])
+        below = km.index[km["survival"] <= 0.5]
+        medians[str(key)] = float(below[0]) if len(below) else np.nan
+        frames.append(km.reset_index().assign(group=str(key)))
+    out = pd.concat(frames, ignore_index=True)[["group", "time", "survival", "lower", "upper", "at_risk", "events"]]
+    out.attrs = {"median_days": medians, **attrs}
+    return out
+
+
+@keyword_only_after(2)
+def survival_by_segment(base, as_of=None, *, by="segment", churn_days: int = 365,
+                        censoring: str = "window") -> pd.DataFrame:
+    """Kaplan-Meier curves of the purchase span (购买跨度: first order to last order) per group.
+
+    The quantity: a customer's span runs from their first order to the last order they will
+    ever place. The firm cannot see the future, so it calls a customer gone when they have not
+    ordered for ``churn_days``; such a verdict can only be reached ``churn_days`` after the
+    last order. With the default ``censoring="window"`` every customer is followed only up to
+    ``as_of - churn_days`` (the last day on which a span could have ended and be seen to end):
+
+    - last order on or before that day: the span ended at the last order (an event);
+    - last order after it: the span is longer than the followed time (censored on that day,
+      they may well still be buying);
+    - first order after it: nothing is known yet; the customer is left out.
+
+    ``censoring="review_date"`` is the earlier rule, kept to show its bias: customers silent
+    for more than ``churn_days`` end at their last order, everyone else is censored at
+    ``as_of``, so the risk set keeps customers through the last ``churn_days`` of their
+    follow-up, where their span could never be seen to end.
+
+    What it cannot tell: a slow buyer who is silent for ``churn_days`` and then returns is
+    counted as gone; and the span ends at the last order, before the customer truly leaves.
+    :func:`truth_survival` gives the true curve of the same span on synthetic data.
+    Only orders up to ``as_of`` are used.
 
     Parameters
     ----------
@@ -1117,16 +1190,20 @@ def survival_by_segment(base, as_of=None, *, by="segment", churn_days: int = 365
         A base (``by`` may name a column of ``customers``) or orders.
     as_of : date-like, optional
         Defaults to ``base.as_of``.
-    by : str or Series
-        A column of ``customers`` (default ``"segment"``) or a Series customer_id -> group.
+    by : str, Series or None
+        A column of ``customers`` (default ``"segment"``), a Series customer_id -> group, or
+        None for one curve (group ``"all"``).
     churn_days : int
-        Silence that counts as churn (default 365).
+        Silence that counts as gone (default 365).
+    censoring : {"window", "review_date"}
+        The consistent rule above (default) or the earlier, biased one.
 
     Returns
     -------
     Long DataFrame with ``group``, ``time`` (days), ``survival``, ``lower``, ``upper``,
-    ``at_risk``, ``events``; ``attrs["median_days"]`` holds each group's median lifetime
-    (NaN when the curve never falls below 50%).
+    ``at_risk``, ``events``; ``attrs["median_days"]`` holds each group's median span
+    (NaN when the curve never falls below 50%), ``attrs["followed_until"]`` the last day
+    followed and ``attrs["left_out"]`` the customers first seen after it.
 
     Examples
     --------
@@ -1135,38 +1212,79 @@ def survival_by_segment(base, as_of=None, *, by="segment", churn_days: int = 365
     >>> sorted(sv["group"].unique())[:2]
     ['18-29', '30-44']
     """
-    from .data import summarize
-
     orders, b = _orders_of(base, "survival_by_segment")
     as_of = resolve_as_of(b, as_of, "survival_by_segment")
-    if not isinstance(churn_days, (int, np.integer)) or churn_days < 1:
+    if not isinstance(churn_days, (int, np.integer)) or isinstance(churn_days, bool) or churn_days < 1:
         raise InvalidArgumentError(f"The 'churn_days' parameter of survival_by_segment must be a whole number >= 1. Got {churn_days!r}.")
-    s = summarize(orders, as_of)
-    if isinstance(by, pd.Series):
-        groups = by.copy()
-        groups.index = groups.index.astype(str)
-    else:
-        if b is None or b.customers is None:
-            raise InvalidArgumentError(f"survival_by_segment: by={by!r} needs a base with a customers table; or pass a Series of groups.")
-        if by not in b.customers.columns:
-            raise DataValidationError(f"survival_by_segment: by={by!r} is not a column of customers; columns are {', '.join(b.customers.columns)}.")
-        groups = b.customers.set_index(b.customers["customer_id"].astype(str))[by]
-    g = groups.astype(object).reindex(s.index.astype(str)).fillna("unknown").to_numpy()
+    if censoring not in CENSORING:
+        raise InvalidArgumentError(f"The 'censoring' parameter of survival_by_segment must be one of {', '.join(CENSORING)}. Got {censoring!r}.")
+    life = _lifetimes(orders, as_of, churn_days, censoring)
+    g = _groups_of(b, by, life.index, "survival_by_segment")
+    kept = life["kept"].to_numpy()
     ts = to_timestamp(as_of).normalize()
-    churned = (s["days_since_last"] > churn_days).to_numpy()
-    first = s["first_order"].dt.normalize()
-    end = s["last_order"].dt.normalize().where(churned, ts)
-    durations = (end - first).dt.days.to_numpy(dtype=float)
-    frames, medians = [], {}
-    for key in sorted(set(g), key=str):
-        mask = g == key
-        km = kaplan_meier(durations[mask], churned[mask])
-        below = km.index[km["survival"] <= 0.5]
-        medians[str(key)] = float(below[0]) if len(below) else np.nan
-        frames.append(km.reset_index().assign(group=str(key)))
-    out = pd.concat(frames, ignore_index=True)[["group", "time", "survival", "lower", "upper", "at_risk", "events"]]
-    out.attrs = {"median_days": medians, "churn_days": churn_days, "as_of": ts}
-    return out
+    followed = ts - pd.Timedelta(days=int(churn_days)) if censoring == "window" else ts
+    if not kept.any():
+        raise DataValidationError(f"survival_by_segment: no customer placed a first order by {followed.date()} "
+                                  f"(as_of minus churn_days={churn_days}); the data are too short to see anyone leave.")
+    return _curves(life["duration"].to_numpy()[kept], life["gone"].to_numpy()[kept], g[kept],
+                   {"churn_days": churn_days, "as_of": ts, "censoring": censoring, "followed_until": followed,
+                    "left_out": int((~kept).sum())})
+
+
+def truth_survival(base: CustomerBase, as_of=None, *, by=None) -> pd.DataFrame:
+    """READS THE TRUTH: the true Kaplan-Meier curve of the purchase span (first to last order).
+
+    Only a synthetic base knows this; it is the yardstick for :func:`survival_by_segment`.
+    The customers are those first seen by ``as_of`` (the review date of the estimate); the truth
+    then reads **every** order in the base, including those after ``as_of`` (the future the
+    firm cannot see), and the true ``dropout_date``. A customer who dropped out by the end of
+    the base has placed every order they ever will, so their span is exact (an event). One
+    still alive at the end of the base is censored at their latest order (their span is at
+    least that long; some of them will never order again, so this yardstick errs high, less
+    the more future the base holds: leave a year or more after ``as_of``).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With a ``truth`` table (``dropout_date``).
+    as_of : date-like, optional
+        The review date whose customers are followed; defaults to ``base.as_of`` (no future).
+    by : str, Series or None
+        As in :func:`survival_by_segment`; None (default) gives one curve, group ``"all"``.
+
+    Returns
+    -------
+    The same long DataFrame as :func:`survival_by_segment`, with ``attrs["source"] == "truth"``
+    and ``attrs["future_days"]`` (days of data after ``as_of``).
+
+    Examples
+    --------
+    >>> import playbook
+    >>> tv = truth_survival(playbook.load_dataset("retail"), "2024-12-31")
+    >>> tv["group"].unique().tolist(), tv.attrs["future_days"], bool(tv["survival"].is_monotonic_decreasing)
+    (['all'], 365, True)
+    """
+    from .data import summarize
+
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError("truth_survival needs a CustomerBase with a truth table (synthetic data).")
+    if base.truth is None or "dropout_date" not in base.truth.columns:
+        raise MissingTableError("truth_survival needs the truth table's 'dropout_date': only synthetic bases have it.")
+    as_of = resolve_as_of(base, as_of, "truth_survival")
+    ts = to_timestamp(as_of).normalize()
+    horizon = to_timestamp(base.as_of).normalize()
+    if ts > horizon:
+        raise InvalidArgumentError(f"truth_survival: as_of {ts.date()} is after the end of the base ({horizon.date()}).")
+    s = summarize(base.orders, base.as_of)
+    s = s[s["first_order"].dt.normalize() <= ts]
+    if s.empty:
+        raise DataValidationError(f"truth_survival: no customer placed a first order by {ts.date()}.")
+    truth = base.truth.set_index(base.truth["customer_id"].astype(str))["dropout_date"]
+    dropout = pd.to_datetime(truth).reindex(s.index.astype(str))
+    gone = (dropout.dt.normalize() <= horizon).fillna(False).to_numpy(dtype=bool)
+    durations = (s["last_order"].dt.normalize() - s["first_order"].dt.normalize()).dt.days.to_numpy(dtype=float)
+    g = _groups_of(base, by, s.index, "truth_survival")
+    return _curves(durations, gone, g, {"as_of": ts, "source": "truth", "future_days": int((horizon - ts).days)})
 
 
 # ---------------------------------------------------------------- the big-account alarm

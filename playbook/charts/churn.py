@@ -124,8 +124,9 @@ def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int =
     return ax
 
 
-def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: str | None = None):
-    """Kaplan-Meier curves, one step line per group.
+def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFrame | None = None, ax=None,
+                    lang: str | None = None):
+    """Kaplan-Meier curves, one step line per group, and optionally the truth's curve beside them.
 
     Parameters
     ----------
@@ -135,6 +136,9 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: st
         (indexed by ``time``; one curve).
     band : bool
         Shade the 95% interval.
+    truth : DataFrame, optional
+        Output of :func:`playbook.churn.truth_survival` (synthetic data only): drawn as dashed
+        dark lines, labelled as the truth.
     ax : matplotlib Axes, optional
     lang : {"en", "zh"}, optional
 
@@ -145,8 +149,13 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: st
     Examples
     --------
     >>> import playbook
-    >>> from playbook.churn import survival_by_segment
+    >>> from playbook.churn import survival_by_segment, truth_survival
     >>> ax = survival_curves(survival_by_segment(playbook.load_dataset("retail")))
+    >>> retail = playbook.load_dataset("retail")
+    >>> ax = survival_curves(survival_by_segment(retail, "2024-12-31", by=None),
+    ...                      truth=truth_survival(retail, "2024-12-31"))
+    >>> len(ax.get_lines()) >= 2
+    True
     """
     import seaborn as sns
     from matplotlib.ticker import PercentFormatter
@@ -166,6 +175,18 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: st
         for g in groups:
             part = frame[frame["group"] == g]
             ax.fill_between(part["time"], part["lower"], part["upper"], step="post", alpha=0.15, color=colours[g])
+    n_lines = len(groups)
+    if truth is not None:
+        t = truth.reset_index() if "time" not in truth.columns else truth
+        if not {"time", "survival"} <= set(t.columns) or t.empty:
+            raise DataValidationError("survival_curves: 'truth' needs 'time' and 'survival' columns; pass truth_survival output.")
+        t_groups = list(dict.fromkeys(t["group"])) if "group" in t.columns else ["all"]
+        for g in t_groups:
+            part = t[t["group"] == g] if "group" in t.columns else t
+            name = label("truth_survival", lang) + ("" if len(t_groups) == 1 else f": {g}")
+            ax.step(part["time"], part["survival"], where="post", color="#222222", linestyle="--", linewidth=1.6,
+                    label=name)
+        n_lines += len(t_groups)
     ax.axhline(0.5, color="grey", linestyle=":", linewidth=1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.02)
@@ -173,7 +194,7 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, ax=None, lang: st
     ax.set_xlabel(label("lifetime_days", lang))
     ax.set_ylabel(f"{label('survival', lang)} (%)")
     ax.set_title(label("kaplan_meier", lang))
-    if len(groups) == 1:
+    if n_lines == 1:
         ax.get_legend().remove()
     else:
         ax.legend(title="", fontsize="small")
