@@ -64,7 +64,7 @@ register_labels({
     "signal_history": ("Few orders so far", "累计订单少"),
     "signal_tenure": ("New customer", "新客户"),
     "signal_revenue": ("Low spend so far", "累计消费低"),
-    "survival": ("Share still active", "留存比例"),
+    "survival": ("Share still buying", "仍在购买的比例"),
     "lifetime_days": ("Days since the first order", "距首次下单天数"),
     "truth_survival": ("Truth (synthetic data only)", "真实值（仅合成数据）"),
     "lead_time": ("Lead time (days)", "预警提前期（天）"),

@@ -13,7 +13,8 @@ from ._theme import PALETTE, new_ax
 
 __all__ = ["signal_bars", "risk_distribution", "survival_curves", "alarm_timeline"]
 
-register_labels({k: v for k, v in {"kaplan_meier": ("Kaplan-Meier", "Kaplan-Meier 生存曲线")}.items()
+register_labels({k: v for k, v in {"kaplan_meier": ("Kaplan-Meier", "Kaplan-Meier 生存曲线"),
+                                    "survival_estimate": ("Estimate", "估计值")}.items()
                  if LABELS.get(k, v) == v})
 
 
@@ -167,6 +168,7 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFra
         raise DataValidationError("survival_curves needs 'time' and 'survival' columns; pass survival_by_segment or kaplan_meier output.")
     ax = new_ax(ax)
     lang = lang or get_language()
+    frame["group"] = frame["group"].astype(str).replace({"all": label("survival_estimate", lang)})
     groups = list(dict.fromkeys(frame["group"]))
     colours = dict(zip(groups, PALETTE * (len(groups) // len(PALETTE) + 1)))
     sns.lineplot(data=frame, x="time", y="survival", hue="group", palette=colours, drawstyle="steps-post",
