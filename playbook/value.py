@@ -37,7 +37,6 @@ __all__ = [
     "ModelNotFittedError",
     "calibration_holdout",
     "clv_table",
-    "expected_margin",
     "frequency_recency_matrix",
     "holdout_comparison",
     "holdout_scores",
