@@ -379,7 +379,13 @@ class BetaGeoFitter(_Fitter):
             a = 1 + 1e-7
         z = t / (alpha + T + t)
         f = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * -np.expm1((a - 1) * np.log1p(-z) + np.log(f))
+        # With a + b + x < 1 (one-time buyers when a + b < 1) the 2F1 can be negative: its log does not
+        # exist, so those rows use 1 - (1 - z)^(a - 1) f directly (every other row is unchanged).
+        positive = f > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            euler = -np.expm1((a - 1) * np.log1p(-z) + np.log(np.where(positive, f, 1.0)))
+        direct = 1 - np.exp((a - 1) * np.log1p(-z)) * f
+        return (a + b + x - 1) / (a - 1) * np.where(positive, euler, direct)
 
     def probability_alive(self, frequency, recency, T):
         """Probability that each customer is still alive (has not silently left) at age ``T``.

@@ -519,3 +519,20 @@ def test_model_clv_ranks_no_better_than_the_old_risk_formula(next_year_margin):
     # its figure is money over a stated horizon and needs no rule score, not because it ranks better.
     r = next_year_margin
     assert (np.abs(r["rho_model"] - r["rho_old"]) < 0.04).all()
+
+
+def test_expected_purchases_finite_when_the_hypergeometric_term_is_negative():
+    # a + b < 1 makes the 2F1 of one-time buyers negative (its log does not exist); the expected purchases
+    # must still match the untransformed BG/NBD formula (Fader, Hardie & Lee 2005, eq. 10).
+    from scipy.special import hyp2f1
+
+    bgf = BetaGeoFitter()
+    bgf.params_ = {"r": 0.235, "alpha": 31.8, "a": 0.131, "b": 0.408}
+    r, alpha, a, b = 0.235, 31.8, 0.131, 0.408
+    x = np.array([0.0, 0.0, 1.0, 3.0])
+    T = np.array([70.0, 300.0, 200.0, 500.0])
+    t = 365.0
+    got = bgf._expected_if_alive(t, x, T)
+    z = t / (alpha + T + t)
+    plain = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+    assert np.isfinite(got).all() and got == pytest.approx(plain, rel=1e-9)
