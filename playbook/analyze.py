@@ -91,7 +91,7 @@ def _date(ts) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d")
 
 
-def build_analysis(base: CustomerBase, *, lang: str | None = None) -> Analysis:
+def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=None) -> Analysis:
     """Score every customer of ``base`` at ``base.as_of`` and gather the headline figures.
 
     Parameters
@@ -100,10 +100,13 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None) -> Analysis:
         Usually from :func:`playbook.byod.from_orders`; only ``orders`` is needed.
     lang : {"en", "zh"}
         Language of the strategy reasons and of labels.
+    margin_rate : float in [0, 1], optional
+        Share of revenue that is margin when the orders have no margin column (default
+        :data:`playbook.value.DEFAULT_MARGIN_RATE`); ignored, with a note, when they have one.
 
     Returns
     -------
-    Analysis
+    Analysis (``summary["clv"]`` names the CLV method, margin source and rate, horizon and discount)
 
     Examples
     --------
@@ -115,14 +118,16 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None) -> Analysis:
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import TIERS, gini, pareto_table, top_share
     from .strategy import STRATEGIES, _action_list
+    from .value import check_margin_rate
 
     lang = _check_lang(lang)
+    margin_rate = check_margin_rate(margin_rate, "analyze")
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"build_analysis needs a CustomerBase (playbook.byod.from_orders(...)). Got {type(base).__name__}.")
     ts = base.as_of
     orders = base.orders
     _trim_memory()
-    actions, risk, plan = _action_list(base, ts, lang)  # risk and plan once, as the action list used them
+    actions, risk, plan = _action_list(base, ts, lang, margin_rate=margin_rate)  # risk and plan once, as the action list used them
     _trim_memory()
     customers = pareto_table(orders)
     rfm = segment_summary(rfm_segments(rfm_scores(base, ts)), lang=lang)
@@ -172,9 +177,28 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None) -> Analysis:
         "strategies": {s: int(k) for s, k in strategies.items()},
         "follow_up": {"planned": int(len(plan)), "overdue": int(len(overdue)),
                       "overdue_by_tier": {t: int(k) for t, k in by_tier.items()}},
-        "notes": list(base.meta.get("notes", [])),
+        "clv": _clv_summary(actions.attrs.get("clv", {})),
+        "notes": list(base.meta.get("notes", [])) + _clv_notes(actions.attrs.get("clv", {})),
     }
     return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary, lang=lang)
+
+
+def _clv_summary(info: dict) -> dict:
+    """The CLV method for ``summary.json``: method, why the model was not used, margin source and rate, horizon, discount."""
+    keys = ("method", "fallback_reason", "margin_source", "margin_rate", "margin_rate_ignored", "horizon_days", "discount",
+            "repeat_buyers")
+    return {k: info.get(k) for k in keys}
+
+
+def _clv_notes(info: dict) -> list[str]:
+    """Notes on how the margin was read: an ignored margin rate, or the rate assumed for lack of a margin column."""
+    notes = []
+    if info.get("margin_rate_ignored"):
+        notes.append("The orders have a margin column, so CLV uses it and the margin rate given was ignored.")
+    elif info.get("margin_source") == "margin rate":
+        notes.append(f"The orders have no margin column: margin is taken as {info['margin_rate']:.0%} of revenue "
+                     "(--margin-rate / margin_rate=).")
+    return notes
 
 
 def check_output_folder(folder, *, replace: bool, option: str = "force", protect=()) -> Path:
@@ -222,7 +246,7 @@ def _summary_json(summary: dict) -> str:
 
 
 def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str | None = None, force: bool = False,
-            progress: Callable[[str], None] | None = None, **read_options) -> Path:
+            progress: Callable[[str], None] | None = None, margin_rate=None, **read_options) -> Path:
     """Read an orders export and write the action list and report into the folder ``out``.
 
     The folder receives ``action_list.csv`` (UTF-8 with a byte-order mark so Excel shows
@@ -252,6 +276,10 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         Replace an earlier analyze output in ``out``.
     progress : callable, optional
         Called with a short message at each stage (reading, scoring, drawing, writing).
+    margin_rate : float in [0, 1], optional
+        Share of revenue that is margin when the orders have no margin column (default
+        :data:`playbook.value.DEFAULT_MARGIN_RATE`, stated in the report and in
+        ``summary.json["clv"]``); a margin column wins and the rate is then ignored (a note says so).
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
         ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables.
@@ -281,7 +309,10 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     from .report import report_html
     from .strategy import neutralise_formulas
 
+    from .value import check_margin_rate
+
     lang = _check_lang(lang)
+    margin_rate = check_margin_rate(margin_rate, "analyze")
     say = progress or (lambda message: None)
     source = Path(orders) if isinstance(orders, (str, Path)) else None
     protect = [source] if source is not None else ()
@@ -301,7 +332,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
     n_customers = base.orders["customer_id"].nunique()
     say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {base.as_of.date()}")
-    result = build_analysis(base, lang=lang)
+    result = build_analysis(base, lang=lang, margin_rate=margin_rate)
     del base  # the orders are not needed any more: the report and the files use the analysis only
     _trim_memory()
     say("drawing the report")

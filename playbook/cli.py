@@ -113,7 +113,7 @@ def _cmd_analyze(args) -> int:
     options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
                "date_format": args.date_format, "sheet": args.sheet, "decimal": args.decimal, "dayfirst": args.dayfirst}
     out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
-                  progress=None if args.quiet else progress, **options)
+                  progress=None if args.quiet else progress, margin_rate=args.margin_rate, **options)
     if not args.quiet:
         _print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
     return EXIT_OK
@@ -162,6 +162,17 @@ def _cmd_dictionary(args) -> int:
     return EXIT_OK
 
 
+def _margin_rate(text: str) -> float:
+    """--margin-rate as a number in [0, 1]; argparse turns the error into exit 2 naming the option."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, e.g. 0.3 for a 30% margin; got {text!r}") from None
+    if not (0.0 <= rate <= 1.0):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, e.g. 0.3 for a 30% margin; got {text!r}")
+    return rate
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``playbook`` command (sub-commands analyze, generate, dictionary, present)."""
     parser = argparse.ArgumentParser(prog="playbook", description="Retention Playbook: customer retention and key-customer management.",
@@ -199,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decimal separator of amounts (default: detected; a column like 1,250 alone is refused)")
     a.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
                    help="03/04/2025 is 3 April (--dayfirst) or March 4 (--no-dayfirst); default: detected from days above 12")
+    a.add_argument("--margin-rate", type=_margin_rate, default=None, metavar="R",
+                   help="share of revenue that is gross margin, 0-1, used for CLV when the orders have no margin column "
+                        "(default 0.30, stated in report.html and summary.json); a mapped margin column wins")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
     a.set_defaults(func=_cmd_analyze)
     g = sub.add_parser("generate", parents=[debug], help="write a synthetic dataset folder (one CSV per table + manifest.json)",

@@ -57,13 +57,25 @@ register_labels({
     "report_method_risk": ("Churn risk (0-100) adds up warning signs measured against each customer's own buying rhythm; "
                            "{threshold:.0f} or more counts as high.",
                            "流失风险（0-100）由相对于客户自身购买节奏的各项预警信号累加而成；不低于 {threshold:.0f} 视为高风险。"),
-    "report_method_clv": ("CLV is a quick estimate: last year's margin as the yearly margin, a yearly retention of 1 - risk/100 "
-                          "(at most 0.95) and a 10% discount rate. Fit the models of playbook.value for a finer figure.",
-                          "终身价值为快速估算：以近一年毛利为年毛利，年保持率取 1 - 风险/100（最高 0.95），折现率 10%。"
-                          "如需更精确的数字，请使用 playbook.value 中的模型。"),
-    "report_method_no_margin": ("The orders have no margin column, so every CLV is 0 and the top list is by revenue: map a margin "
-                                "column (--map margin=...) to get CLV.",
-                                "订单中没有毛利列，因此所有终身价值均为 0，排行榜按销售额排序：映射毛利列（--map margin=...）即可得到终身价值。"),
+    "report_method_clv": ("CLV is each customer's expected gross margin over the next {horizon:.0f} days, discounted at "
+                          "{discount:.0%} a year: purchases expected by the BG/NBD model times the spend per purchase expected by "
+                          "the Gamma-Gamma model (playbook.value.expected_margin), times the margin share. It does not use the "
+                          "risk score.",
+                          "终身价值为每位客户未来 {horizon:.0f} 天的预期毛利，按年 {discount:.0%} 折现：BG/NBD 模型预期的购买次数"
+                          "乘以 Gamma-Gamma 模型预期的单次消费额（playbook.value.expected_margin），再乘以毛利率。不使用风险分。"),
+    "report_method_clv_fallback": ("CLV is each customer's margin of the last 365 days, carried over the next {horizon:.0f} days "
+                                   "and discounted at {discount:.0%} a year, because the BG/NBD + Gamma-Gamma model could not be "
+                                   "used: {reason}. It does not use the risk score.",
+                                   "终身价值为每位客户近 365 天的毛利，延续到未来 {horizon:.0f} 天并按年 {discount:.0%} 折现，"
+                                   "因为无法使用 BG/NBD + Gamma-Gamma 模型：{reason}。不使用风险分。"),
+    "report_method_margin_column": ("Margin comes from the orders' margin column (each customer's own margin share of revenue).",
+                                    "毛利取自订单中的毛利列（每位客户自身的毛利占销售额比例）。"),
+    "report_method_margin_ignored": ("The margin rate given was ignored because the orders have a margin column.",
+                                     "订单中有毛利列，因此忽略了所给的毛利率。"),
+    "report_method_no_margin": ("The orders have no margin column, so margin is taken as {rate:.0%} of revenue (an assumption: "
+                                "give your own with --margin-rate, or map a margin column with --map margin=...).",
+                                "订单中没有毛利列，因此毛利按销售额的 {rate:.0%} 计算（这是一个假设：可用 --margin-rate 指定，"
+                                "或用 --map margin=... 映射毛利列）。"),
     "report_method_orders_only": ("Only orders were given: stages, risk and strategies come from buying behaviour alone (no "
                                   "complaints, surveys or contact records). Without contact records the last contact is taken to be "
                                   "the customer's first order, so most active customers show as overdue until contacts are recorded.",
@@ -243,21 +255,31 @@ def _page(analysis: Analysis, source: str | None) -> str:
                  f"{_table(late_rows, numeric=late_rows.columns[-1:]) if len(late) else escape(L('report_none'))}</section>")
 
     acts = analysis.actions.assign(revenue=analysis.customers["revenue"].reindex(analysis.actions.index))
-    top = acts.sort_values(["clv", "revenue"] if s["has_margin"] else ["revenue"], ascending=False, kind="stable").head(TOP_N)
+    top = acts.sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N)
     top_rows = pd.DataFrame({L("customer_id"): top.index.astype(str), L("tier"): [L(str(t)) for t in top["tier"]],
                              L("revenue"): [_money(v) for v in top["revenue"]], L("clv"): [_money(v) for v in top["clv"]],
                              L("risk_score"): [f"{v:.0f}" for v in top["risk"]], L("strategy"): [L(str(v)) for v in top["strategy"]],
                              L("next_contact"): [_day(v) for v in top["next_contact"]], L("action"): top["reason"].astype(str)})
-    heading = L("report_top_clv") if s["has_margin"] else L("report_top_revenue")
+    heading = L("report_top_clv")
     parts.append(f"<section><h2>{escape(heading)}</h2>{_table(top_rows, numeric=top_rows.columns[2:5])}</section>")
 
     notes = "".join(f"<li>{escape(x)}</li>" for x in s["notes"]) or f"<li>{escape(L('report_none'))}</li>"
     parts.append(f"<section><h2>{escape(L('report_data_notes'))}</h2><ul>{notes}</ul></section>")
 
     method = [L("report_method_as_of").format(as_of=s["as_of"]), L("report_method_tiers"),
-              L("report_method_risk").format(threshold=c["threshold"]), L("report_method_strategy"), L("report_method_clv")]
-    if not s["has_margin"]:
-        method.append(L("report_method_no_margin"))
+              L("report_method_risk").format(threshold=c["threshold"]), L("report_method_strategy")]
+    clv = s.get("clv") or {}
+    horizon, discount = clv.get("horizon_days", 365), clv.get("discount", 0.1)
+    if clv.get("fallback_reason"):
+        method.append(L("report_method_clv_fallback").format(horizon=horizon, discount=discount, reason=clv["fallback_reason"]))
+    else:
+        method.append(L("report_method_clv").format(horizon=horizon, discount=discount))
+    if clv.get("margin_source") == "margin rate":
+        method.append(L("report_method_no_margin").format(rate=clv["margin_rate"]))
+    else:
+        method.append(L("report_method_margin_column"))
+        if clv.get("margin_rate_ignored"):
+            method.append(L("report_method_margin_ignored"))
     if s["tables"] == ["orders"]:
         method.append(L("report_method_orders_only"))
     parts.append(f"<section><h2>{escape(L('report_method'))}</h2><ul>"

@@ -794,13 +794,18 @@ def overdue_contacts(base_or_plan, as_of=None, *, policy=None) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- action list
 
 @keyword_only_after(2)
-def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None) -> pd.DataFrame:
+def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None, margin_rate=None) -> pd.DataFrame:
     """One row per customer: tier, stage, type, risk, CLV, strategy, reason and next contact.
 
-    CLV is a quick simple CLV (:func:`playbook.value.simple_clv`): last year's margin as the
-    yearly margin, ``1 - risk/100`` (capped at 0.95) as the yearly retention, 10% discount
-    rate; fit :mod:`playbook.value` models for a finer figure. ``next_contact`` is empty for
-    customers outside the contact plan (lapsed).
+    CLV is the expected gross margin over the next 365 days, discounted at 10% a year
+    (:func:`playbook.value.expected_margin`): BG/NBD expected purchases times Gamma-Gamma
+    expected spend times the margin share; when that fit cannot run or is not trustworthy
+    (too few repeat buyers, a fit warning), last year's margin instead. Never from the risk
+    score. Without a ``margin`` column the margin is revenue times ``margin_rate`` (default
+    :data:`playbook.value.DEFAULT_MARGIN_RATE`), so the CLV is never 0 for everyone because
+    a column is missing; with one, the column is used and ``margin_rate`` ignored.
+    ``attrs["clv"]`` names the method, margin source and rate, horizon and discount.
+    ``next_contact`` is empty for customers outside the contact plan (lapsed).
 
     Parameters
     ----------
@@ -808,6 +813,8 @@ def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None) -> p
     as_of : date-like, optional
     lang : {"en", "zh"}, optional
         Language of ``reason``; by default the kit's language (:func:`playbook.i18n.use`).
+    margin_rate : float in [0, 1], optional
+        Share of revenue that is margin, used when the orders have no margin column.
 
     Returns
     -------
@@ -820,12 +827,15 @@ def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None) -> p
     >>> list(a.columns)
     ['tier', 'stage', 'type', 'risk', 'clv', 'strategy', 'reason', 'next_contact']
     """
+    from .value import check_margin_rate
+
     lang = resolve_lang(lang, "action_list")
+    rate = check_margin_rate(margin_rate, "action_list")
     base, ts = _base_and_date(base, as_of, "action_list")
-    return _action_list(base, ts, lang)[0]
+    return _action_list(base, ts, lang, margin_rate=rate)[0]
 
 
-def action_list_with_inputs(base: CustomerBase, as_of=None, *, lang: str | None = None
+def action_list_with_inputs(base: CustomerBase, as_of=None, *, lang: str | None = None, margin_rate=None
                             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`action_list` together with the churn-risk table and the contact plan it used,
     computed once, for callers that show all three (the ``analyze`` report).
@@ -835,6 +845,8 @@ def action_list_with_inputs(base: CustomerBase, as_of=None, *, lang: str | None 
     base : CustomerBase
     as_of : date-like, optional
     lang : {"en", "zh"}, optional
+    margin_rate : float in [0, 1], optional
+        As in :func:`action_list`.
 
     Returns
     -------
@@ -848,30 +860,36 @@ def action_list_with_inputs(base: CustomerBase, as_of=None, *, lang: str | None 
     >>> actions.index.isin(risk.index).all()
     np.True_
     """
+    from .value import check_margin_rate
+
     lang = resolve_lang(lang, "action_list_with_inputs")
+    rate = check_margin_rate(margin_rate, "action_list_with_inputs")
     base, ts = _base_and_date(base, as_of, "action_list_with_inputs")
-    return _action_list(base, ts, lang)
+    return _action_list(base, ts, lang, margin_rate=rate)
 
 
-def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`action_list_with_inputs` on a resolved date and language. ``analyze`` still
-    imports this name; it moves to :func:`action_list_with_inputs` when analyze is next edited."""
+def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`action_list_with_inputs` on a resolved date, language and checked margin rate.
+    The actions' ``attrs["clv"]`` says how the CLV was computed (:func:`playbook.value.expected_margin`)."""
     from .customer_types import behaviour_evidence, classify_types
-    from .value import simple_clv
+    from .value import expected_margin
 
     profile, risk = _customer_profile(base, ts, lang)
     rec = recommend_strategies(profile, lang=lang)
     types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
-    retention = (1 - profile["risk"].fillna(50) / 100).clip(0, 0.95)
+    clv = expected_margin(_known_orders(base, ts), ts, margin_rate=margin_rate)
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
     out["risk"] = profile["risk"].round(1)
-    out["clv"] = simple_clv(profile["margin_365"].fillna(0).clip(lower=0), retention, 0.10).round(2)
+    out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
     plan = contact_plan(base, ts)
     out["next_contact"] = plan["next_contact"].reindex(out.index)
-    return out.sort_values("clv", ascending=False, kind="stable"), risk, plan
+    out = out.sort_values("clv", ascending=False, kind="stable")
+    out.attrs["clv"] = dict(clv.attrs["clv"])
+    return out, risk, plan
 
 
 # A spreadsheet runs a cell as a formula when it starts with = + - @ (or their full-width forms,

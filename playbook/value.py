@@ -15,6 +15,7 @@ from .data import (
     CustomerBase,
     check_column,
     _periods,
+    end_of_day,
     summarize,
     to_timestamp,
     validate_orders,
@@ -30,6 +31,7 @@ from .i18n import register_labels
 
 __all__ = [
     "BetaGeoFitter",
+    "DEFAULT_MARGIN_RATE",
     "FitWarning",
     "GammaGammaFitter",
     "ModelNotFittedError",
@@ -377,7 +379,13 @@ class BetaGeoFitter(_Fitter):
             a = 1 + 1e-7
         z = t / (alpha + T + t)
         f = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * -np.expm1((a - 1) * np.log1p(-z) + np.log(f))
+        # With a + b + x < 1 (one-time buyers when a + b < 1) the 2F1 can be negative: its log does not
+        # exist, so those rows use 1 - (1 - z)^(a - 1) f directly (every other row is unchanged).
+        positive = f > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            euler = -np.expm1((a - 1) * np.log1p(-z) + np.log(np.where(positive, f, 1.0)))
+        direct = 1 - np.exp((a - 1) * np.log1p(-z)) * f
+        return (a + b + x - 1) / (a - 1) * np.where(positive, euler, direct)
 
     def probability_alive(self, frequency, recency, T):
         """Probability that each customer is still alive (has not silently left) at age ``T``.
@@ -681,6 +689,165 @@ def clv_table(summary: pd.DataFrame, bgf: BetaGeoFitter, ggf: GammaGammaFitter, 
     }, index=summary.index)
     out.attrs.update({"horizon": horizon, "discount_rate": discount_rate, "margin": margin})
     return out.sort_values("clv", ascending=False, kind="stable")
+
+
+# ---------------------------------------------------------------- expected margin (the action list's CLV)
+
+#: Share of revenue taken as gross margin when the orders have no margin column (an assumption:
+#: a typical retail gross margin; give your own with ``margin_rate=`` / ``--margin-rate``).
+DEFAULT_MARGIN_RATE = 0.30
+#: Fewest repeat buyers for which :func:`expected_margin` trusts a BG/NBD + Gamma-Gamma fit.
+MIN_REPEAT_BUYERS = 30
+#: Most customers the population models are fitted on (a fixed random sample beyond that: the four
+#: BG/NBD and three Gamma-Gamma parameters are population figures, so a sample pins them as well).
+MAX_FIT_CUSTOMERS = 100_000
+
+
+def check_margin_rate(margin_rate, func: str, option: str = "margin_rate") -> float | None:
+    """``margin_rate`` as a float in [0, 1] (None stays None); otherwise an InvalidArgumentError naming ``option``."""
+    if margin_rate is None:
+        return None
+    if isinstance(margin_rate, bool) or not isinstance(margin_rate, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"The {option!r} parameter of {func} must be a number between 0 and 1 "
+                                   f"(e.g. 0.3 for a 30% gross margin). Got {margin_rate!r}.")
+    rate = float(margin_rate)
+    if not np.isfinite(rate) or rate < 0 or rate > 1:
+        raise InvalidArgumentError(f"The {option!r} parameter of {func} must be a number between 0 and 1 "
+                                   f"(e.g. 0.3 for a 30% gross margin). Got {margin_rate!r}.")
+    return rate
+
+
+def _model_clv(s: pd.DataFrame, horizon_days: float, discount_rate: float) -> tuple[np.ndarray | None, str | None]:
+    """Expected discounted revenue per customer from BG/NBD + Gamma-Gamma, or (None, why not)."""
+    x = s["frequency"].to_numpy(dtype=float)
+    n_rep = int((x > 0).sum())
+    if n_rep < MIN_REPEAT_BUYERS:
+        return None, f"only {n_rep} repeat buyers (at least {MIN_REPEAT_BUYERS} are needed to fit BG/NBD + Gamma-Gamma)"
+    fit = s
+    if len(s) > MAX_FIT_CUSTOMERS:
+        fit = s.iloc[np.sort(np.random.default_rng(0).choice(len(s), MAX_FIT_CUSTOMERS, replace=False))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        try:
+            bgf = BetaGeoFitter().fit(fit["frequency"], fit["recency"], fit["T"])
+            ggf = GammaGammaFitter().fit(fit["frequency"], fit["monetary_value"])
+            ggf.population_mean_spend()  # raises when q <= 1 (infinite mean spend)
+        except (DataValidationError, InvalidArgumentError) as exc:
+            return None, f"the fit could not run: {str(exc).splitlines()[0]}"
+    trouble = [str(w.message) for w in caught if issubclass(w.category, FitWarning) and "dropped" not in str(w.message)]
+    if trouble:
+        return None, f"the fit is not trustworthy: {trouble[0].split(';')[0]}"
+    with np.errstate(all="ignore"):  # a hypergeometric term can fail for some parameters: caught just below
+        value = np.asarray(ggf.customer_lifetime_value(bgf, s["frequency"], s["recency"], s["T"], s["monetary_value"],
+                                                       horizon=horizon_days, discount_rate=discount_rate), dtype=float)
+    if not np.isfinite(value).all():
+        return None, f"the fitted model gave no finite value for {int((~np.isfinite(value)).sum())} customer(s)"
+    return value, None
+
+
+def expected_margin(orders, as_of=None, *, margin_rate=None, horizon_days: float = 365, discount_rate: float = 0.10,
+                    method: str = "auto") -> pd.Series:
+    """Each customer's expected gross margin over the next ``horizon_days``, discounted: the CLV
+    of :func:`playbook.strategy.action_list`.
+
+    - **Model** (``method="bgnbd"``): BG/NBD expected purchases in 30-day steps times the
+      Gamma-Gamma expected spend per purchase (fitted on at most :data:`MAX_FIT_CUSTOMERS`
+      customers), discounted at the annual ``discount_rate`` to the end of each step
+      (:meth:`GammaGammaFitter.customer_lifetime_value`), times the customer's margin share.
+    - **Fallback** (``method="historical"``): the customer's margin in the last 365 days,
+      scaled to the horizon and discounted to its middle. Taken when the model cannot be
+      fitted or is not trustworthy: fewer than :data:`MIN_REPEAT_BUYERS` repeat buyers, a fit
+      error, or a :class:`FitWarning` (no convergence, a parameter at its bound; dropped
+      refund customers alone do not count).
+
+    Margin share: with a ``margin`` column, each customer's own margin / revenue (the
+    overall share for customers without positive revenue), clipped at 0, and ``margin_rate``
+    is ignored; without it, ``margin_rate`` (default :data:`DEFAULT_MARGIN_RATE`). A
+    missing margin column never makes the CLV 0.
+
+    Parameters
+    ----------
+    orders : CustomerBase or DataFrame
+        Orders with ``customer_id``, ``order_date``, ``amount`` and optionally ``margin``.
+    as_of : date-like, optional
+        Review date; only orders up to it are used. Defaults to the base's date.
+    margin_rate : float in [0, 1], optional
+        Margin share of revenue when there is no margin column.
+    horizon_days : float
+        Horizon, in days (default a year).
+    discount_rate : float
+        Annual discount rate (default 10%).
+    method : {"auto", "bgnbd", "historical"}
+        "auto" tries the model and falls back; "historical" skips the model; "bgnbd" raises
+        a DataValidationError when the model cannot be used.
+
+    Returns
+    -------
+    Series ``clv`` indexed by ``customer_id``; ``attrs["clv"]`` says how it was computed:
+    ``method`` ("bgnbd_gamma_gamma" or "historical_margin"), ``fallback_reason`` (None when
+    the model was used), ``margin_source`` ("margin column" or "margin rate"),
+    ``margin_rate`` (the rate used, or None with a margin column), ``margin_rate_ignored``,
+    ``horizon_days``, ``discount``, ``repeat_buyers``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> orders = playbook.load_dataset("retail").orders.drop(columns="margin")
+    >>> clv = expected_margin(orders, orders["order_date"].max(), margin_rate=0.25)
+    >>> clv.attrs["clv"]["method"], clv.attrs["clv"]["margin_source"], bool((clv > 0).any())
+    ('bgnbd_gamma_gamma', 'margin rate', True)
+    """
+    func = "expected_margin"
+    rate = check_margin_rate(margin_rate, func)
+    if method not in ("auto", "bgnbd", "historical"):
+        raise InvalidArgumentError(f"The 'method' parameter of {func} must be 'auto', 'bgnbd' or 'historical'. Got {method!r}.")
+    for name, value in (("horizon_days", horizon_days), ("discount_rate", discount_rate)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) \
+                or value < 0 or (name == "horizon_days" and value == 0):
+            raise InvalidArgumentError(f"The {name!r} parameter of {func} must be a number "
+                                       f"{'> 0' if name == 'horizon_days' else '>= 0'}. Got {value!r}.")
+    base = orders if isinstance(orders, CustomerBase) else None
+    table = base.orders if base is not None else orders
+    if as_of is None and base is not None:
+        as_of = base.as_of
+    s = summarize(table, as_of)
+    has_margin = "margin" in s.columns
+    revenue = s["revenue"].to_numpy(dtype=float)
+    if has_margin:
+        margin = s["margin"].to_numpy(dtype=float)
+        total = revenue[revenue > 0].sum()
+        overall = margin[revenue > 0].sum() / total if total > 0 else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(revenue > 0, margin / np.where(revenue > 0, revenue, 1.0), overall)
+        share = np.clip(share, 0.0, None)
+    else:
+        share = np.full(len(s), DEFAULT_MARGIN_RATE if rate is None else rate)
+    info = {"method": "bgnbd_gamma_gamma", "fallback_reason": None,
+            "margin_source": "margin column" if has_margin else "margin rate",
+            "margin_rate": None if has_margin else float(share[0]) if len(share) else rate,
+            "margin_rate_ignored": bool(has_margin and rate is not None),
+            "horizon_days": float(horizon_days), "discount": float(discount_rate),
+            "repeat_buyers": int((s["frequency"] > 0).sum())}
+    value, why = (None, "method='historical' was asked for") if method == "historical" else \
+        _model_clv(s, float(horizon_days), float(discount_rate))
+    if value is None:
+        if method == "bgnbd":
+            raise DataValidationError(f"{func}: the BG/NBD + Gamma-Gamma model cannot be used: {why}.")
+        ts = to_timestamp(as_of)
+        end = end_of_day(ts)
+        recent = table.loc[(table["order_date"] > end - pd.Timedelta(days=365)) & (table["order_date"] <= end)]
+        col = "margin" if has_margin else "amount"
+        last_year = recent.groupby("customer_id")[col].sum().reindex(s.index, fill_value=0.0).to_numpy(dtype=float)
+        if not has_margin:
+            last_year = last_year * share
+        years = float(horizon_days) / 365.0
+        value = np.clip(last_year, 0.0, None) * years * (1 + float(discount_rate)) ** (-years / 2)
+        info.update(method="historical_margin", fallback_reason=why)
+        out = pd.Series(value, index=s.index, name="clv")
+    else:
+        out = pd.Series(value * share, index=s.index, name="clv")
+    out.attrs["clv"] = info
+    return out
 
 
 # ---------------------------------------------------------------- calibration and holdout

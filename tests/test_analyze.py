@@ -151,12 +151,79 @@ def test_frame_input_and_build_analysis(b2b, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_no_margin_column_says_clv_is_zero_and_ranks_by_revenue(b2b, tmp_path):
+def _strict_json(path):
+    """summary.json parsed with NaN/Infinity refused (strict JSON)."""
+    def refuse(token):
+        raise ValueError(f"not strict JSON: {token}")
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+
+
+def test_no_margin_column_uses_the_stated_margin_rate(b2b, tmp_path):
+    from playbook.value import DEFAULT_MARGIN_RATE
+
     orders = b2b.orders[["customer_id", "order_date", "amount"]]
     out = analyze(orders, out=tmp_path / "o")
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert label("report_top_revenue", "en") in page and label("report_method_no_margin", "en")[:40] in page
-    assert (pd.read_parquet(out / "action_list.parquet")["clv"] == 0).all()
+    summary = _strict_json(out / "summary.json")
+    clv = summary["clv"]
+    assert clv["margin_source"] == "margin rate" and clv["margin_rate"] == DEFAULT_MARGIN_RATE
+    assert clv["method"] == "bgnbd_gamma_gamma" and clv["fallback_reason"] is None
+    assert clv["horizon_days"] == 365 and clv["discount"] == 0.1
+    assert label("report_top_clv", "en") in page
+    assert label("report_method_no_margin", "en").format(rate=DEFAULT_MARGIN_RATE) in page
+    assert any("no margin column" in n for n in summary["notes"])
+    table = pd.read_parquet(out / "action_list.parquet").set_index("customer_id")
+    recent = orders.loc[orders["order_date"] > b2b.as_of - pd.Timedelta(days=365)].groupby("customer_id")["amount"].sum()
+    spent = recent.reindex(table.index, fill_value=0.0)
+    # Never 0 for everyone: every customer who bought in the last year has a positive expected margin (only
+    # long-silent frequent buyers, whom BG/NBD takes for gone, round to 0), and the list is ordered by it.
+    assert (table.loc[spent > 0, "clv"] > 0).all() and (table["clv"] > 0).mean() > 0.9
+    assert table["clv"].is_monotonic_decreasing
+    # Ordered sensibly: customers who spent more last year are expected to bring more margin next year.
+    assert table["clv"].corr(spent, method="spearman") > 0.5
+    # The rate scales the CLV and nothing else.
+    half = build_analysis(from_orders(orders), margin_rate=DEFAULT_MARGIN_RATE / 2).actions["clv"]
+    assert half.reindex(table.index).to_numpy() == pytest.approx(table["clv"].to_numpy() / 2, abs=0.011)
+
+
+def test_margin_column_wins_over_the_rate(b2b, tmp_path):
+    plain = build_analysis(from_orders(b2b.orders))
+    out = analyze(b2b.orders, out=tmp_path / "m", margin_rate=0.9)
+    summary = _strict_json(out / "summary.json")
+    assert summary["clv"]["margin_source"] == "margin column" and summary["clv"]["margin_rate"] is None
+    assert summary["clv"]["margin_rate_ignored"] is True and not plain.summary["clv"]["margin_rate_ignored"]
+    assert any("margin rate given was ignored" in n for n in summary["notes"])
+    assert label("report_method_margin_ignored", "en") in (out / "report.html").read_text(encoding="utf-8")
+    table = pd.read_parquet(out / "action_list.parquet").set_index("customer_id")["clv"]
+    assert table.to_numpy() == pytest.approx(plain.actions["clv"].reindex(table.index).to_numpy())
+
+
+def test_too_few_repeat_buyers_take_the_named_fallback(tmp_path):
+    # 20 customers, 10 of whom came back: too few repeat buyers to fit BG/NBD + Gamma-Gamma.
+    rows = []
+    for i in range(20):
+        rows.append((f"c{i:02d}", pd.Timestamp("2025-01-05") + pd.Timedelta(days=9 * i), 100.0 + 10 * i))
+        if i % 2:
+            rows.append((f"c{i:02d}", pd.Timestamp("2025-06-01") + pd.Timedelta(days=5 * i), 50.0 + 5 * i))
+    orders = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
+    out = analyze(orders, as_of="2025-12-31", out=tmp_path / "few", margin_rate=0.4)
+    summary = _strict_json(out / "summary.json")
+    clv = summary["clv"]
+    assert clv["method"] == "historical_margin" and "repeat buyers" in clv["fallback_reason"]
+    assert clv["margin_rate"] == 0.4 and clv["repeat_buyers"] == 10
+    assert "repeat buyers" in (out / "report.html").read_text(encoding="utf-8")
+    table = pd.read_parquet(out / "action_list.parquet").set_index("customer_id")["clv"]
+    # Last year's margin carried over the year and discounted to its middle: never from the risk score.
+    last_year = orders.groupby("customer_id")["amount"].sum() * 0.4 / 1.1 ** 0.5
+    assert table.to_numpy() == pytest.approx(last_year.reindex(table.index).to_numpy(), abs=0.011)
+    assert (table > 0).all()
+
+
+def test_bad_margin_rate_is_refused_before_any_work(b2b, tmp_path):
+    for bad in (-0.1, 1.5, "0.3", float("nan"), True):
+        with pytest.raises(InvalidArgumentError, match="'margin_rate'"):
+            analyze(b2b.orders, out=tmp_path / "bad", margin_rate=bad)
+    assert not (tmp_path / "bad").exists()
 
 
 # ----------------------------------------------------------------------------- hostile text

@@ -130,3 +130,23 @@ def test_generate_takes_the_process(tmp_path, capsys):
     assert main(["generate", str(tmp_path / "x"), "--customers", "60", "--process", "agent"]) == 2
     assert "'process' parameter of generate must be one of 'classic', 'realistic', 'bgnbd'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("bad", ["-0.1", "1.5", "thirty", "nan"])
+def test_analyze_bad_margin_rate_exits_2_naming_the_option(tmp_path, capsys, bad):
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer_id,order_date,amount\na,2025-01-01,10\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analyze", str(orders), "--out", str(tmp_path / "out"), f"--margin-rate={bad}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --margin-rate: must be a number between 0 and 1" in err and repr(bad) in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_analyze_margin_rate_reaches_summary_json(tmp_path, b2b):
+    orders = tmp_path / "orders.csv"
+    b2b.orders[["customer_id", "order_date", "amount"]].to_csv(orders, index=False)
+    assert main(["analyze", str(orders), "--out", str(tmp_path / "out"), "--margin-rate", "0.25", "--quiet"]) == 0
+    clv = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))["clv"]
+    assert clv["margin_rate"] == 0.25 and clv["margin_source"] == "margin rate" and clv["method"] == "bgnbd_gamma_gamma"

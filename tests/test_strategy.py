@@ -217,6 +217,23 @@ def test_contact_plan_without_contact_records_counts_from_the_last_order(retail)
     assert plan["overdue"].mean() < with_records["overdue"].mean()
 
 
+def test_action_list_clv_is_expected_margin_not_the_risk_score(b2b):
+    from playbook.byod import from_orders
+    from playbook.value import expected_margin
+
+    a = S.action_list(b2b)
+    direct = expected_margin(b2b).reindex(a.index)
+    assert a["clv"].to_numpy() == pytest.approx(direct.round(2).to_numpy())
+    assert a.attrs["clv"]["method"] == "bgnbd_gamma_gamma" and a.attrs["clv"]["margin_source"] == "margin column"
+    # The margin column wins over a rate; without it the rate is used and the CLV is not 0 for everyone.
+    assert S.action_list(b2b, margin_rate=0.9)["clv"].equals(a["clv"])
+    only = from_orders(b2b.orders[["customer_id", "order_date", "amount"]])
+    o = S.action_list(only, margin_rate=0.2)
+    assert o.attrs["clv"]["margin_rate"] == 0.2 and (o["clv"] > 0).mean() > 0.9
+    with pytest.raises(InvalidArgumentError, match="'margin_rate'.*action_list"):
+        S.action_list(b2b, margin_rate=-1)
+
+
 def test_action_list_and_export(b2b, tmp_path):
     a = S.action_list(b2b)
     assert list(a.columns) == ["tier", "stage", "type", "risk", "clv", "strategy", "reason", "next_contact"]

@@ -471,3 +471,68 @@ def test_no_warning_on_clean_data(summary):
         warnings.simplefilter("error")
         BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
         GammaGammaFitter().fit(summary["frequency"], summary["monetary_value"])
+
+
+# ---------------------------------------------------------------- expected margin: the action list's CLV, held out
+
+
+@pytest.fixture(scope="module")
+def next_year_margin():
+    """Five small realistic bases, each cut a year before its end: the three CLV rankings at the cut
+    and the margin each customer really brought in the following 365 days."""
+    from playbook.strategy import customer_profile
+    from playbook.value import expected_margin, simple_clv
+
+    rows = []
+    for seed in range(5):
+        base = generate("retail", n_customers=800, seed=seed)
+        cut = base.as_of - pd.Timedelta(days=365)
+        orders = base.orders
+        model = expected_margin(orders.loc[orders["order_date"] <= cut], cut)
+        profile = customer_profile(base, cut).reindex(model.index)
+        last_year = profile["margin_365"].fillna(0.0)
+        retention = (1 - profile["risk"].fillna(50) / 100).clip(0, 0.95)
+        old = simple_clv(last_year.clip(lower=0), retention, 0.10)  # the action list's formula before #17
+        later = orders.loc[orders["order_date"] > cut].groupby("customer_id")["margin"].sum()
+        real = later.reindex(model.index, fill_value=0.0)
+        rows.append({"seed": seed, "method": model.attrs["clv"]["method"],
+                     "rho_model": model.corr(real, method="spearman"), "rho_old": old.corr(real, method="spearman"),
+                     "rho_last_year": last_year.corr(real, method="spearman"),
+                     "total_model": model.sum() / real.sum(), "total_last_year": last_year.sum() / real.sum()})
+    return pd.DataFrame(rows)
+
+
+def test_model_clv_ranks_next_year_margin_better_than_last_years_margin(next_year_margin):
+    r = next_year_margin
+    assert (r["method"] == "bgnbd_gamma_gamma").all()
+    # Spearman with the realised next-year margin: 0.55-0.62 for the model, 0.49-0.58 for last year's margin
+    # (gap 0.03-0.08 at the time of writing): the model wins on every seed.
+    assert (r["rho_model"] - r["rho_last_year"] > 0.02).all()
+    # In money, the model's total is nearer the realised total than last year's margin on most seeds.
+    nearer = np.abs(np.log(r["total_model"])) < np.abs(np.log(r["total_last_year"]))
+    assert nearer.sum() >= 4
+
+
+def test_model_clv_ranks_no_better_than_the_old_risk_formula(next_year_margin):
+    # The honest finding: the old formula (last year's margin with a retention of 1 - risk/100) ranks next
+    # year's margin about as well (differences -0.02..+0.02 at the time of writing). The model is kept because
+    # its figure is money over a stated horizon and needs no rule score, not because it ranks better.
+    r = next_year_margin
+    assert (np.abs(r["rho_model"] - r["rho_old"]) < 0.04).all()
+
+
+def test_expected_purchases_finite_when_the_hypergeometric_term_is_negative():
+    # a + b < 1 makes the 2F1 of one-time buyers negative (its log does not exist); the expected purchases
+    # must still match the untransformed BG/NBD formula (Fader, Hardie & Lee 2005, eq. 10).
+    from scipy.special import hyp2f1
+
+    bgf = BetaGeoFitter()
+    bgf.params_ = {"r": 0.235, "alpha": 31.8, "a": 0.131, "b": 0.408}
+    r, alpha, a, b = 0.235, 31.8, 0.131, 0.408
+    x = np.array([0.0, 0.0, 1.0, 3.0])
+    T = np.array([70.0, 300.0, 200.0, 500.0])
+    t = 365.0
+    got = bgf._expected_if_alive(t, x, T)
+    z = t / (alpha + T + t)
+    plain = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+    assert np.isfinite(got).all() and got == pytest.approx(plain, rel=1e-9)
