@@ -6,7 +6,7 @@ import playbook
 from playbook import exercises as ex
 from playbook.synth import generate
 
-OWN = ["03.1", "03.2", "03.3"]
+OWN = ["03.1", "03.2", "03.3", "04.1", "04.2", "04.3"]
 SEEDS = (7, 8)
 
 
@@ -80,3 +80,11 @@ def test_the_questions_ask_what_the_notebook_does_not_print(shops):
     mine = shops[SEEDS[0]]
     assert "that is the top 20%" in _check("03.1", ex.REGISTRY["03.1"].mistakes[0][0](mine), mine)[1]
     assert "half of revenue" in _check("03.2", ex.REGISTRY["03.2"].mistakes[0][0](mine), mine)[1]
+
+
+def test_rfm_questions_ask_another_date_and_other_segments(shops):
+    # the notebook scores at the end of the data and prints champions + loyal; the questions move the date and the pair
+    mine = shops[SEEDS[0]]
+    assert "the notebook's date" in _check("04.1", ex.REGISTRY["04.1"].mistakes[0][0](mine), mine)[1]
+    assert "the pair the notebook prints" in _check("04.2", ex.REGISTRY["04.2"].mistakes[2][0](mine), mine)[1]
+    assert "the notebook's date" in _check("04.3", ex.REGISTRY["04.3"].mistakes[2][0](mine), mine)[1]

@@ -27,7 +27,7 @@ def _n_for(base, level):
     "03.1",
     "On your own shop (`generate('retail', n_customers=1000, seed=MY_SEED)`): what share of all revenue do the top "
     "10% of customers bring (a fraction between 0 and 1, to three decimals)?",
-    "`top_share(summarize(my_shop.orders, my_shop.as_of)['revenue'], 0.1)`.",
+    "`top_share(playbook.summarize(my_shop.orders, my_shop.as_of)['revenue'], 0.1)`.",
     hints=("the cells above print the top 20% of the shipped shop; this asks a smaller top, on your shop.",
            "make one row per customer with its revenue, rank them from the biggest, and divide the revenue of the top "
            "tenth by the total."),
@@ -46,7 +46,7 @@ def _top10(base):
 @exercise(
     "03.2",
     "On your own shop: how many customers, the biggest first, together make 80% of all revenue?",
-    "rank your customers with `pareto_table(summarize(my_shop.orders, my_shop.as_of))` and count the rows until "
+    "rank your customers with `pareto_table(playbook.summarize(my_shop.orders, my_shop.as_of))` and count the rows until "
     "`cum_share_of_value` reaches 0.8: `(ranked['cum_share_of_value'] < 0.8).sum() + 1`.",
     mistakes=[
         (lambda base: _n_for(base, 0.5),
@@ -77,7 +77,7 @@ def _tier_share(base, tiers=("important",), of="revenue"):
     "03.3",
     "On your own shop, with the default tiers (`assign_tiers` on the summary: key = top 5%, important = next 15% of "
     "customers by score): what share of revenue does the important tier bring?",
-    "`t = assign_tiers(summarize(my_shop.orders, my_shop.as_of))`, then the `revenue` of the rows whose `tier` is "
+    "`t = assign_tiers(playbook.summarize(my_shop.orders, my_shop.as_of))`, then the `revenue` of the rows whose `tier` is "
     "'important' divided by all `revenue`.",
     decimals=3,
     mistakes=[
