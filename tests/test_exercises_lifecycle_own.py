@@ -1,5 +1,6 @@
-"""Exercises 05.1 and 05.2 on the learner's own shop: a named customer's step half a year back, and month 9 of the
-cohorts (the notebook prints months 1, 6 and 12 of the shipped shop). Strict mode, as in CI."""
+"""Exercises 05.1-05.3 on the learner's own shop: a named customer's step half a year back, and month 9 of the
+cohorts (the notebook prints months 1, 6 and 12 of the shipped shop), and the share of retention that lapsed
+in a year. Strict mode, as in CI."""
 import pytest
 
 import playbook
@@ -86,4 +87,30 @@ def test_a_wrong_cohort_share_climbs_the_ladder(shops):
     assert len(e.ladder) == 3
     for step, text in enumerate(e.ladder, start=1):
         passed, message = _check("05.2", 0.5, mine)
+        assert not passed and f"Hint {step} of 3: {text}" in message
+
+
+def test_the_years_slide_passes_and_a_neighbours_or_the_shipped_share_fails(shops):
+    mine, theirs = shops[7], shops[8]
+    e = ex.REGISTRY["05.3"]
+    assert _check("05.3", e.solve(mine), mine)[0]
+    assert not ex.compare(e.solve(theirs), e.solve(mine), rtol=e.rtol, decimals=e.decimals)
+    assert not _check("05.3", e.solve(theirs), mine)[0]
+    assert not _check("05.3", e.solve(playbook.load_dataset("retail")), mine)[0]
+
+
+@pytest.mark.parametrize("k", range(4))
+def test_each_flow_mistake_gets_its_own_hint_on_my_shop(shops, k):
+    mine = shops[7]
+    wrong_fn, hint = ex.REGISTRY["05.3"].mistakes[k]
+    passed, message = _check("05.3", wrong_fn(mine), mine)
+    assert not passed and hint in message
+
+
+def test_a_wrong_slide_share_climbs_the_ladder(shops):
+    mine = shops[7]
+    e = ex.REGISTRY["05.3"]
+    assert len(e.ladder) == 3
+    for step, text in enumerate(e.ladder, start=1):
+        passed, message = _check("05.3", 0.05, mine)
         assert not passed and f"Hint {step} of 3: {text}" in message

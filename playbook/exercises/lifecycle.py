@@ -1,4 +1,4 @@
-"""Exercises of notebook 05, Lifecycle and the eight formation stages (05.3 on the shipped `retail`; the rest on the learner's own shop)."""
+"""Exercises of notebook 05, Lifecycle and the eight formation stages (all on the learner's own shop)."""
 from __future__ import annotations
 
 from .core import exercise
@@ -8,13 +8,6 @@ def _steps(base, as_of=None):
     from ..lifecycle import lifecycle_stage
 
     return lifecycle_stage(base, as_of or base.as_of)
-
-
-def _flow(base, source, target, stages="lifecycle"):
-    from ..lifecycle import stage_flow
-
-    flow = stage_flow(base, "2024-12-31", "2025-12-31", stages=stages)
-    return int(flow.loc[source, target]) if source in flow.index and target in flow.columns else 0
 
 
 # 05.1 and 05.2 run on the learner's own shop (`generate('retail', n_customers=600, seed=MY_SEED)`) and ask what the
@@ -88,21 +81,44 @@ def _ninth_month(base):
     return _mean_k(base, 9)
 
 
+def _year_flow(base):
+    from ..lifecycle import stage_flow
+
+    return stage_flow(base, "2024-06-30", _MID, stages="lifecycle")
+
+
+def _slid_share(base, row="retention", column="lapsed", by="row"):
+    flow = _year_flow(base)
+    cell = float(flow.loc[row, column]) if row in flow.index and column in flow.columns else 0.0
+    total = {"row": flow.loc[row].sum() if row in flow.index else 0.0,
+             "column": flow[column].sum() if column in flow.columns else 0.0,
+             "all": flow.values.sum()}[by]
+    return cell / float(total) if total else 0.0
+
+
 @exercise(
     "05.3",
-    "How many retail customers moved from the lifecycle step 'retention' on 2024-12-31 to 'lapsed' on 2025-12-31?",
-    "use `stage_flow(base, '2024-12-31', '2025-12-31', stages='lifecycle')`: rows are the first date, columns the second.",
+    f"On your own shop: of the customers in the lifecycle step 'retention' on 2024-06-30, what share had slid to "
+    f"'lapsed' by {_MID}, a year later? To three decimals.",
+    f"`flow = stage_flow(mine, '2024-06-30', '{_MID}', stages='lifecycle')`: rows are the first date, columns the "
+    "second; divide `flow.loc['retention', 'lapsed']` by the sum of the 'retention' row.",
+    decimals=3,
     mistakes=[
-        (lambda base: _flow(base, "lapsed", "retention"),
-         "that is the opposite move (lapsed back to retention): rows are the stage on the first date."),
-        (lambda base: _flow(base, "repeat", "lapsed", stages="formation"),
-         "that uses the formation stages ('repeat'); this question is about the lifecycle steps."),
+        (lambda base: int(_slid_share(base) * _year_flow(base).loc["retention"].sum() + 0.5),
+         "that is a number of customers; the question asks for a share of those in retention on 2024-06-30."),
+        (lambda base: _slid_share(base, by="column"),
+         f"that divides by everyone lapsed on {_MID}; divide by those in retention on 2024-06-30 (the row)."),
+        (lambda base: _slid_share(base, "lapsed", "retention"),
+         "that is the opposite move (lapsed back to retention): rows are the step on the first date."),
+        (lambda base: _slid_share(base, by="all"),
+         "that divides by every customer; divide by those in retention on 2024-06-30."),
     ],
-    hints=('a flow between two dates: rows are where customers were, columns where they are now.',
-           'build the lifecycle flow from 2024-12-31 to 2025-12-31 and read one cell.'),
+    hints=("a flow between two dates: start from the customers who were in retention, and ask where they went.",
+           f"build the lifecycle flow of your shop from 2024-06-30 to {_MID}; take one cell of the 'retention' row "
+           "and divide by the whole row."),
 )
-def _retention_to_lapsed(base):
-    return _flow(base, "retention", "lapsed")
+def _retention_slid(base):
+    return _slid_share(base)
 
 
 # The eight formation stages (客户形成阶段): compute on the learner's own base, decide, predict.
