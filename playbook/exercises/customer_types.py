@@ -1,4 +1,4 @@
-"""Exercises of notebook 06, Customer types and orientation (on the ``retail`` dataset)."""
+"""Exercises of notebook 06, Customer types and orientation: all on the learner's own shop."""
 from __future__ import annotations
 
 from .core import exercise
@@ -10,24 +10,36 @@ def _types(base, **thresholds):
     return classify_types(behaviour_evidence(base), thresholds=thresholds or None)
 
 
+# 06.1-06.3 run on the learner's own shop (`generate('retail', n_customers=600, seed=MY_SEED)`) and ask what the
+# cells above do not print: a share of revenue (they print orders), another threshold, the loyal mistaken for need-based.
+
+def _for_others_share(base, weight="amount", recipient_is_self=False):
+    o = base.orders
+    mine = (o.recipient.astype(str) == "self") if recipient_is_self else (o.recipient.astype(str) != "self")
+    return float(mine.mean()) if weight is None else float(o.loc[mine, "amount"].sum() / o["amount"].sum())
+
+
 @exercise(
     "06.1",
-    "What share of all orders were bought for someone other than the buyer (the consumer is not the customer)?",
-    "count the orders whose `recipient` is not 'self' and divide by the number of orders "
-    "(or use `buyer_consumer_split(base, level='recipient')`).",
+    "On your own shop (`generate('retail', n_customers=600, seed=MY_SEED)`): what share of all revenue (order amount) "
+    "was bought for someone other than the buyer? A fraction between 0 and 1, to three decimals.",
+    "`buyer_consumer_split(mine, level='recipient')`: add the `share_of_revenue` of every recipient but 'self' "
+    "(or sum `amount` over the orders whose `recipient` is not 'self' and divide by all `amount`).",
+    decimals=3,
     mistakes=[
-        (lambda base: float((base.orders.recipient.astype(str) == "self").mean()),
+        (lambda base: _for_others_share(base, weight=None),
+         "that is the share of orders, the measure the notebook prints; weight each order by its amount."),
+        (lambda base: _for_others_share(base, recipient_is_self=True),
          "that is the share bought for the buyer themselves; take the other orders."),
         (lambda base: float((base.customers.relation.astype(str) == "buys_for_others").mean()),
-         "that is the share of customers recorded as buying for others; the question counts orders."),
-        (lambda base: float((base.orders.recipient.astype(str) != "self").mean()) * 100,
-         "give a fraction between 0 and 1, not a percentage."),
+         "that is the share of customers recorded as buying for others; the question weighs orders by revenue."),
     ],
-    hints=('this is about orders, and who each order was for.',
-           "test each order's recipient against 'self' and take the share of orders for someone else."),
+    hints=("the notebook counted orders; a few large gifts can weigh more than many small ones: weigh by money.",
+           "split the orders of your shop by recipient, and divide the amount of the orders for someone else by all "
+           "the amount."),
 )
 def _for_others(base):
-    return float((base.orders.recipient.astype(str) != "self").mean())
+    return _for_others_share(base)
 
 
 def _recall(base, column, discount_share):
@@ -39,40 +51,54 @@ def _recall(base, column, discount_share):
 
 @exercise(
     "06.2",
-    "Lower the discount-share threshold of the rules to 0.3. What is the recall of the discount-driven type against the truth?",
-    "`classify_types(evidence, thresholds={'discount_share': 0.3})`, then `score_against_truth(..., base.truth)`; "
-    "read the `recall` of 'discount_driven' in `per_type`.",
+    "On your own shop, lower the discount-share threshold of the rules to 0.3. What is the precision of the "
+    "discount-driven type against the truth: of the customers the rule now labels discount-driven (the ones a coupon "
+    "campaign would target), what share truly are? To three decimals.",
+    "`classify_types(behaviour_evidence(mine), thresholds={'discount_share': 0.3})`, then "
+    "`score_against_truth(..., mine.truth)`; read the `precision` of 'discount_driven' in `per_type`.",
+    decimals=3,
     mistakes=[
-        (lambda base: _recall(base, "precision", 0.3), "that is the precision (how many flagged are right); recall is how many of the true ones were found."),
-        (lambda base: _recall(base, "recall", 0.5), "that is the recall with the default threshold 0.5; pass thresholds={'discount_share': 0.3}."),
+        (lambda base: _recall(base, "recall", 0.3),
+         "that is the recall (how many of the true ones were found); precision is how many of those labelled are right."),
+        (lambda base: _recall(base, "precision", 0.5),
+         "that is the precision with the default threshold 0.5; pass thresholds={'discount_share': 0.3}."),
     ],
-    hints=('recall asks: of the truly discount-driven, how many did the rule find?',
-           "classify the types again with the lower threshold, then score them against the truth and read discount-driven's recall."),
+    hints=("precision asks: of the customers the rule labels discount-driven, how many truly are?",
+           "classify your shop's types again with the threshold 0.3, then score them against your truth and read "
+           "discount-driven's precision."),
 )
-def _recall_at_03(base):
-    return _recall(base, "recall", 0.3)
+def _precision_at_03(base):
+    return _recall(base, "precision", 0.3)
 
 
-def _loyal_called_need_based(base, among_predicted=False):
-    types = _types(base)["type"]
+def _loyal_called(base, label="need_based", among_predicted=False):
+    types = _types(base)["type"].astype(str)
     truth = base.truth.set_index("customer_id")["persona"].astype(str).reindex(types.index)
-    both = ((truth == "loyal") & (types == "need_based")).sum()
-    return float(both / ((types == "need_based").sum() if among_predicted else (truth == "loyal").sum()))
+    both = ((truth == "loyal") & (types == label)).sum()
+    return float(both / ((types == label).sum() if among_predicted else (truth == "loyal").sum()))
 
 
 @exercise(
     "06.3",
-    "With the default rules, what share of the truly loyal customers are labelled need-based?",
-    "join the predicted `type` with `truth.persona`; among customers whose persona is 'loyal', take the share typed 'need_based'.",
+    "On your own shop, with the default rules: what share of the truly loyal customers are mistaken for need-based "
+    "ones (to three decimals)? A loyal customer taken for need-based gets no loyalty care.",
+    "join the predicted `type` of `classify_types(behaviour_evidence(mine))` with `mine.truth.persona`; among customers "
+    "whose persona is 'loyal', take the share typed 'need_based'.",
+    decimals=3,
     mistakes=[
-        (lambda base: _loyal_called_need_based(base, among_predicted=True),
-         "that is the share of loyal customers among those labelled need-based; divide by the number of truly loyal customers instead."),
+        (lambda base: _loyal_called(base, among_predicted=True),
+         "that is the share of loyal customers among those labelled need-based; divide by the number of truly loyal "
+         "customers instead."),
+        (lambda base: _loyal_called(base, "loyal"),
+         "that is the share of the loyal labelled loyal (their recall); the question asks how many are mistaken for "
+         "need-based."),
     ],
-    hints=('start from the truly loyal, not from those labelled need-based.',
-           'join predicted types with the true persona, keep the loyal ones, and take the share typed need-based.'),
+    hints=("start from your truly loyal customers, not from those labelled need-based.",
+           "join your predicted types with your true personas, keep the loyal ones, and take the share typed "
+           "need-based."),
 )
 def _loyal_as_need_based(base):
-    return _loyal_called_need_based(base)
+    return _loyal_called(base)
 
 
 # The five flags (high-volume, future high value, benchmark, pioneer, motivator) and the three orientations.

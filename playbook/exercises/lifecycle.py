@@ -1,4 +1,4 @@
-"""Exercises of notebook 05, Lifecycle and the eight formation stages (on the `retail` dataset)."""
+"""Exercises of notebook 05, Lifecycle and the eight formation stages (all on the learner's own shop)."""
 from __future__ import annotations
 
 from .core import exercise
@@ -10,28 +10,45 @@ def _steps(base, as_of=None):
     return lifecycle_stage(base, as_of or base.as_of)
 
 
-def _flow(base, source, target, stages="lifecycle"):
-    from ..lifecycle import stage_flow
+# 05.1 and 05.2 run on the learner's own shop (`generate('retail', n_customers=600, seed=MY_SEED)`) and ask what the
+# cells above do not print: a named customer's step half a year back, the cohorts' month 9 (they print 1, 6 and 12).
+_MID = "2025-06-30"
+_STEPS = ("reach", "acquisition", "conversion", "retention", "loyalty", "lapsed")
 
-    flow = stage_flow(base, "2024-12-31", "2025-12-31", stages=stages)
-    return int(flow.loc[source, target]) if source in flow.index and target in flow.columns else 0
+
+def _pick_slid(base):
+    """The first customer (by id) who had bought by _MID and whose step then differs from the end of the data."""
+    then, now = _steps(base, _MID)["stage"].astype(str), _steps(base)["stage"].astype(str).reindex(_steps(base, _MID).index)
+    moved = sorted(then.index[(then != now) & ~then.isin(["reach", "acquisition"])])
+    return {"customer_id": str(moved[0] if moved else then.index[0])}
+
+
+def _step_on(base, customer_id, as_of=_MID):
+    return str(_steps(base, as_of).loc[customer_id, "stage"])
 
 
 @exercise(
     "05.1",
-    "How many retail customers are in the lifecycle step 'retention' (留存) on the dataset's last day, with the default rules?",
-    "call `lifecycle_stage(base, base.as_of)` and count the rows whose `stage` is 'retention'.",
+    f"Decide: in which lifecycle step (留存 is 'retention') was the customer that `ex.params_for('05.1', mine)` names "
+    f"on {_MID}, half a year before the end of the data, with the default rules?",
+    f"`lifecycle_stage(mine, '{_MID}').loc[customer_id, 'stage']`; or take the customer's orders up to {_MID} and walk "
+    "`lifecycle_rules()` from the top: the first rule that holds gives the step.",
+    kind="decide",
+    choices=_STEPS,
+    hints=(f"a step is given by rules on a date: on {_MID}, which of the customer's orders had happened, and how long "
+           "ago was the last one?",
+           f"count the customer's orders up to {_MID} and the days from the last one to {_MID}, then walk the ordered "
+           "rules of `lifecycle_rules()`."),
     mistakes=[
-        (lambda base: int((_steps(base)["n_orders"] >= 2).sum()),
-         "that counts every repeat buyer, including those whose last order is more than 180 days old: they are 'lapsed'."),
-        (lambda base: int(_steps(base)["stage"].isin(["retention", "loyalty"]).sum()),
-         "that adds the 'loyalty' step; count 'retention' alone."),
+        (lambda base, customer_id: _step_on(base, customer_id, base.as_of),
+         f"that is the customer's step at the end of the data, the notebook's date; on {_MID} fewer days had passed "
+         "since their last order."),
     ],
-    hints=('a lifecycle step is given by rules on a date: which date and which rules?',
-           "assign the default lifecycle steps on the dataset's last day and count one step."),
+    reason=lambda base, customer_id: f"On {_MID} the kit's rules say: {_steps(base, _MID).loc[customer_id, 'reason']}.",
+    pick=_pick_slid,
 )
-def _retained(base):
-    return int((_steps(base)["stage"] == "retention").sum())
+def _named_step(base, customer_id):
+    return _step_on(base, customer_id)
 
 
 def _mean_k(base, k, *, zero_fill=False):
@@ -44,36 +61,64 @@ def _mean_k(base, k, *, zero_fill=False):
 
 @exercise(
     "05.2",
-    "In the monthly customer cohort table of retail, what is the average share of a cohort that orders in the third "
-    "month after its first month (k = 3), over the cohorts that have reached that month?",
-    "build `cohort_table(base.orders, as_of=base.as_of, freq='M')`, take column 3 and average it, leaving out empty cells.",
+    "On your own shop: in its monthly customer cohort table, what is the average share of a cohort that orders in the "
+    "ninth month after its first month (k = 9), over the cohorts that have reached that month? To three decimals.",
+    "`cohort_table(mine.orders, as_of=mine.as_of, freq='M')[9].dropna().mean()`.",
+    decimals=3,
     mistakes=[
-        (lambda base: _mean_k(base, 2), "that is column 2; k counts from 0, the first month, so the third month after it is column 3."),
-        (lambda base: _mean_k(base, 3, zero_fill=True),
+        (lambda base: _mean_k(base, 8), "that is column 8; k counts from 0, the first month, so the ninth month after "
+                                        "it is column 9."),
+        (lambda base: _mean_k(base, 9, zero_fill=True),
          "empty cells are months that have not happened yet, not zero retention: leave them out of the mean."),
+        (lambda base: _mean_k(base, 6), "that is month 6, the one the notebook prints; the question asks for month 9."),
     ],
-    hints=('a cohort table has one row per starting month and one column per month since then.',
-           'build the monthly cohort table, take the column for month 3 and average it over the cohorts that have a value.'),
+    hints=("a cohort table has one row per starting month and one column per month since then; the notebook prints "
+           "months 1, 6 and 12 of the shipped shop, not month 9 of yours.",
+           "build the monthly cohort table of your shop, take the column for month 9 and average it over the cohorts "
+           "that have a value."),
 )
-def _third_month(base):
-    return _mean_k(base, 3)
+def _ninth_month(base):
+    return _mean_k(base, 9)
+
+
+def _year_flow(base):
+    from ..lifecycle import stage_flow
+
+    return stage_flow(base, "2024-06-30", _MID, stages="lifecycle")
+
+
+def _slid_share(base, row="retention", column="lapsed", by="row"):
+    flow = _year_flow(base)
+    cell = float(flow.loc[row, column]) if row in flow.index and column in flow.columns else 0.0
+    total = {"row": flow.loc[row].sum() if row in flow.index else 0.0,
+             "column": flow[column].sum() if column in flow.columns else 0.0,
+             "all": flow.values.sum()}[by]
+    return cell / float(total) if total else 0.0
 
 
 @exercise(
     "05.3",
-    "How many retail customers moved from the lifecycle step 'retention' on 2024-12-31 to 'lapsed' on 2025-12-31?",
-    "use `stage_flow(base, '2024-12-31', '2025-12-31', stages='lifecycle')`: rows are the first date, columns the second.",
+    f"On your own shop: of the customers in the lifecycle step 'retention' on 2024-06-30, what share had slid to "
+    f"'lapsed' by {_MID}, a year later? To three decimals.",
+    f"`flow = stage_flow(mine, '2024-06-30', '{_MID}', stages='lifecycle')`: rows are the first date, columns the "
+    "second; divide `flow.loc['retention', 'lapsed']` by the sum of the 'retention' row.",
+    decimals=3,
     mistakes=[
-        (lambda base: _flow(base, "lapsed", "retention"),
-         "that is the opposite move (lapsed back to retention): rows are the stage on the first date."),
-        (lambda base: _flow(base, "repeat", "lapsed", stages="formation"),
-         "that uses the formation stages ('repeat'); this question is about the lifecycle steps."),
+        (lambda base: int(_slid_share(base) * _year_flow(base).loc["retention"].sum() + 0.5),
+         "that is a number of customers; the question asks for a share of those in retention on 2024-06-30."),
+        (lambda base: _slid_share(base, by="column"),
+         f"that divides by everyone lapsed on {_MID}; divide by those in retention on 2024-06-30 (the row)."),
+        (lambda base: _slid_share(base, "lapsed", "retention"),
+         "that is the opposite move (lapsed back to retention): rows are the step on the first date."),
+        (lambda base: _slid_share(base, by="all"),
+         "that divides by every customer; divide by those in retention on 2024-06-30."),
     ],
-    hints=('a flow between two dates: rows are where customers were, columns where they are now.',
-           'build the lifecycle flow from 2024-12-31 to 2025-12-31 and read one cell.'),
+    hints=("a flow between two dates: start from the customers who were in retention, and ask where they went.",
+           f"build the lifecycle flow of your shop from 2024-06-30 to {_MID}; take one cell of the 'retention' row "
+           "and divide by the whole row."),
 )
-def _retention_to_lapsed(base):
-    return _flow(base, "retention", "lapsed")
+def _retention_slid(base):
+    return _slid_share(base)
 
 
 # The eight formation stages (客户形成阶段): compute on the learner's own base, decide, predict.

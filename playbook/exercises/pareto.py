@@ -1,8 +1,8 @@
-"""Exercises of notebook 03, the 80/20 rule, key accounts and tiers (dataset: retail)."""
+"""Exercises of notebook 03, the 80/20 rule, key accounts and tiers: all on the learner's own bases."""
 from __future__ import annotations
 
 from ..data import summarize
-from ..segment import assign_tiers, concentration, top_share
+from ..segment import assign_tiers, pareto_table, top_share
 from .core import exercise
 
 
@@ -10,59 +10,90 @@ def _summary(base):
     return summarize(base.orders, base.as_of)
 
 
+# 03.1-03.3 run on the learner's own shop (`generate('retail', n_customers=1000, seed=MY_SEED)`) and ask what the
+# cells above do not print: the top 10% (they print the top 20%), the customers that make 80% (they print half),
+# the important tier (they print it for the shipped shop only).
+
+def _revenue(base):
+    return _summary(base)["revenue"]
+
+
+def _n_for(base, level):
+    ranked = pareto_table(_summary(base))
+    return int((ranked["cum_share_of_value"] < level - 1e-12).sum() + 1)
+
+
 @exercise(
     "03.1",
-    "What share of all revenue do the top 20% of customers bring (as a fraction between 0 and 1, to three decimals)?",
-    "sum `amount` per customer (or use `summarize`), then `top_share(revenue, 0.2)`.",
-    hints=("the rule is about customers, not orders: what must happen to the orders before you rank anyone?",
-           "make one row per customer with its revenue, rank them from the biggest, and divide the top fifth's revenue "
-           "by the total."),
+    "On your own shop (`generate('retail', n_customers=1000, seed=MY_SEED)`): what share of all revenue do the top "
+    "10% of customers bring (a fraction between 0 and 1, to three decimals)?",
+    "`top_share(playbook.summarize(my_shop.orders, my_shop.as_of)['revenue'], 0.1)`.",
+    hints=("the cells above print the top 20% of the shipped shop; this asks a smaller top, on your shop.",
+           "make one row per customer with its revenue, rank them from the biggest, and divide the revenue of the top "
+           "tenth by the total."),
     decimals=3,
     mistakes=[
-        (lambda base: top_share(base.orders["amount"], 0.2),
+        (lambda base: top_share(_revenue(base), 0.2),
+         "that is the top 20%, the notebook's threshold; the question asks for the top 10%."),
+        (lambda base: top_share(base.orders["amount"], 0.1),
          "that ranks single orders, not customers: sum the orders of each customer first."),
-        (lambda base: top_share(_summary(base)["revenue"], 0.2) * 100,
-         "give a fraction between 0 and 1, not a percentage."),
     ],
 )
-def _top20(base):
-    return top_share(_summary(base)["revenue"], 0.2)
+def _top10(base):
+    return top_share(_revenue(base), 0.1)
 
 
 @exercise(
     "03.2",
-    "How many customers, the biggest first, together make half of all revenue?",
-    "rank customers by revenue with `pareto_table`, and count the rows until `cum_share_of_value` reaches 0.5 "
-    "(or read `n_for_half` from `concentration`).",
+    "On your own shop: how many customers, the biggest first, together make 80% of all revenue?",
+    "rank your customers with `pareto_table(playbook.summarize(my_shop.orders, my_shop.as_of))` and count the rows until "
+    "`cum_share_of_value` reaches 0.8: `(ranked['cum_share_of_value'] < 0.8).sum() + 1`.",
     mistakes=[
-        (lambda base: _summary(base).shape[0] / 2, "that is half of the customers; count the biggest customers until they hold half of the revenue."),
-        (lambda base: concentration(base.orders)["share_for_half"].iloc[0],
+        (lambda base: _n_for(base, 0.5),
+         "that is the number that makes half of revenue, the figure the notebook prints; the question asks for 80%."),
+        (lambda base: _n_for(base, 0.8) - 1,
+         "one short: those customers make a little less than 80%; the customer who crosses 80% counts too."),
+        (lambda base: int(round(0.2 * len(_summary(base)))),
+         "that is 20% of your customers, the rule of thumb; count the customers your own data needs to reach 80%."),
+        (lambda base: float((_n_for(base, 0.8)) / len(_summary(base))),
          "that is a share of customers; the question asks for a number of customers."),
     ],
-    hints=('rank from the biggest customer down and keep a running total.',
-           'use the cumulative share of revenue of the ranked customers and count them until it reaches one half.'),
+    hints=("the 80/20 rule is a guess to test: count on your own shop how many customers 80% of revenue takes.",
+           "rank customers from the biggest down, keep a running share of revenue, and count them until it reaches "
+           "0.8."),
+    rtol=0.0,  # a count is exact: one customer short is the off-by-one mistake, not a rounding
 )
-def _n_for_half(base):
-    return int(concentration(_summary(base))["n_for_half"].iloc[0])
+def _n_for_80(base):
+    return _n_for(base, 0.8)
+
+
+def _tier_share(base, tiers=("important",), of="revenue"):
+    t = assign_tiers(_summary(base))
+    mine = t["tier"].astype(str).isin(tiers)
+    return float(mine.mean()) if of == "customers" else float(t.loc[mine, "revenue"].sum() / t["revenue"].sum())
 
 
 @exercise(
     "03.3",
-    "With the default tiers (`assign_tiers` on the summary: key = top 5%, important = next 15% of customers by score), "
-    "what share of revenue do the key customers bring?",
-    "group the tiered table by `tier`, sum `revenue`, and divide the key tier's sum by the total.",
+    "On your own shop, with the default tiers (`assign_tiers` on the summary: key = top 5%, important = next 15% of "
+    "customers by score): what share of revenue does the important tier bring?",
+    "`t = assign_tiers(playbook.summarize(my_shop.orders, my_shop.as_of))`, then the `revenue` of the rows whose `tier` is "
+    "'important' divided by all `revenue`.",
+    decimals=3,
     mistakes=[
-        (lambda base: top_share(_summary(base)["revenue"], 0.05),
-         "that is the top 5% by revenue alone; the tiers rank by the blended score (revenue, orders, margin)."),
-        (lambda base: float((assign_tiers(_summary(base))["tier"] == "key").mean()),
-         "that is the key tier's share of customers; the question asks for its share of revenue."),
+        (lambda base: _tier_share(base, ("key",)),
+         "that is the key tier; the question asks for the important tier, the next 15%."),
+        (lambda base: _tier_share(base, ("key", "important")),
+         "that adds the key tier; take the important tier alone."),
+        (lambda base: _tier_share(base, ("important",), of="customers"),
+         "that is the important tier's share of customers; the question asks for its share of revenue."),
     ],
-    hints=("the tiers rank by a blended score, not by revenue alone: use the kit's tiers.",
-           "tier the per-customer summary with the defaults, then compare the key tier's revenue with everyone's."),
+    hints=("the tiers rank by a blended score, not by revenue alone: use the kit's tiers on your shop.",
+           "tier the per-customer summary of your shop with the defaults, then compare the important tier's revenue "
+           "with everyone's."),
 )
-def _key_revenue_share(base):
-    tiers = assign_tiers(_summary(base))
-    return float(tiers.loc[tiers["tier"] == "key", "revenue"].sum() / tiers["revenue"].sum())
+def _important_revenue_share(base):
+    return _tier_share(base, ("important",))
 
 
 # Three prospect levels (无差别 / 合格 / 关键): on a base with leads (b2b).

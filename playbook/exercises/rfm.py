@@ -1,4 +1,4 @@
-"""Exercises of notebook 04, RFM segmentation (on the ``retail`` dataset)."""
+"""Exercises of notebook 04, RFM segmentation: 04.1-04.3 on the learner's own shop."""
 from __future__ import annotations
 
 import pandas as pd
@@ -14,23 +14,43 @@ def _segments(base, as_of=None, **kwargs):
     return rfm_segments(rfm_scores(base.orders, as_of or base.as_of, **kwargs))
 
 
+# 04.1-04.3 run on the learner's own shop (`generate('retail', n_customers=1000, seed=MY_SEED)`) and ask what the
+# cells above do not print: another date (half a year before the end), other segments, a count of false alarms.
+_MID = "2025-06-30"
+_NOTEBOOK_PAST = "2024-12-31"  # the date of the notebook's own look-back cell
+
+
+def _champions_on(base, as_of=None, **kwargs):
+    return int((_segments(base, as_of, **kwargs).segment == "champions").sum())
+
+
 @exercise(
     "04.1",
-    "With the default settings (5 bins, total spend, as of the end of the data), how many customers are champions?",
-    "score with `rfm_scores(base)`, name the segments with `rfm_segments`, and count the rows whose `segment` is 'champions'.",
+    f"On your own shop (`generate('retail', n_customers=1000, seed=MY_SEED)`), scored as of {_MID} with the default "
+    "settings (5 bands, total spend): how many customers were champions then?",
+    f"`rfm_segments(rfm_scores(my_shop.orders, '{_MID}'))`, then count the rows whose `segment` is 'champions'.",
     mistakes=[
-        (lambda base: float((_segments(base).segment == "champions").mean()),
+        (lambda base: _champions_on(base),
+         f"that is scored at the end of the data, the notebook's date; score as of {_MID}: pass the date to "
+         "`rfm_scores`."),
+        (lambda base: float((_segments(base, _MID).segment == "champions").mean()),
          "that is the share of customers; the question asks for a number of customers."),
-        (lambda base: int((_segments(base, ties="first").segment == "champions").sum()),
+        (lambda base: _champions_on(base, _MID, ties="first"),
          "you broke ties by row order (`ties='first'`); keep the default so equal customers share a score."),
-        (lambda base: int((_segments(base).rfm_code == "555").sum()),
+        (lambda base: int((_segments(base, _MID).rfm_code == "555").sum()),
          "'555' is only one corner of the champions: they are R = 5 with F = 4 or 5, whatever their M."),
     ],
-    hints=('a champion is a named RFM segment, not just a high score.',
-           'score recency, frequency and money with the defaults, name the segments, then count one of them.'),
+    hints=(f"a segment depends on the day you score: on {_MID} recency is counted back from that day, and only orders "
+           "up to it count.",
+           f"score recency, frequency and money as of {_MID} with the defaults, name the segments, then count one of "
+           "them."),
+    rtol=0.0,  # a count is exact
 )
 def _champions(base):
-    return int((_segments(base).segment == "champions").sum())
+    return _champions_on(base, _MID)
+
+
+_WIN_BACK = ("at_risk", "cannot_lose")
 
 
 def _revenue_share(base, names, column="revenue"):
@@ -43,46 +63,63 @@ def _revenue_share(base, names, column="revenue"):
 
 @exercise(
     "04.2",
-    "What share of all revenue do champions and loyal customers bring together (a fraction between 0 and 1)?",
-    "add up `revenue` over the rows whose segment is 'champions' or 'loyal_customers' and divide by the total revenue "
-    "(or add the two `revenue_share` figures of `segment_summary`).",
+    "On your own shop, scored at the end of the data: what share of all revenue so far came from the customers a "
+    "win-back campaign targets, 'at_risk' and 'cannot_lose' together (a fraction between 0 and 1, to three decimals)?",
+    "add up `revenue` over the rows of `rfm_segments(rfm_scores(my_shop))` whose segment is 'at_risk' or "
+    "'cannot_lose' and divide by all `revenue` (or add their two `revenue_share` figures in `segment_summary`).",
+    decimals=3,
     mistakes=[
-        (lambda base: _revenue_share(base, ["champions", "loyal_customers"], "customers"),
+        (lambda base: _revenue_share(base, _WIN_BACK, "customers"),
          "that is their share of customers; weight by revenue instead."),
-        (lambda base: _revenue_share(base, ["champions"]), "that is the champions alone; add the loyal customers."),
-        (lambda base: _revenue_share(base, ["champions", "loyal_customers"]) * 100, "give a fraction between 0 and 1, not a percentage."),
+        (lambda base: _revenue_share(base, ["at_risk"]), "that is 'at_risk' alone; add 'cannot_lose'."),
+        (lambda base: _revenue_share(base, ["champions", "loyal_customers"]),
+         "that is champions and loyal customers, the pair the notebook prints; the question asks about the two "
+         "win-back segments."),
     ],
-    hints=('two segments together, and a share of revenue, not of customers.',
-           'sum the revenue of both segments and divide by all revenue (or add their shares from the segment summary).'),
+    hints=("two segments together, and a share of revenue, not of customers: how much of the money came from "
+           "valuable customers who went quiet?",
+           "sum the revenue of both win-back segments of your shop and divide by all revenue (or add their shares "
+           "from the segment summary)."),
 )
-def _top_revenue_share(base):
-    return _revenue_share(base, ["champions", "loyal_customers"])
+def _win_back_revenue_share(base):
+    return _revenue_share(base, _WIN_BACK)
 
 
-def _dropped_share(base, as_of, *, known_later: bool = False):
+def _false_alarms(base, as_of=_MID, *, known_later: bool = False, count_gone: bool = False):
     seg = _segments(base, as_of)
     truth = base.truth.set_index("customer_id").loc[seg.index]
-    dropped = truth.dropout_date.notna() if known_later else truth.dropout_date <= pd.Timestamp(as_of)
-    return float(dropped[seg.segment.isin(_SLIPPING).to_numpy()].mean())
+    gone = truth.dropout_date.notna() if known_later else truth.dropout_date <= pd.Timestamp(as_of)
+    keep = seg.segment.isin(_SLIPPING).to_numpy() & (gone if count_gone else ~gone).to_numpy()
+    return float(seg.loc[keep, "revenue"].sum())
 
 
 @exercise(
     "04.3",
-    "Score the customers as of 2024-12-31. Among those in 'at_risk', 'cannot_lose', 'hibernating' or 'lost', what share "
-    "had truly dropped out by that date (truth `dropout_date` on or before 2024-12-31)?",
-    "pass `as_of='2024-12-31'` to `rfm_scores`, keep the four segments, join `base.truth` on the customer id and "
-    "average `dropout_date <= '2024-12-31'` (missing dates count as not dropped).",
+    f"On {_MID}, a win-back campaign on your own shop mails every customer that RFM (scored as of that day) puts in "
+    "'at_risk', 'cannot_lose', 'hibernating' or 'lost'. Only the customers who had not truly left yet (truth "
+    f"`dropout_date` missing or after {_MID}) can still be kept: how much revenue (the `revenue` column, their spend "
+    "up to that day) have they brought, in total?",
+    f"`rfm_scores(my_shop.orders, '{_MID}')` and `rfm_segments`, keep the four segments, join `my_shop.truth` on the "
+    f"customer id, keep the rows where `dropout_date <= '{_MID}'` is False (a missing date is not gone) and sum "
+    "their `revenue`.",
     mistakes=[
-        (lambda base: _dropped_share(base, "2024-12-31", known_later=True),
-         "you counted every customer who *ever* dropped out, including those who left in 2025; keep dropouts on or before 2024-12-31."),
-        (lambda base: _dropped_share(base, "2025-12-31"),
-         "those are the scores at the end of the data; score as of 2024-12-31 so the segments use only what was known then."),
+        (lambda base: _false_alarms(base, count_gone=True),
+         "that is the revenue of the customers who had truly left; the question asks about the ones still there."),
+        (lambda base: _false_alarms(base, known_later=True),
+         f"you used what the truth knows later: a customer who left after {_MID} was still there when the mail went "
+         "out, and counts."),
+        (lambda base: _false_alarms(base, _NOTEBOOK_PAST),
+         f"that is scored as of {_NOTEBOOK_PAST}, the notebook's date; score as of {_MID}."),
+        (lambda base: _false_alarms(base, str(base.as_of.date())),
+         f"those are the segments at the end of the data; score as of {_MID} so the segments use only what was known "
+         "then."),
     ],
-    hints=('only what was known on 2024-12-31 may be used to score; the truth is only for checking.',
-           'score as of 2024-12-31, keep the four worrying segments, and compare with the true dropout dates.'),
+    hints=(f"only what was known on {_MID} may be used to score; the truth is only for checking who had left by then.",
+           f"score as of {_MID}, keep the four slipping segments and those whose true dropout date is not on or before "
+           "that day, and add up their revenue."),
 )
-def _slipping_really_gone(base):
-    return _dropped_share(base, "2024-12-31")
+def _slipping_still_there(base):
+    return _false_alarms(base)
 
 
 def _direction(before: float, after: float) -> str:
