@@ -1,0 +1,88 @@
+"""The reworked compute exercises of notebooks 07 and 10 run on the learner's own base (issue 19): on a learner's
+`generate(seed=MY_SEED)` base the right answer passes (strict mode too), a wrong one gets the first hint, a
+neighbour's answer (another seed) fails, and each recognised mistake (the notebook's date, horizon or list length,
+half the computation) gets its own hint."""
+import pytest
+
+from playbook import exercises as ex
+from playbook.synth import generate
+
+# exercise id -> the base its notebook's setup cell builds from MY_SEED
+OWN = {"07.1": ("retail", 2000), "07.2": ("retail", 2000), "07.3": ("retail", 2000),
+       "10.1": ("retail", 600), "10.2": ("retail", 600), "10.3": ("retail", 600)}
+LEARNER, NEIGHBOURS = 7, (1, 2, 3, 4)
+
+
+@pytest.fixture(scope="module")
+def shops():
+    cache = {}
+
+    def get(exercise_id, seed):
+        kind, n = OWN[exercise_id]
+        if (kind, n, seed) not in cache:
+            cache[kind, n, seed] = generate(kind, n_customers=n, seed=seed)
+        return cache[kind, n, seed]
+
+    return get
+
+
+@pytest.fixture(autouse=True)
+def lenient(monkeypatch):
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    ex.reset_attempts()
+
+
+def _answer(exercise_id, base):
+    params = ex.params_for(exercise_id, base)
+    return ex.REGISTRY[exercise_id].solve(base, **params), params
+
+
+def _same(exercise_id, a, b):
+    return ex.compare(a, b, decimals=ex.REGISTRY[exercise_id].decimals)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(OWN))
+def test_right_answer_on_my_base_passes_in_strict_mode(exercise_id, shops, monkeypatch):
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "1")
+    mine = shops(exercise_id, LEARNER)
+    right, params = _answer(exercise_id, mine)
+    assert ex.check(exercise_id, right, mine, **params).passed
+    with pytest.raises(AssertionError, match="not quite"):
+        ex.check(exercise_id, right * 1.5 + 1, mine, **params)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(OWN))
+def test_a_wrong_answer_gets_the_first_hint(exercise_id, shops):
+    mine = shops(exercise_id, LEARNER)
+    right, params = _answer(exercise_id, mine)
+    result = ex.check(exercise_id, right * 1.5 + 1, mine, **params)
+    assert not result.passed and "Hint 1 of 3" in result.message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(OWN))
+def test_a_neighbours_answer_fails(exercise_id, shops):
+    mine = shops(exercise_id, LEARNER)
+    right, params = _answer(exercise_id, mine)
+    theirs = [_answer(exercise_id, shops(exercise_id, s))[0] for s in NEIGHBOURS]
+    different = [t for t in theirs if not _same(exercise_id, t, right)]
+    assert len(different) >= 3, (right, theirs)  # most neighbours have another answer...
+    for t in different:  # ...and copying it fails
+        assert not ex.check(exercise_id, t, mine, **params).passed
+
+
+@pytest.mark.parametrize("exercise_id, k", [(i, k) for i in sorted(OWN) for k in range(len(ex.REGISTRY[i].mistakes))])
+def test_each_mistake_gets_its_own_hint_on_a_learners_base(exercise_id, k, shops):
+    e = ex.REGISTRY[exercise_id]
+    seen = 0
+    for seed in (LEARNER, *NEIGHBOURS):
+        base = shops(exercise_id, seed)
+        right, params = _answer(exercise_id, base)
+        values = [m(base, **params) for m, _ in e.mistakes]
+        wrong = values[k]
+        # a mistake that happens to give the right figure (or an earlier mistake's) on one base cannot be told apart
+        if _same(exercise_id, wrong, right) or any(ex.compare(wrong, v) for v in values[:k]):
+            continue
+        seen += 1
+        result = ex.check(exercise_id, wrong, base, **params)
+        assert not result.passed and e.mistakes[k][1] in result.message
+    assert seen >= 2
