@@ -1,4 +1,4 @@
-"""The reworked compute exercises of notebooks 07, 10 and 11 run on the learner's own base (issue 19): on a learner's
+"""The reworked compute exercises of notebooks 00, 07, 10 and 11 run on the learner's own base (issue 19): on a learner's
 `generate(seed=MY_SEED)` base the right answer passes (strict mode too), a wrong one gets the first hint, a
 neighbour's answer (another seed) fails, and each recognised mistake (the notebook's date, horizon or list length,
 half the computation) gets its own hint."""
@@ -8,7 +8,8 @@ from playbook import exercises as ex
 from playbook.synth import generate
 
 # exercise id -> the base its notebook's setup cell builds from MY_SEED
-OWN = {"07.1": ("retail", 2000), "07.2": ("retail", 2000), "07.3": ("retail", 2000),
+OWN = {"00.1": ("retail", 1000), "00.2": ("retail", 1000),
+       "07.1": ("retail", 2000), "07.2": ("retail", 2000), "07.3": ("retail", 2000),
        "10.1": ("retail", 600), "10.2": ("retail", 600), "10.3": ("retail", 600),
        "11.1": ("retail", 1000), "11.2": ("retail", 1000), "11.3": ("retail", 1000), "11.4": ("retail", 1000)}
 LEARNER, NEIGHBOURS = 7, (1, 2, 3, 4)
