@@ -88,3 +88,19 @@ def test_each_mistake_gets_its_own_hint_on_a_learners_base(exercise_id, k, shops
         result = ex.check(exercise_id, wrong, base, **params)
         assert not result.passed and e.mistakes[k][1] in result.message
     assert seen >= 2
+
+
+def test_the_debrief_findings_hold_over_five_seeds():
+    # what the trainer guide's debrief says about 07.2, 10.2 and 11.2, read over five learners' bases
+    from playbook.exercises.strategy import _net
+    from playbook.exercises.value import _expected
+
+    for seed in range(5):
+        shop = generate("retail", n_customers=2000, seed=seed)
+        assert ex.REGISTRY["07.2"].solve(shop) >= 0  # the kit's gold-salesperson ranking never loses to the raw rate
+        small = generate("retail", n_customers=600, seed=seed)
+        gap = {h: float(_net(small, h).loc["personal_assistant", "net_margin"] - _net(small, h).loc["discount_day", "net_margin"])
+               for h in (180, 365)}
+        assert gap[180] < gap[365]  # a program with a cost per customer looks worse over a shorter horizon
+        mid = generate("retail", n_customers=1000, seed=seed)
+        assert 0.5 < _expected(mid, 180) / _expected(mid, 365) < 0.6  # half a year expects more than half the year's purchases
