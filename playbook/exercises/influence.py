@@ -1,76 +1,124 @@
-"""Exercises of notebook 07, core customers and opinion leaders (dataset: retail)."""
+"""Exercises of notebook 07, core customers and opinion leaders: the compute ones on the learner's own retail shop.
+
+The notebook's cells print their figures for the shipped ``retail`` base (top-50 lists and their overlap, precision at 20, the widest
+referral trees). The exercises ask something those cells do not print, on a shop only the learner has
+(``generate('retail', n_customers=2000, seed=MY_SEED)``): a copied figure or a neighbour's answer fails.
+"""
 from __future__ import annotations
 
-from ..data import summarize
 from ..influence import core_vs_biggest, opinion_leaders, precision_at_k, reach_of_loss
 from .core import exercise
+
+# The notebook compares top-50 lists; exercise 07.1 asks about the top 100 (5% of a 2,000-customer shop).
+_NOTEBOOK_K, _K = 50, 100
+# Exercise 07.2 compares the kit's gold-salesperson ranking with the naive one at this depth (1% of a 2,000 shop).
+_DEPTH = 20
 
 
 def _leaders(base):
     return opinion_leaders(base)
 
 
-def _top_tree(base) -> str:
+def _list_share(base, k, keep="influence_only"):
+    """Share of all revenue brought in by one top-k list (the most influential, or the biggest spenders)."""
     leaders = _leaders(base)
-    return leaders.sort_index(kind="stable").sort_values("n_reach", ascending=False, kind="stable").index[0]
+    lists = core_vs_biggest(leaders, k=k)
+    members = lists.index[lists["list"].isin([keep, "both"])]
+    return float(leaders["revenue"].reindex(members).sum() / leaders["revenue"].sum())
 
 
 @exercise(
     "07.1",
-    "How many of the 50 biggest customers by revenue are also among the 50 most influential (default `opinion_leaders`)?",
-    "`core_vs_biggest(leaders, k=50)` lists both top-50 lists; count the rows whose `list` is 'both' "
-    "(or read `.attrs['overlap']`).",
+    f"On your own shop (`mine = generate('retail', n_customers=2000, seed=MY_SEED)`): what share of all revenue do "
+    f"your {_K} most influential customers (the influence list of `core_vs_biggest`, default `opinion_leaders`) "
+    "bring in? Give a fraction.",
+    f"`lists = core_vs_biggest(opinion_leaders(mine), k={_K})`; the influence list is the rows whose `list` is not "
+    "'spend_only'; sum their `revenue` and divide by the revenue of all customers in `opinion_leaders(mine)`.",
     mistakes=[
-        (lambda base: len(core_vs_biggest(_leaders(base), k=50)),
-         "that counts every customer in either list; count only those in both."),
-        (lambda base: int((_leaders(base).loc[summarize(base.orders, base.as_of)["revenue"].nlargest(50).index, "predicted_role"]
-                           != "none").sum()) + 0.5,
-         "compare two rankings: the top 50 by influence score and the top 50 by revenue."),
+        (lambda base: _list_share(base, _K, keep="spend_only"),
+         f"that is the share of the {_K} biggest spenders; the question asks about the {_K} most influential."),
+        (lambda base: _list_share(base, _NOTEBOOK_K),
+         f"that is the top {_NOTEBOOK_K}, the length of the notebook's lists; the question asks about the top {_K}."),
+        (lambda base: _list_share(base, _K) * _leaders(base)["revenue"].sum(),
+         "that is their revenue in money; divide it by the revenue of all customers."),
     ],
-    hints=('two top-50 lists, one by revenue and one by influence: how many names are on both?',
-           'the kit puts both lists side by side; count the customers marked as in both.'),
+    hints=(f"one list of {_K} names, their revenue, and all revenue: a share.",
+           "the kit's two top lists mark each customer as influence only, spend only or both; the influence list is "
+           "'influence only' plus 'both'."),
 )
-def _overlap(base):
-    return int(core_vs_biggest(_leaders(base), k=50).attrs["overlap"])
+def _influence_share(base):
+    return _list_share(base, _K)
+
+
+def _gold(base, score=None, k=_DEPTH):
+    leaders = _leaders(base)
+    ranking = leaders if score is None else leaders[score].fillna(0).astype(float)
+    return float(precision_at_k(ranking, base.truth, "gold_salesperson", k))
 
 
 @exercise(
     "07.2",
-    "Against the hidden truth, what is the precision at 20 of the gold-salesperson ranking (default `opinion_leaders`)? "
-    "Give a fraction between 0 and 1.",
-    "`precision_at_k(leaders, base.truth, 'gold_salesperson', 20)`: the share of the 20 best-scored customers who are "
-    "truly gold salespeople.",
+    f"On your own shop, at k = {_DEPTH}: by how much is the precision of the kit's gold-salesperson ranking higher "
+    "than that of the naive ranking by raw conversion rate (`conversion_rate`)? Answer as a difference of fractions "
+    "(0.10 for ten points; negative if the naive ranking does better).",
+    f"`precision_at_k(leaders, mine.truth, 'gold_salesperson', {_DEPTH})` minus "
+    f"`precision_at_k(leaders['conversion_rate'].fillna(0), mine.truth, 'gold_salesperson', {_DEPTH})`, with "
+    "`leaders = opinion_leaders(mine)`.",
     mistakes=[
-        (lambda base: precision_at_k(_leaders(base)["conversion_rate"].fillna(0), base.truth, "gold_salesperson", 20),
-         "that ranks by the raw conversion rate: one lucky referral gives 100%. Use the shrunk `gold_salesperson_score`."),
-        (lambda base: precision_at_k(_leaders(base), base.truth, "gold_salesperson", 20) * 100,
-         "give a fraction between 0 and 1, not a percentage."),
+        (lambda base: _gold(base),
+         "that is the kit's precision alone; subtract the precision of the raw conversion rate."),
+        (lambda base: _gold(base, "conversion_rate") - _gold(base),
+         "the sign is the wrong way round: the kit's precision minus the naive one."),
     ],
-    hints=('precision at 20: of the 20 the ranking puts first, how many are right?',
-           "rank by the gold-salesperson score and check the top 20 against the truth's roles."),
+    hints=("two rankings of the same customers, one precision each, then a difference.",
+           "precision at k accepts the leaders table (the kit's shrunk score) or any column of scores; use the raw "
+           "conversion rate as the second ranking."),
+    decimals=2,
 )
-def _gold_precision(base):
-    return precision_at_k(_leaders(base), base.truth, "gold_salesperson", 20)
+def _gold_gain(base):
+    return _gold(base) - _gold(base, "conversion_rate")
+
+
+def _by_reach(table):
+    return table.sort_index(kind="stable").sort_values("n_reach", ascending=False, kind="stable")
+
+
+def _pick_gold(base) -> dict:
+    """The predicted gold salesperson with the widest referral tree (ties: the smallest id)."""
+    leaders = _leaders(base)
+    gold = _by_reach(leaders[leaders["predicted_role"] == "gold_salesperson"])
+    return {"customer_id": str(gold.index[0])}
+
+
+def _share(base, customer_id, **kw):
+    return float(reach_of_loss(base, [customer_id], **kw).iloc[0]["share_of_revenue"])
 
 
 @exercise(
     "07.3",
-    "Take the customer with the largest referral tree (most customers down the tree, `n_reach`). "
-    "If they left and took their whole tree with them, what share of all revenue would walk out? Give a fraction.",
-    "find the customer with the largest `n_reach` in the leaders table, then `reach_of_loss(base, [cid])` and read "
-    "`share_of_revenue` (their own revenue plus everyone down their tree).",
+    "On your own shop, the cell names one customer (`ex.params_for('07.3', mine)`): the gold salesperson with the "
+    "widest referral tree. If they left and took their whole tree with them, what share of all revenue would walk "
+    "out? Give a fraction to five decimals.",
+    "`reach_of_loss(mine, [customer_id])` and read `share_of_revenue` (their own revenue plus everyone down their "
+    "tree).",
     mistakes=[
-        (lambda base: float(reach_of_loss(base, [_top_tree(base)]).iloc[0]["own_revenue"]
-                            / summarize(base.orders, base.as_of)["revenue"].sum()),
-         "that is only the leader's own revenue; add the revenue of everyone down their referral tree."),
-        (lambda base: float(reach_of_loss(base, [_top_tree(base)], depth=1).iloc[0]["share_of_revenue"]),
+        (lambda base, customer_id: float(reach_of_loss(base, [customer_id]).iloc[0]["own_revenue"]
+                                         / reach_of_loss(base, [customer_id]).iloc[0]["revenue_at_stake"]
+                                         * _share(base, customer_id)),
+         "that is only the customer's own revenue; add the revenue of everyone down their referral tree."),
+        (lambda base, customer_id: _share(base, customer_id, depth=1),
          "that stops at the customers they referred themselves; follow the tree all the way down (depth=None)."),
+        (lambda base, customer_id: _share(base, str(_by_reach(_leaders(base)).index[0])),
+         "that is the customer with the widest tree of all, as in the notebook's cells; the question names a gold "
+         "salesperson: use the `customer_id` the cell printed."),
     ],
-    hints=('a loss reaches further than the customer: their referrals, and the referrals of those.',
-           'find the widest referral tree, then measure the share of revenue of the leader and everyone down their tree.'),
+    hints=("a loss reaches further than the customer: their referrals, and the referrals of those.",
+           "measure the share of all revenue held by the named customer and everyone down their tree."),
+    decimals=5,
+    pick=_pick_gold,
 )
-def _reach_share(base):
-    return float(reach_of_loss(base, [_top_tree(base)]).iloc[0]["share_of_revenue"])
+def _reach_share(base, customer_id):
+    return _share(base, customer_id)
 
 
 @exercise(

@@ -1,74 +1,119 @@
-"""Exercises of notebook 10, Relationship strategies and retention programs (on the ``retail`` dataset)."""
+"""Exercises of notebook 10, Relationship strategies and retention programs: all on the learner's own retail base."""
 from __future__ import annotations
 
 from .core import exercise
 
 
-def _strategies(base):
-    from ..strategy import customer_profile, recommend_strategies
-
-    return recommend_strategies(customer_profile(base))["strategy"].astype(str)
-
-
-def _programs(base):
-    from ..strategy import simulate_programs
-
-    return simulate_programs(base)
+# The notebook's cells read the shipped base out on its `as_of` and simulate a year; exercises 10.1-10.3 run on the
+# learner's own base (`generate('retail', n_customers=600, seed=MY_SEED)`), a year earlier or over half the horizon.
+_EARLIER = "2024-12-31"
+_HORIZON, _NOTEBOOK_HORIZON = 180, 365
 
 
-def _plan(base):
-    from ..strategy import contact_plan
+def _profile(base, as_of=_EARLIER):
+    from ..strategy import customer_profile
 
-    return contact_plan(base)
+    return customer_profile(base, as_of=as_of)
+
+
+def _customer_share(base):
+    from ..strategy import recommend_strategies
+
+    return float((recommend_strategies(_profile(base))["strategy"].astype(str) == "win_back").mean())
+
+
+def _revenue_share(base, strategies=("win_back",), as_of=_EARLIER):
+    from ..strategy import recommend_strategies
+
+    profile = _profile(base, as_of)
+    chosen = recommend_strategies(profile)["strategy"].astype(str).isin(strategies)
+    return float(profile.loc[chosen, "revenue"].sum() / profile["revenue"].sum())
 
 
 @exercise(
     "10.1",
-    "With the default decision table, how many customers get the strategy 'win back' (重新赢得)?",
-    "build `customer_profile(base)`, pass it to `recommend_strategies`, and count the rows whose strategy is 'win_back'.",
+    f"On your own base (`mine = generate('retail', n_customers=600, seed=MY_SEED)`), read out on {_EARLIER}: what "
+    "share of all revenue to date comes from the customers the default decision table gives 'win back' (重新赢得)?",
+    f"`profile = customer_profile(mine, as_of='{_EARLIER}')`, `recommend_strategies(profile)`; sum the profile's "
+    "`revenue` over the rows whose strategy is 'win_back' and divide by the sum over all rows.",
     mistakes=[
-        (lambda base: int(_strategies(base).isin(["win_back", "end"]).sum()),
-         "that counts every lapsed customer; only lapsed key and important customers are worth winning back, the rest get 'end'."),
+        (lambda base: _revenue_share(base, as_of=None),
+         f"that reads out on your base's own `as_of`, as the notebook's cells do; the question reads out on {_EARLIER}."),
+        (lambda base: _revenue_share(base, ("win_back", "end")),
+         "that counts every lapsed customer; only lapsed key and important customers are worth winning back, the "
+         "rest get 'end'."),
+        (lambda base: _customer_share(base),
+         "that is the share of customers; the question asks for their share of revenue."),
     ],
-    hints=('every customer gets exactly one strategy, from the ordered decision table.',
-           'profile the customers, recommend strategies with the default table, and count one strategy.'),
+    hints=("the date is part of the question: a profile built on another day gives other strategies.",
+           f"profile your customers as of {_EARLIER}, recommend strategies with the default table, and compare the "
+           "revenue of the 'win back' customers with all revenue."),
 )
-def _win_back_count(base):
-    return int((_strategies(base) == "win_back").sum())
+def _win_back_share(base):
+    return _revenue_share(base)
+
+
+def _net(base, horizon=_HORIZON):
+    from ..strategy import simulate_programs
+
+    return simulate_programs(base, horizon_days=horizon)
 
 
 @exercise(
     "10.2",
-    "In `simulate_programs(base)` with the default assumptions, how many more customers does the dedicated personal "
-    "assistant keep than the storewide 15% discount day?",
-    "take the `retained` column of the result and subtract the discount day's row from the personal assistant's.",
+    f"On your own base, over a {_HORIZON}-day horizon (the notebook simulated a year) with the default assumptions: "
+    "how much more net margin (`net_margin`, after discounts and program cost) does the dedicated personal assistant "
+    "earn than the storewide 15% discount day? Negative if it earns less.",
+    f"`r = simulate_programs(mine, horizon_days={_HORIZON})`; subtract the discount day's `net_margin` from the "
+    "personal assistant's.",
     mistakes=[
-        (lambda base: int(_programs(base).loc["personal_assistant", "extra_retained"]),
-         "that is the assistant against no program at all; compare it with the discount day instead."),
+        (lambda base: float(_net(base, _NOTEBOOK_HORIZON).loc["personal_assistant", "net_margin"]
+                            - _net(base, _NOTEBOOK_HORIZON).loc["discount_day", "net_margin"]),
+         f"that is over {_NOTEBOOK_HORIZON} days, the notebook's horizon; the question simulates {_HORIZON} days."),
+        (lambda base: float(_net(base).loc["discount_day", "net_margin"] - _net(base).loc["personal_assistant", "net_margin"]),
+         "the sign is the wrong way round: the personal assistant minus the discount day."),
+        (lambda base: float(_net(base).loc["personal_assistant", "margin"] - _net(base).loc["discount_day", "margin"]),
+         "that is the margin before the programs' cost; compare `net_margin`, what is left after paying for each program."),
     ],
-    hints=('two programs, one simulation: compare customers kept.',
-           "simulate the default programs and subtract the discount day's retained customers from the personal assistant's."),
+    hints=("the horizon is a parameter of the simulation, and a program pays for itself only over time.",
+           f"simulate the default programs over {_HORIZON} days and subtract one row's net margin from the other's."),
 )
 def _assistant_vs_discount(base):
-    r = _programs(base)
-    return int(r.loc["personal_assistant", "retained"] - r.loc["discount_day", "retained"])
+    r = _net(base)
+    return float(r.loc["personal_assistant", "net_margin"] - r.loc["discount_day", "net_margin"])
+
+
+def _plan_size(base):
+    from ..strategy import contact_plan
+
+    return int(len(contact_plan(base, as_of=_EARLIER)))
+
+
+def _overdue_on(base, as_of=_EARLIER):
+    from ..strategy import overdue_contacts
+
+    return int(len(overdue_contacts(base, as_of=as_of)))
 
 
 @exercise(
     "10.3",
-    "How many active customers are overdue for a follow-up in the default contact plan?",
-    "`overdue_contacts(base)` lists them; count its rows.",
-    hints=("each tier has its own cadence; a customer is overdue when the last contact plus that cadence has passed.",
-           "build the default contact plan and count the customers whose next contact date lies before `as_of`."),
+    f"On your own base, how many active customers were overdue for a follow-up on {_EARLIER} in the default contact "
+    "plan?",
+    f"`overdue_contacts(mine, as_of='{_EARLIER}')` lists them; count its rows.",
+    hints=("each tier has its own cadence; a customer is overdue when the last contact plus that cadence has passed, "
+           "on the day you look.",
+           f"build the default contact plan as of {_EARLIER} and count the customers whose next contact date lies "
+           "before it."),
     mistakes=[
-        (lambda base: int(len(_plan(base))),
+        (lambda base: _overdue_on(base, None),
+         f"that is the overdue list on your base's own `as_of`, as in the notebook's cells; the question looks on "
+         f"{_EARLIER}."),
+        (lambda base: _plan_size(base),
          "that is every customer in the plan; keep only those whose next contact date has passed."),
     ],
 )
 def _overdue_count(base):
-    from ..strategy import overdue_contacts
-
-    return int(len(overdue_contacts(base)))
+    return _overdue_on(base)
 
 
 # Switching costs and the "angel and devil" lock-in (转换成本).
