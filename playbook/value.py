@@ -42,6 +42,7 @@ __all__ = [
     "holdout_scores",
     "probability_alive_matrix",
     "simple_clv",
+    "expected_margin",
 ]
 
 register_labels({

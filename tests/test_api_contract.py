@@ -114,6 +114,7 @@ ANALYSES: dict[str, Spec] = {
     "accounts.praise_and_conversion": Spec(base="b2b", call=lambda f, data, as_of, *a, **k: f(data, **k)),
     "accounts.deal_recap": Spec(base="b2b"),
     "accounts.key_account_system": Spec(base="b2b"),
+    "value.expected_margin": Spec(table="orders"),
     "economics.customer_growth": Spec(table="orders"),
     "strategy.relationship_ties": Spec(),
 }
@@ -125,6 +126,7 @@ EVALUATIONS = {
     "satisfaction.care_before_exit": "looks back from exit dates that come from truth",
     "satisfaction.complaint_speed_effect": "repurchase in the horizon after as_of is the outcome it measures",
     "churn.signal_hit_rates": "scores signals against the hidden truth",
+    "churn.truth_survival": "reads the true dropout dates and the orders after as_of (the yardstick of survival_by_segment)",
     "churn.evaluate_warnings": "scores warnings against the hidden truth",
     "value.calibration_holdout": "splits orders into calibration and a later holdout",
     "strategy.simulate_programs": "runs programs forward on the latent model of a synthetic base",
