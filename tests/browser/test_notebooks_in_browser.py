@@ -102,7 +102,6 @@ test_notebook_in_jupyterlab.MODE = "jupyterlab"
 
 # The slowest notebook (09) renders in about 45 s on a busy 2-core machine.
 RENDER_TIMEOUT_MS = 150_000
-RENDER_ATTEMPTS = 2
 
 # Voila has executed every cell (its spinner is gone), the page has loaded, and every widget
 # placeholder has been turned into a live view.
@@ -139,28 +138,17 @@ def test_notebook_in_voila(notebook, voila_server, notebook_page, chinese_editio
     # Leaving the page fires Voila's beforeunload handler, which shuts the notebook's kernel down.
     notebook_page.cleanups.append(lambda: page.goto("about:blank"))
     notebook_page.open(voila_server.page_url(notebook), wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-    for attempt in range(1, RENDER_ATTEMPTS + 1):
-        try:
-            page.wait_for_function(_DONE, timeout=RENDER_TIMEOUT_MS, polling=250)
-            break
-        except Exception as exc:  # playwright TimeoutError: say where Voila stopped and what it logged
-            status = page.evaluate(_STATUS)
-            if attempt < RENDER_ATTEMPTS:
-                # Known Voila/nbclient race: execution sometimes never resumes after a cell that
-                # moves a widget from code. Reloading runs the notebook again in a new kernel;
-                # the retry is reported in the summary, and a second hang fails the test. The stalled
-                # kernel is killed first (no other Voila kernel runs now), or it would outlive the test.
-                page.goto("about:blank")
-                killed = voila_server.kill_kernels()
-                notebook_page.warnings.append(f"voila {notebook}: render stalled at {status.get('loading')!r} after "
-                                              f"{RENDER_TIMEOUT_MS / 1000:.0f} s; {killed} kernel(s) killed, "
-                                              f"reloaded (attempt {attempt + 1})")
-                page.goto(voila_server.page_url(notebook), wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-                continue
-            errors = error_texts_in(page)
-            raise AssertionError(f"{notebook}: Voila did not finish within {RENDER_TIMEOUT_MS / 1000:.0f} s, "
-                                 f"{RENDER_ATTEMPTS} times: {status}; errors on the page: {errors}\n"
-                                 f"Voila's log:\n{voila_server.log_tail()}") from exc
+    # One attempt: the notebooks no longer move widgets from code cells (the cells that made
+    # Voila's executor stall on a known Voila/nbclient race), so a hang is now a failure.
+    try:
+        page.wait_for_function(_DONE, timeout=RENDER_TIMEOUT_MS, polling=250)
+    except Exception as exc:  # playwright TimeoutError: say where Voila stopped and what it logged
+        status = page.evaluate(_STATUS)
+        errors = error_texts_in(page)
+        page.goto("about:blank")
+        voila_server.kill_kernels()  # a stalled kernel would outlive the test and slow the next notebooks
+        raise AssertionError(f"{notebook}: Voila did not finish within {RENDER_TIMEOUT_MS / 1000:.0f} s: {status}; "
+                             f"errors on the page: {errors}\nVoila's log:\n{voila_server.log_tail()}") from exc
     errors = error_texts_in(page)
     assert not errors, f"{notebook}: Voila shows errors:\n" + "\n\n".join(errors) + f"\nVoila's log:\n{voila_server.log_tail()}"
     try:
