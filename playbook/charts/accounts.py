@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["pipeline_funnel", "win_rate_by_price", "deal_recap_bars"]
@@ -111,15 +112,16 @@ def _compact(v: float) -> str:
     return f"{v / 1e6:.1f}M" if a >= 1e6 else f"{v / 1e3:.0f}k" if a >= 1e3 else f"{v:.0f}"
 
 
-def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(recap="data")
+def deal_recap_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     """One account's won deals: value of the orders delivered after each, service contacts written on top.
 
     The title states the recap in one line (deals, orders and their value, share of
-    complaints resolved), computed from ``recap``.
+    complaints resolved), computed from ``data``.
 
     Parameters
     ----------
-    recap : DataFrame
+    data : DataFrame
         Output of :func:`playbook.accounts.deal_recap` for one account.
     ax : matplotlib Axes, optional
     lang : {"en", "zh"}, optional
@@ -142,17 +144,17 @@ def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
 
     lang = lang or get_language()
     need = ["customer_id", "won_at", "order_value", "orders", "service_contacts"]
-    if not isinstance(recap, pd.DataFrame) or recap.empty or any(c not in recap.columns for c in need):
+    if not isinstance(data, pd.DataFrame) or data.empty or any(c not in data.columns for c in need):
         raise DataValidationError(f"deal_recap_bars needs a non-empty deal_recap table with columns {need}.")
-    if recap["customer_id"].nunique() != 1:
+    if data["customer_id"].nunique() != 1:
         raise DataValidationError("deal_recap_bars draws one account: pass deal_recap(base, customer_id=...) or filter the table. "
-                                  f"Got {recap['customer_id'].nunique()} accounts.")
+                                  f"Got {data['customer_id'].nunique()} accounts.")
     ax = new_ax(ax)
-    frame = pd.DataFrame({"deal": pd.to_datetime(recap["won_at"]).dt.strftime("%Y-%m").to_numpy(),
-                          "value": recap["order_value"].to_numpy()})
-    frame["deal"] = [f"{d} #{i}" for d, i in zip(frame["deal"], recap["opportunity_id"])]
+    frame = pd.DataFrame({"deal": pd.to_datetime(data["won_at"]).dt.strftime("%Y-%m").to_numpy(),
+                          "value": data["order_value"].to_numpy()})
+    frame["deal"] = [f"{d} #{i}" for d, i in zip(frame["deal"], data["opportunity_id"])]
     sns.barplot(data=frame, x="deal", y="value", color=PALETTE[0], ax=ax)
-    for patch, n in zip(ax.patches, recap["service_contacts"]):
+    for patch, n in zip(ax.patches, data["service_contacts"]):
         text = "–" if pd.isna(n) else (f"{int(n)} 次服务" if lang == "zh" else f"{int(n)} contacts")
         ax.annotate(text, (patch.get_x() + patch.get_width() / 2, patch.get_height()), xytext=(0, 3),
                     textcoords="offset points", ha="center", fontsize=8)
@@ -160,10 +162,10 @@ def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
     ax.yaxis.set_major_formatter(lambda v, _pos: _compact(v))
     ax.set_xlabel("赢单（年月与商机编号）" if lang == "zh" else "Won deal (month and deal number)")
     ax.set_ylabel("此后交付订单金额" if lang == "zh" else "Orders delivered after it (money)")
-    cid = str(recap["customer_id"].iloc[0])
-    n, orders, value = len(recap), int(recap["orders"].sum()), float(recap["order_value"].sum())
-    if "complaints" in recap and recap["complaints"].notna().any() and recap["complaints"].sum() > 0:
-        solved = f"{recap['complaints_resolved'].sum() / recap['complaints'].sum():.0%}"
+    cid = str(data["customer_id"].iloc[0])
+    n, orders, value = len(data), int(data["orders"].sum()), float(data["order_value"].sum())
+    if "complaints" in data and data["complaints"].notna().any() and data["complaints"].sum() > 0:
+        solved = f"{data['complaints_resolved'].sum() / data['complaints'].sum():.0%}"
     else:
         solved = None
     if lang == "zh":

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import DataValidationError
 from ..i18n import get_language, label, register_labels
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["profit_over_time", "retention_curve", "growth_decomposition"]
@@ -33,7 +34,8 @@ def _need(data: pd.DataFrame, columns, func: str, source: str) -> None:
         raise DataValidationError(f"{func} got an empty table; pass the output of {source}.")
 
 
-def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+def profit_over_time(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     """Discounted profit of a cohort per period (bars) and the cumulative NPV (line).
 
     Bars below zero are money spent (acquisition at period 0, retention when it costs more
@@ -41,7 +43,7 @@ def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         The output of :func:`playbook.economics.cohort_profit`.
     ax : matplotlib Axes, optional
     lang : {"en", "zh"}, optional
@@ -59,24 +61,24 @@ def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     """
     import seaborn as sns
 
-    _need(table, ("discounted_profit", "cumulative_npv"), "profit_over_time", "playbook.economics.cohort_profit")
+    _need(data, ("discounted_profit", "cumulative_npv"), "profit_over_time", "playbook.economics.cohort_profit")
     ax = new_ax(ax)
     lang = lang or get_language()
     gain, loss = ("gain", "loss") if lang == "en" else ("收益", "支出")
-    data = pd.DataFrame({"period": np.arange(len(table)), "profit": table["discounted_profit"].to_numpy(),
-                         "npv": table["cumulative_npv"].to_numpy()})
-    data["sign"] = np.where(data["profit"] >= 0, gain, loss)
-    sns.barplot(data=data, x="period", y="profit", hue="sign", hue_order=[gain, loss], palette=[PALETTE[2], PALETTE[5]],
+    frame = pd.DataFrame({"period": np.arange(len(data)), "profit": data["discounted_profit"].to_numpy(),
+                          "npv": data["cumulative_npv"].to_numpy()})
+    frame["sign"] = np.where(frame["profit"] >= 0, gain, loss)
+    sns.barplot(data=frame, x="period", y="profit", hue="sign", hue_order=[gain, loss], palette=[PALETTE[2], PALETTE[5]],
                 dodge=False, legend=False, ax=ax)
     # barplot puts categories at 0..n-1, so the line shares the same x positions
-    sns.lineplot(data=data, x="period", y="npv", color=PALETTE[0], marker="o", linewidth=2, ax=ax,
+    sns.lineplot(data=frame, x="period", y="npv", color=PALETTE[0], marker="o", linewidth=2, ax=ax,
                  label=label("cumulative_npv", lang), errorbar=None)
     ax.axhline(0, color="grey", linewidth=0.8)
-    paid_back = np.flatnonzero(data["npv"].to_numpy() >= 0)
-    if len(paid_back) and data["npv"].iloc[0] < 0:
+    paid_back = np.flatnonzero(frame["npv"].to_numpy() >= 0)
+    if len(paid_back) and frame["npv"].iloc[0] < 0:
         p = int(paid_back[0])
         text = f"payback: period {p}" if lang == "en" else f"回本: 第 {p} 期"
-        ax.annotate(text, xy=(p, data["npv"].iloc[p]), xytext=(30, -40), textcoords="offset points",
+        ax.annotate(text, xy=(p, frame["npv"].iloc[p]), xytext=(30, -40), textcoords="offset points",
                     arrowprops={"arrowstyle": "->", "color": "grey"}, ha="left")
     ax.set_xlabel(f"{label('period', lang)} ({'after acquisition' if lang == 'en' else '获客后'})")
     ax.set_ylabel(f"{label('discounted_profit', lang)} ({'money' if lang == 'en' else '金额'})")
@@ -85,12 +87,13 @@ def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     return ax
 
 
-def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+def retention_curve(data: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None):
     """Value per customer against the retention rate, with today's rate and the improved rate marked.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         The output of :func:`playbook.economics.retention_sensitivity`.
     y : {"net_value", "clv", "expected_lifetime"}
         What to plot against the retention rate.
@@ -109,7 +112,7 @@ def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang:
     import seaborn as sns
     from matplotlib.ticker import PercentFormatter
 
-    _need(table, ("retention_rate", y, "is_current", "is_improved"), "retention_curve",
+    _need(data, ("retention_rate", y, "is_current", "is_improved"), "retention_curve",
           "playbook.economics.retention_sensitivity")
     ax = new_ax(ax)
     lang = lang or get_language()
@@ -117,10 +120,10 @@ def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang:
              "clv": ("Customer lifetime value", "客户终身价值"),
              "expected_lifetime": ("Expected lifetime (periods)", "预期生命周期(期)")}
     name = names.get(y, (y, y))[0 if lang == "en" else 1]
-    sns.lineplot(data=table, x="retention_rate", y=y, color=PALETTE[0], linewidth=2, ax=ax, errorbar=None)
+    sns.lineplot(data=data, x="retention_rate", y=y, color=PALETTE[0], linewidth=2, ax=ax, errorbar=None)
     ax.axhline(0, color="grey", linewidth=0.8)
-    now = table.loc[table["is_current"]].iloc[0]
-    better = table.loc[table["is_improved"]].iloc[0]
+    now = data.loc[data["is_current"]].iloc[0]
+    better = data.loc[data["is_improved"]].iloc[0]
     # "now" is labelled below right, "improved" above left, so the two labels never collide
     points = ((now, PALETTE[1], "now" if lang == "en" else "当前", (12, -18), "left"),
               (better, PALETTE[5], "improved" if lang == "en" else "提升后", (-12, 12), "right"))
@@ -137,7 +140,8 @@ def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang:
     return ax
 
 
-def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+def growth_decomposition(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     """Bars: each period's revenue change split into the number and the quality of customers.
 
     The title states the finding over all periods shown: which of the two moved revenue
@@ -145,7 +149,7 @@ def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = Non
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         The output of :func:`playbook.economics.customer_growth`.
     ax : matplotlib Axes, optional
     lang : {"en", "zh"}, optional
@@ -164,9 +168,9 @@ def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = Non
     """
     import seaborn as sns
 
-    _need(table, ("number_effect", "quality_effect", "revenue_change"), "growth_decomposition", "customer_growth")
+    _need(data, ("number_effect", "quality_effect", "revenue_change"), "growth_decomposition", "customer_growth")
     lang = lang or get_language()
-    rows = table.dropna(subset=["number_effect", "quality_effect"])
+    rows = data.dropna(subset=["number_effect", "quality_effect"])
     if rows.empty:
         raise DataValidationError("growth_decomposition needs at least two periods; pass the output of customer_growth.")
     long = rows[["number_effect", "quality_effect"]].reset_index().melt(id_vars=rows.index.name or "index",

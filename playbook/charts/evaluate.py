@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import DataValidationError
 from ..i18n import LABELS, label, register_labels, resolve_lang
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["reliability_chart", "roc_curves"]
@@ -113,12 +114,13 @@ def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     return ax
 
 
-def reliability_chart(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+def reliability_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     """Calibration plot: each bin's observed rate against its mean predicted probability, beside the diagonal.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         :func:`playbook.evaluate.reliability_table` output (``predicted``, ``observed``, ``n``;
         ``attrs["brier"]`` goes in the title). Dot size follows ``n``.
     ax : matplotlib Axes, optional
@@ -136,20 +138,20 @@ def reliability_chart(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     >>> ax = reliability_chart(evaluate.reliability_table(np.random.default_rng(1).uniform(size=500) < p, p, bins=5))
     """
     needed = {"predicted", "observed", "n"}
-    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns) or table.empty:
+    if not isinstance(data, pd.DataFrame) or not needed <= set(data.columns) or data.empty:
         raise DataValidationError("reliability_chart needs the output of playbook.evaluate.reliability_table "
                                   "(columns predicted, observed, n).")
     lang = resolve_lang(lang, "reliability_chart")
     ax = new_ax(ax)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1.2, label=label("rel_perfect", lang))
-    sizes = 30 + 170 * table["n"].to_numpy(float) / float(table["n"].max())
-    ax.plot(table["predicted"], table["observed"], color=PALETTE[0], linewidth=1.5)
-    ax.scatter(table["predicted"], table["observed"], s=sizes, color=PALETTE[0], zorder=3)
+    sizes = 30 + 170 * data["n"].to_numpy(float) / float(data["n"].max())
+    ax.plot(data["predicted"], data["observed"], color=PALETTE[0], linewidth=1.5)
+    ax.scatter(data["predicted"], data["observed"], s=sizes, color=PALETTE[0], zorder=3)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_xlabel(label("rel_predicted", lang))
     ax.set_ylabel(label("rel_observed", lang))
     ax.legend(loc="upper left")
-    if "brier" in table.attrs:
-        ax.set_title(label("rel_title", lang).format(brier=table.attrs["brier"]))
+    if "brier" in data.attrs:
+        ax.set_title(label("rel_title", lang).format(brier=data.attrs["brier"]))
     return ax

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["referral_network", "influence_vs_spend", "ROLE_COLOURS"]
@@ -15,7 +16,8 @@ __all__ = ["referral_network", "influence_vs_spend", "ROLE_COLOURS"]
 ROLE_COLOURS = {"product_expert": PALETTE[2], "bridge": PALETTE[0], "gold_salesperson": PALETTE[1], "none": "#BBBBBB"}
 
 
-def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8, seed: int = 0,
+@renamed_parameters(graph_or_base="data")
+def referral_network(data, *, highlight=None, roots=None, top: int = 8, seed: int = 0,
                      ax=None, lang: str | None = None):
     """Draw the referral trees (客户推荐网络) of a few customers: who brought in whom.
 
@@ -25,7 +27,7 @@ def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8,
 
     Parameters
     ----------
-    graph_or_base : networkx.DiGraph or CustomerBase
+    data : networkx.DiGraph or CustomerBase
         A :func:`playbook.influence.referral_graph`, or a base to build it from.
     highlight : dict or Series, optional
         Customer id -> role (``product_expert``, ``bridge``, ``gold_salesperson``): coloured nodes,
@@ -55,7 +57,7 @@ def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8,
     from ..influence import referral_graph
 
     lang = lang or get_language()
-    g = graph_or_base if isinstance(graph_or_base, nx.DiGraph) else referral_graph(graph_or_base)
+    g = data if isinstance(data, nx.DiGraph) else referral_graph(data)
     if g.number_of_edges() == 0:
         raise DataValidationError("referral_network: the referral graph has no edges: nobody brought anybody in.")
     if roots is None:

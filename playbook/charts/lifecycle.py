@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["lifecycle_funnel", "stage_flow_chart", "cohort_heatmap"]
@@ -86,7 +87,8 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     return ax
 
 
-def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
+@renamed_parameters(flow="data")
+def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None):
     """Heatmap of a :func:`playbook.lifecycle.stage_flow` table: counts, coloured by row share.
 
     Colour shows where each starting stage went (the share of its row), so small stages
@@ -94,7 +96,7 @@ def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
 
     Parameters
     ----------
-    flow : DataFrame
+    data : DataFrame
         Counts, rows = stage on the first date, columns = stage on the second.
     lang : {"en", "zh"}, optional
     ax : matplotlib Axes, optional
@@ -113,13 +115,13 @@ def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
 
     ax = new_ax(ax)
     lang = lang or get_language()
-    counts = flow.astype(float)
+    counts = data.astype(float)
     share = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     sns.heatmap(share, annot=counts.astype(int), fmt=",d", cmap="Blues", vmin=0, vmax=1, linewidths=0.5,
                 cbar_kws={"label": label("share_of_customers", lang)}, ax=ax,
-                xticklabels=[_stage_label(str(c), lang) for c in flow.columns],
-                yticklabels=[_stage_label(str(i), lang) for i in flow.index])
-    start, end = flow.attrs.get("from_as_of"), flow.attrs.get("to_as_of")
+                xticklabels=[_stage_label(str(c), lang) for c in data.columns],
+                yticklabels=[_stage_label(str(i), lang) for i in data.index])
+    start, end = data.attrs.get("from_as_of"), data.attrs.get("to_as_of")
     ax.set_ylabel(label("stage_from", lang) + (f" ({start.date()})" if start is not None else ""))
     ax.set_xlabel(label("stage_to", lang) + (f" ({end.date()})" if end is not None else ""))
     ax.tick_params(axis="x", rotation=35)
@@ -132,13 +134,14 @@ def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
 _UNITS = {"W": ("weeks", "周"), "M": ("months", "月"), "Q": ("quarters", "季度"), "Y": ("years", "年")}
 
 
-def cohort_heatmap(table: pd.DataFrame, *, value: str = "customers", lang: str | None = None, annot: bool | None = None,
+@renamed_parameters(table="data")
+def cohort_heatmap(data: pd.DataFrame, *, value: str = "customers", lang: str | None = None, annot: bool | None = None,
                    ax=None):
     """Heatmap of a :func:`playbook.lifecycle.cohort_table`: one row per cohort, one column per period.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         Shares (customers) or ratios (revenue) by cohort and periods since the first order.
     value : {"customers", "revenue"}
         What the table holds, for the colour-bar label.
@@ -162,14 +165,14 @@ def cohort_heatmap(table: pd.DataFrame, *, value: str = "customers", lang: str |
     ax = new_ax(ax)
     lang = lang or get_language()
     if annot is None:
-        annot = table.shape[1] <= 16
-    shown = table.iloc[:, 1:] if table.shape[1] > 1 else table  # k = 0 is 100% by definition
+        annot = data.shape[1] <= 16
+    shown = data.iloc[:, 1:] if data.shape[1] > 1 else data  # k = 0 is 100% by definition
     values = shown.to_numpy(dtype=float)
     top = np.nanquantile(values, 0.98) if np.isfinite(values).any() else 1.0
     sns.heatmap(shown, annot=annot, fmt=".0%", cmap="viridis", vmin=0, vmax=max(top, 1e-9), mask=np.isnan(values),
                 annot_kws={"fontsize": 8}, cbar_kws={"label": label("revenue_retention" if value == "revenue" else "cohort_retention", lang)}, ax=ax,
                 yticklabels=[str(i) for i in shown.index])
-    unit = _UNITS.get(str(getattr(table.index, "freqstr", "") or "")[:1])
+    unit = _UNITS.get(str(getattr(data.index, "freqstr", "") or "")[:1])
     ax.set_xlabel(label("periods_since_first", lang) + (f" ({unit[lang == 'zh']})" if unit else ""))
     ax.set_ylabel(label("cohort", lang))
     ax.tick_params(axis="y", rotation=0)

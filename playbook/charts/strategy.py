@@ -9,6 +9,7 @@ import pandas as pd
 from ..data import require_columns
 from ..errors import DataValidationError
 from ..i18n import get_language, label, register_labels
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["strategy_mix", "program_comparison"]
@@ -64,12 +65,13 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
     return ax
 
 
-def program_comparison(results: pd.DataFrame, *, value: str = "extra_retained", ax=None, lang: str | None = None):
+@renamed_parameters(results="data")
+def program_comparison(data: pd.DataFrame, *, value: str = "extra_retained", ax=None, lang: str | None = None):
     """Bars comparing retention programs on one outcome of :func:`playbook.strategy.simulate_programs`.
 
     Parameters
     ----------
-    results : DataFrame
+    data : DataFrame
         Indexed by program, as :func:`playbook.strategy.simulate_programs` returns.
     value : str
         Column to compare: ``"extra_retained"`` (default), ``"net_margin"``,
@@ -90,12 +92,12 @@ def program_comparison(results: pd.DataFrame, *, value: str = "extra_retained", 
     """
     import seaborn as sns
 
-    require_columns(results, (value,), "program_comparison", table="results")
-    if len(results) == 0:
+    require_columns(data, (value,), "program_comparison", table="data")
+    if len(data) == 0:
         raise DataValidationError("program_comparison: the results table is empty; run simulate_programs first.")
     lang = lang or get_language()
-    names = [label(str(p), lang) for p in results.index]
-    plot = pd.DataFrame({"program": names, "value": results[value].astype(float).to_numpy()})
+    names = [label(str(p), lang) for p in data.index]
+    plot = pd.DataFrame({"program": names, "value": data[value].astype(float).to_numpy()})
     ax = new_ax(ax)
     sns.barplot(data=plot, y="program", x="value", hue="program", palette=PALETTE[:len(plot)], legend=False, ax=ax)
     ax.axvline(0, color="grey", linewidth=1)
@@ -103,7 +105,7 @@ def program_comparison(results: pd.DataFrame, *, value: str = "extra_retained", 
     unit = ("money" if lang == "en" else "金额") if money else ("customers" if lang == "en" else "人")
     ax.set_xlabel(f"{label(value, lang)} ({unit})")
     ax.set_ylabel("")
-    shown = results[value].astype(float).dropna()
+    shown = data[value].astype(float).dropna()
     if len(shown):
         best = shown.idxmin() if value.startswith("cost") or value in ("program_cost", "discounts") else shown.idxmax()
         ax.set_title(label("chart_program_title", lang).format(label(value, lang), label(str(best), lang), shown[best]))

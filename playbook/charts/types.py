@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..errors import InvalidArgumentError
 from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
 from ._theme import PALETTE, new_ax
 
 __all__ = ["confusion_matrix", "evidence_scatter"]
@@ -17,12 +18,13 @@ _TYPE_ORDER = ("loyal", "discount_driven", "impulse", "need_based", "wanderer")
 _SCATTER_COLOURS = [PALETTE[i] for i in (0, 1, 2, 3, 5, 4, 6, 7)]
 
 
-def confusion_matrix(scores_or_table, *, normalize: bool = True, lang: str | None = None, ax=None):
+@renamed_parameters(scores_or_table="data")
+def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, ax=None):
     """Heatmap of true labels (rows) against predicted ones (columns).
 
     Parameters
     ----------
-    scores_or_table : TypeScores or DataFrame
+    data : TypeScores or DataFrame
         The result of :func:`playbook.customer_types.score_against_truth`, or a table of
         counts with true labels as rows and predicted labels as columns.
     normalize : bool
@@ -45,10 +47,10 @@ def confusion_matrix(scores_or_table, *, normalize: bool = True, lang: str | Non
     """
     import seaborn as sns
 
-    table = getattr(scores_or_table, "confusion", scores_or_table)
+    table = getattr(data, "confusion", data)
     if not isinstance(table, pd.DataFrame):
         raise InvalidArgumentError(
-            f"confusion_matrix takes a TypeScores or a DataFrame of counts. Got {type(scores_or_table).__name__}.")
+            f"confusion_matrix takes a TypeScores or a DataFrame of counts. Got {type(data).__name__}.")
     if table.empty:
         raise InvalidArgumentError("confusion_matrix got an empty table: there is nothing to draw.")
     ax = new_ax(ax)

@@ -1,0 +1,72 @@
+"""The charts keep one contract (issue #15): every chart takes its data as ``data`` (the old names still
+work, with a DeprecationWarning naming ``data``), and every chart text comes from the label registry."""
+import doctest
+import inspect
+import pathlib
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+
+from playbook import charts
+
+THEME_HELPERS = {"set_theme", "cjk_font_name", "new_ax", "PALETTE"}
+CHART_NAMES = sorted(set(charts.__all__) - THEME_HELPERS)
+CHARTS_DIR = pathlib.Path(charts.__file__).parent
+
+# The data argument's names before issue #15, kept one release.
+OLD_NAMES = [
+    ("profit_over_time", "table"), ("retention_curve", "table"), ("growth_decomposition", "table"),
+    ("stage_flow_chart", "flow"), ("cohort_heatmap", "table"), ("confusion_matrix", "scores_or_table"),
+    ("referral_network", "graph_or_base"), ("indicator_bars", "scores"), ("index_bars", "scores"),
+    ("repurchase_by_satisfaction", "table"), ("resolution_times", "timeline"), ("complaint_speed_bars", "table"),
+    ("reliability_chart", "table"), ("program_comparison", "results"), ("deal_recap_bars", "recap"),
+]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("name", CHART_NAMES)
+def test_every_chart_takes_its_data_first_as_data(name):
+    params = list(inspect.signature(getattr(charts, name)).parameters.values())
+    assert params[0].name == "data", f"charts.{name} takes {params[0].name!r} first"
+    assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), f"charts.{name}: options are keyword-only"
+
+
+def test_the_old_names_are_all_listed():
+    """Every chart with a renamed data argument says so, and this test lists each of them."""
+    declared = {(n, old) for n in CHART_NAMES for old in getattr(getattr(charts, n), "renamed_parameters", {})}
+    assert declared == set(OLD_NAMES)
+
+
+@pytest.mark.parametrize("name, old", OLD_NAMES)
+def test_the_old_name_of_data_still_draws_and_warns(name, old):
+    """The chart's own docstring example, with its data passed under the old keyword: same picture, one warning."""
+    function = getattr(charts, name)
+    module = __import__(function.__module__, fromlist=["_"])
+    globs = dict(vars(module))
+    drawn = []
+
+    def old_spelling(first, *args, **kwargs):
+        ax = function(*args, **{old: first}, **kwargs)
+        drawn.append(ax)
+        return ax
+
+    globs[name] = old_spelling
+    (test,) = doctest.DocTestFinder(recurse=False).find(function, globs=globs)
+    with pytest.warns(DeprecationWarning, match=rf"'{old}' is now 'data'"):
+        for example in test.examples:
+            exec(compile(example.source, f"<example of {name}>", "exec"), test.globs)
+    assert drawn and all(hasattr(ax, "get_title") for ax in drawn)
+
+
+def test_the_old_and_the_new_name_together_are_refused():
+    from playbook.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="'table' is the old name of 'data'"):
+        charts.cohort_heatmap(data=None, table=None)
