@@ -70,3 +70,57 @@ def test_the_old_and_the_new_name_together_are_refused():
 
     with pytest.raises(InvalidArgumentError, match="'table' is the old name of 'data'"):
         charts.cohort_heatmap(data=None, table=None)
+
+
+# --- shared docstrings: numpydoc sections intact, every parameter documented, no placeholder left ----------
+
+
+def _sections(doc: str) -> dict[str, list[str]]:
+    """A numpydoc docstring's sections (a title line underlined with dashes), in order, with their lines."""
+    lines = inspect.cleandoc(doc).splitlines()
+    found, current = {}, None
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[i + 1].strip()) and line.strip():
+            current = line.strip()
+            found[current] = []
+        elif current and not re.fullmatch(r"-{3,}", line.strip()):
+            found[current].append(line)
+    return found
+
+
+@pytest.mark.parametrize("name", CHART_NAMES)
+def test_every_chart_docstring_is_numpydoc_with_every_parameter(name):
+    function = getattr(charts, name)
+    doc = function.__doc__
+    assert not re.search(r"^\s*\{\w+\}\s*$", doc, re.M), f"charts.{name}: a shared piece was not filled in"
+    sections = _sections(doc)
+    assert list(sections)[:3] == ["Parameters", "Returns", "Examples"], (name, list(sections))
+    documented = set()
+    for line in sections["Parameters"]:
+        m = re.match(r"^(\w+(?:, \w+)*) :", line)
+        if m:
+            documented |= set(m.group(1).split(", "))
+    assert documented == set(inspect.signature(function).parameters), (name, documented)
+    assert sections["Returns"][0].startswith("matplotlib Axes")
+    assert inspect.signature(function).return_annotation == "Axes"
+
+
+def test_shared_pieces_are_written_once():
+    """The ax/lang/returns paragraphs live in charts/_docs.py only, not copied into each chart."""
+    copies = [(p.name, line.strip()) for p in CHARTS_DIR.glob("*.py") if p.name != "_docs.py"
+              for line in p.read_text(encoding="utf-8").splitlines()
+              if line.strip() in ("ax : matplotlib Axes, optional", 'lang : {"en", "zh"}, optional')]
+    assert not copies, copies
+
+
+def test_an_unknown_shared_piece_is_refused():
+    from playbook.charts._docs import shared_docs
+
+    def chart():
+        """Draw.
+
+        {colour}
+        """
+
+    with pytest.raises(KeyError, match="colour"):
+        shared_docs(chart)

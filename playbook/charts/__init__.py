@@ -13,7 +13,13 @@ from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
 from .pareto import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
-from .satisfaction import complaint_speed_bars, index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
+from .satisfaction import (
+    complaint_speed_bars,
+    index_bars,
+    indicator_bars,
+    repurchase_by_satisfaction,
+    resolution_times,
+)
 from .strategy import program_comparison, strategy_mix
 from .synth import realism_chart
 from .types import confusion_matrix, evidence_scatter

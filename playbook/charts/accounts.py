@@ -4,11 +4,17 @@ Each takes the table of a :mod:`playbook.accounts` function, draws with seaborn 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from ..i18n import get_language, label
 from ..deprecation import renamed_parameters
+from ..i18n import get_language, label
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["pipeline_funnel", "win_rate_by_price", "deal_recap_bars"]
 
@@ -16,7 +22,8 @@ _BANDS = {"cheaper_or_equal": ("Cheaper or equal", "不高于对手"), "up_to_5p
           "over_5pct_dearer": ("Over 5% dearer", "高出5%以上")}
 
 
-def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: str | None = None):
+@shared_docs
+def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: str | None = None) -> Axes:
     """Open deals per procurement stage as horizontal bars, first stage on top.
 
     Parameters
@@ -24,12 +31,11 @@ def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: 
     data : DataFrame
         A :func:`playbook.accounts.pipeline` table (indexed by stage).
     value : {"deals", "open_value"}
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+        Count the open deals, or add up their value.
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -60,19 +66,18 @@ def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: 
     return ax
 
 
-def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Win rate by our price position against the competitor, with and without a technical plan.
 
     Parameters
     ----------
     data : DataFrame
         A :func:`playbook.accounts.competitor_comparison` table.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -113,7 +118,8 @@ def _compact(v: float) -> str:
 
 
 @renamed_parameters(recap="data")
-def deal_recap_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def deal_recap_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """One account's won deals: value of the orders delivered after each, service contacts written on top.
 
     The title states the recap in one line (deals, orders and their value, share of
@@ -123,12 +129,10 @@ def deal_recap_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     ----------
     data : DataFrame
         Output of :func:`playbook.accounts.deal_recap` for one account.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

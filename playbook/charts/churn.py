@@ -4,12 +4,18 @@ Each takes a table of :mod:`playbook.churn`, draws with seaborn on ``ax`` and re
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
 from ..i18n import LABELS, get_language, label, register_labels
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["signal_bars", "risk_distribution", "survival_curves", "alarm_timeline"]
 
@@ -18,7 +24,8 @@ register_labels({k: v for k, v in {"kaplan_meier": ("Kaplan-Meier", "Kaplan-Meie
                  if LABELS.get(k, v) == v})
 
 
-def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None):
+@shared_docs
+def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None) -> Axes:
     """Stacked horizontal bars: the points each signal adds to the risk of the riskiest customers.
 
     For the model score (``attrs["base_risk"]``, the average customer's risk, dotted line) the
@@ -31,12 +38,10 @@ def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None 
         Output of :func:`playbook.churn.churn_risk` (``risk`` and ``points_<signal>`` columns).
     top : int
         How many customers, highest risk first.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -82,7 +87,8 @@ def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None 
     return ax
 
 
-def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int = 20, ax=None, lang: str | None = None):
+@shared_docs
+def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int = 20, ax=None, lang: str | None = None) -> Axes:
     """Histogram of risk scores, optionally split by a column (for instance the true outcome).
 
     Parameters
@@ -92,12 +98,11 @@ def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int =
     hue : str, optional
         Column to colour by; bars are stacked.
     bins : int
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+        Number of equal-width bins between 0 and 100.
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -125,8 +130,9 @@ def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int =
     return ax
 
 
+@shared_docs
 def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFrame | None = None, ax=None,
-                    lang: str | None = None):
+                    lang: str | None = None) -> Axes:
     """Kaplan-Meier curves, one step line per group, and optionally the truth's curve beside them.
 
     Parameters
@@ -140,12 +146,10 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFra
     truth : DataFrame, optional
         Output of :func:`playbook.churn.truth_survival` (synthetic data only): drawn as dashed
         dark lines, labelled as the truth.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -203,7 +207,8 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFra
     return ax
 
 
-def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lang: str | None = None):
+@shared_docs
+def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lang: str | None = None) -> Axes:
     """Heatmap of risk, accounts x quarters, with a "!" where the alarm fired.
 
     Parameters
@@ -212,12 +217,10 @@ def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lan
         Output of :func:`playbook.churn.concentration_alarm`.
     until : str, optional
         Last quarter to show (later cells are left blank), e.g. ``"2024Q3"``.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

@@ -4,13 +4,19 @@ Both take the tables of :mod:`playbook.economics`, draw with seaborn on ``ax`` a
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
 from ..i18n import get_language, label, register_labels
-from ..deprecation import renamed_parameters
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["profit_over_time", "retention_curve", "growth_decomposition"]
 
@@ -35,7 +41,8 @@ def _need(data: pd.DataFrame, columns, func: str, source: str) -> None:
 
 
 @renamed_parameters(table="data")
-def profit_over_time(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def profit_over_time(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Discounted profit of a cohort per period (bars) and the cumulative NPV (line).
 
     Bars below zero are money spent (acquisition at period 0, retention when it costs more
@@ -45,12 +52,10 @@ def profit_over_time(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     ----------
     data : DataFrame
         The output of :func:`playbook.economics.cohort_profit`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -88,7 +93,8 @@ def profit_over_time(data: pd.DataFrame, *, ax=None, lang: str | None = None):
 
 
 @renamed_parameters(table="data")
-def retention_curve(data: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None):
+@shared_docs
+def retention_curve(data: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None) -> Axes:
     """Value per customer against the retention rate, with today's rate and the improved rate marked.
 
     Parameters
@@ -97,12 +103,10 @@ def retention_curve(data: pd.DataFrame, *, y: str = "net_value", ax=None, lang: 
         The output of :func:`playbook.economics.retention_sensitivity`.
     y : {"net_value", "clv", "expected_lifetime"}
         What to plot against the retention rate.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -141,7 +145,8 @@ def retention_curve(data: pd.DataFrame, *, y: str = "net_value", ax=None, lang: 
 
 
 @renamed_parameters(table="data")
-def growth_decomposition(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def growth_decomposition(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Bars: each period's revenue change split into the number and the quality of customers.
 
     The title states the finding over all periods shown: which of the two moved revenue
@@ -151,12 +156,10 @@ def growth_decomposition(data: pd.DataFrame, *, ax=None, lang: str | None = None
     ----------
     data : DataFrame
         The output of :func:`playbook.economics.customer_growth`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

@@ -4,13 +4,19 @@ Each takes a tidy table built from :mod:`playbook.evaluate` outputs, draws with 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
 from ..i18n import LABELS, label, register_labels, resolve_lang
-from ..deprecation import renamed_parameters
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["reliability_chart", "roc_curves"]
 
@@ -53,7 +59,8 @@ def _title(aucs: pd.Series, kinds: dict, lang: str) -> str:
     return f"{label(best, lang)} ranks best (AUC {aucs[best]:.2f})"
 
 
-def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """ROC curves, one per score, beside the diagonal of chance; titled with the method against its best baseline.
 
     Parameters
@@ -64,12 +71,10 @@ def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
         ``kind`` column ("method" or "baseline", as in :func:`playbook.evaluate.compare`) draws the
         method solid and thick and the baselines thin, and puts the method against the best
         baseline in the title; without it the title names the best score.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -115,7 +120,8 @@ def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
 
 
 @renamed_parameters(table="data")
-def reliability_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def reliability_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Calibration plot: each bin's observed rate against its mean predicted probability, beside the diagonal.
 
     Parameters
@@ -123,12 +129,10 @@ def reliability_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     data : DataFrame
         :func:`playbook.evaluate.reliability_table` output (``predicted``, ``observed``, ``n``;
         ``attrs["brier"]`` goes in the title). Dot size follows ``n``.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

@@ -4,12 +4,18 @@ Both draw on ``ax`` (a new one if None) and return it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, label
 from ..deprecation import renamed_parameters
+from ..i18n import get_language, label
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["referral_network", "influence_vs_spend", "ROLE_COLOURS"]
 
@@ -17,8 +23,9 @@ ROLE_COLOURS = {"product_expert": PALETTE[2], "bridge": PALETTE[0], "gold_salesp
 
 
 @renamed_parameters(graph_or_base="data")
+@shared_docs
 def referral_network(data, *, highlight=None, roots=None, top: int = 8, seed: int = 0,
-                     ax=None, lang: str | None = None):
+                     ax=None, lang: str | None = None) -> Axes:
     """Draw the referral trees (客户推荐网络) of a few customers: who brought in whom.
 
     A whole referral graph is a hairball; this draws only the trees (each root and everyone
@@ -38,12 +45,10 @@ def referral_network(data, *, highlight=None, roots=None, top: int = 8, seed: in
         How many trees when ``roots`` is None.
     seed : int
         Seed of the spring layout, so the picture is the same each run.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -113,8 +118,9 @@ def _tree_layout(g, seed: int) -> dict:
     return pos
 
 
+@shared_docs
 def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "influence_score",
-                       role: str = "predicted_role", ax=None, lang: str | None = None):
+                       role: str = "predicted_role", ax=None, lang: str | None = None) -> Axes:
     """Influence against spend, one dot per customer, coloured by predicted role.
 
     If core customers were simply the biggest spenders, the coloured dots would sit at the right.
@@ -125,12 +131,10 @@ def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "infl
         An :func:`playbook.influence.opinion_leaders` table (or any with ``x``, ``y`` and ``role``).
     x, y, role : str
         Columns for spend, influence and role.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

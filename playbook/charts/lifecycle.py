@@ -4,12 +4,18 @@ Each takes the table made by :mod:`playbook.lifecycle` and returns the matplotli
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, label
 from ..deprecation import renamed_parameters
+from ..i18n import get_language, label
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["lifecycle_funnel", "stage_flow_chart", "cohort_heatmap"]
 
@@ -26,8 +32,9 @@ def _is_lifecycle(values) -> bool:
     return set(map(str, values)) <= set(LIFECYCLE_STAGES) | {LAPSED, NOT_YET_KNOWN}
 
 
+@shared_docs
 def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str | None = "furthest",
-                     lang: str | None = None, ax=None):
+                     lang: str | None = None, ax=None) -> Axes:
     """Funnel of the lifecycle (or formation ladder): customers per step, top to bottom.
 
     Light bars count the customers who ever reached a step (from ``furthest``), dark bars
@@ -40,12 +47,10 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     stage, furthest : str
         Columns with the current and the furthest step; ``furthest=None`` or a missing
         column draws the current steps only.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -88,7 +93,8 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
 
 
 @renamed_parameters(flow="data")
-def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None):
+@shared_docs
+def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None) -> Axes:
     """Heatmap of a :func:`playbook.lifecycle.stage_flow` table: counts, coloured by row share.
 
     Colour shows where each starting stage went (the share of its row), so small stages
@@ -98,12 +104,10 @@ def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None):
     ----------
     data : DataFrame
         Counts, rows = stage on the first date, columns = stage on the second.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -135,8 +139,9 @@ _UNITS = {"W": ("weeks", "周"), "M": ("months", "月"), "Q": ("quarters", "季�
 
 
 @renamed_parameters(table="data")
+@shared_docs
 def cohort_heatmap(data: pd.DataFrame, *, value: str = "customers", lang: str | None = None, annot: bool | None = None,
-                   ax=None):
+                   ax=None) -> Axes:
     """Heatmap of a :func:`playbook.lifecycle.cohort_table`: one row per cohort, one column per period.
 
     Parameters
@@ -145,14 +150,12 @@ def cohort_heatmap(data: pd.DataFrame, *, value: str = "customers", lang: str | 
         Shares (customers) or ratios (revenue) by cohort and periods since the first order.
     value : {"customers", "revenue"}
         What the table holds, for the colour-bar label.
-    lang : {"en", "zh"}, optional
+    {lang}
     annot : bool, optional
         Write the percentages in the cells; by default only when the table is small.
-    ax : matplotlib Axes, optional
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

@@ -4,16 +4,23 @@ Both take orders or per-customer tables, draw with seaborn on ``ax`` and return 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..i18n import get_language, label
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["pareto_curve", "tier_bars"]
 
 
-def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0.2, ax=None, lang: str | None = None):
+@shared_docs
+def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0.2, ax=None, lang: str | None = None) -> Axes:
     """The Pareto curve (二八法则): cumulative share of value against share of customers, biggest first.
 
     The point at ``share`` of customers (20% by default) is marked and its value share
@@ -27,12 +34,10 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
         Column to rank by (default ``"revenue"``).
     share : float
         Share of customers to mark, in (0, 1).
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -70,7 +75,8 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
     return ax
 
 
-def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue", ax=None, lang: str | None = None):
+@shared_docs
+def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue", ax=None, lang: str | None = None) -> Axes:
     """Share of customers and share of revenue per tier, side by side.
 
     Parameters
@@ -80,12 +86,10 @@ def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue",
         (or :func:`playbook.segment.abc_classes` with ``tier="abc_class"``).
     tier, value : str
         Columns holding the tier and the value.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

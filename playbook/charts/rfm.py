@@ -4,17 +4,24 @@ Both take the tables of :mod:`playbook.rfm` and return the matplotlib Axes they 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError, InvalidArgumentError
 from ..i18n import get_language, label
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["rfm_heatmap", "segment_bars"]
 
 
-def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = None, lang: str | None = None, ax=None):
+@shared_docs
+def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = None, lang: str | None = None, ax=None) -> Axes:
     """Heatmap of customers by recency score R (x) and frequency score F (y).
 
     Parameters
@@ -26,12 +33,10 @@ def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = 
         (total spend or average order value, as the scores were computed).
     bins : int, optional
         Score scale; by default ``data.attrs["bins"]`` or the highest score seen.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -70,7 +75,8 @@ def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = 
     return ax
 
 
-def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lang: str | None = None, ax=None):
+@shared_docs
+def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lang: str | None = None, ax=None) -> Axes:
     """Horizontal bars per RFM segment: share of customers beside share of revenue.
 
     Parameters
@@ -79,12 +85,10 @@ def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lan
         Output of :func:`playbook.rfm.segment_summary`.
     measures : sequence of str
         Columns of ``data`` to draw side by side, as fractions (shown in %).
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

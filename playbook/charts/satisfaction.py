@@ -4,14 +4,19 @@ satisfaction score, and how long complaints take to resolve.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
 from ..i18n import LABELS, get_language, label, register_labels
-from ..deprecation import renamed_parameters
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["indicator_bars", "index_bars", "repurchase_by_satisfaction", "resolution_times", "complaint_speed_bars"]
 
@@ -40,7 +45,8 @@ def _need(data, cols, func: str, hint: str) -> None:
 
 
 @renamed_parameters(scores="data")
-def indicator_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def indicator_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """The 0-100 score of each satisfaction indicator, one bar per group.
 
     Parameters
@@ -48,12 +54,10 @@ def indicator_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     data : DataFrame
         Output of :func:`playbook.satisfaction.satisfaction_index`: ``<indicator>_score``
         columns, one row per group (segment, tier, ...).
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -89,19 +93,18 @@ def indicator_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
 
 
 @renamed_parameters(scores="data")
-def index_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def index_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """The composite satisfaction index (满意度指数) per group, with its value written on each bar.
 
     Parameters
     ----------
     data : DataFrame
         Output of :func:`playbook.satisfaction.satisfaction_index`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -127,19 +130,18 @@ def index_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None):
 
 
 @renamed_parameters(table="data")
-def repurchase_by_satisfaction(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def repurchase_by_satisfaction(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Share of customers who bought again, by their latest satisfaction score (1-5).
 
     Parameters
     ----------
     data : DataFrame
         Output of :func:`playbook.satisfaction.satisfaction_and_repurchase`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -168,7 +170,8 @@ def repurchase_by_satisfaction(data: pd.DataFrame, *, ax=None, lang: str | None 
 
 
 @renamed_parameters(timeline="data")
-def resolution_times(data: pd.DataFrame, *, by: str = "cause", sla_days: float = 7, ax=None, lang: str | None = None):
+@shared_docs
+def resolution_times(data: pd.DataFrame, *, by: str = "cause", sla_days: float = 7, ax=None, lang: str | None = None) -> Axes:
     """Days from opening to resolution of closed complaints, per group, against the SLA line.
 
     The share of each group's complaints still open is written under its name: those
@@ -182,12 +185,10 @@ def resolution_times(data: pd.DataFrame, *, by: str = "cause", sla_days: float =
         Column to group by (default ``"cause"``).
     sla_days : float
         Where to draw the resolution SLA.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -248,7 +249,8 @@ def _speed_name(group: str, lang: str) -> str:
 
 
 @renamed_parameters(table="data")
-def complaint_speed_bars(data: pd.DataFrame, *, min_customers: int = 20, ax=None, lang: str | None = None):
+@shared_docs
+def complaint_speed_bars(data: pd.DataFrame, *, min_customers: int = 20, ax=None, lang: str | None = None) -> Axes:
     """Share who bought again by how fast their complaint was closed, with 95% intervals.
 
     Groups with fewer than ``min_customers`` are drawn pale and left out of the title,
@@ -261,12 +263,10 @@ def complaint_speed_bars(data: pd.DataFrame, *, min_customers: int = 20, ax=None
         Output of :func:`playbook.satisfaction.complaint_speed_effect`.
     min_customers : int
         Smallest group the title speaks about (default 20).
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

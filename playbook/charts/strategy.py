@@ -4,13 +4,19 @@ Each takes a table of :mod:`playbook.strategy`, draws with seaborn on ``ax`` and
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..data import require_columns
+from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
 from ..i18n import get_language, label, register_labels
-from ..deprecation import renamed_parameters
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["strategy_mix", "program_comparison"]
 
@@ -20,7 +26,8 @@ register_labels({
 })
 
 
-def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lang: str | None = None):
+@shared_docs
+def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lang: str | None = None) -> Axes:
     """Horizontal bars: how many customers get each of the seven strategies.
 
     Parameters
@@ -30,8 +37,8 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
         or :func:`playbook.strategy.action_list`.
     strategy : str
         Name of that column.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
     Returns
     -------
@@ -66,7 +73,8 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
 
 
 @renamed_parameters(results="data")
-def program_comparison(data: pd.DataFrame, *, value: str = "extra_retained", ax=None, lang: str | None = None):
+@shared_docs
+def program_comparison(data: pd.DataFrame, *, value: str = "extra_retained", ax=None, lang: str | None = None) -> Axes:
     """Bars comparing retention programs on one outcome of :func:`playbook.strategy.simulate_programs`.
 
     Parameters
@@ -76,8 +84,8 @@ def program_comparison(data: pd.DataFrame, *, value: str = "extra_retained", ax=
     value : str
         Column to compare: ``"extra_retained"`` (default), ``"net_margin"``,
         ``"cost_per_extra_retained"``, ``"retained"``, ...
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
     Returns
     -------

@@ -4,12 +4,18 @@ Both plots take tables from :mod:`playbook.customer_types` and return the matplo
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import InvalidArgumentError
 from ..i18n import get_language, label
-from ..deprecation import renamed_parameters
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["confusion_matrix", "evidence_scatter"]
 
@@ -19,7 +25,8 @@ _SCATTER_COLOURS = [PALETTE[i] for i in (0, 1, 2, 3, 5, 4, 6, 7)]
 
 
 @renamed_parameters(scores_or_table="data")
-def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, ax=None):
+@shared_docs
+def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, ax=None) -> Axes:
     """Heatmap of true labels (rows) against predicted ones (columns).
 
     Parameters
@@ -30,12 +37,10 @@ def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, a
     normalize : bool
         Show each row as shares of its true label (the diagonal is then the recall);
         otherwise show counts.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -72,8 +77,9 @@ def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, a
     return ax
 
 
+@shared_docs
 def evidence_scatter(data: pd.DataFrame, *, x: str, y: str, hue: str = "type", log: bool = False,
-                     lang: str | None = None, ax=None):
+                     lang: str | None = None, ax=None) -> Axes:
     """Scatter of two evidence columns, one colour per type (or any category in ``hue``).
 
     Parameters
@@ -87,8 +93,10 @@ def evidence_scatter(data: pd.DataFrame, *, x: str, y: str, hue: str = "type", l
         The label column (``type``, ``orientation``, or ``persona`` from the truth).
     log : bool
         Log scale on both axes (non-positive values are left out).
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
+
+    {returns}
 
     Examples
     --------

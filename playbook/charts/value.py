@@ -4,12 +4,18 @@ Each takes the table a :mod:`playbook.value` function returns, draws with seabor
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
 from ..i18n import get_language, label
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["frequency_recency_heatmap", "holdout_plot", "probability_alive_heatmap"]
 
@@ -36,7 +42,8 @@ def _heatmap(data: pd.DataFrame, *, ax, lang, cmap: str, fmt_label: str, title: 
     return ax
 
 
-def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Expected purchases by frequency and recency (the BG/NBD frequency-recency matrix).
 
     Customers at the top right (many purchases, the last one recent) are expected to buy
@@ -46,12 +53,10 @@ def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None =
     ----------
     data : DataFrame
         From :func:`playbook.value.frequency_recency_matrix`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -72,19 +77,18 @@ def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None =
                     title=title, vmin=0, func="frequency_recency_heatmap")
 
 
-def probability_alive_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def probability_alive_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Probability that a customer is still alive, by frequency and recency.
 
     Parameters
     ----------
     data : DataFrame
         From :func:`playbook.value.probability_alive_matrix`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -103,19 +107,18 @@ def probability_alive_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None =
                     title=title, vmin=0, vmax=1, func="probability_alive_heatmap")
 
 
-def holdout_plot(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def holdout_plot(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Mean repeat purchases in the holdout by calibration frequency: actual, model, naive.
 
     Parameters
     ----------
     data : DataFrame
         From :func:`playbook.value.holdout_comparison`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
