@@ -124,3 +124,58 @@ def test_an_unknown_shared_piece_is_refused():
 
     with pytest.raises(KeyError, match="colour"):
         shared_docs(chart)
+
+
+# --- one language path: chart texts come from the label registry --------------------------------------------
+
+LANG_BRANCH = re.compile(r"""lang\s*[!=]=|[!=]=\s*lang\b|\[\s*lang\s*==|["'](en|zh)["']\s+if\s+lang""")
+
+
+def test_no_chart_chooses_its_language_itself():
+    """No ``if lang == "en"`` branch (nor ``lang != ...``, ``x[lang == "zh"]``) is left in playbook/charts."""
+    found = [f"{p.name}:{i}: {line.strip()}" for p in sorted(CHARTS_DIR.glob("*.py"))
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if LANG_BRANCH.search(line)]
+    assert not found, "\n".join(found)
+
+
+def test_the_branch_pattern_can_fail():
+    for line in ('x = "a" if lang == "en" else "b"', "unit[lang == 'zh']", 'if lang != "zh":', '"zh" if lang'):
+        assert LANG_BRANCH.search(line), line
+    assert not LANG_BRANCH.search('lang = resolve_lang(lang, "f")')
+
+
+def _chart_keys() -> set[str]:
+    keys = set()
+    for p in CHARTS_DIR.glob("*.py"):
+        if p.name == "_text.py":  # its example asks for a key on purpose that does not exist
+            continue
+        keys |= set(re.findall(r"""\btext\(\s*f?["']([\w{}]+)["']""", p.read_text(encoding="utf-8")))
+    return keys
+
+
+def test_every_chart_text_is_registered_in_both_languages_with_the_same_fields():
+    from playbook.i18n import LABELS
+
+    keys = _chart_keys()
+    assert len(keys) > 40
+    fields = re.compile(r"\{(\w*)[^}]*\}")
+    for key in keys:
+        # keys built from a value (f"chart_rfm_{value}") are checked through their registered expansions
+        names = [k for k in LABELS if re.fullmatch(re.sub(r"\\\{\w+\\\}", r"\\w+", re.escape(key)), k)]
+        assert names, f"chart text {key!r} is not registered"
+        for name in names:
+            en, zh = LABELS[name]
+            assert re.search(r"[\u4e00-\u9fff]", zh) or not re.search(r"[A-Za-z]{3}", zh), (name, zh)
+            # the same fields in both (English may lower-case a name mid-sentence: {x_lower} stands for {x})
+            same = [sorted(f.removesuffix("_lower") for f in fields.findall(t)) for t in (en, zh)]
+            assert same[0] == same[1], name
+
+
+@pytest.mark.parametrize("lang", ["fr", ""])
+def test_a_chart_refuses_an_unknown_language_naming_itself(lang):
+    import pandas as pd
+
+    from playbook.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="'lang' parameter of strategy_mix"):
+        charts.strategy_mix(pd.DataFrame({"strategy": ["protect"]}), lang=lang)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label, resolve_lang
 from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
 
@@ -43,7 +43,7 @@ def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "customer_timeline")
     events = [e for e in _EVENT_ORDER if e in set(data["event"])] + sorted(set(data["event"]) - set(_EVENT_ORDER))
     shown = data.assign(kind=data["event"].map(lambda e: label(e, lang)),
                         size=data["amount"].fillna(0.0))
@@ -85,7 +85,7 @@ def persona_traces(data: pd.DataFrame, *, x: str, y: str, lang: str | None = Non
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "persona_traces")
     order = [c for c in ("loyal", "need_based", "impulse", "discount_driven", "wanderer") if c in set(data[x].astype(str))]
     order += sorted(set(data[x].astype(str)) - set(order))
     shown = data.assign(**{x: data[x].astype(str)})
@@ -131,7 +131,7 @@ def distribution(data: pd.DataFrame, *, x: str, hue: str | None = None, log: boo
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "distribution")
     values = data[x]
     if log:
         values = values[values > 0]

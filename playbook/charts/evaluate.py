@@ -13,6 +13,7 @@ from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
 from ..i18n import LABELS, label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ register_labels({k: v for k, v in {
     "rel_perfect": ("Perfect calibration", "完全校准"),
     "rel_title": ("Calibration: Brier score {brier:.3f}", "校准：布里尔分数 {brier:.3f}"),
 }.items() if LABELS.get(k, v) == v})
+register_labels({
+    "chart_roc_method_vs_baseline": ("{method}: AUC {auc:.2f}; best baseline, {baseline_lower}: {baseline_auc:.2f}",
+                                     "{method}：AUC {auc:.2f}；最佳基准「{baseline}」：{baseline_auc:.2f}"),
+    "chart_roc_best": ("{best} ranks best (AUC {auc:.2f})", "排序最好的是「{best}」（AUC {auc:.2f}）"),
+})
 
 
 def _auc(part: pd.DataFrame) -> float:
@@ -50,13 +56,11 @@ def _title(aucs: pd.Series, kinds: dict, lang: str) -> str:
     baselines = aucs[[s for s in aucs.index if kinds.get(s) != "method"]]
     if methods and len(baselines):
         m, b = methods[0], baselines.idxmax()
-        if lang == "zh":
-            return f"{label(m, lang)}：AUC {aucs[m]:.2f}；最佳基准「{label(b, lang)}」：{aucs[b]:.2f}"
-        return f"{label(m, lang)}: AUC {aucs[m]:.2f}; best baseline, {label(b, lang).lower()}: {aucs[b]:.2f}"
+        baseline = label(b, lang)
+        return text("chart_roc_method_vs_baseline", lang, method=label(m, lang), auc=aucs[m], baseline=baseline,
+                    baseline_lower=baseline.lower(), baseline_auc=aucs[b])
     best = aucs.idxmax()
-    if lang == "zh":
-        return f"排序最好的是「{label(best, lang)}」（AUC {aucs[best]:.2f}）"
-    return f"{label(best, lang)} ranks best (AUC {aucs[best]:.2f})"
+    return text("chart_roc_best", lang, best=label(best, lang), auc=aucs[best])
 
 
 @shared_docs

@@ -10,14 +10,24 @@ import numpy as np
 import pandas as pd
 
 from ..deprecation import renamed_parameters
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["referral_network", "influence_vs_spend", "ROLE_COLOURS"]
+
+register_labels({
+    "chart_referral_title": ("{network}: {roots} referrers' trees, {customers} customers; dot size = revenue",
+                             "{network}：{roots} 位推荐人的推荐树，共 {customers} 位客户；点的大小 = 销售额"),
+    "chart_plus_one_log": ("+1, log scale", "+1，对数刻度"),
+    "chart_percentile": ("percentile", "百分位"),
+    "chart_y_vs_x": ("{y} vs {x}", "{y}与{x}"),
+})
+
 
 ROLE_COLOURS = {"product_expert": PALETTE[2], "bridge": PALETTE[0], "gold_salesperson": PALETTE[1], "none": "#BBBBBB"}
 
@@ -61,7 +71,7 @@ def referral_network(data, *, highlight=None, roots=None, top: int = 8, seed: in
     from ..errors import DataValidationError, InvalidArgumentError
     from ..influence import referral_graph
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "referral_network")
     g = data if isinstance(data, nx.DiGraph) else referral_graph(data)
     if g.number_of_edges() == 0:
         raise DataValidationError("referral_network: the referral graph has no edges: nobody brought anybody in.")
@@ -98,8 +108,8 @@ def referral_network(data, *, highlight=None, roots=None, top: int = 8, seed: in
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=True)
     ax.set_axis_off()
-    word = ("referrers' trees,", "customers; dot size = revenue") if lang == "en" else ("位推荐人的推荐树，共", "位客户；点的大小 = 销售额")
-    ax.set_title(f"{label('referral_network', lang)}: {len(roots)} {word[0]} {len(sub)} {word[1]}")
+    ax.set_title(text("chart_referral_title", lang, network=label("referral_network", lang), roots=len(roots),
+                      customers=len(sub)))
     return ax
 
 
@@ -148,7 +158,7 @@ def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "infl
     from ..data import require_columns
 
     require_columns(data, (x, y, role), "influence_vs_spend", table="data")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "influence_vs_spend")
     ax = new_ax(ax)
     plot = pd.DataFrame({"x": data[x].astype(float).clip(lower=0) + 1, "y": data[y].astype(float),
                          "role": data[role].astype(str)})
@@ -159,8 +169,8 @@ def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "infl
                     palette=[ROLE_COLOURS[r] for r in order], s=18, alpha=0.8, linewidth=0, ax=ax)
     ax.set_xscale("log")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"{label(x, lang)} (+1, log scale)")
-    ax.set_ylabel(f"{label(y, lang)} (percentile)")
-    ax.set_title(f"{label(y, lang)} vs {label(x, lang)}")
+    ax.set_xlabel(f"{label(x, lang)} ({text('chart_plus_one_log', lang)})")
+    ax.set_ylabel(f"{label(y, lang)} ({text('chart_percentile', lang)})")
+    ax.set_title(text("chart_y_vs_x", lang, y=label(y, lang), x=label(x, lang)))
     ax.legend(title=label(role, lang), fontsize=8, title_fontsize=9)
     return ax

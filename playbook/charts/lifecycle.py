@@ -10,14 +10,19 @@ import numpy as np
 import pandas as pd
 
 from ..deprecation import renamed_parameters
-from ..i18n import get_language, label
+from ..i18n import LABELS, label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["lifecycle_funnel", "stage_flow_chart", "cohort_heatmap"]
+
+register_labels({"chart_unit_W": ("weeks", "周"), "chart_unit_M": ("months", "月"), "chart_unit_Q": ("quarters", "季度"),
+                 "chart_unit_Y": ("years", "年")})
+
 
 _LABEL_KEYS = {"retention": "retention_step"}
 
@@ -63,7 +68,7 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     from ..lifecycle import LAPSED, stage_order
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "lifecycle_funnel")
     if stage not in data:
         from ..errors import DataValidationError
 
@@ -118,7 +123,7 @@ def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None) ->
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "stage_flow_chart")
     counts = data.astype(float)
     share = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     sns.heatmap(share, annot=counts.astype(int), fmt=",d", cmap="Blues", vmin=0, vmax=1, linewidths=0.5,
@@ -133,9 +138,6 @@ def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None) ->
     for tick in ax.get_xticklabels():
         tick.set_horizontalalignment("right")
     return ax
-
-
-_UNITS = {"W": ("weeks", "周"), "M": ("months", "月"), "Q": ("quarters", "季度"), "Y": ("years", "年")}
 
 
 @renamed_parameters(table="data")
@@ -166,7 +168,7 @@ def cohort_heatmap(data: pd.DataFrame, *, value: str = "customers", lang: str | 
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "cohort_heatmap")
     if annot is None:
         annot = data.shape[1] <= 16
     shown = data.iloc[:, 1:] if data.shape[1] > 1 else data  # k = 0 is 100% by definition
@@ -175,8 +177,8 @@ def cohort_heatmap(data: pd.DataFrame, *, value: str = "customers", lang: str | 
     sns.heatmap(shown, annot=annot, fmt=".0%", cmap="viridis", vmin=0, vmax=max(top, 1e-9), mask=np.isnan(values),
                 annot_kws={"fontsize": 8}, cbar_kws={"label": label("revenue_retention" if value == "revenue" else "cohort_retention", lang)}, ax=ax,
                 yticklabels=[str(i) for i in shown.index])
-    unit = _UNITS.get(str(getattr(data.index, "freqstr", "") or "")[:1])
-    ax.set_xlabel(label("periods_since_first", lang) + (f" ({unit[lang == 'zh']})" if unit else ""))
+    unit = f"chart_unit_{str(getattr(data.index, 'freqstr', '') or '')[:1]}"
+    ax.set_xlabel(label("periods_since_first", lang) + (f" ({text(unit, lang)})" if unit in LABELS else ""))
     ax.set_ylabel(label("cohort", lang))
     ax.tick_params(axis="y", rotation=0)
     return ax

@@ -9,14 +9,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["pareto_curve", "tier_bars"]
+
+register_labels({"chart_pareto_point": ("top {share:.0%} → {value_share:.0%} {of}", "前 {share:.0%} → {value_share:.0%} {of}")})
+
 
 
 @shared_docs
@@ -51,7 +55,7 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
     from ..segment import pareto_table, top_share
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "pareto_curve")
     table = data if {"share_of_customers", "cum_share_of_value"} <= set(data.columns) else pareto_table(data, value=value)
     curve = pd.DataFrame({"x": np.r_[0.0, table["share_of_customers"].to_numpy()],
                           "y": np.r_[0.0, table["cum_share_of_value"].to_numpy()]})
@@ -61,9 +65,8 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
     ax.axvline(share, color=PALETTE[1], linestyle=":", linewidth=1)
     ax.axhline(0.8, color=PALETTE[5], linestyle=":", linewidth=1)
     ax.scatter([share], [y], color=PALETTE[1], zorder=3, s=40)
-    top_word = "top" if lang == "en" else "前"
-    of_word = label(value, lang).lower() if lang == "en" else label(value, lang)
-    ax.annotate(f"{top_word} {share:.0%} → {y:.0%} {of_word}", xy=(share, y), xytext=(share + 0.06, y - 0.12),
+    point = text("chart_pareto_point", lang, share=share, value_share=y, of=label(value, lang).lower())
+    ax.annotate(point, xy=(share, y), xytext=(share + 0.06, y - 0.12),
                 arrowprops={"arrowstyle": "->", "color": "grey"})
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -104,7 +107,7 @@ def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue",
     from ..errors import DataValidationError
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "tier_bars")
     for col in (tier, value):
         if col not in data.columns:
             raise DataValidationError(f"tier_bars needs a {col!r} column; pass the output of assign_tiers or abc_classes.")

@@ -11,8 +11,9 @@ import pandas as pd
 
 from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
-from ..i18n import LABELS, get_language, label, register_labels
+from ..i18n import LABELS, label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
@@ -29,11 +30,27 @@ _AXIS_LABELS = {
     "machinery": ("Machinery", "机械"), "medical_devices": ("Medical devices", "医疗器械"),
 }
 register_labels({k: v for k, v in _AXIS_LABELS.items() if LABELS.get(k, v) == v})
+register_labels({
+    "chart_score_0_100": ("Score (0-100, higher is better)", "得分（0-100，越高越好）"),
+    "chart_latest_satisfaction": ("Latest satisfaction score (1-5)", "最近一次满意度评分（1-5）"),
+    "chart_open": ("open", "未结"),
+    "chart_days_to_resolution": ("Days to resolution (closed complaints)", "处理时长（天）"),
+    "chart_resolution_title": ("Time to resolve complaints", "投诉处理时长"),
+    "chart_speed_no_complaint": ("No complaint", "无投诉"),
+    "chart_speed_still_open": ("Still open", "仍未解决"),
+    "chart_speed_within": ("Closed within {days} days", "{days} 天内解决"),
+    "chart_speed_after": ("Closed after {days} days", "超过 {days} 天解决"),
+    "chart_speed_between": ("Closed in {low}-{high} days", "{low}-{high} 天解决"),
+    "chart_bought_again": ("Bought again in the horizon", "下单再购的比例"),
+    "chart_speed_title": ("Closed fast or slow: {lo:.0%}-{hi:.0%} bought again; left open: {op:.0%}",
+                          "已解决的投诉（无论快慢）：{lo:.0%}-{hi:.0%} 再购；仍未解决：{op:.0%}"),
+    "chart_speed_title_plain": ("Repurchase by speed of complaint handling", "按投诉处理速度的再购率"),
+})
 
 
 def _name(key: str, lang: str) -> str:
-    text = label(key, lang)
-    return key.replace("_", " ").capitalize() if text == key else text
+    words = label(key, lang)
+    return key.replace("_", " ").capitalize() if words == key else words
 
 
 def _need(data, cols, func: str, hint: str) -> None:
@@ -70,7 +87,7 @@ def indicator_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> A
 
     from ..satisfaction import INDICATORS
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "indicator_bars")
     cols = [f"{k}_score" for k in INDICATORS if f"{k}_score" in getattr(data, "columns", [])]
     _need(data, cols or ["reputation_score"], "indicator_bars", "pass the output of satisfaction_index")
     ax = new_ax(ax)
@@ -86,7 +103,7 @@ def indicator_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> A
     for tick in ax.get_xticklabels():
         tick.set_horizontalalignment("right")
     ax.set_xlabel("")
-    ax.set_ylabel("Score (0-100, higher is better)" if lang == "en" else "得分（0-100，越高越好）")
+    ax.set_ylabel(text("chart_score_0_100", lang))
     ax.legend(title=label(group, lang), fontsize=9, title_fontsize=9, ncols=min(n, 4), loc="upper center")
     ax.set_title(label("satisfaction", lang))
     return ax
@@ -114,7 +131,7 @@ def index_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """
     import seaborn as sns
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "index_bars")
     _need(data, ["satisfaction_index"], "index_bars", "pass the output of satisfaction_index")
     ax = new_ax(ax)
     group = data.index.name or "group"
@@ -152,7 +169,7 @@ def repurchase_by_satisfaction(data: pd.DataFrame, *, ax=None, lang: str | None 
     import seaborn as sns
     from matplotlib.ticker import PercentFormatter
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "repurchase_by_satisfaction")
     _need(data, ["repurchase_rate", "customers"], "repurchase_by_satisfaction", "pass the output of satisfaction_and_repurchase")
     ax = new_ax(ax)
     frame = data[data["customers"] > 0].reset_index()
@@ -163,7 +180,7 @@ def repurchase_by_satisfaction(data: pd.DataFrame, *, ax=None, lang: str | None 
                  fontsize=9, padding=2)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.15)
-    ax.set_xlabel("Latest satisfaction score (1-5)" if lang == "en" else "最近一次满意度评分（1-5）")
+    ax.set_xlabel(text("chart_latest_satisfaction", lang))
     ax.set_ylabel(f"{label('repurchased', lang)} (%)")
     ax.set_title(f"{label('repurchase_rate', lang)} / {label('satisfaction', lang)}")
     return ax
@@ -198,7 +215,7 @@ def resolution_times(data: pd.DataFrame, *, by: str = "cause", sla_days: float =
     """
     import seaborn as sns
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "resolution_times")
     _need(data, [by, "days_to_resolution", "status"], "resolution_times", "pass the output of complaint_timeline")
     ax = new_ax(ax)
     preferred = ["late_delivery", "quality_or_size", "slow_after_sales", "other"]
@@ -214,7 +231,7 @@ def resolution_times(data: pd.DataFrame, *, by: str = "cause", sla_days: float =
         sns.boxplot(data=closed, x=by, y="days_to_resolution", order=groups, hue=by, hue_order=groups,
                     palette=PALETTE[: len(groups)], legend=False, showfliers=False, ax=ax)
     open_share = frame.groupby(by)["status"].apply(lambda s: float((s == "open").mean()))
-    open_word = "open" if lang == "en" else "未结"
+    open_word = text("chart_open", lang)
     names = [label(g, lang).replace(" or ", " or\n").replace(" after-", "\nafter-") for g in groups]
     ax.set_xticks(range(len(groups)), [f"{n}\n({open_share[g]:.0%} {open_word})" for n, g in zip(names, groups)], fontsize=9)
     ax.axhline(sla_days, color=PALETTE[5], linestyle="--", linewidth=1.2)
@@ -222,8 +239,8 @@ def resolution_times(data: pd.DataFrame, *, by: str = "cause", sla_days: float =
                 ha="right", color=PALETTE[5], fontsize=9)
     ax.set_ylim(0, max(float(np.nanpercentile(closed["days_to_resolution"], 95)), sla_days) * 1.3)
     ax.set_xlabel(_name(by, lang))
-    ax.set_ylabel(f"{label('days_to_resolution', lang)}" if lang == "zh" else "Days to resolution (closed complaints)")
-    ax.set_title("Time to resolve complaints" if lang == "en" else "投诉处理时长")
+    ax.set_ylabel(text("chart_days_to_resolution", lang))
+    ax.set_title(text("chart_resolution_title", lang))
     return ax
 
 
@@ -231,20 +248,17 @@ def _speed_name(group: str, lang: str) -> str:
     """Readable name of a :func:`complaint_speed_effect` group: 'closed_3_7d' -> 'Closed in 3-7 days'."""
     import re
 
-    zh = lang == "zh"
-    if group == "no_complaint":
-        return "无投诉" if zh else "No complaint"
-    if group == "still_open":
-        return "仍未解决" if zh else "Still open"
+    if group in ("no_complaint", "still_open"):
+        return text(f"chart_speed_{group}", lang)
     m = re.fullmatch(r"closed_within_(.+)d", group)
     if m:
-        return f"{m.group(1)} 天内解决" if zh else f"Closed within {m.group(1)} days"
+        return text("chart_speed_within", lang, days=m.group(1))
     m = re.fullmatch(r"closed_after_(.+)d", group)
     if m:
-        return f"超过 {m.group(1)} 天解决" if zh else f"Closed after {m.group(1)} days"
+        return text("chart_speed_after", lang, days=m.group(1))
     m = re.fullmatch(r"closed_(.+)_(.+)d", group)
     if m:
-        return f"{m.group(1)}-{m.group(2)} 天解决" if zh else f"Closed in {m.group(1)}-{m.group(2)} days"
+        return text("chart_speed_between", lang, low=m.group(1), high=m.group(2))
     return group
 
 
@@ -279,7 +293,7 @@ def complaint_speed_bars(data: pd.DataFrame, *, min_customers: int = 20, ax=None
     import seaborn as sns
     from matplotlib.ticker import PercentFormatter
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "complaint_speed_bars")
     _need(data, ["customers", "repurchase_rate", "low", "high"], "complaint_speed_bars",
           "pass the output of complaint_speed_effect")
     ax = new_ax(ax)
@@ -301,14 +315,13 @@ def complaint_speed_bars(data: pd.DataFrame, *, min_customers: int = 20, ax=None
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("")
-    ax.set_ylabel("下单再购的比例" if lang == "zh" else "Bought again in the horizon")
+    ax.set_ylabel(text("chart_bought_again", lang))
     ax.tick_params(axis="x", labelrotation=20)
     closed = frame[big & frame[key].astype(str).str.startswith("closed")]
     opened = frame[big & (frame[key].astype(str) == "still_open")]
     if len(closed) and len(opened):
         lo, hi, op = closed["rate"].min(), closed["rate"].max(), float(opened["rate"].iloc[0])
-        ax.set_title(f"已解决的投诉（无论快慢）：{lo:.0%}-{hi:.0%} 再购；仍未解决：{op:.0%}" if lang == "zh" else
-                     f"Closed fast or slow: {lo:.0%}-{hi:.0%} bought again; left open: {op:.0%}")
+        ax.set_title(text("chart_speed_title", lang, lo=lo, hi=hi, op=op))
     else:
-        ax.set_title("按投诉处理速度的再购率" if lang == "zh" else "Repurchase by speed of complaint handling")
+        ax.set_title(text("chart_speed_title_plain", lang))
     return ax

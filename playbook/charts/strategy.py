@@ -11,8 +11,9 @@ import pandas as pd
 from ..data import require_columns
 from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
-from ..i18n import get_language, label, register_labels
+from ..i18n import label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ __all__ = ["strategy_mix", "program_comparison"]
 register_labels({
     "chart_strategy_mix_title": ("Largest group: {} ({:.0%} of customers)", "最大的一组：{}（占客户 {:.0%}）"),
     "chart_program_title": ("{}: best is {} ({:,.0f})", "{}：最好的是{}（{:,.0f}）"),
+    "chart_number": ("number", "人"),
+    "chart_people": ("customers", "人"),
 })
 
 
@@ -57,7 +60,7 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
     require_columns(data, (strategy,), "strategy_mix", table="data")
     if len(data) == 0:
         raise DataValidationError("strategy_mix: the table is empty; there is no strategy to count.")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "strategy_mix")
     counts = data[strategy].astype(str).value_counts().reindex(list(STRATEGIES), fill_value=0)
     plot = pd.DataFrame({"strategy": [label(s, lang) for s in counts.index], "customers": counts.to_numpy()})
     ax = new_ax(ax)
@@ -65,7 +68,7 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
     for i, n in enumerate(plot["customers"]):
         ax.text(n, i, f" {n:,} ({n / counts.sum():.0%})", va="center", fontsize=9)
     ax.set_xlim(0, counts.max() * 1.25 + 1)
-    ax.set_xlabel(f"{label('customers', lang)} ({'number' if lang == 'en' else '人'})")
+    ax.set_xlabel(f"{label('customers', lang)} ({text('chart_number', lang)})")
     ax.set_ylabel("")
     top = counts.idxmax()
     ax.set_title(label("chart_strategy_mix_title", lang).format(label(top, lang), counts[top] / counts.sum()))
@@ -103,14 +106,14 @@ def program_comparison(data: pd.DataFrame, *, value: str = "extra_retained", ax=
     require_columns(data, (value,), "program_comparison", table="data")
     if len(data) == 0:
         raise DataValidationError("program_comparison: the results table is empty; run simulate_programs first.")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "program_comparison")
     names = [label(str(p), lang) for p in data.index]
     plot = pd.DataFrame({"program": names, "value": data[value].astype(float).to_numpy()})
     ax = new_ax(ax)
     sns.barplot(data=plot, y="program", x="value", hue="program", palette=PALETTE[:len(plot)], legend=False, ax=ax)
     ax.axvline(0, color="grey", linewidth=1)
     money = value in ("revenue", "margin", "net_margin", "program_cost", "discounts", "cost_per_extra_retained")
-    unit = ("money" if lang == "en" else "金额") if money else ("customers" if lang == "en" else "人")
+    unit = text("chart_money" if money else "chart_people", lang)
     ax.set_xlabel(f"{label(value, lang)} ({unit})")
     ax.set_ylabel("")
     shown = data[value].astype(float).dropna()

@@ -10,14 +10,18 @@ import pandas as pd
 
 from ..deprecation import renamed_parameters
 from ..errors import InvalidArgumentError
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
 from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["confusion_matrix", "evidence_scatter"]
+
+register_labels({"chart_share_of_true_type": ("share of each true type", "占各真实类型的比例")})
+
 
 _TYPE_ORDER = ("loyal", "discount_driven", "impulse", "need_based", "wanderer")
 # Okabe-Ito without sky blue next to blue: loyal and wanderer must not look alike.
@@ -59,7 +63,7 @@ def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, a
     if table.empty:
         raise InvalidArgumentError("confusion_matrix got an empty table: there is nothing to draw.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "confusion_matrix")
     shown = table.astype(float)
     if normalize:
         shown = shown.div(shown.sum(axis=1).where(lambda s: s > 0), axis=0)
@@ -72,8 +76,8 @@ def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, a
     ax.set_ylabel(label("actual", lang))
     ax.tick_params(axis="x", rotation=25)
     ax.tick_params(axis="y", rotation=0)
-    what = "share of each true type" if lang == "en" else "占各真实类型的比例"
-    ax.set_title(f"{label('persona', lang)}: {what if normalize else label('customers', lang)}")
+    what = text("chart_share_of_true_type", lang) if normalize else label("customers", lang)
+    ax.set_title(f"{label('persona', lang)}: {what}")
     return ax
 
 
@@ -111,7 +115,7 @@ def evidence_scatter(data: pd.DataFrame, *, x: str, y: str, hue: str = "type", l
         if col not in data.columns:
             raise InvalidArgumentError(f"evidence_scatter: {col!r} is not a column of data. Columns: {', '.join(map(str, data.columns))}.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "evidence_scatter")
     shown = data[[x, y, hue]].dropna(subset=[x, y])
     if log:
         shown = shown[(shown[x] > 0) & (shown[y] > 0)]
