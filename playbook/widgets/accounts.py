@@ -5,13 +5,20 @@ Keeps what it last showed in ``shown`` so a notebook can assert that the dropdow
 from __future__ import annotations
 
 from ..accounts import stakeholder_coverage, stakeholder_map
-from ..i18n import get_language
-from ._base import caption, clear_output, figsize, localized_table, new_figure, show
+from ._base import (
+    Explorer,
+    caption,
+    clear_output,
+    figsize,
+    localized_table,
+    new_figure,
+    show,
+)
 
 __all__ = ["AccountExplorer", "DealRecapExplorer", "KeyAccountWatch"]
 
 
-class AccountExplorer:
+class AccountExplorer(Explorer):
     """A dropdown of accounts; shows the chosen account's contacts (role, attitude) and its deals.
 
     Parameters
@@ -38,15 +45,11 @@ class AccountExplorer:
 
         base.require("contacts", "opportunities", by="AccountExplorer")
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         opps = base.opportunities
         options = sorted(opps["customer_id"].astype(str).unique()) if accounts is None else [str(a) for a in accounts]
         self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
-        self.output = w.Output()
-        self.shown: dict = {}
-        self.account.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.account, self.output])
-        self.update()
+        self._start(self.account)
 
     def update(self) -> None:
         """Show the stakeholder map and the deals of the selected account."""
@@ -66,13 +69,9 @@ class AccountExplorer:
         self.output.append_display_data(localized_table(contacts, self.lang))
         self.output.append_display_data(localized_table(deals.reset_index(drop=True), self.lang))
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
-class DealRecapExplorer:
+class DealRecapExplorer(Explorer):
     """Pick an account and a language: the benefits it received after each won deal, as a chart and
     as the sentences a rep could send.
 
@@ -102,19 +101,14 @@ class DealRecapExplorer:
 
         base.require("opportunities", "orders", by="DealRecapExplorer")
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         if accounts is None:
             accounts = sorted(deal_recap(base)["customer_id"].unique())
         options = [str(a) for a in accounts]
         self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
         self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value="zh" if self.lang == "zh" else "en",
                                       description="回顾语言" if self.lang == "zh" else "Recap in")
-        self.output = w.Output()
-        self.shown: dict = {}
-        for c in (self.account, self.letter):
-            c.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.account, self.letter]), self.output])
-        self.update()
+        self._start(w.HBox([self.account, self.letter]))
 
     def update(self) -> None:
         """Recap the chosen account: chart of each deal, then the latest recap sentences."""
@@ -138,10 +132,6 @@ class DealRecapExplorer:
         for line in recap["recap"].tail(3):
             self.output.append_stdout(f"• {line}\n")
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def _momentum(base, as_of, window_days: int, top: int):
@@ -164,7 +154,7 @@ def _momentum(base, as_of, window_days: int, top: int):
     return out
 
 
-class KeyAccountWatch:
+class KeyAccountWatch(Explorer):
     """The decision that matters for a key-account team: which big accounts to visit this quarter.
 
     Pick a review date, a window (30 or 90 days) and an alarm threshold; the chart shows
@@ -198,7 +188,7 @@ class KeyAccountWatch:
         import ipywidgets as w
 
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.top = int(top)
         dates = [str(d) for d in dates]
         self.date = w.Dropdown(options=dates, value=dates[0], description=caption("ui_date", self.lang))
@@ -208,12 +198,7 @@ class KeyAccountWatch:
         self.window = w.ToggleButtons(options=[("30 天" if self.lang == "zh" else "30 days", 30),
                                                ("90 天" if self.lang == "zh" else "90 days", 90)], value=90,
                                      description="比较窗口" if self.lang == "zh" else "Window")
-        self.output = w.Output()
-        self.shown: dict = {}
-        for c in (self.date, self.threshold, self.window):
-            c.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.date, self.threshold]), self.window, self.output])
-        self.update()
+        self._start(w.HBox([self.date, self.threshold]), self.window)
 
     def update(self) -> None:
         """Recompute the last and previous 90 days of the biggest key accounts and redraw."""
@@ -231,8 +216,7 @@ class KeyAccountWatch:
         long = table.reset_index().melt(id_vars="customer_id", var_name="window", value_name="revenue")
         long["window"] = long["window"].map({"last": f"最近 {days} 天" if zh else f"last {days} days",
                                              "before": f"之前 {days} 天" if zh else f"{days} days before"})
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             sns.barplot(data=long, x="customer_id", y="revenue", hue="window", palette=[PALETTE[0], "#bbbbbb"], ax=ax)
             for i, c in enumerate(table.index):
@@ -249,8 +233,3 @@ class KeyAccountWatch:
             show(fig)
         if flagged:
             self.output.append_stdout(("本季应拜访：" if zh else "Visit this quarter: ") + ", ".join(flagged) + "\n")
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
