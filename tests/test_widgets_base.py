@@ -55,3 +55,15 @@ def test_analysis_picker_keeps_its_old_names():
     picker.shown = {}
     picker.draw()
     assert picker.shown["analysis"] == "rfm"
+
+
+def test_no_explorer_chooses_its_words_by_language_itself():
+    """Captions come from the label registry (``caption(key, lang)``), not from ``if lang == "zh"`` branches.
+
+    The one comparison left is ``localized_table`` showing English tables as they are (codes and
+    snake_case headers), which is behaviour, not a choice of words."""
+    branch = re.compile(r"""lang\s*[!=]=|[!=]=\s*(self\.)?lang\b|\bzh\s*=\s*|\bif zh\b|["'](en|zh)["']\s+if\s+(self\.)?lang""")
+    allowed = {("_base.py", 'if lang == "en":')}
+    found = [(p.name, line.strip()) for p in sorted(WIDGETS_DIR.glob("*.py"))
+             for line in p.read_text(encoding="utf-8").splitlines() if branch.search(line)]
+    assert [f for f in found if f not in allowed] == []

@@ -5,6 +5,7 @@ Keeps what it last showed in ``shown`` so a notebook can assert that the dropdow
 from __future__ import annotations
 
 from ..accounts import stakeholder_coverage, stakeholder_map
+from ..i18n import label
 from ._base import (
     Explorer,
     caption,
@@ -106,8 +107,8 @@ class DealRecapExplorer(Explorer):
             accounts = sorted(deal_recap(base)["customer_id"].unique())
         options = [str(a) for a in accounts]
         self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
-        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value="zh" if self.lang == "zh" else "en",
-                                      description="回顾语言" if self.lang == "zh" else "Recap in")
+        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=self.lang,
+                                      description=caption("ui_recap_in", self.lang))
         self._start(w.HBox([self.account, self.letter]))
 
     def update(self) -> None:
@@ -123,7 +124,7 @@ class DealRecapExplorer(Explorer):
         clear_output(self.output)
         # append_stdout works in a kernel and stays silent in scripts and doctests.
         if recap.empty:
-            self.output.append_stdout(f"{cid}: no won deal yet.\n" if self.lang != "zh" else f"{cid}：尚无赢单。\n")
+            self.output.append_stdout(caption("ui_no_won_deal", self.lang, cid) + "\n")
             return
         with self.output:
             fig, ax = new_figure(figsize=figsize(7, 3.6))
@@ -193,11 +194,10 @@ class KeyAccountWatch(Explorer):
         dates = [str(d) for d in dates]
         self.date = w.Dropdown(options=dates, value=dates[0], description=caption("ui_date", self.lang))
         self.threshold = w.IntSlider(value=50, min=10, max=100, step=5, continuous_update=False,
-                                     description="报警：低于上季 %" if self.lang == "zh" else "Alarm below % of before",
+                                     description=caption("ui_alarm_below", self.lang),
                                      style={"description_width": "160px"})
-        self.window = w.ToggleButtons(options=[("30 天" if self.lang == "zh" else "30 days", 30),
-                                               ("90 天" if self.lang == "zh" else "90 days", 90)], value=90,
-                                     description="比较窗口" if self.lang == "zh" else "Window")
+        self.window = w.ToggleButtons(options=[(caption("ui_days", self.lang, d), d) for d in (30, 90)], value=90,
+                                     description=caption("ui_window", self.lang))
         self._start(w.HBox([self.date, self.threshold]), self.window)
 
     def update(self) -> None:
@@ -212,10 +212,9 @@ class KeyAccountWatch(Explorer):
         flagged = [c for c, r in table.iterrows() if r["before"] > 0 and r["last"] < cut * r["before"]]
         self.shown = {"as_of": self.date.value, "threshold": cut, "window_days": days, "flagged": flagged,
                       "last": {c: round(float(v), 2) for c, v in table["last"].items()}}
-        zh = self.lang == "zh"
         long = table.reset_index().melt(id_vars="customer_id", var_name="window", value_name="revenue")
-        long["window"] = long["window"].map({"last": f"最近 {days} 天" if zh else f"last {days} days",
-                                             "before": f"之前 {days} 天" if zh else f"{days} days before"})
+        long["window"] = long["window"].map({"last": caption("ui_last_days", self.lang, days),
+                                             "before": caption("ui_days_before", self.lang, days)})
         with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             sns.barplot(data=long, x="customer_id", y="revenue", hue="window", palette=[PALETTE[0], "#bbbbbb"], ax=ax)
@@ -224,12 +223,10 @@ class KeyAccountWatch(Explorer):
                     ax.annotate("!", (i, 0), xytext=(0, 3), textcoords="offset points", ha="center",
                                 color=PALETTE[3], fontsize=14, fontweight="bold")
             ax.set_xlabel("")
-            ax.set_ylabel("销售额" if zh else "Revenue")
+            ax.set_ylabel(label("revenue", self.lang))
             n = len(flagged)
-            ax.set_title(f"{self.date.value}：{len(table)} 个大客户中有 {n} 个低于之前 {days} 天的 {cut:.0%}" if zh else
-                         f"{self.date.value}: {n} of the {len(table)} biggest key accounts fell below {cut:.0%} "
-                         f"of the {days} days before")
+            ax.set_title(caption("ui_watch_title", self.lang, self.date.value, n, len(table), cut, days))
             ax.legend(title="")
             show(fig)
         if flagged:
-            self.output.append_stdout(("本季应拜访：" if zh else "Visit this quarter: ") + ", ".join(flagged) + "\n")
+            self.output.append_stdout(caption("ui_visit", self.lang, ", ".join(flagged)) + "\n")

@@ -5,7 +5,7 @@ Keeps what it last drew in ``shown`` so a notebook can assert that a slider chan
 from __future__ import annotations
 
 from ..i18n import label
-from ._base import Explorer, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["EconomicsExplorer", "GrowthExplorer"]
 
@@ -86,9 +86,8 @@ class EconomicsExplorer(Explorer):
         with self._redraw():
             fig, ax = new_figure(figsize=figsize(8, 4))
             profit_over_time(table, ax=ax, lang=self.lang)
-            word = ("CLV {:,.0f}, net of acquisition {:,.0f}; cohort NPV over {} periods {:,.0f}" if self.lang == "en"
-                    else "客户终身价值 {:,.0f}, 扣除获客成本 {:,.0f}; {} 期累计净现值 {:,.0f}")
-            ax.set_title(word.format(self.shown["clv"], self.shown["net_clv"], self.periods, self.shown["cohort_npv"]))
+            ax.set_title(caption("ui_clv_summary", self.lang, self.shown["clv"], self.shown["net_clv"], self.periods,
+                                 self.shown["cohort_npv"]))
             show(fig)
 
 
@@ -131,14 +130,13 @@ class GrowthExplorer(Explorer):
         super().__init__(lang=lang)
         from ..i18n import LABELS
 
-        zh = self.lang == "zh"
         names = [(label(f"ds_{n}", self.lang) if f"ds_{n}" in LABELS else str(n), n) for n in bases]
-        self.dataset = w.Dropdown(options=names, value=next(iter(bases)), description="数据集" if zh else "Dataset")
-        self.freq = w.ToggleButtons(options=[("年" if zh else "Years", "Y"), ("季度" if zh else "Quarters", "Q")], value="Y",
-                                    description="期间" if zh else "Periods")
-        self.view = w.ToggleButtons(options=[("数量与质量" if zh else "Number vs quality", "split"),
-                                             ("质量指标" if zh else "Quality signs", "quality")], value="split",
-                                    description="显示" if zh else "Show")
+        self.dataset = w.Dropdown(options=names, value=next(iter(bases)), description=caption("ui_dataset", self.lang))
+        self.freq = w.ToggleButtons(options=[(caption("ui_years", self.lang), "Y"), (caption("ui_quarters", self.lang), "Q")],
+                                    value="Y", description=caption("ui_periods", self.lang))
+        self.view = w.ToggleButtons(options=[(caption("ui_number_vs_quality", self.lang), "split"),
+                                             (caption("ui_quality_signs", self.lang), "quality")], value="split",
+                                    description=caption("ui_show", self.lang))
         self._cache: dict = {}
         self._start(w.HBox([self.dataset, self.freq]), self.view)
 
@@ -171,10 +169,10 @@ class GrowthExplorer(Explorer):
                 long = signs.reset_index().melt(id_vars="period", var_name="sign", value_name="value")
                 long["sign"] = long["sign"].map(lambda c: label(c, self.lang))
                 sns.lineplot(data=long, x="period", y="value", hue="sign", marker="o", palette=PALETTE[:3], ax=ax)
-                ax.set_ylabel("share / × first period" if self.lang == "en" else "占比 / 相对首期倍数")
+                ax.set_ylabel(caption("ui_share_or_ratio", self.lang))
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
                 ax.tick_params(axis="x", rotation=45)
                 ax.set_xlabel(label("period", self.lang))
-                ax.set_title("Quality signs of the active customers" if self.lang == "en" else "活跃客户的质量指标")
+                ax.set_title(caption("ui_quality_title", self.lang))
             self.shown["title"] = ax.get_title()
             show(fig)

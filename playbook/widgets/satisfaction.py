@@ -116,7 +116,7 @@ class ComplaintSpeedExplorer(Explorer):
         complaint_speed_effect(base, dates[-1], horizon_days=horizon_days)  # fail early with the library's message
         self.as_of = w.Dropdown(options=dates, value=dates[0], description=caption("ui_as_of", self.lang))
         self.fast = w.IntSlider(value=3, min=1, max=14, step=1, continuous_update=False,
-                                description="快速 = 天内" if self.lang == "zh" else "Fast = within days",
+                                description=caption("ui_fast_within", self.lang),
                                 style={"description_width": "130px"})
         self._start(w.HBox([self.as_of, self.fast]))
 
