@@ -1,7 +1,11 @@
 """The kit's charts: one seaborn theme that draws Chinese, and plots in seaborn's shape.
 
-Each plot takes ``data`` plus column names (keyword-only), draws on ``ax`` (a new one if
-None) and returns the Axes; nothing here calls ``plt.show()``. One module per topic.
+Each plot takes its table first as ``data`` (older names such as ``table=`` still work for
+one release, with a DeprecationWarning), then keyword-only options, draws on ``ax`` (a new
+one if None) and returns the Axes; nothing here calls ``plt.show()``. One module per topic.
+Every text a chart draws is a label of :mod:`playbook.i18n` asked for by key
+(``charts._text.text``), and the paragraphs every chart docstring shares are written once in
+``charts._docs``.
 """
 from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
 from .accounts import deal_recap_bars, pipeline_funnel, win_rate_by_price
