@@ -1,7 +1,11 @@
 """The kit's charts: one seaborn theme that draws Chinese, and plots in seaborn's shape.
 
-Each plot takes ``data`` plus column names (keyword-only), draws on ``ax`` (a new one if
-None) and returns the Axes; nothing here calls ``plt.show()``. One module per topic.
+Each plot takes its table first as ``data`` (older names such as ``table=`` still work for
+one release, with a DeprecationWarning), then keyword-only options, draws on ``ax`` (a new
+one if None) and returns the Axes; nothing here calls ``plt.show()``. One module per topic.
+Every text a chart draws is a label of :mod:`playbook.i18n` asked for by key
+(``charts._text.text``), and the paragraphs every chart docstring shares are written once in
+``charts._docs``.
 """
 from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
 from .accounts import deal_recap_bars, pipeline_funnel, win_rate_by_price
@@ -13,7 +17,13 @@ from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
 from .pareto import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
-from .satisfaction import complaint_speed_bars, index_bars, indicator_bars, repurchase_by_satisfaction, resolution_times
+from .satisfaction import (
+    complaint_speed_bars,
+    index_bars,
+    indicator_bars,
+    repurchase_by_satisfaction,
+    resolution_times,
+)
 from .strategy import program_comparison, strategy_mix
 from .synth import realism_chart
 from .types import confusion_matrix, evidence_scatter

@@ -4,18 +4,41 @@ Each takes the table of a :mod:`playbook.accounts` function, draws with seaborn 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["pipeline_funnel", "win_rate_by_price", "deal_recap_bars"]
 
-_BANDS = {"cheaper_or_equal": ("Cheaper or equal", "不高于对手"), "up_to_5pct_dearer": ("Up to 5% dearer", "高出5%以内"),
-          "over_5pct_dearer": ("Over 5% dearer", "高出5%以上")}
+register_labels({
+    "cheaper_or_equal": ("Cheaper or equal", "不高于对手"),
+    "up_to_5pct_dearer": ("Up to 5% dearer", "高出5%以内"),
+    "over_5pct_dearer": ("Over 5% dearer", "高出5%以上"),
+    "chart_pipeline_title": ("Open deals by procurement stage", "按采购阶段的在谈商机"),
+    "chart_with_plan": ("With a technical plan", "提供技术方案"),
+    "chart_without_plan": ("Without", "未提供"),
+    "chart_decided_deals": ("decided deals", "已决商机"),
+    "chart_win_rate_title": ("Winning at a higher price: the technical plan", "价格更高时，技术方案能否赢单？"),
+    "chart_service_contacts": ("{n} contacts", "{n} 次服务"),
+    "chart_won_deal": ("Won deal (month and deal number)", "赢单（年月与商机编号）"),
+    "chart_orders_after_deal": ("Orders delivered after it (money)", "此后交付订单金额"),
+    "chart_recap_title": ("{cid}: {n} deals won, then {orders} orders worth {value}",
+                          "{cid}：{n} 笔赢单后交付 {orders} 笔订单，金额 {value}"),
+    "chart_recap_solved": ("; {solved} of complaints resolved", "，投诉解决 {solved}"),
+})
 
 
-def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: str | None = None):
+@shared_docs
+def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: str | None = None) -> Axes:
     """Open deals per procurement stage as horizontal bars, first stage on top.
 
     Parameters
@@ -23,12 +46,11 @@ def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: 
     data : DataFrame
         A :func:`playbook.accounts.pipeline` table (indexed by stage).
     value : {"deals", "open_value"}
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+        Count the open deals, or add up their value.
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -42,36 +64,35 @@ def pipeline_funnel(data: pd.DataFrame, *, value: str = "deals", ax=None, lang: 
 
     from ..errors import DataValidationError
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "pipeline_funnel")
     if value not in data.columns:
         raise DataValidationError(f"pipeline_funnel: value must be a column of the pipeline table, one of {list(data.columns)}. Got {value!r}.")
     ax = new_ax(ax)
     names = [label(str(s), lang) for s in data.index]
     frame = pd.DataFrame({"stage": names, value: data[value].to_numpy()})
     sns.barplot(data=frame, y="stage", x=value, hue="stage", palette=[PALETTE[0]] * len(frame), legend=False, ax=ax)
-    unit = "" if value == "deals" else (" (金额)" if lang == "zh" else " (money)")
+    unit = "" if value == "deals" else f" ({text('chart_money', lang)})"
     ax.set_xlabel(label(value, lang) + unit)
     ax.set_ylabel("")
-    ax.set_title("按采购阶段的在谈商机" if lang == "zh" else "Open deals by procurement stage")
+    ax.set_title(text("chart_pipeline_title", lang))
     for patch, v in zip(ax.patches, frame[value]):
         ax.annotate(f"{v:,.0f}", (patch.get_width(), patch.get_y() + patch.get_height() / 2), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=9)
     return ax
 
 
-def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Win rate by our price position against the competitor, with and without a technical plan.
 
     Parameters
     ----------
     data : DataFrame
         A :func:`playbook.accounts.competitor_comparison` table.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -85,12 +106,11 @@ def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
 
     from ..data import require_columns
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "win_rate_by_price")
     require_columns(data, ("price_band", "technical_plan", "win_rate"), "win_rate_by_price", table="competitor_comparison")
-    i = 0 if lang == "en" else 1
-    yes, no = ("With a technical plan", "Without") if lang == "en" else ("提供技术方案", "未提供")
+    yes, no = text("chart_with_plan", lang), text("chart_without_plan", lang)
     frame = pd.DataFrame({
-        "band": [_BANDS.get(str(b), (str(b), str(b)))[i] for b in data["price_band"]],
+        "band": [label(str(b), lang) for b in data["price_band"]],
         "plan": [yes if p else no for p in data["technical_plan"]],
         "win_rate": data["win_rate"].to_numpy(dtype=float),
     })
@@ -99,8 +119,8 @@ def win_rate_by_price(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     ax.set_ylim(0, max(0.6, float(frame["win_rate"].max()) * 1.15))
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlabel(label("price_band", lang))
-    ax.set_ylabel(label("win_rate", lang) + (" (已决商机)" if lang == "zh" else " (decided deals)"))
-    ax.set_title("价格更高时，技术方案能否赢单？" if lang == "zh" else "Winning at a higher price: the technical plan")
+    ax.set_ylabel(f"{label('win_rate', lang)} ({text('chart_decided_deals', lang)})")
+    ax.set_title(text("chart_win_rate_title", lang))
     ax.legend(title="")
     return ax
 
@@ -111,22 +131,22 @@ def _compact(v: float) -> str:
     return f"{v / 1e6:.1f}M" if a >= 1e6 else f"{v / 1e3:.0f}k" if a >= 1e3 else f"{v:.0f}"
 
 
-def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(recap="data")
+@shared_docs
+def deal_recap_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """One account's won deals: value of the orders delivered after each, service contacts written on top.
 
     The title states the recap in one line (deals, orders and their value, share of
-    complaints resolved), computed from ``recap``.
+    complaints resolved), computed from ``data``.
 
     Parameters
     ----------
-    recap : DataFrame
+    data : DataFrame
         Output of :func:`playbook.accounts.deal_recap` for one account.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -140,35 +160,32 @@ def deal_recap_bars(recap: pd.DataFrame, *, ax=None, lang: str | None = None):
 
     from ..errors import DataValidationError
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "deal_recap_bars")
     need = ["customer_id", "won_at", "order_value", "orders", "service_contacts"]
-    if not isinstance(recap, pd.DataFrame) or recap.empty or any(c not in recap.columns for c in need):
+    if not isinstance(data, pd.DataFrame) or data.empty or any(c not in data.columns for c in need):
         raise DataValidationError(f"deal_recap_bars needs a non-empty deal_recap table with columns {need}.")
-    if recap["customer_id"].nunique() != 1:
+    if data["customer_id"].nunique() != 1:
         raise DataValidationError("deal_recap_bars draws one account: pass deal_recap(base, customer_id=...) or filter the table. "
-                                  f"Got {recap['customer_id'].nunique()} accounts.")
+                                  f"Got {data['customer_id'].nunique()} accounts.")
     ax = new_ax(ax)
-    frame = pd.DataFrame({"deal": pd.to_datetime(recap["won_at"]).dt.strftime("%Y-%m").to_numpy(),
-                          "value": recap["order_value"].to_numpy()})
-    frame["deal"] = [f"{d} #{i}" for d, i in zip(frame["deal"], recap["opportunity_id"])]
+    frame = pd.DataFrame({"deal": pd.to_datetime(data["won_at"]).dt.strftime("%Y-%m").to_numpy(),
+                          "value": data["order_value"].to_numpy()})
+    frame["deal"] = [f"{d} #{i}" for d, i in zip(frame["deal"], data["opportunity_id"])]
     sns.barplot(data=frame, x="deal", y="value", color=PALETTE[0], ax=ax)
-    for patch, n in zip(ax.patches, recap["service_contacts"]):
-        text = "–" if pd.isna(n) else (f"{int(n)} 次服务" if lang == "zh" else f"{int(n)} contacts")
-        ax.annotate(text, (patch.get_x() + patch.get_width() / 2, patch.get_height()), xytext=(0, 3),
+    for patch, n in zip(ax.patches, data["service_contacts"]):
+        words = "–" if pd.isna(n) else text("chart_service_contacts", lang, n=int(n))
+        ax.annotate(words, (patch.get_x() + patch.get_width() / 2, patch.get_height()), xytext=(0, 3),
                     textcoords="offset points", ha="center", fontsize=8)
     ax.tick_params(axis="x", labelrotation=45)
     ax.yaxis.set_major_formatter(lambda v, _pos: _compact(v))
-    ax.set_xlabel("赢单（年月与商机编号）" if lang == "zh" else "Won deal (month and deal number)")
-    ax.set_ylabel("此后交付订单金额" if lang == "zh" else "Orders delivered after it (money)")
-    cid = str(recap["customer_id"].iloc[0])
-    n, orders, value = len(recap), int(recap["orders"].sum()), float(recap["order_value"].sum())
-    if "complaints" in recap and recap["complaints"].notna().any() and recap["complaints"].sum() > 0:
-        solved = f"{recap['complaints_resolved'].sum() / recap['complaints'].sum():.0%}"
+    ax.set_xlabel(text("chart_won_deal", lang))
+    ax.set_ylabel(text("chart_orders_after_deal", lang))
+    cid = str(data["customer_id"].iloc[0])
+    n, orders, value = len(data), int(data["orders"].sum()), float(data["order_value"].sum())
+    if "complaints" in data and data["complaints"].notna().any() and data["complaints"].sum() > 0:
+        solved = f"{data['complaints_resolved'].sum() / data['complaints'].sum():.0%}"
     else:
         solved = None
-    if lang == "zh":
-        title = f"{cid}：{n} 笔赢单后交付 {orders} 笔订单，金额 {_compact(value)}" + (f"，投诉解决 {solved}" if solved else "")
-    else:
-        title = f"{cid}: {n} deals won, then {orders} orders worth {_compact(value)}" + (f"; {solved} of complaints resolved" if solved else "")
-    ax.set_title(title)
+    title = text("chart_recap_title", lang, cid=cid, n=n, orders=orders, value=_compact(value))
+    ax.set_title(title + (text("chart_recap_solved", lang, solved=solved) if solved else ""))
     return ax

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label, resolve_lang
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["customer_timeline", "persona_traces", "distribution"]
 
@@ -14,7 +19,8 @@ _EVENT_ORDER = ("order", "browse", "visit", "call", "follow_up", "suggestion", "
                 "complaint", "survey", "referral")
 
 
-def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str | None = None, ax=None):
+@shared_docs
+def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str | None = None, ax=None) -> Axes:
     """Plot one customer's :func:`playbook.timeline`: a row per kind of event, orders sized by amount.
 
     Parameters
@@ -22,12 +28,11 @@ def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str
     data : DataFrame
         Output of :func:`playbook.timeline` (``date``, ``event``, ``amount``).
     title : str, optional
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+        A title for the chart (none by default).
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -38,7 +43,7 @@ def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "customer_timeline")
     events = [e for e in _EVENT_ORDER if e in set(data["event"])] + sorted(set(data["event"]) - set(_EVENT_ORDER))
     shown = data.assign(kind=data["event"].map(lambda e: label(e, lang)),
                         size=data["amount"].fillna(0.0))
@@ -52,8 +57,24 @@ def customer_timeline(data: pd.DataFrame, *, title: str | None = None, lang: str
     return ax
 
 
-def persona_traces(data: pd.DataFrame, *, x: str, y: str, lang: str | None = None, log: bool = False, ax=None):
+@shared_docs
+def persona_traces(data: pd.DataFrame, *, x: str, y: str, lang: str | None = None, log: bool = False, ax=None) -> Axes:
     """Box plot of one evidence column ``y`` by persona (or any category) ``x``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer, e.g. :func:`playbook.customer_types.behaviour_evidence` joined
+        with the truth's ``persona``.
+    x : str
+        The category column (personas are put in the kit's order, others after them).
+    y : str
+        The evidence column.
+    {lang}
+    {log}
+    {ax}
+
+    {returns}
 
     Examples
     --------
@@ -64,7 +85,7 @@ def persona_traces(data: pd.DataFrame, *, x: str, y: str, lang: str | None = Non
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "persona_traces")
     order = [c for c in ("loyal", "need_based", "impulse", "discount_driven", "wanderer") if c in set(data[x].astype(str))]
     order += sorted(set(data[x].astype(str)) - set(order))
     shown = data.assign(**{x: data[x].astype(str)})
@@ -81,9 +102,26 @@ def persona_traces(data: pd.DataFrame, *, x: str, y: str, lang: str | None = Non
     return ax
 
 
+@shared_docs
 def distribution(data: pd.DataFrame, *, x: str, hue: str | None = None, log: bool = False, lang: str | None = None,
-                 stat: str = "percent", ax=None):
+                 stat: str = "percent", ax=None) -> Axes:
     """Histogram of ``x`` (optionally on a log axis), one colour per ``hue``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Any table with the column ``x``.
+    x : str
+        The column to draw.
+    hue : str, optional
+        A column to split by, one colour (and its own normalisation) per value.
+    {log}
+    {lang}
+    stat : {"percent", "count", "density", "probability", "proportion", "frequency"}
+        What the bars count, as seaborn's ``histplot`` reads it.
+    {ax}
+
+    {returns}
 
     Examples
     --------
@@ -93,7 +131,7 @@ def distribution(data: pd.DataFrame, *, x: str, hue: str | None = None, log: boo
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "distribution")
     values = data[x]
     if log:
         values = values[values > 0]

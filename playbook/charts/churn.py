@@ -4,21 +4,30 @@ Each takes a table of :mod:`playbook.churn`, draws with seaborn on ``ax`` and re
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..i18n import LABELS, get_language, label, register_labels
+from ..i18n import LABELS, label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["signal_bars", "risk_distribution", "survival_curves", "alarm_timeline"]
 
 register_labels({k: v for k, v in {"kaplan_meier": ("Kaplan-Meier", "Kaplan-Meier 生存曲线"),
                                     "survival_estimate": ("Estimate", "估计值")}.items()
                  if LABELS.get(k, v) == v})
+register_labels({"chart_alarm_quarter": ("Quarter (risk at its last day; ! = alarm)", "季度（季末风险分；! = 预警）")})
 
 
-def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None):
+@shared_docs
+def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None = None) -> Axes:
     """Stacked horizontal bars: the points each signal adds to the risk of the riskiest customers.
 
     For the model score (``attrs["base_risk"]``, the average customer's risk, dotted line) the
@@ -31,12 +40,10 @@ def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None 
         Output of :func:`playbook.churn.churn_risk` (``risk`` and ``points_<signal>`` columns).
     top : int
         How many customers, highest risk first.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -50,7 +57,7 @@ def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None 
     if data.empty:
         raise DataValidationError("signal_bars got no customers to draw.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "signal_bars")
     rows = data.sort_values("risk", ascending=False, kind="stable").head(top)
     names = [str(i) for i in rows.index]
     # The model's points are contributions against the average customer (attrs["base_risk"]): those that
@@ -82,7 +89,8 @@ def signal_bars(data: pd.DataFrame, *, top: int = 10, ax=None, lang: str | None 
     return ax
 
 
-def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int = 20, ax=None, lang: str | None = None):
+@shared_docs
+def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int = 20, ax=None, lang: str | None = None) -> Axes:
     """Histogram of risk scores, optionally split by a column (for instance the true outcome).
 
     Parameters
@@ -92,12 +100,11 @@ def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int =
     hue : str, optional
         Column to colour by; bars are stacked.
     bins : int
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+        Number of equal-width bins between 0 and 100.
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -112,7 +119,7 @@ def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int =
     if hue is not None and hue not in data.columns:
         raise DataValidationError(f"risk_distribution: hue={hue!r} is not a column of the data.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "risk_distribution")
     frame = data.reset_index(drop=True)
     kwargs = {"hue": hue, "multiple": "stack", "palette": PALETTE[: frame[hue].nunique()]} if hue else {"color": PALETTE[0]}
     sns.histplot(data=frame, x="risk", bins=np.linspace(0, 100, bins + 1), ax=ax, **kwargs)
@@ -120,13 +127,14 @@ def risk_distribution(data: pd.DataFrame, *, hue: str | None = None, bins: int =
     if threshold is not None:
         ax.axvline(threshold, color=PALETTE[5], linestyle="--", linewidth=1.5)
     ax.set_xlabel(label("risk_score", lang))
-    ax.set_ylabel("Customers" if lang == "en" else "客户数")
+    ax.set_ylabel(text("customers", lang))
     ax.set_title(label("churn_risk", lang))
     return ax
 
 
+@shared_docs
 def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFrame | None = None, ax=None,
-                    lang: str | None = None):
+                    lang: str | None = None) -> Axes:
     """Kaplan-Meier curves, one step line per group, and optionally the truth's curve beside them.
 
     Parameters
@@ -140,12 +148,10 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFra
     truth : DataFrame, optional
         Output of :func:`playbook.churn.truth_survival` (synthetic data only): drawn as dashed
         dark lines, labelled as the truth.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -167,7 +173,7 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFra
     if not {"time", "survival"} <= set(frame.columns) or frame.empty:
         raise DataValidationError("survival_curves needs 'time' and 'survival' columns; pass survival_by_segment or kaplan_meier output.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "survival_curves")
     frame["group"] = frame["group"].astype(str).replace({"all": label("survival_estimate", lang)})
     groups = list(dict.fromkeys(frame["group"]))
     colours = dict(zip(groups, PALETTE * (len(groups) // len(PALETTE) + 1)))
@@ -203,7 +209,8 @@ def survival_curves(data: pd.DataFrame, *, band: bool = False, truth: pd.DataFra
     return ax
 
 
-def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lang: str | None = None):
+@shared_docs
+def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lang: str | None = None) -> Axes:
     """Heatmap of risk, accounts x quarters, with a "!" where the alarm fired.
 
     Parameters
@@ -212,12 +219,10 @@ def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lan
         Output of :func:`playbook.churn.concentration_alarm`.
     until : str, optional
         Last quarter to show (later cells are left blank), e.g. ``"2024Q3"``.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -231,7 +236,7 @@ def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lan
     if not need <= set(data.columns) or data.empty:
         raise DataValidationError("alarm_timeline needs the output of playbook.churn.concentration_alarm.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "alarm_timeline")
     quarters = list(dict.fromkeys(data["quarter"]))
     accounts = sorted(dict.fromkeys(data["customer_id"]))
     grid = data.pivot(index="customer_id", columns="quarter", values="risk").reindex(index=accounts, columns=quarters)
@@ -241,11 +246,11 @@ def alarm_timeline(data: pd.DataFrame, *, until: str | None = None, ax=None, lan
             raise DataValidationError(f"alarm_timeline: until={until!r} is not one of the quarters {quarters}.")
         hidden = quarters[quarters.index(until) + 1:]
         grid[hidden] = np.nan
-    text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
-    text = text.where(~(fired.astype(bool) & grid.notna()), text + "!")
-    sns.heatmap(grid.astype(float), annot=text.to_numpy(), fmt="", vmin=0, vmax=100, cmap="rocket_r",
+    cells = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    cells = cells.where(~(fired.astype(bool) & grid.notna()), cells + "!")
+    sns.heatmap(grid.astype(float), annot=cells.to_numpy(), fmt="", vmin=0, vmax=100, cmap="rocket_r",
                 linewidths=0.5, linecolor="white", cbar_kws={"label": label("risk_score", lang)}, ax=ax)
-    ax.set_xlabel("Quarter (risk at its last day; ! = alarm)" if lang == "en" else "季度（季末风险分；! = 预警）")
+    ax.set_xlabel(text("chart_alarm_quarter", lang))
     ax.set_ylabel("")
     ax.set_title(label("concentration_alarm", lang))
     return ax

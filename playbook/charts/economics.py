@@ -4,12 +4,20 @@ Both take the tables of :mod:`playbook.economics`, draw with seaborn on ``ax`` a
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
-from ..i18n import get_language, label, register_labels
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["profit_over_time", "retention_curve", "growth_decomposition"]
 
@@ -22,6 +30,18 @@ register_labels({
                                   "客户更多，但每位价值更低：客户质量拖累了销售额"),
     "chart_growth_number_down": ("Fewer customers pulled revenue down", "客户数量减少拖累了销售额"),
     "chart_growth_effect": ("Part of the change", "变化的组成"),
+    "chart_gain": ("gain", "收益"),
+    "chart_loss": ("loss", "支出"),
+    "chart_payback": ("payback: period {p}", "回本: 第 {p} 期"),
+    "chart_after_acquisition": ("after acquisition", "获客后"),
+    "chart_profit_title": ("Cohort profit over time", "客户群的利润随时间变化"),
+    "chart_net_value": ("Value per customer after acquisition cost", "扣除获客成本后的客户价值"),
+    "chart_clv": ("Customer lifetime value", "客户终身价值"),
+    "chart_expected_lifetime": ("Expected lifetime (periods)", "预期生命周期(期)"),
+    "chart_now": ("now", "当前"),
+    "chart_improved": ("improved", "提升后"),
+    "chart_per_period_pct": ("per period, %", "每期, %"),
+    "chart_retention_up": ("+{points:.0f} points of retention", "客户保持率提高 {points:.0f} 个百分点"),
 })
 
 
@@ -33,7 +53,9 @@ def _need(data: pd.DataFrame, columns, func: str, source: str) -> None:
         raise DataValidationError(f"{func} got an empty table; pass the output of {source}.")
 
 
-def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+@shared_docs
+def profit_over_time(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Discounted profit of a cohort per period (bars) and the cumulative NPV (line).
 
     Bars below zero are money spent (acquisition at period 0, retention when it costs more
@@ -41,14 +63,12 @@ def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         The output of :func:`playbook.economics.cohort_profit`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -59,47 +79,46 @@ def profit_over_time(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     """
     import seaborn as sns
 
-    _need(table, ("discounted_profit", "cumulative_npv"), "profit_over_time", "playbook.economics.cohort_profit")
+    _need(data, ("discounted_profit", "cumulative_npv"), "profit_over_time", "playbook.economics.cohort_profit")
     ax = new_ax(ax)
-    lang = lang or get_language()
-    gain, loss = ("gain", "loss") if lang == "en" else ("收益", "支出")
-    data = pd.DataFrame({"period": np.arange(len(table)), "profit": table["discounted_profit"].to_numpy(),
-                         "npv": table["cumulative_npv"].to_numpy()})
-    data["sign"] = np.where(data["profit"] >= 0, gain, loss)
-    sns.barplot(data=data, x="period", y="profit", hue="sign", hue_order=[gain, loss], palette=[PALETTE[2], PALETTE[5]],
+    lang = resolve_lang(lang, "profit_over_time")
+    gain, loss = text("chart_gain", lang), text("chart_loss", lang)
+    frame = pd.DataFrame({"period": np.arange(len(data)), "profit": data["discounted_profit"].to_numpy(),
+                          "npv": data["cumulative_npv"].to_numpy()})
+    frame["sign"] = np.where(frame["profit"] >= 0, gain, loss)
+    sns.barplot(data=frame, x="period", y="profit", hue="sign", hue_order=[gain, loss], palette=[PALETTE[2], PALETTE[5]],
                 dodge=False, legend=False, ax=ax)
     # barplot puts categories at 0..n-1, so the line shares the same x positions
-    sns.lineplot(data=data, x="period", y="npv", color=PALETTE[0], marker="o", linewidth=2, ax=ax,
+    sns.lineplot(data=frame, x="period", y="npv", color=PALETTE[0], marker="o", linewidth=2, ax=ax,
                  label=label("cumulative_npv", lang), errorbar=None)
     ax.axhline(0, color="grey", linewidth=0.8)
-    paid_back = np.flatnonzero(data["npv"].to_numpy() >= 0)
-    if len(paid_back) and data["npv"].iloc[0] < 0:
+    paid_back = np.flatnonzero(frame["npv"].to_numpy() >= 0)
+    if len(paid_back) and frame["npv"].iloc[0] < 0:
         p = int(paid_back[0])
-        text = f"payback: period {p}" if lang == "en" else f"回本: 第 {p} 期"
-        ax.annotate(text, xy=(p, data["npv"].iloc[p]), xytext=(30, -40), textcoords="offset points",
+        ax.annotate(text("chart_payback", lang, p=p), xy=(p, frame["npv"].iloc[p]), xytext=(30, -40), textcoords="offset points",
                     arrowprops={"arrowstyle": "->", "color": "grey"}, ha="left")
-    ax.set_xlabel(f"{label('period', lang)} ({'after acquisition' if lang == 'en' else '获客后'})")
-    ax.set_ylabel(f"{label('discounted_profit', lang)} ({'money' if lang == 'en' else '金额'})")
-    ax.set_title("Cohort profit over time" if lang == "en" else "客户群的利润随时间变化")
+    ax.set_xlabel(f"{label('period', lang)} ({text('chart_after_acquisition', lang)})")
+    ax.set_ylabel(f"{label('discounted_profit', lang)} ({text('chart_money', lang)})")
+    ax.set_title(text("chart_profit_title", lang))
     ax.legend(loc="lower right")
     return ax
 
 
-def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+@shared_docs
+def retention_curve(data: pd.DataFrame, *, y: str = "net_value", ax=None, lang: str | None = None) -> Axes:
     """Value per customer against the retention rate, with today's rate and the improved rate marked.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         The output of :func:`playbook.economics.retention_sensitivity`.
     y : {"net_value", "clv", "expected_lifetime"}
         What to plot against the retention rate.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -109,35 +128,34 @@ def retention_curve(table: pd.DataFrame, *, y: str = "net_value", ax=None, lang:
     import seaborn as sns
     from matplotlib.ticker import PercentFormatter
 
-    _need(table, ("retention_rate", y, "is_current", "is_improved"), "retention_curve",
+    _need(data, ("retention_rate", y, "is_current", "is_improved"), "retention_curve",
           "playbook.economics.retention_sensitivity")
     ax = new_ax(ax)
-    lang = lang or get_language()
-    names = {"net_value": ("Value per customer after acquisition cost", "扣除获客成本后的客户价值"),
-             "clv": ("Customer lifetime value", "客户终身价值"),
-             "expected_lifetime": ("Expected lifetime (periods)", "预期生命周期(期)")}
-    name = names.get(y, (y, y))[0 if lang == "en" else 1]
-    sns.lineplot(data=table, x="retention_rate", y=y, color=PALETTE[0], linewidth=2, ax=ax, errorbar=None)
+    lang = resolve_lang(lang, "retention_curve")
+    name = text(f"chart_{y}", lang) if y in ("net_value", "clv", "expected_lifetime") else label(y, lang)
+    sns.lineplot(data=data, x="retention_rate", y=y, color=PALETTE[0], linewidth=2, ax=ax, errorbar=None)
     ax.axhline(0, color="grey", linewidth=0.8)
-    now = table.loc[table["is_current"]].iloc[0]
-    better = table.loc[table["is_improved"]].iloc[0]
+    now = data.loc[data["is_current"]].iloc[0]
+    better = data.loc[data["is_improved"]].iloc[0]
     # "now" is labelled below right, "improved" above left, so the two labels never collide
-    points = ((now, PALETTE[1], "now" if lang == "en" else "当前", (12, -18), "left"),
-              (better, PALETTE[5], "improved" if lang == "en" else "提升后", (-12, 12), "right"))
+    points = ((now, PALETTE[1], text("chart_now", lang), (12, -18), "left"),
+              (better, PALETTE[5], text("chart_improved", lang), (-12, 12), "right"))
     for row, colour, word, offset, ha in points:
         ax.scatter([row["retention_rate"]], [row[y]], color=colour, s=50, zorder=3)
         ax.annotate(f"{word}: {row['retention_rate']:.0%} → {row[y]:,.0f}", xy=(row["retention_rate"], row[y]),
                     xytext=offset, textcoords="offset points", ha=ha, color=colour)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"{label('retention_rate', lang)} ({'per period, %' if lang == 'en' else '每期, %'})")
-    unit = "" if y == "expected_lifetime" else (" (money)" if lang == "en" else " (金额)")
+    ax.set_xlabel(f"{label('retention_rate', lang)} ({text('chart_per_period_pct', lang)})")
+    unit = "" if y == "expected_lifetime" else f" ({text('chart_money', lang)})"
     ax.set_ylabel(f"{name}{unit}")
     points_up = (better["retention_rate"] - now["retention_rate"]) * 100
-    ax.set_title(f"+{points_up:.0f} points of retention" if lang == "en" else f"客户保持率提高 {points_up:.0f} 个百分点")
+    ax.set_title(text("chart_retention_up", lang, points=points_up))
     return ax
 
 
-def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+@shared_docs
+def growth_decomposition(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Bars: each period's revenue change split into the number and the quality of customers.
 
     The title states the finding over all periods shown: which of the two moved revenue
@@ -145,14 +163,12 @@ def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = Non
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         The output of :func:`playbook.economics.customer_growth`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -164,9 +180,9 @@ def growth_decomposition(table: pd.DataFrame, *, ax=None, lang: str | None = Non
     """
     import seaborn as sns
 
-    _need(table, ("number_effect", "quality_effect", "revenue_change"), "growth_decomposition", "customer_growth")
-    lang = lang or get_language()
-    rows = table.dropna(subset=["number_effect", "quality_effect"])
+    _need(data, ("number_effect", "quality_effect", "revenue_change"), "growth_decomposition", "customer_growth")
+    lang = resolve_lang(lang, "growth_decomposition")
+    rows = data.dropna(subset=["number_effect", "quality_effect"])
     if rows.empty:
         raise DataValidationError("growth_decomposition needs at least two periods; pass the output of customer_growth.")
     long = rows[["number_effect", "quality_effect"]].reset_index().melt(id_vars=rows.index.name or "index",

@@ -4,12 +4,20 @@ Each takes a tidy table built from :mod:`playbook.evaluate` outputs, draws with 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import DataValidationError
 from ..i18n import LABELS, label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["reliability_chart", "roc_curves"]
 
@@ -30,6 +38,11 @@ register_labels({k: v for k, v in {
     "rel_perfect": ("Perfect calibration", "完全校准"),
     "rel_title": ("Calibration: Brier score {brier:.3f}", "校准：布里尔分数 {brier:.3f}"),
 }.items() if LABELS.get(k, v) == v})
+register_labels({
+    "chart_roc_method_vs_baseline": ("{method}: AUC {auc:.2f}; best baseline, {baseline_lower}: {baseline_auc:.2f}",
+                                     "{method}：AUC {auc:.2f}；最佳基准「{baseline}」：{baseline_auc:.2f}"),
+    "chart_roc_best": ("{best} ranks best (AUC {auc:.2f})", "排序最好的是「{best}」（AUC {auc:.2f}）"),
+})
 
 
 def _auc(part: pd.DataFrame) -> float:
@@ -43,16 +56,15 @@ def _title(aucs: pd.Series, kinds: dict, lang: str) -> str:
     baselines = aucs[[s for s in aucs.index if kinds.get(s) != "method"]]
     if methods and len(baselines):
         m, b = methods[0], baselines.idxmax()
-        if lang == "zh":
-            return f"{label(m, lang)}：AUC {aucs[m]:.2f}；最佳基准「{label(b, lang)}」：{aucs[b]:.2f}"
-        return f"{label(m, lang)}: AUC {aucs[m]:.2f}; best baseline, {label(b, lang).lower()}: {aucs[b]:.2f}"
+        baseline = label(b, lang)
+        return text("chart_roc_method_vs_baseline", lang, method=label(m, lang), auc=aucs[m], baseline=baseline,
+                    baseline_lower=baseline.lower(), baseline_auc=aucs[b])
     best = aucs.idxmax()
-    if lang == "zh":
-        return f"排序最好的是「{label(best, lang)}」（AUC {aucs[best]:.2f}）"
-    return f"{label(best, lang)} ranks best (AUC {aucs[best]:.2f})"
+    return text("chart_roc_best", lang, best=label(best, lang), auc=aucs[best])
 
 
-def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """ROC curves, one per score, beside the diagonal of chance; titled with the method against its best baseline.
 
     Parameters
@@ -63,12 +75,10 @@ def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
         ``kind`` column ("method" or "baseline", as in :func:`playbook.evaluate.compare`) draws the
         method solid and thick and the baselines thin, and puts the method against the best
         baseline in the title; without it the title names the best score.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -113,20 +123,20 @@ def roc_curves(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     return ax
 
 
-def reliability_chart(table: pd.DataFrame, *, ax=None, lang: str | None = None):
+@renamed_parameters(table="data")
+@shared_docs
+def reliability_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Calibration plot: each bin's observed rate against its mean predicted probability, beside the diagonal.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         :func:`playbook.evaluate.reliability_table` output (``predicted``, ``observed``, ``n``;
         ``attrs["brier"]`` goes in the title). Dot size follows ``n``.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -136,20 +146,20 @@ def reliability_chart(table: pd.DataFrame, *, ax=None, lang: str | None = None):
     >>> ax = reliability_chart(evaluate.reliability_table(np.random.default_rng(1).uniform(size=500) < p, p, bins=5))
     """
     needed = {"predicted", "observed", "n"}
-    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns) or table.empty:
+    if not isinstance(data, pd.DataFrame) or not needed <= set(data.columns) or data.empty:
         raise DataValidationError("reliability_chart needs the output of playbook.evaluate.reliability_table "
                                   "(columns predicted, observed, n).")
     lang = resolve_lang(lang, "reliability_chart")
     ax = new_ax(ax)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1.2, label=label("rel_perfect", lang))
-    sizes = 30 + 170 * table["n"].to_numpy(float) / float(table["n"].max())
-    ax.plot(table["predicted"], table["observed"], color=PALETTE[0], linewidth=1.5)
-    ax.scatter(table["predicted"], table["observed"], s=sizes, color=PALETTE[0], zorder=3)
+    sizes = 30 + 170 * data["n"].to_numpy(float) / float(data["n"].max())
+    ax.plot(data["predicted"], data["observed"], color=PALETTE[0], linewidth=1.5)
+    ax.scatter(data["predicted"], data["observed"], s=sizes, color=PALETTE[0], zorder=3)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_xlabel(label("rel_predicted", lang))
     ax.set_ylabel(label("rel_observed", lang))
     ax.legend(loc="upper left")
-    if "brier" in table.attrs:
-        ax.set_title(label("rel_title", lang).format(brier=table.attrs["brier"]))
+    if "brier" in data.attrs:
+        ax.set_title(label("rel_title", lang).format(brier=data.attrs["brier"]))
     return ax

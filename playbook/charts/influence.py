@@ -4,19 +4,38 @@ Both draw on ``ax`` (a new one if None) and return it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["referral_network", "influence_vs_spend", "ROLE_COLOURS"]
+
+register_labels({
+    "chart_referral_title": ("{network}: {roots} referrers' trees, {customers} customers; dot size = revenue",
+                             "{network}：{roots} 位推荐人的推荐树，共 {customers} 位客户；点的大小 = 销售额"),
+    "chart_plus_one_log": ("+1, log scale", "+1，对数刻度"),
+    "chart_percentile": ("percentile", "百分位"),
+    "chart_y_vs_x": ("{y} vs {x}", "{y}与{x}"),
+})
+
 
 ROLE_COLOURS = {"product_expert": PALETTE[2], "bridge": PALETTE[0], "gold_salesperson": PALETTE[1], "none": "#BBBBBB"}
 
 
-def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8, seed: int = 0,
-                     ax=None, lang: str | None = None):
+@renamed_parameters(graph_or_base="data")
+@shared_docs
+def referral_network(data, *, highlight=None, roots=None, top: int = 8, seed: int = 0,
+                     ax=None, lang: str | None = None) -> Axes:
     """Draw the referral trees (客户推荐网络) of a few customers: who brought in whom.
 
     A whole referral graph is a hairball; this draws only the trees (each root and everyone
@@ -25,7 +44,7 @@ def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8,
 
     Parameters
     ----------
-    graph_or_base : networkx.DiGraph or CustomerBase
+    data : networkx.DiGraph or CustomerBase
         A :func:`playbook.influence.referral_graph`, or a base to build it from.
     highlight : dict or Series, optional
         Customer id -> role (``product_expert``, ``bridge``, ``gold_salesperson``): coloured nodes,
@@ -36,12 +55,10 @@ def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8,
         How many trees when ``roots`` is None.
     seed : int
         Seed of the spring layout, so the picture is the same each run.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -54,8 +71,8 @@ def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8,
     from ..errors import DataValidationError, InvalidArgumentError
     from ..influence import referral_graph
 
-    lang = lang or get_language()
-    g = graph_or_base if isinstance(graph_or_base, nx.DiGraph) else referral_graph(graph_or_base)
+    lang = resolve_lang(lang, "referral_network")
+    g = data if isinstance(data, nx.DiGraph) else referral_graph(data)
     if g.number_of_edges() == 0:
         raise DataValidationError("referral_network: the referral graph has no edges: nobody brought anybody in.")
     if roots is None:
@@ -91,8 +108,8 @@ def referral_network(graph_or_base, *, highlight=None, roots=None, top: int = 8,
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=True)
     ax.set_axis_off()
-    word = ("referrers' trees,", "customers; dot size = revenue") if lang == "en" else ("位推荐人的推荐树，共", "位客户；点的大小 = 销售额")
-    ax.set_title(f"{label('referral_network', lang)}: {len(roots)} {word[0]} {len(sub)} {word[1]}")
+    ax.set_title(text("chart_referral_title", lang, network=label("referral_network", lang), roots=len(roots),
+                      customers=len(sub)))
     return ax
 
 
@@ -111,8 +128,9 @@ def _tree_layout(g, seed: int) -> dict:
     return pos
 
 
+@shared_docs
 def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "influence_score",
-                       role: str = "predicted_role", ax=None, lang: str | None = None):
+                       role: str = "predicted_role", ax=None, lang: str | None = None) -> Axes:
     """Influence against spend, one dot per customer, coloured by predicted role.
 
     If core customers were simply the biggest spenders, the coloured dots would sit at the right.
@@ -123,12 +141,10 @@ def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "infl
         An :func:`playbook.influence.opinion_leaders` table (or any with ``x``, ``y`` and ``role``).
     x, y, role : str
         Columns for spend, influence and role.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -142,7 +158,7 @@ def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "infl
     from ..data import require_columns
 
     require_columns(data, (x, y, role), "influence_vs_spend", table="data")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "influence_vs_spend")
     ax = new_ax(ax)
     plot = pd.DataFrame({"x": data[x].astype(float).clip(lower=0) + 1, "y": data[y].astype(float),
                          "role": data[role].astype(str)})
@@ -153,8 +169,8 @@ def influence_vs_spend(data: pd.DataFrame, *, x: str = "revenue", y: str = "infl
                     palette=[ROLE_COLOURS[r] for r in order], s=18, alpha=0.8, linewidth=0, ax=ax)
     ax.set_xscale("log")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"{label(x, lang)} (+1, log scale)")
-    ax.set_ylabel(f"{label(y, lang)} (percentile)")
-    ax.set_title(f"{label(y, lang)} vs {label(x, lang)}")
+    ax.set_xlabel(f"{label(x, lang)} ({text('chart_plus_one_log', lang)})")
+    ax.set_ylabel(f"{label(y, lang)} ({text('chart_percentile', lang)})")
+    ax.set_title(text("chart_y_vs_x", lang, y=label(y, lang), x=label(x, lang)))
     ax.legend(title=label(role, lang), fontsize=8, title_fontsize=9)
     return ax

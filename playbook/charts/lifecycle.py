@@ -4,13 +4,25 @@ Each takes the table made by :mod:`playbook.lifecycle` and returns the matplotli
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..deprecation import renamed_parameters
+from ..i18n import LABELS, label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["lifecycle_funnel", "stage_flow_chart", "cohort_heatmap"]
+
+register_labels({"chart_unit_W": ("weeks", "周"), "chart_unit_M": ("months", "月"), "chart_unit_Q": ("quarters", "季度"),
+                 "chart_unit_Y": ("years", "年")})
+
 
 _LABEL_KEYS = {"retention": "retention_step"}
 
@@ -25,8 +37,9 @@ def _is_lifecycle(values) -> bool:
     return set(map(str, values)) <= set(LIFECYCLE_STAGES) | {LAPSED, NOT_YET_KNOWN}
 
 
+@shared_docs
 def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str | None = "furthest",
-                     lang: str | None = None, ax=None):
+                     lang: str | None = None, ax=None) -> Axes:
     """Funnel of the lifecycle (or formation ladder): customers per step, top to bottom.
 
     Light bars count the customers who ever reached a step (from ``furthest``), dark bars
@@ -39,12 +52,10 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     stage, furthest : str
         Columns with the current and the furthest step; ``furthest=None`` or a missing
         column draws the current steps only.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -57,7 +68,7 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     from ..lifecycle import LAPSED, stage_order
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "lifecycle_funnel")
     if stage not in data:
         from ..errors import DataValidationError
 
@@ -86,7 +97,9 @@ def lifecycle_funnel(data: pd.DataFrame, *, stage: str = "stage", furthest: str 
     return ax
 
 
-def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
+@renamed_parameters(flow="data")
+@shared_docs
+def stage_flow_chart(data: pd.DataFrame, *, lang: str | None = None, ax=None) -> Axes:
     """Heatmap of a :func:`playbook.lifecycle.stage_flow` table: counts, coloured by row share.
 
     Colour shows where each starting stage went (the share of its row), so small stages
@@ -94,14 +107,12 @@ def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
 
     Parameters
     ----------
-    flow : DataFrame
+    data : DataFrame
         Counts, rows = stage on the first date, columns = stage on the second.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -112,14 +123,14 @@ def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
-    counts = flow.astype(float)
+    lang = resolve_lang(lang, "stage_flow_chart")
+    counts = data.astype(float)
     share = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     sns.heatmap(share, annot=counts.astype(int), fmt=",d", cmap="Blues", vmin=0, vmax=1, linewidths=0.5,
                 cbar_kws={"label": label("share_of_customers", lang)}, ax=ax,
-                xticklabels=[_stage_label(str(c), lang) for c in flow.columns],
-                yticklabels=[_stage_label(str(i), lang) for i in flow.index])
-    start, end = flow.attrs.get("from_as_of"), flow.attrs.get("to_as_of")
+                xticklabels=[_stage_label(str(c), lang) for c in data.columns],
+                yticklabels=[_stage_label(str(i), lang) for i in data.index])
+    start, end = data.attrs.get("from_as_of"), data.attrs.get("to_as_of")
     ax.set_ylabel(label("stage_from", lang) + (f" ({start.date()})" if start is not None else ""))
     ax.set_xlabel(label("stage_to", lang) + (f" ({end.date()})" if end is not None else ""))
     ax.tick_params(axis="x", rotation=35)
@@ -129,27 +140,24 @@ def stage_flow_chart(flow: pd.DataFrame, *, lang: str | None = None, ax=None):
     return ax
 
 
-_UNITS = {"W": ("weeks", "周"), "M": ("months", "月"), "Q": ("quarters", "季度"), "Y": ("years", "年")}
-
-
-def cohort_heatmap(table: pd.DataFrame, *, value: str = "customers", lang: str | None = None, annot: bool | None = None,
-                   ax=None):
+@renamed_parameters(table="data")
+@shared_docs
+def cohort_heatmap(data: pd.DataFrame, *, value: str = "customers", lang: str | None = None, annot: bool | None = None,
+                   ax=None) -> Axes:
     """Heatmap of a :func:`playbook.lifecycle.cohort_table`: one row per cohort, one column per period.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         Shares (customers) or ratios (revenue) by cohort and periods since the first order.
     value : {"customers", "revenue"}
         What the table holds, for the colour-bar label.
-    lang : {"en", "zh"}, optional
+    {lang}
     annot : bool, optional
         Write the percentages in the cells; by default only when the table is small.
-    ax : matplotlib Axes, optional
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -160,17 +168,17 @@ def cohort_heatmap(table: pd.DataFrame, *, value: str = "customers", lang: str |
     import seaborn as sns
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "cohort_heatmap")
     if annot is None:
-        annot = table.shape[1] <= 16
-    shown = table.iloc[:, 1:] if table.shape[1] > 1 else table  # k = 0 is 100% by definition
+        annot = data.shape[1] <= 16
+    shown = data.iloc[:, 1:] if data.shape[1] > 1 else data  # k = 0 is 100% by definition
     values = shown.to_numpy(dtype=float)
     top = np.nanquantile(values, 0.98) if np.isfinite(values).any() else 1.0
     sns.heatmap(shown, annot=annot, fmt=".0%", cmap="viridis", vmin=0, vmax=max(top, 1e-9), mask=np.isnan(values),
                 annot_kws={"fontsize": 8}, cbar_kws={"label": label("revenue_retention" if value == "revenue" else "cohort_retention", lang)}, ax=ax,
                 yticklabels=[str(i) for i in shown.index])
-    unit = _UNITS.get(str(getattr(table.index, "freqstr", "") or "")[:1])
-    ax.set_xlabel(label("periods_since_first", lang) + (f" ({unit[lang == 'zh']})" if unit else ""))
+    unit = f"chart_unit_{str(getattr(data.index, 'freqstr', '') or '')[:1]}"
+    ax.set_xlabel(label("periods_since_first", lang) + (f" ({text(unit, lang)})" if unit in LABELS else ""))
     ax.set_ylabel(label("cohort", lang))
     ax.tick_params(axis="y", rotation=0)
     return ax

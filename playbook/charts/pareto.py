@@ -4,16 +4,27 @@ Both take orders or per-customer tables, draw with seaborn on ``ax`` and return 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["pareto_curve", "tier_bars"]
 
+register_labels({"chart_pareto_point": ("top {share:.0%} → {value_share:.0%} {of}", "前 {share:.0%} → {value_share:.0%} {of}")})
 
-def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0.2, ax=None, lang: str | None = None):
+
+
+@shared_docs
+def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0.2, ax=None, lang: str | None = None) -> Axes:
     """The Pareto curve (二八法则): cumulative share of value against share of customers, biggest first.
 
     The point at ``share`` of customers (20% by default) is marked and its value share
@@ -27,12 +38,10 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
         Column to rank by (default ``"revenue"``).
     share : float
         Share of customers to mark, in (0, 1).
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -46,7 +55,7 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
     from ..segment import pareto_table, top_share
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "pareto_curve")
     table = data if {"share_of_customers", "cum_share_of_value"} <= set(data.columns) else pareto_table(data, value=value)
     curve = pd.DataFrame({"x": np.r_[0.0, table["share_of_customers"].to_numpy()],
                           "y": np.r_[0.0, table["cum_share_of_value"].to_numpy()]})
@@ -56,9 +65,8 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
     ax.axvline(share, color=PALETTE[1], linestyle=":", linewidth=1)
     ax.axhline(0.8, color=PALETTE[5], linestyle=":", linewidth=1)
     ax.scatter([share], [y], color=PALETTE[1], zorder=3, s=40)
-    top_word = "top" if lang == "en" else "前"
-    of_word = label(value, lang).lower() if lang == "en" else label(value, lang)
-    ax.annotate(f"{top_word} {share:.0%} → {y:.0%} {of_word}", xy=(share, y), xytext=(share + 0.06, y - 0.12),
+    point = text("chart_pareto_point", lang, share=share, value_share=y, of=label(value, lang).lower())
+    ax.annotate(point, xy=(share, y), xytext=(share + 0.06, y - 0.12),
                 arrowprops={"arrowstyle": "->", "color": "grey"})
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -70,7 +78,8 @@ def pareto_curve(data: pd.DataFrame, *, value: str = "revenue", share: float = 0
     return ax
 
 
-def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue", ax=None, lang: str | None = None):
+@shared_docs
+def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue", ax=None, lang: str | None = None) -> Axes:
     """Share of customers and share of revenue per tier, side by side.
 
     Parameters
@@ -80,12 +89,10 @@ def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue",
         (or :func:`playbook.segment.abc_classes` with ``tier="abc_class"``).
     tier, value : str
         Columns holding the tier and the value.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -100,7 +107,7 @@ def tier_bars(data: pd.DataFrame, *, tier: str = "tier", value: str = "revenue",
     from ..errors import DataValidationError
 
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "tier_bars")
     for col in (tier, value):
         if col not in data.columns:
             raise DataValidationError(f"tier_bars needs a {col!r} column; pass the output of assign_tiers or abc_classes.")

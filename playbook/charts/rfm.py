@@ -4,17 +4,34 @@ Both take the tables of :mod:`playbook.rfm` and return the matplotlib Axes they 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError, InvalidArgumentError
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["rfm_heatmap", "segment_bars"]
 
+register_labels({
+    "chart_r_axis": ("{r} (→ more recent)", "{r}（越大越近）"),
+    "chart_f_axis": ("{f} (↑ more orders)", "{f}（越大越频繁）"),
+    "chart_rfm_count": ("Customers by R and F score", "各 R/F 得分的客户数"),
+    "chart_rfm_monetary": ("Mean spend by R and F score", "各 R/F 得分的平均消费额"),
+    "chart_rfm_segments": ("RFM segments: customers and revenue", "RFM 细分：客户与销售额占比"),
+})
 
-def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = None, lang: str | None = None, ax=None):
+
+
+@shared_docs
+def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = None, lang: str | None = None, ax=None) -> Axes:
     """Heatmap of customers by recency score R (x) and frequency score F (y).
 
     Parameters
@@ -26,12 +43,10 @@ def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = 
         (total spend or average order value, as the scores were computed).
     bins : int, optional
         Score scale; by default ``data.attrs["bins"]`` or the highest score seen.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -48,7 +63,7 @@ def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = 
             raise DataValidationError(f"rfm_heatmap needs the column {col!r}; pass the output of playbook.rfm.rfm_scores.")
     if data.empty:
         raise DataValidationError("rfm_heatmap got no customers to draw.")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "rfm_heatmap")
     bins = int(bins or data.attrs.get("bins") or max(data["R"].max(), data["F"].max()))
     scores = range(1, bins + 1)
     if value == "count":
@@ -62,15 +77,14 @@ def rfm_heatmap(data: pd.DataFrame, *, value: str = "count", bins: int | None = 
     fmt = "d" if value == "count" else ",.0f"
     sns.heatmap(grid, annot=True, fmt=fmt, cmap="viridis", linewidths=0.5, linecolor="white", ax=ax,
                 cbar_kws={"label": label("customers", lang) if value == "count" else label("monetary_" + data.attrs.get("monetary", "total"), lang)})
-    ax.set_xlabel(label("r_score", lang) + (" (→ more recent)" if lang == "en" else "（越大越近）"))
-    ax.set_ylabel(label("f_score", lang) + (" (↑ more orders)" if lang == "en" else "（越大越频繁）"))
-    what = {"count": ("Customers by R and F score", "各 R/F 得分的客户数"),
-            "monetary": ("Mean spend by R and F score", "各 R/F 得分的平均消费额")}[value]
-    ax.set_title(what[0] if lang == "en" else what[1])
+    ax.set_xlabel(text("chart_r_axis", lang, r=label("r_score", lang)))
+    ax.set_ylabel(text("chart_f_axis", lang, f=label("f_score", lang)))
+    ax.set_title(text(f"chart_rfm_{value}", lang))
     return ax
 
 
-def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lang: str | None = None, ax=None):
+@shared_docs
+def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lang: str | None = None, ax=None) -> Axes:
     """Horizontal bars per RFM segment: share of customers beside share of revenue.
 
     Parameters
@@ -79,12 +93,10 @@ def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lan
         Output of :func:`playbook.rfm.segment_summary`.
     measures : sequence of str
         Columns of ``data`` to draw side by side, as fractions (shown in %).
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -101,7 +113,7 @@ def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lan
     missing = [m for m in measures if m not in data.columns]
     if missing or not measures:
         raise DataValidationError(f"segment_bars needs the column(s) {', '.join(missing) or 'share'}; pass the output of segment_summary.")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "segment_bars")
     names = {"share": label("share_of_customers", lang), "revenue_share": label("share_of_revenue", lang)}
     long = (data[measures].mul(100).rename(columns=lambda m: names.get(m, m))
             .assign(segment=[segment_label(s, lang) for s in data.index])
@@ -115,5 +127,5 @@ def segment_bars(data: pd.DataFrame, *, measures=("share", "revenue_share"), lan
     ax.set_ylabel("")
     ax.set_xlim(0, max(5.0, float(np.nanmax(long["percent"])) * 1.1))
     ax.legend(title=None, loc="lower right")
-    ax.set_title("RFM segments: customers and revenue" if lang == "en" else "RFM 细分：客户与销售额占比")
+    ax.set_title(text("chart_rfm_segments", lang))
     return ax

@@ -5,11 +5,17 @@ measure on its own band so measures of different units share one axis.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["realism_chart"]
 
@@ -43,7 +49,8 @@ register_labels({
 _CLIP = (-1.5, 2.5)
 
 
-def realism_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def realism_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Our shop next to a real one: each measure as a band, the real value and ours marked.
 
     Every measure is rescaled to its own band (0 = the band's low end, 1 = its high end), so
@@ -57,12 +64,10 @@ def realism_chart(data: pd.DataFrame, *, ax=None, lang: str | None = None):
         Output of :func:`playbook.synth.realism` (columns ``measure``, ``ours``, ``real``,
         ``low``, ``high``), or several stacked with a ``process`` column
         (``"classic"``, ``"realistic"``, ``"bgnbd"``) to compare them.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------

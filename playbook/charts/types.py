@@ -4,36 +4,47 @@ Both plots take tables from :mod:`playbook.customer_types` and return the matplo
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..errors import InvalidArgumentError
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["confusion_matrix", "evidence_scatter"]
+
+register_labels({"chart_share_of_true_type": ("share of each true type", "占各真实类型的比例")})
+
 
 _TYPE_ORDER = ("loyal", "discount_driven", "impulse", "need_based", "wanderer")
 # Okabe-Ito without sky blue next to blue: loyal and wanderer must not look alike.
 _SCATTER_COLOURS = [PALETTE[i] for i in (0, 1, 2, 3, 5, 4, 6, 7)]
 
 
-def confusion_matrix(scores_or_table, *, normalize: bool = True, lang: str | None = None, ax=None):
+@renamed_parameters(scores_or_table="data")
+@shared_docs
+def confusion_matrix(data, *, normalize: bool = True, lang: str | None = None, ax=None) -> Axes:
     """Heatmap of true labels (rows) against predicted ones (columns).
 
     Parameters
     ----------
-    scores_or_table : TypeScores or DataFrame
+    data : TypeScores or DataFrame
         The result of :func:`playbook.customer_types.score_against_truth`, or a table of
         counts with true labels as rows and predicted labels as columns.
     normalize : bool
         Show each row as shares of its true label (the diagonal is then the recall);
         otherwise show counts.
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -45,14 +56,14 @@ def confusion_matrix(scores_or_table, *, normalize: bool = True, lang: str | Non
     """
     import seaborn as sns
 
-    table = getattr(scores_or_table, "confusion", scores_or_table)
+    table = getattr(data, "confusion", data)
     if not isinstance(table, pd.DataFrame):
         raise InvalidArgumentError(
-            f"confusion_matrix takes a TypeScores or a DataFrame of counts. Got {type(scores_or_table).__name__}.")
+            f"confusion_matrix takes a TypeScores or a DataFrame of counts. Got {type(data).__name__}.")
     if table.empty:
         raise InvalidArgumentError("confusion_matrix got an empty table: there is nothing to draw.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "confusion_matrix")
     shown = table.astype(float)
     if normalize:
         shown = shown.div(shown.sum(axis=1).where(lambda s: s > 0), axis=0)
@@ -65,13 +76,14 @@ def confusion_matrix(scores_or_table, *, normalize: bool = True, lang: str | Non
     ax.set_ylabel(label("actual", lang))
     ax.tick_params(axis="x", rotation=25)
     ax.tick_params(axis="y", rotation=0)
-    what = "share of each true type" if lang == "en" else "占各真实类型的比例"
-    ax.set_title(f"{label('persona', lang)}: {what if normalize else label('customers', lang)}")
+    what = text("chart_share_of_true_type", lang) if normalize else label("customers", lang)
+    ax.set_title(f"{label('persona', lang)}: {what}")
     return ax
 
 
+@shared_docs
 def evidence_scatter(data: pd.DataFrame, *, x: str, y: str, hue: str = "type", log: bool = False,
-                     lang: str | None = None, ax=None):
+                     lang: str | None = None, ax=None) -> Axes:
     """Scatter of two evidence columns, one colour per type (or any category in ``hue``).
 
     Parameters
@@ -85,8 +97,10 @@ def evidence_scatter(data: pd.DataFrame, *, x: str, y: str, hue: str = "type", l
         The label column (``type``, ``orientation``, or ``persona`` from the truth).
     log : bool
         Log scale on both axes (non-positive values are left out).
-    lang : {"en", "zh"}, optional
-    ax : matplotlib Axes, optional
+    {lang}
+    {ax}
+
+    {returns}
 
     Examples
     --------
@@ -101,7 +115,7 @@ def evidence_scatter(data: pd.DataFrame, *, x: str, y: str, hue: str = "type", l
         if col not in data.columns:
             raise InvalidArgumentError(f"evidence_scatter: {col!r} is not a column of data. Columns: {', '.join(map(str, data.columns))}.")
     ax = new_ax(ax)
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "evidence_scatter")
     shown = data[[x, y, hue]].dropna(subset=[x, y])
     if log:
         shown = shown[(shown[x] > 0) & (shown[y] > 0)]

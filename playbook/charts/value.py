@@ -4,14 +4,30 @@ Each takes the table a :mod:`playbook.value` function returns, draws with seabor
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..i18n import get_language, label
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["frequency_recency_heatmap", "holdout_plot", "probability_alive_heatmap"]
+
+register_labels({
+    "chart_count": ("count", "次"),
+    "chart_expected_purchases_title": ("Expected purchases in the next {t:.0f} days (customer age T = {big_t:.0f} days)",
+                                       "未来 {t:.0f} 天的预期购买次数（客户年龄 T = {big_t:.0f} 天）"),
+    "chart_p_alive_title": ("Probability alive (customer age T = {big_t:.0f} days)", "存活概率（客户年龄 T = {big_t:.0f} 天）"),
+    "chart_holdout_title": ("Holdout: predicted vs actual repeat purchases", "验证期：预测与实际重复购买次数"),
+})
+
 
 
 def _heatmap(data: pd.DataFrame, *, ax, lang, cmap: str, fmt_label: str, title: str, vmin=None, vmax=None, func: str):
@@ -31,12 +47,13 @@ def _heatmap(data: pd.DataFrame, *, ax, lang, cmap: str, fmt_label: str, title: 
     cols = range(0, len(data.columns), x_step)
     ax.set_xticks([j + 0.5 for j in cols], [str(data.columns[j]) for j in cols], rotation=0)
     ax.set_xlabel(label("recency_periods", lang))
-    ax.set_ylabel(f"{label('frequency', lang)} ({'count' if lang == 'en' else '次'})")
+    ax.set_ylabel(f"{label('frequency', lang)} ({text('chart_count', lang)})")
     ax.set_title(title)
     return ax
 
 
-def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Expected purchases by frequency and recency (the BG/NBD frequency-recency matrix).
 
     Customers at the top right (many purchases, the last one recent) are expected to buy
@@ -46,12 +63,10 @@ def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None =
     ----------
     data : DataFrame
         From :func:`playbook.value.frequency_recency_matrix`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -62,29 +77,25 @@ def frequency_recency_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None =
     >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
     >>> ax = frequency_recency_heatmap(frequency_recency_matrix(bgf, max_frequency=15))
     """
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "frequency_recency_heatmap")
     t, big_t = data.attrs.get("t", np.nan), data.attrs.get("T", np.nan)
-    if lang == "en":
-        title = f"Expected purchases in the next {t:.0f} days (customer age T = {big_t:.0f} days)"
-    else:
-        title = f"未来 {t:.0f} 天的预期购买次数（客户年龄 T = {big_t:.0f} 天）"
+    title = text("chart_expected_purchases_title", lang, t=t, big_t=big_t)
     return _heatmap(data, ax=ax, lang=lang, cmap="viridis", fmt_label=label("expected_purchases", lang),
                     title=title, vmin=0, func="frequency_recency_heatmap")
 
 
-def probability_alive_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def probability_alive_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Probability that a customer is still alive, by frequency and recency.
 
     Parameters
     ----------
     data : DataFrame
         From :func:`playbook.value.probability_alive_matrix`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -95,27 +106,25 @@ def probability_alive_heatmap(data: pd.DataFrame, *, ax=None, lang: str | None =
     >>> bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
     >>> ax = probability_alive_heatmap(probability_alive_matrix(bgf, max_frequency=15))
     """
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "probability_alive_heatmap")
     big_t = data.attrs.get("T", np.nan)
-    title = (f"Probability alive (customer age T = {big_t:.0f} days)" if lang == "en"
-             else f"存活概率（客户年龄 T = {big_t:.0f} 天）")
+    title = text("chart_p_alive_title", lang, big_t=big_t)
     return _heatmap(data, ax=ax, lang=lang, cmap="magma", fmt_label=f"{label('p_alive', lang)} (0-1)",
                     title=title, vmin=0, vmax=1, func="probability_alive_heatmap")
 
 
-def holdout_plot(data: pd.DataFrame, *, ax=None, lang: str | None = None):
+@shared_docs
+def holdout_plot(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> Axes:
     """Mean repeat purchases in the holdout by calibration frequency: actual, model, naive.
 
     Parameters
     ----------
     data : DataFrame
         From :func:`playbook.value.holdout_comparison`.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
-    Returns
-    -------
-    matplotlib Axes
+    {returns}
 
     Examples
     --------
@@ -128,7 +137,7 @@ def holdout_plot(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     """
     import seaborn as sns
 
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "holdout_plot")
     needed = {"actual", "predicted", "naive"}
     if not isinstance(data, pd.DataFrame) or not needed <= set(data.columns) or data.empty:
         raise DataValidationError("holdout_plot needs the table from playbook.value.holdout_comparison (actual, predicted, naive).")
@@ -149,5 +158,5 @@ def holdout_plot(data: pd.DataFrame, *, ax=None, lang: str | None = None):
     ax.set_ylabel(label("repeat_purchases_holdout", lang))
     ax.set_ylim(bottom=0)
     ax.legend(title="")
-    ax.set_title("Holdout: predicted vs actual repeat purchases" if lang == "en" else "验证期：预测与实际重复购买次数")
+    ax.set_title(text("chart_holdout_title", lang))
     return ax

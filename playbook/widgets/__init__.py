@@ -1,7 +1,8 @@
 """ipywidgets front-ends: thin controls around the library's functions, one module per topic.
 
-Each explorer keeps what it last drew in ``shown`` so notebooks and tests can assert
-that moving a control really changed the picture. ipywidgets is imported when an
+Each explorer is a :class:`playbook.widgets._base.Explorer`: it speaks ``lang``, draws into
+``output``, shows ``widget`` and keeps what it last drew in ``shown`` so notebooks and tests can
+assert that moving a control really changed the picture. ipywidgets is imported when an
 explorer is built, not when the package is imported.
 """
 from .accounts import AccountExplorer, DealRecapExplorer, KeyAccountWatch

@@ -1,10 +1,13 @@
-"""What every explorer shares: captions in both languages, figure sizes, clearing the output,
-and finding and moving the controls (for tests and the widget benchmark)."""
+"""What every explorer shares: the :class:`Explorer` base class (language, output, controls that
+redraw, display), captions in both languages, figure sizes, clearing the output, and finding and
+moving the controls (for tests and the widget benchmark)."""
 from __future__ import annotations
 
-from ..i18n import LABELS, label, register_labels
+from contextlib import contextmanager
 
-__all__ = ["clear_output", "controls", "next_value", "figsize", "new_figure", "show", "caption", "localized_table",
+from ..i18n import LABELS, label, register_labels, resolve_lang
+
+__all__ = ["Explorer", "clear_output", "controls", "next_value", "figsize", "new_figure", "show", "caption", "localized_table",
            "WIDGET_LABELS", "TABLE_LABELS"]
 
 #: Captions of the controls and outputs of the explorers, ``key: (english, chinese)``;
@@ -51,6 +54,27 @@ WIDGET_LABELS = {
     "ui_analysis_churn": ("Churn risk (churn)", "流失风险 (churn)"),
     "ui_analysis_satisfaction": ("Satisfaction indicators (satisfaction)", "满意度指标 (satisfaction)"),
     "ui_account": ("Account", "客户账户"),
+    "ui_recap_in": ("Recap in", "回顾语言"),
+    "ui_no_won_deal": ("{}: no won deal yet.", "{}：尚无赢单。"),
+    "ui_alarm_below": ("Alarm below % of before", "报警：低于上季 %"),
+    "ui_days": ("{} days", "{} 天"),
+    "ui_window": ("Window", "比较窗口"),
+    "ui_last_days": ("last {} days", "最近 {} 天"),
+    "ui_days_before": ("{} days before", "之前 {} 天"),
+    "ui_watch_title": ("{0}: {1} of the {2} biggest key accounts fell below {3:.0%} of the {4} days before",
+                       "{0}：{2} 个大客户中有 {1} 个低于之前 {4} 天的 {3:.0%}"),
+    "ui_visit": ("Visit this quarter: {}", "本季应拜访：{}"),
+    "ui_clv_summary": ("CLV {:,.0f}, net of acquisition {:,.0f}; cohort NPV over {} periods {:,.0f}",
+                       "客户终身价值 {:,.0f}, 扣除获客成本 {:,.0f}; {} 期累计净现值 {:,.0f}"),
+    "ui_years": ("Years", "年"),
+    "ui_quarters": ("Quarters", "季度"),
+    "ui_periods": ("Periods", "期间"),
+    "ui_number_vs_quality": ("Number vs quality", "数量与质量"),
+    "ui_quality_signs": ("Quality signs", "质量指标"),
+    "ui_show": ("Show", "显示"),
+    "ui_share_or_ratio": ("share / × first period", "占比 / 相对首期倍数"),
+    "ui_quality_title": ("Quality signs of the active customers", "活跃客户的质量指标"),
+    "ui_fast_within": ("Fast = within days", "快速 = 天内"),
 }
 register_labels(WIDGET_LABELS)
 
@@ -189,3 +213,72 @@ def next_value(control):
     if getattr(control, "max", None) is not None and up > control.max:
         return control.value - step
     return up
+
+
+class Explorer:
+    """The wiring every explorer shares, written once.
+
+    An explorer speaks ``lang`` (default: the kit's language), draws into ``output`` (an
+    ipywidgets Output), keeps what it last drew in ``shown`` so a notebook or a test can
+    check that moving a control changed the picture, and shows ``widget`` when a notebook
+    displays it. A subclass:
+
+    1. calls ``super().__init__(lang=lang)`` first, then builds its controls as attributes;
+    2. ends its ``__init__`` with ``self._start(row, row, ..., watch=...)``: the rows are laid
+       out above the output, every control in ``watch`` (default: all of them, as
+       :func:`controls` finds them) redraws on change, and the first picture is drawn;
+    3. writes :meth:`update`, which fills ``shown`` and draws inside ``with self._redraw():``.
+
+    Examples
+    --------
+    >>> import ipywidgets as w
+    >>> class Doubler(Explorer):
+    ...     def __init__(self, *, lang=None):
+    ...         super().__init__(lang=lang)
+    ...         self.seed = w.IntSlider(value=1, description=caption("ui_seed", self.lang))
+    ...         self._start(self.seed)
+    ...     def update(self):
+    ...         self.shown = {"double": 2 * self.seed.value}
+    ...         with self._redraw():  # a chart would be drawn here
+    ...             self.output.append_stdout(f"{self.shown['double']}\\n")
+    >>> explorer = Doubler(lang="zh")
+    >>> explorer.seed.value = 4
+    >>> explorer.shown["double"], explorer.seed.description
+    (8, '随机种子')
+    """
+
+    def __init__(self, *, lang: str | None = None):
+        import ipywidgets as w
+
+        self.lang = resolve_lang(lang, type(self).__name__)
+        self.output = w.Output()
+        self.shown: dict = {}
+
+    def _start(self, *rows, watch=None, widget=None) -> None:
+        """Lay out ``rows`` above the output (or take ``widget`` as the whole layout), redraw when a
+        control in ``watch`` changes (default: every control), and draw the first picture."""
+        import ipywidgets as w
+
+        for control in (controls(self).values() if watch is None else watch):
+            control.observe(self._on_change, names="value")
+        self.widget = widget if widget is not None else w.VBox([*rows, self.output])
+        self.update()
+
+    def _on_change(self, _change=None) -> None:
+        self.update()
+
+    def update(self) -> None:
+        """Recompute for the current controls, fill ``shown`` and redraw; each explorer writes its own."""
+        raise NotImplementedError(f"{type(self).__name__} must define update().")
+
+    @contextmanager
+    def _redraw(self):
+        """Clear the output, then capture what the body draws or prints into it."""
+        clear_output(self.output)
+        with self.output:
+            yield
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

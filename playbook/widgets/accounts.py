@@ -5,13 +5,21 @@ Keeps what it last showed in ``shown`` so a notebook can assert that the dropdow
 from __future__ import annotations
 
 from ..accounts import stakeholder_coverage, stakeholder_map
-from ..i18n import get_language
-from ._base import caption, clear_output, figsize, localized_table, new_figure, show
+from ..i18n import label
+from ._base import (
+    Explorer,
+    caption,
+    clear_output,
+    figsize,
+    localized_table,
+    new_figure,
+    show,
+)
 
 __all__ = ["AccountExplorer", "DealRecapExplorer", "KeyAccountWatch"]
 
 
-class AccountExplorer:
+class AccountExplorer(Explorer):
     """A dropdown of accounts; shows the chosen account's contacts (role, attitude) and its deals.
 
     Parameters
@@ -38,15 +46,11 @@ class AccountExplorer:
 
         base.require("contacts", "opportunities", by="AccountExplorer")
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         opps = base.opportunities
         options = sorted(opps["customer_id"].astype(str).unique()) if accounts is None else [str(a) for a in accounts]
         self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
-        self.output = w.Output()
-        self.shown: dict = {}
-        self.account.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.account, self.output])
-        self.update()
+        self._start(self.account)
 
     def update(self) -> None:
         """Show the stakeholder map and the deals of the selected account."""
@@ -66,13 +70,9 @@ class AccountExplorer:
         self.output.append_display_data(localized_table(contacts, self.lang))
         self.output.append_display_data(localized_table(deals.reset_index(drop=True), self.lang))
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
-class DealRecapExplorer:
+class DealRecapExplorer(Explorer):
     """Pick an account and a language: the benefits it received after each won deal, as a chart and
     as the sentences a rep could send.
 
@@ -102,19 +102,14 @@ class DealRecapExplorer:
 
         base.require("opportunities", "orders", by="DealRecapExplorer")
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         if accounts is None:
             accounts = sorted(deal_recap(base)["customer_id"].unique())
         options = [str(a) for a in accounts]
         self.account = w.Dropdown(options=options, value=options[0], description=caption("ui_account", self.lang))
-        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value="zh" if self.lang == "zh" else "en",
-                                      description="回顾语言" if self.lang == "zh" else "Recap in")
-        self.output = w.Output()
-        self.shown: dict = {}
-        for c in (self.account, self.letter):
-            c.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.account, self.letter]), self.output])
-        self.update()
+        self.letter = w.ToggleButtons(options=[("English", "en"), ("中文", "zh")], value=self.lang,
+                                      description=caption("ui_recap_in", self.lang))
+        self._start(w.HBox([self.account, self.letter]))
 
     def update(self) -> None:
         """Recap the chosen account: chart of each deal, then the latest recap sentences."""
@@ -129,7 +124,7 @@ class DealRecapExplorer:
         clear_output(self.output)
         # append_stdout works in a kernel and stays silent in scripts and doctests.
         if recap.empty:
-            self.output.append_stdout(f"{cid}: no won deal yet.\n" if self.lang != "zh" else f"{cid}：尚无赢单。\n")
+            self.output.append_stdout(caption("ui_no_won_deal", self.lang, cid) + "\n")
             return
         with self.output:
             fig, ax = new_figure(figsize=figsize(7, 3.6))
@@ -138,10 +133,6 @@ class DealRecapExplorer:
         for line in recap["recap"].tail(3):
             self.output.append_stdout(f"• {line}\n")
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def _momentum(base, as_of, window_days: int, top: int):
@@ -164,7 +155,7 @@ def _momentum(base, as_of, window_days: int, top: int):
     return out
 
 
-class KeyAccountWatch:
+class KeyAccountWatch(Explorer):
     """The decision that matters for a key-account team: which big accounts to visit this quarter.
 
     Pick a review date, a window (30 or 90 days) and an alarm threshold; the chart shows
@@ -198,22 +189,16 @@ class KeyAccountWatch:
         import ipywidgets as w
 
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.top = int(top)
         dates = [str(d) for d in dates]
         self.date = w.Dropdown(options=dates, value=dates[0], description=caption("ui_date", self.lang))
         self.threshold = w.IntSlider(value=50, min=10, max=100, step=5, continuous_update=False,
-                                     description="报警：低于上季 %" if self.lang == "zh" else "Alarm below % of before",
+                                     description=caption("ui_alarm_below", self.lang),
                                      style={"description_width": "160px"})
-        self.window = w.ToggleButtons(options=[("30 天" if self.lang == "zh" else "30 days", 30),
-                                               ("90 天" if self.lang == "zh" else "90 days", 90)], value=90,
-                                     description="比较窗口" if self.lang == "zh" else "Window")
-        self.output = w.Output()
-        self.shown: dict = {}
-        for c in (self.date, self.threshold, self.window):
-            c.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.date, self.threshold]), self.window, self.output])
-        self.update()
+        self.window = w.ToggleButtons(options=[(caption("ui_days", self.lang, d), d) for d in (30, 90)], value=90,
+                                     description=caption("ui_window", self.lang))
+        self._start(w.HBox([self.date, self.threshold]), self.window)
 
     def update(self) -> None:
         """Recompute the last and previous 90 days of the biggest key accounts and redraw."""
@@ -227,12 +212,10 @@ class KeyAccountWatch:
         flagged = [c for c, r in table.iterrows() if r["before"] > 0 and r["last"] < cut * r["before"]]
         self.shown = {"as_of": self.date.value, "threshold": cut, "window_days": days, "flagged": flagged,
                       "last": {c: round(float(v), 2) for c, v in table["last"].items()}}
-        zh = self.lang == "zh"
         long = table.reset_index().melt(id_vars="customer_id", var_name="window", value_name="revenue")
-        long["window"] = long["window"].map({"last": f"最近 {days} 天" if zh else f"last {days} days",
-                                             "before": f"之前 {days} 天" if zh else f"{days} days before"})
-        clear_output(self.output)
-        with self.output:
+        long["window"] = long["window"].map({"last": caption("ui_last_days", self.lang, days),
+                                             "before": caption("ui_days_before", self.lang, days)})
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             sns.barplot(data=long, x="customer_id", y="revenue", hue="window", palette=[PALETTE[0], "#bbbbbb"], ax=ax)
             for i, c in enumerate(table.index):
@@ -240,17 +223,10 @@ class KeyAccountWatch:
                     ax.annotate("!", (i, 0), xytext=(0, 3), textcoords="offset points", ha="center",
                                 color=PALETTE[3], fontsize=14, fontweight="bold")
             ax.set_xlabel("")
-            ax.set_ylabel("销售额" if zh else "Revenue")
+            ax.set_ylabel(label("revenue", self.lang))
             n = len(flagged)
-            ax.set_title(f"{self.date.value}：{len(table)} 个大客户中有 {n} 个低于之前 {days} 天的 {cut:.0%}" if zh else
-                         f"{self.date.value}: {n} of the {len(table)} biggest key accounts fell below {cut:.0%} "
-                         f"of the {days} days before")
+            ax.set_title(caption("ui_watch_title", self.lang, self.date.value, n, len(table), cut, days))
             ax.legend(title="")
             show(fig)
         if flagged:
-            self.output.append_stdout(("本季应拜访：" if zh else "Visit this quarter: ") + ", ".join(flagged) + "\n")
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+            self.output.append_stdout(caption("ui_visit", self.lang, ", ".join(flagged)) + "\n")

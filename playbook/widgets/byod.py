@@ -5,8 +5,7 @@ Keeps what it last drew in ``shown`` so a notebook can assert that the dropdown 
 from __future__ import annotations
 
 from ..errors import PlaybookError
-from ..i18n import get_language
-from ._base import caption, clear_output, localized_table
+from ._base import Explorer, caption, localized_table
 
 __all__ = ["AnalysisPicker", "ANALYSES"]
 
@@ -45,7 +44,7 @@ def _in_kernel() -> bool:
 ANALYSES = ("summarize", "tiers", "rfm", "lifecycle", "churn", "satisfaction")
 
 
-class AnalysisPicker:
+class AnalysisPicker(Explorer):
     """A dropdown runs one analysis of the kit on a base loaded with :func:`playbook.byod.from_orders`.
 
     An analysis that needs a table the base lacks shows its error message instead of a table.
@@ -74,18 +73,23 @@ class AnalysisPicker:
     def __init__(self, base, *, analysis: str = "summarize", lang: str | None = None):
         import ipywidgets as w
 
+        super().__init__(lang=lang)
         self.base = base
-        self.lang = lang or get_language()
-        self.shown: dict = {}
         self._results: dict[str, tuple] = {}  # analysis -> (table, error)
         self.analysis = w.Dropdown(options=[(caption(f"ui_analysis_{a}", self.lang), a) for a in ANALYSES], value=analysis,
                                    description=caption("ui_analysis", self.lang))
-        self.out = w.Output()
-        self.analysis.observe(lambda change: self.draw(), names="value")
-        self.widget = w.VBox([self.analysis, self.out])
-        self.draw()
+        self._start(self.analysis)
+
+    @property
+    def out(self):
+        """The old name of ``output``."""
+        return self.output
 
     def draw(self) -> None:
+        """The old name of :meth:`update`."""
+        self.update()
+
+    def update(self) -> None:
         """Run the chosen analysis and show its first rows (or the error it raised)."""
         from IPython.display import display
 
@@ -98,16 +102,10 @@ class AnalysisPicker:
         table, error = self._results[name]
         self.shown = {"analysis": name, "rows": None if table is None else len(table),
                       "columns": [] if table is None else list(table.columns), "error": error}
-        clear_output(self.out)
         if not _in_kernel():
             return
-        with self.out:
+        with self._redraw():
             if error:
                 print(error)
             else:
                 display(localized_table(table.head(8), self.lang))
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

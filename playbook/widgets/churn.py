@@ -4,15 +4,13 @@ Keeps what it last drew in ``shown`` so a notebook can assert that moving the sl
 """
 from __future__ import annotations
 
-
 from ..churn import concentration_alarm
-from ..i18n import get_language
-from ._base import caption, clear_output, figsize, new_figure, show, localized_table
+from ._base import Explorer, caption, figsize, localized_table, new_figure, show
 
 __all__ = ["AlarmReplayExplorer"]
 
 
-class AlarmReplayExplorer:
+class AlarmReplayExplorer(Explorer):
     """A quarter slider and a threshold slider over :func:`playbook.churn.concentration_alarm`.
 
     The risk of every quarter is computed once (with what was known at each quarter's
@@ -44,7 +42,7 @@ class AlarmReplayExplorer:
     def __init__(self, base, *, quarters, threshold: float = 50.0, lang: str | None = None, **alarm_kwargs):
         import ipywidgets as w
 
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.table = concentration_alarm(base, quarters, threshold=threshold, lang=self.lang, **alarm_kwargs)
         options = list(dict.fromkeys(self.table["quarter"]))
         self.quarter = w.SelectionSlider(options=options, value=options[0], description=caption("ui_quarter", self.lang),
@@ -52,12 +50,7 @@ class AlarmReplayExplorer:
         self.threshold = w.IntSlider(value=int(threshold), min=10, max=90, step=5, description=caption("ui_alarm_at", self.lang),
                                      continuous_update=False, style={"description_width": "110px"},
                                      layout=w.Layout(width="520px"))
-        self.output = w.Output()
-        self.shown: dict = {}
-        for control in (self.quarter, self.threshold):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.quarter, self.threshold, self.output])
-        self.update()
+        self._start(self.quarter, self.threshold)
 
     def update(self) -> None:
         """Redraw the heatmap up to the chosen quarter and list that quarter's alarms."""
@@ -70,8 +63,7 @@ class AlarmReplayExplorer:
         self.shown = {"quarter": q, "threshold": self.threshold.value,
                       "alarms": sorted(alarms["customer_id"]),
                       "risk": {r.customer_id: round(float(r.risk), 1) for r in now.itertuples()}}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(9, 3.2))
             alarm_timeline(table, until=q, ax=ax, lang=self.lang)
             show(fig)
@@ -79,8 +71,3 @@ class AlarmReplayExplorer:
             if len(alarms):
                 table = alarms[cols].round({"risk": 0, "revenue": 0}).set_index("customer_id")
                 self.output.append_display_data(localized_table(table, self.lang))
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

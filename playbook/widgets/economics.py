@@ -4,13 +4,13 @@ Keeps what it last drew in ``shown`` so a notebook can assert that a slider chan
 """
 from __future__ import annotations
 
-from ..i18n import get_language, label
-from ._base import clear_output, figsize, new_figure, show
+from ..i18n import label
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["EconomicsExplorer", "GrowthExplorer"]
 
 
-class EconomicsExplorer:
+class EconomicsExplorer(Explorer):
     """Five sliders drive :func:`playbook.economics.cohort_profit` and :func:`customer_lifetime_value`.
 
     Parameters
@@ -40,7 +40,7 @@ class EconomicsExplorer:
 
         self.n_customers = n_customers
         self.periods = periods
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         style = {"description_width": "160px"}
         layout = w.Layout(width="460px")
 
@@ -61,12 +61,7 @@ class EconomicsExplorer:
         self.discount_rate = slider(discount_rate, 0, 0.30, 0.01, "discount_rate", ".0%")
         self.controls = (self.acquisition_cost, self.retention_cost, self.retention_rate, self.margin_per_period,
                          self.discount_rate)
-        self.output = w.Output()
-        self.shown: dict = {}
-        for control in self.controls:
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([*self.controls, self.output])
-        self.update()
+        self._start(*self.controls)
 
     def params(self) -> dict:
         """The calculator's parameters as the sliders set them."""
@@ -88,22 +83,16 @@ class EconomicsExplorer:
         paid = [int(t) for t in table.index[npv >= 0]]
         self.shown = {"params": p, "clv": float(clv), "net_clv": float(clv - p["acquisition_cost"]),
                       "cohort_npv": float(npv[-1]), "payback_period": paid[0] if paid and npv[0] < 0 else None}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(8, 4))
             profit_over_time(table, ax=ax, lang=self.lang)
-            word = ("CLV {:,.0f}, net of acquisition {:,.0f}; cohort NPV over {} periods {:,.0f}" if self.lang == "en"
-                    else "客户终身价值 {:,.0f}, 扣除获客成本 {:,.0f}; {} 期累计净现值 {:,.0f}")
-            ax.set_title(word.format(self.shown["clv"], self.shown["net_clv"], self.periods, self.shown["cohort_npv"]))
+            ax.set_title(caption("ui_clv_summary", self.lang, self.shown["clv"], self.shown["net_clv"], self.periods,
+                                 self.shown["cohort_npv"]))
             show(fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
-class GrowthExplorer:
+class GrowthExplorer(Explorer):
     """Number or quality of customers: pick a dataset, years or quarters, and what to show.
 
     Draws :func:`playbook.economics.customer_growth` either as the split of each period's
@@ -138,24 +127,18 @@ class GrowthExplorer:
         if not isinstance(bases, dict) or not bases:
             raise InvalidArgumentError("GrowthExplorer needs a dict of datasets, e.g. {'retail': retail, 'b2b': b2b}.")
         self.bases = bases
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         from ..i18n import LABELS
 
-        zh = self.lang == "zh"
         names = [(label(f"ds_{n}", self.lang) if f"ds_{n}" in LABELS else str(n), n) for n in bases]
-        self.dataset = w.Dropdown(options=names, value=next(iter(bases)), description="数据集" if zh else "Dataset")
-        self.freq = w.ToggleButtons(options=[("年" if zh else "Years", "Y"), ("季度" if zh else "Quarters", "Q")], value="Y",
-                                    description="期间" if zh else "Periods")
-        self.view = w.ToggleButtons(options=[("数量与质量" if zh else "Number vs quality", "split"),
-                                             ("质量指标" if zh else "Quality signs", "quality")], value="split",
-                                    description="显示" if zh else "Show")
-        self.output = w.Output()
-        self.shown: dict = {}
+        self.dataset = w.Dropdown(options=names, value=next(iter(bases)), description=caption("ui_dataset", self.lang))
+        self.freq = w.ToggleButtons(options=[(caption("ui_years", self.lang), "Y"), (caption("ui_quarters", self.lang), "Q")],
+                                    value="Y", description=caption("ui_periods", self.lang))
+        self.view = w.ToggleButtons(options=[(caption("ui_number_vs_quality", self.lang), "split"),
+                                             (caption("ui_quality_signs", self.lang), "quality")], value="split",
+                                    description=caption("ui_show", self.lang))
         self._cache: dict = {}
-        for control in (self.dataset, self.freq, self.view):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.dataset, self.freq]), self.view, self.output])
-        self.update()
+        self._start(w.HBox([self.dataset, self.freq]), self.view)
 
     def table(self):
         """The :func:`customer_growth` table for the current dataset and period."""
@@ -176,8 +159,7 @@ class GrowthExplorer:
         t = self.table()
         self.shown = {"dataset": self.dataset.value, "freq": self.freq.value, "view": self.view.value, "periods": len(t),
                       "number_effect": float(t["number_effect"].sum()), "quality_effect": float(t["quality_effect"].sum())}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(8, 3.8))
             if self.view.value == "split":
                 growth_decomposition(t, ax=ax, lang=self.lang)
@@ -187,15 +169,10 @@ class GrowthExplorer:
                 long = signs.reset_index().melt(id_vars="period", var_name="sign", value_name="value")
                 long["sign"] = long["sign"].map(lambda c: label(c, self.lang))
                 sns.lineplot(data=long, x="period", y="value", hue="sign", marker="o", palette=PALETTE[:3], ax=ax)
-                ax.set_ylabel("share / × first period" if self.lang == "en" else "占比 / 相对首期倍数")
+                ax.set_ylabel(caption("ui_share_or_ratio", self.lang))
                 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
                 ax.tick_params(axis="x", rotation=45)
                 ax.set_xlabel(label("period", self.lang))
-                ax.set_title("Quality signs of the active customers" if self.lang == "en" else "活跃客户的质量指标")
+                ax.set_title(caption("ui_quality_title", self.lang))
             self.shown["title"] = ax.get_title()
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import load_dataset, summarize, timeline
-from ..i18n import get_language, label
+from ..i18n import label
 from ..segment import top_share
-from ._base import caption, clear_output, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["CustomerExplorer", "GeneratorExplorer"]
 
 
-class CustomerExplorer:
+class CustomerExplorer(Explorer):
     """Pick a dataset and a customer; see that customer's timeline and key figures.
 
     Parameters
@@ -34,19 +34,17 @@ class CustomerExplorer:
     def __init__(self, datasets=("retail", "b2b", "retail_zh"), *, n_customers: int = 40, lang: str | None = None):
         import ipywidgets as w
 
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.n_customers = n_customers
         self.dataset = w.Dropdown(options=[(caption(f"ds_{d}", self.lang), d) for d in datasets], value=datasets[0],
                                   description=caption("ui_dataset", self.lang))
         self.customer = w.Dropdown(description=caption("ui_customer", self.lang), layout=w.Layout(width="420px"))
         self._datasets: dict[str, tuple] = {}  # name -> (base, summary, options), built on first choice
-        self.output = w.Output()
-        self.shown: dict = {}
-        self.dataset.observe(self._on_dataset, names="value")
         self._refilling = False
+        self.dataset.observe(self._on_dataset, names="value")
         self.customer.observe(lambda change: None if self._refilling else self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.dataset, self.customer]), self.output])
-        self._on_dataset(None)
+        self._fill_customers()
+        self._start(w.HBox([self.dataset, self.customer]), watch=())  # both are wired above
 
     def _load(self, name: str) -> tuple:
         if name not in self._datasets:
@@ -62,6 +60,11 @@ class CustomerExplorer:
         return self._datasets[name]
 
     def _on_dataset(self, _change) -> None:
+        self._fill_customers()
+        self.update()
+
+    def _fill_customers(self) -> None:
+        """Offer the customers of the chosen dataset, selecting the first without drawing."""
         base, summary, options = self._load(self.dataset.value)
         self._base, self._summary = base, summary
         self._refilling = True  # new options select the first one; draw once, below
@@ -70,7 +73,6 @@ class CustomerExplorer:
             self.customer.value = options[0][1]
         finally:
             self._refilling = False
-        self.update()
 
     def update(self) -> None:
         """Redraw for the current dataset and customer."""
@@ -84,20 +86,15 @@ class CustomerExplorer:
         row = self._summary.loc[cid]
         self.shown = {"dataset": self.dataset.value, "customer_id": cid, "n_events": len(events),
                       "n_orders": int(row["n_orders"]), "revenue": round(float(row["revenue"]), 2)}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(9, 3.8))
             customer_timeline(events, title=f"{cid}: {int(row['n_orders'])} {label('orders', self.lang).lower()}, "
                                              f"{label('revenue', self.lang).lower()} {row['revenue']:,.0f}", lang=self.lang, ax=ax)
             show(fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
-class GeneratorExplorer:
+class GeneratorExplorer(Explorer):
     """Change the latent process of the generator and watch the customer base change.
 
     Sliders set the number of customers, how often customers buy (mean days between
@@ -120,7 +117,7 @@ class GeneratorExplorer:
     def __init__(self, *, lang: str | None = None):
         import ipywidgets as w
 
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         style = {"description_width": "230px"}
         layout = w.Layout(width="520px")
         self.n_customers = w.IntSlider(value=1500, min=300, max=5000, step=100, description=caption("ui_n_customers", self.lang),
@@ -130,13 +127,8 @@ class GeneratorExplorer:
         self.dropout = w.IntSlider(value=14, min=2, max=60, step=2, description=caption("ui_dropout_pct", self.lang),
                                    continuous_update=False, style=style, layout=layout)
         self.seed = w.IntText(value=0, description=caption("ui_seed", self.lang), style=style)
-        self.output = w.Output()
-        self.shown: dict = {}
         self._results: dict[tuple, tuple] = {}  # slider values -> (summary, persona mix): going back is instant
-        for control in (self.n_customers, self.gap_days, self.dropout, self.seed):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.n_customers, self.gap_days, self.dropout, self.seed, self.output])
-        self.update()
+        self._start(self.n_customers, self.gap_days, self.dropout, self.seed)
 
     def parameters(self) -> dict:
         """The ``generate`` overrides the sliders stand for.
@@ -165,8 +157,7 @@ class GeneratorExplorer:
         share = top_share(summary["revenue"])
         self.shown = {"n_orders": n_orders, "orders_per_buyer": n_orders / len(summary),
                       "top20_share": share, "persona_mix": mix.to_dict()}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, axes = new_figure(1, 2, figsize=figsize(11, 3.8))
             sns.histplot(summary["n_orders"], bins=30, ax=axes[0], color=PALETTE[0])
             axes[0].set_xlabel(label("n_orders", self.lang))
@@ -179,8 +170,3 @@ class GeneratorExplorer:
             axes[1].tick_params(axis="x", rotation=20)
             fig.tight_layout()
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..i18n import get_language, label
-from ._base import caption, clear_output, figsize, new_figure, show
+from ..i18n import label
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["LeaderExplorer"]
 
 
-class LeaderExplorer:
+class LeaderExplorer(Explorer):
     """A dropdown of the leaders who brought customers in; shows the tree and the reach of a loss.
 
     Parameters
@@ -41,7 +41,7 @@ class LeaderExplorer:
         from ..influence import opinion_leaders, referral_graph
 
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.leaders = opinion_leaders(base) if leaders is None else leaders
         self.graph = referral_graph(base)
         named = self.leaders[(self.leaders["predicted_role"] != "none") & (self.leaders["followers"] > 0)]
@@ -50,11 +50,7 @@ class LeaderExplorer:
                    for cid, r in named.iterrows()]
         self.leader = w.Dropdown(options=options, description=caption("ui_leader", self.lang), style={"description_width": "80px"},
                                  layout=w.Layout(width="480px"))
-        self.output = w.Output()
-        self.shown: dict = {}
-        self.leader.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.leader, self.output])
-        self.update()
+        self._start(self.leader)
 
     def update(self) -> None:
         """Recompute the reach of a loss for the chosen leader and redraw their tree."""
@@ -67,16 +63,10 @@ class LeaderExplorer:
         self.shown = {"customer_id": cid, "role": str(self.leaders.loc[cid, "predicted_role"]),
                       "n_reach": int(loss["n_reach"]), "revenue_at_stake": float(loss["revenue_at_stake"]),
                       "share_of_revenue": float(loss["share_of_revenue"])}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7, 4.5))
             referral_network(self.graph, roots=[cid], highlight=self.leaders["predicted_role"], ax=ax, lang=self.lang)
             s = self.shown
             ax.set_title(caption("ui_leader_title", self.lang, cid, s["n_reach"], s["revenue_at_stake"], s["share_of_revenue"]),
                          fontsize=10)
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

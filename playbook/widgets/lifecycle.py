@@ -8,14 +8,14 @@ import pandas as pd
 
 from ..data import CustomerBase, to_timestamp
 from ..errors import InvalidArgumentError
-from ..i18n import get_language, label
+from ..i18n import label
 from ..lifecycle import formation_stage, lifecycle_stage
-from ._base import caption, clear_output, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["StageExplorer"]
 
 
-class StageExplorer:
+class StageExplorer(Explorer):
     """Slide through dates; see how many customers sit in each stage and where they came from.
 
     The left chart counts customers per stage on the chosen date; the right one is the
@@ -46,7 +46,7 @@ class StageExplorer:
         if stages not in ("formation", "lifecycle"):
             raise InvalidArgumentError(f"The 'stages' parameter of StageExplorer must be 'formation' or 'lifecycle'. Got {stages!r}.")
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self._stages = formation_stage if stages == "formation" else lifecycle_stage
         if dates is None:
             first = base.orders["order_date"].min()
@@ -58,11 +58,7 @@ class StageExplorer:
         self._cache: dict[str, pd.DataFrame] = {d: self._stages(base, d) for d in options}
         self.date = w.SelectionSlider(options=options, value=options[len(options) // 2], description=caption("ui_date", self.lang),
                                       continuous_update=False, layout=w.Layout(width="640px"))
-        self.output = w.Output()
-        self.shown: dict = {}
-        self.date.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.date, self.output])
-        self.update()
+        self._start(self.date)
 
     def _at(self, date: str) -> pd.DataFrame:
         if date not in self._cache:
@@ -88,8 +84,7 @@ class StageExplorer:
             flow.attrs = {"from_as_of": pd.Timestamp(prev), "to_as_of": pd.Timestamp(now)}
             moved = (before.astype(str) != current["stage"].astype(str)) & (before != NOT_YET_KNOWN)
             self.shown["moved"] = int(moved.sum())
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, axes = new_figure(1, 2, figsize=figsize(14, 4.8), gridspec_kw={"width_ratios": [1, 1.4]})
             lifecycle_funnel(current, furthest=None, lang=self.lang, ax=axes[0])
             axes[0].set_title(f"{axes[0].get_title()}: {now}")
@@ -104,8 +99,3 @@ class StageExplorer:
                 axes[1].set_axis_off()
             fig.tight_layout()
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

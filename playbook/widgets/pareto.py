@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label
 from ..segment import assign_tiers
-from ._base import caption, clear_output, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["TierExplorer"]
 
 
-class TierExplorer:
+class TierExplorer(Explorer):
     """Two sliders set the key and important cut-offs (as shares of customers ranked by score).
 
     Parameters
@@ -39,19 +39,14 @@ class TierExplorer:
         import ipywidgets as w
 
         self.summary = summary
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         style = {"description_width": "200px"}
         layout = w.Layout(width="480px")
         self.key = w.FloatSlider(value=cutoffs[0], min=0.01, max=0.30, step=0.01, readout_format=".0%",
                                  description=caption("ui_key_cut", self.lang), continuous_update=False, style=style, layout=layout)
         self.important = w.FloatSlider(value=cutoffs[1], min=0.05, max=0.60, step=0.01, readout_format=".0%",
                                        description=caption("ui_important_cut", self.lang), continuous_update=False, style=style, layout=layout)
-        self.output = w.Output()
-        self.shown: dict = {}
-        for control in (self.key, self.important):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.key, self.important, self.output])
-        self.update()
+        self._start(self.key, self.important)
 
     def update(self) -> None:
         """Recompute the tiers for the current cut-offs and redraw."""
@@ -65,15 +60,9 @@ class TierExplorer:
         revenue = tiers.groupby("tier", observed=False)["revenue"].sum() / tiers["revenue"].sum()
         self.shown = {"cutoffs": (lo, hi), "customers": {str(k): int(v) for k, v in counts.items()},
                       "revenue_share": {str(k): float(v) for k, v in revenue.items()}}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             tier_bars(tiers, ax=ax, lang=self.lang)
             n = self.shown["customers"]
             ax.set_title(", ".join(f"{label(t, self.lang)}: {n[t]}" for t in ("key", "important", "general")))
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import CustomerBase, load_dataset
-from ..i18n import get_language
 from ..rfm import RFM_SEGMENTS, rfm_scores, rfm_segments, segment_summary
-from ._base import caption, clear_output, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["RFMExplorer", "quarter_ends"]
 
@@ -23,7 +22,7 @@ def quarter_ends(start, end) -> list[str]:
     return [d.strftime("%Y-%m-%d") for d in pd.date_range(start, end, freq="QE")]
 
 
-class RFMExplorer:
+class RFMExplorer(Explorer):
     """Pick an as-of date and a number of score bins; see the R x F grid and the segments.
 
     Only orders up to the chosen date are used, so nothing from the future leaks in.
@@ -52,20 +51,15 @@ class RFMExplorer:
 
         self.base = base if isinstance(base, CustomerBase) else load_dataset(base)
         self.table = table
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         end = self.base.as_of or self.base.orders.order_date.max()
         options = list(dates) if dates is not None else quarter_ends("2024-03-31", end)
         style = {"description_width": "90px"}
         self.as_of = w.Dropdown(options=[str(pd.Timestamp(d).date()) for d in options], value=str(pd.Timestamp(options[-1]).date()),
                                 description=caption("ui_as_of", self.lang), style=style)
         self.bins = w.Dropdown(options=[3, 4, 5, 6], value=5, description=caption("ui_bins", self.lang), style=style)
-        self.output = w.Output()
-        self.shown: dict = {}
         self._results: dict[tuple, tuple] = {}  # (as_of, bins) -> (scores, segments, summary)
-        for control in (self.as_of, self.bins):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.as_of, self.bins]), self.output])
-        self.update()
+        self._start(w.HBox([self.as_of, self.bins]))
 
     def update(self) -> None:
         """Recompute the scores and segments for the current controls, and redraw."""
@@ -81,16 +75,10 @@ class RFMExplorer:
         self.scores, self.segments, self.summary = scores, segments, summary
         self.shown = {"as_of": self.as_of.value, "bins": self.bins.value, "customers": len(scores),
                       "segments": summary["customers"].to_dict()}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, axes = new_figure(1, 2, figsize=figsize(13, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
             rfm_heatmap(scores, lang=self.lang, ax=axes[0])
             segment_bars(summary, lang=self.lang, ax=axes[1])
             axes[1].set_title(caption("ui_rfm_title", self.lang, self.as_of.value, len(scores)))
             fig.tight_layout()
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

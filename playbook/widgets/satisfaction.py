@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label
 from ..satisfaction import INDICATORS, satisfaction_index
-from ._base import caption, clear_output, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["SatisfactionIndexExplorer", "ComplaintSpeedExplorer"]
 
 
-class SatisfactionIndexExplorer:
+class SatisfactionIndexExplorer(Explorer):
     """Seven sliders set the weight of each indicator; the chart shows the index per group.
 
     Parameters
@@ -40,7 +40,7 @@ class SatisfactionIndexExplorer:
         import ipywidgets as w
 
         self.indicators = indicators
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         present = [k for k in INDICATORS if k in indicators.columns]
         start = weights or {k: 1.0 for k in present}
         satisfaction_index(indicators, start)  # fail early, with the library's message, on bad weights
@@ -49,12 +49,7 @@ class SatisfactionIndexExplorer:
         self.sliders = {k: w.FloatSlider(value=float(start.get(k, 0.0)), min=0.0, max=5.0, step=0.5,
                                          description=label(k, self.lang), continuous_update=False,
                                          style=style, layout=layout) for k in present}
-        self.output = w.Output()
-        self.shown: dict = {}
-        for slider in self.sliders.values():
-            slider.observe(lambda change: self.update(), names="value")
-        self.widget = w.HBox([w.VBox(list(self.sliders.values())), self.output])
-        self.update()
+        self._start(widget=w.HBox([w.VBox(list(self.sliders.values())), self.output]))
 
     @property
     def weights(self) -> dict:
@@ -69,27 +64,21 @@ class SatisfactionIndexExplorer:
         weights = self.weights
         if sum(weights.values()) <= 0:
             self.shown = {"weights": weights, "index": {}, "note": "all weights are zero"}
-            clear_output(self.output)
-            with self.output:
+            with self._redraw():
                 print(caption("ui_all_weights_zero", self.lang))
             return
         scores = satisfaction_index(self.indicators, weights)
         total = sum(weights.values())
         self.shown = {"weights": {k: v / total for k, v in weights.items()},
                       "index": {str(g): round(float(v), 2) for g, v in scores["satisfaction_index"].items()}}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(6, 3.8))
             index_bars(scores, ax=ax, lang=self.lang)
             show(fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
-class ComplaintSpeedExplorer:
+class ComplaintSpeedExplorer(Explorer):
     """Does complaint speed matter for buying again? A read-out date and a "fast means" slider.
 
     Moving the read-out date replays the measure at another moment (is the finding stable
@@ -121,20 +110,15 @@ class ComplaintSpeedExplorer:
         from ..satisfaction import complaint_speed_effect
 
         self.base = base
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.horizon_days = horizon_days
         dates = [str(d) for d in dates]
         complaint_speed_effect(base, dates[-1], horizon_days=horizon_days)  # fail early with the library's message
         self.as_of = w.Dropdown(options=dates, value=dates[0], description=caption("ui_as_of", self.lang))
         self.fast = w.IntSlider(value=3, min=1, max=14, step=1, continuous_update=False,
-                                description="快速 = 天内" if self.lang == "zh" else "Fast = within days",
+                                description=caption("ui_fast_within", self.lang),
                                 style={"description_width": "130px"})
-        self.output = w.Output()
-        self.shown: dict = {}
-        for c in (self.as_of, self.fast):
-            c.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([w.HBox([self.as_of, self.fast]), self.output])
-        self.update()
+        self._start(w.HBox([self.as_of, self.fast]))
 
     def update(self) -> None:
         """Recompute the measure for the chosen date and speed bands, and redraw."""
@@ -147,13 +131,7 @@ class ComplaintSpeedExplorer:
         self.shown = {"as_of": self.as_of.value, "bands": bands,
                       "rates": {str(g): (None if pd.isna(r) else round(float(r), 3)) for g, r in table["repurchase_rate"].items()},
                       "customers": {str(g): int(n) for g, n in table["customers"].items()}}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7, 3.8))
             complaint_speed_bars(table, ax=ax, lang=self.lang)
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -5,9 +5,15 @@ Keeps what it last drew in ``shown`` so a notebook can assert that a slider chan
 from __future__ import annotations
 
 from ..errors import InvalidArgumentError
-from ..i18n import get_language, label, register_labels
-from ..strategy import PROGRAMS, STRATEGY_TABLE, customer_profile, recommend_strategies, simulate_programs
-from ._base import caption, clear_output, figsize, new_figure, show
+from ..i18n import label, register_labels
+from ..strategy import (
+    PROGRAMS,
+    STRATEGY_TABLE,
+    customer_profile,
+    recommend_strategies,
+    simulate_programs,
+)
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["ProgramExplorer", "StrategyTableExplorer"]
 
@@ -21,7 +27,7 @@ register_labels({
 })
 
 
-class ProgramExplorer:
+class ProgramExplorer(Explorer):
     """Sliders for one program's dropout factor and cost per customer; bars against the others.
 
     Parameters
@@ -55,7 +61,7 @@ class ProgramExplorer:
             raise InvalidArgumentError(f"ProgramExplorer: unknown program {program!r}; use one of {', '.join(self.programs.index)}.")
         self.program = program
         self.value = value
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         row = self.programs.loc[program]
         style = {"description_width": "200px"}
         layout = w.Layout(width="480px")
@@ -64,12 +70,7 @@ class ProgramExplorer:
                                      style=style, layout=layout)
         self.cost = w.FloatSlider(value=float(row["cost_per_customer"]), min=0.0, max=200.0, step=5.0,
                                   description=caption("ui_cost_per_target", self.lang), continuous_update=False, style=style, layout=layout)
-        self.output = w.Output()
-        self.shown: dict = {}
-        for control in (self.dropout, self.cost):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.dropout, self.cost, self.output])
-        self.update()
+        self._start(self.dropout, self.cost)
 
     def update(self) -> None:
         """Re-run the simulator with the slider values and redraw."""
@@ -84,20 +85,15 @@ class ProgramExplorer:
                       "cost_per_customer": float(self.cost.value), "retained": int(row["retained"]),
                       "extra_retained": int(row["extra_retained"]), "net_margin": round(float(row["net_margin"]), 2),
                       "cost_per_extra_retained": round(float(row["cost_per_extra_retained"]), 2)}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             program_comparison(results, value=self.value, ax=ax, lang=self.lang)
             ax.set_title(caption("ui_program_title", self.lang, label(self.program, self.lang), self.shown["extra_retained"]))
             show(fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
-class StrategyTableExplorer:
+class StrategyTableExplorer(Explorer):
     """Sliders on three thresholds of :data:`playbook.strategy.STRATEGY_TABLE`: how many customers move strategy.
 
     The thresholds are the churn risk at which an important customer is protected (default
@@ -126,7 +122,7 @@ class StrategyTableExplorer:
         import ipywidgets as w
         import pandas as pd
 
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.profile = base if isinstance(base, pd.DataFrame) else customer_profile(base)
         self.default = recommend_strategies(self.profile, lang="en")["strategy"].astype(str)
         style = {"description_width": "260px"}
@@ -138,14 +134,10 @@ class StrategyTableExplorer:
                                                 continuous_update=False, style=style, layout=layout)
         self.costly_share = w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, description=caption("ui_costly_share", self.lang),
                                           continuous_update=False, style=style, layout=layout)
-        self.output = w.Output()
         self.moves_box = w.VBox([w.HTML()])  # a container, so the table is not counted as a control
-        self.shown: dict = {}
         self._cache: dict = {}
-        for control in (self.protect_risk, self.enhance_satisfaction, self.costly_share):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.protect_risk, self.enhance_satisfaction, self.costly_share, self.output, self.moves_box])
-        self.update()
+        sliders = (self.protect_risk, self.enhance_satisfaction, self.costly_share)
+        self._start(widget=w.VBox([*sliders, self.output, self.moves_box]))
 
     def table(self):
         """The decision table with the sliders' thresholds."""
@@ -175,8 +167,7 @@ class StrategyTableExplorer:
         moves = (pd.crosstab(self.default[moved], now[moved]) if moved.any() else pd.DataFrame())
         self.shown = {"moved": int(moved.sum()), "share_moved": float(moved.mean()),
                       "counts": {k: int(v) for k, v in after.items()}, "moves": moves}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(8, 3.8))
             names = [label(s, self.lang) for s in STRATEGIES]
             plot = pd.concat([
@@ -191,8 +182,3 @@ class StrategyTableExplorer:
         named = moves.rename(index=lambda s: label(s, self.lang), columns=lambda s: label(s, self.lang))
         named = named.rename_axis(index=caption("ui_default_table", self.lang), columns=caption("ui_edited_table", self.lang))
         self.moves_box.children[0].value = named.to_html() if moved.any() else ""
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

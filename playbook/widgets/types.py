@@ -4,15 +4,21 @@ The explorer keeps what it last drew in ``shown`` so a notebook can assert that 
 """
 from __future__ import annotations
 
-from ..customer_types import DEFAULT_THRESHOLDS, PERSONA_TYPES, behaviour_evidence, classify_types, score_against_truth
+from ..customer_types import (
+    DEFAULT_THRESHOLDS,
+    PERSONA_TYPES,
+    behaviour_evidence,
+    classify_types,
+    score_against_truth,
+)
 from ..data import CustomerBase
-from ..i18n import get_language, label
-from ._base import caption, clear_output, figsize, new_figure, show
+from ..i18n import label
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["TypeRuleExplorer"]
 
 
-class TypeRuleExplorer:
+class TypeRuleExplorer(Explorer):
     """A slider for the discount-share threshold and a dropdown of the type to inspect.
 
     Each change re-runs :func:`~playbook.customer_types.classify_types` and, when the
@@ -37,7 +43,7 @@ class TypeRuleExplorer:
     def __init__(self, base: CustomerBase, *, lang: str | None = None):
         import ipywidgets as w
 
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.base = base
         self.evidence = behaviour_evidence(base)
         style = {"description_width": "200px"}
@@ -46,13 +52,8 @@ class TypeRuleExplorer:
                                        layout=w.Layout(width="480px"))
         self.type = w.Dropdown(options=[(label(t, self.lang), t) for t in PERSONA_TYPES], value="discount_driven",
                                description=caption("ui_type", self.lang), style=style)
-        self.output = w.Output()
-        self.shown: dict = {}
         self._results: dict[float, tuple] = {}  # threshold -> (types, scores): picking a type re-classifies nothing
-        for control in (self.threshold, self.type):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.threshold, self.type, self.output])
-        self.update()
+        self._start(self.threshold, self.type)
 
     def update(self) -> None:
         """Re-classify with the current threshold and redraw."""
@@ -70,8 +71,7 @@ class TypeRuleExplorer:
             row = scores.per_type.loc[chosen]
             shown.update(precision=float(row["precision"]), recall=float(row["recall"]), macro_recall=scores.macro_recall)
         self.shown = shown
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 4.8))
             if scores is not None:
                 confusion_matrix(scores, lang=self.lang, ax=ax)
@@ -84,8 +84,3 @@ class TypeRuleExplorer:
                 ax.set_ylabel(label("customers", self.lang))
             fig.tight_layout()
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..i18n import get_language, label
+from ..i18n import label
 from ..segment import TIERS, assign_tiers
 from ..value import BetaGeoFitter, GammaGammaFitter, clv_table
-from ._base import caption, clear_output, figsize, new_figure, show
+from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["CLVExplorer"]
 
 
-class CLVExplorer:
+class CLVExplorer(Explorer):
     """Two sliders, prediction horizon (months) and annual discount rate, redraw the mean
     predicted CLV of key, important and general customers.
 
@@ -50,7 +50,7 @@ class CLVExplorer:
         import ipywidgets as w
 
         self.summary, self.bgf, self.ggf, self.margin = summary, bgf, ggf, margin
-        self.lang = lang or get_language()
+        super().__init__(lang=lang)
         self.tiers = assign_tiers(summary)["tier"].reindex(summary.index)
         style = {"description_width": "190px"}
         layout = w.Layout(width="480px")
@@ -58,12 +58,7 @@ class CLVExplorer:
                                    continuous_update=False, style=style, layout=layout)
         self.discount = w.FloatSlider(value=discount_rate, min=0.0, max=0.30, step=0.01, readout_format=".0%",
                                       description=caption("ui_annual_discount", self.lang), continuous_update=False, style=style, layout=layout)
-        self.output = w.Output()
-        self.shown: dict = {}
-        for control in (self.horizon, self.discount):
-            control.observe(lambda change: self.update(), names="value")
-        self.widget = w.VBox([self.horizon, self.discount, self.output])
-        self.update()
+        self._start(self.horizon, self.discount)
 
     def update(self) -> None:
         """Recompute CLV for the current horizon and discount rate and redraw."""
@@ -78,8 +73,7 @@ class CLVExplorer:
         self.shown = {"horizon_days": days, "discount_rate": float(self.discount.value),
                       "total_clv": float(table["clv"].sum()),
                       "mean_clv": {str(t): float(per_tier.get(t, float("nan"))) for t in TIERS}}
-        clear_output(self.output)
-        with self.output:
+        with self._redraw():
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             bars = pd.DataFrame({"tier": [label(t, self.lang) for t in TIERS],
                                  "clv": [self.shown["mean_clv"][t] for t in TIERS]})
@@ -92,8 +86,3 @@ class CLVExplorer:
             ax.set_title(caption("ui_clv_title", self.lang, label("clv", self.lang), self.horizon.value, self.discount.value,
                                  self.shown["total_clv"]))
             show(fig)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
