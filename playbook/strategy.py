@@ -19,6 +19,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
+    "CHURN_HORIZON_DAYS", "PROTECT_RISK", "ENHANCE_RISK",
     "customer_profile", "recommend_strategies", "simulate_programs", "program_holdout_test", "relationship_ties", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
@@ -47,6 +48,14 @@ register_labels({
 
 _TIER_ZH = {"key": "关键客户", "important": "重点客户", "general": "一般客户"}
 
+CHURN_HORIZON_DAYS = 180
+"""Prediction window of the churn model behind the profile's ``risk``: 100 x P(no order in the next 180 days)."""
+PROTECT_RISK = 50
+"""An important customer is protected from this risk: the model finds no order in the next 180 days
+more likely than not (the model's own warning threshold in :func:`playbook.churn.churn_risk`)."""
+ENHANCE_RISK = 30
+"""A satisfied customer is enhanced below this risk: at least 7 chances in 10 to order again within 180 days."""
+
 STRATEGY_TABLE = pd.DataFrame(
     [
         ("build", "stage in ['imagined', 'prospect', 'first_purchase']",
@@ -58,10 +67,10 @@ STRATEGY_TABLE = pd.DataFrame(
         ("end", "stage == 'lapsed' or margin_365 < 0",
          "{tier} customer, {days_since_last:.0f} days without an order, margin last year {margin_365:,.0f}: stop spending on it",
          "{tier_zh}，{days_since_last:.0f} 天无订单，近一年毛利 {margin_365:,.0f}：结束投入"),
-        ("protect", "tier == 'key' or (tier == 'important' and risk >= 50)",
+        ("protect", f"tier == 'key' or (tier == 'important' and risk >= {PROTECT_RISK})",
          "{tier} customer worth {revenue_365:,.0f} last year at churn risk {risk:.0f}: protect against competitors",
          "{tier_zh}，近一年销售额 {revenue_365:,.0f}，流失风险 {risk:.0f}：重点保护，防止被竞争对手抢走"),
-        ("enhance", "tier == 'important' or (satisfaction >= 4 and risk < 30)",
+        ("enhance", f"tier == 'important' or (satisfaction >= 4 and risk < {ENHANCE_RISK})",
          "{tier} customer, satisfaction {satisfaction}, risk {risk:.0f}: room to grow by upselling and cross-selling",
          "{tier_zh}，满意度 {satisfaction}，流失风险 {risk:.0f}：通过追加销售和交叉销售增强关系"),
         ("re_engineer", "expensive_channel_share >= 0.5",
@@ -80,6 +89,19 @@ STRATEGY_TABLE = pd.DataFrame(
 templates are ``str.format`` texts filled with the customer's profile values plus
 ``tier_zh`` and ``stage_zh``. Copy it, edit rows, and pass it as ``table=``; keep a last
 ``"True"`` rule so every customer gets a strategy.
+
+``risk`` is on the churn model's scale, 100 x P(no order in the next 180 days)
+(:func:`customer_profile`). The cut-offs: an important customer is protected from
+:data:`PROTECT_RISK` (50: more likely than not to go six months without an order, the
+model's own warning threshold; in the kit's retail shops that is roughly the riskier
+half of the important tier, while the backtest's base rate among all active customers is
+near 70, because most active customers buy rarely); a satisfied customer is enhanced below
+:data:`ENHANCE_RISK` (30: at least 7 chances in 10 to order again). When the model cannot
+be fitted the profile falls back to the rule score, on which the same numbers were the
+table's original cut-offs. Judged against the truth over five shops, the risk-picked
+*protect* list catches future leavers no better than the same number of important
+customers picked by days since the last order (notebook 10, ``tests/test_strategy.py``):
+the model's risk for a regular customer is mostly their silence.
 """
 
 PROGRAMS = pd.DataFrame(
@@ -154,8 +176,11 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
       far), ``revenue`` (all time), ``n_orders``, ``days_since_last``: ``orders``;
     - ``stage``: formation stage (:func:`playbook.lifecycle.formation_stage`), ``lapsed``
       after a year without orders; uses ``interactions``/``surveys``/``referrals`` if present;
-    - ``risk`` (0-100) and ``risk_reasons``: :func:`playbook.churn.churn_risk` of
-      :func:`playbook.churn.churn_signals` (complaints, care, surveys and deals when present);
+    - ``risk`` (0-100) and ``risk_reasons``: :func:`playbook.churn.churn_risk` with
+      ``method="auto"``: the model fitted on the base's own past, risk = 100 x P(no order in
+      the next 180 days), or the rule score when the history is too short to fit it
+      (``attrs["churn"]`` says which, see :func:`_churn_score_info`); its signals read
+      complaints, care, surveys and deals when present;
     - ``revenue_365``, ``margin_365``: spend and gross margin in the 365 days to ``as_of``
       (``margin`` column of orders; NaN without it);
     - ``expensive_channel_share``: share of the last year's orders placed through
@@ -173,14 +198,15 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
 
     Returns
     -------
-    DataFrame indexed by ``customer_id``.
+    DataFrame indexed by ``customer_id``; ``attrs["churn"]``: the churn score used
+    (``method``, ``horizon_days``, ``threshold``, ``note``).
 
     Examples
     --------
     >>> import playbook
     >>> p = customer_profile(playbook.load_dataset("retail"))
-    >>> sorted(p["tier"].astype(str).unique())
-    ['general', 'important', 'key']
+    >>> sorted(p["tier"].astype(str).unique()), p.attrs["churn"]["method"], p.attrs["churn"]["horizon_days"]
+    (['general', 'important', 'key'], 'model', 180)
     """
     lang = resolve_lang(lang, "customer_profile")
     base, ts = _base_and_date(base, as_of, "customer_profile")
@@ -199,12 +225,12 @@ def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") ->
     out = pd.DataFrame(index=summary.index)
     out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
-    # The strategy table's thresholds (risk >= 50 protect, < 30 enhance) are on the rule score's
-    # scale; the backtested model (churn_risk's default) is a probability of no order in 180 days,
-    # whose level differs by shop, so the table keeps the rule score until it is re-tuned (#17).
-    risk = churn_risk(churn_signals(base, ts, horizon_days=None), lang=lang, method="rules")
+    # The backtested model when the shop's past can train it (risk = 100 x P(no order in the
+    # next 180 days)), the rule score otherwise; the table's cut-offs read both (see STRATEGY_TABLE).
+    risk = churn_risk(churn_signals(base, ts, horizon_days=CHURN_HORIZON_DAYS), lang=lang, method="auto")
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
     out["risk_reasons"] = risk["reasons"].reindex(out.index)
+    out.attrs["churn"] = _churn_score_info(risk)
     out["revenue"] = summary["revenue"]
     out["n_orders"] = summary["n_orders"]
     out["days_since_last"] = summary["days_since_last"].astype(float)
@@ -230,6 +256,32 @@ def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") ->
     else:
         out["satisfaction"] = np.nan
     return out, risk
+
+
+def _churn_score_info(risk: pd.DataFrame) -> dict:
+    """Which churn score a :func:`playbook.churn.churn_risk` table holds, in plain values.
+
+    ``{"method": "model" or "rules", "horizon_days": 180 or None, "threshold": ...,
+    "note": ...}``: ``horizon_days`` is the model's prediction window (None for the rule
+    score, which predicts no horizon); ``note`` says why the rules were used, if they were.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"risk": [10.0]})
+    >>> r.attrs = {"method": "model", "horizon_days": 180, "threshold": 50.0}
+    >>> _churn_score_info(r)["method"], _churn_score_info(r)["horizon_days"]
+    ('model', 180)
+    """
+    method = str(risk.attrs.get("method", "rules"))
+    why = [n for n in risk.attrs.get("notes", []) if str(n).startswith("No churn model")]
+    info = {"method": method, "horizon_days": int(risk.attrs["horizon_days"]) if method == "model" else None,
+            "threshold": float(risk.attrs.get("threshold", np.nan))}
+    if method == "model":
+        info["note"] = f"risk = 100 x P(no order in the next {info['horizon_days']} days), learned from the data's own past"
+    else:
+        info["note"] = why[0] if why else "risk = the hand-weighted rule score (0-100)"
+    return info
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -804,7 +856,8 @@ def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None, marg
     score. Without a ``margin`` column the margin is revenue times ``margin_rate`` (default
     :data:`playbook.value.DEFAULT_MARGIN_RATE`), so the CLV is never 0 for everyone because
     a column is missing; with one, the column is used and ``margin_rate`` ignored.
-    ``attrs["clv"]`` names the method, margin source and rate, horizon and discount.
+    ``attrs["clv"]`` names the method, margin source and rate, horizon and discount;
+    ``attrs["churn"]`` the churn score behind ``risk`` (:func:`_churn_score_info`).
     ``next_contact`` is empty for customers outside the contact plan (lapsed).
 
     Parameters
@@ -889,6 +942,7 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate
     out["next_contact"] = plan["next_contact"].reindex(out.index)
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.attrs["clv"] = dict(clv.attrs["clv"])
+    out.attrs["churn"] = dict(profile.attrs["churn"])
     return out, risk, plan
 
 
