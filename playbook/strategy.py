@@ -20,7 +20,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
     "CHURN_HORIZON_DAYS", "PROTECT_RISK", "ENHANCE_RISK",
-    "customer_profile", "recommend_strategies", "simulate_programs", "program_holdout_test", "relationship_ties", "switching_cost",
+    "customer_profile", "recommend_strategies", "simulate_programs", "program_intervals", "program_holdout_test", "relationship_ties", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
@@ -492,9 +492,18 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     >>> bool(r.loc["personal_assistant", "retained"] > r.loc["discount_day", "retained"])
     True
     """
-    from scipy.stats import poisson
-
     func = "simulate_programs"
+    inputs = _program_inputs(base, programs, horizon_days, func)
+    rng = np.random.default_rng(seed)
+    n = inputs["n_alive"]
+    out = _run_programs(inputs, np.arange(n), rng.random(n), rng.random(n))
+    out.attrs = {"alive_at_start": n, "horizon_days": int(horizon_days), "seed": seed}
+    return out
+
+
+def _program_inputs(base: CustomerBase, programs, horizon_days, func: str) -> dict:
+    """Everything the simulator draws from, computed once: per truly alive customer the latent
+    dropout probability, expected purchases over the horizon, spend, margin rate and who each program targets."""
     base, ts = _base_and_date(base, None, func)
     if not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
         raise InvalidArgumentError(f"The 'horizon_days' parameter of {func} must be a whole number of days >= 1. Got {horizon_days!r}.")
@@ -512,21 +521,28 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     tier = tiers.reindex(t.index)
     p0 = t["dropout_prob"].astype(float)
     p0 = p0.fillna(p0.median() if p0.notna().any() else 0.05).to_numpy()
-    lam = t["purchase_rate"].astype(float).to_numpy() * horizon_days
-    spend = t["mean_spend"].astype(float).to_numpy()
     if "margin" in orders.columns:
         per = orders.groupby("customer_id")[["margin", "amount"]].sum().reindex(t.index)
         rate = (per["margin"] / per["amount"].where(per["amount"] > 0)).fillna(
             orders["margin"].sum() / max(orders["amount"].sum(), 1e-9)).to_numpy()
     else:
         rate = np.full(len(t), 0.3)
-    rng = np.random.default_rng(seed)
-    u_buy, u_drop = rng.random(len(t)), rng.random(len(t))
+    return {"programs": programs, "p0": p0, "lam": t["purchase_rate"].astype(float).to_numpy() * horizon_days,
+            "spend": t["mean_spend"].astype(float).to_numpy(), "rate": rate, "n_alive": int(len(t)),
+            "targets": {name: _targets(row["targets"], tier, func) for name, row in programs.iterrows()},
+            "n_targeted": {name: int(_targets(row["targets"], tiers, func).sum()) for name, row in programs.iterrows()}}
+
+
+def _run_programs(inputs: dict, idx: np.ndarray, u_buy: np.ndarray, u_drop: np.ndarray) -> pd.DataFrame:
+    """One simulated horizon for every program on the customers ``idx`` (a bootstrap sample or all),
+    with the same uniform draws for every program (common random numbers)."""
+    from scipy.stats import poisson
+
+    programs = inputs["programs"]
+    p0, lam, spend, rate = (inputs[k][idx] for k in ("p0", "lam", "spend", "rate"))
     rows = {}
-    all_targets = {name: _targets(row["targets"], tier, func) for name, row in programs.iterrows()}
-    n_target_obs = {name: int(_targets(row["targets"], tiers, func).sum()) for name, row in programs.iterrows()}
     for name, row in programs.iterrows():
-        on = all_targets[name]
+        on = inputs["targets"][name][idx]
         p = np.clip(p0 * np.where(on, float(row["dropout_factor"]), 1.0), 0.0, 1.0)
         mu = lam * np.where(on, float(row["rate_factor"]), 1.0)
         wanted = poisson.ppf(u_buy, mu)
@@ -538,8 +554,8 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
         gross = bought * spend
         cut = np.where(on, float(row["discount"]) * float(row["discount_reach"]), 0.0)
         given = float((gross * cut).sum())
-        cost = float(row["cost_per_customer"]) * n_target_obs[name] + given
-        rows[name] = {"targeted": n_target_obs[name], "retained": int(kept.sum()), "revenue": float(gross.sum()) - given,
+        cost = float(row["cost_per_customer"]) * inputs["n_targeted"][name] + given
+        rows[name] = {"targeted": inputs["n_targeted"][name], "retained": int(kept.sum()), "revenue": float(gross.sum()) - given,
                       "margin": float((gross * rate).sum()), "discounts": given, "program_cost": cost}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "program"
@@ -548,7 +564,90 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     out.insert(2, "extra_retained", out["retained"] - ref)
     out["net_margin"] = out["margin"] - out["program_cost"]
     out["cost_per_extra_retained"] = out["program_cost"] / out["extra_retained"].where(out["extra_retained"] > 0)
-    out.attrs = {"alive_at_start": int(len(t)), "horizon_days": int(horizon_days), "seed": seed}
+    return out
+
+
+_INTERVAL_MEASURES = ("extra_retained", "net_margin", "cost_per_extra_retained")
+
+
+def program_intervals(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, horizon_days: int = 365, *,
+                      runs: int = 100, seed: int = 0, resample: bool = True, confidence: float = 0.9) -> pd.DataFrame:
+    """:func:`simulate_programs` run many times, with intervals: how settled is each result and the ranking?
+
+    One run of the simulator is one draw of luck: which customers happen to buy and leave. Each
+    of ``runs`` runs draws new luck (all programs still share a run's draws), and with
+    ``resample`` also a bootstrap sample of the customers alive today (the same number, drawn
+    with replacement), which stands for "a shop like ours" rather than exactly ours. The
+    intervals are the middle ``confidence`` share of the runs (percentile intervals). They
+    measure chance under the assumptions of ``programs``; they say nothing about whether the
+    assumptions are true (test those with :func:`program_holdout_test`).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        A synthetic base with a ``truth`` table.
+    programs : DataFrame
+        :data:`PROGRAMS` or an edited copy.
+    horizon_days : int
+    runs : int
+        Number of simulated runs (at least 20).
+    seed : int
+        Seeds the whole set of runs.
+    resample : bool
+        Also bootstrap the customers (default) or keep exactly today's alive customers.
+    confidence : float
+        Width of the intervals, in (0, 1).
+
+    Returns
+    -------
+    DataFrame indexed by program: for ``extra_retained``, ``net_margin`` and
+    ``cost_per_extra_retained``, ``<measure>_median``, ``<measure>_low`` and ``<measure>_high``;
+    ``p_keeps_more`` (share of runs in which it keeps more customers than the baseline);
+    ``rank_low`` / ``rank_high`` (the range of its rank by ``extra_retained``, 1 = keeps most,
+    over the middle ``confidence`` share of runs). ``attrs``: ``runs`` (one row per run and
+    program, the input of :func:`playbook.charts.uncertainty.program_interval_chart`),
+    ``wins`` (share of runs in which the row program keeps more customers than the column
+    program, ties counted half: near 0.5 means the pair's order is not settled), ``confidence``,
+    ``horizon_days``, ``resample``, ``alive_at_start``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> r = program_intervals(playbook.load_dataset("retail"), runs=30)
+    >>> bool((r["extra_retained_low"] <= r["extra_retained_high"]).all()), len(r.attrs["runs"]) == 30 * len(r)
+    (True, True)
+    """
+    func = "program_intervals"
+    if not isinstance(runs, (int, np.integer)) or runs < 20:
+        raise InvalidArgumentError(f"The 'runs' parameter of {func} must be a whole number >= 20 (intervals from fewer "
+                                   f"runs are themselves noise). Got {runs!r}.")
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.9. Got {confidence!r}.")
+    inputs = _program_inputs(base, programs, horizon_days, func)
+    n = inputs["n_alive"]
+    rng = np.random.default_rng(seed)
+    per_run = []
+    for run in range(int(runs)):
+        idx = rng.integers(0, n, n) if resample else np.arange(n)
+        one = _run_programs(inputs, idx, rng.random(n), rng.random(n))
+        one["rank"] = one["extra_retained"].rank(ascending=False, method="min").astype(int)
+        per_run.append(one.reset_index().assign(run=run))
+    table = pd.concat(per_run, ignore_index=True)
+    lo_q, hi_q = (1 - float(confidence)) / 2, 1 - (1 - float(confidence)) / 2
+    grouped = table.groupby("program", sort=False)
+    out = pd.DataFrame(index=pd.Index(list(inputs["programs"].index), name="program"))
+    for m in _INTERVAL_MEASURES:
+        out[f"{m}_median"] = grouped[m].median()
+        out[f"{m}_low"] = grouped[m].quantile(lo_q)
+        out[f"{m}_high"] = grouped[m].quantile(hi_q)
+    out["p_keeps_more"] = grouped["extra_retained"].apply(lambda v: float((v > 0).mean()))
+    out["rank_low"] = grouped["rank"].quantile(lo_q, interpolation="lower").astype(int)
+    out["rank_high"] = grouped["rank"].quantile(hi_q, interpolation="higher").astype(int)
+    kept = table.pivot(index="run", columns="program", values="extra_retained")[list(out.index)].to_numpy()
+    wins = ((kept[:, :, None] > kept[:, None, :]).mean(axis=0) + 0.5 * (kept[:, :, None] == kept[:, None, :]).mean(axis=0))
+    out.attrs = {"runs": table, "wins": pd.DataFrame(wins, index=out.index, columns=out.index),
+                 "confidence": float(confidence), "horizon_days": int(horizon_days), "resample": bool(resample),
+                 "alive_at_start": n, "seed": seed}
     return out
 
 
