@@ -604,7 +604,11 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     -------
     DataFrame indexed by ``account_manager``: ``accounts``, ``key_accounts``,
     ``revenue_365d``, ``contacts_per_account_quarter``, ``required_per_account_quarter``,
-    ``discipline`` (ratio of the two), ``active_prior_year``, ``retained`` and ``retention_rate``.
+    ``discipline`` (ratio of the two), ``active_prior_year``, ``retained``, ``retention_rate`` and
+    its 95% Wilson interval ``retention_low`` / ``retention_high``
+    (:func:`playbook.evaluate.proportion_interval`; NaN for a rep with no account to keep).
+    Two reps whose intervals overlap widely cannot be ranked by this data; compare two with
+    :func:`playbook.evaluate.fisher_comparison`.
 
     Examples
     --------
@@ -613,6 +617,7 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     >>> int(report["accounts"].sum())
     400
     """
+    from .evaluate import proportion_interval
     from .segment import tier_policy
 
     _base(base, "account_manager_report", "customers", "interactions")
@@ -654,6 +659,11 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     out["active_prior_year"] = g["active_prior"].sum().astype(int)
     out["retained"] = g["retained"].sum().astype(int)
     out["retention_rate"] = out["retained"] / out["active_prior_year"].where(out["active_prior_year"] > 0)
+    # A rep keeps a few dozen accounts: the rate alone ranks chance; the interval says how far apart two reps must be.
+    counted = out["active_prior_year"] > 0
+    ci = proportion_interval(out.loc[counted, "retained"], out.loc[counted, "active_prior_year"])
+    out["retention_low"] = ci["low"].reindex(out.index)
+    out["retention_high"] = ci["high"].reindex(out.index)
     out.index.name = "account_manager"
     return out.sort_values("revenue_365d", ascending=False)
 
