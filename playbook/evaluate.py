@@ -604,8 +604,9 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     return out.sort_index()
 
 
-def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
-    """The kit's churn scores at ``as_of``:
+def kit_churn_scores(base: CustomerBase, as_of, *, signals: pd.DataFrame | None = None,
+                     p_alive: pd.Series | None = None) -> pd.DataFrame:
+    """The kit's churn scores at ``as_of``, from one set of signals:
 
     - ``risk`` / ``warning``: the default :func:`playbook.churn.churn_risk` (the model fitted
       on the base's own past, risk = 100 x P(no order in the next 180 days), warning at 50);
@@ -613,6 +614,11 @@ def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
       warning at 30), the score the kit shipped before #17;
     - ``risk_with_p_alive`` / ``warning_with_p_alive``: the rule score with the BG/NBD
       P(alive) blended in.
+
+    The signals (and the model fitted with them) are computed once and read by all three
+    scores. Pass ``signals`` (:func:`playbook.churn.churn_signals` at ``as_of``) or ``p_alive``
+    (e.g. ``1 - baseline_scores(base, as_of)["one_minus_p_alive"]``) when you already hold them,
+    to skip computing them again.
 
     Examples
     --------
@@ -625,10 +631,15 @@ def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     from .churn import churn_risk, churn_signals, p_alive_from_btyd
 
     ts = to_timestamp(as_of)
-    signals = churn_signals(base, ts)
+    if signals is None:
+        signals = churn_signals(base, ts)
+    if p_alive is None:
+        p_alive = p_alive_from_btyd(base, ts)
+    p_alive = pd.Series(p_alive, dtype=float)
+    p_alive.index = p_alive.index.astype(str)
     model = churn_risk(signals, method="model" if signals.attrs.get("model") is not None else "rules")
     rules = churn_risk(signals, method="rules").reindex(model.index)
-    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index)),
+    blended = churn_risk(signals.assign(p_alive=p_alive.reindex(signals.index.astype(str)).to_numpy()),
                          method="rules").reindex(model.index)
     out = pd.DataFrame({"risk": model["risk"], "warning": model["warning"].astype(bool),
                         "risk_rules": rules["risk"], "warning_rules": rules["warning"].astype(bool),
@@ -759,8 +770,8 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
 
 
 def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], as_of, horizon_days: int = 180,
-               methods: Mapping[str, Callable] | None = None, *, task: str = "leave", recall: float | None = None,
-               top: float = 0.1) -> pd.DataFrame:
+               methods: Mapping[str, Callable | Mapping] | None = None, *, task: str = "leave", recall: float | None = None,
+               top: float = 0.1, baselines: Mapping[int, pd.DataFrame] | None = None) -> pd.DataFrame:
     """:func:`compare` on one base per seed, summarised as a range: min, median and max over seeds.
 
     Parameters
@@ -770,10 +781,15 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
     seeds : iterable of int
         At least 5: one seed's figure is an anecdote.
     methods : mapping
-        ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column,
+        ``{name: (base, as_of) -> Series or DataFrame}``, or ``{name: {seed: Series or DataFrame}}``
+        with results already computed per seed (so a notebook that shows them too computes them
+        once); a DataFrame adds one method per column,
         except one with exactly the columns ``score`` and ``warning`` (bool): that is one method
         read at its own warning's recall (``flags`` of :func:`compare`). Defaults to the kit's
         churn risk (the model) with its own warning (risk >= 50, :func:`kit_churn_scores`).
+
+    baselines : mapping, optional
+        ``{seed: baseline_scores(base, as_of)}`` already computed (saves refitting BG/NBD).
 
     Returns
     -------
@@ -798,7 +814,7 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
         base = make_base(seed)
         parts, flags = [], {}
         for name, method in methods.items():
-            got = method(base, as_of)
+            got = method[seed] if isinstance(method, Mapping) else method(base, as_of)
             if isinstance(got, pd.DataFrame) and sorted(got.columns) == ["score", "warning"]:
                 parts.append(got["score"].rename(name))
                 flags[name] = got["warning"]
@@ -808,7 +824,8 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
                 parts.append(got.add_prefix("" if len(methods) == 1 else f"{name}:"))
         scores = pd.concat(parts, axis=1)
         per_seed.append(compare(base, as_of, horizon_days, scores, task=task, recall=recall, flags=flags or None,
-                                top=top, baselines=baseline_scores(base, as_of)).assign(seed=seed))
+                                top=top, baselines=baseline_scores(base, as_of) if baselines is None else baselines[seed])
+                        .assign(seed=seed))
     table = pd.concat(per_seed, ignore_index=True)
     metrics = ["auc", "precision", "lift", "recall", "base_rate"]
     grouped = table.groupby(["method", "score"], sort=False)

@@ -28,26 +28,44 @@ def bases():
 
 
 @pytest.fixture(scope="module")
-def kit(bases):
-    return {s: ev.kit_churn_scores(b, AS_OF) for s, b in bases.items()}
+def baselines(bases):
+    return {s: ev.baseline_scores(b, AS_OF) for s, b in bases.items()}
 
 
 @pytest.fixture(scope="module")
-def results(bases, kit):
+def kit(bases, baselines):
+    """The kit's scores per seed, reusing the baselines' P(alive) rather than refitting BG/NBD."""
+    return {s: ev.kit_churn_scores(b, AS_OF, p_alive=1 - baselines[s]["one_minus_p_alive"]) for s, b in bases.items()}
+
+
+@pytest.fixture(scope="module")
+def results(bases, kit, baselines):
     """Per-seed compare tables for both tasks: the kit's model risk ("kit") and the old rule score
-    ("rules"), each read at its own warning's recall."""
-    by_base = {id(b): kit[s] for s, b in bases.items()}
+    ("rules"), each read at its own warning's recall; every score computed once per seed."""
+    methods = {"kit": {s: pd.DataFrame({"score": k["risk"], "warning": k["warning"]}) for s, k in kit.items()},
+               "rules": {s: pd.DataFrame({"score": k["risk_rules"], "warning": k["warning_rules"]}) for s, k in kit.items()}}
+    return {task: ev.over_seeds(bases.__getitem__, SEEDS, AS_OF, HORIZON, methods, task=task, baselines=baselines)
+            for task in ("leave", "detect")}
 
-    def model(base, as_of):
-        k = by_base[id(base)]
-        return pd.DataFrame({"score": k["risk"], "warning": k["warning"]})
 
-    def rules(base, as_of):
-        k = by_base[id(base)]
-        return pd.DataFrame({"score": k["risk_rules"], "warning": k["warning_rules"]})
+def test_kit_scores_reuse_what_the_caller_holds(bases, kit):
+    """Signals and P(alive) passed in give exactly the scores computed from scratch: nothing is computed twice."""
+    from playbook.churn import churn_signals
 
-    methods = {"kit": model, "rules": rules}
-    return {task: ev.over_seeds(bases.__getitem__, SEEDS, AS_OF, HORIZON, methods, task=task) for task in ("leave", "detect")}
+    base = bases[0]
+    fresh = ev.kit_churn_scores(base, AS_OF)
+    pd.testing.assert_frame_equal(fresh, kit[0])
+    reused = ev.kit_churn_scores(base, AS_OF, signals=churn_signals(base, AS_OF), p_alive=1 - ev.baseline_scores(base, AS_OF)["one_minus_p_alive"])
+    pd.testing.assert_frame_equal(fresh, reused)
+
+
+def test_over_seeds_takes_precomputed_results(bases, kit):
+    """A mapping {seed: result} gives the same table as the function that computes it."""
+    seeds = list(SEEDS)
+    computed = ev.over_seeds(bases.__getitem__, seeds, AS_OF, HORIZON,
+                             {"kit": lambda base, as_of: ev.kit_churn_scores(base, as_of)["risk"]})
+    given = ev.over_seeds(bases.__getitem__, seeds, AS_OF, HORIZON, {"kit": {s: kit[s]["risk"] for s in seeds}})
+    pd.testing.assert_frame_equal(computed, given)
 
 
 def per_seed(results, task, value="auc", method="kit"):
