@@ -93,9 +93,9 @@ templates are ``str.format`` texts filled with the customer's profile values plu
 ``risk`` is on the churn model's scale, 100 x P(no order in the next 180 days)
 (:func:`customer_profile`). The cut-offs: an important customer is protected from
 :data:`PROTECT_RISK` (50: more likely than not to go six months without an order, the
-model's own warning threshold; in the kit's retail shops that is roughly the riskier
-half of the important tier, while the backtest's base rate among all active customers is
-near 70, because most active customers buy rarely); a satisfied customer is enhanced below
+model's own warning threshold; in the kit's small retail shops it takes about a quarter to
+a half of the important customers the rule sees, while the backtest's base rate among all
+active customers is near 70, because most active customers buy rarely); a satisfied customer is enhanced below
 :data:`ENHANCE_RISK` (30: at least 7 chances in 10 to order again). When the model cannot
 be fitted the profile falls back to the rule score, on which the same numbers were the
 table's original cut-offs. Judged against the truth over five shops, the risk-picked
@@ -199,7 +199,7 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
     Returns
     -------
     DataFrame indexed by ``customer_id``; ``attrs["churn"]``: the churn score used
-    (``method``, ``horizon_days``, ``threshold``, ``note``).
+    (``method``, ``horizon_days``, ``threshold``, ``backtest_no_order_rate``, ``note``).
 
     Examples
     --------
@@ -262,8 +262,11 @@ def _churn_score_info(risk: pd.DataFrame) -> dict:
     """Which churn score a :func:`playbook.churn.churn_risk` table holds, in plain values.
 
     ``{"method": "model" or "rules", "horizon_days": 180 or None, "threshold": ...,
-    "note": ...}``: ``horizon_days`` is the model's prediction window (None for the rule
-    score, which predicts no horizon); ``note`` says why the rules were used, if they were.
+    "backtest_no_order_rate": ..., "note": ...}``: ``horizon_days`` is the model's prediction
+    window (None for the rule score, which predicts no horizon); ``backtest_no_order_rate`` the
+    share of the backtest's active customers who then went that long without an order (the
+    base rate the risk is read against; None for the rules); ``note`` says why the rules were
+    used, if they were. Plain values, ready for a JSON summary.
 
     Examples
     --------
@@ -275,8 +278,10 @@ def _churn_score_info(risk: pd.DataFrame) -> dict:
     """
     method = str(risk.attrs.get("method", "rules"))
     why = [n for n in risk.attrs.get("notes", []) if str(n).startswith("No churn model")]
+    model = risk.attrs.get("model")
     info = {"method": method, "horizon_days": int(risk.attrs["horizon_days"]) if method == "model" else None,
-            "threshold": float(risk.attrs.get("threshold", np.nan))}
+            "threshold": float(risk.attrs.get("threshold", np.nan)),
+            "backtest_no_order_rate": float(model.positive_rate) if method == "model" and model is not None else None}
     if method == "model":
         info["note"] = f"risk = 100 x P(no order in the next {info['horizon_days']} days), learned from the data's own past"
     else:

@@ -121,6 +121,7 @@ def test_strategies_against_truth(strategy_truth):
 def test_profile_uses_the_backtested_model_and_says_so(shops, retail_profile):
     for _, profile in shops.values():
         assert profile.attrs["churn"]["method"] == "model" and profile.attrs["churn"]["horizon_days"] == S.CHURN_HORIZON_DAYS
+        assert 0 < profile.attrs["churn"]["backtest_no_order_rate"] < 1
     assert retail_profile.attrs["churn"]["method"] == "model"
 
 
@@ -161,7 +162,8 @@ def test_protect_by_risk_is_no_better_than_silence(protect_by_risk):
     fewer in total. The model's risk for a regular customer is mostly their silence, so the cut-off is a
     budget line on a recency ranking, not an extra early warning."""
     t = protect_by_risk
-    assert (t["picked"] > 0).all() and (t["picked"] < t["pool"]).all()
+    # the line cuts the pool (28-43% of it on seeds 0-4): a budget line, not all or none of the tier
+    assert (t["picked"] / t["pool"]).between(0.15, 0.6).all()
     diff = t["caught"] - t["caught_by_silence"]
     assert diff.abs().max() <= 2
     assert diff.sum() >= 0
