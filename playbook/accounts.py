@@ -604,7 +604,11 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     -------
     DataFrame indexed by ``account_manager``: ``accounts``, ``key_accounts``,
     ``revenue_365d``, ``contacts_per_account_quarter``, ``required_per_account_quarter``,
-    ``discipline`` (ratio of the two), ``active_prior_year``, ``retained`` and ``retention_rate``.
+    ``discipline`` (ratio of the two), ``active_prior_year``, ``retained``, ``retention_rate`` and
+    its 95% Wilson interval ``retention_low`` / ``retention_high``
+    (:func:`playbook.evaluate.proportion_interval`; NaN for a rep with no account to keep).
+    Two reps whose intervals overlap widely cannot be ranked by this data; compare two with
+    :func:`playbook.evaluate.fisher_comparison`.
 
     Examples
     --------
@@ -613,6 +617,7 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     >>> int(report["accounts"].sum())
     400
     """
+    from .evaluate import proportion_interval
     from .segment import tier_policy
 
     _base(base, "account_manager_report", "customers", "interactions")
@@ -654,6 +659,11 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     out["active_prior_year"] = g["active_prior"].sum().astype(int)
     out["retained"] = g["retained"].sum().astype(int)
     out["retention_rate"] = out["retained"] / out["active_prior_year"].where(out["active_prior_year"] > 0)
+    # A rep keeps a few dozen accounts: the rate alone ranks chance; the interval says how far apart two reps must be.
+    counted = out["active_prior_year"] > 0
+    ci = proportion_interval(out.loc[counted, "retained"], out.loc[counted, "active_prior_year"])
+    out["retention_low"] = ci["low"].reindex(out.index)
+    out["retention_high"] = ci["high"].reindex(out.index)
     out.index.name = "account_manager"
     return out.sort_values("revenue_365d", ascending=False)
 
@@ -991,31 +1001,35 @@ def deal_recap(base: CustomerBase, as_of=None, *, customer_id=None, lang: str | 
     return pd.DataFrame(rows, columns=cols).reset_index(drop=True)
 
 
+# The recap's fragments, one entry per part in both languages: the sentence is built once from them.
+register_labels({
+    "recap_since": ("Since the deal of {won_at:%Y-%m-%d}: {orders} orders delivered worth {order_value}",
+                    "自 {won_at:%Y-%m-%d} 成交以来：交付订单 {orders} 笔，金额 {order_value}"),
+    "recap_discounts": ("{discount_value} saved in discounts", "为您节省折扣 {discount_value}"),
+    "recap_service": ("{service_contacts} service contacts", "服务接触 {service_contacts} 次"),
+    "recap_complaints": ("{complaints_resolved} of {complaints} complaints resolved", "投诉 {complaints} 件，已解决 {complaints_resolved} 件"),
+    "recap_resolve_days": (" (median {median_days_to_resolve:.0f} days)", "（中位 {median_days_to_resolve:.0f} 天）"),
+})
+_RECAP_PUNCTUATION = {"en": ("; ", "."), "zh": ("，", "。")}
+
+
 def _recap_sentence(r: dict, lang: str) -> str:
     """One sentence a rep could send: what the account received since the deal."""
+    from .i18n import label
+
     def known(x) -> bool:
         return x is not None and not (isinstance(x, float) and np.isnan(x))
 
-    if lang == "zh":
-        parts = [f"自 {r['won_at']:%Y-%m-%d} 成交以来：交付订单 {r['orders']} 笔，金额 {_money(r['order_value'])}"]
-        if known(r["discount_value"]) and r["discount_value"] > 0:
-            parts.append(f"为您节省折扣 {_money(r['discount_value'])}")
-        if known(r["service_contacts"]):
-            parts.append(f"服务接触 {r['service_contacts']} 次")
-        if known(r["complaints"]) and r["complaints"]:
-            txt = f"投诉 {r['complaints']} 件，已解决 {r['complaints_resolved']} 件"
-            if known(r["median_days_to_resolve"]):
-                txt += f"（中位 {r['median_days_to_resolve']:.0f} 天）"
-            parts.append(txt)
-        return "，".join(parts) + "。"
-    parts = [f"Since the deal of {r['won_at']:%Y-%m-%d}: {r['orders']} orders delivered worth {_money(r['order_value'])}"]
+    values = {**r, "order_value": _money(r["order_value"]),
+              "discount_value": _money(r["discount_value"]) if known(r["discount_value"]) else r["discount_value"]}
+    keys = ["recap_since"]
     if known(r["discount_value"]) and r["discount_value"] > 0:
-        parts.append(f"{_money(r['discount_value'])} saved in discounts")
+        keys.append("recap_discounts")
     if known(r["service_contacts"]):
-        parts.append(f"{r['service_contacts']} service contacts")
+        keys.append("recap_service")
+    parts = [label(k, lang).format(**values) for k in keys]
     if known(r["complaints"]) and r["complaints"]:
-        txt = f"{r['complaints_resolved']} of {r['complaints']} complaints resolved"
-        if known(r["median_days_to_resolve"]):
-            txt += f" (median {r['median_days_to_resolve']:.0f} days)"
-        parts.append(txt)
-    return "; ".join(parts) + "."
+        days = label("recap_resolve_days", lang).format(**values) if known(r["median_days_to_resolve"]) else ""
+        parts.append(label("recap_complaints", lang).format(**values) + days)
+    sep, stop = _RECAP_PUNCTUATION[lang]
+    return sep.join(parts) + stop

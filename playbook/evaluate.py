@@ -22,6 +22,7 @@ __all__ = [
     "brier_score",
     "compare",
     "detection_task",
+    "fisher_comparison",
     "kit_churn_scores",
     "lead_times",
     "leave_task",
@@ -30,6 +31,7 @@ __all__ = [
     "over_seeds",
     "pr_curve",
     "precision_at_recall",
+    "proportion_interval",
     "reliability_table",
     "roc_auc",
     "roc_curve",
@@ -372,6 +374,119 @@ def reliability_table(labels, probabilities, bins: int = 10) -> pd.DataFrame:
     return out
 
 
+# ------------------------------------------------------------------ small samples
+def proportion_interval(successes, trials, *, confidence: float = 0.95, method: str = "wilson") -> pd.DataFrame:
+    """A share with its confidence interval, for one group or many (e.g. retention per rep).
+
+    ``"wilson"`` (the default) is the Wilson score interval: it stays inside [0, 1] and keeps
+    close to its stated coverage for a handful of cases, where the textbook "rate ± 1.96 SE"
+    fails (it gives 0 ± 0 for 0 of 5). ``"exact"`` is the Clopper-Pearson interval from the
+    binomial distribution: never narrower than it must be, so a little wide.
+
+    Parameters
+    ----------
+    successes, trials : int or array-like of int
+        Counts per group; ``0 <= successes <= trials`` and ``trials >= 1``.
+    confidence : float
+        Level of the interval, in (0, 1).
+    method : {"wilson", "exact"}
+
+    Returns
+    -------
+    DataFrame with one row per group (index like ``successes`` when it is a Series): ``successes``,
+    ``trials``, ``rate``, ``low``, ``high``.
+
+    Examples
+    --------
+    >>> proportion_interval(5, 7).round(3).iloc[0].tolist()
+    [5.0, 7.0, 0.714, 0.359, 0.918]
+    >>> proportion_interval([0, 12], [5, 33], method="exact").round(3)["high"].tolist()
+    [0.522, 0.549]
+    """
+    from scipy.stats import beta, norm
+
+    func = "proportion_interval"
+    index = successes.index if isinstance(successes, pd.Series) else None
+    k = np.atleast_1d(np.asarray(successes, dtype=float))
+    n = np.atleast_1d(np.asarray(trials, dtype=float))
+    if k.shape != n.shape:
+        raise InvalidArgumentError(f"{func}: successes and trials need the same length. Got {k.shape} and {n.shape}.")
+    if not (np.isfinite(k).all() and np.isfinite(n).all()) or (n < 1).any() or (k < 0).any() or (k > n).any():
+        raise InvalidArgumentError(f"{func}: need counts with 0 <= successes <= trials and trials >= 1 in every group "
+                                   "(a group with no cases has no rate to bound).")
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.95. Got {confidence!r}.")
+    alpha = 1 - float(confidence)
+    rate = k / n
+    if method == "wilson":
+        z = norm.ppf(1 - alpha / 2)
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+        low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    elif method == "exact":
+        with np.errstate(invalid="ignore"):
+            low = np.where(k > 0, beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+            high = np.where(k < n, beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+    else:
+        raise InvalidArgumentError(f"The 'method' parameter of {func} must be 'wilson' or 'exact'. Got {method!r}.")
+    return pd.DataFrame({"successes": k, "trials": n, "rate": rate, "low": low, "high": high}, index=index)
+
+
+def fisher_comparison(outcome, in_group, *, confidence: float = 0.95) -> pd.Series:
+    """Does an outcome happen more often in one group than in the rest? Fisher's exact test, with intervals.
+
+    For small groups (7 accounts against 33) a difference of shares can look large and be
+    chance. Fisher's exact test (:func:`scipy.stats.fisher_exact`, two-sided) gives the
+    probability of a split at least as uneven as the one seen if the group made no
+    difference; each share gets its Wilson interval (:func:`proportion_interval`).
+
+    Parameters
+    ----------
+    outcome : array-like of bool
+        One value per case: did it happen (e.g. the account left)?
+    in_group : array-like of bool
+        Same length (or index): True for the group, False for the rest.
+    confidence : float
+        Level of the two shares' intervals.
+
+    Returns
+    -------
+    Series: ``n_group``, ``hits_group``, ``rate_group``, ``low_group``, ``high_group``, the same
+    for ``_rest``, ``difference`` (group minus rest), ``odds_ratio``, ``p_value`` and
+    ``settled`` (p < 1 - ``confidence``: the data tell the groups apart at that level).
+
+    Examples
+    --------
+    >>> r = fisher_comparison([True] * 5 + [False] * 2 + [True] * 12 + [False] * 21, [True] * 7 + [False] * 33)
+    >>> round(float(r["p_value"]), 2), bool(r["settled"])
+    (0.11, False)
+    """
+    from scipy.stats import fisher_exact
+
+    func = "fisher_comparison"
+    if isinstance(outcome, pd.Series) and isinstance(in_group, pd.Series):
+        joined = pd.DataFrame({"y": outcome, "g": in_group}).dropna()
+        y, g = joined["y"].to_numpy(), joined["g"].to_numpy()
+    else:
+        y, g = np.asarray(outcome), np.asarray(in_group)
+        if y.shape != g.shape:
+            raise InvalidArgumentError(f"{func}: outcome and in_group need the same length. Got {len(y)} and {len(g)}.")
+    try:
+        y, g = y.astype(bool), g.astype(bool)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"{func}: outcome and in_group must be True/False per case.") from exc
+    n1, n0 = int(g.sum()), int((~g).sum())
+    if n1 == 0 or n0 == 0:
+        raise InvalidArgumentError(f"{func}: need cases in both groups; got {n1} in the group and {n0} in the rest.")
+    k1, k0 = int((y & g).sum()), int((y & ~g).sum())
+    odds, p = fisher_exact([[k1, n1 - k1], [k0, n0 - k0]], alternative="two-sided")
+    ci = proportion_interval([k1, k0], [n1, n0], confidence=confidence)
+    return pd.Series({"n_group": n1, "hits_group": k1, "rate_group": k1 / n1, "low_group": ci["low"][0], "high_group": ci["high"][0],
+                      "n_rest": n0, "hits_rest": k0, "rate_rest": k0 / n0, "low_rest": ci["low"][1], "high_rest": ci["high"][1],
+                      "difference": k1 / n1 - k0 / n0, "odds_ratio": float(odds), "p_value": float(p),
+                      "settled": bool(p < 1 - float(confidence))}, name=func)
+
+
 def lead_times(replay: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Lead time of a replayed warning: days from the first warning that **stays on** to the true dropout.
 
@@ -489,8 +604,9 @@ def baseline_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     return out.sort_index()
 
 
-def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
-    """The kit's churn scores at ``as_of``:
+def kit_churn_scores(base: CustomerBase, as_of, *, signals: pd.DataFrame | None = None,
+                     p_alive: pd.Series | None = None) -> pd.DataFrame:
+    """The kit's churn scores at ``as_of``, from one set of signals:
 
     - ``risk`` / ``warning``: the default :func:`playbook.churn.churn_risk` (the model fitted
       on the base's own past, risk = 100 x P(no order in the next 180 days), warning at 50);
@@ -498,6 +614,11 @@ def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
       warning at 30), the score the kit shipped before #17;
     - ``risk_with_p_alive`` / ``warning_with_p_alive``: the rule score with the BG/NBD
       P(alive) blended in.
+
+    The signals (and the model fitted with them) are computed once and read by all three
+    scores. Pass ``signals`` (:func:`playbook.churn.churn_signals` at ``as_of``) or ``p_alive``
+    (e.g. ``1 - baseline_scores(base, as_of)["one_minus_p_alive"]``) when you already hold them,
+    to skip computing them again.
 
     Examples
     --------
@@ -510,10 +631,15 @@ def kit_churn_scores(base: CustomerBase, as_of) -> pd.DataFrame:
     from .churn import churn_risk, churn_signals, p_alive_from_btyd
 
     ts = to_timestamp(as_of)
-    signals = churn_signals(base, ts)
+    if signals is None:
+        signals = churn_signals(base, ts)
+    if p_alive is None:
+        p_alive = p_alive_from_btyd(base, ts)
+    p_alive = pd.Series(p_alive, dtype=float)
+    p_alive.index = p_alive.index.astype(str)
     model = churn_risk(signals, method="model" if signals.attrs.get("model") is not None else "rules")
     rules = churn_risk(signals, method="rules").reindex(model.index)
-    blended = churn_risk(signals.assign(p_alive=p_alive_from_btyd(base, ts).reindex(signals.index)),
+    blended = churn_risk(signals.assign(p_alive=p_alive.reindex(signals.index.astype(str)).to_numpy()),
                          method="rules").reindex(model.index)
     out = pd.DataFrame({"risk": model["risk"], "warning": model["warning"].astype(bool),
                         "risk_rules": rules["risk"], "warning_rules": rules["warning"].astype(bool),
@@ -644,8 +770,8 @@ def compare(base: CustomerBase, as_of, horizon_days: int = 180, scores=None, *, 
 
 
 def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], as_of, horizon_days: int = 180,
-               methods: Mapping[str, Callable] | None = None, *, task: str = "leave", recall: float | None = None,
-               top: float = 0.1) -> pd.DataFrame:
+               methods: Mapping[str, Callable | Mapping] | None = None, *, task: str = "leave", recall: float | None = None,
+               top: float = 0.1, baselines: Mapping[int, pd.DataFrame] | None = None) -> pd.DataFrame:
     """:func:`compare` on one base per seed, summarised as a range: min, median and max over seeds.
 
     Parameters
@@ -655,10 +781,15 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
     seeds : iterable of int
         At least 5: one seed's figure is an anecdote.
     methods : mapping
-        ``{name: (base, as_of) -> Series or DataFrame}``; a DataFrame adds one method per column,
+        ``{name: (base, as_of) -> Series or DataFrame}``, or ``{name: {seed: Series or DataFrame}}``
+        with results already computed per seed (so a notebook that shows them too computes them
+        once); a DataFrame adds one method per column,
         except one with exactly the columns ``score`` and ``warning`` (bool): that is one method
         read at its own warning's recall (``flags`` of :func:`compare`). Defaults to the kit's
         churn risk (the model) with its own warning (risk >= 50, :func:`kit_churn_scores`).
+
+    baselines : mapping, optional
+        ``{seed: baseline_scores(base, as_of)}`` already computed (saves refitting BG/NBD).
 
     Returns
     -------
@@ -683,7 +814,7 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
         base = make_base(seed)
         parts, flags = [], {}
         for name, method in methods.items():
-            got = method(base, as_of)
+            got = method[seed] if isinstance(method, Mapping) else method(base, as_of)
             if isinstance(got, pd.DataFrame) and sorted(got.columns) == ["score", "warning"]:
                 parts.append(got["score"].rename(name))
                 flags[name] = got["warning"]
@@ -693,7 +824,8 @@ def over_seeds(make_base: Callable[[int], CustomerBase], seeds: Iterable[int], a
                 parts.append(got.add_prefix("" if len(methods) == 1 else f"{name}:"))
         scores = pd.concat(parts, axis=1)
         per_seed.append(compare(base, as_of, horizon_days, scores, task=task, recall=recall, flags=flags or None,
-                                top=top, baselines=baseline_scores(base, as_of)).assign(seed=seed))
+                                top=top, baselines=baseline_scores(base, as_of) if baselines is None else baselines[seed])
+                        .assign(seed=seed))
     table = pd.concat(per_seed, ignore_index=True)
     metrics = ["auc", "precision", "lift", "recall", "base_rate"]
     grouped = table.groupby(["method", "score"], sort=False)

@@ -19,7 +19,8 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
-    "customer_profile", "recommend_strategies", "simulate_programs", "program_holdout_test", "relationship_ties", "switching_cost",
+    "CHURN_HORIZON_DAYS", "PROTECT_RISK", "ENHANCE_RISK",
+    "customer_profile", "recommend_strategies", "simulate_programs", "program_intervals", "program_holdout_test", "relationship_ties", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
@@ -47,6 +48,14 @@ register_labels({
 
 _TIER_ZH = {"key": "关键客户", "important": "重点客户", "general": "一般客户"}
 
+CHURN_HORIZON_DAYS = 180
+"""Prediction window of the churn model behind the profile's ``risk``: 100 x P(no order in the next 180 days)."""
+PROTECT_RISK = 50
+"""An important customer is protected from this risk: the model finds no order in the next 180 days
+more likely than not (the model's own warning threshold in :func:`playbook.churn.churn_risk`)."""
+ENHANCE_RISK = 30
+"""A satisfied customer is enhanced below this risk: at least 7 chances in 10 to order again within 180 days."""
+
 STRATEGY_TABLE = pd.DataFrame(
     [
         ("build", "stage in ['imagined', 'prospect', 'first_purchase']",
@@ -58,10 +67,10 @@ STRATEGY_TABLE = pd.DataFrame(
         ("end", "stage == 'lapsed' or margin_365 < 0",
          "{tier} customer, {days_since_last:.0f} days without an order, margin last year {margin_365:,.0f}: stop spending on it",
          "{tier_zh}，{days_since_last:.0f} 天无订单，近一年毛利 {margin_365:,.0f}：结束投入"),
-        ("protect", "tier == 'key' or (tier == 'important' and risk >= 50)",
+        ("protect", f"tier == 'key' or (tier == 'important' and risk >= {PROTECT_RISK})",
          "{tier} customer worth {revenue_365:,.0f} last year at churn risk {risk:.0f}: protect against competitors",
          "{tier_zh}，近一年销售额 {revenue_365:,.0f}，流失风险 {risk:.0f}：重点保护，防止被竞争对手抢走"),
-        ("enhance", "tier == 'important' or (satisfaction >= 4 and risk < 30)",
+        ("enhance", f"tier == 'important' or (satisfaction >= 4 and risk < {ENHANCE_RISK})",
          "{tier} customer, satisfaction {satisfaction}, risk {risk:.0f}: room to grow by upselling and cross-selling",
          "{tier_zh}，满意度 {satisfaction}，流失风险 {risk:.0f}：通过追加销售和交叉销售增强关系"),
         ("re_engineer", "expensive_channel_share >= 0.5",
@@ -80,6 +89,19 @@ STRATEGY_TABLE = pd.DataFrame(
 templates are ``str.format`` texts filled with the customer's profile values plus
 ``tier_zh`` and ``stage_zh``. Copy it, edit rows, and pass it as ``table=``; keep a last
 ``"True"`` rule so every customer gets a strategy.
+
+``risk`` is on the churn model's scale, 100 x P(no order in the next 180 days)
+(:func:`customer_profile`). The cut-offs: an important customer is protected from
+:data:`PROTECT_RISK` (50: more likely than not to go six months without an order, the
+model's own warning threshold; in the kit's small retail shops it takes about a quarter to
+a half of the important customers the rule sees, while the backtest's base rate among all
+active customers is near 70, because most active customers buy rarely); a satisfied customer is enhanced below
+:data:`ENHANCE_RISK` (30: at least 7 chances in 10 to order again). When the model cannot
+be fitted the profile falls back to the rule score, on which the same numbers were the
+table's original cut-offs. Judged against the truth over five shops, the risk-picked
+*protect* list catches future leavers no better than the same number of important
+customers picked by days since the last order (notebook 10, ``tests/test_strategy.py``):
+the model's risk for a regular customer is mostly their silence.
 """
 
 PROGRAMS = pd.DataFrame(
@@ -154,8 +176,11 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
       far), ``revenue`` (all time), ``n_orders``, ``days_since_last``: ``orders``;
     - ``stage``: formation stage (:func:`playbook.lifecycle.formation_stage`), ``lapsed``
       after a year without orders; uses ``interactions``/``surveys``/``referrals`` if present;
-    - ``risk`` (0-100) and ``risk_reasons``: :func:`playbook.churn.churn_risk` of
-      :func:`playbook.churn.churn_signals` (complaints, care, surveys and deals when present);
+    - ``risk`` (0-100) and ``risk_reasons``: :func:`playbook.churn.churn_risk` with
+      ``method="auto"``: the model fitted on the base's own past, risk = 100 x P(no order in
+      the next 180 days), or the rule score when the history is too short to fit it
+      (``attrs["churn"]`` says which, see :func:`_churn_score_info`); its signals read
+      complaints, care, surveys and deals when present;
     - ``revenue_365``, ``margin_365``: spend and gross margin in the 365 days to ``as_of``
       (``margin`` column of orders; NaN without it);
     - ``expensive_channel_share``: share of the last year's orders placed through
@@ -173,14 +198,15 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
 
     Returns
     -------
-    DataFrame indexed by ``customer_id``.
+    DataFrame indexed by ``customer_id``; ``attrs["churn"]``: the churn score used
+    (``method``, ``horizon_days``, ``threshold``, ``backtest_no_order_rate``, ``note``).
 
     Examples
     --------
     >>> import playbook
     >>> p = customer_profile(playbook.load_dataset("retail"))
-    >>> sorted(p["tier"].astype(str).unique())
-    ['general', 'important', 'key']
+    >>> sorted(p["tier"].astype(str).unique()), p.attrs["churn"]["method"], p.attrs["churn"]["horizon_days"]
+    (['general', 'important', 'key'], 'model', 180)
     """
     lang = resolve_lang(lang, "customer_profile")
     base, ts = _base_and_date(base, as_of, "customer_profile")
@@ -199,12 +225,12 @@ def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") ->
     out = pd.DataFrame(index=summary.index)
     out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
-    # The strategy table's thresholds (risk >= 50 protect, < 30 enhance) are on the rule score's
-    # scale; the backtested model (churn_risk's default) is a probability of no order in 180 days,
-    # whose level differs by shop, so the table keeps the rule score until it is re-tuned (#17).
-    risk = churn_risk(churn_signals(base, ts, horizon_days=None), lang=lang, method="rules")
+    # The backtested model when the shop's past can train it (risk = 100 x P(no order in the
+    # next 180 days)), the rule score otherwise; the table's cut-offs read both (see STRATEGY_TABLE).
+    risk = churn_risk(churn_signals(base, ts, horizon_days=CHURN_HORIZON_DAYS), lang=lang, method="auto")
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
     out["risk_reasons"] = risk["reasons"].reindex(out.index)
+    out.attrs["churn"] = _churn_score_info(risk)
     out["revenue"] = summary["revenue"]
     out["n_orders"] = summary["n_orders"]
     out["days_since_last"] = summary["days_since_last"].astype(float)
@@ -230,6 +256,37 @@ def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") ->
     else:
         out["satisfaction"] = np.nan
     return out, risk
+
+
+def _churn_score_info(risk: pd.DataFrame) -> dict:
+    """Which churn score a :func:`playbook.churn.churn_risk` table holds, in plain values.
+
+    ``{"method": "model" or "rules", "horizon_days": 180 or None, "threshold": ...,
+    "backtest_no_order_rate": ..., "note": ...}``: ``horizon_days`` is the model's prediction
+    window (None for the rule score, which predicts no horizon); ``backtest_no_order_rate`` the
+    share of the backtest's active customers who then went that long without an order (the
+    base rate the risk is read against; None for the rules); ``note`` says why the rules were
+    used, if they were. Plain values, ready for a JSON summary.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"risk": [10.0]})
+    >>> r.attrs = {"method": "model", "horizon_days": 180, "threshold": 50.0}
+    >>> _churn_score_info(r)["method"], _churn_score_info(r)["horizon_days"]
+    ('model', 180)
+    """
+    method = str(risk.attrs.get("method", "rules"))
+    why = [n for n in risk.attrs.get("notes", []) if str(n).startswith("No churn model")]
+    model = risk.attrs.get("model")
+    info = {"method": method, "horizon_days": int(risk.attrs["horizon_days"]) if method == "model" else None,
+            "threshold": float(risk.attrs.get("threshold", np.nan)),
+            "backtest_no_order_rate": float(model.positive_rate) if method == "model" and model is not None else None}
+    if method == "model":
+        info["note"] = f"risk = 100 x P(no order in the next {info['horizon_days']} days), learned from the data's own past"
+    else:
+        info["note"] = why[0] if why else "risk = the hand-weighted rule score (0-100)"
+    return info
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -440,9 +497,18 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     >>> bool(r.loc["personal_assistant", "retained"] > r.loc["discount_day", "retained"])
     True
     """
-    from scipy.stats import poisson
-
     func = "simulate_programs"
+    inputs = _program_inputs(base, programs, horizon_days, func)
+    rng = np.random.default_rng(seed)
+    n = inputs["n_alive"]
+    out = _run_programs(inputs, np.arange(n), rng.random(n), rng.random(n))
+    out.attrs = {"alive_at_start": n, "horizon_days": int(horizon_days), "seed": seed}
+    return out
+
+
+def _program_inputs(base: CustomerBase, programs, horizon_days, func: str) -> dict:
+    """Everything the simulator draws from, computed once: per truly alive customer the latent
+    dropout probability, expected purchases over the horizon, spend, margin rate and who each program targets."""
     base, ts = _base_and_date(base, None, func)
     if not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
         raise InvalidArgumentError(f"The 'horizon_days' parameter of {func} must be a whole number of days >= 1. Got {horizon_days!r}.")
@@ -460,21 +526,28 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     tier = tiers.reindex(t.index)
     p0 = t["dropout_prob"].astype(float)
     p0 = p0.fillna(p0.median() if p0.notna().any() else 0.05).to_numpy()
-    lam = t["purchase_rate"].astype(float).to_numpy() * horizon_days
-    spend = t["mean_spend"].astype(float).to_numpy()
     if "margin" in orders.columns:
         per = orders.groupby("customer_id")[["margin", "amount"]].sum().reindex(t.index)
         rate = (per["margin"] / per["amount"].where(per["amount"] > 0)).fillna(
             orders["margin"].sum() / max(orders["amount"].sum(), 1e-9)).to_numpy()
     else:
         rate = np.full(len(t), 0.3)
-    rng = np.random.default_rng(seed)
-    u_buy, u_drop = rng.random(len(t)), rng.random(len(t))
+    return {"programs": programs, "p0": p0, "lam": t["purchase_rate"].astype(float).to_numpy() * horizon_days,
+            "spend": t["mean_spend"].astype(float).to_numpy(), "rate": rate, "n_alive": int(len(t)),
+            "targets": {name: _targets(row["targets"], tier, func) for name, row in programs.iterrows()},
+            "n_targeted": {name: int(_targets(row["targets"], tiers, func).sum()) for name, row in programs.iterrows()}}
+
+
+def _run_programs(inputs: dict, idx: np.ndarray, u_buy: np.ndarray, u_drop: np.ndarray) -> pd.DataFrame:
+    """One simulated horizon for every program on the customers ``idx`` (a bootstrap sample or all),
+    with the same uniform draws for every program (common random numbers)."""
+    from scipy.stats import poisson
+
+    programs = inputs["programs"]
+    p0, lam, spend, rate = (inputs[k][idx] for k in ("p0", "lam", "spend", "rate"))
     rows = {}
-    all_targets = {name: _targets(row["targets"], tier, func) for name, row in programs.iterrows()}
-    n_target_obs = {name: int(_targets(row["targets"], tiers, func).sum()) for name, row in programs.iterrows()}
     for name, row in programs.iterrows():
-        on = all_targets[name]
+        on = inputs["targets"][name][idx]
         p = np.clip(p0 * np.where(on, float(row["dropout_factor"]), 1.0), 0.0, 1.0)
         mu = lam * np.where(on, float(row["rate_factor"]), 1.0)
         wanted = poisson.ppf(u_buy, mu)
@@ -486,8 +559,8 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
         gross = bought * spend
         cut = np.where(on, float(row["discount"]) * float(row["discount_reach"]), 0.0)
         given = float((gross * cut).sum())
-        cost = float(row["cost_per_customer"]) * n_target_obs[name] + given
-        rows[name] = {"targeted": n_target_obs[name], "retained": int(kept.sum()), "revenue": float(gross.sum()) - given,
+        cost = float(row["cost_per_customer"]) * inputs["n_targeted"][name] + given
+        rows[name] = {"targeted": inputs["n_targeted"][name], "retained": int(kept.sum()), "revenue": float(gross.sum()) - given,
                       "margin": float((gross * rate).sum()), "discounts": given, "program_cost": cost}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "program"
@@ -496,7 +569,90 @@ def simulate_programs(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, hor
     out.insert(2, "extra_retained", out["retained"] - ref)
     out["net_margin"] = out["margin"] - out["program_cost"]
     out["cost_per_extra_retained"] = out["program_cost"] / out["extra_retained"].where(out["extra_retained"] > 0)
-    out.attrs = {"alive_at_start": int(len(t)), "horizon_days": int(horizon_days), "seed": seed}
+    return out
+
+
+_INTERVAL_MEASURES = ("extra_retained", "net_margin", "cost_per_extra_retained")
+
+
+def program_intervals(base: CustomerBase, programs: pd.DataFrame = PROGRAMS, horizon_days: int = 365, *,
+                      runs: int = 100, seed: int = 0, resample: bool = True, confidence: float = 0.9) -> pd.DataFrame:
+    """:func:`simulate_programs` run many times, with intervals: how settled is each result and the ranking?
+
+    One run of the simulator is one draw of luck: which customers happen to buy and leave. Each
+    of ``runs`` runs draws new luck (all programs still share a run's draws), and with
+    ``resample`` also a bootstrap sample of the customers alive today (the same number, drawn
+    with replacement), which stands for "a shop like ours" rather than exactly ours. The
+    intervals are the middle ``confidence`` share of the runs (percentile intervals). They
+    measure chance under the assumptions of ``programs``; they say nothing about whether the
+    assumptions are true (test those with :func:`program_holdout_test`).
+
+    Parameters
+    ----------
+    base : CustomerBase
+        A synthetic base with a ``truth`` table.
+    programs : DataFrame
+        :data:`PROGRAMS` or an edited copy.
+    horizon_days : int
+    runs : int
+        Number of simulated runs (at least 20).
+    seed : int
+        Seeds the whole set of runs.
+    resample : bool
+        Also bootstrap the customers (default) or keep exactly today's alive customers.
+    confidence : float
+        Width of the intervals, in (0, 1).
+
+    Returns
+    -------
+    DataFrame indexed by program: for ``extra_retained``, ``net_margin`` and
+    ``cost_per_extra_retained``, ``<measure>_median``, ``<measure>_low`` and ``<measure>_high``;
+    ``p_keeps_more`` (share of runs in which it keeps more customers than the baseline);
+    ``rank_low`` / ``rank_high`` (the range of its rank by ``extra_retained``, 1 = keeps most,
+    over the middle ``confidence`` share of runs). ``attrs``: ``runs`` (one row per run and
+    program, the input of :func:`playbook.charts.uncertainty.program_interval_chart`),
+    ``wins`` (share of runs in which the row program keeps more customers than the column
+    program, ties counted half: near 0.5 means the pair's order is not settled), ``confidence``,
+    ``horizon_days``, ``resample``, ``alive_at_start``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> r = program_intervals(playbook.load_dataset("retail"), runs=30)
+    >>> bool((r["extra_retained_low"] <= r["extra_retained_high"]).all()), len(r.attrs["runs"]) == 30 * len(r)
+    (True, True)
+    """
+    func = "program_intervals"
+    if not isinstance(runs, (int, np.integer)) or runs < 20:
+        raise InvalidArgumentError(f"The 'runs' parameter of {func} must be a whole number >= 20 (intervals from fewer "
+                                   f"runs are themselves noise). Got {runs!r}.")
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.9. Got {confidence!r}.")
+    inputs = _program_inputs(base, programs, horizon_days, func)
+    n = inputs["n_alive"]
+    rng = np.random.default_rng(seed)
+    per_run = []
+    for run in range(int(runs)):
+        idx = rng.integers(0, n, n) if resample else np.arange(n)
+        one = _run_programs(inputs, idx, rng.random(n), rng.random(n))
+        one["rank"] = one["extra_retained"].rank(ascending=False, method="min").astype(int)
+        per_run.append(one.reset_index().assign(run=run))
+    table = pd.concat(per_run, ignore_index=True)
+    lo_q, hi_q = (1 - float(confidence)) / 2, 1 - (1 - float(confidence)) / 2
+    grouped = table.groupby("program", sort=False)
+    out = pd.DataFrame(index=pd.Index(list(inputs["programs"].index), name="program"))
+    for m in _INTERVAL_MEASURES:
+        out[f"{m}_median"] = grouped[m].median()
+        out[f"{m}_low"] = grouped[m].quantile(lo_q)
+        out[f"{m}_high"] = grouped[m].quantile(hi_q)
+    out["p_keeps_more"] = grouped["extra_retained"].apply(lambda v: float((v > 0).mean()))
+    out["rank_low"] = grouped["rank"].quantile(lo_q, interpolation="lower").astype(int)
+    out["rank_high"] = grouped["rank"].quantile(hi_q, interpolation="higher").astype(int)
+    kept = table.pivot(index="run", columns="program", values="extra_retained")[list(out.index)].to_numpy()
+    wins = ((kept[:, :, None] > kept[:, None, :]).mean(axis=0) + 0.5 * (kept[:, :, None] == kept[:, None, :]).mean(axis=0))
+    out.attrs = {"runs": table, "wins": pd.DataFrame(wins, index=out.index, columns=out.index),
+                 "confidence": float(confidence), "horizon_days": int(horizon_days), "resample": bool(resample),
+                 "alive_at_start": n, "seed": seed}
     return out
 
 
@@ -804,7 +960,8 @@ def action_list(base: CustomerBase, as_of=None, *, lang: str | None = None, marg
     score. Without a ``margin`` column the margin is revenue times ``margin_rate`` (default
     :data:`playbook.value.DEFAULT_MARGIN_RATE`), so the CLV is never 0 for everyone because
     a column is missing; with one, the column is used and ``margin_rate`` ignored.
-    ``attrs["clv"]`` names the method, margin source and rate, horizon and discount.
+    ``attrs["clv"]`` names the method, margin source and rate, horizon and discount;
+    ``attrs["churn"]`` the churn score behind ``risk`` (:func:`_churn_score_info`).
     ``next_contact`` is empty for customers outside the contact plan (lapsed).
 
     Parameters
@@ -889,6 +1046,7 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate
     out["next_contact"] = plan["next_contact"].reindex(out.index)
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.attrs["clv"] = dict(clv.attrs["clv"])
+    out.attrs["churn"] = dict(profile.attrs["churn"])
     return out, risk, plan
 
 

@@ -87,3 +87,21 @@ def test_reliability_chart_plots_each_bin_and_the_diagonal():
         plt.close("all")
     with pytest.raises(DataValidationError, match="reliability_table"):
         reliability_chart(pd.DataFrame({"x": [1]}))
+
+
+def test_rate_interval_chart_draws_one_line_per_group_in_both_languages():
+    from playbook.charts.uncertainty import rate_interval_chart
+
+    ci = evaluate.proportion_interval(pd.Series([11, 4, 9], index=["R1", "R2", "R3"]), [12, 12, 20])
+    ax = rate_interval_chart(ci, rate="rate", low="low", high="high", lang="en")
+    at = dict(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels())))
+    assert [at[y] for y in sorted(at, reverse=True)] == ["R1", "R2", "R3"]  # first group on top
+    segments = ax.collections[0].get_segments()
+    assert len(segments) == 3 and all(s[0][0] <= s[1][0] for s in segments)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charts.set_theme()
+        ax = rate_interval_chart(ci, rate="rate", low="low", high="high", lang="zh")
+        ax.figure.canvas.draw()
+    with pytest.raises(DataValidationError):
+        rate_interval_chart(ci.iloc[0:0], rate="rate", low="low", high="high")
