@@ -130,6 +130,7 @@ EVALUATIONS = {
     "churn.evaluate_warnings": "scores warnings against the hidden truth",
     "value.calibration_holdout": "splits orders into calibration and a later holdout",
     "strategy.simulate_programs": "runs programs forward on the latent model of a synthetic base",
+    "strategy.program_intervals": "runs programs forward on the latent model of a synthetic base, many times",
 }
 
 #: Public names that take no customer base: calculators, rule tables, derived tables, I/O.

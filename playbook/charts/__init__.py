@@ -27,6 +27,7 @@ from .satisfaction import (
 from .strategy import program_comparison, strategy_mix
 from .synth import realism_chart
 from .types import confusion_matrix, evidence_scatter
+from .uncertainty import program_interval_chart, rate_interval_chart
 from .value import frequency_recency_heatmap, holdout_plot, probability_alive_heatmap
 
 __all__ = [
@@ -42,7 +43,7 @@ __all__ = [
     "signal_bars", "risk_distribution", "survival_curves", "alarm_timeline",
     "roc_curves", "reliability_chart",
     "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
-    "strategy_mix", "program_comparison",
+    "strategy_mix", "program_comparison", "program_interval_chart", "rate_interval_chart",
     "pipeline_funnel", "win_rate_by_price", "deal_recap_bars",
     "realism_chart",
 ]

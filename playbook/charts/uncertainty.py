@@ -4,24 +4,33 @@ Each takes a table of per-run or per-group results, draws with seaborn on ``ax``
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..data import require_columns
 from ..errors import DataValidationError
-from ..i18n import get_language, label, register_labels
+from ..i18n import label, register_labels, resolve_lang
+from ._docs import shared_docs
+from ._text import text
 from ._theme import PALETTE, new_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["program_interval_chart", "rate_interval_chart"]
 
 register_labels({
-    "chart_program_interval_title": ("{}: middle {:.0%} of {} simulated runs", "{}：{} 次模拟中间 {:.0%} 的范围"),
-    "chart_rate_interval_title": ("{} with {:.0%} intervals", "{}及其 {:.0%} 区间"),
+    "chart_program_interval_title": ("{value}: middle {level:.0%} of {runs} simulated runs",
+                                     "{value}：{runs} 次模拟中间 {level:.0%} 的范围"),
+    "chart_rate_interval_title": ("{rate} with {level:.0%} intervals", "{rate}及其 {level:.0%} 区间"),
 })
 
 
+@shared_docs
 def program_interval_chart(data: pd.DataFrame, *, value: str = "extra_retained", confidence: float | None = None,
-                           ax=None, lang: str | None = None):
+                           ax=None, lang: str | None = None) -> Axes:
     """Each retention program's result over many simulated runs: the median and the middle share of runs.
 
     Parameters
@@ -33,8 +42,8 @@ def program_interval_chart(data: pd.DataFrame, *, value: str = "extra_retained",
         Outcome to show: ``"extra_retained"`` (default), ``"net_margin"``, ``"cost_per_extra_retained"``.
     confidence : float, optional
         Share of runs the interval covers; by default the one ``program_intervals`` used (else 0.9).
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
     Returns
     -------
@@ -58,7 +67,7 @@ def program_interval_chart(data: pd.DataFrame, *, value: str = "extra_retained",
     level = float(confidence if confidence is not None else data.attrs.get("confidence", 0.9))
     if not 0 < level < 1:
         raise DataValidationError(f"program_interval_chart: confidence must be between 0 and 1. Got {level!r}.")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "program_interval_chart")
     order = list(pd.unique(runs["program"].astype(str)))
     plot = pd.DataFrame({"program": runs["program"].astype(str).map(lambda p: label(p, lang)),
                          "value": runs[value].astype(float)})
@@ -69,17 +78,17 @@ def program_interval_chart(data: pd.DataFrame, *, value: str = "extra_retained",
                   linestyle="none", capsize=0.3, legend=False, ax=ax)
     ax.axvline(0, color="grey", linewidth=1)
     money = value in ("net_margin", "cost_per_extra_retained", "margin", "revenue", "program_cost", "discounts")
-    unit = ("money" if lang == "en" else "金额") if money else ("customers" if lang == "en" else "人")
+    unit = text("chart_money" if money else "chart_people", lang)
     ax.set_xlabel(f"{label(value, lang)} ({unit})")
     ax.set_ylabel("")
     n_runs = int(runs["run"].nunique())
-    title = label("chart_program_interval_title", lang)
-    ax.set_title(title.format(label(value, lang), level, n_runs) if lang == "en" else title.format(label(value, lang), n_runs, level))
+    ax.set_title(text("chart_program_interval_title", lang, value=label(value, lang), level=level, runs=n_runs))
     return ax
 
 
+@shared_docs
 def rate_interval_chart(data: pd.DataFrame, *, rate: str, low: str, high: str, y: str | None = None,
-                        confidence: float = 0.95, ax=None, lang: str | None = None):
+                        confidence: float = 0.95, ax=None, lang: str | None = None) -> Axes:
     """One rate per group with its interval, as a point and a horizontal line (e.g. retention per rep).
 
     Parameters
@@ -92,8 +101,8 @@ def rate_interval_chart(data: pd.DataFrame, *, rate: str, low: str, high: str, y
         Column naming the groups (default: the index).
     confidence : float
         The intervals' level, for the title.
-    ax : matplotlib Axes, optional
-    lang : {"en", "zh"}, optional
+    {ax}
+    {lang}
 
     Returns
     -------
@@ -110,7 +119,7 @@ def rate_interval_chart(data: pd.DataFrame, *, rate: str, low: str, high: str, y
     require_columns(data, tuple(c for c in (rate, low, high, y) if c), "rate_interval_chart", table="data")
     if len(data) == 0:
         raise DataValidationError("rate_interval_chart: the table is empty.")
-    lang = lang or get_language()
+    lang = resolve_lang(lang, "rate_interval_chart")
     groups = (data[y] if y else pd.Series(data.index, index=data.index)).astype(str).to_numpy()
     r, lo, hi = (data[c].astype(float).to_numpy() for c in (rate, low, high))
     pos = np.arange(len(groups))[::-1]
@@ -121,5 +130,5 @@ def rate_interval_chart(data: pd.DataFrame, *, rate: str, low: str, high: str, y
     ax.set_xlim(-0.02, 1.02)
     ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     ax.set_xlabel(label(rate, lang))
-    ax.set_title(label("chart_rate_interval_title", lang).format(label(rate, lang), confidence))
+    ax.set_title(text("chart_rate_interval_title", lang, rate=label(rate, lang), level=confidence))
     return ax

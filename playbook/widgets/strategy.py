@@ -7,7 +7,9 @@ from __future__ import annotations
 from ..errors import InvalidArgumentError
 from ..i18n import label, register_labels
 from ..strategy import (
+    ENHANCE_RISK,
     PROGRAMS,
+    PROTECT_RISK,
     STRATEGY_TABLE,
     customer_profile,
     recommend_strategies,
@@ -97,7 +99,7 @@ class StrategyTableExplorer(Explorer):
     """Sliders on three thresholds of :data:`playbook.strategy.STRATEGY_TABLE`: how many customers move strategy.
 
     The thresholds are the churn risk at which an important customer is protected (default
-    50), the satisfaction at which a low-risk customer is enhanced (4) and the share of
+    :data:`playbook.strategy.PROTECT_RISK`), the satisfaction at which a low-risk customer is enhanced (4) and the share of
     orders through costly channels at which a customer is re-engineered (0.5). The chart
     draws the customers per strategy under the default table and under yours; the title
     says how many customers changed strategy, and a table below says from what to what.
@@ -127,7 +129,7 @@ class StrategyTableExplorer(Explorer):
         self.default = recommend_strategies(self.profile, lang="en")["strategy"].astype(str)
         style = {"description_width": "260px"}
         layout = w.Layout(width="560px")
-        self.protect_risk = w.IntSlider(value=50, min=0, max=100, step=5, description=caption("ui_protect_risk", self.lang),
+        self.protect_risk = w.IntSlider(value=PROTECT_RISK, min=0, max=100, step=5, description=caption("ui_protect_risk", self.lang),
                                         continuous_update=False, style=style, layout=layout)
         self.enhance_satisfaction = w.IntSlider(value=4, min=1, max=5, step=1,
                                                 description=caption("ui_enhance_satisfaction", self.lang),
@@ -144,7 +146,7 @@ class StrategyTableExplorer(Explorer):
         t = STRATEGY_TABLE.copy()
         cond = t.set_index("strategy")["condition"]
         cond["protect"] = f"tier == 'key' or (tier == 'important' and risk >= {int(self.protect_risk.value)})"
-        cond["enhance"] = f"tier == 'important' or (satisfaction >= {int(self.enhance_satisfaction.value)} and risk < 30)"
+        cond["enhance"] = f"tier == 'important' or (satisfaction >= {int(self.enhance_satisfaction.value)} and risk < {ENHANCE_RISK})"
         cond["re_engineer"] = f"expensive_channel_share >= {float(self.costly_share.value):g}"
         t["condition"] = cond.to_numpy()
         return t
