@@ -193,7 +193,7 @@ def _tier_by_rank(base, customer_id, key=0.05, important=0.20):
     "03.6",
     "Decide: the cell names a customer of your own b2b base and their rank by score among all customers. In which tier "
     "(key, important or general) do the default tiers put them? Decide from the rank and the cut-offs, then check.",
-    "`assign_tiers(summarize(mine.orders, mine.as_of))` and read the customer's `tier`: key is the top 5% of customers "
+    "`assign_tiers(playbook.summarize(mine.orders, mine.as_of))` and read the customer's `tier`: key is the top 5% of customers "
     "by score, important the next 15%, so it ends at 20% from the top.",
     kind="decide",
     choices=("key", "important", "general"),

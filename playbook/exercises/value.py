@@ -155,7 +155,7 @@ def _key_alive(base):
     "Fit a `GammaGammaFitter` on the same summary of your own base. What average spend per purchase does it expect "
     "from a customer with no repeat purchase yet?",
     "with no repeats a customer gets the population mean, `p * v / (q - 1)` from `ggf.params_` "
-    "(or `conditional_expected_average_profit(0, 0)`).",
+    "(or `ggf.conditional_expected_average_profit(0, 0)`).",
     mistakes=[
         (lambda base: float(_summary(base).query("frequency > 0")["monetary_value"].mean()),
          "that is the plain mean of the repeat customers' spend; the question asks for the model's population mean."),
