@@ -157,7 +157,7 @@ _LEVELS = ("undifferentiated", "qualified", "key")
     reason=lambda base: ("Converted leads per level: "
                          + ", ".join(f"{k} {int(v)} of {int(n)} ({v / n:.0%})" for k, v, n in
                                      zip(_levels(base).index, _levels(base)["converted"], _levels(base)["leads"]))
-                         + ". The key level converts best, but it is small; most new customers come from the level "
+                         + ". The key level converts best, but it is small; more new customers come from the level "
                            "that is both large and converts fairly well. Give reps' time by rate, plan the pipeline "
                            "by volume."),
     own=MINE_B2B,
@@ -201,7 +201,7 @@ def _tier_by_rank(base, customer_id, key=0.05, important=0.20):
            "divide the rank by the number of customers and compare it with the two cut-offs of the default tiers."),
     mistakes=[
         (lambda base, customer_id: _tier_by_rank(base, customer_id, important=0.15),
-         "the important tier is the *next* 15% after the key 5%: it ends 20% from the top, not 15%."),
+         "the important tier is the next 15% after the key 5%: it ends 20% from the top, not 15%."),
         (lambda base, customer_id: "key" if _tier_of(base, customer_id) != "key" else "important",
          "the key tier is only the top 5% of customers by score: compare the rank with that cut-off."),
     ],
