@@ -1,4 +1,9 @@
-"""Every exercise passes its right answer and gives a helpful hint for wrong ones."""
+"""Every exercise passes its right answer and gives a helpful hint for wrong ones.
+
+An exercise on the learner's own base (it declares ``own=OwnBase(...)``) runs here on a generated base, as its
+notebook builds it with ``MY_SEED = 7``; the others on the shipped dataset of their notebook."""
+import functools
+
 import pandas as pd
 import pytest
 
@@ -9,12 +14,19 @@ BASES = {"00": "retail", "01": "retail", "02": "retail", "03": "retail", "04": "
          "07": "retail", "08": "retail", "09": "b2b", "10": "retail", "11": "retail", "12": "b2b", "13": "retail"}
 
 
-# Exercises whose data differs from the rest of their notebook's (the prospect levels need leads).
-BASE_OF = {"03.4": "b2b", "03.5": "b2b", "03.6": "b2b"}
+LEARNER = 7  # the MY_SEED of the learner whose own bases the banks run on here
+
+
+@functools.cache
+def _own(scenario, n_customers):
+    return ex.OwnBase(scenario, n_customers).generate(LEARNER)
 
 
 def _base_for(exercise_id):
-    return playbook.load_dataset(BASE_OF.get(exercise_id, BASES[exercise_id.split(".")[0]]))
+    own = ex.REGISTRY[exercise_id].own
+    if own is not None:
+        return _own(own.scenario, own.n_customers)
+    return playbook.load_dataset(BASES[exercise_id.split(".")[0]])
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +67,10 @@ def test_wrong_answers_climb_the_hint_ladder(exercise_id):
     base = _base_for(exercise_id)
     e = ex.REGISTRY[exercise_id]
     wrong = _wrong(e, e.solve(base, **_params(exercise_id)), base, _params(exercise_id))
+    if e.choices and wrong not in e.choices:
+        # every other choice is a recognised mistake with its own hint: the ladder is reached through ex.hint
+        assert [ex.hint(exercise_id).split(": ", 1)[1] for _ in e.ladder] == list(e.ladder)
+        return
     for step, text in enumerate(e.ladder, start=1):
         result = ex.check(exercise_id, wrong, base, **_params(exercise_id))
         assert not result.passed
@@ -65,11 +81,23 @@ def test_wrong_answers_climb_the_hint_ladder(exercise_id):
 
 @pytest.mark.parametrize("exercise_id, k", [(i, k) for i in GRADED for k in range(len(ex.REGISTRY[i].mistakes))])
 def test_common_mistake_gets_its_own_hint(exercise_id, k):
-    base = _base_for(exercise_id)
-    wrong_fn, hint = ex.REGISTRY[exercise_id].mistakes[k]
-    result = ex.check(exercise_id, wrong_fn(base, **_params(exercise_id)), base, **_params(exercise_id))
-    assert not result.passed
-    assert hint in result.message
+    e = ex.REGISTRY[exercise_id]
+    wrong_fn, hint = e.mistakes[k]
+    # on a learner's own base a mistake can happen to give the right figure (or an earlier mistake's): that base
+    # cannot tell them apart, so the next learner's is used
+    for seed in (LEARNER, 8, 1) if e.own is not None else (None,):
+        base = _base_for(exercise_id) if seed in (None, LEARNER) else e.own.generate(seed)
+        params = ex.params_for(exercise_id, base)
+        right = e.solve(base, **params)
+        values = [m(base, **params) for m, _ in e.mistakes[:k + 1]]
+        if e.own is not None and (ex.compare(values[k], right, rtol=e.rtol, decimals=e.decimals)
+                                  or any(ex.compare(values[k], v) for v in values[:k])):
+            continue
+        result = ex.check(exercise_id, values[k], base, **params)
+        assert not result.passed
+        assert hint in result.message
+        return
+    pytest.fail(f"{exercise_id}: mistake {k} gives the right answer on every learner's base tried")
 
 
 def _wrong_types(kind):
@@ -124,6 +152,40 @@ def test_rounded_to_the_asked_precision_passes_and_coarser_is_close(exercise_id)
     coarse = round(right, places - 1)
     if coarse != 0 and not ex.compare(coarse, right, rtol=e.rtol, decimals=places):
         assert "close: give more decimals" in ex.check(exercise_id, coarse, base, **_params(exercise_id)).message
+
+
+OWN_COMPUTE = sorted(i for i, e in ex.REGISTRY.items() if e.own is not None and e.kind == "compute")
+
+
+@pytest.mark.parametrize("exercise_id", OWN_COMPUTE)
+def test_the_shipped_datasets_figure_is_a_named_mistake(exercise_id):
+    # a learner who answers with the figure of the shipped data (the one the cells above print) is told so
+    e = ex.REGISTRY[exercise_id]
+    for seed in (LEARNER, 8, 1):
+        mine = _own(e.own.scenario, e.own.n_customers) if seed == LEARNER else e.own.generate(seed)
+        params = ex.params_for(exercise_id, mine)
+        right, shipped = e.solve(mine, **params), ex.shipped_answer(e, **params)
+        if ex.compare(shipped, right, rtol=e.rtol, decimals=e.decimals):
+            continue  # the same figure on this base: nothing to tell apart
+        message = ex.check(exercise_id, shipped, mine, **params).message
+        assert message == (f"not quite. Hint: this is the shipped {e.own.scenario} figure, the data the cells above "
+                           f"print; compute it on your own base `{e.own.name}` ({e.own.setup}).")
+        # rounded as the question asks, it is still recognised
+        if e.decimals is not None and isinstance(shipped, float):
+            assert "this is the shipped" in ex.check(exercise_id, round(shipped, e.decimals), mine, **params).message
+        return
+    pytest.fail(f"{exercise_id}: the shipped figure equals the learner's on every seed tried")
+
+
+def test_the_shipped_figure_is_not_named_on_the_shipped_data_itself():
+    # on the shipped dataset the shipped figure is simply right
+    e = ex.REGISTRY["03.1"]
+    shipped = e.own.shipped()
+    assert ex.check("03.1", e.solve(shipped), shipped).passed
+
+
+def test_an_exercise_on_the_shipped_data_has_no_shipped_hint():
+    assert ex.REGISTRY["09.1"].own is None and ex.shipped_answer(ex.REGISTRY["09.1"]) is None
 
 
 def test_the_figure_in_the_prose_is_close_not_wrong():

@@ -1,93 +1,151 @@
-"""The reworked compute exercises of notebooks 00, 07, 10 and 11 run on the learner's own base (issue 19): on a learner's
-`generate(seed=MY_SEED)` base the right answer passes (strict mode too), a wrong one gets the first hint, a
-neighbour's answer (another seed) fails, and each recognised mistake (the notebook's date, horizon or list length,
-half the computation) gets its own hint."""
+"""Every compute exercise on the learner's own base (issue 19), one parametrised set of checks: on a learner's
+`generate(seed=MY_SEED)` base the right answer passes in strict mode (rounded to the asked decimals too), a wrong one
+climbs the hints (nudge, method, recipe), a neighbour's answer (another seed) fails, the shipped dataset's figure
+fails with the named hint "this is the shipped ... figure", and each recognised mistake (the notebook's date, horizon
+or list length, half the computation) gets its own hint."""
 import pytest
 
 from playbook import exercises as ex
 from playbook.synth import generate
 
-# exercise id -> the base its notebook's setup cell builds from MY_SEED
-OWN = {"00.1": ("retail", 1000), "00.2": ("retail", 1000),
-       "07.1": ("retail", 2000), "07.2": ("retail", 2000), "07.3": ("retail", 2000),
-       "10.1": ("retail", 600), "10.2": ("retail", 600), "10.3": ("retail", 600),
-       "11.1": ("retail", 1000), "11.2": ("retail", 1000), "11.3": ("retail", 1000), "11.4": ("retail", 1000)}
-LEARNER, NEIGHBOURS = 7, (1, 2, 3, 4)
+# The notebook base of the exercises whose bank does not declare `own=OwnBase(...)` yet (strategy.py is not this
+# file's owner's; once it declares them, this table can go).
+UNDECLARED = {"10.1": ("retail", 600), "10.2": ("retail", 600), "10.3": ("retail", 600)}
+OWN = sorted([i for i, e in ex.REGISTRY.items() if e.own is not None and e.kind == "compute"] + list(UNDECLARED))
+LEARNER, NEIGHBOURS = 7, (8, 1, 2, 3)
+# The exercises whose figure differs from the shipped one and whose every mistake can be told apart already on the
+# learner's seed (checked on that seed alone, not only somewhere over the seeds).
+PINNED = ["03.1", "03.2", "03.3", "04.1", "04.2", "04.3", "05.2", "05.3", "06.1", "06.2", "06.3"]
+# A wrong answer for the ladder where `right * 1.5 + 1` is not a typical one (a share stays a share).
+WRONG = {"05.2": 0.5, "05.3": 0.05}
 
 
 @pytest.fixture(scope="module")
-def shops():
-    cache = {}
-
+def base(generated):
     def get(exercise_id, seed):
-        kind, n = OWN[exercise_id]
-        if (kind, n, seed) not in cache:
-            cache[kind, n, seed] = generate(kind, n_customers=n, seed=seed)
-        return cache[kind, n, seed]
+        e = ex.REGISTRY[exercise_id]
+        scenario, n = UNDECLARED[exercise_id] if e.own is None else (e.own.scenario, e.own.n_customers)
+        return generated(scenario, n, seed)
 
     return get
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
-    ex.reset_attempts()
+_ANSWERS: dict = {}
 
 
 def _answer(exercise_id, base):
-    params = ex.params_for(exercise_id, base)
-    return ex.REGISTRY[exercise_id].solve(base, **params), params
+    """The right answer and the parameters on ``base`` (solved once per base: some fit a model)."""
+    key = (exercise_id, id(base))
+    if key not in _ANSWERS:
+        params = ex.params_for(exercise_id, base)
+        _ANSWERS[key] = (ex.REGISTRY[exercise_id].solve(base, **params), params, base)
+    return _ANSWERS[key][:2]
+
+
+_MISTAKES: dict = {}
+
+
+def _mistake_values(exercise_id, base, params):
+    key = (exercise_id, id(base))
+    if key not in _MISTAKES:
+        _MISTAKES[key] = ([m(base, **params) for m, _ in ex.REGISTRY[exercise_id].mistakes], base)
+    return _MISTAKES[key][0]
 
 
 def _same(exercise_id, a, b):
-    return ex.compare(a, b, decimals=ex.REGISTRY[exercise_id].decimals)
-
-
-@pytest.mark.parametrize("exercise_id", sorted(OWN))
-def test_right_answer_on_my_base_passes_in_strict_mode(exercise_id, shops, monkeypatch):
-    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "1")
-    mine = shops(exercise_id, LEARNER)
-    right, params = _answer(exercise_id, mine)
-    assert ex.check(exercise_id, right, mine, **params).passed
-    with pytest.raises(AssertionError, match="not quite"):
-        ex.check(exercise_id, right * 1.5 + 1, mine, **params)
-
-
-@pytest.mark.parametrize("exercise_id", sorted(OWN))
-def test_a_wrong_answer_gets_the_first_hint(exercise_id, shops):
-    mine = shops(exercise_id, LEARNER)
-    right, params = _answer(exercise_id, mine)
-    result = ex.check(exercise_id, right * 1.5 + 1, mine, **params)
-    assert not result.passed and "Hint 1 of 3" in result.message
-
-
-@pytest.mark.parametrize("exercise_id", sorted(OWN))
-def test_a_neighbours_answer_fails(exercise_id, shops):
-    mine = shops(exercise_id, LEARNER)
-    right, params = _answer(exercise_id, mine)
-    theirs = [_answer(exercise_id, shops(exercise_id, s))[0] for s in NEIGHBOURS]
-    different = [t for t in theirs if not _same(exercise_id, t, right)]
-    assert len(different) >= 3, (right, theirs)  # most neighbours have another answer...
-    for t in different:  # ...and copying it fails
-        assert not ex.check(exercise_id, t, mine, **params).passed
-
-
-@pytest.mark.parametrize("exercise_id, k", [(i, k) for i in sorted(OWN) for k in range(len(ex.REGISTRY[i].mistakes))])
-def test_each_mistake_gets_its_own_hint_on_a_learners_base(exercise_id, k, shops):
     e = ex.REGISTRY[exercise_id]
-    seen = 0
+    return ex.compare(a, b, rtol=e.rtol, decimals=e.decimals)
+
+
+def _wrong(exercise_id, right):
+    return WRONG.get(exercise_id, right * 1.5 + 1)
+
+
+def test_the_set_covers_every_reworked_notebook():
+    assert {i.split(".")[0] for i in OWN} >= {"00", "03", "04", "05", "06", "07", "08", "10", "11"}
+    assert set(PINNED) <= set(OWN)
+
+
+@pytest.mark.parametrize("exercise_id", OWN)
+def test_right_answer_on_my_base_passes_in_strict_mode(exercise_id, base, strict_check):
+    mine = base(exercise_id, LEARNER)
+    right, params = _answer(exercise_id, mine)
+    passed, message = strict_check(exercise_id, right, mine, **params)
+    assert passed and "correct" in message
+    places = ex.REGISTRY[exercise_id].decimals
+    if places is not None:
+        assert strict_check(exercise_id, round(right, places), mine, **params)[0]
+    passed, message = strict_check(exercise_id, _wrong(exercise_id, right), mine, **params)
+    assert not passed and "not quite" in message
+
+
+@pytest.mark.parametrize("exercise_id", OWN)
+def test_a_wrong_answer_climbs_nudge_method_recipe(exercise_id, base, strict_check):
+    mine = base(exercise_id, LEARNER)
+    right, params = _answer(exercise_id, mine)
+    e = ex.REGISTRY[exercise_id]
+    assert len(e.ladder) == 3
+    for step, text in enumerate(e.ladder, start=1):
+        passed, message = strict_check(exercise_id, _wrong(exercise_id, right), mine, **params)
+        assert not passed and f"Hint {step} of 3: {text}" in message
+
+
+@pytest.mark.parametrize("exercise_id", OWN)
+def test_a_neighbours_answer_fails(exercise_id, base, strict_check):
+    mine = base(exercise_id, LEARNER)
+    right, params = _answer(exercise_id, mine)
+    theirs = {s: _answer(exercise_id, base(exercise_id, s))[0] for s in NEIGHBOURS}
+    different = [t for t in theirs.values() if not _same(exercise_id, t, right)]
+    assert len(different) >= len(NEIGHBOURS) - 1, (right, theirs)  # nearly every neighbour has another answer...
+    if exercise_id in PINNED:
+        assert not _same(exercise_id, theirs[NEIGHBOURS[0]], right)
+    for t in different:  # ...and copying it fails
+        assert not strict_check(exercise_id, t, mine, **params)[0]
+
+
+@pytest.mark.parametrize("exercise_id", OWN)
+def test_the_shipped_figure_fails_and_is_named(exercise_id, base, strict_check):
+    e = ex.REGISTRY[exercise_id]
+    named = 0
     for seed in (LEARNER, *NEIGHBOURS):
-        base = shops(exercise_id, seed)
-        right, params = _answer(exercise_id, base)
-        values = [m(base, **params) for m, _ in e.mistakes]
+        mine = base(exercise_id, seed)
+        right, params = _answer(exercise_id, mine)
+        shipped = ex.shipped_answer(e, **params) if e.own is not None else None
+        if e.own is None:  # not declared yet: the shipped figure still fails, without the named hint
+            import playbook
+
+            shipped = e.solve(playbook.load_dataset(UNDECLARED[exercise_id][0]), **params)
+        if _same(exercise_id, shipped, right):
+            assert exercise_id not in PINNED or seed != LEARNER
+            continue
+        passed, message = strict_check(exercise_id, shipped, mine, **params)
+        assert not passed
+        if e.own is not None:
+            assert f"this is the shipped {e.own.scenario} figure" in message and f"`{e.own.name}`" in message
+        named += 1
+        if named == 2:
+            break
+    assert named == 2
+
+
+@pytest.mark.parametrize("exercise_id, k", [(i, k) for i in OWN for k in range(len(ex.REGISTRY[i].mistakes))])
+def test_each_mistake_gets_its_own_hint_on_a_learners_base(exercise_id, k, base, strict_check):
+    e = ex.REGISTRY[exercise_id]
+    seen = []
+    for seed in (LEARNER, *NEIGHBOURS):
+        mine = base(exercise_id, seed)
+        right, params = _answer(exercise_id, mine)
+        values = _mistake_values(exercise_id, mine, params)
         wrong = values[k]
         # a mistake that happens to give the right figure (or an earlier mistake's) on one base cannot be told apart
         if _same(exercise_id, wrong, right) or any(ex.compare(wrong, v) for v in values[:k]):
             continue
-        seen += 1
-        result = ex.check(exercise_id, wrong, base, **params)
-        assert not result.passed and e.mistakes[k][1] in result.message
-    assert seen >= 2
+        seen.append(seed)
+        passed, message = strict_check(exercise_id, wrong, mine, **params)
+        assert not passed and e.mistakes[k][1] in message
+    assert len(seen) >= 2
+    if exercise_id in PINNED:
+        assert LEARNER in seen
 
 
 def test_the_debrief_findings_hold_over_five_seeds():

@@ -2,7 +2,7 @@
 import pytest
 
 from playbook import exercises as ex
-from playbook.synth import generate, realism
+from playbook.synth import realism
 
 
 @pytest.fixture(autouse=True)
@@ -12,8 +12,9 @@ def lenient(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def shops():
-    return {seed: generate("retail", n_customers=3000, seed=seed, process="realistic") for seed in (11, 12)}
+def shops(own_base):
+    # the notebook's own shop (realistic, the default process), from the shared session cache
+    return {seed: own_base("02.5", seed) for seed in (11, 12)}
 
 
 def test_the_hand_count_is_realisms_first_measure(shops):

@@ -106,3 +106,45 @@ def test_trainer_edition_keys_every_exercise_and_the_student_edition_none(tmp_pa
         assert "**Trainer key" not in student and "Rubric for" not in student
     checked = {i for i in ex.REGISTRY if any(f'"{i}"' in "".join(c["source"]) for p in (ROOT / "notebooks").glob("*.ipynb") for c in _cells(p))}
     assert checked <= keyed
+
+
+def _bound_names(code: str) -> set:
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+# Notebooks whose hints still call a function bare that the notebook reaches through a module (`st.customer_profile`,
+# `accounts.key_account_system`): their banks (strategy.py, accounts.py) are fixed by their owner, then this goes.
+PENDING_HINT_NAMES = {"10_strategies_and_programs.ipynb", "12_key_account_management.ipynb"}
+
+
+def test_every_function_a_hint_calls_is_defined_in_the_student_edition(edition):
+    # following a hint must not raise a NameError: a blank keeps its imports, and a hint calls only what the
+    # notebook's other cells import (issue 19 found 03.1's hint naming an import its blank had removed)
+    import builtins
+    import re
+
+    from playbook import exercises as ex
+
+    for source in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        if source.name in PENDING_HINT_NAMES:
+            continue
+        cells = _cells(edition / source.name)
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        defined = _bound_names("\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        checked = sorted(set(re.findall(r"""ex\.check\(\s*["'](\d\d\.\d+)["']""", code)))
+        for exercise_id in checked:
+            e = ex.REGISTRY[exercise_id]
+            for text in list(e.ladder) + [hint for _, hint in e.mistakes]:
+                for snippet in re.findall(r"`([^`]+)`", text):
+                    for name in re.findall(r"(?<![\w.])([A-Za-z_]\w*)\s*\(", snippet):
+                        assert name in defined or hasattr(builtins, name), (source.name, exercise_id, name, text)

@@ -13,13 +13,15 @@ import pandas as pd
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Exercise", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
-           "answer_kind", "KINDS", "REGISTRY"]
+__all__ = ["Exercise", "OwnBase", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
+           "answer_kind", "shipped_answer", "KINDS", "REGISTRY"]
 
 REGISTRY: dict[str, Exercise] = {}
 KINDS = ("predict", "compute", "decide", "explain")
 # Wrong attempts per exercise in this kernel: the next hint of the ladder depends on it.
 _ATTEMPTS: dict[str, int] = {}
+# Answers of own-base exercises on the shipped datasets, to name "you used the shipped data".
+_SHIPPED: dict[tuple, Any] = {}
 
 _WANTED = {
     "count": "a whole number (an int such as 42)",
@@ -31,6 +33,41 @@ _WANTED = {
     "table": "a pandas DataFrame",
     "text": "a few sentences of your own, as text in quotes",
 }
+
+
+@dataclass(frozen=True)
+class OwnBase:
+    """The learner's own base an exercise runs on, as its notebook's setup cell builds it.
+
+    ``generate(scenario, n_customers=n_customers, seed=MY_SEED)`` gives every learner their own
+    answers; the shipped dataset of the same name is what the notebook's cells above print, so
+    the check can name an answer computed on it ("you used the shipped data").
+
+    >>> OwnBase("retail", 600).setup
+    "mine = generate('retail', n_customers=600, seed=MY_SEED)"
+    """
+
+    scenario: str
+    n_customers: int | None = None
+    name: str = "mine"
+
+    @property
+    def setup(self) -> str:
+        """The notebook's line that builds the base."""
+        size = f", n_customers={self.n_customers}" if self.n_customers is not None else ""
+        return f"{self.name} = generate({self.scenario!r}{size}, seed=MY_SEED)"
+
+    def generate(self, seed: int):
+        """The learner's base for ``seed`` (their ``MY_SEED``)."""
+        from ..synth import generate
+
+        return generate(self.scenario, n_customers=self.n_customers, seed=seed)
+
+    def shipped(self):
+        """The shipped dataset the notebook's cells print (cached by :func:`playbook.load_dataset`)."""
+        from ..data import load_dataset
+
+        return load_dataset(self.scenario)
 
 
 @dataclass(frozen=True)
@@ -69,6 +106,10 @@ class Exercise:
     pick : callable or None
         ``pick(base) -> dict``: the parameters of a *decide* exercise (the named customer),
         chosen from the data by a rule so that every learner's base names its own customer.
+    own : OwnBase or None
+        The learner's own base the exercise runs on. An answer to a *compute* exercise that
+        matches the figure of the shipped dataset instead gets the named hint "this is the
+        shipped ... figure; compute it on your own base".
     """
 
     id: str
@@ -85,6 +126,7 @@ class Exercise:
     reason: Callable[..., str] | None = None
     min_words: int = 15
     pick: Callable[..., dict] | None = None
+    own: OwnBase | None = None
 
     @property
     def ladder(self) -> tuple:
@@ -126,13 +168,14 @@ def register(ex: Exercise) -> Exercise:
 
 
 def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e-3, kind: str = "compute",
-             hints=(), decimals: int | None = None, choices=(), reason=None, min_words: int = 15, pick=None):
+             hints=(), decimals: int | None = None, choices=(), reason=None, min_words: int = 15, pick=None,
+             own: OwnBase | None = None):
     """Decorator form of :func:`register`: the decorated function is ``solve``."""
 
     def wrap(solve):
         register(Exercise(id=id, question=question, solve=solve, hint=hint, mistakes=tuple(mistakes), rtol=rtol,
                           kind=kind, hints=tuple(hints), decimals=decimals, choices=tuple(choices), reason=reason,
-                          min_words=min_words, pick=pick))
+                          min_words=min_words, pick=pick, own=own))
         return solve
 
     return wrap
@@ -340,6 +383,30 @@ def _next_hint(ex: Exercise) -> str:
     return f"Hint {step + 1} of {len(ex.ladder)}: {ex.ladder[step]}{more}"
 
 
+def shipped_answer(ex: Exercise, **params):
+    """The answer of an own-base exercise computed on the shipped dataset (None when it has none)."""
+    if ex.own is None:
+        return None
+    key = (ex.id, tuple(sorted((k, str(v)) for k, v in params.items())))
+    if key not in _SHIPPED:  # the shipped data never changes: solve on it once per kernel
+        try:
+            _SHIPPED[key] = ex.solve(ex.own.shipped(), **params)
+        except Exception:  # a decision's customer may not exist in the shipped data
+            _SHIPPED[key] = None
+    return _SHIPPED[key]
+
+
+def _used_shipped(ex: Exercise, answer, params, places) -> str | None:
+    """The named hint when ``answer`` is the shipped dataset's figure instead of the learner's own."""
+    if ex.own is None or ex.kind != "compute":
+        return None
+    shipped = shipped_answer(ex, **params)
+    if shipped is None or not compare(answer, shipped, rtol=ex.rtol, atol=ex.atol, decimals=places):
+        return None
+    return (f"this is the shipped {ex.own.scenario} figure, the data the cells above print; compute it on your own "
+            f"base `{ex.own.name}` ({ex.own.setup}).")
+
+
 def _judge(ex: Exercise, answer, base, params) -> Result:
     if answer is ...:
         return Result(ex.id, False, "not answered yet: replace the `...` with your answer and run the cell again.")
@@ -371,6 +438,9 @@ def _judge(ex: Exercise, answer, base, params) -> Result:
     if ex.kind == "predict":
         # A prediction is made once; the lesson is the gap between the guess and what happened.
         return Result(ex.id, False, f"not what happened: the answer is {expected!r}.{reason} Run the next cell and see why.")
+    shipped = _used_shipped(ex, answer, params, places)
+    if shipped is not None:
+        return Result(ex.id, False, f"not quite. Hint: {shipped}")
     for wrong, mistake_hint in ex.mistakes:
         if compare(answer, wrong(base, **params), rtol=ex.rtol, atol=ex.atol):
             return Result(ex.id, False, f"not quite. Hint: {mistake_hint}")

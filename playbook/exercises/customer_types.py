@@ -1,7 +1,10 @@
 """Exercises of notebook 06, Customer types and orientation: all on the learner's own shop."""
 from __future__ import annotations
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 600)
 
 
 def _types(base, **thresholds):
@@ -37,6 +40,7 @@ def _for_others_share(base, weight="amount", recipient_is_self=False):
     hints=("the notebook counted orders; a few large gifts can weigh more than many small ones: weigh by money.",
            "split the orders of your shop by recipient, and divide the amount of the orders for someone else by all "
            "the amount."),
+    own=OWN,
 )
 def _for_others(base):
     return _for_others_share(base)
@@ -66,6 +70,7 @@ def _recall(base, column, discount_share):
     hints=("precision asks: of the customers the rule labels discount-driven, how many truly are?",
            "classify your shop's types again with the threshold 0.3, then score them against your truth and read "
            "discount-driven's precision."),
+    own=OWN,
 )
 def _precision_at_03(base):
     return _recall(base, "precision", 0.3)
@@ -96,6 +101,7 @@ def _loyal_called(base, label="need_based", among_predicted=False):
     hints=("start from your truly loyal customers, not from those labelled need-based.",
            "join your predicted types with your true personas, keep the loyal ones, and take the share typed "
            "need-based."),
+    own=OWN,
 )
 def _loyal_as_need_based(base):
     return _loyal_called(base)
@@ -140,37 +146,63 @@ def _orientation(base):
         (lambda base: float(_flags(base)["high_volume"].mean()),
          "that is the high-volume flag alone; any of the five flags counts."),
     ],
+    own=OWN,
 )
 def _flagged_share(base):
     return float(_flags(base)[list(FLAG_NAMES)].any(axis=1).mean())
 
 
+ORIENTATION_EVIDENCE = ["n_orders", "price_sensitivity", "premium_share", "new_release_share", "essentials_share"]
+FLAG_EVIDENCE = ["spend_rate_pct", "tenure_days", "days_since_last", "references", "new_market_rank", "suggestions",
+                 "suggestion_quality"]
+
+
+def _holding_rules(base, customer_id):
+    """The labels of the orientation rules with a threshold that hold for the customer, in the rules' order (the first
+    one wins; the last rule, 'otherwise', is left out)."""
+    from ..customer_types import DEFAULT_ORIENTATION_RULES, rules_table
+
+    row = _evidence(base).loc[[customer_id]]
+    rules = rules_table(DEFAULT_ORIENTATION_RULES)
+    return [str(rule["label"]) for _, rule in rules.iterrows()
+            if rule["condition"] != "otherwise" and bool(row.eval(rule["condition"]).fillna(False).iloc[0])]
+
+
 def _pick_oriented(base):
-    o = _orientation(base)
-    known = o[o["orientation"].astype(str) != "unknown"].sort_index()
-    for orientation in ("value", "technology", "cost"):
-        rows = known.index[known["orientation"].astype(str) == orientation]
-        if len(rows):
-            return {"customer_id": str(rows[0])}
-    return {"customer_id": str(o.index[0])}
+    """A customer for whom the order of the rules decides: two rules with different answers hold."""
+    o = _orientation(base).sort_index()
+    known = o.index[o["orientation"].astype(str) != "unknown"]
+    for customer_id in known:
+        if len(set(_holding_rules(base, customer_id))) > 1:
+            return {"customer_id": str(customer_id)}
+    return {"customer_id": str(known[0] if len(known) else o.index[0])}
+
+
+def _second_rule(base, customer_id):
+    """The answer of a learner who skips the rule that wins and reads a later one."""
+    right = _orientation_of(base, customer_id)
+    others = [h for h in _holding_rules(base, customer_id) if h != right]
+    return others[0] if others else ("cost" if right != "cost" else "value")
 
 
 @exercise(
     "06.5",
-    "Decide: is the customer that `ex.params_for('06.5', mine)` names cost-, value- or technology-oriented? "
-    "Answer 'cost', 'value' or 'technology'.",
-    "look up the customer in `classify_orientation(behaviour_evidence(mine))`; the rules table says which evidence "
-    "each orientation reads (discount share, premium lines, new releases).",
+    "Decide: the cell names a customer of your own shop and shows the evidence the orientation rules read. Is the "
+    "customer cost-, value- or technology-oriented (客户导向)? Answer 'cost', 'value' or 'technology'.",
+    "look up the customer in `classify_orientation(behaviour_evidence(mine))`, or walk the rules table of "
+    "`classify_orientation` from the top with the evidence shown: the first rule that holds gives the orientation.",
     kind="decide",
     choices=("cost", "value", "technology", "unknown"),
-    hints=("what does the customer buy: cheap with discounts, premium lines, or the newest releases?",
-           "the orientation rules read the customer's evidence in order; the first that holds wins."),
+    hints=("more than one rule can hold for a customer: the rules are read in order and the first that holds wins.",
+           "go down the orientation rules in order (orders at all, the survey's price answer, premium share, new-release "
+           "share, essentials share) and stop at the first whose threshold the evidence meets."),
     mistakes=[
-        (lambda base, customer_id: "cost" if str(_orientation(base).loc[customer_id, "orientation"]) != "cost" else "value",
-         "a low price is not what this customer's evidence shows: look at their premium and new-release shares."),
+        (_second_rule,
+         "a rule does hold for that answer, but a rule above it holds too, and the first rule that holds wins."),
     ],
     reason=lambda base, customer_id: f"The kit's rule: {_orientation(base).loc[customer_id, 'orientation_reason']}.",
     pick=_pick_oriented,
+    own=OWN,
 )
 def _orientation_of(base, customer_id):
     return str(_orientation(base).loc[customer_id, "orientation"])
@@ -183,20 +215,29 @@ def _pick_flagged(base):
     return {"customer_id": str(rows.index[0] if len(rows) else f.index[0])}
 
 
+def _one_flag(base, customer_id):
+    right = _named_flags(base, customer_id)
+    return {sorted(right)[0]} if len(right) > 1 else {"not_a_flag"}
+
+
 @exercise(
     "06.6",
-    "Decide: which of the five flags does the customer that `ex.params_for('06.6', mine)` names carry? "
-    "Answer with a set of flag names, such as {'benchmark'}.",
+    "Decide: the cell names a customer of your own shop and shows the evidence the flag rules read. Which of the five "
+    "flags does the customer carry? Answer with a set of flag names, such as {'benchmark'}.",
     "read the customer's row of `classify_flags(behaviour_evidence(mine))` and keep the flag columns that are True.",
     kind="decide",
-    hints=("the flags are not exclusive: a customer can be a benchmark and a motivator at once.",
-           "classify the flags of your own base and read the True columns of this customer's row."),
+    hints=("the flags are not types: each has its own rule, and a customer can carry several at once, or none.",
+           "test the evidence against each of the five flag rules in turn (spend rank, new and fast-spending, "
+           "references, new-city rank, useful suggestions) and keep every flag whose rule holds."),
     mistakes=[
+        (_one_flag,
+         "that flag is right, but the flags are not exclusive: test the other four rules as well."),
         (lambda base, customer_id: {"high_volume"} if _named_flags(base, customer_id) != {"high_volume"} else {"benchmark"},
-         "big spending is only one flag; look at their referrals, suggestions and new-market orders as well."),
+         "big spending is only one flag; look at their references, suggestions and new-city orders as well."),
     ],
     reason=lambda base, customer_id: f"The kit's rules say: {_flags(base).loc[customer_id, 'flag_reason']}.",
     pick=_pick_flagged,
+    own=OWN,
 )
 def _named_flags(base, customer_id):
     row = _flags(base).loc[customer_id]
@@ -205,14 +246,17 @@ def _named_flags(base, customer_id):
 
 @exercise(
     "06.7",
-    "Predict before you move the slider: if the discount-share threshold falls from 0.5 to 0.2, will the precision "
-    "of the discount-driven rule go 'up', 'down' or 'stay'?",
-    "a lower bar lets in more customers, true ones and others alike.",
+    "Predict before you run the check: on your own shop (`mine`), if the discount-share threshold of the "
+    "discount-driven rule falls from 0.5 to 0.2, will the rule's precision go 'up', 'down' or 'stay'?",
+    "a lower bar lets more customers in: are the newcomers more or less likely than the old ones to be truly "
+    "discount-driven?",
     kind="predict",
     choices=("up", "down", "stay"),
-    reason=lambda base: (f"Precision {_recall(base, 'precision', 0.5):.0%} at 0.5 and {_recall(base, 'precision', 0.2):.0%} "
-                         f"at 0.2; recall {_recall(base, 'recall', 0.5):.0%} and {_recall(base, 'recall', 0.2):.0%}. "
-                         "A lower threshold finds more of the true ones and lets in more of the others."),
+    reason=lambda base: (f"On your shop: precision {_recall(base, 'precision', 0.5):.0%} at 0.5 and "
+                         f"{_recall(base, 'precision', 0.2):.0%} at 0.2; recall {_recall(base, 'recall', 0.5):.0%} and "
+                         f"{_recall(base, 'recall', 0.2):.0%}. A lower threshold finds more of the truly discount-driven "
+                         "and lets in more of the others: the customers it adds are less often the real thing."),
+    own=OWN,
 )
 def _precision_direction(base):
     before, after = _recall(base, "precision", 0.5), _recall(base, "precision", 0.2)

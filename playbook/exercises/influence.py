@@ -7,7 +7,10 @@ referral trees). The exercises ask something those cells do not print, on a shop
 from __future__ import annotations
 
 from ..influence import core_vs_biggest, opinion_leaders, precision_at_k, reach_of_loss
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 2000)
 
 # The notebook compares top-50 lists; exercise 07.1 asks about the top 100 (5% of a 2,000-customer shop).
 _NOTEBOOK_K, _K = 50, 100
@@ -45,6 +48,7 @@ def _list_share(base, k, keep="influence_only"):
     hints=(f"one list of {_K} names, their revenue, and all revenue: a share.",
            "the kit's two top lists mark each customer as influence only, spend only or both; the influence list is "
            "'influence only' plus 'both'."),
+    own=OWN,
 )
 def _influence_share(base):
     return _list_share(base, _K)
@@ -74,6 +78,7 @@ def _gold(base, score=None, k=_DEPTH):
            "precision at k accepts the leaders table (the kit's shrunk score) or any column of scores; use the raw "
            "conversion rate as the second ranking."),
     decimals=2,
+    own=OWN,
 )
 def _gold_gain(base):
     return _gold(base) - _gold(base, "conversion_rate")
@@ -116,6 +121,7 @@ def _share(base, customer_id, **kw):
            "measure the share of all revenue held by the named customer and everyone down their tree."),
     decimals=5,
     pick=_pick_gold,
+    own=OWN,
 )
 def _reach_share(base, customer_id):
     return _share(base, customer_id)
@@ -130,6 +136,7 @@ def _reach_share(base, customer_id):
     "complaint).",
     kind="explain",
     min_words=30,
+    own=OWN,
 )
 def _keep_the_leader(base):
     return None

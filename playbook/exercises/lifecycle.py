@@ -1,7 +1,10 @@
 """Exercises of notebook 05, Lifecycle and the eight formation stages (all on the learner's own shop)."""
 from __future__ import annotations
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 600)
 
 
 def _steps(base, as_of=None):
@@ -46,6 +49,7 @@ def _step_on(base, customer_id, as_of=_MID):
     ],
     reason=lambda base, customer_id: f"On {_MID} the kit's rules say: {_steps(base, _MID).loc[customer_id, 'reason']}.",
     pick=_pick_slid,
+    own=OWN,
 )
 def _named_step(base, customer_id):
     return _step_on(base, customer_id)
@@ -76,6 +80,7 @@ def _mean_k(base, k, *, zero_fill=False):
            "months 1, 6 and 12 of the shipped shop, not month 9 of yours.",
            "build the monthly cohort table of your shop, take the column for month 9 and average it over the cohorts "
            "that have a value."),
+    own=OWN,
 )
 def _ninth_month(base):
     return _mean_k(base, 9)
@@ -116,6 +121,7 @@ def _slid_share(base, row="retention", column="lapsed", by="row"):
     hints=("a flow between two dates: start from the customers who were in retention, and ask where they went.",
            f"build the lifecycle flow of your shop from 2024-06-30 to {_MID}; take one cell of the 'retention' row "
            "and divide by the whole row."),
+    own=OWN,
 )
 def _retention_slid(base):
     return _slid_share(base)
@@ -138,11 +144,12 @@ def _stage_counts(base, stages):
 
 @exercise(
     "05.4",
-    "On your own base (`generate(..., seed=MY_SEED)`), how many customers have reached at least the long-term stage "
-    "(long-term, advocate, strategic partner or partner) on its `as_of` date?",
+    "On your own shop (`mine = generate('retail', n_customers=600, seed=MY_SEED)`), on its `as_of` date: how many "
+    "customers have reached at least the long-term stage (长期客户), that is long-term or any stage above it?",
     "count the rows of `formation_stage(mine)` whose `stage` is long_term, advocate, strategic_partner or partner.",
-    hints=("the stages form a ladder: which four rungs are at or above long-term?",
-           "run `formation_stage` on your own base, not on `b2b` or `retail`, and count the stages from long_term up."),
+    hints=("the eight stages are a ladder: which rungs stand at or above long-term?",
+           "give every customer of your own shop its formation stage with the default rules, then count the customers "
+           "on the long-term rung and on every rung above it."),
     mistakes=[
         (lambda base: _stage_counts(base, ("long_term",)),
          "that counts the long-term stage alone; advocates, strategic partners and partners are past it and count too."),
@@ -152,6 +159,7 @@ def _stage_counts(base, stages):
          "that counts everyone with two orders or more, including lapsed ones and repeat buyers whose orders span less "
          "than a year; use the stage the rules give."),
     ],
+    own=OWN,
 )
 def _at_least_long_term(base):
     return _stage_counts(base, _AT_LEAST_LONG_TERM)
@@ -170,44 +178,57 @@ def _stage_of(base, customer_id):
     return str(_formation(base).loc[customer_id, "stage"])
 
 
+# A wrong rung next to the right one, for each stage the pick can name: the step a learner takes who stops too early.
+_NEXT_DOWN = {"advocate": "long_term", "strategic_partner": "advocate", "long_term": "repeat", "repeat": "first_purchase"}
+
+
 @exercise(
     "05.5",
-    "Decide: at which formation stage is the customer that `ex.params_for('05.5', mine)` names? Answer with a stage "
-    "name such as 'repeat'.",
-    "read the customer's row of `formation_stage(mine)`, and walk the rules of `formation_rules()` from the top: "
-    "the first rule that holds gives the stage.",
+    "Decide: the cell names a customer of your own shop and shows their evidence (orders, span, referrals, latest "
+    "'would recommend' score), not their stage. At which formation stage are they? Answer with a stage name such as "
+    "'repeat'.",
+    "read the customer's row of `formation_stage(mine)` (its `stage`), or walk the rules of `formation_rules()` from "
+    "the top with the evidence shown: the first rule that holds gives the stage.",
     kind="decide",
     choices=("imagined", "prospect", "first_purchase", "repeat", "long_term", "advocate", "strategic_partner",
              "partner", "lapsed"),
-    hints=("look at the customer's orders, their span, their referrals and their latest 'recommend' score.",
-           "the rules are ordered: `formation_rules()` lists them, and the first that holds wins."),
+    hints=("the rules are checked from the top of the ladder down, and the first that holds wins: start at the top.",
+           "compare the evidence with each rule of `formation_rules()` in order: a partner relation, days since the last "
+           "order, referred buyers, a high recommend score or referrals, then the span and number of orders."),
     mistakes=[
-        (lambda base, customer_id: "long_term" if _stage_of(base, customer_id) != "long_term" else "repeat",
-         "check the rules above long-term first: does this customer recommend us (9 or more) or refer buyers?"),
+        (lambda base, customer_id: _NEXT_DOWN.get(_stage_of(base, customer_id), "imagined"),
+         "that is one rung too low: a rule higher up the ladder already holds for this customer; check the referrals "
+         "and the recommend score before the orders."),
     ],
     reason=lambda base, customer_id: f"The kit's rules say: {_formation(base).loc[customer_id, 'reason']}.",
     pick=_pick_advocate,
+    own=OWN,
 )
 def _named_stage(base, customer_id):
     return _stage_of(base, customer_id)
 
 
-def _one_timers_long_term(base):
+_TWICE_CHOICES = ("repeat", "long_term", "lapsed")
+
+
+def _twice_counts(base):
     f = _formation(base)
-    one = f[f["n_orders"] == 1]
-    share = float(one["stage"].astype(str).isin(_AT_LEAST_LONG_TERM).mean()) if len(one) else 0.0
-    return "none" if share == 0 else "most" if share > 0.5 else "a few"
+    return f.loc[f["n_orders"] >= 2, "stage"].astype(str).value_counts()
 
 
 @exercise(
     "05.6",
-    "Predict before you run the next cell: of the customers with exactly one order, how many are long-term or higher? "
-    "Answer 'none', 'a few' or 'most'.",
-    "one-time buyers never qualify as long-term, however big their order: the rules need two orders a year apart.",
+    "Predict before you run the next cell: among the customers of your own shop who have bought at least twice, which "
+    "formation stage holds the most customers? Answer 'repeat', 'long_term' or 'lapsed'.",
+    "a second order is a start, not a relationship: how long ago were most second orders?",
     kind="predict",
-    choices=("none", "a few", "most"),
-    reason=lambda base: "Having bought once does not make a customer long-term: the rule asks for two or more orders "
-                        "spanning at least a year, and every stage above long-term builds on it.",
+    choices=_TWICE_CHOICES,
+    reason=lambda base: ("Customers with two orders or more, by stage: "
+                         + ", ".join(f"{k} {int(v)}" for k, v in _twice_counts(base).items())
+                         + ". Buying twice does not keep a customer: more of them have lapsed than stand on any other "
+                           "rung. The ladder is climbed by staying, which is why notebook 09 watches for silence."),
+    own=OWN,
 )
-def _predict_one_timers(base):
-    return _one_timers_long_term(base)
+def _most_of_the_twice(base):
+    counts = _twice_counts(base).reindex(list(_TWICE_CHOICES)).fillna(0)
+    return str(counts.astype(int).idxmax())

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from ..data import summarize
 from ..segment import assign_tiers, pareto_table, top_share
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own bases, as the notebook's setup cells build them: a retail shop, then a b2b base for the leads
+MY_SHOP = OwnBase("retail", 1000, "my_shop")
+MINE_B2B = OwnBase("b2b")
 
 
 def _summary(base):
@@ -38,6 +42,7 @@ def _n_for(base, level):
         (lambda base: top_share(base.orders["amount"], 0.1),
          "that ranks single orders, not customers: sum the orders of each customer first."),
     ],
+    own=MY_SHOP,
 )
 def _top10(base):
     return top_share(_revenue(base), 0.1)
@@ -62,6 +67,7 @@ def _top10(base):
            "rank customers from the biggest down, keep a running share of revenue, and count them until it reaches "
            "0.8."),
     rtol=0.0,  # a count is exact: one customer short is the off-by-one mistake, not a rounding
+    own=MY_SHOP,
 )
 def _n_for_80(base):
     return _n_for(base, 0.8)
@@ -91,12 +97,15 @@ def _tier_share(base, tiers=("important",), of="revenue"):
     hints=("the tiers rank by a blended score, not by revenue alone: use the kit's tiers on your shop.",
            "tier the per-customer summary of your shop with the defaults, then compare the important tier's revenue "
            "with everyone's."),
+    own=MY_SHOP,
 )
 def _important_revenue_share(base):
     return _tier_share(base, ("important",))
 
 
-# Three prospect levels (无差别 / 合格 / 关键): on a base with leads (b2b).
+# Three prospect levels (潜在客户三个层次: 无差别 / 合格 / 关键), on the learner's own b2b base (it has a lead pool).
+# The notebook prints the shipped base's conversion rates; 03.4 asks a ratio on the learner's leads, 03.5 asks which
+# level brings the most customers (a count, which the rates alone do not show).
 
 def _levels(base):
     from ..segment import lead_levels
@@ -104,43 +113,57 @@ def _levels(base):
     return lead_levels(base.leads)
 
 
+def _rate(base, level, column="conversion_rate"):
+    return float(_levels(base).loc[level, column])
+
+
 @exercise(
     "03.4",
-    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), how many times higher is the conversion rate of key "
-    "leads than that of undifferentiated ones? Give the ratio to two decimals.",
-    "`lead_levels(mine.leads)`, then `conversion_rate` of 'key' divided by that of 'undifferentiated'.",
-    hints=("a rate per level first (converted / leads), then compare the two levels.",
-           "`lead_levels` gives one row per level with its `conversion_rate`; divide the key row's by the "
-           "undifferentiated row's."),
+    "On your own b2b base (`mine = generate('b2b', seed=MY_SEED)`): how many times higher is the conversion rate of key "
+    "leads (关键) than that of undifferentiated ones (无差别)? Give the ratio to two decimals.",
+    "`lv = lead_levels(mine.leads)`, then `lv.loc['key', 'conversion_rate'] / lv.loc['undifferentiated', "
+    "'conversion_rate']`.",
+    hints=("'how many times higher' is a ratio of two rates; each level's rate is its own converted leads over its own "
+           "leads.",
+           "work out the conversion rate of each level on your own lead pool, then divide the key level's by the "
+           "undifferentiated level's."),
     decimals=2,
     mistakes=[
-        (lambda base: float(_levels(base).loc["key", "conversion_rate"] - _levels(base).loc["undifferentiated", "conversion_rate"]),
-         "that is a difference of rates; the question asks how many times higher, a ratio."),
-        (lambda base: float(_levels(base).loc["key", "converted"] / _levels(base).loc["undifferentiated", "converted"]),
-         "that compares numbers of converted leads; there are far fewer key leads, so compare rates."),
-        (lambda base: float(_levels(base).loc["undifferentiated", "conversion_rate"] / _levels(base).loc["key", "conversion_rate"]),
-         "the ratio is upside down: key over undifferentiated."),
+        (lambda base: _rate(base, "key") - _rate(base, "undifferentiated"),
+         "that is a difference of rates (points); the question asks how many times higher, a ratio."),
+        (lambda base: _rate(base, "key", "converted") / _rate(base, "undifferentiated", "converted"),
+         "that compares numbers of converted leads, and the levels have very different sizes: compare rates."),
+        (lambda base: _rate(base, "undifferentiated") / _rate(base, "key"),
+         "the ratio is upside down: the key level's rate over the undifferentiated level's."),
+        (lambda base: _rate(base, "key") / _rate(base, "qualified"),
+         "that compares key with qualified (合格) leads; the question compares key with undifferentiated ones."),
     ],
+    own=MINE_B2B,
 )
-def _key_vs_tap(base):
-    lv = _levels(base)
-    return float(lv.loc["key", "conversion_rate"] / lv.loc["undifferentiated", "conversion_rate"])
+def _key_vs_undifferentiated(base):
+    return _rate(base, "key") / _rate(base, "undifferentiated")
+
+
+_LEVELS = ("undifferentiated", "qualified", "key")
 
 
 @exercise(
     "03.5",
-    "Predict before you run the next cell: of the leads still waiting in the pool unassigned, which level has the "
-    "most? Answer 'undifferentiated', 'qualified' or 'key'.",
-    "the pool fills with what nobody picked: count the unassigned leads per level with `lead_levels`.",
+    "Predict before you run the next cell: on your own b2b base, which level of leads brought in the most new "
+    "customers (the most converted leads)? Answer 'undifferentiated', 'qualified' or 'key'.",
+    "a rate is not a count: a level converts many customers when it is both large and converts well.",
     kind="predict",
-    choices=("undifferentiated", "qualified", "key"),
-    reason=lambda base: ("Unassigned leads per level: "
-                         + ", ".join(f"{k} {int(v)}" for k, v in _levels(base)["unassigned"].items())
-                         + ". What waits longest in a pool is what nobody picked first; a rule that assigns key leads "
-                           "first keeps the best ones from waiting."),
+    choices=_LEVELS,
+    reason=lambda base: ("Converted leads per level: "
+                         + ", ".join(f"{k} {int(v)} of {int(n)} ({v / n:.0%})" for k, v, n in
+                                     zip(_levels(base).index, _levels(base)["converted"], _levels(base)["leads"]))
+                         + ". The key level converts best, but it is small; more new customers come from the level "
+                           "that is both large and converts fairly well. Give reps' time by rate, plan the pipeline "
+                           "by volume."),
+    own=MINE_B2B,
 )
-def _most_unassigned(base):
-    return str(_levels(base)["unassigned"].astype(int).idxmax())
+def _most_converted(base):
+    return str(_levels(base)["converted"].astype(int).idxmax())
 
 
 def _tiers(base):
@@ -148,31 +171,46 @@ def _tiers(base):
 
 
 def _pick_border(base):
-    # the important customer ranked first: close to the key tier, so the decision needs the rule
+    """The last customer of the important tier: just above the 20% cut, where '15%' and '20%' disagree."""
     t = _tiers(base).sort_values("score_rank")
     rows = t.index[t["tier"].astype(str) == "important"]
-    return {"customer_id": str(rows[0] if len(rows) else t.index[0])}
+    return {"customer_id": str(rows[-1] if len(rows) else t.index[-1])}
+
+
+def tier_evidence(base, customer_id) -> str:
+    """What 03.6 shows the learner: the customer's rank by score and the number of customers, not the tier."""
+    t = _tiers(base)
+    return f"rank {int(t.loc[customer_id, 'score_rank'])} by score, of {len(t)} customers"
+
+
+def _tier_by_rank(base, customer_id, key=0.05, important=0.20):
+    t = _tiers(base)
+    before = (int(t.loc[customer_id, "score_rank"]) - 1) / len(t)
+    return "key" if before < key else "important" if before < important else "general"
 
 
 @exercise(
     "03.6",
-    "Decide: in which tier (key, important or general) do the default tiers put the customer that "
-    "`ex.params_for('03.6', mine)` names? Decide from their rank and the cut-offs, then check.",
-    "`assign_tiers(summarize(mine.orders, mine.as_of))` and read the customer's `tier`: key is the top 5% by "
-    "`score_rank`, important the next 15%.",
+    "Decide: the cell names a customer of your own b2b base and their rank by score among all customers. In which tier "
+    "(key, important or general) do the default tiers put them? Decide from the rank and the cut-offs, then check.",
+    "`assign_tiers(playbook.summarize(mine.orders, mine.as_of))` and read the customer's `tier`: key is the top 5% of customers "
+    "by score, important the next 15%, so it ends at 20% from the top.",
     kind="decide",
     choices=("key", "important", "general"),
-    hints=("tiers cut the ranking by score at shares of customers: where does this customer's rank fall?",
-           "divide the customer's `score_rank` by the number of customers and compare with 5% and 20%."),
+    hints=("the tiers cut the ranking at shares of customers: how far from the top, as a share, is this customer?",
+           "divide the rank by the number of customers and compare it with the two cut-offs of the default tiers."),
     mistakes=[
-        (lambda base, customer_id: "key" if str(_tiers(base).loc[customer_id, "tier"]) != "key" else "important",
-         "close, but the key tier stops at the top 5% of customers by score: count the rank against that cut-off."),
+        (lambda base, customer_id: _tier_by_rank(base, customer_id, important=0.15),
+         "the important tier is the next 15% after the key 5%: it ends 20% from the top, not 15%."),
+        (lambda base, customer_id: "key" if _tier_of(base, customer_id) != "key" else "important",
+         "the key tier is only the top 5% of customers by score: compare the rank with that cut-off."),
     ],
     reason=lambda base, customer_id: (
         f"Rank {int(_tiers(base).loc[customer_id, 'score_rank'])} of {len(_tiers(base))} by score "
-        f"({_tiers(base).loc[customer_id, 'score_rank'] / len(_tiers(base)):.1%} from the top): key is the top 5%, "
-        "important the next 15%."),
+        f"({(_tiers(base).loc[customer_id, 'score_rank'] - 1) / len(_tiers(base)):.1%} of customers ahead of them): "
+        "key is the top 5%, important the next 15% (down to 20%), general the rest."),
     pick=_pick_border,
+    own=MINE_B2B,
 )
 def _tier_of(base, customer_id):
     return str(_tiers(base).loc[customer_id, "tier"])

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 1000, "my_shop")
 
 _SLIPPING = ("at_risk", "cannot_lose", "hibernating", "lost")
 
@@ -45,6 +48,7 @@ def _champions_on(base, as_of=None, **kwargs):
            f"score recency, frequency and money as of {_MID} with the defaults, name the segments, then count one of "
            "them."),
     rtol=0.0,  # a count is exact
+    own=OWN,
 )
 def _champions(base):
     return _champions_on(base, _MID)
@@ -80,6 +84,7 @@ def _revenue_share(base, names, column="revenue"):
            "valuable customers who went quiet?",
            "sum the revenue of both win-back segments of your shop and divide by all revenue (or add their shares "
            "from the segment summary)."),
+    own=OWN,
 )
 def _win_back_revenue_share(base):
     return _revenue_share(base, _WIN_BACK)
@@ -117,6 +122,7 @@ def _false_alarms(base, as_of=_MID, *, known_later: bool = False, count_gone: bo
     hints=(f"only what was known on {_MID} may be used to score; the truth is only for checking who had left by then.",
            f"score as of {_MID}, keep the four slipping segments and those whose true dropout date is not on or before "
            "that day, and add up their revenue."),
+    own=OWN,
 )
 def _slipping_still_there(base):
     return _false_alarms(base)
@@ -132,14 +138,17 @@ def _champions_with(base, bins):
 
 @exercise(
     "04.4",
-    "Predict before you move the explorer's bands from 5 to 3: will there be 'more', 'fewer' or the 'same' number "
-    "of champions?",
-    "wider bands put more customers in the top band of R and of F.",
+    "Predict before you run the check: on your own shop (`my_shop`), scored at the end of the data, will 3 score bands "
+    "instead of 5 give 'more', 'fewer' or the 'same' number of champions?",
+    "think about the top band of recency and of frequency: what share of the customers does it hold with five bands, "
+    "and with three?",
     kind="predict",
     choices=("more", "fewer", "same"),
-    reason=lambda base: (f"Champions with 5 bands: {_champions_with(base, 5)}; with 3 bands: {_champions_with(base, 3)}. "
-                         "With three bands the top band holds a third of the customers instead of a fifth, on both "
-                         "recency and frequency."),
+    reason=lambda base: (f"Champions on your shop with 5 bands: {_champions_with(base, 5)}; with 3 bands: "
+                         f"{_champions_with(base, 3)}. With three bands the top band holds about a third of the "
+                         "customers instead of a fifth, on recency and on frequency alike, so more customers reach the "
+                         "champions' corner."),
+    own=OWN,
 )
 def _champions_with_three_bands(base):
     return _direction(_champions_with(base, 5), _champions_with(base, 3))

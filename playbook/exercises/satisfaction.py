@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from ..satisfaction import complaint_speed_effect, complaint_timeline, satisfaction_and_repurchase, satisfaction_indicators
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 5000)
 
 _READ_OUT = "2025-06-30"
 # The compute exercises read out half a year earlier than the notebook's cells, on the learner's own shop.
@@ -30,6 +33,7 @@ def _tier_rates(base):
     ],
     hints=("one complaint rate per tier, then one over the other.",
            "the indicators can be split by tier; take the complaint rate of the key and of the general tier."),
+    own=OWN,
 )
 def _key_over_general(base):
     rates = _tier_rates(base)
@@ -57,6 +61,7 @@ def _breach(base, hours):
     ],
     hints=("the promise is a parameter of the timeline, not a fixed rule.",
            "build the complaint timeline with the 48-hour service level and average its breach flag."),
+    own=OWN,
 )
 def _response_breach(base):
     return _breach(base, 48)
@@ -83,6 +88,7 @@ def _rates(base, read_out=_EARLIER):
     hints=("compare two groups' repurchase rates: very satisfied against satisfied, at the question's date.",
            f"take the latest score per customer up to {_EARLIER}, the repurchase rate in the next 180 days per score, "
            "and divide score 5's by score 4's."),
+    own=OWN,
 )
 def _ratio_5_to_4(base):
     rates = _rates(base)
@@ -114,6 +120,7 @@ def _speed(base, read_out=_READ_OUT):
     hints=("two groups of complainers, one number each, then a difference.",
            f"build the speed table for {_EARLIER} and subtract the still-open group's repurchase rate from the "
            "quickest-closed group's."),
+    own=OWN,
 )
 def _speed_gap(base):
     rates = _speed(base, _EARLIER)
@@ -191,6 +198,7 @@ def _complaint_reason(base, complaint_id) -> str:
     ],
     reason=_complaint_reason,
     pick=_pick_complaint,
+    own=OWN,
 )
 def _broken_promise(base, complaint_id):
     return _broken(_timeline(base).loc[complaint_id])
@@ -203,6 +211,7 @@ def _broken_promise(base, complaint_id):
     "three indicators, weights that add up to 1, and one decision per indicator, tied to your business.",
     kind="explain",
     min_words=30,
+    own=OWN,
 )
 def _dashboard(base):
     return None

@@ -6,7 +6,10 @@ The notebook's cells show the shipped ``retail`` base; the exercises run on
 """
 from __future__ import annotations
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 1000)
 
 
 @exercise(
@@ -20,6 +23,7 @@ from .core import exercise
     ],
     hints=('a customer who never ordered does not count, and one who ordered ten times counts once.',
            "look in the orders table of your own shop and count each buyer's id once."),
+    own=OWN,
 )
 def _buyers(base):
     return int(base.orders.customer_id.nunique())
@@ -43,6 +47,7 @@ def _share_buying_for_others(base) -> float:
     ],
     hints=('the question is about people, not about orders: which table has one row per customer?',
            "in `mine.customers`, test each customer's relation and average the True/False results."),
+    own=OWN,
 )
 def _buy_for_others(base):
     return _share_buying_for_others(base)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 3000, "my_shop")
 
 
 @exercise(
@@ -129,6 +132,7 @@ def _purchase_days(base, *, window: bool = True, cohort: bool = True):
            "counted as days.",
            "count purchase days, not orders (two orders on one day are one purchase); then compare your figure with "
            "the `one_time_buyers` row of `realism(mine, start='2023-01-01')`."),
+    own=OWN,
 )
 def _one_time_share(base):
     return float((_purchase_days(base) == 1).mean())

@@ -11,7 +11,10 @@ import pandas as pd
 from ..data import summarize
 from ..segment import assign_tiers
 from ..value import BetaGeoFitter, GammaGammaFitter, simple_clv
-from .core import exercise
+from .core import OwnBase, exercise
+
+# the learner's own base, as the notebook's setup cell builds it
+OWN = OwnBase("retail", 1000)
 
 
 def _summary(base):
@@ -58,6 +61,7 @@ def _retention(base, year: int = _YEAR) -> float:
     hints=("two estimates first: a yearly margin and a yearly retention rate, both from the years the question names.",
            f"margin: mean {_YEAR} margin per {_YEAR} buyer; retention: share of {_YEAR - 1} buyers who bought in "
            f"{_YEAR}; then the simple CLV formula."),
+    own=OWN,
 )
 def _simple(base):
     return simple_clv(_per_buyer(base, "margin"), _retention(base), 0.10)
@@ -96,6 +100,7 @@ def _expected(base, days=_DAYS) -> float:
     hints=("the model expects a number of purchases per customer; the question wants them all together, over the "
            "question's horizon.",
            f"fit BG/NBD on the summary, ask for expected purchases in {_DAYS} days per customer, and add them up."),
+    own=OWN,
 )
 def _purchases_ahead(base):
     return _expected(base)
@@ -139,6 +144,7 @@ def _key_count_below(base) -> int:
     hints=("a key customer by past revenue can still be probably gone: combine the tier with the model.",
            "compute each customer's probability alive, attach the default tier, and average the test "
            f"`p_alive < {_THRESHOLD}` over the key customers."),
+    own=OWN,
 )
 def _key_alive(base):
     return _key_share_below(base)
@@ -149,7 +155,7 @@ def _key_alive(base):
     "Fit a `GammaGammaFitter` on the same summary of your own base. What average spend per purchase does it expect "
     "from a customer with no repeat purchase yet?",
     "with no repeats a customer gets the population mean, `p * v / (q - 1)` from `ggf.params_` "
-    "(or `conditional_expected_average_profit(0, 0)`).",
+    "(or `ggf.conditional_expected_average_profit(0, 0)`).",
     mistakes=[
         (lambda base: float(_summary(base).query("frequency > 0")["monetary_value"].mean()),
          "that is the plain mean of the repeat customers' spend; the question asks for the model's population mean."),
@@ -157,6 +163,7 @@ def _key_alive(base):
     ],
     hints=('with no repeat purchase the model knows nothing about this customer: what does it fall back on?',
            'the Gamma-Gamma population mean spend, from the fitted parameters.'),
+    own=OWN,
 )
 def _population_spend(base):
     s = _summary(base)
