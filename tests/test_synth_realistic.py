@@ -201,14 +201,26 @@ def test_b2b_story_holds_on_every_seed(b2bs):
     for seed, base in b2bs.items():
         o = base.orders
         big = set(base.truth.customer_id[:4])
-        share = o.customer_id.isin(big).groupby(o.order_date.dt.year).mean()
+        year = o.order_date.dt.year
+        share = o.customer_id.isin(big).groupby(year).mean()
         assert (share.loc[2019:2024] > 0.5).all(), (seed, share)
         assert len(share.loc[2019:2024]) == 6
+        # ... and a revenue share a concentrated supplier can have (docs/generator.md: 55-85%,
+        # measured 0.60-0.81 on seeds 0-9), not the 94-99% of a story told in revenue alone
+        revenue = o.amount.where(o.customer_id.isin(big), 0.0).groupby(year).sum() / o.amount.groupby(year).sum()
+        assert revenue.loc[2019:2024].between(0.55, 0.85).all(), (seed, revenue)
+        # the key accounts' orders are call-offs of ordinary size, not a different business
+        is_big = o.customer_id.isin(big)
+        assert 0.8 < o.amount[is_big].mean() / o.amount[~is_big].mean() < 2.0, seed
         q1 = o[(o.order_date >= "2025-01-01") & (o.order_date < "2025-04-01") & o.customer_id.isin(big)]
         q1_before = o[(o.order_date >= "2024-01-01") & (o.order_date < "2024-04-01") & o.customer_id.isin(big)]
         assert q1.customer_id.nunique() == 1, seed
         assert q1.amount.sum() < 0.5 * q1_before.amount.sum() / 4, seed
         t = base.truth.set_index("customer_id")
+        # the account manager sees orders: the policy never gives up on a key account still ordering
+        last = o[o.customer_id.isin(big)].groupby("customer_id", observed=True).order_date.max()
+        gave_up = t.loc[last.index, "firm_gave_up_at"]
+        assert (gave_up.isna() | (gave_up > last)).all(), (seed, gave_up, last)
         # warning signs are shared by the key account that stays and by other accounts
         signals = [c for c in t.columns if c.startswith("signal_")]
         stay_big = base.truth.customer_id[3]
