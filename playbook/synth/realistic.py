@@ -382,7 +382,7 @@ class _RealisticSimulation(_Simulation):
         self.order_cust, self.order_day, self.order_ts = cust[order], day[order], ts[order]
         self.orders = pd.DataFrame({
             "order_id": np.arange(1, cust.size + 1, dtype=np.int64),
-            "customer_id": _cat(self.order_cust, self.ids),
+            "customer_id": _cat(self.order_cust, self.id_dtype),
             "order_date": pd.to_datetime(self.order_ts).as_unit("ns"),
             "amount": amount[order],
             "discount": discount[order],
@@ -470,7 +470,8 @@ class _RealisticSimulation(_Simulation):
             q_parts.append(q)
         if not self.b2b:
             # Browsing before an order: more likely for impulse buyers, common for everyone.
-            p = np.where(self.pname[self.order_cust] == "impulse", 0.55, np.where(self.pname[self.order_cust] == "wanderer", 0.4, 0.25))
+            op = self.persona[self.order_cust]   # codes, not names: millions of string comparisons avoided
+            p = np.where(op == PERSONAS.index("impulse"), 0.55, np.where(op == PERSONAS.index("wanderer"), 0.4, 0.25))
             imp = np.flatnonzero(rng.random(self.order_cust.size) < p)
             secs = (self.order_ts[imp] - np.datetime64(self.start.to_datetime64(), "s")).astype(np.int64)
             cust_parts.append(self.order_cust[imp])
@@ -490,7 +491,7 @@ class _RealisticSimulation(_Simulation):
         rep = np.where(rep_kind & (rep >= 0), rep, -1)
         return pd.DataFrame({
             "interaction_id": np.arange(1, cust.size + 1, dtype=np.int64),
-            "customer_id": _cat(cust, self.ids),
+            "customer_id": _cat(cust, self.id_dtype),
             "date": pd.to_datetime(ts).as_unit("ns"),
             "kind": _cat(kind, INTERACTION_KINDS),
             "rep": _cat(rep, self.pools.reps[:8]),
@@ -534,7 +535,7 @@ class _RealisticSimulation(_Simulation):
         resolution = np.where(closed_nat, 4, _choice(rng, resolution_by_cause, cause))
         df = pd.DataFrame({
             "complaint_id": 0,
-            "customer_id": _cat(self.order_cust[rows], self.ids),
+            "customer_id": _cat(self.order_cust[rows], self.id_dtype),
             "order_id": rows + 1,
             "opened_at": pd.to_datetime(opened).as_unit("ns"),
             "first_response_at": pd.to_datetime(np.where(first_nat, np.datetime64("NaT"), first)).as_unit("ns"),
