@@ -295,3 +295,21 @@ def test_realism_windows_from_the_shops_opening_not_the_next_new_year():
     pd.testing.assert_frame_equal(realism(base), realism(base, start=base.meta["start"]))
     later = realism(base, start="2024-01-01").set_index("measure")["ours"]
     assert not later.equals(realism(base).set_index("measure")["ours"])
+
+
+def test_fast_sorts_and_threaded_quantiles_give_the_same_permutation_and_values():
+    """The speed-ups of the realistic process must not change a byte: each equals its plain numpy form."""
+    from playbook.synth.realistic import _gamma_quantile, _gamma_quantiles, _lexsort_by_customer_then_time, _stable_argsort
+
+    rng = np.random.default_rng(7)
+    for hi in (50, 70_000, 5_000_000_000):
+        keys = rng.integers(-hi, hi, 20_000)
+        assert (_stable_argsort(keys) == np.argsort(keys, kind="stable")).all(), hi
+    ts = np.datetime64("2023-01-01T00:00:00", "s") + rng.integers(0, 95_000_000, 20_000).astype("timedelta64[s]")
+    assert (_stable_argsort(ts) == np.argsort(ts, kind="stable")).all()
+    idx = np.concatenate([np.sort(rng.integers(0, 3000, 5000)) for _ in range(4)])
+    t = np.floor(rng.random(idx.size) * 1000 * 4) / 4   # ties in time within a customer, too
+    assert (_lexsort_by_customer_then_time(idx, t) == np.lexsort((t, idx))).all()
+    jobs = [(rng.random(5000), 0.55, 2.6 / 365.25), (rng.random(5000), 4.5, 4.5 / 42.0)]
+    for a, b in zip(_gamma_quantiles(jobs, threads_from=1), [_gamma_quantile(*j) for j in jobs]):
+        assert np.array_equal(a, b)

@@ -101,8 +101,48 @@ BIG_MEAN_SPEND_REALISTIC = 22_000.0
 ACQ_POWER = {"retail": 0.85, "b2b": 1.6}
 
 
+def _stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for integer or datetime keys, in 16-bit radix passes.
+
+    numpy radix-sorts 16-bit keys, so sorting by the low 16 bits and then (stably) by the
+    next 16 gives the very same permutation as one stable sort of the 64-bit keys, in linear
+    time: about twice as fast for the millions of orders and contacts of a large base.
+    """
+    v = keys.view(np.int64) if keys.dtype.kind == "M" else keys.astype(np.int64, copy=False)
+    if v.size < 2:
+        return np.argsort(v, kind="stable")
+    v = v - v.min()
+    top, shift, order = int(v.max()), 0, None
+    while order is None or top >> shift:
+        chunk = ((v >> shift) & 0xFFFF).astype(np.uint16)
+        order = np.argsort(chunk, kind="stable") if order is None else order[np.argsort(chunk[order], kind="stable")]
+        shift += 16
+    return order
+
+
+def _lexsort_by_customer_then_time(idx: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``np.lexsort((t, idx))`` for times t >= 0: the bits of a non-negative float sort as
+    its value, so one integer sort by time then a radix sort by customer give the same order."""
+    if t.size < 2 or np.signbit(t).any() or np.isnan(t).any():
+        return np.lexsort((t, idx))
+    by_t = np.argsort(t.view(np.int64), kind="stable")
+    return by_t[_stable_argsort(idx[by_t])]
+
+
 def _gamma_quantile(u, shape, mean):
     return gammaincinv(shape, np.clip(u, 1e-12, 1 - 1e-12)) * (mean / shape)
+
+
+def _gamma_quantiles(jobs, threads_from: int = 100_000):
+    """``[_gamma_quantile(*job) for job in jobs]``; for large bases in threads, since
+    ``gammaincinv`` is the costliest pure computation of a draw and releases the GIL.
+    Element by element the same function: the same bytes on any number of cores."""
+    if len(jobs[0][0]) < threads_from:
+        return [_gamma_quantile(*job) for job in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(jobs), 3)) as pool:
+        return list(pool.map(lambda job: _gamma_quantile(*job), jobs))
 
 
 class _RealisticSimulation(_Simulation):
@@ -140,10 +180,12 @@ class _RealisticSimulation(_Simulation):
         z = rng.standard_normal((n, 3)) @ np.linalg.cholesky(np.array(L["corr"])).T
         self.z = z
         u = ndtr(z)
-        self.lam = _gamma_quantile(u[:, 0], L["rate_shape"], L["rate_mean_per_year"] / 365.25)
         self.spend_q, self.spend_gamma = L["spend_q"], L["spend_gamma"]
-        self.nu = _gamma_quantile(1 - u[:, 1], self.spend_q, self.spend_q / self.spend_gamma)  # high z: low nu: high spend
-        self.h0 = _gamma_quantile(u[:, 2], L["hazard_shape"], L["hazard_mean_per_year"] / 365.25)
+        self.lam, self.nu, self.h0 = _gamma_quantiles([
+            (u[:, 0], L["rate_shape"], L["rate_mean_per_year"] / 365.25),
+            (1 - u[:, 1], self.spend_q, self.spend_q / self.spend_gamma),  # high z: low nu: high spend
+            (u[:, 2], L["hazard_shape"], L["hazard_mean_per_year"] / 365.25),
+        ])
         # Persona: probabilities shifted by the latents, never a rule.
         w = sc.persona_weights
         logits = np.zeros((n, len(PERSONAS)))
@@ -378,7 +420,7 @@ class _RealisticSimulation(_Simulation):
             recipient = _choice(rng, [[0.85, 0.0, 0.0, 0.05, 0.0, 0.10], [0.2, 0.35, 0.2, 0.05, 0.2, 0.0]], self.relation[cust])
         seconds = hour * 3600 + rng.integers(0, 3600, cust.size)
         ts = _to_datetime(self.start, day, seconds)
-        order = np.argsort(ts, kind="stable")
+        order = _stable_argsort(ts)
         self.order_cust, self.order_day, self.order_ts = cust[order], day[order], ts[order]
         self.orders = pd.DataFrame({
             "order_id": np.arange(1, cust.size + 1, dtype=np.int64),
@@ -422,7 +464,7 @@ class _RealisticSimulation(_Simulation):
         idx = np.concatenate([p[0] for p in parts])
         t = np.concatenate([p[1] for p in parts])
         kind = np.concatenate([p[2] for p in parts])
-        o = np.lexsort((t, idx))
+        o = _lexsort_by_customer_then_time(idx, t)
         idx, t, kind = idx[o], t[o], kind[o]
         # 2. Replies: only a present customer answers. The policy stops after GIVE_UP_AFTER
         #    unanswered contacts in a row (it sees replies, never the dropout date).
@@ -444,7 +486,9 @@ class _RealisticSimulation(_Simulation):
             firstpos = hi[np.r_[True, idx[hi][1:] != idx[hi][:-1]]]
             self.firm_end[idx[firstpos]] = t[firstpos]
         keep = t <= self.firm_end[idx]
-        cust_parts, t_parts, k_parts, q_parts = [idx[keep]], [t[keep]], [kind[keep]], [np.full(keep.sum(), np.nan)]
+        tc = t[keep]
+        tc = np.floor(tc) + (8 + 10 * (tc - np.floor(tc))) / 24   # the firm calls in office hours
+        cust_parts, t_parts, k_parts, q_parts = [idx[keep]], [tc], [kind[keep]], [np.full(keep.sum(), np.nan)]
         # 3. Customer-side interactions while the customer is around.
         for k, kname in enumerate(INTERACTION_KINDS):
             if kname in CARE_KINDS:
@@ -463,7 +507,7 @@ class _RealisticSimulation(_Simulation):
             q = np.full(ci.size, np.nan)
             if kname in ("suggestion", "review"):
                 expert = (self.role[ci] == 0) | self.motivator[ci]
-                q = np.where(expert, rng.beta(6, 2, ci.size), rng.beta(2, 5, ci.size))
+                q = np.round(np.where(expert, rng.beta(6, 2, ci.size), rng.beta(2, 5, ci.size)), 3)
             cust_parts.append(ci)
             t_parts.append(ct)
             k_parts.append(np.full(ci.size, k))
@@ -481,10 +525,9 @@ class _RealisticSimulation(_Simulation):
         cust = np.concatenate(cust_parts)
         t = np.concatenate(t_parts)
         kind = np.concatenate(k_parts)
-        quality = np.round(np.concatenate(q_parts), 3)
-        t = np.where(np.isin(kind, [INTERACTION_KINDS.index(c) for c in CARE_KINDS]), np.floor(t) + (8 + 10 * (t - np.floor(t))) / 24, t)
+        quality = np.concatenate(q_parts)   # rounded where drawn: the rest is NaN
         ts = np.datetime64(self.start.to_datetime64(), "s") + np.round(t * 86400).astype("timedelta64[s]")
-        order = np.argsort(ts, kind="stable")
+        order = _stable_argsort(ts)
         cust, ts, kind, quality = cust[order], ts[order], kind[order], quality[order]
         rep_kind = np.isin(kind, [INTERACTION_KINDS.index(k) for k in REP_CONTACT_KINDS])
         rep = self._rep_codes()[cust]
