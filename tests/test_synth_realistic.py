@@ -206,12 +206,12 @@ def test_b2b_story_holds_on_every_seed(b2bs):
         assert (share.loc[2019:2024] > 0.5).all(), (seed, share)
         assert len(share.loc[2019:2024]) == 6
         # ... and a revenue share a concentrated supplier can have (docs/generator.md: 55-85%,
-        # measured 0.60-0.81 on seeds 0-9), not the 94-99% of a story told in revenue alone
+        # measured 0.57-0.84 on seeds 0-9), not the 94-99% of a story told in revenue alone
         revenue = o.amount.where(o.customer_id.isin(big), 0.0).groupby(year).sum() / o.amount.groupby(year).sum()
         assert revenue.loc[2019:2024].between(0.55, 0.85).all(), (seed, revenue)
         # the key accounts' orders are call-offs of ordinary size, not a different business
         is_big = o.customer_id.isin(big)
-        assert 0.8 < o.amount[is_big].mean() / o.amount[~is_big].mean() < 2.0, seed
+        assert 0.7 < o.amount[is_big].mean() / o.amount[~is_big].mean() < 1.5, seed
         q1 = o[(o.order_date >= "2025-01-01") & (o.order_date < "2025-04-01") & o.customer_id.isin(big)]
         q1_before = o[(o.order_date >= "2024-01-01") & (o.order_date < "2024-04-01") & o.customer_id.isin(big)]
         assert q1.customer_id.nunique() == 1, seed
