@@ -1,9 +1,14 @@
 """Benchmark of the synthetic generator (``make bench``): time, peak memory, and the
 speed-up over a per-row Faker baseline that produces the same customer fields.
 
-Each size runs in a fresh subprocess so its peak memory is its own. Targets on a
-2-core machine: 1M customers (about 7-10M orders) in at most 30 s and 4 GB, and at
-least 50x faster per customer than per-row Faker.
+Each size runs in a fresh subprocess so its peak memory is its own. Both processes are
+timed: ``realistic`` (the default, and the shipped datasets) and ``classic``. Targets on a
+2-core machine: 1M customers in at most 30 s and 4 GB, and at least 50x faster per
+customer than per-row Faker; the aim of issue #16 is 10 s or less for 1M realistic
+customers. Besides the seconds it prints ratios that survive a busy machine better than
+the seconds do: 1M against 100k (linear scaling is 10x) and realistic against classic; and
+the CPU seconds of the generation (all threads), which a machine shared with other work
+inflates far less than the wall-clock seconds.
 """
 from __future__ import annotations
 
@@ -38,11 +43,11 @@ fields = pd.DataFrame({
 })
 assert len(fields) == n
 customer_seconds = time.perf_counter() - t
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 base = generate("retail", n_customers=n, seed=0, process=process)
-elapsed = time.perf_counter() - t
+elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
-print(json.dumps({"n": n, "seconds": elapsed, "customer_seconds": customer_seconds, "peak_mib": peak,
+print(json.dumps({"n": n, "seconds": elapsed, "cpu_seconds": cpu, "customer_seconds": customer_seconds, "peak_mib": peak,
                   "orders": len(base.orders), "interactions": len(base.interactions)}))
 """
 
@@ -78,21 +83,35 @@ def main() -> int:
     faker_rate = faker_rows_per_second(args.faker_rows)
     print(f"per-row Faker baseline: {faker_rate:,.0f} customers/s (customer fields only, {args.faker_rows:,} rows)")
     print("whole base = customers + orders + interactions + complaints + surveys + referrals + truth")
-    print(f"{'process':>10} {'customers':>10} {'orders':>11} {'interactions':>13} {'whole s':>8} {'peak MiB':>9} "
+    print(f"{'process':>10} {'customers':>10} {'orders':>11} {'interactions':>13} {'whole s':>8} {'cpu s':>6} {'peak MiB':>9} "
           f"{'same fields s':>14} {'same fields vs Faker':>21} {'whole base vs Faker':>20}")
     ok = True
+    seconds = {}
     runs = [(p, int(s)) for p in args.process.split(",") for s in args.sizes.split(",")]
     for process, n in runs:
         out = subprocess.run([sys.executable, "-c", CHILD, str(n), process], capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
+        seconds[process, n] = r["seconds"]
         same = (n / r["customer_seconds"]) / faker_rate
         whole = (n / r["seconds"]) / faker_rate
-        print(f"{process:>10} {n:>10,} {r['orders']:>11,} {r['interactions']:>13,} {r['seconds']:>8.1f} {r['peak_mib']:>9,.0f} "
+        print(f"{process:>10} {n:>10,} {r['orders']:>11,} {r['interactions']:>13,} {r['seconds']:>8.1f} {r['cpu_seconds']:>6.1f} {r['peak_mib']:>9,.0f} "
               f"{r['customer_seconds']:>14.2f} {same:>20.0f}x {whole:>19.0f}x")
         if n >= 1_000_000:
             ok &= r["seconds"] <= 30 and r["peak_mib"] <= 4096 and same >= 50
+    sizes = sorted({n for _, n in seconds})
+    for process in dict.fromkeys(p for p, _ in seconds):
+        if len(sizes) > 1 and (process, sizes[0]) in seconds and (process, sizes[-1]) in seconds:
+            print(f"{process}: {sizes[-1]:,} customers take {seconds[process, sizes[-1]] / seconds[process, sizes[0]]:.1f}x "
+                  f"the time of {sizes[0]:,} (linear: {sizes[-1] / sizes[0]:.0f}x)")
+    for n in sizes:
+        if ("realistic", n) in seconds and ("classic", n) in seconds:
+            print(f"{n:,} customers: realistic takes {seconds['realistic', n] / seconds['classic', n]:.2f}x the time of classic")
     print("targets (1M customers: whole base <= 30 s and <= 4 GB; customer fields >= 50x per-row Faker):",
           "met" if ok else "NOT met")
+    big = [s for (p, n), s in seconds.items() if p == "realistic" and n >= 1_000_000]
+    if big:
+        print(f"aim of issue #16 (1M realistic customers in <= 10 s): {'met' if max(big) <= 10 else 'NOT met'} "
+              f"({max(big):.1f} s; a busy shared machine inflates this)")
     return 0
 
 

@@ -271,6 +271,8 @@ def _to_datetime(start: pd.Timestamp, day: np.ndarray, seconds: np.ndarray | Non
 
 
 def _cat(codes: np.ndarray, categories, nullable: bool = False) -> pd.Categorical:
+    if isinstance(categories, pd.CategoricalDtype):  # built once: a million ids validated once, not per table
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), dtype=categories)
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(categories))
 
 
@@ -532,7 +534,7 @@ class _Simulation:
         self.order_ts = ts[order]
         self.orders = pd.DataFrame({
             "order_id": np.arange(1, cust.size + 1, dtype=np.int64),
-            "customer_id": _cat(self.order_cust, self.ids),
+            "customer_id": _cat(self.order_cust, self.id_dtype),
             "order_date": pd.to_datetime(self.order_ts).as_unit("ns"),
             "amount": amount[order],
             "discount": discount[order],
@@ -548,6 +550,13 @@ class _Simulation:
             width = max(4 if self.b2b else 5, len(str(self.n)))
             self._ids = [f"{self.sc.id_prefix}{i:0{width}d}" for i in range(1, self.n + 1)]
         return self._ids
+
+    @property
+    def id_dtype(self) -> pd.CategoricalDtype:
+        """The customer ids as a categorical dtype, built (and validated) once per base."""
+        if not hasattr(self, "_id_dtype"):
+            self._id_dtype = pd.CategoricalDtype(list(self.ids))
+        return self._id_dtype
 
     @property
     def relation(self) -> np.ndarray:
@@ -638,7 +647,7 @@ class _Simulation:
             parts_q.append(q)
         if not self.b2b:
             # Impulse buyers browse and buy on the spot: a session shortly before most orders.
-            imp = np.flatnonzero((self.pname[self.order_cust] == "impulse") & (rng.random(self.order_cust.size) < 0.8))
+            imp = np.flatnonzero((self.persona[self.order_cust] == PERSONAS.index("impulse")) & (rng.random(self.order_cust.size) < 0.8))
             parts_c.append(self.order_cust[imp])
             secs = (self.order_ts[imp] - np.datetime64(self.start.to_datetime64(), "s")).astype(np.int64)
             parts_t.append((secs - rng.integers(300, 3600, imp.size)) / 86400.0)
@@ -656,7 +665,7 @@ class _Simulation:
         rep = np.where(rep_kind & (rep >= 0), rep, -1)
         return pd.DataFrame({
             "interaction_id": np.arange(1, cust.size + 1, dtype=np.int64),
-            "customer_id": _cat(cust, self.ids),
+            "customer_id": _cat(cust, self.id_dtype),
             "date": pd.to_datetime(ts).as_unit("ns"),
             "kind": _cat(kind, INTERACTION_KINDS),
             "rep": _cat(rep, self.pools.reps[:8]),
@@ -723,7 +732,7 @@ class _Simulation:
         resolution = np.where(closed_nat, 4, resolution)
         df = pd.DataFrame({
             "complaint_id": 0,
-            "customer_id": _cat(self.order_cust[rows], self.ids),
+            "customer_id": _cat(self.order_cust[rows], self.id_dtype),
             "order_id": rows + 1,
             "opened_at": pd.to_datetime(opened).as_unit("ns"),
             "first_response_at": pd.to_datetime(np.where(first_nat, np.datetime64("NaT"), first)).as_unit("ns"),
@@ -768,7 +777,7 @@ class _Simulation:
         order = np.lexsort((idx, day))
         return pd.DataFrame({
             "survey_id": np.arange(1, k + 1, dtype=np.int64),
-            "customer_id": _cat(idx[order], self.ids),
+            "customer_id": _cat(idx[order], self.id_dtype),
             "date": pd.to_datetime(_to_datetime(self.start, day[order])).as_unit("ns"),
             "satisfaction": satisfaction[order].astype(np.int64),
             "recommend": recommend[order].astype(np.int64),
@@ -846,8 +855,8 @@ class _Simulation:
         order = np.lexsort((referred_all, ref_all, day_all))
         return pd.DataFrame({
             "referral_id": np.arange(1, ref_all.size + 1, dtype=np.int64),
-            "referrer_id": _cat(ref_all[order], self.ids),
-            "referred_id": _cat(referred_all[order], self.ids),
+            "referrer_id": _cat(ref_all[order], self.id_dtype),
+            "referred_id": _cat(referred_all[order], self.id_dtype),
             "referred_at": pd.to_datetime(_to_datetime(self.start, day_all[order])).as_unit("ns"),
             "converted": referred_all[order] >= 0,
         })
@@ -907,7 +916,7 @@ class _Simulation:
         attitude[(cidx < len(BIG_EXITS)) & (role == 0)] = 2
         contacts = pd.DataFrame({
             "contact_id": np.arange(1, cidx.size + 1, dtype=np.int64),
-            "customer_id": _cat(cidx, self.ids),
+            "customer_id": _cat(cidx, self.id_dtype),
             "name": pd.array(self.pools.names[rng.integers(0, len(self.pools.names), cidx.size)], dtype="object"),
             "role": _cat(role, roles),
             "attitude": _cat(attitude, attitudes),
@@ -968,7 +977,7 @@ class _Simulation:
         closed_day = np.array([np.nan if c is None else c for c in closed], dtype=float)
         opps = pd.DataFrame({
             "opportunity_id": np.arange(1, len(rows) + 1, dtype=np.int64),
-            "customer_id": _cat(cust.astype(np.int64), self.ids),
+            "customer_id": _cat(cust.astype(np.int64), self.id_dtype),
             "opened_at": pd.to_datetime(_to_datetime(self.start, opened.astype(np.int64))).as_unit("ns"),
             "trigger_event": _cat(trig.astype(np.int64), triggers),
             "stage": _cat(stage.astype(np.int64), PROCUREMENT_STAGES),
@@ -1028,7 +1037,7 @@ class _Simulation:
             "assigned_rep": _cat(rep[order], self.pools.reps[:8]),
             "praised_publicly": praised[order],
             "status": _cat(status[order], ("new", "contacted", "converted", "discarded")),
-            "converted_customer_id": _cat(np.r_[won, np.full(n_lost, -1)][order], self.ids),
+            "converted_customer_id": _cat(np.r_[won, np.full(n_lost, -1)][order], self.id_dtype),
         })
 
     # -- truth ------------------------------------------------------------------------------
