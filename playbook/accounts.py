@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .deprecation import renamed_parameters
-from .data import CustomerBase, check_column, end_of_day, require_columns, resolve_as_of, summarize
+from .data import CustomerBase, check_column, end_of_day, require_columns, resolve_as_of
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import LABELS, register_labels
 from .vocabulary import PROCUREMENT_STAGES
@@ -573,12 +573,12 @@ def competitor_comparison(base: CustomerBase, as_of=None) -> pd.DataFrame:
 # account managers and key accounts
 
 def _tiers_at(base: CustomerBase, end: pd.Timestamp) -> pd.Series:
-    from .segment import assign_tiers
+    from .segment import tiers_at
 
     orders = base.orders.loc[base.orders["order_date"] <= end]
     if orders.empty:
         return pd.Series(dtype=object)
-    return assign_tiers(summarize(orders, end))["tier"].astype(str)
+    return tiers_at(orders, end).astype(str)
 
 
 def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFrame | None = None) -> pd.DataFrame:

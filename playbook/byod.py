@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, _DATE_COLUMNS, end_of_day, to_timestamp
+from .data import DATE_COLUMNS, CustomerBase, end_of_day, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError, PlaybookError
-from .i18n import _check as _check_language, get_language, label, register_labels
+from .i18n import get_language, label, register_labels, resolve_lang
 from .schema import TABLES
 
 __all__ = ["from_orders", "read_export", "suggest_mapping", "check_as_of", "check_date_format", "DATE_FORMATS", "MAX_AMOUNT", "DATE_RANGE", "OPTIONAL_TABLES",
@@ -134,7 +134,7 @@ class _Notes(list):
 
     def __init__(self, lang: str | None = None):
         super().__init__()
-        self.lang = _check_language(lang or get_language())
+        self.lang = resolve_lang(lang or get_language())
 
     def text(self, key: str, **fields) -> str:
         return label(f"note_{key}", self.lang).format(**fields)
@@ -1129,7 +1129,7 @@ def _optional_table(table: str, spec, notes: _Notes) -> pd.DataFrame:
     rename = {str(v).strip(): k for k, v in (mapping or {}).items()}
     df = df.rename(columns=rename)
     specs = {c.name: c for c in TABLES[table]}
-    needed = [c.name for c in TABLES[table] if c.kind == "id"] + ([_DATE_COLUMNS[table]] if table in _DATE_COLUMNS else [])
+    needed = [c.name for c in TABLES[table] if c.kind == "id"] + ([DATE_COLUMNS[table]] if table in DATE_COLUMNS else [])
     for col in needed:
         if col not in df.columns:
             raise _missing_column(col, str((mapping or {}).get(col, col)), df, src, mapped=col in (mapping or {}))

@@ -1,13 +1,16 @@
 """The one-page HTML report of :func:`playbook.analyze.analyze`: self-contained, bilingual, printable.
 
-Charts are embedded as PNG data URIs with alt text; every text that comes from the data is
-escaped; the page loads nothing from the network and runs no script.
+Charts are embedded as PNG data URIs with alt text; the page loads nothing from the network and
+runs no script. The page is the Jinja2 template ``playbook/templates/report.html.j2`` rendered
+with autoescaping: this module computes plain texts and tables, and the template escapes every
+one of them (ids, file names and notes from the data included), so no HTML is built by hand here.
 """
 from __future__ import annotations
 
 import base64
+import functools
+import html
 import io
-from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,18 +93,6 @@ register_labels({
     "report_file_json": ("the headline figures, input checksum and row counts, for scripts", "概览数字、输入文件校验值与行数，供脚本使用"),
 })
 
-_CSS = """
-body{font-family:"Noto Sans SC","Microsoft YaHei","PingFang SC",system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-margin:0 auto;max-width:62rem;padding:1.5rem;color:#1a1a1a;line-height:1.5}
-h1{font-size:1.7rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2rem}
-.sub{color:#555;margin-top:0}.cards{display:flex;flex-wrap:wrap;gap:.8rem}
-.card{border:1px solid #ccc;border-radius:6px;padding:.6rem .9rem;min-width:9rem}
-.card b{display:block;font-size:1.3rem}.card span{color:#555;font-size:.85rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
-td{white-space:nowrap}td:last-child{white-space:normal}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#f6f8fa}
-img{max-width:min(100%,46rem);height:auto}figure{margin:.6rem 0}ul{padding-left:1.3rem}
-@media print{body{max-width:none;padding:0;font-size:10pt}section{break-inside:avoid}h2{break-after:avoid}}
-"""
 
 
 def _png(draw, size=(7.5, 4)) -> str:
@@ -115,18 +106,34 @@ def _png(draw, size=(7.5, 4)) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figure(png: str, alt: str) -> str:
-    return f'<figure><img src="data:image/png;base64,{png}" alt="{escape(alt)}"></figure>'
+def _table(rows: pd.DataFrame, numeric=()) -> dict:
+    """A table of already formatted values for the template: headers, rows, and which columns are numeric."""
+    return {"columns": [str(c) for c in rows.columns], "rows": [[str(v) for v in r] for r in rows.itertuples(index=False)],
+            "numeric": {i for i, c in enumerate(rows.columns) if c in numeric}}
 
 
-def _table(rows: pd.DataFrame, numeric=()) -> str:
-    """An HTML table of already formatted values; every header and cell escaped."""
-    head = "".join(f'<th{" class=n" if c in numeric else ""}>{escape(str(c))}</th>' for c in rows.columns)
-    body = "".join(
-        "<tr>" + "".join(f'<td{" class=n" if c in numeric else ""}>{escape(str(v))}</td>' for c, v in zip(rows.columns, r)) + "</tr>"
-        for r in rows.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _as_html_text(value):
+    """How the template writes every ``{{ value }}``: escaped as :func:`html.escape` does (``&quot;`` and ``&#x27;``
+    for quotes, as the pages written before the template did), unless it is already markup (a macro's output)."""
+    from markupsafe import Markup
+
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
+
+
+@functools.cache
+def _template():
+    """The page template (``playbook/templates/report.html.j2``), loaded once, with HTML autoescaping.
+
+    Autoescaping is on for the template, and ``finalize`` makes every value pass through one escape
+    (:func:`_as_html_text`) before it is written, so neither this module nor the template escapes
+    anything by hand; ``StrictUndefined`` turns a misspelt field into an error instead of an empty cell.
+    """
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("playbook", "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=True),
+                      finalize=_as_html_text, keep_trailing_newline=True)
+    return env.get_template("report.html.j2")
 
 
 def _money(v) -> str:
@@ -189,27 +196,21 @@ def _page(analysis: Analysis, source: str | None) -> str:
     def L(key: str) -> str:  # noqa: N802  (short: used on every heading and column)
         return label(key, lang)
 
-    n = s["customers"]
-    parts = []
+    def figure(png: str, alt: str) -> dict:
+        return {"png": png, "alt": alt}
 
-    title = L("report_title")
-    parts.append(f"<h1>{escape(title)}</h1>")
+    n = s["customers"]
     sub = [f"{L('report_as_of')}: {s['as_of']}"]
     if source:
         sub.insert(0, f"{L('report_input')}: {source}")
-    parts.append(f'<p class="sub">{escape(" · ".join(sub))}</p>')
-
     cards = [(f"{n:,}", L("customers")), (f"{s['orders']:,}", L("orders")), (_money(s["revenue"]), L("revenue")),
              (f"{s['first_order']} – {s['last_order']}", L("report_period")), (s["as_of"], L("report_as_of"))]
-    parts.append(f"<section><h2>{escape(L('report_headline'))}</h2><div class=cards>"
-                 + "".join(f"<div class=card><b>{escape(v)}</b><span>{escape(k)}</span></div>" for v, k in cards)
-                 + "</div></section>")
 
     p = s["pareto"]
     text = L("report_pareto_text").format(share=0.2, value=p["top_20_percent_revenue_share"],
                                           reach=p["customers_share_for_80_percent_revenue"], gini=p["gini"])
     png = _png(lambda ax: charts.pareto_curve(_thin(analysis.customers), ax=ax, lang=lang))
-    parts.append(f"<section><h2>{escape(L('pareto'))}</h2><p>{escape(text)}</p>{_figure(png, text)}</section>")
+    pareto = {"text": text, "figure": figure(png, text)}
 
     tiers = pd.DataFrame([(L(t), f"{v['customers']:,}", f"{v['customers'] / n:.0%}", _money(v["revenue"]),
                            "" if v["revenue_share"] is None else f"{v['revenue_share']:.0%}") for t, v in s["tiers"].items()],
@@ -218,8 +219,8 @@ def _page(analysis: Analysis, source: str | None) -> str:
                               "revenue": analysis.customers["revenue"].reindex(analysis.actions.index).to_numpy()})
     alt = "; ".join(f"{a}: {b} / {c}" for a, _, b, _, c in tiers.itertuples(index=False))
     png = _png(lambda ax: charts.tier_bars(tier_data, ax=ax, lang=lang))
-    parts.append(f"<section><h2>{escape(L('report_tiers'))}</h2>{_table(tiers, numeric=tiers.columns[1:])}"
-                 f"{_figure(png, L('share_of_customers') + ' / ' + L('share_of_revenue') + ': ' + alt)}</section>")
+    tier_section = {"table": _table(tiers, numeric=tiers.columns[1:]),
+                    "figure": figure(png, L("share_of_customers") + " / " + L("share_of_revenue") + ": " + alt)}
 
     rfm = analysis.rfm
     seg = pd.DataFrame({L("rfm_segment"): [segment_label(x, lang) for x in rfm.index],
@@ -227,20 +228,18 @@ def _page(analysis: Analysis, source: str | None) -> str:
                         L("share_of_customers"): [f"{v:.0%}" for v in rfm["share"]],
                         L("share_of_revenue"): ["" if pd.isna(v) else f"{v:.0%}" for v in rfm["revenue_share"]]})
     png = _png(lambda ax: charts.segment_bars(rfm, ax=ax, lang=lang), size=(7.5, 4.8))
-    parts.append(f"<section><h2>{escape(L('report_rfm'))}</h2>{_table(seg, numeric=seg.columns[1:])}"
-                 f"{_figure(png, L('report_rfm') + ': ' + L('share_of_customers') + ' / ' + L('share_of_revenue'))}</section>")
+    rfm_section = {"table": _table(seg, numeric=seg.columns[1:]),
+                   "figure": figure(png, L("report_rfm") + ": " + L("share_of_customers") + " / " + L("share_of_revenue"))}
 
     c = s["churn"]
     text = L("report_high_risk").format(n=c["high_risk"], share=c["high_risk"] / n, threshold=c["threshold"], mean=c["mean_risk"])
-    reasons = "".join(f"<li>{escape(L('signal_' + k))}: {v:,}</li>" for k, v in c["top_reasons"].items())
     png = _png(lambda ax: charts.risk_distribution(analysis.risk, ax=ax, lang=lang))
-    parts.append(f"<section><h2>{escape(L('churn_risk'))}</h2><p>{escape(text)}</p>"
-                 f"<p>{escape(L('report_top_reasons'))}:</p><ul>{reasons or '<li>' + escape(L('report_none')) + '</li>'}</ul>"
-                 f"{_figure(png, text)}</section>")
+    churn = {"text": text, "reasons_heading": L("report_top_reasons"),
+             "reasons": [f"{L('signal_' + k)}: {v:,}" for k, v in c["top_reasons"].items()], "figure": figure(png, text)}
 
     mix = "; ".join(f"{L(k)}: {v:,}" for k, v in s["strategies"].items())
     png = _png(lambda ax: charts.strategy_mix(analysis.actions, ax=ax, lang=lang))
-    parts.append(f"<section><h2>{escape(L('report_strategy_mix'))}</h2>{_figure(png, L('strategy') + ': ' + mix)}</section>")
+    strategy_mix = {"figure": figure(png, L("strategy") + ": " + mix)}
 
     f = s["follow_up"]
     by_tier = pd.DataFrame([(L(t), f"{k:,}") for t, k in f["overdue_by_tier"].items()], columns=[L("tier"), L("overdue")])
@@ -249,10 +248,9 @@ def _page(analysis: Analysis, source: str | None) -> str:
                               L("last_contact"): [_day(v) for v in late["last_contact"]],
                               L("next_contact"): [_day(v) for v in late["next_contact"]],
                               L("days_overdue"): [f"{int(v):,}" for v in late["days_overdue"]]})
-    parts.append(f"<section><h2>{escape(L('report_overdue'))}</h2>"
-                 f"<p>{escape(L('report_overdue_text').format(overdue=f['overdue'], planned=f['planned']))}</p>"
-                 f"{_table(by_tier, numeric=by_tier.columns[1:])}<h3>{escape(L('report_most_overdue'))}</h3>"
-                 f"{_table(late_rows, numeric=late_rows.columns[-1:]) if len(late) else escape(L('report_none'))}</section>")
+    overdue = {"text": L("report_overdue_text").format(overdue=f["overdue"], planned=f["planned"]),
+               "by_tier": _table(by_tier, numeric=by_tier.columns[1:]), "most_overdue": L("report_most_overdue"),
+               "late": _table(late_rows, numeric=late_rows.columns[-1:]) if len(late) else None}
 
     acts = analysis.actions.assign(revenue=analysis.customers["revenue"].reindex(analysis.actions.index))
     top = acts.sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N)
@@ -260,11 +258,6 @@ def _page(analysis: Analysis, source: str | None) -> str:
                              L("revenue"): [_money(v) for v in top["revenue"]], L("clv"): [_money(v) for v in top["clv"]],
                              L("risk_score"): [f"{v:.0f}" for v in top["risk"]], L("strategy"): [L(str(v)) for v in top["strategy"]],
                              L("next_contact"): [_day(v) for v in top["next_contact"]], L("action"): top["reason"].astype(str)})
-    heading = L("report_top_clv")
-    parts.append(f"<section><h2>{escape(heading)}</h2>{_table(top_rows, numeric=top_rows.columns[2:5])}</section>")
-
-    notes = "".join(f"<li>{escape(x)}</li>" for x in s["notes"]) or f"<li>{escape(L('report_none'))}</li>"
-    parts.append(f"<section><h2>{escape(L('report_data_notes'))}</h2><ul>{notes}</ul></section>")
 
     method = [L("report_method_as_of").format(as_of=s["as_of"]), L("report_method_tiers"),
               L("report_method_risk").format(threshold=c["threshold"]), L("report_method_strategy")]
@@ -282,14 +275,14 @@ def _page(analysis: Analysis, source: str | None) -> str:
             method.append(L("report_method_margin_ignored"))
     if s["tables"] == ["orders"]:
         method.append(L("report_method_orders_only"))
-    parts.append(f"<section><h2>{escape(L('report_method'))}</h2><ul>"
-                 + "".join(f"<li>{escape(m)}</li>" for m in method) + "</ul></section>")
 
     files = [("action_list.csv", L("report_file_csv")), ("action_list.parquet", L("report_file_parquet")),
              ("summary.json", L("report_file_json"))]
-    parts.append(f"<section><h2>{escape(L('report_files'))}</h2><ul>"
-                 + "".join(f'<li><a href="{name}">{name}</a>: {escape(text)}</li>' for name, text in files) + "</ul></section>")
-
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{escape(title)}</title>\n'
-            f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")
+    headings = {"headline": L("report_headline"), "pareto": L("pareto"), "tiers": L("report_tiers"), "rfm": L("report_rfm"),
+                "churn": L("churn_risk"), "strategy_mix": L("report_strategy_mix"), "overdue": L("report_overdue"),
+                "top": L("report_top_clv"), "data_notes": L("report_data_notes"), "method": L("report_method"),
+                "files": L("report_files")}
+    return _template().render(
+        lang=lang, title=L("report_title"), subtitle=" · ".join(sub), cards=cards, h=headings, none_text=L("report_none"),
+        pareto=pareto, tiers=tier_section, rfm=rfm_section, churn=churn, strategy_mix=strategy_mix, overdue=overdue,
+        top=_table(top_rows, numeric=top_rows.columns[2:5]), notes=[str(x) for x in s["notes"]], method=method, files=files)

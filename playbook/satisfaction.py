@@ -11,7 +11,6 @@ from .data import (
     end_of_day,
     require_columns,
     resolve_as_of,
-    summarize,
     table_of,
     to_timestamp,
     validate_orders,
@@ -485,11 +484,11 @@ def satisfaction_and_repurchase(base: CustomerBase, as_of, horizon_days: int = 1
 def _customer_groups(base: CustomerBase, by: str, orders: pd.DataFrame, as_of: pd.Timestamp, func: str) -> pd.Series:
     """Each customer's group: its tier from ``orders`` (already cut at ``as_of``), or column ``by`` of ``customers``."""
     if by == "tier":
-        from .segment import assign_tiers
+        from .segment import tiers_at
 
         if orders.empty:
             raise DataValidationError(f"{func}: by='tier' needs orders up to {as_of.date()}; there are none.")
-        return assign_tiers(summarize(orders, as_of))["tier"]
+        return tiers_at(orders, as_of)
     base.require("customers", by=f"{func}(by={by!r})")
     require_columns(base.customers, ("customer_id", by), func, table="customers")
     return base.customers.set_index(base.customers["customer_id"].astype(str))[by]

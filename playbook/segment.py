@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import CustomerBase, check_column, end_of_day, to_timestamp
+from .data import CustomerBase, check_column, end_of_day, resolve_as_of, summarize, to_timestamp
 from .deprecation import renamed_parameters
 from .errors import DataValidationError, InvalidArgumentError, format_rows
 from .i18n import register_labels
@@ -20,6 +20,7 @@ __all__ = [
     "abc_classes",
     "concentration",
     "assign_tiers",
+    "tiers_at",
     "TIERS",
     "TIER_POLICY",
     "tier_policy",
@@ -431,6 +432,61 @@ def assign_tiers(
     cls = _cut(before, out["score"].round(12).to_numpy(), cutoffs)
     out["tier"] = pd.Categorical(np.array(TIERS)[cls], categories=list(TIERS), ordered=True)
     return out
+
+
+def tiers_at(
+    data,
+    as_of=None,
+    *,
+    cutoffs=(0.05, 0.20),
+    basis: str = "customers",
+    weights: dict | None = None,
+) -> pd.Series:
+    """Each customer's tier (key / important / general) on a date: the one way the kit computes it.
+
+    :func:`assign_tiers` on the :func:`playbook.summarize` table of the orders known on
+    ``as_of``. Strategies, profiles, contact plans, key-account scorecards and complaint
+    groups all call this, so a customer has the same tier everywhere for the same date.
+
+    Parameters
+    ----------
+    data : CustomerBase or DataFrame
+        A customer base, its orders, or a :func:`playbook.summarize` table already counted
+        up to its date (then ``as_of`` is refused).
+    as_of : date-like, optional
+        Orders after this date are ignored; by default the base's own date (orders alone
+        have none, so it must be given).
+    cutoffs, basis, weights
+        As in :func:`assign_tiers`.
+
+    Returns
+    -------
+    Series named ``tier`` (ordered categorical key < important < general) indexed by
+    ``customer_id``, best score first; empty when no order is known on ``as_of``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("b2b")
+    >>> tiers = tiers_at(base, "2024-12-31")
+    >>> tiers.value_counts().index.tolist()
+    ['general', 'important', 'key']
+    >>> tiers.equals(assign_tiers(playbook.summarize(base, "2024-12-31"))["tier"])
+    True
+    """
+    func = "tiers_at"
+    options = {"cutoffs": cutoffs, "basis": basis, "weights": weights}
+    if isinstance(data, pd.DataFrame) and not _is_orders(data):  # a summarize() table, already at its date
+        _orders_up_to(data, as_of, func=func)  # refuses as_of with the reason
+        return assign_tiers(data, **options)["tier"]
+    if not isinstance(data, (CustomerBase, pd.DataFrame)):
+        _orders_up_to(data, as_of, func=func)  # the kit's error naming 'data'
+    ts = resolve_as_of(data, as_of, func)
+    orders = _orders_up_to(data, ts, func=func)
+    if orders.empty:
+        return pd.Series(pd.Categorical([], categories=list(TIERS), ordered=True), name="tier",
+                         index=pd.Index([], name="customer_id", dtype=object))
+    return assign_tiers(summarize(orders, ts), **options)["tier"]
 
 
 TIER_POLICY = pd.DataFrame(

@@ -154,9 +154,9 @@ def _known_orders(base: CustomerBase, ts: pd.Timestamp) -> pd.DataFrame:
 
 
 def _tiers(orders: pd.DataFrame, ts: pd.Timestamp) -> pd.Series:
-    from .segment import assign_tiers
+    from .segment import tiers_at
 
-    return assign_tiers(summarize(orders, ts))["tier"]
+    return tiers_at(orders, ts)
 
 
 def _table_or_none(base: CustomerBase, name: str):

@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from . import kernels
 from .data import (
     CustomerBase,
     check_column,
-    _periods,
     end_of_day,
     summarize,
     to_timestamp,
@@ -897,10 +897,10 @@ def calibration_holdout(orders, calibration_end, observation_end, *, freq: str =
             f"{func}: observation_end ({obs_ts.date()}) must be after calibration_end ({cal_ts.date()}); the holdout would be empty."
         )
     cal = summarize(orders, cal_ts, freq=freq, customer_col=customer_col, date_col=date_col, amount_col=amount_col, margin_col=None)
-    cal_p = _periods(pd.Series([cal_ts]), freq)[0]
-    duration = int(_periods(pd.Series([obs_ts]), freq)[0] - cal_p)
+    cal_p = kernels.periods(pd.Series([cal_ts]), freq)[0]
+    duration = int(kernels.periods(pd.Series([obs_ts]), freq)[0] - cal_p)
     ids = orders[customer_col].astype(str).to_numpy()
-    periods = _periods(orders[date_col], freq)
+    periods = kernels.periods(orders[date_col], freq)
     frame = pd.DataFrame({"c": ids, "p": periods, "a": orders[amount_col].to_numpy(dtype=float)})
     frame = frame[frame["c"].isin(pd.Index(cal.index.astype(str)))]
     by_period = frame.groupby(["c", "p"], sort=False)["a"].sum().reset_index()

@@ -110,7 +110,7 @@ def test_write_refuses_existing_folder_and_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(InvalidArgumentError, match="not empty"):
         write_dataset(base, out)
     # A crash half-way leaves the old dataset intact and no temporary folder behind.
-    import playbook.data as data
+    import playbook.dataset_io as data  # where write_dataset looks the serialiser up
 
     calls = {"n": 0}
     real = data.table_to_csv_bytes
@@ -151,7 +151,7 @@ def test_timeline_of_a_customer(b2b):
 def test_money_and_dates_are_written_like_python_formats():
     import numpy as np
 
-    from playbook.data import _format_column
+    from playbook.dataset_io import _format_column
 
     values = pd.Series([0.0, -0.0, 12.5, -3.07, 1234567.89, np.nan, 0.01, -0.01])
     expected = ["" if pd.isna(v) else f"{v:.2f}" for v in values]
@@ -173,7 +173,7 @@ def test_snapshot_names_a_missing_or_textual_date_column():
 
 
 def test_a_failed_write_removes_the_parent_folders_it_created(tmp_path, monkeypatch):
-    import playbook.data as data
+    import playbook.dataset_io as data  # where write_dataset looks the serialiser up
 
     def full(t, df):
         raise OSError(28, "No space left on device")

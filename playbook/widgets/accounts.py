@@ -204,7 +204,7 @@ class KeyAccountWatch(Explorer):
         """Recompute the last and previous 90 days of the biggest key accounts and redraw."""
         import seaborn as sns
 
-        from ..charts._theme import PALETTE
+        from ..charts import PALETTE
 
         days = int(self.window.value)
         table = _momentum(self.base, self.date.value, days, self.top)

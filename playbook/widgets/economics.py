@@ -153,7 +153,7 @@ class GrowthExplorer(Explorer):
         """Recompute (cached per dataset and period) and redraw."""
         import seaborn as sns
 
-        from ..charts._theme import PALETTE
+        from ..charts import PALETTE
         from ..charts.economics import growth_decomposition
 
         t = self.table()

@@ -156,7 +156,7 @@ class StrategyTableExplorer(Explorer):
         import pandas as pd
         import seaborn as sns
 
-        from ..charts._theme import PALETTE
+        from ..charts import PALETTE
         from ..vocabulary import STRATEGIES
 
         key = (int(self.protect_risk.value), int(self.enhance_satisfaction.value), round(float(self.costly_share.value), 4))

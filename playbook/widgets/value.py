@@ -64,7 +64,7 @@ class CLVExplorer(Explorer):
         """Recompute CLV for the current horizon and discount rate and redraw."""
         import seaborn as sns
 
-        from ..charts._theme import PALETTE
+        from ..charts import PALETTE
 
         days = 30 * int(self.horizon.value)
         table = clv_table(self.summary, self.bgf, self.ggf, horizon=days, discount_rate=float(self.discount.value),
