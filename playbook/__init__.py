@@ -77,6 +77,7 @@ from .segment import (
     prospect_levels,
     tier_migration,
     tier_policy,
+    tiers_at,
     top_share,
 )
 
@@ -94,7 +95,7 @@ __all__ = [
     # why retention pays
     "cohort_profit", "customer_lifetime_value", "acquisition_vs_retention", "empirical_retention",
     # 80/20, tiers, prospects
-    "top_share", "pareto_table", "gini", "abc_classes", "concentration", "assign_tiers", "TIER_POLICY", "tier_policy",
+    "top_share", "pareto_table", "gini", "abc_classes", "concentration", "assign_tiers", "tiers_at", "TIER_POLICY", "tier_policy",
     "tier_migration", "prospect_levels", "lead_levels", "loss_impact", "accounts_share_by_period",
     # RFM
     "rfm_scores", "rfm_segments", "segment_summary", "RFM_SEGMENTS",

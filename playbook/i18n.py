@@ -205,11 +205,6 @@ def resolve_lang(lang: str | None = None, func: str | None = None) -> str:
     return lang
 
 
-def _check(lang: str) -> str:
-    """The old private name of :func:`resolve_lang`, still imported by ``byod``; remove next release."""
-    return resolve_lang(lang)
-
-
 def set_language(lang: str) -> None:
     """Set the default language of labels, charts and widgets: ``"en"`` or ``"zh"``."""
     if lang is None:  # resolve_lang would read None as "keep the current language"

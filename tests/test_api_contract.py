@@ -68,6 +68,7 @@ ANALYSES: dict[str, Spec] = {
     "segment.abc_classes": Spec(table="orders"),
     "segment.concentration": Spec(table="orders"),
     "segment.assign_tiers": Spec(table="orders"),
+    "segment.tiers_at": Spec(table="orders"),
     "segment.prospect_levels": Spec(table="orders"),
     "segment.loss_impact": Spec(table="orders", args=_first_customers(2)),
     "segment.tier_migration": Spec(table="orders", call=lambda f, data, as_of, *a, **k: f(data, EARLIER, as_of, **k)),
