@@ -114,11 +114,11 @@ _BOUGHT_REASON = ("{label}: {n_orders} orders, last {days_since_last:.0f} days a
                   "{referrals_made} referrals ({referred_buyers} bought); {survey}")
 _NO_ORDER_REASON = "{label}: {source}, no order; {recent_contacts} recent contacts"
 
+_LOYAL = "n_orders >= {loyal_min_orders} and (referrals_made > 0 or last_recommend >= {advocate_score})"
 _LIFECYCLE_RULES = RuleTable([
     (LAPSED, "n_orders > 0 and days_since_last > {active_days}", _BOUGHT_REASON,
      "has bought, but the last order is more than {active_days} days old"),
-    ("loyalty", "n_orders >= {loyal_min_orders} and (referrals_made > 0 or last_recommend >= {advocate_score})",
-     _BOUGHT_REASON, "at least {loyal_min_orders} orders, and has referred someone or gave a latest "
+    ("loyalty", _LOYAL, _BOUGHT_REASON, "at least {loyal_min_orders} orders, and has referred someone or gave a latest "
                      "'recommend' score of {advocate_score} or more"),
     ("retention", "n_orders >= 2", _BOUGHT_REASON, "two or more orders, the last within {active_days} days"),
     ("conversion", "n_orders == 1", _BOUGHT_REASON, "exactly one order, within {active_days} days"),
@@ -130,6 +130,14 @@ _LIFECYCLE_RULES = RuleTable([
 """The rules of :func:`lifecycle_stage`, stated once: :func:`lifecycle_rules` prints them and
 :func:`lifecycle_stage` evaluates them (conditions on the evidence columns of its output, plus
 ``days_since_registration``; ``{survey}`` in a reason is the latest 'recommend' score or "no survey")."""
+
+_FURTHEST_RULES = RuleTable([
+    ("loyalty", _LOYAL, ""),
+    ("retention", "n_orders >= 2", ""),
+    ("conversion", "n_orders == 1", ""),
+    ("acquisition", "registered", ""),
+], default="reach", default_reason="", thresholds=LIFECYCLE_DEFAULTS, name="furthest lifecycle step")
+"""The furthest step a customer ever reached: the ladder without recency (``furthest`` in :func:`lifecycle_stage`)."""
 
 
 def _lifecycle_thresholds(thresholds, rules: dict, func: str) -> dict:
@@ -337,18 +345,14 @@ def lifecycle_stage(base_or_orders, as_of=None, *, thresholds: dict | None = Non
     p = _lifecycle_thresholds(thresholds, rules, "lifecycle_stage")
     base, ts = _as_base(base_or_orders, as_of, "lifecycle_stage")
     ev = _evidence(base, ts, contact_days=p["recent_days"], lead_days=None, late_stage=None, func="lifecycle_stage")
-    n = ev["n_orders"]
-    advocacy = (ev["referrals_made"] > 0) | (ev["last_recommend"] >= p["advocate_score"])
-    loyal = (n >= p["loyal_min_orders"]) & advocacy
-    registered = ev["acquisition_date"].notna() if "acquisition_date" in ev else pd.Series(False, index=ev.index)
     facts = ev.assign(days_since_registration=(ts.normalize() - ev["acquisition_date"]).dt.days
-                      if "acquisition_date" in ev else np.nan)
+                      if "acquisition_date" in ev else np.nan,
+                      registered=ev["acquisition_date"].notna() if "acquisition_date" in ev else False)
     decided = _LIFECYCLE_RULES.evaluate(facts, p, func="lifecycle_stage", extra={
         "survey": lambda: ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")})
     out = ev[_EVIDENCE_COLUMNS].copy()
     out.insert(0, "stage", pd.Categorical(decided["label"], categories=[*LIFECYCLE_STAGES, LAPSED], ordered=True))
-    furthest = np.select([loyal, n >= 2, n == 1, registered], ["loyalty", "retention", "conversion", "acquisition"],
-                         default="reach")
+    furthest = _FURTHEST_RULES.evaluate(facts, p, func="lifecycle_stage")["label"]
     out.insert(1, "furthest", pd.Categorical(furthest, categories=LIFECYCLE_STAGES, ordered=True))
     out.insert(2, "reason", decided["reason"])
     return out.sort_index()

@@ -141,7 +141,10 @@ def _old_lifecycle(base, as_of, p):
     text = (n.astype(str) + " orders, last " + since + " days ago, span " + span + " days; "
             + ev["referrals_made"].astype(str) + " referrals (" + ev["referred_buyers"].astype(str) + " bought); " + rec)
     text = text.where(~(n == 0), ev["source"] + ", no order; " + ev["recent_contacts"].astype(str) + " recent contacts")
-    return pd.DataFrame({"stage": stage, "reason": stage.astype(str) + ": " + text}).sort_index()
+    furthest = np.select([loyal, n >= 2, n == 1, registered], ["loyalty", "retention", "conversion", "acquisition"],
+                         default="reach")
+    furthest = pd.Series(pd.Categorical(furthest, categories=L.LIFECYCLE_STAGES, ordered=True), index=ev.index)
+    return pd.DataFrame({"stage": stage, "furthest": furthest, "reason": stage.astype(str) + ": " + text}).sort_index()
 
 
 def _old_rfm_segments(scores, table=RFM_SEGMENTS):
@@ -181,7 +184,8 @@ def test_lifecycle_stages_and_reasons_are_unchanged(bases):
                 new = L.lifecycle_stage(base, as_of, thresholds=p)
                 old = _old_lifecycle(base, as_of, {**L.LIFECYCLE_DEFAULTS, **(p or {})})
                 pd.testing.assert_series_equal(new["stage"], old["stage"], check_names=False, obj=f"{name} {as_of} {p}")
-                pd.testing.assert_series_equal(new["reason"], old["reason"], check_names=False, obj=f"{name} {as_of} {p}")
+                for col in ("furthest", "reason"):
+                    pd.testing.assert_series_equal(new[col], old[col], check_names=False, obj=f"{name} {as_of} {p}")
                 compared += len(new)
         assert new["stage"].nunique() >= 3  # the comparison sees several rules fire
     assert compared > 20_000
