@@ -1,6 +1,7 @@
 """Lifecycle steps and formation stages (客户生命周期与客户形成阶段), stage flows and cohorts.
 
-Every customer gets one stage at a date by explicit, ordered rules whose thresholds are keyword arguments.
+Every customer gets one stage at a date by explicit, ordered rules with named thresholds: the lifecycle's are a
+:class:`playbook.rules.RuleTable` (change them with ``thresholds=``), the formation stages' are keyword arguments.
 """
 from __future__ import annotations
 

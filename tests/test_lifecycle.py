@@ -1,4 +1,6 @@
 """Lifecycle steps, formation stages, stage flows and cohorts (notebook 05)."""
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -82,6 +84,14 @@ def test_old_keyword_thresholds_still_work_with_a_deprecation_warning(tiny):
         assert lifecycle_rules(active_days=90).equals(lifecycle_rules(thresholds={"active_days": 90}))
     with pytest.raises(InvalidArgumentError, match="both"):
         lifecycle_stage(tiny, "2025-12-31", thresholds={"active_days": 40}, active_days=50)
+
+
+def test_stage_flow_passes_thresholds_on(tiny):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flow = stage_flow(tiny, "2025-06-30", "2025-12-31", stages="lifecycle", thresholds={"active_days": 800})
+    default = stage_flow(tiny, "2025-06-30", "2025-12-31", stages="lifecycle")
+    assert flow[LAPSED].sum() == 1 and default[LAPSED].sum() == 2  # d is no longer lapsed after 800 days
 
 
 def test_the_printed_rules_are_the_rules_applied(tiny):
