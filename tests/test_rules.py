@@ -202,3 +202,26 @@ def test_rfm_segments_are_unchanged(bases):
                 segment, action = _old_rfm_segments(scores, table)
                 assert new["segment"].astype(object).tolist() == list(segment), (name, kwargs)
                 assert new["action"].tolist() == list(action), (name, kwargs)
+
+
+# --- the next move: strategies ----------------------------------------------------------
+# strategy.py still has its own copy of the evaluator; this checks that STRATEGY_TABLE run
+# through the engine already gives recommend_strategies' strategies, rules and reasons, so
+# recommend_strategies can become a thin wrapper (see the session report).
+
+def test_the_strategy_table_through_the_engine_gives_recommend_strategies(bases):
+    from playbook.i18n import label
+    from playbook.strategy import _TIER_ZH, STRATEGY_TABLE, customer_profile, recommend_strategies
+
+    for name in ("retail", "b2b", "retail seed 0", "retail seed 1"):
+        profile = customer_profile(bases[name])
+        extra = {"tier_zh": lambda p=profile: p["tier"].astype(str).map(_TIER_ZH),
+                 "stage_zh": lambda p=profile: p["stage"].astype(str).map(lambda s: label(s, "zh"))}
+        for lang in ("en", "zh"):
+            old = recommend_strategies(profile, lang=lang)
+            rules = RuleTable(STRATEGY_TABLE.rename(columns={"strategy": "label", f"reason_{lang}": "reason"}),
+                              default=None, name="strategy")
+            new = rules.evaluate(profile, extra=extra)
+            assert (old["strategy"].astype(str) == new["label"]).all(), name
+            assert (old["rule"] == new["rule"] - 1).all(), name  # the engine counts rules from 1, like the printed table
+            assert (old["reason"] == new["reason"]).all(), name
