@@ -192,10 +192,33 @@ class RuleTable:
             return dict(self.thresholds)
         return resolve_thresholds(self.thresholds, thresholds, func)
 
-    def table(self, thresholds: Mapping | None = None) -> pd.DataFrame:
+    def _hits(self, frame: pd.DataFrame, p: dict, func: str) -> list[np.ndarray]:
+        """For each rule in order, the boolean array of the rows whose condition holds."""
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidArgumentError(f"{func} needs a per-customer DataFrame. Got {type(frame).__name__}.")
+        n, hits = len(frame), []
+        for i, (lab, cond) in enumerate(zip(self.rules["label"], self.rules["condition"].astype(str)), start=1):
+            text = cond.format(**p)
+            try:
+                hit = (np.ones(n, dtype=bool) if text.strip() == "True"
+                       else frame.eval(text, engine="python"))
+            except Exception as exc:  # a user's edited condition: say which rule and why
+                raise InvalidArgumentError(f"{func}: rule {i} ({lab}) condition {text!r} failed: {exc}. "
+                                           f"The columns are {', '.join(map(str, frame.columns))}.") from exc
+            hit = np.asarray(hit)
+            if hit.dtype != bool:  # object results hold missing values: a missing comparison does not hold
+                hit = pd.Series(hit.reshape(-1)).fillna(False).to_numpy(dtype=bool)
+            hits.append(np.broadcast_to(hit.reshape(()) if hit.size == 1 else hit.reshape(-1), (n,)))
+        return hits
+
+    def table(self, thresholds: Mapping | None = None, *, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """The rules as a learner reads them: one row per rule in order (``order`` from 1),
         with ``label``, ``condition`` and ``description`` (thresholds filled in) and the
-        ``reason`` template; the default is the last row, with condition ``True``."""
+        ``reason`` template; the default is the last row, with condition ``True``.
+
+        With ``data`` (a per-customer table), adds how many customers each rule would catch
+        on its own (``holds``) and how many it decides, being the first that holds (``decides``).
+        """
         p = self._thresholds(thresholds, f"{self.name} table")
         out = self.rules.copy()
         out["condition"] = [str(c).format(**p) for c in out["condition"]]
@@ -203,6 +226,17 @@ class RuleTable:
         if self.default is not None:
             out.loc[len(out)] = [self.default, "True", self.default_reason, self.default_description]
         out.index = pd.RangeIndex(1, len(out) + 1, name="order")
+        if data is not None:
+            taken = np.zeros(len(data), dtype=bool)
+            holds, decides = [], []
+            for hit in self._hits(data, p, f"{self.name} table"):
+                holds.append(int(hit.sum()))
+                decides.append(int((hit & ~taken).sum()))
+                taken |= hit
+            if self.default is not None:
+                holds.append(len(data))
+                decides.append(int((~taken).sum()))
+            out["holds"], out["decides"] = holds, decides
         return out
 
     def evaluate(self, frame: pd.DataFrame, thresholds: Mapping | None = None, *,
@@ -228,20 +262,10 @@ class RuleTable:
         """
         func = func or f"the {self.name} table"
         p = self._thresholds(thresholds, func)
+        hits = self._hits(frame, p, func)
         n = len(frame)
         rule = np.zeros(n, dtype=np.int64)
-        for i, (lab, cond) in enumerate(zip(self.rules["label"], self.rules["condition"].astype(str)), start=1):
-            text = cond.format(**p)
-            try:
-                hit = (np.ones(n, dtype=bool) if text.strip() == "True"
-                       else frame.eval(text, engine="python"))
-            except Exception as exc:  # a user's edited condition: say which rule and why
-                raise InvalidArgumentError(f"{func}: rule {i} ({lab}) condition {text!r} failed: {exc}. "
-                                           f"The columns are {', '.join(map(str, frame.columns))}.") from exc
-            hit = np.asarray(hit)
-            if hit.dtype != bool:  # object results hold missing values: a missing comparison does not hold
-                hit = pd.Series(hit.reshape(-1)).fillna(False).to_numpy(dtype=bool)
-            hit = np.broadcast_to(hit.reshape(()) if hit.size == 1 else hit.reshape(-1), (n,))
+        for i, hit in enumerate(hits, start=1):
             rule[(rule == 0) & hit] = i
         labels = self.rules["label"].astype(object).to_numpy()
         templates = self.rules["reason"].astype(object).to_numpy()

@@ -52,6 +52,16 @@ def test_the_printed_table_is_the_one_evaluated(table):
     assert shown.loc[4].tolist()[:2] == ["new", "True"]  # the default is the last row
 
 
+def test_the_table_counts_what_each_rule_holds_for_and_decides(table, customers):
+    shown = table.table(data=customers)
+    assert shown["holds"].tolist() == [1, 2, 2, 4]  # on its own; the default holds for everyone
+    assert shown["decides"].tolist() == [1, 1, 0, 2]  # the first that holds: "regular" is never reached
+    assert shown["decides"].sum() == len(customers)
+    assert shown["decides"].tolist() == [int((table.evaluate(customers)["rule"] == k).sum()) for k in shown.index]
+    with pytest.raises(InvalidArgumentError, match="per-customer DataFrame"):
+        table.evaluate([1, 2])
+
+
 def test_thresholds_override_and_unknown_ones_are_refused(table, customers):
     assert table.evaluate(customers, thresholds={"active_days": 500}).loc["a", "label"] == "fan"
     with pytest.raises(InvalidArgumentError, match="unknown rule parameter.*activ_days.*Valid ones are: active_days"):
