@@ -44,7 +44,7 @@ import pandas as pd
 
 from .errors import DataValidationError, InvalidArgumentError
 
-__all__ = ["RuleTable", "literal", "resolve_thresholds"]
+__all__ = ["RuleTable", "fill_reasons", "literal", "resolve_thresholds"]
 
 _COLUMNS = ["label", "condition", "reason", "description"]
 

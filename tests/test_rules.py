@@ -235,3 +235,11 @@ def test_the_strategy_table_through_the_engine_gives_recommend_strategies(bases)
             assert (old["strategy"].astype(str) == new["label"]).all(), name
             assert (old["rule"] == new["rule"] - 1).all(), name  # the engine counts rules from 1, like the printed table
             assert (old["reason"] == new["reason"]).all(), name
+
+
+def test_a_printed_and_edited_table_can_be_evaluated(table, customers):
+    edited = table.table()
+    edited.loc[1, "condition"] = "days_since_last > 500"  # a learner loosens the first rule
+    mine = RuleTable(edited.iloc[:-1], default=edited["label"].iloc[-1], default_reason=edited["reason"].iloc[-1])
+    assert mine.evaluate(customers)["label"].tolist() == ["fan", "fan", "new", "new"]
+    assert table.evaluate(customers)["label"].tolist() == ["lapsed", "fan", "new", "new"]  # the original is untouched
