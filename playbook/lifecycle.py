@@ -1,6 +1,7 @@
 """Lifecycle steps and formation stages (客户生命周期与客户形成阶段), stage flows and cohorts.
 
-Every customer gets one stage at a date by explicit, ordered rules whose thresholds are keyword arguments.
+Every customer gets one stage at a date by explicit, ordered rules with named thresholds: the lifecycle's are a
+:class:`playbook.rules.RuleTable` (change them with ``thresholds=``), the formation stages' are keyword arguments.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .deprecation import renamed_parameters
 from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
+from .rules import RuleTable, resolve_thresholds
 from .vocabulary import PROCUREMENT_STAGES
 
 __all__ = [
@@ -109,31 +111,65 @@ def _params(defaults: dict, given: dict, func: str) -> dict:
     return params
 
 
-def lifecycle_rules(**rules) -> pd.DataFrame:
+_BOUGHT_REASON = ("{label}: {n_orders} orders, last {days_since_last:.0f} days ago, span {span_days:.0f} days; "
+                  "{referrals_made} referrals ({referred_buyers} bought); {survey}")
+_NO_ORDER_REASON = "{label}: {source}, no order; {recent_contacts} recent contacts"
+
+_LOYAL = "n_orders >= {loyal_min_orders} and (referrals_made > 0 or last_recommend >= {advocate_score})"
+_LIFECYCLE_RULES = RuleTable([
+    (LAPSED, "n_orders > 0 and days_since_last > {active_days}", _BOUGHT_REASON,
+     "has bought, but the last order is more than {active_days} days old"),
+    ("loyalty", _LOYAL, _BOUGHT_REASON, "at least {loyal_min_orders} orders, and has referred someone or gave a latest "
+                     "'recommend' score of {advocate_score} or more"),
+    ("retention", "n_orders >= 2", _BOUGHT_REASON, "two or more orders, the last within {active_days} days"),
+    ("conversion", "n_orders == 1", _BOUGHT_REASON, "exactly one order, within {active_days} days"),
+    ("acquisition", "days_since_registration < {recent_days}", _NO_ORDER_REASON,
+     "no order yet; registered (acquisition_date) within the last {recent_days} days"),
+], default="reach", default_reason=_NO_ORDER_REASON,
+    default_description="no order yet; known from an older registration, browsing or visits, or a lead",
+    thresholds=LIFECYCLE_DEFAULTS, name="lifecycle")
+"""The rules of :func:`lifecycle_stage`, stated once: :func:`lifecycle_rules` prints them and
+:func:`lifecycle_stage` evaluates them (conditions on the evidence columns of its output, plus
+``days_since_registration``; ``{survey}`` in a reason is the latest 'recommend' score or "no survey")."""
+
+_FURTHEST_RULES = RuleTable([
+    ("loyalty", _LOYAL, ""),
+    ("retention", "n_orders >= 2", ""),
+    ("conversion", "n_orders == 1", ""),
+    ("acquisition", "registered", ""),
+], default="reach", default_reason="", thresholds=LIFECYCLE_DEFAULTS, name="furthest lifecycle step")
+"""The furthest step a customer ever reached: the ladder without recency (``furthest`` in :func:`lifecycle_stage`)."""
+
+
+def _lifecycle_thresholds(thresholds, rules: dict, func: str) -> dict:
+    return _params(LIFECYCLE_DEFAULTS, resolve_thresholds(LIFECYCLE_DEFAULTS, thresholds, func, old=rules, stacklevel=4), func)
+
+
+def lifecycle_rules(*, thresholds: dict | None = None, **rules) -> pd.DataFrame:
     """The ordered rules of :func:`lifecycle_stage`, with the thresholds filled in.
 
-    Rules are tried from the top; the first that holds gives the step.
+    Rules are tried from the top; the first that holds gives the step. The table is the
+    one :func:`lifecycle_stage` evaluates: ``rule`` says it in words, ``condition`` is the
+    expression applied to the evidence columns, ``reason`` the template of the reason text.
 
     Parameters
     ----------
+    thresholds : dict, optional
+        Thresholds overriding :data:`LIFECYCLE_DEFAULTS`, e.g. ``{"active_days": 90}``.
     **rules
-        Thresholds overriding :data:`LIFECYCLE_DEFAULTS`.
+        The old spelling of ``thresholds`` (``active_days=90``): still works for one
+        release, with a DeprecationWarning.
 
     Examples
     --------
-    >>> lifecycle_rules(active_days=90).loc[1, "rule"]
+    >>> lifecycle_rules(thresholds={"active_days": 90}).loc[1, "rule"]
     'has bought, but the last order is more than 90 days old'
+    >>> lifecycle_rules().loc[1, "condition"]
+    'n_orders > 0 and days_since_last > 180'
     """
-    p = _params(LIFECYCLE_DEFAULTS, rules, "lifecycle_rules")
-    return _rules_table([
-        (LAPSED, "has bought, but the last order is more than {active_days} days old"),
-        ("loyalty", "at least {loyal_min_orders} orders, and has referred someone or gave a latest "
-                    "'recommend' score of {advocate_score} or more"),
-        ("retention", "two or more orders, the last within {active_days} days"),
-        ("conversion", "exactly one order, within {active_days} days"),
-        ("acquisition", "no order yet; registered (acquisition_date) within the last {recent_days} days"),
-        ("reach", "no order yet; known from an older registration, browsing or visits, or a lead"),
-    ], p)
+    p = _lifecycle_thresholds(thresholds, rules, "lifecycle_rules")
+    table = _LIFECYCLE_RULES.table(p)
+    return table.rename(columns={"label": "stage", "description": "rule"})[["stage", "rule", "condition", "reason"]]
 
 
 def formation_rules(**rules) -> pd.DataFrame:
@@ -270,7 +306,7 @@ _EVIDENCE_COLUMNS = ["source", "n_orders", "first_order", "last_order", "days_si
                      "referrals_made", "referred_buyers", "last_recommend", "recent_contacts"]
 
 
-def lifecycle_stage(base_or_orders, as_of=None, **rules) -> pd.DataFrame:
+def lifecycle_stage(base_or_orders, as_of=None, *, thresholds: dict | None = None, **rules) -> pd.DataFrame:
     """Each customer's step in the lifecycle (客户生命周期) on ``as_of``, with the evidence.
 
     The five steps are reach (触达), acquisition (获取), conversion (转化), retention (留存)
@@ -286,9 +322,12 @@ def lifecycle_stage(base_or_orders, as_of=None, **rules) -> pd.DataFrame:
     as_of : date-like
         The date to look at; only what was known then is used. Defaults to ``base.as_of``
         for a base; required for an orders DataFrame.
-    **rules
+    thresholds : dict, optional
         Thresholds overriding :data:`LIFECYCLE_DEFAULTS` (``active_days``, ``recent_days``,
-        ``loyal_min_orders``, ``advocate_score``).
+        ``loyal_min_orders``, ``advocate_score``), e.g. ``{"active_days": 90}``.
+    **rules
+        The old spelling of ``thresholds`` (``active_days=90``): still works for one
+        release, with a DeprecationWarning.
 
     Returns
     -------
@@ -304,28 +343,19 @@ def lifecycle_stage(base_or_orders, as_of=None, **rules) -> pd.DataFrame:
     >>> steps.stage.value_counts().idxmax()
     'lapsed'
     """
-    p = _params(LIFECYCLE_DEFAULTS, rules, "lifecycle_stage")
+    p = _lifecycle_thresholds(thresholds, rules, "lifecycle_stage")
     base, ts = _as_base(base_or_orders, as_of, "lifecycle_stage")
     ev = _evidence(base, ts, contact_days=p["recent_days"], lead_days=None, late_stage=None, func="lifecycle_stage")
-    n = ev["n_orders"]
-    active = ev["days_since_last"] <= p["active_days"]
-    advocacy = (ev["referrals_made"] > 0) | (ev["last_recommend"] >= p["advocate_score"])
-    loyal = (n >= p["loyal_min_orders"]) & advocacy
-    registered = ev["acquisition_date"].notna() if "acquisition_date" in ev else pd.Series(False, index=ev.index)
-    recent_reg = registered & ((ts.normalize() - ev.get("acquisition_date", pd.Series(pd.NaT, index=ev.index))).dt.days
-                               < p["recent_days"])
+    facts = ev.assign(days_since_registration=(ts.normalize() - ev["acquisition_date"]).dt.days
+                      if "acquisition_date" in ev else np.nan,
+                      registered=ev["acquisition_date"].notna() if "acquisition_date" in ev else False)
+    decided = _LIFECYCLE_RULES.evaluate(facts, p, func="lifecycle_stage", extra={
+        "survey": lambda: ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")})
     out = ev[_EVIDENCE_COLUMNS].copy()
-    out.insert(0, "stage", _pick([
-        (LAPSED, (n > 0) & ~active),
-        ("loyalty", loyal),
-        ("retention", n >= 2),
-        ("conversion", n == 1),
-        ("acquisition", recent_reg),
-    ], LIFECYCLE_STAGES))
-    furthest = np.select([loyal, n >= 2, n == 1, registered], ["loyalty", "retention", "conversion", "acquisition"],
-                         default="reach")
+    out.insert(0, "stage", pd.Categorical(decided["label"], categories=[*LIFECYCLE_STAGES, LAPSED], ordered=True))
+    furthest = _FURTHEST_RULES.evaluate(facts, p, func="lifecycle_stage")["label"]
     out.insert(1, "furthest", pd.Categorical(furthest, categories=LIFECYCLE_STAGES, ordered=True))
-    out.insert(2, "reason", _reason_text(out["stage"], ev))
+    out.insert(2, "reason", decided["reason"])
     return out.sort_index()
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from .data import CustomerBase, check_column, summarize, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import LABELS, label, register_labels
+from .rules import RuleTable, literal
 
 __all__ = ["rfm_scores", "score_quantiles", "RFM_SEGMENTS", "rfm_segments", "segment_summary", "segment_label"]
 
@@ -306,17 +307,23 @@ def rfm_segments(scores: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, bi
     def rescale(s: pd.Series) -> np.ndarray:
         return np.floor(1 + (s.to_numpy(dtype=float) - 1) * (scale - 1) / (bins - 1) + 0.5).astype(int)
 
-    r, f = rescale(scores["R"]), rescale(scores["F"])
-    segment = np.full(len(scores), None, dtype=object)
-    action = np.full(len(scores), None, dtype=object)
-    for row in table.itertuples(index=False):
-        hit = (segment == None) & (row.r_min <= r) & (r <= row.r_max) & (row.f_min <= f) & (f <= row.f_max)  # noqa: E711
-        segment[hit] = row.segment
-        action[hit] = row.action
+    grid = pd.DataFrame({"R": rescale(scores["R"]), "F": rescale(scores["F"])}, index=scores.index)
+    decided = _segment_rules(table).evaluate(grid, func="rfm_segments")
     out = scores.copy()
-    out["segment"] = pd.Categorical(segment, categories=names, ordered=True)
-    out["action"] = action
+    out["segment"] = pd.Categorical(decided["label"], categories=names, ordered=True)
+    out["action"] = table["action"].to_numpy(dtype=object)[decided["rule"].to_numpy() - 1] if len(out) else []
     return out
+
+
+def _segment_rules(table: pd.DataFrame) -> RuleTable:
+    """The segment table as an ordered decision table on the rescaled scores ``R`` and ``F``
+    (``r_min <= R <= r_max and f_min <= F <= f_max``), the ``action`` as the reason.
+
+    >>> _segment_rules(RFM_SEGMENTS).table().loc[1, ["label", "condition"]].tolist()
+    ['champions', '5 <= R <= 5 and 4 <= F <= 5']
+    """
+    return RuleTable([(str(row.segment), f"{row.r_min} <= R <= {row.r_max} and {row.f_min} <= F <= {row.f_max}",
+                       literal(row.action)) for row in table.itertuples(index=False)], default=None, name="RFM segment")
 
 
 def segment_summary(segments: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, lang: str | None = None) -> pd.DataFrame:

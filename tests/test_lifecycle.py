@@ -1,4 +1,6 @@
 """Lifecycle steps, formation stages, stage flows and cohorts (notebook 05)."""
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -55,7 +57,7 @@ def _truly_active(base, ids, as_of):
 # --- rules ---------------------------------------------------------------------
 
 def test_rules_tables_show_thresholds_in_order():
-    rules = lifecycle_rules(active_days=90, loyal_min_orders=6)
+    rules = lifecycle_rules(thresholds={"active_days": 90, "loyal_min_orders": 6})
     assert rules.stage.tolist() == [LAPSED, "loyalty", "retention", "conversion", "acquisition", "reach"]
     assert "90 days" in rules.loc[1, "rule"] and "at least 6 orders" in rules.loc[2, "rule"]
     f = formation_rules(long_term_days=500)
@@ -65,11 +67,47 @@ def test_rules_tables_show_thresholds_in_order():
 
 def test_unknown_or_bad_rule_parameters_are_refused(tiny):
     with pytest.raises(InvalidArgumentError, match="unknown rule parameter.*activ_days"):
-        lifecycle_stage(tiny, "2025-12-31", activ_days=30)
+        lifecycle_stage(tiny, "2025-12-31", thresholds={"activ_days": 30})
     with pytest.raises(InvalidArgumentError, match="'active_days'.*at least 1"):
         formation_stage(tiny, "2025-12-31", active_days=0)
     with pytest.raises(InvalidArgumentError, match="late_stage"):
         formation_stage(tiny, "2025-12-31", late_stage="signing")
+
+
+def test_old_keyword_thresholds_still_work_with_a_deprecation_warning(tiny):
+    new = lifecycle_stage(tiny, "2025-12-31", thresholds={"active_days": 40})
+    with pytest.warns(DeprecationWarning, match=r"thresholds=\{'active_days': 40\}") as record:
+        old = lifecycle_stage(tiny, "2025-12-31", active_days=40)
+    assert record[0].filename == __file__  # the warning points at the caller's line
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning):
+        assert lifecycle_rules(active_days=90).equals(lifecycle_rules(thresholds={"active_days": 90}))
+    with pytest.raises(InvalidArgumentError, match="both"):
+        lifecycle_stage(tiny, "2025-12-31", thresholds={"active_days": 40}, active_days=50)
+
+
+def test_stage_flow_passes_thresholds_on(tiny):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flow = stage_flow(tiny, "2025-06-30", "2025-12-31", stages="lifecycle", thresholds={"active_days": 800})
+    default = stage_flow(tiny, "2025-06-30", "2025-12-31", stages="lifecycle")
+    assert flow[LAPSED].sum() == 1 and default[LAPSED].sum() == 2  # d is no longer lapsed after 800 days
+
+
+def test_the_printed_rules_are_the_rules_applied(tiny):
+    """lifecycle_rules() is the table lifecycle_stage evaluates: the condition of the rule
+    that fired holds for the customer, and no earlier condition does."""
+    p = {"active_days": 200, "loyal_min_orders": 2}
+    rules = lifecycle_rules(thresholds=p)
+    assert list(rules.columns) == ["stage", "rule", "condition", "reason"]
+    assert rules.loc[1, "condition"] == "n_orders > 0 and days_since_last > 200"
+    steps = lifecycle_stage(tiny, "2025-12-31", thresholds=p)
+    facts = steps.assign(days_since_registration=np.nan)
+    for cid, row in steps.iterrows():
+        fired = int(rules.index[rules.stage == row.stage][0])
+        holds = [bool(np.asarray(facts.loc[[cid]].eval(c, engine="python")).all()) if c != "True" else True
+                 for c in rules.condition]
+        assert holds.index(True) + 1 == fired, cid
 
 
 # --- lifecycle_stage -------------------------------------------------------------
@@ -89,8 +127,8 @@ def test_lifecycle_needs_as_of_for_plain_orders(tiny):
 
 
 def test_lifecycle_rule_parameters_move_customers(tiny):
-    assert lifecycle_stage(tiny, "2025-12-31", active_days=40).loc["b", "stage"] == LAPSED
-    assert lifecycle_stage(tiny, "2025-12-31", active_days=800).loc["d", "stage"] == "retention"
+    assert lifecycle_stage(tiny, "2025-12-31", thresholds={"active_days": 40}).loc["b", "stage"] == LAPSED
+    assert lifecycle_stage(tiny, "2025-12-31", thresholds={"active_days": 800}).loc["d", "stage"] == "retention"
 
 
 def test_lifecycle_on_retail_is_consistent(retail):

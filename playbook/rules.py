@@ -1,0 +1,301 @@
+"""Ordered decision tables (决策表): rules tried from the top, the first that holds wins, with a reason.
+
+The kit's central idea, stated once. A :class:`RuleTable` is a list of rules, each a
+``label``, a ``condition`` (a :meth:`pandas.DataFrame.eval` expression on the columns of a
+per-customer table) and a ``reason`` template (a ``str.format`` text filled with that
+customer's values), plus a ``default`` label for customers no rule catches. Named numbers
+the conditions use (``{active_days}``) are the table's ``thresholds``: override them with
+``thresholds={"active_days": 90}``, the one spelling for changing a rule's numbers.
+
+:meth:`RuleTable.table` prints the rules a learner reads and edits;
+:meth:`RuleTable.evaluate` applies exactly those rules to every customer at once.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rules = RuleTable([
+...     ("lapsed", "days_since_last > {active_days}", "{label}: silent for {days_since_last} days"),
+...     ("regular", "n_orders >= 2", "{label}: {n_orders} orders"),
+... ], default="new", default_reason="{label}: one order", thresholds={"active_days": 180})
+>>> rules.table()[["label", "condition"]]
+         label              condition
+order                                
+1       lapsed  days_since_last > 180
+2      regular          n_orders >= 2
+3          new                   True
+>>> customers = pd.DataFrame({"days_since_last": [400, 20, 5], "n_orders": [3, 3, 1]}, index=["a", "b", "c"])
+>>> rules.evaluate(customers)
+     label  rule                       reason
+a   lapsed     1  lapsed: silent for 400 days
+b  regular     2            regular: 3 orders
+c      new     3               new: one order
+>>> rules.evaluate(customers, thresholds={"active_days": 500})["label"].tolist()
+['regular', 'regular', 'new']
+"""
+from __future__ import annotations
+
+import re
+import string
+import warnings
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, InvalidArgumentError
+
+__all__ = ["RuleTable", "fill_reasons", "literal", "resolve_thresholds"]
+
+_COLUMNS = ["label", "condition", "reason", "description"]
+
+
+def literal(text: str) -> str:
+    """``text`` as a reason template that prints itself: braces doubled so ``str.format`` keeps them.
+
+    >>> literal("call {them}").format()
+    'call {them}'
+    """
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
+def resolve_thresholds(defaults: Mapping, thresholds: Mapping | None, func: str, *,
+                       old: Mapping | None = None, stacklevel: int = 3) -> dict:
+    """``defaults`` updated with ``thresholds``; unknown names are refused with the valid ones.
+
+    ``old`` holds thresholds given the deprecated way (as ``**rules`` keywords): they still
+    work for one release, with a DeprecationWarning that shows the new spelling (``stacklevel``
+    as for :func:`warnings.warn`, counted from this function: 3 is the caller's caller).
+
+    >>> resolve_thresholds({"active_days": 180}, {"active_days": 90}, "f")
+    {'active_days': 90}
+    """
+    if thresholds is not None and not isinstance(thresholds, Mapping):
+        raise InvalidArgumentError(f"The 'thresholds' parameter of {func} must be a dict of named numbers, e.g. "
+                                   f"{{{next(iter(defaults), 'name')!r}: ...}}. Got {type(thresholds).__name__}.")
+    given, old = dict(thresholds or {}), dict(old or {})
+    unknown = sorted((set(given) | set(old)) - set(defaults))
+    if unknown:
+        raise InvalidArgumentError(f"{func} got unknown rule parameter(s) {', '.join(unknown)}. "
+                                   f"Valid ones are: {', '.join(defaults)}.")
+    if old:
+        clash = sorted(set(old) & set(given))
+        if clash:
+            raise InvalidArgumentError(f"{func} got {clash[0]!r} both as a keyword and in thresholds=; pass it only in thresholds=.")
+        shown = ", ".join(f"{k!r}: {v!r}" for k, v in old.items())
+        warnings.warn(f"{func}: pass rule thresholds as thresholds={{{shown}}}; passing them as keywords "
+                      f"({', '.join(f'{k}=...' for k in old)}) will stop working in the next release.",
+                      DeprecationWarning, stacklevel=stacklevel)
+        given.update(old)
+    return {**defaults, **given}
+
+
+# ----------------------------------------------------------------------------- reasons
+
+class _Missing:
+    def __format__(self, spec: str) -> str:
+        return "n/a"
+
+
+_MISSING = _Missing()
+
+
+def _template_fields(template: str) -> list[str]:
+    """Names a ``str.format`` template reads, e.g. ``revenue`` in ``{revenue:,.0f}``."""
+    names = []
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field:
+            name = re.split(r"[.\[]", field, maxsplit=1)[0]
+            if name and not name.isdigit() and name not in names:
+                names.append(name)
+    return names
+
+
+def fill_reasons(templates: np.ndarray, columns: Callable) -> list[str]:
+    """``templates[i].format(**row i)`` for every row, missing values shown as "n/a".
+
+    ``columns(name)`` gives a column as a list of Python values (as ``to_dict`` would), or
+    None when there is no such column. Each template is filled for its own rows with only
+    the columns it names, which is what keeps a million reasons quick.
+    """
+    reasons: list = [None] * len(templates)
+    codes, uniques = pd.factorize(templates)
+    for code in np.unique(codes):  # rules in the order their first customer appears
+        template = uniques[code]
+        rows = np.flatnonzero(codes == code)
+        names = _template_fields(template)
+        if not names:  # a fixed text: no formatting per customer
+            text = template.format()
+            for i in rows:
+                reasons[i] = text
+            continue
+        values = []
+        for name in names:
+            col = columns(name)
+            if col is None:
+                continue
+            picked = [col[i] for i in rows]
+            values.append([_MISSING if isinstance(v, float) and v != v else v for v in picked])
+        present = [n for n in names if columns(n) is not None]
+        fmt = template.format
+        for i, vals in zip(rows, zip(*values) if values else ((),) * len(rows)):
+            reasons[i] = fmt(**dict(zip(present, vals)))
+    return reasons
+
+
+# ----------------------------------------------------------------------------- the table
+
+class RuleTable:
+    """An ordered decision table: the first rule whose condition holds gives the label.
+
+    Parameters
+    ----------
+    rules : list of tuples or DataFrame
+        ``(label, condition, reason)`` or ``(label, condition, reason, description)`` in
+        order, or a DataFrame with those columns (e.g. an edited copy of :meth:`table`
+        without its last, default row). ``condition`` is a :meth:`pandas.DataFrame.eval`
+        expression (``"True"`` always holds; a comparison with a missing value is False);
+        ``{name}`` in it is a threshold. ``reason`` is a ``str.format`` template of the
+        customer's columns, the thresholds and ``{label}``. ``description`` says the rule in
+        words (thresholds filled in too).
+    default : str
+        The label of customers no rule catches; None makes such customers an error.
+    default_reason, default_description : str
+        Reason template and words of the default row.
+    thresholds : dict
+        The named numbers the conditions use, with their default values.
+    name : str
+        What the table decides (shown in error messages).
+    """
+
+    def __init__(self, rules, *, default: str | None, default_reason: str = "{label}",
+                 default_description: str = "none of the rules above holds", thresholds: Mapping | None = None,
+                 name: str = "rule"):
+        frame = rules.copy() if isinstance(rules, pd.DataFrame) else pd.DataFrame(
+            [tuple(r) + ("",) * (4 - len(r)) for r in rules], columns=_COLUMNS)
+        missing = [c for c in _COLUMNS[:3] if c not in frame.columns]
+        if missing:
+            raise InvalidArgumentError(f"A rule table needs the columns label, condition and reason; missing {', '.join(missing)}.")
+        if "description" not in frame:
+            frame["description"] = ""
+        self.rules = frame[_COLUMNS].reset_index(drop=True)
+        self.default = default
+        self.default_reason = default_reason
+        self.default_description = default_description
+        self.thresholds = dict(thresholds or {})
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"RuleTable({self.name!r}, {len(self.rules)} rules, default={self.default!r})"
+
+    def _thresholds(self, thresholds, func: str) -> dict:
+        if thresholds is None:
+            return dict(self.thresholds)
+        return resolve_thresholds(self.thresholds, thresholds, func)
+
+    def _hits(self, frame: pd.DataFrame, p: dict, func: str) -> list[np.ndarray]:
+        """For each rule in order, the boolean array of the rows whose condition holds."""
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidArgumentError(f"{func} needs a per-customer DataFrame. Got {type(frame).__name__}.")
+        n, hits = len(frame), []
+        for i, (lab, cond) in enumerate(zip(self.rules["label"], self.rules["condition"].astype(str)), start=1):
+            text = cond.format(**p)
+            try:
+                hit = (np.ones(n, dtype=bool) if text.strip() == "True"
+                       else frame.eval(text, engine="python"))
+            except Exception as exc:  # a user's edited condition: say which rule and why
+                raise InvalidArgumentError(f"{func}: rule {i} ({lab}) condition {text!r} failed: {exc}. "
+                                           f"The columns are {', '.join(map(str, frame.columns))}.") from exc
+            hit = np.asarray(hit)
+            if hit.dtype != bool:  # object results hold missing values: a missing comparison does not hold
+                hit = pd.Series(hit.reshape(-1)).fillna(False).to_numpy(dtype=bool)
+            hits.append(np.broadcast_to(hit.reshape(()) if hit.size == 1 else hit.reshape(-1), (n,)))
+        return hits
+
+    def table(self, thresholds: Mapping | None = None, *, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The rules as a learner reads them: one row per rule in order (``order`` from 1),
+        with ``label``, ``condition`` and ``description`` (thresholds filled in) and the
+        ``reason`` template; the default is the last row, with condition ``True``.
+
+        With ``data`` (a per-customer table), adds how many customers each rule would catch
+        on its own (``holds``) and how many it decides, being the first that holds (``decides``).
+        """
+        p = self._thresholds(thresholds, f"{self.name} table")
+        out = self.rules.copy()
+        out["condition"] = [str(c).format(**p) for c in out["condition"]]
+        out["description"] = [str(d).format(**p) for d in out["description"]]
+        if self.default is not None:
+            out.loc[len(out)] = [self.default, "True", self.default_reason, self.default_description]
+        out.index = pd.RangeIndex(1, len(out) + 1, name="order")
+        if data is not None:
+            taken = np.zeros(len(data), dtype=bool)
+            holds, decides = [], []
+            for hit in self._hits(data, p, f"{self.name} table"):
+                holds.append(int(hit.sum()))
+                decides.append(int((hit & ~taken).sum()))
+                taken |= hit
+            if self.default is not None:
+                holds.append(len(data))
+                decides.append(int((~taken).sum()))
+            out["holds"], out["decides"] = holds, decides
+        return out
+
+    def evaluate(self, frame: pd.DataFrame, thresholds: Mapping | None = None, *,
+                 extra: Mapping[str, Callable] | None = None, func: str | None = None) -> pd.DataFrame:
+        """Apply the rules to every row of ``frame`` at once.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            One row per customer with the columns the conditions and reasons name.
+        thresholds : dict, optional
+            Overrides of the table's thresholds.
+        extra : dict, optional
+            ``name -> function returning a Series or a scalar``: more values the reason
+            templates may name, computed only if a template needs them.
+        func : str, optional
+            The public function calling, for error messages.
+
+        Returns
+        -------
+        DataFrame indexed like ``frame`` with ``label``, ``rule`` (the ``order`` of the rule
+        that fired in :meth:`table`) and ``reason``.
+        """
+        func = func or f"the {self.name} table"
+        p = self._thresholds(thresholds, func)
+        hits = self._hits(frame, p, func)
+        n = len(frame)
+        rule = np.zeros(n, dtype=np.int64)
+        for i, hit in enumerate(hits, start=1):
+            rule[(rule == 0) & hit] = i
+        labels = self.rules["label"].astype(object).to_numpy()
+        templates = self.rules["reason"].astype(object).to_numpy()
+        if self.default is not None:
+            labels = np.append(labels, np.array([self.default], dtype=object))
+            templates = np.append(templates, np.array([self.default_reason], dtype=object))
+            rule[rule == 0] = len(labels)
+        elif (rule == 0).any():
+            first = frame.index[rule == 0][0]
+            raise DataValidationError(f"{func}: {int((rule == 0).sum())} customers match no rule, e.g. {first!r}; "
+                                      "end the table with a catch-all rule whose condition is 'True'.")
+        chosen = labels[rule - 1] if n else np.array([], dtype=object)
+        cache: dict = {"label": list(chosen)}
+        extra = dict(extra or {})
+
+        def column(name: str):
+            if name not in cache:
+                if name in extra:
+                    value = extra[name]()
+                    cache[name] = value.tolist() if isinstance(value, pd.Series) else [value] * n
+                elif name in frame.columns:
+                    cache[name] = frame[name].tolist()
+                elif name in p:
+                    cache[name] = [p[name]] * n
+                else:
+                    cache[name] = None
+            return cache[name]
+
+        try:
+            reasons = fill_reasons(templates[rule - 1] if n else np.array([], dtype=object), column)
+        except KeyError as exc:
+            raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the table lacks.") from exc
+        return pd.DataFrame({"label": chosen, "rule": rule, "reason": reasons}, index=frame.index)
