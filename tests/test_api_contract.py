@@ -30,7 +30,7 @@ from playbook.errors import PlaybookError
 from playbook.synth import generate
 
 TOPIC_MODULES = ("data", "segment", "rfm", "lifecycle", "customer_types", "influence", "satisfaction", "churn",
-                 "value", "strategy", "accounts", "economics")
+                 "value", "strategy", "accounts", "economics", "rules")
 AS_OF = "2025-06-30"
 EARLIER = "2024-12-31"
 
@@ -139,7 +139,8 @@ OTHER = {
     # numbers and rule tables
     "segment.top_share", "segment.gini", "segment.tier_policy", "rfm.score_quantiles", "rfm.segment_label",
     "lifecycle.lifecycle_rules", "lifecycle.formation_rules", "lifecycle.stage_order", "customer_types.rules_table",
-    "customer_types.TypeRule", "value.simple_clv", "economics.cohort_profit", "economics.customer_lifetime_value",
+    "customer_types.TypeRule", "rules.RuleTable", "rules.fill_reasons", "rules.literal", "rules.resolve_thresholds",
+    "value.simple_clv", "economics.cohort_profit", "economics.customer_lifetime_value",
     "economics.acquisition_vs_retention", "economics.retention_sensitivity", "churn.kaplan_meier",
     # take the table an analysis returned
     "segment.lead_levels", "rfm.rfm_segments", "rfm.segment_summary", "customer_types.classify_types",
