@@ -1,0 +1,388 @@
+"""One per-customer feature table (客户特征表) from the orders at a review date, for every engine.
+
+The analysis of an orders export reads, per customer, a few dozen aggregates of their orders
+known at ``as_of``: first and last order, order count and order days, revenue and margin, the
+counts and sums in the windows the churn signals and the strategy use, the gaps between orders,
+the shares of orders with a discount, through the app, and so on. :data:`SPEC` defines each of
+them once, by name; two engines compute the same table from it:
+
+- :func:`compute` (pandas/numpy, in memory): every reduction on integer customer codes
+  (sorted runs, ``np.bincount``), no per-customer Python loop and no groupby on text ids;
+- :func:`render_sql` writes standard SQL (``count(*) FILTER (WHERE ...)``, window functions)
+  that DuckDB runs over CSV or Parquet files without loading the orders into pandas
+  (:func:`compute_duckdb`); the same SQL is meant for Spark SQL.
+
+Scoring (:mod:`playbook.strategy`, :mod:`playbook.churn`, ...) then runs on the one row per
+customer. Sums in the pandas engine use the compensated summation of pandas' groupby, so the
+analysis matches the order-level functions to the last bit; SQL engines add in another order
+(DuckDB's ``fsum`` is exactly rounded), which can differ in the last digits.
+
+Examples
+--------
+>>> import playbook
+>>> base = playbook.load_dataset("retail")
+>>> f = compute(base.orders, base.as_of)
+>>> bool((f.loc[f["n_orders"] > 0, "order_days"] >= 1).all()), f.index.is_monotonic_increasing
+(True, True)
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .data import _factorize_sorted, _group_starts, _group_sums, _stable_order, end_of_day, summarize, to_timestamp
+from .errors import InvalidArgumentError
+
+__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns",
+           "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS", "YEAR_DAYS"]
+
+#: Churn signals' recent window and the baseline before it (:func:`playbook.churn.churn_signals` defaults).
+WINDOW_DAYS = 90
+BASELINE_DAYS = 365
+#: The strategy profile's "last year" (revenue_365, margin_365, channel share, CLV fallback).
+YEAR_DAYS = 365
+#: Same as :data:`playbook.strategy.EXPENSIVE_CHANNELS` (kept here so this module imports nothing heavy).
+EXPENSIVE_CHANNELS = ("store", "direct_sales")
+LATE_HOUR = 20  # customer_types' "late order": placed at 20:00 or later
+
+
+def _bounds(ts: pd.Timestamp) -> dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]]:
+    """Each window as (lo, hi]: an order dated ``lo < date <= hi`` is in it (None: unbounded)."""
+    end = end_of_day(ts)
+    mid = end - pd.Timedelta(days=WINDOW_DAYS)
+    return {
+        "all": (None, None),
+        "known": (None, end),
+        "year": (end - pd.Timedelta(days=YEAR_DAYS), end),
+        "recent": (mid, end),
+        "usual": (mid - pd.Timedelta(days=BASELINE_DAYS), mid),
+    }
+
+
+#: The windows, as (lo, hi] from ``as_of``: ``all`` the whole file, ``known`` up to the end of
+#: ``as_of``, ``year`` the last 365 days, ``recent`` the last 90 days and ``usual`` the 365 before them.
+WINDOWS = ("all", "known", "year", "recent", "usual")
+
+#: Row tests: (the orders column it reads, pandas test on that column, SQL condition).
+ROW_TESTS: dict[str, tuple[str, Callable[[pd.Series], np.ndarray], str]] = {
+    "discounted": ("discount", lambda s: (s > 0).to_numpy(dtype=bool), "discount > 0"),
+    "late": ("order_date", lambda s: (s.dt.hour >= LATE_HOUR).to_numpy(dtype=bool), f"hour(order_date) >= {LATE_HOUR}"),
+    "app": ("channel", lambda s: (s.astype(str) == "app").to_numpy(dtype=bool), "CAST(channel AS VARCHAR) = 'app'"),
+    "costly": ("channel", lambda s: s.astype(str).isin(EXPENSIVE_CHANNELS).to_numpy(dtype=bool),
+               "CAST(channel AS VARCHAR) IN (" + ", ".join(f"'{c}'" for c in EXPENSIVE_CHANNELS) + ")"),
+    "essentials": ("product_line", lambda s: (s.astype(str) == "essentials").to_numpy(dtype=bool),
+                   "CAST(product_line AS VARCHAR) = 'essentials'"),
+    "premium": ("product_line", lambda s: (s.astype(str) == "premium").to_numpy(dtype=bool),
+                "CAST(product_line AS VARCHAR) = 'premium'"),
+    "new_release": ("product_line", lambda s: (s.astype(str) == "new_release").to_numpy(dtype=bool),
+                    "CAST(product_line AS VARCHAR) = 'new_release'"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Aggregate:
+    """One per-customer aggregate of the orders: ``op`` of ``column`` over the orders in ``window``
+    (that pass ``test``, a key of :data:`ROW_TESTS`, when given)."""
+
+    name: str
+    op: str  # "count", "sum", "min", "max"
+    column: str | None
+    window: str
+    test: str | None = None
+    doc: str = ""
+
+    def needs(self) -> set[str]:
+        cols = {"order_date"} if self.window != "all" else set()
+        if self.column:
+            cols.add(self.column)
+        if self.test:
+            cols.add(ROW_TESTS[self.test][0])
+        return cols
+
+
+#: Order-level aggregates. The day-level and gap features (see :func:`feature_columns`) follow
+#: them: ``order_days``, ``frequency``/``recency``/``T``/``monetary_value`` (BTYD, in days),
+#: ``own_gap_days_raw`` (median gap between order days), ``gap_mean``/``gap_std``/``gap_count``
+#: (seconds between consecutive orders), ``days_since_last``.
+SPEC: tuple[Aggregate, ...] = (
+    Aggregate("n_orders_all", "count", None, "all", doc="orders in the file (Pareto table, all dates)"),
+    Aggregate("revenue_all", "sum", "amount", "all", doc="revenue in the file (Pareto table)"),
+    Aggregate("margin_all", "sum", "margin", "all", doc="margin in the file (Pareto table)"),
+    Aggregate("n_orders", "count", None, "known", doc="orders up to as_of"),
+    Aggregate("revenue", "sum", "amount", "known", doc="revenue up to as_of"),
+    Aggregate("margin", "sum", "margin", "known", doc="margin up to as_of"),
+    Aggregate("first_order", "min", "order_date", "known", doc="first order (date-time)"),
+    Aggregate("last_order", "max", "order_date", "known", doc="last order (date-time)"),
+    Aggregate("n_365", "count", None, "year", doc="orders in the last 365 days"),
+    Aggregate("revenue_365", "sum", "amount", "year", doc="revenue in the last 365 days"),
+    Aggregate("margin_365", "sum", "margin", "year", doc="margin in the last 365 days"),
+    Aggregate("costly_365", "count", None, "year", "costly", doc="last year's orders through store or direct sales"),
+    Aggregate("n_recent", "count", None, "recent", doc="orders in the last 90 days"),
+    Aggregate("amount_recent", "sum", "amount", "recent", doc="their amount"),
+    Aggregate("n_usual", "count", None, "usual", doc="orders in the 365 days before those 90"),
+    Aggregate("amount_usual", "sum", "amount", "usual", doc="their amount"),
+    Aggregate("n_discounted", "count", None, "known", "discounted", doc="orders with a discount"),
+    Aggregate("n_late", "count", None, "known", "late", doc="orders placed at 20:00 or later"),
+    Aggregate("n_app", "count", None, "known", "app", doc="orders through the app"),
+    Aggregate("n_essentials", "count", None, "known", "essentials", doc="orders of essentials"),
+    Aggregate("n_premium", "count", None, "known", "premium", doc="orders of premium lines"),
+    Aggregate("n_new_release", "count", None, "known", "new_release", doc="orders of new releases"),
+)
+
+_DAY_COLUMNS = ("order_days", "frequency", "recency", "T", "monetary_value", "days_since_last", "own_gap_days_raw",
+                "gap_mean", "gap_std", "gap_count")
+
+
+def _usable(spec: Aggregate, columns) -> bool:
+    return spec.needs() <= set(columns)
+
+
+def feature_columns(columns) -> list[str]:
+    """The feature names computed from orders with ``columns`` (aggregates whose columns exist, then the day-level ones)."""
+    return [a.name for a in SPEC if _usable(a, columns)] + list(_DAY_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- pandas engine
+
+def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The feature table of ``orders`` at ``as_of`` (pandas/numpy engine).
+
+    One row per customer in the file, indexed by ``customer_id`` (text, sorted); customers whose
+    first order is after ``as_of`` have ``n_orders == 0`` and missing dates. The columns are
+    :func:`feature_columns` of the orders' columns; BTYD columns are those of
+    :func:`playbook.summarize` (``freq="D"``), to the last bit.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        Checked orders (``customer_id``, ``order_date``, ``amount``; optional ``margin``,
+        ``channel``, ``discount``, ``product_line``).
+    as_of : date-like
+    """
+    ts = to_timestamp(as_of, "as_of")
+    bounds = _bounds(ts)
+    n_rows = len(orders)
+    all_rows = np.ones(n_rows, dtype=bool)
+    codes, uniques = _factorize_sorted(orders["customer_id"], all_rows)
+    uniques = pd.Index(np.asarray(uniques).astype(str) if np.asarray(uniques).dtype != object else uniques)
+    n = len(uniques)
+    order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
+    sc = codes[order]
+    dates = orders["order_date"].to_numpy(dtype="datetime64[ns]")[order]
+    masks: dict[str, np.ndarray] = {}
+
+    def window(name: str) -> np.ndarray:
+        if name not in masks:
+            lo, hi = bounds[name]
+            m = np.ones(n_rows, dtype=bool)
+            if hi is not None:
+                m &= dates <= hi.to_datetime64()
+            if lo is not None:
+                m &= dates > lo.to_datetime64()
+            masks[name] = m
+        return masks[name]
+
+    tested: dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray] = {}
+    for a in SPEC:
+        if not _usable(a, orders.columns):
+            continue
+        m = window(a.window)
+        if a.test:
+            if a.test not in tested:
+                col, test, _ = ROW_TESTS[a.test]
+                tested[a.test] = test(orders[col])[order]
+            m = m & tested[a.test]
+        if a.op == "count":
+            out[a.name] = np.bincount(sc[m], minlength=n).astype(np.int64)
+            continue
+        keys = sc[m]
+        starts = _group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
+        if a.op == "sum":
+            values = orders[a.column].to_numpy(dtype=float)[order][m]
+            res = np.zeros(n)
+            res[keys[starts]] = _group_sums(values, starts)
+        else:
+            values = dates[m]
+            res = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            if len(keys):
+                res[keys[starts]] = (np.minimum if a.op == "min" else np.maximum).reduceat(values, starts)
+        out[a.name] = res
+    table = pd.DataFrame(out, index=pd.Index(uniques, name="customer_id"))
+    known = table["n_orders"].to_numpy() > 0
+    # BTYD and exact sums as summarize computes them (the same numbers as every other caller).
+    s = summarize(orders, ts)
+    pos = np.flatnonzero(known)
+    for col in ("frequency", "recency", "T", "monetary_value", "revenue", "margin", "days_since_last"):
+        if col in s.columns and (col != "margin" or "margin" in table):
+            full = np.zeros(n, dtype=s[col].dtype)
+            full[pos] = s[col].to_numpy()
+            table[col] = full
+    table["order_days"] = np.where(known, table["frequency"] + 1, 0).astype(np.int64)
+    _day_gaps(table, sc, dates, window("known"), n)
+    return table[[c for c in feature_columns(orders.columns)]]
+
+
+def _day_gaps(table: pd.DataFrame, sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> None:
+    """Median gap between order days, and mean/std/count of the gaps between consecutive orders (seconds)."""
+    c, t = sc[known], dates[known]
+    # Consecutive orders of a customer, by date (stable: equal times keep the file's order).
+    o = np.lexsort((t, c))
+    c, t = c[o], t[o]
+    same = np.r_[False, c[1:] == c[:-1]]
+    secs = np.diff(t.view(np.int64), prepend=0).astype(float) / 1e9
+    gc, g = c[same], secs[same]
+    cnt = np.bincount(gc, minlength=n)
+    mean = np.full(n, np.nan)
+    std = np.full(n, np.nan)
+    has = cnt > 0
+    sums = np.bincount(gc, weights=g, minlength=n)
+    mean[has] = sums[has] / cnt[has]
+    dev = g - mean[gc]
+    two = cnt > 1
+    ss = np.bincount(gc, weights=dev * dev, minlength=n)
+    std[two] = np.sqrt(ss[two] / (cnt[two] - 1))
+    table["gap_mean"], table["gap_std"], table["gap_count"] = mean, std, cnt.astype(np.int64)
+    # Order days: distinct (customer, day) pairs, then the gaps between a customer's days.
+    day = t.astype("datetime64[D]").view(np.int64)
+    key = np.unique(c.astype(np.int64) * (1 << 24) + (day - day.min() if len(day) else day))
+    kc, kd = key >> 24, key & ((1 << 24) - 1)
+    same = np.r_[False, kc[1:] == kc[:-1]]
+    gaps_c, gaps = kc[same], np.diff(kd, prepend=0)[same].astype(float)
+    med = np.full(n, np.nan)
+    if len(gaps):
+        o = np.lexsort((gaps, gaps_c))
+        gaps_c, gaps = gaps_c[o], gaps[o]
+        starts = _group_starts(gaps_c)
+        size = np.diff(np.r_[starts, len(gaps)])
+        lo = starts + (size - 1) // 2
+        hi = starts + size // 2
+        med[gaps_c[starts]] = (gaps[lo] + gaps[hi]) / 2
+    table["own_gap_days_raw"] = med
+
+
+# ----------------------------------------------------------------------------- SQL
+
+def _lit(ts: pd.Timestamp) -> str:
+    return f"TIMESTAMP '{ts.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+
+def _where(window: str, bounds) -> list[str]:
+    lo, hi = bounds[window]
+    parts = []
+    if lo is not None:
+        parts.append(f"order_date > {_lit(lo)}")
+    if hi is not None:
+        parts.append(f"order_date <= {_lit(hi)}")
+    return parts
+
+
+def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb") -> str:
+    """The SQL that computes :func:`compute`'s table from a relation ``source`` of orders.
+
+    Standard SQL: aggregates with ``FILTER (WHERE ...)``, ``lag`` and ``row_number`` windows,
+    ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` with ``sum``
+    and dates with ``datediff``. Rows come ordered by ``customer_id``.
+
+    Examples
+    --------
+    >>> sql = render_sql("2025-12-31", ["customer_id", "order_date", "amount"])
+    >>> "count(*) FILTER (WHERE order_date <= TIMESTAMP '2025-12-31 23:59:59.999999')" in sql
+    True
+    """
+    if dialect not in ("duckdb", "spark"):
+        raise InvalidArgumentError(f"render_sql: dialect must be 'duckdb' or 'spark'. Got {dialect!r}.")
+    ts = to_timestamp(as_of, "as_of")
+    bounds = _bounds(ts)
+    total = "fsum" if dialect == "duckdb" else "sum"
+    day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
+
+    def days_between(a: str, b: str) -> str:
+        return f"date_diff('day', {a}, {b})" if dialect == "duckdb" else f"datediff({b}, {a})"
+
+    seconds = ("date_diff('microsecond', prev_at, order_date) / 1e6" if dialect == "duckdb"
+               else "(unix_micros(order_date) - unix_micros(prev_at)) / 1e6")
+    known = " AND ".join(_where("known", bounds))
+    aggs = []
+    for a in SPEC:
+        if not _usable(a, columns):
+            continue
+        conds = _where(a.window, bounds) + ([f"({ROW_TESTS[a.test][2]})"] if a.test else [])
+        filt = f" FILTER (WHERE {' AND '.join(conds)})" if conds else ""
+        if a.op == "count":
+            aggs.append(f"count(*){filt} AS {a.name}")
+        elif a.op == "sum":
+            aggs.append(f"coalesce({total}({a.column}){filt}, 0.0) AS {a.name}")
+        else:
+            aggs.append(f"{a.op}({a.column}){filt} AS {a.name}")
+    return f"""WITH per_customer AS (
+    SELECT customer_id,
+           {(','+chr(10)+'           ').join(aggs)}
+    FROM {source}
+    GROUP BY customer_id
+), known AS (
+    SELECT customer_id, order_date, amount, CAST(order_date AS DATE) AS day,
+           lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS prev_at
+    FROM {source}
+    WHERE {known}
+), order_gaps AS (
+    SELECT customer_id, avg(gap) AS gap_mean, stddev_samp(gap) AS gap_std, count(gap) AS gap_count
+    FROM (SELECT customer_id, {seconds} AS gap FROM known) AS g
+    GROUP BY customer_id
+), per_day AS (
+    SELECT customer_id, day, {total}(amount) AS amount
+    FROM known
+    GROUP BY customer_id, day
+), day_gaps AS (
+    SELECT customer_id, day, amount,
+           {days_between('lag(day) OVER (PARTITION BY customer_id ORDER BY day)', 'day')} AS gap,
+           row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k
+    FROM per_day
+), per_days AS (
+    SELECT customer_id,
+           count(*) AS order_days,
+           {days_between('min(day)', 'max(day)')} AS recency,
+           {days_between('min(day)', day0)} AS "T",
+           {days_between('max(day)', day0)} AS days_since_last,
+           {total}(amount) AS day_revenue,
+           max(CASE WHEN k = 1 THEN amount END) AS first_day_amount,
+           median(gap) AS own_gap_days_raw
+    FROM day_gaps
+    GROUP BY customer_id
+)
+SELECT p.*,
+       coalesce(d.order_days, 0) AS order_days,
+       coalesce(d.order_days - 1, 0) AS frequency,
+       coalesce(d.recency, 0) AS recency,
+       coalesce(d."T", 0) AS "T",
+       CASE WHEN d.order_days > 1 THEN (d.day_revenue - d.first_day_amount) / (d.order_days - 1) ELSE 0.0 END
+           AS monetary_value,
+       coalesce(d.days_since_last, 0) AS days_since_last,
+       d.own_gap_days_raw,
+       g.gap_mean, g.gap_std, coalesce(g.gap_count, 0) AS gap_count
+FROM per_customer AS p
+LEFT JOIN per_days AS d ON d.customer_id = p.customer_id
+LEFT JOIN order_gaps AS g ON g.customer_id = p.customer_id
+ORDER BY p.customer_id"""
+
+
+# ----------------------------------------------------------------------------- DuckDB engine
+
+def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
+    """:func:`compute`'s table by DuckDB, from ``relation`` (a table or view of checked orders) on connection ``con``."""
+    sql = render_sql(as_of, columns, source=relation, dialect="duckdb")
+    table = con.sql(sql).df().set_index("customer_id")
+    table.index = pd.Index(table.index.astype(str), name="customer_id")
+    for a in SPEC:
+        if a.name in table and a.op == "count":
+            table[a.name] = table[a.name].astype(np.int64)
+        elif a.name in table and a.op in ("min", "max"):
+            table[a.name] = pd.to_datetime(table[a.name]).astype("datetime64[ns]")
+    for col in ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count"):
+        table[col] = table[col].astype(np.int64)
+    for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
+        table[col] = table[col].astype(float)
+    return table[feature_columns(columns)]
