@@ -116,8 +116,9 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     True
     """
     from .rfm import rfm_scores, rfm_segments, segment_summary
-    from .segment import TIERS, gini, pareto_table, top_share
-    from .strategy import STRATEGIES, _action_list
+    from .segment import pareto_table
+    from . import strategy
+    from .strategy import _action_list, orders_only
     from .value import check_margin_rate
 
     lang = _check_lang(lang)
@@ -126,15 +127,47 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
         raise InvalidArgumentError(f"build_analysis needs a CustomerBase (playbook.byod.from_orders(...)). Got {type(base).__name__}.")
     ts = base.as_of
     orders = base.orders
+    totals = {"orders": int(len(orders)), "revenue": float(orders["amount"].sum()), "first_order": orders["order_date"].min(),
+              "last_order": orders["order_date"].max(), "has_margin": "margin" in orders.columns}
     _trim_memory()
+    if strategy._USE_FEATURES and orders_only(base):
+        # One pass over the orders into one row per customer; everything below reads that table.
+        from . import features
+
+        return _analysis_from_features(features.compute(orders, ts), ts, lang=lang, margin_rate=margin_rate,
+                                       totals=totals, tables=list(base.tables), notes=list(base.meta.get("notes", [])))
     actions, risk, plan = _action_list(base, ts, lang, margin_rate=margin_rate)  # risk and plan once, as the action list used them
     _trim_memory()
     customers = pareto_table(orders)
     rfm = segment_summary(rfm_segments(rfm_scores(base, ts)), lang=lang)
     _trim_memory()
+    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=list(base.tables),
+                     notes=list(base.meta.get("notes", [])))
+
+
+def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, margin_rate, totals: dict, tables: list,
+                            notes: list) -> Analysis:
+    """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine)."""
+    from .rfm import rfm_scores, rfm_segments, segment_summary
+    from .segment import pareto_table
+    from .strategy import _action_list_from_features, _summary_of
+
+    actions, risk, plan = _action_list_from_features(f, ts, lang, margin_rate=margin_rate)
+    per_customer = pd.DataFrame({"revenue": f["revenue_all"], "n_orders": f["n_orders_all"]}, index=f.index)
+    if "margin_all" in f:
+        per_customer["margin"] = f["margin_all"]
+    customers = pareto_table(per_customer)
+    rfm = segment_summary(rfm_segments(rfm_scores(_summary_of(f))), lang=lang)
+    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=tables, notes=notes)
+
+
+def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dict, tables: list, notes: list) -> Analysis:
+    """The :class:`Analysis` and its headline figures from the scored tables and the orders' totals."""
+    from .segment import TIERS, gini, top_share
+    from .strategy import STRATEGIES
 
     n = len(actions)
-    revenue = float(orders["amount"].sum())
+    revenue = totals["revenue"]
     per_tier = pd.DataFrame({"tier": actions["tier"].astype(str),
                              "revenue": customers["revenue"].reindex(actions.index).to_numpy()})
     tiers = per_tier.groupby("tier")["revenue"].agg(["size", "sum"]).reindex(list(TIERS), fill_value=0)
@@ -149,13 +182,13 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     reach80 = int(np.argmax(cum >= 0.8)) + 1 if (cum >= 0.8).any() else n
     summary = {
         "customers": n,
-        "orders": int(len(orders)),
+        "orders": totals["orders"],
         "revenue": round(revenue, 2),
-        "first_order": _date(orders["order_date"].min()),
-        "last_order": _date(orders["order_date"].max()),
+        "first_order": _date(totals["first_order"]),
+        "last_order": _date(totals["last_order"]),
         "as_of": _date(ts),
-        "has_margin": "margin" in orders.columns,
-        "tables": list(base.tables),
+        "has_margin": totals["has_margin"],
+        "tables": tables,
         "pareto": {
             "top_20_percent_revenue_share": round(top_share(customers["revenue"], 0.2), 4),
             "customers_share_for_80_percent_revenue": round(reach80 / n, 4),
@@ -178,7 +211,7 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
         "follow_up": {"planned": int(len(plan)), "overdue": int(len(overdue)),
                       "overdue_by_tier": {t: int(k) for t, k in by_tier.items()}},
         "clv": _clv_summary(actions.attrs.get("clv", {})),
-        "notes": list(base.meta.get("notes", [])) + _clv_notes(actions.attrs.get("clv", {})),
+        "notes": notes + _clv_notes(actions.attrs.get("clv", {})),
     }
     return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary, lang=lang)
 

@@ -66,19 +66,26 @@ def _bounds(ts: pd.Timestamp) -> dict[str, tuple[pd.Timestamp | None, pd.Timesta
 #: ``as_of``, ``year`` the last 365 days, ``recent`` the last 90 days and ``usual`` the 365 before them.
 WINDOWS = ("all", "known", "year", "recent", "usual")
 
+def _text_in(s: pd.Series, values) -> np.ndarray:
+    """``s.astype(str).isin(values)`` without making a string per row (categories tested once)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        hit = np.r_[pd.Index(s.cat.categories).astype(str).isin(values), False]
+        return hit[s.cat.codes.to_numpy()]  # code -1 (missing) takes the trailing False
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return np.asarray(s.isin(values).fillna(False), dtype=bool)
+    return s.astype(str).isin(values).to_numpy(dtype=bool)
+
+
 #: Row tests: (the orders column it reads, pandas test on that column, SQL condition).
 ROW_TESTS: dict[str, tuple[str, Callable[[pd.Series], np.ndarray], str]] = {
     "discounted": ("discount", lambda s: (s > 0).to_numpy(dtype=bool), "discount > 0"),
     "late": ("order_date", lambda s: (s.dt.hour >= LATE_HOUR).to_numpy(dtype=bool), f"hour(order_date) >= {LATE_HOUR}"),
-    "app": ("channel", lambda s: (s.astype(str) == "app").to_numpy(dtype=bool), "CAST(channel AS VARCHAR) = 'app'"),
-    "costly": ("channel", lambda s: s.astype(str).isin(EXPENSIVE_CHANNELS).to_numpy(dtype=bool),
+    "app": ("channel", lambda s: _text_in(s, ["app"]), "CAST(channel AS VARCHAR) = 'app'"),
+    "costly": ("channel", lambda s: _text_in(s, EXPENSIVE_CHANNELS),
                "CAST(channel AS VARCHAR) IN (" + ", ".join(f"'{c}'" for c in EXPENSIVE_CHANNELS) + ")"),
-    "essentials": ("product_line", lambda s: (s.astype(str) == "essentials").to_numpy(dtype=bool),
-                   "CAST(product_line AS VARCHAR) = 'essentials'"),
-    "premium": ("product_line", lambda s: (s.astype(str) == "premium").to_numpy(dtype=bool),
-                "CAST(product_line AS VARCHAR) = 'premium'"),
-    "new_release": ("product_line", lambda s: (s.astype(str) == "new_release").to_numpy(dtype=bool),
-                    "CAST(product_line AS VARCHAR) = 'new_release'"),
+    "essentials": ("product_line", lambda s: _text_in(s, ["essentials"]), "CAST(product_line AS VARCHAR) = 'essentials'"),
+    "premium": ("product_line", lambda s: _text_in(s, ["premium"]), "CAST(product_line AS VARCHAR) = 'premium'"),
+    "new_release": ("product_line", lambda s: _text_in(s, ["new_release"]), "CAST(product_line AS VARCHAR) = 'new_release'"),
 }
 
 
@@ -171,7 +178,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     n = len(uniques)
     order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
-    dates = orders["order_date"].to_numpy(dtype="datetime64[ns]")[order]
+    dates = orders["order_date"].to_numpy()[order]
     masks: dict[str, np.ndarray] = {}
 
     def window(name: str) -> np.ndarray:
@@ -179,13 +186,14 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             lo, hi = bounds[name]
             m = np.ones(n_rows, dtype=bool)
             if hi is not None:
-                m &= dates <= hi.to_datetime64()
+                m &= dates <= np.datetime64(hi.to_datetime64(), "ns")
             if lo is not None:
-                m &= dates > lo.to_datetime64()
+                m &= dates > np.datetime64(lo.to_datetime64(), "ns")
             masks[name] = m
         return masks[name]
 
     tested: dict[str, np.ndarray] = {}
+    sorted_values: dict[str, np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
     for a in SPEC:
         if not _usable(a, orders.columns):
@@ -202,12 +210,14 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
         keys = sc[m]
         starts = _group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
         if a.op == "sum":
-            values = orders[a.column].to_numpy(dtype=float)[order][m]
+            if a.column not in sorted_values:
+                sorted_values[a.column] = orders[a.column].to_numpy(dtype=float)[order]
+            values = sorted_values[a.column][m]
             res = np.zeros(n)
             res[keys[starts]] = _group_sums(values, starts)
         else:
             values = dates[m]
-            res = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            res = np.full(n, np.datetime64("NaT"), dtype=dates.dtype)
             if len(keys):
                 res[keys[starts]] = (np.minimum if a.op == "min" else np.maximum).reduceat(values, starts)
         out[a.name] = res
@@ -228,12 +238,14 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
 
 def _day_gaps(table: pd.DataFrame, sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> None:
     """Median gap between order days, and mean/std/count of the gaps between consecutive orders (seconds)."""
-    c, t = sc[known], dates[known]
-    # Consecutive orders of a customer, by date (stable: equal times keep the file's order).
-    o = np.lexsort((t, c))
-    c, t = c[o], t[o]
+    c, t = sc[known], dates[known].astype("datetime64[ns]").view(np.int64)
+    # Consecutive orders of a customer, by date (stable: equal times keep the file's order); the rows
+    # are already by customer, and usually by date within one, so the sort is mostly skipped.
     same = np.r_[False, c[1:] == c[:-1]]
-    secs = np.diff(t.view(np.int64), prepend=0).astype(float) / 1e9
+    if np.any(same[1:] & (t[1:] < t[:-1])):
+        o = np.lexsort((t, c))
+        c, t = c[o], t[o]
+    secs = np.diff(t, prepend=0).astype(float) / 1e9
     gc, g = c[same], secs[same]
     cnt = np.bincount(gc, minlength=n)
     mean = np.full(n, np.nan)
@@ -246,21 +258,21 @@ def _day_gaps(table: pd.DataFrame, sc: np.ndarray, dates: np.ndarray, known: np.
     ss = np.bincount(gc, weights=dev * dev, minlength=n)
     std[two] = np.sqrt(ss[two] / (cnt[two] - 1))
     table["gap_mean"], table["gap_std"], table["gap_count"] = mean, std, cnt.astype(np.int64)
-    # Order days: distinct (customer, day) pairs, then the gaps between a customer's days.
-    day = t.astype("datetime64[D]").view(np.int64)
-    key = np.unique(c.astype(np.int64) * (1 << 24) + (day - day.min() if len(day) else day))
-    kc, kd = key >> 24, key & ((1 << 24) - 1)
-    same = np.r_[False, kc[1:] == kc[:-1]]
-    gaps_c, gaps = kc[same], np.diff(kd, prepend=0)[same].astype(float)
+    # Order days: a customer's rows are by date, so a new day starts where the day changes.
+    day = t // (86_400 * 10**9)  # whole days since 1970 (dates after 1970; earlier ones floor the same way)
+    new_day = ~same | np.r_[True, day[1:] != day[:-1]]
+    kc, kd = c[new_day], day[new_day]
+    same_c = np.r_[False, kc[1:] == kc[:-1]]
+    gaps_c, gaps = kc[same_c], np.diff(kd, prepend=0)[same_c]
     med = np.full(n, np.nan)
     if len(gaps):
-        o = np.lexsort((gaps, gaps_c))
-        gaps_c, gaps = gaps_c[o], gaps[o]
+        # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
+        width = int(gaps.max()) + 1
+        packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
+        gaps_c, gaps = packed // width, (packed % width).astype(float)
         starts = _group_starts(gaps_c)
         size = np.diff(np.r_[starts, len(gaps)])
-        lo = starts + (size - 1) // 2
-        hi = starts + size // 2
-        med[gaps_c[starts]] = (gaps[lo] + gaps[hi]) / 2
+        med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
     table["own_gap_days_raw"] = med
 
 
