@@ -279,7 +279,7 @@ def _summary_json(summary: dict) -> str:
 
 
 def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str | None = None, force: bool = False,
-            progress: Callable[[str], None] | None = None, margin_rate=None, **read_options) -> Path:
+            progress: Callable[[str], None] | None = None, margin_rate=None, engine: str = "pandas", **read_options) -> Path:
     """Read an orders export and write the action list and report into the folder ``out``.
 
     The folder receives ``action_list.csv`` (UTF-8 with a byte-order mark so Excel shows
@@ -313,9 +313,17 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         Share of revenue that is margin when the orders have no margin column (default
         :data:`playbook.value.DEFAULT_MARGIN_RATE`, stated in the report and in
         ``summary.json["clv"]``); a margin column wins and the rate is then ignored (a note says so).
+    engine : {"pandas", "duckdb"}
+        ``"pandas"`` (default) reads the orders into memory (:func:`playbook.byod.from_orders`);
+        ``"duckdb"`` has DuckDB read the CSV or Parquet file(s), ``orders`` may then be a glob
+        such as ``"exports/orders_*.parquet"``, check them and reduce them to one row per
+        customer in SQL (:func:`playbook.features.read_duckdb`), so the orders never sit in
+        pandas; the scoring then runs on that table and gives the same action list.
+        ``summary.json["engine"]`` says which ran. Needs ``pip install duckdb``.
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
-        ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables.
+        ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables
+        (with ``engine="duckdb"``: ``refunds``, ``date_format`` and ``decimal``).
 
     Returns
     -------
@@ -337,16 +345,17 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     >>> sorted(p.name for p in folder.iterdir())
     ['action_list.csv', 'action_list.parquet', 'report.html', 'summary.json']
     """
-    from . import __version__
     from .byod import from_orders
-    from .report import report_html
-    from .strategy import neutralise_formulas
-
     from .value import check_margin_rate
 
     lang = _check_lang(lang)
     margin_rate = check_margin_rate(margin_rate, "analyze")
+    if engine not in ("pandas", "duckdb"):
+        raise InvalidArgumentError(f"The 'engine' parameter of analyze must be 'pandas' or 'duckdb'. Got {engine!r}.")
     say = progress or (lambda message: None)
+    if engine == "duckdb":
+        return _analyze_duckdb(orders, columns=columns, as_of=as_of, out=out, lang=lang, force=force, progress=progress,
+                               margin_rate=margin_rate, **read_options)
     source = Path(orders) if isinstance(orders, (str, Path)) else None
     protect = [source] if source is not None else ()
     out = check_output_folder(out, replace=force, protect=protect)
@@ -368,14 +377,62 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     result = build_analysis(base, lang=lang, margin_rate=margin_rate)
     del base  # the orders are not needed any more: the report and the files use the analysis only
     _trim_memory()
+    input_ = {"name": source.name if source is not None else None, "sha256": digest}
+    return _write(result, out, input_=input_, engine={"name": "pandas", "version": pd.__version__}, lang=lang, force=force,
+                  protect=protect, progress=progress, source_name=source.name if source is not None else None)
+
+
+def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margin_rate, **read_options) -> Path:
+    """:func:`analyze` with ``engine="duckdb"``: DuckDB reads, checks and reduces the file(s); pandas scores the customers."""
+    from . import features
+
+    say = progress or (lambda message: None)
+    if as_of is not None:
+        from .byod import check_as_of
+
+        check_as_of(as_of)
+    files = features.resolve_files(orders)
+    out = check_output_folder(out, replace=force, protect=files)
+    size = sum(p.stat().st_size for p in files)
+    say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with DuckDB")
+    try:
+        digests = [output.sha256_file(p) for p in files]
+    except OSError as exc:
+        raise DataValidationError(f"{getattr(exc, 'filename', None) or 'the orders'} cannot be read: {exc.strerror or exc}. "
+                                  "Check the file's permissions.") from exc
+    read = features.read_duckdb(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
+    n_customers = int((read.table["n_orders"] > 0).sum())
+    say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in DuckDB; scoring them at {read.as_of.date()}")
+    notes = read.notes + [f"Computed with the DuckDB engine ({read.engine}): the orders were checked and reduced to one row "
+                          "per customer in SQL, then scored."]
+    result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
+                                     tables=["orders"], notes=notes)
+    name = files[0].name if len(files) == 1 else str(orders)
+    input_ = {"name": name, "sha256": digests[0] if len(files) == 1 else None}
+    if len(files) > 1:
+        input_["files"] = [{"name": p.name, "sha256": d} for p, d in zip(files, digests)]
+    version = read.engine.split(" ", 1)[1]
+    return _write(result, out, input_=input_, engine={"name": "duckdb", "version": version}, lang=lang, force=force,
+                  protect=files, progress=progress, source_name=name)
+
+
+def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
+           source_name) -> Path:
+    """Draw the report and write the four files into ``out`` atomically."""
+    from . import __version__
+    from .report import report_html
+    from .strategy import neutralise_formulas
+
+    say = progress or (lambda message: None)
     say("drawing the report")
-    page = report_html(result, source=source.name if source is not None else None)
+    page = report_html(result, source=source_name)
     table = result.actions.reset_index()
     summary = {
         "made_by": MADE_BY,
         "kit_version": __version__,
         "lang": lang,
-        "input": {"name": source.name if source is not None else None, "sha256": digest},
+        "input": input_,
+        "engine": engine,
         **result.summary,
     }
     say(f"writing {out}")

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .data import _factorize_sorted, _group_starts, _group_sums, _stable_order, end_of_day, summarize, to_timestamp
-from .errors import InvalidArgumentError
+from .errors import DataValidationError, InvalidArgumentError
 
 __all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns",
            "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS", "YEAR_DAYS"]
@@ -386,7 +386,7 @@ ORDER BY p.customer_id"""
 def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
     """:func:`compute`'s table by DuckDB, from ``relation`` (a table or view of checked orders) on connection ``con``."""
     sql = render_sql(as_of, columns, source=relation, dialect="duckdb")
-    table = con.sql(sql).df().set_index("customer_id")
+    table = con.execute(sql).df().set_index("customer_id")
     table.index = pd.Index(table.index.astype(str), name="customer_id")
     for a in SPEC:
         if a.name in table and a.op == "count":
@@ -398,3 +398,321 @@ def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
     for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
         table[col] = table[col].astype(float)
     return table[feature_columns(columns)]
+
+
+# ----------------------------------------------------------------------------- DuckDB: reading and checking files
+
+ENGINES = ("pandas", "duckdb")
+_CSV = (".csv", ".tsv", ".txt")
+_PARQUET = (".parquet", ".pq")
+# Every kind of space from_orders trims around an id (ASCII whitespace, NBSP, ideographic, zero-width, BOM).
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200C))) \
+    + "\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+
+
+@dataclasses.dataclass
+class FeatureRead:
+    """What :func:`read_duckdb` gives the analysis: the feature table, the review date, the orders' totals and notes."""
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp
+    totals: dict
+    notes: list
+    files: list
+    engine: str
+
+
+def _q(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _need_duckdb():
+    try:
+        import duckdb
+    except ImportError:
+        raise InvalidArgumentError("engine='duckdb' needs the DuckDB package, which is not installed: pip install duckdb "
+                                   "(or pip install 'retention-playbook[duckdb]'); or use the default engine "
+                                   "(--engine pandas).") from None
+    return duckdb
+
+
+def resolve_files(orders) -> list:
+    """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted)."""
+    import glob
+    from pathlib import Path
+
+    if isinstance(orders, pd.DataFrame) or not isinstance(orders, (str, Path)):
+        raise InvalidArgumentError("engine='duckdb' reads files: give the path (or a glob) of CSV or Parquet orders, "
+                                   f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
+    text = str(Path(orders).expanduser())
+    if any(ch in text for ch in "*?["):
+        files = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if Path(p).is_file()]
+        if not files:
+            raise InvalidArgumentError(f"No file matches {orders!s}. Check the folder and the pattern "
+                                       "(e.g. 'exports/orders_*.csv'; quote it so the shell does not expand it).")
+    else:
+        path = Path(text)
+        if not path.is_file():
+            raise InvalidArgumentError(f"No file {str(orders)!r}. Check the path.")
+        files = [path]
+    kinds = {p.suffix.lower() for p in files}
+    if not kinds <= set(_CSV) | set(_PARQUET):
+        odd = next(p for p in files if p.suffix.lower() not in _CSV + _PARQUET)
+        raise InvalidArgumentError(f"engine='duckdb' reads CSV and Parquet files; {odd.name} is neither. "
+                                   "Read Excel with the default engine (--engine pandas).")
+    if kinds & set(_CSV) and kinds & set(_PARQUET):
+        raise InvalidArgumentError(f"{orders!s} matches both CSV and Parquet files; give one kind per run.")
+    return files
+
+
+def _scan(files, kind: str, *, decimal=None, sample: bool = False) -> str:
+    paths = "[" + ", ".join(_q(p) for p in files) + "]"
+    if kind == "parquet":
+        return f"read_parquet({paths}, filename = true)"
+    return f"read_csv({paths}, header = true, all_varchar = true, filename = true{', sample_size = 2048' if sample else ''})"
+
+
+def _schemas(con, files, kind: str) -> list:
+    """(name, type) of every column, the same in every file; otherwise a DataValidationError naming the odd file."""
+    first = None
+    for p in files:
+        try:
+            cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {_scan([p], kind, sample=True)}").fetchall()]
+        except Exception as exc:  # duckdb.Error: a file DuckDB cannot read
+            raise DataValidationError(f"{p.name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
+                                      "Check that it is an orders export.") from None
+        cols = [c for c in cols if c[0] != "filename"]
+        if first is None:
+            first = (p, cols)
+            continue
+        names, names0 = [c[0] for c in cols], [c[0] for c in first[1]]
+        if names != names0 or (kind == "parquet" and cols != first[1]):
+            missing = [n for n in names0 if n not in names]
+            extra = [n for n in names if n not in names0]
+            what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
+                   (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
+            if not what:
+                what = "has the same columns in another order or with other types"
+            raise DataValidationError(f"{p.name} does not have the columns of {first[0].name}: it {what}. "
+                                      "Files read together must have the same columns; analyse them separately or fix the export.")
+    return first[1]
+
+
+def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
+    """SQL that turns the user's column into the kit's (NULL where it cannot be read)."""
+    c = _ident(col)
+    text = f"CAST({c} AS VARCHAR)"
+    if kit == "customer_id":
+        return f"nullif(trim({text}, {_q(_SPACES)}), '')"
+    if kit == "order_date":
+        if typ.startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"CAST(timezone('UTC', {c}) AS TIMESTAMP)"
+        if typ.startswith(("TIMESTAMP", "DATE")):
+            return f"CAST({c} AS TIMESTAMP)"
+        if date_format:
+            return f"try_strptime(trim({text}), {_q(date_format)})"
+        return f"TRY_CAST(trim({text}) AS TIMESTAMP)"
+    if kit in ("amount", "margin", "discount"):
+        if typ in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER") \
+                or typ.startswith("DECIMAL"):
+            return f"CAST({c} AS DOUBLE)"
+        t = f"trim({text})"
+        if decimal == ",":
+            t = f"replace(replace({t}, '.', ''), ',', '.')"
+        return f"TRY_CAST({t} AS DOUBLE)"
+    return f"nullif(trim({text}), '')"
+
+
+def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str = "error", duplicates: str = "error",
+                encoding=None, sheet=None, date_format=None, decimal=None, dayfirst=None, lang=None, progress=None,
+                con=None) -> FeatureRead:
+    """Read and check CSV or Parquet orders with DuckDB and compute their feature table there.
+
+    The orders never become a pandas frame: DuckDB scans the file(s) (a glob too), the checks of
+    :func:`playbook.byod.from_orders` run as SQL counts (missing ids, unreadable or out-of-range
+    dates, amounts that are not numbers or not finite, repeated order ids, refunds, orders after
+    ``as_of``), each refused with the count and the first offending lines, and :func:`render_sql`
+    reduces them to one row per customer.
+    """
+    from .byod import _Notes
+
+    duckdb = _need_duckdb()
+    for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
+                            ("dayfirst", dayfirst, dayfirst is None), ("duplicates", duplicates, duplicates == "error")):
+        if not ok:
+            raise InvalidArgumentError(f"{name}={value!r} is not supported by engine='duckdb' (it reads UTF-8 CSV and Parquet, "
+                                       "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
+    if refunds not in ("error", "keep", "drop"):
+        raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
+    files = resolve_files(orders)
+    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
+    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
+    notes = _Notes(lang)
+    say = progress or (lambda message: None)
+    if con is not None:
+        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
+                            date_format=date_format, decimal=decimal)
+    import shutil
+    import tempfile
+
+    # DuckDB spills to disk beyond its memory limit: into a folder of the system's temporary one, removed after.
+    spill = tempfile.mkdtemp(prefix="playbook_duckdb_")
+    con = duckdb.connect(config={"temp_directory": spill})
+    try:
+        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
+                            date_format=date_format, decimal=decimal)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
+    """:func:`read_duckdb` on an open connection."""
+    from pathlib import Path
+
+    from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of
+
+    schema = dict(_schemas(con, files, kind))
+    columns = dict(columns or {})
+    for kit in columns:
+        if kit not in ORDER_COLUMNS:
+            raise InvalidArgumentError(f"columns= has the key {kit!r}, which is not a kit column; keys are the kit's names "
+                                       f"({', '.join(ORDER_COLUMNS)}), values are yours.")
+    wanted = {kit: columns.get(kit, kit) for kit in ORDER_COLUMNS}
+    for kit in ("customer_id", "order_date", "amount"):
+        if wanted[kit] not in schema:
+            raise DataValidationError(f"{name} has no column {wanted[kit]!r} for {kit}; its columns are "
+                                      f"{', '.join(map(repr, schema))}. Map yours with --map {kit}=<your column> (columns= in Python).")
+    for kit, col in columns.items():
+        if col not in schema:
+            raise DataValidationError(f"{name} has no column {col!r} (mapped to {kit}); its columns are {', '.join(map(repr, schema))}.")
+    used = {kit: col for kit, col in wanted.items() if col in schema}
+    used.update({k: k for k in ("product_line",) if k in schema and k not in used.values()})
+    fmt = date_format
+    select = [f"{_expr(k, c, schema[c], date_format=fmt, decimal=decimal)} AS {k}" for k, c in used.items()]
+    raw = {k: f"CAST({_ident(c)} AS VARCHAR)" for k, c in used.items()}
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {', '.join(select)}, "
+                f"{raw['order_date']} AS raw_date, {raw['amount']} AS raw_amount, "
+                f"{raw['customer_id']} AS raw_id, filename FROM {_scan(files, kind, decimal=decimal)}")
+    # A CSV is parsed once into a compact table that the checks and the feature query scan (the raw text is
+    # read again only to quote offending lines); Parquet is scanned as it is.
+    make = "TABLE" if kind == "csv" else "VIEW"
+    con.execute(f"CREATE OR REPLACE TEMP {make} parsed AS SELECT * EXCLUDE (raw_date, raw_amount, raw_id), "
+                "nullif(trim(raw_date), '') IS NULL AS blank_date, nullif(trim(raw_amount), '') IS NULL AS blank_amount FROM src")
+    say(f"checking {name} with DuckDB")
+    lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
+    checks = {
+        "rows": "count(*)",
+        "no_id": "count(*) FILTER (WHERE customer_id IS NULL)",
+        "no_date": "count(*) FILTER (WHERE order_date IS NULL AND blank_date)",
+        "bad_date": "count(*) FILTER (WHERE order_date IS NULL AND NOT blank_date)",
+        "odd_date": f"count(*) FILTER (WHERE order_date < {lo} OR order_date > {hi})",
+        "no_amount": "count(*) FILTER (WHERE amount IS NULL AND blank_amount)",
+        "bad_amount": "count(*) FILTER (WHERE amount IS NULL AND NOT blank_amount)",
+        "absurd": f"count(*) FILTER (WHERE isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f})",
+        "negative": "count(*) FILTER (WHERE amount < 0)",
+        "negative_total": "coalesce(fsum(amount) FILTER (WHERE amount < 0), 0)",
+        "last": "max(order_date)",
+    }
+    if "order_id" in used:
+        checks["repeated"] = "count(order_id) - count(DISTINCT order_id)"
+    if "margin" in used:
+        checks["bad_margin"] = "count(*) FILTER (WHERE margin IS NULL OR isinf(margin) OR isnan(margin))"
+    try:
+        row = con.execute(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM parsed").fetchone()
+    except duckdb.Error as exc:
+        raise DataValidationError(f"{name} cannot be read: {str(exc).splitlines()[0]}. Check that it is the orders export "
+                                  "(UTF-8 CSV or Parquet), or use the default engine (--engine pandas).") from None
+    c = dict(zip(checks, row))
+    unit = "row" if kind == "parquet" else "line"
+
+    def lines(condition: str, value: str) -> str:
+        first = 1 if kind == "parquet" else 2  # the header is line 1 of a CSV
+        rows = con.execute(f"SELECT filename, k, v FROM (SELECT filename, row_number() OVER (PARTITION BY filename) + {first - 1} "
+                       f"AS k, {value} AS v, * FROM src) WHERE {condition} LIMIT 3").fetchall()
+        return ", ".join(f"{unit} {k} of {Path(f).name} ({v!r})" if len(files) > 1 else f"{unit} {k} ({v!r})" for f, k, v in rows)
+
+    col = {k: repr(v) for k, v in used.items()}
+    if c["rows"] == 0:
+        raise DataValidationError(f"{name} has a header but no orders. Export the rows too, not only the column names.")
+    if c["no_id"]:
+        raise DataValidationError(f"{name}, column {col['customer_id']}: no customer in {c['no_id']} {unit}(s), e.g. "
+                                  f"{lines('customer_id IS NULL', 'raw_id')}. Every order needs a customer id: fill or remove these lines.")
+    if c["no_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['no_date']} date(s) missing, e.g. "
+                                  f"{lines('order_date IS NULL', 'raw_date')}. Fill them in the export, or drop those orders.")
+    if c["bad_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['bad_date']} date(s) cannot be read, e.g. "
+                                  f"{lines('order_date IS NULL', 'raw_date')}. Pass --date-format (date_format=), e.g. %d.%m.%Y, "
+                                  "or use the default engine (--engine pandas), which detects more formats.")
+    if c["odd_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['odd_date']} date(s) outside "
+                                  f"{DATE_RANGE[0].year}-{DATE_RANGE[1].year}, e.g. "
+                                  f"{lines(f'order_date < {lo} OR order_date > {hi}', 'raw_date')}. Fix these dates.")
+    if c["no_amount"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['no_amount']} amounts missing (empty or NaN) in "
+                                  f"{lines('amount IS NULL', 'raw_amount')}. Fill them in the export, or drop those orders before loading.")
+    if c["bad_amount"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: amounts must be numbers; {c['bad_amount']} value(s) are not, "
+                                  f"e.g. {lines('amount IS NULL', 'raw_amount')}. Pass --decimal , for decimal commas, or use the "
+                                  "default engine (--engine pandas), which reads currency signs and thousands separators.")
+    if c["absurd"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['absurd']} of the amounts are infinite or larger than "
+                                  f"{MAX_AMOUNT:,.0f} in absolute value, e.g. "
+                                  f"{lines(f'isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f}', 'raw_amount')}. "
+                                  "No single order is that large: fix or remove these lines.")
+    if c.get("bad_margin"):
+        raise DataValidationError(f"{name}, column {col['margin']}: {c['bad_margin']} margin value(s) missing or not finite numbers, "
+                                  f"e.g. {lines('margin IS NULL OR isinf(margin) OR isnan(margin)', 'margin')}. Fix them or leave "
+                                  "the margin column out.")
+    if c.get("repeated"):
+        raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
+                                  "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")
+    keep = "TRUE"
+    if c["negative"]:
+        total = f"{float(c['negative_total']):,.2f}"
+        if refunds == "error":
+            raise DataValidationError(f"{name}, column {col['amount']}: {c['negative']} negative amount(s), e.g. "
+                                      f"{lines('amount < 0', 'raw_amount')}. If these are refunds, pass --refunds keep "
+                                      "(kept as negative orders) or --refunds drop; otherwise fix them.")
+        if refunds == "drop":
+            keep = "amount >= 0"
+            notes.add("refunds_dropped", name=name, n=int(c["negative"]), total=total)
+            if c["negative"] == c["rows"]:
+                raise DataValidationError(f"{name}: every order is a refund (negative amount), so no orders are left to analyse. "
+                                          "Check that the amount column is the order value, not a refund or balance column.")
+        else:
+            notes.add("refunds_kept", name=name, n=int(c["negative"]), total=total)
+            if c["negative"] == c["rows"]:
+                raise DataValidationError(f"{name}: every order is a refund (negative amount), so there are no sales to analyse. "
+                                          "Check that the amount column is the order value, not a refund or balance column.")
+    if as_of is None:
+        last = con.execute(f"SELECT max(order_date) FROM parsed WHERE {keep}").fetchone()[0]
+        ts = pd.Timestamp(last).normalize()
+        notes.add("as_of", date=ts.date())
+    else:
+        ts = check_as_of(as_of)
+        late = con.execute(f"SELECT count(*) FROM parsed WHERE {keep} AND order_date > {_lit(end_of_day(ts))}").fetchone()[0]
+        if late:
+            raise DataValidationError(f"{name}, column {col['order_date']}: {late} order(s) after as_of={ts.date()}, e.g. "
+                                      f"{lines(f'({keep}) AND order_date > {_lit(end_of_day(ts))}', 'raw_date')}. "
+                                      "Pass a later as_of, or remove orders you should not know yet.")
+    kits = [k for k in ("customer_id", "order_date", "amount", "margin", "discount", "channel", "product_line") if k in used]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW orders AS SELECT {', '.join(kits)} FROM parsed WHERE {keep}")
+    if refunds == "keep" and c["negative"]:
+        neg = con.execute("SELECT customer_id FROM orders GROUP BY customer_id HAVING fsum(amount) < 0 ORDER BY customer_id").fetchall()
+        if neg:
+            notes.add("net_negative", name=name, n=len(neg),
+                      ids=notes.text("list_sep").join(repr(str(r[0])) for r in neg[:5]))
+    totals_row = con.execute("SELECT count(*), coalesce(fsum(amount), 0), min(order_date), max(order_date) FROM orders").fetchone()
+    totals = {"orders": int(totals_row[0]), "revenue": float(totals_row[1]), "first_order": pd.Timestamp(totals_row[2]),
+              "last_order": pd.Timestamp(totals_row[3]), "has_margin": "margin" in kits}
+    say(f"reducing {totals['orders']:,} orders to one row per customer in DuckDB")
+    table = compute_duckdb(con, "orders", ts, kits)
+    return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
+                       engine=f"duckdb {duckdb.__version__}")
