@@ -127,15 +127,10 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
         raise InvalidArgumentError(f"build_analysis needs a CustomerBase (playbook.byod.from_orders(...)). Got {type(base).__name__}.")
     ts = base.as_of
     orders = base.orders
-    totals = {"orders": int(len(orders)), "revenue": float(orders["amount"].sum()), "first_order": orders["order_date"].min(),
-              "last_order": orders["order_date"].max(), "has_margin": "margin" in orders.columns}
     _trim_memory()
     if strategy._USE_FEATURES and orders_only(base):
-        # One pass over the orders into one row per customer; everything below reads that table.
-        from . import features
-
-        return _analysis_from_features(features.compute(orders, ts), ts, lang=lang, margin_rate=margin_rate,
-                                       totals=totals, tables=list(base.tables), notes=list(base.meta.get("notes", [])))
+        return _analysis_from_features(**_reduce(base), lang=lang, margin_rate=margin_rate)
+    totals = _totals(orders)
     actions, risk, plan = _action_list(base, ts, lang, margin_rate=margin_rate)  # risk and plan once, as the action list used them
     _trim_memory()
     customers = pareto_table(orders)
@@ -143,6 +138,20 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     _trim_memory()
     return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=list(base.tables),
                      notes=list(base.meta.get("notes", [])))
+
+
+def _totals(orders: pd.DataFrame) -> dict:
+    return {"orders": int(len(orders)), "revenue": float(orders["amount"].sum()), "first_order": orders["order_date"].min(),
+            "last_order": orders["order_date"].max(), "has_margin": "margin" in orders.columns}
+
+
+def _reduce(base: CustomerBase) -> dict:
+    """An orders-only base as one row per customer (:func:`playbook.features.compute`) and the orders' totals:
+    all that the analysis needs, so the orders can be let go before the scoring."""
+    from . import features
+
+    return {"f": features.compute(base.orders, base.as_of), "ts": base.as_of, "totals": _totals(base.orders),
+            "tables": list(base.tables), "notes": list(base.meta.get("notes", []))}
 
 
 def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, margin_rate, totals: dict, tables: list,
@@ -372,10 +381,22 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         base = from_orders(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
     except OSError as exc:
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
-    n_customers = base.orders["customer_id"].nunique()
-    say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {base.as_of.date()}")
-    result = build_analysis(base, lang=lang, margin_rate=margin_rate)
-    del base  # the orders are not needed any more: the report and the files use the analysis only
+    from . import strategy
+
+    if strategy._USE_FEATURES and strategy.orders_only(base):
+        # One pass over the orders into one row per customer, then the orders are let go before the scoring's peak.
+        n_orders = len(base.orders)
+        reduced = _reduce(base)
+        del base
+        _trim_memory()
+        n_customers = int((reduced["f"]["n_orders"] > 0).sum())
+        say(f"read {n_orders:,} orders of {n_customers:,} customers; scoring them at {reduced['ts'].date()}")
+        result = _analysis_from_features(**reduced, lang=lang, margin_rate=margin_rate)
+    else:
+        n_customers = base.orders["customer_id"].nunique()
+        say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {base.as_of.date()}")
+        result = build_analysis(base, lang=lang, margin_rate=margin_rate)
+        del base  # the orders are not needed any more: the report and the files use the analysis only
     _trim_memory()
     input_ = {"name": source.name if source is not None else None, "sha256": digest}
     return _write(result, out, input_=input_, engine={"name": "pandas", "version": pd.__version__}, lang=lang, force=force,
