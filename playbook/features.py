@@ -174,7 +174,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     n_rows = len(orders)
     all_rows = np.ones(n_rows, dtype=bool)
     codes, uniques = _factorize_sorted(orders["customer_id"], all_rows)
-    uniques = pd.Index(np.asarray(uniques).astype(str) if np.asarray(uniques).dtype != object else uniques)
+    uniques = pd.Index(uniques)  # the labels summarize gives, in its order
     n = len(uniques)
     order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
