@@ -519,7 +519,9 @@ def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> st
             return f"CAST({c} AS TIMESTAMP)"
         if date_format:
             return f"try_strptime(trim({text}), {_q(date_format)})"
-        return f"TRY_CAST(trim({text}) AS TIMESTAMP)"
+        # Through TIMESTAMPTZ with the session in UTC: a time with an offset (+02:00, Z) is converted to UTC, as the
+        # default engine does, instead of losing its offset; a time without one is kept as written.
+        return f"CAST(TRY_CAST(trim({text}) AS TIMESTAMPTZ) AS TIMESTAMP)"
     if kit in ("amount", "margin", "discount"):
         if typ in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER") \
                 or typ.startswith("DECIMAL"):
@@ -578,6 +580,8 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
 def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
     """:func:`read_duckdb` on an open connection."""
     from pathlib import Path
+
+    con.execute("SET TimeZone = 'UTC'")
 
     from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of
 
@@ -651,7 +655,7 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
                                   f"{lines('order_date IS NULL', 'raw_date')}. Fill them in the export, or drop those orders.")
     if c["bad_date"]:
         raise DataValidationError(f"{name}, column {col['order_date']}: {c['bad_date']} date(s) cannot be read, e.g. "
-                                  f"{lines('order_date IS NULL', 'raw_date')}. Pass --date-format (date_format=), e.g. %d.%m.%Y, "
+                                  f"{lines('order_date IS NULL', 'raw_date')}. Pass --date-format (date_format=), e.g. %d.%m.%Y or %Y%m%d, "
                                   "or use the default engine (--engine pandas), which detects more formats.")
     if c["odd_date"]:
         raise DataValidationError(f"{name}, column {col['order_date']}: {c['odd_date']} date(s) outside "

@@ -174,3 +174,25 @@ def test_excel_and_frames_are_for_the_default_engine(tmp_path, files):
     xlsx = _write(tmp_path, "orders.xlsx", "not really excel")
     with pytest.raises(InvalidArgumentError, match="reads CSV and Parquet files; orders.xlsx"):
         features.resolve_files(xlsx)
+
+
+@pytest.mark.parametrize("raw", [
+    # BOM, semicolons, Windows line ends.
+    b"\xef\xbb\xbfcustomer_id;order_date;amount\r\na;2025-01-02;10\r\nb;2025-02-03;20\r\na;2025-03-04;5.5\r\n",
+    # Times with and without an offset: converted to UTC as the default engine does.
+    b"customer_id,order_date,amount\na,2025-01-02T10:00:00+02:00,10\nb,2025-02-03 23:30:00,20\nb,2025-02-04T01:00:00Z,20\n",
+    # Ids with surrounding spaces, a tab and a non-breaking space: one customer each, as from_orders trims them.
+    "customer_id,order_date,amount\n a,2025-01-02,10\n\"a\t\",2025-02-03,20\n\u00a0a\u3000,2025-03-04,5\nb,2025-03-05,1\n".encode(),
+])
+def test_readable_variants_give_the_default_engines_features(tmp_path, raw):
+    from playbook.byod import from_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(raw)
+    base = from_orders(path)
+    read = features.read_duckdb(path)
+    assert read.as_of == base.as_of
+    ours = features.compute(base.orders, base.as_of)
+    assert list(read.table.index) == list(ours.index)
+    for col in ("n_orders", "revenue", "first_order", "last_order", "order_days", "days_since_last"):
+        assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
