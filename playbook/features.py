@@ -173,8 +173,13 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     bounds = _bounds(ts)
     n_rows = len(orders)
     all_rows = np.ones(n_rows, dtype=bool)
-    codes, uniques = _factorize_sorted(orders["customer_id"], all_rows)
+    ids = orders["customer_id"]
+    codes, uniques = _factorize_sorted(ids, all_rows)
     uniques = pd.Index(uniques)  # the labels summarize gives, in its order
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        # summarize below reads the ids as these codes instead of hashing millions of strings again
+        # (copy-on-write: the other columns are not copied).
+        orders = orders.assign(customer_id=pd.Categorical.from_codes(codes, categories=uniques))
     n = len(uniques)
     order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
