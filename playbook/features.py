@@ -36,8 +36,9 @@ import pandas as pd
 from .data import _factorize_sorted, _group_starts, _group_sums, _stable_order, end_of_day, summarize, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
 
-__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns",
-           "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS", "YEAR_DAYS"]
+__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb",
+           "read_duckdb", "resolve_files", "FeatureRead", "ENGINES", "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS",
+           "YEAR_DAYS"]
 
 #: Churn signals' recent window and the baseline before it (:func:`playbook.churn.churn_signals` defaults).
 WINDOW_DAYS = 90
