@@ -456,7 +456,7 @@ def resolve_files(orders) -> list:
         raise InvalidArgumentError("engine='duckdb' reads files: give the path (or a glob) of CSV or Parquet orders, "
                                    f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
     text = str(Path(orders).expanduser())
-    if any(ch in text for ch in "*?["):
+    if any(ch in text for ch in "*?[") and not Path(text).is_file():  # a file named with [ ] is read as it is
         files = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if Path(p).is_file()]
         if not files:
             raise InvalidArgumentError(f"No file matches {orders!s}. Check the folder and the pattern "
