@@ -386,6 +386,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     if strategy._USE_FEATURES and strategy.orders_only(base):
         # One pass over the orders into one row per customer, then the orders are let go before the scoring's peak.
         n_orders = len(base.orders)
+        say(f"reducing {n_orders:,} orders to one row per customer")
         reduced = _reduce(base)
         del base
         _trim_memory()
