@@ -182,8 +182,12 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
         # (copy-on-write: the other columns are not copied).
         orders = orders.assign(customer_id=pd.Categorical.from_codes(codes, categories=uniques))
     n = len(uniques)
+    # BTYD and exact sums as summarize computes them (the same numbers as every other caller); first, so that
+    # its working memory is given back before the arrays below are made (the peaks do not stack).
+    s = summarize(orders, ts)
     order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
+    del codes
     dates = orders["order_date"].to_numpy()[order]
     masks: dict[str, np.ndarray] = {}
 
@@ -227,23 +231,29 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             if len(keys):
                 res[keys[starts]] = (np.minimum if a.op == "min" else np.maximum).reduceat(values, starts)
         out[a.name] = res
-    table = pd.DataFrame(out, index=pd.Index(uniques, name="customer_id"))
-    known = table["n_orders"].to_numpy() > 0
-    # BTYD and exact sums as summarize computes them (the same numbers as every other caller).
-    s = summarize(orders, ts)
+        del m, keys, starts
+    del tested, sorted_values, order
+    known = out["n_orders"] > 0
     pos = np.flatnonzero(known)
     for col in ("frequency", "recency", "T", "monetary_value", "revenue", "margin", "days_since_last"):
-        if col in s.columns and (col != "margin" or "margin" in table):
+        if col in s.columns and (col != "margin" or "margin" in out):
             full = np.zeros(n, dtype=s[col].dtype)
             full[pos] = s[col].to_numpy()
-            table[col] = full
-    table["order_days"] = np.where(known, table["frequency"] + 1, 0).astype(np.int64)
-    _day_gaps(table, sc, dates, window("known"), n)
-    return table[[c for c in feature_columns(orders.columns)]]
+            out[col] = full
+    del s
+    out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
+    known_rows = window("known")
+    masks.clear()
+    out.update(_day_gaps(sc, dates, known_rows, n))
+    del sc, known_rows
+    # One frame made once from the columns (inserting them one by one would copy the blocks).
+    return pd.DataFrame({c: out[c] for c in feature_columns(orders.columns)}, index=pd.Index(uniques, name="customer_id"))
 
 
-def _day_gaps(table: pd.DataFrame, sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> None:
-    """Median gap between order days, and mean/std/count of the gaps between consecutive orders (seconds)."""
+def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Median gap between order days, and mean/std/count of the gaps between consecutive orders (seconds).
+
+    Each per-order array is let go as soon as it is used: they are as long as the orders."""
     c, t = sc[known], dates[known].astype("datetime64[ns]").view(np.int64)
     # Consecutive orders of a customer, by date (stable: equal times keep the file's order); the rows
     # are already by customer, and usually by date within one, so the sort is mostly skipped.
@@ -251,35 +261,42 @@ def _day_gaps(table: pd.DataFrame, sc: np.ndarray, dates: np.ndarray, known: np.
     if np.any(same[1:] & (t[1:] < t[:-1])):
         o = np.lexsort((t, c))
         c, t = c[o], t[o]
-    secs = np.diff(t, prepend=0).astype(float) / 1e9
-    gc, g = c[same], secs[same]
+        del o
+    g = (np.diff(t, prepend=0).astype(float) / 1e9)[same]
+    gc = c[same]
     cnt = np.bincount(gc, minlength=n)
     mean = np.full(n, np.nan)
     std = np.full(n, np.nan)
     has = cnt > 0
-    sums = np.bincount(gc, weights=g, minlength=n)
-    mean[has] = sums[has] / cnt[has]
-    dev = g - mean[gc]
+    mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
+    g -= mean[gc]
+    g *= g
     two = cnt > 1
-    ss = np.bincount(gc, weights=dev * dev, minlength=n)
-    std[two] = np.sqrt(ss[two] / (cnt[two] - 1))
-    table["gap_mean"], table["gap_std"], table["gap_count"] = mean, std, cnt.astype(np.int64)
+    std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+    del g, gc
+    out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
     # Order days: a customer's rows are by date, so a new day starts where the day changes.
-    day = t // (86_400 * 10**9)  # whole days since 1970 (dates after 1970; earlier ones floor the same way)
-    new_day = ~same | np.r_[True, day[1:] != day[:-1]]
-    kc, kd = c[new_day], day[new_day]
+    t //= 86_400 * 10**9  # whole days since 1970 (earlier dates floor the same way)
+    new_day = ~same | np.r_[True, t[1:] != t[:-1]]
+    del same
+    kc, kd = c[new_day], t[new_day]
+    del c, t, new_day
     same_c = np.r_[False, kc[1:] == kc[:-1]]
     gaps_c, gaps = kc[same_c], np.diff(kd, prepend=0)[same_c]
+    del kc, kd, same_c
     med = np.full(n, np.nan)
     if len(gaps):
         # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
         width = int(gaps.max()) + 1
         packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
+        del gaps_c, gaps
         gaps_c, gaps = packed // width, (packed % width).astype(float)
+        del packed
         starts = _group_starts(gaps_c)
         size = np.diff(np.r_[starts, len(gaps)])
         med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
-    table["own_gap_days_raw"] = med
+    out["own_gap_days_raw"] = med
+    return out
 
 
 # ----------------------------------------------------------------------------- SQL
