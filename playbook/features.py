@@ -77,16 +77,17 @@ def _text_in(s: pd.Series, values) -> np.ndarray:
     return s.astype(str).isin(values).to_numpy(dtype=bool)
 
 
-#: Row tests: (the orders column it reads, pandas test on that column, SQL condition).
+#: Row tests: (the orders column it reads, pandas test on that column, SQL condition; ``{text}`` is the
+#: dialect's text type).
 ROW_TESTS: dict[str, tuple[str, Callable[[pd.Series], np.ndarray], str]] = {
     "discounted": ("discount", lambda s: (s > 0).to_numpy(dtype=bool), "discount > 0"),
     "late": ("order_date", lambda s: (s.dt.hour >= LATE_HOUR).to_numpy(dtype=bool), f"hour(order_date) >= {LATE_HOUR}"),
-    "app": ("channel", lambda s: _text_in(s, ["app"]), "CAST(channel AS VARCHAR) = 'app'"),
+    "app": ("channel", lambda s: _text_in(s, ["app"]), "CAST(channel AS {text}) = 'app'"),
     "costly": ("channel", lambda s: _text_in(s, EXPENSIVE_CHANNELS),
-               "CAST(channel AS VARCHAR) IN (" + ", ".join(f"'{c}'" for c in EXPENSIVE_CHANNELS) + ")"),
-    "essentials": ("product_line", lambda s: _text_in(s, ["essentials"]), "CAST(product_line AS VARCHAR) = 'essentials'"),
-    "premium": ("product_line", lambda s: _text_in(s, ["premium"]), "CAST(product_line AS VARCHAR) = 'premium'"),
-    "new_release": ("product_line", lambda s: _text_in(s, ["new_release"]), "CAST(product_line AS VARCHAR) = 'new_release'"),
+               "CAST(channel AS {text}) IN (" + ", ".join(f"'{c}'" for c in EXPENSIVE_CHANNELS) + ")"),
+    "essentials": ("product_line", lambda s: _text_in(s, ["essentials"]), "CAST(product_line AS {text}) = 'essentials'"),
+    "premium": ("product_line", lambda s: _text_in(s, ["premium"]), "CAST(product_line AS {text}) = 'premium'"),
+    "new_release": ("product_line", lambda s: _text_in(s, ["new_release"]), "CAST(product_line AS {text}) = 'new_release'"),
 }
 
 
@@ -333,6 +334,8 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     ts = to_timestamp(as_of, "as_of")
     bounds = _bounds(ts)
     total = "fsum" if dialect == "duckdb" else "sum"
+    text = "VARCHAR" if dialect == "duckdb" else "STRING"
+    big_t = '"T"' if dialect == "duckdb" else "`T`"  # T is a keyword-like name: quoted as each dialect quotes
     day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
 
     def days_between(a: str, b: str) -> str:
@@ -345,7 +348,7 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     for a in SPEC:
         if not _usable(a, columns):
             continue
-        conds = _where(a.window, bounds) + ([f"({ROW_TESTS[a.test][2]})"] if a.test else [])
+        conds = _where(a.window, bounds) + ([f"({ROW_TESTS[a.test][2].format(text=text)})"] if a.test else [])
         filt = f" FILTER (WHERE {' AND '.join(conds)})" if conds else ""
         if a.op == "count":
             aggs.append(f"count(*){filt} AS {a.name}")
@@ -380,7 +383,7 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     SELECT customer_id,
            count(*) AS order_days,
            {days_between('min(day)', 'max(day)')} AS recency,
-           {days_between('min(day)', day0)} AS "T",
+           {days_between('min(day)', day0)} AS {big_t},
            {days_between('max(day)', day0)} AS days_since_last,
            {total}(amount) AS day_revenue,
            max(CASE WHEN k = 1 THEN amount END) AS first_day_amount,
@@ -392,7 +395,7 @@ SELECT p.*,
        coalesce(d.order_days, 0) AS order_days,
        coalesce(d.order_days - 1, 0) AS frequency,
        coalesce(d.recency, 0) AS recency,
-       coalesce(d."T", 0) AS "T",
+       coalesce(d.{big_t}, 0) AS {big_t},
        CASE WHEN d.order_days > 1 THEN (d.day_revenue - d.first_day_amount) / (d.order_days - 1) ELSE 0.0 END
            AS monetary_value,
        coalesce(d.days_since_last, 0) AS days_since_last,

@@ -156,6 +156,7 @@ def test_edge_features_by_hand():
 
 def test_render_sql_is_standard_for_spark():
     sql = features.render_sql("2025-12-31", ["customer_id", "order_date", "amount", "channel"], dialect="spark")
-    assert "fsum" not in sql and "datediff(" in sql and "FILTER (WHERE" in sql
+    assert '"T"' not in sql  # Spark reads double quotes as text
+    assert "fsum" not in sql and "datediff(" in sql and "FILTER (WHERE" in sql and "`T`" in sql and "STRING" in sql
     with pytest.raises(playbook.InvalidArgumentError):
         features.render_sql("2025-12-31", ["customer_id"], dialect="oracle")
