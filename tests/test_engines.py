@@ -196,3 +196,17 @@ def test_readable_variants_give_the_default_engines_features(tmp_path, raw):
     assert list(read.table.index) == list(ours.index)
     for col in ("n_orders", "revenue", "first_order", "last_order", "order_days", "days_since_last"):
         assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
+
+
+def test_date_format_and_decimal_comma_options(tmp_path):
+    from playbook.byod import from_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id;order_date;amount\na;02.01.2025;10,5\nb;03.02.2025;1.234,25\na;04.03.2025;5\n", encoding="utf-8")
+    base = from_orders(path, date_format="%d.%m.%Y", decimal=",")
+    read = features.read_duckdb(path, date_format="%d.%m.%Y", decimal=",")
+    ours = features.compute(base.orders, base.as_of)
+    assert read.as_of == base.as_of
+    for col in ("n_orders", "revenue", "first_order", "last_order"):
+        assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
+    assert read.table.loc["b", "revenue"] == 1234.25
