@@ -2,6 +2,10 @@
 
 :func:`analyze` reads and checks the orders (:func:`playbook.byod.from_orders`), scores every
 customer, and writes ``action_list.csv``/``.parquet``, ``report.html`` and ``summary.json`` into one folder, atomically.
+
+An orders-only base is first reduced to one row per customer (:mod:`playbook.features`), and every
+score is computed from that table; with ``engine="duckdb"`` DuckDB reads, checks and reduces the
+file(s) itself, so the orders never sit in pandas.
 """
 from __future__ import annotations
 
