@@ -630,12 +630,15 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     fmt = date_format
     select = [f"{_expr(k, c, schema[c], date_format=fmt, decimal=decimal)} AS {k}" for k, c in used.items()]
     raw = {k: f"CAST({_ident(c)} AS VARCHAR)" for k, c in used.items()}
+    extra_raw = [k for k in ("margin", "discount") if k in used]
     con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {', '.join(select)}, "
                 f"{raw['order_date']} AS raw_date, {raw['amount']} AS raw_amount, "
-                f"{raw['customer_id']} AS raw_id, filename FROM {_scan(files, kind, decimal=decimal)}")
+                + "".join(f"{raw[k]} AS raw_{k}, " for k in extra_raw)
+                + f"{raw['customer_id']} AS raw_id, filename FROM {_scan(files, kind, decimal=decimal)}")
     # The file(s) are parsed once into a compact DuckDB table (spilled to disk beyond DuckDB's memory limit) that the
     # checks and the feature query scan; the raw text is read again only to quote offending lines.
-    con.execute("CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (raw_date, raw_amount, raw_id), "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (raw_date, raw_amount, raw_id"
+                f"{''.join(f', raw_{k}' for k in extra_raw)}), "
                 "nullif(trim(raw_date), '') IS NULL AS blank_date, nullif(trim(raw_amount), '') IS NULL AS blank_amount FROM src")
     say(f"checking {name} with DuckDB")
     lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
@@ -654,8 +657,9 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     }
     if "order_id" in used:
         checks["repeated"] = "count(order_id) - count(DISTINCT order_id)"
-    if "margin" in used:
-        checks["bad_margin"] = "count(*) FILTER (WHERE margin IS NULL OR isinf(margin) OR isnan(margin))"
+    for kit in ("margin", "discount"):
+        if kit in used:
+            checks[f"bad_{kit}"] = f"count(*) FILTER (WHERE {kit} IS NULL OR isinf({kit}) OR isnan({kit}))"
     try:
         row = con.execute(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM parsed").fetchone()
     except duckdb.Error as exc:
@@ -699,10 +703,12 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
                                   f"{MAX_AMOUNT:,.0f} in absolute value, e.g. "
                                   f"{lines(f'isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f}', 'raw_amount')}. "
                                   "No single order is that large: fix or remove these lines.")
-    if c.get("bad_margin"):
-        raise DataValidationError(f"{name}, column {col['margin']}: {c['bad_margin']} margin value(s) missing or not finite numbers, "
-                                  f"e.g. {lines('margin IS NULL OR isinf(margin) OR isnan(margin)', 'margin')}. Fix them or leave "
-                                  "the margin column out.")
+    for kit in ("margin", "discount"):
+        if c.get(f"bad_{kit}"):
+            raise DataValidationError(
+                f"{name}, column {col[kit]}: {c[f'bad_{kit}']} {kit} value(s) missing or not finite numbers, e.g. "
+                f"{lines(f'{kit} IS NULL OR isinf({kit}) OR isnan({kit})', f'raw_{kit}')}. "
+                f"Fix them in the export (every order needs a number there), or rename that column so the kit does not read it.")
     if c.get("repeated"):
         raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
                                   "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")

@@ -210,3 +210,12 @@ def test_date_format_and_decimal_comma_options(tmp_path):
     for col in ("n_orders", "revenue", "first_order", "last_order"):
         assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
     assert read.table.loc["b", "revenue"] == 1234.25
+
+
+def test_missing_margin_or_discount_is_refused(tmp_path):
+    path = _write(tmp_path, "orders.csv", "customer_id,order_date,amount,margin,discount\na,2025-01-02,10,3,0\nb,2025-02-03,20,,0\n")
+    with pytest.raises(DataValidationError, match=r"column 'margin': 1 margin value\(s\) missing.*line 3"):
+        analyze(path, out=tmp_path / "out", engine="duckdb")
+    path = _write(tmp_path, "orders2.csv", "customer_id,order_date,amount,discount\na,2025-01-02,10,x\n")
+    with pytest.raises(DataValidationError, match=r"column 'discount': 1 discount value\(s\).*line 2 \('x'\)"):
+        analyze(path, out=tmp_path / "out", engine="duckdb")
