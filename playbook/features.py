@@ -203,6 +203,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             masks[name] = m
         return masks[name]
 
+    run_starts = _group_starts(sc)
     tested: dict[str, np.ndarray] = {}
     sorted_values: dict[str, np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
@@ -216,7 +217,8 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
                 tested[a.test] = test(orders[col])[order]
             m = m & tested[a.test]
         if a.op == "count":
-            out[a.name] = np.bincount(sc[m], minlength=n).astype(np.int64)
+            # Every customer has a run of rows in sc (codes of all orders): count each run's hits in one pass.
+            out[a.name] = np.add.reduceat(m, run_starts, dtype=np.int64) if n_rows else np.zeros(n, dtype=np.int64)
             continue
         keys = sc[m]
         starts = _group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
