@@ -208,7 +208,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     sorted_values: dict[str, np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
     for a in SPEC:
-        if not _usable(a, orders.columns):
+        if not _usable(a, orders.columns) or a.name in ("revenue", "margin"):  # these two: summarize's, set below
             continue
         m = window(a.window)
         if a.test:
@@ -239,7 +239,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     known = out["n_orders"] > 0
     pos = np.flatnonzero(known)
     for col in ("frequency", "recency", "T", "monetary_value", "revenue", "margin", "days_since_last"):
-        if col in s.columns and (col != "margin" or "margin" in out):
+        if col in s.columns:
             full = np.zeros(n, dtype=s[col].dtype)
             full[pos] = s[col].to_numpy()
             out[col] = full
