@@ -2,6 +2,10 @@
 
 :func:`analyze` reads and checks the orders (:func:`playbook.byod.from_orders`), scores every
 customer, and writes ``action_list.csv``/``.parquet``, ``report.html`` and ``summary.json`` into one folder, atomically.
+
+An orders-only base is first reduced to one row per customer (:mod:`playbook.features`), and every
+score is computed from that table; with ``engine="duckdb"`` DuckDB reads, checks and reduces the
+file(s) itself, so the orders never sit in pandas.
 """
 from __future__ import annotations
 
@@ -116,8 +120,9 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     True
     """
     from .rfm import rfm_scores, rfm_segments, segment_summary
-    from .segment import TIERS, gini, pareto_table, top_share
-    from .strategy import STRATEGIES, _action_list
+    from .segment import pareto_table
+    from . import strategy
+    from .strategy import _action_list, orders_only
     from .value import check_margin_rate
 
     lang = _check_lang(lang)
@@ -127,14 +132,55 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     ts = base.as_of
     orders = base.orders
     _trim_memory()
+    if strategy._USE_FEATURES and orders_only(base):
+        return _analysis_from_features(**_reduce(base), lang=lang, margin_rate=margin_rate)
+    totals = _totals(orders)
     actions, risk, plan = _action_list(base, ts, lang, margin_rate=margin_rate)  # risk and plan once, as the action list used them
     _trim_memory()
     customers = pareto_table(orders)
     rfm = segment_summary(rfm_segments(rfm_scores(base, ts)), lang=lang)
     _trim_memory()
+    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=list(base.tables),
+                     notes=list(base.meta.get("notes", [])))
+
+
+def _totals(orders: pd.DataFrame) -> dict:
+    return {"orders": int(len(orders)), "revenue": float(orders["amount"].sum()), "first_order": orders["order_date"].min(),
+            "last_order": orders["order_date"].max(), "has_margin": "margin" in orders.columns}
+
+
+def _reduce(base: CustomerBase) -> dict:
+    """An orders-only base as one row per customer (:func:`playbook.features.compute`) and the orders' totals:
+    all that the analysis needs, so the orders can be let go before the scoring."""
+    from . import features
+
+    return {"f": features.compute(base.orders, base.as_of), "ts": base.as_of, "totals": _totals(base.orders),
+            "tables": list(base.tables), "notes": list(base.meta.get("notes", []))}
+
+
+def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, margin_rate, totals: dict, tables: list,
+                            notes: list) -> Analysis:
+    """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine)."""
+    from .rfm import rfm_scores, rfm_segments, segment_summary
+    from .segment import pareto_table
+    from .strategy import _action_list_from_features, _summary_of
+
+    actions, risk, plan = _action_list_from_features(f, ts, lang, margin_rate=margin_rate)
+    per_customer = pd.DataFrame({"revenue": f["revenue_all"], "n_orders": f["n_orders_all"]}, index=f.index)
+    if "margin_all" in f:
+        per_customer["margin"] = f["margin_all"]
+    customers = pareto_table(per_customer)
+    rfm = segment_summary(rfm_segments(rfm_scores(_summary_of(f))), lang=lang)
+    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=tables, notes=notes)
+
+
+def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dict, tables: list, notes: list) -> Analysis:
+    """The :class:`Analysis` and its headline figures from the scored tables and the orders' totals."""
+    from .segment import TIERS, gini, top_share
+    from .strategy import STRATEGIES
 
     n = len(actions)
-    revenue = float(orders["amount"].sum())
+    revenue = totals["revenue"]
     per_tier = pd.DataFrame({"tier": actions["tier"].astype(str),
                              "revenue": customers["revenue"].reindex(actions.index).to_numpy()})
     tiers = per_tier.groupby("tier")["revenue"].agg(["size", "sum"]).reindex(list(TIERS), fill_value=0)
@@ -149,13 +195,13 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     reach80 = int(np.argmax(cum >= 0.8)) + 1 if (cum >= 0.8).any() else n
     summary = {
         "customers": n,
-        "orders": int(len(orders)),
+        "orders": totals["orders"],
         "revenue": round(revenue, 2),
-        "first_order": _date(orders["order_date"].min()),
-        "last_order": _date(orders["order_date"].max()),
+        "first_order": _date(totals["first_order"]),
+        "last_order": _date(totals["last_order"]),
         "as_of": _date(ts),
-        "has_margin": "margin" in orders.columns,
-        "tables": list(base.tables),
+        "has_margin": totals["has_margin"],
+        "tables": tables,
         "pareto": {
             "top_20_percent_revenue_share": round(top_share(customers["revenue"], 0.2), 4),
             "customers_share_for_80_percent_revenue": round(reach80 / n, 4),
@@ -178,7 +224,7 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
         "follow_up": {"planned": int(len(plan)), "overdue": int(len(overdue)),
                       "overdue_by_tier": {t: int(k) for t, k in by_tier.items()}},
         "clv": _clv_summary(actions.attrs.get("clv", {})),
-        "notes": list(base.meta.get("notes", [])) + _clv_notes(actions.attrs.get("clv", {})),
+        "notes": notes + _clv_notes(actions.attrs.get("clv", {})),
     }
     return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary, lang=lang)
 
@@ -246,7 +292,7 @@ def _summary_json(summary: dict) -> str:
 
 
 def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str | None = None, force: bool = False,
-            progress: Callable[[str], None] | None = None, margin_rate=None, **read_options) -> Path:
+            progress: Callable[[str], None] | None = None, margin_rate=None, engine: str = "pandas", **read_options) -> Path:
     """Read an orders export and write the action list and report into the folder ``out``.
 
     The folder receives ``action_list.csv`` (UTF-8 with a byte-order mark so Excel shows
@@ -280,9 +326,17 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         Share of revenue that is margin when the orders have no margin column (default
         :data:`playbook.value.DEFAULT_MARGIN_RATE`, stated in the report and in
         ``summary.json["clv"]``); a margin column wins and the rate is then ignored (a note says so).
+    engine : {"pandas", "duckdb"}
+        ``"pandas"`` (default) reads the orders into memory (:func:`playbook.byod.from_orders`);
+        ``"duckdb"`` has DuckDB read the CSV or Parquet file(s), ``orders`` may then be a glob
+        such as ``"exports/orders_*.parquet"``, check them and reduce them to one row per
+        customer in SQL (:func:`playbook.features.read_duckdb`), so the orders never sit in
+        pandas; the scoring then runs on that table and gives the same action list.
+        ``summary.json["engine"]`` says which ran. Needs ``pip install duckdb``.
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
-        ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables.
+        ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables
+        (with ``engine="duckdb"``: ``refunds``, ``date_format`` and ``decimal``).
 
     Returns
     -------
@@ -304,16 +358,17 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     >>> sorted(p.name for p in folder.iterdir())
     ['action_list.csv', 'action_list.parquet', 'report.html', 'summary.json']
     """
-    from . import __version__
     from .byod import from_orders
-    from .report import report_html
-    from .strategy import neutralise_formulas
-
     from .value import check_margin_rate
 
     lang = _check_lang(lang)
     margin_rate = check_margin_rate(margin_rate, "analyze")
+    if engine not in ("pandas", "duckdb"):
+        raise InvalidArgumentError(f"The 'engine' parameter of analyze must be 'pandas' or 'duckdb'. Got {engine!r}.")
     say = progress or (lambda message: None)
+    if engine == "duckdb":
+        return _analyze_duckdb(orders, columns=columns, as_of=as_of, out=out, lang=lang, force=force, progress=progress,
+                               margin_rate=margin_rate, **read_options)
     source = Path(orders) if isinstance(orders, (str, Path)) else None
     protect = [source] if source is not None else ()
     out = check_output_folder(out, replace=force, protect=protect)
@@ -330,19 +385,80 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         base = from_orders(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
     except OSError as exc:
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
-    n_customers = base.orders["customer_id"].nunique()
-    say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {base.as_of.date()}")
-    result = build_analysis(base, lang=lang, margin_rate=margin_rate)
-    del base  # the orders are not needed any more: the report and the files use the analysis only
+    from . import strategy
+
+    if strategy._USE_FEATURES and strategy.orders_only(base):
+        # One pass over the orders into one row per customer, then the orders are let go before the scoring's peak.
+        n_orders = len(base.orders)
+        say(f"reducing {n_orders:,} orders to one row per customer")
+        reduced = _reduce(base)
+        del base
+        _trim_memory()
+        n_customers = int((reduced["f"]["n_orders"] > 0).sum())
+        say(f"read {n_orders:,} orders of {n_customers:,} customers; scoring them at {reduced['ts'].date()}")
+        result = _analysis_from_features(**reduced, lang=lang, margin_rate=margin_rate)
+    else:
+        n_customers = base.orders["customer_id"].nunique()
+        say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {base.as_of.date()}")
+        result = build_analysis(base, lang=lang, margin_rate=margin_rate)
+        del base  # the orders are not needed any more: the report and the files use the analysis only
     _trim_memory()
+    input_ = {"name": source.name if source is not None else None, "sha256": digest}
+    return _write(result, out, input_=input_, engine={"name": "pandas", "version": pd.__version__}, lang=lang, force=force,
+                  protect=protect, progress=progress, source_name=source.name if source is not None else None)
+
+
+def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margin_rate, **read_options) -> Path:
+    """:func:`analyze` with ``engine="duckdb"``: DuckDB reads, checks and reduces the file(s); pandas scores the customers."""
+    from . import features
+
+    say = progress or (lambda message: None)
+    if as_of is not None:
+        from .byod import check_as_of
+
+        check_as_of(as_of)
+    files = features.resolve_files(orders)
+    out = check_output_folder(out, replace=force, protect=files)
+    size = sum(p.stat().st_size for p in files)
+    say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with DuckDB")
+    try:
+        digests = [output.sha256_file(p) for p in files]
+    except OSError as exc:
+        raise DataValidationError(f"{getattr(exc, 'filename', None) or 'the orders'} cannot be read: {exc.strerror or exc}. "
+                                  "Check the file's permissions.") from exc
+    read = features.read_duckdb(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
+    n_customers = int((read.table["n_orders"] > 0).sum())
+    say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in DuckDB; scoring them at {read.as_of.date()}")
+    notes = read.notes + [f"Computed with the DuckDB engine ({read.engine}): the orders were checked and reduced to one row "
+                          "per customer in SQL, then scored."]
+    result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
+                                     tables=["orders"], notes=notes)
+    name = files[0].name if len(files) == 1 else str(orders)
+    input_ = {"name": name, "sha256": digests[0] if len(files) == 1 else None}
+    if len(files) > 1:
+        input_["files"] = [{"name": p.name, "sha256": d} for p, d in zip(files, digests)]
+    version = read.engine.split(" ", 1)[1]
+    return _write(result, out, input_=input_, engine={"name": "duckdb", "version": version}, lang=lang, force=force,
+                  protect=files, progress=progress, source_name=name)
+
+
+def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
+           source_name) -> Path:
+    """Draw the report and write the four files into ``out`` atomically."""
+    from . import __version__
+    from .report import report_html
+    from .strategy import neutralise_formulas
+
+    say = progress or (lambda message: None)
     say("drawing the report")
-    page = report_html(result, source=source.name if source is not None else None)
+    page = report_html(result, source=source_name)
     table = result.actions.reset_index()
     summary = {
         "made_by": MADE_BY,
         "kit_version": __version__,
         "lang": lang,
-        "input": {"name": source.name if source is not None else None, "sha256": digest},
+        "input": input_,
+        "engine": engine,
         **result.summary,
     }
     say(f"writing {out}")

@@ -295,6 +295,49 @@ def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int
     return out
 
 
+def _signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365
+                           ) -> pd.DataFrame:
+    """:func:`churn_signals` of an orders-only base (``horizon_days=None``) from its feature table
+    (:func:`playbook.features.compute`, whose windows are these defaults): no second pass over the orders."""
+    from . import features
+
+    if (window_days, baseline_days) != (features.WINDOW_DAYS, features.BASELINE_DAYS):
+        raise InvalidArgumentError("the feature table holds the default 90/365-day windows only")
+    f = f.loc[f["n_orders"].to_numpy() > 0]
+    scale = window_days / baseline_days
+    day = ts.normalize()
+    out = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
+    out["days_since_last"] = f["days_since_last"].astype(np.int64)
+    out["order_days"] = f["order_days"].astype(np.int64)
+    out["tenure_days"] = (day - pd.DatetimeIndex(f["first_order"].to_numpy()).normalize()).days.to_numpy().astype(np.int64)
+    out["revenue"] = f["revenue"].astype(float)
+    own_gap = f["own_gap_days_raw"]
+    notes: list[str] = []
+    fallback = float(own_gap.median()) if own_gap.notna().any() else np.nan
+    if np.isnan(fallback):
+        notes.append("No customer has two order days yet: the usual rhythm, and so gap_ratio, cannot be measured.")
+    out["own_gap_days"] = own_gap.fillna(fallback).clip(lower=1.0)
+    out["gap_ratio"] = out["days_since_last"] / out["own_gap_days"]
+    r, b = f["n_recent"].astype(np.int64), f["n_usual"].astype(np.int64)
+    out["orders_recent"] = r
+    out["orders_usual"] = b * scale
+    out["frequency_change"] = _change(out["orders_recent"].astype(float), out["orders_usual"])
+    out["basket_recent"] = f["amount_recent"] / r.where(r > 0)
+    out["basket_usual"] = f["amount_usual"] / b.where(b > 0)
+    out["basket_change"] = _change(out["basket_recent"], out["basket_usual"])
+    out["open_complaints"] = np.nan
+    notes.append("No complaints table: the open-complaint signal is left out.")
+    out[["care_recent", "care_usual", "care_change"]] = np.nan
+    notes.append("No interactions table: the care-contact signal is left out.")
+    out["competitor_losses"] = np.nan
+    out["competitor"] = None
+    notes.append("No opportunities table (B2B deals): the competitor signal is left out.")
+    out[["satisfaction_latest", "satisfaction_change"]] = np.nan
+    notes.append("No surveys table: the satisfaction signal is left out.")
+    out.attrs = {"as_of": ts, "window_days": window_days, "notes": notes, "model": None}
+    return out
+
+
 # ---------------------------------------------------------------- the model (the default score)
 
 # Each group of model inputs and the reason it gives: a customer's points for "gap" are the

@@ -113,7 +113,7 @@ def _cmd_analyze(args) -> int:
     options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
                "date_format": args.date_format, "sheet": args.sheet, "decimal": args.decimal, "dayfirst": args.dayfirst}
     out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
-                  progress=None if args.quiet else progress, margin_rate=args.margin_rate, **options)
+                  progress=None if args.quiet else progress, margin_rate=args.margin_rate, engine=args.engine, **options)
     if not args.quiet:
         _print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
     return EXIT_OK
@@ -213,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--margin-rate", type=_margin_rate, default=None, metavar="R",
                    help="share of revenue that is gross margin, 0-1, used for CLV when the orders have no margin column "
                         "(default 0.30, stated in report.html and summary.json); a mapped margin column wins")
+    a.add_argument("--engine", choices=("pandas", "duckdb"), default="pandas",
+                   help="pandas (default): read the orders into memory; duckdb: DuckDB reads the CSV or Parquet file(s) "
+                        "(ORDERS may be a quoted glob, e.g. 'exports/*.parquet'), checks them and reduces them to one row "
+                        "per customer in SQL, for files larger than memory (pip install duckdb)")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
     a.set_defaults(func=_cmd_analyze)
     g = sub.add_parser("generate", parents=[debug], help="write a synthetic dataset folder (one CSV per table + manifest.json)",

@@ -208,6 +208,33 @@ def behaviour_evidence(data, as_of=None) -> pd.DataFrame:
     return ev
 
 
+def _behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
+    """:func:`behaviour_evidence` of an orders-only base at ``ts``, from its feature table
+    (:func:`playbook.features.compute`): the same columns, without a pass over the orders."""
+    f = f.loc[f["n_orders"].to_numpy() > 0]
+    ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
+    day = ts.normalize()
+    ev["n_orders"] = f["n_orders"].astype(np.int64)
+    ev["revenue"] = f["revenue"].astype(float)
+    ev["tenure_days"] = ((day - f["first_order"].dt.normalize()).dt.days + 1).clip(lower=1)
+    years = ev["tenure_days"].clip(lower=_MIN_TENURE_DAYS) / 365.25
+    ev["orders_per_year"] = ev["n_orders"] / years
+    ev["revenue_per_year"] = ev["revenue"] / years
+    ev["days_since_last"] = (day - f["last_order"].dt.normalize()).dt.days
+    active_years = (ev["tenure_days"] - ev["days_since_last"]).clip(lower=_MIN_TENURE_DAYS) / 365.25
+    ev["spend_rate_pct"] = (ev["revenue"] / active_years).rank(pct=True)
+    ev["gap_cv"] = (f["gap_std"] / f["gap_mean"]).where(f["gap_count"] >= 2)
+    n = ev["n_orders"].astype(float)
+    for name, count in (("discount_share", "n_discounted"), ("late_order_share", "n_late"), ("app_share", "n_app"),
+                        ("essentials_share", "n_essentials"), ("premium_share", "n_premium"),
+                        ("new_release_share", "n_new_release")):
+        ev[name] = f[count] / n if count in f.columns else np.nan
+    for name in ("browse_sessions", "browse_per_order", "browse_per_year", "browse_before_order_share",
+                 "suggestions", "suggestion_quality", "references", "price_sensitivity", "referrals_made", "new_market_rank"):
+        ev[name] = np.nan
+    return ev
+
+
 def _interaction_evidence(ev: pd.DataFrame, o: pd.DataFrame, base) -> None:
     names = ("browse_sessions", "browse_per_order", "browse_per_year", "browse_before_order_share",
              "suggestions", "suggestion_quality", "references")

@@ -400,6 +400,11 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
     base, ts = _as_base(base, as_of, "formation_stage")
     ev = _evidence(base, ts, contact_days=p["prospect_days"], lead_days=p["lead_days"], late_stage=p["late_stage"],
                    func="formation_stage")
+    return _formation_from_evidence(ev, p)
+
+
+def _formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) -> pd.DataFrame:
+    """:func:`formation_stage`'s rules on an evidence table (``reasons=False`` skips the reason texts)."""
     n = ev["n_orders"]
     active = ev["days_since_last"] <= p["active_days"]
     relation = ev["relation"] if "relation" in ev else pd.Series(None, index=ev.index, dtype=object)
@@ -419,8 +424,27 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
         ("first_purchase", n == 1),
         ("prospect", (ev["recent_contacts"] > 0) | ev["late_open_deal"] | lead_prospect),
     ], FORMATION_STAGES))
-    out.insert(1, "reason", _reason_text(out["stage"], ev))
+    if reasons:
+        out.insert(1, "reason", _reason_text(out["stage"], ev))
     return out.sort_index()
+
+
+def _orders_evidence(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
+    """:func:`_evidence` of an orders-only base at ``ts``, from its feature table (:func:`playbook.features.compute`)."""
+    f = f.loc[f["n_orders"].to_numpy() > 0]
+    ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
+    ev["source"] = "customer"
+    ev["n_orders"] = f["n_orders"].astype(np.int64)
+    ev["first_order"] = f["first_order"]
+    ev["last_order"] = f["last_order"]
+    ev["days_since_last"] = (ts.normalize() - ev["last_order"].dt.normalize()).dt.days
+    ev["span_days"] = (ev["last_order"].dt.normalize() - ev["first_order"].dt.normalize()).dt.days
+    ev["referrals_made"] = 0
+    ev["referred_buyers"] = 0
+    ev["last_recommend"] = np.nan
+    ev["recent_contacts"] = 0
+    ev["late_open_deal"] = False
+    return ev
 
 
 # ---------------------------------------------------------------------------

@@ -888,7 +888,7 @@ def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: in
     >>> plan.groupby("tier", observed=True)["contact_every_days"].first().tolist()
     [14, 45, 120]
     """
-    from .segment import assign_tiers, tier_policy
+    from .segment import tier_policy
 
     func = "contact_plan"
     base, ts = _base_and_date(base, as_of, func)
@@ -896,16 +896,21 @@ def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: in
         raise InvalidArgumentError(f"The 'active_days' parameter of {func} must be a whole number of days >= 1. Got {active_days!r}.")
     pol = policy if isinstance(policy, pd.DataFrame) else tier_policy(policy)
     require_columns(pol, ("contact_every_days",), func, table="the tier policy")
-    end = end_of_day(ts)
     orders = _known_orders(base, ts)
     # One summary gives the tiers and each customer's first and last order (no second groupby on text ids).
-    summary = summarize(orders, ts)
+    return _plan_from_summary(summarize(orders, ts), ts, pol, active_days, _table_or_none(base, "interactions"))
+
+
+def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, active_days: int, inter) -> pd.DataFrame:
+    """:func:`contact_plan` from the per-customer summary (:func:`playbook.data.summarize` columns) and the interactions (or None)."""
+    from .segment import assign_tiers
+
+    end = end_of_day(ts)
     last_order, first_order = summary["last_order"], summary["first_order"]
     active = last_order.index[last_order > end - pd.Timedelta(days=active_days)]
     out = pd.DataFrame(index=pd.Index(active, name="customer_id"))
     out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
     out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
-    inter = _table_or_none(base, "interactions")
     if inter is None:
         out["last_contact"] = last_order.reindex(out.index).dt.normalize()
     else:
@@ -1032,6 +1037,10 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate
     from .customer_types import behaviour_evidence, classify_types
     from .value import expected_margin
 
+    if _USE_FEATURES and orders_only(base):
+        from . import features
+
+        return _action_list_from_features(features.compute(base.orders, ts), ts, lang, margin_rate=margin_rate)
     profile, risk = _customer_profile(base, ts, lang)
     rec = recommend_strategies(profile, lang=lang)
     types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
@@ -1047,6 +1056,81 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.attrs["clv"] = dict(clv.attrs["clv"])
     out.attrs["churn"] = dict(profile.attrs["churn"])
+    return out, risk, plan
+
+
+#: Score orders-only bases from their per-customer feature table (:mod:`playbook.features`); False
+#: runs the order-level functions instead (the equivalence tests compare both).
+_USE_FEATURES = True
+
+
+def orders_only(base) -> bool:
+    """True when ``base`` has no table but its orders (and the synthetic truth, which the analysis never reads)."""
+    return isinstance(base, CustomerBase) and all(t in ("orders", "truth") for t in base.tables)
+
+
+def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`playbook.data.summarize` table of the customers known at the feature table's date."""
+    cols = ["frequency", "recency", "T", "monetary_value", "n_orders", "revenue"] + (["margin"] if "margin" in f else []) \
+        + ["first_order", "last_order", "days_since_last"]
+    return f.loc[f["n_orders"].to_numpy() > 0, cols]
+
+
+def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_customer_profile` of an orders-only base from its feature table: the same columns and values."""
+    from .churn import _signals_from_features, churn_risk
+    from .lifecycle import FORMATION_DEFAULTS, _formation_from_evidence, _orders_evidence
+    from .segment import assign_tiers
+
+    summary = _summary_of(f)
+    known = f.loc[summary.index]
+    out = pd.DataFrame(index=summary.index)
+    out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
+    stage = _formation_from_evidence(_orders_evidence(f, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
+    out["stage"] = stage.astype(str).reindex(out.index)
+    risk = churn_risk(_signals_from_features(f, ts), lang=lang, method="rules")
+    out["risk"] = risk["risk"].reindex(out.index).astype(float)
+    out["risk_reasons"] = risk["reasons"].reindex(out.index)
+    out["revenue"] = summary["revenue"]
+    out["n_orders"] = summary["n_orders"]
+    out["days_since_last"] = summary["days_since_last"].astype(float)
+    out["revenue_365"] = known["revenue_365"]
+    out["margin_365"] = known["margin_365"] if "margin_365" in known else np.nan
+    if "costly_365" in known:
+        n = known["n_365"]
+        out["expensive_channel_share"] = known["costly_365"] / n.where(n > 0)
+    else:
+        out["expensive_channel_share"] = np.nan
+    out["complaints_365"] = 0
+    out["satisfaction"] = np.nan
+    return out, risk
+
+
+def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None
+                               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`)."""
+    from .customer_types import _behaviour_from_features, classify_types
+    from .segment import tier_policy
+    from .value import _clv_from_summary
+
+    profile, risk = _profile_from_features(f, ts, lang)
+    rec = recommend_strategies(profile, lang=lang)
+    types = classify_types(_behaviour_from_features(f, ts))["type"].astype(str)
+    summary = _summary_of(f)
+    known = f.loc[summary.index]
+    columns = {"margin": "margin_365", "amount": "revenue_365"}
+    clv = _clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
+                            horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
+    out = profile[["tier", "stage"]].copy()
+    out["type"] = types.reindex(out.index)
+    out["risk"] = profile["risk"].round(1)
+    out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
+    out["strategy"] = rec["strategy"]
+    out["reason"] = rec["reason"]
+    plan = _plan_from_summary(summary, ts, tier_policy(None), 365, None)
+    out["next_contact"] = plan["next_contact"].reindex(out.index)
+    out = out.sort_values("clv", ascending=False, kind="stable")
+    out.attrs["clv"] = dict(clv.attrs["clv"])
     return out, risk, plan
 
 

@@ -812,6 +812,19 @@ def expected_margin(orders, as_of=None, *, margin_rate=None, horizon_days: float
     if as_of is None and base is not None:
         as_of = base.as_of
     s = summarize(table, as_of)
+
+    def last_year_of(col: str) -> np.ndarray:
+        end = end_of_day(to_timestamp(as_of))
+        recent = table.loc[(table["order_date"] > end - pd.Timedelta(days=365)) & (table["order_date"] <= end)]
+        return recent.groupby("customer_id")[col].sum().reindex(s.index, fill_value=0.0).to_numpy(dtype=float)
+
+    return _clv_from_summary(s, last_year_of, rate=rate, horizon_days=horizon_days, discount_rate=discount_rate,
+                             method=method, func=func)
+
+
+def _clv_from_summary(s: pd.DataFrame, last_year_of, *, rate, horizon_days, discount_rate, method: str, func: str) -> pd.Series:
+    """:func:`expected_margin` from the per-customer summary ``s`` (:func:`playbook.summarize`) and
+    ``last_year_of(col)``, each customer's sum of ``col`` ("margin" or "amount") in the last 365 days."""
     has_margin = "margin" in s.columns
     revenue = s["revenue"].to_numpy(dtype=float)
     if has_margin:
@@ -834,11 +847,7 @@ def expected_margin(orders, as_of=None, *, margin_rate=None, horizon_days: float
     if value is None:
         if method == "bgnbd":
             raise DataValidationError(f"{func}: the BG/NBD + Gamma-Gamma model cannot be used: {why}.")
-        ts = to_timestamp(as_of)
-        end = end_of_day(ts)
-        recent = table.loc[(table["order_date"] > end - pd.Timedelta(days=365)) & (table["order_date"] <= end)]
-        col = "margin" if has_margin else "amount"
-        last_year = recent.groupby("customer_id")[col].sum().reindex(s.index, fill_value=0.0).to_numpy(dtype=float)
+        last_year = last_year_of("margin" if has_margin else "amount")
         if not has_margin:
             last_year = last_year * share
         years = float(horizon_days) / 365.0

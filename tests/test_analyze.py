@@ -125,7 +125,7 @@ def test_retail_report_has_every_section_and_loads_nothing(retail_run):
     assert reasons.str.contains(r"[\u4e00-\u9fff]").all()  # Chinese reasons with --lang zh
     notes = summary["notes"]  # how the file was read, in the report's language too
     assert notes == ["orders.csv：按 UTF-8 读取。"] and f"<li>{notes[0]}</li>" in page
-    assert [m.split()[0] for m in messages] == ["reading", "read", "drawing", "writing", "done:"]
+    assert [m.split()[0] for m in messages] == ["reading", "reducing", "read", "drawing", "writing", "done:"]
 
 
 def test_english_report_and_headline_numbers(messy_run):
@@ -437,7 +437,7 @@ def test_progress_lines_and_quiet(tmp_path, capsys):
     out, err = capsys.readouterr()
     lines = err.splitlines()
     assert all(re.match(r"playbook analyze: \[\s*\d+\.\d+s\] ", line) for line in lines)
-    assert [line.split("] ")[1].split()[0] for line in lines] == ["reading", "read", "drawing", "writing", "done:"]
+    assert [line.split("] ")[1].split()[0] for line in lines] == ["reading", "reducing", "read", "drawing", "writing", "done:"]
     assert out == f"wrote {tmp_path / 'p'}: action_list.csv, action_list.parquet, report.html, summary.json\n"
 
 

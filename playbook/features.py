@@ -1,0 +1,759 @@
+"""One per-customer feature table (客户特征表) from the orders at a review date, for every engine.
+
+The analysis of an orders export reads, per customer, a few dozen aggregates of their orders
+known at ``as_of``: first and last order, order count and order days, revenue and margin, the
+counts and sums in the windows the churn signals and the strategy use, the gaps between orders,
+the shares of orders with a discount, through the app, and so on. :data:`SPEC` defines each of
+them once, by name; two engines compute the same table from it:
+
+- :func:`compute` (pandas/numpy, in memory): every reduction on integer customer codes
+  (sorted runs, ``np.bincount``), no per-customer Python loop and no groupby on text ids;
+- :func:`render_sql` writes standard SQL (``count(*) FILTER (WHERE ...)``, window functions)
+  that DuckDB runs over CSV or Parquet files without loading the orders into pandas
+  (:func:`compute_duckdb`); the same SQL is meant for Spark SQL.
+
+Scoring (:mod:`playbook.strategy`, :mod:`playbook.churn`, ...) then runs on the one row per
+customer. Sums in the pandas engine use the compensated summation of pandas' groupby, so the
+analysis matches the order-level functions to the last bit; SQL engines add in another order
+(DuckDB's ``fsum`` is exactly rounded), which can differ in the last digits.
+
+Examples
+--------
+>>> import playbook
+>>> base = playbook.load_dataset("retail")
+>>> f = compute(base.orders, base.as_of)
+>>> bool((f.loc[f["n_orders"] > 0, "order_days"] >= 1).all()), f.index.is_monotonic_increasing
+(True, True)
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .data import _factorize_sorted, _group_starts, _group_sums, _stable_order, end_of_day, summarize, to_timestamp
+from .errors import DataValidationError, InvalidArgumentError
+
+__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb",
+           "read_duckdb", "resolve_files", "FeatureRead", "ENGINES", "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS",
+           "YEAR_DAYS"]
+
+#: Churn signals' recent window and the baseline before it (:func:`playbook.churn.churn_signals` defaults).
+WINDOW_DAYS = 90
+BASELINE_DAYS = 365
+#: The strategy profile's "last year" (revenue_365, margin_365, channel share, CLV fallback).
+YEAR_DAYS = 365
+#: Same as :data:`playbook.strategy.EXPENSIVE_CHANNELS` (kept here so this module imports nothing heavy).
+EXPENSIVE_CHANNELS = ("store", "direct_sales")
+LATE_HOUR = 20  # customer_types' "late order": placed at 20:00 or later
+
+
+def _bounds(ts: pd.Timestamp) -> dict[str, tuple[pd.Timestamp | None, pd.Timestamp | None]]:
+    """Each window as (lo, hi]: an order dated ``lo < date <= hi`` is in it (None: unbounded)."""
+    end = end_of_day(ts)
+    mid = end - pd.Timedelta(days=WINDOW_DAYS)
+    return {
+        "all": (None, None),
+        "known": (None, end),
+        "year": (end - pd.Timedelta(days=YEAR_DAYS), end),
+        "recent": (mid, end),
+        "usual": (mid - pd.Timedelta(days=BASELINE_DAYS), mid),
+    }
+
+
+#: The windows, as (lo, hi] from ``as_of``: ``all`` the whole file, ``known`` up to the end of
+#: ``as_of``, ``year`` the last 365 days, ``recent`` the last 90 days and ``usual`` the 365 before them.
+WINDOWS = ("all", "known", "year", "recent", "usual")
+
+def _text_in(s: pd.Series, values) -> np.ndarray:
+    """``s.astype(str).isin(values)`` without making a string per row (categories tested once)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        hit = np.r_[pd.Index(s.cat.categories).astype(str).isin(values), False]
+        return hit[s.cat.codes.to_numpy()]  # code -1 (missing) takes the trailing False
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return np.asarray(s.isin(values).fillna(False), dtype=bool)
+    return s.astype(str).isin(values).to_numpy(dtype=bool)
+
+
+#: Row tests: (the orders column it reads, pandas test on that column, SQL condition; ``{text}`` is the
+#: dialect's text type).
+ROW_TESTS: dict[str, tuple[str, Callable[[pd.Series], np.ndarray], str]] = {
+    "discounted": ("discount", lambda s: (s > 0).to_numpy(dtype=bool), "discount > 0"),
+    "late": ("order_date", lambda s: (s.dt.hour >= LATE_HOUR).to_numpy(dtype=bool), f"hour(order_date) >= {LATE_HOUR}"),
+    "app": ("channel", lambda s: _text_in(s, ["app"]), "CAST(channel AS {text}) = 'app'"),
+    "costly": ("channel", lambda s: _text_in(s, EXPENSIVE_CHANNELS),
+               "CAST(channel AS {text}) IN (" + ", ".join(f"'{c}'" for c in EXPENSIVE_CHANNELS) + ")"),
+    "essentials": ("product_line", lambda s: _text_in(s, ["essentials"]), "CAST(product_line AS {text}) = 'essentials'"),
+    "premium": ("product_line", lambda s: _text_in(s, ["premium"]), "CAST(product_line AS {text}) = 'premium'"),
+    "new_release": ("product_line", lambda s: _text_in(s, ["new_release"]), "CAST(product_line AS {text}) = 'new_release'"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Aggregate:
+    """One per-customer aggregate of the orders: ``op`` of ``column`` over the orders in ``window``
+    (that pass ``test``, a key of :data:`ROW_TESTS`, when given)."""
+
+    name: str
+    op: str  # "count", "sum", "min", "max"
+    column: str | None
+    window: str
+    test: str | None = None
+    doc: str = ""
+
+    def needs(self) -> set[str]:
+        cols = {"order_date"} if self.window != "all" else set()
+        if self.column:
+            cols.add(self.column)
+        if self.test:
+            cols.add(ROW_TESTS[self.test][0])
+        return cols
+
+
+#: Order-level aggregates. The day-level and gap features (see :func:`feature_columns`) follow
+#: them: ``order_days``, ``frequency``/``recency``/``T``/``monetary_value`` (BTYD, in days),
+#: ``own_gap_days_raw`` (median gap between order days), ``gap_mean``/``gap_std``/``gap_count``
+#: (seconds between consecutive orders), ``days_since_last``.
+SPEC: tuple[Aggregate, ...] = (
+    Aggregate("n_orders_all", "count", None, "all", doc="orders in the file (Pareto table, all dates)"),
+    Aggregate("revenue_all", "sum", "amount", "all", doc="revenue in the file (Pareto table)"),
+    Aggregate("margin_all", "sum", "margin", "all", doc="margin in the file (Pareto table)"),
+    Aggregate("n_orders", "count", None, "known", doc="orders up to as_of"),
+    Aggregate("revenue", "sum", "amount", "known", doc="revenue up to as_of"),
+    Aggregate("margin", "sum", "margin", "known", doc="margin up to as_of"),
+    Aggregate("first_order", "min", "order_date", "known", doc="first order (date-time)"),
+    Aggregate("last_order", "max", "order_date", "known", doc="last order (date-time)"),
+    Aggregate("n_365", "count", None, "year", doc="orders in the last 365 days"),
+    Aggregate("revenue_365", "sum", "amount", "year", doc="revenue in the last 365 days"),
+    Aggregate("margin_365", "sum", "margin", "year", doc="margin in the last 365 days"),
+    Aggregate("costly_365", "count", None, "year", "costly", doc="last year's orders through store or direct sales"),
+    Aggregate("n_recent", "count", None, "recent", doc="orders in the last 90 days"),
+    Aggregate("amount_recent", "sum", "amount", "recent", doc="their amount"),
+    Aggregate("n_usual", "count", None, "usual", doc="orders in the 365 days before those 90"),
+    Aggregate("amount_usual", "sum", "amount", "usual", doc="their amount"),
+    Aggregate("n_discounted", "count", None, "known", "discounted", doc="orders with a discount"),
+    Aggregate("n_late", "count", None, "known", "late", doc="orders placed at 20:00 or later"),
+    Aggregate("n_app", "count", None, "known", "app", doc="orders through the app"),
+    Aggregate("n_essentials", "count", None, "known", "essentials", doc="orders of essentials"),
+    Aggregate("n_premium", "count", None, "known", "premium", doc="orders of premium lines"),
+    Aggregate("n_new_release", "count", None, "known", "new_release", doc="orders of new releases"),
+)
+
+_DAY_COLUMNS = ("order_days", "frequency", "recency", "T", "monetary_value", "days_since_last", "own_gap_days_raw",
+                "gap_mean", "gap_std", "gap_count")
+
+
+def _usable(spec: Aggregate, columns) -> bool:
+    return spec.needs() <= set(columns)
+
+
+def feature_columns(columns) -> list[str]:
+    """The feature names computed from orders with ``columns`` (aggregates whose columns exist, then the day-level ones)."""
+    return [a.name for a in SPEC if _usable(a, columns)] + list(_DAY_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- pandas engine
+
+def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The feature table of ``orders`` at ``as_of`` (pandas/numpy engine).
+
+    One row per customer in the file, indexed by ``customer_id`` (text, sorted); customers whose
+    first order is after ``as_of`` have ``n_orders == 0`` and missing dates. The columns are
+    :func:`feature_columns` of the orders' columns; BTYD columns are those of
+    :func:`playbook.summarize` (``freq="D"``), to the last bit.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        Checked orders (``customer_id``, ``order_date``, ``amount``; optional ``margin``,
+        ``channel``, ``discount``, ``product_line``).
+    as_of : date-like
+    """
+    ts = to_timestamp(as_of, "as_of")
+    bounds = _bounds(ts)
+    n_rows = len(orders)
+    all_rows = np.ones(n_rows, dtype=bool)
+    ids = orders["customer_id"]
+    codes, uniques = _factorize_sorted(ids, all_rows)
+    uniques = pd.Index(uniques)  # the labels summarize gives, in its order
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        # summarize below reads the ids as these codes instead of hashing millions of strings again
+        # (copy-on-write: the other columns are not copied).
+        orders = orders.assign(customer_id=pd.Categorical.from_codes(codes, categories=uniques))
+    n = len(uniques)
+    # BTYD and exact sums as summarize computes them (the same numbers as every other caller); first, so that
+    # its working memory is given back before the arrays below are made (the peaks do not stack).
+    s = summarize(orders, ts)
+    order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
+    sc = codes[order]
+    del codes
+    dates = orders["order_date"].to_numpy()[order]
+    masks: dict[str, np.ndarray] = {}
+
+    def window(name: str) -> np.ndarray:
+        if name not in masks:
+            lo, hi = bounds[name]
+            m = np.ones(n_rows, dtype=bool)
+            if hi is not None:
+                m &= dates <= np.datetime64(hi.to_datetime64(), "ns")
+            if lo is not None:
+                m &= dates > np.datetime64(lo.to_datetime64(), "ns")
+            masks[name] = m
+        return masks[name]
+
+    run_starts = _group_starts(sc)
+    tested: dict[str, np.ndarray] = {}
+    sorted_values: dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray] = {}
+    for a in SPEC:
+        if not _usable(a, orders.columns) or a.name in ("revenue", "margin"):  # these two: summarize's, set below
+            continue
+        m = window(a.window)
+        if a.test:
+            if a.test not in tested:
+                col, test, _ = ROW_TESTS[a.test]
+                tested[a.test] = test(orders[col])[order]
+            m = m & tested[a.test]
+        if a.op == "count":
+            # Every customer has a run of rows in sc (codes of all orders): count each run's hits in one pass.
+            out[a.name] = np.add.reduceat(m, run_starts, dtype=np.int64) if n_rows else np.zeros(n, dtype=np.int64)
+            continue
+        keys = sc[m]
+        starts = _group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
+        if a.op == "sum":
+            if a.column not in sorted_values:
+                sorted_values[a.column] = orders[a.column].to_numpy(dtype=float)[order]
+            values = sorted_values[a.column][m]
+            res = np.zeros(n)
+            res[keys[starts]] = _group_sums(values, starts)
+        else:
+            values = dates[m]
+            res = np.full(n, np.datetime64("NaT"), dtype=dates.dtype)
+            if len(keys):
+                res[keys[starts]] = (np.minimum if a.op == "min" else np.maximum).reduceat(values, starts)
+        out[a.name] = res
+        del m, keys, starts
+    del tested, sorted_values, order
+    known = out["n_orders"] > 0
+    pos = np.flatnonzero(known)
+    for col in ("frequency", "recency", "T", "monetary_value", "revenue", "margin", "days_since_last"):
+        if col in s.columns:
+            full = np.zeros(n, dtype=s[col].dtype)
+            full[pos] = s[col].to_numpy()
+            out[col] = full
+    del s
+    out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
+    known_rows = window("known")
+    masks.clear()
+    out.update(_day_gaps(sc, dates, known_rows, n))
+    del sc, known_rows
+    # One frame made once from the columns (inserting them one by one would copy the blocks).
+    return pd.DataFrame({c: out[c] for c in feature_columns(orders.columns)}, index=pd.Index(uniques, name="customer_id"))
+
+
+def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Median gap between order days, and mean/std/count of the gaps between consecutive orders (seconds).
+
+    Each per-order array is let go as soon as it is used: they are as long as the orders."""
+    c, t = sc[known], dates[known].astype("datetime64[ns]").view(np.int64)
+    # Consecutive orders of a customer, by date (stable: equal times keep the file's order); the rows
+    # are already by customer, and usually by date within one, so the sort is mostly skipped.
+    same = np.r_[False, c[1:] == c[:-1]]
+    if np.any(same[1:] & (t[1:] < t[:-1])):
+        o = np.lexsort((t, c))
+        c, t = c[o], t[o]
+        del o
+    g = (np.diff(t, prepend=0).astype(float) / 1e9)[same]
+    gc = c[same]
+    cnt = np.bincount(gc, minlength=n)
+    mean = np.full(n, np.nan)
+    std = np.full(n, np.nan)
+    has = cnt > 0
+    mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
+    g -= mean[gc]
+    g *= g
+    two = cnt > 1
+    std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+    del g, gc
+    out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
+    # Order days: a customer's rows are by date, so a new day starts where the day changes.
+    t //= 86_400 * 10**9  # whole days since 1970 (earlier dates floor the same way)
+    new_day = ~same | np.r_[True, t[1:] != t[:-1]]
+    del same
+    kc, kd = c[new_day], t[new_day]
+    del c, t, new_day
+    same_c = np.r_[False, kc[1:] == kc[:-1]]
+    gaps_c, gaps = kc[same_c], np.diff(kd, prepend=0)[same_c]
+    del kc, kd, same_c
+    med = np.full(n, np.nan)
+    if len(gaps):
+        # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
+        width = int(gaps.max()) + 1
+        packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
+        del gaps_c, gaps
+        gaps_c, gaps = packed // width, (packed % width).astype(float)
+        del packed
+        starts = _group_starts(gaps_c)
+        size = np.diff(np.r_[starts, len(gaps)])
+        med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
+    out["own_gap_days_raw"] = med
+    return out
+
+
+# ----------------------------------------------------------------------------- SQL
+
+def _lit(ts: pd.Timestamp) -> str:
+    return f"TIMESTAMP '{ts.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+
+def _where(window: str, bounds) -> list[str]:
+    lo, hi = bounds[window]
+    parts = []
+    if lo is not None:
+        parts.append(f"order_date > {_lit(lo)}")
+    if hi is not None:
+        parts.append(f"order_date <= {_lit(hi)}")
+    return parts
+
+
+def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb") -> str:
+    """The SQL that computes :func:`compute`'s table from a relation ``source`` of orders.
+
+    Standard SQL: aggregates with ``FILTER (WHERE ...)``, ``lag`` and ``row_number`` windows,
+    ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` with ``sum``
+    and dates with ``datediff``. Rows come ordered by ``customer_id``.
+
+    Examples
+    --------
+    >>> sql = render_sql("2025-12-31", ["customer_id", "order_date", "amount"])
+    >>> "count(*) FILTER (WHERE order_date <= TIMESTAMP '2025-12-31 23:59:59.999999')" in sql
+    True
+    """
+    if dialect not in ("duckdb", "spark"):
+        raise InvalidArgumentError(f"render_sql: dialect must be 'duckdb' or 'spark'. Got {dialect!r}.")
+    ts = to_timestamp(as_of, "as_of")
+    bounds = _bounds(ts)
+    total = "fsum" if dialect == "duckdb" else "sum"
+    text = "VARCHAR" if dialect == "duckdb" else "STRING"
+    big_t = '"T"' if dialect == "duckdb" else "`T`"  # T is a keyword-like name: quoted as each dialect quotes
+    day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
+
+    def days_between(a: str, b: str) -> str:
+        return f"date_diff('day', {a}, {b})" if dialect == "duckdb" else f"datediff({b}, {a})"
+
+    seconds = ("date_diff('microsecond', prev_at, order_date) / 1e6" if dialect == "duckdb"
+               else "(unix_micros(order_date) - unix_micros(prev_at)) / 1e6")
+    known = " AND ".join(_where("known", bounds))
+    aggs = []
+    for a in SPEC:
+        if not _usable(a, columns):
+            continue
+        conds = _where(a.window, bounds) + ([f"({ROW_TESTS[a.test][2].format(text=text)})"] if a.test else [])
+        filt = f" FILTER (WHERE {' AND '.join(conds)})" if conds else ""
+        if a.op == "count":
+            aggs.append(f"count(*){filt} AS {a.name}")
+        elif a.op == "sum":
+            aggs.append(f"coalesce({total}({a.column}){filt}, 0.0) AS {a.name}")
+        else:
+            aggs.append(f"{a.op}({a.column}){filt} AS {a.name}")
+    return f"""WITH per_customer AS (
+    SELECT customer_id,
+           {(','+chr(10)+'           ').join(aggs)}
+    FROM {source}
+    GROUP BY customer_id
+), known AS (
+    SELECT customer_id, order_date, amount, CAST(order_date AS DATE) AS day,
+           lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS prev_at
+    FROM {source}
+    WHERE {known}
+), order_gaps AS (
+    SELECT customer_id, avg(gap) AS gap_mean, stddev_samp(gap) AS gap_std, count(gap) AS gap_count
+    FROM (SELECT customer_id, {seconds} AS gap FROM known) AS g
+    GROUP BY customer_id
+), per_day AS (
+    SELECT customer_id, day, {total}(amount) AS amount
+    FROM known
+    GROUP BY customer_id, day
+), day_gaps AS (
+    SELECT customer_id, day, amount,
+           {days_between('lag(day) OVER (PARTITION BY customer_id ORDER BY day)', 'day')} AS gap,
+           row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k
+    FROM per_day
+), per_days AS (
+    SELECT customer_id,
+           count(*) AS order_days,
+           {days_between('min(day)', 'max(day)')} AS recency,
+           {days_between('min(day)', day0)} AS {big_t},
+           {days_between('max(day)', day0)} AS days_since_last,
+           {total}(amount) AS day_revenue,
+           max(CASE WHEN k = 1 THEN amount END) AS first_day_amount,
+           median(gap) AS own_gap_days_raw
+    FROM day_gaps
+    GROUP BY customer_id
+)
+SELECT p.*,
+       coalesce(d.order_days, 0) AS order_days,
+       coalesce(d.order_days - 1, 0) AS frequency,
+       coalesce(d.recency, 0) AS recency,
+       coalesce(d.{big_t}, 0) AS {big_t},
+       CASE WHEN d.order_days > 1 THEN (d.day_revenue - d.first_day_amount) / (d.order_days - 1) ELSE 0.0 END
+           AS monetary_value,
+       coalesce(d.days_since_last, 0) AS days_since_last,
+       d.own_gap_days_raw,
+       g.gap_mean, g.gap_std, coalesce(g.gap_count, 0) AS gap_count
+FROM per_customer AS p
+LEFT JOIN per_days AS d ON d.customer_id = p.customer_id
+LEFT JOIN order_gaps AS g ON g.customer_id = p.customer_id
+ORDER BY p.customer_id"""
+
+
+# ----------------------------------------------------------------------------- DuckDB engine
+
+def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
+    """:func:`compute`'s table by DuckDB, from ``relation`` (a table or view of checked orders) on connection ``con``."""
+    sql = render_sql(as_of, columns, source=relation, dialect="duckdb")
+    table = con.execute(sql).df().set_index("customer_id")
+    table.index = pd.Index(table.index.astype(str), name="customer_id")
+    for a in SPEC:
+        if a.name in table and a.op == "count":
+            table[a.name] = table[a.name].astype(np.int64)
+        elif a.name in table and a.op in ("min", "max"):
+            table[a.name] = pd.to_datetime(table[a.name]).astype("datetime64[ns]")
+    for col in ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count"):
+        table[col] = table[col].astype(np.int64)
+    for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
+        table[col] = table[col].astype(float)
+    return table[feature_columns(columns)]
+
+
+# ----------------------------------------------------------------------------- DuckDB: reading and checking files
+
+ENGINES = ("pandas", "duckdb")
+_CSV = (".csv", ".tsv", ".txt")
+_PARQUET = (".parquet", ".pq")
+# Every kind of space from_orders trims around an id (ASCII whitespace, NBSP, ideographic, zero-width, BOM).
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200C))) \
+    + "\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+
+
+@dataclasses.dataclass
+class FeatureRead:
+    """What :func:`read_duckdb` gives the analysis: the feature table, the review date, the orders' totals and notes."""
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp
+    totals: dict
+    notes: list
+    files: list
+    engine: str
+
+
+def _q(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _need_duckdb():
+    try:
+        import duckdb
+    except ImportError:
+        raise InvalidArgumentError("engine='duckdb' needs the DuckDB package, which is not installed: pip install duckdb "
+                                   "(or pip install 'retention-playbook[duckdb]'); or use the default engine "
+                                   "(--engine pandas).") from None
+    return duckdb
+
+
+def resolve_files(orders) -> list:
+    """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted)."""
+    import glob
+    from pathlib import Path
+
+    if isinstance(orders, pd.DataFrame) or not isinstance(orders, (str, Path)):
+        raise InvalidArgumentError("engine='duckdb' reads files: give the path (or a glob) of CSV or Parquet orders, "
+                                   f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
+    text = str(Path(orders).expanduser())
+    if any(ch in text for ch in "*?[") and not Path(text).is_file():  # a file named with [ ] is read as it is
+        files = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if Path(p).is_file()]
+        if not files:
+            raise InvalidArgumentError(f"No file matches {orders!s}. Check the folder and the pattern "
+                                       "(e.g. 'exports/orders_*.csv'; quote it so the shell does not expand it).")
+    else:
+        path = Path(text)
+        if not path.is_file():
+            raise InvalidArgumentError(f"No file {str(orders)!r}. Check the path.")
+        files = [path]
+    kinds = {p.suffix.lower() for p in files}
+    if not kinds <= set(_CSV) | set(_PARQUET):
+        odd = next(p for p in files if p.suffix.lower() not in _CSV + _PARQUET)
+        raise InvalidArgumentError(f"engine='duckdb' reads CSV and Parquet files; {odd.name} is neither. "
+                                   "Read Excel with the default engine (--engine pandas).")
+    if kinds & set(_CSV) and kinds & set(_PARQUET):
+        raise InvalidArgumentError(f"{orders!s} matches both CSV and Parquet files; give one kind per run.")
+    return files
+
+
+def _scan(files, kind: str, *, decimal=None, sample: bool = False) -> str:
+    paths = "[" + ", ".join(_q(p) for p in files) + "]"
+    if kind == "parquet":
+        return f"read_parquet({paths}, filename = true)"
+    return f"read_csv({paths}, header = true, all_varchar = true, filename = true{', sample_size = 2048' if sample else ''})"
+
+
+def _schemas(con, files, kind: str) -> list:
+    """(name, type) of every column, the same in every file; otherwise a DataValidationError naming the odd file."""
+    first = None
+    for p in files:
+        try:
+            cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {_scan([p], kind, sample=True)}").fetchall()]
+        except Exception as exc:  # duckdb.Error: a file DuckDB cannot read
+            raise DataValidationError(f"{p.name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
+                                      "Check that it is an orders export.") from None
+        cols = [c for c in cols if c[0] != "filename"]
+        if first is None:
+            first = (p, cols)
+            continue
+        names, names0 = [c[0] for c in cols], [c[0] for c in first[1]]
+        if names != names0 or (kind == "parquet" and cols != first[1]):
+            missing = [n for n in names0 if n not in names]
+            extra = [n for n in names if n not in names0]
+            what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
+                   (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
+            if not what:
+                what = "has the same columns in another order or with other types"
+            raise DataValidationError(f"{p.name} does not have the columns of {first[0].name}: it {what}. "
+                                      "Files read together must have the same columns; analyse them separately or fix the export.")
+    return first[1]
+
+
+def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
+    """SQL that turns the user's column into the kit's (NULL where it cannot be read)."""
+    c = _ident(col)
+    text = f"CAST({c} AS VARCHAR)"
+    if kit == "customer_id":
+        # Trimming against a list of characters is slow; ids that start and end with a printable ASCII
+        # character (nearly all) need none.
+        return (f"nullif(CASE WHEN ascii({text}) BETWEEN 33 AND 126 AND ascii(reverse({text})) BETWEEN 33 AND 126 "
+                f"THEN {text} ELSE trim({text}, {_q(_SPACES)}) END, '')")
+    if kit == "order_date":
+        if typ.startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"CAST(timezone('UTC', {c}) AS TIMESTAMP)"
+        if typ.startswith(("TIMESTAMP", "DATE")):
+            return f"CAST({c} AS TIMESTAMP)"
+        if date_format:
+            return f"try_strptime(trim({text}), {_q(date_format)})"
+        # Through TIMESTAMPTZ with the session in UTC: a time with an offset (+02:00, Z) is converted to UTC, as the
+        # default engine does, instead of losing its offset; a time without one is kept as written.
+        return f"CAST(TRY_CAST(trim({text}) AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if kit in ("amount", "margin", "discount"):
+        if typ in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER") \
+                or typ.startswith("DECIMAL"):
+            return f"CAST({c} AS DOUBLE)"
+        t = f"trim({text})"
+        if decimal == ",":
+            t = f"replace(replace({t}, '.', ''), ',', '.')"
+        return f"TRY_CAST({t} AS DOUBLE)"
+    return f"nullif(trim({text}), '')"
+
+
+def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str = "error", duplicates: str = "error",
+                encoding=None, sheet=None, date_format=None, decimal=None, dayfirst=None, lang=None, progress=None,
+                con=None) -> FeatureRead:
+    """Read and check CSV or Parquet orders with DuckDB and compute their feature table there.
+
+    The orders never become a pandas frame: DuckDB scans the file(s) (a glob too), the checks of
+    :func:`playbook.byod.from_orders` run as SQL counts (missing ids, unreadable or out-of-range
+    dates, amounts that are not numbers or not finite, repeated order ids, refunds, orders after
+    ``as_of``), each refused with the count and the first offending lines, and :func:`render_sql`
+    reduces them to one row per customer.
+    """
+    from .byod import _Notes
+
+    duckdb = _need_duckdb()
+    for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
+                            ("dayfirst", dayfirst, dayfirst is None), ("duplicates", duplicates, duplicates == "error")):
+        if not ok:
+            raise InvalidArgumentError(f"{name}={value!r} is not supported by engine='duckdb' (it reads UTF-8 CSV and Parquet, "
+                                       "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
+    if refunds not in ("error", "keep", "drop"):
+        raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
+    files = resolve_files(orders)
+    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
+    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
+    notes = _Notes(lang)
+    say = progress or (lambda message: None)
+    if con is not None:
+        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
+                            date_format=date_format, decimal=decimal)
+    import shutil
+    import tempfile
+
+    # DuckDB spills to disk beyond its memory limit: into a folder of the system's temporary one, removed after.
+    spill = tempfile.mkdtemp(prefix="playbook_duckdb_")
+    con = duckdb.connect(config={"temp_directory": spill})
+    con.execute("SET enable_progress_bar = false")  # a bar on stdout would mix with the command's own output
+    try:
+        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
+                            date_format=date_format, decimal=decimal)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
+    """:func:`read_duckdb` on an open connection."""
+    from pathlib import Path
+
+    con.execute("SET TimeZone = 'UTC'")
+
+    from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of
+
+    schema = dict(_schemas(con, files, kind))
+    columns = dict(columns or {})
+    for kit in columns:
+        if kit not in ORDER_COLUMNS:
+            raise InvalidArgumentError(f"columns= has the key {kit!r}, which is not a kit column; keys are the kit's names "
+                                       f"({', '.join(ORDER_COLUMNS)}), values are yours.")
+    wanted = {kit: columns.get(kit, kit) for kit in ORDER_COLUMNS}
+    for kit in ("customer_id", "order_date", "amount"):
+        if wanted[kit] not in schema:
+            raise DataValidationError(f"{name} has no column {wanted[kit]!r} for {kit}; its columns are "
+                                      f"{', '.join(map(repr, schema))}. Map yours with --map {kit}=<your column> (columns= in Python).")
+    for kit, col in columns.items():
+        if col not in schema:
+            raise DataValidationError(f"{name} has no column {col!r} (mapped to {kit}); its columns are {', '.join(map(repr, schema))}.")
+    used = {kit: col for kit, col in wanted.items() if col in schema}
+    used.update({k: k for k in ("product_line",) if k in schema and k not in used.values()})
+    fmt = date_format
+    select = [f"{_expr(k, c, schema[c], date_format=fmt, decimal=decimal)} AS {k}" for k, c in used.items()]
+    raw = {k: f"CAST({_ident(c)} AS VARCHAR)" for k, c in used.items()}
+    extra_raw = [k for k in ("margin", "discount") if k in used]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {', '.join(select)}, "
+                f"{raw['order_date']} AS raw_date, {raw['amount']} AS raw_amount, "
+                + "".join(f"{raw[k]} AS raw_{k}, " for k in extra_raw)
+                + f"{raw['customer_id']} AS raw_id, filename FROM {_scan(files, kind, decimal=decimal)}")
+    # The file(s) are parsed once into a compact DuckDB table (spilled to disk beyond DuckDB's memory limit) that the
+    # checks and the feature query scan; the raw text is read again only to quote offending lines.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (raw_date, raw_amount, raw_id"
+                f"{''.join(f', raw_{k}' for k in extra_raw)}), "
+                "nullif(trim(raw_date), '') IS NULL AS blank_date, nullif(trim(raw_amount), '') IS NULL AS blank_amount FROM src")
+    say(f"checking {name} with DuckDB")
+    lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
+    checks = {
+        "rows": "count(*)",
+        "no_id": "count(*) FILTER (WHERE customer_id IS NULL)",
+        "no_date": "count(*) FILTER (WHERE order_date IS NULL AND blank_date)",
+        "bad_date": "count(*) FILTER (WHERE order_date IS NULL AND NOT blank_date)",
+        "odd_date": f"count(*) FILTER (WHERE order_date < {lo} OR order_date > {hi})",
+        "no_amount": "count(*) FILTER (WHERE amount IS NULL AND blank_amount)",
+        "bad_amount": "count(*) FILTER (WHERE amount IS NULL AND NOT blank_amount)",
+        "absurd": f"count(*) FILTER (WHERE isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f})",
+        "negative": "count(*) FILTER (WHERE amount < 0)",
+        "negative_total": "coalesce(fsum(amount) FILTER (WHERE amount < 0), 0)",
+        "last": "max(order_date)",
+    }
+    if "order_id" in used:
+        checks["repeated"] = "count(order_id) - count(DISTINCT order_id)"
+    for kit in ("margin", "discount"):
+        if kit in used:
+            checks[f"bad_{kit}"] = f"count(*) FILTER (WHERE {kit} IS NULL OR isinf({kit}) OR isnan({kit}))"
+    try:
+        row = con.execute(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM parsed").fetchone()
+    except duckdb.Error as exc:
+        raise DataValidationError(f"{name} cannot be read: {str(exc).splitlines()[0]}. Check that it is the orders export "
+                                  "(UTF-8 CSV or Parquet), or use the default engine (--engine pandas).") from None
+    c = dict(zip(checks, row))
+    unit = "row" if kind == "parquet" else "line"
+
+    def lines(condition: str, value: str) -> str:
+        first = 1 if kind == "parquet" else 2  # the header is line 1 of a CSV
+        rows = con.execute(f"SELECT filename, k, v FROM (SELECT filename, row_number() OVER (PARTITION BY filename) + {first - 1} "
+                       f"AS k, {value} AS v, * FROM src) WHERE {condition} LIMIT 3").fetchall()
+        return ", ".join(f"{unit} {k} of {Path(f).name} ({v!r})" if len(files) > 1 else f"{unit} {k} ({v!r})" for f, k, v in rows)
+
+    col = {k: repr(v) for k, v in used.items()}
+    if c["rows"] == 0:
+        raise DataValidationError(f"{name} has a header but no orders. Export the rows too, not only the column names.")
+    if c["no_id"]:
+        raise DataValidationError(f"{name}, column {col['customer_id']}: no customer in {c['no_id']} {unit}(s), e.g. "
+                                  f"{lines('customer_id IS NULL', 'raw_id')}. Every order needs a customer id: fill or remove these lines.")
+    if c["no_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['no_date']} date(s) missing, e.g. "
+                                  f"{lines('order_date IS NULL', 'raw_date')}. Fill them in the export, or drop those orders.")
+    if c["bad_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['bad_date']} date(s) cannot be read, e.g. "
+                                  f"{lines('order_date IS NULL', 'raw_date')}. Pass --date-format (date_format=), e.g. %d.%m.%Y or %Y%m%d, "
+                                  "or use the default engine (--engine pandas), which detects more formats.")
+    if c["odd_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['odd_date']} date(s) outside "
+                                  f"{DATE_RANGE[0].year}-{DATE_RANGE[1].year}, e.g. "
+                                  f"{lines(f'order_date < {lo} OR order_date > {hi}', 'raw_date')}. Fix these dates.")
+    if c["no_amount"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['no_amount']} amounts missing (empty or NaN) in "
+                                  f"{lines('amount IS NULL', 'raw_amount')}. Fill them in the export, or drop those orders before loading.")
+    if c["bad_amount"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: amounts must be numbers; {c['bad_amount']} value(s) are not, "
+                                  f"e.g. {lines('amount IS NULL', 'raw_amount')}. Pass --decimal , for decimal commas, or use the "
+                                  "default engine (--engine pandas), which reads currency signs and thousands separators.")
+    if c["absurd"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['absurd']} of the amounts are infinite or larger than "
+                                  f"{MAX_AMOUNT:,.0f} in absolute value, e.g. "
+                                  f"{lines(f'isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f}', 'raw_amount')}. "
+                                  "No single order is that large: fix or remove these lines.")
+    for kit in ("margin", "discount"):
+        if c.get(f"bad_{kit}"):
+            raise DataValidationError(
+                f"{name}, column {col[kit]}: {c[f'bad_{kit}']} {kit} value(s) missing or not finite numbers, e.g. "
+                f"{lines(f'{kit} IS NULL OR isinf({kit}) OR isnan({kit})', f'raw_{kit}')}. "
+                f"Fix them in the export (every order needs a number there), or rename that column so the kit does not read it.")
+    if c.get("repeated"):
+        raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
+                                  "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")
+    keep = "TRUE"
+    if c["negative"]:
+        total = f"{float(c['negative_total']):,.2f}"
+        if refunds == "error":
+            raise DataValidationError(f"{name}, column {col['amount']}: {c['negative']} negative amount(s), e.g. "
+                                      f"{lines('amount < 0', 'raw_amount')}. If these are refunds, pass --refunds keep "
+                                      "(kept as negative orders) or --refunds drop; otherwise fix them.")
+        if refunds == "drop":
+            keep = "amount >= 0"
+            notes.add("refunds_dropped", name=name, n=int(c["negative"]), total=total)
+            if c["negative"] == c["rows"]:
+                raise DataValidationError(f"{name}: every order is a refund (negative amount), so no orders are left to analyse. "
+                                          "Check that the amount column is the order value, not a refund or balance column.")
+        else:
+            notes.add("refunds_kept", name=name, n=int(c["negative"]), total=total)
+            if c["negative"] == c["rows"]:
+                raise DataValidationError(f"{name}: every order is a refund (negative amount), so there are no sales to analyse. "
+                                          "Check that the amount column is the order value, not a refund or balance column.")
+    if as_of is None:
+        last = con.execute(f"SELECT max(order_date) FROM parsed WHERE {keep}").fetchone()[0]
+        ts = pd.Timestamp(last).normalize()
+        notes.add("as_of", date=ts.date())
+    else:
+        ts = check_as_of(as_of)
+        late = con.execute(f"SELECT count(*) FROM parsed WHERE {keep} AND order_date > {_lit(end_of_day(ts))}").fetchone()[0]
+        if late:
+            raise DataValidationError(f"{name}, column {col['order_date']}: {late} order(s) after as_of={ts.date()}, e.g. "
+                                      f"{lines(f'({keep}) AND order_date > {_lit(end_of_day(ts))}', 'raw_date')}. "
+                                      "Pass a later as_of, or remove orders you should not know yet.")
+    kits = [k for k in ("customer_id", "order_date", "amount", "margin", "discount", "channel", "product_line") if k in used]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW orders AS SELECT {', '.join(kits)} FROM parsed WHERE {keep}")
+    if refunds == "keep" and c["negative"]:
+        neg = con.execute("SELECT customer_id FROM orders GROUP BY customer_id HAVING fsum(amount) < 0 ORDER BY customer_id").fetchall()
+        if neg:
+            notes.add("net_negative", name=name, n=len(neg),
+                      ids=notes.text("list_sep").join(repr(str(r[0])) for r in neg[:5]))
+    totals_row = con.execute("SELECT count(*), coalesce(fsum(amount), 0), min(order_date), max(order_date) FROM orders").fetchone()
+    totals = {"orders": int(totals_row[0]), "revenue": float(totals_row[1]), "first_order": pd.Timestamp(totals_row[2]),
+              "last_order": pd.Timestamp(totals_row[3]), "has_margin": "margin" in kits}
+    say(f"reducing {totals['orders']:,} orders to one row per customer in DuckDB")
+    table = compute_duckdb(con, "orders", ts, kits)
+    return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
+                       engine=f"duckdb {duckdb.__version__}")

@@ -1,0 +1,221 @@
+"""``analyze --engine duckdb``: the same action list as the default engine, and clear refusals.
+
+DuckDB reads the CSV or Parquet file(s) itself (a glob too), checks them in SQL and reduces
+them to one row per customer; pandas then scores that table. Both engines must give the same
+action list on the same file; bad input is refused with the kit's exit codes (2 arguments,
+3 data) and a message naming the file, the column and the lines, leaving no output folder.
+"""
+import json
+import re
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from playbook import features
+from playbook.analyze import analyze
+from playbook.cli import main
+from playbook.errors import DataValidationError, InvalidArgumentError
+from playbook.synth import generate
+
+duckdb = pytest.importorskip("duckdb")
+
+SEEDS = range(3)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Orders of generated bases as CSV and Parquet (one with refunds, one without a margin column)."""
+    folder = tmp_path_factory.mktemp("engines")
+    out = {}
+    for s in SEEDS:
+        orders = generate("retail", n_customers=300, seed=s).orders
+        if s == 1:
+            orders = orders.drop(columns="margin")
+        out[f"csv {s}"] = folder / f"orders_{s}.csv"
+        orders.to_csv(out[f"csv {s}"], index=False)
+        out[f"parquet {s}"] = folder / f"orders_{s}.parquet"
+        orders.to_parquet(out[f"parquet {s}"], index=False)
+    return out
+
+
+def _numbers_apart(a: str, b: str) -> bool:
+    """The same text except numbers that differ by at most 1 in their last shown digit (a sum on a .5 boundary)."""
+    num = r"-?[\d,]+(?:\.\d+)?"
+    if re.sub(num, "#", a) != re.sub(num, "#", b):
+        return False
+    for x, y in zip(re.findall(num, a), re.findall(num, b)):
+        x, y = x.replace(",", ""), y.replace(",", "")
+        step = 10.0 ** -len(x.split(".")[1]) if "." in x else 1.0
+        if abs(float(x) - float(y)) > step * 1.001:
+            return False
+    return True
+
+
+def _same_actions(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert len(a) == len(b) and list(a.columns) == list(b.columns)
+    a, b = a.sort_values("customer_id").reset_index(drop=True), b.sort_values("customer_id").reset_index(drop=True)
+    for col in ("customer_id", "tier", "stage", "type", "strategy", "next_contact"):
+        assert a[col].astype(str).equals(b[col].astype(str)), col
+    np.testing.assert_allclose(a["risk"], b["risk"], atol=0.05 + 1e-9)  # rounded to 0.1 from the same inputs
+    np.testing.assert_allclose(a["clv"], b["clv"], rtol=1e-6, atol=0.011)
+    differ = a["reason"] != b["reason"]
+    assert differ.mean() <= 0.01
+    assert all(_numbers_apart(x, y) for x, y in zip(a.loc[differ, "reason"], b.loc[differ, "reason"]))
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_duckdb_engine_gives_the_same_action_list(files, tmp_path, kind, seed):
+    path = files[f"{kind} {seed}"]
+    ours = analyze(path, out=tmp_path / "pandas")
+    theirs = analyze(path, out=tmp_path / "duckdb", engine="duckdb")
+    _same_actions(pd.read_parquet(ours / "action_list.parquet"), pd.read_parquet(theirs / "action_list.parquet"))
+    a, b = (json.loads((p / "summary.json").read_text()) for p in (ours, theirs))
+    assert (a["engine"]["name"], b["engine"]["name"]) == ("pandas", "duckdb")
+    for key in ("customers", "orders", "first_order", "last_order", "as_of", "has_margin", "tiers", "strategies", "follow_up",
+                "rfm_segments", "clv"):
+        assert a[key] == b[key], key
+    assert a["revenue"] == pytest.approx(b["revenue"], abs=0.011)
+    assert any("DuckDB engine" in n for n in b["notes"])
+
+
+def test_a_glob_reads_several_files_as_one(files, tmp_path):
+    orders = pd.read_parquet(files["parquet 0"])
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    cut = orders["order_date"] < "2025-01-01"
+    orders[cut].to_parquet(folder / "orders_2024.parquet", index=False)
+    orders[~cut].to_parquet(folder / "orders_2025.parquet", index=False)
+    whole = analyze(files["parquet 0"], out=tmp_path / "whole", engine="duckdb")
+    parts = analyze(str(folder / "orders_*.parquet"), out=tmp_path / "parts_out", engine="duckdb")
+    _same_actions(pd.read_parquet(whole / "action_list.parquet"), pd.read_parquet(parts / "action_list.parquet"))
+    summary = json.loads((parts / "summary.json").read_text())
+    assert [f["name"] for f in summary["input"]["files"]] == ["orders_2024.parquet", "orders_2025.parquet"]
+
+
+def test_refunds_options_work_on_duckdb(tmp_path):
+    orders = generate("retail", n_customers=200, seed=4).orders
+    orders.loc[orders.index[:5], "amount"] *= -1
+    path = tmp_path / "refunds.csv"
+    orders.to_csv(path, index=False)
+    with pytest.raises(DataValidationError, match=r"5 negative amount\(s\).*line 2 .*--refunds keep"):
+        analyze(path, out=tmp_path / "x", engine="duckdb")
+    assert not (tmp_path / "x").exists()
+    for how in ("keep", "drop"):
+        ours = analyze(path, out=tmp_path / f"p_{how}", refunds=how)
+        theirs = analyze(path, out=tmp_path / f"d_{how}", refunds=how, engine="duckdb")
+        _same_actions(pd.read_parquet(ours / "action_list.parquet"), pd.read_parquet(theirs / "action_list.parquet"))
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+GOOD = "customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,20\na,2025-03-04,5\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("customer_id,order_date,amount\na,2025-01-02,10\n ,2025-02-03,20\n", r"no customer in 1 line\(s\), e.g. line 3"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,someday,20\n", r"1 date\(s\) cannot be read, e.g. line 3 \('someday'\).*--date-format"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,inf\n", r"infinite or larger.*line 3 \('inf'\)"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,12 EUR\n", r"amounts must be numbers.*line 3 \('12 EUR'\)"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,\n", r"amounts missing.*line 3"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,9999-02-03,1\n", r"outside 1900-2200, e.g. line 3"),
+    ("customer_id,order_date,amount\n", r"header but no orders"),
+    ("kunde,order_date,amount\na,2025-01-02,10\n", r"no column 'customer_id' for customer_id.*--map customer_id="),
+])
+def test_bad_data_is_refused_in_sql(tmp_path, text, expected):
+    path = _write(tmp_path, "orders.csv", text)
+    with pytest.raises(DataValidationError, match=expected):
+        analyze(path, out=tmp_path / "out", engine="duckdb")
+    assert not (tmp_path / "out").exists()
+
+
+def test_orders_after_as_of_are_refused(tmp_path):
+    path = _write(tmp_path, "orders.csv", GOOD)
+    with pytest.raises(DataValidationError, match=r"1 order\(s\) after as_of=2025-03-01, e.g. line 4"):
+        analyze(path, out=tmp_path / "out", engine="duckdb", as_of="2025-03-01")
+
+
+def test_cli_engine_and_exit_codes(tmp_path, capsys, monkeypatch):
+    good = _write(tmp_path, "good.csv", GOOD)
+    assert main(["analyze", str(good), "--out", str(tmp_path / "ok"), "--engine", "duckdb", "--quiet"]) == 0
+    assert json.loads((tmp_path / "ok" / "summary.json").read_text())["engine"]["name"] == "duckdb"
+    # A glob that matches no file: an argument error (2), like a missing file.
+    assert main(["analyze", str(tmp_path / "nothing_*.csv"), "--out", str(tmp_path / "a"), "--engine", "duckdb"]) == 2
+    assert "No file matches" in capsys.readouterr().err
+    # Files of one glob with different columns: a data error (3) naming the odd file and the column.
+    _write(tmp_path, "part_1.csv", GOOD)
+    _write(tmp_path, "part_2.csv", "customer_id,order_date,amount,margin\na,2025-04-01,1,0.5\n")
+    assert main(["analyze", str(tmp_path / "part_*.csv"), "--out", str(tmp_path / "b"), "--engine", "duckdb"]) == 3
+    err = capsys.readouterr().err
+    assert "part_2.csv does not have the columns of part_1.csv" in err and "'margin'" in err
+    # Bad data: exit 3, no output folder.
+    bad = _write(tmp_path, "bad.csv", "customer_id,order_date,amount\na,2025-01-02,-10\n")
+    assert main(["analyze", str(bad), "--out", str(tmp_path / "c"), "--engine", "duckdb"]) == 3
+    assert "--refunds keep" in capsys.readouterr().err and not (tmp_path / "c").exists()
+    # Options DuckDB does not read: an argument error naming the default engine.
+    assert main(["analyze", str(good), "--out", str(tmp_path / "d"), "--engine", "duckdb", "--dayfirst"]) == 2
+    assert "--engine pandas" in capsys.readouterr().err
+    # DuckDB not installed: the message says what to install.
+    monkeypatch.setitem(sys.modules, "duckdb", None)
+    assert main(["analyze", str(good), "--out", str(tmp_path / "e"), "--engine", "duckdb"]) == 2
+    assert "pip install duckdb" in capsys.readouterr().err
+    assert not any((tmp_path / x).exists() for x in "abcde")
+
+
+def test_excel_and_frames_are_for_the_default_engine(tmp_path, files):
+    with pytest.raises(InvalidArgumentError, match="reads files"):
+        features.resolve_files(pd.DataFrame({"a": [1]}))
+    xlsx = _write(tmp_path, "orders.xlsx", "not really excel")
+    with pytest.raises(InvalidArgumentError, match="reads CSV and Parquet files; orders.xlsx"):
+        features.resolve_files(xlsx)
+
+
+@pytest.mark.parametrize("raw", [
+    # BOM, semicolons, Windows line ends.
+    b"\xef\xbb\xbfcustomer_id;order_date;amount\r\na;2025-01-02;10\r\nb;2025-02-03;20\r\na;2025-03-04;5.5\r\n",
+    # Times with and without an offset: converted to UTC as the default engine does.
+    b"customer_id,order_date,amount\na,2025-01-02T10:00:00+02:00,10\nb,2025-02-03 23:30:00,20\nb,2025-02-04T01:00:00Z,20\n",
+    # Ids with surrounding spaces, a tab and a non-breaking space: one customer each, as from_orders trims them.
+    "customer_id,order_date,amount\n a,2025-01-02,10\n\"a\t\",2025-02-03,20\n\u00a0a\u3000,2025-03-04,5\nb,2025-03-05,1\n".encode(),
+])
+def test_readable_variants_give_the_default_engines_features(tmp_path, raw):
+    from playbook.byod import from_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(raw)
+    base = from_orders(path)
+    read = features.read_duckdb(path)
+    assert read.as_of == base.as_of
+    ours = features.compute(base.orders, base.as_of)
+    assert list(read.table.index) == list(ours.index)
+    for col in ("n_orders", "revenue", "first_order", "last_order", "order_days", "days_since_last"):
+        assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
+
+
+def test_date_format_and_decimal_comma_options(tmp_path):
+    from playbook.byod import from_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_text("customer_id;order_date;amount\na;02.01.2025;10,5\nb;03.02.2025;1.234,25\na;04.03.2025;5\n", encoding="utf-8")
+    base = from_orders(path, date_format="%d.%m.%Y", decimal=",")
+    read = features.read_duckdb(path, date_format="%d.%m.%Y", decimal=",")
+    ours = features.compute(base.orders, base.as_of)
+    assert read.as_of == base.as_of
+    for col in ("n_orders", "revenue", "first_order", "last_order"):
+        assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
+    assert read.table.loc["b", "revenue"] == 1234.25
+
+
+def test_missing_margin_or_discount_is_refused(tmp_path):
+    path = _write(tmp_path, "orders.csv", "customer_id,order_date,amount,margin,discount\na,2025-01-02,10,3,0\nb,2025-02-03,20,,0\n")
+    with pytest.raises(DataValidationError, match=r"column 'margin': 1 margin value\(s\) missing.*line 3"):
+        analyze(path, out=tmp_path / "out", engine="duckdb")
+    path = _write(tmp_path, "orders2.csv", "customer_id,order_date,amount,discount\na,2025-01-02,10,x\n")
+    with pytest.raises(DataValidationError, match=r"column 'discount': 1 discount value\(s\).*line 2 \('x'\)"):
+        analyze(path, out=tmp_path / "out", engine="duckdb")
