@@ -154,18 +154,21 @@ def _reduce(base: CustomerBase) -> dict:
     all that the analysis needs, so the orders can be let go before the scoring."""
     from . import features
 
-    return {"f": features.compute(base.orders, base.as_of), "ts": base.as_of, "totals": _totals(base.orders),
+    from .strategy import _past_features
+
+    return {"f": features.compute(base.orders, base.as_of), "past": _past_features(base.orders, base.as_of),
+            "ts": base.as_of, "totals": _totals(base.orders),
             "tables": list(base.tables), "notes": list(base.meta.get("notes", []))}
 
 
 def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, margin_rate, totals: dict, tables: list,
-                            notes: list) -> Analysis:
+                            notes: list, past: pd.DataFrame | None = None) -> Analysis:
     """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine)."""
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import pareto_table
     from .strategy import _action_list_from_features, _summary_of
 
-    actions, risk, plan = _action_list_from_features(f, ts, lang, margin_rate=margin_rate)
+    actions, risk, plan = _action_list_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
     per_customer = pd.DataFrame({"revenue": f["revenue_all"], "n_orders": f["n_orders_all"]}, index=f.index)
     if "margin_all" in f:
         per_customer["margin"] = f["margin_all"]
@@ -219,6 +222,8 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
             "high_risk": int(len(warned)),
             "mean_risk": round(float(risk["risk"].mean()), 1),
             "top_reasons": {p.removeprefix("points_"): int(k) for p, k in reasons.items() if k > 0},
+            # which score: the backtested model (risk = 100 x P(no order in horizon_days)) or the rule score, and why
+            **{k: v for k, v in actions.attrs.get("churn", {}).items() if k != "threshold"},
         },
         "strategies": {s: int(k) for s, k in strategies.items()},
         "follow_up": {"planned": int(len(plan)), "overdue": int(len(overdue)),
@@ -432,7 +437,7 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     notes = read.notes + [f"Computed with the DuckDB engine ({read.engine}): the orders were checked and reduced to one row "
                           "per customer in SQL, then scored."]
     result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
-                                     tables=["orders"], notes=notes)
+                                     tables=["orders"], notes=notes, past=read.past)
     name = files[0].name if len(files) == 1 else str(orders)
     input_ = {"name": name, "sha256": digests[0] if len(files) == 1 else None}
     if len(files) > 1:

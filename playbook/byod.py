@@ -129,7 +129,7 @@ register_labels({
 })
 
 
-class _Notes(list):
+class ReadNotes(list):
     """The notes of one read: plain strings, written in ``lang`` as they are added."""
 
     def __init__(self, lang: str | None = None):
@@ -152,7 +152,7 @@ class _Source:
 
     def rows(self, mask, values, limit: int = 5, lang: str = "en") -> str:
         """The first ``limit`` lines where ``mask`` holds, with their values, for a message or a note."""
-        words = _Notes(lang)
+        words = ReadNotes(lang)
         pos = np.flatnonzero(np.asarray(mask))
         shown = []
         for p in pos[:limit]:
@@ -233,7 +233,7 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
                  "Pass encoding='gbk' or encoding='cp1252', whichever reads right, or save it as UTF-8 CSV.")
 
 
-def _decode(data: bytes, name: str, encoding: str | None, notes: _Notes) -> str:
+def _decode(data: bytes, name: str, encoding: str | None, notes: ReadNotes) -> str:
     if encoding is not None:
         try:
             text = data.decode(encoding)
@@ -260,7 +260,7 @@ def _delimiter(first: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
-def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.DataFrame, _Source] | None:
+def _read_csv_fast(path: Path, name: str, notes: ReadNotes, progress) -> tuple[pd.DataFrame, _Source] | None:
     """A clean UTF-8 CSV read by pyarrow in blocks, as text columns; None when the file needs the careful reader.
 
     The careful reader (:func:`_read_csv_text`) keeps the user's line numbers through blank
@@ -330,7 +330,7 @@ def _read_csv_fast(path: Path, name: str, notes: _Notes, progress) -> tuple[pd.D
     return df, _Source(name, lines)
 
 
-def _read_csv_text(text: str, name: str, notes: _Notes, progress=None) -> tuple[pd.DataFrame, _Source]:
+def _read_csv_text(text: str, name: str, notes: ReadNotes, progress=None) -> tuple[pd.DataFrame, _Source]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = _delimiter(first)
     if delim != ",":
@@ -404,8 +404,8 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
     return df, list(notes), [int(x) for x in src.lines]
 
 
-def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataFrame, _Notes, _Source]:
-    notes = _Notes(lang)
+def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataFrame, ReadNotes, _Source]:
+    notes = ReadNotes(lang)
     if isinstance(path_or_frame, pd.DataFrame):
         df = path_or_frame.copy()
         df.columns = [str(c).strip() for c in df.columns]
@@ -479,7 +479,7 @@ def _header_row(cells: pd.DataFrame) -> int | None:
     return None
 
 
-def _read_excel(path: Path, name: str, sheet, notes: _Notes) -> tuple[pd.DataFrame, _Source]:
+def _read_excel(path: Path, name: str, sheet, notes: ReadNotes) -> tuple[pd.DataFrame, _Source]:
     """One sheet, or every sheet with the same header as the first (a sheet per month), each header found below any title."""
     try:
         book = pd.read_excel(path, sheet_name=None if sheet is None else [sheet], header=None, dtype=object,
@@ -648,7 +648,7 @@ def _in_range(out: pd.Series, col: str, src: _Source, values: pd.Series) -> pd.S
     return out if pd.api.types.is_datetime64_any_dtype(values) else out.astype("datetime64[ns]")
 
 
-def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, values: pd.Series, dayfirst, notes: _Notes):
+def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, values: pd.Series, dayfirst, notes: ReadNotes):
     """DD/MM/YYYY or MM/DD/YYYY (also with dashes): the order from values above 12, or ``dayfirst``."""
     parts = text[todo].str.extract(_SLASHED.pattern)
     hit = parts[0].notna()
@@ -688,7 +688,7 @@ def _slashed_dates(text: pd.Series, todo: pd.Series, col: str, src: _Source, val
     return parsed
 
 
-def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: _Notes, dayfirst=None) -> pd.Series:
+def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: ReadNotes, dayfirst=None) -> pd.Series:
     families = {}
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         zone = str(values.dt.tz)
@@ -765,7 +765,7 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
     return _in_range(out, col, src, values)
 
 
-def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: _Notes, shown=None) -> tuple[pd.Series, pd.Series]:
+def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: ReadNotes, shown=None) -> tuple[pd.Series, pd.Series]:
     """Dates stored as numbers: YYYYMMDD integers (19970101) or Excel serial days (45672 = 2025-01-15)."""
     shown = values if shown is None else shown
     nums = values.astype(float)
@@ -819,7 +819,7 @@ def _decimal_of(text: pd.Series, col: str, src: _Source, values: pd.Series, what
     return "."
 
 
-def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: _Notes, *, what: str, decimal: str | None = None) -> pd.Series:
+def _parse_numbers(values: pd.Series, col: str, src: _Source, notes: ReadNotes, *, what: str, decimal: str | None = None) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         nums = values.astype(float)
         bad_text = pd.Series(False, index=values.index)
@@ -1121,7 +1121,7 @@ def _merged_spellings(raw: pd.Series, stripped: pd.Series) -> int:
     return int(spellings[spellings > 1].sum())
 
 
-def _optional_table(table: str, spec, notes: _Notes) -> pd.DataFrame:
+def _optional_table(table: str, spec, notes: ReadNotes) -> pd.DataFrame:
     data, mapping = spec if isinstance(spec, tuple) else (spec, {})
     df, more, src = _read(data, None, None, notes.lang)
     notes.extend(more)

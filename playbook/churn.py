@@ -295,7 +295,7 @@ def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int
     return out
 
 
-def _signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365
+def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365
                            ) -> pd.DataFrame:
     """:func:`churn_signals` of an orders-only base (``horizon_days=None``) from its feature table
     (:func:`playbook.features.compute`, whose windows are these defaults): no second pass over the orders."""
@@ -461,9 +461,32 @@ def _fit_or_why(data, as_of, *, horizon_days: int, active_days: int = 365, penal
     if known_then.empty:
         return None, f"no order is known {horizon_days} days before {ts.date()}, so there is no past to learn from."
     past = churn_signals(data, then, horizon_days=None, **signal_kw)
-    past = past.loc[past["days_since_last"] <= active_days]
     later = orders.loc[(orders["order_date"] > end_of_day(then)) & (orders["order_date"] <= end_of_day(ts)), "customer_id"]
-    label = ~past.index.isin(pd.unique(later.astype(str)))
+    return _fit_backtest(past, pd.unique(later.astype(str)), then, horizon_days=horizon_days, active_days=active_days,
+                         penalty=penalty, max_train=max_train)
+
+
+def model_from_features(past_features: pd.DataFrame | None, features_now: pd.DataFrame, as_of, *, horizon_days: int,
+                         active_days: int = 365, penalty: float = 1.0) -> tuple[ChurnModel | None, str | None]:
+    """:func:`_fit_or_why` of an orders-only base from two feature tables (:mod:`playbook.features`): the one at
+    ``as_of - horizon_days`` gives the backtest's signals (None: no order was known then), the one at ``as_of`` who
+    ordered since (last order later)."""
+    ts = to_timestamp(as_of)
+    then = ts - pd.Timedelta(days=int(horizon_days))
+    if past_features is None or not (past_features["n_orders"].to_numpy() > 0).any():
+        return None, f"no order is known {horizon_days} days before {ts.date()}, so there is no past to learn from."
+    past = signals_from_features(past_features, then)
+    last = features_now["last_order"]
+    ordered = last.index[(last > end_of_day(then)).to_numpy()]
+    return _fit_backtest(past, ordered, then, horizon_days=horizon_days, active_days=active_days, penalty=penalty)
+
+
+def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, horizon_days: int, active_days: int,
+                  penalty: float, max_train: int = 200_000) -> tuple[ChurnModel | None, str | None]:
+    """Fit the model on the signals ``past`` known at ``then``, labelled True for the customers active then who are not
+    among ``ordered_since`` (the ids with an order in the ``horizon_days`` after ``then``)."""
+    past = past.loc[past["days_since_last"] <= active_days]
+    label = ~past.index.isin(ordered_since)
     n_pos, n_neg = int(label.sum()), int((~label).sum())
     if min(n_pos, n_neg) < 10:
         return None, (f"the backtest at {then.date()} has {n_pos} customers who then went {horizon_days} days without an "

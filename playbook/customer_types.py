@@ -208,7 +208,7 @@ def behaviour_evidence(data, as_of=None) -> pd.DataFrame:
     return ev
 
 
-def _behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
+def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     """:func:`behaviour_evidence` of an orders-only base at ``ts``, from its feature table
     (:func:`playbook.features.compute`): the same columns, without a pass over the orders."""
     f = f.loc[f["n_orders"].to_numpy() > 0]

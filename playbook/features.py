@@ -33,7 +33,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .data import _factorize_sorted, _group_starts, _group_sums, _stable_order, end_of_day, summarize, to_timestamp
+from .data import end_of_day, summarize, to_timestamp
+from .kernels import factorize_sorted, group_starts, group_sums, stable_order
 from .errors import DataValidationError, InvalidArgumentError
 
 __all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb",
@@ -176,7 +177,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     n_rows = len(orders)
     all_rows = np.ones(n_rows, dtype=bool)
     ids = orders["customer_id"]
-    codes, uniques = _factorize_sorted(ids, all_rows)
+    codes, uniques = factorize_sorted(ids, all_rows)
     uniques = pd.Index(uniques)  # the labels summarize gives, in its order
     if not isinstance(ids.dtype, pd.CategoricalDtype):
         # summarize below reads the ids as these codes instead of hashing millions of strings again
@@ -186,7 +187,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     # BTYD and exact sums as summarize computes them (the same numbers as every other caller); first, so that
     # its working memory is given back before the arrays below are made (the peaks do not stack).
     s = summarize(orders, ts)
-    order = _stable_order(codes)  # rows by customer; the orders' own sequence kept within one
+    order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
     del codes
     dates = orders["order_date"].to_numpy()[order]
@@ -203,7 +204,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             masks[name] = m
         return masks[name]
 
-    run_starts = _group_starts(sc)
+    run_starts = group_starts(sc)
     tested: dict[str, np.ndarray] = {}
     sorted_values: dict[str, np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
@@ -221,13 +222,13 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             out[a.name] = np.add.reduceat(m, run_starts, dtype=np.int64) if n_rows else np.zeros(n, dtype=np.int64)
             continue
         keys = sc[m]
-        starts = _group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
+        starts = group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
         if a.op == "sum":
             if a.column not in sorted_values:
                 sorted_values[a.column] = orders[a.column].to_numpy(dtype=float)[order]
             values = sorted_values[a.column][m]
             res = np.zeros(n)
-            res[keys[starts]] = _group_sums(values, starts)
+            res[keys[starts]] = group_sums(values, starts)
         else:
             values = dates[m]
             res = np.full(n, np.datetime64("NaT"), dtype=dates.dtype)
@@ -295,7 +296,7 @@ def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> d
         del gaps_c, gaps
         gaps_c, gaps = packed // width, (packed % width).astype(float)
         del packed
-        starts = _group_starts(gaps_c)
+        starts = group_starts(gaps_c)
         size = np.diff(np.r_[starts, len(gaps)])
         med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
     out["own_gap_days_raw"] = med
@@ -448,6 +449,8 @@ class FeatureRead:
     notes: list
     files: list
     engine: str
+    #: The feature table at the churn model's backtest date (``as_of`` - 180 days), or None.
+    past: pd.DataFrame | None = None
 
 
 def _q(text: str) -> str:
@@ -572,7 +575,7 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     ``as_of``), each refused with the count and the first offending lines, and :func:`render_sql`
     reduces them to one row per customer.
     """
-    from .byod import _Notes
+    from .byod import ReadNotes
 
     duckdb = _need_duckdb()
     for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
@@ -585,7 +588,7 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     files = resolve_files(orders)
     kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
     name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
-    notes = _Notes(lang)
+    notes = ReadNotes(lang)
     say = progress or (lambda message: None)
     if con is not None:
         return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
@@ -755,5 +758,9 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
               "last_order": pd.Timestamp(totals_row[3]), "has_margin": "margin" in kits}
     say(f"reducing {totals['orders']:,} orders to one row per customer in DuckDB")
     table = compute_duckdb(con, "orders", ts, kits)
+    from .strategy import CHURN_HORIZON_DAYS
+
+    then = ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)  # the churn model's backtest date
+    past = compute_duckdb(con, "orders", then, kits) if totals["first_order"] <= end_of_day(then) else None
     return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
-                       engine=f"duckdb {duckdb.__version__}")
+                       engine=f"duckdb {duckdb.__version__}", past=past)

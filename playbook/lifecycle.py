@@ -400,10 +400,10 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
     base, ts = _as_base(base, as_of, "formation_stage")
     ev = _evidence(base, ts, contact_days=p["prospect_days"], lead_days=p["lead_days"], late_stage=p["late_stage"],
                    func="formation_stage")
-    return _formation_from_evidence(ev, p)
+    return formation_from_evidence(ev, p)
 
 
-def _formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) -> pd.DataFrame:
+def formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) -> pd.DataFrame:
     """:func:`formation_stage`'s rules on an evidence table (``reasons=False`` skips the reason texts)."""
     n = ev["n_orders"]
     active = ev["days_since_last"] <= p["active_days"]
@@ -429,7 +429,7 @@ def _formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True)
     return out.sort_index()
 
 
-def _orders_evidence(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
+def orders_evidence(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     """:func:`_evidence` of an orders-only base at ``ts``, from its feature table (:func:`playbook.features.compute`)."""
     f = f.loc[f["n_orders"].to_numpy() > 0]
     ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))

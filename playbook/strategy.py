@@ -1040,7 +1040,8 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate
     if _USE_FEATURES and orders_only(base):
         from . import features
 
-        return _action_list_from_features(features.compute(base.orders, ts), ts, lang, margin_rate=margin_rate)
+        return _action_list_from_features(features.compute(base.orders, ts), ts, lang, margin_rate=margin_rate,
+                                          past=_past_features(base.orders, ts))
     profile, risk = _customer_profile(base, ts, lang)
     rec = recommend_strategies(profile, lang=lang)
     types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
@@ -1076,21 +1077,31 @@ def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
     return f.loc[f["n_orders"].to_numpy() > 0, cols]
 
 
-def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_customer_profile` of an orders-only base from its feature table: the same columns and values."""
-    from .churn import _signals_from_features, churn_risk
-    from .lifecycle import FORMATION_DEFAULTS, _formation_from_evidence, _orders_evidence
+def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_customer_profile` of an orders-only base from its feature table: the same columns and values.
+
+    ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
+    :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note."""
+    from .churn import model_from_features, signals_from_features, churn_risk
+    from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
     from .segment import assign_tiers
 
     summary = _summary_of(f)
     known = f.loc[summary.index]
     out = pd.DataFrame(index=summary.index)
     out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
-    stage = _formation_from_evidence(_orders_evidence(f, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
+    stage = formation_from_evidence(orders_evidence(f, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
     out["stage"] = stage.astype(str).reindex(out.index)
-    risk = churn_risk(_signals_from_features(f, ts), lang=lang, method="rules")
+    signals = signals_from_features(f, ts)
+    model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
+    signals.attrs["model"] = model
+    if model is None:
+        signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
+    risk = churn_risk(signals, lang=lang, method="auto")
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
     out["risk_reasons"] = risk["reasons"].reindex(out.index)
+    out.attrs["churn"] = _churn_score_info(risk)
     out["revenue"] = summary["revenue"]
     out["n_orders"] = summary["n_orders"]
     out["days_since_last"] = summary["days_since_last"].astype(float)
@@ -1106,20 +1117,21 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str) -> tupl
     return out, risk
 
 
-def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None
-                               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`)."""
-    from .customer_types import _behaviour_from_features, classify_types
+def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
+                               past: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
+    and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
+    from .customer_types import behaviour_from_features, classify_types
     from .segment import tier_policy
-    from .value import _clv_from_summary
+    from .value import clv_from_summary
 
-    profile, risk = _profile_from_features(f, ts, lang)
+    profile, risk = _profile_from_features(f, ts, lang, past)
     rec = recommend_strategies(profile, lang=lang)
-    types = classify_types(_behaviour_from_features(f, ts))["type"].astype(str)
+    types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
     summary = _summary_of(f)
     known = f.loc[summary.index]
     columns = {"margin": "margin_365", "amount": "revenue_365"}
-    clv = _clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
+    clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
@@ -1131,7 +1143,23 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
     out["next_contact"] = plan["next_contact"].reindex(out.index)
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.attrs["clv"] = dict(clv.attrs["clv"])
+    out.attrs["churn"] = dict(profile.attrs["churn"])
     return out, risk, plan
+
+
+def _past_date(ts: pd.Timestamp) -> pd.Timestamp:
+    """The date of the churn model's backtest: the feature table there is the second one an engine computes."""
+    return ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)
+
+
+def _past_features(orders: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame | None:
+    """The feature table of ``orders`` at :func:`_past_date` (pandas engine), or None when no order was known then."""
+    from . import features
+
+    then = _past_date(ts)
+    if not (orders["order_date"] <= end_of_day(then)).any():
+        return None
+    return features.compute(orders, then)
 
 
 # A spreadsheet runs a cell as a formula when it starts with = + - @ (or their full-width forms,

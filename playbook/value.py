@@ -818,11 +818,11 @@ def expected_margin(orders, as_of=None, *, margin_rate=None, horizon_days: float
         recent = table.loc[(table["order_date"] > end - pd.Timedelta(days=365)) & (table["order_date"] <= end)]
         return recent.groupby("customer_id")[col].sum().reindex(s.index, fill_value=0.0).to_numpy(dtype=float)
 
-    return _clv_from_summary(s, last_year_of, rate=rate, horizon_days=horizon_days, discount_rate=discount_rate,
+    return clv_from_summary(s, last_year_of, rate=rate, horizon_days=horizon_days, discount_rate=discount_rate,
                              method=method, func=func)
 
 
-def _clv_from_summary(s: pd.DataFrame, last_year_of, *, rate, horizon_days, discount_rate, method: str, func: str) -> pd.Series:
+def clv_from_summary(s: pd.DataFrame, last_year_of, *, rate, horizon_days, discount_rate, method: str, func: str) -> pd.Series:
     """:func:`expected_margin` from the per-customer summary ``s`` (:func:`playbook.summarize`) and
     ``last_year_of(col)``, each customer's sum of ``col`` ("margin" or "amount") in the last 365 days."""
     has_margin = "margin" in s.columns
