@@ -123,11 +123,14 @@ def test_rep_load(b2b):
     assert load.sum() >= b2b.customers.account_manager.notna().sum()
 
 
-def test_channel_effectiveness_shows_trade_show_losing_share(b2b):
+def test_channel_effectiveness_shows_trade_show_losing_share(b2b, b2b_seeds):
+    # Seeds 0-4 (400 accounts): trade shows bring 0.37-0.47 of the leads in the first year and 0.17-0.23 in the
+    # last, a last year at 0.42-0.53 of the first: the share roughly halves on every seed.
     eff = acc.channel_effectiveness(b2b).set_index(["period", "source"])
     assert eff["leads"].sum() == len(b2b.leads)
-    share = eff.xs("trade_show", level="source")["share_of_leads"]
-    assert share.iloc[0] > 0.3 and share.iloc[-1] < 0.2
+    for seed, base in enumerate(b2b_seeds):
+        share = acc.channel_effectiveness(base).set_index(["period", "source"]).xs("trade_show", level="source")["share_of_leads"]
+        assert share.iloc[0] > 0.3 and share.iloc[-1] < 0.6 * share.iloc[0], (seed, share.tolist())
     q = acc.channel_effectiveness(b2b, freq="Q")
     assert q["period"].str.contains("Q").all()
     with pytest.raises(InvalidArgumentError):
@@ -159,16 +162,22 @@ def _opposed_and_churned(base):
     return opp, churned
 
 
-def test_decision_maker_opponent_does_not_predict_key_account_churn(b2b_seeds):
-    # Finding, pinned: in the realistic data a contact's attitude follows the account's
-    # satisfaction, not its fate. Pooled over five seeds (19 opposed A accounts), churn among
-    # A accounts with an opposed decision maker is no higher than among the rest (0.53 vs 0.56);
-    # one seed's gap swings from -0.39 to +0.46 on 1-6 accounts. Not a warning sign to rely on.
+def test_decision_maker_opponent_is_a_weak_sign_no_supplier_can_settle(b2b_seeds):
+    """FINDING, pinned (seeds 0-4, 40 A accounts each). In the realistic data a contact's attitude follows the
+    account's satisfaction, and satisfaction goes with leaving, so an opposed decision maker is a weak sign:
+    pooled over five suppliers (24 opposed A accounts) churn is 0.79 among them against 0.55 among the rest
+    (Fisher p about 0.03). But one supplier has 4-6 opposed A accounts: the gap per seed runs from -0.08 to
+    +0.57 and even changes sign, and Fisher's test settles it on at most one seed of five (see the next test).
+    Weakly informative, too few accounts to act on alone."""
+    from playbook.evaluate import fisher_comparison
+
     pairs = [_opposed_and_churned(b) for b in b2b_seeds]
-    opp_churn = sum(c[o].sum() for o, c in pairs) / sum(o.sum() for o, _ in pairs)
-    rest_churn = sum(c[~o].sum() for o, c in pairs) / sum((~o).sum() for o, _ in pairs)
-    assert sum(o.sum() for o, _ in pairs) >= 10
-    assert opp_churn < rest_churn + 0.15
+    opp, churned = np.concatenate([o for o, _ in pairs]), np.concatenate([c for _, c in pairs])
+    assert opp.sum() >= 15
+    pooled = fisher_comparison(churned, opp)
+    assert pooled["rate_group"] > pooled["rate_rest"]
+    gaps = [c[o].mean() - c[~o].mean() for o, c in pairs]
+    assert min(gaps) <= 0 < max(gaps), gaps
 
 
 def test_competitor_comparison_service_value_beats_price(b2b):
@@ -178,17 +187,20 @@ def test_competitor_comparison_service_value_beats_price(b2b):
 
 
 def test_a_technical_plan_wins_more_often_in_every_price_band(b2b_seeds):
-    # Seeds 0-4: with a plan the win rate is higher in every band on every seed (15 of 15), by
-    # 0.01-0.45; pooled, by 0.05 (over 5% dearer) to 0.2 or more (cheaper). Being dearer still costs deals.
+    # Seeds 0-4: pooled over the five suppliers, a plan wins more often in every price band, by 0.13-0.21.
+    # One supplier has about 20-35 deals with a plan per band, so per seed it is higher in 13 of 15 cells: in at
+    # least 2 of the 3 bands on every seed (the two misses, -0.01 and -0.06, in the cheapest band). Being dearer
+    # still costs deals.
     tables = [acc.competitor_comparison(b).set_index(["price_band", "technical_plan"]) for b in b2b_seeds]
-    for c in tables:
-        for band in c.index.get_level_values("price_band").unique():
-            assert c.loc[(band, True), "win_rate"] > c.loc[(band, False), "win_rate"]
+    for seed, c in enumerate(tables):
+        bands = c.index.get_level_values("price_band").unique()
+        higher = sum(c.loc[(band, True), "win_rate"] > c.loc[(band, False), "win_rate"] for band in bands)
+        assert len(bands) == 3 and higher >= 2, (seed, higher)
     won = sum(c["won"] for c in tables)
     deals = sum(c["deals"] for c in tables)
     rate = won / deals
     for band in rate.index.get_level_values("price_band").unique():
-        assert rate[(band, True)] > rate[(band, False)] + 0.03
+        assert rate[(band, True)] > rate[(band, False)] + 0.1
     assert rate[("over_5pct_dearer", False)] < rate[("cheaper_or_equal", False)]
 
 
@@ -230,15 +242,20 @@ def test_rep_retention_ranking_is_not_settled(b2b_seeds):
 
 
 def test_opposed_decision_maker_is_not_a_settled_churn_sign(b2b_seeds):
-    """Per seed, Fisher's exact test on A accounts (opposed decision maker or not, left or not) never settles
-    a difference at 5%: with 1-6 opposed accounts per supplier, no single supplier's data can."""
+    """Per seed, Fisher's exact test on A accounts (opposed decision maker or not, left or not) settles a
+    difference at 5% on at most one seed of five (seeds 0-4: p 0.047 on one, 0.22-1.0 on the others): with 4-6
+    opposed accounts per supplier, one supplier's data rarely can, and one seed in five at 5% is what chance
+    alone gives."""
     from playbook.evaluate import fisher_comparison
 
+    settled = 0
     for base in b2b_seeds:
         opp, churned = _opposed_and_churned(base)
         test = fisher_comparison(churned, opp)
-        assert test["n_group"] == opp.sum() and not test["settled"]
+        assert test["n_group"] == opp.sum() <= 8
         assert test["low_group"] <= test["rate_group"] <= test["high_group"]
+        settled += bool(test["settled"])
+    assert settled <= 1
 
 
 def test_key_account_scorecard(b2b):
@@ -247,8 +264,23 @@ def test_key_account_scorecard(b2b):
     # truth-free, but the three big exits show: key by history, no orders in the last year
     assert {"A0001", "A0002", "A0003"} <= set(card.index[card.orders_365d == 0])
     assert card["latest_satisfaction"].dropna().between(1, 5).all()
-    # Surveys are answered only by customers still there: the accounts that left have no recent answer.
-    assert card.loc[["A0001", "A0002"], "latest_satisfaction"].isna().all()
+    # "Latest satisfaction" can be stale: surveys are answered only by customers still there, so a leaver's
+    # latest answer predates its leaving (here, its last order), however good it was.
+    last_survey = b2b.surveys.assign(cid=b2b.surveys["customer_id"].astype(str)).groupby("cid")["date"].max()
+    last_order = b2b.orders.assign(cid=b2b.orders["customer_id"].astype(str)).groupby("cid")["order_date"].max()
+    for account in ("A0001", "A0002", "A0003"):
+        if pd.notna(card.loc[account, "latest_satisfaction"]):
+            assert last_survey[account] < last_order[account], account
+
+
+def test_no_leaver_answers_a_survey_after_it_left(b2b_seeds):
+    # Seeds 0-4: 85-97 of the 240-267 leavers answered a survey at some point, none after its dropout date
+    # (40-47 answered after their last order, before they silently left: a survey is no proof of presence).
+    for seed, base in enumerate(b2b_seeds):
+        dropout = base.truth.set_index("customer_id")["dropout_date"].dropna()
+        s = base.surveys.assign(dropout=base.surveys["customer_id"].astype(str).map(dropout))
+        assert s["dropout"].notna().sum() > 0, seed
+        assert not (s["date"] > s["dropout"]).any(), seed
 
 
 def test_praise_and_conversion(b2b):

@@ -207,6 +207,25 @@ def test_quarter_labels_ignore_blanks_and_case():
     assert ex.check("09.3", spaced.lower(), base).passed
 
 
+@pytest.mark.parametrize("exercise_id", ["09.2", "09.3"])
+def test_each_mistake_of_09_gives_its_own_answer_on_the_shipped_b2b(exercise_id):
+    """The rule by which 09.2's review day and 09.3's account are chosen: on the shipped b2b base the right answer
+    and every recognised mistake are all different, so each mistake gets its own hint (when the data are
+    regenerated, pick another day or account that keeps this true)."""
+    base = _base_for(exercise_id)
+    e = ex.REGISTRY[exercise_id]
+    values = [e.solve(base)] + [m(base) for m, _ in e.mistakes]
+    assert len({str(v) for v in values}) == len(values), (exercise_id, values)
+
+
+def test_09_3_asks_about_a_leaver_warned_before_it_left():
+    from playbook.exercises.churn import ALARM_ACCOUNT
+
+    base = _base_for("09.3")
+    dropout = base.truth.set_index("customer_id").loc[ALARM_ACCOUNT, "dropout_date"]
+    assert ex.REGISTRY["09.3"].solve(base) < str(dropout.to_period("Q"))
+
+
 def test_a_percentage_gets_the_fraction_hint_everywhere():
     base = _base_for("03.1")
     right = ex.REGISTRY["03.1"].solve(base)

@@ -186,10 +186,12 @@ def small_bases():
 
 def test_key_tier_against_truth(small_bases):
     """Truth `high_volume` is the top 5% of *latent* spend rate. The key tier (5% by a blend of
-    revenue, frequency and margin) finds 0.40-0.47 of them in retail and 0.44-0.68 in b2b over
-    seeds 0-4, about ten times the base rate; but the same number of customers ranked by revenue
-    alone finds as many or more on every seed (retail 0.43-0.53): the blend does not beat the
-    naive revenue rank."""
+    revenue, frequency and margin) finds 0.40-0.47 of them in retail and 0.53-0.68 in b2b over
+    seeds 0-4, about ten times the base rate. The same number of customers ranked by revenue
+    alone is the naive baseline: in retail it finds more on every seed (0.43-0.53, 3-7 customers
+    more of about 125); in b2b (19 key accounts) the two are never more than one account apart
+    (revenue 0.47-0.63), the key tier ahead on two seeds of five and behind on three. The blend
+    does not beat the naive revenue rank."""
     for (name, seed), base in small_bases.items():
         summary = playbook.summarize(base.orders, base.as_of)
         tiers = assign_tiers(summary)
@@ -199,7 +201,10 @@ def test_key_tier_against_truth(small_bases):
         base_rate = len(high) / len(base.truth)
         precision = len(key & high) / len(key)
         assert precision > 8 * base_rate, (name, seed)
-        assert len(key & high) <= len(by_revenue & high), (name, seed)
+        if name == "retail":
+            assert len(key & high) < len(by_revenue & high), (name, seed)
+        else:
+            assert abs(len(key & high) - len(by_revenue & high)) <= 1, (name, seed)
 
 
 def test_tier_policy_overrides_do_not_touch_default():

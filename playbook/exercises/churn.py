@@ -8,8 +8,14 @@ import pandas as pd
 from .core import exercise
 
 REPLAY = ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1")
-# A day on which some complaints were open and closed later (so look-ahead changes the count).
-REVIEW_DAY = pd.Timestamp("2023-03-31")
+# 09.3 asks about the leaver whose first alarm, last quarter with orders and first silent quarter are three different
+# quarters on the shipped b2b base (a rule checked in tests/test_exercises.py), so each mistake is told apart.
+ALARM_ACCOUNT = "A0001"
+# The review day is chosen by a rule, checked in tests/test_exercises.py: on the shipped b2b base the answer and each
+# recognised mistake (today's `closed_at`, every complaint open today, complaints instead of customers) give four
+# different counts, so the checker can tell each mistake apart. Among the month-ends 2020-2025 of the current
+# dataset only this one does.
+REVIEW_DAY = pd.Timestamp("2022-07-31")
 
 
 def _churners(base):
@@ -44,20 +50,20 @@ def _open_on(complaints, day, *, hindsight=False, count_rows=False):
 
 @exercise(
     "09.2",
-    "As the business saw it on 31 March 2023, how many customers had at least one complaint still open "
+    "As the business saw it on 31 July 2022, how many customers had at least one complaint still open "
     "(opened on or before that day and not closed by the end of it)?",
-    "keep complaints with `opened_at` up to the end of 2023-03-31; a complaint is open if `closed_at` is empty "
-    "or later than that day (`base.snapshot('2023-03-31')` does this for you); count distinct customers.",
+    "keep complaints with `opened_at` up to the end of 2022-07-31; a complaint is open if `closed_at` is empty "
+    "or later than that day (`base.snapshot('2022-07-31')` does this for you); count distinct customers.",
     mistakes=[
         (lambda base: _open_on(base.complaints, REVIEW_DAY, hindsight=True),
-         "you used today's `closed_at`: complaints closed after 31 March 2023 were still open on that day. "
+         "you used today's `closed_at`: complaints closed after 31 July 2022 were still open on that day. "
          "No look-ahead: count them as open."),
         (lambda base: int(base.complaints.loc[base.complaints["closed_at"].isna(), "customer_id"].nunique()),
-         "that counts every complaint open today, including those made after 31 March 2023; keep only what was known that day."),
+         "that counts every complaint open today, including those made after 31 July 2022; keep only what was known that day."),
         (lambda base: _open_on(base.complaints, REVIEW_DAY, count_rows=True),
          "that counts complaints, not customers; one customer can have several open complaints: count distinct `customer_id`."),
     ],
-    hints=('you are standing on 31 March 2023: anything closed later was still open that day.',
+    hints=('you are standing on 31 July 2022: anything closed later was still open that day.',
            'keep complaints opened by the end of that day and still open at its end, then count distinct customers.'),
 )
 def _open_complaints(base):
@@ -78,19 +84,20 @@ def _last_quarter_with_orders(base, account):
 @exercise(
     "09.3",
     "Replay `concentration_alarm` over the five quarters 2024Q1-2025Q1 (default settings). In which quarter did the "
-    "alarm first fire on A0003? Answer as text such as '2024Q2'.",
-    "run `concentration_alarm(base, quarters)` with the five quarters, keep A0003's rows with `warning`, and take the first `quarter`.",
+    "alarm first fire on " + ALARM_ACCOUNT + "? Answer as text such as '2024Q3'.",
+    "run `concentration_alarm(base, quarters)` with the five quarters, keep " + ALARM_ACCOUNT + "'s rows with `warning`, and take the first `quarter`.",
     mistakes=[
-        (lambda base: _last_quarter_with_orders(base, "A0003"),
-         "that is the last quarter in which A0003 ordered, when it was leaving; the alarm fired earlier."),
-        (lambda base: "2025Q1", "2025Q1 is the first quarter without any order from A0003; the point is to warn before that."),
+        (lambda base: _last_quarter_with_orders(base, ALARM_ACCOUNT),
+         "that is the last quarter in which " + ALARM_ACCOUNT + " ordered, when it was leaving; the alarm fired earlier."),
+        (lambda base: "2025Q1", "2025Q1 is the first quarter without any order from " + ALARM_ACCOUNT
+         + "; the point is to warn before that."),
     ],
     hints=('replay the alarm quarter by quarter, as the business would have seen it.',
-           "run the concentration alarm over the five quarters and find A0003's first quarter with a warning."),
+           "run the concentration alarm over the five quarters and find " + ALARM_ACCOUNT + "'s first quarter with a warning."),
 )
 def _first_alarm(base):
     a = _alarm(base)
-    fired = a[(a["customer_id"] == "A0003") & a["warning"]]
+    fired = a[(a["customer_id"] == ALARM_ACCOUNT) & a["warning"]]
     return str(fired["quarter"].iloc[0])
 
 

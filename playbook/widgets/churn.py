@@ -30,13 +30,16 @@ class AlarmReplayExplorer(Explorer):
     Examples
     --------
     >>> import playbook
-    >>> explorer = AlarmReplayExplorer(playbook.load_dataset("b2b"), quarters=["2024Q1", "2024Q2", "2024Q3"])
+    >>> from playbook.churn import concentration_alarm
+    >>> b2b, quarters = playbook.load_dataset("b2b"), ["2024Q1", "2024Q2", "2024Q3"]
+    >>> explorer = AlarmReplayExplorer(b2b, quarters=quarters)
     >>> explorer.quarter.value = "2024Q3"
-    >>> explorer.shown["alarms"]
-    ['A0003']
-    >>> explorer.threshold.value = 40   # a lower bar also catches the two that left next quarter
-    >>> explorer.shown["alarms"]
-    ['A0001', 'A0002', 'A0003']
+    >>> explorer.threshold.value = 40   # a lower bar: more alarms, earlier, and more false ones
+    >>> explorer.shown["quarter"], explorer.shown["threshold"]
+    ('2024Q3', 40)
+    >>> table = concentration_alarm(b2b, quarters)   # the list is that quarter's accounts at or above the bar
+    >>> explorer.shown["alarms"] == sorted(table.loc[(table.quarter == "2024Q3") & (table.risk >= 40), "customer_id"])
+    True
     """
 
     def __init__(self, base, *, quarters, threshold: float = 50.0, lang: str | None = None, **alarm_kwargs):
