@@ -112,7 +112,7 @@ def _deals_at(base: CustomerBase, as_of, func: str) -> tuple[pd.DataFrame, pd.Da
     _base(base, func, "opportunities", "opportunity_stages")
     ts = resolve_as_of(base, as_of, func)
     end = end_of_day(ts)
-    opps, stages = base.opportunities, base.opportunity_stages
+    opps, stages = base.table("opportunities"), base.table("opportunity_stages")
     require_columns(opps, ("opportunity_id", "customer_id", "opened_at", "outcome", "closed_at", "expected_value"), func,
                     table="opportunities")
     require_columns(stages, ("opportunity_id", "stage", "entered_at"), func, table="opportunity_stages")
@@ -277,7 +277,7 @@ def lead_pool(base: CustomerBase, as_of=None) -> pd.DataFrame:
     """
     _base(base, "lead_pool", "leads")
     ts = resolve_as_of(base, as_of, "lead_pool")
-    leads = base.leads
+    leads = base.table("leads")
     require_columns(leads, ("lead_id", "created_at", "source", "level", "assigned_rep", "praised_publicly", "status"),
                     "lead_pool", table="leads")
     mine = leads.loc[(leads["created_at"] <= end_of_day(ts)) & leads["assigned_rep"].isna()
@@ -324,8 +324,9 @@ def rep_load(base: CustomerBase, as_of=None) -> pd.Series:
     _base(base, "rep_load", "customers", "leads")
     end = end_of_day(resolve_as_of(base, as_of, "rep_load"))
     require_columns(base.customers, ("account_manager", "acquisition_date"), "rep_load", table="customers")
-    cust = base.customers.loc[base.customers["acquisition_date"] <= end, "account_manager"].dropna().astype(str)
-    leads = base.leads
+    customers = base.table("customers")
+    cust = customers.loc[customers["acquisition_date"] <= end, "account_manager"].dropna().astype(str)
+    leads = base.table("leads")
     held = leads.loc[(leads["created_at"] <= end) & leads["assigned_rep"].notna()
                      & leads["status"].astype(str).isin(["new", "contacted"]), "assigned_rep"].astype(str)
     load = cust.value_counts().add(held.value_counts(), fill_value=0).astype(int)
@@ -424,7 +425,7 @@ def channel_effectiveness(base: CustomerBase, as_of=None, *, freq: str = "Y") ->
     if freq not in ("Y", "Q"):
         raise InvalidArgumentError(f"The 'freq' parameter of channel_effectiveness must be 'Y' or 'Q'. Got {freq!r}.")
     end = end_of_day(resolve_as_of(base, as_of, "channel_effectiveness"))
-    leads = base.leads
+    leads = base.table("leads")
     require_columns(leads, ("created_at", "source", "status"), "channel_effectiveness", table="leads")
     leads = leads.loc[leads["created_at"] <= end]
     per = leads["created_at"].dt.year.astype(str) if freq == "Y" else leads["created_at"].dt.to_period("Q").astype(str)
@@ -469,7 +470,7 @@ def stakeholder_map(base: CustomerBase, customer_id) -> pd.DataFrame:
     'decision_maker'
     """
     _base(base, "stakeholder_map", "contacts")
-    contacts = base.contacts
+    contacts = base.table("contacts")
     require_columns(contacts, ("customer_id", "role", "attitude"), "stakeholder_map", table="contacts")
     mine = contacts.loc[contacts["customer_id"].astype(str) == str(customer_id)]
     if mine.empty:
@@ -510,7 +511,7 @@ def stakeholder_coverage(base: CustomerBase, customer_ids=None) -> pd.DataFrame:
     True
     """
     _base(base, "stakeholder_coverage", "contacts")
-    contacts = base.contacts
+    contacts = base.table("contacts")
     require_columns(contacts, ("customer_id", "role", "attitude"), "stakeholder_coverage", table="contacts")
     c = pd.DataFrame({"customer_id": contacts["customer_id"].astype(str).to_numpy(),
                       "role": contacts["role"].astype(str).to_numpy(), "attitude": contacts["attitude"].astype(str).to_numpy()})
@@ -622,7 +623,7 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
 
     _base(base, "account_manager_report", "customers", "interactions")
     end = end_of_day(resolve_as_of(base, as_of, "account_manager_report"))
-    cust = base.customers
+    cust = base.table("customers")
     require_columns(cust, ("customer_id", "account_manager", "acquisition_date"), "account_manager_report", table="customers")
     require_columns(base.interactions, ("customer_id", "date", "kind", "rep"), "account_manager_report", table="interactions")
     pol = tier_policy() if policy is None else policy
@@ -642,7 +643,7 @@ def account_manager_report(base: CustomerBase, as_of=None, *, policy: pd.DataFra
     cust["revenue_365d"] = cust["customer_id"].map(recent.groupby(recent["customer_id"].astype(str))["amount"].sum()).fillna(0.0)
     cust["active_prior"] = cust["customer_id"].isin(set(prior["customer_id"].astype(str)))
     cust["retained"] = cust["active_prior"] & cust["customer_id"].isin(set(recent["customer_id"].astype(str)))
-    it = base.interactions
+    it = base.table("interactions")
     it = it.loc[(it["date"] > year_ago) & (it["date"] <= end) & it["kind"].astype(str).isin(_CARE) & it["rep"].notna()]
     pairs = pd.DataFrame({"customer_id": it["customer_id"].astype(str).to_numpy(), "rep": it["rep"].astype(str).to_numpy()})
     mine = pairs.merge(cust[["customer_id", "account_manager"]], on="customer_id")
@@ -755,7 +756,7 @@ def praise_and_conversion(base: CustomerBase, *, by: str | None = None) -> pd.Da
     True
     """
     _base(base, "praise_and_conversion", "leads")
-    leads = base.leads
+    leads = base.table("leads")
     require_columns(leads, ("praised_publicly", "status"), "praise_and_conversion", table="leads")
     keys = ["praised_publicly"]
     frame = pd.DataFrame({"praised_publicly": leads["praised_publicly"].astype(bool).to_numpy(),
@@ -839,7 +840,7 @@ def key_account_system(base: CustomerBase, as_of=None, *, policy: pd.DataFrame |
     tiers = _tiers_at(base, end)
     ids = pd.Index(sorted(tiers.index[tiers == "key"].astype(str)), name="customer_id")
     out = pd.DataFrame(index=ids)
-    managers = base.customers.assign(cid=base.customers["customer_id"].astype(str)).set_index("cid")["account_manager"]
+    managers = base.table("customers").assign(cid=base.table("customers")["customer_id"].astype(str)).set_index("cid")["account_manager"]
     out["account_manager"] = managers.reindex(ids).astype(object)
     year_ago = end - pd.Timedelta(days=365)
     o = base.orders.loc[(base.orders["order_date"] > year_ago) & (base.orders["order_date"] <= end)]
@@ -851,12 +852,12 @@ def key_account_system(base: CustomerBase, as_of=None, *, policy: pd.DataFrame |
     out["average_load"] = float(load.mean()) if len(load) else np.nan
     out["team_score"] = (out["average_load"] / out["manager_load"]).clip(upper=1.0)
     # sales model: technical plans for a buying team with a technical evaluator
-    contacts = base.contacts
+    contacts = base.table("contacts")
     require_columns(contacts, ("customer_id", "role"), "key_account_system", table="contacts")
     cid = contacts["customer_id"].astype(str)
     out["stakeholders"] = cid.value_counts().reindex(ids, fill_value=0).astype(int)
     technical = set(cid[contacts["role"].astype(str) == "technical_evaluator"])
-    opp = base.opportunities
+    opp = base.table("opportunities")
     opp = opp.loc[(opp["opened_at"] > end - pd.Timedelta(days=730)) & (opp["opened_at"] <= end)]
     g = opp.groupby(opp["customer_id"].astype(str))["technical_plan"]
     out["deals_730d"] = g.size().reindex(ids, fill_value=0).astype(int)
@@ -873,7 +874,7 @@ def key_account_system(base: CustomerBase, as_of=None, *, policy: pd.DataFrame |
     else:
         out["discount_share"] = out["base_discount_share"] = out["incentives_score"] = np.nan
     # service: care contacts at the key tier's cadence
-    it = base.interactions
+    it = base.table("interactions")
     care = it.loc[(it["date"] > year_ago) & (it["date"] <= end) & it["kind"].astype(str).isin(_SERVICE_KINDS)]
     out["care_contacts"] = care["customer_id"].astype(str).value_counts().reindex(ids, fill_value=0).astype(int)
     out["required_contacts"] = 365 / float(pol.loc["key", "contact_every_days"])
@@ -946,7 +947,7 @@ def deal_recap(base: CustomerBase, as_of=None, *, customer_id=None, lang: str | 
     _base(base, func, "opportunities")
     ts = resolve_as_of(base, as_of, func)
     end = end_of_day(ts)
-    opps = base.opportunities
+    opps = base.table("opportunities")
     require_columns(opps, ("opportunity_id", "customer_id", "outcome", "closed_at", "expected_value"), func, table="opportunities")
     won = opps[(opps["outcome"].astype(str) == "won") & (opps["closed_at"] <= end)].copy()
     won["customer_id"] = won["customer_id"].astype(str)

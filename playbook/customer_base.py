@@ -121,6 +121,16 @@ class CustomerBase:
         for t in self.tables:
             yield t, getattr(self, t)
 
+    def table(self, name: str, *, by: str = "this analysis") -> pd.DataFrame:
+        """The table ``name``, or :class:`MissingTableError` naming it: :meth:`require` for one table, typed.
+
+        >>> import playbook
+        >>> playbook.load_dataset("b2b").table("leads").columns[0]
+        'lead_id'
+        """
+        self.require(name, by=by)
+        return getattr(self, name)
+
     def require(self, *tables: str, by: str = "this analysis") -> None:
         """Raise :class:`MissingTableError` naming every table in ``tables`` that is missing."""
         missing = [t for t in tables if getattr(self, t, None) is None]

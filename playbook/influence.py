@@ -192,7 +192,7 @@ def _universe(base: CustomerBase) -> pd.Index:
 
 
 def _feedback(base: CustomerBase, ids: pd.Index, suggestion_weight: float) -> pd.DataFrame:
-    inter = base.interactions
+    inter = base.table("interactions")
     require_columns(inter, ("customer_id", "kind", "quality"), "opinion_leaders", table="interactions")
     fb = inter.loc[inter["kind"].isin(["suggestion", "review"]), ["customer_id", "kind", "quality"]]
     q = fb["quality"].astype(float)

@@ -158,7 +158,7 @@ def _per_customer(base: CustomerBase, start: pd.Timestamp, end: pd.Timestamp, pr
     out["spend_per_transaction"] = out["revenue"] / out["n_orders"].where(out["n_orders"] > 0)
     out = out.rename(columns={"repeat": "repurchase_rate", "exit": "exit_rate"})
     if "complaint_rate" in wanted:
-        c = base.complaints
+        c = base.table("complaints")
         opened = c["opened_at"]
         n_compl = c.loc[(opened > start) & (opened <= end), "customer_id"].astype(str).value_counts()
         out = out.reindex(out.index.union(n_compl.index))
@@ -167,7 +167,7 @@ def _per_customer(base: CustomerBase, start: pd.Timestamp, end: pd.Timestamp, pr
         out["complaints"] = n_compl.reindex(out.index).fillna(0).astype(int)
         out["complaint_rate"] = out["complaints"] / out["n_orders"].where(out["n_orders"] > 0)
     if any(_NEEDS.get(k) == "surveys" for k in wanted):
-        s = base.surveys
+        s = base.table("surveys")
         s = s[(s["date"] > start) & (s["date"] <= end)]
         sg = s.groupby(s["customer_id"].astype(str))
         survey_cols = {"satisfaction": sg["satisfaction"].mean() if "satisfaction" in s else None,
@@ -491,7 +491,7 @@ def _customer_groups(base: CustomerBase, by: str, orders: pd.DataFrame, as_of: p
         return tiers_at(orders, as_of)
     base.require("customers", by=f"{func}(by={by!r})")
     require_columns(base.customers, ("customer_id", by), func, table="customers")
-    return base.customers.set_index(base.customers["customer_id"].astype(str))[by]
+    return base.table("customers").set_index(base.table("customers")["customer_id"].astype(str))[by]
 
 
 def complaint_timeline(base, as_of=None, *, sla_first_response_hours: float = 24,
@@ -763,7 +763,7 @@ def care_before_exit(base: CustomerBase, exits, *, window_days: int = 180, kinds
         raise InvalidArgumentError(f"The 'exits' parameter of {func} must be a Series of exit dates indexed by customer id.")
     exits = pd.to_datetime(exits.dropna())
     exits.index = exits.index.astype(str)
-    inter = base.interactions
+    inter = base.table("interactions")
     require_columns(inter, ("customer_id", "date", "kind"), func, table="interactions")
     care = inter[inter["kind"].astype(str).isin(kinds)]
     care = care.assign(customer_id=care["customer_id"].astype(str))
