@@ -122,11 +122,6 @@ def _bound_names(code: str) -> set:
     return names
 
 
-# Notebooks whose hints still call a function bare that the notebook reaches through a module (`st.customer_profile`,
-# `accounts.key_account_system`): their banks (strategy.py, accounts.py) are fixed by their owner, then this goes.
-PENDING_HINT_NAMES = {"10_strategies_and_programs.ipynb", "12_key_account_management.ipynb"}
-
-
 def test_every_function_a_hint_calls_is_defined_in_the_student_edition(edition):
     # following a hint must not raise a NameError: a blank keeps its imports, and a hint calls only what the
     # notebook's other cells import (issue 19 found 03.1's hint naming an import its blank had removed)
@@ -136,8 +131,6 @@ def test_every_function_a_hint_calls_is_defined_in_the_student_edition(edition):
     from playbook import exercises as ex
 
     for source in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        if source.name in PENDING_HINT_NAMES:
-            continue
         cells = _cells(edition / source.name)
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         defined = _bound_names("\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))))

@@ -1,7 +1,10 @@
 """Exercises of notebook 12, Key-account management (on the learner's own b2b base)."""
 from __future__ import annotations
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# The learner's base, as notebook 12's setup cell builds it (12.6 and 12.9 are asked on the shipped base).
+OWN = OwnBase("b2b")
 
 
 def _win_rate(base, dearer: bool, plan: bool | None) -> float:
@@ -34,6 +37,7 @@ def _plan_gap(base) -> float:
     ],
     hints=("two groups of dearer decided deals, one win rate each, then a difference.",
            "filter the decided, dearer deals; split them by `technical_plan`; take the share won in each group."),
+    own=OWN,
 )
 def _dearer_plan_gap(base):
     return _plan_gap(base)
@@ -60,6 +64,7 @@ def _praise_rate(base, praised: bool) -> float:
     ],
     hints=("two groups of leads, one conversion rate each.",
            "split `leads` by `praised_publicly` and take the share converted in each group, then subtract."),
+    own=OWN,
 )
 def _praise_gap(base):
     return _praise_rate(base, True) - _praise_rate(base, False)
@@ -78,15 +83,17 @@ def _pipe(base, as_of=None):
     "12.3",
     f"On your own b2b base, looking back to {_PAST} (half a year before the big accounts left): which procurement "
     "stage held the most open value that day? Give the stage code. Nothing that happened later may count.",
-    "`playbook.accounts.pipeline(mine, as_of=...)` with the date; the stage with the largest `open_value`.",
+    "`accounts.pipeline(mine, as_of=...)` with the date; the stage with the largest `open_value`.",
     mistakes=[
-        (lambda base: str(_pipe(base, _PAST)["deals"].idxmax()),
-         "that is the stage with the most open deals that day; the question asks for the most money."),
+        (lambda base: str((_pipe(base, _PAST)["open_value"] / _pipe(base, _PAST)["deals"]).idxmax()),
+         "that is the stage whose average open deal is worth most; the question asks where the most money was open: "
+         "all of a stage's deals added up."),
         (lambda base: str(_pipe(base)["open_value"].idxmax()),
          f"that is the pipeline on your base's own `as_of`; the question asks about {_PAST}: pass it as `as_of`."),
     ],
     hints=("a pipeline is a picture taken on one day: which day does the question ask about?",
            "the pipeline function takes the date of the picture; then read the stage with the largest open value."),
+    own=OWN,
 )
 def _biggest_stage_then(base):
     return str(_pipe(base, _PAST)["open_value"].idxmax())
@@ -111,7 +118,7 @@ def _drop_by_source(base):
     "12.4",
     "On your own b2b base (`generate('b2b', seed=MY_SEED)`), which lead source's conversion rate fell the most from "
     "its first year to its last (the channel that saturated most)? Answer with the source name.",
-    "`channel_effectiveness(mine)`; per `source`, the first period's `conversion_rate` minus the last one's; the "
+    "`accounts.channel_effectiveness(mine)`; per `source`, the first period's `conversion_rate` minus the last one's; the "
     "largest drop.",
     hints=("saturation is a rate falling over time, not a volume: compare each source with itself.",
            "one rate per source and year: take each source's first and last year and compare."),
@@ -119,6 +126,7 @@ def _drop_by_source(base):
         (lambda base: str(_channels(base).groupby("source")["leads"].sum().idxmax()),
          "that is the source with the most leads; the question asks whose conversion rate fell most."),
     ],
+    own=OWN,
 )
 def _most_saturated(base):
     return str(_drop_by_source(base).index[0])
@@ -130,30 +138,42 @@ def _pool(base):
     return lead_pool(base)
 
 
-def _to_lightest(base) -> int:
+def _to_lightest(base) -> float:
     from ..accounts import assign_leads, rep_load
 
     load = rep_load(base)
     lightest = min(load.index, key=lambda r: (load[r], r))
     plan = assign_leads(_pool(base), load)
-    return int((plan["assigned_rep"] == lightest).sum())
+    return float((plan["assigned_rep"] == lightest).mean())
 
 
+def _reps(base) -> int:
+    from ..accounts import rep_load
+
+    return int(len(rep_load(base)))
+
+
+# A share, not a count: the count of leads the lightest rep gets is much the same on every learner's base (about ten),
+# the share of the pool it makes is not.
 @exercise(
     "12.5",
     "On your own b2b base, if the whole lead pool (待分配客户) were handed out on its `as_of` by the kit's rule (best "
-    "lead first, each to the rep with the lightest load at that moment), how many leads would go to the rep whose "
-    "load is the lightest today? Predict first, then compute.",
-    "`assign_leads(lead_pool(mine), rep_load(mine))`, then count the rows whose `assigned_rep` is the rep with the "
-    "smallest `rep_load(mine)`.",
+    "lead first, each to the rep with the lightest load at that moment), what share of the pool's leads would go to "
+    "the rep whose load is the lightest today? Predict first, then compute.",
+    "`plan = accounts.assign_leads(accounts.lead_pool(mine), accounts.rep_load(mine))`, then the share of its rows "
+    "whose `assigned_rep` is the rep with the smallest `accounts.rep_load(mine)`.",
     hints=("the lightest rep's load grows by one with every lead; when does another rep become the lightest?",
-           "hand out the pool with the kit's assignment and count the leads of today's lightest rep."),
+           "hand out the pool with the kit's assignment and take the share of the leads that go to today's lightest "
+           "rep."),
     mistakes=[
-        (lambda base: int(len(_pool(base))),
+        (lambda base: 1.0,
          "that is the whole pool; each lead goes to whoever is lightest at that moment, and that changes as loads grow."),
-        (lambda base: int(round(len(_pool(base)) / len(__import__("playbook.accounts", fromlist=["rep_load"]).rep_load(base)))),
+        (lambda base: 1 / _reps(base),
          "that is an even split; the rule fills the lightest rep up first, so the split is not even."),
+        (lambda base: float(round(_to_lightest(base) * len(_pool(base)))),
+         "that is how many leads; the question asks for their share of the pool."),
     ],
+    own=OWN,
 )
 def _lightest_rep_leads(base):
     return _to_lightest(base)
@@ -220,7 +240,7 @@ def _pick_leaver(base):
     "On your own b2b base, the account that `ex.params_for('12.7', mine)` names is the one with won deals that "
     "bought most in the last year. How much money did it save in discounts on the orders delivered after its won "
     "deals (every recap period added up, to its `as_of`)?",
-    "`deal_recap(mine, customer_id=...)` has a `discount_value` per won deal: add them up.",
+    "`accounts.deal_recap(mine, customer_id=...)` has a `discount_value` per won deal: add them up.",
     mistakes=[
         (lambda base, customer_id: _discount_before_and_after(base, customer_id),
          "that adds every discount the account ever got, also before its first won deal; the recap starts at a deal."),
@@ -230,6 +250,7 @@ def _pick_leaver(base):
     hints=("a recap runs from each won deal to the next; the discounts are money in `orders`.",
            "recap the account's deals and add up the discount column."),
     pick=_pick_stayer,
+    own=OWN,
 )
 def _stayer_savings(base, customer_id):
     return float(_recap(base, customer_id)["discount_value"].sum())
@@ -239,7 +260,7 @@ def _stayer_savings(base, customer_id):
     "12.8",
     "On your own b2b base, the account that `ex.params_for('12.8', mine)` names stopped ordering. Of the complaints "
     "it raised after its won deals, what share had been resolved by its `as_of`?",
-    "`deal_recap(mine, customer_id=...)`: the sum of `complaints_resolved` over the sum of `complaints`.",
+    "`accounts.deal_recap(mine, customer_id=...)`: the sum of `complaints_resolved` over the sum of `complaints`.",
     mistakes=[
         (lambda base, customer_id: float(_recap(base, customer_id)["complaints_resolved"].sum()),
          "that is a count of resolved complaints; the question asks for a share of all its complaints."),
@@ -250,6 +271,7 @@ def _stayer_savings(base, customer_id):
     hints=("two totals over every recap period, then one over the other.",
            "add up `complaints_resolved` and `complaints` over the account's recap rows and divide."),
     pick=_pick_leaver,
+    own=OWN,
 )
 def _leaver_resolved_share(base, customer_id):
     r = _recap(base, customer_id)
@@ -276,7 +298,7 @@ def _scores(base, customer_id) -> dict:
     "12.9",
     "Predict, before you run the system table on your own base: for which element of the key-account system (team, "
     "sales_model, incentives or service) will the most key accounts score weakest?",
-    "commit to a guess first, then count the `weakest` column of `key_account_system(mine)`.",
+    "commit to a guess first, then count the `weakest` column of `accounts.key_account_system(mine)`.",
     kind="predict",
     choices=_ELEMENTS,
     reason=lambda base: "Weakest element per key account: " + ", ".join(
@@ -317,18 +339,19 @@ def _system_reason(base, customer_id) -> str:
     "Decide: for the key account that `ex.params_for('12.10', mine)` names, which element of its key-account system "
     "is weakest by the kit's rule (each element's measure against its target, capped at 1; the lowest score): team, "
     "sales_model, incentives or service?",
-    "`key_account_system(mine)`: read the four `*_score` columns of the account's row and name the smallest.",
+    "`accounts.key_account_system(mine)`: read the four `*_score` columns of the account's row and name the smallest.",
     kind="decide",
     choices=_ELEMENTS,
     hints=("each element has a target: the average rep's load, a plan with every deal, the average customer's "
            "rebate, the key tier's cadence. Which falls furthest short?",
-           "look at the account's row of `key_account_system(mine)`: the four `_score` columns."),
+           "look at the account's row of `accounts.key_account_system(mine)`: the four `_score` columns."),
     mistakes=[
         (lambda base, customer_id: max(_scores(base, customer_id), key=_scores(base, customer_id).get),
          "that is its strongest element; the system is only as good as its weakest one."),
     ],
     reason=_system_reason,
     pick=_pick_system,
+    own=OWN,
 )
 def _weakest_element(base, customer_id):
     return str(_system(base).loc[customer_id, "weakest"])
@@ -345,7 +368,7 @@ def _shortfalls(base):
     "days, added up over all key accounts, for every key account to keep the key tier's cadence? An account "
     "contacted more often than asked does not make up for another. The cadence (365 days over the key tier's "
     "`contact_every_days`) is not a whole number of contacts: give the total to one decimal.",
-    "`key_account_system(mine)`: per account, `required_contacts` minus `care_contacts`, no lower than 0; add up.",
+    "`accounts.key_account_system(mine)`: per account, `required_contacts` minus `care_contacts`, no lower than 0; add up.",
     mistakes=[
         (lambda base: float(_shortfalls(base).sum()),
          "accounts contacted more than the cadence asks have offset the others; count only what is missing (no "
@@ -356,6 +379,7 @@ def _shortfalls(base):
     hints=("the cadence asks for a number of contacts per key account a year: compare it with what each got.",
            "one shortfall per key account (what the cadence asks minus what it got, at least 0), then a total."),
     decimals=1,
+    own=OWN,
 )
 def _missing_contacts(base):
     return float(_shortfalls(base).clip(lower=0).sum())

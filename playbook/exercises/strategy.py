@@ -1,7 +1,10 @@
 """Exercises of notebook 10, Relationship strategies and retention programs: all on the learner's own retail base."""
 from __future__ import annotations
 
-from .core import exercise
+from .core import OwnBase, exercise
+
+# The learner's base, as notebook 10's setup cell builds it.
+OWN = OwnBase("retail", 600)
 
 
 # The notebook's cells read the shipped base out on its `as_of` and simulate a year; exercises 10.1-10.3 run on the
@@ -34,7 +37,7 @@ def _revenue_share(base, strategies=("win_back",), as_of=_EARLIER):
     "10.1",
     f"On your own base (`mine = generate('retail', n_customers=600, seed=MY_SEED)`), read out on {_EARLIER}: what "
     "share of all revenue to date comes from the customers the default decision table gives 'win back' (重新赢得)?",
-    f"`profile = customer_profile(mine, as_of='{_EARLIER}')`, `recommend_strategies(profile)`; sum the profile's "
+    f"`profile = st.customer_profile(mine, as_of='{_EARLIER}')`, `st.recommend_strategies(profile)`; sum the profile's "
     "`revenue` over the rows whose strategy is 'win_back' and divide by the sum over all rows.",
     mistakes=[
         (lambda base: _revenue_share(base, as_of=None),
@@ -48,6 +51,7 @@ def _revenue_share(base, strategies=("win_back",), as_of=_EARLIER):
     hints=("the date is part of the question: a profile built on another day gives other strategies.",
            f"profile your customers as of {_EARLIER}, recommend strategies with the default table, and compare the "
            "revenue of the 'win back' customers with all revenue."),
+    own=OWN,
 )
 def _win_back_share(base):
     return _revenue_share(base)
@@ -64,7 +68,7 @@ def _net(base, horizon=_HORIZON):
     f"On your own base, over a {_HORIZON}-day horizon (the notebook simulated a year) with the default assumptions: "
     "how much more net margin (`net_margin`, after discounts and program cost) does the dedicated personal assistant "
     "earn than the storewide 15% discount day? Negative if it earns less.",
-    f"`r = simulate_programs(mine, horizon_days={_HORIZON})`; subtract the discount day's `net_margin` from the "
+    f"`r = st.simulate_programs(mine, horizon_days={_HORIZON})`; subtract the discount day's `net_margin` from the "
     "personal assistant's.",
     mistakes=[
         (lambda base: float(_net(base, _NOTEBOOK_HORIZON).loc["personal_assistant", "net_margin"]
@@ -77,6 +81,7 @@ def _net(base, horizon=_HORIZON):
     ],
     hints=("the horizon is a parameter of the simulation, and a program pays for itself only over time.",
            f"simulate the default programs over {_HORIZON} days and subtract one row's net margin from the other's."),
+    own=OWN,
 )
 def _assistant_vs_discount(base):
     r = _net(base)
@@ -99,7 +104,7 @@ def _overdue_on(base, as_of=_EARLIER):
     "10.3",
     f"On your own base, how many active customers were overdue for a follow-up on {_EARLIER} in the default contact "
     "plan?",
-    f"`overdue_contacts(mine, as_of='{_EARLIER}')` lists them; count its rows.",
+    f"`st.overdue_contacts(mine, as_of='{_EARLIER}')` lists them; count its rows.",
     hints=("each tier has its own cadence; a customer is overdue when the last contact plus that cadence has passed, "
            "on the day you look.",
            f"build the default contact plan as of {_EARLIER} and count the customers whose next contact date lies "
@@ -111,6 +116,7 @@ def _overdue_on(base, as_of=_EARLIER):
         (lambda base: _plan_size(base),
          "that is every customer in the plan; keep only those whose next contact date has passed."),
     ],
+    own=OWN,
 )
 def _overdue_count(base):
     return _overdue_on(base)
@@ -136,7 +142,7 @@ def _tier_mean(base, tier):
     "10.4",
     "On your own base (`generate(..., seed=MY_SEED)`), how many points higher is the mean switching cost of the key "
     "tier than that of the general tier? Give the difference to one decimal.",
-    "`switching_cost(mine)`, group by `tier`, average `switching_cost`, and subtract the general tier's mean from the "
+    "`st.switching_cost(mine)`, group by `tier`, average `switching_cost`, and subtract the general tier's mean from the "
     "key tier's.",
     hints=("the score runs from 0 to 100 per customer: compare two tiers' averages.",
            "compute the score on your own base, average it per tier, and take key minus general."),
@@ -149,6 +155,7 @@ def _tier_mean(base, tier):
         (lambda base: _tier_mean(base, "key") - float(_switching(base)["switching_cost"].mean()),
          "that compares the key tier with everyone; the question compares it with the general tier."),
     ],
+    own=OWN,
 )
 def _key_minus_general(base):
     return _tier_mean(base, "key") - _tier_mean(base, "general")
@@ -174,11 +181,11 @@ def _pick_one_weak_part(base):
     "Decide: the key customer that `ex.params_for('10.5', mine)` names has one part of their switching cost weaker "
     "than all the others. Which part should the 'angel' side of your message build up: status, tenure, service, "
     "community or deals?",
-    "read the customer's `points_*` columns in `switching_cost(mine)` and name the smallest.",
+    "read the customer's `points_*` columns in `st.switching_cost(mine)` and name the smallest.",
     kind="decide",
     choices=_PARTS,
     hints=("the score adds five parts; what would this customer lose least by leaving?",
-           "look at this customer's row of `switching_cost(mine)`: the five `points_` columns."),
+           "look at this customer's row of `st.switching_cost(mine)`: the five `points_` columns."),
     mistakes=[
         (lambda base, customer_id: max(_points(base, customer_id), key=_points(base, customer_id).get),
          "that is their strongest part, what already holds them; build up the weakest."),
@@ -186,6 +193,7 @@ def _pick_one_weak_part(base):
     reason=lambda base, customer_id: "Their points: " + ", ".join(f"{k} {v:.1f}" for k, v in _points(base, customer_id).items())
                                      + ". The weakest part is where showing the benefits inside the relation adds most.",
     pick=_pick_one_weak_part,
+    own=OWN,
 )
 def _weakest_part(base, customer_id):
     pts = _points(base, customer_id)
@@ -200,6 +208,7 @@ def _weakest_part(base, customer_id):
     "name one concrete benefit they have now and one concrete effort of leaving; tie both to their weakest part.",
     kind="explain",
     min_words=25,
+    own=OWN,
 )
 def _angel_and_devil(base):
     return None
@@ -217,7 +226,7 @@ def _contact_plan(base):
     "10.7",
     "On your own base (`generate(..., seed=MY_SEED)`), how many key customers are overdue for a follow-up on its "
     "`as_of` date in the default contact plan?",
-    "`contact_plan(mine)`, keep the rows whose `tier` is 'key', and count those with `overdue` True.",
+    "`st.contact_plan(mine)`, keep the rows whose `tier` is 'key', and count those with `overdue` True.",
     hints=("the plan gives every active customer a next contact date; overdue means that date has passed.",
            "build the plan on your own base, keep the key tier, and count the overdue rows."),
     mistakes=[
@@ -226,6 +235,7 @@ def _contact_plan(base):
         (lambda base: int((_contact_plan(base)["tier"].astype(str) == "key").sum()),
          "that counts all key customers in the plan; only the overdue ones."),
     ],
+    own=OWN,
 )
 def _key_overdue(base):
     plan = _contact_plan(base)
@@ -242,7 +252,7 @@ def _pick_planned(base):
     "10.8",
     "Decide: on which day is the next follow-up of the customer that `ex.params_for('10.8', mine)` names due? "
     "Answer as text such as '2025-12-05'.",
-    "`contact_plan(mine)`: the next contact is the last contact plus the tier's `contact_every_days`.",
+    "`st.contact_plan(mine)`: the next contact is the last contact plus the tier's `contact_every_days`.",
     kind="decide",
     hints=("the cadence depends on the tier: look up how often this tier is contacted.",
            "take the customer's `last_contact` and add `contact_every_days` days."),
@@ -255,6 +265,7 @@ def _pick_planned(base):
         f"{int(_contact_plan(base).loc[customer_id, 'contact_every_days'])} days after the last contact on "
         f"{_contact_plan(base).loc[customer_id, 'last_contact'].date()}."),
     pick=_pick_planned,
+    own=OWN,
 )
 def _next_contact(base, customer_id):
     return str(_contact_plan(base).loc[customer_id, "next_contact"].date())
@@ -284,11 +295,11 @@ def _pick_strategy(base):
     "10.9",
     "Decide: which of the seven strategies does the kit's decision table give the customer that "
     "`ex.params_for('10.9', mine)` names? Read their profile first; answer with a strategy code such as 'protect'.",
-    "`recommend_strategies(customer_profile(mine))` and read the customer's `strategy`; the `rule` column says which "
-    "row of `STRATEGY_TABLE` decided it.",
+    "`st.recommend_strategies(st.customer_profile(mine))` and read the customer's `strategy`; the `rule` column says which "
+    "row of `st.STRATEGY_TABLE` decided it.",
     kind="decide",
     choices=_STRATEGIES,
-    hints=("look at the customer's tier, days since the last order, margin and risk in `customer_profile(mine)`.",
+    hints=("look at the customer's tier, days since the last order, margin and risk in `st.customer_profile(mine)`.",
            "walk the rows of the decision table from the top: the first whose condition holds gives the strategy."),
     mistakes=[
         (lambda base, customer_id: "end" if str(_recommended(base).loc[customer_id, "strategy"]) != "end" else "harvest",
@@ -297,6 +308,7 @@ def _pick_strategy(base):
     reason=lambda base, customer_id: f"The kit's rule {int(_recommended(base).loc[customer_id, 'rule'])}: "
                                      f"{_recommended(base).loc[customer_id, 'reason']}.",
     pick=_pick_strategy,
+    own=OWN,
 )
 def _strategy_of(base, customer_id):
     return str(_recommended(base).loc[customer_id, "strategy"])
@@ -335,7 +347,8 @@ def _pick_one_weak_tie(base):
     "10.10",
     "On your own base, what share of the customers who have ordered have no tie at all in the last year (a "
     "`ties_score` of 0: no care contact, no event, no suggestion or review)? Give a fraction between 0 and 1.",
-    "`relationship_ties(mine)` has one row per customer with an order; the share whose `ties_score` is 0.",
+    "`st.relationship_ties(mine)` has one row per customer with an order; the share whose `ties_score` is 0: "
+    "`(st.relationship_ties(mine)['ties_score'] == 0).mean()`.",
     mistakes=[
         (lambda base: float((_ties(base)["ties_score"] > 0).mean()),
          "that is the share who have at least one tie; the question asks for those with none."),
@@ -345,8 +358,8 @@ def _pick_one_weak_tie(base):
          "that counts only care contacts; a customer with an event or a review has a tie too."),
     ],
     hints=("a tie is any care contact, event, suggestion or review in the year; who has none?",
-           "score every customer with `relationship_ties`, then take the share with a score of exactly 0.",
-           "`(st.relationship_ties(mine)['ties_score'] == 0).mean()`."),
+           "score every customer with `st.relationship_ties`, then take the share with a score of exactly 0."),
+    own=OWN,
 )
 def _untied_share(base):
     return float((_ties(base)["ties_score"] == 0).mean())
@@ -357,7 +370,7 @@ def _untied_share(base):
     "Decide: the customer that `ex.params_for('10.11', mine)` names has one of the three ties weaker than the other "
     "two. Which would you build first: 'care' (contacts from us), 'events' (shared experiences) or 'learning' "
     "(suggestions and reviews they give)?",
-    "read the customer's row of `relationship_ties(mine)`: compare each count with its cap in `st.TIE_CAPS` and name "
+    "read the customer's row of `st.relationship_ties(mine)`: compare each count with its cap in `st.TIE_CAPS` and name "
     "the part that is least full.",
     kind="decide",
     choices=_TIES,
@@ -370,6 +383,7 @@ def _untied_share(base):
     reason=lambda base, customer_id: "How full each tie is: " + ", ".join(
         f"{k} {v:.0%}" for k, v in _filled(base, customer_id).items()) + ". Build where the relationship is thinnest.",
     pick=_pick_one_weak_tie,
+    own=OWN,
 )
 def _weakest_tie(base, customer_id):
     filled = _filled(base, customer_id)
