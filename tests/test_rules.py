@@ -1,5 +1,5 @@
 """The one rule engine (playbook/rules.py), and the rule sets that moved onto it giving the
-same labels and reasons as the code they replaced (lifecycle stages, RFM segments, strategies)."""
+same labels and reasons as the code they replaced (lifecycle and formation stages, RFM segments, strategies)."""
 from __future__ import annotations
 
 import warnings
@@ -212,6 +212,70 @@ def test_rfm_segments_are_unchanged(bases):
                 segment, action = _old_rfm_segments(scores, table)
                 assert new["segment"].astype(object).tolist() == list(segment), (name, kwargs)
                 assert new["action"].tolist() == list(action), (name, kwargs)
+
+
+def _old_formation(base, as_of, p):
+    """formation_stage before the engine: eight np.select conditions and a reason built by concatenation."""
+    base, ts = L._as_base(base, as_of, "formation_stage")
+    ev = L._evidence(base, ts, contact_days=p["prospect_days"], lead_days=p["lead_days"], late_stage=p["late_stage"],
+                     func="formation_stage")
+    n = ev["n_orders"]
+    active = ev["days_since_last"] <= p["active_days"]
+    relation = ev["relation"] if "relation" in ev else pd.Series(None, index=ev.index, dtype=object)
+    partner_rel = relation.astype(object).isin(list(p["partner_relations"]))
+    lead_prospect = ev["lead_prospect"] if "lead_prospect" in ev else pd.Series(False, index=ev.index)
+    conditions = [
+        ("partner", (n > 0) & partner_rel),
+        (L.LAPSED, (n > 0) & ~active),
+        ("strategic_partner", (n >= 2) & (ev["referred_buyers"] > 0)),
+        ("advocate", (n >= 2) & ((ev["last_recommend"] >= p["advocate_score"]) | (ev["referrals_made"] > 0))),
+        ("long_term", (n >= 2) & (ev["span_days"] >= p["long_term_days"])),
+        ("repeat", n >= 2),
+        ("first_purchase", n == 1),
+        ("prospect", (ev["recent_contacts"] > 0) | ev["late_open_deal"] | lead_prospect),
+    ]
+    stage = pd.Series(np.select([c.to_numpy(dtype=bool) for _, c in conditions], [s for s, _ in conditions],
+                                default=L.FORMATION_STAGES[0]), index=ev.index)
+    since = ev["days_since_last"].astype("Int64").astype(str)
+    span = ev["span_days"].astype("Int64").astype(str)
+    rec = ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")
+    text = (n.astype(str) + " orders, last " + since + " days ago, span " + span + " days; "
+            + ev["referrals_made"].astype(str) + " referrals (" + ev["referred_buyers"].astype(str) + " bought); " + rec)
+    text = text.where(n > 0, ev["source"] + ", no order; " + ev["recent_contacts"].astype(str) + " recent contacts")
+    return pd.DataFrame({"stage": stage, "reason": stage + ": " + text}).sort_index()
+
+
+_FORMATION_THRESHOLDS = [None, {"active_days": 90, "long_term_days": 200, "advocate_score": 7, "prospect_days": 30,
+                                "lead_days": 60, "late_stage": "project_evaluation", "partner_relations": ("agent",)}]
+
+
+def test_formation_stages_and_reasons_are_unchanged(bases):
+    seen = set()
+    for name, base in bases.items():
+        for as_of in (None, "2024-06-30"):
+            for p in _FORMATION_THRESHOLDS:
+                new = L.formation_stage(base, as_of, thresholds=p)
+                old = _old_formation(base, as_of, {**L.FORMATION_DEFAULTS, **(p or {})})
+                assert new["stage"].astype(str).tolist() == old["stage"].tolist(), (name, as_of, p)
+                assert new["reason"].tolist() == old["reason"].tolist(), (name, as_of, p)
+                seen |= set(old["stage"])
+    assert seen == set(L.FORMATION_STAGES) | {L.LAPSED}  # every rule fired somewhere
+
+
+def test_formation_rules_print_what_formation_stage_evaluates():
+    shown = L.formation_rules(thresholds={"long_term_days": 500, "partner_relations": ("agent",)})
+    assert shown["stage"].tolist() == ["partner", L.LAPSED, "strategic_partner", "advocate", "long_term", "repeat",
+                                       "first_purchase", "prospect", "imagined"]
+    assert shown.loc[1, "condition"] == "n_orders > 0 and relation in ['agent']"
+    assert shown.loc[5, "condition"] == "n_orders >= 2 and span_days >= 500"
+    assert shown.loc[9, "condition"] == "True"
+    table = L._FORMATION_RULES.table(L._formation_thresholds({"long_term_days": 500}, {}, "test"))
+    assert (table["condition"].tolist() == L.formation_rules(thresholds={"long_term_days": 500})["condition"].tolist())
+    with pytest.warns(DeprecationWarning, match=r"thresholds=\{'long_term_days': 500\}"):
+        old = L.formation_rules(long_term_days=500)
+    pd.testing.assert_frame_equal(old, L.formation_rules(thresholds={"long_term_days": 500}))
+    with pytest.raises(InvalidArgumentError, match="unknown rule parameter.*long_days"):
+        L.formation_rules(thresholds={"long_days": 5})
 
 
 # --- strategies ---------------------------------------------------------------------------
