@@ -190,9 +190,18 @@ _FORMATION_RULES = RuleTable([
 and ``late_stage`` shape the evidence ``recent_contacts``, ``lead_prospect`` and ``late_open_deal``)."""
 
 
+_FORMATION_LABELS = RuleTable(_FORMATION_RULES.rules.assign(reason=""), default="imagined", default_reason="",
+                              thresholds=FORMATION_DEFAULTS, name="formation")
+""":data:`_FORMATION_RULES` without reason texts (``formation_from_evidence(..., reasons=False)``)."""
+
+
 def _formation_thresholds(thresholds, rules: dict, func: str) -> dict:
-    p = _params(FORMATION_DEFAULTS, resolve_thresholds(FORMATION_DEFAULTS, thresholds, func, old=rules, stacklevel=4), func)
-    return {**p, "partner_relations": list(p["partner_relations"])}  # printed and read as a list: relation in [...]
+    return _params(FORMATION_DEFAULTS, resolve_thresholds(FORMATION_DEFAULTS, thresholds, func, old=rules, stacklevel=4), func)
+
+
+def _listed(p: dict) -> dict:
+    """``p`` with ``partner_relations`` as a list, printed and read as ``relation in [...]``."""
+    return {**p, "partner_relations": list(p["partner_relations"])}
 
 
 def formation_rules(*, thresholds: dict | None = None, **rules) -> pd.DataFrame:
@@ -218,7 +227,7 @@ def formation_rules(*, thresholds: dict | None = None, **rules) -> pd.DataFrame:
     'n_orders >= 2 and span_days >= 500'
     """
     p = _formation_thresholds(thresholds, rules, "formation_rules")
-    table = _FORMATION_RULES.table(p)
+    table = _FORMATION_RULES.table(_listed(p))
     return table.rename(columns={"label": "stage", "description": "rule"})[["stage", "rule", "condition", "reason"]]
 
 
@@ -404,17 +413,25 @@ def formation_stage(base, as_of=None, *, thresholds: dict | None = None, **rules
     base, ts = _as_base(base, as_of, "formation_stage")
     ev = _evidence(base, ts, contact_days=p["prospect_days"], lead_days=p["lead_days"], late_stage=p["late_stage"],
                    func="formation_stage")
+    return formation_from_evidence(ev, p)
+
+
+def formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) -> pd.DataFrame:
+    """:func:`formation_stage`'s rules (:func:`formation_rules`) on an evidence table, with the thresholds ``p``
+    (all of :data:`FORMATION_DEFAULTS`); ``reasons=False`` skips the reason texts."""
     relation = ev["relation"] if "relation" in ev else pd.Series(None, index=ev.index, dtype=object)
     lead_prospect = ev["lead_prospect"] if "lead_prospect" in ev else pd.Series(False, index=ev.index)
     facts = ev.assign(relation=relation.astype(object), lead_prospect=lead_prospect)
-    decided = _FORMATION_RULES.evaluate(facts, p, func="formation_stage", extra={
+    rules = _FORMATION_RULES if reasons else _FORMATION_LABELS
+    decided = rules.evaluate(facts, _listed(p), func="formation_stage", extra={
         "survey": lambda: ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")})
     out = ev[_EVIDENCE_COLUMNS].copy()
     out["relation"] = relation
     out["late_open_deal"] = ev["late_open_deal"]
     out["lead_prospect"] = lead_prospect
     out.insert(0, "stage", pd.Categorical(decided["label"], categories=[*FORMATION_STAGES, LAPSED], ordered=True))
-    out.insert(1, "reason", decided["reason"])
+    if reasons:
+        out.insert(1, "reason", decided["reason"])
     return out.sort_index()
 
 

@@ -269,7 +269,7 @@ def test_formation_rules_print_what_formation_stage_evaluates():
     assert shown.loc[1, "condition"] == "n_orders > 0 and relation in ['agent']"
     assert shown.loc[5, "condition"] == "n_orders >= 2 and span_days >= 500"
     assert shown.loc[9, "condition"] == "True"
-    table = L._FORMATION_RULES.table(L._formation_thresholds({"long_term_days": 500}, {}, "test"))
+    table = L._FORMATION_RULES.table(L._listed(L._formation_thresholds({"long_term_days": 500}, {}, "test")))
     assert (table["condition"].tolist() == L.formation_rules(thresholds={"long_term_days": 500})["condition"].tolist())
     with pytest.warns(DeprecationWarning, match=r"thresholds=\{'long_term_days': 500\}"):
         old = L.formation_rules(long_term_days=500)
