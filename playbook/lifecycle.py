@@ -1,7 +1,8 @@
 """Lifecycle steps and formation stages (客户生命周期与客户形成阶段), stage flows and cohorts.
 
-Every customer gets one stage at a date by explicit, ordered rules with named thresholds: the lifecycle's are a
-:class:`playbook.rules.RuleTable` (change them with ``thresholds=``), the formation stages' are keyword arguments.
+Every customer gets one stage at a date by explicit, ordered rules with named thresholds: both the lifecycle's and
+the formation stages' are a :class:`playbook.rules.RuleTable` (change them with ``thresholds=``;
+:func:`lifecycle_rules` and :func:`formation_rules` print the rules evaluated).
 """
 from __future__ import annotations
 
@@ -88,13 +89,6 @@ register_labels({
 })
 
 
-def _rules_table(rows, params) -> pd.DataFrame:
-    out = pd.DataFrame(rows, columns=["stage", "rule"])
-    out["rule"] = [r.format(**params) for r in out["rule"]]
-    out.index = pd.RangeIndex(1, len(out) + 1, name="order")
-    return out
-
-
 def _params(defaults: dict, given: dict, func: str) -> dict:
     unknown = sorted(set(given) - set(defaults))
     if unknown:
@@ -172,36 +166,69 @@ def lifecycle_rules(*, thresholds: dict | None = None, **rules) -> pd.DataFrame:
     return table.rename(columns={"label": "stage", "description": "rule"})[["stage", "rule", "condition", "reason"]]
 
 
-def formation_rules(**rules) -> pd.DataFrame:
+_FORMATION_RULES = RuleTable([
+    ("partner", "n_orders > 0 and relation in {partner_relations}", _BOUGHT_REASON,
+     "has bought, and the relation is one of {partner_relations} (agent, distributor)"),
+    (LAPSED, "n_orders > 0 and days_since_last > {active_days}", _BOUGHT_REASON,
+     "has bought, but the last order is more than {active_days} days old"),
+    ("strategic_partner", "n_orders >= 2 and referred_buyers > 0", _BOUGHT_REASON,
+     "two or more orders, and referred someone who went on to buy"),
+    ("advocate", "n_orders >= 2 and (last_recommend >= {advocate_score} or referrals_made > 0)", _BOUGHT_REASON,
+     "two or more orders, and a latest 'recommend' score of {advocate_score} or more, or has referred someone"),
+    ("long_term", "n_orders >= 2 and span_days >= {long_term_days}", _BOUGHT_REASON,
+     "two or more orders spanning at least {long_term_days} days (one-time buyers never qualify)"),
+    ("repeat", "n_orders >= 2", _BOUGHT_REASON, "two or more orders"),
+    ("first_purchase", "n_orders == 1", _BOUGHT_REASON, "exactly one order"),
+    ("prospect", "recent_contacts > 0 or late_open_deal or lead_prospect", _NO_ORDER_REASON,
+     "no order; contact within {prospect_days} days (recent_contacts), an open deal at '{late_stage}' or later "
+     "(late_open_deal), or a qualified/key lead younger than {lead_days} days and not discarded (lead_prospect)"),
+], default="imagined", default_reason=_NO_ORDER_REASON,
+    default_description="no order and no recent contact: a customer record or lead we only picture (persona)",
+    thresholds=FORMATION_DEFAULTS, name="formation")
+"""The rules of :func:`formation_stage`, stated once: :func:`formation_rules` prints them and
+:func:`formation_stage` evaluates them on its evidence columns (``prospect_days``, ``lead_days``
+and ``late_stage`` shape the evidence ``recent_contacts``, ``lead_prospect`` and ``late_open_deal``)."""
+
+
+_FORMATION_LABELS = RuleTable(_FORMATION_RULES.rules.assign(reason=""), default="imagined", default_reason="",
+                              thresholds=FORMATION_DEFAULTS, name="formation")
+""":data:`_FORMATION_RULES` without reason texts (``formation_from_evidence(..., reasons=False)``)."""
+
+
+def _formation_thresholds(thresholds, rules: dict, func: str) -> dict:
+    return _params(FORMATION_DEFAULTS, resolve_thresholds(FORMATION_DEFAULTS, thresholds, func, old=rules, stacklevel=4), func)
+
+
+def _listed(p: dict) -> dict:
+    """``p`` with ``partner_relations`` as a list, printed and read as ``relation in [...]``."""
+    return {**p, "partner_relations": list(p["partner_relations"])}
+
+
+def formation_rules(*, thresholds: dict | None = None, **rules) -> pd.DataFrame:
     """The ordered rules of :func:`formation_stage`, with the thresholds filled in.
 
-    Rules are tried from the top; the first that holds gives the stage.
+    Rules are tried from the top; the first that holds gives the stage. The table is the
+    one :func:`formation_stage` evaluates: ``rule`` says it in words, ``condition`` is the
+    expression applied to the evidence columns, ``reason`` the template of the reason text.
 
     Parameters
     ----------
+    thresholds : dict, optional
+        Thresholds overriding :data:`FORMATION_DEFAULTS`, e.g. ``{"long_term_days": 500}``.
     **rules
-        Thresholds overriding :data:`FORMATION_DEFAULTS`.
+        The old spelling of ``thresholds`` (``long_term_days=500``): still works for one
+        release, with a DeprecationWarning.
 
     Examples
     --------
     >>> formation_rules().stage.tolist()[:3]
     ['partner', 'lapsed', 'strategic_partner']
+    >>> formation_rules(thresholds={"long_term_days": 500}).loc[5, "condition"]
+    'n_orders >= 2 and span_days >= 500'
     """
-    p = _params(FORMATION_DEFAULTS, rules, "formation_rules")
-    p = {**p, "partner_relations": " or ".join(p["partner_relations"])}
-    return _rules_table([
-        ("partner", "has bought, and the relation is {partner_relations} (agent, distributor)"),
-        (LAPSED, "has bought, but the last order is more than {active_days} days old"),
-        ("strategic_partner", "two or more orders, and referred someone who went on to buy"),
-        ("advocate", "two or more orders, and a latest 'recommend' score of {advocate_score} or more, "
-                     "or has referred someone"),
-        ("long_term", "two or more orders spanning at least {long_term_days} days (one-time buyers never qualify)"),
-        ("repeat", "two or more orders"),
-        ("first_purchase", "exactly one order"),
-        ("prospect", "no order; contact within {prospect_days} days, an open deal at '{late_stage}' or later, "
-                     "or a qualified/key lead younger than {lead_days} days and not discarded"),
-        ("imagined", "no order and no recent contact: a customer record or lead we only picture (persona)"),
-    ], p)
+    p = _formation_thresholds(thresholds, rules, "formation_rules")
+    table = _FORMATION_RULES.table(_listed(p))
+    return table.rename(columns={"label": "stage", "description": "rule"})[["stage", "rule", "condition", "reason"]]
 
 
 # ---------------------------------------------------------------------------
@@ -285,23 +312,6 @@ def _evidence(base: CustomerBase, ts: pd.Timestamp, *, contact_days: int, lead_d
     return ev
 
 
-def _reason_text(stage: pd.Series, ev: pd.DataFrame) -> pd.Series:
-    n = ev["n_orders"]
-    since = ev["days_since_last"].astype("Int64").astype(str)
-    span = ev["span_days"].astype("Int64").astype(str)
-    rec = ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")
-    text = (n.astype(str) + " orders, last " + since + " days ago, span " + span + " days; "
-            + ev["referrals_made"].astype(str) + " referrals (" + ev["referred_buyers"].astype(str) + " bought); " + rec)
-    no_order = n == 0
-    text = text.where(~no_order, ev["source"] + ", no order; " + ev["recent_contacts"].astype(str) + " recent contacts")
-    return stage.astype(str) + ": " + text
-
-
-def _pick(conditions: list[tuple[str, pd.Series]], stages) -> pd.Categorical:
-    chosen = np.select([c.to_numpy(dtype=bool) for _, c in conditions], [s for s, _ in conditions], default=stages[0])
-    return pd.Categorical(chosen, categories=list(stages) + [LAPSED], ordered=True)
-
-
 _EVIDENCE_COLUMNS = ["source", "n_orders", "first_order", "last_order", "days_since_last", "span_days",
                      "referrals_made", "referred_buyers", "last_recommend", "recent_contacts"]
 
@@ -359,7 +369,7 @@ def lifecycle_stage(base_or_orders, as_of=None, *, thresholds: dict | None = Non
     return out.sort_index()
 
 
-def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
+def formation_stage(base, as_of=None, *, thresholds: dict | None = None, **rules) -> pd.DataFrame:
     """Each customer's formation stage (客户形成阶段) on ``as_of``, with the evidence.
 
     The eight stages of a large B2B platform, from imagined (猜想客户) and prospect
@@ -380,8 +390,11 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
         A base, or plain orders (then only the buying stages and ``lapsed`` occur).
     as_of : date-like
         Defaults to ``base.as_of`` for a base; required for an orders DataFrame.
+    thresholds : dict, optional
+        Thresholds overriding :data:`FORMATION_DEFAULTS`, e.g. ``{"active_days": 90}``.
     **rules
-        Thresholds overriding :data:`FORMATION_DEFAULTS`.
+        The old spelling of ``thresholds`` (``active_days=90``): still works for one
+        release, with a DeprecationWarning.
 
     Returns
     -------
@@ -396,7 +409,7 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
     >>> stages.loc["A0002", "stage"]
     'long_term'
     """
-    p = _params(FORMATION_DEFAULTS, rules, "formation_stage")
+    p = _formation_thresholds(thresholds, rules, "formation_stage")
     base, ts = _as_base(base, as_of, "formation_stage")
     ev = _evidence(base, ts, contact_days=p["prospect_days"], lead_days=p["lead_days"], late_stage=p["late_stage"],
                    func="formation_stage")
@@ -404,28 +417,21 @@ def formation_stage(base, as_of=None, **rules) -> pd.DataFrame:
 
 
 def formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) -> pd.DataFrame:
-    """:func:`formation_stage`'s rules on an evidence table (``reasons=False`` skips the reason texts)."""
-    n = ev["n_orders"]
-    active = ev["days_since_last"] <= p["active_days"]
+    """:func:`formation_stage`'s rules (:func:`formation_rules`) on an evidence table, with the thresholds ``p``
+    (all of :data:`FORMATION_DEFAULTS`); ``reasons=False`` skips the reason texts."""
     relation = ev["relation"] if "relation" in ev else pd.Series(None, index=ev.index, dtype=object)
-    partner_rel = relation.astype(object).isin(list(p["partner_relations"]))
     lead_prospect = ev["lead_prospect"] if "lead_prospect" in ev else pd.Series(False, index=ev.index)
+    facts = ev.assign(relation=relation.astype(object), lead_prospect=lead_prospect)
+    rules = _FORMATION_RULES if reasons else _FORMATION_LABELS
+    decided = rules.evaluate(facts, _listed(p), func="formation_stage", extra={
+        "survey": lambda: ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")})
     out = ev[_EVIDENCE_COLUMNS].copy()
     out["relation"] = relation
     out["late_open_deal"] = ev["late_open_deal"]
     out["lead_prospect"] = lead_prospect
-    out.insert(0, "stage", _pick([
-        ("partner", (n > 0) & partner_rel),
-        (LAPSED, (n > 0) & ~active),
-        ("strategic_partner", (n >= 2) & (ev["referred_buyers"] > 0)),
-        ("advocate", (n >= 2) & ((ev["last_recommend"] >= p["advocate_score"]) | (ev["referrals_made"] > 0))),
-        ("long_term", (n >= 2) & (ev["span_days"] >= p["long_term_days"])),
-        ("repeat", n >= 2),
-        ("first_purchase", n == 1),
-        ("prospect", (ev["recent_contacts"] > 0) | ev["late_open_deal"] | lead_prospect),
-    ], FORMATION_STAGES))
+    out.insert(0, "stage", pd.Categorical(decided["label"], categories=[*FORMATION_STAGES, LAPSED], ordered=True))
     if reasons:
-        out.insert(1, "reason", _reason_text(out["stage"], ev))
+        out.insert(1, "reason", decided["reason"])
     return out.sort_index()
 
 

@@ -5,7 +5,6 @@ One strategy and reason per customer from an editable decision table; a program 
 from __future__ import annotations
 
 import re
-import string
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +14,12 @@ from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import label, register_labels, resolve_lang
+from .rules import RuleTable
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
-    "CHURN_HORIZON_DAYS", "PROTECT_RISK", "ENHANCE_RISK",
+    "CHURN_HORIZON_DAYS", "PROTECT_RISK", "ENHANCE_RISK", "STRATEGY_THRESHOLDS",
     "customer_profile", "recommend_strategies", "simulate_programs", "program_intervals", "program_holdout_test", "relationship_ties", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
@@ -67,10 +67,10 @@ STRATEGY_TABLE = pd.DataFrame(
         ("end", "stage == 'lapsed' or margin_365 < 0",
          "{tier} customer, {days_since_last:.0f} days without an order, margin last year {margin_365:,.0f}: stop spending on it",
          "{tier_zh}，{days_since_last:.0f} 天无订单，近一年毛利 {margin_365:,.0f}：结束投入"),
-        ("protect", f"tier == 'key' or (tier == 'important' and risk >= {PROTECT_RISK})",
+        ("protect", "tier == 'key' or (tier == 'important' and risk >= {protect_risk})",
          "{tier} customer worth {revenue_365:,.0f} last year at churn risk {risk:.0f}: protect against competitors",
          "{tier_zh}，近一年销售额 {revenue_365:,.0f}，流失风险 {risk:.0f}：重点保护，防止被竞争对手抢走"),
-        ("enhance", f"tier == 'important' or (satisfaction >= 4 and risk < {ENHANCE_RISK})",
+        ("enhance", "tier == 'important' or (satisfaction >= 4 and risk < {enhance_risk})",
          "{tier} customer, satisfaction {satisfaction}, risk {risk:.0f}: room to grow by upselling and cross-selling",
          "{tier_zh}，满意度 {satisfaction}，流失风险 {risk:.0f}：通过追加销售和交叉销售增强关系"),
         ("re_engineer", "expensive_channel_share >= 0.5",
@@ -85,10 +85,13 @@ STRATEGY_TABLE = pd.DataFrame(
 """The decision table: ordered rules, the first whose ``condition`` holds wins.
 
 ``condition`` is a :meth:`pandas.DataFrame.eval` expression on the columns of
-:func:`customer_profile` (a comparison with a missing value is False). The reason
+:func:`customer_profile` (a comparison with a missing value is False); ``{protect_risk}``
+and ``{enhance_risk}`` in it are thresholds (:data:`STRATEGY_THRESHOLDS`), changed with
+``recommend_strategies(profile, thresholds={"protect_risk": 60})``. The reason
 templates are ``str.format`` texts filled with the customer's profile values plus
 ``tier_zh`` and ``stage_zh``. Copy it, edit rows, and pass it as ``table=``; keep a last
-``"True"`` rule so every customer gets a strategy.
+``"True"`` rule so every customer gets a strategy. The rules are evaluated by
+:class:`playbook.rules.RuleTable`, the kit's one rule engine.
 
 ``risk`` is on the churn model's scale, 100 x P(no order in the next 180 days)
 (:func:`customer_profile`). The cut-offs: an important customer is protected from
@@ -103,6 +106,9 @@ table's original cut-offs. Judged against the truth over five shops, the risk-pi
 customers picked by days since the last order (notebook 10, ``tests/test_strategy.py``):
 the model's risk for a regular customer is mostly their silence.
 """
+
+STRATEGY_THRESHOLDS = {"protect_risk": PROTECT_RISK, "enhance_risk": ENHANCE_RISK}
+"""The named numbers in :data:`STRATEGY_TABLE`'s conditions, with their defaults."""
 
 PROGRAMS = pd.DataFrame(
     [
@@ -291,52 +297,6 @@ def _churn_score_info(risk: pd.DataFrame) -> dict:
 
 # ----------------------------------------------------------------------------- strategies
 
-class _Missing:
-    def __format__(self, spec: str) -> str:
-        return "n/a"
-
-
-_MISSING = _Missing()
-
-
-def _template_fields(template: str) -> list[str]:
-    """Names a ``str.format`` template reads, e.g. ``revenue`` in ``{revenue:,.0f}``."""
-    names = []
-    for _, field, _, _ in string.Formatter().parse(template):
-        if field:
-            name = re.split(r"[.\[]", field, maxsplit=1)[0]
-            if name and not name.isdigit() and name not in names:
-                names.append(name)
-    return names
-
-
-def _fill_reasons(templates: np.ndarray, columns) -> list[str]:
-    """``templates[i].format(**row i)`` for every row, missing values shown as "n/a".
-
-    ``columns(name)`` gives a column as a list of Python values (as ``to_dict`` would).
-    Each template is filled for its own rows with only the columns it names, which is
-    what keeps a million reasons quick.
-    """
-    reasons: list = [None] * len(templates)
-    codes, uniques = pd.factorize(templates)
-    for code in np.unique(codes):  # rules in the order their first customer appears
-        template = uniques[code]
-        rows = np.flatnonzero(codes == code)
-        names = _template_fields(template)
-        values = []
-        for name in names:
-            col = columns(name)
-            if col is None:
-                continue
-            picked = [col[i] for i in rows]
-            values.append([_MISSING if isinstance(v, float) and v != v else v for v in picked])
-        present = [n for n in names if columns(n) is not None]
-        fmt = template.format
-        for i, vals in zip(rows, zip(*values) if values else ((),) * len(rows)):
-            reasons[i] = fmt(**dict(zip(present, vals)))
-    return reasons
-
-
 def _check_table(table, func: str) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame):
         raise InvalidArgumentError(f"The 'table' parameter of {func} must be a DataFrame like STRATEGY_TABLE. Got {type(table).__name__}.")
@@ -349,12 +309,21 @@ def _check_table(table, func: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_TABLE, lang: str | None = None) -> pd.DataFrame:
+def _strategy_rules(table: pd.DataFrame, lang: str) -> RuleTable:
+    """``table`` (strategy, condition, reason_en, reason_zh) as a rule table in ``lang``; no default:
+    the table's own last rule is its catch-all."""
+    rules = table[["strategy", "condition", f"reason_{lang}"]].rename(
+        columns={"strategy": "label", f"reason_{lang}": "reason"})
+    return RuleTable(rules, default=None, thresholds=STRATEGY_THRESHOLDS, name="strategy")
+
+
+def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_TABLE, lang: str | None = None, *,
+                         thresholds: dict | None = None) -> pd.DataFrame:
     """Exactly one strategy per customer, with the reason, from an ordered decision table.
 
     Rules of ``table`` are tried in order; the first whose condition holds wins. The
     reason is the rule's template filled with the customer's values (missing ones read
-    "n/a").
+    "n/a"). The rules are evaluated by :class:`playbook.rules.RuleTable`.
 
     Parameters
     ----------
@@ -365,11 +334,15 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
         ``strategy``, ``condition``, ``reason_en``, ``reason_zh``; :data:`STRATEGY_TABLE` by default.
     lang : {"en", "zh"}, optional
         Language of the reason text; by default the kit's language (:func:`playbook.i18n.use`).
+    thresholds : dict, optional
+        Values for the named numbers in the conditions (:data:`STRATEGY_THRESHOLDS`), e.g.
+        ``{"protect_risk": 60}``; unknown names are refused.
 
     Returns
     -------
     DataFrame indexed like ``profile`` with ``strategy`` (categorical in :data:`STRATEGIES`
-    order), ``strategy_label``, ``rule`` (position of the rule that fired) and ``reason``.
+    order), ``strategy_label``, ``rule`` (position of the rule that fired, from 0 like the
+    table's index) and ``reason``.
 
     Examples
     --------
@@ -380,53 +353,32 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
     ...                   "satisfaction": [4.0, float("nan")]}, index=["A", "B"])
     >>> recommend_strategies(p)["strategy"].tolist()
     ['protect', 'end']
+    >>> p["tier"] = "important"
+    >>> recommend_strategies(p, thresholds={"protect_risk": 70})["strategy"].tolist()
+    ['enhance', 'win_back']
     """
     func = "recommend_strategies"
     lang = resolve_lang(lang, func)
     if not isinstance(profile, pd.DataFrame):
         raise InvalidArgumentError(f"{func} needs a per-customer DataFrame such as customer_profile(base). Got {type(profile).__name__}.")
     table = _check_table(table, func)
-    n = len(profile)
-    rule = np.full(n, -1)
-    for i, cond in enumerate(table["condition"].astype(str)):
-        try:
-            hit = profile.eval(cond, engine="python") if cond.strip() != "True" else pd.Series(True, index=profile.index)
-        except Exception as exc:  # a user's edited condition: say which rule and why
-            raise InvalidArgumentError(f"{func}: rule {i} ({table.loc[i, 'strategy']}) condition {cond!r} failed: {exc}. "
-                                       f"Profile columns are {', '.join(map(str, profile.columns))}.") from exc
-        hit = np.asarray(pd.Series(hit, index=profile.index).fillna(False), dtype=bool)
-        rule[(rule < 0) & hit] = i
-    if (rule < 0).any():
-        first = profile.index[rule < 0][0]
-        raise DataValidationError(f"{func}: {int((rule < 0).sum())} customers match no rule, e.g. {first!r}; "
-                                  "end the table with a catch-all rule whose condition is 'True'.")
-    strategies = table["strategy"].astype(str).to_numpy()[rule]
-    templates = table[f"reason_{lang}"].to_numpy()[rule]
     extra = {
         "tier_zh": (lambda: profile["tier"].astype(str).map(_TIER_ZH)) if "tier" in profile else (lambda: ""),
         "stage_zh": (lambda: profile["stage"].astype(str).map(lambda s: label(s, "zh"))) if "stage" in profile else (lambda: ""),
     }
-    cache: dict = {}
-
-    def column(name: str):
-        if name not in cache:
-            if name in extra:
-                value = extra[name]()
-                cache[name] = value.tolist() if isinstance(value, pd.Series) else [value] * n
-            else:
-                cache[name] = profile[name].tolist() if name in profile.columns else None
-        return cache[name]
-
     try:
-        reasons = _fill_reasons(templates, column)
-    except KeyError as exc:
-        raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the profile lacks.") from exc
+        chosen = _strategy_rules(table, lang).evaluate(profile, thresholds, extra=extra, func=func)
+    except InvalidArgumentError as exc:
+        # the engine counts rules from 1 like its printed table; here they are counted from 0,
+        # like STRATEGY_TABLE's index and the ``rule`` column
+        raise InvalidArgumentError(re.sub(r"rule (\d+) \(", lambda m: f"rule {int(m[1]) - 1} (", str(exc), count=1)) from exc
+    strategies = chosen["label"].astype(str).to_numpy()
     out = pd.DataFrame(index=profile.index)
     out["strategy"] = pd.Categorical(strategies, categories=list(STRATEGIES))
     labels = {s: label(s, lang) for s in set(strategies)}
     out["strategy_label"] = [labels[s] for s in strategies]
-    out["rule"] = rule
-    out["reason"] = reasons
+    out["rule"] = chosen["rule"].to_numpy() - 1
+    out["reason"] = chosen["reason"].to_numpy()
     return out
 
 

@@ -351,3 +351,16 @@ def test_cohort_table_period_is_the_old_name_of_freq(retail):
     with pytest.warns(DeprecationWarning, match="cohort_table renamed: 'period' is now 'freq'"):
         old = cohort_table(retail, as_of="2025-12-31", period="Q")
     pd.testing.assert_frame_equal(old, cohort_table(retail, as_of="2025-12-31", freq="Q"))
+
+
+def test_formation_thresholds_and_the_old_keyword_spelling(tiny):
+    new = formation_stage(tiny, "2025-12-31", thresholds={"active_days": 40})
+    with pytest.warns(DeprecationWarning, match=r"thresholds=\{'active_days': 40\}"):
+        old = formation_stage(tiny, "2025-12-31", active_days=40)
+    pd.testing.assert_frame_equal(new, old)
+    default = formation_stage(tiny, "2025-12-31")
+    assert (new["stage"] == "lapsed").sum() > (default["stage"] == "lapsed").sum()  # a shorter window lapses more buyers
+    with pytest.raises(InvalidArgumentError, match="unknown rule parameter.*activ_days"):
+        formation_stage(tiny, "2025-12-31", thresholds={"activ_days": 30})
+    with pytest.raises(InvalidArgumentError, match="both as a keyword"):
+        formation_stage(tiny, "2025-12-31", thresholds={"active_days": 40}, active_days=40)

@@ -14,7 +14,7 @@ import pytest
 import playbook
 from playbook.byod import from_orders
 from playbook.data import _group_starts, _group_sums, _stable_order, summarize
-from playbook.strategy import STRATEGY_TABLE, customer_profile, recommend_strategies
+from playbook.strategy import STRATEGY_TABLE, STRATEGY_THRESHOLDS, customer_profile, recommend_strategies
 
 # ----------------------------------------------------------------------------- summarize
 
@@ -147,7 +147,7 @@ def _reference_reasons(profile, table, lang):
             return "n/a"
 
     hits = [np.asarray(profile.eval(c, engine="python") if c != "True" else np.ones(len(profile), bool), dtype=bool)
-            for c in table["condition"]]
+            for c in (c.format(**STRATEGY_THRESHOLDS) for c in table["condition"])]
     records = profile.assign(
         tier_zh=profile["tier"].astype(str).map({"key": "关键客户", "important": "重点客户", "general": "一般客户"}),
         stage_zh=profile["stage"].astype(str).map(lambda s: playbook.i18n.label(s, "zh")),

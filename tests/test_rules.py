@@ -1,5 +1,5 @@
 """The one rule engine (playbook/rules.py), and the rule sets that moved onto it giving the
-same labels and reasons as the code they replaced (lifecycle stages, RFM segments)."""
+same labels and reasons as the code they replaced (lifecycle and formation stages, RFM segments, strategies)."""
 from __future__ import annotations
 
 import warnings
@@ -214,27 +214,126 @@ def test_rfm_segments_are_unchanged(bases):
                 assert new["action"].tolist() == list(action), (name, kwargs)
 
 
-# --- the next move: strategies ----------------------------------------------------------
-# strategy.py still has its own copy of the evaluator; this checks that STRATEGY_TABLE run
-# through the engine already gives recommend_strategies' strategies, rules and reasons, so
-# recommend_strategies can become a thin wrapper (see the session report).
+def _old_formation(base, as_of, p):
+    """formation_stage before the engine: eight np.select conditions and a reason built by concatenation."""
+    base, ts = L._as_base(base, as_of, "formation_stage")
+    ev = L._evidence(base, ts, contact_days=p["prospect_days"], lead_days=p["lead_days"], late_stage=p["late_stage"],
+                     func="formation_stage")
+    n = ev["n_orders"]
+    active = ev["days_since_last"] <= p["active_days"]
+    relation = ev["relation"] if "relation" in ev else pd.Series(None, index=ev.index, dtype=object)
+    partner_rel = relation.astype(object).isin(list(p["partner_relations"]))
+    lead_prospect = ev["lead_prospect"] if "lead_prospect" in ev else pd.Series(False, index=ev.index)
+    conditions = [
+        ("partner", (n > 0) & partner_rel),
+        (L.LAPSED, (n > 0) & ~active),
+        ("strategic_partner", (n >= 2) & (ev["referred_buyers"] > 0)),
+        ("advocate", (n >= 2) & ((ev["last_recommend"] >= p["advocate_score"]) | (ev["referrals_made"] > 0))),
+        ("long_term", (n >= 2) & (ev["span_days"] >= p["long_term_days"])),
+        ("repeat", n >= 2),
+        ("first_purchase", n == 1),
+        ("prospect", (ev["recent_contacts"] > 0) | ev["late_open_deal"] | lead_prospect),
+    ]
+    stage = pd.Series(np.select([c.to_numpy(dtype=bool) for _, c in conditions], [s for s, _ in conditions],
+                                default=L.FORMATION_STAGES[0]), index=ev.index)
+    since = ev["days_since_last"].astype("Int64").astype(str)
+    span = ev["span_days"].astype("Int64").astype(str)
+    rec = ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")
+    text = (n.astype(str) + " orders, last " + since + " days ago, span " + span + " days; "
+            + ev["referrals_made"].astype(str) + " referrals (" + ev["referred_buyers"].astype(str) + " bought); " + rec)
+    text = text.where(n > 0, ev["source"] + ", no order; " + ev["recent_contacts"].astype(str) + " recent contacts")
+    return pd.DataFrame({"stage": stage, "reason": stage + ": " + text}).sort_index()
 
-def test_the_strategy_table_through_the_engine_gives_recommend_strategies(bases):
+
+_FORMATION_THRESHOLDS = [None, {"active_days": 90, "long_term_days": 200, "advocate_score": 7, "prospect_days": 30,
+                                "lead_days": 60, "late_stage": "project_evaluation", "partner_relations": ("agent",)}]
+
+
+def test_formation_stages_and_reasons_are_unchanged(bases):
+    seen = set()
+    for name, base in bases.items():
+        for as_of in (None, "2024-06-30"):
+            for p in _FORMATION_THRESHOLDS:
+                new = L.formation_stage(base, as_of, thresholds=p)
+                old = _old_formation(base, as_of, {**L.FORMATION_DEFAULTS, **(p or {})})
+                assert new["stage"].astype(str).tolist() == old["stage"].tolist(), (name, as_of, p)
+                assert new["reason"].tolist() == old["reason"].tolist(), (name, as_of, p)
+                seen |= set(old["stage"])
+    assert seen == set(L.FORMATION_STAGES) | {L.LAPSED}  # every rule fired somewhere
+
+
+def test_formation_rules_print_what_formation_stage_evaluates():
+    shown = L.formation_rules(thresholds={"long_term_days": 500, "partner_relations": ("agent",)})
+    assert shown["stage"].tolist() == ["partner", L.LAPSED, "strategic_partner", "advocate", "long_term", "repeat",
+                                       "first_purchase", "prospect", "imagined"]
+    assert shown.loc[1, "condition"] == "n_orders > 0 and relation in ['agent']"
+    assert shown.loc[5, "condition"] == "n_orders >= 2 and span_days >= 500"
+    assert shown.loc[9, "condition"] == "True"
+    table = L._FORMATION_RULES.table(L._listed(L._formation_thresholds({"long_term_days": 500}, {}, "test")))
+    assert (table["condition"].tolist() == L.formation_rules(thresholds={"long_term_days": 500})["condition"].tolist())
+    with pytest.warns(DeprecationWarning, match=r"thresholds=\{'long_term_days': 500\}"):
+        old = L.formation_rules(long_term_days=500)
+    pd.testing.assert_frame_equal(old, L.formation_rules(thresholds={"long_term_days": 500}))
+    with pytest.raises(InvalidArgumentError, match="unknown rule parameter.*long_days"):
+        L.formation_rules(thresholds={"long_days": 5})
+
+
+# --- strategies ---------------------------------------------------------------------------
+# recommend_strategies runs STRATEGY_TABLE through the engine; _old_recommend is the evaluator
+# strategy.py had before (conditions with the numbers written in, reasons filled row by row).
+
+def _old_recommend(profile, lang, protect_risk=50, enhance_risk=30):
     from playbook.i18n import label
-    from playbook.strategy import _TIER_ZH, STRATEGY_TABLE, customer_profile, recommend_strategies
+    from playbook.strategy import _TIER_ZH, STRATEGY_TABLE
 
-    for name in ("retail", "b2b", "retail seed 0", "retail seed 1"):
+    class Missing:
+        def __format__(self, spec):
+            return "n/a"
+
+    table = STRATEGY_TABLE
+    rule = np.full(len(profile), -1)
+    for i, cond in enumerate(table["condition"]):
+        cond = cond.format(protect_risk=protect_risk, enhance_risk=enhance_risk)
+        hit = np.ones(len(profile), bool) if cond == "True" else profile.eval(cond, engine="python")
+        hit = np.asarray(pd.Series(hit, index=profile.index).fillna(False), dtype=bool)
+        rule[(rule < 0) & hit] = i
+    records = profile.assign(tier_zh=profile["tier"].astype(str).map(_TIER_ZH),
+                             stage_zh=profile["stage"].astype(str).map(lambda s: label(s, "zh"))).to_dict("records")
+    reasons = [table[f"reason_{lang}"].iloc[r].format(**{k: Missing() if isinstance(v, float) and v != v else v
+                                                          for k, v in row.items()})
+               for r, row in zip(rule, records)]
+    return table["strategy"].to_numpy()[rule], rule, reasons
+
+
+def test_recommend_strategies_is_unchanged_on_the_engine(bases):
+    from playbook.strategy import customer_profile, recommend_strategies
+
+    for name in ("retail", "b2b", "retail seed 0", "retail seed 1", "retail seed 2", "b2b seed 0", "b2b seed 1"):
         profile = customer_profile(bases[name])
-        extra = {"tier_zh": lambda p=profile: p["tier"].astype(str).map(_TIER_ZH),
-                 "stage_zh": lambda p=profile: p["stage"].astype(str).map(lambda s: label(s, "zh"))}
         for lang in ("en", "zh"):
-            old = recommend_strategies(profile, lang=lang)
-            rules = RuleTable(STRATEGY_TABLE.rename(columns={"strategy": "label", f"reason_{lang}": "reason"}),
-                              default=None, name="strategy")
-            new = rules.evaluate(profile, extra=extra)
-            assert (old["strategy"].astype(str) == new["label"]).all(), name
-            assert (old["rule"] == new["rule"] - 1).all(), name  # the engine counts rules from 1, like the printed table
-            assert (old["reason"] == new["reason"]).all(), name
+            for p in (None, {"protect_risk": 60}, {"protect_risk": 20, "enhance_risk": 50}):
+                new = recommend_strategies(profile, lang=lang, thresholds=p)
+                strategy, rule, reasons = _old_recommend(profile, lang, **(p or {}))
+                assert new["strategy"].astype(str).tolist() == list(strategy), (name, lang, p)
+                assert new["rule"].tolist() == list(rule), (name, lang, p)  # counted from 0, like STRATEGY_TABLE's index
+                assert new["reason"].tolist() == reasons, (name, lang, p)
+        assert new["strategy"].nunique() >= 4, name  # several rules fire
+
+
+def test_strategy_thresholds_move_customers_and_unknown_ones_are_refused(bases):
+    from playbook.strategy import STRATEGY_TABLE, customer_profile, recommend_strategies
+
+    profile = customer_profile(bases["retail"])
+    default = recommend_strategies(profile)["strategy"].astype(str)
+    assert (recommend_strategies(profile, thresholds={"protect_risk": 50})["strategy"].astype(str) == default).all()
+    lower = recommend_strategies(profile, thresholds={"protect_risk": 0})["strategy"].astype(str)
+    assert (lower == "protect").sum() > (default == "protect").sum()
+    # the same change written into an edited table gives the same answer
+    edited = STRATEGY_TABLE.copy()
+    edited["condition"] = edited["condition"].str.replace("{protect_risk}", "0", regex=False)
+    assert (recommend_strategies(profile, edited)["strategy"].astype(str) == lower).all()
+    with pytest.raises(InvalidArgumentError, match="protect_risk"):
+        recommend_strategies(profile, thresholds={"protect": 60})
 
 
 def test_a_printed_and_edited_table_can_be_evaluated(table, customers):
