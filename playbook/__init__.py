@@ -60,6 +60,7 @@ from .strategy import (
     export_action_list,
     overdue_contacts,
     recommend_strategies,
+    strategy_rules,
     program_intervals,
     simulate_programs,
     switching_cost,
@@ -111,7 +112,7 @@ __all__ = [
     # churn
     "churn_signals", "churn_risk", "p_alive_from_btyd", "naive_rule", "evaluate_warnings", "kaplan_meier", "concentration_alarm",
     # strategies, programs, follow-up, action list
-    "customer_profile", "STRATEGY_TABLE", "recommend_strategies", "simulate_programs", "program_intervals", "switching_cost", "contact_plan",
+    "customer_profile", "STRATEGY_TABLE", "recommend_strategies", "strategy_rules", "simulate_programs", "program_intervals", "switching_cost", "contact_plan",
     "overdue_contacts", "action_list", "export_action_list",
     # key accounts
     "pipeline", "stage_conversion", "STAGE_PLAYBOOK", "lead_pool", "assign_leads", "channel_effectiveness",

@@ -20,7 +20,7 @@ from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
     "CHURN_HORIZON_DAYS", "PROTECT_RISK", "ENHANCE_RISK", "STRATEGY_THRESHOLDS",
-    "customer_profile", "recommend_strategies", "simulate_programs", "program_intervals", "program_holdout_test", "relationship_ties", "switching_cost",
+    "customer_profile", "recommend_strategies", "strategy_rules", "simulate_programs", "program_intervals", "program_holdout_test", "relationship_ties", "switching_cost",
     "contact_plan", "overdue_contacts", "action_list", "action_list_with_inputs", "export_action_list", "neutralise_formulas",
 ]
 
@@ -315,6 +315,42 @@ def _strategy_rules(table: pd.DataFrame, lang: str) -> RuleTable:
     rules = table[["strategy", "condition", f"reason_{lang}"]].rename(
         columns={"strategy": "label", f"reason_{lang}": "reason"})
     return RuleTable(rules, default=None, thresholds=STRATEGY_THRESHOLDS, name="strategy")
+
+
+def strategy_rules(thresholds: dict | None = None, *, table: pd.DataFrame = STRATEGY_TABLE, lang: str | None = None,
+                   data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The strategy table as :func:`recommend_strategies` evaluates it: one row per rule, in order.
+
+    The named numbers of the conditions (:data:`STRATEGY_THRESHOLDS`) are filled in, with
+    ``thresholds`` overriding them, so a learner reads the rules exactly as they run. With
+    ``data`` (a :func:`customer_profile` table), two counts are added per rule: ``holds``
+    (customers the rule fits on its own) and ``decides`` (customers it labels, being the first
+    rule that fits): a rule that holds for many but decides for few is shadowed by an earlier one.
+
+    Parameters
+    ----------
+    thresholds : dict, optional
+        e.g. ``{"protect_risk": 60}``.
+    table : DataFrame
+        A decision table shaped like :data:`STRATEGY_TABLE` (an edited copy).
+    lang : {"en", "zh"}, optional
+        Language of the reason templates.
+    data : DataFrame, optional
+
+    Returns
+    -------
+    DataFrame indexed by ``order`` (from 1) with ``strategy``, ``condition``, ``reason`` (and ``holds``, ``decides``).
+
+    Examples
+    --------
+    >>> strategy_rules({"protect_risk": 60}).loc[4, "condition"]
+    "tier == 'key' or (tier == 'important' and risk >= 60)"
+    """
+    func = "strategy_rules"
+    lang = resolve_lang(lang, func)
+    rules = _strategy_rules(_check_table(table, func), lang)
+    out = rules.table(thresholds, data=data).rename(columns={"label": "strategy"})
+    return out.drop(columns=[c for c in ("description",) if c in out and not out[c].astype(str).str.strip().any()])
 
 
 def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_TABLE, lang: str | None = None, *,

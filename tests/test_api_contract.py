@@ -138,7 +138,7 @@ EVALUATIONS = {
 OTHER = {
     # numbers and rule tables
     "segment.top_share", "segment.gini", "segment.tier_policy", "rfm.score_quantiles", "rfm.segment_label",
-    "lifecycle.lifecycle_rules", "lifecycle.formation_rules", "lifecycle.stage_order", "customer_types.rules_table",
+    "lifecycle.lifecycle_rules", "lifecycle.formation_rules", "strategy.strategy_rules", "lifecycle.stage_order", "customer_types.rules_table",
     "customer_types.TypeRule", "rules.RuleTable", "rules.fill_reasons", "rules.literal", "rules.resolve_thresholds",
     "value.simple_clv", "economics.cohort_profit", "economics.customer_lifetime_value",
     "economics.acquisition_vs_retention", "economics.retention_sensitivity", "churn.kaplan_meier",
