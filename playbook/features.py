@@ -37,7 +37,7 @@ from .data import end_of_day, summarize, to_timestamp
 from .kernels import factorize_sorted, group_starts, group_sums, stable_order
 from .errors import DataValidationError, InvalidArgumentError
 
-__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb",
+__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb", "compute_spark",
            "read_duckdb", "resolve_files", "FeatureRead", "ENGINES", "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS",
            "YEAR_DAYS"]
 
@@ -427,6 +427,46 @@ def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
     for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
         table[col] = table[col].astype(float)
     return table[feature_columns(columns)]
+
+
+# ----------------------------------------------------------------------------- Spark engine
+
+def _spark_table(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """A feature table fetched from a SQL engine, with :func:`compute`'s dtypes, index and column order."""
+    table = frame.set_index("customer_id")
+    table.index = pd.Index(table.index.astype(str), name="customer_id")
+    for a in SPEC:
+        if a.name in table and a.op == "count":
+            table[a.name] = table[a.name].astype(np.int64)
+        elif a.name in table and a.op == "sum":
+            table[a.name] = table[a.name].astype(float)
+        elif a.name in table and a.op in ("min", "max"):
+            table[a.name] = pd.to_datetime(table[a.name]).astype("datetime64[ns]")
+    for col in ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count"):
+        table[col] = table[col].astype(np.int64)
+    for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
+        table[col] = table[col].astype(float)
+    return table[feature_columns(columns)]
+
+
+def compute_spark(spark, relation: str, as_of, columns) -> pd.DataFrame:
+    """:func:`compute`'s table by Spark SQL, from ``relation`` (a table or temporary view of checked orders).
+
+    ``spark`` is a ``SparkSession``. The query is :func:`render_sql` with ``dialect="spark"``; it
+    runs with the session's time zone set to UTC (restored after), so that order times are read as
+    written and day arithmetic has no daylight-saving jumps. Only the one row per customer comes
+    back to the driver (``toPandas``). Sums add in Spark's order, so they can differ from
+    :func:`compute` in the last digits.
+    """
+    sql = render_sql(as_of, columns, source=relation, dialect="spark")
+    key = "spark.sql.session.timeZone"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "UTC")
+    try:
+        frame = spark.sql(sql).toPandas()
+    finally:
+        spark.conf.set(key, before)
+    return _spark_table(frame, columns)
 
 
 # ----------------------------------------------------------------------------- DuckDB: reading and checking files
