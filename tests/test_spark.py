@@ -4,11 +4,17 @@ One local Spark session (``local[1]``, UI off) serves the module: starting one c
 tests are few and each checks much. Skipped when pyspark is not installed; ``make test`` makes sure
 Java is there (scripts/ensure_java.sh).
 """
+import json
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from playbook import features
+from playbook.analyze import analyze
+from playbook.cli import main
+from playbook.errors import DataValidationError
 from playbook.synth import generate
 
 pyspark = pytest.importorskip("pyspark")
@@ -65,3 +71,67 @@ def test_compute_spark_equals_compute(spark, seed, margin):
         _assert_same_features(theirs, ours)
         assert (ours["n_orders"] == 0).any() == (when < as_of)  # the past table has customers not yet arrived
     assert ("margin" in theirs) == margin
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """One generated base's orders as CSV and as Parquet split in two files (read through a glob)."""
+    folder = tmp_path_factory.mktemp("spark")
+    orders = generate("retail", n_customers=300, seed=2).orders
+    csv = folder / "orders.csv"
+    orders.to_csv(csv, index=False)
+    parts = folder / "parts"
+    parts.mkdir()
+    cut = orders["order_date"] < "2025-01-01"
+    orders[cut].to_parquet(parts / "orders_1.parquet", index=False)
+    orders[~cut].to_parquet(parts / "orders_2.parquet", index=False)
+    return {"csv": csv, "parquet": str(parts / "orders_*.parquet")}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_spark_engine_gives_the_same_action_list(spark, files, tmp_path, kind):
+    from test_engines import _same_actions
+
+    ours = analyze(files["csv"], out=tmp_path / "pandas")
+    theirs = analyze(files[kind], out=tmp_path / "spark", engine="spark")
+    _same_actions(pd.read_parquet(ours / "action_list.parquet"), pd.read_parquet(theirs / "action_list.parquet"))
+    a, b = (json.loads((p / "summary.json").read_text()) for p in (ours, theirs))
+    assert b["engine"] == {"name": "spark", "version": spark.version}
+    for key in ("customers", "orders", "first_order", "last_order", "as_of", "has_margin", "tiers", "strategies", "follow_up",
+                "rfm_segments", "clv"):
+        assert a[key] == b[key], key
+    assert a["revenue"] == pytest.approx(b["revenue"], abs=0.011)
+    assert any("Spark engine" in n for n in b["notes"])
+    assert spark.conf.get("spark.sql.ansi.enabled") == "false" and not [
+        t for t in spark.catalog.listTables() if t.name.startswith("playbook_")]  # the session is left as it was
+
+
+GOOD = "customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,20\na,2025-03-04,5\n"
+
+
+@pytest.mark.parametrize("text, as_of, expected", [
+    ("customer_id,order_date,amount\na,2025-01-02,10\n ,2025-02-03,20\n", None, r"no customer in 1 row\(s\)"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,someday,20\n", None,
+     r"1 date\(s\) cannot be read, e.g. 'someday' \(Spark does not know line numbers"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,inf\n", None, r"1 of the amounts are infinite.*'inf'"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,12 EUR\n", None, r"amounts must be numbers.*'12 EUR'"),
+    ("customer_id,order_date,amount\na,2025-01-02,10\nb,2025-02-03,-1\n", None, r"1 negative amount\(s\).*--refunds keep"),
+    (GOOD, "2025-03-01", r"1 order\(s\) after as_of=2025-03-01, e.g. '2025-03-04'"),
+])
+def test_bad_data_is_refused_in_spark(spark, tmp_path, text, as_of, expected):
+    path = tmp_path / "orders.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataValidationError, match=expected):
+        analyze(path, out=tmp_path / "out", engine="spark", as_of=as_of)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_engine_spark_and_a_missing_pyspark(spark, tmp_path, capsys, monkeypatch):
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    assert main(["analyze", str(good), "--out", str(tmp_path / "ok"), "--engine", "spark", "--quiet"]) == 0
+    assert json.loads((tmp_path / "ok" / "summary.json").read_text())["engine"]["name"] == "spark"
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    assert main(["analyze", str(good), "--out", str(tmp_path / "no"), "--engine", "spark"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install pyspark" in err and "Java 17" in err and not (tmp_path / "no").exists()
