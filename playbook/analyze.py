@@ -429,7 +429,7 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
         from .byod import check_as_of
 
         check_as_of(as_of)
-    files = features.resolve_files(orders)
+    files = features.resolve_files(orders, engine=engine)
     out = check_output_folder(out, replace=force, protect=files)
     size = sum(p.stat().st_size for p in files)
     say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with {label}")

@@ -512,13 +512,15 @@ def _need_duckdb():
     return duckdb
 
 
-def resolve_files(orders) -> list:
-    """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted)."""
+def resolve_files(orders, engine: str = "duckdb") -> list:
+    """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted).
+
+    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``)."""
     import glob
     from pathlib import Path
 
     if isinstance(orders, pd.DataFrame) or not isinstance(orders, (str, Path)):
-        raise InvalidArgumentError("engine='duckdb' reads files: give the path (or a glob) of CSV or Parquet orders, "
+        raise InvalidArgumentError(f"engine={engine!r} reads files: give the path (or a glob) of CSV or Parquet orders, "
                                    f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
     text = str(Path(orders).expanduser())
     if any(ch in text for ch in "*?[") and not Path(text).is_file():  # a file named with [ ] is read as it is
@@ -534,7 +536,7 @@ def resolve_files(orders) -> list:
     kinds = {p.suffix.lower() for p in files}
     if not kinds <= set(_CSV) | set(_PARQUET):
         odd = next(p for p in files if p.suffix.lower() not in _CSV + _PARQUET)
-        raise InvalidArgumentError(f"engine='duckdb' reads CSV and Parquet files; {odd.name} is neither. "
+        raise InvalidArgumentError(f"engine={engine!r} reads CSV and Parquet files; {odd.name} is neither. "
                                    "Read Excel with the default engine (--engine pandas).")
     if kinds & set(_CSV) and kinds & set(_PARQUET):
         raise InvalidArgumentError(f"{orders!s} matches both CSV and Parquet files; give one kind per run.")
@@ -900,7 +902,7 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
                                        "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
     if refunds not in ("error", "keep", "drop"):
         raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
-    files = resolve_files(orders)
+    files = resolve_files(orders, engine="spark")
     kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
     name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
     notes = ReadNotes(lang)
@@ -935,7 +937,9 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
     import uuid
 
     DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of = limits
-    paths = [str(p.resolve()) for p in files]
+    # file:// URIs: on a cluster whose default file system is HDFS, a bare path would be looked up there. The files
+    # must be at the same path on every node (shared storage) for the executors to read them.
+    paths = [p.resolve().as_uri() for p in files]
     say(f"reading {name} with Spark {spark.version}")
     try:
         if kind == "parquet":

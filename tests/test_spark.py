@@ -135,3 +135,17 @@ def test_cli_engine_spark_and_a_missing_pyspark(spark, tmp_path, capsys, monkeyp
     assert main(["analyze", str(good), "--out", str(tmp_path / "no"), "--engine", "spark"]) == 2
     err = capsys.readouterr().err
     assert "pip install pyspark" in err and "Java 17" in err and not (tmp_path / "no").exists()
+
+
+def test_options_spark_does_not_read_are_refused(spark, tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    assert main(["analyze", str(good), "--out", str(tmp_path / "a"), "--engine", "spark", "--dayfirst"]) == 2
+    assert "not supported by engine='spark'" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "none_*.csv"), "--out", str(tmp_path / "b"), "--engine", "spark"]) == 2
+    assert "No file matches" in capsys.readouterr().err
+    xlsx = tmp_path / "orders.xlsx"
+    xlsx.write_text("not really excel")
+    assert main(["analyze", str(xlsx), "--out", str(tmp_path / "c"), "--engine", "spark"]) == 2
+    assert "engine='spark' reads CSV and Parquet files" in capsys.readouterr().err
+    assert not any((tmp_path / x).exists() for x in "abc")
