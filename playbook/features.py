@@ -858,12 +858,24 @@ def _spark_date_format(fmt: str) -> str:
     return "".join(out)
 
 
+def _sniff_sep(path) -> str:
+    """The separator of a CSV file (Spark does not detect it): the most frequent of , ; tab | in its header line."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline(1 << 16).decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise DataValidationError(f"{path.name} cannot be read: {exc.strerror or exc}. Check the file's permissions.") from None
+    return max((",", ";", "\t", "|"), key=head.count)
+
+
 def _spark_expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
     """Spark SQL that turns the user's column into the kit's (NULL where it cannot be read)."""
     c = "`" + col.replace("`", "``") + "`"
     text = f"CAST({c} AS STRING)"
     if kit == "customer_id":
-        return f"nullif(trim({text}), '')"
+        # Every kind of space from_orders trims (a Java regex class of \\x{hex} escapes, doubled for the SQL literal).
+        spaces = "[" + "".join(f"\\\\x{{{ord(ch):x}}}" for ch in _SPACES) + "]"
+        return f"nullif(regexp_replace({text}, '^{spaces}+|{spaces}+$', ''), '')"
     if kit == "order_date":
         if typ.startswith(("timestamp", "date")):
             return f"CAST({c} AS TIMESTAMP)"
@@ -945,7 +957,7 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
         if kind == "parquet":
             frame = spark.read.parquet(*paths)
         else:
-            frame = spark.read.csv(paths, header=True, inferSchema=False, encoding="UTF-8")
+            frame = spark.read.csv(paths, header=True, inferSchema=False, encoding="UTF-8", sep=_sniff_sep(files[0]))
     except Exception as exc:  # AnalysisException and the like: a file Spark cannot read
         raise DataValidationError(f"{name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
                                   "Check that it is an orders export.") from None

@@ -149,3 +149,28 @@ def test_options_spark_does_not_read_are_refused(spark, tmp_path, capsys):
     assert main(["analyze", str(xlsx), "--out", str(tmp_path / "c"), "--engine", "spark"]) == 2
     assert "engine='spark' reads CSV and Parquet files" in capsys.readouterr().err
     assert not any((tmp_path / x).exists() for x in "abc")
+
+
+@pytest.mark.parametrize("raw, options", [
+    # BOM, semicolons (Spark does not detect the separator: the header line tells), Windows line ends.
+    (b"\xef\xbb\xbfcustomer_id;order_date;amount\r\na;2025-01-02;10\r\nb;2025-02-03;20\r\na;2025-03-04;5.5\r\n", {}),
+    # Times with and without an offset: converted to UTC as the default engine does.
+    (b"customer_id,order_date,amount\na,2025-01-02T10:00:00+02:00,10\nb,2025-02-03 23:30:00,20\nb,2025-02-04T01:00:00Z,20\n", {}),
+    # Ids with surrounding spaces, a tab, a non-breaking and an ideographic space: one customer each.
+    ("customer_id,order_date,amount\n a,2025-01-02,10\n\"a\t\",2025-02-03,20\n\u00a0a\u3000,2025-03-04,5\nb,2025-03-05,1\n".encode(), {}),
+    # --date-format (strftime codes, as for the other engines) and decimal commas.
+    (b"customer_id;order_date;amount\na;02.01.2025;10,5\nb;03.02.2025;1.234,25\na;04.03.2025;5\n",
+     {"date_format": "%d.%m.%Y", "decimal": ","}),
+])
+def test_readable_variants_give_the_default_engines_features(spark, tmp_path, raw, options):
+    from playbook.byod import from_orders
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(raw)
+    base = from_orders(path, **options)
+    read = features.read_spark(path, **options)
+    assert read.as_of == base.as_of and read.engine == f"spark {spark.version}"
+    ours = features.compute(base.orders, base.as_of)
+    assert list(read.table.index) == list(ours.index)
+    for col in ("n_orders", "revenue", "first_order", "last_order", "order_days", "days_since_last"):
+        assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
