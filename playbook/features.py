@@ -952,7 +952,6 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
     # file:// URIs: on a cluster whose default file system is HDFS, a bare path would be looked up there. The files
     # must be at the same path on every node (shared storage) for the executors to read them.
     paths = [p.resolve().as_uri() for p in files]
-    say(f"reading {name} with Spark {spark.version}")
     try:
         if kind == "parquet":
             frame = spark.read.parquet(*paths)

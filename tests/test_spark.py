@@ -174,3 +174,18 @@ def test_readable_variants_give_the_default_engines_features(spark, tmp_path, ra
     assert list(read.table.index) == list(ours.index)
     for col in ("n_orders", "revenue", "first_order", "last_order", "order_days", "days_since_last"):
         assert (read.table[col].to_numpy() == ours[col].to_numpy()).all(), col
+
+
+def test_refunds_options_work_on_spark(spark, tmp_path):
+    from test_engines import _same_actions
+
+    orders = generate("retail", n_customers=200, seed=4).orders
+    orders.loc[orders.index[:5], "amount"] *= -1
+    path = tmp_path / "refunds.csv"
+    orders.to_csv(path, index=False)
+    for how in ("keep", "drop"):
+        ours = analyze(path, out=tmp_path / f"p_{how}", refunds=how)
+        theirs = analyze(path, out=tmp_path / f"s_{how}", refunds=how, engine="spark")
+        _same_actions(pd.read_parquet(ours / "action_list.parquet"), pd.read_parquet(theirs / "action_list.parquet"))
+        a, b = (json.loads((p / "summary.json").read_text()) for p in (ours, theirs))
+        assert a["orders"] == b["orders"] and a["revenue"] == pytest.approx(b["revenue"], abs=0.011)
