@@ -20,6 +20,10 @@ from playbook.synth import generate
 pyspark = pytest.importorskip("pyspark")
 from pyspark.sql import SparkSession  # noqa: E402
 
+# PySpark 3.5 calls pandas functions that pandas deprecates: its warnings, not ours.
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning:pyspark"),
+              pytest.mark.filterwarnings("ignore::FutureWarning:pyspark")]
+
 KIT_COLUMNS = ["customer_id", "order_date", "amount", "margin", "discount", "channel", "product_line"]
 
 
