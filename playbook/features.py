@@ -10,7 +10,8 @@ them once, by name; two engines compute the same table from it:
   (sorted runs, ``np.bincount``), no per-customer Python loop and no groupby on text ids;
 - :func:`render_sql` writes standard SQL (``count(*) FILTER (WHERE ...)``, window functions)
   that DuckDB runs over CSV or Parquet files without loading the orders into pandas
-  (:func:`compute_duckdb`); the same SQL is meant for Spark SQL.
+  (:func:`compute_duckdb`); its Spark dialect runs on a Spark session (:func:`compute_spark`,
+  :func:`read_spark` for files, ``analyze --engine spark``).
 
 Scoring (:mod:`playbook.strategy`, :mod:`playbook.churn`, ...) then runs on the one row per
 customer. Sums in the pandas engine use the compensated summation of pandas' groupby, so the
@@ -323,8 +324,9 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     """The SQL that computes :func:`compute`'s table from a relation ``source`` of orders.
 
     Standard SQL: aggregates with ``FILTER (WHERE ...)``, ``lag`` and ``row_number`` windows,
-    ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` with ``sum``
-    and dates with ``datediff``. Rows come ordered by ``customer_id``.
+    ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` (Spark SQL
+    3.4+, run by :func:`compute_spark`) with ``sum`` and dates with ``datediff``. Rows come ordered
+    by ``customer_id``.
 
     Examples
     --------
