@@ -343,7 +343,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
         ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables
-        (with ``engine="duckdb"``: ``refunds``, ``date_format`` and ``decimal``).
+        (with ``engine="duckdb"`` or ``"spark"``: ``refunds``, ``date_format`` and ``decimal``).
 
     Returns
     -------
