@@ -8,7 +8,7 @@ export PYTHONHASHSEED := 0
 # Agg for tests and editions; `lab` unsets it (and `playbook present` drops it) so kernels draw inline.
 export MPLBACKEND := Agg
 
-.PHONY: setup browser lab present test test-fast test-browser bench student trainer html datasets dictionary clean
+.PHONY: setup browser java lab present test test-fast test-browser bench student trainer html datasets dictionary clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ setup: $(STAMP)
 # or a failure that prints the exact command (never a silent skip).
 browser:
 	bash scripts/ensure_chromium.sh
+
+# Java 17 for the Spark engine's tests (pyspark starts a JVM): installed with apt-get when
+# missing, or a failure that prints the exact command.
+java:
+	bash scripts/ensure_java.sh
 
 lab: setup
 	env -u MPLBACKEND $(BIN)/jupyter lab notebooks/00_start_here.ipynb
@@ -38,7 +43,7 @@ present: setup
 # browser tests (one module) share their servers.
 LINTED = playbook tests scripts benchmarks conftest.py
 
-test: setup browser
+test: setup browser java
 	$(BIN)/python -m ruff check $(LINTED)
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks -n 2 --dist loadfile \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
@@ -48,7 +53,7 @@ test: setup browser
 test-browser: setup browser
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests/browser -v
 
-test-fast: setup
+test-fast: setup java
 	$(BIN)/python -m ruff check $(LINTED)
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook --doctest-modules --ignore=tests/browser
 

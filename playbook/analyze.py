@@ -331,17 +331,19 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         Share of revenue that is margin when the orders have no margin column (default
         :data:`playbook.value.DEFAULT_MARGIN_RATE`, stated in the report and in
         ``summary.json["clv"]``); a margin column wins and the rate is then ignored (a note says so).
-    engine : {"pandas", "duckdb"}
+    engine : {"pandas", "duckdb", "spark"}
         ``"pandas"`` (default) reads the orders into memory (:func:`playbook.byod.from_orders`);
         ``"duckdb"`` has DuckDB read the CSV or Parquet file(s), ``orders`` may then be a glob
         such as ``"exports/orders_*.parquet"``, check them and reduce them to one row per
         customer in SQL (:func:`playbook.features.read_duckdb`), so the orders never sit in
-        pandas; the scoring then runs on that table and gives the same action list.
-        ``summary.json["engine"]`` says which ran. Needs ``pip install duckdb``.
+        pandas; the scoring then runs on that table and gives the same action list (needs
+        ``pip install duckdb``). ``"spark"`` does the same on a Spark session
+        (:func:`playbook.features.read_spark`: the active one, e.g. under ``spark-submit``, or a
+        local one; needs ``pip install pyspark`` and Java 17). ``summary.json["engine"]`` says which ran.
     **read_options
         Passed to :func:`playbook.byod.from_orders`: ``refunds``, ``duplicates``,
         ``encoding``, ``sheet``, ``date_format``, ``decimal``, ``dayfirst`` and optional tables
-        (with ``engine="duckdb"``: ``refunds``, ``date_format`` and ``decimal``).
+        (with ``engine="duckdb"`` or ``"spark"``: ``refunds``, ``date_format`` and ``decimal``).
 
     Returns
     -------
@@ -368,12 +370,12 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
 
     lang = _check_lang(lang)
     margin_rate = check_margin_rate(margin_rate, "analyze")
-    if engine not in ("pandas", "duckdb"):
-        raise InvalidArgumentError(f"The 'engine' parameter of analyze must be 'pandas' or 'duckdb'. Got {engine!r}.")
+    if engine not in ("pandas", "duckdb", "spark"):
+        raise InvalidArgumentError(f"The 'engine' parameter of analyze must be 'pandas', 'duckdb' or 'spark'. Got {engine!r}.")
     say = progress or (lambda message: None)
-    if engine == "duckdb":
+    if engine in ("duckdb", "spark"):
         return _analyze_duckdb(orders, columns=columns, as_of=as_of, out=out, lang=lang, force=force, progress=progress,
-                               margin_rate=margin_rate, **read_options)
+                               margin_rate=margin_rate, engine=engine, **read_options)
     source = Path(orders) if isinstance(orders, (str, Path)) else None
     protect = [source] if source is not None else ()
     out = check_output_folder(out, replace=force, protect=protect)
@@ -413,28 +415,34 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
                   protect=protect, progress=progress, source_name=source.name if source is not None else None)
 
 
-def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margin_rate, **read_options) -> Path:
-    """:func:`analyze` with ``engine="duckdb"``: DuckDB reads, checks and reduces the file(s); pandas scores the customers."""
+def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margin_rate, engine: str = "duckdb",
+                    **read_options) -> Path:
+    """:func:`analyze` with ``engine="duckdb"`` (or ``"spark"``): DuckDB (Spark) reads, checks and reduces the file(s);
+    pandas scores the customers."""
     from . import features
 
+    label = {"duckdb": "DuckDB", "spark": "Spark"}[engine]
+    if engine == "spark":
+        features._need_spark()  # before anything is checked or read: say what to install
     say = progress or (lambda message: None)
     if as_of is not None:
         from .byod import check_as_of
 
         check_as_of(as_of)
-    files = features.resolve_files(orders)
+    files = features.resolve_files(orders, engine=engine)
     out = check_output_folder(out, replace=force, protect=files)
     size = sum(p.stat().st_size for p in files)
-    say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with DuckDB")
+    say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with {label}")
     try:
         digests = [output.sha256_file(p) for p in files]
     except OSError as exc:
         raise DataValidationError(f"{getattr(exc, 'filename', None) or 'the orders'} cannot be read: {exc.strerror or exc}. "
                                   "Check the file's permissions.") from exc
-    read = features.read_duckdb(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
+    reader = features.read_spark if engine == "spark" else features.read_duckdb
+    read = reader(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
     n_customers = int((read.table["n_orders"] > 0).sum())
-    say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in DuckDB; scoring them at {read.as_of.date()}")
-    notes = read.notes + [f"Computed with the DuckDB engine ({read.engine}): the orders were checked and reduced to one row "
+    say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in {label}; scoring them at {read.as_of.date()}")
+    notes = read.notes + [f"Computed with the {label} engine ({read.engine}): the orders were checked and reduced to one row "
                           "per customer in SQL, then scored."]
     result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
                                      tables=["orders"], notes=notes, past=read.past)
@@ -443,7 +451,7 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     if len(files) > 1:
         input_["files"] = [{"name": p.name, "sha256": d} for p, d in zip(files, digests)]
     version = read.engine.split(" ", 1)[1]
-    return _write(result, out, input_=input_, engine={"name": "duckdb", "version": version}, lang=lang, force=force,
+    return _write(result, out, input_=input_, engine={"name": engine, "version": version}, lang=lang, force=force,
                   protect=files, progress=progress, source_name=name)
 
 

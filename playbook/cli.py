@@ -213,10 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--margin-rate", type=_margin_rate, default=None, metavar="R",
                    help="share of revenue that is gross margin, 0-1, used for CLV when the orders have no margin column "
                         "(default 0.30, stated in report.html and summary.json); a mapped margin column wins")
-    a.add_argument("--engine", choices=("pandas", "duckdb"), default="pandas",
+    a.add_argument("--engine", choices=("pandas", "duckdb", "spark"), default="pandas",
                    help="pandas (default): read the orders into memory; duckdb: DuckDB reads the CSV or Parquet file(s) "
                         "(ORDERS may be a quoted glob, e.g. 'exports/*.parquet'), checks them and reduces them to one row "
-                        "per customer in SQL, for files larger than memory (pip install duckdb)")
+                        "per customer in SQL, for files larger than memory (pip install duckdb); spark: the same on a Spark "
+                        "session, e.g. under spark-submit (pip install pyspark, and Java 17)")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
     a.set_defaults(func=_cmd_analyze)
     g = sub.add_parser("generate", parents=[debug], help="write a synthetic dataset folder (one CSV per table + manifest.json)",

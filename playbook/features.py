@@ -10,7 +10,8 @@ them once, by name; two engines compute the same table from it:
   (sorted runs, ``np.bincount``), no per-customer Python loop and no groupby on text ids;
 - :func:`render_sql` writes standard SQL (``count(*) FILTER (WHERE ...)``, window functions)
   that DuckDB runs over CSV or Parquet files without loading the orders into pandas
-  (:func:`compute_duckdb`); the same SQL is meant for Spark SQL.
+  (:func:`compute_duckdb`); its Spark dialect runs on a Spark session (:func:`compute_spark`,
+  :func:`read_spark` for files, ``analyze --engine spark``).
 
 Scoring (:mod:`playbook.strategy`, :mod:`playbook.churn`, ...) then runs on the one row per
 customer. Sums in the pandas engine use the compensated summation of pandas' groupby, so the
@@ -37,8 +38,8 @@ from .data import end_of_day, summarize, to_timestamp
 from .kernels import factorize_sorted, group_starts, group_sums, stable_order
 from .errors import DataValidationError, InvalidArgumentError
 
-__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb",
-           "read_duckdb", "resolve_files", "FeatureRead", "ENGINES", "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS",
+__all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb", "compute_spark",
+           "read_duckdb", "read_spark", "resolve_files", "FeatureRead", "ENGINES", "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS",
            "YEAR_DAYS"]
 
 #: Churn signals' recent window and the baseline before it (:func:`playbook.churn.churn_signals` defaults).
@@ -323,8 +324,9 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     """The SQL that computes :func:`compute`'s table from a relation ``source`` of orders.
 
     Standard SQL: aggregates with ``FILTER (WHERE ...)``, ``lag`` and ``row_number`` windows,
-    ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` with ``sum``
-    and dates with ``datediff``. Rows come ordered by ``customer_id``.
+    ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` (Spark SQL
+    3.4+, run by :func:`compute_spark`) with ``sum`` and dates with ``datediff``. Rows come ordered
+    by ``customer_id``.
 
     Examples
     --------
@@ -429,9 +431,49 @@ def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
     return table[feature_columns(columns)]
 
 
+# ----------------------------------------------------------------------------- Spark engine
+
+def _spark_table(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """A feature table fetched from a SQL engine, with :func:`compute`'s dtypes, index and column order."""
+    table = frame.set_index("customer_id")
+    table.index = pd.Index(table.index.astype(str), name="customer_id")
+    for a in SPEC:
+        if a.name in table and a.op == "count":
+            table[a.name] = table[a.name].astype(np.int64)
+        elif a.name in table and a.op == "sum":
+            table[a.name] = table[a.name].astype(float)
+        elif a.name in table and a.op in ("min", "max"):
+            table[a.name] = pd.to_datetime(table[a.name]).astype("datetime64[ns]")
+    for col in ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count"):
+        table[col] = table[col].astype(np.int64)
+    for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
+        table[col] = table[col].astype(float)
+    return table[feature_columns(columns)]
+
+
+def compute_spark(spark, relation: str, as_of, columns) -> pd.DataFrame:
+    """:func:`compute`'s table by Spark SQL, from ``relation`` (a table or temporary view of checked orders).
+
+    ``spark`` is a ``SparkSession``. The query is :func:`render_sql` with ``dialect="spark"``; it
+    runs with the session's time zone set to UTC (restored after), so that order times are read as
+    written and day arithmetic has no daylight-saving jumps. Only the one row per customer comes
+    back to the driver (``toPandas``). Sums add in Spark's order, so they can differ from
+    :func:`compute` in the last digits.
+    """
+    sql = render_sql(as_of, columns, source=relation, dialect="spark")
+    key = "spark.sql.session.timeZone"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "UTC")
+    try:
+        frame = spark.sql(sql).toPandas()
+    finally:
+        spark.conf.set(key, before)
+    return _spark_table(frame, columns)
+
+
 # ----------------------------------------------------------------------------- DuckDB: reading and checking files
 
-ENGINES = ("pandas", "duckdb")
+ENGINES = ("pandas", "duckdb", "spark")
 _CSV = (".csv", ".tsv", ".txt")
 _PARQUET = (".parquet", ".pq")
 # Every kind of space from_orders trims around an id (ASCII whitespace, NBSP, ideographic, zero-width, BOM).
@@ -472,13 +514,15 @@ def _need_duckdb():
     return duckdb
 
 
-def resolve_files(orders) -> list:
-    """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted)."""
+def resolve_files(orders, engine: str = "duckdb") -> list:
+    """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted).
+
+    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``)."""
     import glob
     from pathlib import Path
 
     if isinstance(orders, pd.DataFrame) or not isinstance(orders, (str, Path)):
-        raise InvalidArgumentError("engine='duckdb' reads files: give the path (or a glob) of CSV or Parquet orders, "
+        raise InvalidArgumentError(f"engine={engine!r} reads files: give the path (or a glob) of CSV or Parquet orders, "
                                    f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
     text = str(Path(orders).expanduser())
     if any(ch in text for ch in "*?[") and not Path(text).is_file():  # a file named with [ ] is read as it is
@@ -494,7 +538,7 @@ def resolve_files(orders) -> list:
     kinds = {p.suffix.lower() for p in files}
     if not kinds <= set(_CSV) | set(_PARQUET):
         odd = next(p for p in files if p.suffix.lower() not in _CSV + _PARQUET)
-        raise InvalidArgumentError(f"engine='duckdb' reads CSV and Parquet files; {odd.name} is neither. "
+        raise InvalidArgumentError(f"engine={engine!r} reads CSV and Parquet files; {odd.name} is neither. "
                                    "Read Excel with the default engine (--engine pandas).")
     if kinds & set(_CSV) and kinds & set(_PARQUET):
         raise InvalidArgumentError(f"{orders!s} matches both CSV and Parquet files; give one kind per run.")
@@ -764,3 +808,311 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     past = compute_duckdb(con, "orders", then, kits) if totals["first_order"] <= end_of_day(then) else None
     return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
                        engine=f"duckdb {duckdb.__version__}", past=past)
+
+
+# ----------------------------------------------------------------------------- Spark: reading and checking files
+
+_SPARK_NUMBERS = ("double", "float", "int", "bigint", "smallint", "tinyint")
+# strftime codes -> Spark's datetime pattern letters (--date-format is written as for the other engines).
+_SPARK_DATE_CODES = {"%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm", "%S": "ss", "%f": "SSSSSS", "%y": "yy",
+                     "%%": "%"}
+
+
+def _need_spark():
+    try:
+        import pyspark
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InvalidArgumentError("engine='spark' needs PySpark, which is not installed: pip install pyspark "
+                                   "(or pip install 'retention-playbook[spark]'), and Java 17 (e.g. apt-get install "
+                                   "openjdk-17-jre-headless); or use the default engine (--engine pandas).") from None
+    return pyspark, SparkSession
+
+
+def _spark_session(SparkSession):
+    """The active Spark session (the one ``spark-submit`` configured), or a local one."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    try:
+        return (SparkSession.builder.appName("retention-playbook analyze")
+                .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+    except Exception as exc:  # no Java, or a JVM that does not start
+        raise InvalidArgumentError(f"engine='spark' could not start Spark: {str(exc).splitlines()[0] if str(exc) else exc!r}. "
+                                   "Spark needs Java 17 (java -version; e.g. apt-get install openjdk-17-jre-headless) "
+                                   "and pip install pyspark; or use the default engine (--engine pandas).") from None
+
+
+def _spark_date_format(fmt: str) -> str:
+    import re
+
+    out, pos = [], 0
+    for m in re.finditer(r"%.", fmt):
+        if m.group() not in _SPARK_DATE_CODES:
+            raise InvalidArgumentError(f"date_format={fmt!r}: {m.group()} is not supported by engine='spark' (it reads "
+                                       f"{' '.join(k for k in _SPARK_DATE_CODES if k != '%%')}); use the default engine.")
+        lit = fmt[pos:m.start()]
+        out.append(f"'{lit}'" if lit and any(ch.isalpha() for ch in lit) else lit)
+        out.append(_SPARK_DATE_CODES[m.group()])
+        pos = m.end()
+    lit = fmt[pos:]
+    out.append(f"'{lit}'" if lit and any(ch.isalpha() for ch in lit) else lit)
+    return "".join(out)
+
+
+def _sniff_sep(path) -> str:
+    """The separator of a CSV file (Spark does not detect it): the most frequent of , ; tab | in its header line."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline(1 << 16).decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise DataValidationError(f"{path.name} cannot be read: {exc.strerror or exc}. Check the file's permissions.") from None
+    return max((",", ";", "\t", "|"), key=head.count)
+
+
+def _spark_expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
+    """Spark SQL that turns the user's column into the kit's (NULL where it cannot be read)."""
+    c = "`" + col.replace("`", "``") + "`"
+    text = f"CAST({c} AS STRING)"
+    if kit == "customer_id":
+        # Every kind of space from_orders trims (a Java regex class of \\x{hex} escapes, doubled for the SQL literal).
+        spaces = "[" + "".join(f"\\\\x{{{ord(ch):x}}}" for ch in _SPACES) + "]"
+        return f"nullif(regexp_replace({text}, '^{spaces}+|{spaces}+$', ''), '')"
+    if kit == "order_date":
+        if typ.startswith(("timestamp", "date")):
+            return f"CAST({c} AS TIMESTAMP)"
+        if date_format:
+            return f"to_timestamp(trim({text}), {_q(_spark_date_format(date_format))})"
+        return f"CAST(trim({text}) AS TIMESTAMP)"  # an offset (+02:00, Z) is converted to UTC, the session's zone
+    if kit in ("amount", "margin", "discount"):
+        if typ in _SPARK_NUMBERS or typ.startswith("decimal"):
+            return f"CAST({c} AS DOUBLE)"
+        t = f"trim({text})"
+        if decimal == ",":
+            t = f"replace(replace({t}, '.', ''), ',', '.')"
+        return f"CAST({t} AS DOUBLE)"
+    return f"nullif(trim({text}), '')"
+
+
+def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str = "error", duplicates: str = "error",
+               encoding=None, sheet=None, date_format=None, decimal=None, dayfirst=None, lang=None, progress=None,
+               spark=None) -> FeatureRead:
+    """Read and check CSV or Parquet orders with Spark and compute their feature table there.
+
+    Spark reads the file(s) (a glob too), the essential checks of :func:`playbook.byod.from_orders`
+    run as Spark SQL counts (missing ids, unreadable or out-of-range dates, amounts that are not
+    finite numbers, repeated order ids, refunds, orders after ``as_of``), each refused with the
+    count and example values (Spark does not know line numbers), and :func:`compute_spark` reduces
+    them to one row per customer at ``as_of`` and at ``as_of`` - 180 days. ``spark``: a session
+    (default: the active one, as ``spark-submit`` makes it, or a new local one).
+    """
+    from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, ReadNotes, check_as_of
+
+    pyspark, SparkSession = _need_spark()
+    for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
+                            ("dayfirst", dayfirst, dayfirst is None), ("duplicates", duplicates, duplicates == "error")):
+        if not ok:
+            raise InvalidArgumentError(f"{name}={value!r} is not supported by engine='spark' (it reads UTF-8 CSV and Parquet, "
+                                       "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
+    if refunds not in ("error", "keep", "drop"):
+        raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
+    files = resolve_files(orders, engine="spark")
+    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
+    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
+    notes = ReadNotes(lang)
+    say = progress or (lambda message: None)
+    spark = spark or _spark_session(SparkSession)
+    keys = ("spark.sql.session.timeZone", "spark.sql.ansi.enabled", "spark.sql.legacy.parquet.nanosAsLong")
+    before = {k: spark.conf.get(k, None) for k in keys}
+    # UTC: times are read as written (an offset converted to UTC), days have no daylight-saving jumps. ANSI off: a value
+    # that cannot be read becomes NULL (counted and refused below) instead of failing the query.
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.ansi.enabled", "false")
+    # pandas writes Parquet times in nanoseconds, which Spark refuses to read as timestamps: read them as whole numbers
+    # (nanoseconds since 1970), turned into timestamps below.
+    spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+    views = []
+    try:
+        return _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, as_of=as_of, refunds=refunds,
+                           date_format=date_format, decimal=decimal, limits=(DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of))
+    finally:
+        for view in views:
+            spark.catalog.dropTempView(view)
+        for k, v in before.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
+
+
+def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *, as_of, refunds, date_format, decimal,
+                limits) -> FeatureRead:
+    """:func:`read_spark` on a session set to UTC."""
+    import uuid
+
+    DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of = limits
+    # file:// URIs: on a cluster whose default file system is HDFS, a bare path would be looked up there. The files
+    # must be at the same path on every node (shared storage) for the executors to read them.
+    paths = [p.resolve().as_uri() for p in files]
+    try:
+        if kind == "parquet":
+            frame = spark.read.parquet(*paths)
+        else:
+            frame = spark.read.csv(paths, header=True, inferSchema=False, encoding="UTF-8", sep=_sniff_sep(files[0]))
+    except Exception as exc:  # AnalysisException and the like: a file Spark cannot read
+        raise DataValidationError(f"{name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
+                                  "Check that it is an orders export.") from None
+    schema = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
+    columns = dict(columns or {})
+    for kit in columns:
+        if kit not in ORDER_COLUMNS:
+            raise InvalidArgumentError(f"columns= has the key {kit!r}, which is not a kit column; keys are the kit's names "
+                                       f"({', '.join(ORDER_COLUMNS)}), values are yours.")
+    wanted = {kit: columns.get(kit, kit) for kit in ORDER_COLUMNS}
+    for kit in ("customer_id", "order_date", "amount"):
+        if wanted[kit] not in schema:
+            raise DataValidationError(f"{name} has no column {wanted[kit]!r} for {kit}; its columns are "
+                                      f"{', '.join(map(repr, schema))}. Map yours with --map {kit}=<your column> (columns= in Python).")
+    for kit, col in columns.items():
+        if col not in schema:
+            raise DataValidationError(f"{name} has no column {col!r} (mapped to {kit}); its columns are {', '.join(map(repr, schema))}.")
+    used = {kit: col for kit, col in wanted.items() if col in schema}
+    used.update({k: k for k in ("product_line",) if k in schema and k not in used.values()})
+    tag = uuid.uuid4().hex[:8]
+    raw_view, src, orders_view = f"playbook_raw_{tag}", f"playbook_src_{tag}", f"playbook_orders_{tag}"
+    views.extend([raw_view, src, orders_view])
+    frame.createOrReplaceTempView(raw_view)
+    select = [f"{_spark_expr(k, c, schema[c], date_format=date_format, decimal=decimal)} AS {k}" for k, c in used.items()]
+    if kind == "parquet" and schema[used["order_date"]] == "bigint":  # nanoseconds since 1970 (see nanosAsLong above)
+        select[list(used).index("order_date")] = "timestamp_micros(`" + used["order_date"].replace("`", "``") + "` DIV 1000) AS order_date"
+    raw = {k: "CAST(`" + c.replace("`", "``") + "` AS STRING)" for k, c in used.items()}
+    extra_raw = [k for k in ("margin", "discount") if k in used]
+    spark.sql(f"CREATE OR REPLACE TEMP VIEW {src} AS SELECT {', '.join(select)}, "
+              f"{raw['order_date']} AS raw_date, {raw['amount']} AS raw_amount, "
+              + "".join(f"{raw[k]} AS raw_{k}, " for k in extra_raw)
+              + f"{raw['customer_id']} AS raw_id, input_file_name() AS filename FROM {raw_view}")
+    say(f"checking {name} with Spark")
+    lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
+    blank_date, blank_amount = "nullif(trim(raw_date), '') IS NULL", "nullif(trim(raw_amount), '') IS NULL"
+    absurd = f"isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f}"  # an infinite amount is larger than any bound
+    checks = {
+        "rows": "count(*)",
+        "no_id": "count_if(customer_id IS NULL)",
+        "no_date": f"count_if(order_date IS NULL AND {blank_date})",
+        "bad_date": f"count_if(order_date IS NULL AND NOT {blank_date})",
+        "odd_date": f"count_if(order_date < {lo} OR order_date > {hi})",
+        "no_amount": f"count_if((amount IS NULL AND {blank_amount}) OR (isnan(amount) AND lower(trim(raw_amount)) = 'nan'))",
+        "bad_amount": f"count_if(amount IS NULL AND NOT {blank_amount})",
+        "absurd": f"count_if({absurd})",
+        "negative": "count_if(amount < 0)",
+        "negative_total": "coalesce(sum(CASE WHEN amount < 0 THEN amount END), 0)",
+    }
+    if "order_id" in used:
+        checks["repeated"] = "count(order_id) - count(DISTINCT order_id)"
+    bad_value = {kit: f"{kit} IS NULL OR isnan({kit}) OR abs({kit}) = double('infinity')" for kit in extra_raw}
+    for kit in extra_raw:
+        checks[f"bad_{kit}"] = f"count_if({bad_value[kit]})"
+    try:
+        row = spark.sql(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM {src}").collect()[0]
+    except Exception as exc:  # a file Spark cannot parse
+        raise DataValidationError(f"{name} cannot be read: {str(exc).splitlines()[0]}. Check that it is the orders export "
+                                  "(UTF-8 CSV or Parquet), or use the default engine (--engine pandas).") from None
+    c = row.asDict()
+    from pathlib import Path
+
+    def examples(condition: str, value: str) -> str:
+        rows = spark.sql(f"SELECT filename, {value} AS v FROM {src} WHERE {condition} LIMIT 3").collect()
+        shown = ", ".join(f"{r['v']!r} in {Path(r['filename']).name}" if len(files) > 1 else repr(r["v"]) for r in rows)
+        return f"{shown} (Spark does not know line numbers: search the file for these values)"
+
+    col = {k: repr(v) for k, v in used.items()}
+    if c["rows"] == 0:
+        raise DataValidationError(f"{name} has a header but no orders. Export the rows too, not only the column names.")
+    if c["no_id"]:
+        raise DataValidationError(f"{name}, column {col['customer_id']}: no customer in {c['no_id']} row(s), e.g. "
+                                  f"{examples('customer_id IS NULL', 'raw_id')}. Every order needs a customer id: fill or remove these rows.")
+    if c["no_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['no_date']} date(s) missing, e.g. rows of customers "
+                                  f"{examples(f'order_date IS NULL AND {blank_date}', 'raw_id')}. Fill them in the export, or drop those orders.")
+    if c["bad_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['bad_date']} date(s) cannot be read, e.g. "
+                                  f"{examples(f'order_date IS NULL AND NOT {blank_date}', 'raw_date')}. Pass --date-format "
+                                  "(date_format=), e.g. %d.%m.%Y or %Y%m%d, or use the default engine (--engine pandas), which "
+                                  "detects more formats.")
+    if c["odd_date"]:
+        raise DataValidationError(f"{name}, column {col['order_date']}: {c['odd_date']} date(s) outside "
+                                  f"{DATE_RANGE[0].year}-{DATE_RANGE[1].year}, e.g. "
+                                  f"{examples(f'order_date < {lo} OR order_date > {hi}', 'raw_date')}. Fix these dates.")
+    if c["no_amount"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['no_amount']} amounts missing (empty or NaN), e.g. rows of "
+                                  f"customers {examples(f'amount IS NULL AND {blank_amount}', 'raw_id')}. Fill them in the export, "
+                                  "or drop those orders before loading.")
+    if c["bad_amount"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: amounts must be numbers; {c['bad_amount']} value(s) are not, "
+                                  f"e.g. {examples(f'amount IS NULL AND NOT {blank_amount}', 'raw_amount')}. Pass --decimal , for "
+                                  "decimal commas, or use the default engine (--engine pandas), which reads currency signs and "
+                                  "thousands separators.")
+    if c["absurd"]:
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['absurd']} of the amounts are infinite or larger than "
+                                  f"{MAX_AMOUNT:,.0f} in absolute value, e.g. {examples(absurd, 'raw_amount')}. "
+                                  "No single order is that large: fix or remove these rows.")
+    for kit in extra_raw:
+        if c.get(f"bad_{kit}"):
+            raise DataValidationError(
+                f"{name}, column {col[kit]}: {c[f'bad_{kit}']} {kit} value(s) missing or not finite numbers, e.g. "
+                f"{examples(bad_value[kit], 'raw_' + kit)}. "
+                f"Fix them in the export (every order needs a number there), or rename that column so the kit does not read it.")
+    if c.get("repeated"):
+        raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
+                                  "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")
+    keep = "TRUE"
+    if c["negative"]:
+        total = f"{float(c['negative_total']):,.2f}"
+        if refunds == "error":
+            raise DataValidationError(f"{name}, column {col['amount']}: {c['negative']} negative amount(s), e.g. "
+                                      f"{examples('amount < 0', 'raw_amount')}. If these are refunds, pass --refunds keep "
+                                      "(kept as negative orders) or --refunds drop; otherwise fix them.")
+        if c["negative"] == c["rows"]:
+            raise DataValidationError(f"{name}: every order is a refund (negative amount), so there are no sales to analyse. "
+                                      "Check that the amount column is the order value, not a refund or balance column.")
+        if refunds == "drop":
+            keep = "amount >= 0"
+            notes.add("refunds_dropped", name=name, n=int(c["negative"]), total=total)
+        else:
+            notes.add("refunds_kept", name=name, n=int(c["negative"]), total=total)
+    if as_of is None:
+        last = spark.sql(f"SELECT CAST(max(order_date) AS STRING) AS m FROM {src} WHERE {keep}").collect()[0]["m"]
+        ts = pd.Timestamp(last).normalize()
+        notes.add("as_of", date=ts.date())
+    else:
+        ts = check_as_of(as_of)
+        after = f"({keep}) AND order_date > {_lit(end_of_day(ts))}"
+        late = spark.sql(f"SELECT count(*) AS n FROM {src} WHERE {after}").collect()[0]["n"]
+        if late:
+            raise DataValidationError(f"{name}, column {col['order_date']}: {late} order(s) after as_of={ts.date()}, e.g. "
+                                      f"{examples(after, 'raw_date')}. Pass a later as_of, or remove orders you should not know yet.")
+    kits = [k for k in ("customer_id", "order_date", "amount", "margin", "discount", "channel", "product_line") if k in used]
+    # Parsed once and kept (memory, then disk) for the totals and the two feature queries.
+    checked = spark.sql(f"SELECT {', '.join(kits)} FROM {src} WHERE {keep}").persist(pyspark.StorageLevel.MEMORY_AND_DISK)
+    try:
+        checked.createOrReplaceTempView(orders_view)
+        if refunds == "keep" and c["negative"]:
+            neg = [r[0] for r in spark.sql(f"SELECT customer_id FROM {orders_view} GROUP BY customer_id HAVING sum(amount) < 0 "
+                                           "ORDER BY customer_id").collect()]
+            if neg:
+                notes.add("net_negative", name=name, n=len(neg), ids=notes.text("list_sep").join(repr(str(i)) for i in neg[:5]))
+        # Dates as text in the session's zone (UTC): collect() would turn timestamps into the driver's local time.
+        t = spark.sql(f"SELECT count(*) AS n, coalesce(sum(amount), 0) AS revenue, CAST(min(order_date) AS STRING) AS first, "
+                      f"CAST(max(order_date) AS STRING) AS last FROM {orders_view}").collect()[0]
+        totals = {"orders": int(t["n"]), "revenue": float(t["revenue"]), "first_order": pd.Timestamp(t["first"]),
+                  "last_order": pd.Timestamp(t["last"]), "has_margin": "margin" in kits}
+        say(f"reducing {totals['orders']:,} orders to one row per customer in Spark")
+        table = compute_spark(spark, orders_view, ts, kits)
+        from .strategy import CHURN_HORIZON_DAYS
+
+        then = ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)  # the churn model's backtest date
+        past = compute_spark(spark, orders_view, then, kits) if totals["first_order"] <= end_of_day(then) else None
+    finally:
+        checked.unpersist()
+    return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
+                       engine=f"spark {spark.version}", past=past)
