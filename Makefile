@@ -45,6 +45,7 @@ LINTED = playbook tests scripts benchmarks conftest.py
 
 test: setup browser java
 	$(BIN)/python -m ruff check $(LINTED)
+	$(BIN)/python -m mypy
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks -n 2 --dist loadfile \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -55,6 +56,7 @@ test-browser: setup browser
 
 test-fast: setup java
 	$(BIN)/python -m ruff check $(LINTED)
+	$(BIN)/python -m mypy
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook --doctest-modules --ignore=tests/browser
 
 bench: setup

@@ -377,7 +377,8 @@ def assign_leads(pool: pd.DataFrame, reps_load, *, max_per_rep: int | None = Non
     ordered = _prioritise(pool, "assign_leads").copy()
     current = {str(k): float(v) for k, v in load.items()}
     given = dict.fromkeys(current, 0)
-    reps, before = [], []
+    reps: list[str | None] = []
+    before: list[float] = []
     for _ in range(len(ordered)):
         free = [r for r in current if max_per_rep is None or given[r] < max_per_rep]
         if not free:

@@ -9,6 +9,7 @@ import difflib
 import io
 import re
 from pathlib import Path
+from typing import TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ register_labels({
 })
 
 #: Date formats tried in order when ``date_format`` is not given (name shown in notes).
-DATE_FORMATS = (
+DATE_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ISO (2025-01-31)", ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")),
     ("YYYY/MM/DD", ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")),
     ("DD.MM.YYYY", ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")),
@@ -148,7 +149,7 @@ class _Source:
 
     def __init__(self, name: str, lines: np.ndarray, unit: str = "line"):
         self.name, self.lines, self.unit = name, lines, unit
-        self.sheets = None  # the sheet of each row, when rows come from several sheets
+        self.sheets: np.ndarray | None = None  # the sheet of each row, when rows come from several sheets
 
     def rows(self, mask, values, limit: int = 5, lang: str = "en") -> str:
         """The first ``limit`` lines where ``mask`` holds, with their values, for a message or a note."""
@@ -185,6 +186,13 @@ def _cli_spelling(message: str) -> str:
     return text
 
 
+_E = TypeVar("_E", bound=PlaybookError)
+
+
+@overload
+def _error(message: str) -> DataValidationError: ...
+@overload
+def _error(message: str, cls: type[_E]) -> _E: ...
 def _error(message: str, cls: type[PlaybookError] = DataValidationError) -> PlaybookError:
     """A kit error whose ``cli_message`` names the CLI options when the message names Python arguments."""
     cli = _cli_spelling(message)
@@ -205,21 +213,21 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
 
     lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 24])
     sample = b"\n".join(lines[:2000])
-    readable = {}
+    candidates: list[str] = []
+    failures: dict[str, UnicodeDecodeError] = {}
     for enc in ("gbk", "cp1252"):
         try:
             data.decode(enc)
-            readable[enc] = True
+            candidates.append(enc)
         except UnicodeDecodeError as exc:
-            readable[enc] = exc
-    candidates = [enc for enc, ok in readable.items() if ok is True]
+            failures[enc] = exc
     chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=candidates)} if candidates else {}
     ranked = sorted((chaos.get(enc, 1.0), enc) for enc in candidates)
     line = next((i + 1 for i, ln in enumerate(data.split(b"\n")) if re.search(rb"[\x80-\xff]", ln)), 1)
     if ranked and ranked[0][0] <= 0.02 and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= 0.05):
         return ranked[0][1]
     if not candidates:
-        byte = readable["gbk"].start
+        byte = failures["gbk"].start
         raise _error(f"{name}: neither UTF-8, GBK nor Windows-1252 (byte {byte}, line {line}). "
                      "Save it as UTF-8 CSV, or pass encoding='...' (e.g. encoding='latin-1').")
     raw = data.split(b"\n")[line - 1].strip()[:80]
@@ -533,7 +541,7 @@ def suggest_mapping(columns) -> dict:
     >>> suggest_mapping(["Kunde", "Datum", "Betrag", "Notiz"])
     {'customer_id': 'Kunde', 'order_date': 'Datum', 'amount': 'Betrag'}
     """
-    out = {}
+    out: dict[str, str] = {}
     lowered = {str(c).strip().lower(): str(c).strip() for c in columns}
     for kit, aliases in _ALIASES.items():
         if kit in lowered:
@@ -704,7 +712,7 @@ def _parse_dates(values: pd.Series, col: str, src: _Source, date_format, notes: 
         missing = text.isna() | text.isin(_MISSING_TEXT)
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
         if date_format:
-            groups = ((f"format {date_format!r}", (date_format,)),)
+            groups: tuple[tuple[str, tuple[str, ...]], ...] = ((f"format {date_format!r}", (date_format,)),)
         else:
             groups = DATE_FORMATS
             compact = text.str.fullmatch(r"(19|20|21)\d{6}").fillna(False).astype(bool) & ~missing

@@ -769,7 +769,7 @@ def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, l
     used = list(points.columns)
     arr = points.to_numpy()
     order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
-    texts = np.column_stack([_reason_texts(k, signals, lang).to_numpy(dtype=object) for k in used]) if used else None
+    texts = np.column_stack([_reason_texts(k, signals, lang).to_numpy(dtype=object) for k in used]) if used else np.empty((len(arr), 0), dtype=object)
     sep = "；" if lang == "zh" else "; "
     reasons = []
     for i in range(len(arr)):
@@ -811,7 +811,7 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
         bad = signals.index[(signals["p_alive"] < 0) | (signals["p_alive"] > 1)]
         if len(bad):
             raise DataValidationError(f"{func}: column 'p_alive' must be a probability in [0, 1]; {len(bad)} rows are not, e.g. {bad[0]!r}.")
-    w = dict(DEFAULT_WEIGHTS)
+    w: dict[str, float] = dict(DEFAULT_WEIGHTS)
     if "p_alive" in signals.columns:
         w["p_alive"] = P_ALIVE_WEIGHT
     for key, value in (weights or {}).items():

@@ -407,7 +407,7 @@ DEFAULT_ORIENTATION_RULES: tuple[TypeRule, ...] = (
 
 
 def _thresholds(thresholds: dict | None) -> dict:
-    merged = dict(DEFAULT_THRESHOLDS)
+    merged: dict[str, float | np.number] = dict(DEFAULT_THRESHOLDS)  # a user may pass numpy numbers
     for key, value in (thresholds or {}).items():
         if key not in DEFAULT_THRESHOLDS:
             import difflib

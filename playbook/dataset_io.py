@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ def _format_money(series: pd.Series) -> pd.Series:
     return text.where(~missing, "")
 
 
-def _format_datetime(series: pd.Series, unit: str) -> pd.Series:
+def _format_datetime(series: pd.Series, unit: Literal["D", "s"]) -> pd.Series:
     values = series.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(values)
     text = np.datetime_as_string(values, unit=unit)

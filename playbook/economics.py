@@ -296,15 +296,15 @@ def acquisition_vs_retention(budget: float, *, acquisition_cost: float, retentio
     share = np.linspace(0.0, 1.0, int(steps))
     new = (1 - share) * b / a
     kept = np.minimum(share * b / c, at_risk)
-    value = new * m * r / (1 + d - r) + kept * m / (1 + d - r)
+    created = new * m * r / (1 + d - r) + kept * m / (1 + d - r)
     return pd.DataFrame({
         "share_to_retention": share,
         "acquisition_spend": (1 - share) * b,
         "retention_spend": share * b,
         "new_customers": new,
         "customers_kept": kept,
-        "value_created": value,
-        "profit": value - b,
+        "value_created": created,
+        "profit": created - b,
         "kept_per_new": a / c,
     })
 
@@ -448,7 +448,7 @@ def retention_by_period(base, as_of=None, *, freq: str = "Y", value: str = "marg
             f"{func} needs orders in at least two complete periods of {freq!r} on or before {cutoff.date()}; "
             "use freq='Q' or a later 'as_of'.")
     periods = pd.period_range(orders["_period"].min(), orders["_period"].max(), freq=freq)
-    active = {p: set() for p in periods}
+    active: dict[pd.Period, set] = {p: set() for p in periods}
     for p, ids in orders.groupby("_period", observed=True)["customer_id"]:
         active[p] = set(ids)
     values = orders.groupby("_period", observed=True)[value].sum()

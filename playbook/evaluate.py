@@ -50,7 +50,7 @@ def _truth_of(base, func: str) -> pd.DataFrame:
             f"{func}: this base has no `truth` table, so there is nothing to score against. "
             "Evaluate on a synthetic base: playbook.synth.generate(..., process='realistic')."
         )
-    truth = base.truth
+    truth = base.table("truth", by=func)
     if "dropout_date" not in truth.columns:
         raise InvalidArgumentError(f"{func}: the `truth` table has no 'dropout_date' column.")
     return truth.set_index("customer_id")
@@ -279,7 +279,12 @@ def _flag_top(y: np.ndarray, s: np.ndarray, *, true_positives: float | None = No
     """
     _, pos, cnt = _groups(y, s)
     tp, n = np.cumsum(pos), np.cumsum(cnt)
-    reached, target = (tp, true_positives) if true_positives is not None else (n, flagged)
+    if true_positives is not None:
+        reached, target = tp, true_positives
+    elif flagged is not None:
+        reached, target = n, flagged
+    else:
+        raise TypeError("_flag_top needs true_positives= or flagged=.")
     i = int(np.searchsorted(reached, target - 1e-9))
     tp_before = tp[i - 1] if i else 0.0
     n_before = n[i - 1] if i else 0.0

@@ -181,7 +181,7 @@ def register_labels(labels: dict[str, tuple[str, str]]) -> None:
             raise ValueError(f"Label {key!r} needs (english, chinese) texts. Got {texts!r}.")
         if key in LABELS and LABELS[key] != tuple(texts):
             raise ValueError(f"Label {key!r} is already {LABELS[key]!r}; refusing {texts!r}.")
-        LABELS[key] = tuple(texts)
+        LABELS[key] = (texts[0], texts[1])  # exactly two, checked above
 
 
 def resolve_lang(lang: str | None = None, func: str | None = None) -> str:

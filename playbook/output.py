@@ -25,6 +25,7 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from .errors import InvalidArgumentError, OutputFolderError
 
@@ -199,7 +200,8 @@ def _clean_stale(real: Path, kind: str | None, note: Callable[[str], None]) -> N
             note(f"removed {stale.name}, an earlier output a killed playbook run had already replaced")
 
 
-_libc = None
+# renameat2 from glibc once looked up, False where there is none, None before the first look-up
+_libc: Callable[..., int] | Literal[False] | None = None
 
 
 def _rename_noreplace(src: Path, dst: Path) -> None:

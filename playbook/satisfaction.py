@@ -184,7 +184,7 @@ def _per_customer(base: CustomerBase, start: pd.Timestamp, end: pd.Timestamp, pr
 
 
 def _aggregate(per: pd.DataFrame, wanted: tuple[str, ...]) -> pd.Series:
-    res = {"customers": int(len(per)), "buyers": int((per["n_orders"] > 0).sum())}
+    res: dict[str, float] = {"customers": int(len(per)), "buyers": int((per["n_orders"] > 0).sum())}
     if "reputation" in wanted or "awareness" in wanted or "price_sensitivity" in wanted:
         answered = [c for c in ("reputation", "awareness", "price_sensitivity", "satisfaction") if c in per]
         res["respondents"] = int(per[answered].notna().any(axis=1).sum())
@@ -625,7 +625,7 @@ def complaint_summary(base: CustomerBase, as_of=None, *, by: str | None = "segme
     rows = {}
     for c in cats:
         t = timeline[key == c]
-        row = {"complaints": len(t)}
+        row: dict[str, float] = {"complaints": len(t)}
         row["complaints_per_100_orders"] = 100 * len(t) / int((okey == c).sum()) if okey is not None and (okey == c).any() else np.nan
         cause = t["cause"].where(t["cause"].isin(SERVICE_FAILURES), "other")
         for f in (*SERVICE_FAILURES, "other"):

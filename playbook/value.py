@@ -229,6 +229,9 @@ class _Fitter:
     """What both fitters share: ``__init__`` stores parameters only, a penalised objective, a repr."""
 
     _params: tuple = ()  # names of the fitted parameters, in order
+    # set by fit(); declared (not assigned) here, so hasattr(self, "params_") still tells a fit model
+    params_: dict[str, float]
+    fit_info_: dict[str, int | float | bool | str]
 
     def __init__(self, penalizer_coef: float = 0.0, *, max_iter: int = 1000):
         self.penalizer_coef = penalizer_coef

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import TypedDict
 
 import pandas as pd
 
@@ -102,7 +103,16 @@ def _first_alarm(base):
 
 
 # 09.4: the honest test of the warning, on five small shops of the realistic process (they leak nothing).
-LEAVE_SETUP = {"scenario": "retail", "n_customers": 1200, "seeds": (0, 1, 2, 3, 4), "as_of": "2025-06-30", "horizon_days": 180}
+class _LeaveSetup(TypedDict):
+    scenario: str
+    n_customers: int
+    seeds: tuple[int, ...]
+    as_of: str
+    horizon_days: int
+
+
+LEAVE_SETUP: _LeaveSetup = {"scenario": "retail", "n_customers": 1200, "seeds": (0, 1, 2, 3, 4), "as_of": "2025-06-30",
+                            "horizon_days": 180}
 LEAVE_CHOICES = ("kit", "days_since_last", "low_revenue")
 
 

@@ -412,7 +412,7 @@ def _judge(ex: Exercise, answer, base, params) -> Result:
         return Result(ex.id, False, "not answered yet: replace the `...` with your answer and run the cell again.")
     if ex.kind == "explain":
         if not isinstance(answer, str):
-            return Result(ex.id, False, _type_hint(answer, None, "text"))
+            return Result(ex.id, False, f"the answer should be {_WANTED['text']}; you gave {_describe(answer)}.")
         words = len(answer.split())
         if words < ex.min_words:
             return Result(ex.id, False, f"write at least {ex.min_words} words in your own words (you wrote {words}).")

@@ -9,6 +9,7 @@ seeded ``numpy.random.Generator``: the same arguments give the same data, byte f
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,7 +216,9 @@ def _apply_overrides(sc: Scenario, overrides: dict, process: str = "classic") ->
             raise InvalidArgumentError(
                 f"The {key!r} parameter of generate {why} Pass process='bgnbd' (or 'classic') to use it.",
                 cli_message=f"--set {key}=... {why} Add --process bgnbd (or classic) to use it.")
-    return replace(sc, **{k: float(v) for k, v in overrides.items()})
+    # Any: the keys are TUNABLE names, each a float field of Scenario, which mypy cannot match to a field.
+    changes: dict[str, Any] = {k: float(v) for k, v in overrides.items()}
+    return replace(sc, **changes)
 
 
 def _choice(rng, table, groups: np.ndarray) -> np.ndarray:
@@ -342,6 +345,7 @@ def generate(
     rng = np.random.default_rng(seed)
     pools = make_pools(locale, seed)
     horizon_days = (end_ts - start_ts).days + 1
+    sim: _Simulation
     if process == "realistic":
         from .realistic import _RealisticSimulation
         sim = _RealisticSimulation(sc, n, start_ts, horizon_days, rng, pools)
@@ -617,28 +621,31 @@ class _Simulation:
     # -- interactions -------------------------------------------------------------------
     def _interactions(self) -> pd.DataFrame:
         sc, rng = self.sc, self.rng
-        parts_c, parts_t, parts_k, parts_q = [], [], [], []
+        parts_c: list[np.ndarray] = []
+        parts_t: list[np.ndarray] = []
+        parts_k: list[np.ndarray] = []
+        parts_q: list[np.ndarray] = []
         t0 = self.acq.astype(float)
-        for k, kind in enumerate(INTERACTION_KINDS):
-            default, by_persona = sc.interaction_rates[kind]
+        for k, kname in enumerate(INTERACTION_KINDS):
+            default, by_persona = sc.interaction_rates[kname]
             rate = np.array([by_persona.get(p, default) for p in PERSONAS])[self.persona]
-            if kind == "suggestion":
+            if kname == "suggestion":
                 rate = rate + 6.0 * self.motivator + 4.0 * (self.role == 0)
-            elif kind == "review":
+            elif kname == "review":
                 rate = rate + 8.0 * (self.role == 0)
-            elif kind == "event":
+            elif kname == "event":
                 rate = rate + 4.0 * (self.role == 1) + 3.0 * self.benchmark
-            elif kind == "reference":
+            elif kname == "reference":
                 rate = rate + 4.0 * self.benchmark
-            elif kind == "follow_up" and self.b2b:
+            elif kname == "follow_up" and self.b2b:
                 rate = np.where(self.big, 24.0, rate)
             idx, t = _events(rng, rate, t0, self.active_end)
             # Keep the day, move the time into opening hours (08:00-22:00).
             t = np.floor(t) + (8 + 14 * (t - np.floor(t))) / 24
-            if kind in CARE_KINDS:
+            if kname in CARE_KINDS:
                 idx, t = self._thin_care(idx, t)
             q = np.full(idx.size, np.nan)
-            if kind in ("suggestion", "review"):
+            if kname in ("suggestion", "review"):
                 expert = (self.role[idx] == 0) | self.motivator[idx]
                 q = np.where(expert, rng.beta(6, 2, idx.size), rng.beta(2, 5, idx.size))
             parts_c.append(idx)
@@ -881,7 +888,7 @@ class _Simulation:
             pick = rng.permutation(len(pool))[:n] if n <= len(pool) else rng.integers(0, len(pool), n)
             self._company_names = pool[pick]
             company = pd.array(self._company_names, dtype="object")
-            relations = ("end_user", "distributor", "agent")
+            relations: tuple[str, ...] = ("end_user", "distributor", "agent")
             tiers = ("A", "B", "C")
             manager = _cat(self._rep_codes(), self.pools.reps[:8])
         else:
@@ -1025,8 +1032,8 @@ class _Simulation:
         rep = np.where(status == 0, np.where(rng.random(k) < 0.7, -1, rep), rep)
         companies = self.pools.companies
         comp = np.r_[np.arange(won.size) % len(companies), rng.integers(0, len(companies), n_lost)]
-        names = np.where(converted, None, companies[comp])
-        names[:won.size] = self._company_names[won]
+        names = companies[comp].astype(object)
+        names[:won.size] = self._company_names[won]   # the converted leads, named as their accounts
         order = np.lexsort((np.arange(k), day))
         return pd.DataFrame({
             "lead_id": np.arange(1, k + 1, dtype=np.int64),

@@ -22,6 +22,8 @@ how an analyst would test each one on their own data.
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv, ndtr
@@ -56,9 +58,29 @@ MONTH_MULT = {"retail": (0.85, 0.85, 0.95, 0.95, 1.0, 0.95, 0.95, 1.0, 0.95, 1.0
               "b2b": (0.95, 1.0, 1.05, 1.0, 1.0, 1.0, 0.9, 0.85, 1.05, 1.05, 1.05, 1.1)}
 WEEKDAY_MULT = {"retail": (0.9, 0.85, 0.9, 0.95, 1.05, 1.3, 1.15), "b2b": (1.1, 1.15, 1.15, 1.1, 1.0, 0.1, 0.05)}
 
+
+
+class _Latent(TypedDict):
+    """One scenario's entry of :data:`LATENT` (a plain dict at run time)."""
+
+    rate_shape: float
+    rate_mean_per_year: float
+    hazard_shape: float
+    hazard_mean_per_year: float
+    spend_q: float
+    spend_gamma: float
+    corr: tuple[tuple[float, float, float], ...]
+    never_buy: dict[str, float]
+    trial: dict[str, float]
+    trial_days: float
+    signal_rate_per_year: dict[str, float | tuple[float, float, float] | None]
+    care_per_year: dict[str, tuple[float, float, float]]
+    start: str
+
+
 # Per scenario: margins of the latent traits and their copula correlations.
-LATENT = {
-    "retail": dict(
+LATENT: dict[str, _Latent] = {
+    "retail": _Latent(
         rate_shape=0.55, rate_mean_per_year=2.6,       # purchase rate: Gamma margin
         hazard_shape=0.6, hazard_mean_per_year=0.7,   # base hazard of leaving: Gamma margin
         spend_q=4.5, spend_gamma=42.0,                 # spend level: lighter tail than classic (q 3), same mean
@@ -71,7 +93,7 @@ LATENT = {
         care_per_year={"follow_up": (1.0, 0.3, 0.0), "visit": (1.2, 0.8, 0.5), "call": (2.0, 1.0, 0.5), "event": (1.0, 0.4, 0.2)},
         start="2023-01-01",
     ),
-    "b2b": dict(
+    "b2b": _Latent(
         rate_shape=1.2, rate_mean_per_year=1.6,
         hazard_shape=1.0, hazard_mean_per_year=0.12,
         spend_q=4.5, spend_gamma=15750.0,
@@ -454,14 +476,14 @@ class _RealisticSimulation(_Simulation):
         # 1. Care contacts planned by the firm from tier, rep capacity and chance; thinned
         #    during care lapses (the rep is overloaded), whether or not the customer stays.
         chance = rng.lognormal(0.0, 0.4, n)
-        parts = []
-        for kind in CARE_KINDS:
-            rate = np.array(L["care_per_year"][kind])[self.tier] * self.capacity * chance * self.buyer
-            if kind == "event":
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for care in CARE_KINDS:
+            rate = np.array(L["care_per_year"][care])[self.tier] * self.capacity * chance * self.buyer
+            if care == "event":
                 rate = rate + 4.0 * (self.role == 1) + 3.0 * self.benchmark
             idx, t = _events(rng, rate, t0, np.full(n, float(D)))
             keep = ~(self._in_lapse(idx, t) & (rng.random(idx.size) < 0.85))
-            parts.append((idx[keep], t[keep], np.full(keep.sum(), INTERACTION_KINDS.index(kind))))
+            parts.append((idx[keep], t[keep], np.full(keep.sum(), INTERACTION_KINDS.index(care))))
         idx = np.concatenate([p[0] for p in parts])
         t = np.concatenate([p[1] for p in parts])
         kind = np.concatenate([p[2] for p in parts])

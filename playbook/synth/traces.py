@@ -27,7 +27,7 @@ def persona_traces(base: CustomerBase) -> pd.DataFrame:
     'discount_driven'
     """
     base.require("truth", "interactions", by="persona_traces")
-    truth = base.truth.set_index("customer_id")[["persona", "orientation", "leader_role"]]
+    truth = base.table("truth").set_index("customer_id")[["persona", "orientation", "leader_role"]]
     o = base.orders.sort_values(["customer_id", "order_date"], kind="stable")
     g = o.groupby("customer_id", observed=True)
     gaps = g["order_date"].diff().dt.total_seconds() / 86400
@@ -42,7 +42,7 @@ def persona_traces(base: CustomerBase) -> pd.DataFrame:
         "gap_cv": gap_stats["std"] / gap_stats["mean"],
     })
     out = out.join(per)
-    kinds = base.interactions.groupby(["customer_id", "kind"], observed=True).size().unstack(fill_value=0)
+    kinds = base.table("interactions").groupby(["customer_id", "kind"], observed=True).size().unstack(fill_value=0)
     for kind, col in (("browse", "browse_sessions"), ("suggestion", "suggestions")):
         out[col] = kinds[kind].reindex(out.index, fill_value=0) if kind in kinds else 0
     out["browse_per_order"] = out["browse_sessions"] / out["n_orders"].replace(0, np.nan)
@@ -96,13 +96,13 @@ def trace_ceiling(train: CustomerBase, test: CustomerBase, *, column: str = "per
     x_train, x_test = (x_train - mu) / sd, (x_test - mu) / sd
     labels = np.unique(y_train)
     k = int(min(k, len(x_train) - 1))
-    predicted = []
+    chunks: list[np.ndarray] = []
     for i in range(0, len(x_test), 500):
         d = ((x_test[i:i + 500, None, :] - x_train[None, :, :]) ** 2).sum(-1)
         nn = np.argpartition(d, k, axis=1)[:, :k]
         votes = np.stack([(y_train[nn] == lab).sum(1) for lab in labels], 1)
-        predicted.append(labels[votes.argmax(1)])
-    predicted = np.concatenate(predicted) if predicted else np.array([], dtype=str)
+        chunks.append(labels[votes.argmax(1)])
+    predicted = np.concatenate(chunks) if chunks else np.array([], dtype=str)
     out = pd.DataFrame({"truth": y_test, "predicted": predicted}, index=pd.Index(b_tr["customer_id"], name="customer_id"))
     hit = out["truth"] == out["predicted"]
     out.attrs.update(accuracy=float(hit.mean()), macro_recall=float(hit.groupby(out["truth"]).mean().mean()),

@@ -151,7 +151,7 @@ class GeneratorExplorer(Explorer):
         key = (self.n_customers.value, self.gap_days.value, self.dropout.value, int(self.seed.value))
         if key not in self._results:
             base = generate("retail", n_customers=key[0], seed=key[3], process="bgnbd", **self.parameters())
-            self._results[key] = (summarize(base.orders, base.as_of), base.truth["persona"].astype(str).value_counts(normalize=True),
+            self._results[key] = (summarize(base.orders, base.as_of), base.table("truth")["persona"].astype(str).value_counts(normalize=True),
                                   len(base.orders))
         summary, mix, n_orders = self._results[key]
         share = top_share(summary["revenue"])
