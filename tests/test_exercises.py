@@ -92,8 +92,9 @@ def test_common_mistake_gets_its_own_hint(exercise_id, k):
         values = [m(base, **params) for m, _ in e.mistakes[:k + 1]]
         if e.own is not None and (ex.compare(values[k], right, rtol=e.rtol, decimals=e.decimals)
                                   or any(ex.compare(values[k], v) for v in values[:k])
-                                  or ex.compare(values[k], ex.shipped_answer(e, **params), rtol=e.rtol,
-                                                decimals=e.decimals)):
+                                  or (e.kind == "compute"  # only a figure is named as the shipped one
+                                      and ex.compare(values[k], ex.shipped_answer(e, **params), rtol=e.rtol,
+                                                     decimals=e.decimals))):
             continue
         result = ex.check(exercise_id, values[k], base, **params)
         assert not result.passed

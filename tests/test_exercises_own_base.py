@@ -10,6 +10,9 @@ from playbook.synth import generate
 
 OWN = sorted(i for i, e in ex.REGISTRY.items() if e.own is not None and e.kind == "compute")
 LEARNER, NEIGHBOURS = 7, (8, 1, 2, 3)
+# Exercises whose answer is one of a few values, so two learners share it often: a lead source (one of five), and
+# the share of a big account's ordering months kept after its deal (1.0 for every account that kept ordering).
+FEW_VALUES = {"12.4", "12.8"}
 # The exercises whose figure differs from the shipped one and whose every mistake can be told apart already on the
 # learner's seed (checked on that seed alone, not only somewhere over the seeds).
 PINNED = ["03.1", "03.2", "03.3", "04.1", "04.2", "04.3", "05.2", "05.3", "06.1", "06.2", "06.3"]
@@ -92,7 +95,8 @@ def test_a_neighbours_answer_fails(exercise_id, base, strict_check):
     right, params = _answer(exercise_id, mine)
     theirs = {s: _answer(exercise_id, base(exercise_id, s))[0] for s in NEIGHBOURS}
     different = [t for t in theirs.values() if not _same(exercise_id, t, right)]
-    assert len(different) >= len(NEIGHBOURS) - 1, (right, theirs)  # nearly every neighbour has another answer...
+    # nearly every neighbour has another answer (half, where the answer is one of a few values)...
+    assert len(different) >= (len(NEIGHBOURS) // 2 if exercise_id in FEW_VALUES else len(NEIGHBOURS) - 1), (right, theirs)
     if exercise_id in PINNED:
         assert not _same(exercise_id, theirs[NEIGHBOURS[0]], right)
     for t in different:  # ...and copying it fails
@@ -107,6 +111,8 @@ def test_the_shipped_figure_fails_and_is_named(exercise_id, base, strict_check):
         mine = base(exercise_id, seed)
         right, params = _answer(exercise_id, mine)
         shipped = ex.shipped_answer(e, **params)
+        if shipped is None:
+            continue  # the question is about a customer the shipped data does not have: no shipped figure to confuse
         if _same(exercise_id, shipped, right):
             assert exercise_id not in PINNED or seed != LEARNER
             continue
@@ -116,7 +122,7 @@ def test_the_shipped_figure_fails_and_is_named(exercise_id, base, strict_check):
         named += 1
         if named == 2:
             break
-    assert named == 2
+    assert named >= (1 if exercise_id in FEW_VALUES else 2)  # a few-valued answer often equals the shipped one
 
 
 @pytest.mark.parametrize("exercise_id, k", [(i, k) for i in OWN for k in range(len(ex.REGISTRY[i].mistakes))])

@@ -45,7 +45,8 @@ def test_03_6_names_an_account_at_the_20_percent_border_and_the_15_percent_trap(
     who = ex.params_for("03.6", mine)
     assert ex.REGISTRY["03.6"].solve(mine, **who) == "important"
     rank, n = (int(w) for w in tier_evidence(mine, **who).replace(",", "").split() if w.isdigit())
-    assert 0.15 < (rank - 1) / n < 0.20  # where 'the next 15%' read as 'the top 15%' gives another tier
+    # where 'the next 15%' read as 'the top 15%' gives another tier (the 20% cut is rounded to whole customers)
+    assert 0.15 < (rank - 1) / n < 0.20 + 1 / n
     assert "tier" not in tier_evidence(mine, **who)  # the evidence shows the rank, not the answer
     passed, message = strict_check("03.6", "general", mine, **who)
     assert not passed and "ends 20% from the top" in message

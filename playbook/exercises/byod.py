@@ -135,9 +135,11 @@ def _warned_and_overdue():
 
 @exercise(
     "13.5",
-    "On the messy export at its as_of (2025-12-31), how many customers carry a churn warning (risk of at least 30) "
-    "AND are overdue for a follow-up (their next contact date in the action list is before as_of)?",
-    "in the action list, count the rows with `risk >= 30` and `next_contact < base.as_of` together (`&`).",
+    "On the messy export at its as_of (2025-12-31), how many customers carry a churn warning (risk at or above the "
+    "warning threshold the analysis used, summary.json's churn threshold) AND are overdue for a follow-up (their next "
+    "contact date in the action list is before as_of)?",
+    "in the action list, count the rows with `risk >= report['churn']['threshold']` and `next_contact < base.as_of` "
+    "together (`&`).",
     mistakes=[
         (lambda base: int(_analysis().plan["overdue"].sum()),
          "that counts every overdue customer; keep only those with a churn warning as well."),
@@ -145,7 +147,8 @@ def _warned_and_overdue():
          "that counts every customer with a churn warning; keep only those overdue for a follow-up as well."),
     ],
     hints=("two conditions at once: at risk, and not contacted when the cadence said so.",
-           "in the action list, combine `risk >= 30` with `next_contact < base.as_of` and count the rows."),
+           "in the action list, combine `risk >= report['churn']['threshold']` with `next_contact < base.as_of` and count "
+        "the rows."),
 )
 def _warned_overdue(base):
     return _warned_and_overdue()
