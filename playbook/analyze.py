@@ -406,7 +406,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         result = _analysis_from_features(**reduced, lang=lang, margin_rate=margin_rate)
     else:
         n_customers = base.orders["customer_id"].nunique()
-        say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {base.as_of.date()}")
+        say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {pd.Timestamp(base.as_of).date()}")
         result = build_analysis(base, lang=lang, margin_rate=margin_rate)
         del base  # the orders are not needed any more: the report and the files use the analysis only
     _trim_memory()
@@ -477,7 +477,7 @@ def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str
     say(f"writing {out}")
     try:
         with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
-            files = {}
+            files: dict[str, dict] = {}
             neutralise_formulas(table).to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
             table.assign(tier=table["tier"].astype(str)).to_parquet(tmp / "action_list.parquet", index=False)
             (tmp / "report.html").write_text(page, encoding="utf-8")

@@ -76,7 +76,7 @@ def parse_mapping(text: str) -> dict:
     allowed = (f"kit names are {', '.join(ORDER_COLUMNS)} (required: {', '.join(REQUIRED_COLUMNS)}); "
                "e.g. --map customer_id=Kunde,order_date=Datum,amount=Betrag")
     kits = "|".join(map(re.escape, ORDER_COLUMNS))
-    mapping = {}
+    mapping: dict[str, str] = {}
     for item in re.split(rf",(?=\s*(?:{kits})\s*=)", text):
         kit, eq, yours = item.partition("=")
         kit, yours = kit.strip(), yours.strip()

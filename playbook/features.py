@@ -225,9 +225,10 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
         keys = sc[m]
         starts = group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
         if a.op == "sum":
-            if a.column not in sorted_values:
-                sorted_values[a.column] = orders[a.column].to_numpy(dtype=float)[order]
-            values = sorted_values[a.column][m]
+            column = str(a.column)  # a sum always names its column (SPEC)
+            if column not in sorted_values:
+                sorted_values[column] = orders[column].to_numpy(dtype=float)[order]
+            values = sorted_values[column][m]
             res = np.zeros(n)
             res[keys[starts]] = group_sums(values, starts)
         else:
@@ -554,28 +555,29 @@ def _scan(files, kind: str, *, decimal=None, sample: bool = False) -> str:
 
 def _schemas(con, files, kind: str) -> list:
     """(name, type) of every column, the same in every file; otherwise a DataValidationError naming the odd file."""
-    first = None
-    for p in files:
+    def describe(p) -> list:
         try:
             cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {_scan([p], kind, sample=True)}").fetchall()]
         except Exception as exc:  # duckdb.Error: a file DuckDB cannot read
             raise DataValidationError(f"{p.name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
                                       "Check that it is an orders export.") from None
-        cols = [c for c in cols if c[0] != "filename"]
-        if first is None:
-            first = (p, cols)
-            continue
-        names, names0 = [c[0] for c in cols], [c[0] for c in first[1]]
-        if names != names0 or (kind == "parquet" and cols != first[1]):
+        return [c for c in cols if c[0] != "filename"]
+
+    first = describe(files[0])  # resolve_files never gives an empty list
+    names0 = [c[0] for c in first]
+    for p in files[1:]:
+        cols = describe(p)
+        names = [c[0] for c in cols]
+        if names != names0 or (kind == "parquet" and cols != first):
             missing = [n for n in names0 if n not in names]
             extra = [n for n in names if n not in names0]
             what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
                    (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
             if not what:
                 what = "has the same columns in another order or with other types"
-            raise DataValidationError(f"{p.name} does not have the columns of {first[0].name}: it {what}. "
+            raise DataValidationError(f"{p.name} does not have the columns of {files[0].name}: it {what}. "
                                       "Files read together must have the same columns; analyse them separately or fix the export.")
-    return first[1]
+    return first
 
 
 def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
@@ -931,7 +933,7 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
     # pandas writes Parquet times in nanoseconds, which Spark refuses to read as timestamps: read them as whole numbers
     # (nanoseconds since 1970), turned into timestamps below.
     spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
-    views = []
+    views: list[str] = []
     try:
         return _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, as_of=as_of, refunds=refunds,
                            date_format=date_format, decimal=decimal, limits=(DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of))

@@ -488,7 +488,7 @@ def stage_flow(base, since, as_of, *, stages: Callable | str = formation_stage, 
     """
     check_data(base, "stage_flow")
     if isinstance(stages, str):
-        known = {"formation": formation_stage, "lifecycle": lifecycle_stage}
+        known: dict[str, Callable[..., pd.DataFrame]] = {"formation": formation_stage, "lifecycle": lifecycle_stage}
         if stages not in known:
             raise InvalidArgumentError(f"The 'stages' parameter of stage_flow must be 'formation', 'lifecycle' or a "
                                        f"function. Got {stages!r}.")

@@ -346,7 +346,7 @@ def _system_reason(base, customer_id) -> str:
            "rebate, the key tier's cadence. Which falls furthest short?",
            "look at the account's row of `accounts.key_account_system(mine)`: the four `_score` columns."),
     mistakes=[
-        (lambda base, customer_id: max(_scores(base, customer_id), key=_scores(base, customer_id).get),
+        (lambda base, customer_id: max((s := _scores(base, customer_id)), key=lambda k: s[k]),
          "that is its strongest element; the system is only as good as its weakest one."),
     ],
     reason=_system_reason,
