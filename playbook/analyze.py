@@ -423,7 +423,7 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
 
     label = {"duckdb": "DuckDB", "spark": "Spark"}[engine]
     if engine == "spark":
-        features._need_spark()  # before anything is checked or read: say what to install
+        features.need_spark()  # before anything is checked or read: say what to install
     say = progress or (lambda message: None)
     if as_of is not None:
         from .byod import check_as_of

@@ -820,7 +820,7 @@ _SPARK_DATE_CODES = {"%Y": "yyyy", "%m": "MM", "%d": "dd", "%H": "HH", "%M": "mm
                      "%%": "%"}
 
 
-def _need_spark():
+def need_spark():
     try:
         import pyspark
         from pyspark.sql import SparkSession
@@ -910,7 +910,7 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
     """
     from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, ReadNotes, check_as_of
 
-    pyspark, SparkSession = _need_spark()
+    pyspark, SparkSession = need_spark()
     for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
                             ("dayfirst", dayfirst, dayfirst is None), ("duplicates", duplicates, duplicates == "error")):
         if not ok:
