@@ -14,6 +14,15 @@ import zmq.asyncio
 from playbook import cli, present
 
 
+def _run(coro):
+    """``asyncio.run(coro)`` in a thread of its own: under xdist this file can share its worker with the browser
+    tests, whose session-wide Playwright (sync API) keeps an event loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.fixture
 def notebooks(tmp_path):
     folder = tmp_path / "notebooks"
@@ -93,7 +102,7 @@ def test_prelaunch_hook_makes_the_page_carry_the_xsrf_cookie():
         finally:
             server.stop()
 
-    found = asyncio.run(cookies())
+    found = _run(cookies())
     assert any(c.startswith("_xsrf=") for c in found["hooked"]), found
     assert not any(c.startswith("_xsrf=") for c in found["plain"]), found
 
@@ -148,4 +157,4 @@ def test_steady_polls_keep_get_msg_s_contract(monkeypatch):
             sender.close(linger=0)
             ctx.term()
 
-    asyncio.run(scenario())
+    _run(scenario())
