@@ -10,7 +10,9 @@ set -euo pipefail
 # A Chinese font for the Chinese edition, and a colour emoji font for the exercise marks
 # (without it Chromium draws the check mark of a right answer as an empty box).
 PACKAGES="chromium fonts-wqy-microhei fonts-noto-color-emoji"
-INSTALL="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES"
+NAME="ensure_chromium"
+# shellcheck source=scripts/apt_lib.sh
+source "$(dirname "$0")/apt_lib.sh"
 
 find_chromium() {
     local candidate
@@ -29,20 +31,6 @@ fonts_present() {
     fc-list | grep -qi "WenQuanYi Micro Hei" && fc-list | grep -qi "Noto Color Emoji"
 }
 
-# apt-get as root, or through sudo when it needs no password; returns 1 when neither is possible.
-apt_install() {
-    command -v apt-get >/dev/null 2>&1 || return 1
-    if [ "$(id -u)" -eq 0 ]; then
-        echo "ensure_chromium: running: $INSTALL"
-        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        echo "ensure_chromium: running with sudo: $INSTALL"
-        sudo -n apt-get update && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES
-    else
-        return 1
-    fi
-}
-
 if found="$(find_chromium)"; then
     if ! fonts_present; then
         # Cosmetic: the tests pass without the fonts, so a failed install only warns.
@@ -59,10 +47,4 @@ if apt_install && found="$(find_chromium)"; then
     exit 0
 fi
 
-{
-    echo "ensure_chromium: Chromium not found and it cannot be installed from here."
-    echo "Run as root (Debian/Ubuntu):"
-    echo "    $INSTALL"
-    echo "then run the tests again."
-} >&2
-exit 1
+cannot_install "Chromium"

@@ -8,7 +8,9 @@
 set -euo pipefail
 
 PACKAGES="openjdk-17-jre-headless"
-INSTALL="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES"
+NAME="ensure_java"
+# shellcheck source=scripts/apt_lib.sh
+source "$(dirname "$0")/apt_lib.sh"
 
 # The major version of `java` on PATH (1.8 -> 8, 17.0.15 -> 17), or nothing.
 java_major() {
@@ -28,20 +30,6 @@ java_ok() {
     [ "$major" -ge 17 ] 2>/dev/null
 }
 
-# apt-get as root, or through sudo when it needs no password; returns 1 when neither is possible.
-apt_install() {
-    command -v apt-get >/dev/null 2>&1 || return 1
-    if [ "$(id -u)" -eq 0 ]; then
-        echo "ensure_java: running: $INSTALL"
-        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        echo "ensure_java: running with sudo: $INSTALL"
-        sudo -n apt-get update && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES
-    else
-        return 1
-    fi
-}
-
 if java_ok; then
     echo "ensure_java: $(java -version 2>&1 | head -n 1) at $(command -v java)"
     exit 0
@@ -57,10 +45,4 @@ if apt_install && java_ok; then
     exit 0
 fi
 
-{
-    echo "ensure_java: Java 17 not found and it cannot be installed from here."
-    echo "Run as root (Debian/Ubuntu):"
-    echo "    $INSTALL"
-    echo "(an older java first on PATH: point JAVA_HOME and PATH at Java 17), then run the tests again."
-} >&2
-exit 1
+cannot_install "Java 17" "(an older java first on PATH: point JAVA_HOME and PATH at Java 17),"
