@@ -60,6 +60,10 @@ _NEW_LABELS = {
     "falling": ("Falling", "下降"),
     "rising": ("Rising", "上升"),
     "not settled": ("Not settled", "尚无定论"),
+    "trade_show": ("Trade show", "展会"),
+    "industry_website": ("Industry website", "行业网站"),
+    "peer_website": ("Peer website", "同行网站"),
+    "cold_call": ("Cold call", "陌生拜访电话"),
 }
 register_labels({k: v for k, v in _NEW_LABELS.items() if LABELS.get(k, v) == v})
 
@@ -544,7 +548,7 @@ def channel_conversion(base: CustomerBase, as_of=None, *, window_days: int = CON
     ``converted`` (within the window), ``conversion``, ``low``, ``high`` and
     ``all_sources`` (the period's conversion over every source, to tell a channel's own
     fall from one shared by all). Rows with no eligible lead have NaN rates.
-    ``attrs`` holds ``window_days``, ``as_of``, ``too_recent`` and ``eligible`` (totals).
+    ``attrs`` holds ``window_days``, ``as_of``, ``too_recent`` and ``eligible`` (totals) and ``confidence``.
 
     Examples
     --------
@@ -577,7 +581,7 @@ def channel_conversion(base: CustomerBase, as_of=None, *, window_days: int = CON
     per = frame.loc[ok].groupby("period")["converted"].mean()
     out["all_sources"] = out["period"].map(per).astype(float)
     out = out[["period", "source", "leads", "too_recent", "eligible", "converted", "conversion", "low", "high", "all_sources"]]
-    out.attrs.update(window_days=w, as_of=ts, too_recent=int((~ok).sum()), eligible=int(ok.sum()))
+    out.attrs.update(window_days=w, as_of=ts, too_recent=int((~ok).sum()), eligible=int(ok.sum()), confidence=float(confidence))
     return out.sort_values(["period", "source"], kind="stable").reset_index(drop=True)
 
 

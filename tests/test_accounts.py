@@ -638,3 +638,40 @@ def test_the_system_decision_names_an_account_with_one_weakest_element(monkeypat
         assert result.passed and "The kit's scores" in result.message
         strongest = max((e for e in acc.SYSTEM_ELEMENTS if pd.notna(row[f"{e}_score"])), key=lambda e: row[f"{e}_score"])
         assert "strongest" in ex.check("12.10", strongest, base, customer_id=cid).message
+
+
+def test_channel_conversion_chart_draws_intervals_and_keeps_the_contract(b2b):
+    import inspect
+
+    from playbook.charts.accounts import channel_conversion_chart
+
+    conv = acc.channel_conversion(b2b)
+    ax = channel_conversion_chart(conv, sources=["cold_call", "trade_show"])
+    judged = conv.dropna(subset=["conversion"])
+    from matplotlib.collections import LineCollection
+
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)]  # one set of interval bars per source
+    assert len(bars) == 2 and all(len(c.get_segments()) == judged["period"].nunique() for c in bars)
+    assert str(conv.attrs["too_recent"]) in ax.get_title() and "180" in ax.get_ylabel()
+    zh = channel_conversion_chart(conv, lang="zh")
+    assert "天内转化" in zh.get_ylabel() and "陌生拜访电话" in [t.get_text() for t in zh.get_legend().get_texts()]
+    params = list(inspect.signature(channel_conversion_chart).parameters.values())
+    assert params[0].name == "data" and all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
+    with pytest.raises(DataValidationError, match="nothing to draw"):
+        channel_conversion_chart(conv, sources=["newspaper"])
+
+
+def test_channel_wear_out_explorer_follows_the_window(b2b):
+    from playbook.widgets._base import Explorer, controls
+    from playbook.widgets.accounts import ChannelWearOutExplorer
+
+    explorer = ChannelWearOutExplorer(b2b)
+    assert isinstance(explorer, Explorer) and set(controls(explorer)) == {"window", "freq"}
+    first = dict(explorer.shown)
+    assert first["too_recent"] == acc.channel_conversion(b2b).attrs["too_recent"]
+    assert first["falling"] == list(acc.channel_wear_out(b2b).query("verdict == 'falling'").index)
+    explorer.window.value = 90
+    assert explorer.shown["window_days"] == 90 and explorer.shown["too_recent"] < first["too_recent"]
+    explorer.freq.value = "Q"
+    assert explorer.shown["freq"] == "Q"
+    assert ChannelWearOutExplorer(b2b, lang="zh").window.description == "转化窗口（天）"
