@@ -602,7 +602,7 @@ def test_key_account_system_exercises_follow_the_learners_own_base(monkeypatch):
 
     monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
     bases = [generate("b2b", seed=s) for s in (1, 2, 3)]
-    for i in ("12.1", "12.2", "12.3", "12.4", "12.5", "12.7", "12.8", "12.10", "12.11"):
+    for i in ("12.1", "12.2", "12.3", "12.4", "12.5", "12.7", "12.8", "12.10", "12.11", "12.12", "12.13"):
         e = ex.REGISTRY[i]
         for mine, theirs in zip(bases, bases[1:] + bases[:1]):
             ex.reset_attempts()
@@ -675,3 +675,28 @@ def test_channel_wear_out_explorer_follows_the_window(b2b):
     explorer.freq.value = "Q"
     assert explorer.shown["freq"] == "Q"
     assert ChannelWearOutExplorer(b2b, lang="zh").window.description == "转化窗口（天）"
+
+
+def test_the_wear_out_exercises_pass_the_window_and_name_each_shortcut(strict_check):
+    """12.4, 12.12 and 12.13 on learners' bases: the fixed-window answer passes; counting the recent leads, or reading
+    the share of leads, gets its own hint (on the seeds where that shortcut gives another answer)."""
+    from playbook import exercises as ex
+    from playbook.synth import generate
+
+    told = {"recent": 0, "share": 0}
+    for seed in (1, 2, 6):
+        mine = generate("b2b", seed=seed)
+        for i in ("12.4", "12.12", "12.13"):
+            e = ex.REGISTRY[i]
+            right = e.solve(mine)
+            assert strict_check(i, right, mine)[0], (seed, i)
+            shipped = ex.shipped_answer(e)
+            for (mistake, hint), kind in zip(e.mistakes, ("recent", "share")):
+                wrong = mistake(mine)
+                if ex.compare(wrong, right, rtol=e.rtol) or ex.compare(wrong, shipped, rtol=e.rtol):
+                    continue
+                passed, message = strict_check(i, wrong, mine)
+                assert not passed and hint in message, (seed, i, kind)
+                assert ("too recent" in message) if kind == "recent" else ("share of the leads" in message)
+                told[kind] += 1
+    assert told["recent"] >= 5 and told["share"] >= 5, told
