@@ -563,6 +563,8 @@ def channel_conversion(base: CustomerBase, as_of=None, *, window_days: int = CON
     from .evaluate import proportion_interval
 
     func = "channel_conversion"
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.95. Got {confidence!r}.")
     leads, ts, w = _lead_outcomes(base, as_of, window_days, func)
     frame = leads.assign(period=_periods(leads["created_at"], freq, func))
     ok = frame["eligible"]
