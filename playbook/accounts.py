@@ -24,6 +24,9 @@ __all__ = [
     "rep_load",
     "assign_leads",
     "channel_effectiveness",
+    "CONVERSION_WINDOW_DAYS",
+    "channel_conversion",
+    "channel_wear_out",
     "stakeholder_map",
     "stakeholder_coverage",
     "competitor_comparison",
@@ -49,6 +52,18 @@ _NEW_LABELS = {
     "account_manager": ("Account manager", "客户经理"),
     "follow_up_discipline": ("Follow-up discipline", "跟进纪律"),
     "conversion_to_next": ("Conversion to the next stage", "进入下一阶段的比例"),
+    "too_recent": ("Too recent to judge", "太新，尚无法判断"),
+    "eligible": ("Leads judged", "纳入判断的线索"),
+    "all_sources": ("All sources", "全部来源"),
+    "trend_per_year": ("Trend per year", "每年变化趋势"),
+    "verdict": ("Verdict", "结论"),
+    "falling": ("Falling", "下降"),
+    "rising": ("Rising", "上升"),
+    "not settled": ("Not settled", "尚无定论"),
+    "trade_show": ("Trade show", "展会"),
+    "industry_website": ("Industry website", "行业网站"),
+    "peer_website": ("Peer website", "同行网站"),
+    "cold_call": ("Cold call", "陌生拜访电话"),
 }
 register_labels({k: v for k, v in _NEW_LABELS.items() if LABELS.get(k, v) == v})
 
@@ -398,7 +413,14 @@ def assign_leads(pool: pd.DataFrame, reps_load, *, max_per_rep: int | None = Non
 
 @renamed_parameters(period="freq")
 def channel_effectiveness(base: CustomerBase, as_of=None, *, freq: str = "Y") -> pd.DataFrame:
-    """Leads and conversion by source over time: how acquisition channels wear out.
+    """Leads by source over time: where the leads come from, and the share marked converted so far.
+
+    ``share_of_leads`` shows where leads come from, not how well they convert: a channel can
+    lose share and convert as well as ever, or keep its share and convert far worse. And
+    ``conversion_rate`` counts every lead not yet converted as a failure, so recent periods,
+    whose leads have had little time, look worse than they are (right-censoring). To judge
+    whether a channel wears out, use :func:`channel_conversion` and :func:`channel_wear_out`,
+    which give every lead the same window to convert.
 
     Parameters
     ----------
@@ -439,6 +461,225 @@ def channel_effectiveness(base: CustomerBase, as_of=None, *, freq: str = "Y") ->
     out["share_of_leads"] = out["leads"] / tot["leads"]
     out["share_of_converted"] = out["converted"] / tot["converted"].where(tot["converted"] > 0)
     return out
+
+
+#: Default window for :func:`channel_conversion`: a lead counts as converted if it becomes a customer
+#: within this many days of arriving.
+CONVERSION_WINDOW_DAYS = 180
+
+
+def _lead_outcomes(base: CustomerBase, as_of, window_days, func: str) -> tuple[pd.DataFrame, pd.Timestamp, int]:
+    """Leads created by ``as_of`` with ``days_to_convert`` (NaN if not converted by ``as_of``) and ``eligible``."""
+    if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
+        raise InvalidArgumentError(f"The 'window_days' parameter of {func} must be a whole number of days, at least 1, "
+                                   f"e.g. {CONVERSION_WINDOW_DAYS}. Got {window_days!r}.")
+    _base(base, func, "leads")
+    ts = resolve_as_of(base, as_of, func)
+    end = end_of_day(ts)
+    leads = base.table("leads")
+    require_columns(leads, ("created_at", "source", "status"), func, table="leads")
+    leads = leads.loc[leads["created_at"] <= end]
+    status_converted = leads["status"].astype(str) == "converted"
+    if "converted_at" in leads.columns:
+        converted_at = pd.to_datetime(leads["converted_at"])
+        said_converted = status_converted & converted_at.isna()
+    else:
+        require_columns(leads, ("converted_customer_id",), func, table="leads")
+        base.require("customers", by=func)
+        require_columns(base.customers, ("customer_id", "acquisition_date"), func, table="customers")
+        acq = base.table("customers").assign(cid=lambda c: c["customer_id"].astype(str)).set_index("cid")["acquisition_date"]
+        linked = leads["converted_customer_id"].astype(object)
+        # a customer id not (yet) in `customers`, as in a snapshot taken before it bought, converted after as_of
+        converted_at = pd.to_datetime(linked.map(lambda c: acq.get(str(c)) if pd.notna(c) else pd.NaT))
+        said_converted = status_converted & linked.isna()
+    if said_converted.any():
+        raise DataValidationError(
+            f"{func}: {int(said_converted.sum())} leads have status 'converted' but no date of conversion: give "
+            "`leads` a `converted_at` column, or the `converted_customer_id` of the customer each became.")
+    converted_at = converted_at.where(converted_at <= end)
+    days = (converted_at.dt.normalize() - leads["created_at"].dt.normalize()).dt.days
+    out = pd.DataFrame({"created_at": leads["created_at"].to_numpy(), "source": leads["source"].astype(str).to_numpy(),
+                        "days_to_convert": days.to_numpy(dtype=float)}, index=leads.index)
+    # a lead counts only if its whole window lies before as_of: younger leads may still convert inside it
+    out["eligible"] = (ts.normalize() - out["created_at"].dt.normalize()).dt.days >= int(window_days)
+    out["converted"] = out["days_to_convert"].le(int(window_days)).to_numpy()
+    return out, ts, int(window_days)
+
+
+def _periods(created: pd.Series, freq: str, func: str) -> pd.Series:
+    if freq not in ("Y", "Q"):
+        raise InvalidArgumentError(f"The 'freq' parameter of {func} must be 'Y' or 'Q'. Got {freq!r}.")
+    return created.dt.year.astype(str) if freq == "Y" else created.dt.to_period("Q").astype(str)
+
+
+def channel_conversion(base: CustomerBase, as_of=None, *, window_days: int = CONVERSION_WINDOW_DAYS, freq: str = "Y",
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """Conversion within a fixed window, by lead source and period, with intervals: is a channel wearing out?
+
+    A channel wears out (渠道衰减) when its leads convert less often than they used to. The
+    share of leads a channel brings says nothing about that, and the plain share of leads
+    marked ``converted`` is biased low for recent periods: a lead that came in last month
+    has not had the time to convert (right-censoring, 右删失). So each lead is given the same
+    window: it counts as converted if it became a customer within ``window_days`` of
+    arriving, and only leads at least ``window_days`` old on ``as_of`` count; the younger
+    ones are reported in ``too_recent``, not counted as failures.
+
+    The date of conversion is the lead's ``converted_at`` when the table has one, else the
+    ``acquisition_date`` of its ``converted_customer_id`` in ``customers``. Conversions after
+    ``as_of`` are not seen, so the table has no look-ahead.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``leads`` (and ``customers`` when ``leads`` has no ``converted_at``).
+    as_of : date, optional
+        Defaults to ``base.as_of``.
+    window_days : int
+        The window a lead has to convert (default 180 days).
+    freq : {"Y", "Q"}
+        Period of ``created_at``: year or quarter.
+    confidence : float
+        Level of the Wilson intervals (:func:`playbook.evaluate.proportion_interval`).
+
+    Returns
+    -------
+    DataFrame, one row per period and source (periods in order): ``leads`` (created in the
+    period by ``as_of``), ``too_recent`` (younger than the window: left out), ``eligible``,
+    ``converted`` (within the window), ``conversion``, ``low``, ``high`` and
+    ``all_sources`` (the period's conversion over every source, to tell a channel's own
+    fall from one shared by all). Rows with no eligible lead have NaN rates.
+    ``attrs`` holds ``window_days``, ``as_of``, ``too_recent`` and ``eligible`` (totals) and ``confidence``.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("b2b")
+    >>> conv = channel_conversion(base)
+    >>> int(conv["leads"].sum()) == len(base.leads), conv.attrs["too_recent"] > 0
+    (True, True)
+    >>> bool(((conv["low"] <= conv["conversion"]) & (conv["conversion"] <= conv["high"])).dropna().all())
+    True
+    """
+    from .evaluate import proportion_interval
+
+    func = "channel_conversion"
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.95. Got {confidence!r}.")
+    leads, ts, w = _lead_outcomes(base, as_of, window_days, func)
+    frame = leads.assign(period=_periods(leads["created_at"], freq, func))
+    ok = frame["eligible"]
+    out = frame.groupby(["period", "source"]).agg(leads=("eligible", "size"), eligible=("eligible", "sum")).reset_index()
+    conv = frame.loc[ok].groupby(["period", "source"])["converted"].sum()
+    out["converted"] = conv.reindex(pd.MultiIndex.from_frame(out[["period", "source"]]), fill_value=0).to_numpy().astype(int)
+    out["eligible"] = out["eligible"].astype(int)
+    out["too_recent"] = out["leads"] - out["eligible"]
+    out["conversion"] = out["low"] = out["high"] = np.nan
+    has = out["eligible"] > 0
+    if has.any():
+        ci = proportion_interval(out.loc[has, "converted"].to_numpy(), out.loc[has, "eligible"].to_numpy(), confidence=confidence)
+        out.loc[has, "conversion"] = ci["rate"].to_numpy()
+        out.loc[has, "low"] = ci["low"].to_numpy()
+        out.loc[has, "high"] = ci["high"].to_numpy()
+    per = frame.loc[ok].groupby("period")["converted"].mean()
+    out["all_sources"] = out["period"].map(per).astype(float)
+    out = out[["period", "source", "leads", "too_recent", "eligible", "converted", "conversion", "low", "high", "all_sources"]]
+    out.attrs.update(window_days=w, as_of=ts, too_recent=int((~ok).sum()), eligible=int(ok.sum()), confidence=float(confidence))
+    return out.sort_values(["period", "source"], kind="stable").reset_index(drop=True)
+
+
+def channel_wear_out(base: CustomerBase, as_of=None, *, window_days: int = CONVERSION_WINDOW_DAYS, freq: str = "Y",
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """Has each channel's conversion fallen? First against last period, and a trend test over all of them.
+
+    Uses the leads :func:`channel_conversion` counts (old enough for the whole window). For
+    each source:
+
+    - the first period and the last complete one (every lead of it had its whole window),
+      each conversion with its interval, and Fisher's exact test between the two (:func:`playbook.evaluate.fisher_comparison`);
+    - a trend over every eligible lead, not just two periods: ``trend_per_year`` is the
+      least-squares slope of converted (1/0) on the lead's arrival date in years (points of
+      conversion per year), and ``trend_p_value`` the two-sided Cochran-Armitage test that
+      the slope is zero (趋势检验).
+
+    ``verdict`` says ``"falling"`` or ``"rising"`` only when the trend test settles it at
+    ``1 - confidence``, else ``"not settled"``: with a few dozen leads a period, a gap
+    between two years is often chance.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        As for :func:`channel_conversion`.
+    as_of : date, optional
+    window_days : int
+    freq : {"Y", "Q"}
+        Periods for the first-against-last comparison.
+    confidence : float
+
+    Returns
+    -------
+    DataFrame indexed by ``source``: ``eligible``, ``first_period``, ``first_conversion``,
+    ``first_low``, ``first_high``, ``last_period``, ``last_conversion``, ``last_low``,
+    ``last_high``, ``change`` (last minus first), ``fisher_p_value``, ``trend_per_year``,
+    ``trend_p_value`` and ``verdict``; sorted by ``trend_per_year``, steepest fall first.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> wear = channel_wear_out(playbook.load_dataset("b2b"))
+    >>> set(wear["verdict"]) <= {"falling", "rising", "not settled"}
+    True
+    >>> bool(wear["trend_per_year"].is_monotonic_increasing)
+    True
+    """
+    from scipy.stats import norm
+
+    from .evaluate import fisher_comparison
+
+    func = "channel_wear_out"
+    if not 0 < float(confidence) < 1:
+        raise InvalidArgumentError(f"The 'confidence' parameter of {func} must be between 0 and 1, e.g. 0.95. Got {confidence!r}.")
+    leads, ts, w = _lead_outcomes(base, as_of, window_days, func)
+    leads = leads.loc[leads["eligible"]].assign(period=lambda d: _periods(d["created_at"], freq, func))
+    if leads.empty:
+        raise DataValidationError(f"{func}: no lead is {w} days old on {ts.date()}, so none has had its whole window; "
+                                  "use a shorter window_days or a later as_of.")
+    alpha = 1 - float(confidence)
+    rows = {}
+    # the last period compared is the last one whose every lead had the whole window (a period cut short by the
+    # window holds only its first weeks); the trend uses every eligible lead
+    cutoff = ts.normalize() - pd.Timedelta(days=w)
+    ends = {p: pd.Period(p, freq="Y" if freq == "Y" else "Q").end_time.normalize() for p in leads["period"].unique()}
+    complete = {p for p, e in ends.items() if e <= cutoff}
+    for source, g in leads.groupby("source"):
+        periods = sorted(g["period"].unique())
+        whole = [p for p in periods if p in complete]
+        first, last = periods[0], (whole[-1] if whole else periods[-1])
+        y = g["converted"].to_numpy(dtype=float)
+        x = ((g["created_at"] - g["created_at"].min()).dt.days / 365.25).to_numpy()
+        p, sxx = y.mean(), float(((x - x.mean()) ** 2).sum())
+        if sxx > 0 and 0 < p < 1:
+            slope = float(((x - x.mean()) * (y - p)).sum() / sxx)
+            trend_p = float(2 * norm.sf(abs(slope) * np.sqrt(sxx) / np.sqrt(p * (1 - p))))
+        else:
+            slope, trend_p = (0.0 if sxx > 0 else np.nan), (1.0 if sxx > 0 else np.nan)
+        row = {"eligible": len(g), "first_period": first, "last_period": last}
+        if first != last:
+            two = g.loc[g["period"].isin([first, last])]
+            f = fisher_comparison(two["converted"], two["period"] == last, confidence=confidence)
+            row.update(first_conversion=f["rate_rest"], first_low=f["low_rest"], first_high=f["high_rest"],
+                       last_conversion=f["rate_group"], last_low=f["low_group"], last_high=f["high_group"],
+                       change=f["difference"], fisher_p_value=f["p_value"])
+        else:
+            row.update(first_conversion=float(p), last_conversion=float(p), change=0.0, fisher_p_value=np.nan)
+        row.update(trend_per_year=slope, trend_p_value=trend_p,
+                   verdict=("not settled" if not trend_p < alpha else "falling" if slope < 0 else "rising"))
+        rows[source] = row
+    cols = ["eligible", "first_period", "first_conversion", "first_low", "first_high", "last_period", "last_conversion",
+            "last_low", "last_high", "change", "fisher_p_value", "trend_per_year", "trend_p_value", "verdict"]
+    out = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=cols)
+    out.index.name = "source"
+    out.attrs.update(window_days=w, as_of=ts, confidence=float(confidence))
+    return out.sort_values(["trend_per_year"], kind="stable")
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Charts of key-account management: the procurement pipeline funnel and win rate by price.
+"""Charts of key-account management: the procurement pipeline funnel, win rate by price, deal recaps and
+channel conversion over time.
 
 Each takes the table of a :mod:`playbook.accounts` function, draws with seaborn on ``ax`` and returns it.
 """
@@ -17,7 +18,7 @@ from ._theme import PALETTE, new_ax
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["pipeline_funnel", "win_rate_by_price", "deal_recap_bars"]
+__all__ = ["pipeline_funnel", "win_rate_by_price", "deal_recap_bars", "channel_conversion_chart"]
 
 register_labels({
     "cheaper_or_equal": ("Cheaper or equal", "不高于对手"),
@@ -34,6 +35,11 @@ register_labels({
     "chart_recap_title": ("{cid}: {n} deals won, then {orders} orders worth {value}",
                           "{cid}：{n} 笔赢单后交付 {orders} 笔订单，金额 {value}"),
     "chart_recap_solved": ("; {solved} of complaints resolved", "，投诉解决 {solved}"),
+    "chart_channel_title": ("Leads converted within {days} days, with {level:.0%} intervals ({recent} leads too recent to judge)",
+                            "{days} 天内转化的线索比例及 {level:.0%} 区间（{recent} 条线索太新，暂不判断）"),
+    "chart_channel_ylabel": ("Converted within {days} days", "{days} 天内转化"),
+    "chart_period": ("Period the lead came in", "线索进入的期间"),
+    "chart_all_sources": ("All sources", "全部来源"),
 })
 
 
@@ -188,4 +194,78 @@ def deal_recap_bars(data: pd.DataFrame, *, ax=None, lang: str | None = None) -> 
         solved = None
     title = text("chart_recap_title", lang, cid=cid, n=n, orders=orders, value=_compact(value))
     ax.set_title(title + (text("chart_recap_solved", lang, solved=solved) if solved else ""))
+    return ax
+
+
+@shared_docs
+def channel_conversion_chart(data: pd.DataFrame, *, sources=None, ax=None, lang: str | None = None) -> Axes:
+    """Conversion within a fixed window per lead source and period, each with its interval.
+
+    A line per source, a vertical bar for each period's interval (sources nudged apart so
+    the bars do not hide each other), and the conversion over all sources as a dashed grey
+    line: a fall every source shares is not one channel wearing out. Periods with no lead
+    old enough for the window are left out.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A :func:`playbook.accounts.channel_conversion` table (its ``attrs`` give the window
+        and the leads too recent to judge for the title).
+    sources : list of str, optional
+        Sources to draw, in this order; default all.
+    {ax}
+    {lang}
+
+    {returns}
+
+    Examples
+    --------
+    >>> import playbook
+    >>> from playbook.accounts import channel_conversion
+    >>> ax = channel_conversion_chart(channel_conversion(playbook.load_dataset("b2b")), sources=["cold_call", "trade_show"])
+    >>> len(ax.get_legend().get_texts())
+    3
+    """
+    import numpy as np
+    import seaborn as sns
+
+    from ..data import require_columns
+    from ..errors import DataValidationError
+
+    lang = resolve_lang(lang, "channel_conversion_chart")
+    require_columns(data, ("period", "source", "conversion", "low", "high", "all_sources"), "channel_conversion_chart",
+                    table="channel_conversion")
+    frame = data.dropna(subset=["conversion"]).copy()
+    frame["source"] = frame["source"].astype(str)
+    chosen = sorted(frame["source"].unique()) if sources is None else [str(s) for s in sources]
+    unknown = sorted(set(chosen) - set(frame["source"]))
+    if unknown or frame.empty:
+        raise DataValidationError(f"channel_conversion_chart: nothing to draw for sources {unknown or chosen}; the table "
+                                  f"has {sorted(frame['source'].unique())} with judged leads.")
+    frame = frame[frame["source"].isin(chosen)]
+    periods = sorted(frame["period"].astype(str).unique())
+    pos = {p: i for i, p in enumerate(periods)}
+    names = {s: label(s, lang) for s in chosen}
+    step = 0.5 / max(len(chosen), 1)
+    frame["x"] = [pos[str(p)] + (chosen.index(s) - (len(chosen) - 1) / 2) * step for p, s in zip(frame["period"], frame["source"])]
+    frame["name"] = frame["source"].map(names)
+    ax = new_ax(ax)
+    colours = dict(zip(chosen, PALETTE[:len(chosen)] if len(chosen) <= len(PALETTE) else sns.color_palette(n_colors=len(chosen))))
+    sns.lineplot(data=frame, x="x", y="conversion", hue="name", hue_order=[names[s] for s in chosen],
+                 palette=[colours[s] for s in chosen], marker="o", ax=ax)
+    for s in chosen:
+        one = frame[frame["source"] == s]
+        ax.vlines(one["x"], one["low"], one["high"], color=colours[s], linewidth=1.5, alpha=0.6)
+    overall = frame.drop_duplicates("period").sort_values("period")
+    ax.plot([pos[str(p)] for p in overall["period"]], overall["all_sources"], linestyle="--", color="grey",
+            label=text("chart_all_sources", lang))
+    ax.set_xticks(np.arange(len(periods)), periods)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    days = int(data.attrs.get("window_days", 180))
+    ax.set_xlabel(text("chart_period", lang))
+    ax.set_ylabel(text("chart_channel_ylabel", lang, days=days))
+    ax.set_title(text("chart_channel_title", lang, days=days, recent=int(data.attrs.get("too_recent", 0)),
+                      level=float(data.attrs.get("confidence", 0.95))))
+    ax.legend(title=label("lead_source", lang))
     return ax

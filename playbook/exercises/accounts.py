@@ -99,7 +99,13 @@ def _biggest_stage_then(base):
     return str(_pipe(base, _PAST)["open_value"].idxmax())
 
 
-# Channel saturation and the lead pool (渠道饱和与待分配客户).
+# Channel wear-out (渠道衰减) and the lead pool (待分配客户). A channel wears out when its leads convert less often
+# than they used to: judged by conversion within a fixed window, on leads old enough to have had it, not by the share
+# of leads a channel brings, nor by the share marked converted so far (recent leads have had no time).
+
+_WINDOW = 180
+_FOCUS = "cold_call"
+
 
 def _channels(base):
     from ..accounts import channel_effectiveness
@@ -107,29 +113,121 @@ def _channels(base):
     return channel_effectiveness(base)
 
 
-def _drop_by_source(base):
+def _wear(base):
+    from ..accounts import channel_wear_out
+
+    return channel_wear_out(base, window_days=_WINDOW)
+
+
+def _window_table(base):
+    from ..accounts import channel_conversion
+
+    return channel_conversion(base, window_days=_WINDOW).set_index(["period", "source"])
+
+
+def _raw_first_last(base, column: str):
+    """Per source, the last calendar year's ``column`` minus the first year's, from the plain table (every lead)."""
     ce = _channels(base).sort_values("period")
-    first = ce.groupby("source")["conversion_rate"].first()
-    last = ce.groupby("source")["conversion_rate"].last()
-    return (first - last).sort_values(ascending=False, kind="stable")
+    g = ce.groupby("source")[column]
+    return g.last() - g.first()
+
+
+def _most_fallen(change) -> str:
+    return str(change.sort_values(kind="stable").index[0])
+
+
+_COUNTED_RECENT = ("that compares the share of leads marked converted, and the last calendar year includes leads too "
+                   "recent to have converted yet: a fall that is partly only missing time. Judge each lead on the same "
+                   f"window ({_WINDOW} days), and only the leads old enough for it.")
+_USED_SHARE = ("that is the share of the leads a source brings: where leads come from, not whether they convert. A "
+               "source can lose share and convert as well as ever.")
 
 
 @exercise(
     "12.4",
-    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), which lead source's conversion rate fell the most from "
-    "its first year to its last (the channel that saturated most)? Answer with the source name.",
-    "`accounts.channel_effectiveness(mine)`; per `source`, the first period's `conversion_rate` minus the last one's; the "
-    "largest drop.",
-    hints=("saturation is a rate falling over time, not a volume: compare each source with itself.",
-           "one rate per source and year: take each source's first and last year and compare."),
+    "On your own b2b base (`generate('b2b', seed=MY_SEED)`), judge each lead by whether it became a customer within "
+    f"{_WINDOW} days of arriving, counting only leads at least {_WINDOW} days old on the base's `as_of`. Which lead "
+    "source's conversion fell the most from its first year to its last complete year (the channel that wore out "
+    "most)? Answer with the source name.",
+    f"`accounts.channel_wear_out(mine, window_days={_WINDOW})`: the source with the most negative `change` (last "
+    "complete year minus first year).",
+    hints=("wear-out is a rate falling over time, not a volume: compare each source with itself, and give every lead "
+           "the same time to convert.",
+           f"one conversion per source and year, each lead judged on a {_WINDOW}-day window and only leads old enough "
+           "for it; take each source's first year and its last complete one and compare."),
     mistakes=[
-        (lambda base: str(_channels(base).groupby("source")["leads"].sum().idxmax()),
-         "that is the source with the most leads; the question asks whose conversion rate fell most."),
+        (lambda base: _most_fallen(_raw_first_last(base, "conversion_rate")), _COUNTED_RECENT),
+        # (the source with the most leads is trade shows on every base, like the share mistake: one hint covers both)
+        (lambda base: _most_fallen(_raw_first_last(base, "share_of_leads")), _USED_SHARE),
     ],
     own=OWN,
 )
-def _most_saturated(base):
-    return str(_drop_by_source(base).index[0])
+def _most_worn_out(base):
+    return _most_fallen(_wear(base)["change"])
+
+
+def _latest_year(base) -> str:
+    return str(_channels(base)["period"].max())
+
+
+def _focus_in_window(base) -> float:
+    row = _window_table(base).loc[(_latest_year(base), _FOCUS)]
+    return float(row["converted"] / row["eligible"])
+
+
+def _focus_raw(base, column: str) -> float:
+    ce = _channels(base).set_index(["period", "source"])
+    return float(ce.loc[(_latest_year(base), _FOCUS), column])
+
+
+@exercise(
+    "12.12",
+    f"On your own b2b base, take the cold-call leads that came in during the latest year of your data. Of those old "
+    f"enough to judge (at least {_WINDOW} days before the base's `as_of`), what share became a customer within "
+    f"{_WINDOW} days of arriving? Give a share between 0 and 1.",
+    f"`accounts.channel_conversion(mine, window_days={_WINDOW})`: the row of the latest period and `cold_call`, its "
+    "`conversion` (`converted` over `eligible`).",
+    hints=("a lead that came in last month has not had the time to convert: which leads may you count at all?",
+           f"keep the latest year's cold-call leads created at least {_WINDOW} days before `as_of`; count those that "
+           f"became a customer within {_WINDOW} days; divide by how many you kept."),
+    mistakes=[
+        (lambda base: _focus_raw(base, "conversion_rate"),
+         "that counts every lead of the year, also those too recent to have had the window, as not converted. Leave "
+         f"out the leads younger than {_WINDOW} days on `as_of` (`too_recent`), do not count them as failures."),
+        (lambda base: _focus_raw(base, "share_of_leads"), _USED_SHARE + " The question asks what share of them converted."),
+        (lambda base: float(_window_table(base).loc[(_latest_year(base), _FOCUS), "all_sources"]),
+         "that is the conversion over every source that year; the question asks about cold calls only."),
+    ],
+    own=OWN,
+)
+def _cold_calls_latest(base):
+    return _focus_in_window(base)
+
+
+def _focus_change(base) -> float:
+    return float(_wear(base).loc[_FOCUS, "change"])
+
+
+@exercise(
+    "12.13",
+    f"On your own b2b base, by how much did the {_WINDOW}-day conversion of cold-call leads change from the first year "
+    "to the last complete year (every lead of it old enough for the window)? Answer last minus first, as a difference "
+    "of shares (-0.12 for a fall of 12 points).",
+    f"`accounts.channel_wear_out(mine, window_days={_WINDOW})`: the `change` of the `cold_call` row (its "
+    "`last_conversion` minus its `first_conversion`).",
+    hints=("the last calendar year is cut short by the window: which is the last year whose every lead had its "
+           f"{_WINDOW} days?",
+           "one conversion for the first year and one for the last complete year, each on leads judged with the same "
+           "window; subtract the first from the last."),
+    mistakes=[
+        (lambda base: float(_raw_first_last(base, "conversion_rate").loc[_FOCUS]), _COUNTED_RECENT),
+        (lambda base: float(_raw_first_last(base, "share_of_leads").loc[_FOCUS]), _USED_SHARE),
+        (lambda base: -_focus_change(base), "the sign is the wrong way round: last minus first, negative for a fall."),
+    ],
+    own=OWN,
+)
+def _cold_call_change(base):
+    return _focus_change(base)
 
 
 def _pool(base):

@@ -1,11 +1,12 @@
-"""ipywidgets front-end for key accounts: pick an account, see its stakeholder map and deals.
+"""ipywidgets front-end for key accounts: pick an account, see its stakeholder map and deals; recap deals; watch the
+big accounts; judge lead channels by conversion within a window you choose.
 
 Keeps what it last showed in ``shown`` so a notebook can assert that the dropdown changed the view.
 """
 from __future__ import annotations
 
 from ..accounts import stakeholder_coverage, stakeholder_map
-from ..i18n import label
+from ..i18n import label, register_labels
 from ._base import (
     Explorer,
     caption,
@@ -16,7 +17,15 @@ from ._base import (
     show,
 )
 
-__all__ = ["AccountExplorer", "DealRecapExplorer", "KeyAccountWatch"]
+__all__ = ["AccountExplorer", "DealRecapExplorer", "KeyAccountWatch", "ChannelWearOutExplorer"]
+
+register_labels({
+    "ui_window_days": ("Window (days)", "转化窗口（天）"),
+    "ui_channel_summary": ("{} leads are too recent for a {}-day window and left out; {} are judged. Falling, settled by "
+                           "the trend test: {}. Not settled: {}.",
+                           "{} 条线索太新，不足 {} 天的窗口，暂不判断；纳入判断 {} 条。趋势检验确认下降：{}。尚无定论：{}。"),
+    "ui_none": ("none", "无"),
+})
 
 
 class AccountExplorer(Explorer):
@@ -230,3 +239,73 @@ class KeyAccountWatch(Explorer):
             show(fig)
         if flagged:
             self.output.append_stdout(caption("ui_visit", self.lang, ", ".join(flagged)) + "\n")
+
+
+class ChannelWearOutExplorer(Explorer):
+    """Move the conversion window and watch which lead channels are judged to wear out (渠道衰减).
+
+    A slider sets the window a lead has to convert (``window_days`` of
+    :func:`playbook.accounts.channel_conversion`), buttons the period (years or quarters).
+    The chart shows each source's conversion with its interval; the line below says how
+    many leads are too recent for the window (left out) and which channels the trend test
+    of :func:`playbook.accounts.channel_wear_out` settles as falling. A longer window
+    catches slower conversions but leaves out more recent leads.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With ``leads`` and ``customers`` (the b2b dataset).
+    sources : list of str, optional
+        Sources drawn; default all (the summary always covers all).
+    window_days : int
+        Starting window (default 180).
+    lang : {"en", "zh"}, optional
+
+    Examples
+    --------
+    >>> import playbook
+    >>> explorer = ChannelWearOutExplorer(playbook.load_dataset("b2b"))
+    >>> explorer.shown["window_days"], explorer.shown["too_recent"] > 0
+    (180, True)
+    >>> before = explorer.shown["too_recent"]
+    >>> explorer.window.value = 360
+    >>> explorer.shown["window_days"], explorer.shown["too_recent"] > before
+    (360, True)
+    """
+
+    def __init__(self, base, *, sources=None, window_days: int = 180, lang: str | None = None):
+        import ipywidgets as w
+
+        base.require("leads", by="ChannelWearOutExplorer")
+        self.base = base
+        self.sources = None if sources is None else [str(s) for s in sources]
+        super().__init__(lang=lang)
+        self.window = w.IntSlider(value=int(window_days), min=30, max=720, step=30, continuous_update=False,
+                                  description=caption("ui_window_days", self.lang), style={"description_width": "120px"})
+        self.freq = w.ToggleButtons(options=[(caption("ui_years", self.lang), "Y"), (caption("ui_quarters", self.lang), "Q")],
+                                    value="Y", description=caption("ui_periods", self.lang))
+        self._start(w.HBox([self.window, self.freq]))
+
+    def update(self) -> None:
+        """Recompute conversion within the chosen window, redraw, and say what the trend test settles."""
+        from ..accounts import channel_conversion, channel_wear_out
+        from ..charts.accounts import channel_conversion_chart
+
+        days, freq = int(self.window.value), self.freq.value
+        conv = channel_conversion(self.base, window_days=days, freq=freq)
+        wear = channel_wear_out(self.base, window_days=days, freq=freq)
+        falling = [str(s) for s in wear.index[wear["verdict"] == "falling"]]
+        unsettled = [str(s) for s in wear.index[wear["verdict"] == "not settled"]]
+        self.shown = {"window_days": days, "freq": freq, "too_recent": conv.attrs["too_recent"],
+                      "eligible": conv.attrs["eligible"], "falling": falling,
+                      "trend_per_year": {str(k): round(float(v), 4) for k, v in wear["trend_per_year"].items()}}
+
+        def names(items):
+            return ", ".join(label(s, self.lang) for s in items) or caption("ui_none", self.lang)
+
+        with self._redraw():
+            fig, ax = new_figure(figsize=figsize(9, 4.2))
+            channel_conversion_chart(conv, sources=self.sources, ax=ax, lang=self.lang)
+            show(fig)
+        self.output.append_stdout(caption("ui_channel_summary", self.lang, conv.attrs["too_recent"], days,
+                                          conv.attrs["eligible"], names(falling), names(unsettled)) + "\n")
