@@ -9,7 +9,9 @@ from .accounts import (
     STAGE_PLAYBOOK,
     account_manager_report,
     assign_leads,
+    channel_conversion,
     channel_effectiveness,
+    channel_wear_out,
     competitor_comparison,
     key_account_scorecard,
     lead_pool,
@@ -115,7 +117,7 @@ __all__ = [
     "customer_profile", "STRATEGY_TABLE", "recommend_strategies", "strategy_rules", "simulate_programs", "program_intervals", "switching_cost", "contact_plan",
     "overdue_contacts", "action_list", "export_action_list",
     # key accounts
-    "pipeline", "stage_conversion", "STAGE_PLAYBOOK", "lead_pool", "assign_leads", "channel_effectiveness",
+    "pipeline", "stage_conversion", "STAGE_PLAYBOOK", "lead_pool", "assign_leads", "channel_effectiveness", "channel_conversion", "channel_wear_out",
     "stakeholder_map", "competitor_comparison", "account_manager_report", "key_account_scorecard",
     # lifetime value
     "simple_clv", "BetaGeoFitter", "GammaGammaFitter", "calibration_holdout",

@@ -8,7 +8,7 @@ Every text a chart draws is a label of :mod:`playbook.i18n` asked for by key
 ``charts._docs``.
 """
 from ._theme import PALETTE, cjk_font_name, new_ax, set_theme
-from .accounts import deal_recap_bars, pipeline_funnel, win_rate_by_price
+from .accounts import channel_conversion_chart, deal_recap_bars, pipeline_funnel, win_rate_by_price
 from .basic import customer_timeline, distribution, persona_traces
 from .churn import alarm_timeline, risk_distribution, signal_bars, survival_curves
 from .economics import growth_decomposition, profit_over_time, retention_curve
@@ -44,6 +44,6 @@ __all__ = [
     "roc_curves", "reliability_chart",
     "frequency_recency_heatmap", "probability_alive_heatmap", "holdout_plot",
     "strategy_mix", "program_comparison", "program_interval_chart", "rate_interval_chart",
-    "pipeline_funnel", "win_rate_by_price", "deal_recap_bars",
+    "pipeline_funnel", "win_rate_by_price", "deal_recap_bars", "channel_conversion_chart",
     "realism_chart",
 ]

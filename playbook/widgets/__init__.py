@@ -5,7 +5,7 @@ Each explorer is a :class:`playbook.widgets._base.Explorer`: it speaks ``lang``,
 assert that moving a control really changed the picture. ipywidgets is imported when an
 explorer is built, not when the package is imported.
 """
-from .accounts import AccountExplorer, DealRecapExplorer, KeyAccountWatch
+from .accounts import AccountExplorer, ChannelWearOutExplorer, DealRecapExplorer, KeyAccountWatch
 from .byod import AnalysisPicker
 from .churn import AlarmReplayExplorer
 from .economics import EconomicsExplorer, GrowthExplorer
@@ -22,6 +22,6 @@ from .value import CLVExplorer
 __all__ = [
     "CustomerExplorer", "GeneratorExplorer", "EconomicsExplorer", "TierExplorer", "RFMExplorer", "StageExplorer",
     "TypeRuleExplorer", "LeaderExplorer", "SatisfactionIndexExplorer", "AlarmReplayExplorer", "CLVExplorer",
-    "ProgramExplorer", "AnalysisPicker", "AccountExplorer", "DealRecapExplorer", "KeyAccountWatch", "ComplaintSpeedExplorer",
+    "ProgramExplorer", "AnalysisPicker", "AccountExplorer", "DealRecapExplorer", "KeyAccountWatch", "ChannelWearOutExplorer", "ComplaintSpeedExplorer",
     "GrowthExplorer", "StrategyTableExplorer",
 ]
