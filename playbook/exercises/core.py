@@ -224,18 +224,18 @@ def label_of(table: pd.DataFrame, customer_id, column: str) -> str:
     return str(table.loc[customer_id, column])
 
 
-def weakest(scores: dict) -> str:
+def weakest(scores: dict[str, float]) -> str:
     """The part with the smallest score (the first of equals): what a decision builds up.
 
     >>> weakest({"status": 3.0, "tenure": 1.0, "deals": 1.0})
     'tenure'
     """
-    return min(scores, key=scores.get)
+    return min(scores, key=lambda part: scores[part])
 
 
-def strongest(scores: dict) -> str:
+def strongest(scores: dict[str, float]) -> str:
     """The part with the largest score: the recognised mistake of a "build the weakest part" decision."""
-    return max(scores, key=scores.get)
+    return max(scores, key=lambda part: scores[part])
 
 
 def kit_reason(table_of: Callable[[Any], pd.DataFrame], prefix: str = "The kit's rules say: ",
