@@ -226,3 +226,17 @@ def _twice_counts(base):
 def _most_of_the_twice(base):
     counts = _twice_counts(base).reindex(list(_TWICE_CHOICES)).fillna(0)
     return str(counts.astype(int).idxmax())
+
+
+@exercise(
+    "05.7",
+    "Explain: a sales manager says 'a customer who has bought twice is loyal: give every twice-buyer the loyalty "
+    "card'. Using what 05.6 showed on your own shop, write what you would answer, which evidence would make you call a "
+    "customer long-term, and what you would do for the twice-buyers instead.",
+    "three parts: what the twice-buyers of your shop did next, the rule for long-term, one action for the second order.",
+    kind="explain",
+    min_words=30,
+    own=OWN,
+)
+def _twice_is_not_loyal(base):
+    return None
