@@ -380,3 +380,44 @@ def _untied_share(base):
 )
 def _weakest_tie(base, customer_id):
     return weakest(_filled(base, customer_id))
+
+
+# Special appreciation (特殊赞赏) against a cash reward, as a prediction before the table is shown.
+_RECOGNITION = ("platinum_status", "loyalty_discount")
+
+
+def _one_year(base):
+    from ..strategy import simulate_programs
+
+    return simulate_programs(base, horizon_days=_NOTEBOOK_HORIZON)
+
+
+def _recognition_reason(base) -> str:
+    r = _one_year(base)
+    return (f"Net margin over a year: platinum status {r.loc['platinum_status', 'net_margin']:,.0f}, loyalty discount "
+            f"{r.loc['loyalty_discount', 'net_margin']:,.0f}, no program at all {r.loc['no_program', 'net_margin']:,.0f}. "
+            f"The discount is paid to every regular, including those who would have stayed anyway "
+            f"({r.loc['loyalty_discount', 'discounts']:,.0f} given away); status costs little per key customer."
+            + _pays_sentence(r))
+
+
+def _pays_sentence(r) -> str:
+    paying = [p for p in r.index if p != "no_program" and r.loc[p, "net_margin"] > r.loc["no_program", "net_margin"]]
+    if not paying:
+        return " Check the last figure too: under these assumptions no program pays for itself within a year."
+    return " Programs that beat doing nothing within a year: " + ", ".join(paying) + "."
+
+
+@exercise(
+    "10.12",
+    "Predict before you run the next cell: over a year, with the default assumptions, which program leaves the shop "
+    "more net margin (after discounts and program cost): 'platinum_status' (recognition for the key customers) or "
+    "'loyalty_discount' (5% off for the regulars)?",
+    "commit to a guess, then compare the `net_margin` of the two rows of `st.simulate_programs(base)`.",
+    kind="predict",
+    choices=_RECOGNITION,
+    reason=_recognition_reason,
+)
+def _recognition_or_cash(base):
+    r = _one_year(base)
+    return str(r.loc[list(_RECOGNITION), "net_margin"].idxmax())
