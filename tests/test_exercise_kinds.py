@@ -31,6 +31,10 @@ ALLOWED_GAPS = {
                        "nothing to predict yet.",
     ("00", "decide"): "00 is the orientation: no rule of the kit has been taught yet to decide with.",
     ("00", "explain"): "00 is the orientation: the first written answer comes in 01.",
+    ("02", "decide"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
+    ("02", "explain"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
+    ("03", "explain"): "pending: other helper, the 03 bank playbook/exercises/pareto.py (the notebook is ready for it).",
+    ("06", "explain"): "pending: other helper, the 06 bank playbook/exercises/customer_types.py (the notebook is ready).",
     ("07", "predict"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("07", "decide"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("11", "predict"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
@@ -42,23 +46,24 @@ ALLOWED_GAPS = {
 CONCEPTS = {
     "A1 winning a customer costs 2-6x keeping one": ["01.3", "01.7"],
     "A2 a few points of retention or satisfaction move profit and CLV": ["01.1", "01.2", "01.3", "08.3"],
-    "A3 four CRM dimensions (select, acquire, retain, expand)": ["01.8", "01.9"],
+    # each dimension measured on the shop: retain (01.5, the returning share), expand (01.8, value per customer)
+    "A3 four CRM dimensions (select, acquire, retain, expand)": ["01.5", "01.8", "01.9"],
     "A+ CRM grows the number and the quality of customers (issue 19)": ["01.4", "01.5", "01.6"],
     "B1 customer vs consumer": ["00.2", "06.1"],
     "B2 behavioural types": ["02.1", "02.2", "02.3", "06.2", "06.3", "06.7"],
     "B2 the five flags (high-volume, future value, benchmark, pioneer, motivator)": ["06.4", "06.6"],
-    "B3 three orientations (cost, value, technology)": ["06.5", "06.8"],
+    "B3 three orientations (cost, value, technology)": ["06.5"],
     "C1 80/20 and key accounts": ["03.1", "03.2", "13.2"],
     "C2 tiering key / important / general": ["03.3", "03.6"],
-    "C3 concentration risk, the big customers who jumped ship": ["09.3", "09.6"],
+    "C3 concentration risk, the big customers who jumped ship": ["09.3", "09.6", "09.8"],
     "C4 three prospect levels": ["03.4", "03.5"],
     "D1 lifecycle steps": ["05.1", "05.3", "13.3"],
-    "D2 eight formation stages": ["05.4", "05.5", "05.6"],
+    "D2 eight formation stages": ["05.4", "05.5", "05.6", "05.7"],
     "D3 channels saturate, sources, the lead pool": ["12.4", "12.5"],
     "E1 core customers are not the biggest spenders: opinion leaders": ["07.1", "07.2"],
     "E2 losing a core customer cuts an artery (their followers go too)": ["07.3"],
     "E3 keeping core customers (five ways, two ground rules)": ["07.4"],
-    "F1 seven satisfaction indicators": ["08.1", "08.3"],
+    "F1 seven satisfaction indicators": ["08.1", "08.3", "08.7"],
     "F2 two thirds leave for too little care": ["09.1", "09.7"],
     "F3 complaint process with fast resolution": ["08.2", "08.5", "08.6"],
     "F+ the empowered customer (issue 19)": ["08.4", "08.5"],
@@ -74,11 +79,22 @@ CONCEPTS = {
     "I7 commitment and consistency": ["12.2"],
     "I+ recapping the benefits after each deal (issue 19)": ["12.7", "12.8"],
     "J1 bring your own data: load, map columns, clean bad rows": ["13.1", "13.2", "13.3"],
-    "J2 bring your own data: the per-customer action list": ["13.4", "13.5"],
+    "J2 bring your own data: the per-customer action list": ["13.4", "13.5", "13.6", "13.7"],
+}
+
+# Exercises that practise a tool the concepts rest on rather than one concept of CONCEPTS.md.
+TOOLS = {
+    "the data: counting, the generated base and its realism": ["00.1", "02.4", "02.5"],
+    "RFM segmentation (a way to read recency, frequency, spend)": ["04.1", "04.2", "04.3", "04.4", "04.5", "04.6"],
+    "cohort tables": ["05.2"],
+    "churn early warning and its honest test (look-ahead, baselines, calibration)": ["09.2", "09.4", "09.5"],
+    "CLV models (simple CLV on the own base, BG/NBD, Gamma-Gamma)": ["11.1", "11.2", "11.3", "11.4"],
 }
 
 # Concepts with fewer than two checked exercises, each with its reason (the lead fills or keeps them).
 THIN_CONCEPTS = {
+    "B3 three orientations (cost, value, technology)": "pending: other helper, a second checked exercise needs the 06 "
+                                                       "bank playbook/exercises/customer_types.py.",
     "E2 losing a core customer cuts an artery (their followers go too)": "pending: other helper (types), notebook 07.",
     "E3 keeping core customers (five ways, two ground rules)": "pending: other helper (types), notebook 07 (07.4 is "
                                                                 "explain only).",
@@ -130,12 +146,12 @@ def test_every_exercise_of_the_bank_is_asked_in_its_notebook(nb):
         assert set(ids) <= asked, f"{nb}: {sorted(set(ids) - asked)} ({kind}) are in the bank but not in the notebook"
 
 
-def test_every_exercise_is_mapped_to_a_concept_or_known_to_be_practice():
+def test_every_exercise_is_mapped_to_a_concept_or_a_tool():
     mapped = {i for ids in CONCEPTS.values() for i in ids}
-    assert mapped <= set(ex.REGISTRY), sorted(mapped - set(ex.REGISTRY))
-    # the rest are practice of tools the concepts rest on (counting, cohorts, RFM, realism, CLV models, churn scores)
-    practice = set(ex.REGISTRY) - mapped
-    assert {i.split(".")[0] for i in practice} <= {"00", "02", "04", "05", "09", "10", "11", "12"}, sorted(practice)
+    tools = {i for ids in TOOLS.values() for i in ids}
+    assert mapped | tools <= set(ex.REGISTRY), sorted((mapped | tools) - set(ex.REGISTRY))
+    assert not mapped & tools, sorted(mapped & tools)
+    assert set(ex.REGISTRY) <= mapped | tools, f"map these to a concept or a tool: {sorted(set(ex.REGISTRY) - mapped - tools)}"
 
 
 @pytest.mark.parametrize("concept", sorted(CONCEPTS))
