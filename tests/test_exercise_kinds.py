@@ -183,3 +183,12 @@ if __name__ == "__main__":
         cells = [", ".join(table[nb].get(k, [])) or ("(allowed)" if (nb, k) in ALLOWED_GAPS else "MISSING")
                  for k in ex.KINDS]
         print(f"| {nb} | " + " | ".join(cells) + " |")
+
+
+@pytest.mark.parametrize("exercise_id", sorted(i for i, e in ex.REGISTRY.items() if e.kind == "explain"))
+def test_every_explain_exercise_has_a_rubric_for_the_trainer_only(exercise_id):
+    cells = json.loads(NOTEBOOKS[exercise_id[:2]].read_text(encoding="utf-8"))["cells"]
+    rubrics = [c for c in cells if f"Rubric for {exercise_id}" in "".join(c["source"])]
+    assert rubrics, f"{exercise_id} has no rubric cell"
+    # tagged `trainer`, so make_student.py leaves it out of the student edition
+    assert all("trainer" in c.get("metadata", {}).get("tags", []) for c in rubrics)
