@@ -64,7 +64,7 @@ def answer_key(exercise_id: str) -> str:
     if e.mistakes:
         lines += ["", "Mistakes the check recognises:"] + [f"- {text}" for _, text in e.mistakes]
     if e.kind == "explain":
-        lines += ["", "Not graded: use the rubric above in the debrief."]
+        lines += ["", "Not graded: use this exercise's rubric (its trainer cell, next to this key) in the debrief."]
     return "\n".join(lines)
 
 

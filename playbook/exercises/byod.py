@@ -152,3 +152,46 @@ def _warned_and_overdue():
 )
 def _warned_overdue(base):
     return _warned_and_overdue()
+
+
+@lru_cache(maxsize=1)
+def _rank_kept() -> float:
+    """Rank correlation of the action list's CLV with the default margin rate and with a rate of 0.15 (no margin column)."""
+    from ..byod import from_orders
+    from ..strategy import action_list
+
+    b = _messy_base("keep")
+    no_margin = from_orders(b.orders.drop(columns="margin"), refunds="keep", as_of=b.as_of)
+    plain = action_list(no_margin)
+    own = action_list(no_margin, margin_rate=0.15)
+    return float(plain["clv"].corr(own["clv"].reindex(plain.index), method="spearman"))
+
+
+@exercise(
+    "13.6",
+    "Predict before you run the cell: the export loses its margin column, and the kit takes the margin as one share of "
+    "revenue for every customer. If your finance team says 0.15 instead of the default rate, will the order of the "
+    "action list by CLV 'stay' the same or 'change'?",
+    "commit to a guess, then compare the two lists' CLV order (a rank correlation of 1 means the same order).",
+    kind="predict",
+    choices=("stay", "change"),
+    reason=lambda base: (f"Rank correlation of the two lists' CLV: {_rank_kept():.3f}. One rate for every customer "
+                         "multiplies everyone's money by the same factor, so the totals move and the order does not; "
+                         "only a margin that differs between customers (a margin column) can reorder the list."),
+)
+def _order_with_another_rate(base):
+    return "stay" if _rank_kept() > 0.999 else "change"
+
+
+@exercise(
+    "13.7",
+    "Explain: write the hand-over note that goes with the action list to the sales team: which decisions you took "
+    "when loading the export (duplicates, refunds, margin), whom they should call first on Monday and why, and one "
+    "thing the list cannot tell them.",
+    "three parts: the loader's decisions with their counts from the notes, the first calls with the rule behind them, "
+    "one limit of the list.",
+    kind="explain",
+    min_words=40,
+)
+def _hand_over(base):
+    return None

@@ -195,3 +195,79 @@ def _risk_against_leave_rate(table):
     got = _risk_against_leaving(table)
     gap = got["mean_risk"] - got["leave_rate"]
     return "above" if gap > 0.05 else "below" if gap < -0.05 else "close"
+
+
+# 09.6: see the big customers leaving coming (大客户跳槽): whom to visit first, decided by risk, not by size.
+VISIT_QUARTER = "2024Q3"
+
+
+def _at_review(base):
+    a = _alarm(base)
+    return a[a["quarter"] == VISIT_QUARTER].set_index("customer_id")
+
+
+def _visit_reason(base) -> str:
+    t = _at_review(base).sort_values("risk", ascending=False)
+    top = t.index[0]
+    return (f"At the {VISIT_QUARTER} review the risks were " + ", ".join(f"{a} {r:.0f}" for a, r in t["risk"].items())
+            + (" (no alarm had rung yet: the highest risk is where to go, before the bell)" if not t["warning"].any()
+               else f" (the alarm rang on {', '.join(t.index[t['warning']])})")
+            + f". {top}'s reasons: {t.loc[top, 'reasons']}.")
+
+
+@exercise(
+    "09.6",
+    f"Decide: at the {VISIT_QUARTER} review (the quarter's last day), the owner of the b2b supplier has time to visit "
+    "one of the big accounts this week. By `concentration_alarm` with the default settings, which account should he "
+    "visit first? Answer with its id, such as 'A0002'.",
+    f"replay `concentration_alarm(base, quarters)`, keep the {VISIT_QUARTER} rows and take the account with the "
+    "highest `risk`.",
+    kind="decide",
+    hints=("the biggest account is the one that would hurt most to lose, but is it the one most likely to leave?",
+           f"read the {VISIT_QUARTER} rows of the alarm: each big account has a risk and its reasons; visit the highest "
+           "risk, even before the alarm rings."),
+    mistakes=[
+        (lambda base: str(_at_review(base)["revenue"].idxmax()),
+         "that is the account with the most revenue in the window: the biggest, not the one most at risk. A visit "
+         "goes where the risk is; size says how much a loss would hurt, not whether it is coming."),
+        (lambda base: str(_at_review(base)["share_before"].idxmax()),
+         "that is the account with the largest share of past revenue; the alarm's `risk` ranks who is slipping now."),
+    ],
+    reason=lambda base: _visit_reason(base),
+)
+def _first_visit(base):
+    return str(_at_review(base)["risk"].idxmax())
+
+
+_CAUSES = ("lack_of_care", "price", "moved_on")
+
+
+def _cause_shares(base) -> pd.Series:
+    return _churners(base)["churn_cause"].astype(str).value_counts(normalize=True)
+
+
+@exercise(
+    "09.7",
+    "Predict before you run the next cell: among the customers of the shipped retail shop who left, which churn cause "
+    "is the most common: 'lack_of_care' (the article's two in three), 'price' or 'moved_on'?",
+    "commit to a guess, then count the `churn_cause` of the retail leavers in `truth`.",
+    kind="predict",
+    choices=_CAUSES,
+    reason=lambda base: ("Causes of the retail leavers: " + ", ".join(f"{c} {s:.0%}" for c, s in _cause_shares(base).items())
+                         + ". The article's two in three is a survey's answer, not a law; in this generated shop the "
+                           "causes are planted, so the figure tells you about the generator. Ask your own leavers."),
+)
+def _top_cause(base):
+    return str(_cause_shares(base).reindex(list(_CAUSES)).fillna(0).idxmax())
+
+
+@exercise(
+    "09.8",
+    "Explain: write three sentences to the owner of the b2b supplier: what the data showed before the big customers "
+    "left, what he should have done at the 2024Q3 review, and what he should watch every quarter from now on.",
+    "one sentence per part, each tied to a signal, a risk or a quarter you saw in this notebook.",
+    kind="explain",
+    min_words=35,
+)
+def _owner_letter(base):
+    return None

@@ -14,7 +14,8 @@ import pandas as pd
 from ..errors import InvalidArgumentError
 
 __all__ = ["Exercise", "OwnBase", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
-           "answer_kind", "shipped_answer", "KINDS", "REGISTRY"]
+           "answer_kind", "shipped_answer", "KINDS", "REGISTRY", "pick_labelled", "pick_first", "label_of", "weakest",
+           "strongest", "kit_reason"]
 
 REGISTRY: dict[str, Exercise] = {}
 KINDS = ("predict", "compute", "decide", "explain")
@@ -179,6 +180,72 @@ def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e
         return solve
 
     return wrap
+
+
+# Building blocks the banks share: how a *decide* exercise names its customer, reads the kit's answer and its reason.
+
+def pick_labelled(labels: pd.Series, preferred, *, key: str = "customer_id") -> dict:
+    """Name the first customer (by id) whose label is the first of ``preferred`` that any customer has.
+
+    With none of them, the first customer of ``labels`` as given.
+
+    >>> pick_labelled(pd.Series(["repeat", "advocate", "advocate"], index=["c", "b", "a"]), ("partner", "advocate"))
+    {'customer_id': 'a'}
+    """
+    text = labels.astype(str)
+    for label in preferred:
+        ids = text.index[text == label]
+        if len(ids):
+            return {key: str(sorted(ids)[0])}
+    return {key: str(labels.index[0])}
+
+
+def pick_first(candidates, where: Callable[[Any], bool] | None = None, *, fallback=None, key: str = "customer_id") -> dict:
+    """Name the first candidate (by id) for which ``where(id)`` holds (any, without ``where``).
+
+    ``candidates`` is a table, a column or an index of customer ids. With no such candidate, the
+    first id of ``fallback`` (as given, unsorted), or of ``candidates`` when there is no fallback.
+
+    >>> pick_first(pd.Index(["c", "a", "b"]), lambda cid: cid != "a")
+    {'customer_id': 'b'}
+    >>> pick_first(pd.Index([], dtype=str), fallback=pd.Index(["z", "y"]))
+    {'customer_id': 'z'}
+    """
+    ids = candidates if isinstance(candidates, pd.Index) else candidates.index
+    for cid in sorted(ids):
+        if where is None or where(cid):
+            return {key: str(cid)}
+    rest = ids if fallback is None else fallback if isinstance(fallback, pd.Index) else fallback.index
+    return {key: str(rest[0])}
+
+
+def label_of(table: pd.DataFrame, customer_id, column: str) -> str:
+    """The kit's label for one customer: ``table.loc[customer_id, column]`` as text."""
+    return str(table.loc[customer_id, column])
+
+
+def weakest(scores: dict[str, float]) -> str:
+    """The part with the smallest score (the first of equals): what a decision builds up.
+
+    >>> weakest({"status": 3.0, "tenure": 1.0, "deals": 1.0})
+    'tenure'
+    """
+    return min(scores, key=lambda part: scores[part])
+
+
+def strongest(scores: dict[str, float]) -> str:
+    """The part with the largest score: the recognised mistake of a "build the weakest part" decision."""
+    return max(scores, key=lambda part: scores[part])
+
+
+def kit_reason(table_of: Callable[[Any], pd.DataFrame], prefix: str = "The kit's rules say: ",
+               column: str = "reason") -> Callable[..., str]:
+    """``reason(base, customer_id)`` for a decision: the kit's own reason column for that customer.
+
+    >>> kit_reason(lambda base: pd.DataFrame({"reason": ["two orders"]}, index=["A1"]))(None, "A1")
+    "The kit's rules say: two orders."
+    """
+    return lambda base, customer_id: f"{prefix}{table_of(base).loc[customer_id, column]}."
 
 
 def _as_number(x):

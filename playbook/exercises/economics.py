@@ -1,7 +1,8 @@
 """Exercises of notebook 01, why retention pays (dataset: retail)."""
 from __future__ import annotations
 
-from ..economics import customer_growth, customer_lifetime_value, empirical_retention, retention_by_period
+from ..economics import (acquisition_vs_retention, customer_growth, customer_lifetime_value, empirical_retention,
+                         retention_by_period)
 from .core import exercise
 
 
@@ -155,3 +156,85 @@ def _bigger_part(base) -> str:
 )
 def _growth_source(base):
     return _bigger_part(base)
+
+
+# A1, the "winning costs 2-6 times keeping" claim as a decision: a case where keeping costs more than winning.
+_BUDGET, _WIN, _KEEP = 1200.0, 30.0, 120.0
+
+
+def _split(base):
+    est = _yearly(base)
+    t = acquisition_vs_retention(_BUDGET, acquisition_cost=_WIN, retention_cost=_KEEP,
+                                 margin_per_period=est["margin_per_period"], retention_rate=est["retention_rate"],
+                                 discount_rate=0.10, customers_at_risk=_BUDGET / _KEEP, steps=2)
+    return t.set_index("share_to_retention")
+
+
+def _where_the_money_goes(base) -> str:
+    t = _split(base)
+    return "retain" if t.loc[1.0, "profit"] > t.loc[0.0, "profit"] else "acquire"
+
+
+def _split_reason(base) -> str:
+    t, r = _split(base), float(_yearly(base)["retention_rate"])
+    return (f"All on winning: {t.loc[0.0, 'new_customers']:.0f} new customers, worth {t.loc[0.0, 'value_created']:,.0f}; "
+            f"all on keeping: {t.loc[1.0, 'customers_kept']:.0f} kept, worth {t.loc[1.0, 'value_created']:,.0f}. "
+            f"The kit's rule: keeping wins only when the cost ratio, {_WIN:.0f} / {_KEEP:.0f} = {_WIN / _KEEP:.2f}, "
+            f"is above the retention rate, {r:.2f}.")
+
+
+@exercise(
+    "01.7",
+    f"Decide: an agency offers to keep the retail shop's at-risk customers at {_KEEP:.0f} each (calls, visits and a "
+    f"gift), while online ads win a new customer for {_WIN:.0f}. With the shop's margin and retention rate of 01.2 and "
+    f"a 10% discount rate, should the next {_BUDGET:,.0f} go to 'retain' or to 'acquire'?",
+    f"`acquisition_vs_retention({_BUDGET:.0f}, acquisition_cost={_WIN:.0f}, retention_cost={_KEEP:.0f}, ..., steps=2)` "
+    "and compare the profit of the two rows; or compare the cost ratio (winning / keeping) with the retention rate.",
+    kind="decide",
+    choices=("retain", "acquire"),
+    hints=("the rule of thumb says keeping is cheaper; here it is not. What is each choice worth, per unit of money?",
+           "a kept customer is worth m / (1 + d - r), a new one only m x r / (1 + d - r) (they may leave first): "
+           "count how many of each the money buys and multiply."),
+    mistakes=[
+        (lambda base: "retain" if _where_the_money_goes(base) == "acquire" else "acquire",
+         "the rule of thumb assumes keeping is the cheap side; here keeping one customer costs four times winning "
+         "one. The kit's rule compares the cost ratio (winning / keeping) with the retention rate: which is bigger?"),
+    ],
+    reason=_split_reason,
+)
+def _retain_or_acquire(base):
+    return _where_the_money_goes(base)
+
+
+@exercise(
+    "01.8",
+    "The expand dimension (拓展客户) in one figure: by what fraction did the retail shop's revenue per active customer "
+    "grow from its second-last to its last complete year? Give a fraction (0.05 for 5%), to three decimals.",
+    "`customer_growth(base)['revenue_per_customer']`: the last value over the one before, minus 1.",
+    decimals=3,
+    mistakes=[
+        (lambda base: float(_last_two(base)[1]["revenue_per_customer"] - _last_two(base)[0]["revenue_per_customer"]),
+         "that is the change in money; the question asks for the growth as a fraction of the earlier year's value."),
+        (lambda base: float(_last_two(base)[1]["revenue_per_customer"] / _last_two(base)[0]["revenue_per_customer"]),
+         "that is the factor; subtract 1 to get the growth."),
+        (lambda base: float(_last_two(base)[1]["revenue"] / _last_two(base)[0]["revenue"] - 1),
+         "that is the growth of all revenue, number and quality together; divide by the active customers first."),
+    ],
+    hints=("expanding is about what each kept customer is worth, not how many there are.",
+           "take revenue per active customer in the two last complete years and compute the relative change."),
+)
+def _expand_growth(base):
+    before, last = _last_two(base)
+    return float(last["revenue_per_customer"] / before["revenue_per_customer"] - 1)
+
+
+@exercise(
+    "01.9",
+    "Explain: for the retail shop, write one sentence per CRM dimension (select, acquire, retain, expand) saying what "
+    "the shop should do next year, each backed by one figure from this notebook.",
+    "four sentences, one per dimension, each with a figure from above and an action someone can take.",
+    kind="explain",
+    min_words=40,
+)
+def _four_dimensions(base):
+    return None

@@ -1,7 +1,7 @@
 """Exercises of notebook 05, Lifecycle and the eight formation stages (all on the learner's own shop)."""
 from __future__ import annotations
 
-from .core import OwnBase, exercise
+from .core import OwnBase, exercise, kit_reason, label_of, pick_first, pick_labelled
 
 # the learner's own base, as the notebook's setup cell builds it
 OWN = OwnBase("retail", 600)
@@ -22,12 +22,11 @@ _STEPS = ("reach", "acquisition", "conversion", "retention", "loyalty", "lapsed"
 def _pick_slid(base):
     """The first customer (by id) who had bought by _MID and whose step then differs from the end of the data."""
     then, now = _steps(base, _MID)["stage"].astype(str), _steps(base)["stage"].astype(str).reindex(_steps(base, _MID).index)
-    moved = sorted(then.index[(then != now) & ~then.isin(["reach", "acquisition"])])
-    return {"customer_id": str(moved[0] if moved else then.index[0])}
+    return pick_first(then.index[(then != now) & ~then.isin(["reach", "acquisition"])], fallback=then.index)
 
 
 def _step_on(base, customer_id, as_of=_MID):
-    return str(_steps(base, as_of).loc[customer_id, "stage"])
+    return label_of(_steps(base, as_of), customer_id, "stage")
 
 
 @exercise(
@@ -47,7 +46,7 @@ def _step_on(base, customer_id, as_of=_MID):
          f"that is the customer's step at the end of the data, the notebook's date; on {_MID} fewer days had passed "
          "since their last order."),
     ],
-    reason=lambda base, customer_id: f"On {_MID} the kit's rules say: {_steps(base, _MID).loc[customer_id, 'reason']}.",
+    reason=kit_reason(lambda base: _steps(base, _MID), f"On {_MID} the kit's rules say: "),
     pick=_pick_slid,
     own=OWN,
 )
@@ -166,16 +165,11 @@ def _at_least_long_term(base):
 
 
 def _pick_advocate(base):
-    stages = _formation(base)["stage"].astype(str)
-    for stage in ("advocate", "strategic_partner", "long_term", "repeat"):
-        ids = stages.index[stages == stage]
-        if len(ids):
-            return {"customer_id": str(sorted(ids)[0])}
-    return {"customer_id": str(stages.index[0])}
+    return pick_labelled(_formation(base)["stage"], ("advocate", "strategic_partner", "long_term", "repeat"))
 
 
 def _stage_of(base, customer_id):
-    return str(_formation(base).loc[customer_id, "stage"])
+    return label_of(_formation(base), customer_id, "stage")
 
 
 # A wrong rung next to the right one, for each stage the pick can name: the step a learner takes who stops too early.
@@ -200,7 +194,7 @@ _NEXT_DOWN = {"advocate": "long_term", "strategic_partner": "advocate", "long_te
          "that is one rung too low: a rule higher up the ladder already holds for this customer; check the referrals "
          "and the recommend score before the orders."),
     ],
-    reason=lambda base, customer_id: f"The kit's rules say: {_formation(base).loc[customer_id, 'reason']}.",
+    reason=kit_reason(_formation),
     pick=_pick_advocate,
     own=OWN,
 )
@@ -232,3 +226,17 @@ def _twice_counts(base):
 def _most_of_the_twice(base):
     counts = _twice_counts(base).reindex(list(_TWICE_CHOICES)).fillna(0)
     return str(counts.astype(int).idxmax())
+
+
+@exercise(
+    "05.7",
+    "Explain: a sales manager says 'a customer who has bought twice is loyal: give every twice-buyer the loyalty "
+    "card'. Using what 05.6 showed on your own shop, write what you would answer, which evidence would make you call a "
+    "customer long-term, and what you would do for the twice-buyers instead.",
+    "three parts: what the twice-buyers of your shop did next, the rule for long-term, one action for the second order.",
+    kind="explain",
+    min_words=30,
+    own=OWN,
+)
+def _twice_is_not_loyal(base):
+    return None

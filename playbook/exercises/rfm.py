@@ -152,3 +152,70 @@ def _champions_with(base, bins):
 )
 def _champions_with_three_bands(base):
     return _direction(_champions_with(base, 5), _champions_with(base, 3))
+
+
+# 04.5: a segment and its action for a named customer of the learner's own shop, with a trap: a big first order.
+
+def _segment_names():
+    from ..rfm import RFM_SEGMENTS
+
+    return tuple(RFM_SEGMENTS["segment"])
+
+
+def _pick_big_first_order(base):
+    """The first customer (by id) with one recent order among the biggest spenders: a new customer, not a champion."""
+    from .core import pick_first
+
+    seg = _segments(base)
+    big_new = seg[(seg["R"] == 5) & (seg["F"] == 1) & (seg["M"] >= 4)]
+    return pick_first(big_new, fallback=seg[seg["segment"].astype(str) == "cannot_lose"])
+
+
+def _segment_reason(base, customer_id) -> str:
+    from ..rfm import RFM_SEGMENTS
+
+    row = _segments(base).loc[customer_id]
+    rule = RFM_SEGMENTS.set_index("segment").loc[str(row["segment"])]
+    return (f"R = {int(row['R'])}, F = {int(row['F'])} (M = {int(row['M'])} is not read by the segment rules): R in "
+            f"{int(rule['r_min'])}-{int(rule['r_max'])} and F in {int(rule['f_min'])}-{int(rule['f_max'])} is "
+            f"'{row['segment']}'. Its action: {rule['action']}")
+
+
+@exercise(
+    "04.5",
+    "Decide: the cell names a customer of your own shop and shows their R, F and M scores at the end of the data, not "
+    "their segment. Which RFM segment do the kit's rules put them in, and so which action do they get? Answer with a "
+    "segment name such as 'loyal_customers'.",
+    "find the row of `RFM_SEGMENTS` whose R range and F range both hold the customer's R and F; or read the "
+    "customer's `segment` in `rfm_segments(rfm_scores(my_shop))`.",
+    kind="decide",
+    choices=_segment_names(),
+    hints=("the segment grid has two axes only. Which two of R, F and M?",
+           "look up the customer's R and F, then walk the rows of `RFM_SEGMENTS`: the one whose r_min-r_max and "
+           "f_min-f_max hold both."),
+    mistakes=[
+        (lambda base, customer_id: "champions" if str(_segments(base).loc[customer_id, "segment"]) != "champions"
+         else "loyal_customers",
+         "a champion buys often and recently; the segments read R and F only, and M (the spend) does not enter. One "
+         "big order is still one order: F decides, whatever the customer spent."),
+    ],
+    reason=_segment_reason,
+    pick=_pick_big_first_order,
+    own=OWN,
+)
+def _named_segment(base, customer_id):
+    return str(_segments(base).loc[customer_id, "segment"])
+
+
+@exercise(
+    "04.6",
+    "Explain: the win-back campaign of 04.3 mailed customers who, the truth shows, had already left. Write to the "
+    "marketing manager what you would change in the targeting, what you would measure to know it worked, and what RFM "
+    "cannot tell you.",
+    "three parts: a change to who is targeted, a measure against a holdout, and one limit of RFM.",
+    kind="explain",
+    min_words=30,
+    own=OWN,
+)
+def _win_back_memo(base):
+    return None

@@ -1,7 +1,7 @@
 """Exercises of notebook 10, Relationship strategies and retention programs: all on the learner's own retail base."""
 from __future__ import annotations
 
-from .core import OwnBase, exercise
+from .core import OwnBase, exercise, label_of, pick_first, pick_labelled, strongest, weakest
 
 # The learner's base, as notebook 10's setup cell builds it.
 OWN = OwnBase("retail", 600)
@@ -168,12 +168,12 @@ def _points(base, customer_id):
 
 def _pick_one_weak_part(base):
     sc = _switching(base)
-    key = sc[sc["tier"].astype(str) == "key"].sort_index()
-    for cid, row in key.iterrows():
-        pts = sorted(float(row[f"points_{p}"]) for p in _PARTS)
-        if pts[0] < pts[1]:  # a single weakest part, so the decision has one answer
-            return {"customer_id": str(cid)}
-    return {"customer_id": str(sc.index[0])}
+
+    def one_weakest(cid):  # a single weakest part, so the decision has one answer
+        pts = sorted(float(sc.loc[cid, f"points_{p}"]) for p in _PARTS)
+        return pts[0] < pts[1]
+
+    return pick_first(sc[sc["tier"].astype(str) == "key"], one_weakest, fallback=sc)
 
 
 @exercise(
@@ -187,7 +187,7 @@ def _pick_one_weak_part(base):
     hints=("the score adds five parts; what would this customer lose least by leaving?",
            "look at this customer's row of `st.switching_cost(mine)`: the five `points_` columns."),
     mistakes=[
-        (lambda base, customer_id: max(_points(base, customer_id), key=_points(base, customer_id).get),
+        (lambda base, customer_id: strongest(_points(base, customer_id)),
          "that is their strongest part, what already holds them; build up the weakest."),
     ],
     reason=lambda base, customer_id: "Their points: " + ", ".join(f"{k} {v:.1f}" for k, v in _points(base, customer_id).items())
@@ -196,8 +196,7 @@ def _pick_one_weak_part(base):
     own=OWN,
 )
 def _weakest_part(base, customer_id):
-    pts = _points(base, customer_id)
-    return min(pts, key=pts.get)
+    return weakest(_points(base, customer_id))
 
 
 @exercise(
@@ -244,8 +243,7 @@ def _key_overdue(base):
 
 def _pick_planned(base):
     plan = _contact_plan(base)
-    key = plan[plan["tier"].astype(str) == "key"].sort_index()
-    return {"customer_id": str((key if len(key) else plan).index[0])}
+    return pick_first(plan[plan["tier"].astype(str) == "key"], fallback=plan)
 
 
 @exercise(
@@ -283,12 +281,7 @@ def _recommended(base):
 
 
 def _pick_strategy(base):
-    rec = _recommended(base).sort_index()
-    for strategy in ("win_back", "protect", "enhance"):
-        rows = rec.index[rec["strategy"].astype(str) == strategy]
-        if len(rows):
-            return {"customer_id": str(rows[0])}
-    return {"customer_id": str(rec.index[0])}
+    return pick_labelled(_recommended(base).sort_index()["strategy"], ("win_back", "protect", "enhance"))
 
 
 @exercise(
@@ -302,7 +295,7 @@ def _pick_strategy(base):
     hints=("look at the customer's tier, days since the last order, margin and risk in `st.customer_profile(mine)`.",
            "walk the rows of the decision table from the top: the first whose condition holds gives the strategy."),
     mistakes=[
-        (lambda base, customer_id: "end" if str(_recommended(base).loc[customer_id, "strategy"]) != "end" else "harvest",
+        (lambda base, customer_id: "end" if _strategy_of(base, customer_id) != "end" else "harvest",
          "'end' is for customers not worth the effort; this one's profile meets an earlier row of the table."),
     ],
     reason=lambda base, customer_id: f"The kit's rule {int(_recommended(base).loc[customer_id, 'rule'])}: "
@@ -311,7 +304,7 @@ def _pick_strategy(base):
     own=OWN,
 )
 def _strategy_of(base, customer_id):
-    return str(_recommended(base).loc[customer_id, "strategy"])
+    return label_of(_recommended(base), customer_id, "strategy")
 
 
 _TIES = ("care", "events", "learning")
@@ -335,12 +328,12 @@ def _filled(base, customer_id):
 
 def _pick_one_weak_tie(base):
     t = _ties(base)
-    ranked = t[t["ties_score"] > 0].sort_index()
-    for cid in ranked.index:
+
+    def one_weakest(cid):  # one weakest tie, and some tie to build on
         filled = sorted(_filled(base, cid).values())
-        if filled[0] < filled[1] and filled[-1] > 0:  # one weakest tie, and some tie to build on
-            return {"customer_id": str(cid)}
-    return {"customer_id": str(t.index[0])}
+        return filled[0] < filled[1] and filled[-1] > 0
+
+    return pick_first(t[t["ties_score"] > 0], one_weakest, fallback=t)
 
 
 @exercise(
@@ -377,7 +370,7 @@ def _untied_share(base):
     hints=("the score fills three parts toward a cap each; which part is emptiest for this customer?",
            "divide each count by its cap in `st.TIE_CAPS` (on the log scale the score uses) and name the smallest."),
     mistakes=[
-        (lambda base, customer_id: max(_filled(base, customer_id), key=_filled(base, customer_id).get),
+        (lambda base, customer_id: strongest(_filled(base, customer_id)),
          "that is their strongest tie, what already holds them; build the weakest."),
     ],
     reason=lambda base, customer_id: "How full each tie is: " + ", ".join(
@@ -386,5 +379,45 @@ def _untied_share(base):
     own=OWN,
 )
 def _weakest_tie(base, customer_id):
-    filled = _filled(base, customer_id)
-    return min(filled, key=filled.get)
+    return weakest(_filled(base, customer_id))
+
+
+# Special appreciation (特殊赞赏) against a cash reward, as a prediction before the table is shown.
+_RECOGNITION = ("platinum_status", "loyalty_discount")
+
+
+def _one_year(base):
+    from ..strategy import simulate_programs
+
+    return simulate_programs(base, horizon_days=_NOTEBOOK_HORIZON)
+
+
+def _recognition_reason(base) -> str:
+    r = _one_year(base)
+    return (f"Net margin over a year: platinum status {r.loc['platinum_status', 'net_margin']:,.0f}, loyalty discount "
+            f"{r.loc['loyalty_discount', 'net_margin']:,.0f}, no program at all {r.loc['no_program', 'net_margin']:,.0f}. "
+            f"The discount is paid to every regular, including those who would have stayed anyway "
+            f"({r.loc['loyalty_discount', 'discounts']:,.0f} given away); status costs little per key customer."
+            + _pays_sentence(r))
+
+
+def _pays_sentence(r) -> str:
+    paying = [p for p in r.index if p != "no_program" and r.loc[p, "net_margin"] > r.loc["no_program", "net_margin"]]
+    if not paying:
+        return " Check the last figure too: under these assumptions no program pays for itself within a year."
+    return " Programs that beat doing nothing within a year: " + ", ".join(paying) + "."
+
+
+@exercise(
+    "10.12",
+    "Predict before you run the next cell: over a year, with the default assumptions, which program leaves the shop "
+    "more net margin (after discounts and program cost): 'platinum_status' (recognition for the key customers) or "
+    "'loyalty_discount' (5% off for the regulars)?",
+    "commit to a guess, then compare the `net_margin` of the two rows of `st.simulate_programs(base)`.",
+    kind="predict",
+    choices=_RECOGNITION,
+    reason=_recognition_reason,
+)
+def _recognition_or_cash(base):
+    r = _one_year(base)
+    return str(r.loc[list(_RECOGNITION), "net_margin"].idxmax())

@@ -1,0 +1,84 @@
+"""The exercises added to give every notebook the four kinds: each trap is real on every learner's base."""
+import functools
+
+import pytest
+
+import playbook
+from playbook import exercises as ex
+from playbook.economics import empirical_retention
+from playbook.synth import generate
+
+SEEDS = (7, 0, 1, 2, 3)
+
+
+@pytest.fixture(autouse=True)
+def lenient(monkeypatch):
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    ex.reset_attempts()
+
+
+@functools.cache
+def _own(exercise_id, seed):
+    return ex.REGISTRY[exercise_id].own.generate(seed)
+
+
+@functools.cache
+def _retail(seed):
+    return generate("retail", n_customers=1000, seed=seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_01_7_follows_the_cost_ratio_rule_and_the_rule_of_thumb_is_the_named_mistake(seed):
+    base = _retail(seed)
+    r = float(empirical_retention(base)["retention_rate"])
+    right = ex.REGISTRY["01.7"].solve(base)
+    assert right == ("retain" if 30 / 120 > r else "acquire")
+    wrong = "retain" if right == "acquire" else "acquire"
+    result = ex.check("01.7", wrong, base)
+    assert not result.passed and "rule of thumb" in result.message
+    assert "cost ratio" in ex.check("01.7", right, base).message
+
+
+def test_01_7_on_the_shipped_shop_the_trap_is_to_retain():
+    base = playbook.load_dataset("retail")
+    assert ex.REGISTRY["01.7"].solve(base) == "acquire"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_04_5_names_a_big_first_order_and_champions_is_the_named_mistake(seed):
+    from playbook.rfm import rfm_scores
+
+    base = _own("04.5", seed)
+    who = ex.params_for("04.5", base)
+    row = rfm_scores(base).loc[who["customer_id"]]
+    assert (row["R"], row["F"]) == (5, 1) and row["M"] >= 4
+    assert ex.check("04.5", "new_customers", base, **who).passed
+    result = ex.check("04.5", "champions", base, **who)
+    assert not result.passed and "M (the spend) does not enter" in result.message
+
+
+def test_09_6_the_riskiest_big_account_is_not_the_biggest_on_the_shipped_b2b():
+    base = playbook.load_dataset("b2b")
+    e = ex.REGISTRY["09.6"]
+    right = e.solve(base)
+    mistakes = [wrong(base) for wrong, _ in e.mistakes]
+    assert right not in mistakes and len(set(mistakes)) == len(mistakes)
+    for wrong in mistakes:
+        assert "Hint:" in ex.check("09.6", wrong, base).message
+
+
+def test_09_7_the_article_claim_is_not_the_answer_on_the_shipped_shops():
+    for name in ("retail", "b2b"):
+        assert ex.REGISTRY["09.7"].solve(playbook.load_dataset(name)) != "lack_of_care"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_10_12_recognition_leaves_more_margin_than_the_discount_on_every_learners_shop(seed):
+    # the prediction is made on the shipped shop; the finding holds on the learners' shops too
+    base = _own("10.9", seed)
+    assert ex.REGISTRY["10.12"].solve(base) == "platinum_status"
+
+
+def test_13_6_one_margin_rate_keeps_the_order():
+    assert ex.REGISTRY["13.6"].solve(None) == "stay"
+    assert "Rank correlation" in ex.check("13.6", "stay", None).message
