@@ -59,7 +59,7 @@ CONCEPTS = {
     "C4 three prospect levels": ["03.4", "03.5"],
     "D1 lifecycle steps": ["05.1", "05.3", "13.3"],
     "D2 eight formation stages": ["05.4", "05.5", "05.6", "05.7"],
-    "D3 channels saturate, sources, the lead pool": ["12.4", "12.5"],
+    "D3 channels saturate, sources, the lead pool": ["12.4", "12.5", "12.12", "12.13"],
     "E1 core customers are not the biggest spenders: opinion leaders": ["07.1", "07.2"],
     "E2 losing a core customer cuts an artery (their followers go too)": ["07.3"],
     "E3 keeping core customers (five ways, two ground rules)": ["07.4"],
