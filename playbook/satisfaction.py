@@ -480,8 +480,8 @@ def satisfaction_and_repurchase(base: CustomerBase, as_of, horizon_days: int = 1
 
 
 def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, task: str = "leave",
-                        weights: dict | None = None, window_days: int = 365, recall: float = 0.5,
-                        top: float = 0.1, baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+                        by: str | None = None, weights: dict | None = None, window_days: int = 365,
+                        recall: float = 0.5, top: float = 0.1, baselines: pd.DataFrame | None = None) -> pd.DataFrame:
     """Does the satisfaction index tell who buys again, better than naive rules? One base, one review date.
 
     The index is applied **per customer**: :func:`satisfaction_indicators` with
@@ -505,6 +505,12 @@ def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, t
     where the raw survey score (1-5, ``survey_score``) joins the comparison. The surveyed
     rows are few on a small base: read them over several seeds, never alone.
 
+    With ``by`` (e.g. ``"segment"``, the unit the index was built for) the index is read per
+    group instead: each group's index (from the group's indicators) beside the share of its
+    task customers who stop, with a Wilson interval (:func:`playbook.evaluate.proportion_interval`),
+    and the naive group score, the median days since last order. A handful of groups cannot
+    rank anything reliably; compare the order over several seeds.
+
     Parameters
     ----------
     base : CustomerBase
@@ -515,6 +521,8 @@ def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, t
         The prediction window (default 180).
     task : {"leave", "no_order"}
         Which outcome to predict (see above).
+    by : {None, "segment", "tier_of_record", "tier"}
+        ``None`` (default): per customer. Otherwise one row per group (see above).
     weights : dict, optional
         Index weights, as in :func:`satisfaction_index` (default equal).
     window_days : int
@@ -534,6 +542,11 @@ def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, t
     ``attrs`` hold ``task``, ``as_of``, ``horizon_days`` and ``left_out`` (task customers
     without an index). A population with only one class in it gets no rows.
 
+    With ``by``: one row per group, ``satisfaction_index``, ``customers``, ``positives``,
+    ``rate``, ``low``, ``high`` and ``median_days_since_last``; ``attrs["spearman"]`` holds the
+    rank correlation of the index and of the median days with ``rate`` over the groups
+    (the index is right when its correlation is negative, the days when theirs is positive).
+
     Examples
     --------
     >>> import playbook.synth
@@ -543,6 +556,9 @@ def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, t
     (['covered', 'surveyed'], ['satisfaction_index', 'satisfaction_index'])
     >>> bool(t["auc"].between(0, 1).all())
     True
+    >>> g = index_vs_repurchase(base, "2025-06-30", 180, by="segment")
+    >>> list(g.columns[:3]), sorted(g.attrs["spearman"])
+    (['satisfaction_index', 'customers', 'positives'], ['median_days_since_last', 'satisfaction_index'])
     """
     from . import evaluate as ev
 
@@ -556,10 +572,12 @@ def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, t
         raise InvalidArgumentError(f"{func}: recall and top must lie in (0, 1]. Got recall={recall!r}, top={top!r}.")
     ts = to_timestamp(as_of)
     target = ev.leave_task(base, ts, horizon_days) if task == "leave" else ev.no_order_task(base, ts, horizon_days)
+    naive = ev.baseline_scores(base, ts) if baselines is None else baselines
+    if by is not None:
+        return _index_by_group(base, ts, target, naive, by, weights, window_days, func)
     indicators = satisfaction_indicators(base, ts, by="customer", window_days=window_days)
     index = satisfaction_index(indicators, weights)["satisfaction_index"].dropna()
     index.index = index.index.astype(str)
-    naive = ev.baseline_scores(base, ts) if baselines is None else baselines
     survey = indicators["satisfaction"].dropna() if "satisfaction" in indicators else pd.Series(dtype=float)
     survey.index = survey.index.astype(str)
     scores = pd.DataFrame({"satisfaction_index": 100.0 - index, "survey_score": -survey})
@@ -581,6 +599,33 @@ def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, t
     out = pd.DataFrame(rows, columns=["population", "score", "kind", "n", "positives", "base_rate", "auc", "recall",
                                       "precision", "lift"])
     out.attrs.update(task=task, as_of=ts, horizon_days=int(horizon_days), left_out=int(len(target) - len(covered)))
+    return out
+
+
+def _index_by_group(base: CustomerBase, ts: pd.Timestamp, target: pd.DataFrame, naive: pd.DataFrame, by: str,
+                    weights: dict | None, window_days: int, func: str) -> pd.DataFrame:
+    """The group view of :func:`index_vs_repurchase`."""
+    from .evaluate import proportion_interval
+
+    valid = ("segment", "tier_of_record", "tier")
+    if by not in valid:
+        raise InvalidArgumentError(f"The 'by' parameter of {func} must be None or one of {valid}. Got {by!r}.")
+    index = satisfaction_index(satisfaction_indicators(base, ts, by=by, window_days=window_days), weights)["satisfaction_index"]
+    groups = _customer_groups(base, by, base.orders[base.orders["order_date"] <= end_of_day(ts)], ts, func)
+    groups.index = groups.index.astype(str)
+    key = groups.reindex(target.index).astype(object)
+    label = target["label"].astype(bool)
+    counts = pd.DataFrame({"customers": label.groupby(key).size(), "positives": label.groupby(key).sum().astype(int),
+                           "median_days_since_last": naive["days_since_last"].reindex(target.index).groupby(key).median()})
+    counts = counts.reindex([g for g in index.index if g in counts.index])
+    ci = proportion_interval(counts["positives"], counts["customers"])
+    out = pd.DataFrame({"satisfaction_index": index.reindex(counts.index), "customers": counts["customers"].astype(int),
+                        "positives": counts["positives"], "rate": ci["rate"], "low": ci["low"], "high": ci["high"],
+                        "median_days_since_last": counts["median_days_since_last"]})
+    out.index.name = by
+    out.attrs.update(task=target.attrs.get("task"), as_of=ts, horizon_days=target.attrs.get("horizon_days"),
+                     spearman={c: float(out[c].corr(out["rate"], method="spearman")) if len(out) > 1 else np.nan
+                               for c in ("satisfaction_index", "median_days_since_last")})
     return out
 
 
