@@ -350,6 +350,11 @@ def satisfaction_index(indicators: pd.DataFrame, weights: dict | None = None, *,
     -------
     DataFrame with the same index: ``<indicator>_score`` columns and ``satisfaction_index``.
 
+    See Also
+    --------
+    index_vs_repurchase : the index (per customer or per group) checked against later
+        buying and the truth, beside naive rules such as days since the last order.
+
     Examples
     --------
     >>> table = pd.DataFrame({"complaint_rate": [0.0, 0.05], "repurchase_rate": [0.5, 1.0]}, index=["a", "b"])
