@@ -26,6 +26,7 @@ __all__ = [
     "satisfaction_indicators",
     "satisfaction_index",
     "satisfaction_and_repurchase",
+    "index_vs_repurchase",
     "complaint_timeline",
     "complaint_summary",
     "open_complaint_effect",
@@ -349,6 +350,11 @@ def satisfaction_index(indicators: pd.DataFrame, weights: dict | None = None, *,
     -------
     DataFrame with the same index: ``<indicator>_score`` columns and ``satisfaction_index``.
 
+    See Also
+    --------
+    index_vs_repurchase : the index (per customer or per group) checked against later
+        buying and the truth, beside naive rules such as days since the last order.
+
     Examples
     --------
     >>> table = pd.DataFrame({"complaint_rate": [0.0, 0.05], "repurchase_rate": [0.5, 1.0]}, index=["a", "b"])
@@ -475,6 +481,156 @@ def satisfaction_and_repurchase(base: CustomerBase, as_of, horizon_days: int = 1
     ref = out.loc[4, "repurchase_rate"] if 4 in out.index else np.nan
     out["rate_vs_4"] = out["repurchase_rate"] / ref if ref and ref > 0 else np.nan
     out.index.name = "satisfaction"
+    return out
+
+
+def index_vs_repurchase(base: CustomerBase, as_of, horizon_days: int = 180, *, task: str = "leave",
+                        by: str | None = None, weights: dict | None = None, window_days: int = 365,
+                        recall: float = 0.5, top: float = 0.1, baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Does the satisfaction index tell who buys again, better than naive rules? One base, one review date.
+
+    The index is applied **per customer**: :func:`satisfaction_indicators` with
+    ``by="customer"`` in the ``window_days`` up to ``as_of``, then :func:`satisfaction_index`
+    with ``weights`` (a customer without survey answers is scored on the order-based
+    indicators alone, the index renormalising the weights). A low index should mean a
+    customer who is about to stop buying. It is read against one of two tasks of
+    :mod:`playbook.evaluate`:
+
+    - ``task="leave"``: :func:`playbook.evaluate.leave_task`, who truly drops out in the
+      next ``horizon_days`` among customers still alive at ``as_of`` (needs ``truth``);
+    - ``task="no_order"``: :func:`playbook.evaluate.no_order_task`, who places no order in
+      the next ``horizon_days`` among every buyer so far (orders only: works on your data).
+
+    Beside the index, at the same operating point (precision where each score finds
+    ``recall`` of the positives; lift of its top ``top`` share), the naive scores of
+    :func:`playbook.evaluate.baseline_scores` (``days_since_last``, ``one_time_first``,
+    ``one_minus_p_alive``). Two populations: ``"covered"``, every customer of the task the
+    index scores (customers with no order, complaint or answer in the last two windows have
+    no index and are left out), and ``"surveyed"``, those with a survey answer in the window,
+    where the raw survey score (1-5, ``survey_score``) joins the comparison. The surveyed
+    rows are few on a small base: read them over several seeds, never alone.
+
+    With ``by`` (e.g. ``"segment"``, the unit the index was built for) the index is read per
+    group instead: each group's index (from the group's indicators) beside the share of its
+    task customers who stop, with a Wilson interval (:func:`playbook.evaluate.proportion_interval`),
+    and the naive group score, the median days since last order. A handful of groups cannot
+    rank anything reliably; compare the order over several seeds.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        With orders and surveys (complaints used when present); ``truth`` for ``task="leave"``.
+    as_of : date-like
+        The review date; the data must run ``horizon_days`` past it.
+    horizon_days : int
+        The prediction window (default 180).
+    task : {"leave", "no_order"}
+        Which outcome to predict (see above).
+    by : {None, "segment", "tier_of_record", "tier"}
+        ``None`` (default): per customer. Otherwise one row per group (see above).
+    weights : dict, optional
+        Index weights, as in :func:`satisfaction_index` (default equal).
+    window_days : int
+        The indicators' window (default 365).
+    recall : float
+        The recall at which every score's precision is read (default 0.5).
+    top : float
+        The share flagged for ``lift`` (default 0.1).
+    baselines : DataFrame, optional
+        :func:`playbook.evaluate.baseline_scores` at ``as_of``, when already computed.
+
+    Returns
+    -------
+    DataFrame, one row per (``population``, ``score``): ``kind`` ("method" or "baseline"),
+    ``n``, ``positives``, ``base_rate``, ``auc``, ``recall``, ``precision``, ``lift``; scores
+    oriented "higher = more likely to stop buying" (the index as ``100 - index``).
+    ``attrs`` hold ``task``, ``as_of``, ``horizon_days`` and ``left_out`` (task customers
+    without an index). A population with only one class in it gets no rows.
+
+    With ``by``: one row per group, ``satisfaction_index``, ``customers``, ``positives``,
+    ``rate``, ``low``, ``high`` and ``median_days_since_last``; ``attrs["spearman"]`` holds the
+    rank correlation of the index and of the median days with ``rate`` over the groups
+    (the index is right when its correlation is negative, the days when theirs is positive).
+
+    Examples
+    --------
+    >>> import playbook.synth
+    >>> base = playbook.synth.generate("retail", n_customers=600, seed=1)
+    >>> t = index_vs_repurchase(base, "2025-06-30", 180)
+    >>> sorted(t["population"].unique()), t.loc[t["kind"] == "method", "score"].tolist()
+    (['covered', 'surveyed'], ['satisfaction_index', 'satisfaction_index'])
+    >>> bool(t["auc"].between(0, 1).all())
+    True
+    >>> g = index_vs_repurchase(base, "2025-06-30", 180, by="segment")
+    >>> list(g.columns[:3]), sorted(g.attrs["spearman"])
+    (['satisfaction_index', 'customers', 'positives'], ['median_days_since_last', 'satisfaction_index'])
+    """
+    from . import evaluate as ev
+
+    func = "index_vs_repurchase"
+    if not isinstance(base, CustomerBase):
+        raise InvalidArgumentError(f"{func} needs a CustomerBase with orders and surveys. Got {type(base).__name__}.")
+    base.require("surveys", by=func)
+    if task not in ("leave", "no_order"):
+        raise InvalidArgumentError(f"The 'task' parameter of {func} must be 'leave' or 'no_order'. Got {task!r}.")
+    if not 0 < float(recall) <= 1 or not 0 < float(top) <= 1:
+        raise InvalidArgumentError(f"{func}: recall and top must lie in (0, 1]. Got recall={recall!r}, top={top!r}.")
+    ts = to_timestamp(as_of)
+    target = ev.leave_task(base, ts, horizon_days) if task == "leave" else ev.no_order_task(base, ts, horizon_days)
+    naive = ev.baseline_scores(base, ts) if baselines is None else baselines
+    if by is not None:
+        return _index_by_group(base, ts, target, naive, by, weights, window_days, func)
+    indicators = satisfaction_indicators(base, ts, by="customer", window_days=window_days)
+    index = satisfaction_index(indicators, weights)["satisfaction_index"].dropna()
+    index.index = index.index.astype(str)
+    survey = indicators["satisfaction"].dropna() if "satisfaction" in indicators else pd.Series(dtype=float)
+    survey.index = survey.index.astype(str)
+    scores = pd.DataFrame({"satisfaction_index": 100.0 - index, "survey_score": -survey})
+    naive_cols = ["days_since_last", "one_time_first", "one_minus_p_alive"]
+    covered = target.index.intersection(index.index)
+    populations = {"covered": (covered, ["satisfaction_index"]),
+                   "surveyed": (covered.intersection(survey.index), ["satisfaction_index", "survey_score"])}
+    rows = []
+    for pop, (ids, own) in populations.items():
+        y = target.loc[ids, "label"].to_numpy(bool)
+        if len(y) == 0 or y.all() or not y.any():
+            continue
+        for name in own + naive_cols:
+            s = (scores[name] if name in scores else naive[name]).reindex(ids).to_numpy(float)
+            rows.append({"population": pop, "score": name, "kind": "method" if name == "satisfaction_index" else "baseline",
+                         "n": len(y), "positives": int(y.sum()), "base_rate": float(y.mean()), "auc": ev.roc_auc(y, s),
+                         "recall": float(recall), "precision": ev.precision_at_recall(y, s, float(recall)),
+                         "lift": ev.lift_at(y, s, float(top))})
+    out = pd.DataFrame(rows, columns=["population", "score", "kind", "n", "positives", "base_rate", "auc", "recall",
+                                      "precision", "lift"])
+    out.attrs.update(task=task, as_of=ts, horizon_days=int(horizon_days), left_out=int(len(target) - len(covered)))
+    return out
+
+
+def _index_by_group(base: CustomerBase, ts: pd.Timestamp, target: pd.DataFrame, naive: pd.DataFrame, by: str,
+                    weights: dict | None, window_days: int, func: str) -> pd.DataFrame:
+    """The group view of :func:`index_vs_repurchase`."""
+    from .evaluate import proportion_interval
+
+    valid = ("segment", "tier_of_record", "tier")
+    if by not in valid:
+        raise InvalidArgumentError(f"The 'by' parameter of {func} must be None or one of {valid}. Got {by!r}.")
+    index = satisfaction_index(satisfaction_indicators(base, ts, by=by, window_days=window_days), weights)["satisfaction_index"]
+    groups = _customer_groups(base, by, base.orders[base.orders["order_date"] <= end_of_day(ts)], ts, func)
+    groups.index = groups.index.astype(str)
+    key = groups.reindex(target.index).astype(object)
+    label = target["label"].astype(bool)
+    counts = pd.DataFrame({"customers": label.groupby(key).size(), "positives": label.groupby(key).sum().astype(int),
+                           "median_days_since_last": naive["days_since_last"].reindex(target.index).groupby(key).median()})
+    counts = counts.reindex([g for g in index.index if g in counts.index])
+    ci = proportion_interval(counts["positives"], counts["customers"])
+    out = pd.DataFrame({"satisfaction_index": index.reindex(counts.index), "customers": counts["customers"].astype(int),
+                        "positives": counts["positives"], "rate": ci["rate"], "low": ci["low"], "high": ci["high"],
+                        "median_days_since_last": counts["median_days_since_last"]})
+    out.index.name = by
+    out.attrs.update(task=target.attrs.get("task"), as_of=ts, horizon_days=target.attrs.get("horizon_days"),
+                     spearman={c: float(out[c].corr(out["rate"], method="spearman")) if len(out) > 1 else np.nan
+                               for c in ("satisfaction_index", "median_days_since_last")})
     return out
 
 

@@ -11,8 +11,9 @@ import pytest
 from playbook import charts
 from playbook.data import CustomerBase
 from playbook.errors import DataValidationError, InvalidArgumentError, MissingTableError
-from playbook.satisfaction import (INDICATORS, care_before_exit, complaint_summary, complaint_timeline, open_complaint_effect,
-                                   satisfaction_and_repurchase, satisfaction_index, satisfaction_indicators)
+from playbook.satisfaction import (INDICATORS, care_before_exit, complaint_summary, complaint_timeline, index_vs_repurchase,
+                                   open_complaint_effect, satisfaction_and_repurchase, satisfaction_index,
+                                   satisfaction_indicators)
 
 matplotlib.use("Agg")
 BIG = ["A0001", "A0002", "A0003", "A0004"]
@@ -169,6 +170,73 @@ def test_satisfaction_predicts_repurchase_but_not_sixfold(retail, retail_seeds):
 
 
 # ------------------------------------------------------------------ complaints
+
+
+@pytest.fixture(scope="module")
+def naive_seeds(retail_seeds):
+    """The naive baselines at 2025-06-30 on each base, computed once (each fits BG/NBD)."""
+    from playbook.evaluate import baseline_scores
+
+    return [baseline_scores(base, "2025-06-30") for base in retail_seeds]
+
+
+@pytest.fixture(scope="module")
+def index_checks(retail_seeds, naive_seeds):
+    """index_vs_repurchase at 2025-06-30 on the five bases, both tasks, AUC per (task, population, score) x seed."""
+    rows = []
+    for seed, base, naive in zip(SEEDS, retail_seeds, naive_seeds):
+        for task in ("leave", "no_order"):
+            rows.append(index_vs_repurchase(base, "2025-06-30", 180, task=task, baselines=naive).assign(seed=seed, task=task))
+    return pd.concat(rows).pivot_table(index=["task", "population", "score"], columns="seed", values="auc")
+
+
+def test_index_vs_repurchase_table(retail):
+    t = index_vs_repurchase(retail, "2025-06-30", 180, task="no_order")
+    assert set(t["population"]) == {"covered", "surveyed"}
+    assert set(t.loc[t["population"] == "surveyed", "score"]) == {"satisfaction_index", "survey_score", "days_since_last",
+                                                                   "one_time_first", "one_minus_p_alive"}
+    assert (t.groupby("population")["n"].nunique() == 1).all() and t["auc"].between(0, 1).all()
+    assert t.attrs["task"] == "no_order" and t.attrs["left_out"] >= 0
+    with pytest.raises(InvalidArgumentError, match="task"):
+        index_vs_repurchase(retail, "2025-06-30", task="churn")
+    with pytest.raises(InvalidArgumentError, match="past the data"):
+        index_vs_repurchase(retail, "2025-12-01", 180)
+
+
+def test_index_is_no_better_than_the_naive_rules(index_checks):
+    """The per-customer index against later buying, five seeds: what holds is a weak signal, not a win.
+
+    Among customers still alive (truth's leave task) it beats days since last order, which is at chance
+    there, but only matches "one-time buyers first" (its own repurchase indicator carries that);
+    for the observable outcome (no order in the next 180 days) it trails recency on every seed, and
+    the raw survey score trails recency by far.
+    """
+    auc = index_checks
+    leave, later = auc.loc[("leave", "covered")], auc.loc[("no_order", "covered")]
+    assert ((leave.loc["satisfaction_index"] - leave.loc["days_since_last"]) >= 0.01).all()
+    assert ((leave.loc["satisfaction_index"] - leave.loc["one_time_first"]).abs() <= 0.03).all()
+    assert (leave.loc["satisfaction_index"] < 0.62).all()
+    assert ((later.loc["satisfaction_index"] - later.loc["days_since_last"]) <= -0.01).all()
+    surveyed = auc.loc[("no_order", "surveyed")]
+    assert ((surveyed.loc["survey_score"] - surveyed.loc["days_since_last"]) <= -0.05).all()
+    assert (auc.loc[("leave", "surveyed", "survey_score")] < 0.65).all()
+
+
+def test_index_per_group_orders_nothing_recency_does_not(retail_seeds, naive_seeds):
+    """The index's documented unit, the group, over five seeds: age segments' leave rates cannot be told
+    apart (their intervals overlap and the index's rank correlation with them changes sign); tiers are
+    ordered by the index exactly as by their median days since last order."""
+    seg_rho, tier_rho = [], []
+    for base, naive in zip(retail_seeds, naive_seeds):
+        seg = index_vs_repurchase(base, "2025-06-30", 180, by="segment", baselines=naive)
+        assert seg["low"].max() < seg["high"].min()
+        seg_rho.append(seg.attrs["spearman"]["satisfaction_index"])
+        tier = index_vs_repurchase(base, "2025-06-30", 180, by="tier", task="no_order", baselines=naive)
+        tier_rho.append((tier.attrs["spearman"]["satisfaction_index"], tier.attrs["spearman"]["median_days_since_last"]))
+    assert min(seg_rho) < 0 < max(seg_rho)
+    assert all(i <= -0.99 and d >= 0.99 for i, d in tier_rho)
+    with pytest.raises(InvalidArgumentError, match="'by'"):
+        index_vs_repurchase(retail_seeds[0], "2025-06-30", by="period")
 
 
 def test_complaint_timeline_by_hand():
