@@ -124,6 +124,7 @@ ANALYSES: dict[str, Spec] = {
 
 #: Read what happened after a date on purpose: they score a method against later events.
 EVALUATIONS = {
+    "satisfaction.index_vs_repurchase": "scores the satisfaction index against orders after as_of and the hidden truth",
     "satisfaction.satisfaction_and_repurchase": "repurchase in the horizon after as_of is the outcome it measures",
     "satisfaction.open_complaint_effect": "compares what customers did after as_of with and without an open complaint",
     "satisfaction.care_before_exit": "looks back from exit dates that come from truth",
