@@ -116,5 +116,5 @@ def deprecated_alias(func, old_name: str, **old_to_new: str):
     alias.__name__ = alias.__qualname__ = old_name
     alias.__doc__ = (f"Deprecated: the old name of :func:`{func.__module__}.{func.__name__}` "
                      f"(removed in the next release).\n\n" + (func.__doc__ or ""))
-    alias.deprecated_alias_of = func
+    setattr(alias, "deprecated_alias_of", func)  # noqa: B010 (a new attribute on the wrapper)
     return alias
