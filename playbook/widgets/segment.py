@@ -51,7 +51,7 @@ class TierExplorer(Explorer):
     def update(self) -> None:
         """Recompute the tiers for the current cut-offs and redraw."""
 
-        from ..charts.pareto import tier_bars
+        from ..charts.segment import tier_bars
 
         lo = self.key.value
         hi = max(self.important.value, lo + 0.01)

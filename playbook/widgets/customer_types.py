@@ -58,7 +58,7 @@ class TypeRuleExplorer(Explorer):
     def update(self) -> None:
         """Re-classify with the current threshold and redraw."""
 
-        from ..charts.types import confusion_matrix
+        from ..charts.customer_types import confusion_matrix
 
         threshold = float(self.threshold.value)
         if threshold not in self._results:
