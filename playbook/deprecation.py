@@ -10,7 +10,7 @@ import warnings
 
 from .errors import InvalidArgumentError
 
-__all__ = ["renamed_parameters", "keyword_only_after", "deprecated_alias"]
+__all__ = ["renamed_parameters", "keyword_only_after", "deprecated_alias", "moved_module"]
 
 
 def renamed_parameters(**old_to_new: str):
@@ -118,3 +118,17 @@ def deprecated_alias(func, old_name: str, **old_to_new: str):
                      f"(removed in the next release).\n\n" + (func.__doc__ or ""))
     setattr(alias, "deprecated_alias_of", func)  # noqa: B010 (a new attribute on the wrapper)
     return alias
+
+
+def moved_module(old: str, new: str) -> None:
+    """Called by the module ``old`` when imported: ``old`` becomes the module ``new`` itself
+    (every name, private ones too), with a DeprecationWarning; for submodules renamed so that one
+    topic has one name in ``playbook/``, ``charts/``, ``widgets/`` and ``exercises/`` (issue #15).
+    """
+    import importlib
+    import sys
+
+    module = importlib.import_module(new)
+    warnings.warn(f"{old} is now {new}; the old module name will be removed in the next release.",
+                  DeprecationWarning, stacklevel=3)
+    sys.modules[old] = module
