@@ -1,6 +1,9 @@
 """Who the customers are (客户类型与客户导向): buyer vs consumer, behavioural types, flags, orientation.
 
 Evidence comes only from what a business can see; transparent, editable rules turn it into labels.
+The rules (:class:`TypeRule` lists) run on the kit's one rule engine, :class:`playbook.rules.RuleTable`
+(see :func:`rule_table`): first match wins for types and orientation, every match for flags, a rule
+whose evidence is missing for everyone never fires, and ``thresholds=`` changes the numbers.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import pandas as pd
 from .data import CustomerBase, check_column, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
+from .rules import RuleTable, literal
 from .vocabulary import FLAGS, ORIENTATIONS, PERSONAS
 
 __all__ = [
@@ -30,6 +34,7 @@ __all__ = [
     "classify_flags",
     "classify_orientation",
     "rules_table",
+    "rule_table",
     "score_against_truth",
     "buyer_consumer_split",
 ]
@@ -421,67 +426,76 @@ def _thresholds(thresholds: dict | None) -> dict:
     return merged
 
 
-def _evaluate(evidence: pd.DataFrame, rules, thresholds: dict, func: str):
-    """(rule, mask, usable) per rule: usable is False when a column the rule reads is all missing."""
+def _short_numbers(values: list) -> list[str]:
+    """How a reason shows evidence: whole numbers without decimals, others to 2, missing as "n/a"."""
+    v = np.asarray(values, dtype=float)
+    whole = np.round(v, 0) == v
+    rounded = np.round(v, 2)
+    return ["n/a" if x != x else f"{x:.0f}" if w else f"{r:.2f}" for x, w, r in zip(v.tolist(), whole.tolist(), rounded.tolist())]
+
+
+def _reason_template(rule: TypeRule) -> str:
+    """The rule's words, then the evidence values it read: ``why (col=value, ...)``."""
+    cols = rule.evidence()
+    detail = f" ({', '.join(f'{c}={{{c}}}' for c in cols)})" if cols else ""
+    return literal(rule.why) + detail
+
+
+def rule_table(rules=DEFAULT_TYPE_RULES, *, default: str | None = "unclassified") -> RuleTable:
+    """The :class:`playbook.rules.RuleTable` a list of :class:`TypeRule` runs as.
+
+    A rule without ``when`` (the fallback) holds for everyone; a rule reading evidence that
+    is missing for every customer never fires (``needs_evidence``); reasons are the rule's
+    ``why`` and the evidence values it read. Customers no rule catches get ``default``.
+
+    Examples
+    --------
+    >>> rule_table().table()[["label", "condition"]].tail(2).to_dict("list")
+    {'label': ['need_based', 'unclassified'], 'condition': ['True', 'True']}
+    """
+    return RuleTable([(r.label, "True" if r.when is None else r.when, _reason_template(r)) for r in rules],
+                     default=default, default_reason=literal(_NO_RULE), default_description="no rule held",
+                     thresholds=DEFAULT_THRESHOLDS, name="customer type", needs_evidence=True,
+                     value_format=_short_numbers)
+
+
+_NO_RULE = "no rule held (add a fallback rule with when=None)"
+
+
+def _checked(evidence, rules, thresholds, func: str) -> tuple[tuple, dict]:
+    """The rules as a tuple and the thresholds merged, after the checks that name what is wrong."""
     if not isinstance(evidence, pd.DataFrame):
         raise InvalidArgumentError(f"{func} takes the evidence table from behaviour_evidence(). Got {type(evidence).__name__}.")
+    rules = tuple(rules)
     if not rules:
         raise InvalidArgumentError(f"{func} got an empty rule table.")
+    th = _thresholds(thresholds)
+    for rule in rules:
+        rule.condition(th)  # names a threshold that is not set
     needed = sorted({c for r in rules for c in r.evidence()} - set(evidence.columns))
     if needed:
         raise DataValidationError(
             f"{func}: the rules read evidence column(s) {', '.join(needed)}, which the evidence table lacks. "
             "Build it with behaviour_evidence(), or edit the rules.")
-    out = []
-    for rule in rules:
-        if rule.when is None:
-            out.append((rule, pd.Series(True, index=evidence.index), True))
-            continue
-        usable = all(evidence[c].notna().any() for c in rule.evidence())
-        try:
-            mask = evidence.eval(rule.condition(thresholds), engine="python")
-        except (SyntaxError, ValueError, TypeError) as exc:
-            raise InvalidArgumentError(f"The rule for {rule.label!r} cannot be read: {rule.when!r} ({exc}).") from None
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=evidence.index) if usable else pd.Series(False, index=evidence.index)
-        out.append((rule, mask, usable))
-    return out
+    return rules, th
 
 
-def _fmt_values(values: pd.Series) -> pd.Series:
-    v = values.astype(float)
-    whole = v.round(0) == v
-    text = v.round(2).map("{:.2f}".format).where(~whole, v.map("{:.0f}".format))
-    return text.where(v.notna(), "n/a")
-
-
-def _reason(evidence: pd.DataFrame, rule: TypeRule, rows) -> pd.Series:
-    text = pd.Series(rule.why, index=rows, dtype=object)
-    cols = rule.evidence()
-    if cols:
-        detail = " (" + cols[0] + "=" + _fmt_values(evidence.loc[rows, cols[0]])
-        for c in cols[1:]:
-            detail = detail + ", " + c + "=" + _fmt_values(evidence.loc[rows, c])
-        text = text + detail + ")"
-    return text
+def _run(method, *args, **kwargs):
+    try:
+        return method(*args, **kwargs)
+    except InvalidArgumentError as exc:  # the engine's message for a condition that cannot be read
+        raise InvalidArgumentError(f"A rule cannot be read: {exc}") from None
 
 
 def _decision_list(evidence, rules, thresholds, func, column) -> pd.DataFrame:
-    th = _thresholds(thresholds)
-    evaluated = _evaluate(evidence, rules, th, func)
-    label = pd.Series(pd.NA, index=evidence.index, dtype=object)
-    reason = pd.Series("", index=evidence.index, dtype=object)
-    rule_no = pd.Series(-1, index=evidence.index, dtype=np.int64)
-    for k, (rule, mask, _usable) in enumerate(evaluated):
-        take = mask & label.isna()
-        if take.any():
-            rows = take.index[take.to_numpy()]
-            label[rows] = rule.label
-            reason[rows] = _reason(evidence, rule, rows)
-            rule_no[rows] = k
-    label = label.fillna("unclassified")
-    reason = reason.where(label != "unclassified", "no rule held (add a fallback rule with when=None)")
-    out = pd.DataFrame({column: label, f"{column}_reason": reason, f"{column}_rule": rule_no}, index=evidence.index)
-    out.attrs["rules_without_evidence"] = [f"{r.label}: {r.condition(th)}" for r, _m, ok in evaluated if not ok]
+    rules, th = _checked(evidence, rules, thresholds, func)
+    decided = _run(rule_table(rules).evaluate, evidence, th, func=func)
+    rule_no = decided["rule"].to_numpy() - 1
+    rule_no[rule_no == len(rules)] = -1  # the default row: no rule held
+    out = pd.DataFrame({column: decided["label"].astype(object), f"{column}_reason": decided["reason"].astype(object),
+                        f"{column}_rule": rule_no},
+                       index=evidence.index)
+    out.attrs["rules_without_evidence"] = decided.attrs["rules_without_evidence"]
     return out
 
 
@@ -560,19 +574,10 @@ def classify_flags(evidence: pd.DataFrame, rules=DEFAULT_FLAG_RULES, *, threshol
     >>> bool(flags["pioneer"].any()), bool(flags.loc[flags["pioneer"], "flag_reason"].str.contains("new city").all())
     (True, True)
     """
-    th = _thresholds(thresholds)
-    evaluated = _evaluate(evidence, rules, th, "classify_flags")
-    out = pd.DataFrame(index=evidence.index)
-    reason = pd.Series("", index=evidence.index, dtype=object)
-    for rule, mask, _ok in evaluated:
-        out[rule.label] = (out[rule.label] | mask) if rule.label in out else mask
-        if mask.any():
-            rows = mask.index[mask.to_numpy()]
-            add = rule.label + ": " + _reason(evidence, rule, rows)
-            reason[rows] = np.where(reason[rows] == "", add, reason[rows] + "; " + add)
-    out["flag_reason"] = reason
-    out.attrs["rules_without_evidence"] = [f"{r.label}: {r.condition(th)}" for r, _m, ok in evaluated if not ok]
-    return out
+    rules, th = _checked(evidence, rules, thresholds, "classify_flags")
+    flags = _run(rule_table(rules, default=None).evaluate_all, evidence, th, func="classify_flags")
+    flags["reason"] = flags["reason"].astype(object)
+    return flags.rename(columns={"reason": "flag_reason"})
 
 
 def rules_table(rules=DEFAULT_TYPE_RULES, *, thresholds: dict | None = None, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -587,6 +592,7 @@ def rules_table(rules=DEFAULT_TYPE_RULES, *, thresholds: dict | None = None, evi
     ['discount_driven', 'discount_share >= 0.5']
     """
     th = _thresholds(thresholds)
+    rules = tuple(rules)
     table = pd.DataFrame({
         "label": [r.label for r in rules],
         "condition": [r.condition(th) for r in rules],
@@ -595,14 +601,10 @@ def rules_table(rules=DEFAULT_TYPE_RULES, *, thresholds: dict | None = None, evi
     })
     table.index.name = "rule"
     if evidence is not None:
-        evaluated = _evaluate(evidence, rules, th, "rules_table")
-        table["holds"] = [int(m.sum()) for _r, m, _ok in evaluated]
-        taken = pd.Series(False, index=evidence.index)
-        decides = []
-        for _r, m, _ok in evaluated:
-            decides.append(int((m & ~taken).sum()))
-            taken |= m
-        table["decides"] = decides
+        rules, th = _checked(evidence, rules, th, "rules_table")
+        counts = _run(rule_table(rules, default=None).table, th, data=evidence)
+        table["holds"] = counts["holds"].to_numpy()
+        table["decides"] = counts["decides"].to_numpy()
     return table
 
 

@@ -10,7 +10,7 @@ import warnings
 
 from .errors import InvalidArgumentError
 
-__all__ = ["renamed_parameters", "keyword_only_after"]
+__all__ = ["renamed_parameters", "keyword_only_after", "deprecated_alias", "moved_module"]
 
 
 def renamed_parameters(**old_to_new: str):
@@ -86,3 +86,49 @@ def keyword_only_after(n: int):
         return wrapper
 
     return decorate
+
+
+def deprecated_alias(func, old_name: str, **old_to_new: str):
+    """``func`` under its old name ``old_name``, for one release: each call warns and names the new spelling.
+
+    ``old_to_new`` maps old keyword names to the new ones (positional arguments keep their places).
+
+    >>> def area(width, height):
+    ...     return width * height
+    >>> surface = deprecated_alias(area, "surface", w="width")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     surface(2, 3), surface(w=2, height=3), str(w[0].message)
+    (6, 6, 'surface is now area (w= is now width=); the old name will be removed in the next release.')
+    """
+    renamed = renamed_parameters(**old_to_new)(func) if old_to_new else func
+
+    @functools.wraps(func)
+    def alias(*args, **kwargs):
+        shown = f" ({', '.join(f'{o}= is now {n}=' for o, n in old_to_new.items())})" if old_to_new else ""
+        warnings.warn(f"{old_name} is now {func.__name__}{shown}; the old name will be removed in the next release.",
+                      DeprecationWarning, stacklevel=2)
+        with warnings.catch_warnings():  # one warning per call: the renamed keywords are in the one above
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return renamed(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = old_name
+    alias.__doc__ = (f"Deprecated: the old name of :func:`{func.__module__}.{func.__name__}` "
+                     f"(removed in the next release).\n\n" + (func.__doc__ or ""))
+    setattr(alias, "deprecated_alias_of", func)  # noqa: B010 (a new attribute on the wrapper)
+    return alias
+
+
+def moved_module(old: str, new: str) -> None:
+    """Called by the module ``old`` when imported: ``old`` becomes the module ``new`` itself
+    (every name, private ones too), with a DeprecationWarning; for submodules renamed so that one
+    topic has one name in ``playbook/``, ``charts/``, ``widgets/`` and ``exercises/`` (issue #15).
+    """
+    import importlib
+    import sys
+
+    module = importlib.import_module(new)
+    warnings.warn(f"{old} is now {new}; the old module name will be removed in the next release.",
+                  DeprecationWarning, stacklevel=3)
+    sys.modules[old] = module

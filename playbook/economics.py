@@ -11,7 +11,7 @@ from .deprecation import keyword_only_after, renamed_parameters
 from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import register_labels
-from .value import simple_clv
+from .value import customer_lifetime_value  # the one CLV formula (re-exported here)
 
 __all__ = [
     "CRM_DIMENSIONS",
@@ -96,73 +96,8 @@ def _periods_arg(periods, func: str, *, allow_none: bool = False):
     return int(periods)
 
 
-def _scalar(arr: np.ndarray):
-    return float(arr) if arr.ndim == 0 else arr
-
-
 # ---------------------------------------------------------------------------
 # the calculator
-
-def customer_lifetime_value(margin_per_period, retention_rate, discount_rate, periods: int | None = None, *,
-                            retention_cost=0.0, acquisition_cost=0.0):
-    """Simple customer lifetime value (客户终身价值) of one newly acquired customer.
-
-    The customer is acquired at period 0. At the start of each later period the business
-    spends ``retention_cost`` on every customer it still has, and a share ``retention_rate``
-    of them stays and brings ``margin_per_period``. Money in period ``t`` is discounted by
-    ``(1 + discount_rate) ** t``. The margin of the first purchase is part of period 0: count
-    it in a net ``acquisition_cost`` if you want it included.
-
-    Infinite horizon (``periods=None``), closed form::
-
-        CLV = (m * r - c) / (1 + d - r) - a
-
-    which is the textbook ``m * r / (1 + d - r)`` when costs are zero. Finite horizon
-    ``T``: ``sum over t = 1..T of (m * r**t - c * r**(t-1)) / (1 + d)**t - a``.
-
-    Parameters
-    ----------
-    margin_per_period : float or array
-        Margin (毛利) a kept customer brings per period, in money.
-    retention_rate : float or array
-        Share of customers who stay from one period to the next, in [0, 1).
-    discount_rate : float or array
-        Discount rate per period, in [0, 1).
-    periods : int, optional
-        Horizon in periods; None for the infinite-horizon closed form.
-    retention_cost : float or array
-        Spend per customer per period on keeping them (>= 0).
-    acquisition_cost : float or array
-        Spend to win the customer (>= 0), paid at period 0.
-
-    Returns
-    -------
-    float, or an array when any argument is an array (broadcast together).
-
-    Examples
-    --------
-    >>> round(customer_lifetime_value(100, 0.8, 0.1), 2)
-    266.67
-    >>> round(customer_lifetime_value(100, 0.8, 0.1, periods=3), 2)
-    164.09
-    """
-    func = "customer_lifetime_value"
-    m = _finite(margin_per_period, "margin_per_period", func)
-    r = _rate(retention_rate, "retention_rate", func)
-    d = _rate(discount_rate, "discount_rate", func)
-    c = _nonneg(retention_cost, "retention_cost", func)
-    a = _nonneg(acquisition_cost, "acquisition_cost", func)
-    periods = _periods_arg(periods, func, allow_none=True)
-    # The margin term is the textbook formula (one implementation, in playbook.value);
-    # the retention spend is paid on every customer still there at the start of a period.
-    if periods is None:
-        cost = c / (1 + d - r)
-    else:
-        q = r / (1 + d)
-        cost = c * (1 - q**periods) / (1 - q) / (1 + d)
-    value = simple_clv(m, r, d, periods) - cost - a
-    return _scalar(np.asarray(value, dtype=float))
-
 
 def cohort_profit(n_customers: int, *, acquisition_cost: float, retention_cost: float, retention_rate: float,
                   margin_per_period: float, discount_rate: float, periods: int) -> pd.DataFrame:
@@ -296,7 +231,9 @@ def acquisition_vs_retention(budget: float, *, acquisition_cost: float, retentio
     share = np.linspace(0.0, 1.0, int(steps))
     new = (1 - share) * b / a
     kept = np.minimum(share * b / c, at_risk)
-    created = new * m * r / (1 + d - r) + kept * m / (1 + d - r)
+    clv = customer_lifetime_value(m, r, d)
+    # a kept customer brings this period's margin and, from the next, a new customer's CLV: both a period away
+    created = new * clv + kept * (m + clv) / (1 + d)
     return pd.DataFrame({
         "share_to_retention": share,
         "acquisition_spend": (1 - share) * b,
@@ -351,6 +288,7 @@ def retention_sensitivity(margin_per_period: float, *, current: float, discount_
     """
     func = "retention_sensitivity"
     cur = float(_rate(current, "current", func))
+    _rate(discount_rate, "discount_rate", func)
     step = float(_finite(step, "step", func))
     _rate(cur + step, "current + step", func)
     grid = np.round(np.arange(0.0, 0.96, 0.01), 10) if rates is None else _rate(rates, "rates", func).ravel()
@@ -476,7 +414,7 @@ def _clv_observed(m: float, r: float, d: float) -> float:
     # an observed rate may be exactly 1 (nobody left yet): the closed form still holds when d > 0
     if r >= 1 and d == 0:
         return np.inf
-    return float(simple_clv(m, r, d))
+    return float(customer_lifetime_value(m, r, d))
 
 
 @keyword_only_after(2)

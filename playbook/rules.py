@@ -110,12 +110,39 @@ def _template_fields(template: str) -> list[str]:
     return names
 
 
-def fill_reasons(templates: np.ndarray, columns: Callable) -> list[str]:
+def _plain_parts(template: str) -> list[tuple[str, str | None]] | None:
+    """``template`` as (literal text, field name or None) pieces when every field is a bare
+    name (``{revenue}``: no format spec, conversion, attribute or index); else None."""
+    parts = []
+    for text, field, spec, conversion in string.Formatter().parse(template):
+        if field is not None and (spec or conversion or not re.fullmatch(r"[A-Za-z_]\w*", field)):
+            return None
+        parts.append((text, field))
+    return parts
+
+
+def _plain_names(template: str) -> set[str]:
+    """Names a template shows only bare (``{x}``, never ``{x:.2f}``): the ones a value formatter may style."""
+    plain: set[str] = set()
+    styled: set[str] = set()
+    for _, field, spec, conversion in string.Formatter().parse(template):
+        if field:
+            (styled if spec or conversion or not re.fullmatch(r"[A-Za-z_]\w*", field) else plain).add(
+                re.split(r"[.\[]", field, maxsplit=1)[0])
+    return plain - styled
+
+
+def fill_reasons(templates: np.ndarray, columns: Callable,
+                 value_format: Callable[[str, list], list | None] | None = None) -> list[str]:
     """``templates[i].format(**row i)`` for every row, missing values shown as "n/a".
 
     ``columns(name)`` gives a column as a list of Python values (as ``to_dict`` would), or
     None when there is no such column. Each template is filled for its own rows with only
-    the columns it names, which is what keeps a million reasons quick.
+    the columns it names, which is what keeps a million reasons quick; a template whose fields
+    are all bare names (``{n_orders}``) is joined column-wise, without a ``format`` call per row.
+
+    ``value_format(name, values)``, if given, may return the texts to show for a bare field
+    ``{name}`` of those rows (None keeps the values as they are).
     """
     reasons: list = [None] * len(templates)
     codes, uniques = pd.factorize(templates)
@@ -128,18 +155,44 @@ def fill_reasons(templates: np.ndarray, columns: Callable) -> list[str]:
             for i in rows:
                 reasons[i] = text
             continue
-        values = []
+        plain = _plain_names(template)
+        present, values = [], []
         for name in names:
             col = columns(name)
             if col is None:
                 continue
             picked = [col[i] for i in rows]
-            values.append([_MISSING if isinstance(v, float) and v != v else v for v in picked])
-        present = [n for n in names if columns(n) is not None]
+            shown = value_format(name, picked) if value_format is not None and name in plain else None
+            present.append(name)
+            values.append(shown if shown is not None else
+                          [_MISSING if isinstance(v, float) and v != v else v for v in picked])
+        parts = _plain_parts(template)
+        if parts is not None and all(f is None or f in present for _, f in parts):
+            # Joined column by column: format(v, "") is what str.format does with a bare field.
+            by_name = dict(zip(present, values))
+            out = np.full(len(rows), "", dtype=object)
+            for text, field in parts:
+                if text:
+                    out = out + text
+                if field is not None:
+                    out = out + np.array([format(v, "") for v in by_name[field]], dtype=object)
+            for i, reason in zip(rows, out):
+                reasons[i] = reason
+            continue
         fmt = template.format
         for i, vals in zip(rows, zip(*values) if values else ((),) * len(rows)):
             reasons[i] = fmt(**dict(zip(present, vals)))
     return reasons
+
+
+_WORDS = {"and", "or", "not", "in", "is", "True", "False", "None"}
+
+
+def _columns_read(condition: str, frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` a condition names (quoted texts are not names)."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", " ", condition)
+    words = re.findall(r"[A-Za-z_]\w*", text)
+    return [w for w in dict.fromkeys(words) if w not in _WORDS and w in frame.columns]
 
 
 # ----------------------------------------------------------------------------- the table
@@ -165,11 +218,19 @@ class RuleTable:
         The named numbers the conditions use, with their default values.
     name : str
         What the table decides (shown in error messages).
+    needs_evidence : bool
+        If True, a rule never fires when a column its condition reads is missing for every
+        customer (say, browsing rules on an orders-only table): it cannot be judged, rather
+        than judged false by accident of a ``not``. :meth:`evaluate` lists such rules in
+        ``attrs["rules_without_evidence"]``.
+    value_format : callable, optional
+        ``value_format(values)`` gives the texts shown for a numeric column named bare
+        (``{gap_cv}``, without a format spec) in a reason, for the rows that rule decides.
     """
 
     def __init__(self, rules, *, default: str | None, default_reason: str = "{label}",
                  default_description: str = "none of the rules above holds", thresholds: Mapping | None = None,
-                 name: str = "rule"):
+                 name: str = "rule", needs_evidence: bool = False, value_format: Callable[[list], list] | None = None):
         frame = rules.copy() if isinstance(rules, pd.DataFrame) else pd.DataFrame(
             [tuple(r) + ("",) * (4 - len(r)) for r in rules], columns=_COLUMNS)
         missing = [c for c in _COLUMNS[:3] if c not in frame.columns]
@@ -183,6 +244,8 @@ class RuleTable:
         self.default_description = default_description
         self.thresholds = dict(thresholds or {})
         self.name = name
+        self.needs_evidence = needs_evidence
+        self.value_format = value_format
 
     def __repr__(self) -> str:
         return f"RuleTable({self.name!r}, {len(self.rules)} rules, default={self.default!r})"
@@ -192,13 +255,22 @@ class RuleTable:
             return dict(self.thresholds)
         return resolve_thresholds(self.thresholds, thresholds, func)
 
-    def _hits(self, frame: pd.DataFrame, p: dict, func: str) -> list[np.ndarray]:
-        """For each rule in order, the boolean array of the rows whose condition holds."""
+    def _hits(self, frame: pd.DataFrame, p: dict, func: str, unjudged: list | None = None) -> list[np.ndarray]:
+        """For each rule in order, the boolean array of the rows whose condition holds.
+
+        With :attr:`needs_evidence`, a rule reading a column that is missing for every row
+        holds for none; ``unjudged`` (a list) receives ``"label: condition"`` for each such rule."""
         if not isinstance(frame, pd.DataFrame):
             raise InvalidArgumentError(f"{func} needs a per-customer DataFrame. Got {type(frame).__name__}.")
         n, hits = len(frame), []
         for i, (lab, cond) in enumerate(zip(self.rules["label"], self.rules["condition"].astype(str)), start=1):
             text = cond.format(**p)
+            if self.needs_evidence and text.strip() != "True" and any(
+                    not frame[c].notna().any() for c in _columns_read(text, frame)):
+                if unjudged is not None:
+                    unjudged.append(f"{lab}: {text}")
+                hits.append(np.zeros(n, dtype=bool))
+                continue
             try:
                 hit = (np.ones(n, dtype=bool) if text.strip() == "True"
                        else frame.eval(text, engine="python"))
@@ -258,11 +330,13 @@ class RuleTable:
         Returns
         -------
         DataFrame indexed like ``frame`` with ``label``, ``rule`` (the ``order`` of the rule
-        that fired in :meth:`table`) and ``reason``.
+        that fired in :meth:`table`) and ``reason``; with :attr:`needs_evidence`,
+        ``attrs["rules_without_evidence"]`` lists the rules that could not be judged.
         """
         func = func or f"the {self.name} table"
         p = self._thresholds(thresholds, func)
-        hits = self._hits(frame, p, func)
+        unjudged: list[str] = []
+        hits = self._hits(frame, p, func, unjudged)
         n = len(frame)
         rule = np.zeros(n, dtype=np.int64)
         for i, hit in enumerate(hits, start=1):
@@ -278,24 +352,93 @@ class RuleTable:
             raise DataValidationError(f"{func}: {int((rule == 0).sum())} customers match no rule, e.g. {first!r}; "
                                       "end the table with a catch-all rule whose condition is 'True'.")
         chosen = labels[rule - 1] if n else np.array([], dtype=object)
-        cache: dict = {"label": list(chosen)}
+        reasons = self._reasons(frame, p, templates[rule - 1] if n else np.array([], dtype=object),
+                                list(chosen), extra, func)
+        out = pd.DataFrame({"label": chosen, "rule": rule, "reason": reasons}, index=frame.index)
+        if self.needs_evidence:
+            out.attrs["rules_without_evidence"] = unjudged
+        return out
+
+    def _reasons(self, frame: pd.DataFrame, p: dict, templates: np.ndarray, labels: list,
+                 extra: Mapping[str, Callable] | None, func: str, rows: np.ndarray | None = None) -> list[str]:
+        """Each row's template filled with its values (``labels`` for ``{label}``); only the
+        rows at positions ``rows`` (one template each) when given."""
+        n = len(frame) if rows is None else len(rows)
+        cache: dict = {"label": labels}
         extra = dict(extra or {})
 
         def column(name: str):
             if name not in cache:
                 if name in extra:
                     value = extra[name]()
-                    cache[name] = value.tolist() if isinstance(value, pd.Series) else [value] * n
+                    if isinstance(value, pd.Series):
+                        cache[name] = (value if rows is None else value.iloc[rows]).tolist()
+                    else:
+                        cache[name] = [value] * n
                 elif name in frame.columns:
-                    cache[name] = frame[name].tolist()
+                    cache[name] = (frame[name] if rows is None else frame[name].iloc[rows]).tolist()
                 elif name in p:
                     cache[name] = [p[name]] * n
                 else:
                     cache[name] = None
             return cache[name]
 
+        shown = None
+        if self.value_format is not None:
+            styler = self.value_format
+
+            def shown(name: str, values: list):
+                numeric = name not in extra and name in frame.columns and pd.api.types.is_numeric_dtype(frame[name]) \
+                    and not pd.api.types.is_bool_dtype(frame[name])
+                return styler(values) if numeric else None
+
         try:
-            reasons = fill_reasons(templates[rule - 1] if n else np.array([], dtype=object), column)
+            return fill_reasons(templates, column, shown)
         except KeyError as exc:
             raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the table lacks.") from exc
-        return pd.DataFrame({"label": chosen, "rule": rule, "reason": reasons}, index=frame.index)
+
+    def evaluate_all(self, frame: pd.DataFrame, thresholds: Mapping | None = None, *,
+                     extra: Mapping[str, Callable] | None = None, func: str | None = None,
+                     sep: str = "; ") -> pd.DataFrame:
+        """Every rule that holds, not only the first: for flags, where one customer may carry several.
+
+        The default row plays no part. Rules sharing a label set the same flag.
+
+        Returns
+        -------
+        DataFrame indexed like ``frame`` with one boolean column per label (in the order the
+        labels first appear) and ``reason``: ``"label: reason"`` for each rule that holds, in
+        order, joined by ``sep`` ("" when none holds); ``attrs["rules_without_evidence"]`` as
+        in :meth:`evaluate` when :attr:`needs_evidence`.
+
+        Examples
+        --------
+        >>> flags = RuleTable([("big", "revenue >= 100", "spent {revenue}"), ("often", "n >= 3", "{n} orders")],
+        ...                   default=None)
+        >>> out = flags.evaluate_all(pd.DataFrame({"revenue": [150, 20], "n": [4, 1]}, index=["a", "b"]))
+        >>> out[["big", "often"]].to_dict("index")
+        {'a': {'big': True, 'often': True}, 'b': {'big': False, 'often': False}}
+        >>> out["reason"].tolist()
+        ['big: spent 150; often: 4 orders', '']
+        """
+        func = func or f"the {self.name} table"
+        p = self._thresholds(thresholds, func)
+        unjudged: list[str] = []
+        hits = self._hits(frame, p, func, unjudged)
+        n = len(frame)
+        out = pd.DataFrame(index=frame.index)
+        reason = np.full(n, "", dtype=object)
+        for lab, template, hit in zip(self.rules["label"], self.rules["reason"].astype(object), hits):
+            out[lab] = (out[lab].to_numpy() | hit) if lab in out else hit.copy()
+            rows = np.flatnonzero(hit)
+            if not len(rows):
+                continue
+            add = np.asarray(self._reasons(frame, p, np.full(len(rows), template, dtype=object),
+                                           [lab] * len(rows), extra, func, rows), dtype=object)
+            add = f"{lab}: " + add
+            before = reason[rows]
+            reason[rows] = np.where(before == "", add, before + sep + add)
+        out["reason"] = reason
+        if self.needs_evidence:
+            out.attrs["rules_without_evidence"] = unjudged
+        return out

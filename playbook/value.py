@@ -27,6 +27,7 @@ from .errors import (
     ModelNotFittedError,
     format_rows,
 )
+from .deprecation import deprecated_alias
 from .i18n import register_labels
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "holdout_comparison",
     "holdout_scores",
     "probability_alive_matrix",
+    "customer_lifetime_value",
     "simple_clv",
     "expected_margin",
 ]
@@ -61,70 +63,104 @@ register_labels({
 _LOG_BOUND = 12.0  # parameters live in [e^-12, e^12] on the log scale
 
 
-# ---------------------------------------------------------------- simple CLV
+# ---------------------------------------------------------------- CLV from retention (the one formula)
 
 
-def simple_clv(margin, retention, discount_rate, periods=None):
-    """Lifetime value from a constant margin, retention rate and discount rate.
+def _clv_arg(value, name: str, func: str, low: float | None = None, high: float | None = None) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise InvalidArgumentError(f"The {name!r} parameter of {func} must be a finite number. Got {value!r}.")
+    if (low is not None and np.any(arr < low)) or (high is not None and np.any(arr > high)):
+        what = "a probability in [0, 1], e.g. 0.8 for 80%" if high == 1 else f"a number >= {low:g}"
+        raise InvalidArgumentError(f"The {name!r} parameter of {func} must be {what}. Got {value!r}.")
+    return arr
 
-    A customer retained with probability ``retention`` each period brings ``margin`` at the
-    end of every period they are still there, discounted at ``discount_rate`` per period:
 
-    - infinite horizon: ``margin * retention / (1 + discount_rate - retention)``;
+def customer_lifetime_value(margin_per_period, retention_rate, discount_rate, periods=None, *,
+                            retention_cost=0.0, acquisition_cost=0.0):
+    """Customer lifetime value (客户终身价值) from a constant margin, retention rate and discount rate.
+
+    The kit's one CLV formula: :func:`playbook.economics.cohort_profit`, :func:`~playbook.economics.empirical_retention`,
+    :func:`~playbook.economics.retention_sensitivity`, :func:`~playbook.economics.acquisition_vs_retention`,
+    the exercises and the notebooks call it. (The per-customer CLV of the action list,
+    :func:`expected_margin`, is a model forecast of each customer's purchases instead.)
+
+    A customer is acquired at period 0. At the start of each later period the business
+    spends ``retention_cost`` on every customer it still has, and a share ``retention_rate``
+    of them stays and brings ``margin_per_period`` at the end of the period. Money in period
+    ``t`` is discounted by ``(1 + discount_rate) ** t``. The margin of the first purchase is part
+    of period 0: count it in a net ``acquisition_cost`` if you want it included.
+
+    - infinite horizon (``periods=None``): ``(m * r - c) / (1 + d - r) - a``, the textbook
+      ``m * r / (1 + d - r)`` when costs are zero;
     - ``periods=n``: the same sum stopped after ``n`` periods,
-      ``margin * k * (1 - k**n) / (1 - k)`` with ``k = retention / (1 + discount_rate)``.
+      ``m * k * (1 - k**n) / (1 - k)`` with ``k = r / (1 + d)``, less the costs.
 
     Parameters
     ----------
-    margin : float or array-like
-        Margin per period of a retained customer (money).
-    retention : float or array-like
+    margin_per_period : float, array or Series
+        Margin (毛利) a kept customer brings per period, in money.
+    retention_rate : float or array
         Probability of staying one more period, in [0, 1].
-    discount_rate : float or array-like
+    discount_rate : float or array
         Discount rate per period, at least 0.
-    periods : int or array-like, optional
-        Number of periods; None for an infinite horizon.
+    periods : int or array, optional
+        Number of periods (whole numbers >= 0); None for an infinite horizon, which needs
+        ``retention_rate < 1 + discount_rate``.
+    retention_cost : float or array
+        Spend per customer per period on keeping them (>= 0).
+    acquisition_cost : float or array
+        Spend to win the customer (>= 0), paid at period 0.
 
     Returns
     -------
-    float, or an array (a Series when ``margin`` is a Series) broadcast over the inputs.
+    float, or an array broadcast over the inputs (a Series named ``clv`` when
+    ``margin_per_period`` is a Series).
 
     Examples
     --------
-    >>> round(simple_clv(100, 0.8, 0.1), 2)
+    >>> round(customer_lifetime_value(100, 0.8, 0.1), 2)
     266.67
-    >>> round(simple_clv(100, 0.8, 0.1, periods=3), 2)
+    >>> round(customer_lifetime_value(100, 0.8, 0.1, periods=3), 2)
     164.09
+    >>> round(customer_lifetime_value(100, 0.8, 0.1, retention_cost=20, acquisition_cost=100), 2)
+    100.0
     """
-    index = margin.index if isinstance(margin, pd.Series) else None
-    m = np.asarray(margin, dtype=float)
-    r = np.asarray(retention, dtype=float)
-    d = np.asarray(discount_rate, dtype=float)
-    for name, values in (("margin", m), ("retention", r), ("discount_rate", d)):
-        if not np.isfinite(values).all():
-            raise InvalidArgumentError(f"The {name!r} parameter of simple_clv must be finite numbers. Got {values!r}.")
-    if ((r < 0) | (r > 1)).any():
-        raise InvalidArgumentError(f"The 'retention' parameter of simple_clv must be a probability in [0, 1]. Got {r!r}.")
-    if (d < 0).any():
-        raise InvalidArgumentError(f"The 'discount_rate' parameter of simple_clv must be at least 0. Got {d!r}.")
+    func = "customer_lifetime_value"
+    index = margin_per_period.index if isinstance(margin_per_period, pd.Series) else None
+    m = _clv_arg(margin_per_period, "margin_per_period", func)
+    r = _clv_arg(retention_rate, "retention_rate", func, 0.0, 1.0)
+    d = _clv_arg(discount_rate, "discount_rate", func, 0.0)
+    c = _clv_arg(retention_cost, "retention_cost", func, 0.0)
+    a = _clv_arg(acquisition_cost, "acquisition_cost", func, 0.0)
     k = r / (1 + d)
     if periods is None:
         if (k >= 1).any():
             raise InvalidArgumentError(
-                "simple_clv: with retention 1 and discount rate 0 the lifetime value is infinite; "
+                f"{func}: with retention 1 and discount rate 0 the lifetime value is infinite; "
                 "give a discount rate above 0 or a finite number of periods."
             )
-        out = m * r / (1 + d - r)
+        margin = m * r / (1 + d - r)
+        cost = c / (1 + d - r)
     else:
+        if isinstance(periods, bool):
+            raise InvalidArgumentError(f"The 'periods' parameter of {func} must be whole numbers >= 0. Got {periods!r}.")
         n = np.asarray(periods, dtype=float)
         if (n < 0).any() or not np.all(np.isfinite(n)) or np.any(n != np.floor(n)):
-            raise InvalidArgumentError(f"The 'periods' parameter of simple_clv must be whole numbers >= 0. Got {periods!r}.")
+            raise InvalidArgumentError(f"The 'periods' parameter of {func} must be whole numbers >= 0. Got {periods!r}.")
         with np.errstate(invalid="ignore", divide="ignore"):
+            # sum of k**t for t = 1..n (margins), and of k**t for t = 0..n-1 (retention spend, paid a period earlier)
             geometric = np.where(k == 1, n, k * (1 - k**n) / np.where(k == 1, 2.0, 1 - k))
-        out = m * geometric
+            cost = np.where(k == 1, c * n, c * (1 - k**n) / np.where(k == 1, 2.0, 1 - k)) / (1 + d)
+        margin = m * geometric
+    out = margin - cost - a
     if index is not None:
         return pd.Series(np.broadcast_to(out, m.shape), index=index, name="clv")
     return float(out) if np.ndim(out) == 0 else out
+
+
+#: The old name of :func:`customer_lifetime_value` (``margin``, ``retention``): warns, removed in the next release.
+simple_clv = deprecated_alias(customer_lifetime_value, "simple_clv", margin="margin_per_period", retention="retention_rate")
 
 
 # ---------------------------------------------------------------- input checks

@@ -8,7 +8,7 @@ import pytest
 
 from playbook import DataValidationError, InvalidArgumentError
 from playbook.synth import generate, trace_ceiling
-from playbook.charts.types import confusion_matrix, evidence_scatter
+from playbook.charts.customer_types import confusion_matrix, evidence_scatter
 from playbook.customer_types import (
     DEFAULT_TYPE_RULES,
     FLAGS,

@@ -58,17 +58,67 @@ def test_clv_is_vectorised():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(margin_per_period=100, retention_rate=1.0, discount_rate=0.1), "retention_rate"),
+    (dict(margin_per_period=100, retention_rate=1.2, discount_rate=0.1), "retention_rate"),
     (dict(margin_per_period=100, retention_rate=-0.1, discount_rate=0.1), "retention_rate"),
-    (dict(margin_per_period=100, retention_rate=0.5, discount_rate=1.5), "discount_rate"),
+    (dict(margin_per_period=100, retention_rate=0.5, discount_rate=-0.1), "discount_rate"),
+    (dict(margin_per_period=100, retention_rate=1.0, discount_rate=0.0), "infinite"),
+    (dict(margin_per_period=100, retention_rate=0.5, discount_rate=0.1, periods=-1), "periods"),
+    (dict(margin_per_period=100, retention_rate=0.5, discount_rate=0.1, periods=2.5), "periods"),
+    (dict(margin_per_period=100, retention_rate=0.5, discount_rate=0.1, periods=True), "periods"),
     (dict(margin_per_period=100, retention_rate=0.5, discount_rate=0.1, retention_cost=-1), "retention_cost"),
     (dict(margin_per_period=100, retention_rate=0.5, discount_rate=0.1, acquisition_cost=-5), "acquisition_cost"),
-    (dict(margin_per_period=100, retention_rate=0.5, discount_rate=0.1, periods=0), "periods"),
     (dict(margin_per_period=np.nan, retention_rate=0.5, discount_rate=0.1), "margin_per_period"),
 ])
 def test_clv_bad_arguments_name_the_argument(kwargs, name):
     with pytest.raises(InvalidArgumentError, match=name):
         customer_lifetime_value(**kwargs)
+
+
+def test_clv_is_the_one_formula_in_playbook_value():
+    """One CLV function (issue #15): economics re-exports playbook.value's, simple_clv is its old name."""
+    import playbook
+    from playbook import value
+
+    assert customer_lifetime_value is value.customer_lifetime_value is playbook.customer_lifetime_value
+    assert value.simple_clv.deprecated_alias_of is customer_lifetime_value
+
+
+def test_clv_accepts_every_input_the_formula_has_a_value_for():
+    """Inputs the merged function now accepts (simple_clv did): certain retention over a finite
+    horizon or with discounting, high discount rates, a horizon of 0 periods."""
+    assert customer_lifetime_value(100, 1.0, 0.1) == pytest.approx(1000)          # sum of 100 / 1.1**t
+    assert customer_lifetime_value(50, 1.0, 0.0, periods=4, retention_cost=5) == pytest.approx(200 - 20)
+    assert customer_lifetime_value(100, 0.5, 1.5) == pytest.approx(50 / 2.0)
+    assert customer_lifetime_value(100, 0.8, 0.1, periods=0, acquisition_cost=30) == -30
+    assert customer_lifetime_value(100, 0.8, 0.1, periods=np.array([0, 1])).tolist() == pytest.approx([0, 80 / 1.1])
+
+
+def _old_economics_clv(m, r, d, periods=None, *, retention_cost=0.0, acquisition_cost=0.0):
+    """economics.customer_lifetime_value at commit 584aaca, frozen (its margin term was value.simple_clv)."""
+    if periods is None:
+        margin, cost = m * r / (1 + d - r), retention_cost / (1 + d - r)
+    else:
+        q = r / (1 + d)
+        margin = m * q * (1 - q**periods) / (1 - q)
+        cost = retention_cost * (1 - q**periods) / (1 - q) / (1 + d)
+    return margin - cost - acquisition_cost
+
+
+def test_clv_figures_unchanged_by_the_merge():
+    from playbook.economics import acquisition_vs_retention
+
+    rng = np.random.default_rng(15)
+    for _ in range(200):
+        m, r, d = rng.uniform(-50, 500), rng.uniform(0, 0.99), rng.uniform(0, 0.5)
+        c, a = rng.uniform(0, 50), rng.uniform(0, 300)
+        periods = [None, int(rng.integers(1, 40))][int(rng.integers(2))]
+        assert customer_lifetime_value(m, r, d, periods, retention_cost=c, acquisition_cost=a) == pytest.approx(
+            _old_economics_clv(m, r, d, periods, retention_cost=c, acquisition_cost=a), rel=1e-12, abs=1e-9)
+        # acquisition_vs_retention's value created, as it was written before it called the formula
+        t = acquisition_vs_retention(10_000, acquisition_cost=a + 1, retention_cost=c + 1, margin_per_period=m,
+                                     retention_rate=r, discount_rate=d, customers_at_risk=100)
+        old = t["new_customers"] * m * r / (1 + d - r) + t["customers_kept"] * m / (1 + d - r)
+        assert np.allclose(t["value_created"], old, rtol=1e-12, atol=1e-9)
 
 
 # --- cohort_profit ------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_03_5_the_most_customers_come_from_a_level_that_does_not_convert_best(ow
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_03_6_names_an_account_at_the_20_percent_border_and_the_15_percent_trap(own_base, strict_check, seed):
-    from playbook.exercises.pareto import tier_evidence
+    from playbook.exercises.segment import tier_evidence
 
     mine = own_base("03.6", seed)
     who = ex.params_for("03.6", mine)

@@ -1,6 +1,7 @@
 """Modules that match the layout (issue #15): "tiers at a date" computed once, and no private
 name of one playbook module used by another."""
 import ast
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -208,3 +209,82 @@ def test_the_private_name_check_catches_what_it_should(tmp_path, monkeypatch):
     found = {(source, what) for _, source, what in _private_uses("playbook.value", fake)}
     assert found == {("playbook.data", "_periods"), ("playbook.strategy", "_action_list"),
                      ("playbook.charts._text", "text (from a private module)"), ("playbook.churn", "_REASONS")}
+
+
+# ----------------------------------------------------------------------------- one name per topic
+
+#: Modules of charts/, widgets/ and exercises/ that are not about one topic of the library, and why.
+NOT_TOPICS = {
+    "charts": {"basic": "general plots any topic uses (bars, histograms, scatter)",
+               "uncertainty": "ranges over runs or groups, for results of any topic"},
+    "widgets": {"explorers": "the foundation notebooks' explorers: one customer's timeline, the generator"},
+    "exercises": {"core": "the exercise machinery: checking, hints, the registry",
+                  "start_here": "notebook 00's warm-ups, which have no library module"},
+}
+
+#: Old submodule names kept one release as shims that warn (playbook.deprecation.moved_module): old -> new.
+MOVED = {
+    "charts": {"types": "customer_types", "pareto": "segment"},
+    "widgets": {"types": "customer_types", "pareto": "segment"},
+    "exercises": {"pareto": "segment", "synthetic": "synth"},
+}
+
+
+def _topics() -> set[str]:
+    """The library's topics: its public modules and subpackages other than charts, widgets, exercises."""
+    names = {p.stem for p in PACKAGE.glob("*.py")} | {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    return {n for n in names if not n.startswith("_")} - set(NOT_TOPICS)
+
+
+def _submodules(package: str) -> set[str]:
+    return {p.stem for p in (PACKAGE / package).glob("*.py") if not p.stem.startswith("_")}
+
+
+@pytest.mark.parametrize("package", sorted(NOT_TOPICS))
+def test_topic_modules_are_named_after_the_library_module(package):
+    """A topic has one name in playbook/, charts/, widgets/ and exercises/ (issue #15): every
+    submodule is a library module's name, a listed non-topic, or a listed shim of an old name."""
+    topics = _topics()
+    unlisted = sorted(_submodules(package) - topics - set(NOT_TOPICS[package]) - set(MOVED[package]))
+    assert not unlisted, (f"playbook/{package}/ modules named after no library module: {unlisted}; name them after the "
+                          f"module of their topic (one of {sorted(topics)}), or list them in NOT_TOPICS with the reason")
+    assert set(NOT_TOPICS[package]) <= _submodules(package), "drop allowlisted modules that no longer exist"
+    assert not set(NOT_TOPICS[package]) & topics, "a listed non-topic has a library module of that name: it is a topic"
+    for old, new in MOVED[package].items():
+        assert new in topics and new in _submodules(package) and old not in topics, (package, old, new)
+
+
+@pytest.mark.parametrize("package, old, new", [(p, o, n) for p, moved in sorted(MOVED.items()) for o, n in moved.items()])
+def test_old_submodule_names_still_import_with_a_deprecation_warning(package, old, new):
+    import importlib
+    import sys
+
+    sys.modules.pop(f"playbook.{package}.{old}", None)
+    with pytest.warns(DeprecationWarning, match=f"playbook.{package}.{old} is now playbook.{package}.{new}"):
+        shim = importlib.import_module(f"playbook.{package}.{old}")
+    assert shim is importlib.import_module(f"playbook.{package}.{new}")  # every name, private ones too
+
+
+def test_importing_the_packages_loads_no_shim():
+    """``import playbook.exercises`` loads every bank; the shims of old names are not banks."""
+    import subprocess
+    import sys
+
+    code = ("import warnings\nwarnings.simplefilter('always')\nwith warnings.catch_warnings(record=True) as w:\n"
+            "    import playbook, playbook.charts, playbook.widgets, playbook.exercises\n"
+            "print([str(x.message) for x in w if 'old module name' in str(x.message)])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]", run.stdout
+
+
+def test_the_topic_name_check_catches_a_mismatch(tmp_path, monkeypatch):
+    """The check is not vacuous: a charts module named after no library module is reported."""
+    import shutil
+
+    fake = tmp_path / "playbook"
+    shutil.copytree(PACKAGE, fake, ignore=shutil.ignore_patterns("__pycache__", "templates", "fonts", "*.json", "*.csv"))
+    (fake / "charts" / "tiers.py").write_text("")
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
+    with pytest.raises(AssertionError, match="tiers"):
+        test_topic_modules_are_named_after_the_library_module("charts")

@@ -117,6 +117,49 @@ def test_extra_values_are_computed_only_when_a_reason_needs_them(customers):
     assert len(calls) == 1
 
 
+def test_reasons_joined_column_wise_equal_str_format():
+    """Bare-field templates are joined column by column: the texts are exactly str.format's."""
+    frame = pd.DataFrame({"n": [3, 0, 12], "x": [0.5, np.nan, 1e-7], "who": ["a", "b{c}", ""],
+                          "when": pd.to_datetime(["2025-01-02", "2025-03-04", None])}, index=list("pqr"))
+    template = "{label}: n={n}, x={x}, who={who}, when={when} ({n} again)"
+    t = RuleTable([("all", "True", template)], default=None)
+    want = [template.format(label="all", n=n, x="n/a" if x != x else x, who=w, when=d)
+            for n, x, w, d in zip([3, 0, 12], [0.5, np.nan, 1e-7], ["a", "b{c}", ""], frame["when"].tolist())]
+    assert t.evaluate(frame)["reason"].tolist() == want
+    styled = RuleTable([("all", "True", "{x:.1f} and {x}")], default=None).evaluate(frame.iloc[[0]])
+    assert styled["reason"].iloc[0] == "0.5 and 0.5"  # a spec anywhere: the per-row path
+
+
+def test_needs_evidence_a_rule_reading_an_all_missing_column_never_fires():
+    frame = pd.DataFrame({"browse": [np.nan, np.nan], "n": [1, 5]}, index=["a", "b"])
+    rules = [("impulse", "not (browse < 1)", "browses"), ("loyal", "n >= {many}", "orders {n}")]
+    judged = RuleTable(rules, default="other", thresholds={"many": 3}, needs_evidence=True).evaluate(frame)
+    assert judged["label"].tolist() == ["other", "loyal"]
+    assert judged.attrs["rules_without_evidence"] == ["impulse: not (browse < 1)"]
+    # without the option, "not (missing < 1)" holds for everyone: what needs_evidence prevents
+    assert RuleTable(rules, default="other", thresholds={"many": 3}).evaluate(frame)["label"].tolist() == ["impulse", "impulse"]
+    # one known value is evidence enough: the rule is judged row by row again
+    frame.loc["a", "browse"] = 0.0
+    assert RuleTable(rules, default="other", thresholds={"many": 3}, needs_evidence=True).evaluate(frame)["label"].tolist() \
+        == ["other", "impulse"]
+
+
+def test_evaluate_all_reports_every_rule_that_holds_and_value_format_styles_numbers():
+    frame = pd.DataFrame({"spend": [0.956, 0.2, 0.99], "refs": [2, 0, 0], "quiet": [np.nan] * 3}, index=["a", "b", "c"])
+    flags = RuleTable([("big", "spend >= 0.9", "top spend (spend={spend})"), ("benchmark", "refs >= 1", "refs={refs}"),
+                       ("big", "refs >= 2", "many refs"), ("silent", "quiet > 1", "never")], default=None,
+                      needs_evidence=True, value_format=lambda v: [f"<{x}>" for x in v])
+    out = flags.evaluate_all(frame)
+    assert list(out.columns) == ["big", "benchmark", "silent", "reason"]
+    assert out["big"].tolist() == [True, False, True] and out["benchmark"].tolist() == [True, False, False]
+    assert not out["silent"].any() and out.attrs["rules_without_evidence"] == ["silent: quiet > 1"]
+    assert out.loc["a", "reason"] == "big: top spend (spend=<0.956>); benchmark: refs=<2>; big: many refs"
+    assert out.loc["b", "reason"] == "" and out.loc["c", "reason"] == "big: top spend (spend=<0.99>)"
+    # the styler sees numeric columns only, never {label}
+    assert RuleTable([("x", "True", "{label}")], default=None, value_format=lambda v: ["?"] * len(v)).evaluate(
+        frame)["reason"].tolist() == ["x"] * 3
+
+
 def test_resolve_thresholds_warns_for_the_old_keyword_spelling():
     with pytest.warns(DeprecationWarning, match=r"thresholds=\{'a': 2\}"):
         assert resolve_thresholds({"a": 1, "b": 1}, None, "f", old={"a": 2}) == {"a": 2, "b": 1}

@@ -291,7 +291,7 @@ def test_accounts_share_by_period_shows_the_exit(b2b):
 
 
 def test_charts(retail, b2b):
-    from playbook.charts.pareto import pareto_curve, tier_bars
+    from playbook.charts.segment import pareto_curve, tier_bars
 
     ax = pareto_curve(retail.orders)
     assert ax.get_xlabel().endswith("(%)") and "20%" in ax.texts[0].get_text()

@@ -24,6 +24,7 @@ from playbook.value import (
     frequency_recency_matrix,
     holdout_comparison,
     holdout_scores,
+    customer_lifetime_value,
     probability_alive_matrix,
     simple_clv,
 )
@@ -96,28 +97,68 @@ def _orders(rows):
 # ---------------------------------------------------------------- simple CLV
 
 
-def test_simple_clv_formula_and_finite_horizon_sum():
-    assert simple_clv(100, 0.8, 0.1) == pytest.approx(100 * 0.8 / 0.3)
+def test_clv_formula_and_finite_horizon_sum():
+    clv = customer_lifetime_value
+    assert clv(100, 0.8, 0.1) == pytest.approx(100 * 0.8 / 0.3)
     by_hand = sum(100 * 0.8**t / 1.1**t for t in range(1, 6))
-    assert simple_clv(100, 0.8, 0.1, periods=5) == pytest.approx(by_hand)
-    assert simple_clv(100, 0.8, 0.1, periods=2000) == pytest.approx(simple_clv(100, 0.8, 0.1))
-    assert simple_clv(50, 1.0, 0.0, periods=4) == pytest.approx(200)
-    assert simple_clv(100, 0.0, 0.1) == 0
+    assert clv(100, 0.8, 0.1, periods=5) == pytest.approx(by_hand)
+    assert clv(100, 0.8, 0.1, periods=2000) == pytest.approx(clv(100, 0.8, 0.1))
+    assert clv(50, 1.0, 0.0, periods=4) == pytest.approx(200)
+    assert clv(100, 0.0, 0.1) == 0
 
 
-def test_simple_clv_is_vectorised_and_keeps_a_series_index():
-    out = simple_clv(100, np.array([0.5, 0.8, 0.9]), 0.1)
+def test_clv_is_vectorised_and_keeps_a_series_index():
+    out = customer_lifetime_value(100, np.array([0.5, 0.8, 0.9]), 0.1)
     assert out.shape == (3,) and np.all(np.diff(out) > 0)
-    s = simple_clv(pd.Series([10.0, 20.0], index=["a", "b"]), 0.5, 0.0)
-    assert list(s.index) == ["a", "b"] and s["b"] == pytest.approx(20.0)
+    s = customer_lifetime_value(pd.Series([10.0, 20.0], index=["a", "b"]), 0.5, 0.0)
+    assert list(s.index) == ["a", "b"] and s["b"] == pytest.approx(20.0) and s.name == "clv"
 
 
-@pytest.mark.parametrize("kwargs", [{"retention": 1.2}, {"retention": -0.1}, {"discount_rate": -0.5},
-                                    {"retention": 1.0, "discount_rate": 0.0}, {"periods": 2.5}, {"margin": np.nan}])
-def test_simple_clv_bad_input(kwargs):
-    args = {"margin": 100, "retention": 0.8, "discount_rate": 0.1, **kwargs}
+@pytest.mark.parametrize("kwargs", [{"retention_rate": 1.2}, {"retention_rate": -0.1}, {"discount_rate": -0.5},
+                                    {"retention_rate": 1.0, "discount_rate": 0.0}, {"periods": 2.5},
+                                    {"margin_per_period": np.nan}])
+def test_clv_bad_input(kwargs):
+    args = {"margin_per_period": 100, "retention_rate": 0.8, "discount_rate": 0.1, **kwargs}
     with pytest.raises(InvalidArgumentError):
-        simple_clv(**args)
+        customer_lifetime_value(**args)
+
+
+def _old_simple_clv(margin, retention, discount_rate, periods=None):
+    """value.simple_clv at commit 584aaca, frozen (validation left out)."""
+    index = margin.index if isinstance(margin, pd.Series) else None
+    m, r, d = (np.asarray(v, dtype=float) for v in (margin, retention, discount_rate))
+    k = r / (1 + d)
+    if periods is None:
+        out = m * r / (1 + d - r)
+    else:
+        n = np.asarray(periods, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = m * np.where(k == 1, n, k * (1 - k**n) / np.where(k == 1, 2.0, 1 - k))
+    if index is not None:
+        return pd.Series(np.broadcast_to(out, m.shape), index=index, name="clv")
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def test_simple_clv_is_the_old_name_same_figures_with_a_deprecation_warning():
+    rng = np.random.default_rng(15)
+    margin = pd.Series(rng.uniform(-20, 400, 300), index=[f"c{i}" for i in range(300)])
+    retention, discount = rng.uniform(0, 1, 300), rng.uniform(0, 0.4, 300)
+    periods = rng.integers(0, 30, 300)
+    for args in ((margin, retention, discount), (margin, retention, discount, periods), (100.0, 1.0, 0.0, 4),
+                 (margin.to_numpy(), 0.8, 0.1)):
+        with pytest.warns(DeprecationWarning, match="simple_clv is now customer_lifetime_value"):
+            old_name = simple_clv(*args)
+        want = _old_simple_clv(*args)
+        new = customer_lifetime_value(*args)
+        for got in (old_name, new):
+            if isinstance(want, pd.Series):
+                pd.testing.assert_series_equal(got, want)
+            else:
+                np.testing.assert_array_equal(got, want)
+    with pytest.warns(DeprecationWarning, match="margin= is now margin_per_period="):
+        assert simple_clv(margin=100, retention=0.8, discount_rate=0.1) == customer_lifetime_value(100, 0.8, 0.1)
+    with pytest.warns(DeprecationWarning), pytest.raises(InvalidArgumentError, match="retention_rate"):
+        simple_clv(100, 1.5, 0.1)
 
 
 # ---------------------------------------------------------------- BG/NBD against the truth
@@ -481,7 +522,7 @@ def next_year_margin():
     """Five small realistic bases, each cut a year before its end: the three CLV rankings at the cut
     and the margin each customer really brought in the following 365 days."""
     from playbook.strategy import customer_profile
-    from playbook.value import expected_margin, simple_clv
+    from playbook.value import customer_lifetime_value, expected_margin
 
     rows = []
     for seed in range(5):
@@ -492,7 +533,7 @@ def next_year_margin():
         profile = customer_profile(base, cut).reindex(model.index)
         last_year = profile["margin_365"].fillna(0.0)
         retention = (1 - profile["risk"].fillna(50) / 100).clip(0, 0.95)
-        old = simple_clv(last_year.clip(lower=0), retention, 0.10)  # the action list's formula before #17
+        old = customer_lifetime_value(last_year.clip(lower=0), retention, 0.10)  # the action list's formula before #17
         later = orders.loc[orders["order_date"] > cut].groupby("customer_id")["margin"].sum()
         real = later.reindex(model.index, fill_value=0.0)
         rows.append({"seed": seed, "method": model.attrs["clv"]["method"],

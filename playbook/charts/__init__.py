@@ -15,7 +15,7 @@ from .economics import growth_decomposition, profit_over_time, retention_curve
 from .evaluate import reliability_chart, roc_curves
 from .influence import influence_vs_spend, referral_network
 from .lifecycle import cohort_heatmap, lifecycle_funnel, stage_flow_chart
-from .pareto import pareto_curve, tier_bars
+from .segment import pareto_curve, tier_bars
 from .rfm import rfm_heatmap, segment_bars
 from .satisfaction import (
     complaint_speed_bars,
@@ -26,7 +26,7 @@ from .satisfaction import (
 )
 from .strategy import program_comparison, strategy_mix
 from .synth import realism_chart
-from .types import confusion_matrix, evidence_scatter
+from .customer_types import confusion_matrix, evidence_scatter
 from .uncertainty import program_interval_chart, rate_interval_chart
 from .value import frequency_recency_heatmap, holdout_plot, probability_alive_heatmap
 

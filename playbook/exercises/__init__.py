@@ -25,6 +25,8 @@ from .core import (KINDS, REGISTRY, Exercise, OwnBase, Result, answer_kind, chec
 __all__ = ["check", "hint", "reset_attempts", "params_for", "Exercise", "OwnBase", "Result", "register", "exercise", "REGISTRY",
            "compare", "answer_kind", "shipped_answer", "KINDS"]
 
+#: Old names of banks, kept one release as shims that warn (playbook.deprecation.moved_module): not banks to load.
+_MOVED = {"pareto", "synthetic"}
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name != "core":
+    if _info.name != "core" and _info.name not in _MOVED:
         importlib.import_module(f"{__name__}.{_info.name}")

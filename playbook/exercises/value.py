@@ -1,6 +1,6 @@
 """Exercises of notebook 11, customer lifetime value: on the learner's own small retail base.
 
-The notebook's cells print the shipped shop's simple CLV (2024 -> 2025), its expected purchases over a year and the
+The notebook's cells print the shipped shop's CLV (2024 -> 2025), its expected purchases over a year and the
 share of the key tier with P(alive) below one half. The exercises ask for other years, another horizon and another
 threshold on ``generate('retail', n_customers=1000, seed=MY_SEED)`` (a BG/NBD fit of a second or less).
 """
@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..data import summarize
 from ..segment import assign_tiers
-from ..value import BetaGeoFitter, GammaGammaFitter, simple_clv
+from ..value import BetaGeoFitter, GammaGammaFitter, customer_lifetime_value
 from .core import OwnBase, exercise
 
 # the learner's own base, as the notebook's setup cell builds it
@@ -44,18 +44,18 @@ def _retention(base, year: int = _YEAR) -> float:
     f"Simple CLV on your own base (`mine = generate('retail', n_customers=1000, seed=MY_SEED)`), one year earlier than "
     f"the notebook: take as the yearly margin the mean {_YEAR} margin of the customers who bought in {_YEAR}, as the "
     f"retention rate the share of {_YEAR - 1} buyers who bought again in {_YEAR}, and a 10% discount rate. "
-    "What is `simple_clv(margin, retention, 0.10)`?",
+    "What is `customer_lifetime_value(margin, retention, 0.10)`?",
     f"margin: sum `margin` per customer over the {_YEAR} orders of `mine` and average; retention: among customers with "
-    f"a {_YEAR - 1} order, the share with a {_YEAR} order; then `simple_clv(margin, retention, 0.10)`.",
+    f"a {_YEAR - 1} order, the share with a {_YEAR} order; then `customer_lifetime_value(margin, retention, 0.10)`.",
     mistakes=[
-        (lambda base: simple_clv(_per_buyer(base, "margin", _NOTEBOOK_YEAR), _retention(base, _NOTEBOOK_YEAR), 0.10),
+        (lambda base: customer_lifetime_value(_per_buyer(base, "margin", _NOTEBOOK_YEAR), _retention(base, _NOTEBOOK_YEAR), 0.10),
          f"that uses the notebook's years ({_NOTEBOOK_YEAR - 1} -> {_NOTEBOOK_YEAR}); the question looks one year "
          f"earlier ({_YEAR - 1} -> {_YEAR})."),
-        (lambda base: simple_clv(_per_buyer(base, "margin"), _retention(base), 0.0),
+        (lambda base: customer_lifetime_value(_per_buyer(base, "margin"), _retention(base), 0.0),
          "that ignores the discount rate: money next year is worth less than money today; use 0.10."),
-        (lambda base: simple_clv(_per_buyer(base, "amount"), _retention(base), 0.10),
+        (lambda base: customer_lifetime_value(_per_buyer(base, "amount"), _retention(base), 0.10),
          "that uses revenue (`amount`); CLV here counts the margin each customer leaves behind."),
-        (lambda base: simple_clv(_per_buyer(base, "margin"), float(_buyers(base, _YEAR).isin(_buyers(base, _YEAR - 1)).mean()), 0.10),
+        (lambda base: customer_lifetime_value(_per_buyer(base, "margin"), float(_buyers(base, _YEAR).isin(_buyers(base, _YEAR - 1)).mean()), 0.10),
          f"the retention rate is the other way round: start from the {_YEAR - 1} buyers and ask who came back in {_YEAR}."),
     ],
     hints=("two estimates first: a yearly margin and a yearly retention rate, both from the years the question names.",
@@ -64,7 +64,7 @@ def _retention(base, year: int = _YEAR) -> float:
     own=OWN,
 )
 def _simple(base):
-    return simple_clv(_per_buyer(base, "margin"), _retention(base), 0.10)
+    return customer_lifetime_value(_per_buyer(base, "margin"), _retention(base), 0.10)
 
 
 def _bgf(base):

@@ -12,11 +12,11 @@ from .economics import EconomicsExplorer, GrowthExplorer
 from .explorers import CustomerExplorer, GeneratorExplorer
 from .influence import LeaderExplorer
 from .lifecycle import StageExplorer
-from .pareto import TierExplorer
+from .segment import TierExplorer
 from .rfm import RFMExplorer
 from .satisfaction import ComplaintSpeedExplorer, SatisfactionIndexExplorer
 from .strategy import ProgramExplorer, StrategyTableExplorer
-from .types import TypeRuleExplorer
+from .customer_types import TypeRuleExplorer
 from .value import CLVExplorer
 
 __all__ = [
