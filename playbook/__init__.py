@@ -48,7 +48,7 @@ from .data import (
     timeline,
     write_dataset,
 )
-from .economics import acquisition_vs_retention, cohort_profit, customer_lifetime_value, empirical_retention
+from .economics import acquisition_vs_retention, cohort_profit, empirical_retention
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, ModelNotFittedError, PlaybookError
 from .influence import opinion_leaders, reach_of_loss, referral_graph
 from .lifecycle import cohort_table, formation_stage, lifecycle_stage, stage_flow
@@ -84,7 +84,7 @@ from .segment import (
     top_share,
 )
 
-from .value import BetaGeoFitter, GammaGammaFitter, calibration_holdout, simple_clv
+from .value import BetaGeoFitter, GammaGammaFitter, calibration_holdout, customer_lifetime_value, simple_clv
 
 __version__ = "0.1.0"
 

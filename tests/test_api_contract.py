@@ -143,7 +143,7 @@ OTHER = {
     "segment.top_share", "segment.gini", "segment.tier_policy", "rfm.score_quantiles", "rfm.segment_label",
     "lifecycle.lifecycle_rules", "lifecycle.formation_rules", "strategy.strategy_rules", "lifecycle.stage_order", "customer_types.rules_table",
     "customer_types.TypeRule", "rules.RuleTable", "rules.fill_reasons", "rules.literal", "rules.resolve_thresholds",
-    "value.simple_clv", "economics.cohort_profit", "economics.customer_lifetime_value",
+    "value.simple_clv", "value.customer_lifetime_value", "customer_types.rule_table", "economics.cohort_profit",
     "economics.acquisition_vs_retention", "economics.retention_sensitivity", "churn.kaplan_meier",
     # take the table an analysis returned
     "segment.lead_levels", "rfm.rfm_segments", "rfm.segment_summary", "customer_types.classify_types",
