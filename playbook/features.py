@@ -515,16 +515,39 @@ def _need_duckdb():
     return duckdb
 
 
+def is_remote(address) -> bool:
+    """Whether ``address`` is a URL of a file system other than this machine's (``hdfs://``, ``s3a://``, ``gs://``, ...).
+
+    >>> is_remote("s3a://bucket/orders/*.parquet"), is_remote("hdfs:///data/orders"), is_remote("file:///tmp/o.csv")
+    (True, True, False)
+    >>> is_remote("exports/orders_*.csv"), is_remote("C:\\data\\orders.csv")
+    (False, False)
+    """
+    import re
+
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]+)://", str(address)) if isinstance(address, str) else None
+    return m is not None and m.group(1).lower() != "file"
+
+
 def resolve_files(orders, engine: str = "duckdb") -> list:
     """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted).
 
-    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``)."""
+    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``). For the Spark engine,
+    an address on another file system (``hdfs://...``, ``s3a://...``; :func:`is_remote`) is returned as
+    it is, a one-item list of that string: Spark lists and reads it; this process cannot. It is
+    Parquet (a file, a glob or a folder of parts) unless it ends in ``.csv``, ``.tsv`` or ``.txt``."""
     import glob
     from pathlib import Path
 
     if isinstance(orders, pd.DataFrame) or not isinstance(orders, (str, Path)):
         raise InvalidArgumentError(f"engine={engine!r} reads files: give the path (or a glob) of CSV or Parquet orders, "
                                    f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
+    if is_remote(orders):
+        if engine != "spark":
+            raise InvalidArgumentError(f"{_file_name(orders)}: engine={engine!r} reads files on this machine; an address such as "
+                                       f"{str(orders).split('://')[0]}://... is read by the Spark engine (--engine spark).")
+        # Listed and read by Spark (its executors), not by this process: the address is passed on as it is.
+        return [str(orders)]
     text = str(Path(orders).expanduser())
     if any(ch in text for ch in "*?[") and not Path(text).is_file():  # a file named with [ ] is read as it is
         files = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if Path(p).is_file()]
@@ -546,6 +569,36 @@ def resolve_files(orders, engine: str = "duckdb") -> list:
     return files
 
 
+def _kind(files) -> str:
+    return "csv" if str(files[0]).rstrip("/").lower().endswith(_CSV) else "parquet"
+
+
+#: What ``summary.json``'s input record says instead of a hash when the files are not on this machine.
+REMOTE_HASH = ("not computed: the orders are at a remote address ({scheme}://), read by Spark's executors; this "
+               "process cannot read them to hash them")
+
+
+def input_record(orders, files) -> dict:
+    """``summary.json``'s ``input`` for the files :func:`resolve_files` gave: name and SHA-256 of one file, or the
+    name of the glob and each file's; for a remote address (:func:`is_remote`), ``sha256`` is None and
+    ``sha256_unavailable`` says why (nothing is read from it here). OSError if a local file cannot be read."""
+    from . import output
+
+    if any(is_remote(p) for p in files):
+        return {"name": str(orders), "sha256": None,
+                "sha256_unavailable": REMOTE_HASH.format(scheme=str(files[0]).split("://")[0])}
+    digests = [output.sha256_file(p) for p in files]
+    record: dict = {"name": files[0].name if len(files) == 1 else str(orders), "sha256": digests[0] if len(files) == 1 else None}
+    if len(files) > 1:
+        record["files"] = [{"name": p.name, "sha256": d} for p, d in zip(files, digests)]
+    return record
+
+
+def local_files(files) -> list:
+    """The files of ``files`` on this machine (what an output folder must never replace; what has a size here)."""
+    return [p for p in files if not is_remote(p)]
+
+
 def _scan(files, kind: str, *, decimal=None, sample: bool = False) -> str:
     paths = "[" + ", ".join(_q(p) for p in files) + "]"
     if kind == "parquet":
@@ -564,20 +617,30 @@ def _schemas(con, files, kind: str) -> list:
         return [c for c in cols if c[0] != "filename"]
 
     first = describe(files[0])  # resolve_files never gives an empty list
-    names0 = [c[0] for c in first]
     for p in files[1:]:
-        cols = describe(p)
-        names = [c[0] for c in cols]
-        if names != names0 or (kind == "parquet" and cols != first):
-            missing = [n for n in names0 if n not in names]
-            extra = [n for n in names if n not in names0]
-            what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
-                   (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
-            if not what:
-                what = "has the same columns in another order or with other types"
-            raise DataValidationError(f"{p.name} does not have the columns of {files[0].name}: it {what}. "
-                                      "Files read together must have the same columns; analyse them separately or fix the export.")
+        _same_columns(files[0], first, p, describe(p), types=kind == "parquet")
     return first
+
+
+def _same_columns(first_file, first: list, file, cols: list, *, types: bool) -> None:
+    """Refuse ``file`` if its (name, type) columns are not ``first_file``'s (types compared when ``types``)."""
+    names0, names = [c[0] for c in first], [c[0] for c in cols]
+    if names == names0 and (not types or cols == first):
+        return
+    missing = [n for n in names0 if n not in names]
+    extra = [n for n in names if n not in names0]
+    what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
+           (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
+    if not what:
+        what = "has the same columns in another order or with other types"
+    raise DataValidationError(f"{_file_name(file)} does not have the columns of {_file_name(first_file)}: it {what}. "
+                              "Files read together must have the same columns; analyse them separately or fix the export.")
+
+
+def _file_name(file) -> str:
+    """The last part of a path or an address (``s3a://bucket/orders/part-1.parquet`` -> ``part-1.parquet``)."""
+    text = str(file).rstrip("/")
+    return text.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or text
 
 
 def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
@@ -653,6 +716,8 @@ def _blank(raw: str) -> str:
 
 # The check queries run on the parsed orders (DuckDB: a table with the blank flags precomputed; Spark: the view
 # with the raw text); the examples are quoted from the view with the raw text.
+_BLANK_RAW: dict[str, str] = {"date": _blank("raw_date"),
+              "amount": f"({_blank('raw_amount')} OR lower(trim(raw_amount)) = 'nan')"}
 _DUCKDB = _Dialect(count=lambda cond: f"count(*) FILTER (WHERE {cond})",
                    nonfinite=lambda x: f"isinf({x}) OR isnan({x})", total="fsum",
                    blank=lambda what: f"blank_{what}")
@@ -660,8 +725,6 @@ _DUCKDB_RAW = dataclasses.replace(_DUCKDB, blank=lambda what: _BLANK_RAW[what])
 _SPARK = _Dialect(count=lambda cond: f"count_if({cond})",
                   nonfinite=lambda x: f"isnan({x}) OR abs({x}) = double('infinity')", total="sum",
                   blank=lambda what: _BLANK_RAW[what])
-_BLANK_RAW = {"date": _blank("raw_date"),
-              "amount": f"({_blank('raw_amount')} OR lower(trim(raw_amount)) = 'nan')"}
 
 
 _Check = tuple[str, str, Callable[[_Dialect], str], str, str, str]
@@ -697,9 +760,12 @@ def _order_checks(used: dict, limits) -> list[_Check]:
          f"{{name}}, column {{col}}: {{n}} of the amounts are infinite or larger than {MAX_AMOUNT:,.0f} in absolute value, "
          "e.g. {eg}. No single order is that large: fix or remove these {unit}s."),
     ]
+    def bad_number(kit: str) -> Callable[[_Dialect], str]:
+        return lambda d: f"{kit} IS NULL OR {d.nonfinite(kit)}"
+
     for kit in ("margin", "discount"):
         if kit in used:
-            checks.append((f"bad_{kit}", kit, lambda d, kit=kit: f"{kit} IS NULL OR {d.nonfinite(kit)}", f"raw_{kit}", "",
+            checks.append((f"bad_{kit}", kit, bad_number(kit), f"raw_{kit}", "",
                            f"{{name}}, column {{col}}: {{n}} {kit} value(s) missing or not finite numbers, e.g. {{eg}}. "
                            "Fix them in the export (every order needs a number there), or rename that column so the kit "
                            "does not read it."))
@@ -775,7 +841,7 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     if refunds not in ("error", "keep", "drop"):
         raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
     files = resolve_files(orders)
-    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
+    kind = _kind(files)
     name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
     notes = ReadNotes(lang)
     say = progress or (lambda message: None)
@@ -1094,8 +1160,8 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
     if refunds not in ("error", "keep", "drop"):
         raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
     files = resolve_files(orders, engine="spark")
-    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
-    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
+    kind = _kind(files)
+    name = str(orders) if is_remote(files[0]) else files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
     notes = ReadNotes(lang)
     say = progress or (lambda message: None)
     spark = spark or _spark_session(SparkSession)
@@ -1122,6 +1188,57 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
                 spark.conf.set(k, v)
 
 
+def _parquet_nanos(spark, files, name: str, column: str) -> bool:
+    """Whether the Parquet ``column`` that Spark shows as ``bigint`` holds timestamps in nanoseconds (pandas writes those;
+    Spark reads them as whole numbers, see nanosAsLong) rather than plain integers (e.g. 20240115), which are read as
+    the DuckDB engine reads them: text, with --date-format. Files of one glob that differ are refused.
+
+    A file on this machine is asked through its Parquet footer (pyarrow), column by column; a remote one through Spark
+    (with nanosAsLong off, Spark refuses a file that has a nanosecond timestamp in any column)."""
+    found = {}
+    for f in files:
+        local = None if is_remote(f) else f
+        if isinstance(local, str) and local.startswith("file:"):
+            from urllib.parse import unquote, urlparse
+
+            local = unquote(urlparse(local).path)
+        if local is not None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            try:
+                typ = pq.read_schema(local).field(column).type
+            except (OSError, KeyError, ValueError, pa.ArrowException):
+                typ = None
+            if typ is not None:
+                found[f] = pa.types.is_timestamp(typ)
+                continue
+        found[f] = _spark_says_nanos(spark, f, column)
+    if len(set(found.values())) > 1:
+        ns = next(f for f, v in found.items() if v)
+        plain = next(f for f, v in found.items() if not v)
+        raise DataValidationError(f"{name}, column {column!r}: {_file_name(ns)} stores the dates as timestamps, "
+                                  f"{_file_name(plain)} as whole numbers. Files read together must have the same columns; "
+                                  "analyse them separately or fix the export.")
+    return bool(found) and all(found.values())
+
+
+def _spark_says_nanos(spark, path, column: str) -> bool:
+    key = "spark.sql.legacy.parquet.nanosAsLong"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, "false")
+    try:
+        fields = {f.name: f.dataType.simpleString() for f in spark.read.parquet(path).schema.fields}
+    except Exception as exc:  # "Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false))"
+        return "NANOS" in str(exc)
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+    return fields.get(column, "").startswith("timestamp")  # a Spark that reads nanoseconds as timestamps itself
+
+
 def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *, as_of, refunds, date_format, decimal,
                 limits) -> FeatureRead:
     """:func:`read_spark` on a session set to UTC."""
@@ -1130,23 +1247,37 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
     DATE_RANGE, MAX_AMOUNT, check_as_of = limits
     # file:// URIs: on a cluster whose default file system is HDFS, a bare path would be looked up there. The files
     # must be at the same path on every node (shared storage) for the executors to read them.
-    paths = [p.resolve().as_uri() for p in files]
-    try:
-        if kind == "parquet":
-            frame = spark.read.parquet(*paths)
-        else:
-            frame = spark.read.csv(paths, header=True, inferSchema=False, encoding="UTF-8", sep=_sniff_sep(files[0]))
-    except Exception as exc:  # AnalysisException and the like: a file Spark cannot read
-        raise DataValidationError(f"{name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
-                                  "Check that it is an orders export.") from None
+    paths = [p if is_remote(p) else p.resolve().as_uri() for p in files]
+    sep = "," if is_remote(files[0]) or kind == "parquet" else _sniff_sep(files[0])
+
+    def load(where):
+        try:
+            if kind == "parquet":
+                return spark.read.parquet(*where)
+            return spark.read.csv(where, header=True, inferSchema=False, encoding="UTF-8", sep=sep)
+        except Exception as exc:  # AnalysisException and the like: a file Spark cannot read
+            raise DataValidationError(f"{_file_name(where[0]) if len(where) == 1 and len(paths) > 1 else name} cannot be read "
+                                      f"as {kind.upper()}: {str(exc).splitlines()[0]}. Check that it is an orders export.") from None
+
+    frame = load(paths)
+    # Spark takes the columns of one file for all: a file of the glob with other columns would be read as NULLs (Parquet)
+    # or shifted (CSV). Every file's own columns are compared, as the DuckDB engine does.
+    listed = sorted(frame.inputFiles())
+    if len(listed) > 1:
+        first = [(f.name, f.dataType.simpleString()) for f in load([listed[0]]).schema.fields]
+        for other in listed[1:]:
+            _same_columns(listed[0], first, other, [(f.name, f.dataType.simpleString()) for f in load([other]).schema.fields],
+                          types=kind == "parquet")
     schema = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     used = _mapped_columns(columns, schema, name)
+    nanos = kind == "parquet" and schema[used["order_date"]] == "bigint" and _parquet_nanos(spark, listed or paths, name,
+                                                                                             used["order_date"])
     tag = uuid.uuid4().hex[:8]
     raw_view, src, orders_view = f"playbook_raw_{tag}", f"playbook_src_{tag}", f"playbook_orders_{tag}"
     views.extend([raw_view, src, orders_view])
     frame.createOrReplaceTempView(raw_view)
     select = [f"{_spark_expr(k, c, schema[c], date_format=date_format, decimal=decimal)} AS {k}" for k, c in used.items()]
-    if kind == "parquet" and schema[used["order_date"]] == "bigint":  # nanoseconds since 1970 (see nanosAsLong above)
+    if nanos:  # a timestamp in nanoseconds, read as a whole number since 1970 (see nanosAsLong in read_spark)
         select[list(used).index("order_date")] = "timestamp_micros(`" + used["order_date"].replace("`", "``") + "` DIV 1000) AS order_date"
     raw = {k: "CAST(`" + c.replace("`", "``") + "` AS STRING)" for k, c in used.items()}
     extra_raw = [k for k in ("margin", "discount") if k in used]

@@ -254,7 +254,7 @@ def test_memory_limit_is_read_checked_and_given_to_duckdb(tmp_path, monkeypatch)
         features.read_duckdb(path, memory_limit="1GB", con=connect())
 
 
-def _killed_run_folder(root, *, marker: bool = True) -> "Path":
+def _killed_run_folder(root, *, marker: bool = True):
     """A spill folder made by a process that was then killed with SIGKILL (it never cleaned up)."""
     import signal
     import subprocess
@@ -317,3 +317,34 @@ def test_cli_memory_limit(tmp_path, capsys):
     assert main(["analyze", str(good), "--out", str(tmp_path / "b"), "--memory-limit", "8GB"]) == 2
     assert "use it with --engine duckdb" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_remote_addresses_are_for_spark_and_have_no_hash(tmp_path):
+    """hdfs:// and s3a:// addresses: Spark's executors read them; this process cannot, so it neither lists nor hashes them."""
+    for address in ("hdfs://namenode:8020/data/orders/*.parquet", "s3a://bucket/exports/orders.csv", "gs://b/o",
+                    "abfss://c@acct.dfs.core.windows.net/orders/"):
+        assert features.is_remote(address)
+        assert features.resolve_files(address, engine="spark") == [address]
+        with pytest.raises(InvalidArgumentError, match=r"is read by the Spark engine \(--engine spark\)"):
+            features.resolve_files(address)
+        record = features.input_record(address, [address])
+        assert record["name"] == address and record["sha256"] is None
+        assert "remote address" in record["sha256_unavailable"] and "://" in record["sha256_unavailable"]
+        assert features.local_files([address]) == []
+    assert features._kind(["s3a://bucket/exports/orders.csv"]) == "csv"
+    assert features._kind(["hdfs:///data/orders/"]) == "parquet"  # a folder of Parquet parts
+    for local in ("orders.csv", str(tmp_path / "o.parquet"), "file:///tmp/o.csv", "C:\\data\\o.csv"):
+        assert not features.is_remote(local)
+    # Local files keep their hashes.
+    a = _write(tmp_path, "a.csv", GOOD)
+    b = _write(tmp_path, "b.csv", GOOD)
+    assert features.input_record(a, [a]) == {"name": "a.csv", "sha256": features_sha(a)}
+    many = features.input_record(str(tmp_path / "*.csv"), [a, b])
+    assert many["sha256"] is None and [f["name"] for f in many["files"]] == ["a.csv", "b.csv"]
+    assert "sha256_unavailable" not in many and features.local_files([a, b]) == [a, b]
+
+
+def features_sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
