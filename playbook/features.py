@@ -529,12 +529,13 @@ def is_remote(address) -> bool:
     return m is not None and m.group(1).lower() != "file"
 
 
-def resolve_files(orders, engine: str = "duckdb") -> list:
+def resolve_files(orders, engine: str = "duckdb", *, remote: bool = False) -> list:
     """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted).
 
-    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``). For the Spark engine,
-    an address on another file system (``hdfs://...``, ``s3a://...``; :func:`is_remote`) is returned as
-    it is, a one-item list of that string: Spark lists and reads it; this process cannot. It is
+    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``). With ``remote=True``
+    (the Spark engine), an address on another file system (``hdfs://...``, ``s3a://...``; :func:`is_remote`)
+    is returned as it is, a one-item list of that string: Spark lists and reads it; this process cannot
+    (so a caller uses :func:`input_record` and :func:`local_files` rather than hashing or sizing it). It is
     Parquet (a file, a glob or a folder of parts) unless it ends in ``.csv``, ``.tsv`` or ``.txt``."""
     import glob
     from pathlib import Path
@@ -543,9 +544,13 @@ def resolve_files(orders, engine: str = "duckdb") -> list:
         raise InvalidArgumentError(f"engine={engine!r} reads files: give the path (or a glob) of CSV or Parquet orders, "
                                    f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
     if is_remote(orders):
+        scheme = str(orders).split("://")[0]
         if engine != "spark":
             raise InvalidArgumentError(f"{_file_name(orders)}: engine={engine!r} reads files on this machine; an address such as "
-                                       f"{str(orders).split('://')[0]}://... is read by the Spark engine (--engine spark).")
+                                       f"{scheme}://... is read by the Spark engine (--engine spark).")
+        if not remote:
+            raise InvalidArgumentError(f"{_file_name(orders)}: this step reads files on this machine; give the {scheme}:// "
+                                       "address to playbook.features.read_spark, which hands it to Spark.")
         # Listed and read by Spark (its executors), not by this process: the address is passed on as it is.
         return [str(orders)]
     text = str(Path(orders).expanduser())
@@ -1159,7 +1164,7 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
                                        "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
     if refunds not in ("error", "keep", "drop"):
         raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
-    files = resolve_files(orders, engine="spark")
+    files = resolve_files(orders, engine="spark", remote=True)
     kind = _kind(files)
     name = str(orders) if is_remote(files[0]) else files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
     notes = ReadNotes(lang)

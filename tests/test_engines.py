@@ -324,9 +324,11 @@ def test_remote_addresses_are_for_spark_and_have_no_hash(tmp_path):
     for address in ("hdfs://namenode:8020/data/orders/*.parquet", "s3a://bucket/exports/orders.csv", "gs://b/o",
                     "abfss://c@acct.dfs.core.windows.net/orders/"):
         assert features.is_remote(address)
-        assert features.resolve_files(address, engine="spark") == [address]
+        assert features.resolve_files(address, engine="spark", remote=True) == [address]
         with pytest.raises(InvalidArgumentError, match=r"is read by the Spark engine \(--engine spark\)"):
             features.resolve_files(address)
+        with pytest.raises(InvalidArgumentError, match="to playbook.features.read_spark"):  # a caller not ready for them
+            features.resolve_files(address, engine="spark")
         record = features.input_record(address, [address])
         assert record["name"] == address and record["sha256"] is None
         assert "remote address" in record["sha256_unavailable"] and "://" in record["sha256_unavailable"]
