@@ -520,7 +520,7 @@ def is_remote(address) -> bool:
 
     >>> is_remote("s3a://bucket/orders/*.parquet"), is_remote("hdfs:///data/orders"), is_remote("file:///tmp/o.csv")
     (True, True, False)
-    >>> is_remote("exports/orders_*.csv"), is_remote("C:\\data\\orders.csv")
+    >>> is_remote("exports/orders_*.csv"), is_remote("C:" + chr(92) + "orders.csv")
     (False, False)
     """
     import re
