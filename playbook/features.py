@@ -1005,7 +1005,8 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
                 + f"{raw['customer_id']} AS raw_id, filename FROM {_scan(files, kind, decimal=decimal)}")
     # The file(s) are parsed once into a compact DuckDB table (spilled to disk beyond DuckDB's memory limit) that the
     # checks and the feature query scan; the raw text is read again only to quote offending lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (raw_date, raw_amount, raw_id"
+    # Without the file name (the raw view has it for the examples): a path repeated on every row is the widest column.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (filename, raw_date, raw_amount, raw_id"
                 f"{''.join(f', raw_{k}' for k in extra_raw)}), "
                 f"{_BLANK_RAW['date']} AS blank_date, {_BLANK_RAW['amount']} AS blank_amount FROM src")
     say(f"checking {name} with DuckDB")
