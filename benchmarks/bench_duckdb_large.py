@@ -41,17 +41,36 @@ LINES = np.array(["essentials", "premium", "new_release"])
 
 # read_duckdb on the glob, in a child process; prints one JSON line.
 REDUCE = r"""
-import json, resource, sys, time
+import glob as globs, json, os, resource, sys, tempfile, threading, time
 glob, limit, as_of = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 from playbook.features import read_duckdb
-marks = []
-read = read_duckdb(glob, as_of=as_of, memory_limit=limit, progress=lambda m: marks.append((m, time.perf_counter())))
+marks, disk = [], [0]
+
+def watch():  # the largest size of this run's spill folder (DuckDB's temporary files)
+    while True:
+        size = 0
+        for folder in globs.glob(os.path.join(tempfile.gettempdir(), "playbook_duckdb_*")):
+            try:
+                if json.load(open(os.path.join(folder, "playbook_spill.json")))["pid"] == os.getpid():
+                    size += sum(e.stat().st_size for e in os.scandir(folder) if e.is_file())
+            except (OSError, ValueError, KeyError):
+                pass
+        disk[0] = max(disk[0], size)
+        time.sleep(2)
+
+def say(m):
+    marks.append((m, time.perf_counter()))
+    print(f"    [{time.perf_counter() - t0:7.1f} s] {m}", file=sys.stderr, flush=True)
+
+threading.Thread(target=watch, daemon=True).start()
+read = read_duckdb(glob, as_of=as_of, memory_limit=limit, progress=say)
 marks.append(("", time.perf_counter()))
 stages = [(m, t1 - t) for (m, t), (_, t1) in zip(marks, marks[1:])]
 print(json.dumps({"seconds": time.perf_counter() - t0, "stages": stages, "customers": len(read.table),
                   "orders": read.totals["orders"], "table_mib": float(read.table.memory_usage(deep=True).sum()) / 2**20,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "engine": read.engine}))
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "engine": read.engine,
+                  "spill_gb": disk[0] / 1e9}))
 """
 
 # analyze --engine duckdb end to end, in a child process; prints one JSON line with its stage timings.
@@ -137,10 +156,10 @@ def make_orders(folder: Path, n_customers: int, n_orders: int, n_files: int, see
 
 def child(code: str, *args: str) -> dict:
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+    # stdout captured (the JSON line); stderr (progress, errors) shown as it comes.
+    out = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, check=False)
     if out.returncode != 0:
-        tail = out.stderr.strip().splitlines()[-3:] if out.stderr.strip() else [f"exit {out.returncode}"]
-        return {"error": " | ".join(tail)}
+        return {"error": f"exit {out.returncode} (see above)"}
     r = json.loads(out.stdout.strip().splitlines()[-1])
     r["wall"] = time.perf_counter() - t
     return r
@@ -180,7 +199,7 @@ def main() -> int:
     show_stages(r)
     print(f"  {'total (child wall time)':<70} {r['wall']:8.1f} s   peak RSS {peak:,.0f} MiB "
           f"(target <= {MEMORY_TARGET_MIB:,} MiB: {'met' if peak <= MEMORY_TARGET_MIB else 'NOT met'}); "
-          f"feature table in pandas {r['table_mib']:,.0f} MiB")
+          f"feature table in pandas {r['table_mib']:,.0f} MiB; DuckDB's temporary files at most {r['spill_gb']:,.1f} GB")
 
     with tempfile.TemporaryDirectory(prefix="bench_duckdb_large_") as tmp:
         if args.full:

@@ -829,7 +829,8 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
 
     ``memory_limit`` is the most memory DuckDB may use (its ``memory_limit`` setting: ``"8GB"``,
     ``"500MB"``, or a number of bytes); beyond it DuckDB spills to a temporary folder
-    (``playbook_duckdb_*`` in the system's temporary folder), removed when the read ends. The
+    (``playbook_duckdb_*`` in the system's temporary folder), removed when the read ends, of at most
+    half the free disk (beyond that the read is refused, saying so). The
     default, None, is half of the machine's memory (:func:`default_memory_limit`): the other half
     is for the feature table in pandas and the scoring that follows. A spill folder left by a run
     that was killed (its marker file names a process that no longer runs) is removed by the next
@@ -865,8 +866,10 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     if removed:
         say(f"removed {len(removed)} temporary folder(s) left by an earlier DuckDB run that was stopped")
     spill = _make_spill_folder()
+    # DuckDB would fill the disk up to 90% of its free space; the kit leaves the other half of it to everything else.
+    disk = f"{max(shutil.disk_usage(spill).free // 2, 1 << 30)}B"
     try:
-        con = duckdb.connect(config={"temp_directory": str(spill), "memory_limit": limit})
+        con = duckdb.connect(config={"temp_directory": str(spill), "memory_limit": limit, "max_temp_directory_size": disk})
     except Exception:
         shutil.rmtree(spill, ignore_errors=True)
         raise
@@ -874,6 +877,13 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     try:
         return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
                             date_format=date_format, decimal=decimal)
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+        if isinstance(exc, duckdb.IOException) and "temp" not in str(exc).lower():
+            raise
+        raise DataValidationError(f"{name} is too big for DuckDB's memory limit ({limit}) and the temporary disk space it "
+                                  f"may use ({int(disk[:-1]) / 1e9:,.1f} GB, half the free disk): {str(exc).splitlines()[0]}. "
+                                  "Give it more memory (--memory-limit), free disk space, or split the export by period "
+                                  "and analyze each part.") from None
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)

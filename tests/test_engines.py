@@ -350,3 +350,15 @@ def features_sha(path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_running_out_of_memory_and_disk_is_a_clear_refusal(tmp_path, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 GiB/1.0 GiB used)")
+
+    monkeypatch.setattr(features, "_read_duckdb", out_of_memory)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with pytest.raises(DataValidationError, match=r"too big for DuckDB's memory limit \(64MB\) and the temporary disk space "
+                                                  r"it may use \(.* GB, half the free disk\): Out of Memory Error.*--memory-limit"):
+        features.read_duckdb(_write(tmp_path, "good.csv", GOOD), memory_limit="64MB")
+    assert not list(tmp_path.glob("playbook_duckdb_*"))
