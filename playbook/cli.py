@@ -112,6 +112,12 @@ def _cmd_analyze(args) -> int:
     check_date_format(args.date_format)
     options = {"refunds": args.refunds, "duplicates": args.duplicates, "encoding": args.encoding,
                "date_format": args.date_format, "sheet": args.sheet, "decimal": args.decimal, "dayfirst": args.dayfirst}
+    if args.memory_limit is not None:  # said before any work, like --as-of
+        if args.engine != "duckdb":
+            raise InvalidArgumentError(f"--memory-limit is DuckDB's memory limit: use it with --engine duckdb, not --engine {args.engine}.")
+        from .features import check_memory_limit
+
+        options["memory_limit"] = check_memory_limit(args.memory_limit)
     out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
                   progress=None if args.quiet else progress, margin_rate=args.margin_rate, engine=args.engine, **options)
     if not args.quiet:
@@ -218,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(ORDERS may be a quoted glob, e.g. 'exports/*.parquet'), checks them and reduces them to one row "
                         "per customer in SQL, for files larger than memory (pip install duckdb); spark: the same on a Spark "
                         "session, e.g. under spark-submit (pip install pyspark, and Java 17)")
+    a.add_argument("--memory-limit", metavar="SIZE", default=None,
+                   help="with --engine duckdb: the most memory DuckDB may use, e.g. 8GB or 500MB; beyond it DuckDB spills to a "
+                        "temporary folder, removed after (default: half of the machine's memory)")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr, nothing on stdout on success")
     a.set_defaults(func=_cmd_analyze)
     g = sub.add_parser("generate", parents=[debug], help="write a synthetic dataset folder (one CSV per table + manifest.json)",

@@ -40,7 +40,7 @@ from .errors import DataValidationError, InvalidArgumentError
 
 __all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb", "compute_spark",
            "read_duckdb", "read_spark", "resolve_files", "FeatureRead", "ENGINES", "EXPENSIVE_CHANNELS", "WINDOW_DAYS", "BASELINE_DAYS",
-           "YEAR_DAYS"]
+           "YEAR_DAYS", "default_memory_limit", "check_memory_limit", "clean_stale_spills", "SPILL_MARKER"]
 
 #: Churn signals' recent window and the baseline before it (:func:`playbook.churn.churn_signals` defaults).
 WINDOW_DAYS = 90
@@ -515,16 +515,44 @@ def _need_duckdb():
     return duckdb
 
 
-def resolve_files(orders, engine: str = "duckdb") -> list:
+def is_remote(address) -> bool:
+    """Whether ``address`` is a URL of a file system other than this machine's (``hdfs://``, ``s3a://``, ``gs://``, ...).
+
+    >>> is_remote("s3a://bucket/orders/*.parquet"), is_remote("hdfs:///data/orders"), is_remote("file:///tmp/o.csv")
+    (True, True, False)
+    >>> is_remote("exports/orders_*.csv"), is_remote("C:" + chr(92) + "orders.csv")
+    (False, False)
+    """
+    import re
+
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]+)://", str(address)) if isinstance(address, str) else None
+    return m is not None and m.group(1).lower() != "file"
+
+
+def resolve_files(orders, engine: str = "duckdb", *, remote: bool = False) -> list:
     """The files ``orders`` names: a path, or a glob such as ``exports/orders_*.parquet`` (sorted).
 
-    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``)."""
+    ``engine`` is the engine named in the messages (``"duckdb"`` or ``"spark"``). With ``remote=True``
+    (the Spark engine), an address on another file system (``hdfs://...``, ``s3a://...``; :func:`is_remote`)
+    is returned as it is, a one-item list of that string: Spark lists and reads it; this process cannot
+    (so a caller uses :func:`input_record` and :func:`local_files` rather than hashing or sizing it). It is
+    Parquet (a file, a glob or a folder of parts) unless it ends in ``.csv``, ``.tsv`` or ``.txt``."""
     import glob
     from pathlib import Path
 
     if isinstance(orders, pd.DataFrame) or not isinstance(orders, (str, Path)):
         raise InvalidArgumentError(f"engine={engine!r} reads files: give the path (or a glob) of CSV or Parquet orders, "
                                    f"not a {type(orders).__name__}; a DataFrame is analysed by the default engine.")
+    if is_remote(orders):
+        scheme = str(orders).split("://")[0]
+        if engine != "spark":
+            raise InvalidArgumentError(f"{_file_name(orders)}: engine={engine!r} reads files on this machine; an address such as "
+                                       f"{scheme}://... is read by the Spark engine (--engine spark).")
+        if not remote:
+            raise InvalidArgumentError(f"{_file_name(orders)}: this step reads files on this machine; give the {scheme}:// "
+                                       "address to playbook.features.read_spark, which hands it to Spark.")
+        # Listed and read by Spark (its executors), not by this process: the address is passed on as it is.
+        return [str(orders)]
     text = str(Path(orders).expanduser())
     if any(ch in text for ch in "*?[") and not Path(text).is_file():  # a file named with [ ] is read as it is
         files = [Path(p) for p in sorted(glob.glob(text, recursive=True)) if Path(p).is_file()]
@@ -546,6 +574,36 @@ def resolve_files(orders, engine: str = "duckdb") -> list:
     return files
 
 
+def _kind(files) -> str:
+    return "csv" if str(files[0]).rstrip("/").lower().endswith(_CSV) else "parquet"
+
+
+#: What ``summary.json``'s input record says instead of a hash when the files are not on this machine.
+REMOTE_HASH = ("not computed: the orders are at a remote address ({scheme}://), read by Spark's executors; this "
+               "process cannot read them to hash them")
+
+
+def input_record(orders, files) -> dict:
+    """``summary.json``'s ``input`` for the files :func:`resolve_files` gave: name and SHA-256 of one file, or the
+    name of the glob and each file's; for a remote address (:func:`is_remote`), ``sha256`` is None and
+    ``sha256_unavailable`` says why (nothing is read from it here). OSError if a local file cannot be read."""
+    from . import output
+
+    if any(is_remote(p) for p in files):
+        return {"name": str(orders), "sha256": None,
+                "sha256_unavailable": REMOTE_HASH.format(scheme=str(files[0]).split("://")[0])}
+    digests = [output.sha256_file(p) for p in files]
+    record: dict = {"name": files[0].name if len(files) == 1 else str(orders), "sha256": digests[0] if len(files) == 1 else None}
+    if len(files) > 1:
+        record["files"] = [{"name": p.name, "sha256": d} for p, d in zip(files, digests)]
+    return record
+
+
+def local_files(files) -> list:
+    """The files of ``files`` on this machine (what an output folder must never replace; what has a size here)."""
+    return [p for p in files if not is_remote(p)]
+
+
 def _scan(files, kind: str, *, decimal=None, sample: bool = False) -> str:
     paths = "[" + ", ".join(_q(p) for p in files) + "]"
     if kind == "parquet":
@@ -564,20 +622,30 @@ def _schemas(con, files, kind: str) -> list:
         return [c for c in cols if c[0] != "filename"]
 
     first = describe(files[0])  # resolve_files never gives an empty list
-    names0 = [c[0] for c in first]
     for p in files[1:]:
-        cols = describe(p)
-        names = [c[0] for c in cols]
-        if names != names0 or (kind == "parquet" and cols != first):
-            missing = [n for n in names0 if n not in names]
-            extra = [n for n in names if n not in names0]
-            what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
-                   (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
-            if not what:
-                what = "has the same columns in another order or with other types"
-            raise DataValidationError(f"{p.name} does not have the columns of {files[0].name}: it {what}. "
-                                      "Files read together must have the same columns; analyse them separately or fix the export.")
+        _same_columns(files[0], first, p, describe(p), types=kind == "parquet")
     return first
+
+
+def _same_columns(first_file, first: list, file, cols: list, *, types: bool) -> None:
+    """Refuse ``file`` if its (name, type) columns are not ``first_file``'s (types compared when ``types``)."""
+    names0, names = [c[0] for c in first], [c[0] for c in cols]
+    if names == names0 and (not types or cols == first):
+        return
+    missing = [n for n in names0 if n not in names]
+    extra = [n for n in names if n not in names0]
+    what = (f"lacks {', '.join(map(repr, missing))}" if missing else "") + ("; " if missing and extra else "") + \
+           (f"has {', '.join(map(repr, extra))} in addition" if extra else "")
+    if not what:
+        what = "has the same columns in another order or with other types"
+    raise DataValidationError(f"{_file_name(file)} does not have the columns of {_file_name(first_file)}: it {what}. "
+                              "Files read together must have the same columns; analyse them separately or fix the export.")
+
+
+def _file_name(file) -> str:
+    """The last part of a path or an address (``s3a://bucket/orders/part-1.parquet`` -> ``part-1.parquet``)."""
+    text = str(file).rstrip("/")
+    return text.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or text
 
 
 def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> str:
@@ -610,59 +678,15 @@ def _expr(kit: str, col: str, typ: str, *, date_format=None, decimal=None) -> st
     return f"nullif(trim({text}), '')"
 
 
-def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str = "error", duplicates: str = "error",
-                encoding=None, sheet=None, date_format=None, decimal=None, dayfirst=None, lang=None, progress=None,
-                con=None) -> FeatureRead:
-    """Read and check CSV or Parquet orders with DuckDB and compute their feature table there.
+def _mapped_columns(columns, schema, name: str) -> dict[str, str]:
+    """The kit's columns a SQL engine reads, as {kit name: the file's column}, from ``columns=`` and the file's schema.
 
-    The orders never become a pandas frame: DuckDB scans the file(s) (a glob too), the checks of
-    :func:`playbook.byod.from_orders` run as SQL counts (missing ids, unreadable or out-of-range
-    dates, amounts that are not numbers or not finite, repeated order ids, refunds, orders after
-    ``as_of``), each refused with the count and the first offending lines, and :func:`render_sql`
-    reduces them to one row per customer.
+    Refuses (with the file's columns named) a ``columns=`` key that is not a kit column, a required column
+    (customer_id, order_date, amount) the file lacks, and a mapped column the file lacks. An unmapped
+    ``product_line`` is read when the file has one that no other kit column took.
     """
-    from .byod import ReadNotes
+    from .byod import ORDER_COLUMNS
 
-    duckdb = _need_duckdb()
-    for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
-                            ("dayfirst", dayfirst, dayfirst is None), ("duplicates", duplicates, duplicates == "error")):
-        if not ok:
-            raise InvalidArgumentError(f"{name}={value!r} is not supported by engine='duckdb' (it reads UTF-8 CSV and Parquet, "
-                                       "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
-    if refunds not in ("error", "keep", "drop"):
-        raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
-    files = resolve_files(orders)
-    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
-    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
-    notes = ReadNotes(lang)
-    say = progress or (lambda message: None)
-    if con is not None:
-        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
-                            date_format=date_format, decimal=decimal)
-    import shutil
-    import tempfile
-
-    # DuckDB spills to disk beyond its memory limit: into a folder of the system's temporary one, removed after.
-    spill = tempfile.mkdtemp(prefix="playbook_duckdb_")
-    con = duckdb.connect(config={"temp_directory": spill})
-    con.execute("SET enable_progress_bar = false")  # a bar on stdout would mix with the command's own output
-    try:
-        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
-                            date_format=date_format, decimal=decimal)
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
-
-
-def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
-    """:func:`read_duckdb` on an open connection."""
-    from pathlib import Path
-
-    con.execute("SET TimeZone = 'UTC'")
-
-    from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of
-
-    schema = dict(_schemas(con, files, kind))
     columns = dict(columns or {})
     for kit in columns:
         if kit not in ORDER_COLUMNS:
@@ -678,6 +702,309 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
             raise DataValidationError(f"{name} has no column {col!r} (mapped to {kit}); its columns are {', '.join(map(repr, schema))}.")
     used = {kit: col for kit, col in wanted.items() if col in schema}
     used.update({k: k for k in ("product_line",) if k in schema and k not in used.values()})
+    return used
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dialect:
+    """How a SQL engine spells what the checks of the orders need."""
+
+    count: Callable[[str], str]  # rows where a condition holds
+    nonfinite: Callable[[str], str]  # a number that is NaN or infinite
+    total: str  # the sum function
+    blank: Callable[[str], str]  # the raw text of a column ("date", "amount") was empty (or NaN for amounts)
+
+
+def _blank(raw: str) -> str:
+    return f"(nullif(trim({raw}), '') IS NULL)"
+
+
+# The check queries run on the parsed orders (DuckDB: a table with the blank flags precomputed; Spark: the view
+# with the raw text); the examples are quoted from the view with the raw text.
+_BLANK_RAW: dict[str, str] = {"date": _blank("raw_date"),
+              "amount": f"({_blank('raw_amount')} OR lower(trim(raw_amount)) = 'nan')"}
+_DUCKDB = _Dialect(count=lambda cond: f"count(*) FILTER (WHERE {cond})",
+                   nonfinite=lambda x: f"isinf({x}) OR isnan({x})", total="fsum",
+                   blank=lambda what: f"blank_{what}")
+_DUCKDB_RAW = dataclasses.replace(_DUCKDB, blank=lambda what: _BLANK_RAW[what])
+_SPARK = _Dialect(count=lambda cond: f"count_if({cond})",
+                  nonfinite=lambda x: f"isnan({x}) OR abs({x}) = double('infinity')", total="sum",
+                  blank=lambda what: _BLANK_RAW[what])
+
+
+_Check = tuple[str, str, Callable[[_Dialect], str], str, str, str]
+
+
+def _order_checks(used: dict, limits) -> list[_Check]:
+    """The checks of the orders, in the order they are reported: (key, the kit column it is about, condition in a
+    dialect, raw column quoted in the examples, "blank" if that value is empty (so an engine without line numbers
+    quotes the customer instead), message).
+
+    The message is formatted with ``name``, ``col`` (the user's column), ``n`` (the count), ``eg`` (the examples),
+    ``unit`` ("line" of a CSV, "row")."""
+    DATE_RANGE, MAX_AMOUNT = limits
+    lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
+    checks: list[_Check] = [
+        ("no_id", "customer_id", lambda d: "customer_id IS NULL", "raw_id", "", "{name}, column {col}: no customer in {n} {unit}(s), e.g. "
+         "{eg}. Every order needs a customer id: fill or remove these {unit}s."),
+        ("no_date", "order_date", lambda d: f"order_date IS NULL AND {d.blank('date')}", "raw_date", "blank",
+         "{name}, column {col}: {n} date(s) missing, e.g. {eg}. Fill them in the export, or drop those orders."),
+        ("bad_date", "order_date", lambda d: f"order_date IS NULL AND NOT {d.blank('date')}", "raw_date", "",
+         "{name}, column {col}: {n} date(s) cannot be read, e.g. {eg}. Pass --date-format (date_format=), e.g. %d.%m.%Y "
+         "or %Y%m%d, or use the default engine (--engine pandas), which detects more formats."),
+        ("odd_date", "order_date", lambda d: f"order_date < {lo} OR order_date > {hi}", "raw_date", "",
+         f"{{name}}, column {{col}}: {{n}} date(s) outside {DATE_RANGE[0].year}-{DATE_RANGE[1].year}, e.g. {{eg}}. "
+         "Fix these dates."),
+        ("no_amount", "amount", lambda d: f"(amount IS NULL OR isnan(amount)) AND {d.blank('amount')}", "raw_amount", "blank",
+         "{name}, column {col}: {n} amounts missing (empty or NaN), e.g. {eg}. Fill them in the export, or drop those "
+         "orders before loading."),
+        ("bad_amount", "amount", lambda d: f"amount IS NULL AND NOT {d.blank('amount')}", "raw_amount", "",
+         "{name}, column {col}: amounts must be numbers; {n} value(s) are not, e.g. {eg}. Pass --decimal , for decimal "
+         "commas, or use the default engine (--engine pandas), which reads currency signs and thousands separators."),
+        ("absurd", "amount", lambda d: f"{d.nonfinite('amount')} OR abs(amount) > {MAX_AMOUNT:.0f}", "raw_amount", "",
+         f"{{name}}, column {{col}}: {{n}} of the amounts are infinite or larger than {MAX_AMOUNT:,.0f} in absolute value, "
+         "e.g. {eg}. No single order is that large: fix or remove these {unit}s."),
+    ]
+    def bad_number(kit: str) -> Callable[[_Dialect], str]:
+        return lambda d: f"{kit} IS NULL OR {d.nonfinite(kit)}"
+
+    for kit in ("margin", "discount"):
+        if kit in used:
+            checks.append((f"bad_{kit}", kit, bad_number(kit), f"raw_{kit}", "",
+                           f"{{name}}, column {{col}}: {{n}} {kit} value(s) missing or not finite numbers, e.g. {{eg}}. "
+                           "Fix them in the export (every order needs a number there), or rename that column so the kit "
+                           "does not read it."))
+    return checks
+
+
+def _check_sql(used: dict, limits, d: _Dialect) -> dict[str, str]:
+    """The aggregates of the one query that counts every problem of the orders, in dialect ``d``."""
+    sql = {"rows": "count(*)"}
+    sql.update({key: d.count(cond(d)) for key, _, cond, *_ in _order_checks(used, limits)})
+    sql["negative"] = d.count("amount < 0")
+    sql["negative_total"] = f"coalesce({d.total}(CASE WHEN amount < 0 THEN amount END), 0)"
+    if "order_id" in used:
+        sql["repeated"] = "count(order_id) - count(DISTINCT order_id)"
+    return sql
+
+
+def _refuse_bad_orders(c: dict, used: dict, limits, name: str, unit: str, d: _Dialect, examples, refunds: str, notes) -> str:
+    """Raise the first problem the counts ``c`` show (examples quoted by ``examples(condition, value, blank)``);
+    note the refunds; return the condition that keeps the orders the analysis reads."""
+    col = {k: repr(v) for k, v in used.items()}
+    if c["rows"] == 0:
+        raise DataValidationError(f"{name} has a header but no orders. Export the rows too, not only the column names.")
+    for key, kit, cond, value, blank, message in _order_checks(used, limits):
+        if c.get(key):
+            raise DataValidationError(message.format(name=name, col=col[kit], n=c[key], unit=unit,
+                                                     eg=examples(cond(d), value, blank)))
+    if c.get("repeated"):
+        raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
+                                  "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")
+    if not c["negative"]:
+        return "TRUE"
+    total = f"{float(c['negative_total']):,.2f}"
+    if refunds == "error":
+        raise DataValidationError(f"{name}, column {col['amount']}: {c['negative']} negative amount(s), e.g. "
+                                  f"{examples('amount < 0', 'raw_amount', '')}. If these are refunds, pass --refunds keep "
+                                  "(kept as negative orders) or --refunds drop; otherwise fix them.")
+    if c["negative"] == c["rows"]:
+        left = "no orders are left" if refunds == "drop" else "there are no sales"
+        raise DataValidationError(f"{name}: every order is a refund (negative amount), so {left} to analyse. "
+                                  "Check that the amount column is the order value, not a refund or balance column.")
+    notes.add("refunds_dropped" if refunds == "drop" else "refunds_kept", name=name, n=int(c["negative"]), total=total)
+    return "amount >= 0" if refunds == "drop" else "TRUE"
+
+
+def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str = "error", duplicates: str = "error",
+                encoding=None, sheet=None, date_format=None, decimal=None, dayfirst=None, lang=None, progress=None,
+                con=None, memory_limit=None) -> FeatureRead:
+    """Read and check CSV or Parquet orders with DuckDB and compute their feature table there.
+
+    The orders never become a pandas frame: DuckDB scans the file(s) (a glob too), the checks of
+    :func:`playbook.byod.from_orders` run as SQL counts (missing ids, unreadable or out-of-range
+    dates, amounts that are not numbers or not finite, repeated order ids, refunds, orders after
+    ``as_of``), each refused with the count and the first offending lines, and :func:`render_sql`
+    reduces them to one row per customer.
+
+    ``memory_limit`` is the most memory DuckDB may use (its ``memory_limit`` setting: ``"8GB"``,
+    ``"500MB"``, or a number of bytes); beyond it DuckDB spills to a temporary folder
+    (``playbook_duckdb_*`` in the system's temporary folder), removed when the read ends, of at most
+    half the free disk (beyond that the read is refused, saying so). The
+    default, None, is half of the machine's memory (:func:`default_memory_limit`): the other half
+    is for the feature table in pandas and the scoring that follows. A spill folder left by a run
+    that was killed (its marker file names a process that no longer runs) is removed by the next
+    read. With ``con`` (your own connection), configure it yourself; ``memory_limit`` is refused.
+    """
+    from .byod import ReadNotes
+
+    duckdb = _need_duckdb()
+    for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
+                            ("dayfirst", dayfirst, dayfirst is None), ("duplicates", duplicates, duplicates == "error")):
+        if not ok:
+            raise InvalidArgumentError(f"{name}={value!r} is not supported by engine='duckdb' (it reads UTF-8 CSV and Parquet, "
+                                       "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
+    if refunds not in ("error", "keep", "drop"):
+        raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
+    files = resolve_files(orders)
+    kind = _kind(files)
+    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
+    notes = ReadNotes(lang)
+    say = progress or (lambda message: None)
+    if con is not None:
+        if memory_limit is not None:
+            raise InvalidArgumentError("memory_limit= applies to the connection read_duckdb opens; with con=, set it on "
+                                       "yours: con.execute(\"SET memory_limit = '8GB'\").")
+        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
+                            date_format=date_format, decimal=decimal)
+    limit = check_memory_limit(memory_limit)
+    import shutil
+
+    # DuckDB spills to disk beyond its memory limit: into a folder of the system's temporary one, removed after (and by
+    # the next run if this one is killed before it can).
+    removed = clean_stale_spills()
+    if removed:
+        say(f"removed {len(removed)} temporary folder(s) left by an earlier DuckDB run that was stopped")
+    spill = _make_spill_folder()
+    # DuckDB would fill the disk up to 90% of its free space; the kit leaves the other half of it to everything else.
+    disk = f"{max(shutil.disk_usage(spill).free // 2, 1 << 30)}B"
+    try:
+        con = duckdb.connect(config={"temp_directory": str(spill), "memory_limit": limit, "max_temp_directory_size": disk})
+    except Exception:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
+    con.execute("SET enable_progress_bar = false")  # a bar on stdout would mix with the command's own output
+    try:
+        return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
+                            date_format=date_format, decimal=decimal)
+    except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+        if isinstance(exc, duckdb.IOException) and "temp" not in str(exc).lower():
+            raise
+        raise DataValidationError(f"{name} is too big for DuckDB's memory limit ({limit}) and the temporary disk space it "
+                                  f"may use ({int(disk[:-1]) / 1e9:,.1f} GB, half the free disk): {str(exc).splitlines()[0]}. "
+                                  "Give it more memory (--memory-limit), free disk space, or split the export by period "
+                                  "and analyze each part.") from None
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- DuckDB: memory and the spill folder
+
+_SPILL_PREFIX = "playbook_duckdb_"
+#: The file in a spill folder that proves the kit made it: JSON with ``made_by`` and the ``pid`` of the run.
+SPILL_MARKER = "playbook_spill.json"
+_MEMORY_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+                 "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+
+
+def default_memory_limit() -> str:
+    """Half of the machine's physical memory, in DuckDB's spelling (e.g. ``"11.7GiB"``); ``"4GiB"`` if it is unknown."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return "4GiB"
+    return f"{max(total / 2, 256 * 1024**2) / 1024**3:.1f}GiB"
+
+
+def check_memory_limit(memory_limit) -> str:
+    """``memory_limit`` as DuckDB's setting (None: :func:`default_memory_limit`); an InvalidArgumentError if unreadable.
+
+    >>> check_memory_limit("8GB"), check_memory_limit(2 * 1024**3), check_memory_limit(" 1.5 gib ")
+    ('8GB', '2147483648B', '1.5GiB')
+    """
+    import re
+
+    if memory_limit is None:
+        return default_memory_limit()
+    if isinstance(memory_limit, (int, float)) and not isinstance(memory_limit, bool) and memory_limit >= 1:
+        return f"{int(memory_limit)}B"
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", str(memory_limit), flags=re.IGNORECASE)
+    size = float(m.group(1)) * _MEMORY_UNITS[m.group(2).lower()] if m else 0.0
+    if not m or size < 16 * 1024**2:
+        raise InvalidArgumentError(f"--memory-limit (memory_limit=) must be a size such as 8GB, 500MB or 2GiB, at least 16MB. "
+                                   f"Got {str(memory_limit)[:40]!r}.")
+    unit = {"b": "B", "kb": "KB", "mb": "MB", "gb": "GB", "tb": "TB"}.get(m.group(2).lower(), m.group(2)[0].upper() + "iB")
+    return f"{m.group(1)}{unit}"
+
+
+def _make_spill_folder(root=None):
+    """A new ``playbook_duckdb_*`` folder with the marker that lets a later run recognise it."""
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    spill = Path(tempfile.mkdtemp(prefix=_SPILL_PREFIX, dir=root))
+    (spill / SPILL_MARKER).write_text(json.dumps({"made_by": "retention-playbook", "pid": os.getpid()}))
+    return spill
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):  # alive under another user, or not a pid we can ask about
+        return True
+    return True
+
+
+def clean_stale_spills(root=None) -> list:
+    """Remove the spill folders of DuckDB reads that were killed before they could; return their paths.
+
+    A folder is removed only when the kit can prove it made it and that its run is over: a real
+    folder (not a link) named ``playbook_duckdb_*`` in ``root`` (default: the system's temporary
+    folder), owned by this user, holding :data:`SPILL_MARKER` written by the kit, whose ``pid`` is
+    no longer a running process. Anything else is left alone. (On Windows, where a process cannot
+    be asked whether it runs without a helper package, nothing is removed.)
+    """
+    import json
+    import os
+    import shutil
+    import stat
+    import tempfile
+    from pathlib import Path
+
+    if os.name == "nt":
+        return []
+    base = Path(root or tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = sorted(base.glob(_SPILL_PREFIX + "*"))
+    except OSError:
+        return []
+    for folder in candidates:
+        try:
+            st = folder.lstat()
+            marker = folder / SPILL_MARKER
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or marker.is_symlink() or not marker.is_file():
+                continue
+            meta = json.loads(marker.read_text(encoding="utf-8")[:1000])
+            pid = meta.get("pid") if isinstance(meta, dict) and meta.get("made_by") == "retention-playbook" else None
+            if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid() or _pid_alive(pid):
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
+    """:func:`read_duckdb` on an open connection."""
+    from pathlib import Path
+
+    con.execute("SET TimeZone = 'UTC'")
+
+    from .byod import DATE_RANGE, MAX_AMOUNT, check_as_of
+
+    schema = dict(_schemas(con, files, kind))
+    used = _mapped_columns(columns, schema, name)
     fmt = date_format
     select = [f"{_expr(k, c, schema[c], date_format=fmt, decimal=decimal)} AS {k}" for k, c in used.items()]
     raw = {k: f"CAST({_ident(c)} AS VARCHAR)" for k, c in used.items()}
@@ -688,29 +1015,13 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
                 + f"{raw['customer_id']} AS raw_id, filename FROM {_scan(files, kind, decimal=decimal)}")
     # The file(s) are parsed once into a compact DuckDB table (spilled to disk beyond DuckDB's memory limit) that the
     # checks and the feature query scan; the raw text is read again only to quote offending lines.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (raw_date, raw_amount, raw_id"
+    # Without the file name (the raw view has it for the examples): a path repeated on every row is the widest column.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (filename, raw_date, raw_amount, raw_id"
                 f"{''.join(f', raw_{k}' for k in extra_raw)}), "
-                "nullif(trim(raw_date), '') IS NULL AS blank_date, nullif(trim(raw_amount), '') IS NULL AS blank_amount FROM src")
+                f"{_BLANK_RAW['date']} AS blank_date, {_BLANK_RAW['amount']} AS blank_amount FROM src")
     say(f"checking {name} with DuckDB")
-    lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
-    checks = {
-        "rows": "count(*)",
-        "no_id": "count(*) FILTER (WHERE customer_id IS NULL)",
-        "no_date": "count(*) FILTER (WHERE order_date IS NULL AND blank_date)",
-        "bad_date": "count(*) FILTER (WHERE order_date IS NULL AND NOT blank_date)",
-        "odd_date": f"count(*) FILTER (WHERE order_date < {lo} OR order_date > {hi})",
-        "no_amount": "count(*) FILTER (WHERE amount IS NULL AND blank_amount)",
-        "bad_amount": "count(*) FILTER (WHERE amount IS NULL AND NOT blank_amount)",
-        "absurd": f"count(*) FILTER (WHERE isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f})",
-        "negative": "count(*) FILTER (WHERE amount < 0)",
-        "negative_total": "coalesce(fsum(amount) FILTER (WHERE amount < 0), 0)",
-        "last": "max(order_date)",
-    }
-    if "order_id" in used:
-        checks["repeated"] = "count(order_id) - count(DISTINCT order_id)"
-    for kit in ("margin", "discount"):
-        if kit in used:
-            checks[f"bad_{kit}"] = f"count(*) FILTER (WHERE {kit} IS NULL OR isinf({kit}) OR isnan({kit}))"
+    limits = (DATE_RANGE, MAX_AMOUNT)
+    checks = _check_sql(used, limits, _DUCKDB)
     try:
         row = con.execute(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM parsed").fetchone()
     except duckdb.Error as exc:
@@ -719,68 +1030,14 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     c = dict(zip(checks, row))
     unit = "row" if kind == "parquet" else "line"
 
-    def lines(condition: str, value: str) -> str:
+    def lines(condition: str, value: str, blank: str = "") -> str:
         first = 1 if kind == "parquet" else 2  # the header is line 1 of a CSV
         rows = con.execute(f"SELECT filename, k, v FROM (SELECT filename, row_number() OVER (PARTITION BY filename) + {first - 1} "
                        f"AS k, {value} AS v, * FROM src) WHERE {condition} LIMIT 3").fetchall()
         return ", ".join(f"{unit} {k} of {Path(f).name} ({v!r})" if len(files) > 1 else f"{unit} {k} ({v!r})" for f, k, v in rows)
 
     col = {k: repr(v) for k, v in used.items()}
-    if c["rows"] == 0:
-        raise DataValidationError(f"{name} has a header but no orders. Export the rows too, not only the column names.")
-    if c["no_id"]:
-        raise DataValidationError(f"{name}, column {col['customer_id']}: no customer in {c['no_id']} {unit}(s), e.g. "
-                                  f"{lines('customer_id IS NULL', 'raw_id')}. Every order needs a customer id: fill or remove these lines.")
-    if c["no_date"]:
-        raise DataValidationError(f"{name}, column {col['order_date']}: {c['no_date']} date(s) missing, e.g. "
-                                  f"{lines('order_date IS NULL', 'raw_date')}. Fill them in the export, or drop those orders.")
-    if c["bad_date"]:
-        raise DataValidationError(f"{name}, column {col['order_date']}: {c['bad_date']} date(s) cannot be read, e.g. "
-                                  f"{lines('order_date IS NULL', 'raw_date')}. Pass --date-format (date_format=), e.g. %d.%m.%Y or %Y%m%d, "
-                                  "or use the default engine (--engine pandas), which detects more formats.")
-    if c["odd_date"]:
-        raise DataValidationError(f"{name}, column {col['order_date']}: {c['odd_date']} date(s) outside "
-                                  f"{DATE_RANGE[0].year}-{DATE_RANGE[1].year}, e.g. "
-                                  f"{lines(f'order_date < {lo} OR order_date > {hi}', 'raw_date')}. Fix these dates.")
-    if c["no_amount"]:
-        raise DataValidationError(f"{name}, column {col['amount']}: {c['no_amount']} amounts missing (empty or NaN) in "
-                                  f"{lines('amount IS NULL', 'raw_amount')}. Fill them in the export, or drop those orders before loading.")
-    if c["bad_amount"]:
-        raise DataValidationError(f"{name}, column {col['amount']}: amounts must be numbers; {c['bad_amount']} value(s) are not, "
-                                  f"e.g. {lines('amount IS NULL', 'raw_amount')}. Pass --decimal , for decimal commas, or use the "
-                                  "default engine (--engine pandas), which reads currency signs and thousands separators.")
-    if c["absurd"]:
-        raise DataValidationError(f"{name}, column {col['amount']}: {c['absurd']} of the amounts are infinite or larger than "
-                                  f"{MAX_AMOUNT:,.0f} in absolute value, e.g. "
-                                  f"{lines(f'isinf(amount) OR isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f}', 'raw_amount')}. "
-                                  "No single order is that large: fix or remove these lines.")
-    for kit in ("margin", "discount"):
-        if c.get(f"bad_{kit}"):
-            raise DataValidationError(
-                f"{name}, column {col[kit]}: {c[f'bad_{kit}']} {kit} value(s) missing or not finite numbers, e.g. "
-                f"{lines(f'{kit} IS NULL OR isinf({kit}) OR isnan({kit})', f'raw_{kit}')}. "
-                f"Fix them in the export (every order needs a number there), or rename that column so the kit does not read it.")
-    if c.get("repeated"):
-        raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
-                                  "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")
-    keep = "TRUE"
-    if c["negative"]:
-        total = f"{float(c['negative_total']):,.2f}"
-        if refunds == "error":
-            raise DataValidationError(f"{name}, column {col['amount']}: {c['negative']} negative amount(s), e.g. "
-                                      f"{lines('amount < 0', 'raw_amount')}. If these are refunds, pass --refunds keep "
-                                      "(kept as negative orders) or --refunds drop; otherwise fix them.")
-        if refunds == "drop":
-            keep = "amount >= 0"
-            notes.add("refunds_dropped", name=name, n=int(c["negative"]), total=total)
-            if c["negative"] == c["rows"]:
-                raise DataValidationError(f"{name}: every order is a refund (negative amount), so no orders are left to analyse. "
-                                          "Check that the amount column is the order value, not a refund or balance column.")
-        else:
-            notes.add("refunds_kept", name=name, n=int(c["negative"]), total=total)
-            if c["negative"] == c["rows"]:
-                raise DataValidationError(f"{name}: every order is a refund (negative amount), so there are no sales to analyse. "
-                                          "Check that the amount column is the order value, not a refund or balance column.")
+    keep = _refuse_bad_orders(c, used, limits, name, unit, _DUCKDB_RAW, lines, refunds, notes)
     if as_of is None:
         last = con.execute(f"SELECT max(order_date) FROM parsed WHERE {keep}").fetchone()[0]
         ts = pd.Timestamp(last).normalize()
@@ -908,7 +1165,7 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
     them to one row per customer at ``as_of`` and at ``as_of`` - 180 days. ``spark``: a session
     (default: the active one, as ``spark-submit`` makes it, or a new local one).
     """
-    from .byod import DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, ReadNotes, check_as_of
+    from .byod import DATE_RANGE, MAX_AMOUNT, ReadNotes, check_as_of
 
     pyspark, SparkSession = need_spark()
     for name, value, ok in (("encoding", encoding, encoding in (None, "utf-8", "utf8", "UTF-8")), ("sheet", sheet, sheet is None),
@@ -918,9 +1175,9 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
                                        "ISO dates or --date-format); use the default engine (--engine pandas) for this file.")
     if refunds not in ("error", "keep", "drop"):
         raise InvalidArgumentError(f"The 'refunds' parameter must be 'error', 'keep' or 'drop'. Got {refunds!r}.")
-    files = resolve_files(orders, engine="spark")
-    kind = "parquet" if files[0].suffix.lower() in _PARQUET else "csv"
-    name = files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
+    files = resolve_files(orders, engine="spark", remote=True)
+    kind = _kind(files)
+    name = str(orders) if is_remote(files[0]) else files[0].name if len(files) == 1 else f"{str(orders)} ({len(files)} files)"
     notes = ReadNotes(lang)
     say = progress or (lambda message: None)
     spark = spark or _spark_session(SparkSession)
@@ -936,7 +1193,7 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
     views: list[str] = []
     try:
         return _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, as_of=as_of, refunds=refunds,
-                           date_format=date_format, decimal=decimal, limits=(DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of))
+                           date_format=date_format, decimal=decimal, limits=(DATE_RANGE, MAX_AMOUNT, check_as_of))
     finally:
         for view in views:
             spark.catalog.dropTempView(view)
@@ -947,45 +1204,96 @@ def read_spark(orders, columns: dict | None = None, *, as_of=None, refunds: str 
                 spark.conf.set(k, v)
 
 
+def _parquet_nanos(spark, files, name: str, column: str) -> bool:
+    """Whether the Parquet ``column`` that Spark shows as ``bigint`` holds timestamps in nanoseconds (pandas writes those;
+    Spark reads them as whole numbers, see nanosAsLong) rather than plain integers (e.g. 20240115), which are read as
+    the DuckDB engine reads them: text, with --date-format. Files of one glob that differ are refused.
+
+    A file on this machine is asked through its Parquet footer (pyarrow), column by column; a remote one through Spark
+    (with nanosAsLong off, Spark refuses a file that has a nanosecond timestamp in any column)."""
+    found = {}
+    for f in files:
+        local = None if is_remote(f) else f
+        if isinstance(local, str) and local.startswith("file:"):
+            from urllib.parse import unquote, urlparse
+
+            local = unquote(urlparse(local).path)
+        if local is not None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            try:
+                typ = pq.read_schema(local).field(column).type
+            except (OSError, KeyError, ValueError, pa.ArrowException):
+                typ = None
+            if typ is not None:
+                found[f] = pa.types.is_timestamp(typ)
+                continue
+        found[f] = _spark_says_nanos(spark, f, column)
+    if len(set(found.values())) > 1:
+        ns = next(f for f, v in found.items() if v)
+        plain = next(f for f, v in found.items() if not v)
+        raise DataValidationError(f"{name}, column {column!r}: {_file_name(ns)} stores the dates as timestamps, "
+                                  f"{_file_name(plain)} as whole numbers. Files read together must have the same columns; "
+                                  "analyse them separately or fix the export.")
+    return bool(found) and all(found.values())
+
+
+def _spark_says_nanos(spark, path, column: str) -> bool:
+    key = "spark.sql.legacy.parquet.nanosAsLong"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, "false")
+    try:
+        fields = {f.name: f.dataType.simpleString() for f in spark.read.parquet(path).schema.fields}
+    except Exception as exc:  # "Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false))"
+        return "NANOS" in str(exc)
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+    return fields.get(column, "").startswith("timestamp")  # a Spark that reads nanoseconds as timestamps itself
+
+
 def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *, as_of, refunds, date_format, decimal,
                 limits) -> FeatureRead:
     """:func:`read_spark` on a session set to UTC."""
     import uuid
 
-    DATE_RANGE, MAX_AMOUNT, ORDER_COLUMNS, check_as_of = limits
+    DATE_RANGE, MAX_AMOUNT, check_as_of = limits
     # file:// URIs: on a cluster whose default file system is HDFS, a bare path would be looked up there. The files
     # must be at the same path on every node (shared storage) for the executors to read them.
-    paths = [p.resolve().as_uri() for p in files]
-    try:
-        if kind == "parquet":
-            frame = spark.read.parquet(*paths)
-        else:
-            frame = spark.read.csv(paths, header=True, inferSchema=False, encoding="UTF-8", sep=_sniff_sep(files[0]))
-    except Exception as exc:  # AnalysisException and the like: a file Spark cannot read
-        raise DataValidationError(f"{name} cannot be read as {kind.upper()}: {str(exc).splitlines()[0]}. "
-                                  "Check that it is an orders export.") from None
+    paths = [p if is_remote(p) else p.resolve().as_uri() for p in files]
+    sep = "," if is_remote(files[0]) or kind == "parquet" else _sniff_sep(files[0])
+
+    def load(where):
+        try:
+            if kind == "parquet":
+                return spark.read.parquet(*where)
+            return spark.read.csv(where, header=True, inferSchema=False, encoding="UTF-8", sep=sep)
+        except Exception as exc:  # AnalysisException and the like: a file Spark cannot read
+            raise DataValidationError(f"{_file_name(where[0]) if len(where) == 1 and len(paths) > 1 else name} cannot be read "
+                                      f"as {kind.upper()}: {str(exc).splitlines()[0]}. Check that it is an orders export.") from None
+
+    frame = load(paths)
+    # Spark takes the columns of one file for all: a file of the glob with other columns would be read as NULLs (Parquet)
+    # or shifted (CSV). Every file's own columns are compared, as the DuckDB engine does.
+    listed = sorted(frame.inputFiles())
+    if len(listed) > 1:
+        first = [(f.name, f.dataType.simpleString()) for f in load([listed[0]]).schema.fields]
+        for other in listed[1:]:
+            _same_columns(listed[0], first, other, [(f.name, f.dataType.simpleString()) for f in load([other]).schema.fields],
+                          types=kind == "parquet")
     schema = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
-    columns = dict(columns or {})
-    for kit in columns:
-        if kit not in ORDER_COLUMNS:
-            raise InvalidArgumentError(f"columns= has the key {kit!r}, which is not a kit column; keys are the kit's names "
-                                       f"({', '.join(ORDER_COLUMNS)}), values are yours.")
-    wanted = {kit: columns.get(kit, kit) for kit in ORDER_COLUMNS}
-    for kit in ("customer_id", "order_date", "amount"):
-        if wanted[kit] not in schema:
-            raise DataValidationError(f"{name} has no column {wanted[kit]!r} for {kit}; its columns are "
-                                      f"{', '.join(map(repr, schema))}. Map yours with --map {kit}=<your column> (columns= in Python).")
-    for kit, col in columns.items():
-        if col not in schema:
-            raise DataValidationError(f"{name} has no column {col!r} (mapped to {kit}); its columns are {', '.join(map(repr, schema))}.")
-    used = {kit: col for kit, col in wanted.items() if col in schema}
-    used.update({k: k for k in ("product_line",) if k in schema and k not in used.values()})
+    used = _mapped_columns(columns, schema, name)
+    nanos = kind == "parquet" and schema[used["order_date"]] == "bigint" and _parquet_nanos(spark, listed or paths, name,
+                                                                                             used["order_date"])
     tag = uuid.uuid4().hex[:8]
     raw_view, src, orders_view = f"playbook_raw_{tag}", f"playbook_src_{tag}", f"playbook_orders_{tag}"
     views.extend([raw_view, src, orders_view])
     frame.createOrReplaceTempView(raw_view)
     select = [f"{_spark_expr(k, c, schema[c], date_format=date_format, decimal=decimal)} AS {k}" for k, c in used.items()]
-    if kind == "parquet" and schema[used["order_date"]] == "bigint":  # nanoseconds since 1970 (see nanosAsLong above)
+    if nanos:  # a timestamp in nanoseconds, read as a whole number since 1970 (see nanosAsLong in read_spark)
         select[list(used).index("order_date")] = "timestamp_micros(`" + used["order_date"].replace("`", "``") + "` DIV 1000) AS order_date"
     raw = {k: "CAST(`" + c.replace("`", "``") + "` AS STRING)" for k, c in used.items()}
     extra_raw = [k for k in ("margin", "discount") if k in used]
@@ -994,26 +1302,7 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
               + "".join(f"{raw[k]} AS raw_{k}, " for k in extra_raw)
               + f"{raw['customer_id']} AS raw_id, input_file_name() AS filename FROM {raw_view}")
     say(f"checking {name} with Spark")
-    lo, hi = _lit(DATE_RANGE[0]), _lit(DATE_RANGE[1])
-    blank_date, blank_amount = "nullif(trim(raw_date), '') IS NULL", "nullif(trim(raw_amount), '') IS NULL"
-    absurd = f"isnan(amount) OR abs(amount) > {MAX_AMOUNT:.0f}"  # an infinite amount is larger than any bound
-    checks = {
-        "rows": "count(*)",
-        "no_id": "count_if(customer_id IS NULL)",
-        "no_date": f"count_if(order_date IS NULL AND {blank_date})",
-        "bad_date": f"count_if(order_date IS NULL AND NOT {blank_date})",
-        "odd_date": f"count_if(order_date < {lo} OR order_date > {hi})",
-        "no_amount": f"count_if((amount IS NULL AND {blank_amount}) OR (isnan(amount) AND lower(trim(raw_amount)) = 'nan'))",
-        "bad_amount": f"count_if(amount IS NULL AND NOT {blank_amount})",
-        "absurd": f"count_if({absurd})",
-        "negative": "count_if(amount < 0)",
-        "negative_total": "coalesce(sum(CASE WHEN amount < 0 THEN amount END), 0)",
-    }
-    if "order_id" in used:
-        checks["repeated"] = "count(order_id) - count(DISTINCT order_id)"
-    bad_value = {kit: f"{kit} IS NULL OR isnan({kit}) OR abs({kit}) = double('infinity')" for kit in extra_raw}
-    for kit in extra_raw:
-        checks[f"bad_{kit}"] = f"count_if({bad_value[kit]})"
+    checks = _check_sql(used, (DATE_RANGE, MAX_AMOUNT), _SPARK)
     try:
         row = spark.sql(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM {src}").collect()[0]
     except Exception as exc:  # a file Spark cannot parse
@@ -1022,66 +1311,14 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
     c = row.asDict()
     from pathlib import Path
 
-    def examples(condition: str, value: str) -> str:
-        rows = spark.sql(f"SELECT filename, {value} AS v FROM {src} WHERE {condition} LIMIT 3").collect()
+    def examples(condition: str, value: str, blank: str = "") -> str:
+        # Spark does not number the rows: an empty value is shown by its customer, other values as they are written.
+        rows = spark.sql(f"SELECT filename, {'raw_id' if blank else value} AS v FROM {src} WHERE {condition} LIMIT 3").collect()
         shown = ", ".join(f"{r['v']!r} in {Path(r['filename']).name}" if len(files) > 1 else repr(r["v"]) for r in rows)
-        return f"{shown} (Spark does not know line numbers: search the file for these values)"
+        return f"{'rows of customers ' if blank else ''}{shown} (Spark does not know line numbers: search the file for these values)"
 
     col = {k: repr(v) for k, v in used.items()}
-    if c["rows"] == 0:
-        raise DataValidationError(f"{name} has a header but no orders. Export the rows too, not only the column names.")
-    if c["no_id"]:
-        raise DataValidationError(f"{name}, column {col['customer_id']}: no customer in {c['no_id']} row(s), e.g. "
-                                  f"{examples('customer_id IS NULL', 'raw_id')}. Every order needs a customer id: fill or remove these rows.")
-    if c["no_date"]:
-        raise DataValidationError(f"{name}, column {col['order_date']}: {c['no_date']} date(s) missing, e.g. rows of customers "
-                                  f"{examples(f'order_date IS NULL AND {blank_date}', 'raw_id')}. Fill them in the export, or drop those orders.")
-    if c["bad_date"]:
-        raise DataValidationError(f"{name}, column {col['order_date']}: {c['bad_date']} date(s) cannot be read, e.g. "
-                                  f"{examples(f'order_date IS NULL AND NOT {blank_date}', 'raw_date')}. Pass --date-format "
-                                  "(date_format=), e.g. %d.%m.%Y or %Y%m%d, or use the default engine (--engine pandas), which "
-                                  "detects more formats.")
-    if c["odd_date"]:
-        raise DataValidationError(f"{name}, column {col['order_date']}: {c['odd_date']} date(s) outside "
-                                  f"{DATE_RANGE[0].year}-{DATE_RANGE[1].year}, e.g. "
-                                  f"{examples(f'order_date < {lo} OR order_date > {hi}', 'raw_date')}. Fix these dates.")
-    if c["no_amount"]:
-        raise DataValidationError(f"{name}, column {col['amount']}: {c['no_amount']} amounts missing (empty or NaN), e.g. rows of "
-                                  f"customers {examples(f'amount IS NULL AND {blank_amount}', 'raw_id')}. Fill them in the export, "
-                                  "or drop those orders before loading.")
-    if c["bad_amount"]:
-        raise DataValidationError(f"{name}, column {col['amount']}: amounts must be numbers; {c['bad_amount']} value(s) are not, "
-                                  f"e.g. {examples(f'amount IS NULL AND NOT {blank_amount}', 'raw_amount')}. Pass --decimal , for "
-                                  "decimal commas, or use the default engine (--engine pandas), which reads currency signs and "
-                                  "thousands separators.")
-    if c["absurd"]:
-        raise DataValidationError(f"{name}, column {col['amount']}: {c['absurd']} of the amounts are infinite or larger than "
-                                  f"{MAX_AMOUNT:,.0f} in absolute value, e.g. {examples(absurd, 'raw_amount')}. "
-                                  "No single order is that large: fix or remove these rows.")
-    for kit in extra_raw:
-        if c.get(f"bad_{kit}"):
-            raise DataValidationError(
-                f"{name}, column {col[kit]}: {c[f'bad_{kit}']} {kit} value(s) missing or not finite numbers, e.g. "
-                f"{examples(bad_value[kit], 'raw_' + kit)}. "
-                f"Fix them in the export (every order needs a number there), or rename that column so the kit does not read it.")
-    if c.get("repeated"):
-        raise DataValidationError(f"{name}, column {col['order_id']}: order ids must be unique; {c['repeated']} repeat(s). "
-                                  "Fix the ids, or use the default engine with --duplicates drop for exact repeats.")
-    keep = "TRUE"
-    if c["negative"]:
-        total = f"{float(c['negative_total']):,.2f}"
-        if refunds == "error":
-            raise DataValidationError(f"{name}, column {col['amount']}: {c['negative']} negative amount(s), e.g. "
-                                      f"{examples('amount < 0', 'raw_amount')}. If these are refunds, pass --refunds keep "
-                                      "(kept as negative orders) or --refunds drop; otherwise fix them.")
-        if c["negative"] == c["rows"]:
-            raise DataValidationError(f"{name}: every order is a refund (negative amount), so there are no sales to analyse. "
-                                      "Check that the amount column is the order value, not a refund or balance column.")
-        if refunds == "drop":
-            keep = "amount >= 0"
-            notes.add("refunds_dropped", name=name, n=int(c["negative"]), total=total)
-        else:
-            notes.add("refunds_kept", name=name, n=int(c["negative"]), total=total)
+    keep = _refuse_bad_orders(c, used, (DATE_RANGE, MAX_AMOUNT), name, "row", _SPARK, examples, refunds, notes)
     if as_of is None:
         last = spark.sql(f"SELECT CAST(max(order_date) AS STRING) AS m FROM {src} WHERE {keep}").collect()[0]["m"]
         ts = pd.Timestamp(last).normalize()

@@ -219,3 +219,146 @@ def test_missing_margin_or_discount_is_refused(tmp_path):
     path = _write(tmp_path, "orders2.csv", "customer_id,order_date,amount,discount\na,2025-01-02,10,x\n")
     with pytest.raises(DataValidationError, match=r"column 'discount': 1 discount value\(s\).*line 2 \('x'\)"):
         analyze(path, out=tmp_path / "out", engine="duckdb")
+
+
+# ----------------------------------------------------------------------------- memory limit and the spill folder
+
+def test_memory_limit_is_read_checked_and_given_to_duckdb(tmp_path, monkeypatch):
+    assert features.check_memory_limit("8GB") == "8GB" and features.check_memory_limit(" 1.5 gib ") == "1.5GiB"
+    assert features.check_memory_limit(2**30) == "1073741824B"
+    assert features.check_memory_limit(None) == features.default_memory_limit()
+    assert features.default_memory_limit().endswith("GiB") and float(features.default_memory_limit()[:-3]) > 0
+    for bad in ("lots", "8 parsecs", "-1GB", "1KB", 0, True, "8GB; DROP TABLE x"):
+        with pytest.raises(InvalidArgumentError, match="--memory-limit"):
+            features.check_memory_limit(bad)
+    seen = []
+    connect = duckdb.connect
+
+    def spy(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        seen.append((kwargs.get("config", {}), con.execute("SELECT current_setting('memory_limit'), "
+                                                            "current_setting('temp_directory')").fetchone()))
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    path = _write(tmp_path, "good.csv", GOOD)
+    read = features.read_duckdb(path, memory_limit="64MB")
+    assert read.totals["orders"] == GOOD.count("\n") - 1
+    (config, (limit, temp)), = seen
+    assert config["memory_limit"] == "64MB" and limit.replace(" ", "") in ("61.0MiB", "64.0MB", "61MiB")
+    assert temp.startswith(str(tmp_path / "playbook_duckdb_"))
+    assert not list(tmp_path.glob("playbook_duckdb_*")), "the spill folder is removed after the read"
+    # Your own connection is yours to configure.
+    with pytest.raises(InvalidArgumentError, match="set it on yours"):
+        features.read_duckdb(path, memory_limit="1GB", con=connect())
+
+
+def _killed_run_folder(root, *, marker: bool = True):
+    """A spill folder made by a process that was then killed with SIGKILL (it never cleaned up)."""
+    import signal
+    import subprocess
+    from pathlib import Path
+
+    code = ("import sys, time; from playbook.features import _make_spill_folder; "
+            "p = _make_spill_folder(sys.argv[1]); (p / 'duckdb_temp_block-1.block').write_bytes(b'x' * 100); "
+            "print(p, flush=True); time.sleep(60)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True)
+    folder = Path(child.stdout.readline().strip())
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    if not marker:
+        (folder / features.SPILL_MARKER).unlink()
+    return folder
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and pid checks are POSIX")
+def test_a_killed_runs_spill_folder_is_cleaned_by_the_next_run(tmp_path, monkeypatch):
+    import os
+
+    stale = _killed_run_folder(tmp_path)
+    assert (stale / features.SPILL_MARKER).is_file()
+    # What the kit cannot prove it made, or whose run is alive, is left alone.
+    unmarked = _killed_run_folder(tmp_path, marker=False)
+    alive = features._make_spill_folder(tmp_path)  # this process: still running
+    foreign = tmp_path / "playbook_duckdb_users_own"
+    foreign.mkdir()
+    (foreign / features.SPILL_MARKER).write_text('{"made_by": "someone else", "pid": 999999999}')
+    forged = tmp_path / "playbook_duckdb_forged"
+    forged.mkdir()
+    (forged / features.SPILL_MARKER).write_text("not json")
+    target = tmp_path / "keep"
+    target.mkdir()
+    (target / "thesis.docx").write_text("x")
+    (target / features.SPILL_MARKER).write_text(json.dumps({"made_by": "retention-playbook", "pid": 999999999}))
+    link = tmp_path / "playbook_duckdb_link"
+    os.symlink(target, link)
+    assert features.clean_stale_spills(tmp_path) == [stale]
+    assert not stale.exists()
+    assert unmarked.exists() and alive.exists() and foreign.exists() and forged.exists()
+    assert (target / "thesis.docx").exists() and link.is_symlink()
+    # The next read cleans it on its own (in the system's temporary folder) and says so.
+    stale = _killed_run_folder(tmp_path)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    said = []
+    features.read_duckdb(_write(tmp_path, "good.csv", GOOD), progress=said.append)
+    assert not stale.exists() and any("removed 1 temporary folder" in m for m in said)
+    assert sorted(p.name for p in tmp_path.glob("playbook_duckdb_*")) == sorted(
+        p.name for p in (unmarked, alive, foreign, forged, link))
+
+
+def test_cli_memory_limit(tmp_path, capsys):
+    good = _write(tmp_path, "good.csv", GOOD)
+    assert main(["analyze", str(good), "--out", str(tmp_path / "ok"), "--engine", "duckdb", "--memory-limit", "256MB",
+                 "--quiet"]) == 0
+    assert main(["analyze", str(good), "--out", str(tmp_path / "a"), "--engine", "duckdb", "--memory-limit", "lots"]) == 2
+    assert "--memory-limit (memory_limit=) must be a size such as 8GB" in capsys.readouterr().err
+    assert main(["analyze", str(good), "--out", str(tmp_path / "b"), "--memory-limit", "8GB"]) == 2
+    assert "use it with --engine duckdb" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_remote_addresses_are_for_spark_and_have_no_hash(tmp_path):
+    """hdfs:// and s3a:// addresses: Spark's executors read them; this process cannot, so it neither lists nor hashes them."""
+    for address in ("hdfs://namenode:8020/data/orders/*.parquet", "s3a://bucket/exports/orders.csv", "gs://b/o",
+                    "abfss://c@acct.dfs.core.windows.net/orders/"):
+        assert features.is_remote(address)
+        assert features.resolve_files(address, engine="spark", remote=True) == [address]
+        with pytest.raises(InvalidArgumentError, match=r"is read by the Spark engine \(--engine spark\)"):
+            features.resolve_files(address)
+        with pytest.raises(InvalidArgumentError, match="to playbook.features.read_spark"):  # a caller not ready for them
+            features.resolve_files(address, engine="spark")
+        record = features.input_record(address, [address])
+        assert record["name"] == address and record["sha256"] is None
+        assert "remote address" in record["sha256_unavailable"] and "://" in record["sha256_unavailable"]
+        assert features.local_files([address]) == []
+    assert features._kind(["s3a://bucket/exports/orders.csv"]) == "csv"
+    assert features._kind(["hdfs:///data/orders/"]) == "parquet"  # a folder of Parquet parts
+    for local in ("orders.csv", str(tmp_path / "o.parquet"), "file:///tmp/o.csv", "C:\\data\\o.csv"):
+        assert not features.is_remote(local)
+    # Local files keep their hashes.
+    a = _write(tmp_path, "a.csv", GOOD)
+    b = _write(tmp_path, "b.csv", GOOD)
+    assert features.input_record(a, [a]) == {"name": "a.csv", "sha256": features_sha(a)}
+    many = features.input_record(str(tmp_path / "*.csv"), [a, b])
+    assert many["sha256"] is None and [f["name"] for f in many["files"]] == ["a.csv", "b.csv"]
+    assert "sha256_unavailable" not in many and features.local_files([a, b]) == [a, b]
+
+
+def features_sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_running_out_of_memory_and_disk_is_a_clear_refusal(tmp_path, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 GiB/1.0 GiB used)")
+
+    monkeypatch.setattr(features, "_read_duckdb", out_of_memory)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with pytest.raises(DataValidationError, match=r"too big for DuckDB's memory limit \(64MB\) and the temporary disk space "
+                                                  r"it may use \(.* GB, half the free disk\): Out of Memory Error.*--memory-limit"):
+        features.read_duckdb(_write(tmp_path, "good.csv", GOOD), memory_limit="64MB")
+    assert not list(tmp_path.glob("playbook_duckdb_*"))

@@ -194,3 +194,85 @@ def test_refunds_options_work_on_spark(spark, tmp_path):
         _same_actions(pd.read_parquet(ours / "action_list.parquet"), pd.read_parquet(theirs / "action_list.parquet"))
         a, b = (json.loads((p / "summary.json").read_text()) for p in (ours, theirs))
         assert a["orders"] == b["orders"] and a["revenue"] == pytest.approx(b["revenue"], abs=0.011)
+
+
+# ----------------------------------------------------------------------------- globs, integer dates, remote addresses
+
+def test_glob_files_with_other_columns_are_refused_in_spark(spark, tmp_path):
+    base = pd.DataFrame({"customer_id": ["a", "b"], "order_date": pd.to_datetime(["2025-01-02", "2025-02-03"]),
+                         "amount": [10.0, 20.0]})
+    base.to_parquet(tmp_path / "part_1.parquet", index=False)
+    base.assign(margin=[1.0, 2.0]).to_parquet(tmp_path / "part_2.parquet", index=False)
+    # Spark alone would read part_2's margin as nothing (the first file's columns serve for all): refused instead.
+    with pytest.raises(DataValidationError, match=r"part_2.parquet does not have the columns of part_1.parquet: it has "
+                                                  r"'margin' in addition\. Files read together must have the same columns"):
+        features.read_spark(str(tmp_path / "part_*.parquet"), spark=spark)
+    (tmp_path / "part_2.parquet").unlink()
+    base.assign(amount=["10", "20"]).to_parquet(tmp_path / "part_2.parquet", index=False)
+    with pytest.raises(DataValidationError, match="part_2.parquet .* same columns in another order or with other types"):
+        features.read_spark(str(tmp_path / "part_*.parquet"), spark=spark)
+    # CSV: a file without the amount column would be read shifted.
+    (tmp_path / "p_1.csv").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "p_2.csv").write_text("customer_id,order_date\nc,2025-04-01\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="p_2.csv does not have the columns of p_1.csv: it lacks 'amount'"):
+        features.read_spark(str(tmp_path / "p_*.csv"), spark=spark)
+    # The same glob in DuckDB: the same message.
+    with pytest.raises(DataValidationError, match="p_2.csv does not have the columns of p_1.csv: it lacks 'amount'"):
+        features.read_duckdb(str(tmp_path / "p_*.csv"))
+
+
+def _int_dates(tmp_path, name: str, dates) -> "object":
+    path = tmp_path / name
+    pd.DataFrame({"customer_id": ["a", "b", "a"], "order_date": dates, "amount": [10.0, 20.0, 5.0]}).to_parquet(path, index=False)
+    return path
+
+
+def test_parquet_integer_dates_are_not_taken_for_nanoseconds(spark, tmp_path):
+    from playbook.byod import from_orders
+
+    stamps = pd.to_datetime(["2025-01-02 10:00", "2025-02-03 23:30", "2025-03-04 08:15"])
+    # A nanosecond timestamp column (what pandas writes from datetime64[ns]): Spark reads it as a whole number since 1970,
+    # and the kit reads it as the time it is, as pandas and DuckDB do.
+    ns = _int_dates(tmp_path, "ns.parquet", stamps.astype("datetime64[ns]"))
+    # The same dates as plain integers (an ERP's 20250102): not nanoseconds (that would be 1970-01-01 00:00:00.02).
+    compact = _int_dates(tmp_path, "compact.parquet", np.array([20250102, 20250203, 20250304], dtype=np.int64))
+    assert features._parquet_nanos(spark, [ns], "ns.parquet", "order_date")
+    assert not features._parquet_nanos(spark, [compact], "compact.parquet", "order_date")
+    # The remote way of asking (through Spark, for a file this process cannot open) says the same.
+    assert features._spark_says_nanos(spark, ns.as_uri(), "order_date")
+    assert not features._spark_says_nanos(spark, compact.as_uri(), "order_date")
+    assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong", None) in (None, "false")
+
+    base = from_orders(ns)
+    ours = features.compute(base.orders, base.as_of)
+    for read in (features.read_spark(ns, spark=spark), features.read_duckdb(ns)):
+        assert read.as_of == base.as_of
+        for col in ("n_orders", "revenue", "first_order", "last_order", "order_days", "gap_mean"):
+            np.testing.assert_array_equal(read.table[col].to_numpy(), ours[col].to_numpy(), err_msg=f"{read.engine} {col}")
+    # Plain integers: refused as DuckDB refuses them (pandas reads compact dates itself), naming --date-format ...
+    for reader in (lambda **kw: features.read_spark(compact, spark=spark, **kw), lambda **kw: features.read_duckdb(compact, **kw)):
+        with pytest.raises(DataValidationError, match=r"column 'order_date': 3 date\(s\) cannot be read.*--date-format"):
+            reader()
+        # ... and read with it: the same dates as the pandas engine finds.
+        read = reader(date_format="%Y%m%d")
+        base = from_orders(compact)
+        assert read.as_of == base.as_of
+        assert list(read.table["first_order"]) == list(features.compute(base.orders, base.as_of)["first_order"])
+    # Epoch seconds in a plain integer column are not dates in any engine.
+    epoch = _int_dates(tmp_path, "epoch.parquet", (stamps.astype("int64") // 10**6).astype(np.int64))
+    with pytest.raises(DataValidationError, match="cannot be read"):
+        features.read_spark(epoch, spark=spark)
+
+
+def test_a_glob_mixing_timestamps_and_integers_is_refused(spark, tmp_path):
+    _int_dates(tmp_path, "o_1.parquet", pd.to_datetime(["2025-01-02", "2025-02-03", "2025-03-04"]).astype("datetime64[ns]"))
+    _int_dates(tmp_path, "o_2.parquet", np.array([20250102, 20250203, 20250304], dtype=np.int64))
+    with pytest.raises(DataValidationError, match=r"o_1.parquet stores the dates as timestamps, o_2.parquet as whole numbers"):
+        features.read_spark(str(tmp_path / "o_*.parquet"), spark=spark)
+
+
+def test_a_remote_address_reaches_spark_as_it_is(spark, tmp_path):
+    # No S3 connector in the test session: Spark itself says it cannot read the address; a clean refusal, no traceback,
+    # and nothing was looked up on this machine's disk.
+    with pytest.raises(DataValidationError, match=r"s3a://no-such-bucket/orders/\*.parquet cannot be read as PARQUET: "):
+        features.read_spark("s3a://no-such-bucket/orders/*.parquet", spark=spark)
