@@ -269,10 +269,9 @@ def _delimiter(first: str) -> str:
 
 
 #: Bytes of CSV that pyarrow parses at a time (its block size) in the whole-file read, and in the streaming
-#: read (:func:`_stream_orders`); the tests make the latter tiny to force many blocks. pyarrow's working
-#: memory while it parses a block is about ten times the block, so the streaming read uses small ones.
+#: read (:func:`_stream_orders`); the tests make the latter tiny to force many blocks.
 _BLOCK_BYTES = 1 << 22
-_STREAM_BLOCK_BYTES = 1 << 20
+_STREAM_BLOCK_BYTES = 1 << 22
 
 
 def _sniff_csv(path: Path):
@@ -1167,6 +1166,18 @@ _STREAM = True
 _ISO = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
 
 
+def _trim() -> None:
+    """Hand the memory a block used back to the system, so blocks do not pile up in the allocators' caches
+    (harmless where malloc_trim does not exist: macOS, Windows, musl)."""
+    import ctypes
+
+    _release_arrow_memory()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class _Fallback(Exception):
     """The streaming read met something only the whole-file read may judge or explain (a refusal, a detection
     that needs the whole column, a note that quotes lines): it hands the file over."""
@@ -1226,6 +1237,7 @@ def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: lis
             for batch in reader:
                 _stream_block(batch, header, wanted, present, parts, state)
                 rows += batch.num_rows
+                _trim()
                 if rows >= step:
                     said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
                     step = rows + 500_000
