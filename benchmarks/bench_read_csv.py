@@ -5,7 +5,9 @@ amounts, integer order ids) into a temporary folder, then runs, each in a fresh 
 its peak memory is its own: (1) the imports alone, (2) ``from_orders`` on the file, (3)
 ``analyze`` end to end, (4) ``analyze --engine duckdb`` end to end (DuckDB reads and reduces the
 file; skipped when DuckDB is not installed). Peak memory is reported as RSS and as a multiple of the file size,
-both in all and above the imports' own peak (the interpreter, pandas, pyarrow, matplotlib).
+both in all and above the imports' own peak (the interpreter, pandas, pyarrow, matplotlib), and for
+each stage (each progress message ends one) its own peak, so the line that reaches the peak shows where
+it is: reading, reducing to one row per customer, scoring, drawing or writing.
 
 Issue #14's target: ``analyze`` on CSV within 4x the file size.
 """
@@ -27,30 +29,45 @@ CHILD = r"""
 import json, re, sys, time
 def peak_mib():
     return int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
+def reset_peak():  # Linux: VmHWM starts again from the current RSS, so each stage gets a peak of its own
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
 what, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 from playbook.analyze import analyze
 from playbook.byod import from_orders
 import playbook.report, matplotlib.pyplot  # what analyze imports on its way, so the baseline holds it
-base_mib, t1 = peak_mib(), time.perf_counter()
-stages = []
-if what == "from_orders":
-    from_orders(path, progress=lambda m: stages.append((m, time.perf_counter() - t1)))
-elif what == "analyze":
-    analyze(path, out=out, progress=lambda m: stages.append((m, time.perf_counter() - t1)))
-elif what == "analyze_duckdb":
+if what == "analyze_duckdb":
     import duckdb  # imported before the baseline is taken: its own code is not the orders' memory
-    base_mib = peak_mib()
-    analyze(path, out=out, engine="duckdb", progress=lambda m: stages.append((m, time.perf_counter() - t1)))
-print(json.dumps({"import_s": t1 - t0, "seconds": time.perf_counter() - t1, "base_mib": base_mib, "peak_mib": peak_mib(),
-                  "stages": stages}))
+base_mib, t1 = peak_mib(), time.perf_counter()
+stages, top = [], [base_mib]
+def progress(message):
+    p = peak_mib()
+    top[0] = max(top[0], p)
+    stages.append((message, time.perf_counter() - t1, p))  # the peak of the stage that ends here
+    reset_peak()
+reset_peak()
+if what == "from_orders":
+    from_orders(path, progress=progress)
+elif what == "analyze":
+    analyze(path, out=out, progress=progress)
+elif what == "analyze_duckdb":
+    analyze(path, out=out, engine="duckdb", progress=progress)
+progress("end")
+print(json.dumps({"import_s": t1 - t0, "seconds": time.perf_counter() - t1, "base_mib": base_mib, "peak_mib": top[0],
+                  "stages": stages[:-1], "last_stage_mib": stages[-1][2]}))
 """
 
 
-def write_csv(path: Path, rows: int, seed: int) -> None:
+def write_csv(path: Path, rows: int, seed: int, per_customer: int = 10) -> None:
     rng = np.random.default_rng(seed)
     days = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 1000, rows), unit="D")
-    pd.DataFrame({"order_id": np.arange(rows), "customer_id": np.char.add("C", rng.integers(0, rows // 10, rows).astype(str)),
+    customers = max(rows // per_customer, 1)
+    pd.DataFrame({"order_id": np.arange(rows), "customer_id": np.char.add("C", rng.integers(0, customers, rows).astype(str)),
                   "order_date": days.strftime("%Y-%m-%d"), "amount": np.round(rng.gamma(2, 30, rows), 2)}).to_csv(path, index=False)
 
 
@@ -64,26 +81,32 @@ def run(what: str, path: Path, out: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="orders in the CSV (default 2,000,000)")
+    parser.add_argument("--per-customer", type=int, default=10, help="orders per customer on average (default 10)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=("from_orders", "analyze", "analyze_duckdb"), action="append",
+                        help="run only these (repeatable; default all)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_read_csv_") as tmp:
         path = Path(tmp) / "orders.csv"
-        write_csv(path, args.rows, args.seed)
+        write_csv(path, args.rows, args.seed, args.per_customer)
         size_mib = path.stat().st_size / 2**20
-        print(f"orders.csv: {args.rows:,} orders, {size_mib:,.1f} MiB")
+        print(f"orders.csv: {args.rows:,} orders of about {max(args.rows // args.per_customer, 1):,} customers, {size_mib:,.1f} MiB")
         try:
             import duckdb  # noqa: F401
             whats = ("from_orders", "analyze", "analyze_duckdb")
         except ImportError:
             whats = ("from_orders", "analyze")
-        for what in whats:
+        for what in [w for w in whats if not args.only or w in args.only]:
             r = run(what, path, Path(tmp) / what)
             above = r["peak_mib"] - r["base_mib"]
             print(f"  {what:<14} {r['seconds']:6.1f} s   peak RSS {r['peak_mib']:,.0f} MiB = {r['peak_mib'] / size_mib:.1f}x the file; "
                   f"{above:,.0f} MiB above the imports ({r['base_mib']:,.0f} MiB) = {above / size_mib:.1f}x "
                   f"(target <= {TARGET_RATIO:g}x: {'met' if r['peak_mib'] / size_mib <= TARGET_RATIO else 'NOT met'})")
-            for message, at in r["stages"]:
-                print(f"      {at:6.1f} s  {message}")
+            # Each stage (from one progress message to the next) with its time and its own peak: where the peak is.
+            starts = [("(start)", 0.0)] + [(m, at) for m, at, _ in r["stages"]]
+            ends = [(at, mib) for _, at, mib in r["stages"]] + [(r["seconds"], r["last_stage_mib"])]
+            for (message, start), (end, stage_mib) in zip(starts, ends):
+                print(f"      {start:6.1f} s  {message:<60.60} {end - start:5.1f} s, peak {stage_mib:6,.0f} MiB = {stage_mib / size_mib:4.1f}x")
     return 0
 
 

@@ -268,16 +268,17 @@ def _delimiter(first: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
-def _read_csv_fast(path: Path, name: str, notes: ReadNotes, progress) -> tuple[pd.DataFrame, _Source] | None:
-    """A clean UTF-8 CSV read by pyarrow in blocks, as text columns; None when the file needs the careful reader.
+#: Bytes of CSV that pyarrow parses at a time (its block size) in the whole-file read, and in the streaming
+#: read (:func:`_stream_orders`); the tests make the latter tiny to force many blocks.
+_BLOCK_BYTES = 1 << 22
+_STREAM_BLOCK_BYTES = 1 << 22
 
-    The careful reader (:func:`_read_csv_text`) keeps the user's line numbers through blank
-    lines, quoted line breaks and ragged lines and explains them; here any such irregularity
-    (pyarrow refuses the file) hands over to it, so this path only ever reads files where
-    line = row + 2.
-    """
+
+def _sniff_csv(path: Path):
+    """What the pyarrow readers need from a CSV's first 64 KB: (bom, delimiter, header, pyarrow options, share of the
+    file read after n lines), or None when the file needs the careful reader (not UTF-8, no line break, a quoted or
+    repeated header name)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     with open(path, "rb") as fh:
@@ -296,21 +297,58 @@ def _read_csv_fast(path: Path, name: str, notes: ReadNotes, progress) -> tuple[p
         return None
     size = max(path.stat().st_size, 1)
     options = {
-        "read_options": pacsv.ReadOptions(block_size=1 << 22, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
+        "read_options": pacsv.ReadOptions(block_size=_BLOCK_BYTES, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
         "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
         # large_string: what pandas' str columns hold, so to_pandas wraps the blocks instead of copying them.
         "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.large_string() for i in range(len(header))},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False),
     }
     line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the share read, from the first 64 KB
+    return bom, delim, header, options, lambda n: min(0.99, n * line_bytes / size)
+
+
+class _Progress:
+    """The caller's ``progress`` for a second read of a file (after the streaming read handed over): silent until it
+    passes the line the first read had reported, so the lines and shares said never go back."""
+
+    def __init__(self, progress, after: int):
+        self.progress, self.after = progress, after
+
+    def __call__(self, message: str) -> None:
+        self.progress(message)
+
+
+def _tell(progress, notes: ReadNotes, n: int, name: str, share: float) -> int:
+    """Say ``read n lines of name (share)`` through ``progress`` (if any); returns n."""
+    if progress is not None and n > getattr(progress, "after", 0):
+        progress(notes.text("progress", n=n, name=name, share=share))
+    return n
+
+
+def _read_csv_fast(path: Path, name: str, notes: ReadNotes, progress) -> tuple[pd.DataFrame, _Source] | None:
+    """A clean UTF-8 CSV read by pyarrow in blocks, as text columns; None when the file needs the careful reader.
+
+    The careful reader (:func:`_read_csv_text`) keeps the user's line numbers through blank
+    lines, quoted line breaks and ragged lines and explains them; here any such irregularity
+    (pyarrow refuses the file) hands over to it, so this path only ever reads files where
+    line = row + 2.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    sniffed = _sniff_csv(path)
+    if sniffed is None:
+        return None
+    bom, delim, header, options, share = sniffed
     batches, rows, step = [], 0, 500_000
     try:
         with pacsv.open_csv(path, **options) as reader:
             for batch in reader:
                 batches.append(batch)
                 rows += batch.num_rows
-                if progress is not None and rows >= step:
-                    progress(notes.text("progress", n=rows + 1, name=name, share=min(0.99, (rows + 1) * line_bytes / size)))
+                if rows >= step:
+                    _tell(progress, notes, rows + 1, name, share(rows + 1))
                     step = rows + 500_000
             schema = reader.schema
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
@@ -355,7 +393,7 @@ def _read_csv_text(text: str, name: str, notes: ReadNotes, progress=None) -> tup
                 lines.append(start)
             start = reader.line_num + 1
             if step and start > step:
-                progress(notes.text("progress", n=start - 1, name=name, share=min(0.99, start / total)))
+                _tell(progress, notes, start - 1, name, min(0.99, start / total))
                 step += 250_000
     except csv.Error as exc:
         raise _error(f"{name}: line {start} cannot be read as CSV ({exc}). A quote is probably left open there, "
@@ -980,6 +1018,30 @@ def from_orders(
     if unknown:
         raise InvalidArgumentError(f"from_orders got {unknown[0]!r}; optional tables are {', '.join(OPTIONAL_TABLES)}.")
     ts = None if as_of is None else check_as_of(as_of)
+    streamed = _stream_orders(path_or_frame, columns, encoding=encoding, date_format=date_format, decimal=decimal, lang=lang,
+                              progress=progress) if _STREAM else None
+    if isinstance(streamed, tuple):
+        out, notes, src, wanted = streamed
+        try:
+            orders, ts = _finish_orders(out, None, src, notes, wanted, refunds=refunds, duplicates=duplicates, ts=ts)
+        except _Fallback:  # a refusal or a note that quotes the lines' text: the whole-file read below says it
+            streamed = getattr(src, "said", 0)
+        del out
+    if not isinstance(streamed, tuple):
+        if streamed:  # the streaming read had said how far it got: the second read does not say it again
+            progress = _Progress(progress, after=streamed) if progress is not None else None
+        orders, notes, src, ts = _read_orders(path_or_frame, columns, ts=ts, refunds=refunds, duplicates=duplicates,
+                                              encoding=encoding, sheet=sheet, date_format=date_format, decimal=decimal,
+                                              dayfirst=dayfirst, lang=lang, progress=progress)
+    _release_arrow_memory()
+    tables = {t: _optional_table(t, spec, notes) for t, spec in optional_tables.items() if spec is not None}
+    name = src.name if src.unit == "line" else "your orders"
+    return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": list(notes), "source": src.name}, **tables)
+
+
+def _read_orders(path_or_frame, columns: dict, *, ts, refunds, duplicates, encoding, sheet, date_format, decimal, dayfirst, lang,
+                 progress) -> tuple[pd.DataFrame, ReadNotes, _Source, pd.Timestamp]:
+    """The whole-file read: every column of the export as text, then each mapped column parsed and checked at once."""
     df, notes, src = _read(path_or_frame, encoding, sheet, lang, progress)
     if len(df) == 0:
         raise DataValidationError(f"{src.name} has a header but no orders. Export the rows too, not only the column names.")
@@ -1023,7 +1085,23 @@ def from_orders(
             merged = _merged_spellings(values, stripped) if kit == "customer_id" and changed else 0
             if merged:
                 notes.add("ids_merged", name=src.name, col=repr(col), n=merged)
-    keep = pd.Series(True, index=df.index)
+    orders, ts = _finish_orders(out, df, src, notes, wanted, refunds=refunds, duplicates=duplicates, ts=ts)
+    return orders, notes, src, ts
+
+
+def _finish_orders(out: pd.DataFrame, df: pd.DataFrame | None, src: _Source, notes: ReadNotes, wanted: dict, *, refunds: str,
+                   duplicates: str, ts) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The checks across rows (repeated order ids, refunds, orders after ``as_of``) on the parsed columns ``out``.
+
+    ``df`` holds the mapped columns' text, for the messages and notes that quote it; the streaming read
+    has none, and hands any such case to the whole-file read (:class:`_Fallback`)."""
+
+    def text(kit: str) -> pd.Series:
+        if df is None:
+            raise _Fallback(kit)
+        return df[wanted[kit]]
+
+    keep = pd.Series(True, index=out.index)
     if "order_id" in out:
         dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
         if dup.any():
@@ -1032,12 +1110,12 @@ def from_orders(
                 repeat = out.astype(str).duplicated(keep="first") & dup
                 keep &= ~repeat
                 notes.add("repeats", name=src.name, col=repr(wanted["order_id"]), n=int(repeat.sum()),
-                          rows=src.rows(repeat, df[wanted["order_id"]], lang=notes.lang))
+                          rows=src.rows(repeat, text("order_id"), lang=notes.lang))
             else:
                 differ = "" if exact.all() else " Some repeats differ in other columns, so they cannot be dropped safely."
                 raise _error(
                     f"{src.name}, column {wanted['order_id']!r}: order ids must be unique; {int(dup.sum())} lines share an id, e.g. "
-                    f"{src.rows(dup, df[wanted['order_id']])}.{differ} If the export repeats whole lines, pass duplicates='drop'; "
+                    f"{src.rows(dup, text('order_id'))}.{differ} If the export repeats whole lines, pass duplicates='drop'; "
                     "otherwise fix the ids."
                 )
         ids = out["order_id"]
@@ -1045,9 +1123,9 @@ def from_orders(
             out["order_id"] = out["order_id"].astype(np.int64)
     negative = (out["amount"] < 0) & keep
     if negative.any():
-        rows = src.rows(negative, df[wanted["amount"]])
         total = float(out.loc[negative, "amount"].sum())
         if refunds == "error":
+            rows = src.rows(negative, text("amount"))
             raise _error(
                 f"{src.name}, column {wanted['amount']!r}: {int(negative.sum())} negative amount(s), e.g. {rows}. "
                 "If these are refunds, pass refunds='keep' (kept as negative orders) or refunds='drop'; otherwise fix them."
@@ -1075,14 +1153,173 @@ def from_orders(
         if late.any():
             raise _error(
                 f"{src.name}, column {wanted['order_date']!r}: {int(late.sum())} order(s) after as_of={ts.date()}, e.g. "
-                f"{src.rows(late, df[wanted['order_date']])}. Pass a later as_of, or remove orders you should not know yet."
+                f"{src.rows(late, text('order_date'))}. Pass a later as_of, or remove orders you should not know yet."
             )
-    orders = (out if bool(keep.all()) else out.loc[keep]).reset_index(drop=True)
-    del df
+    return (out if bool(keep.all()) else out.loc[keep]).reset_index(drop=True), ts
+
+
+# ----------------------------------------------------------------------------- streaming read of a CSV
+
+#: Whether :func:`from_orders` first tries the streaming read of a CSV (:func:`_stream_orders`); the
+#: tests turn it off to compare with the whole-file read.
+_STREAM = True
+_ISO = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+
+
+def _trim() -> None:
+    """Hand the memory a block used back to the system, so blocks do not pile up in the allocators' caches
+    (harmless where malloc_trim does not exist: macOS, Windows, musl)."""
+    import ctypes
+
     _release_arrow_memory()
-    tables = {t: _optional_table(t, spec, notes) for t, spec in optional_tables.items() if spec is not None}
-    name = src.name if src.unit == "line" else "your orders"
-    return CustomerBase(orders=orders, name=name, as_of=ts, meta={"notes": list(notes), "source": src.name}, **tables)
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class _Fallback(Exception):
+    """The streaming read met something only the whole-file read may judge or explain (a refusal, a detection
+    that needs the whole column, a note that quotes lines): it hands the file over."""
+
+
+def _stream_orders(path_or_frame, columns: dict, *, encoding, date_format, decimal, lang, progress):
+    """A clean UTF-8 CSV read block by block (:data:`_STREAM_BLOCK_BYTES`), each block parsed into compact columns at once
+    and its text let go, so the whole file's text never sits in memory.
+
+    Only the common clean case is read here, and only in ways that give, row by row, exactly what the
+    whole-file read gives: ISO dates, plain numbers, ids without surrounding spaces, order ids all digits
+    or all text. Anything else (a value to refuse, a format to detect on the whole column, a note that
+    quotes lines, a block pyarrow cannot parse) hands the file over to the whole-file read, which then
+    refuses or notes it with its own message; nothing is decided on a sample.
+
+    Returns ``(out, notes, src, wanted)``, or the last line number said through ``progress`` (0: none)
+    when the file is handed over.
+    """
+    if not _STREAM or not isinstance(path_or_frame, (str, Path)) or encoding is not None or date_format is not None \
+            or decimal is not None:
+        return 0
+    path = Path(path_or_frame)
+    if path.suffix.lower() in (".parquet", ".pq", ".xlsx", ".xlsm", ".xls") or not path.is_file():
+        return 0
+    notes, said = ReadNotes(lang), [0]
+    try:
+        return _stream_csv(path, columns, notes, progress, said)
+    except _Fallback:
+        return said[0]
+
+
+def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: list):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    sniffed = _sniff_csv(path)
+    if sniffed is None:
+        raise _Fallback("not a clean UTF-8 CSV")
+    bom, delim, raw_header, options, share = sniffed
+    header = [h.strip() for h in raw_header]
+    wanted = {kit: str(columns.get(kit, kit)).strip() for kit in ORDER_COLUMNS}
+    present = [k for k in ORDER_COLUMNS if wanted[k] in header]
+    if (len(set(header)) < len(header) or any(wanted[k] not in header for k in (*REQUIRED_COLUMNS, *columns))
+            or len({wanted[k] for k in present}) < len(present)):
+        raise _Fallback("header")  # the whole-file read names what is wrong with the header or the mapping
+    name = path.name
+    parts: dict[str, list] = {kit: [] for kit in present}
+    state: dict[str, str] = {}
+    rows, step = 0, 500_000
+    # One thread, and the file handed over as a Python file object: given a path (or with threads) pyarrow
+    # reads far ahead, up to the whole file's bytes in memory at once.
+    options["read_options"].use_threads = False
+    options["read_options"].block_size = _STREAM_BLOCK_BYTES
+    try:
+        with open(path, "rb") as fh, pacsv.open_csv(fh, **options) as reader:
+            for batch in reader:
+                _stream_block(batch, header, wanted, present, parts, state)
+                rows += batch.num_rows
+                _trim()
+                if rows >= step:
+                    said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
+                    step = rows + 500_000
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise _Fallback("pyarrow") from exc
+    if not any(len(p) for p in parts["customer_id"]):
+        raise _Fallback("no orders")
+    out = pd.DataFrame({kit: _joined(parts.pop(kit)) for kit in present}, copy=False)
+    del pc
+    notes.add("bom" if bom else "utf8", name=name)
+    if delim != ",":
+        notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
+    src = _Source(name, np.zeros(0, dtype=np.int64))
+    src.said = said[0]  # type: ignore[attr-defined]
+    return out, notes, src, wanted
+
+
+def _joined(parts: list) -> pd.Series | np.ndarray:
+    """One column from its blocks' pieces, the pieces let go as they are copied."""
+    if isinstance(parts[0], pd.Series):
+        return pd.concat(parts, ignore_index=True)
+    joined = np.concatenate(parts)
+    parts.clear()
+    return joined
+
+
+def _stream_block(batch, header: list[str], wanted: dict, present: list[str], parts: dict, state: dict) -> None:
+    """Parse one block of the streaming read into ``parts``; :class:`_Fallback` at anything but the clean case."""
+    import pyarrow.compute as pc
+
+    for col in batch.columns:  # the whole-file read's checks on every column: quoted line breaks, runaway fields
+        if len(col) and (pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py()
+                         or pc.max(pc.binary_length(col)).as_py() > MAX_FIELD):
+            raise _Fallback("line break or runaway field")
+    df = batch.to_pandas()
+    df.columns = header
+    if len(df):
+        first_empty = (df.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool)
+        if first_empty.any():  # blank lines (every field empty) are left out, as the whole-file read does
+            at = np.flatnonzero(first_empty)
+            blank = np.zeros(len(df), dtype=bool)
+            blank[at] = np.logical_and.reduce([(df[c].iloc[at].str.strip() == "").to_numpy(dtype=bool) for c in df.columns])
+            df = df.loc[~blank].reset_index(drop=True)
+    df = df[[wanted[k] for k in present]]
+    for kit in present:
+        values = df[wanted[kit]]
+        if kit == "order_date":
+            parts[kit].append(_stream_dates(values))
+        elif kit in ("amount", "margin", "discount"):
+            parts[kit].append(_stream_numbers(values))
+        elif kit == "order_id" and state.setdefault(kit, "int" if _digits_as_int(values) is not None else "text") == "int":
+            as_int = _digits_as_int(values)
+            if as_int is None:
+                raise _Fallback("order ids: digits in one block, text in another")
+            parts[kit].append(as_int.to_numpy())
+        else:
+            stripped, empty, changed = _strip_text(values)
+            if changed or (kit == "customer_id" and bool(empty.any())):
+                raise _Fallback(f"{kit}: spaces or a missing id")
+            parts[kit].append(stripped)
+
+
+def _stream_dates(values: pd.Series) -> np.ndarray:
+    """ISO dates of one block as datetime64[ns]: :func:`_parse_dates`'s own result for a column of ISO dates only."""
+    text = values.astype("string").str.strip()
+    if not bool(text.str.fullmatch(_ISO).fillna(False).astype(bool).all()):
+        raise _Fallback("dates other than ISO")
+    parsed = _arrow_cast(text, "datetime64[us]")
+    lo, hi = DATE_RANGE
+    if parsed is None or bool(parsed.isna().any()) or bool(((parsed < lo) | (parsed > hi)).any()):
+        raise _Fallback("dates")
+    return parsed.to_numpy().astype("datetime64[ns]")
+
+
+def _stream_numbers(values: pd.Series) -> np.ndarray:
+    """Plain numbers (``12.50``) of one block as float64: :func:`_parse_numbers`'s own result for such a column."""
+    if not bool(values.astype("string").str.strip().str.fullmatch(r"[+-]?\d+(\.\d*)?").fillna(False).astype(bool).all()):
+        raise _Fallback("numbers other than plain")
+    nums = _arrow_cast(values.astype("string").str.replace(f"[{_SPACES}'’]", "", regex=True), "float64")
+    if nums is None or not bool(np.isfinite(nums).all()) or bool((nums.abs() > MAX_AMOUNT).any()):
+        raise _Fallback("numbers")
+    return nums.to_numpy()
 
 
 def check_date_format(fmt: str | None) -> None:
