@@ -429,12 +429,16 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
         from .byod import check_as_of
 
         check_as_of(as_of)
-    files = features.resolve_files(orders, engine=engine)
-    out = check_output_folder(out, replace=force, protect=files)
-    size = sum(p.stat().st_size for p in files)
-    say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with {label}")
+    files = features.resolve_files(orders, engine=engine, remote=engine == "spark")
+    local = features.local_files(files)
+    out = check_output_folder(out, replace=force, protect=local)
+    if local:
+        size = sum(p.stat().st_size for p in local)
+        say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with {label}")
+    else:
+        say(f"reading {orders} with {label} (a remote address, read by Spark's executors)")
     try:
-        digests = [output.sha256_file(p) for p in files]
+        input_ = features.input_record(orders, files)
     except OSError as exc:
         raise DataValidationError(f"{getattr(exc, 'filename', None) or 'the orders'} cannot be read: {exc.strerror or exc}. "
                                   "Check the file's permissions.") from exc
@@ -446,13 +450,10 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
                           "per customer in SQL, then scored."]
     result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
                                      tables=["orders"], notes=notes, past=read.past)
-    name = files[0].name if len(files) == 1 else str(orders)
-    input_ = {"name": name, "sha256": digests[0] if len(files) == 1 else None}
-    if len(files) > 1:
-        input_["files"] = [{"name": p.name, "sha256": d} for p, d in zip(files, digests)]
+    name = input_["name"]
     version = read.engine.split(" ", 1)[1]
     return _write(result, out, input_=input_, engine={"name": engine, "version": version}, lang=lang, force=force,
-                  protect=files, progress=progress, source_name=name)
+                  protect=local, progress=progress, source_name=name)
 
 
 def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
