@@ -477,16 +477,27 @@ def model_from_features(past_features: pd.DataFrame | None, features_now: pd.Dat
         return None, f"no order is known {horizon_days} days before {ts.date()}, so there is no past to learn from."
     past = signals_from_features(past_features, then)
     last = features_now["last_order"]
-    ordered = last.index[(last > end_of_day(then)).to_numpy()]
+    ordered_rows = (last > end_of_day(then)).to_numpy()
+    if past_features.index.equals(features_now.index):
+        # The same customers in the same order (one engine's two tables): who ordered since, by position.
+        ordered = ordered_rows[past_features["n_orders"].to_numpy() > 0]
+    else:
+        ordered = last.index[ordered_rows]
     return _fit_backtest(past, ordered, then, horizon_days=horizon_days, active_days=active_days, penalty=penalty)
 
 
 def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, horizon_days: int, active_days: int,
                   penalty: float, max_train: int = 200_000) -> tuple[ChurnModel | None, str | None]:
     """Fit the model on the signals ``past`` known at ``then``, labelled True for the customers active then who are not
-    among ``ordered_since`` (the ids with an order in the ``horizon_days`` after ``then``)."""
-    past = past.loc[past["days_since_last"] <= active_days]
-    label = ~past.index.isin(ordered_since)
+    among ``ordered_since`` (the ids with an order in the ``horizon_days`` after ``then``, or a boolean array aligned
+    with the rows of ``past``)."""
+    active = (past["days_since_last"] <= active_days).to_numpy()
+    if isinstance(ordered_since, np.ndarray) and ordered_since.dtype == bool:
+        label = ~ordered_since[active]
+        past = past.loc[active]
+    else:
+        past = past.loc[active]
+        label = ~past.index.isin(ordered_since)
     n_pos, n_neg = int(label.sum()), int((~label).sum())
     if min(n_pos, n_neg) < 10:
         return None, (f"the backtest at {then.date()} has {n_pos} customers who then went {horizon_days} days without an "
@@ -788,9 +799,23 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
         raise InvalidArgumentError(f"{func}: 'weights' set the rule score; use method='rules' with them.")
     use_rules = method == "rules" or (method == "auto" and (weights is not None or "p_alive" in signals.columns
                                                              or fitted is None))
+    risk = _risk_in_signal_order(signals, weights, threshold, n_reasons, lang, use_rules, fitted)
+    return risk.sort_values("risk", ascending=False, kind="stable")
+
+
+def _risk_in_signal_order(signals: pd.DataFrame, weights: dict | None, threshold: float | None, n_reasons: int,
+                          lang: str, use_rules: bool, fitted) -> pd.DataFrame:
+    """:func:`churn_risk`'s table before it is sorted by risk: rows in the order of ``signals``, so a caller
+    holding other tables in that order reads it by position (no lookup of text ids)."""
     if use_rules:
         return _rule_risk(signals, weights, 30.0 if threshold is None else float(threshold), n_reasons, lang)
     return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang)
+
+
+def _auto_risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk)."""
+    fitted = signals.attrs.get("model")
+    return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted)
 
 
 def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str) -> list:
@@ -852,7 +877,7 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     attrs = {k: v for k, v in signals.attrs.items() if k != "model"}
     out.attrs = {**attrs, "method": "model", "model": model, "threshold": threshold, "base_risk": base_risk,
                  "horizon_days": model.horizon_days}
-    return out.sort_values("risk", ascending=False, kind="stable")
+    return out
 
 
 def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
@@ -888,7 +913,7 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
         out["days_since_last"] = signals["days_since_last"]
     attrs = {k: v for k, v in signals.attrs.items() if k != "model"}
     out.attrs = {**attrs, "method": "rules", "weights": {k: w[k] for k in used}, "threshold": threshold}
-    return out.sort_values("risk", ascending=False, kind="stable")
+    return out
 
 
 @keyword_only_after(2)

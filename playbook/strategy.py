@@ -915,16 +915,26 @@ def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFram
                        tiers: pd.Series | None = None) -> pd.DataFrame:
     """:func:`contact_plan` from the per-customer summary (:func:`playbook.data.summarize` columns) and the interactions
     (or None); ``tiers``: :func:`playbook.segment.assign_tiers` of ``summary`` when the caller has it already."""
+    return _plan_rows(summary, ts, pol, active_days, inter, tiers)[0].sort_values(["tier", "next_contact"], kind="stable")
+
+
+def _plan_rows(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, active_days: int, inter,
+               tiers: pd.Series | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`_plan_from_summary` before its sort, in the summary's row order, and which rows of the summary it holds."""
     from .segment import assign_tiers
 
     end = end_of_day(ts)
     last_order, first_order = summary["last_order"], summary["first_order"]
-    active = last_order.index[last_order > end - pd.Timedelta(days=active_days)]
+    rows = (last_order > end - pd.Timedelta(days=active_days)).to_numpy()
+    active = last_order.index[rows]
     out = pd.DataFrame(index=pd.Index(active, name="customer_id"))
-    out["tier"] = (assign_tiers(summary)["tier"] if tiers is None else tiers).reindex(out.index)
+    if tiers is not None and tiers.index.equals(summary.index):
+        out["tier"] = tiers.array[rows]  # by position: the tiers are in the summary's order
+    else:
+        out["tier"] = (assign_tiers(summary)["tier"] if tiers is None else tiers).reindex(out.index)
     out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
     if inter is None:
-        out["last_contact"] = last_order.reindex(out.index).dt.normalize()
+        out["last_contact"] = last_order[rows].dt.normalize()
     else:
         care = inter.loc[(inter["date"] <= end) & inter["kind"].astype(str).isin(CARE_CONTACT_KINDS)]
         last = care.groupby("customer_id")["date"].max().reindex(out.index)
@@ -932,7 +942,7 @@ def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFram
     out["next_contact"] = out["last_contact"] + pd.to_timedelta(out["contact_every_days"], unit="D")
     out["days_overdue"] = (ts.normalize() - out["next_contact"]).dt.days
     out["overdue"] = out["days_overdue"] > 0
-    return out.sort_values(["tier", "next_contact"], kind="stable")
+    return out, rows
 
 
 @keyword_only_after(2)
@@ -1073,8 +1083,9 @@ def _action_list_from_orders(base: CustomerBase, ts: pd.Timestamp, lang: str, *,
 
 
 def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: pd.Series, plan: pd.DataFrame,
-             lang: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The action list from the profile, types, CLV and contact plan, however they were computed."""
+             lang: str, next_contact: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The action list from the profile, types, CLV and contact plan, however they were computed
+    (``next_contact``: the plan's next contact per profile row, when the caller has it in that order)."""
     rec = recommend_strategies(profile, lang=lang)
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
@@ -1082,7 +1093,7 @@ def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: p
     out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
-    out["next_contact"] = plan["next_contact"].reindex(out.index)
+    out["next_contact"] = (plan["next_contact"] if next_contact is None else next_contact).reindex(out.index)
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.attrs["clv"] = dict(clv.attrs["clv"])
     out.attrs["churn"] = dict(profile.attrs["churn"])
@@ -1117,7 +1128,7 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
 
     ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
     :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note."""
-    from .churn import model_from_features, signals_from_features, churn_risk
+    from .churn import _auto_risk_in_signal_order, model_from_features, signals_from_features
     from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
 
     known_rows = _known_mask(f)
@@ -1129,7 +1140,9 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
     signals.attrs["model"] = model
     if model is None:
         signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
-    risk = churn_risk(signals, lang=lang, method="auto")
+    # In the signals' row order (the summary's), so the profile reads it by position; sorted by risk as churn_risk returns it.
+    unsorted = _auto_risk_in_signal_order(signals, lang)
+    risk = unsorted.sort_values("risk", ascending=False, kind="stable")
     last_year = pd.DataFrame(index=summary.index)
     last_year["revenue_365"] = known["revenue_365"]
     last_year["margin_365"] = known["margin_365"] if "margin_365" in known else np.nan
@@ -1140,7 +1153,7 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
         last_year["expensive_channel_share"] = np.nan
     last_year["complaints_365"] = 0  # an orders-only base has no complaints table and no surveys
     last_year["satisfaction"] = np.nan
-    return _profile(summary, stage, risk, last_year, tiers=tiers), risk
+    return _profile(summary, stage, unsorted, last_year, tiers=tiers), risk
 
 
 def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
@@ -1148,19 +1161,23 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
     """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
     and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
     from .customer_types import behaviour_from_features, classify_types
-    from .segment import assign_tiers, tier_policy
+    from .segment import _tiers_in_row_order, tier_policy
     from .value import clv_from_summary
 
     summary = _summary_of(f)
     known = f.loc[_known_mask(f)]
-    tiers = assign_tiers(summary)["tier"]  # once, for the profile and the contact plan
+    tiers = _tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
     profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers)
     types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
-    plan = _plan_from_summary(summary, ts, tier_policy(None), 365, None, tiers=tiers)
-    return _actions(profile, risk, types, clv, plan, lang)
+    rows, planned = _plan_rows(summary, ts, tier_policy(None), 365, None, tiers=tiers)
+    plan = rows.sort_values(["tier", "next_contact"], kind="stable")
+    at = np.full(len(summary), -1)
+    at[planned] = np.arange(int(planned.sum()))
+    next_contact = pd.Series(rows["next_contact"].array.take(at, allow_fill=True), index=summary.index)
+    return _actions(profile, risk, types, clv, plan, lang, next_contact=next_contact)
 
 
 def _past_date(ts: pd.Timestamp) -> pd.Timestamp:

@@ -510,3 +510,44 @@ def test_churn_risk_reasons_name_the_biggest_points(b2b):
         rows = (top == j) & (points.to_numpy().max(axis=1) >= 1.0)
         want = _reason_texts(col.removeprefix("points_"), signals, "en").to_numpy()[rows]
         assert (first[rows] == want).all(), col
+
+
+# ----------------------------------------------------------------------------- tiers and plan by position
+
+def _tier_cases(retail, b2b, rng):
+    from playbook.data import summarize
+
+    cases = [summarize(retail.orders, retail.as_of), summarize(b2b.orders, b2b.as_of).drop(columns="margin")]
+    n = 3000
+    ids = pd.Index(sorted({f"C{i:05d}" for i in rng.integers(0, 10**5, n)}), dtype="str")
+    ties = pd.DataFrame({"revenue": rng.choice([0.0, 10.0, 10.0, 99.5, -5.0], len(ids)),
+                         "n_orders": rng.choice([1, 1, 2, 7], len(ids)),
+                         "margin": rng.choice([np.nan, 0.0, 3.0], len(ids))}, index=ids)
+    cases += [ties, ties.iloc[:1], ties.iloc[::-1], ties.set_axis(ties.index.astype(object))]
+    return cases
+
+
+def test_tiers_in_row_order_same_as_assign_tiers_and_reindex(retail, b2b, rng):
+    from playbook.segment import _tiers_in_row_order, assign_tiers
+
+    for table in _tier_cases(retail, b2b, rng):
+        got = _tiers_in_row_order(table)
+        want = assign_tiers(table)["tier"].reindex(table.index)
+        pd.testing.assert_series_equal(got, want, check_names=False)
+        assert got.index.equals(table.index)
+
+
+def test_churn_backtest_labels_by_position_same_as_by_id(retail):
+    # model_from_features reads "ordered since" by position when both feature tables list the same customers.
+    from playbook import features
+    from playbook.churn import model_from_features
+    from playbook.strategy import _past_date
+
+    ts = retail.as_of
+    now, past = features.compute(retail.orders, ts), features.compute(retail.orders, _past_date(ts))
+    assert now.index.equals(past.index)
+    by_position, _ = model_from_features(past, now, ts, horizon_days=180)
+    shuffled = past.iloc[::-1]  # not the same order: the ids are looked up instead
+    by_id, _ = model_from_features(shuffled, now, ts, horizon_days=180)
+    assert by_position.n_train == by_id.n_train and by_position.positive_rate == by_id.positive_rate
+    np.testing.assert_allclose(by_position.coef, by_id.coef, rtol=1e-6)
