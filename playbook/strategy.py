@@ -430,11 +430,13 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
         # the engine counts rules from 1 like its printed table; here they are counted from 0,
         # like STRATEGY_TABLE's index and the ``rule`` column
         raise InvalidArgumentError(re.sub(r"rule (\d+) \(", lambda m: f"rule {int(m[1]) - 1} (", str(exc), count=1)) from exc
-    strategies = chosen["label"].astype(str).to_numpy()
+    # Each rule's label is its table row's strategy (the table has no default): codes by rule, no text per customer.
+    names = list(STRATEGIES)
+    per_rule = np.array([names.index(s) for s in table["strategy"].astype(str)], dtype=np.int64)
+    codes = per_rule[chosen["rule"].to_numpy() - 1] if len(chosen) else np.zeros(0, dtype=np.int64)
     out = pd.DataFrame(index=profile.index)
-    out["strategy"] = pd.Categorical(strategies, categories=list(STRATEGIES))
-    labels = {s: label(s, lang) for s in set(strategies)}
-    out["strategy_label"] = [labels[s] for s in strategies]
+    out["strategy"] = pd.Categorical.from_codes(codes, categories=names)
+    out["strategy_label"] = np.array([label(s, lang) for s in names], dtype=object)[codes]
     out["rule"] = chosen["rule"].to_numpy() - 1
     out["reason"] = chosen["reason"].to_numpy()
     return out
@@ -932,7 +934,7 @@ def _plan_rows(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, activ
         out["tier"] = tiers.array[rows]  # by position: the tiers are in the summary's order
     else:
         out["tier"] = (assign_tiers(summary)["tier"] if tiers is None else tiers).reindex(out.index)
-    out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
+    out["contact_every_days"] = _every(out["tier"], pol["contact_every_days"].rename(index=str))
     if inter is None:
         out["last_contact"] = last_order[rows].dt.normalize()
     else:
@@ -943,6 +945,16 @@ def _plan_rows(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, activ
     out["days_overdue"] = (ts.normalize() - out["next_contact"]).dt.days
     out["overdue"] = out["days_overdue"] > 0
     return out, rows
+
+
+def _every(tier: pd.Series, every: pd.Series) -> np.ndarray | pd.Series:
+    """Each customer's contact cadence from their tier: looked up once per tier, then taken by the tier codes."""
+    if isinstance(tier.dtype, pd.CategoricalDtype):
+        per_tier = every.reindex(tier.cat.categories.astype(str))
+        codes = tier.cat.codes.to_numpy()
+        if per_tier.notna().all() and (codes >= 0).all():
+            return per_tier.to_numpy().astype(int)[codes]
+    return tier.astype(str).map(every).astype(int)
 
 
 @keyword_only_after(2)
