@@ -551,3 +551,21 @@ def test_churn_backtest_labels_by_position_same_as_by_id(retail):
     by_id, _ = model_from_features(shuffled, now, ts, horizon_days=180)
     assert by_position.n_train == by_id.n_train and by_position.positive_rate == by_id.positive_rate
     np.testing.assert_allclose(by_position.coef, by_id.coef, rtol=1e-6)
+
+
+def test_rfm_codes_same_as_column_wise_text(retail, b2b, rng):
+    from playbook.rfm import _joined_codes, rfm_scores
+
+    for base in (retail, b2b):
+        for bins in (5, 10):
+            s = rfm_scores(base, bins=bins)
+            sep = "" if bins < 10 else "-"
+            want = s["R"].astype(str) + sep + s["F"].astype(str) + sep + s["M"].astype(str)
+            pd.testing.assert_series_equal(s["rfm_code"], want, check_names=False)
+    odd = [pd.Series(rng.choice([1, 2, 10, 3], 500)), pd.Series(rng.choice([1.5, 2.0, np.nan], 500)),
+           pd.Series(rng.choice(["a", "b"], 500))]
+    for cols in (odd[:1], [odd[0], odd[2]], odd, [c.iloc[:0] for c in odd[::2]]):
+        want = cols[0].astype(str)
+        for c in cols[1:]:
+            want = want + "|" + c.astype(str)
+        pd.testing.assert_series_equal(_joined_codes(cols, "|"), want, check_names=False)
