@@ -812,7 +812,7 @@ def _risk_in_signal_order(signals: pd.DataFrame, weights: dict | None, threshold
     return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang)
 
 
-def _auto_risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
+def risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk)."""
     fitted = signals.attrs.get("model")
     return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted)

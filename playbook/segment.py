@@ -439,7 +439,7 @@ def _score_tiers(table: pd.DataFrame, weights: dict | None, cutoffs, basis: str,
     return out
 
 
-def _tiers_in_row_order(summary: pd.DataFrame) -> pd.Series:
+def tiers_in_row_order(summary: pd.DataFrame) -> pd.Series:
     """``assign_tiers(summary)["tier"]`` (default cut-offs, basis and weights) in the rows' own order.
 
     When the customer ids are text, unique and in increasing order (a :func:`playbook.summarize` or
@@ -451,7 +451,7 @@ def _tiers_in_row_order(summary: pd.DataFrame) -> pd.Series:
     >>> import playbook
     >>> base = playbook.load_dataset("b2b")
     >>> s = playbook.summarize(base.orders, base.as_of)
-    >>> _tiers_in_row_order(s).equals(assign_tiers(s)["tier"].reindex(s.index))
+    >>> tiers_in_row_order(s).equals(assign_tiers(s)["tier"].reindex(s.index))
     True
     """
     idx = summary.index

@@ -1140,7 +1140,7 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
 
     ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
     :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note."""
-    from .churn import _auto_risk_in_signal_order, model_from_features, signals_from_features
+    from .churn import model_from_features, risk_in_signal_order, signals_from_features
     from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
 
     known_rows = _known_mask(f)
@@ -1153,7 +1153,7 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
     if model is None:
         signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
     # In the signals' row order (the summary's), so the profile reads it by position; sorted by risk as churn_risk returns it.
-    unsorted = _auto_risk_in_signal_order(signals, lang)
+    unsorted = risk_in_signal_order(signals, lang)
     risk = unsorted.sort_values("risk", ascending=False, kind="stable")
     last_year = pd.DataFrame(index=summary.index)
     last_year["revenue_365"] = known["revenue_365"]
@@ -1173,12 +1173,12 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
     """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
     and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
     from .customer_types import behaviour_from_features, classify_types
-    from .segment import _tiers_in_row_order, tier_policy
+    from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
 
     summary = _summary_of(f)
     known = f.loc[_known_mask(f)]
-    tiers = _tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
+    tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
     profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers)
     types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
     columns = {"margin": "margin_365", "amount": "revenue_365"}

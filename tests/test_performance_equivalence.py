@@ -527,11 +527,11 @@ def _tier_cases(retail, b2b, rng):
     return cases
 
 
-def test_tiers_in_row_order_same_as_assign_tiers_and_reindex(retail, b2b, rng):
-    from playbook.segment import _tiers_in_row_order, assign_tiers
+def testtiers_in_row_order_same_as_assign_tiers_and_reindex(retail, b2b, rng):
+    from playbook.segment import tiers_in_row_order, assign_tiers
 
     for table in _tier_cases(retail, b2b, rng):
-        got = _tiers_in_row_order(table)
+        got = tiers_in_row_order(table)
         want = assign_tiers(table)["tier"].reindex(table.index)
         pd.testing.assert_series_equal(got, want, check_names=False)
         assert got.index.equals(table.index)
