@@ -171,12 +171,22 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--engines", default="pandas,duckdb", help="engines to run analyze with, comma-separated")
     parser.add_argument("--no-summary", action="store_true", help="skip the summarize-vs-DuckDB comparison")
+    parser.add_argument("--cache", type=Path, help="keep the generated orders in this folder (outside the repo, e.g. "
+                        "/tmp/bench_cache) and reuse them on the next run with the same --customers and --seed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_analyze_") as tmp:
         folder = Path(tmp)
+        cached = args.cache / f"retail_{args.customers}_seed{args.seed}_alpha{ALPHA:g}" / "orders.parquet" if args.cache else None
+        if cached is not None and not args.orders and cached.is_file():
+            args.orders = cached
         if args.orders:
             path = args.orders
             print(f"orders: {path} ({len(pd.read_parquet(path, columns=['customer_id'])):,} orders)")
+        elif cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            path, n_orders, gen_s = make_orders(args.customers, cached.parent, args.seed)
+            print(f"generated retail base: {args.customers:,} customers, {n_orders:,} orders in {gen_s:.1f} s "
+                  f"(alpha={ALPHA:g}, 2023-{AS_OF[:4]}), cached in {cached.parent}")
         else:
             path, n_orders, gen_s = make_orders(args.customers, folder, args.seed)
             print(f"generated retail base: {args.customers:,} customers, {n_orders:,} orders in {gen_s:.1f} s "

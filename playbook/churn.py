@@ -477,16 +477,27 @@ def model_from_features(past_features: pd.DataFrame | None, features_now: pd.Dat
         return None, f"no order is known {horizon_days} days before {ts.date()}, so there is no past to learn from."
     past = signals_from_features(past_features, then)
     last = features_now["last_order"]
-    ordered = last.index[(last > end_of_day(then)).to_numpy()]
+    ordered_rows = (last > end_of_day(then)).to_numpy()
+    if past_features.index.equals(features_now.index):
+        # The same customers in the same order (one engine's two tables): who ordered since, by position.
+        ordered = ordered_rows[past_features["n_orders"].to_numpy() > 0]
+    else:
+        ordered = last.index[ordered_rows]
     return _fit_backtest(past, ordered, then, horizon_days=horizon_days, active_days=active_days, penalty=penalty)
 
 
 def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, horizon_days: int, active_days: int,
                   penalty: float, max_train: int = 200_000) -> tuple[ChurnModel | None, str | None]:
     """Fit the model on the signals ``past`` known at ``then``, labelled True for the customers active then who are not
-    among ``ordered_since`` (the ids with an order in the ``horizon_days`` after ``then``)."""
-    past = past.loc[past["days_since_last"] <= active_days]
-    label = ~past.index.isin(ordered_since)
+    among ``ordered_since`` (the ids with an order in the ``horizon_days`` after ``then``, or a boolean array aligned
+    with the rows of ``past``)."""
+    active = (past["days_since_last"] <= active_days).to_numpy()
+    if isinstance(ordered_since, np.ndarray) and ordered_since.dtype == bool:
+        label = ~ordered_since[active]
+        past = past.loc[active]
+    else:
+        past = past.loc[active]
+        label = ~past.index.isin(ordered_since)
     n_pos, n_neg = int(label.sum()), int((~label).sum())
     if min(n_pos, n_neg) < 10:
         return None, (f"the backtest at {then.date()} has {n_pos} customers who then went {horizon_days} days without an "
@@ -633,24 +644,53 @@ _REASONS = {
 
 
 
+def _formatted(values, fmt: str) -> np.ndarray:
+    """``format(v, fmt)`` of each value as an object array, formatting each distinct value once.
+
+    Distinct by bit pattern, so -0.0 keeps its sign ("-0" as ``format`` writes it); NaN reads "nan".
+
+    Examples
+    --------
+    >>> _formatted([1.0, 2.5, 1.0, -0.0], ".1f").tolist()
+    ['1.0', '2.5', '1.0', '-0.0']
+    """
+    arr = np.ascontiguousarray(np.asarray(values, dtype=float))
+    if arr.size == 0:
+        return np.empty(0, dtype=object)
+    uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
+    texts = np.array([format(v, fmt) for v in uniq.view(np.float64)], dtype=object)
+    return texts[inv.reshape(-1)]
+
+
 def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
     """The reason, in words (English or Chinese), that signal ``name`` gives for each customer."""
+    return pd.Series(_reason_array(name, s, lang), index=s.index, dtype=object)
+
+
+def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
+    """:func:`_reason_texts` as an object array: whole columns at a time, each distinct number formatted once."""
     words = _REASONS[lang]
+    n = len(s)
 
     def num(col, fmt):
-        return s[col].astype(float).map(lambda v: format(v, fmt))
+        return _formatted(s[col].astype(float).to_numpy(), fmt)
 
-    def fill(template: str, **columns) -> pd.Series:
-        # Column by column (vectorised string addition), not row by row: this runs on every customer.
-        out = pd.Series("", index=s.index, dtype=object)
+    def text(values) -> np.ndarray:
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            return values
+        return pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
+
+    def fill(template: str, **columns) -> np.ndarray:
+        out = np.full(n, "", dtype=object)
         for literal, field, _, _ in string.Formatter().parse(template):
-            out = out + literal
+            if literal:
+                out = out + literal
             if field is not None:
-                out = out + pd.Series(columns[field], index=s.index).astype(str).astype(object)
+                out = out + text(columns[field])
         return out
 
     def plural(col, one, many):
-        return pd.Series(np.where(s[col] == 1, one, many), index=s.index)
+        return np.where(s[col].to_numpy() == 1, one, many).astype(object)
 
     if name == "gap":
         return fill(words["gap"], days=num("days_since_last", ".0f"), ratio=num("gap_ratio", ".1f"))
@@ -658,25 +698,26 @@ def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
         return fill(words["frequency"], recent=num("orders_recent", ".0f"), usual=num("orders_usual", ".1f"),
                     orders=plural("orders_recent", "order", "orders"))
     if name == "basket":
-        return fill(words["basket"], pct=(-s["basket_change"].astype(float)).map(lambda v: format(v, ".0%")))
+        return fill(words["basket"], pct=_formatted(-s["basket_change"].astype(float).to_numpy(), ".0%"))
     if name == "complaints":
-        n = s["open_complaints"].fillna(0).astype(int)
-        return fill(words["complaints"], n=n, complaints=pd.Series(np.where(n > 1, "complaints", "complaint"), index=s.index))
+        k = s["open_complaints"].fillna(0).astype(int)
+        return fill(words["complaints"], n=k.to_numpy(),
+                    complaints=np.where(k.to_numpy() > 1, "complaints", "complaint").astype(object))
     if name == "care":
         return fill(words["care"], recent=num("care_recent", ".0f"), usual=num("care_usual", ".1f"),
                     contacts=plural("care_recent", "care contact", "care contacts"))
     if name == "competitor":
         who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
-        return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]))
+        return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]).astype(str).to_numpy(dtype=object))
     if name == "satisfaction":
-        return fill(words["satisfaction"], points=(-s["satisfaction_change"].astype(float)).map(lambda v: format(v, ".1f")))
+        return fill(words["satisfaction"], points=_formatted(-s["satisfaction_change"].astype(float).to_numpy(), ".1f"))
     if name == "history":
         return fill(words["history"], n=num("order_days", ".0f"), days=plural("order_days", "day", "days"))
     if name == "tenure":
         return fill(words["tenure"], days=num("tenure_days", ".0f"))
     if name == "revenue":
         return fill(words["revenue"], amount=num("revenue", ",.0f"))
-    return fill(words["p_alive"], pct=s["p_alive"].astype(float).map(lambda v: format(v, ".0%")))
+    return fill(words["p_alive"], pct=_formatted(s["p_alive"].astype(float).to_numpy(), ".0%"))
 
 
 def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float | None = None,
@@ -758,24 +799,59 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
         raise InvalidArgumentError(f"{func}: 'weights' set the rule score; use method='rules' with them.")
     use_rules = method == "rules" or (method == "auto" and (weights is not None or "p_alive" in signals.columns
                                                              or fitted is None))
+    risk = _risk_in_signal_order(signals, weights, threshold, n_reasons, lang, use_rules, fitted)
+    return risk.sort_values("risk", ascending=False, kind="stable")
+
+
+def _risk_in_signal_order(signals: pd.DataFrame, weights: dict | None, threshold: float | None, n_reasons: int,
+                          lang: str, use_rules: bool, fitted) -> pd.DataFrame:
+    """:func:`churn_risk`'s table before it is sorted by risk: rows in the order of ``signals``, so a caller
+    holding other tables in that order reads it by position (no lookup of text ids)."""
     if use_rules:
         return _rule_risk(signals, weights, 30.0 if threshold is None else float(threshold), n_reasons, lang)
     return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang)
 
 
+def risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk)."""
+    fitted = signals.attrs.get("model")
+    return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted)
+
+
 def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str) -> list:
-    """The ``n_reasons`` biggest contributions of at least 1 risk point, in words, per customer."""
+    """The ``n_reasons`` biggest contributions of at least 1 risk point, in words, per customer.
+
+    Each signal's text is built only for the customers whose reasons name it, whole columns at a
+    time, and the reasons are joined position by position: no loop over customers."""
     words = _REASONS[lang]
     used = list(points.columns)
     arr = points.to_numpy()
+    n = len(arr)
+    if not used:
+        return [words["none"]] * n
     order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
-    texts = np.column_stack([_reason_texts(k, signals, lang).to_numpy(dtype=object) for k in used]) if used else np.empty((len(arr), 0), dtype=object)
+    keep = np.take_along_axis(arr, order, axis=1) >= 1.0
+    named = np.where(keep, order, -1)
+    texts = np.empty((n, len(used)), dtype=object)
+    for j, k in enumerate(used):
+        rows = np.flatnonzero((named == j).any(axis=1))
+        if len(rows):
+            texts[rows, j] = _reason_array(k, signals.iloc[rows], lang)
     sep = "；" if lang == "zh" else "; "
-    reasons = []
-    for i in range(len(arr)):
-        given = [texts[i, j] for j in order[i] if arr[i, j] >= 1.0]
-        reasons.append(sep.join(given) if given else words["none"])
-    return reasons
+    out = np.full(n, "", dtype=object)
+    given = np.zeros(n, dtype=bool)
+    for p in range(order.shape[1]):
+        m = keep[:, p]
+        if not m.any():
+            continue
+        rows = np.flatnonzero(m)
+        piece = texts[rows, order[rows, p]]
+        joined = rows[given[rows]]
+        out[joined] = out[joined] + sep
+        out[rows] = out[rows] + piece
+        given[rows] = True
+    out[~given] = words["none"]
+    return out.tolist()
 
 
 def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
@@ -801,7 +877,7 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     attrs = {k: v for k, v in signals.attrs.items() if k != "model"}
     out.attrs = {**attrs, "method": "model", "model": model, "threshold": threshold, "base_risk": base_risk,
                  "horizon_days": model.horizon_days}
-    return out.sort_values("risk", ascending=False, kind="stable")
+    return out
 
 
 def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
@@ -837,7 +913,7 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
         out["days_since_last"] = signals["days_since_last"]
     attrs = {k: v for k, v in signals.attrs.items() if k != "model"}
     out.attrs = {**attrs, "method": "rules", "weights": {k: w[k] for k in used}, "threshold": threshold}
-    return out.sort_values("risk", ascending=False, kind="stable")
+    return out
 
 
 @keyword_only_after(2)

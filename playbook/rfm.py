@@ -234,7 +234,7 @@ def rfm_scores(
     out["F"] = score_quantiles(out["n_orders"], bins, ties=ties)
     out["M"] = score_quantiles(out["monetary"], bins, ties=ties)
     sep = "" if bins < 10 else "-"
-    out["rfm_code"] = out["R"].astype(str) + sep + out["F"].astype(str) + sep + out["M"].astype(str)
+    out["rfm_code"] = _joined_codes([out["R"], out["F"], out["M"]], sep)
     out["rfm_score"] = out[["R", "F", "M"]].sum(axis=1)
     out.attrs["bins"] = int(bins)
     out.attrs["monetary"] = monetary
@@ -313,6 +313,41 @@ def rfm_segments(scores: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, bi
     out["segment"] = pd.Categorical(decided["label"], categories=names, ordered=True)
     out["action"] = table["action"].to_numpy(dtype=object)[decided["rule"].to_numpy() - 1] if len(out) else []
     return out
+
+
+def _joined_codes(columns: list, sep: str) -> pd.Series:
+    """``columns[0].astype(str) + sep + columns[1].astype(str) + ...``, the text built once per distinct combination
+    of values (a few hundred at most for scores) and taken for each customer.
+
+    Examples
+    --------
+    >>> r, f = pd.Series([5, 1, 5]), pd.Series([3, 3, 3])
+    >>> _joined_codes([r, f], "-").tolist()
+    ['5-3', '1-3', '5-3']
+    """
+    codes, texts = [], []
+    for col in columns:
+        c, uniques = pd.factorize(col, use_na_sentinel=True)
+        if (c < 0).any():  # a missing score: the column-wise addition, which says what it does with it
+            out = columns[0].astype(str)
+            for other in columns[1:]:
+                out = out + sep + other.astype(str)
+            return out
+        codes.append(c)
+        texts.append(pd.Series(uniques).astype(str).to_numpy(dtype=object))
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for c, t in zip(codes, texts):
+        key = key * len(t) + c
+    combos, inverse = np.unique(key, return_inverse=True)
+    words = []
+    for k in combos:
+        parts = []
+        for t in reversed(texts):
+            k, j = divmod(int(k), len(t))
+            parts.append(t[j])
+        words.append(sep.join(reversed(parts)))
+    joined = np.array(words, dtype=object)[inverse.reshape(-1)] if len(combos) else np.empty(0, dtype=object)
+    return pd.Series(joined, index=columns[0].index, dtype=pd.Series([0]).astype(str).dtype)  # the dtype astype(str) gives
 
 
 def _segment_rules(table: pd.DataFrame) -> RuleTable:

@@ -409,6 +409,11 @@ def assign_tiers(
     if basis not in ("customers", "revenue"):
         raise InvalidArgumentError(f"The 'basis' parameter of {func} must be 'customers' or 'revenue'. Got {basis!r}.")
     table = _per_customer(summary, value="revenue", customer_col=customer_col, func=func, as_of=as_of, param="summary")
+    return _score_tiers(table, weights, cutoffs, basis, func)
+
+
+def _score_tiers(table: pd.DataFrame, weights: dict | None, cutoffs, basis: str, func: str) -> pd.DataFrame:
+    """:func:`assign_tiers` of a checked per-customer table (:func:`_per_customer`): scored, sorted and cut."""
     if weights is None:
         weights = {k: w for k, w in DEFAULT_WEIGHTS.items() if k in table.columns}
     if not weights or any(not np.isfinite(w) or w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
@@ -432,6 +437,34 @@ def assign_tiers(
     cls = _cut(before, out["score"].round(12).to_numpy(), cutoffs)
     out["tier"] = pd.Categorical(np.array(TIERS)[cls], categories=list(TIERS), ordered=True)
     return out
+
+
+def tiers_in_row_order(summary: pd.DataFrame) -> pd.Series:
+    """``assign_tiers(summary)["tier"]`` (default cut-offs, basis and weights) in the rows' own order.
+
+    When the customer ids are text, unique and in increasing order (a :func:`playbook.summarize` or
+    feature table), their order is the rows' order, so the ranking runs on row positions and the tiers
+    are put back by position: no lookup of a million text ids. Otherwise :func:`assign_tiers` and a reindex.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> base = playbook.load_dataset("b2b")
+    >>> s = playbook.summarize(base.orders, base.as_of)
+    >>> tiers_in_row_order(s).equals(assign_tiers(s)["tier"].reindex(s.index))
+    True
+    """
+    idx = summary.index
+    positional = (len(idx) > 0 and idx.dtype != object and pd.api.types.is_string_dtype(idx) and idx.is_unique
+                  and idx.is_monotonic_increasing and "revenue" in summary.columns and "customer_id" not in summary.columns
+                  and not summary["revenue"].isna().any())
+    if not positional:
+        return assign_tiers(summary)["tier"].reindex(idx)
+    out = _score_tiers(summary.reset_index(drop=True), None, _check_cutoffs((0.05, 0.20), "assign_tiers"), "customers",
+                       "assign_tiers")
+    codes = np.empty(len(idx), dtype=np.int8)
+    codes[out.index.to_numpy()] = out["tier"].cat.codes.to_numpy()
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=out["tier"].dtype), index=idx, name="tier")
 
 
 def tiers_at(

@@ -220,48 +220,70 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
 
 
 def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`customer_profile` and the churn-risk table it was built from (for callers that show both)."""
+    """:func:`customer_profile` and the churn-risk table it was built from (for callers that show both).
+
+    Reads any base at the order level; :func:`_profile_from_features` gets the same inputs for an
+    orders-only base from its feature table. Both hand them to :func:`_profile`."""
     from .churn import churn_risk, churn_signals
     from .lifecycle import formation_stage
-    from .segment import assign_tiers
 
     end = end_of_day(ts)
     orders = _known_orders(base, ts)
     summary = summarize(orders, ts)
-    out = pd.DataFrame(index=summary.index)
-    out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
-    out["stage"] = formation_stage(base, ts)["stage"].astype(str).reindex(out.index)
+    stage = formation_stage(base, ts)["stage"]
     # The backtested model when the shop's past can train it (risk = 100 x P(no order in the
     # next 180 days)), the rule score otherwise; the table's cut-offs read both (see STRATEGY_TABLE).
     risk = churn_risk(churn_signals(base, ts, horizon_days=CHURN_HORIZON_DAYS), lang=lang, method="auto")
+    index = summary.index
+    recent = orders.loc[orders["order_date"] > end - pd.Timedelta(days=365)]
+    by = recent.groupby("customer_id")
+    last_year = pd.DataFrame(index=index)
+    last_year["revenue_365"] = by["amount"].sum().reindex(index, fill_value=0.0)
+    last_year["margin_365"] = (by["margin"].sum().reindex(index, fill_value=0.0) if "margin" in orders.columns else np.nan)
+    if "channel" in orders.columns:
+        costly = recent["channel"].astype(str).isin(EXPENSIVE_CHANNELS)
+        last_year["expensive_channel_share"] = costly.groupby(recent["customer_id"]).mean().reindex(index)
+    else:
+        last_year["expensive_channel_share"] = np.nan
+    complaints = _table_or_none(base, "complaints")
+    if complaints is not None and len(complaints):
+        c = complaints.loc[(complaints["opened_at"] <= end) & (complaints["opened_at"] > end - pd.Timedelta(days=365))]
+        last_year["complaints_365"] = c.groupby("customer_id").size().reindex(index, fill_value=0).astype(int)
+    else:
+        last_year["complaints_365"] = 0
+    surveys = _table_or_none(base, "surveys")
+    if surveys is not None and len(surveys):
+        sv = surveys.loc[surveys["date"] <= end].sort_values("date", kind="stable")
+        last_year["satisfaction"] = sv.groupby("customer_id")["satisfaction"].last().reindex(index).astype(float)
+    else:
+        last_year["satisfaction"] = np.nan
+    return _profile(summary, stage, risk, last_year), risk
+
+
+def _profile(summary: pd.DataFrame, stage: pd.Series, risk: pd.DataFrame, last_year: pd.DataFrame,
+             tiers: pd.Series | None = None) -> pd.DataFrame:
+    """The :func:`customer_profile` table from its inputs, however they were computed.
+
+    ``summary``: the :func:`playbook.data.summarize` table at the review date (one row per known
+    customer, the profile's index); ``stage``: the formation stage per customer; ``risk``: the
+    :func:`playbook.churn.churn_risk` table; ``last_year``: indexed like ``summary``, the columns
+    ``revenue_365``, ``margin_365``, ``expensive_channel_share``, ``complaints_365`` and
+    ``satisfaction`` in that order; ``tiers``: :func:`playbook.segment.assign_tiers` of ``summary``
+    when the caller has it already."""
+    from .segment import assign_tiers
+
+    out = pd.DataFrame(index=summary.index)
+    out["tier"] = (assign_tiers(summary)["tier"] if tiers is None else tiers).reindex(out.index)
+    out["stage"] = stage.astype(str).reindex(out.index)
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
     out["risk_reasons"] = risk["reasons"].reindex(out.index)
     out.attrs["churn"] = _churn_score_info(risk)
     out["revenue"] = summary["revenue"]
     out["n_orders"] = summary["n_orders"]
     out["days_since_last"] = summary["days_since_last"].astype(float)
-    recent = orders.loc[orders["order_date"] > end - pd.Timedelta(days=365)]
-    by = recent.groupby("customer_id")
-    out["revenue_365"] = by["amount"].sum().reindex(out.index, fill_value=0.0)
-    out["margin_365"] = (by["margin"].sum().reindex(out.index, fill_value=0.0) if "margin" in orders.columns else np.nan)
-    if "channel" in orders.columns:
-        costly = recent["channel"].astype(str).isin(EXPENSIVE_CHANNELS)
-        out["expensive_channel_share"] = costly.groupby(recent["customer_id"]).mean().reindex(out.index)
-    else:
-        out["expensive_channel_share"] = np.nan
-    complaints = _table_or_none(base, "complaints")
-    if complaints is not None and len(complaints):
-        c = complaints.loc[(complaints["opened_at"] <= end) & (complaints["opened_at"] > end - pd.Timedelta(days=365))]
-        out["complaints_365"] = c.groupby("customer_id").size().reindex(out.index, fill_value=0).astype(int)
-    else:
-        out["complaints_365"] = 0
-    surveys = _table_or_none(base, "surveys")
-    if surveys is not None and len(surveys):
-        s = surveys.loc[surveys["date"] <= end].sort_values("date", kind="stable")
-        out["satisfaction"] = s.groupby("customer_id")["satisfaction"].last().reindex(out.index).astype(float)
-    else:
-        out["satisfaction"] = np.nan
-    return out, risk
+    for col in ("revenue_365", "margin_365", "expensive_channel_share", "complaints_365", "satisfaction"):
+        out[col] = last_year[col]
+    return out
 
 
 def _churn_score_info(risk: pd.DataFrame) -> dict:
@@ -408,11 +430,13 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
         # the engine counts rules from 1 like its printed table; here they are counted from 0,
         # like STRATEGY_TABLE's index and the ``rule`` column
         raise InvalidArgumentError(re.sub(r"rule (\d+) \(", lambda m: f"rule {int(m[1]) - 1} (", str(exc), count=1)) from exc
-    strategies = chosen["label"].astype(str).to_numpy()
+    # Each rule's label is its table row's strategy (the table has no default): codes by rule, no text per customer.
+    names = list(STRATEGIES)
+    per_rule = np.array([names.index(s) for s in table["strategy"].astype(str)], dtype=np.int64)
+    codes = per_rule[chosen["rule"].to_numpy() - 1] if len(chosen) else np.zeros(0, dtype=np.int64)
     out = pd.DataFrame(index=profile.index)
-    out["strategy"] = pd.Categorical(strategies, categories=list(STRATEGIES))
-    labels = {s: label(s, lang) for s in set(strategies)}
-    out["strategy_label"] = [labels[s] for s in strategies]
+    out["strategy"] = pd.Categorical.from_codes(codes, categories=names)
+    out["strategy_label"] = np.array([label(s, lang) for s in names], dtype=object)[codes]
     out["rule"] = chosen["rule"].to_numpy() - 1
     out["reason"] = chosen["reason"].to_numpy()
     return out
@@ -889,18 +913,30 @@ def contact_plan(base: CustomerBase, as_of=None, *, policy=None, active_days: in
     return _plan_from_summary(summarize(orders, ts), ts, pol, active_days, _table_or_none(base, "interactions"))
 
 
-def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, active_days: int, inter) -> pd.DataFrame:
-    """:func:`contact_plan` from the per-customer summary (:func:`playbook.data.summarize` columns) and the interactions (or None)."""
+def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, active_days: int, inter,
+                       tiers: pd.Series | None = None) -> pd.DataFrame:
+    """:func:`contact_plan` from the per-customer summary (:func:`playbook.data.summarize` columns) and the interactions
+    (or None); ``tiers``: :func:`playbook.segment.assign_tiers` of ``summary`` when the caller has it already."""
+    return _plan_rows(summary, ts, pol, active_days, inter, tiers)[0].sort_values(["tier", "next_contact"], kind="stable")
+
+
+def _plan_rows(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, active_days: int, inter,
+               tiers: pd.Series | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`_plan_from_summary` before its sort, in the summary's row order, and which rows of the summary it holds."""
     from .segment import assign_tiers
 
     end = end_of_day(ts)
     last_order, first_order = summary["last_order"], summary["first_order"]
-    active = last_order.index[last_order > end - pd.Timedelta(days=active_days)]
+    rows = (last_order > end - pd.Timedelta(days=active_days)).to_numpy()
+    active = last_order.index[rows]
     out = pd.DataFrame(index=pd.Index(active, name="customer_id"))
-    out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
-    out["contact_every_days"] = out["tier"].astype(str).map(pol["contact_every_days"].rename(index=str)).astype(int)
+    if tiers is not None and tiers.index.equals(summary.index):
+        out["tier"] = tiers.array[rows]  # by position: the tiers are in the summary's order
+    else:
+        out["tier"] = (assign_tiers(summary)["tier"] if tiers is None else tiers).reindex(out.index)
+    out["contact_every_days"] = _every(out["tier"], pol["contact_every_days"].rename(index=str))
     if inter is None:
-        out["last_contact"] = last_order.reindex(out.index).dt.normalize()
+        out["last_contact"] = last_order[rows].dt.normalize()
     else:
         care = inter.loc[(inter["date"] <= end) & inter["kind"].astype(str).isin(CARE_CONTACT_KINDS)]
         last = care.groupby("customer_id")["date"].max().reindex(out.index)
@@ -908,7 +944,17 @@ def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFram
     out["next_contact"] = out["last_contact"] + pd.to_timedelta(out["contact_every_days"], unit="D")
     out["days_overdue"] = (ts.normalize() - out["next_contact"]).dt.days
     out["overdue"] = out["days_overdue"] > 0
-    return out.sort_values(["tier", "next_contact"], kind="stable")
+    return out, rows
+
+
+def _every(tier: pd.Series, every: pd.Series) -> np.ndarray | pd.Series:
+    """Each customer's contact cadence from their tier: looked up once per tier, then taken by the tier codes."""
+    if isinstance(tier.dtype, pd.CategoricalDtype):
+        per_tier = every.reindex(tier.cat.categories.astype(str))
+        codes = tier.cat.codes.to_numpy()
+        if per_tier.notna().all() and (codes >= 0).all():
+            return per_tier.to_numpy().astype(int)[codes]
+    return tier.astype(str).map(every).astype(int)
 
 
 @keyword_only_after(2)
@@ -1021,35 +1067,53 @@ def action_list_with_inputs(base: CustomerBase, as_of=None, *, lang: str | None 
 def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`action_list_with_inputs` on a resolved date, language and checked margin rate.
-    The actions' ``attrs["clv"]`` says how the CLV was computed (:func:`playbook.value.expected_margin`)."""
-    from .customer_types import behaviour_evidence, classify_types
-    from .value import expected_margin
+    The actions' ``attrs["clv"]`` says how the CLV was computed (:func:`playbook.value.expected_margin`).
 
-    if _USE_FEATURES and orders_only(base):
+    An orders-only base is scored from its per-customer feature table (:mod:`playbook.features`: one
+    pass over the orders); a base with more tables (complaints, care, surveys, deals) at the order
+    level, where those tables are read. Both give the same table on the same orders
+    (tests/test_feature_oracle.py keeps the order-level scoring of an orders-only base as the reference)."""
+    if orders_only(base):
         from . import features
 
         return _action_list_from_features(features.compute(base.orders, ts), ts, lang, margin_rate=margin_rate,
                                           past=_past_features(base.orders, ts))
+    return _action_list_from_orders(base, ts, lang, margin_rate=margin_rate)
+
+
+def _action_list_from_orders(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None
+                             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`_action_list` at the order level: every table of the base is read."""
+    from .customer_types import behaviour_evidence, classify_types
+    from .value import expected_margin
+
     profile, risk = _customer_profile(base, ts, lang)
-    rec = recommend_strategies(profile, lang=lang)
     types = classify_types(behaviour_evidence(base, ts))["type"].astype(str)
     clv = expected_margin(_known_orders(base, ts), ts, margin_rate=margin_rate)
+    plan = contact_plan(base, ts)
+    return _actions(profile, risk, types, clv, plan, lang)
+
+
+def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: pd.Series, plan: pd.DataFrame,
+             lang: str, next_contact: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The action list from the profile, types, CLV and contact plan, however they were computed
+    (``next_contact``: the plan's next contact per profile row, when the caller has it in that order)."""
+    rec = recommend_strategies(profile, lang=lang)
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
     out["risk"] = profile["risk"].round(1)
     out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
-    plan = contact_plan(base, ts)
-    out["next_contact"] = plan["next_contact"].reindex(out.index)
+    out["next_contact"] = (plan["next_contact"] if next_contact is None else next_contact).reindex(out.index)
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.attrs["clv"] = dict(clv.attrs["clv"])
     out.attrs["churn"] = dict(profile.attrs["churn"])
     return out, risk, plan
 
 
-#: Score orders-only bases from their per-customer feature table (:mod:`playbook.features`); False
-#: runs the order-level functions instead (the equivalence tests compare both).
+#: Transitional: playbook/analyze.py still reads this name (``strategy._USE_FEATURES and orders_only(base)``);
+#: nothing here does. Delete it when analyze.py tests ``orders_only(base)`` alone.
 _USE_FEATURES = True
 
 
@@ -1058,51 +1122,50 @@ def orders_only(base) -> bool:
     return isinstance(base, CustomerBase) and all(t in ("orders", "truth") for t in base.tables)
 
 
+def _known_mask(f: pd.DataFrame) -> np.ndarray:
+    """The rows of a feature table whose customer had ordered by its date."""
+    return f["n_orders"].to_numpy() > 0
+
+
 def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
     """The :func:`playbook.data.summarize` table of the customers known at the feature table's date."""
     cols = ["frequency", "recency", "T", "monetary_value", "n_orders", "revenue"] + (["margin"] if "margin" in f else []) \
         + ["first_order", "last_order", "days_since_last"]
-    return f.loc[f["n_orders"].to_numpy() > 0, cols]
+    return f.loc[_known_mask(f), cols]
 
 
-def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None
-                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_customer_profile` of an orders-only base from its feature table: the same columns and values.
+def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None, *,
+                           tiers: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_customer_profile` of an orders-only base from its feature table: the same inputs, handed to :func:`_profile`.
 
     ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
     :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note."""
-    from .churn import model_from_features, signals_from_features, churn_risk
+    from .churn import model_from_features, risk_in_signal_order, signals_from_features
     from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
-    from .segment import assign_tiers
 
+    known_rows = _known_mask(f)
     summary = _summary_of(f)
-    known = f.loc[summary.index]
-    out = pd.DataFrame(index=summary.index)
-    out["tier"] = assign_tiers(summary)["tier"].reindex(out.index)
+    known = f.loc[known_rows]
     stage = formation_from_evidence(orders_evidence(f, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
-    out["stage"] = stage.astype(str).reindex(out.index)
     signals = signals_from_features(f, ts)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
     signals.attrs["model"] = model
     if model is None:
         signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
-    risk = churn_risk(signals, lang=lang, method="auto")
-    out["risk"] = risk["risk"].reindex(out.index).astype(float)
-    out["risk_reasons"] = risk["reasons"].reindex(out.index)
-    out.attrs["churn"] = _churn_score_info(risk)
-    out["revenue"] = summary["revenue"]
-    out["n_orders"] = summary["n_orders"]
-    out["days_since_last"] = summary["days_since_last"].astype(float)
-    out["revenue_365"] = known["revenue_365"]
-    out["margin_365"] = known["margin_365"] if "margin_365" in known else np.nan
+    # In the signals' row order (the summary's), so the profile reads it by position; sorted by risk as churn_risk returns it.
+    unsorted = risk_in_signal_order(signals, lang)
+    risk = unsorted.sort_values("risk", ascending=False, kind="stable")
+    last_year = pd.DataFrame(index=summary.index)
+    last_year["revenue_365"] = known["revenue_365"]
+    last_year["margin_365"] = known["margin_365"] if "margin_365" in known else np.nan
     if "costly_365" in known:
         n = known["n_365"]
-        out["expensive_channel_share"] = known["costly_365"] / n.where(n > 0)
+        last_year["expensive_channel_share"] = known["costly_365"] / n.where(n > 0)
     else:
-        out["expensive_channel_share"] = np.nan
-    out["complaints_365"] = 0
-    out["satisfaction"] = np.nan
-    return out, risk
+        last_year["expensive_channel_share"] = np.nan
+    last_year["complaints_365"] = 0  # an orders-only base has no complaints table and no surveys
+    last_year["satisfaction"] = np.nan
+    return _profile(summary, stage, unsorted, last_year, tiers=tiers), risk
 
 
 def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
@@ -1110,29 +1173,23 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
     """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
     and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
     from .customer_types import behaviour_from_features, classify_types
-    from .segment import tier_policy
+    from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
 
-    profile, risk = _profile_from_features(f, ts, lang, past)
-    rec = recommend_strategies(profile, lang=lang)
-    types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
     summary = _summary_of(f)
-    known = f.loc[summary.index]
+    known = f.loc[_known_mask(f)]
+    tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
+    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers)
+    types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
-    out = profile[["tier", "stage"]].copy()
-    out["type"] = types.reindex(out.index)
-    out["risk"] = profile["risk"].round(1)
-    out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
-    out["strategy"] = rec["strategy"]
-    out["reason"] = rec["reason"]
-    plan = _plan_from_summary(summary, ts, tier_policy(None), 365, None)
-    out["next_contact"] = plan["next_contact"].reindex(out.index)
-    out = out.sort_values("clv", ascending=False, kind="stable")
-    out.attrs["clv"] = dict(clv.attrs["clv"])
-    out.attrs["churn"] = dict(profile.attrs["churn"])
-    return out, risk, plan
+    rows, planned = _plan_rows(summary, ts, tier_policy(None), 365, None, tiers=tiers)
+    plan = rows.sort_values(["tier", "next_contact"], kind="stable")
+    at = np.full(len(summary), -1)
+    at[planned] = np.arange(int(planned.sum()))
+    next_contact = pd.Series(rows["next_contact"].array.take(at, allow_fill=True), index=summary.index)
+    return _actions(profile, risk, types, clv, plan, lang, next_contact=next_contact)
 
 
 def _past_date(ts: pd.Timestamp) -> pd.Timestamp:

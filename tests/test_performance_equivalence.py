@@ -387,3 +387,185 @@ def test_summarize_one_customer_with_many_orders(rng):
     # pandas 3.1's groupby sum and the kit's compensated sum can part in the last bit on a
     # run of thousands of values (they did before this fast path too), so floats are compared closely.
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-13)
+
+
+# ----------------------------------------------------------------------------- churn reasons
+
+def _reference_reason_texts(name, s, lang):
+    """churn._reason_texts as it was written: pandas Series, every number formatted on its own."""
+    import string
+
+    from playbook.churn import _REASONS
+
+    words = _REASONS[lang]
+
+    def num(col, fmt):
+        return s[col].astype(float).map(lambda v: format(v, fmt))
+
+    def fill(template, **columns):
+        out = pd.Series("", index=s.index, dtype=object)
+        for literal, field, _, _ in string.Formatter().parse(template):
+            out = out + literal
+            if field is not None:
+                out = out + pd.Series(columns[field], index=s.index).astype(str).astype(object)
+        return out
+
+    def plural(col, one, many):
+        return pd.Series(np.where(s[col] == 1, one, many), index=s.index)
+
+    if name == "gap":
+        return fill(words["gap"], days=num("days_since_last", ".0f"), ratio=num("gap_ratio", ".1f"))
+    if name == "frequency":
+        return fill(words["frequency"], recent=num("orders_recent", ".0f"), usual=num("orders_usual", ".1f"),
+                    orders=plural("orders_recent", "order", "orders"))
+    if name == "basket":
+        return fill(words["basket"], pct=(-s["basket_change"].astype(float)).map(lambda v: format(v, ".0%")))
+    if name == "complaints":
+        n = s["open_complaints"].fillna(0).astype(int)
+        return fill(words["complaints"], n=n, complaints=pd.Series(np.where(n > 1, "complaints", "complaint"), index=s.index))
+    if name == "care":
+        return fill(words["care"], recent=num("care_recent", ".0f"), usual=num("care_usual", ".1f"),
+                    contacts=plural("care_recent", "care contact", "care contacts"))
+    if name == "competitor":
+        who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
+        return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]))
+    if name == "satisfaction":
+        return fill(words["satisfaction"], points=(-s["satisfaction_change"].astype(float)).map(lambda v: format(v, ".1f")))
+    if name == "history":
+        return fill(words["history"], n=num("order_days", ".0f"), days=plural("order_days", "day", "days"))
+    if name == "tenure":
+        return fill(words["tenure"], days=num("tenure_days", ".0f"))
+    if name == "revenue":
+        return fill(words["revenue"], amount=num("revenue", ",.0f"))
+    return fill(words["p_alive"], pct=s["p_alive"].astype(float).map(lambda v: format(v, ".0%")))
+
+
+def _reference_churn_reasons(points, signals, n_reasons, lang):
+    """churn._reasons_from as it was written: every signal's text for every customer, then a loop over customers."""
+    from playbook.churn import _REASONS
+
+    used = list(points.columns)
+    arr = points.to_numpy()
+    order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
+    texts = (np.column_stack([_reference_reason_texts(k, signals, lang).to_numpy(dtype=object) for k in used])
+             if used else np.empty((len(arr), 0), dtype=object))
+    sep = "；" if lang == "zh" else "; "
+    out = []
+    for i in range(len(arr)):
+        given = [texts[i, j] for j in order[i] if arr[i, j] >= 1.0]
+        out.append(sep.join(given) if given else _REASONS[lang]["none"])
+    return out
+
+
+def _reason_cases(b2b, rng):
+    """(points, signals) pairs: the model's and the rules' points on the b2b base (every signal kind present), and
+    random points over edited signals with -0.0, NaN, ties, negative points and whole numbers of one."""
+    from playbook.churn import churn_signals, signal_strengths
+
+    signals = churn_signals(b2b, "2025-06-30")
+    strengths = signal_strengths(signals).fillna(0.0)
+    cases = [(100 * strengths / 7, signals)]
+    if signals.attrs.get("model") is not None:
+        cases.append((signals.attrs["model"].logit_parts(signals) * 40, signals))
+    edited = signals.copy()
+    n = len(edited)
+    edited["basket_change"] = rng.choice([0.0, -0.0, np.nan, 0.25, -0.5], n)
+    edited["satisfaction_change"] = rng.choice([0.0, -0.0, np.nan, -1.5], n)
+    edited["orders_recent"] = rng.choice([0, 1, 2], n)
+    edited["care_recent"] = rng.choice([0.0, 1.0, np.nan], n)
+    edited["p_alive"] = rng.choice([0.0, 0.333, 1.0], n)
+    edited["competitor"] = rng.choice(np.array([None, "Rival & Co", "对手"], dtype=object), n)
+    kinds = ["gap", "frequency", "basket", "complaints", "care", "competitor", "satisfaction", "history", "tenure",
+             "revenue", "p_alive"]
+    random_points = pd.DataFrame(rng.choice([-3.0, 0.0, 0.5, 1.0, 1.0, 2.0, 7.5, np.nan], (n, len(kinds))),
+                                 columns=kinds, index=edited.index)
+    cases.append((random_points, edited))
+    cases.append((random_points.iloc[:0], edited.iloc[:0]))
+    cases.append((random_points[[]], edited))
+    return cases
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("n_reasons", [1, 3, 20])
+def test_churn_reasons_same_as_row_by_row(b2b, rng, lang, n_reasons):
+    from playbook.churn import _reasons_from
+
+    for points, signals in _reason_cases(b2b, rng):
+        got = _reasons_from(points, signals, n_reasons, lang)
+        want = _reference_churn_reasons(points, signals, n_reasons, lang)
+        assert got == want
+        assert all(type(r) is str for r in got)
+
+
+def test_churn_risk_reasons_name_the_biggest_points(b2b):
+    # A property the reference shares: the first reason is the text of the largest contribution when it is >= 1.
+    from playbook.churn import _reason_texts, churn_risk, churn_signals
+
+    signals = churn_signals(b2b, "2025-06-30")
+    risk = churn_risk(signals, method="rules").loc[signals.index]
+    points = risk.filter(like="points_")
+    top = points.to_numpy().argmax(axis=1)
+    first = risk["reasons"].str.split("; ").str[0].to_numpy()
+    for j, col in enumerate(points.columns):
+        rows = (top == j) & (points.to_numpy().max(axis=1) >= 1.0)
+        want = _reason_texts(col.removeprefix("points_"), signals, "en").to_numpy()[rows]
+        assert (first[rows] == want).all(), col
+
+
+# ----------------------------------------------------------------------------- tiers and plan by position
+
+def _tier_cases(retail, b2b, rng):
+    from playbook.data import summarize
+
+    cases = [summarize(retail.orders, retail.as_of), summarize(b2b.orders, b2b.as_of).drop(columns="margin")]
+    n = 3000
+    ids = pd.Index(sorted({f"C{i:05d}" for i in rng.integers(0, 10**5, n)}), dtype="str")
+    ties = pd.DataFrame({"revenue": rng.choice([0.0, 10.0, 10.0, 99.5, -5.0], len(ids)),
+                         "n_orders": rng.choice([1, 1, 2, 7], len(ids)),
+                         "margin": rng.choice([np.nan, 0.0, 3.0], len(ids))}, index=ids)
+    cases += [ties, ties.iloc[:1], ties.iloc[::-1], ties.set_axis(ties.index.astype(object))]
+    return cases
+
+
+def testtiers_in_row_order_same_as_assign_tiers_and_reindex(retail, b2b, rng):
+    from playbook.segment import tiers_in_row_order, assign_tiers
+
+    for table in _tier_cases(retail, b2b, rng):
+        got = tiers_in_row_order(table)
+        want = assign_tiers(table)["tier"].reindex(table.index)
+        pd.testing.assert_series_equal(got, want, check_names=False)
+        assert got.index.equals(table.index)
+
+
+def test_churn_backtest_labels_by_position_same_as_by_id(retail):
+    # model_from_features reads "ordered since" by position when both feature tables list the same customers.
+    from playbook import features
+    from playbook.churn import model_from_features
+    from playbook.strategy import _past_date
+
+    ts = retail.as_of
+    now, past = features.compute(retail.orders, ts), features.compute(retail.orders, _past_date(ts))
+    assert now.index.equals(past.index)
+    by_position, _ = model_from_features(past, now, ts, horizon_days=180)
+    shuffled = past.iloc[::-1]  # not the same order: the ids are looked up instead
+    by_id, _ = model_from_features(shuffled, now, ts, horizon_days=180)
+    assert by_position.n_train == by_id.n_train and by_position.positive_rate == by_id.positive_rate
+    np.testing.assert_allclose(by_position.coef, by_id.coef, rtol=1e-6)
+
+
+def test_rfm_codes_same_as_column_wise_text(retail, b2b, rng):
+    from playbook.rfm import _joined_codes, rfm_scores
+
+    for base in (retail, b2b):
+        for bins in (5, 10):
+            s = rfm_scores(base, bins=bins)
+            sep = "" if bins < 10 else "-"
+            want = s["R"].astype(str) + sep + s["F"].astype(str) + sep + s["M"].astype(str)
+            pd.testing.assert_series_equal(s["rfm_code"], want, check_names=False)
+    odd = [pd.Series(rng.choice([1, 2, 10, 3], 500)), pd.Series(rng.choice([1.5, 2.0, np.nan], 500)),
+           pd.Series(rng.choice(["a", "b"], 500))]
+    for cols in (odd[:1], [odd[0], odd[2]], odd, [c.iloc[:0] for c in odd[::2]]):
+        want = cols[0].astype(str)
+        for c in cols[1:]:
+            want = want + "|" + c.astype(str)
+        pd.testing.assert_series_equal(_joined_codes(cols, "|"), want, check_names=False)
