@@ -121,7 +121,6 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     """
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import pareto_table
-    from . import strategy
     from .strategy import _action_list, orders_only
     from .value import check_margin_rate
 
@@ -132,7 +131,7 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     ts = base.as_of
     orders = base.orders
     _trim_memory()
-    if strategy._USE_FEATURES and orders_only(base):
+    if orders_only(base):
         return _analysis_from_features(**_reduce(base), lang=lang, margin_rate=margin_rate)
     totals = _totals(orders)
     actions, risk, plan = _action_list(base, ts, lang, margin_rate=margin_rate)  # risk and plan once, as the action list used them
@@ -394,7 +393,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         raise DataValidationError(f"{getattr(source, 'name', 'the orders')} cannot be read: {exc.strerror or exc}.") from exc
     from . import strategy
 
-    if strategy._USE_FEATURES and strategy.orders_only(base):
+    if strategy.orders_only(base):
         # One pass over the orders into one row per customer, then the orders are let go before the scoring's peak.
         n_orders = len(base.orders)
         say(f"reducing {n_orders:,} orders to one row per customer")

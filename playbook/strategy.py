@@ -1112,9 +1112,6 @@ def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: p
     return out, risk, plan
 
 
-#: Transitional: playbook/analyze.py still reads this name (``strategy._USE_FEATURES and orders_only(base)``);
-#: nothing here does. Delete it when analyze.py tests ``orders_only(base)`` alone.
-_USE_FEATURES = True
 
 
 def orders_only(base) -> bool:
