@@ -35,8 +35,6 @@ ALLOWED_GAPS = {
     ("02", "explain"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
     ("03", "explain"): "pending: other helper, the 03 bank playbook/exercises/pareto.py (the notebook is ready for it).",
     ("06", "explain"): "pending: other helper, the 06 bank playbook/exercises/customer_types.py (the notebook is ready).",
-    ("07", "predict"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
-    ("07", "decide"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("11", "predict"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
     ("11", "decide"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
     ("11", "explain"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
@@ -61,8 +59,9 @@ CONCEPTS = {
     "D2 eight formation stages": ["05.4", "05.5", "05.6", "05.7"],
     "D3 channels saturate, sources, the lead pool": ["12.4", "12.5", "12.12", "12.13"],
     "E1 core customers are not the biggest spenders: opinion leaders": ["07.1", "07.2"],
-    "E2 losing a core customer cuts an artery (their followers go too)": ["07.3"],
-    "E3 keeping core customers (five ways, two ground rules)": ["07.4"],
+    # 07.5 and 07.6 weigh what walks out with a customer (E2) to decide whom to keep first (E3)
+    "E2 losing a core customer cuts an artery (their followers go too)": ["07.3", "07.5", "07.6"],
+    "E3 keeping core customers (five ways, two ground rules)": ["07.4", "07.5", "07.6"],
     "F1 seven satisfaction indicators": ["08.1", "08.3", "08.7"],
     "F2 two thirds leave for too little care": ["09.1", "09.7"],
     "F3 complaint process with fast resolution": ["08.2", "08.5", "08.6"],
@@ -95,9 +94,6 @@ TOOLS = {
 THIN_CONCEPTS = {
     "B3 three orientations (cost, value, technology)": "pending: other helper, a second checked exercise needs the 06 "
                                                        "bank playbook/exercises/customer_types.py.",
-    "E2 losing a core customer cuts an artery (their followers go too)": "pending: other helper (types), notebook 07.",
-    "E3 keeping core customers (five ways, two ground rules)": "pending: other helper (types), notebook 07 (07.4 is "
-                                                                "explain only).",
     "I4 the key customer's procurement process and trigger events": "pending: other helper (channels), notebook 12.",
     "I6 service value beats price (the 5% dearer bid)": "pending: other helper (channels), notebook 12.",
     "I7 commitment and consistency": "pending: other helper (channels), notebook 12.",
