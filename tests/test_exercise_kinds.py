@@ -76,6 +76,7 @@ CONCEPTS = {
     "I4 the key customer's procurement process and trigger events": ["12.3"],
     "I6 service value beats price (the 5% dearer bid)": ["12.1"],
     "I7 commitment and consistency": ["12.2"],
+    "I5 map the buying organisation and the competitor's offer": ["12.14", "12.15"],
     "I+ recapping the benefits after each deal (issue 19)": ["12.7", "12.8"],
     "J1 bring your own data: load, map columns, clean bad rows": ["13.1", "13.2", "13.3"],
     "J2 bring your own data: the per-customer action list": ["13.4", "13.5", "13.6", "13.7"],
@@ -102,7 +103,6 @@ THIN_CONCEPTS = {
 UNPRACTISED = {
     "I2 the analyses a key-account system runs": "a list of analyses the whole kit runs (churn 09, value 11, "
                                                  "satisfaction 08), practised there, not one concept to check.",
-    "I5 map the buying organisation and the competitor's offer": "pending: other helper (channels), notebook 12.",
 }
 
 

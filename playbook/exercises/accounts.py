@@ -481,3 +481,84 @@ def _shortfalls(base):
 )
 def _missing_contacts(base):
     return float(_shortfalls(base).clip(lower=0).sum())
+
+
+# Map the buying organisation (采购决策链): who decides, who is for us, who is against us.
+
+def _key_coverage(base):
+    from ..accounts import stakeholder_coverage
+
+    key = base.customers.loc[base.customers["tier_of_record"].astype(str) == "A", "customer_id"].astype(str)
+    cov = stakeholder_coverage(base)
+    return cov.loc[cov.index.isin(set(key))]
+
+
+@exercise(
+    "12.14",
+    "On your own b2b base, map the buying team of every key account (tier of record 'A') that has contacts: what share "
+    "of them are at risk by the kit's coverage check (the decision maker is not a supporter AND someone in the team "
+    "is an opponent)?",
+    "`accounts.stakeholder_coverage(mine)`, keep the key accounts (`mine.customers.tier_of_record == 'A'`), and take "
+    "the mean of `at_risk`.",
+    mistakes=[
+        (lambda base: float(_key_coverage(base)["opponent_present"].mean()),
+         "that counts every key account with an opponent; an opponent is a risk only when the decision maker is not "
+         "on our side as well."),
+        (lambda base: float((~_key_coverage(base)["decision_maker_supporter"]).mean()),
+         "that counts every key account whose decision maker is not a supporter; the check also asks for an opponent "
+         "in the team."),
+        (lambda base: float(_key_coverage(base)["at_risk"].sum()),
+         "that is a number of accounts; the question asks for a share of the key accounts."),
+    ],
+    hints=("two conditions on each key account's buying team, both at once, then a share.",
+           "the coverage table has one row per account with `decision_maker_supporter` and `opponent_present`; "
+           "keep the key accounts."),
+    own=OWN,
+)
+def _key_at_risk_share(base):
+    return float(_key_coverage(base)["at_risk"].mean())
+
+
+_COVER = ("at_risk", "covered")
+
+
+def _pick_half_covered(base) -> dict:
+    """A key account that has one warning sign but not both: a supporter decides but an opponent sits in the team, or
+    (when no account has that) the decision maker is not for us but nobody is against us."""
+    cov = _key_coverage(base)
+    for mask in (cov["decision_maker_supporter"] & cov["opponent_present"],
+                 ~cov["decision_maker_supporter"] & ~cov["opponent_present"]):
+        if mask.any():
+            return {"customer_id": str(sorted(cov.index[mask])[0])}
+    return {"customer_id": str(sorted(cov.index)[0])}
+
+
+def _cover_reason(base, customer_id) -> str:
+    row = _key_coverage(base).loc[customer_id]
+    return (f"{customer_id}'s buying team: decision maker {row['decision_maker_attitude']}, {int(row['supporters'])} "
+            f"supporters and {int(row['opponents'])} opponents among {int(row['contacts'])} contacts. The kit calls an "
+            "account at risk only when both signs meet: nobody who decides is for us and someone is against us. One "
+            "sign alone is a task for the account manager (win the decision maker, answer the opponent), not an alarm.")
+
+
+@exercise(
+    "12.15",
+    "Decide: the key account that `ex.params_for('12.15', mine)` names shows one warning sign in its buying team. By "
+    "the kit's coverage check, is it 'at_risk' or 'covered'? Map its team first (`accounts.stakeholder_map`).",
+    "`accounts.stakeholder_coverage(mine, [customer_id])`: at risk only when the decision maker is not a supporter "
+    "and an opponent is present.",
+    kind="decide",
+    choices=_COVER,
+    hints=("who decides, and is anyone against us? The check needs both answers.",
+           "read the decision maker's attitude and count the opponents in the account's stakeholder map."),
+    mistakes=[
+        (lambda base, customer_id: _COVER[1] if _key_coverage(base).loc[customer_id, "at_risk"] else _COVER[0],
+         "one warning sign is not both: the kit's check asks for a decision maker who is not for us AND an opponent "
+         "in the team."),
+    ],
+    reason=_cover_reason,
+    pick=_pick_half_covered,
+    own=OWN,
+)
+def _covered_or_not(base, customer_id):
+    return _COVER[0] if _key_coverage(base).loc[customer_id, "at_risk"] else _COVER[1]
