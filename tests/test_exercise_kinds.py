@@ -75,7 +75,7 @@ CONCEPTS = {
     "I3 follow-up cadence per tier, who is overdue": ["10.3", "10.7", "10.8", "13.5"],
     "I4 the key customer's procurement process and trigger events": ["12.3"],
     "I6 service value beats price (the 5% dearer bid)": ["12.1"],
-    "I7 commitment and consistency": ["12.2"],
+    "I7 commitment and consistency": ["12.2", "12.16"],
     "I5 map the buying organisation and the competitor's offer": ["12.14", "12.15"],
     "I+ recapping the benefits after each deal (issue 19)": ["12.7", "12.8"],
     "J1 bring your own data: load, map columns, clean bad rows": ["13.1", "13.2", "13.3"],
@@ -97,7 +97,6 @@ THIN_CONCEPTS = {
                                                        "bank playbook/exercises/customer_types.py.",
     "I4 the key customer's procurement process and trigger events": "pending: other helper (channels), notebook 12.",
     "I6 service value beats price (the 5% dearer bid)": "pending: other helper (channels), notebook 12.",
-    "I7 commitment and consistency": "pending: other helper (channels), notebook 12.",
 }
 # CONCEPTS.md bullets no exercise practises yet, with the reason.
 UNPRACTISED = {

@@ -115,3 +115,19 @@ def test_12_15_names_an_account_with_one_sign_and_at_risk_is_the_named_mistake(s
     assert result.passed and "buying team" in result.message
     message = ex.check("12.15", "at_risk", base, **who).message
     assert "one warning sign is not both" in message
+
+
+@pytest.mark.parametrize("seed", B2B_LEARNERS)
+def test_12_16_the_mixed_figure_of_12_2_is_a_named_mistake_on_every_learners_base(seed):
+    from playbook import accounts
+
+    base = _own("12.16", seed)
+    e = ex.REGISTRY["12.16"]
+    right = e.solve(base)
+    rates = accounts.praise_and_conversion(base, by="level")["conversion_rate"]
+    assert right == pytest.approx(rates.loc[(True, "qualified")] - rates.loc[(False, "qualified")])
+    assert right > 0  # praisers convert more within the level on every learner's base (a planted effect)
+    mixed = e.mistakes[0][0](base)
+    assert mixed == pytest.approx(ex.REGISTRY["12.2"].solve(base))
+    message = ex.check("12.16", mixed, base).message
+    assert not ex.check("12.16", mixed, base).passed and "mixes all levels" in message

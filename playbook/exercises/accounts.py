@@ -562,3 +562,39 @@ def _cover_reason(base, customer_id) -> str:
 )
 def _covered_or_not(base, customer_id):
     return _COVER[0] if _key_coverage(base).loc[customer_id, "at_risk"] else _COVER[1]
+
+
+# 12.16: commitment and consistency within one lead level (the mix of levels is not the effect).
+_LEVEL = "qualified"
+
+
+def _level_praise_gap(base, level: str | None) -> float:
+    leads = base.leads
+    if level is not None:
+        leads = leads.loc[leads["level"].astype(str) == level]
+    converted = leads["status"].astype(str) == "converted"
+    praised = leads["praised_publicly"].astype(bool)
+    return float(converted[praised].mean() - converted[~praised].mean())
+
+
+@exercise(
+    "12.16",
+    f"On your own b2b base, keep only the '{_LEVEL}' leads: how many points higher is the conversion of those who "
+    "praised the product in public than that of those who did not? Answer as a difference of shares. (12.2 mixed all "
+    "levels; within one level, the lead's level cannot be what makes the gap.)",
+    f"`accounts.praise_and_conversion(mine, by='level')`: the `conversion_rate` of the praising '{_LEVEL}' leads minus "
+    f"that of the other '{_LEVEL}' leads.",
+    mistakes=[
+        (lambda base: _level_praise_gap(base, None),
+         "that mixes all levels, as 12.2 did; keep the qualified leads only, so the level cannot explain the gap."),
+        (lambda base: _level_praise_gap(base, "key"),
+         f"that is the gap among the key leads; the question asks about the '{_LEVEL}' ones."),
+        (lambda base: _level_praise_gap(base, "undifferentiated"),
+         f"that is the gap among the undifferentiated leads; the question asks about the '{_LEVEL}' ones."),
+    ],
+    hints=("one level of leads, two groups in it (praised or not), one conversion each, then a difference.",
+           f"filter `mine.leads` to `level == '{_LEVEL}'` (or read the table by level) and compare the two groups."),
+    own=OWN,
+)
+def _qualified_praise_gap(base):
+    return _level_praise_gap(base, _LEVEL)
