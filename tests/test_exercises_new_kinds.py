@@ -131,3 +131,18 @@ def test_12_16_the_mixed_figure_of_12_2_is_a_named_mistake_on_every_learners_bas
     assert mixed == pytest.approx(ex.REGISTRY["12.2"].solve(base))
     message = ex.check("12.16", mixed, base).message
     assert not ex.check("12.16", mixed, base).passed and "mixes all levels" in message
+
+
+def test_12_17_the_plans_lift_in_the_dearest_band_is_not_12_1s_and_swings_between_learners():
+    e = ex.REGISTRY["12.17"]
+    lifts = []
+    for seed in B2B_LEARNERS:
+        base = _own("12.17", seed)
+        right = e.solve(base)
+        lifts.append(right)
+        assert ex.check("12.17", right, base).passed
+        all_dearer = e.mistakes[0][0](base)
+        assert not ex.compare(all_dearer, right, decimals=3)
+        assert "12.1's figure" in ex.check("12.17", all_dearer, base).message
+    # few deals in the band: the lift differs from learner to learner by more than ten points
+    assert max(lifts) - min(lifts) > 0.10

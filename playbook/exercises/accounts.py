@@ -598,3 +598,37 @@ def _level_praise_gap(base, level: str | None) -> float:
 )
 def _qualified_praise_gap(base):
     return _level_praise_gap(base, _LEVEL)
+
+
+# 12.17: service value beats price, but not at any price (the plan's lift in the dearest band).
+_BAND = "over_5pct_dearer"
+
+
+def _band_rate(base, band: str, plan: bool) -> float:
+    from ..accounts import competitor_comparison
+
+    comp = competitor_comparison(base).set_index(["price_band", "technical_plan"])
+    return float(comp.loc[(band, plan), "win_rate"])
+
+
+@exercise(
+    "12.17",
+    "On your own b2b base, take the decided deals where our quote was more than 5% dearer than the competitor's: how "
+    "many points does a technical improvement plan add to the win rate there? Answer as a difference of shares. "
+    "Compare with your answer to 12.1 (all dearer deals): does the plan still make up for the price?",
+    f"`accounts.competitor_comparison(mine)`: in the '{_BAND}' band, the `win_rate` with `technical_plan` minus the "
+    "one without.",
+    mistakes=[
+        (lambda base: _plan_gap(base),
+         "that is 12.1's figure, over every dearer deal; keep the deals more than 5% dearer only."),
+        (lambda base: _band_rate(base, "up_to_5pct_dearer", True) - _band_rate(base, "up_to_5pct_dearer", False),
+         "that is the band up to 5% dearer; the question asks about the deals more than 5% dearer."),
+        (lambda base: _band_rate(base, _BAND, True),
+         "that is the win rate with a plan alone; subtract the rate without one."),
+    ],
+    hints=("one price band, two groups in it (with and without a plan), one win rate each, then a difference.",
+           "the competitor comparison has one row per price band and plan; read the two rows of the dearest band."),
+    own=OWN,
+)
+def _dearest_plan_gap(base):
+    return _band_rate(base, _BAND, True) - _band_rate(base, _BAND, False)
