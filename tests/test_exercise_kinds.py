@@ -73,7 +73,7 @@ CONCEPTS = {
     "H seven relationship strategies, one per customer with its reason": ["10.1", "10.9", "13.4"],
     "I1 key-account system (team, sales model, incentives, service)": ["12.9", "12.10", "12.11", "12.6"],
     "I3 follow-up cadence per tier, who is overdue": ["10.3", "10.7", "10.8", "13.5"],
-    "I4 the key customer's procurement process and trigger events": ["12.3"],
+    "I4 the key customer's procurement process and trigger events": ["12.3", "12.18"],
     "I6 service value beats price (the 5% dearer bid)": ["12.1", "12.17"],
     "I7 commitment and consistency": ["12.2", "12.16"],
     "I5 map the buying organisation and the competitor's offer": ["12.14", "12.15"],
@@ -95,7 +95,6 @@ TOOLS = {
 THIN_CONCEPTS = {
     "B3 three orientations (cost, value, technology)": "pending: other helper, a second checked exercise needs the 06 "
                                                        "bank playbook/exercises/customer_types.py.",
-    "I4 the key customer's procurement process and trigger events": "pending: other helper (channels), notebook 12.",
 }
 # CONCEPTS.md bullets no exercise practises yet, with the reason.
 UNPRACTISED = {

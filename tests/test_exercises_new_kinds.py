@@ -146,3 +146,15 @@ def test_12_17_the_plans_lift_in_the_dearest_band_is_not_12_1s_and_swings_betwee
         assert "12.1's figure" in ex.check("12.17", all_dearer, base).message
     # few deals in the band: the lift differs from learner to learner by more than ten points
     assert max(lifts) - min(lifts) > 0.10
+
+
+@pytest.mark.parametrize("seed", B2B_LEARNERS)
+def test_12_18_the_final_decision_wins_more_often_than_all_decided_deals(seed):
+    # deals lost before the final decision pull the overall win rate down: the overall rate is the named mistake
+    base = _own("12.18", seed)
+    e = ex.REGISTRY["12.18"]
+    right = e.solve(base)
+    assert ex.check("12.18", right, base).passed
+    overall = e.mistakes[0][0](base)
+    assert overall < right - 0.05
+    assert "earlier stages" in ex.check("12.18", overall, base).message

@@ -632,3 +632,38 @@ def _band_rate(base, band: str, plan: bool) -> float:
 )
 def _dearest_plan_gap(base):
     return _band_rate(base, _BAND, True) - _band_rate(base, _BAND, False)
+
+
+# 12.18: the procurement stages (采购七阶段): where the funnel leaks, read at the final decision.
+
+def _stages(base):
+    from ..accounts import stage_conversion
+
+    return stage_conversion(base)
+
+
+def _decided_win_rate(base) -> float:
+    o = base.opportunities
+    decided = o.loc[o["outcome"].astype(str) != "open"]
+    return float((decided["outcome"].astype(str) == "won").mean())
+
+
+@exercise(
+    "12.18",
+    "On your own b2b base, by the kit's stage conversion (`accounts.stage_conversion(mine)`): of the decided deals "
+    "that reached the final decision (最终决策), what share moved on to after-sales service, that is, were won? "
+    "Compare it with the win rate of all decided deals: where in the procurement process are deals lost?",
+    "`accounts.stage_conversion(mine).loc['final_decision', 'conversion_to_next']`.",
+    mistakes=[
+        (lambda base: _decided_win_rate(base),
+         "that is the win rate of every decided deal, also those lost at earlier stages; keep the deals that reached "
+         "the final decision."),
+        (lambda base: float(_stages(base).loc["after_sales", "entered"] / _stages(base).loc["internal_need", "entered"]),
+         "that is the whole funnel, from internal need to after-sales; the question starts at the final decision."),
+    ],
+    hints=("one stage of the seven, and the deals that left it: how many went on?",
+           "the stage conversion table has one row per stage; read the final decision's conversion to the next stage."),
+    own=OWN,
+)
+def _final_decision_conversion(base):
+    return float(_stages(base).loc["final_decision", "conversion_to_next"])
