@@ -35,8 +35,6 @@ ALLOWED_GAPS = {
     ("02", "explain"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
     ("03", "explain"): "pending: other helper, the 03 bank playbook/exercises/pareto.py (the notebook is ready for it).",
     ("06", "explain"): "pending: other helper, the 06 bank playbook/exercises/customer_types.py (the notebook is ready).",
-    ("07", "predict"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
-    ("07", "decide"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("11", "predict"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
     ("11", "decide"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
     ("11", "explain"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
@@ -61,8 +59,9 @@ CONCEPTS = {
     "D2 eight formation stages": ["05.4", "05.5", "05.6", "05.7"],
     "D3 channels saturate, sources, the lead pool": ["12.4", "12.5", "12.12", "12.13"],
     "E1 core customers are not the biggest spenders: opinion leaders": ["07.1", "07.2"],
-    "E2 losing a core customer cuts an artery (their followers go too)": ["07.3"],
-    "E3 keeping core customers (five ways, two ground rules)": ["07.4"],
+    # 07.5 and 07.6 weigh what walks out with a customer (E2) to decide whom to keep first (E3)
+    "E2 losing a core customer cuts an artery (their followers go too)": ["07.3", "07.5", "07.6"],
+    "E3 keeping core customers (five ways, two ground rules)": ["07.4", "07.5", "07.6"],
     "F1 seven satisfaction indicators": ["08.1", "08.3", "08.7"],
     "F2 two thirds leave for too little care": ["09.1", "09.7"],
     "F3 complaint process with fast resolution": ["08.2", "08.5", "08.6"],
@@ -74,9 +73,10 @@ CONCEPTS = {
     "H seven relationship strategies, one per customer with its reason": ["10.1", "10.9", "13.4"],
     "I1 key-account system (team, sales model, incentives, service)": ["12.9", "12.10", "12.11", "12.6"],
     "I3 follow-up cadence per tier, who is overdue": ["10.3", "10.7", "10.8", "13.5"],
-    "I4 the key customer's procurement process and trigger events": ["12.3"],
-    "I6 service value beats price (the 5% dearer bid)": ["12.1"],
-    "I7 commitment and consistency": ["12.2"],
+    "I4 the key customer's procurement process and trigger events": ["12.3", "12.18"],
+    "I6 service value beats price (the 5% dearer bid)": ["12.1", "12.17"],
+    "I7 commitment and consistency": ["12.2", "12.16"],
+    "I5 map the buying organisation and the competitor's offer": ["12.14", "12.15"],
     "I+ recapping the benefits after each deal (issue 19)": ["12.7", "12.8"],
     "J1 bring your own data: load, map columns, clean bad rows": ["13.1", "13.2", "13.3"],
     "J2 bring your own data: the per-customer action list": ["13.4", "13.5", "13.6", "13.7"],
@@ -95,18 +95,11 @@ TOOLS = {
 THIN_CONCEPTS = {
     "B3 three orientations (cost, value, technology)": "pending: other helper, a second checked exercise needs the 06 "
                                                        "bank playbook/exercises/customer_types.py.",
-    "E2 losing a core customer cuts an artery (their followers go too)": "pending: other helper (types), notebook 07.",
-    "E3 keeping core customers (five ways, two ground rules)": "pending: other helper (types), notebook 07 (07.4 is "
-                                                                "explain only).",
-    "I4 the key customer's procurement process and trigger events": "pending: other helper (channels), notebook 12.",
-    "I6 service value beats price (the 5% dearer bid)": "pending: other helper (channels), notebook 12.",
-    "I7 commitment and consistency": "pending: other helper (channels), notebook 12.",
 }
 # CONCEPTS.md bullets no exercise practises yet, with the reason.
 UNPRACTISED = {
     "I2 the analyses a key-account system runs": "a list of analyses the whole kit runs (churn 09, value 11, "
                                                  "satisfaction 08), practised there, not one concept to check.",
-    "I5 map the buying organisation and the competitor's offer": "pending: other helper (channels), notebook 12.",
 }
 
 

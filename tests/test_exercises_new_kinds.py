@@ -82,3 +82,79 @@ def test_10_12_recognition_leaves_more_margin_than_the_discount_on_every_learner
 def test_13_6_one_margin_rate_keeps_the_order():
     assert ex.REGISTRY["13.6"].solve(None) == "stay"
     assert "Rank correlation" in ex.check("13.6", "stay", None).message
+
+
+B2B_LEARNERS = (7, 8, 1, 2, 3)  # seed 0 builds the shipped b2b base
+
+
+@pytest.mark.parametrize("seed", B2B_LEARNERS)
+def test_12_14_both_signs_at_once_and_one_sign_alone_is_a_named_mistake(seed):
+    from playbook.exercises.accounts import _key_coverage
+
+    base = _own("12.14", seed)
+    cov = _key_coverage(base)
+    assert len(cov) > 0 and cov["at_risk"].equals(~cov["decision_maker_supporter"] & cov["opponent_present"])
+    e = ex.REGISTRY["12.14"]
+    right = e.solve(base)
+    assert ex.check("12.14", right, base).passed
+    # the decision maker alone always overcounts on these bases: the trap is real for every learner
+    dm_only = e.mistakes[1][0](base)
+    assert dm_only > right and e.mistakes[1][1] in ex.check("12.14", dm_only, base).message
+
+
+@pytest.mark.parametrize("seed", B2B_LEARNERS)
+def test_12_15_names_an_account_with_one_sign_and_at_risk_is_the_named_mistake(seed):
+    from playbook.exercises.accounts import _key_coverage
+
+    base = _own("12.15", seed)
+    who = ex.params_for("12.15", base)
+    row = _key_coverage(base).loc[who["customer_id"]]
+    assert int(not row["decision_maker_supporter"]) + int(row["opponent_present"]) == 1  # exactly one warning sign
+    assert not row["at_risk"]
+    result = ex.check("12.15", "covered", base, **who)
+    assert result.passed and "buying team" in result.message
+    message = ex.check("12.15", "at_risk", base, **who).message
+    assert "one warning sign is not both" in message
+
+
+@pytest.mark.parametrize("seed", B2B_LEARNERS)
+def test_12_16_the_mixed_figure_of_12_2_is_a_named_mistake_on_every_learners_base(seed):
+    from playbook import accounts
+
+    base = _own("12.16", seed)
+    e = ex.REGISTRY["12.16"]
+    right = e.solve(base)
+    rates = accounts.praise_and_conversion(base, by="level")["conversion_rate"]
+    assert right == pytest.approx(rates.loc[(True, "qualified")] - rates.loc[(False, "qualified")])
+    assert right > 0  # praisers convert more within the level on every learner's base (a planted effect)
+    mixed = e.mistakes[0][0](base)
+    assert mixed == pytest.approx(ex.REGISTRY["12.2"].solve(base))
+    message = ex.check("12.16", mixed, base).message
+    assert not ex.check("12.16", mixed, base).passed and "mixes all levels" in message
+
+
+def test_12_17_the_plans_lift_in_the_dearest_band_is_not_12_1s_and_swings_between_learners():
+    e = ex.REGISTRY["12.17"]
+    lifts = []
+    for seed in B2B_LEARNERS:
+        base = _own("12.17", seed)
+        right = e.solve(base)
+        lifts.append(right)
+        assert ex.check("12.17", right, base).passed
+        all_dearer = e.mistakes[0][0](base)
+        assert not ex.compare(all_dearer, right, decimals=3)
+        assert "12.1's figure" in ex.check("12.17", all_dearer, base).message
+    # few deals in the band: the lift differs from learner to learner by more than ten points
+    assert max(lifts) - min(lifts) > 0.10
+
+
+@pytest.mark.parametrize("seed", B2B_LEARNERS)
+def test_12_18_the_final_decision_wins_more_often_than_all_decided_deals(seed):
+    # deals lost before the final decision pull the overall win rate down: the overall rate is the named mistake
+    base = _own("12.18", seed)
+    e = ex.REGISTRY["12.18"]
+    right = e.solve(base)
+    assert ex.check("12.18", right, base).passed
+    overall = e.mistakes[0][0](base)
+    assert overall < right - 0.05
+    assert "earlier stages" in ex.check("12.18", overall, base).message

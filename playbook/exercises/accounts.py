@@ -481,3 +481,189 @@ def _shortfalls(base):
 )
 def _missing_contacts(base):
     return float(_shortfalls(base).clip(lower=0).sum())
+
+
+# Map the buying organisation (采购决策链): who decides, who is for us, who is against us.
+
+def _key_coverage(base):
+    from ..accounts import stakeholder_coverage
+
+    key = base.customers.loc[base.customers["tier_of_record"].astype(str) == "A", "customer_id"].astype(str)
+    cov = stakeholder_coverage(base)
+    return cov.loc[cov.index.isin(set(key))]
+
+
+@exercise(
+    "12.14",
+    "On your own b2b base, map the buying team of every key account (tier of record 'A') that has contacts: what share "
+    "of them are at risk by the kit's coverage check (the decision maker is not a supporter AND someone in the team "
+    "is an opponent)?",
+    "`accounts.stakeholder_coverage(mine)`, keep the key accounts (`mine.customers.tier_of_record == 'A'`), and take "
+    "the mean of `at_risk`.",
+    mistakes=[
+        (lambda base: float(_key_coverage(base)["opponent_present"].mean()),
+         "that counts every key account with an opponent; an opponent is a risk only when the decision maker is not "
+         "on our side as well."),
+        (lambda base: float((~_key_coverage(base)["decision_maker_supporter"]).mean()),
+         "that counts every key account whose decision maker is not a supporter; the check also asks for an opponent "
+         "in the team."),
+        (lambda base: float(_key_coverage(base)["at_risk"].sum()),
+         "that is a number of accounts; the question asks for a share of the key accounts."),
+    ],
+    hints=("two conditions on each key account's buying team, both at once, then a share.",
+           "the coverage table has one row per account with `decision_maker_supporter` and `opponent_present`; "
+           "keep the key accounts."),
+    own=OWN,
+)
+def _key_at_risk_share(base):
+    return float(_key_coverage(base)["at_risk"].mean())
+
+
+_COVER = ("at_risk", "covered")
+
+
+def _pick_half_covered(base) -> dict:
+    """A key account that has one warning sign but not both: a supporter decides but an opponent sits in the team, or
+    (when no account has that) the decision maker is not for us but nobody is against us."""
+    cov = _key_coverage(base)
+    for mask in (cov["decision_maker_supporter"] & cov["opponent_present"],
+                 ~cov["decision_maker_supporter"] & ~cov["opponent_present"]):
+        if mask.any():
+            return {"customer_id": str(sorted(cov.index[mask])[0])}
+    return {"customer_id": str(sorted(cov.index)[0])}
+
+
+def _cover_reason(base, customer_id) -> str:
+    row = _key_coverage(base).loc[customer_id]
+    return (f"{customer_id}'s buying team: decision maker {row['decision_maker_attitude']}, {int(row['supporters'])} "
+            f"supporters and {int(row['opponents'])} opponents among {int(row['contacts'])} contacts. The kit calls an "
+            "account at risk only when both signs meet: nobody who decides is for us and someone is against us. One "
+            "sign alone is a task for the account manager (win the decision maker, answer the opponent), not an alarm.")
+
+
+@exercise(
+    "12.15",
+    "Decide: the key account that `ex.params_for('12.15', mine)` names shows one warning sign in its buying team. By "
+    "the kit's coverage check, is it 'at_risk' or 'covered'? Map its team first (`accounts.stakeholder_map`).",
+    "`accounts.stakeholder_coverage(mine, [customer_id])`: at risk only when the decision maker is not a supporter "
+    "and an opponent is present.",
+    kind="decide",
+    choices=_COVER,
+    hints=("who decides, and is anyone against us? The check needs both answers.",
+           "read the decision maker's attitude and count the opponents in the account's stakeholder map."),
+    mistakes=[
+        (lambda base, customer_id: _COVER[1] if _key_coverage(base).loc[customer_id, "at_risk"] else _COVER[0],
+         "one warning sign is not both: the kit's check asks for a decision maker who is not for us AND an opponent "
+         "in the team."),
+    ],
+    reason=_cover_reason,
+    pick=_pick_half_covered,
+    own=OWN,
+)
+def _covered_or_not(base, customer_id):
+    return _COVER[0] if _key_coverage(base).loc[customer_id, "at_risk"] else _COVER[1]
+
+
+# 12.16: commitment and consistency within one lead level (the mix of levels is not the effect).
+_LEVEL = "qualified"
+
+
+def _level_praise_gap(base, level: str | None) -> float:
+    leads = base.leads
+    if level is not None:
+        leads = leads.loc[leads["level"].astype(str) == level]
+    converted = leads["status"].astype(str) == "converted"
+    praised = leads["praised_publicly"].astype(bool)
+    return float(converted[praised].mean() - converted[~praised].mean())
+
+
+@exercise(
+    "12.16",
+    f"On your own b2b base, keep only the '{_LEVEL}' leads: how many points higher is the conversion of those who "
+    "praised the product in public than that of those who did not? Answer as a difference of shares. (12.2 mixed all "
+    "levels; within one level, the lead's level cannot be what makes the gap.)",
+    f"`accounts.praise_and_conversion(mine, by='level')`: the `conversion_rate` of the praising '{_LEVEL}' leads minus "
+    f"that of the other '{_LEVEL}' leads.",
+    mistakes=[
+        (lambda base: _level_praise_gap(base, None),
+         "that mixes all levels, as 12.2 did; keep the qualified leads only, so the level cannot explain the gap."),
+        (lambda base: _level_praise_gap(base, "key"),
+         f"that is the gap among the key leads; the question asks about the '{_LEVEL}' ones."),
+        (lambda base: _level_praise_gap(base, "undifferentiated"),
+         f"that is the gap among the undifferentiated leads; the question asks about the '{_LEVEL}' ones."),
+    ],
+    hints=("one level of leads, two groups in it (praised or not), one conversion each, then a difference.",
+           f"filter `mine.leads` to `level == '{_LEVEL}'` (or read the table by level) and compare the two groups."),
+    own=OWN,
+)
+def _qualified_praise_gap(base):
+    return _level_praise_gap(base, _LEVEL)
+
+
+# 12.17: service value beats price, but not at any price (the plan's lift in the dearest band).
+_BAND = "over_5pct_dearer"
+
+
+def _band_rate(base, band: str, plan: bool) -> float:
+    from ..accounts import competitor_comparison
+
+    comp = competitor_comparison(base).set_index(["price_band", "technical_plan"])
+    return float(comp.loc[(band, plan), "win_rate"])
+
+
+@exercise(
+    "12.17",
+    "On your own b2b base, take the decided deals where our quote was more than 5% dearer than the competitor's: how "
+    "many points does a technical improvement plan add to the win rate there? Answer as a difference of shares. "
+    "Compare with your answer to 12.1 (all dearer deals): does the plan still make up for the price?",
+    f"`accounts.competitor_comparison(mine)`: in the '{_BAND}' band, the `win_rate` with `technical_plan` minus the "
+    "one without.",
+    mistakes=[
+        (lambda base: _plan_gap(base),
+         "that is 12.1's figure, over every dearer deal; keep the deals more than 5% dearer only."),
+        (lambda base: _band_rate(base, "up_to_5pct_dearer", True) - _band_rate(base, "up_to_5pct_dearer", False),
+         "that is the band up to 5% dearer; the question asks about the deals more than 5% dearer."),
+        (lambda base: _band_rate(base, _BAND, True),
+         "that is the win rate with a plan alone; subtract the rate without one."),
+    ],
+    hints=("one price band, two groups in it (with and without a plan), one win rate each, then a difference.",
+           "the competitor comparison has one row per price band and plan; read the two rows of the dearest band."),
+    own=OWN,
+)
+def _dearest_plan_gap(base):
+    return _band_rate(base, _BAND, True) - _band_rate(base, _BAND, False)
+
+
+# 12.18: the procurement stages (采购七阶段): where the funnel leaks, read at the final decision.
+
+def _stages(base):
+    from ..accounts import stage_conversion
+
+    return stage_conversion(base)
+
+
+def _decided_win_rate(base) -> float:
+    o = base.opportunities
+    decided = o.loc[o["outcome"].astype(str) != "open"]
+    return float((decided["outcome"].astype(str) == "won").mean())
+
+
+@exercise(
+    "12.18",
+    "On your own b2b base, by the kit's stage conversion (`accounts.stage_conversion(mine)`): of the decided deals "
+    "that reached the final decision (最终决策), what share moved on to after-sales service, that is, were won? "
+    "Compare it with the win rate of all decided deals: where in the procurement process are deals lost?",
+    "`accounts.stage_conversion(mine).loc['final_decision', 'conversion_to_next']`.",
+    mistakes=[
+        (lambda base: _decided_win_rate(base),
+         "that is the win rate of every decided deal, also those lost at earlier stages; keep the deals that reached "
+         "the final decision."),
+        (lambda base: float(_stages(base).loc["after_sales", "entered"] / _stages(base).loc["internal_need", "entered"]),
+         "that is the whole funnel, from internal need to after-sales; the question starts at the final decision."),
+    ],
+    hints=("one stage of the seven, and the deals that left it: how many went on?",
+           "the stage conversion table has one row per stage; read the final decision's conversion to the next stage."),
+    own=OWN,
+)
+def _final_decision_conversion(base):
+    return float(_stages(base).loc["final_decision", "conversion_to_next"])

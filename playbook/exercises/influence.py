@@ -6,6 +6,8 @@ referral trees). The exercises ask something those cells do not print, on a shop
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from ..influence import core_vs_biggest, opinion_leaders, precision_at_k, reach_of_loss
 from .core import OwnBase, exercise
 
@@ -140,3 +142,107 @@ def _reach_share(base, customer_id):
 )
 def _keep_the_leader(base):
     return None
+
+
+# 07.5 and 07.6: losing a core customer cuts an artery (their followers go too), so protect by what walks out.
+_WHO = ("the biggest spender", "someone else")
+
+
+def _widest(base) -> str:
+    """The customer with the widest referral tree (ties: the smallest id), as the notebook's cells rank them."""
+    return str(_by_reach(_leaders(base)).index[0])
+
+
+def _spender(base) -> str:
+    """The biggest spender (ties: the smallest id)."""
+    return str(_leaders(base)["revenue"].sort_index(kind="stable").idxmax())
+
+
+def _at_stake(base) -> pd.DataFrame:
+    """Revenue at stake for every customer who could top the list: the biggest spender and everyone with a tree
+    (without followers, nobody puts more at stake than the biggest spender), largest first, ties by id."""
+    leaders = _leaders(base)
+    ids = sorted(set(map(str, leaders.index[leaders["n_reach"] > 0])) | {_spender(base)})
+    return _by_stake(reach_of_loss(base, ids))
+
+
+def _by_stake(table: pd.DataFrame) -> pd.DataFrame:
+    return table.sort_index(kind="stable").sort_values("revenue_at_stake", ascending=False, kind="stable")
+
+
+def _who_reason(base) -> str:
+    t = _at_stake(base)
+    top, spender = t.index[0], _spender(base)
+    row = t.iloc[0]
+    if top == spender:
+        return (f"On this shop the most revenue walks out with {top}, the biggest spender: own "
+                f"{row['own_revenue']:,.0f}, followers {row['reach_revenue']:,.0f}. Their followers add little; the "
+                "next cell shows who comes close.")
+    rank = int((_leaders(base)["revenue"] > _leaders(base).loc[top, "revenue"]).sum()) + 1
+    return (f"On this shop the most revenue walks out with {top}: own {row['own_revenue']:,.0f} (number {rank} by "
+            f"spend), followers {row['reach_revenue']:,.0f}; the biggest spender, {spender}, puts "
+            f"{t.loc[spender, 'revenue_at_stake']:,.0f} at stake. A spend report would have missed them.")
+
+
+@exercise(
+    "07.5",
+    "Predict before you run the next cell: on your own shop, whose loss would take the most revenue with it, counting "
+    "their own spending and everyone down their referral tree: 'the biggest spender' or 'someone else'?",
+    "commit to a guess first; then `reach_of_loss` on the biggest spender and on every customer with a referral tree "
+    "gives each one's `revenue_at_stake`.",
+    kind="predict",
+    choices=_WHO,
+    reason=_who_reason,
+    own=OWN,
+)
+def _most_at_stake(base):
+    return _WHO[0] if _at_stake(base).index[0] == _spender(base) else _WHO[1]
+
+
+def _stakes(base, customers) -> pd.DataFrame:
+    return reach_of_loss(base, list(customers))
+
+
+def _pick_three(base) -> dict:
+    """Three customers to weigh: the biggest spender, the widest referral tree, and the customer (neither of those)
+    whose followers spend the most. Named in the order of their ids, so the order gives nothing away."""
+    leaders = _leaders(base)
+    spender, widest = _spender(base), _widest(base)
+    # only customers with a referral tree have followers to weigh (reach_of_loss is slow over a whole shop)
+    rest = [c for c in leaders.index[leaders["n_reach"] > 0] if c not in (spender, widest)]
+    followers = _stakes(base, rest)["reach_revenue"].sort_index(kind="stable")
+    return {"customers": tuple(sorted((spender, widest, str(followers.idxmax()))))}
+
+
+def _protect_reason(base, customers) -> str:
+    t = _stakes(base, customers).sort_values("revenue_at_stake", ascending=False, kind="stable")
+    rows = "; ".join(f"{cid}: own {r.own_revenue:,.0f}, followers {r.reach_revenue:,.0f} ({int(r.n_reach)} down the "
+                     f"tree), at stake {r.revenue_at_stake:,.0f}" for cid, r in t.iterrows())
+    return (f"The kit ranks by revenue at stake, own plus everyone down the tree: {rows}. Protect {t.index[0]} first: "
+            "their loss cuts the widest artery, in money, not in heads.")
+
+
+@exercise(
+    "07.6",
+    "Decide: `ex.params_for('07.6', mine)` names three customers of your own shop. You can give one of them a "
+    "personal call from the owner this week. Which do you protect first, by the kit's rule (the most revenue walks "
+    "out if they leave, their followers included)? Answer with their id, such as 'C00042'.",
+    "`reach_of_loss(mine, customers)`: the customer with the largest `revenue_at_stake`.",
+    kind="decide",
+    hints=("what walks out with a customer is more than what they buy themselves.",
+           "for each of the three, add their own revenue and the revenue of everyone down their referral tree; "
+           "protect the largest total."),
+    mistakes=[
+        (lambda base, customers: str(_stakes(base, customers)["own_revenue"].idxmax()),
+         "that one spends the most themselves; add what their followers spend: a loss takes the whole tree with it."),
+        (lambda base, customers: str(_stakes(base, customers)["n_reach"].idxmax()),
+         "that one has the most followers, but followers differ in what they spend: rank by the revenue at stake, "
+         "not by the number of heads."),
+    ],
+    reason=_protect_reason,
+    pick=_pick_three,
+    own=OWN,
+)
+def _protect_first(base, customers):
+    t = _stakes(base, customers).sort_index(kind="stable")
+    return str(t["revenue_at_stake"].idxmax())
