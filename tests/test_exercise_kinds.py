@@ -37,9 +37,6 @@ ALLOWED_GAPS = {
     ("06", "explain"): "pending: other helper, the 06 bank playbook/exercises/customer_types.py (the notebook is ready).",
     ("07", "predict"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("07", "decide"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
-    ("11", "predict"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
-    ("11", "decide"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
-    ("11", "explain"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
 }
 
 # Concept (CONCEPTS.md letter and bullet, in short) -> the exercises that practise it.
@@ -88,7 +85,8 @@ TOOLS = {
     "RFM segmentation (a way to read recency, frequency, spend)": ["04.1", "04.2", "04.3", "04.4", "04.5", "04.6"],
     "cohort tables": ["05.2"],
     "churn early warning and its honest test (look-ahead, baselines, calibration)": ["09.2", "09.4", "09.5"],
-    "CLV models (simple CLV on the own base, BG/NBD, Gamma-Gamma)": ["11.1", "11.2", "11.3", "11.4"],
+    "CLV models (simple CLV on the own base, BG/NBD, Gamma-Gamma, the action list's expected margin)": ["11.1", "11.2",
+                                                                                                    "11.3", "11.4", "11.5", "11.6", "11.7"],
 }
 
 # Concepts with fewer than two checked exercises, each with its reason (the lead fills or keeps them).

@@ -82,3 +82,36 @@ def test_10_12_recognition_leaves_more_margin_than_the_discount_on_every_learner
 def test_13_6_one_margin_rate_keeps_the_order():
     assert ex.REGISTRY["13.6"].solve(None) == "stay"
     assert "Rank correlation" in ex.check("13.6", "stay", None).message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_11_5_the_model_mostly_keeps_last_years_top_tenth_on_every_learners_base(seed):
+    # the finding the prediction reveals: the expected margin reorders few of the top customers
+    base = _own("11.5", seed)
+    assert ex.REGISTRY["11.5"].solve(base) == "yes"
+    assert ex.check("11.5", "yes", base).passed
+    result = ex.check("11.5", "no", base)
+    assert not result.passed and "rank correlation" in result.message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_11_6_the_quiet_big_spender_is_the_trap_and_the_model_names_the_other(seed):
+    from playbook.exercises.value import _margins
+
+    base = _own("11.6", seed)
+    who = ex.params_for("11.6", base)
+    a, b = who["customer_a"], who["customer_b"]
+    t = _margins(base)
+    # the trap is real: last year's margin and the expected margin disagree on the pair
+    assert t.loc[a, "last_year"] > t.loc[b, "last_year"] and t.loc[b, "expected"] > t.loc[a, "expected"]
+    right = ex.check("11.6", b, base, **who)
+    assert right.passed and "Expected margin next year" in right.message
+    wrong = ex.check("11.6", a, base, **who)
+    assert not wrong.passed and "larger margin last year" in wrong.message
+    assert "Hint 1 of 3" in ex.check("11.6", "C99999", base, **who).message
+
+
+def test_11_7_is_read_by_the_trainer_not_graded():
+    assert ex.REGISTRY["11.7"].kind == "explain"
+    assert not ex.check("11.7", "too short", None).passed
+    assert ex.check("11.7", " ".join(["word"] * 30), None).passed
