@@ -33,7 +33,6 @@ ALLOWED_GAPS = {
     ("00", "explain"): "00 is the orientation: the first written answer comes in 01.",
     ("02", "decide"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
     ("02", "explain"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
-    ("06", "explain"): "pending: other helper, the 06 bank playbook/exercises/customer_types.py (the notebook is ready).",
     ("07", "predict"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("07", "decide"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
 }
@@ -48,7 +47,7 @@ CONCEPTS = {
     "B1 customer vs consumer": ["00.2", "06.1"],
     "B2 behavioural types": ["02.1", "02.2", "02.3", "06.2", "06.3", "06.7"],
     "B2 the five flags (high-volume, future value, benchmark, pioneer, motivator)": ["06.4", "06.6"],
-    "B3 three orientations (cost, value, technology)": ["06.5"],
+    "B3 three orientations (cost, value, technology)": ["06.5", "06.8", "06.9"],
     "C1 80/20 and key accounts": ["03.1", "03.2", "13.2"],
     "C2 tiering key / important / general": ["03.3", "03.6", "03.7"],
     "C3 concentration risk, the big customers who jumped ship": ["09.3", "09.6", "09.8"],
@@ -90,8 +89,6 @@ TOOLS = {
 
 # Concepts with fewer than two checked exercises, each with its reason (the lead fills or keeps them).
 THIN_CONCEPTS = {
-    "B3 three orientations (cost, value, technology)": "pending: other helper, a second checked exercise needs the 06 "
-                                                       "bank playbook/exercises/customer_types.py.",
     "E2 losing a core customer cuts an artery (their followers go too)": "pending: other helper (types), notebook 07.",
     "E3 keeping core customers (five ways, two ground rules)": "pending: other helper (types), notebook 07 (07.4 is "
                                                                 "explain only).",

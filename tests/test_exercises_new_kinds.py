@@ -115,3 +115,41 @@ def test_11_7_is_read_by_the_trainer_not_graded():
     assert ex.REGISTRY["11.7"].kind == "explain"
     assert not ex.check("11.7", "too short", None).passed
     assert ex.check("11.7", " ".join(["word"] * 30), None).passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_06_8_value_orientation_is_richer_in_the_key_tier_and_each_mistake_is_named(seed):
+    from playbook.exercises.customer_types import _key_orientation
+
+    base = _own("06.8", seed)
+    e = ex.REGISTRY["06.8"]
+    right = e.solve(base)
+    orientation, key = _key_orientation(base)
+    # the finding of the debrief (and the trap of the first mistake): the key tier is not the shop's mix
+    assert right > float((orientation == "value").mean()) + 0.1
+    assert ex.check("06.8", round(right, 3), base).passed
+    for wrong, message in e.mistakes:
+        value = wrong(base)
+        assert not ex.compare(value, right, decimals=3)
+        result = ex.check("06.8", value, base)
+        assert not result.passed and message in result.message
+
+
+def test_06_9_is_read_by_the_trainer_not_graded():
+    assert ex.REGISTRY["06.9"].kind == "explain"
+    assert ex.check("06.9", " ".join(["word"] * 30), None).passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_7_the_second_five_percent_adds_less_than_the_first(seed):
+    # what the 03.7 cell prints and its debrief says: widening the key tier adds less revenue per customer
+    import playbook
+    from playbook.segment import assign_tiers
+
+    base = _own("03.7", seed)
+    s = playbook.summarize(base.orders, base.as_of)
+    share = {}
+    for cut in (0.05, 0.10):
+        t = assign_tiers(s, cutoffs=(cut, 0.20))
+        share[cut] = t.loc[t["tier"] == "key", "revenue"].sum() / t["revenue"].sum()
+    assert share[0.10] - share[0.05] < share[0.05]
