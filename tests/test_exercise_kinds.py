@@ -31,8 +31,6 @@ ALLOWED_GAPS = {
                        "nothing to predict yet.",
     ("00", "decide"): "00 is the orientation: no rule of the kit has been taught yet to decide with.",
     ("00", "explain"): "00 is the orientation: the first written answer comes in 01.",
-    ("02", "decide"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
-    ("02", "explain"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
     ("07", "predict"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
     ("07", "decide"): "pending: other helper (types), notebook 07 and playbook/exercises/influence.py.",
 }
@@ -79,7 +77,7 @@ CONCEPTS = {
 
 # Exercises that practise a tool the concepts rest on rather than one concept of CONCEPTS.md.
 TOOLS = {
-    "the data: counting, the generated base and its realism": ["00.1", "02.4", "02.5"],
+    "the data: counting, the generated base and its realism": ["00.1", "02.4", "02.5", "02.6", "02.7"],
     "RFM segmentation (a way to read recency, frequency, spend)": ["04.1", "04.2", "04.3", "04.4", "04.5", "04.6"],
     "cohort tables": ["05.2"],
     "churn early warning and its honest test (look-ahead, baselines, calibration)": ["09.2", "09.4", "09.5"],

@@ -153,3 +153,24 @@ def test_03_7_the_second_five_percent_adds_less_than_the_first(seed):
         t = assign_tiers(s, cutoffs=(cut, 0.20))
         share[cut] = t.loc[t["tier"] == "key", "revenue"].sum() / t["revenue"].sum()
     assert share[0.10] - share[0.05] < share[0.05]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_02_6_a_long_silent_buyer_is_still_a_customer_by_the_key_and_gone_is_the_named_mistake(seed):
+    from playbook.exercises.synth import _silence
+
+    base = _own("02.6", seed)
+    who = ex.params_for("02.6", base)
+    row = _silence(base).loc[who["customer_id"]]
+    # the trap is real: more than a year of silence, yet no dropout by the review date
+    assert row["days_silent"] > 365 and not row["gone"]
+    right = ex.check("02.6", "active", base, **who)
+    assert right.passed and "The answer key" in right.message
+    wrong = ex.check("02.6", "gone", base, **who)
+    assert not wrong.passed and "what the silence suggests" in wrong.message
+
+
+def test_02_7_is_read_by_the_trainer_not_graded():
+    assert ex.REGISTRY["02.7"].kind == "explain"
+    assert not ex.check("02.7", " ".join(["word"] * 39), None).passed
+    assert ex.check("02.7", " ".join(["word"] * 40), None).passed
