@@ -31,13 +31,6 @@ ALLOWED_GAPS = {
                        "nothing to predict yet.",
     ("00", "decide"): "00 is the orientation: no rule of the kit has been taught yet to decide with.",
     ("00", "explain"): "00 is the orientation: the first written answer comes in 01.",
-    ("02", "decide"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
-    ("02", "explain"): "pending: other helper, the 02 bank playbook/exercises/synthetic.py (the notebook is ready for it).",
-    ("03", "explain"): "pending: other helper, the 03 bank playbook/exercises/pareto.py (the notebook is ready for it).",
-    ("06", "explain"): "pending: other helper, the 06 bank playbook/exercises/customer_types.py (the notebook is ready).",
-    ("11", "predict"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
-    ("11", "decide"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
-    ("11", "explain"): "pending: other helper (types), notebook 11 and playbook/exercises/value.py.",
 }
 
 # Concept (CONCEPTS.md letter and bullet, in short) -> the exercises that practise it.
@@ -50,9 +43,9 @@ CONCEPTS = {
     "B1 customer vs consumer": ["00.2", "06.1"],
     "B2 behavioural types": ["02.1", "02.2", "02.3", "06.2", "06.3", "06.7"],
     "B2 the five flags (high-volume, future value, benchmark, pioneer, motivator)": ["06.4", "06.6"],
-    "B3 three orientations (cost, value, technology)": ["06.5"],
+    "B3 three orientations (cost, value, technology)": ["06.5", "06.8", "06.9"],
     "C1 80/20 and key accounts": ["03.1", "03.2", "13.2"],
-    "C2 tiering key / important / general": ["03.3", "03.6"],
+    "C2 tiering key / important / general": ["03.3", "03.6", "03.7"],
     "C3 concentration risk, the big customers who jumped ship": ["09.3", "09.6", "09.8"],
     "C4 three prospect levels": ["03.4", "03.5"],
     "D1 lifecycle steps": ["05.1", "05.3", "13.3"],
@@ -84,17 +77,16 @@ CONCEPTS = {
 
 # Exercises that practise a tool the concepts rest on rather than one concept of CONCEPTS.md.
 TOOLS = {
-    "the data: counting, the generated base and its realism": ["00.1", "02.4", "02.5"],
+    "the data: counting, the generated base and its realism": ["00.1", "02.4", "02.5", "02.6", "02.7"],
     "RFM segmentation (a way to read recency, frequency, spend)": ["04.1", "04.2", "04.3", "04.4", "04.5", "04.6"],
     "cohort tables": ["05.2"],
     "churn early warning and its honest test (look-ahead, baselines, calibration)": ["09.2", "09.4", "09.5"],
-    "CLV models (simple CLV on the own base, BG/NBD, Gamma-Gamma)": ["11.1", "11.2", "11.3", "11.4"],
+    "CLV models (simple CLV on the own base, BG/NBD, Gamma-Gamma, the action list's expected margin)": ["11.1", "11.2",
+                                                                                                    "11.3", "11.4", "11.5", "11.6", "11.7"],
 }
 
 # Concepts with fewer than two checked exercises, each with its reason (the lead fills or keeps them).
 THIN_CONCEPTS = {
-    "B3 three orientations (cost, value, technology)": "pending: other helper, a second checked exercise needs the 06 "
-                                                       "bank playbook/exercises/customer_types.py.",
 }
 # CONCEPTS.md bullets no exercise practises yet, with the reason.
 UNPRACTISED = {

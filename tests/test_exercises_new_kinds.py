@@ -158,3 +158,93 @@ def test_12_18_the_final_decision_wins_more_often_than_all_decided_deals(seed):
     overall = e.mistakes[0][0](base)
     assert overall < right - 0.05
     assert "earlier stages" in ex.check("12.18", overall, base).message
+@pytest.mark.parametrize("seed", SEEDS)
+def test_11_5_the_model_mostly_keeps_last_years_top_tenth_on_every_learners_base(seed):
+    # the finding the prediction reveals: the expected margin reorders few of the top customers
+    base = _own("11.5", seed)
+    assert ex.REGISTRY["11.5"].solve(base) == "yes"
+    assert ex.check("11.5", "yes", base).passed
+    result = ex.check("11.5", "no", base)
+    assert not result.passed and "rank correlation" in result.message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_11_6_the_quiet_big_spender_is_the_trap_and_the_model_names_the_other(seed):
+    from playbook.exercises.value import _margins
+
+    base = _own("11.6", seed)
+    who = ex.params_for("11.6", base)
+    a, b = who["customer_a"], who["customer_b"]
+    t = _margins(base)
+    # the trap is real: last year's margin and the expected margin disagree on the pair
+    assert t.loc[a, "last_year"] > t.loc[b, "last_year"] and t.loc[b, "expected"] > t.loc[a, "expected"]
+    right = ex.check("11.6", b, base, **who)
+    assert right.passed and "Expected margin next year" in right.message
+    wrong = ex.check("11.6", a, base, **who)
+    assert not wrong.passed and "larger margin last year" in wrong.message
+    assert "Hint 1 of 3" in ex.check("11.6", "C99999", base, **who).message
+
+
+def test_11_7_is_read_by_the_trainer_not_graded():
+    assert ex.REGISTRY["11.7"].kind == "explain"
+    assert not ex.check("11.7", "too short", None).passed
+    assert ex.check("11.7", " ".join(["word"] * 30), None).passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_06_8_value_orientation_is_richer_in_the_key_tier_and_each_mistake_is_named(seed):
+    from playbook.exercises.customer_types import _key_orientation
+
+    base = _own("06.8", seed)
+    e = ex.REGISTRY["06.8"]
+    right = e.solve(base)
+    orientation, key = _key_orientation(base)
+    # the finding of the debrief (and the trap of the first mistake): the key tier is not the shop's mix
+    assert right > float((orientation == "value").mean()) + 0.1
+    assert ex.check("06.8", round(right, 3), base).passed
+    for wrong, message in e.mistakes:
+        value = wrong(base)
+        assert not ex.compare(value, right, decimals=3)
+        result = ex.check("06.8", value, base)
+        assert not result.passed and message in result.message
+
+
+def test_06_9_is_read_by_the_trainer_not_graded():
+    assert ex.REGISTRY["06.9"].kind == "explain"
+    assert ex.check("06.9", " ".join(["word"] * 30), None).passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_03_7_the_second_five_percent_adds_less_than_the_first(seed):
+    # what the 03.7 cell prints and its debrief says: widening the key tier adds less revenue per customer
+    import playbook
+    from playbook.segment import assign_tiers
+
+    base = _own("03.7", seed)
+    s = playbook.summarize(base.orders, base.as_of)
+    share = {}
+    for cut in (0.05, 0.10):
+        t = assign_tiers(s, cutoffs=(cut, 0.20))
+        share[cut] = t.loc[t["tier"] == "key", "revenue"].sum() / t["revenue"].sum()
+    assert share[0.10] - share[0.05] < share[0.05]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_02_6_a_long_silent_buyer_is_still_a_customer_by_the_key_and_gone_is_the_named_mistake(seed):
+    from playbook.exercises.synth import _silence
+
+    base = _own("02.6", seed)
+    who = ex.params_for("02.6", base)
+    row = _silence(base).loc[who["customer_id"]]
+    # the trap is real: more than a year of silence, yet no dropout by the review date
+    assert row["days_silent"] > 365 and not row["gone"]
+    right = ex.check("02.6", "active", base, **who)
+    assert right.passed and "The answer key" in right.message
+    wrong = ex.check("02.6", "gone", base, **who)
+    assert not wrong.passed and "what the silence suggests" in wrong.message
+
+
+def test_02_7_is_read_by_the_trainer_not_graded():
+    assert ex.REGISTRY["02.7"].kind == "explain"
+    assert not ex.check("02.7", " ".join(["word"] * 39), None).passed
+    assert ex.check("02.7", " ".join(["word"] * 40), None).passed

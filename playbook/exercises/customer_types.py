@@ -261,3 +261,62 @@ def _named_flags(base, customer_id):
 def _precision_direction(base):
     before, after = _recall(base, "precision", 0.5), _recall(base, "precision", 0.2)
     return "up" if after > before else "down" if after < before else "stay"
+
+
+# 06.8-06.9: the orientations where the money is, the key tier of notebook 03 (`assign_tiers` on the summary).
+
+def _key_orientation(base, tiers=("key",)):
+    """Per customer with orders: orientation, and whether the default tiers put them in ``tiers``."""
+    from ..data import summarize
+    from ..segment import assign_tiers
+
+    orientation = _orientation(base)["orientation"].astype(str)
+    tier = assign_tiers(summarize(base.orders, base.as_of))["tier"].astype(str)
+    orientation = orientation.reindex(tier.index)
+    return orientation, tier.isin(tiers)
+
+
+def _value_among(base, tiers=("key",)) -> float:
+    orientation, chosen = _key_orientation(base, tiers)
+    return float((orientation[chosen] == "value").mean())
+
+
+@exercise(
+    "06.8",
+    "On your own shop, with the default tiers of notebook 03 (`assign_tiers(playbook.summarize(mine.orders, "
+    "mine.as_of))`): what share of your **key** customers is value-oriented? A fraction, to three decimals.",
+    "join `classify_orientation(behaviour_evidence(mine))['orientation']` to the `tier` of `assign_tiers(...)`, keep "
+    "the rows whose tier is 'key', and take the mean of `orientation == 'value'`.",
+    decimals=3,
+    mistakes=[
+        (lambda base: float((_key_orientation(base)[0] == "value").mean()),
+         "that is the share among all your customers with orders; keep the key tier only."),
+        (lambda base: float(_key_orientation(base)[1][_key_orientation(base)[0] == "value"].mean()),
+         "that is the share of the value-oriented who are key; the question starts from the key customers."),
+        (lambda base: int(((_key_orientation(base)[0] == "value") & _key_orientation(base)[1]).sum()),
+         "that is a number of customers; divide by the number of key customers."),
+        (lambda base: _value_among(base, ("key", "important")),
+         "that counts the important tier too; the key tier is the top 5% only."),
+    ],
+    hints=("two labels per customer, from two notebooks: the orientation (here) and the tier (notebook 03).",
+           "put each customer's orientation beside their tier, keep the key customers, and average a True/False test "
+           "for 'value'."),
+    own=OWN,
+)
+def _value_share_of_key(base):
+    return _value_among(base)
+
+
+@exercise(
+    "06.9",
+    "Explain: marketing wants to send every key customer the same offer, 'the lowest price, guaranteed'. Using the "
+    "orientations of your key customers (06.8), write what you would answer: who the offer fits, who it would waste "
+    "money on or even put off, and what each orientation among your key customers should get instead.",
+    "three parts: the orientation mix of your key tier (your figure), the offer's fit per orientation, one action per "
+    "orientation.",
+    kind="explain",
+    min_words=30,
+    own=OWN,
+)
+def _one_offer_for_all(base):
+    return None

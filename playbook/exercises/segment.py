@@ -214,3 +214,18 @@ def _tier_by_rank(base, customer_id, key=0.05, important=0.20):
 )
 def _tier_of(base, customer_id):
     return str(_tiers(base).loc[customer_id, "tier"])
+
+
+@exercise(
+    "03.7",
+    "Explain: you are asked to write the service policy for your own shop's three tiers (key, important, general). "
+    "For each tier, say what it gets (who looks after it, how often it is contacted, what it is offered) and defend "
+    "the cut-offs (top 5%, next 15%) with your shop's own figures: the revenue share of each tier, and what would "
+    "change if the key tier were the top 10% instead.",
+    "three lines of policy, one per tier, then the cut-offs defended with the revenue shares of your shop.",
+    kind="explain",
+    min_words=40,
+    own=MY_SHOP,
+)
+def _tier_policy(base):
+    return None

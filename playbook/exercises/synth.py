@@ -136,3 +136,77 @@ def _purchase_days(base, *, window: bool = True, cohort: bool = True):
 )
 def _one_time_share(base):
     return float((_purchase_days(base) == 1).mean())
+
+
+# 02.6-02.7: what the firm sees (silence) against what the answer key knows (the hidden dropout date).
+
+def _silence(base) -> pd.DataFrame:
+    """Per buyer: days since the last order on the review date, and whether the answer key says they had left."""
+    as_of = pd.Timestamp(base.as_of)
+    last = base.orders.groupby(base.orders["customer_id"].astype(str))["order_date"].max()
+    truth = base.truth.set_index(base.truth["customer_id"].astype(str))
+    dropout = truth["dropout_date"].reindex(last.index)
+    return pd.DataFrame({"days_silent": (as_of.normalize() - last.dt.normalize()).dt.days,
+                         "dropout_date": dropout, "gone": dropout.le(as_of)})
+
+
+def _pick_silent_but_here(base) -> dict:
+    """The buyer silent longest (first by id among equals) whom the answer key still has as a customer."""
+    s = _silence(base).sort_index()
+    here = s[~s["gone"]]
+    if not len(here):
+        return {"customer_id": str(s.index[0])}
+    return {"customer_id": str(here["days_silent"].sort_values(ascending=False, kind="stable").index[0])}
+
+
+def _status(base, customer_id) -> str:
+    return "gone" if bool(_silence(base).loc[customer_id, "gone"]) else "active"
+
+
+def _silence_reason(base, customer_id) -> str:
+    s = _silence(base)
+    row = s.loc[customer_id]
+    year = s[s["days_silent"] > 365]
+    when = "no dropout date" if pd.isna(row["dropout_date"]) else f"dropout date {row['dropout_date']:%Y-%m-%d}"
+    return (f"The answer key: {when}, against a review date of {pd.Timestamp(base.as_of):%Y-%m-%d}; the customer has been "
+            f"silent {int(row['days_silent'])} days. On your shop {int((~year['gone']).sum())} of the "
+            f"{len(year)} buyers silent for more than a year are still customers by the key: slow buyers pause.")
+
+
+@exercise(
+    "02.6",
+    "Decide: the cell names a customer of your own shop (`my_shop`) who has not ordered for a long time. By the kit's "
+    "answer key (`my_shop.truth`: a customer is gone on the review date when their `dropout_date` is on or before "
+    "`my_shop.as_of`), is this customer 'gone' or 'active'?",
+    "`my_shop.truth.set_index('customer_id').loc[who['customer_id'], 'dropout_date']`: gone if it is on or before "
+    "`my_shop.as_of`, active if it is later or missing (NaT).",
+    kind="decide",
+    choices=("gone", "active"),
+    hints=("silence is what the firm sees; the answer key records what happened, and the two can differ.",
+           "look the customer up in the truth table and compare their dropout date (if any) with the review date."),
+    mistakes=[
+        (lambda base, customer_id: "gone" if _status(base, customer_id) == "active" else "active",
+         "that is what the silence suggests; the question asks the answer key. What does the customer's "
+         "`dropout_date` say?"),
+    ],
+    reason=_silence_reason,
+    pick=_pick_silent_but_here,
+    own=OWN,
+)
+def _gone_or_active(base, customer_id):
+    return _status(base, customer_id)
+
+
+@exercise(
+    "02.7",
+    "Explain: a vendor shows you a churn model that 'finds 90% of the customers who left', scored against the answer "
+    "key of a generated shop. Write which questions you would ask before believing it: which process made the data, "
+    "what the model was asked to find (the already-gone or those who will leave), against which simple baseline, and "
+    "how you would test the generator's planted effects on your own data.",
+    "four parts: the process (classic or realistic), the task, the baseline, one planted effect and its test.",
+    kind="explain",
+    min_words=40,
+    own=OWN,
+)
+def _believe_the_vendor(base):
+    return None

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..data import summarize
 from ..segment import assign_tiers
-from ..value import BetaGeoFitter, GammaGammaFitter, customer_lifetime_value
+from ..value import BetaGeoFitter, GammaGammaFitter, customer_lifetime_value, expected_margin
 from .core import OwnBase, exercise
 
 # the learner's own base, as the notebook's setup cell builds it
@@ -168,3 +168,117 @@ def _key_alive(base):
 def _population_spend(base):
     s = _summary(base)
     return float(GammaGammaFitter().fit(s["frequency"], s["monetary_value"]).population_mean_spend())
+
+
+# 11.5-11.7: the expected margin the action list uses (`expected_margin`, BG/NBD + Gamma-Gamma) against last year's
+# margin, the figure a busy analyst would rank by. One fit per base: the checks, the pick and the reason share it.
+_MARGIN_CACHE: dict[int, tuple] = {}
+
+
+def _margins(base) -> pd.DataFrame:
+    """Per customer of ``base``: ``expected`` (expected_margin) and ``last_year`` (margin of the last 365 days)."""
+    key = id(base)
+    hit = _MARGIN_CACHE.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    expected = expected_margin(base)
+    orders = base.orders
+    recent = orders[orders["order_date"] > pd.Timestamp(base.as_of) - pd.Timedelta(days=365)]
+    last = recent.groupby(recent["customer_id"].astype(str))["margin"].sum()
+    table = pd.DataFrame({"expected": expected, "last_year": last.reindex(expected.index).fillna(0.0)})
+    _MARGIN_CACHE.clear()  # keep one base: a learner checks one base at a time
+    _MARGIN_CACHE[key] = (base, table)
+    return table
+
+
+def _top_overlap(base, share: float = 0.10) -> float:
+    t = _margins(base)
+    n = max(1, int(len(t) * share))
+    top_expected = set(t["expected"].sort_values(ascending=False, kind="stable").index[:n])
+    top_last = set(t["last_year"].sort_values(ascending=False, kind="stable").index[:n])
+    return len(top_expected & top_last) / n
+
+
+@exercise(
+    "11.5",
+    "Predict before you run the next cell: the action list ranks your customers by their expected margin next year "
+    "(`expected_margin(mine)`, BG/NBD times Gamma-Gamma). Take your top 10% by that figure. Are most of them (more than "
+    "half) also in your top 10% by last year's margin? Answer 'yes' or 'no'.",
+    "commit to a guess; the next cell compares the two top tenths.",
+    kind="predict",
+    choices=("yes", "no"),
+    reason=lambda base: (f"{_top_overlap(base):.0%} of your top tenth by expected margin are in the top tenth by last "
+                         f"year's margin; the rank correlation of the two figures is "
+                         f"{_margins(base)['expected'].corr(_margins(base)['last_year'], method='spearman'):.2f}. "
+                         "The model mostly agrees with last year: it earns its keep on the few it re-orders."),
+    own=OWN,
+)
+def _mostly_the_same(base):
+    return "yes" if _top_overlap(base) > 0.5 else "no"
+
+
+def _pick_pair(base) -> dict:
+    """Two customers where last year's margin and the expected margin disagree.
+
+    ``customer_a``: of the top tenth by last year's margin, the one with the lowest expected margin (a big
+    spender gone quiet); ``customer_b``: of those with a smaller last-year margin than a's, the one with the highest
+    expected margin.
+    """
+    t = _margins(base).sort_index()
+    n = max(1, len(t) // 10)
+    top_last = t["last_year"].sort_values(ascending=False, kind="stable").index[:n]
+    a = t.loc[top_last, "expected"].sort_values(kind="stable").index[0]
+    smaller = t[t["last_year"] < t.loc[a, "last_year"]]
+    b = smaller["expected"].sort_values(ascending=False, kind="stable").index[0]
+    return {"customer_a": str(a), "customer_b": str(b)}
+
+
+def _pair_reason(base, customer_a, customer_b) -> str:
+    t = _margins(base)
+    last = base.orders.groupby(base.orders["customer_id"].astype(str))["order_date"].max()
+    as_of = pd.Timestamp(base.as_of).normalize()
+    days = {c: max(0, (as_of - last[c].normalize()).days) for c in (customer_a, customer_b)}
+    return ("Expected margin next year: " + ", ".join(f"{c} {t.loc[c, 'expected']:,.0f}" for c in (customer_a, customer_b))
+            + "; last year's margin: " + ", ".join(f"{c} {t.loc[c, 'last_year']:,.0f}" for c in (customer_a, customer_b))
+            + "; days since the last order: " + ", ".join(f"{c} {days[c]}" for c in (customer_a, customer_b))
+            + ". The budget keeps future margin; last year's is already earned, and a long silence makes it unlikely "
+              "to come again.")
+
+
+@exercise(
+    "11.6",
+    "Decide: the cell names two customers of your own base, `who['customer_a']` and `who['customer_b']`. One retention "
+    "budget is left. By the kit's figure, the expected margin next year (`expected_margin(mine)`), which of the two "
+    "deserves it? Answer with the customer id.",
+    "`em = expected_margin(mine)` and compare `em[who['customer_a']]` with `em[who['customer_b']]`: the larger one.",
+    kind="decide",
+    hints=("the budget pays for what a customer will bring, not for what they already brought.",
+           "look both customers up in the expected margin of the action list (BG/NBD + Gamma-Gamma) and take the "
+           "larger; check their days since the last order to see why."),
+    mistakes=[
+        (lambda base, customer_a, customer_b: customer_a if _margins(base).loc[customer_a, "last_year"]
+         >= _margins(base).loc[customer_b, "last_year"] else customer_b,
+         "that is the customer with the larger margin last year: money already earned. How long has this customer been "
+         "silent, and what does the model expect from them next year?"),
+    ],
+    reason=_pair_reason,
+    pick=_pick_pair,
+    own=OWN,
+)
+def _who_gets_the_budget(base, customer_a, customer_b):
+    t = _margins(base)
+    return customer_a if t.loc[customer_a, "expected"] > t.loc[customer_b, "expected"] else customer_b
+
+
+@exercise(
+    "11.7",
+    "Explain: a colleague proposes to save the model fit and set each customer's CLV in the action list to last "
+    "year's margin times (1 - risk / 100), the churn risk score the list already has. Write why the kit never takes "
+    "the CLV from the risk score, and what the action list would get wrong for the two customers of 11.6.",
+    "three parts: what the risk score is (and is not), why value and risk must stay two separate axes, the 11.6 case.",
+    kind="explain",
+    min_words=30,
+    own=OWN,
+)
+def _clv_is_not_risk(base):
+    return None
