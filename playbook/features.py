@@ -327,7 +327,7 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     Standard SQL: aggregates with ``FILTER (WHERE ...)``, ``lag`` and ``row_number`` windows,
     ``median``. ``dialect="duckdb"`` sums with ``fsum`` (exactly rounded); ``"spark"`` (Spark SQL
     3.4+, run by :func:`compute_spark`) with ``sum`` and dates with ``datediff``. Rows come ordered
-    by ``customer_id``.
+    by ``customer_id``. See :func:`_render_dates` for how it scales.
 
     Examples
     --------
@@ -335,101 +335,152 @@ def render_sql(as_of, columns, *, source: str = "orders", dialect: str = "duckdb
     >>> "count(*) FILTER (WHERE order_date <= TIMESTAMP '2025-12-31 23:59:59.999999')" in sql
     True
     """
+    return _render_dates([as_of], columns, source=source, dialect=dialect)
+
+
+def _suffix(k: int) -> str:
+    return "" if k == 0 else f"__at{k}"
+
+
+def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duckdb") -> str:
+    """One query computing :func:`compute`'s table at each of ``dates`` (columns of date ``k`` > 0 end in ``__at<k>``).
+
+    Built to grow linearly with the orders, larger than memory: the text ids are mapped once to
+    integer codes (ranked, so ordering by code orders by id) and every later stage groups, sorts
+    and joins on the codes; the orders are read by one aggregate (every window of every date as
+    ``FILTER`` clauses), one ``lag`` window over (code, time) only, and one reduction to
+    (code, day) rows whose day gaps come from a window over that smaller table; each date's
+    features are filters over those shared rows (a gap belongs to a date when its later end does),
+    so a second date costs no second scan. The text id is joined back at the end.
+    """
     if dialect not in ("duckdb", "spark"):
         raise InvalidArgumentError(f"render_sql: dialect must be 'duckdb' or 'spark'. Got {dialect!r}.")
-    ts = to_timestamp(as_of, "as_of")
-    bounds = _bounds(ts)
+    stamps = [to_timestamp(d, "as_of") for d in dates]
     total = "fsum" if dialect == "duckdb" else "sum"
     text = "VARCHAR" if dialect == "duckdb" else "STRING"
     big_t = '"T"' if dialect == "duckdb" else "`T`"  # T is a keyword-like name: quoted as each dialect quotes
-    day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
+    sep = "," + chr(10) + "           "
 
     def days_between(a: str, b: str) -> str:
         return f"date_diff('day', {a}, {b})" if dialect == "duckdb" else f"datediff({b}, {a})"
 
     seconds = ("date_diff('microsecond', prev_at, order_date) / 1e6" if dialect == "duckdb"
                else "(unix_micros(order_date) - unix_micros(prev_at)) / 1e6")
-    known = " AND ".join(_where("known", bounds))
-    aggs = []
-    for a in SPEC:
-        if not _usable(a, columns):
-            continue
-        conds = _where(a.window, bounds) + ([f"({ROW_TESTS[a.test][2].format(text=text)})"] if a.test else [])
-        filt = f" FILTER (WHERE {' AND '.join(conds)})" if conds else ""
-        if a.op == "count":
-            aggs.append(f"count(*){filt} AS {a.name}")
-        elif a.op == "sum":
-            aggs.append(f"coalesce({total}({a.column}){filt}, 0.0) AS {a.name}")
-        else:
-            aggs.append(f"{a.op}({a.column}){filt} AS {a.name}")
-    return f"""WITH per_customer AS (
+    last_known = " AND ".join(_where("known", _bounds(max(stamps))))
+    aggs, gaps, days, final, ranks = [], [], [], [], []
+    for a in SPEC:  # the whole-file ones once: they are the same at every date
+        if _usable(a, columns) and a.window == "all":
+            aggs.append(_agg_sql(a, [], total, text, a.name))
+    for k, ts in enumerate(stamps):
+        x = _suffix(k)
+        bounds = _bounds(ts)
+        known = " AND ".join(_where("known", bounds))
+        day_known = f"day <= DATE '{ts.strftime('%Y-%m-%d')}'"
+        day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
+        final.append(", ".join((f"p.{a.name}" if a.window == "all" else f"p.{a.name}{x}") + f" AS {a.name}{x}"
+                               for a in SPEC if _usable(a, columns)))
+        for a in SPEC:
+            if _usable(a, columns) and a.window != "all":
+                aggs.append(_agg_sql(a, _where(a.window, bounds), total, text, a.name + x))
+        gaps.append(f"avg(gap) FILTER (WHERE {known}) AS gap_mean{x}, stddev_samp(gap) FILTER (WHERE {known}) AS gap_std{x}, "
+                    f"count(gap) FILTER (WHERE {known}) AS gap_count{x}")
+        days.append(f"count(*) FILTER (WHERE {day_known}) AS order_days{x}, "
+                    f"{days_between(f'min(day) FILTER (WHERE {day_known})', f'max(day) FILTER (WHERE {day_known})')} AS recency{x}, "
+                    f"{days_between(f'min(day) FILTER (WHERE {day_known})', day0)} AS t_days{x}, "
+                    f"{days_between(f'max(day) FILTER (WHERE {day_known})', day0)} AS days_since_last{x}, "
+                    f"{total}(amount) FILTER (WHERE {day_known}) AS day_revenue{x}, "
+                    f"max(CASE WHEN k = 1 THEN amount END) FILTER (WHERE {day_known}) AS first_day_amount{x}, "
+                    f"avg(gap) FILTER (WHERE {day_known} AND 2 * r{x} IN (m{x}, m{x} + 1, m{x} + 2)) AS own_gap_days_raw{x}")
+        # The median gap as the mean of the one or two middle gaps of the date's ranked gaps (a holistic median
+        # aggregate keeps every group's values in memory: at millions of customers it thrashes past the limit).
+        part = "cid" if k == 0 else f"cid, {day_known}"  # date 0 is the latest: every day of the table is known then
+        ranks.append(f"row_number() OVER (PARTITION BY {part} ORDER BY gap NULLS LAST) AS r{x}, "
+                     f"count(gap) OVER (PARTITION BY {part}) AS m{x}")
+        final.append(f"""coalesce(d.order_days{x}, 0) AS order_days{x},
+       greatest(coalesce(d.order_days{x}, 0) - 1, 0) AS frequency{x},
+       coalesce(d.recency{x}, 0) AS recency{x},
+       coalesce(d.t_days{x}, 0) AS {big_t[0]}T{x}{big_t[-1]},
+       CASE WHEN d.order_days{x} > 1 THEN (d.day_revenue{x} - d.first_day_amount{x}) / (d.order_days{x} - 1) ELSE 0.0 END
+           AS monetary_value{x},
+       coalesce(d.days_since_last{x}, 0) AS days_since_last{x},
+       d.own_gap_days_raw{x},
+       g.gap_mean{x}, g.gap_std{x}, coalesce(g.gap_count{x}, 0) AS gap_count{x}""")
+    return f"""WITH ids AS (
+    SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cid
+    FROM (SELECT DISTINCT customer_id FROM {source}) AS u
+), per_customer AS (
     SELECT customer_id,
-           {(','+chr(10)+'           ').join(aggs)}
+           {sep.join(aggs)}
     FROM {source}
     GROUP BY customer_id
-), known AS (
-    SELECT customer_id, order_date, amount, CAST(order_date AS DATE) AS day,
-           lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS prev_at
-    FROM {source}
-    WHERE {known}
+), coded AS (
+    SELECT i.cid, s.order_date, s.amount
+    FROM {source} AS s JOIN ids AS i ON i.customer_id = s.customer_id
+    WHERE {last_known}
+), lagged AS (
+    SELECT cid, order_date, lag(order_date) OVER (PARTITION BY cid ORDER BY order_date) AS prev_at
+    FROM coded
 ), order_gaps AS (
-    SELECT customer_id, avg(gap) AS gap_mean, stddev_samp(gap) AS gap_std, count(gap) AS gap_count
-    FROM (SELECT customer_id, {seconds} AS gap FROM known) AS g
-    GROUP BY customer_id
+    SELECT cid,
+           {sep.join(gaps)}
+    FROM (SELECT cid, order_date, {seconds} AS gap FROM lagged) AS l
+    GROUP BY cid
 ), per_day AS (
-    SELECT customer_id, day, {total}(amount) AS amount
-    FROM known
-    GROUP BY customer_id, day
+    SELECT cid, CAST(order_date AS DATE) AS day, {total}(amount) AS amount
+    FROM coded
+    GROUP BY cid, CAST(order_date AS DATE)
 ), day_gaps AS (
-    SELECT customer_id, day, amount,
-           {days_between('lag(day) OVER (PARTITION BY customer_id ORDER BY day)', 'day')} AS gap,
-           row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k
+    SELECT cid, day, amount,
+           {days_between('lag(day) OVER (PARTITION BY cid ORDER BY day)', 'day')} AS gap,
+           row_number() OVER (PARTITION BY cid ORDER BY day) AS k
     FROM per_day
-), per_days AS (
-    SELECT customer_id,
-           count(*) AS order_days,
-           {days_between('min(day)', 'max(day)')} AS recency,
-           {days_between('min(day)', day0)} AS {big_t},
-           {days_between('max(day)', day0)} AS days_since_last,
-           {total}(amount) AS day_revenue,
-           max(CASE WHEN k = 1 THEN amount END) AS first_day_amount,
-           median(gap) AS own_gap_days_raw
+), ranked AS (
+    SELECT cid, day, amount, gap, k,
+           {sep.join(ranks)}
     FROM day_gaps
-    GROUP BY customer_id
+), per_days AS (
+    SELECT cid,
+           {sep.join(days)}
+    FROM ranked
+    GROUP BY cid
 )
-SELECT p.*,
-       coalesce(d.order_days, 0) AS order_days,
-       coalesce(d.order_days - 1, 0) AS frequency,
-       coalesce(d.recency, 0) AS recency,
-       coalesce(d.{big_t}, 0) AS {big_t},
-       CASE WHEN d.order_days > 1 THEN (d.day_revenue - d.first_day_amount) / (d.order_days - 1) ELSE 0.0 END
-           AS monetary_value,
-       coalesce(d.days_since_last, 0) AS days_since_last,
-       d.own_gap_days_raw,
-       g.gap_mean, g.gap_std, coalesce(g.gap_count, 0) AS gap_count
+SELECT p.customer_id,
+       {(','+chr(10)+'       ').join(final)}
 FROM per_customer AS p
-LEFT JOIN per_days AS d ON d.customer_id = p.customer_id
-LEFT JOIN order_gaps AS g ON g.customer_id = p.customer_id
-ORDER BY p.customer_id"""
+JOIN ids AS i ON i.customer_id = p.customer_id
+LEFT JOIN per_days AS d ON d.cid = i.cid
+LEFT JOIN order_gaps AS g ON g.cid = i.cid
+ORDER BY i.cid"""
+
+
+def _agg_sql(a: Aggregate, conds: list, total: str, text: str, name: str) -> str:
+    conds = conds + ([f"({ROW_TESTS[a.test][2].format(text=text)})"] if a.test else [])
+    filt = f" FILTER (WHERE {' AND '.join(conds)})" if conds else ""
+    if a.op == "count":
+        return f"count(*){filt} AS {name}"
+    if a.op == "sum":
+        return f"coalesce({total}({a.column}){filt}, 0.0) AS {name}"
+    return f"{a.op}({a.column}){filt} AS {name}"
 
 
 # ----------------------------------------------------------------------------- DuckDB engine
 
 def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
     """:func:`compute`'s table by DuckDB, from ``relation`` (a table or view of checked orders) on connection ``con``."""
-    sql = render_sql(as_of, columns, source=relation, dialect="duckdb")
-    table = con.execute(sql).df().set_index("customer_id")
-    table.index = pd.Index(table.index.astype(str), name="customer_id")
-    for a in SPEC:
-        if a.name in table and a.op == "count":
-            table[a.name] = table[a.name].astype(np.int64)
-        elif a.name in table and a.op in ("min", "max"):
-            table[a.name] = pd.to_datetime(table[a.name]).astype("datetime64[ns]")
-    for col in ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count"):
-        table[col] = table[col].astype(np.int64)
-    for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
-        table[col] = table[col].astype(float)
-    return table[feature_columns(columns)]
+    return _compute_duckdb_dates(con, relation, [as_of], columns)[0]
+
+
+def _compute_duckdb_dates(con, relation: str, dates, columns) -> list[pd.DataFrame]:
+    """:func:`compute`'s table at each of ``dates``, by one DuckDB query (:func:`_render_dates`): one pass, not one per date."""
+    frame = con.execute(_render_dates(dates, columns, source=relation, dialect="duckdb")).df()
+    return [_date_table(frame, k, columns) for k in range(len(dates))]
+
+
+def _date_table(frame: pd.DataFrame, k: int, columns) -> pd.DataFrame:
+    """Date ``k``'s columns of a :func:`_render_dates` result, as :func:`compute`'s table."""
+    x = _suffix(k)
+    names = feature_columns(columns)
+    return _spark_table(frame[["customer_id"] + [c + x for c in names]].rename(columns={c + x: c for c in names}), columns)
 
 
 # ----------------------------------------------------------------------------- Spark engine
@@ -461,7 +512,12 @@ def compute_spark(spark, relation: str, as_of, columns) -> pd.DataFrame:
     back to the driver (``toPandas``). Sums add in Spark's order, so they can differ from
     :func:`compute` in the last digits.
     """
-    sql = render_sql(as_of, columns, source=relation, dialect="spark")
+    return _compute_spark_dates(spark, relation, [as_of], columns)[0]
+
+
+def _compute_spark_dates(spark, relation: str, dates, columns) -> list[pd.DataFrame]:
+    """:func:`compute_spark` at each of ``dates``, by one query (:func:`_render_dates`): one pass, not one per date."""
+    sql = _render_dates(dates, columns, source=relation, dialect="spark")
     key = "spark.sql.session.timeZone"
     before = spark.conf.get(key)
     spark.conf.set(key, "UTC")
@@ -469,7 +525,7 @@ def compute_spark(spark, relation: str, as_of, columns) -> pd.DataFrame:
         frame = spark.sql(sql).toPandas()
     finally:
         spark.conf.set(key, before)
-    return _spark_table(frame, columns)
+    return [_date_table(frame, k, columns) for k in range(len(dates))]
 
 
 # ----------------------------------------------------------------------------- DuckDB: reading and checking files
@@ -1060,11 +1116,13 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     totals = {"orders": int(totals_row[0]), "revenue": float(totals_row[1]), "first_order": pd.Timestamp(totals_row[2]),
               "last_order": pd.Timestamp(totals_row[3]), "has_margin": "margin" in kits}
     say(f"reducing {totals['orders']:,} orders to one row per customer in DuckDB")
-    table = compute_duckdb(con, "orders", ts, kits)
     from .strategy import CHURN_HORIZON_DAYS
 
     then = ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)  # the churn model's backtest date
-    past = compute_duckdb(con, "orders", then, kits) if totals["first_order"] <= end_of_day(then) else None
+    if totals["first_order"] <= end_of_day(then):  # both dates in one pass over the orders
+        table, past = _compute_duckdb_dates(con, "orders", [ts, then], kits)
+    else:
+        table, past = compute_duckdb(con, "orders", ts, kits), None
     return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
                        engine=f"duckdb {duckdb.__version__}", past=past)
 
@@ -1346,11 +1404,13 @@ def _read_spark(spark, pyspark, files, kind, name, notes, say, views, columns, *
         totals = {"orders": int(t["n"]), "revenue": float(t["revenue"]), "first_order": pd.Timestamp(t["first"]),
                   "last_order": pd.Timestamp(t["last"]), "has_margin": "margin" in kits}
         say(f"reducing {totals['orders']:,} orders to one row per customer in Spark")
-        table = compute_spark(spark, orders_view, ts, kits)
         from .strategy import CHURN_HORIZON_DAYS
 
         then = ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)  # the churn model's backtest date
-        past = compute_spark(spark, orders_view, then, kits) if totals["first_order"] <= end_of_day(then) else None
+        if totals["first_order"] <= end_of_day(then):  # both dates in one pass over the orders
+            table, past = _compute_spark_dates(spark, orders_view, [ts, then], kits)
+        else:
+            table, past = compute_spark(spark, orders_view, ts, kits), None
     finally:
         checked.unpersist()
     return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,

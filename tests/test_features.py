@@ -145,6 +145,24 @@ def test_duckdb_computes_the_same_feature_table(bases, which):
     _compare(features.compute(orders, as_of), features.compute_duckdb(con, "orders", as_of, list(orders.columns)))
 
 
+@pytest.mark.parametrize("which", ["retail", "b2b", "edge", "generated 1"])
+def test_one_duckdb_pass_computes_each_dates_table(bases, which):
+    """read_duckdb's one query for the review and the backtest date: each date's table is compute's at that date,
+    including a date before some customers' first order and a date before every order of some days' gaps."""
+    duckdb = _duckdb()
+    if which == "edge":
+        orders, dates = _edge_orders(), [pd.Timestamp("2025-06-30"), pd.Timestamp("2025-03-01"), pd.Timestamp("2025-01-01")]
+    else:
+        orders, as_of = bases[which].orders, bases[which].as_of
+        dates = [as_of, as_of - pd.Timedelta(days=180), as_of - pd.Timedelta(days=400)]
+    con = duckdb.connect()
+    con.register("orders", orders)
+    tables = features._compute_duckdb_dates(con, "orders", dates, list(orders.columns))
+    assert len(tables) == len(dates)
+    for when, table in zip(dates, tables):
+        _compare(features.compute(orders, when), table)
+
+
 def test_edge_features_by_hand():
     f = features.compute(_edge_orders(), pd.Timestamp("2025-06-30"))
     a = f.loc["a"]

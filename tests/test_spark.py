@@ -75,6 +75,10 @@ def test_compute_spark_equals_compute(spark, seed, margin):
         _assert_same_features(theirs, ours)
         assert (ours["n_orders"] == 0).any() == (when < as_of)  # the past table has customers not yet arrived
     assert ("margin" in theirs) == margin
+    # read_spark's one query for both dates gives the same two tables
+    both = features._compute_spark_dates(spark, f"orders_{seed}", [as_of, as_of - pd.Timedelta(days=180)], cols)
+    for when, theirs in zip((as_of, as_of - pd.Timedelta(days=180)), both):
+        _assert_same_features(theirs, features.compute(orders[cols], when))
 
 
 @pytest.fixture(scope="module")
