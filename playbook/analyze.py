@@ -149,14 +149,13 @@ def _totals(orders: pd.DataFrame) -> dict:
 
 
 def _reduce(base: CustomerBase) -> dict:
-    """An orders-only base as one row per customer (:func:`playbook.features.compute`) and the orders' totals:
+    """An orders-only base as one row per customer (:func:`playbook.features.compute`, at ``as_of`` and at the churn
+    model's backtest date, in one pass) and the orders' totals:
     all that the analysis needs, so the orders can be let go before the scoring."""
-    from . import features
+    from .strategy import _features_and_past
 
-    from .strategy import _past_features
-
-    return {"f": features.compute(base.orders, base.as_of), "past": _past_features(base.orders, base.as_of),
-            "ts": base.as_of, "totals": _totals(base.orders),
+    f, past = _features_and_past(base.orders, base.as_of)  # one pass over the orders for both dates
+    return {"f": f, "past": past, "ts": base.as_of, "totals": _totals(base.orders),
             "tables": list(base.tables), "notes": list(base.meta.get("notes", []))}
 
 

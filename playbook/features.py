@@ -29,7 +29,8 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -158,7 +159,15 @@ def feature_columns(columns) -> list[str]:
 
 # ----------------------------------------------------------------------------- pandas engine
 
-def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
+@overload
+def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame: ...
+
+
+@overload
+def compute(orders: pd.DataFrame, as_of, *, also: Sequence) -> tuple[pd.DataFrame, list[pd.DataFrame]]: ...
+
+
+def compute(orders: pd.DataFrame, as_of, *, also: Sequence | None = None):
     """The feature table of ``orders`` at ``as_of`` (pandas/numpy engine).
 
     One row per customer in the file, indexed by ``customer_id`` (text, sorted); customers whose
@@ -166,19 +175,32 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     :func:`feature_columns` of the orders' columns; BTYD columns are those of
     :func:`playbook.summarize` (``freq="D"``), to the last bit.
 
+    With ``also`` (more dates), the tables at those dates too, in the same pass: ``(table, [table at
+    each of also])``, the same tables as separate calls, to the last bit. The orders are factorised and
+    sorted by customer once and every date is reduced from the same sorted arrays (its windows mask the
+    rows after it), so a second date (the churn model's backtest) costs its reductions, not another sort
+    and another set of sorted copies.
+
     Parameters
     ----------
     orders : DataFrame
         Checked orders (``customer_id``, ``order_date``, ``amount``; optional ``margin``,
         ``channel``, ``discount``, ``product_line``).
     as_of : date-like
+    also : sequence of date-like, optional
     """
-    ts = to_timestamp(as_of, "as_of")
-    bounds = _bounds(ts)
+    tables = _compute_dates(orders, [as_of, *(also or ())])
+    return tables[0] if also is None else (tables[0], tables[1:])
+
+
+def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
+    """:func:`compute` at each of ``dates``: one factorisation and sort of the orders for all."""
+    stamps = [to_timestamp(d, "as_of") for d in dates]
     n_rows = len(orders)
     all_rows = np.ones(n_rows, dtype=bool)
     ids = orders["customer_id"]
     codes, uniques = factorize_sorted(ids, all_rows)
+    del all_rows
     uniques = pd.Index(uniques)  # the labels summarize gives, in its order
     if not isinstance(ids.dtype, pd.CategoricalDtype):
         # summarize below reads the ids as these codes instead of hashing millions of strings again
@@ -186,12 +208,68 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
         orders = orders.assign(customer_id=pd.Categorical.from_codes(codes, categories=uniques))
     n = len(uniques)
     # BTYD and exact sums as summarize computes them (the same numbers as every other caller); first, so that
-    # its working memory is given back before the arrays below are made (the peaks do not stack).
-    s = summarize(orders, ts)
+    # its working memory is given back before the arrays below are made (the peaks do not stack). Its
+    # tables are one row per customer: small beside the per-order arrays.
+    summaries = [summarize(orders, ts) for ts in stamps]
     order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
     del codes
-    dates = orders["order_date"].to_numpy()[order]
+    sorted_dates = orders["order_date"].to_numpy()[order]
+    run_starts = group_starts(sc)
+    cache = _SortedColumns(orders, order)  # date-free per-order arrays in customer order, shared by every date
+    del order
+    outs: list[dict[str, np.ndarray] | None] = []
+    known: list[np.ndarray | None] = []
+    for i, ts in enumerate(stamps):
+        s, summaries[i] = summaries[i], None  # let each summary go once used
+        out, known_rows = _reduce_date(orders.columns, ts, s, sc, sorted_dates, run_starts, n, cache.test, cache.values)
+        outs.append(out)
+        known.append(known_rows)
+        del s, out, known_rows
+    # The shared per-order copies go before the gaps make their own per-order arrays (the peaks do not stack).
+    del cache, run_starts
+    columns = feature_columns(orders.columns)
+    tables = []
+    for i in range(len(stamps)):
+        got, rows = outs[i], known[i]
+        assert got is not None and rows is not None
+        outs[i] = known[i] = None
+        got.update(_day_gaps(sc, sorted_dates, rows, n))
+        del rows
+        # One frame made once from the columns (inserting them one by one would copy the blocks).
+        tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id")))
+        del got
+    return tables
+
+
+class _SortedColumns:
+    """The orders' row tests and summed columns in customer order (``orders[...][order]``), each made once."""
+
+    def __init__(self, orders: pd.DataFrame, order: np.ndarray):
+        self.orders, self.order = orders, order
+        self.tested: dict[str, np.ndarray] = {}
+        self.sorted_values: dict[str, np.ndarray] = {}
+
+    def test(self, name: str) -> np.ndarray:
+        if name not in self.tested:
+            col, test, _ = ROW_TESTS[name]
+            self.tested[name] = test(self.orders[col])[self.order]
+        return self.tested[name]
+
+    def values(self, column: str) -> np.ndarray:
+        if column not in self.sorted_values:
+            self.sorted_values[column] = self.orders[column].to_numpy(dtype=float)[self.order]
+        return self.sorted_values[column]
+
+
+def _reduce_date(columns, ts: pd.Timestamp, s: pd.DataFrame, sc: np.ndarray, dates: np.ndarray, run_starts: np.ndarray,
+                 n: int, row_test: Callable[[str], np.ndarray], values_of: Callable[[str], np.ndarray]
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The feature columns at ``ts`` but the gaps' (:func:`_day_gaps`), from the orders sorted by customer (``sc``
+    their codes, ``dates`` their dates, ``run_starts`` where each customer's run begins) and ``s``,
+    :func:`playbook.summarize` at ``ts``; and the mask of the rows known at ``ts``, which the gaps read."""
+    bounds = _bounds(ts)
+    n_rows = len(sc)
     masks: dict[str, np.ndarray] = {}
 
     def window(name: str) -> np.ndarray:
@@ -205,19 +283,13 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             masks[name] = m
         return masks[name]
 
-    run_starts = group_starts(sc)
-    tested: dict[str, np.ndarray] = {}
-    sorted_values: dict[str, np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
     for a in SPEC:
-        if not _usable(a, orders.columns) or a.name in ("revenue", "margin"):  # these two: summarize's, set below
+        if not _usable(a, columns) or a.name in ("revenue", "margin"):  # these two: summarize's, set below
             continue
         m = window(a.window)
         if a.test:
-            if a.test not in tested:
-                col, test, _ = ROW_TESTS[a.test]
-                tested[a.test] = test(orders[col])[order]
-            m = m & tested[a.test]
+            m = m & row_test(a.test)
         if a.op == "count":
             # Every customer has a run of rows in sc (codes of all orders): count each run's hits in one pass.
             out[a.name] = np.add.reduceat(m, run_starts, dtype=np.int64) if n_rows else np.zeros(n, dtype=np.int64)
@@ -225,10 +297,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
         keys = sc[m]
         starts = group_starts(keys) if len(keys) else np.zeros(0, dtype=np.intp)
         if a.op == "sum":
-            column = str(a.column)  # a sum always names its column (SPEC)
-            if column not in sorted_values:
-                sorted_values[column] = orders[column].to_numpy(dtype=float)[order]
-            values = sorted_values[column][m]
+            values = values_of(str(a.column))[m]  # a sum always names its column (SPEC)
             res = np.zeros(n)
             res[keys[starts]] = group_sums(values, starts)
         else:
@@ -237,8 +306,7 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             if len(keys):
                 res[keys[starts]] = (np.minimum if a.op == "min" else np.maximum).reduceat(values, starts)
         out[a.name] = res
-        del m, keys, starts
-    del tested, sorted_values, order
+        del m, keys, starts, values
     known = out["n_orders"] > 0
     pos = np.flatnonzero(known)
     for col in ("frequency", "recency", "T", "monetary_value", "revenue", "margin", "days_since_last"):
@@ -246,14 +314,8 @@ def compute(orders: pd.DataFrame, as_of) -> pd.DataFrame:
             full = np.zeros(n, dtype=s[col].dtype)
             full[pos] = s[col].to_numpy()
             out[col] = full
-    del s
     out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
-    known_rows = window("known")
-    masks.clear()
-    out.update(_day_gaps(sc, dates, known_rows, n))
-    del sc, known_rows
-    # One frame made once from the columns (inserting them one by one would copy the blocks).
-    return pd.DataFrame({c: out[c] for c in feature_columns(orders.columns)}, index=pd.Index(uniques, name="customer_id"))
+    return out, window("known")
 
 
 def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> dict[str, np.ndarray]:

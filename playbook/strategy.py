@@ -1074,10 +1074,8 @@ def _action_list(base: CustomerBase, ts: pd.Timestamp, lang: str, *, margin_rate
     level, where those tables are read. Both give the same table on the same orders
     (tests/test_feature_oracle.py keeps the order-level scoring of an orders-only base as the reference)."""
     if orders_only(base):
-        from . import features
-
-        return _action_list_from_features(features.compute(base.orders, ts), ts, lang, margin_rate=margin_rate,
-                                          past=_past_features(base.orders, ts))
+        f, past = _features_and_past(base.orders, ts)
+        return _action_list_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
     return _action_list_from_orders(base, ts, lang, margin_rate=margin_rate)
 
 
@@ -1202,6 +1200,18 @@ def _past_features(orders: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame | Non
     if not (orders["order_date"] <= end_of_day(then)).any():
         return None
     return features.compute(orders, then)
+
+
+def _features_and_past(orders: pd.DataFrame, ts: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``features.compute(orders, ts)`` and :func:`_past_features` ``(orders, ts)`` in one pass over the orders
+    (``features.compute(..., also=...)``: one factorisation and sort, not two); the same tables."""
+    from . import features
+
+    then = _past_date(ts)
+    if not (orders["order_date"] <= end_of_day(then)).any():
+        return features.compute(orders, ts), None
+    f, (past,) = features.compute(orders, ts, also=[then])
+    return f, past
 
 
 # A spreadsheet runs a cell as a formula when it starts with = + - @ (or their full-width forms,

@@ -178,3 +178,33 @@ def test_render_sql_is_standard_for_spark():
     assert "fsum" not in sql and "datediff(" in sql and "FILTER (WHERE" in sql and "`T`" in sql and "STRING" in sql
     with pytest.raises(playbook.InvalidArgumentError):
         features.render_sql("2025-12-31", ["customer_id"], dialect="oracle")
+
+
+@pytest.mark.parametrize("which", ["retail", "b2b", "generated 0", "generated 1", "generated 2", "edge"])
+def test_one_pandas_pass_computes_each_dates_table(bases, which):
+    """compute(..., also=...) sorts the orders once and reduces every date from the same arrays: each table is
+    compute's at that date alone, bit for bit, in either order of the dates, including a date before some customers' first order
+    (they keep their row, with no order known then)."""
+    from pandas.testing import assert_frame_equal
+
+    if which == "edge":
+        orders, as_of = _edge_orders(), pd.Timestamp("2025-06-30")
+    else:
+        orders, as_of = bases[which].orders, bases[which].as_of
+    first = orders.groupby("customer_id", observed=True)["order_date"].min()
+    earlier = first.sort_values().iloc[len(first) // 2].normalize() - pd.Timedelta(days=1)  # before half the firsts
+    dates = [as_of, earlier]
+    alone = [features.compute(orders, d) for d in dates]
+    assert (alone[1]["n_orders"] == 0).any() and (alone[1]["n_orders"] > 0).any()  # the earlier date splits the base
+    for order in (dates, dates[::-1]):
+        head, rest = features.compute(orders, order[0], also=order[1:])
+        tables = [head, *rest]
+        assert len(tables) == 2
+        for when, table in zip(order, tables):
+            assert_frame_equal(table, alone[dates.index(when)], check_exact=True)
+    f, past = strategy._features_and_past(orders, as_of)  # what analyze and action_list use
+    assert_frame_equal(f, alone[0], check_exact=True)
+    expected_past = strategy._past_features(orders, as_of)
+    assert (past is None) == (expected_past is None)
+    if past is not None:
+        assert_frame_equal(past, expected_past, check_exact=True)
