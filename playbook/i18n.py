@@ -250,7 +250,7 @@ def label(key: str, lang: str | None = None, *, both: bool = False) -> str:
     en, zh = LABELS[key]
     if both:
         return f"{en} ({zh})"
-    return en if lang == "en" else zh
+    return LABELS[key][LANGUAGES.index(lang)]
 
 
 def labels_for(keys, lang: str | None = None) -> list[str]:
