@@ -490,9 +490,9 @@ def _targets(spec: str, tiers: pd.Series, func: str) -> np.ndarray:
     if spec == "none":
         return np.zeros(len(tiers), dtype=bool)
     wanted = [t.strip() for t in spec.split(",")]
-    bad = [t for t in wanted if t not in ("key", "important", "general")]
+    bad = [t for t in wanted if t not in TIERS]
     if bad:
-        raise InvalidArgumentError(f"{func}: program targets {spec!r}: use 'all', 'none' or tiers key, important, general.")
+        raise InvalidArgumentError(f"{func}: program targets {spec!r}: use 'all', 'none' or tiers {', '.join(TIERS)}.")
     return tiers.astype(str).isin(wanted).to_numpy()
 
 

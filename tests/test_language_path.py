@@ -304,3 +304,20 @@ def test_a_bad_lang_gets_the_one_message(small, func):
     with pytest.raises(InvalidArgumentError) as caught:
         _calls(small)[func]("fr")
     assert str(caught.value) == f"The 'lang' parameter of {func} must be {allowed}. Got 'fr'."
+
+
+def test_the_tier_codes_are_listed_once():
+    """Modules read ``segment.TIERS`` (and name the tiers through the registry) instead of retyping the three codes."""
+    from playbook.segment import TIERS
+
+    allowed = {"segment.py": "defines TIERS", "exercises/segment.py": "TO MOVE: an exercise's answer choices (notebook 03)"}
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) == len(TIERS)
+                    and [getattr(e, "value", None) for e in node.elts] == list(TIERS)):
+                found.append((rel, node.lineno))
+    stray = [f"{rel}:{line}" for rel, line in found if rel not in allowed]
+    assert not stray, "use playbook.segment.TIERS:\n" + "\n".join(stray)
+    assert set(allowed) <= {rel for rel, _ in found}, "no longer needed, drop from allowed"
