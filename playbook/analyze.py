@@ -87,10 +87,6 @@ def _trim_memory() -> None:
         pass
 
 
-def _check_lang(lang) -> str:
-    return resolve_lang(lang, "analyze")  # None follows i18n.use()
-
-
 def _date(ts) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d")
 
@@ -102,8 +98,8 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     ----------
     base : CustomerBase
         Usually from :func:`playbook.byod.from_orders`; only ``orders`` is needed.
-    lang : {"en", "zh"}
-        Language of the strategy reasons and of labels.
+    lang : {"en", "zh"}, optional
+        Language of the strategy reasons and of labels; by default the kit's language (:func:`playbook.i18n.use`).
     margin_rate : float in [0, 1], optional
         Share of revenue that is margin when the orders have no margin column (default
         :data:`playbook.value.DEFAULT_MARGIN_RATE`); ignored, with a note, when they have one.
@@ -124,7 +120,7 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     from .strategy import _action_list, orders_only
     from .value import check_margin_rate
 
-    lang = _check_lang(lang)
+    lang = resolve_lang(lang, "build_analysis")  # None follows i18n.use()
     margin_rate = check_margin_rate(margin_rate, "analyze")
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"build_analysis needs a CustomerBase (playbook.byod.from_orders(...)). Got {type(base).__name__}.")
@@ -319,8 +315,9 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         Output folder. Must not exist, be empty, or (with ``force=True``) hold exactly an
         unchanged earlier analyze output (checked again when it is replaced); a folder
         containing the input, a link, ``.`` and ``..`` are always refused.
-    lang : {"en", "zh"}
-        Language of the report and of the strategy reasons.
+    lang : {"en", "zh"}, optional
+        Language of the report and of the strategy reasons; by default the kit's language
+        (:func:`playbook.i18n.use`; ``playbook analyze`` on the command line passes ``--lang``, default ``en``).
     force : bool
         Replace an earlier analyze output in ``out``.
     progress : callable, optional
@@ -366,7 +363,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     from .byod import from_orders
     from .value import check_margin_rate
 
-    lang = _check_lang(lang)
+    lang = resolve_lang(lang, "analyze")  # None follows i18n.use(); the CLI passes its own default, "en"
     margin_rate = check_margin_rate(margin_rate, "analyze")
     if engine not in ("pandas", "duckdb", "spark"):
         raise InvalidArgumentError(f"The 'engine' parameter of analyze must be 'pandas', 'duckdb' or 'spark'. Got {engine!r}.")

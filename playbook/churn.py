@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ import pandas as pd
 from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
-from .i18n import register_labels, resolve_lang
+from .i18n import LANGUAGES, label_group, register_labels, resolve_lang
 from .vocabulary import CARE_KINDS
 
 __all__ = [
@@ -619,29 +620,45 @@ def signal_strengths(signals: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# Reason texts in both languages: {n} fields are filled per customer by _reason_texts.
-_REASONS = {
-    "en": {"gap": "no order for {days} days, {ratio}x their usual gap",
-           "frequency": "{recent} {orders} in the window against {usual} usually",
-           "basket": "basket down {pct}", "complaints": "{n} open {complaints}",
-           "care": "{recent} {contacts} against {usual} usually",
-           "competitor": "deal lost to a competitor ({who})", "unnamed": "unnamed",
-           "satisfaction": "satisfaction down {points} points", "p_alive": "probability alive {pct}",
-           "history": "{n} {days} with an order so far", "tenure": "first order {days} days ago",
-           "revenue": "{amount} spent so far",
-           "none": "no warning sign", "no_order": "no order yet"},
-    "zh": {"gap": "已 {days} 天未下单，是平时间隔的 {ratio} 倍",
-           "frequency": "窗口内 {recent} 单，平时 {usual} 单",
-           "basket": "客单价下降 {pct}", "complaints": "{n} 个未结投诉",
-           "care": "关怀联系 {recent} 次，平时 {usual} 次",
-           "competitor": "商机输给竞争对手（{who}）", "unnamed": "未具名",
-           "satisfaction": "满意度下降 {points} 分", "p_alive": "存活概率 {pct}",
-           "history": "至今仅 {n} 天有订单", "tenure": "首单距今 {days} 天",
-           "revenue": "累计消费 {amount}",
-           "none": "无预警信号", "no_order": "尚无订单"},
-}
+# Reason texts in both languages, in the label registry: {n} fields are filled per customer by
+# _reason_texts; "churn.word.*" are the words English bends for one or many (Chinese does not).
+register_labels({
+    "churn.reason.gap": ("no order for {days} days, {ratio}x their usual gap", "已 {days} 天未下单，是平时间隔的 {ratio} 倍"),
+    "churn.reason.frequency": ("{recent} {orders} in the window against {usual} usually", "窗口内 {recent} 单，平时 {usual} 单"),
+    "churn.reason.basket": ("basket down {pct}", "客单价下降 {pct}"),
+    "churn.reason.complaints": ("{n} open {complaints}", "{n} 个未结投诉"),
+    "churn.reason.care": ("{recent} {contacts} against {usual} usually", "关怀联系 {recent} 次，平时 {usual} 次"),
+    "churn.reason.competitor": ("deal lost to a competitor ({who})", "商机输给竞争对手（{who}）"),
+    "churn.reason.unnamed": ("unnamed", "未具名"),
+    "churn.reason.satisfaction": ("satisfaction down {points} points", "满意度下降 {points} 分"),
+    "churn.reason.p_alive": ("probability alive {pct}", "存活概率 {pct}"),
+    "churn.reason.history": ("{n} {days} with an order so far", "至今仅 {n} 天有订单"),
+    "churn.reason.tenure": ("first order {days} days ago", "首单距今 {days} 天"),
+    "churn.reason.revenue": ("{amount} spent so far", "累计消费 {amount}"),
+    "churn.reason.none": ("no warning sign", "无预警信号"),
+    "churn.reason.no_order": ("no order yet", "尚无订单"),
+    "churn.reason.separator": ("; ", "；"),
+    "churn.word.order": ("order", "单"),
+    "churn.word.orders": ("orders", "单"),
+    "churn.word.complaint": ("complaint", "投诉"),
+    "churn.word.complaints": ("complaints", "投诉"),
+    "churn.word.care_contact": ("care contact", "关怀联系"),
+    "churn.word.care_contacts": ("care contacts", "关怀联系"),
+    "churn.word.day": ("day", "天"),
+    "churn.word.days": ("days", "天"),
+})
 
 
+def _reason_words(lang: str) -> dict[str, str]:
+    """The reason templates (``churn.reason.*``) and bendable words (``word_*``) in ``lang``, from the registry."""
+    words = label_group("churn.reason.", lang)
+    words.update({f"word_{k}": v for k, v in label_group("churn.word.", lang).items()})
+    return words
+
+
+# Deprecated read-only view, {lang: {name: template}}, for code written against the old private table;
+# the texts live in the registry (label_group("churn.reason.", lang)).
+_REASONS = MappingProxyType({lang: MappingProxyType(label_group("churn.reason.", lang)) for lang in LANGUAGES})
 
 
 def _formatted(values, fmt: str) -> np.ndarray:
@@ -669,7 +686,7 @@ def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
     """:func:`_reason_texts` as an object array: whole columns at a time, each distinct number formatted once."""
-    words = _REASONS[lang]
+    words = _reason_words(lang)
     n = len(s)
 
     def num(col, fmt):
@@ -696,23 +713,23 @@ def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
         return fill(words["gap"], days=num("days_since_last", ".0f"), ratio=num("gap_ratio", ".1f"))
     if name == "frequency":
         return fill(words["frequency"], recent=num("orders_recent", ".0f"), usual=num("orders_usual", ".1f"),
-                    orders=plural("orders_recent", "order", "orders"))
+                    orders=plural("orders_recent", words["word_order"], words["word_orders"]))
     if name == "basket":
         return fill(words["basket"], pct=_formatted(-s["basket_change"].astype(float).to_numpy(), ".0%"))
     if name == "complaints":
         k = s["open_complaints"].fillna(0).astype(int)
         return fill(words["complaints"], n=k.to_numpy(),
-                    complaints=np.where(k.to_numpy() > 1, "complaints", "complaint").astype(object))
+                    complaints=np.where(k.to_numpy() > 1, words["word_complaints"], words["word_complaint"]).astype(object))
     if name == "care":
         return fill(words["care"], recent=num("care_recent", ".0f"), usual=num("care_usual", ".1f"),
-                    contacts=plural("care_recent", "care contact", "care contacts"))
+                    contacts=plural("care_recent", words["word_care_contact"], words["word_care_contacts"]))
     if name == "competitor":
         who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
         return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]).astype(str).to_numpy(dtype=object))
     if name == "satisfaction":
         return fill(words["satisfaction"], points=_formatted(-s["satisfaction_change"].astype(float).to_numpy(), ".1f"))
     if name == "history":
-        return fill(words["history"], n=num("order_days", ".0f"), days=plural("order_days", "day", "days"))
+        return fill(words["history"], n=num("order_days", ".0f"), days=plural("order_days", words["word_day"], words["word_days"]))
     if name == "tenure":
         return fill(words["tenure"], days=num("tenure_days", ".0f"))
     if name == "revenue":
@@ -823,7 +840,7 @@ def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, l
 
     Each signal's text is built only for the customers whose reasons name it, whole columns at a
     time, and the reasons are joined position by position: no loop over customers."""
-    words = _REASONS[lang]
+    words = _reason_words(lang)
     used = list(points.columns)
     arr = points.to_numpy()
     n = len(arr)
@@ -837,7 +854,7 @@ def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, l
         rows = np.flatnonzero((named == j).any(axis=1))
         if len(rows):
             texts[rows, j] = _reason_array(k, signals.iloc[rows], lang)
-    sep = "；" if lang == "zh" else "; "
+    sep = words["separator"]
     out = np.full(n, "", dtype=object)
     given = np.zeros(n, dtype=bool)
     for p in range(order.shape[1]):
@@ -882,7 +899,7 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
 
 def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
     func = "churn_risk"
-    words = _REASONS[lang]
+    words = _reason_words(lang)
     if "p_alive" in signals.columns:
         bad = signals.index[(signals["p_alive"] < 0) | (signals["p_alive"] > 1)]
         if len(bad):
@@ -1487,7 +1504,7 @@ def concentration_alarm(base: CustomerBase, quarters=None, *, accounts=None, min
     """
     func = "concentration_alarm"
     lang = resolve_lang(lang, func)
-    words = _REASONS[lang]
+    words = _reason_words(lang)
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"The 'base' parameter of {func} must be a CustomerBase (orders plus, ideally, "
                                    f"interactions, complaints and deals). Got {type(base).__name__}.")

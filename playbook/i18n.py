@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["LABELS", "LANGUAGES", "ENV_VAR", "label", "use", "set_language", "get_language", "labels_for",
-           "register_labels", "language_from_env", "resolve_lang"]
+           "label_group", "register_labels", "language_from_env", "resolve_lang"]
 
 LANGUAGES = ("en", "zh")
 #: The environment variable that sets the starting language.
@@ -201,7 +201,8 @@ def resolve_lang(lang: str | None = None, func: str | None = None) -> str:
         from .errors import InvalidArgumentError
 
         where = f" of {func}" if func else ""
-        raise InvalidArgumentError(f"The 'lang' parameter{where} must be 'en' or 'zh'. Got {lang!r}.")
+        allowed = " or ".join(repr(code) for code in LANGUAGES)
+        raise InvalidArgumentError(f"The 'lang' parameter{where} must be {allowed}. Got {lang!r}.")
     return lang
 
 
@@ -249,9 +250,27 @@ def label(key: str, lang: str | None = None, *, both: bool = False) -> str:
     en, zh = LABELS[key]
     if both:
         return f"{en} ({zh})"
-    return en if lang == "en" else zh
+    return LABELS[key][LANGUAGES.index(lang)]
 
 
 def labels_for(keys, lang: str | None = None) -> list[str]:
     """Labels of several keys at once, in order."""
     return [label(str(k), lang) for k in keys]
+
+
+def label_group(prefix: str, lang: str | None = None) -> dict[str, str]:
+    """Every label whose key starts with ``prefix``, as ``{rest of the key: text in lang}``.
+
+    A family of texts a module fills in (the churn reasons are ``churn.reason.<signal>``)
+    lives in the registry like any label and is read in one go, so no module keeps its own
+    English and Chinese table.
+
+    >>> import playbook.churn
+    >>> label_group("churn.reason.", "zh")["none"], label_group("churn.reason.", "en")["none"]
+    ('无预警信号', 'no warning sign')
+    >>> label_group("no.such.family.")
+    {}
+    """
+    lang = resolve_lang(lang, "label_group")
+    i = LANGUAGES.index(lang)
+    return {key[len(prefix):]: texts[i] for key, texts in LABELS.items() if key.startswith(prefix)}

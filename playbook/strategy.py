@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,9 @@ import pandas as pd
 from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
-from .i18n import label, register_labels, resolve_lang
+from .i18n import LABELS, label, register_labels, resolve_lang
 from .rules import RuleTable
+from .segment import TIERS
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
@@ -46,7 +48,14 @@ register_labels({
     "action_list": ("Action list", "行动清单"),
 })
 
-_TIER_ZH = {"key": "关键客户", "important": "重点客户", "general": "一般客户"}
+
+def _tier_names(lang: str) -> dict[str, str]:
+    """``{tier: its name in lang}`` for the tiers of :func:`playbook.segment.assign_tiers`, from the label registry."""
+    return {tier: label(tier, lang) for tier in TIERS}
+
+
+# Deprecated read-only view of the Chinese tier names for code written against the old private table.
+_TIER_ZH = MappingProxyType(_tier_names("zh"))
 
 CHURN_HORIZON_DAYS = 180
 """Prediction window of the churn model behind the profile's ``risk``: 100 x P(no order in the next 180 days)."""
@@ -56,29 +65,44 @@ more likely than not (the model's own warning threshold in :func:`playbook.churn
 ENHANCE_RISK = 30
 """A satisfied customer is enhanced below this risk: at least 7 chances in 10 to order again within 180 days."""
 
+# The reason each rule gives, in both languages, in the label registry (``strategy.reason.<strategy>``):
+# str.format templates filled with the customer's profile values plus tier_zh and stage_zh.
+register_labels({
+    "strategy.reason.build": (
+        "new relationship (stage: {stage}): build it with a welcome and a second purchase",
+        "关系刚开始（阶段：{stage_zh}），通过欢迎和促成第二次购买来建立关系"),
+    "strategy.reason.win_back": (
+        "a {tier} customer (revenue {revenue:,.0f}) silent for {days_since_last:.0f} days: win back and ask why they left",
+        "曾是{tier_zh}（销售额 {revenue:,.0f}），已 {days_since_last:.0f} 天未购买：设法重新赢得并了解离开原因"),
+    "strategy.reason.end": (
+        "{tier} customer, {days_since_last:.0f} days without an order, margin last year {margin_365:,.0f}: stop spending on it",
+        "{tier_zh}，{days_since_last:.0f} 天无订单，近一年毛利 {margin_365:,.0f}：结束投入"),
+    "strategy.reason.protect": (
+        "{tier} customer worth {revenue_365:,.0f} last year at churn risk {risk:.0f}: protect against competitors",
+        "{tier_zh}，近一年销售额 {revenue_365:,.0f}，流失风险 {risk:.0f}：重点保护，防止被竞争对手抢走"),
+    "strategy.reason.enhance": (
+        "{tier} customer, satisfaction {satisfaction}, risk {risk:.0f}: room to grow by upselling and cross-selling",
+        "{tier_zh}，满意度 {satisfaction}，流失风险 {risk:.0f}：通过追加销售和交叉销售增强关系"),
+    "strategy.reason.re_engineer": (
+        "{tier} customer served {expensive_channel_share:.0%} through costly channels: move to cheaper automated ones",
+        "{tier_zh}，{expensive_channel_share:.0%} 的订单走高成本渠道：改用更便宜的自动化渠道服务"),
+    "strategy.reason.harvest": (
+        "{tier} customer, stable at low cost (risk {risk:.0f}): harvest the cash flow to fund new customers",
+        "{tier_zh}，稳定且服务成本低（流失风险 {risk:.0f}）：收获现金流，用于开发新客户"),
+})
+
 STRATEGY_TABLE = pd.DataFrame(
     [
-        ("build", "stage in ['imagined', 'prospect', 'first_purchase']",
-         "new relationship (stage: {stage}): build it with a welcome and a second purchase",
-         "关系刚开始（阶段：{stage_zh}），通过欢迎和促成第二次购买来建立关系"),
-        ("win_back", "stage == 'lapsed' and tier in ['key', 'important']",
-         "a {tier} customer (revenue {revenue:,.0f}) silent for {days_since_last:.0f} days: win back and ask why they left",
-         "曾是{tier_zh}（销售额 {revenue:,.0f}），已 {days_since_last:.0f} 天未购买：设法重新赢得并了解离开原因"),
-        ("end", "stage == 'lapsed' or margin_365 < 0",
-         "{tier} customer, {days_since_last:.0f} days without an order, margin last year {margin_365:,.0f}: stop spending on it",
-         "{tier_zh}，{days_since_last:.0f} 天无订单，近一年毛利 {margin_365:,.0f}：结束投入"),
-        ("protect", "tier == 'key' or (tier == 'important' and risk >= {protect_risk})",
-         "{tier} customer worth {revenue_365:,.0f} last year at churn risk {risk:.0f}: protect against competitors",
-         "{tier_zh}，近一年销售额 {revenue_365:,.0f}，流失风险 {risk:.0f}：重点保护，防止被竞争对手抢走"),
-        ("enhance", "tier == 'important' or (satisfaction >= 4 and risk < {enhance_risk})",
-         "{tier} customer, satisfaction {satisfaction}, risk {risk:.0f}: room to grow by upselling and cross-selling",
-         "{tier_zh}，满意度 {satisfaction}，流失风险 {risk:.0f}：通过追加销售和交叉销售增强关系"),
-        ("re_engineer", "expensive_channel_share >= 0.5",
-         "{tier} customer served {expensive_channel_share:.0%} through costly channels: move to cheaper automated ones",
-         "{tier_zh}，{expensive_channel_share:.0%} 的订单走高成本渠道：改用更便宜的自动化渠道服务"),
-        ("harvest", "True",
-         "{tier} customer, stable at low cost (risk {risk:.0f}): harvest the cash flow to fund new customers",
-         "{tier_zh}，稳定且服务成本低（流失风险 {risk:.0f}）：收获现金流，用于开发新客户"),
+        (strategy, condition, *LABELS[f"strategy.reason.{strategy}"])
+        for strategy, condition in [
+            ("build", "stage in ['imagined', 'prospect', 'first_purchase']"),
+            ("win_back", "stage == 'lapsed' and tier in ['key', 'important']"),
+            ("end", "stage == 'lapsed' or margin_365 < 0"),
+            ("protect", "tier == 'key' or (tier == 'important' and risk >= {protect_risk})"),
+            ("enhance", "tier == 'important' or (satisfaction >= 4 and risk < {enhance_risk})"),
+            ("re_engineer", 'expensive_channel_share >= 0.5'),
+            ("harvest", 'True'),
+        ]
     ],
     columns=["strategy", "condition", "reason_en", "reason_zh"],
 )
@@ -421,7 +445,7 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
         raise InvalidArgumentError(f"{func} needs a per-customer DataFrame such as customer_profile(base). Got {type(profile).__name__}.")
     table = _check_table(table, func)
     extra = {
-        "tier_zh": (lambda: profile["tier"].astype(str).map(_TIER_ZH)) if "tier" in profile else (lambda: ""),
+        "tier_zh": (lambda: profile["tier"].astype(str).map(_tier_names("zh"))) if "tier" in profile else (lambda: ""),
         "stage_zh": (lambda: profile["stage"].astype(str).map(lambda s: label(s, "zh"))) if "stage" in profile else (lambda: ""),
     }
     try:
@@ -466,9 +490,9 @@ def _targets(spec: str, tiers: pd.Series, func: str) -> np.ndarray:
     if spec == "none":
         return np.zeros(len(tiers), dtype=bool)
     wanted = [t.strip() for t in spec.split(",")]
-    bad = [t for t in wanted if t not in ("key", "important", "general")]
+    bad = [t for t in wanted if t not in TIERS]
     if bad:
-        raise InvalidArgumentError(f"{func}: program targets {spec!r}: use 'all', 'none' or tiers key, important, general.")
+        raise InvalidArgumentError(f"{func}: program targets {spec!r}: use 'all', 'none' or tiers {', '.join(TIERS)}.")
     return tiers.astype(str).isin(wanted).to_numpy()
 
 

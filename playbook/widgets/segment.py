@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..i18n import label
-from ..segment import assign_tiers
+from ..segment import TIERS, assign_tiers
 from ._base import Explorer, caption, figsize, new_figure, show
 
 __all__ = ["TierExplorer"]
@@ -64,5 +64,5 @@ class TierExplorer(Explorer):
             fig, ax = new_figure(figsize=figsize(7.5, 3.8))
             tier_bars(tiers, ax=ax, lang=self.lang)
             n = self.shown["customers"]
-            ax.set_title(", ".join(f"{label(t, self.lang)}: {n[t]}" for t in ("key", "important", "general")))
+            ax.set_title(", ".join(f"{label(t, self.lang)}: {n[t]}" for t in TIERS))
             show(fig)
