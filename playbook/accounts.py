@@ -9,7 +9,7 @@ import pandas as pd
 from .deprecation import renamed_parameters
 from .data import CustomerBase, check_column, end_of_day, require_columns, resolve_as_of
 from .errors import DataValidationError, InvalidArgumentError
-from .i18n import LABELS, register_labels
+from .i18n import LABELS, register_labels, resolve_lang
 from .vocabulary import PROCUREMENT_STAGES
 
 __all__ = [
@@ -72,6 +72,31 @@ LEAD_LEVEL_ORDER = ("key", "qualified", "undifferentiated")
 _CARE = ("follow_up", "visit", "call")
 _PRICE_BANDS = ("cheaper_or_equal", "up_to_5pct_dearer", "over_5pct_dearer")
 
+# What to do at each stage, in both languages, in the label registry (``stage_playbook.<stage>``).
+register_labels({
+    "stage_playbook.internal_need": (
+        "Watch for trigger events; help the client put the need into words with data from their own plant.",
+        "关注触发事件；用客户自己的数据帮助其把需求说清楚。"),
+    "stage_playbook.project_setup": (
+        "Find who owns the project; make sure the requirement is written in terms we can meet.",
+        "弄清项目负责人；让需求以我们能满足的方式写进立项文件。"),
+    "stage_playbook.information_gathering": (
+        "Be on the list: references from similar clients, case studies, a visit to a running site.",
+        "进入候选名单：同行案例、成功案例、参观运行中的现场。"),
+    "stage_playbook.technical_screening": (
+        "Put our engineers next to theirs; answer the specification point by point, in writing.",
+        "让我方工程师与对方技术人员对接；逐条书面回应技术规格。"),
+    "stage_playbook.project_evaluation": (
+        "Show total cost over the life of the equipment and a technical improvement plan, not just a price.",
+        "展示全寿命周期成本和技术改进方案，而不只是报价。"),
+    "stage_playbook.final_decision": (
+        "Cover every role of the buying team; answer the last objections; keep the quote consistent.",
+        "覆盖采购团队的每个角色；解答最后的疑虑；报价前后一致。"),
+    "stage_playbook.after_sales": (
+        "Deliver on time, follow up by the tier cadence, and collect the next need early.",
+        "按时交付，按分级频率跟进，及早发现下一个需求。"),
+})
+
 STAGE_PLAYBOOK = pd.DataFrame(
     {
         "buyer_is": [
@@ -83,24 +108,8 @@ STAGE_PLAYBOOK = pd.DataFrame(
             "choosing the supplier and negotiating terms",
             "using what was bought and judging the supplier by it",
         ],
-        "what_to_do": [
-            "Watch for trigger events; help the client put the need into words with data from their own plant.",
-            "Find who owns the project; make sure the requirement is written in terms we can meet.",
-            "Be on the list: references from similar clients, case studies, a visit to a running site.",
-            "Put our engineers next to theirs; answer the specification point by point, in writing.",
-            "Show total cost over the life of the equipment and a technical improvement plan, not just a price.",
-            "Cover every role of the buying team; answer the last objections; keep the quote consistent.",
-            "Deliver on time, follow up by the tier cadence, and collect the next need early.",
-        ],
-        "what_to_do_zh": [
-            "关注触发事件；用客户自己的数据帮助其把需求说清楚。",
-            "弄清项目负责人；让需求以我们能满足的方式写进立项文件。",
-            "进入候选名单：同行案例、成功案例、参观运行中的现场。",
-            "让我方工程师与对方技术人员对接；逐条书面回应技术规格。",
-            "展示全寿命周期成本和技术改进方案，而不只是报价。",
-            "覆盖采购团队的每个角色；解答最后的疑虑；报价前后一致。",
-            "按时交付，按分级频率跟进，及早发现下一个需求。",
-        ],
+        "what_to_do": [LABELS[f"stage_playbook.{stage}"][0] for stage in PROCUREMENT_STAGES],
+        "what_to_do_zh": [LABELS[f"stage_playbook.{stage}"][1] for stage in PROCUREMENT_STAGES],
     },
     index=pd.CategoricalIndex(list(PROCUREMENT_STAGES), categories=list(PROCUREMENT_STAGES), ordered=True, name="stage"),
 )
@@ -1180,12 +1189,7 @@ def deal_recap(base: CustomerBase, as_of=None, *, customer_id=None, lang: str | 
     True
     """
     func = "deal_recap"
-    if lang is None:
-        from .i18n import get_language
-
-        lang = get_language()
-    if lang not in ("en", "zh"):
-        raise InvalidArgumentError(f"The 'lang' parameter of {func} must be 'en' or 'zh'. Got {lang!r}.")
+    lang = resolve_lang(lang, func)
     _base(base, func, "opportunities")
     ts = resolve_as_of(base, as_of, func)
     end = end_of_day(ts)
@@ -1252,8 +1256,9 @@ register_labels({
     "recap_service": ("{service_contacts} service contacts", "服务接触 {service_contacts} 次"),
     "recap_complaints": ("{complaints_resolved} of {complaints} complaints resolved", "投诉 {complaints} 件，已解决 {complaints_resolved} 件"),
     "recap_resolve_days": (" (median {median_days_to_resolve:.0f} days)", "（中位 {median_days_to_resolve:.0f} 天）"),
+    "recap_separator": ("; ", "，"),
+    "recap_stop": (".", "。"),
 })
-_RECAP_PUNCTUATION = {"en": ("; ", "."), "zh": ("，", "。")}
 
 
 def _recap_sentence(r: dict, lang: str) -> str:
@@ -1274,5 +1279,4 @@ def _recap_sentence(r: dict, lang: str) -> str:
     if known(r["complaints"]) and r["complaints"]:
         days = label("recap_resolve_days", lang).format(**values) if known(r["median_days_to_resolve"]) else ""
         parts.append(label("recap_complaints", lang).format(**values) + days)
-    sep, stop = _RECAP_PUNCTUATION[lang]
-    return sep.join(parts) + stop
+    return label("recap_separator", lang).join(parts) + label("recap_stop", lang)

@@ -48,9 +48,6 @@ ALLOWED = {
     # English tables are shown as they are (snake_case codes): a choice of display, not a text table
     ("widgets/_base.py", "localized_table"): "English tables keep their snake_case headers and codes unchanged",
     # still to move into the registry (files owned elsewhere; see issue 15)
-    ("accounts.py", "STAGE_PLAYBOOK"): "TO MOVE: what_to_do_zh column beside what_to_do (an editable public table)",
-    ("accounts.py", "_RECAP_PUNCTUATION"): "TO MOVE: the recap's punctuation per language",
-    ("accounts.py", "deal_recap"): "TO MOVE: its own lang check instead of i18n.resolve_lang",
     ("course.py", "COURSE"): "TO MOVE: the course outline's Chinese titles beside the English ones",
     ("economics.py", "CRM_DIMENSIONS"): "TO MOVE: english/chinese columns repeat the labels select/acquire/retain/expand",
 }
