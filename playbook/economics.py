@@ -10,7 +10,7 @@ import pandas as pd
 from .deprecation import keyword_only_after, renamed_parameters
 from .data import CustomerBase, check_data, end_of_day, require_columns, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError
-from .i18n import register_labels
+from .i18n import label, register_labels
 from .value import customer_lifetime_value  # the one CLV formula (re-exported here)
 
 __all__ = [
@@ -45,20 +45,24 @@ register_labels({
 })
 
 # The four dimensions of CRM and where the kit addresses each (notebook numbers and functions).
+# english/chinese are the dimensions' labels in the registry (i18n.LABELS["select"], ...).
 CRM_DIMENSIONS = pd.DataFrame(
     [
-        ("select", "Select customers", "选择客户",
-         "Decide which customers are worth serving, and how much: value, concentration, tiers, types.",
-         "03, 06", "segment.assign_tiers, segment.concentration, customer_types.classify_types"),
-        ("acquire", "Acquire customers", "获取客户",
-         "Win the right new customers through channels, leads and referrals, at a cost the lifetime value can repay.",
-         "05, 12", "lifecycle.lifecycle_stage, segment.lead_levels, economics.acquisition_vs_retention"),
-        ("retain", "Retain customers", "保持客户",
-         "Keep customers buying: satisfaction, complaint handling, early warning of churn, retention programs.",
-         "08, 09, 10", "economics.retention_sensitivity, economics.empirical_retention"),
-        ("expand", "Expand customer value", "拓展客户",
-         "Grow what each kept customer is worth: upsell, cross-sell, lifetime value, key-account plans.",
-         "10, 11", "economics.customer_lifetime_value, economics.cohort_profit"),
+        (d, label(d, "en"), label(d, "zh"), description, notebooks, functions)
+        for d, description, notebooks, functions in [
+            ("select",
+             "Decide which customers are worth serving, and how much: value, concentration, tiers, types.",
+             "03, 06", "segment.assign_tiers, segment.concentration, customer_types.classify_types"),
+            ("acquire",
+             "Win the right new customers through channels, leads and referrals, at a cost the lifetime value can repay.",
+             "05, 12", "lifecycle.lifecycle_stage, segment.lead_levels, economics.acquisition_vs_retention"),
+            ("retain",
+             "Keep customers buying: satisfaction, complaint handling, early warning of churn, retention programs.",
+             "08, 09, 10", "economics.retention_sensitivity, economics.empirical_retention"),
+            ("expand",
+             "Grow what each kept customer is worth: upsell, cross-sell, lifetime value, key-account plans.",
+             "10, 11", "economics.customer_lifetime_value, economics.cohort_profit"),
+        ]
     ],
     columns=["dimension", "english", "chinese", "description", "notebooks", "functions"],
 ).set_index("dimension")
