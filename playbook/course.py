@@ -18,26 +18,48 @@ from typing import Any
 import pandas as pd
 
 from .errors import InvalidArgumentError
+from .i18n import LABELS, register_labels
 
 __all__ = ["COURSE", "PLAN", "PACE", "CLASS_COMPUTE", "course_map", "notebooks_dir", "material_load", "in_class",
            "load_table_markdown"]
 
+# The planned titles of the notebooks, English and Chinese, in the label registry (``course.title.<number>``).
+register_labels({
+    "course.title.00": ("Start here", "从这里开始"),
+    "course.title.01": ("Why retention pays", "保持老客户的经济性"),
+    "course.title.02": ("Synthetic customers and the hidden truth", "合成客户数据与真实答案"),
+    "course.title.03": ("The 80/20 rule, key accounts and tiers", "二八法则、大客户与客户分级"),
+    "course.title.04": ("RFM segmentation", "RFM 客户细分"),
+    "course.title.05": ("Lifecycle and the eight formation stages", "客户生命周期与形成阶段"),
+    "course.title.06": ("Customer types and orientation", "客户类型与客户导向"),
+    "course.title.07": ("Core customers and opinion leaders", "核心客户与意见领袖"),
+    "course.title.08": ("Satisfaction and complaints", "满意度与投诉管理"),
+    "course.title.09": ("Churn early warning", "客户流失预警"),
+    "course.title.10": ("Relationship strategies and retention programs", "客户管理策略与保持方法"),
+    "course.title.11": ("Customer lifetime value", "客户终身价值"),
+    "course.title.12": ("Key-account management", "大客户管理"),
+    "course.title.13": ("Bring your own data", "使用自己的数据"),
+})
+
 # number, file stem, planned title, Chinese title, concepts (letters of the concept map)
-COURSE = (
-    ("00", "start_here", "Start here", "从这里开始", "overview"),
-    ("01", "why_retention_pays", "Why retention pays", "保持老客户的经济性", "A"),
-    ("02", "synthetic_customers", "Synthetic customers and the hidden truth", "合成客户数据与真实答案", "B, D"),
-    ("03", "pareto_and_tiers", "The 80/20 rule, key accounts and tiers", "二八法则、大客户与客户分级", "C"),
-    ("04", "rfm", "RFM segmentation", "RFM 客户细分", "B, C"),
-    ("05", "lifecycle_and_stages", "Lifecycle and the eight formation stages", "客户生命周期与形成阶段", "D"),
-    ("06", "customer_types", "Customer types and orientation", "客户类型与客户导向", "B"),
-    ("07", "core_customers", "Core customers and opinion leaders", "核心客户与意见领袖", "E"),
-    ("08", "satisfaction_and_complaints", "Satisfaction and complaints", "满意度与投诉管理", "F"),
-    ("09", "churn_early_warning", "Churn early warning", "客户流失预警", "C, F"),
-    ("10", "strategies_and_programs", "Relationship strategies and retention programs", "客户管理策略与保持方法", "G, H"),
-    ("11", "customer_lifetime_value", "Customer lifetime value", "客户终身价值", "A"),
-    ("12", "key_account_management", "Key-account management", "大客户管理", "I"),
-    ("13", "bring_your_own_data", "Bring your own data", "使用自己的数据", "J"),
+COURSE = tuple(
+    (number, stem, LABELS[f"course.title.{number}"][0], LABELS[f"course.title.{number}"][1], concepts)
+    for number, stem, concepts in (
+        ("00", "start_here", "overview"),
+        ("01", "why_retention_pays", "A"),
+        ("02", "synthetic_customers", "B, D"),
+        ("03", "pareto_and_tiers", "C"),
+        ("04", "rfm", "B, C"),
+        ("05", "lifecycle_and_stages", "D"),
+        ("06", "customer_types", "B"),
+        ("07", "core_customers", "E"),
+        ("08", "satisfaction_and_complaints", "F"),
+        ("09", "churn_early_warning", "C, F"),
+        ("10", "strategies_and_programs", "G, H"),
+        ("11", "customer_lifetime_value", "A"),
+        ("12", "key_account_management", "I"),
+        ("13", "bring_your_own_data", "J"),
+    )
 )
 
 
