@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, OutputFolderError, PlaybookError, message_for_cli
+from .i18n import LANGUAGES
 
 __all__ = ["main", "build_parser", "parse_mapping", "printable", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "EXIT_DATA",
            "EXIT_OUTPUT", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
@@ -202,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "kit names not mapped are looked up as they are")
     a.add_argument("--as-of", default=None, metavar="DATE",
                    help="review date YYYY-MM-DD; orders after it are an error (default: the day of the last order)")
-    a.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report and reasons (default en)")
+    a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report and reasons (default en)")
     a.add_argument("--force", action="store_true", help="replace an earlier output of playbook analyze in --out")
     a.add_argument("--refunds", choices=("error", "keep", "drop"), default="error",
                    help="negative amounts: an error (default), kept as refunds, or dropped")

@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from queue import Empty
 
+from .i18n import LANGUAGES
+
 __all__ = ["main", "run", "build_parser", "split_voila_options", "find_notebook", "voila_argv", "prelaunch_hook", "steady_shell_polls",
            "POLL_SLICE_S", "CULL_IDLE_S", "DEFAULT_PORT"]
 
@@ -122,7 +124,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                    help="a notebook number (03 means notebooks/03_*.ipynb), a notebook, or a folder (default: notebooks)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--lang", choices=("en", "zh"), default=None,
+    p.add_argument("--lang", choices=LANGUAGES, default=None,
                    help="language of labels, charts and widgets (default: $PLAYBOOK_LANG, else en)")
     p.add_argument("--notebooks", default="notebooks", help="where numbered notebooks are looked up (default: notebooks)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")

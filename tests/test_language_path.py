@@ -47,7 +47,6 @@ ALLOWED = {
     ("widgets/accounts.py", "DealRecapExplorer"): "the language toggle names each language in itself (English / 中文)",
     # English tables are shown as they are (snake_case codes): a choice of display, not a text table
     ("widgets/_base.py", "localized_table"): "English tables keep their snake_case headers and codes unchanged",
-    # still to move into the registry (files owned elsewhere; see issue 15)
 }
 
 
@@ -305,7 +304,7 @@ def test_the_tier_codes_are_listed_once():
     """Modules read ``segment.TIERS`` (and name the tiers through the registry) instead of retyping the three codes."""
     from playbook.segment import TIERS
 
-    allowed = {"segment.py": "defines TIERS", "exercises/segment.py": "TO MOVE: an exercise's answer choices (notebook 03)"}
+    allowed = {"segment.py": "defines TIERS"}
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..data import summarize
-from ..segment import assign_tiers, pareto_table, top_share
+from ..segment import TIERS, assign_tiers, pareto_table, top_share
 from .core import OwnBase, exercise
 
 # the learner's own bases, as the notebook's setup cells build them: a retail shop, then a b2b base for the leads
@@ -196,7 +196,7 @@ def _tier_by_rank(base, customer_id, key=0.05, important=0.20):
     "`assign_tiers(playbook.summarize(mine.orders, mine.as_of))` and read the customer's `tier`: key is the top 5% of customers "
     "by score, important the next 15%, so it ends at 20% from the top.",
     kind="decide",
-    choices=("key", "important", "general"),
+    choices=TIERS,
     hints=("the tiers cut the ranking at shares of customers: how far from the top, as a share, is this customer?",
            "divide the rank by the number of customers and compare it with the two cut-offs of the default tiers."),
     mistakes=[
