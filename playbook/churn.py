@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ import pandas as pd
 from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, resolve_as_of, table_of, to_timestamp, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
-from .i18n import LANGUAGES, label_group, register_labels, resolve_lang
+from .i18n import label_group, register_labels, resolve_lang
 from .vocabulary import CARE_KINDS
 
 __all__ = [
@@ -654,11 +653,6 @@ def _reason_words(lang: str) -> dict[str, str]:
     words = label_group("churn.reason.", lang)
     words.update({f"word_{k}": v for k, v in label_group("churn.word.", lang).items()})
     return words
-
-
-# Deprecated read-only view, {lang: {name: template}}, for code written against the old private table;
-# the texts live in the registry (label_group("churn.reason.", lang)).
-_REASONS = MappingProxyType({lang: MappingProxyType(label_group("churn.reason.", lang)) for lang in LANGUAGES})
 
 
 def _formatted(values, fmt: str) -> np.ndarray:

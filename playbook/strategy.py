@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -53,9 +52,6 @@ def _tier_names(lang: str) -> dict[str, str]:
     """``{tier: its name in lang}`` for the tiers of :func:`playbook.segment.assign_tiers`, from the label registry."""
     return {tier: label(tier, lang) for tier in TIERS}
 
-
-# Deprecated read-only view of the Chinese tier names for code written against the old private table.
-_TIER_ZH = MappingProxyType(_tier_names("zh"))
 
 CHURN_HORIZON_DAYS = 180
 """Prediction window of the churn model behind the profile's ``risk``: 100 x P(no order in the next 180 days)."""

@@ -189,15 +189,6 @@ def test_every_churn_reason_exists_in_both_languages():
         assert _fields(zh[name]) <= _fields(en[name]), name
 
 
-def test_the_old_private_reason_table_is_a_view_of_the_registry():
-    from playbook.churn import _REASONS
-
-    for lang in i18n.LANGUAGES:
-        assert dict(_REASONS[lang]) == i18n.label_group("churn.reason.", lang)
-    with pytest.raises(TypeError):
-        _REASONS["zh"]["none"] = "changed"  # type: ignore[index]
-
-
 def test_every_tier_name_exists_in_both_languages_and_strategy_reads_it():
     from playbook import strategy
     from playbook.segment import TIERS
@@ -206,7 +197,6 @@ def test_every_tier_name_exists_in_both_languages_and_strategy_reads_it():
         en, zh = i18n.LABELS[tier]
         assert en and _chinese(zh) and not _chinese(en), tier
     assert strategy._tier_names("zh") == {t: i18n.label(t, "zh") for t in TIERS}
-    assert dict(strategy._TIER_ZH) == strategy._tier_names("zh")
 
 
 def test_every_strategy_reason_comes_from_the_registry():

@@ -395,9 +395,9 @@ def _reference_reason_texts(name, s, lang):
     """churn._reason_texts as it was written: pandas Series, every number formatted on its own."""
     import string
 
-    from playbook.churn import _REASONS
+    from playbook.i18n import label_group
 
-    words = _REASONS[lang]
+    words = label_group("churn.reason.", lang)
 
     def num(col, fmt):
         return s[col].astype(float).map(lambda v: format(v, fmt))
@@ -442,7 +442,7 @@ def _reference_reason_texts(name, s, lang):
 
 def _reference_churn_reasons(points, signals, n_reasons, lang):
     """churn._reasons_from as it was written: every signal's text for every customer, then a loop over customers."""
-    from playbook.churn import _REASONS
+    from playbook.i18n import label_group
 
     used = list(points.columns)
     arr = points.to_numpy()
@@ -453,7 +453,7 @@ def _reference_churn_reasons(points, signals, n_reasons, lang):
     out = []
     for i in range(len(arr)):
         given = [texts[i, j] for j in order[i] if arr[i, j] >= 1.0]
-        out.append(sep.join(given) if given else _REASONS[lang]["none"])
+        out.append(sep.join(given) if given else label_group("churn.reason.", lang)["none"])
     return out
 
 

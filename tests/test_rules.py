@@ -327,7 +327,7 @@ def test_formation_rules_print_what_formation_stage_evaluates():
 
 def _old_recommend(profile, lang, protect_risk=50, enhance_risk=30):
     from playbook.i18n import label
-    from playbook.strategy import _TIER_ZH, STRATEGY_TABLE
+    from playbook.strategy import STRATEGY_TABLE
 
     class Missing:
         def __format__(self, spec):
@@ -340,7 +340,7 @@ def _old_recommend(profile, lang, protect_risk=50, enhance_risk=30):
         hit = np.ones(len(profile), bool) if cond == "True" else profile.eval(cond, engine="python")
         hit = np.asarray(pd.Series(hit, index=profile.index).fillna(False), dtype=bool)
         rule[(rule < 0) & hit] = i
-    records = profile.assign(tier_zh=profile["tier"].astype(str).map(_TIER_ZH),
+    records = profile.assign(tier_zh=profile["tier"].astype(str).map(lambda t: label(t, "zh")),
                              stage_zh=profile["stage"].astype(str).map(lambda s: label(s, "zh"))).to_dict("records")
     reasons = [table[f"reason_{lang}"].iloc[r].format(**{k: Missing() if isinstance(v, float) and v != v else v
                                                           for k, v in row.items()})
