@@ -92,8 +92,9 @@ def test_common_mistake_gets_its_own_hint(exercise_id, k):
     # on a learner's own base a mistake can happen to give the right figure (or an earlier mistake's, or the shipped
     # data's, which is named first): that base cannot tell them apart, so the next learner's is used
     for seed in (LEARNER, 8, 1) if e.own is not None else (None,):
-        base = _base_for(exercise_id) if seed in (None, LEARNER) else e.own.generate(seed)
-        params = ex.params_for(exercise_id, base)
+        mine = seed in (None, LEARNER)
+        base = _base_for(exercise_id) if mine else e.own.generate(seed)
+        params = _params(exercise_id) if mine else ex.params_for(exercise_id, base)
         right = e.solve(base, **params)
         values = [m(base, **params) for m, _ in e.mistakes[:k + 1]]
         if e.own is not None and (ex.compare(values[k], right, rtol=e.rtol, decimals=e.decimals)
