@@ -1,0 +1,99 @@
+"""The fast paths of the scoring (#18) give what the plain code they replaced gave, to the byte.
+
+Each reference below is the straightforward code that ran before (one ``str.format`` per customer,
+...) kept here as the oracle; the inputs are chosen to hit the cases a shortcut could get wrong:
+``-0.0`` beside ``0.0``, ``1`` beside ``True`` and ``1.0``, missing values, texts with braces."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from playbook.errors import InvalidArgumentError
+from playbook.rules import _MISSING, RuleTable, _plain_names, _template_fields, fill_reasons
+
+
+def _reference_fill(templates, columns, value_format=None) -> list[str]:
+    """fill_reasons as it was: every row formatted on its own (the styler shows the names a template shows bare)."""
+    out = []
+    for i, template in enumerate(templates):
+        kwargs = {}
+        plain = _plain_names(template)
+        for name in _template_fields(template):
+            col = columns(name)
+            if col is None:
+                continue
+            v = col[i]
+            shown = value_format(name, [v]) if value_format is not None and name in plain else None
+            kwargs[name] = shown[0] if shown is not None else (_MISSING if isinstance(v, float) and v != v else v)
+        out.append(template.format(**kwargs))
+    return out
+
+
+ROWS = 400
+
+
+@pytest.fixture(scope="module")
+def columns():
+    rng = np.random.default_rng(3)
+    x = rng.choice([0.0, -0.0, 1.5, np.nan, 1e20, 2.0 / 3.0, -7.25, 123456.789], size=ROWS)
+    k = rng.integers(-3, 4, size=ROWS)
+    mixed = np.empty(ROWS, dtype=object)
+    mixed[:] = [[1, True, 1.0, "1", None, float("nan"), -0.0, 0.0, "{b}", pd.Timestamp("2025-01-01")][i % 10]
+                for i in range(ROWS)]
+    data = {"x": x.tolist(), "k": k.tolist(), "mixed": mixed.tolist(),
+            "t": rng.choice(["gold", "silver", "a {brace}", "中文"], size=ROWS).tolist(), "flag": (k > 0).tolist()}
+    return data
+
+
+TEMPLATES = ["x={x} k={k}", "{x:,.0f} / {x:.2%} / {k:+d}", "mixed {mixed}", "{t}: {x:.1f} {{literal}}", "fixed text",
+             "{flag} {k}", "{mixed!r} {t}", "{x:>{k_width}}", ""]
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_fill_reasons_matches_format_per_row(columns, template):
+    data = dict(columns, k_width=[8] * ROWS)
+    templates = np.array([template] * ROWS, dtype=object)
+    if "{x:>{k_width}}" in template:
+        with pytest.raises(KeyError):  # a nested field reads a name the row lacks: as str.format says
+            _reference_fill(templates, data.get)
+        with pytest.raises(KeyError):
+            fill_reasons(templates, data.get)
+        return
+    assert fill_reasons(templates, data.get) == _reference_fill(templates, data.get)
+
+
+def test_fill_reasons_mixed_templates_and_styler(columns):
+    rng = np.random.default_rng(5)
+    templates = rng.choice(np.array(TEMPLATES[:7], dtype=object), size=ROWS)
+
+    def styler(name, values):
+        return None if name != "x" else [f"<{v}>" for v in values]
+
+    assert fill_reasons(templates, columns.get, styler) == _reference_fill(templates, columns.get, styler)
+
+
+def test_fill_reasons_missing_name_and_positional():
+    with pytest.raises(KeyError):
+        fill_reasons(np.array(["{nope}"], dtype=object), {}.get)
+    with pytest.raises(IndexError):
+        fill_reasons(np.array(["{}"], dtype=object), {}.get)
+
+
+def test_evaluate_frame_same_as_object_columns(columns):
+    frame = pd.DataFrame({"x": columns["x"], "k": columns["k"], "t": columns["t"]},
+                         index=pd.Index([f"c{i}" for i in range(ROWS)], name="customer_id"))
+    table = RuleTable([("big", "x > 1", "{label}: {x:,.2f} ({t})"), ("neg", "k < 0", "{k} and {x}")],
+                      default="other", default_reason="{label} {missing_threshold}", thresholds={"missing_threshold": 5})
+    out = table.evaluate(frame)
+    hits = [frame["x"].gt(1).to_numpy(), frame["k"].lt(0).to_numpy()]
+    rule = np.where(hits[0], 1, np.where(hits[1], 2, 3))
+    labels = np.array(["big", "neg", "other"], dtype=object)[rule - 1]
+    values = {c: frame[c].tolist() for c in frame} | {"label": list(labels), "missing_threshold": [5] * ROWS}
+    reasons = _reference_fill(np.array(["{label}: {x:,.2f} ({t})", "{k} and {x}", "{label} {missing_threshold}"],
+                                       dtype=object)[rule - 1], values.get)
+    expected = pd.DataFrame({"label": labels, "rule": rule.astype(np.int64), "reason": reasons}, index=frame.index)
+    pd.testing.assert_frame_equal(out, expected)
+    assert out.dtypes.tolist() == expected.dtypes.tolist()
+    with pytest.raises(InvalidArgumentError, match="names 'nope'"):
+        RuleTable([("a", "True", "{nope}")], default=None).evaluate(frame)
