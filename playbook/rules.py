@@ -134,13 +134,33 @@ def _plain_names(template: str) -> set[str]:
     return plain - styled
 
 
-def _as_values(col, n: int) -> np.ndarray:
-    """A column given to :func:`fill_reasons` as a numpy array of ``n`` values: numbers stay numeric
-    (float64, integers, booleans: their Python values are what ``tolist`` gives), anything else an
-    object array of the Python values (as ``tolist`` would give)."""
+class _Coded:
+    """A text or category column as codes into its distinct values (``tolist()[i] == distinct[codes[i]]``)."""
+
+    def __init__(self, codes: np.ndarray, distinct: list):
+        self.codes, self.distinct = codes, distinct
+
+    def at(self, rows: np.ndarray) -> tuple[np.ndarray, list]:
+        codes, used = pd.factorize(self.codes[rows])
+        return codes, [self.distinct[i] for i in used.tolist()]
+
+    def values(self, rows: np.ndarray) -> list:
+        return [self.distinct[i] for i in self.codes[rows].tolist()]
+
+
+def _as_values(col, n: int) -> np.ndarray | _Coded:
+    """A column given to :func:`fill_reasons` as ``n`` values: numbers stay numeric (float64, integers,
+    booleans: their Python values are what ``tolist`` gives), category and text columns are coded,
+    anything else an object array of the Python values (as ``tolist`` would give)."""
     if isinstance(col, pd.Series):
         if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub" or col.dtype == np.float64:
             return col.to_numpy()
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # tolist() gives the categories' values and NaN for a missing one (code -1: the last entry)
+            return _Coded(col.cat.codes.to_numpy(), col.cat.categories.tolist() + [np.nan])
+        if isinstance(col.dtype, pd.StringDtype) and col.dtype.na_value is np.nan:
+            codes, uniques = pd.factorize(col)  # missing: -1, shown as the NaN tolist() gives
+            return _Coded(codes, uniques.tolist() + [np.nan])
         col = col.tolist()
     if isinstance(col, np.ndarray):
         return col if col.dtype.kind in "iub" or col.dtype == np.float64 else col.astype(object)
@@ -158,10 +178,14 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, list]:
     if values.dtype.kind in "iub":
         codes, uniques = pd.factorize(values)
         return codes, uniques.tolist()
+    listed = values.tolist()
+    if all(type(v) is str for v in listed):  # texts only: hashed in pandas
+        codes, uniques = pd.factorize(values)
+        return codes, uniques.tolist()
     seen: dict = {}
     codes = np.empty(len(values), dtype=np.intp)
     distinct: list = []
-    for i, v in enumerate(values.tolist()):
+    for i, v in enumerate(listed):
         kind = type(v)
         # Only plain texts, numbers and None are merged (other objects may be equal yet print apart).
         key = (kind, v.hex() if kind is float else v) if kind in (str, int, bool, float) or v is None else None
@@ -175,24 +199,37 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, list]:
     return codes, distinct
 
 
+_WHOLE = re.compile(r"[,_]?\.0f")  # a spec that shows a number rounded to a whole one
+
+
 _STR = pa.large_string()
 
 
 def _fill_arrow(templates: np.ndarray, columns: Callable,
-                value_format: Callable[[str, list], list | None] | None = None) -> pa.Array:
+                value_format: Callable[[str, list], list | None] | None = None,
+                groups: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:
     """:func:`fill_reasons` as a pyarrow text array: each field of a template is formatted once per
     distinct value it takes, and the pieces are joined in pyarrow (no ``str.format`` call per customer).
     Templates with fields other than bare names (positions, attributes, nested specs) are filled row
-    by row as :func:`fill_reasons` always did."""
+    by row as :func:`fill_reasons` always did. ``groups``, if given, is ``(codes, table)`` with
+    ``table[codes] == templates`` (a rule table's numbers): spares hashing the templates."""
     n = len(templates)
     if n == 0:
         return pa.array([], type=_STR)
-    codes, uniques = pd.factorize(templates)
+    if groups is None:
+        codes, uniques = pd.factorize(templates)
+    else:
+        codes, uniques = groups
+        used, first = np.unique(codes, return_index=True)
+        rank = np.zeros(len(uniques), dtype=np.intp)
+        rank[used[np.argsort(first)]] = np.arange(len(used))  # numbered in the order of first appearance
+        uniques = uniques[used[np.argsort(first)]]
+        codes = rank[codes]
     pieces: list[pa.Array] = []
     placed: list[np.ndarray] = []
-    full: dict[str, np.ndarray | None] = {}
+    full: dict[str, np.ndarray | _Coded | None] = {}
 
-    def values_of(name: str) -> np.ndarray | None:
+    def values_of(name: str) -> np.ndarray | _Coded | None:
         if name not in full:
             col = columns(name)
             full[name] = None if col is None else _as_values(col, n)
@@ -212,7 +249,8 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
                 if col is None:
                     continue
                 present.append(name)
-                values.append([_MISSING if isinstance(v, float) and v != v else v for v in col[rows].tolist()])
+                listed = col.values(rows) if isinstance(col, _Coded) else col[rows].tolist()
+                values.append([_MISSING if isinstance(v, float) and v != v else v for v in listed])
             fmt = template.format
             texts = [fmt(**dict(zip(present, vals))) for vals in (zip(*values) if values else ((),) * len(rows))]
             pieces.append(pa.array(texts, type=_STR))
@@ -229,9 +267,8 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
             col = values_of(field)
             if col is None:
                 raise KeyError(field)  # as str.format says of a name it lacks
-            picked = col[rows]
             if field not in shown_cache:
-                shown_cache[field] = (value_format(field, picked.tolist())
+                shown_cache[field] = (value_format(field, col.values(rows) if isinstance(col, _Coded) else col[rows].tolist())
                                       if value_format is not None and field in plain else None)
             shown = shown_cache[field]
             if shown is not None:  # the styler's texts, shown as they are (no "n/a" for a missing one)
@@ -240,7 +277,15 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
                 where, distinct = _distinct(picked)
                 texts = [format(v, spec or "") for v in distinct]
             else:
-                where, distinct = _distinct(picked)
+                if isinstance(col, _Coded):
+                    where, distinct = col.at(rows)
+                else:
+                    picked = col[rows]
+                    if picked.dtype == np.float64 and spec and _WHOLE.fullmatch(spec):
+                        # format(x, ".0f") is x rounded half to even on its exact value, as np.rint (sign kept):
+                        # the same text from far fewer distinct values
+                        picked = np.rint(picked)
+                    where, distinct = _distinct(picked)
                 texts = [format(_MISSING if isinstance(v, float) and v != v else v, spec or "") for v in distinct]
             parts.append(pa.array(texts, type=_STR).take(pa.array(where)))
         if not any(isinstance(p, pa.Array) for p in parts):  # a fixed text
@@ -439,7 +484,7 @@ class RuleTable:
                                       "end the table with a catch-all rule whose condition is 'True'.")
         chosen = labels[rule - 1] if n else np.array([], dtype=object)
         reasons = self._reasons(frame, p, templates[rule - 1] if n else np.array([], dtype=object),
-                                chosen, extra, func, as_arrow=True)
+                                chosen, extra, func, as_arrow=True, groups=(rule - 1, templates))
         if n and all(type(x) is str for x in labels):
             # Text columns made in pyarrow (a label per rule, taken; the reasons joined there): turning a
             # million Python strings into pandas' text dtype is what the frame would otherwise spend its time on.
@@ -455,7 +500,7 @@ class RuleTable:
 
     def _reasons(self, frame: pd.DataFrame, p: dict, templates: np.ndarray, labels,
                  extra: Mapping[str, Callable] | None, func: str, rows: np.ndarray | None = None, *,
-                 as_arrow: bool = False):
+                 as_arrow: bool = False, groups: tuple[np.ndarray, np.ndarray] | None = None):
         """Each row's template filled with its values (``labels`` for ``{label}``); only the
         rows at positions ``rows`` (one template each) when given. A list, or a pyarrow text array
         with ``as_arrow``."""
@@ -489,7 +534,7 @@ class RuleTable:
                 return styler(values) if numeric else None
 
         try:
-            filled = _fill_arrow(np.asarray(templates, dtype=object), column, shown)
+            filled = _fill_arrow(np.asarray(templates, dtype=object), column, shown, groups)
         except KeyError as exc:
             raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the table lacks.") from exc
         return filled if as_arrow else filled.to_pylist()

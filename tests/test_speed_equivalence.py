@@ -36,7 +36,8 @@ ROWS = 400
 @pytest.fixture(scope="module")
 def columns():
     rng = np.random.default_rng(3)
-    x = rng.choice([0.0, -0.0, 1.5, np.nan, 1e20, 2.0 / 3.0, -7.25, 123456.789], size=ROWS)
+    x = rng.choice([0.0, -0.0, 1.5, 2.5, -0.5, 0.5, -0.4, np.nan, np.inf, 1e20, 2.0**53 + 2, 2.0 / 3.0, -7.25, 123456.789,
+                    1234567.5, 0.49999999999999994], size=ROWS)
     k = rng.integers(-3, 4, size=ROWS)
     mixed = np.empty(ROWS, dtype=object)
     mixed[:] = [[1, True, 1.0, "1", None, float("nan"), -0.0, 0.0, "{b}", pd.Timestamp("2025-01-01")][i % 10]
@@ -46,7 +47,7 @@ def columns():
     return data
 
 
-TEMPLATES = ["x={x} k={k}", "{x:,.0f} / {x:.2%} / {k:+d}", "mixed {mixed}", "{t}: {x:.1f} {{literal}}", "fixed text",
+TEMPLATES = ["x={x} k={k}", "{x:.0f} {x:,.0f} {x:_.0f}", "{x:,.0f} / {x:.2%} / {k:+d}", "mixed {mixed}", "{t}: {x:.1f} {{literal}}", "fixed text",
              "{flag} {k}", "{mixed!r} {t}", "{x:>{k_width}}", ""]
 
 
@@ -97,3 +98,41 @@ def test_evaluate_frame_same_as_object_columns(columns):
     assert out.dtypes.tolist() == expected.dtypes.tolist()
     with pytest.raises(InvalidArgumentError, match="names 'nope'"):
         RuleTable([("a", "True", "{nope}")], default=None).evaluate(frame)
+
+
+def test_whole_number_rounding_is_format():
+    """The ``.0f`` shortcut (np.rint first) gives format's text for every float, halves and signs included."""
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.normal(0, 10, 20000), rng.integers(-1000, 1000, 20000) + 0.5, rng.normal(0, 1e9, 5000),
+                        np.ldexp(rng.uniform(1, 2, 5000), rng.integers(-60, 70, 5000)), [-0.0, 0.0, -0.5, 0.5, np.inf, -np.inf]])
+    for spec in (".0f", ",.0f", "_.0f"):
+        assert [format(v, spec) for v in np.rint(x).tolist()] == [format(v, spec) for v in x.tolist()]
+
+
+def test_evaluate_category_and_text_columns():
+    rng = np.random.default_rng(2)
+    n = 300
+    tier = pd.Categorical(rng.choice(["gold", "silver", None], size=n), categories=["silver", "gold", "unused"])
+    stage = pd.Series(rng.choice(["new", "中文", None], size=n), dtype="str")
+    frame = pd.DataFrame({"tier": tier, "stage": stage, "risk": rng.uniform(0, 100, n)})
+    table = RuleTable([("hi", "risk > 50", "{tier} at {risk:.0f} ({stage})")], default="lo", default_reason="{stage}/{tier}")
+    out = table.evaluate(frame)
+    rule = np.where(frame["risk"].to_numpy() > 50, 1, 2)
+    values = {c: frame[c].tolist() for c in frame} | {"label": ["hi" if r == 1 else "lo" for r in rule]}
+    expected = _reference_fill(np.array(["{tier} at {risk:.0f} ({stage})", "{stage}/{tier}"], dtype=object)[rule - 1],
+                               values.get)
+    assert out["reason"].tolist() == expected
+
+
+def test_short_numbers_once_per_distinct_value():
+    from playbook.customer_types import _short_numbers
+
+    def reference(values):
+        v = np.asarray(values, dtype=float)
+        whole = np.round(v, 0) == v
+        rounded = np.round(v, 2)
+        return ["n/a" if x != x else f"{x:.0f}" if w else f"{r:.2f}" for x, w, r in zip(v.tolist(), whole.tolist(), rounded.tolist())]
+
+    x = np.random.default_rng(0).normal(0, 3, 5000).tolist() + [0.0, -0.0, np.nan, 1.005, 2.675, -0.004, np.inf, 1, None]
+    assert _short_numbers(x) == reference(x)
+    assert _short_numbers([]) == reference([]) == []
