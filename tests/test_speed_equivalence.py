@@ -136,3 +136,23 @@ def test_short_numbers_once_per_distinct_value():
     x = np.random.default_rng(0).normal(0, 3, 5000).tolist() + [0.0, -0.0, np.nan, 1.005, 2.675, -0.004, np.inf, 1, None]
     assert _short_numbers(x) == reference(x)
     assert _short_numbers([]) == reference([]) == []
+
+
+def test_formula_prefilter_covers_every_first_character():
+    """neutralise_formulas runs its regex only on texts whose first character is in _FORMULA_FIRST: every
+    character that can begin a match of _FORMULA must be there, or a formula would pass unneutralised."""
+    from playbook.strategy import _FORMULA, _FORMULA_FIRST
+
+    chars = (chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    assert [c for c in chars if (_FORMULA.match(c) or _FORMULA.match(c + "=")) and not _FORMULA_FIRST.match(c)] == []
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_formula_like_same_as_regex_on_every_row(dtype):
+    from playbook.strategy import _FORMULA, _formula_like
+
+    texts = ["=1+1", " =x", "\u00a0+1", "\u3000@a", "\ufeff-1", "\uff1dSUM", "\tx", "\nx", "ok", "", None, "a=b", " ", "\u200b",
+             "\u200b@x", "-", "C1", "中文", "\x00=", "\u2028+"] * 7
+    values = pd.Series(texts, dtype=dtype)
+    expected = np.array([isinstance(t, str) and bool(_FORMULA.match(t)) for t in texts])
+    assert (_formula_like(values) == expected).all()
