@@ -156,3 +156,24 @@ def test_formula_like_same_as_regex_on_every_row(dtype):
     values = pd.Series(texts, dtype=dtype)
     expected = np.array([isinstance(t, str) and bool(_FORMULA.match(t)) for t in texts])
     assert (_formula_like(values) == expected).all()
+
+
+def test_expected_if_alive_once_per_pair_same_bits():
+    from playbook.value import BetaGeoFitter, _distinct_pairs
+
+    bgf = BetaGeoFitter()
+    bgf.params_ = {"r": 0.8, "alpha": 40.0, "a": 0.6, "b": 2.5}
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 30, 20000).astype(float)
+    big_t = rng.integers(0, 800, 20000).astype(float)
+    x[:4], big_t[:4] = [-0.0, 0.0, 1.5, 2.0], [0.0, -0.0, 10.25, 10.25]
+    codes, xu, tu = _distinct_pairs(x, big_t)
+    assert len(xu) < len(x) and np.array_equal(xu[codes].view(np.int64), x.view(np.int64))
+    assert np.array_equal(tu[codes].view(np.int64), big_t.view(np.int64))
+    for t in (30.0, 365.0):
+        assert np.array_equal(bgf._expected_if_alive_by_pair(t, x, big_t).view(np.int64),
+                              bgf._expected_if_alive(t, x, big_t).view(np.int64))
+    x[2] = 1.0  # the public methods take whole numbers
+    tx = np.minimum(big_t, x * 3)
+    direct = np.asarray(bgf.probability_alive(x, tx, big_t)) * bgf._expected_if_alive(365.0, x, big_t)
+    assert np.array_equal(np.asarray(bgf.expected_purchases(365.0, x, tx, big_t)), direct)
