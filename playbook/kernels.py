@@ -38,6 +38,29 @@ def factorize_sorted(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, np.n
     return rank[codes], values[order]
 
 
+def _is_text(dtype) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def factorize_sorted_index(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """:func:`factorize_sorted` with the ids as the index ``pd.Index(uniques)`` would make, kept in pyarrow
+    when they are pyarrow text (or categories of it, already sorted): the same index without turning a
+    million ids into Python strings and back."""
+    if _is_text(ids.dtype):
+        codes, uniques = pd.factorize(ids if keep.all() else ids[keep], sort=True)
+        return codes, pd.Index(uniques)
+    if isinstance(ids.dtype, pd.CategoricalDtype) and _is_text(ids.cat.categories.dtype) \
+            and ids.cat.categories.is_monotonic_increasing:
+        cats = ids.cat.categories
+        codes = ids.cat.codes.to_numpy()[keep]
+        used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
+        rank = np.empty(len(cats), dtype=np.intp)
+        rank[used] = np.arange(len(used))  # categories in order: ranks are the order of the used ones
+        return rank[codes], cats.take(used)
+    codes, values = factorize_sorted(ids, keep)
+    return codes, pd.Index(values)
+
+
 def stable_order(keys: np.ndarray) -> np.ndarray:
     """``np.argsort(keys, kind="stable")`` for non-negative integer keys, several times
     faster: each key is packed with its row number into one int64, and those are unique,

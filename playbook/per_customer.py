@@ -9,7 +9,7 @@ import pandas as pd
 
 from .customer_base import CustomerBase
 from .errors import DataValidationError, InvalidArgumentError
-from .kernels import factorize_sorted, group_starts, group_sums, periods, stable_order
+from .kernels import factorize_sorted_index, group_starts, group_sums, periods, stable_order
 from .validation import check_column, end_of_day, resolve_as_of, to_timestamp, validate_orders
 
 __all__ = ["summarize", "timeline"]
@@ -101,7 +101,7 @@ def summarize(
     def kept(values: np.ndarray) -> np.ndarray:
         return values if every else values[keep]
 
-    codes, uniques = factorize_sorted(orders[customer_col], keep)
+    codes, uniques = factorize_sorted_index(orders[customer_col], keep)
     per = periods(dates if every else dates[keep], freq)
     # One stable sort by customer; rows keep their original order within a customer, as
     # a groupby would, so the compensated sums below match pandas' to the last bit.

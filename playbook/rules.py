@@ -205,6 +205,13 @@ _WHOLE = re.compile(r"[,_]?\.0f")  # a spec that shows a number rounded to a who
 _STR = pa.large_string()
 
 
+def text_take(texts: list, codes: np.ndarray):
+    """``np.array(texts, dtype=object)[codes]`` as pandas' text column would hold it (pyarrow-backed ``str``),
+    taken in pyarrow: no million Python strings converted one by one. ``texts`` must all be ``str``."""
+    return pd.arrays.ArrowStringArray(pa.array(list(texts), type=_STR).take(pa.array(np.asarray(codes, dtype=np.int64))),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def _fill_arrow(templates: np.ndarray, columns: Callable,
                 value_format: Callable[[str, list], list | None] | None = None,
                 groups: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:
@@ -489,9 +496,8 @@ class RuleTable:
             # Text columns made in pyarrow (a label per rule, taken; the reasons joined there): turning a
             # million Python strings into pandas' text dtype is what the frame would otherwise spend its time on.
             text = pd.StringDtype("pyarrow", na_value=np.nan)
-            label_col = pd.arrays.ArrowStringArray(pa.array(labels.tolist(), type=_STR).take(pa.array(rule - 1)), dtype=text)
-            out = pd.DataFrame({"label": label_col, "rule": rule, "reason": pd.arrays.ArrowStringArray(reasons, dtype=text)},
-                               index=frame.index)
+            out = pd.DataFrame({"label": text_take(labels.tolist(), rule - 1), "rule": rule,
+                                "reason": pd.arrays.ArrowStringArray(reasons, dtype=text)}, index=frame.index)
         else:
             out = pd.DataFrame({"label": chosen, "rule": rule, "reason": reasons.to_pylist()}, index=frame.index)
         if self.needs_evidence:

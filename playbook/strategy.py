@@ -14,7 +14,7 @@ from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import label, register_labels, resolve_lang
-from .rules import RuleTable
+from .rules import RuleTable, text_take
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
 __all__ = [
@@ -436,9 +436,11 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
     codes = per_rule[chosen["rule"].to_numpy() - 1] if len(chosen) else np.zeros(0, dtype=np.int64)
     out = pd.DataFrame(index=profile.index)
     out["strategy"] = pd.Categorical.from_codes(codes, categories=names)
-    out["strategy_label"] = np.array([label(s, lang) for s in names], dtype=object)[codes]
+    shown = [label(s, lang) for s in names]
+    # Text columns kept in pyarrow (a label per strategy taken by code; the reasons as evaluate made them).
+    out["strategy_label"] = text_take(shown, codes) if all(type(s) is str for s in shown) else np.array(shown, dtype=object)[codes]
     out["rule"] = chosen["rule"].to_numpy() - 1
-    out["reason"] = chosen["reason"].to_numpy()
+    out["reason"] = chosen["reason"].array if isinstance(chosen["reason"].dtype, pd.StringDtype) else chosen["reason"].to_numpy()
     return out
 
 

@@ -177,3 +177,20 @@ def test_expected_if_alive_once_per_pair_same_bits():
     tx = np.minimum(big_t, x * 3)
     direct = np.asarray(bgf.probability_alive(x, tx, big_t)) * bgf._expected_if_alive(365.0, x, big_t)
     assert np.array_equal(np.asarray(bgf.expected_purchases(365.0, x, tx, big_t)), direct)
+
+
+@pytest.mark.parametrize("kind", ["str", "object", "category_sorted", "category_unsorted", "int"])
+def test_factorize_sorted_index_same_as_index_of_uniques(kind):
+    from playbook.kernels import factorize_sorted, factorize_sorted_index
+
+    rng = np.random.default_rng(4)
+    raw = rng.choice(["b", "a", "中", "c10", "c2", "Z"], size=500)
+    ids = {"str": pd.Series(raw, dtype="str"), "object": pd.Series(raw.astype(object), dtype=object),
+           "category_sorted": pd.Series(pd.Categorical(raw, categories=sorted(set(raw) | {"zz"}))),
+           "category_unsorted": pd.Series(pd.Categorical(raw, categories=["c2", "中", "a", "b", "Z", "c10", "q"])),
+           "int": pd.Series(rng.integers(0, 50, 500))}[kind]
+    for keep in (np.ones(500, dtype=bool), rng.random(500) < 0.5):
+        codes, uniques = factorize_sorted(ids, keep)
+        codes2, index = factorize_sorted_index(ids, keep)
+        assert np.array_equal(codes, codes2)
+        pd.testing.assert_index_equal(index, pd.Index(uniques), exact=True)
