@@ -54,8 +54,9 @@ def factorize_sorted_index(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray
         cats = ids.cat.categories
         codes = ids.cat.codes.to_numpy()[keep]
         used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
-        rank = np.empty(len(cats), dtype=np.intp)
-        rank[used] = np.arange(len(used))  # categories in order: ranks are the order of the used ones
+        # categories in order: ranks are the order of the used ones (int32 when they fit: half the memory)
+        rank = np.empty(len(cats), dtype=np.int32 if len(cats) < 2**31 else np.intp)
+        rank[used] = np.arange(len(used))
         return rank[codes], cats.take(used)
     codes, values = factorize_sorted(ids, keep)
     return codes, pd.Index(values)
@@ -70,9 +71,13 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     top = int(keys.max(initial=0))
     if n == 0 or keys.min() < 0 or top.bit_length() + shift > 62:
         return np.argsort(keys, kind="stable")
-    packed = (keys.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
+    # In place: one array as long as the keys at a time, besides the row numbers (memory, #14).
+    packed = keys.astype(np.int64)
+    packed <<= shift
+    packed |= np.arange(n, dtype=np.int64)
     packed.sort()
-    return packed & ((1 << shift) - 1)
+    packed &= (1 << shift) - 1
+    return packed
 
 
 def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
@@ -83,7 +88,25 @@ def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
 FEW_RUNS = 8  # when no more runs than this are still going, group_sums finishes them one by one
 
 
+GROUP_BLOCK = 1 << 20  # group_sums works on this many runs at a time: its working arrays stay small (#14)
+
+
 def group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of each run ``values[starts[i]:starts[i + 1]]``, NaN skipped, as pandas' groupby ``sum`` (see
+    :func:`_group_sums`). Runs are summed :data:`GROUP_BLOCK` at a time: each run's sum is its own, so the
+    totals are the same, and the working arrays (several per run) stay a few MB instead of several times
+    the orders when every order is its own run."""
+    if len(starts) <= GROUP_BLOCK:
+        return _group_sums(values, starts)
+    out = np.empty(len(starts))
+    for a in range(0, len(starts), GROUP_BLOCK):
+        b = min(a + GROUP_BLOCK, len(starts))
+        lo, hi = int(starts[a]), (int(starts[b]) if b < len(starts) else len(values))
+        out[a:b] = _group_sums(values[lo:hi], starts[a:b] - lo)
+    return out
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Sum of each run ``values[starts[i]:starts[i + 1]]``, NaN skipped, with the
     compensated (Kahan) summation of pandas' groupby ``sum``, in the same order, so the
     totals match it to the last bit on runs of the usual lengths (on a run of thousands of

@@ -194,3 +194,18 @@ def test_factorize_sorted_index_same_as_index_of_uniques(kind):
         codes2, index = factorize_sorted_index(ids, keep)
         assert np.array_equal(codes, codes2)
         pd.testing.assert_index_equal(index, pd.Index(uniques), exact=True)
+
+
+def test_group_sums_in_blocks_same_bits(monkeypatch):
+    import playbook.kernels as K
+
+    rng = np.random.default_rng(8)
+    sizes = np.concatenate([rng.integers(1, 6, 3000), [400, 1, 250]])
+    values = rng.normal(0, 1e6, int(sizes.sum())) * rng.choice([1.0, 1e-9, 1e9], int(sizes.sum()))
+    values[rng.random(len(values)) < 0.01] = np.nan
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    whole = K.group_sums(values, starts)
+    monkeypatch.setattr(K, "GROUP_BLOCK", 97)
+    assert np.array_equal(K.group_sums(values, starts).view(np.int64), whole.view(np.int64))
+    keys = rng.integers(0, 50, 5000)
+    assert np.array_equal(K.stable_order(keys), np.argsort(keys, kind="stable"))
