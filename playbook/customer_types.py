@@ -429,9 +429,13 @@ def _thresholds(thresholds: dict | None) -> dict:
 def _short_numbers(values: list) -> list[str]:
     """How a reason shows evidence: whole numbers without decimals, others to 2, missing as "n/a"."""
     v = np.asarray(values, dtype=float)
-    whole = np.round(v, 0) == v
-    rounded = np.round(v, 2)
-    return ["n/a" if x != x else f"{x:.0f}" if w else f"{r:.2f}" for x, w, r in zip(v.tolist(), whole.tolist(), rounded.tolist())]
+    codes, distinct = pd.factorize(v.view(np.int64))  # each distinct value (by its bits) shown once
+    u = distinct.view(np.float64)
+    whole = np.round(u, 0) == u
+    rounded = np.round(u, 2)
+    texts = np.array(["n/a" if x != x else f"{x:.0f}" if w else f"{r:.2f}"
+                      for x, w, r in zip(u.tolist(), whole.tolist(), rounded.tolist())] or [""], dtype=object)
+    return texts[codes].tolist()
 
 
 def _reason_template(rule: TypeRule) -> str:

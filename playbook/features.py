@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .data import end_of_day, summarize, to_timestamp
-from .kernels import factorize_sorted, group_starts, group_sums, stable_order
+from .kernels import factorize_sorted_index, group_starts, group_sums, stable_order
 from .errors import DataValidationError, InvalidArgumentError
 
 __all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb", "compute_spark",
@@ -199,18 +199,21 @@ def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
     n_rows = len(orders)
     all_rows = np.ones(n_rows, dtype=bool)
     ids = orders["customer_id"]
-    codes, uniques = factorize_sorted(ids, all_rows)
-    del all_rows
-    uniques = pd.Index(uniques)  # the labels summarize gives, in its order
-    if not isinstance(ids.dtype, pd.CategoricalDtype):
+    codes, uniques = factorize_sorted_index(ids, all_rows)
+    del all_rows  # the labels summarize gives, in its order
+    recoded = not isinstance(ids.dtype, pd.CategoricalDtype)
+    if recoded:
         # summarize below reads the ids as these codes instead of hashing millions of strings again
         # (copy-on-write: the other columns are not copied).
         orders = orders.assign(customer_id=pd.Categorical.from_codes(codes, categories=uniques))
+        del codes  # the categorical holds the same codes (narrower): read back after summarize's peak (#14)
     n = len(uniques)
     # BTYD and exact sums as summarize computes them (the same numbers as every other caller); first, so that
     # its working memory is given back before the arrays below are made (the peaks do not stack). Its
     # tables are one row per customer: small beside the per-order arrays.
     summaries = [summarize(orders, ts) for ts in stamps]
+    if recoded:
+        codes = orders["customer_id"].cat.codes.to_numpy()
     order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
     sc = codes[order]
     del codes

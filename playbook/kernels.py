@@ -38,6 +38,30 @@ def factorize_sorted(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, np.n
     return rank[codes], values[order]
 
 
+def _is_text(dtype) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def factorize_sorted_index(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """:func:`factorize_sorted` with the ids as the index ``pd.Index(uniques)`` would make, kept in pyarrow
+    when they are pyarrow text (or categories of it, already sorted): the same index without turning a
+    million ids into Python strings and back."""
+    if _is_text(ids.dtype):
+        codes, uniques = pd.factorize(ids if keep.all() else ids[keep], sort=True)
+        return codes, pd.Index(uniques)
+    if isinstance(ids.dtype, pd.CategoricalDtype) and _is_text(ids.cat.categories.dtype) \
+            and ids.cat.categories.is_monotonic_increasing:
+        cats = ids.cat.categories
+        codes = ids.cat.codes.to_numpy()[keep]
+        used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
+        # categories in order: ranks are the order of the used ones (int32 when they fit: half the memory)
+        rank = np.empty(len(cats), dtype=np.int32 if len(cats) < 2**31 else np.intp)
+        rank[used] = np.arange(len(used))
+        return rank[codes], cats.take(used)
+    codes, values = factorize_sorted(ids, keep)
+    return codes, pd.Index(values)
+
+
 def stable_order(keys: np.ndarray) -> np.ndarray:
     """``np.argsort(keys, kind="stable")`` for non-negative integer keys, several times
     faster: each key is packed with its row number into one int64, and those are unique,
@@ -47,9 +71,13 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     top = int(keys.max(initial=0))
     if n == 0 or keys.min() < 0 or top.bit_length() + shift > 62:
         return np.argsort(keys, kind="stable")
-    packed = (keys.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
+    # In place: one array as long as the keys at a time, besides the row numbers (memory, #14).
+    packed = keys.astype(np.int64)
+    packed <<= shift
+    packed |= np.arange(n, dtype=np.int64)
     packed.sort()
-    return packed & ((1 << shift) - 1)
+    packed &= (1 << shift) - 1
+    return packed
 
 
 def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
@@ -60,7 +88,25 @@ def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
 FEW_RUNS = 8  # when no more runs than this are still going, group_sums finishes them one by one
 
 
+GROUP_BLOCK = 1 << 20  # group_sums works on this many runs at a time: its working arrays stay small (#14)
+
+
 def group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of each run ``values[starts[i]:starts[i + 1]]``, NaN skipped, as pandas' groupby ``sum`` (see
+    :func:`_group_sums`). Runs are summed :data:`GROUP_BLOCK` at a time: each run's sum is its own, so the
+    totals are the same, and the working arrays (several per run) stay a few MB instead of several times
+    the orders when every order is its own run."""
+    if len(starts) <= GROUP_BLOCK:
+        return _group_sums(values, starts)
+    out = np.empty(len(starts))
+    for a in range(0, len(starts), GROUP_BLOCK):
+        b = min(a + GROUP_BLOCK, len(starts))
+        lo, hi = int(starts[a]), (int(starts[b]) if b < len(starts) else len(values))
+        out[a:b] = _group_sums(values[lo:hi], starts[a:b] - lo)
+    return out
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Sum of each run ``values[starts[i]:starts[i + 1]]``, NaN skipped, with the
     compensated (Kahan) summation of pandas' groupby ``sum``, in the same order, so the
     totals match it to the last bit on runs of the usual lengths (on a run of thousands of

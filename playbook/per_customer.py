@@ -9,7 +9,7 @@ import pandas as pd
 
 from .customer_base import CustomerBase
 from .errors import DataValidationError, InvalidArgumentError
-from .kernels import factorize_sorted, group_starts, group_sums, periods, stable_order
+from .kernels import factorize_sorted_index, group_starts, group_sums, periods, stable_order
 from .validation import check_column, end_of_day, resolve_as_of, to_timestamp, validate_orders
 
 __all__ = ["summarize", "timeline"]
@@ -101,7 +101,7 @@ def summarize(
     def kept(values: np.ndarray) -> np.ndarray:
         return values if every else values[keep]
 
-    codes, uniques = factorize_sorted(orders[customer_col], keep)
+    codes, uniques = factorize_sorted_index(orders[customer_col], keep)
     per = periods(dates if every else dates[keep], freq)
     # One stable sort by customer; rows keep their original order within a customer, as
     # a groupby would, so the compensated sums below match pandas' to the last bit.
@@ -109,9 +109,16 @@ def summarize(
     cust_start = group_starts(codes[by_customer])
     # Rows ordered by (customer, period): already so when the orders come sorted by date.
     low = per.min()
-    key = codes.astype(np.int64) * (per.max() - low + 1) + (per - low)
+    # key = codes * span + (per - low), computed in place (the same integers, one array at a time: #14)
+    key = codes.astype(np.int64)
+    key *= per.max() - low + 1
+    key += per
+    key -= low
     by_period = by_customer
-    if np.any(np.diff(key[by_customer]) < 0):
+    in_customer_order = key[by_customer]
+    out_of_order = bool(np.any(in_customer_order[1:] < in_customer_order[:-1]))
+    del in_customer_order
+    if out_of_order:
         by_period = stable_order(key)
     key_sorted = key[by_period]
     del key
@@ -120,10 +127,12 @@ def summarize(
     amount = group_sums(kept(orders[amount_col].to_numpy(dtype=float))[by_period], period_start)
     n_in_period = np.diff(np.r_[period_start, len(by_period)])
     at_start = by_period[period_start]
-    del by_period
+    del by_period, period_start
+    # Each per-order array goes as soon as its per-period copy is made (the peak of summarize, #14).
     c_idx = codes[at_start]
+    del codes
     p_idx = per[at_start]
-    del codes, per, at_start
+    del per, at_start
     first_pos = group_starts(c_idx)
     counts = np.diff(np.r_[first_pos, len(c_idx)])
     first_p = p_idx[first_pos]

@@ -41,6 +41,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import DataValidationError, InvalidArgumentError
 
@@ -132,6 +134,180 @@ def _plain_names(template: str) -> set[str]:
     return plain - styled
 
 
+class _Coded:
+    """A text or category column as codes into its distinct values (``tolist()[i] == distinct[codes[i]]``)."""
+
+    def __init__(self, codes: np.ndarray, distinct: list):
+        self.codes, self.distinct = codes, distinct
+
+    def at(self, rows: np.ndarray) -> tuple[np.ndarray, list]:
+        codes, used = pd.factorize(self.codes[rows])
+        return codes, [self.distinct[i] for i in used.tolist()]
+
+    def values(self, rows: np.ndarray) -> list:
+        return [self.distinct[i] for i in self.codes[rows].tolist()]
+
+
+def _as_values(col, n: int) -> np.ndarray | _Coded:
+    """A column given to :func:`fill_reasons` as ``n`` values: numbers stay numeric (float64, integers,
+    booleans: their Python values are what ``tolist`` gives), category and text columns are coded,
+    anything else an object array of the Python values (as ``tolist`` would give)."""
+    if isinstance(col, pd.Series):
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub" or col.dtype == np.float64:
+            return col.to_numpy()
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # tolist() gives the categories' values and NaN for a missing one (code -1: the last entry)
+            return _Coded(col.cat.codes.to_numpy(), col.cat.categories.tolist() + [np.nan])
+        if isinstance(col.dtype, pd.StringDtype) and col.dtype.na_value is np.nan:
+            codes, uniques = pd.factorize(col)  # missing: -1, shown as the NaN tolist() gives
+            return _Coded(codes, uniques.tolist() + [np.nan])
+        col = col.tolist()
+    if isinstance(col, np.ndarray):
+        return col if col.dtype.kind in "iub" or col.dtype == np.float64 else col.astype(object)
+    out = np.empty(n, dtype=object)
+    out[:] = col if isinstance(col, list) else list(col)
+    return out
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """``values`` as (codes, distinct Python values) with ``distinct[codes] == values`` element by element,
+    where two values are the same only if they format the same (``-0.0`` is not ``0.0``, ``1`` is not ``True``)."""
+    if values.dtype == np.float64:
+        codes, uniques = pd.factorize(values.view(np.int64))  # by the bits: -0.0 and 0.0 stay apart
+        return codes, uniques.view(np.float64).tolist()
+    if values.dtype.kind in "iub":
+        codes, uniques = pd.factorize(values)
+        return codes, uniques.tolist()
+    listed = values.tolist()
+    if all(type(v) is str for v in listed):  # texts only: hashed in pandas
+        codes, uniques = pd.factorize(values)
+        return codes, uniques.tolist()
+    seen: dict = {}
+    codes = np.empty(len(values), dtype=np.intp)
+    distinct: list = []
+    for i, v in enumerate(listed):
+        kind = type(v)
+        # Only plain texts, numbers and None are merged (other objects may be equal yet print apart).
+        key = (kind, v.hex() if kind is float else v) if kind in (str, int, bool, float) or v is None else None
+        code = seen.get(key) if key is not None else None
+        if code is None:
+            code = len(distinct)
+            distinct.append(v)
+            if key is not None:
+                seen[key] = code
+        codes[i] = code
+    return codes, distinct
+
+
+_WHOLE = re.compile(r"[,_]?\.0f")  # a spec that shows a number rounded to a whole one
+
+
+_STR = pa.large_string()
+
+
+def text_take(texts: list, codes: np.ndarray):
+    """``np.array(texts, dtype=object)[codes]`` as pandas' text column would hold it (pyarrow-backed ``str``),
+    taken in pyarrow: no million Python strings converted one by one. ``texts`` must all be ``str``."""
+    return pd.arrays.ArrowStringArray(pa.array(list(texts), type=_STR).take(pa.array(np.asarray(codes, dtype=np.int64))),
+                                      dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _fill_arrow(templates: np.ndarray, columns: Callable,
+                value_format: Callable[[str, list], list | None] | None = None,
+                groups: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:
+    """:func:`fill_reasons` as a pyarrow text array: each field of a template is formatted once per
+    distinct value it takes, and the pieces are joined in pyarrow (no ``str.format`` call per customer).
+    Templates with fields other than bare names (positions, attributes, nested specs) are filled row
+    by row as :func:`fill_reasons` always did. ``groups``, if given, is ``(codes, table)`` with
+    ``table[codes] == templates`` (a rule table's numbers): spares hashing the templates."""
+    n = len(templates)
+    if n == 0:
+        return pa.array([], type=_STR)
+    if groups is None:
+        codes, uniques = pd.factorize(templates)
+    else:
+        codes, uniques = groups
+        used, first = np.unique(codes, return_index=True)
+        rank = np.zeros(len(uniques), dtype=np.intp)
+        rank[used[np.argsort(first)]] = np.arange(len(used))  # numbered in the order of first appearance
+        uniques = uniques[used[np.argsort(first)]]
+        codes = rank[codes]
+    pieces: list[pa.Array] = []
+    placed: list[np.ndarray] = []
+    full: dict[str, np.ndarray | _Coded | None] = {}
+
+    def values_of(name: str) -> np.ndarray | _Coded | None:
+        if name not in full:
+            col = columns(name)
+            full[name] = None if col is None else _as_values(col, n)
+        return full[name]
+
+    for code in np.unique(codes):  # rules in the order their first customer appears
+        template = uniques[code]
+        rows = np.flatnonzero(codes == code)
+        parsed = list(string.Formatter().parse(template))
+        simple = all(f is None or (re.fullmatch(r"[A-Za-z_]\w*", f) and conv is None and "{" not in (spec or ""))
+                     for _, f, spec, conv in parsed)
+        if not simple:  # row by row, exactly as before
+            names = _template_fields(template)
+            present, values = [], []
+            for name in names:
+                col = values_of(name)
+                if col is None:
+                    continue
+                present.append(name)
+                listed = col.values(rows) if isinstance(col, _Coded) else col[rows].tolist()
+                values.append([_MISSING if isinstance(v, float) and v != v else v for v in listed])
+            fmt = template.format
+            texts = [fmt(**dict(zip(present, vals))) for vals in (zip(*values) if values else ((),) * len(rows))]
+            pieces.append(pa.array(texts, type=_STR))
+            placed.append(rows)
+            continue
+        plain = _plain_names(template)
+        parts: list = []
+        shown_cache: dict[str, list | None] = {}
+        for text, field, spec, _ in parsed:
+            if text:
+                parts.append(pa.scalar(text, type=_STR))
+            if field is None:
+                continue
+            col = values_of(field)
+            if col is None:
+                raise KeyError(field)  # as str.format says of a name it lacks
+            if field not in shown_cache:
+                shown_cache[field] = (value_format(field, col.values(rows) if isinstance(col, _Coded) else col[rows].tolist())
+                                      if value_format is not None and field in plain else None)
+            shown = shown_cache[field]
+            if shown is not None:  # the styler's texts, shown as they are (no "n/a" for a missing one)
+                picked = np.empty(len(rows), dtype=object)
+                picked[:] = shown
+                where, distinct = _distinct(picked)
+                texts = [format(v, spec or "") for v in distinct]
+            else:
+                if isinstance(col, _Coded):
+                    where, distinct = col.at(rows)
+                else:
+                    picked = col[rows]
+                    if picked.dtype == np.float64 and spec and _WHOLE.fullmatch(spec):
+                        # format(x, ".0f") is x rounded half to even on its exact value, as np.rint (sign kept):
+                        # the same text from far fewer distinct values
+                        picked = np.rint(picked)
+                    where, distinct = _distinct(picked)
+                texts = [format(_MISSING if isinstance(v, float) and v != v else v, spec or "") for v in distinct]
+            parts.append(pa.array(texts, type=_STR).take(pa.array(where)))
+        if not any(isinstance(p, pa.Array) for p in parts):  # a fixed text
+            fixed = "".join(p.as_py() for p in parts)
+            pieces.append(pa.array([fixed], type=_STR).take(pa.array(np.zeros(len(rows), dtype=np.intp))))
+        else:
+            pieces.append(pc.binary_join_element_wise(*parts, pa.scalar("", type=_STR)))
+        placed.append(rows)
+    order = np.concatenate(placed)
+    back = np.empty(n, dtype=np.intp)
+    back[order] = np.arange(n)
+    joined = pa.concat_arrays([p.cast(_STR) for p in pieces])
+    return joined.take(pa.array(back))
+
+
 def fill_reasons(templates: np.ndarray, columns: Callable,
                  value_format: Callable[[str, list], list | None] | None = None) -> list[str]:
     """``templates[i].format(**row i)`` for every row, missing values shown as "n/a".
@@ -144,45 +320,7 @@ def fill_reasons(templates: np.ndarray, columns: Callable,
     ``value_format(name, values)``, if given, may return the texts to show for a bare field
     ``{name}`` of those rows (None keeps the values as they are).
     """
-    reasons: list = [None] * len(templates)
-    codes, uniques = pd.factorize(templates)
-    for code in np.unique(codes):  # rules in the order their first customer appears
-        template = uniques[code]
-        rows = np.flatnonzero(codes == code)
-        names = _template_fields(template)
-        if not names:  # a fixed text: no formatting per customer
-            text = template.format()
-            for i in rows:
-                reasons[i] = text
-            continue
-        plain = _plain_names(template)
-        present, values = [], []
-        for name in names:
-            col = columns(name)
-            if col is None:
-                continue
-            picked = [col[i] for i in rows]
-            shown = value_format(name, picked) if value_format is not None and name in plain else None
-            present.append(name)
-            values.append(shown if shown is not None else
-                          [_MISSING if isinstance(v, float) and v != v else v for v in picked])
-        parts = _plain_parts(template)
-        if parts is not None and all(f is None or f in present for _, f in parts):
-            # Joined column by column: format(v, "") is what str.format does with a bare field.
-            by_name = dict(zip(present, values))
-            out = np.full(len(rows), "", dtype=object)
-            for text, field in parts:
-                if text:
-                    out = out + text
-                if field is not None:
-                    out = out + np.array([format(v, "") for v in by_name[field]], dtype=object)
-            for i, reason in zip(rows, out):
-                reasons[i] = reason
-            continue
-        fmt = template.format
-        for i, vals in zip(rows, zip(*values) if values else ((),) * len(rows)):
-            reasons[i] = fmt(**dict(zip(present, vals)))
-    return reasons
+    return _fill_arrow(np.asarray(templates, dtype=object), columns, value_format).to_pylist()
 
 
 _WORDS = {"and", "or", "not", "in", "is", "True", "False", "None"}
@@ -353,16 +491,25 @@ class RuleTable:
                                       "end the table with a catch-all rule whose condition is 'True'.")
         chosen = labels[rule - 1] if n else np.array([], dtype=object)
         reasons = self._reasons(frame, p, templates[rule - 1] if n else np.array([], dtype=object),
-                                list(chosen), extra, func)
-        out = pd.DataFrame({"label": chosen, "rule": rule, "reason": reasons}, index=frame.index)
+                                chosen, extra, func, as_arrow=True, groups=(rule - 1, templates))
+        if n and all(type(x) is str for x in labels):
+            # Text columns made in pyarrow (a label per rule, taken; the reasons joined there): turning a
+            # million Python strings into pandas' text dtype is what the frame would otherwise spend its time on.
+            text = pd.StringDtype("pyarrow", na_value=np.nan)
+            out = pd.DataFrame({"label": text_take(labels.tolist(), rule - 1), "rule": rule,
+                                "reason": pd.arrays.ArrowStringArray(reasons, dtype=text)}, index=frame.index)
+        else:
+            out = pd.DataFrame({"label": chosen, "rule": rule, "reason": reasons.to_pylist()}, index=frame.index)
         if self.needs_evidence:
             out.attrs["rules_without_evidence"] = unjudged
         return out
 
-    def _reasons(self, frame: pd.DataFrame, p: dict, templates: np.ndarray, labels: list,
-                 extra: Mapping[str, Callable] | None, func: str, rows: np.ndarray | None = None) -> list[str]:
+    def _reasons(self, frame: pd.DataFrame, p: dict, templates: np.ndarray, labels,
+                 extra: Mapping[str, Callable] | None, func: str, rows: np.ndarray | None = None, *,
+                 as_arrow: bool = False, groups: tuple[np.ndarray, np.ndarray] | None = None):
         """Each row's template filled with its values (``labels`` for ``{label}``); only the
-        rows at positions ``rows`` (one template each) when given."""
+        rows at positions ``rows`` (one template each) when given. A list, or a pyarrow text array
+        with ``as_arrow``."""
         n = len(frame) if rows is None else len(rows)
         cache: dict = {"label": labels}
         extra = dict(extra or {})
@@ -372,11 +519,11 @@ class RuleTable:
                 if name in extra:
                     value = extra[name]()
                     if isinstance(value, pd.Series):
-                        cache[name] = (value if rows is None else value.iloc[rows]).tolist()
+                        cache[name] = value if rows is None else value.iloc[rows]
                     else:
                         cache[name] = [value] * n
                 elif name in frame.columns:
-                    cache[name] = (frame[name] if rows is None else frame[name].iloc[rows]).tolist()
+                    cache[name] = frame[name] if rows is None else frame[name].iloc[rows]
                 elif name in p:
                     cache[name] = [p[name]] * n
                 else:
@@ -393,9 +540,10 @@ class RuleTable:
                 return styler(values) if numeric else None
 
         try:
-            return fill_reasons(templates, column, shown)
+            filled = _fill_arrow(np.asarray(templates, dtype=object), column, shown, groups)
         except KeyError as exc:
             raise InvalidArgumentError(f"{func}: a reason template names {exc}, which the table lacks.") from exc
+        return filled if as_arrow else filled.to_pylist()
 
     def evaluate_all(self, frame: pd.DataFrame, thresholds: Mapping | None = None, *,
                      extra: Mapping[str, Callable] | None = None, func: str | None = None,

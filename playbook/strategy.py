@@ -14,7 +14,7 @@ from .deprecation import keyword_only_after
 from .data import CustomerBase, check_data, end_of_day, require_columns, resolve_as_of, summarize, validate_orders
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError
 from .i18n import LABELS, label, register_labels, resolve_lang
-from .rules import RuleTable
+from .rules import RuleTable, text_take
 from .segment import TIERS
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
 
@@ -456,9 +456,11 @@ def recommend_strategies(profile: pd.DataFrame, table: pd.DataFrame = STRATEGY_T
     codes = per_rule[chosen["rule"].to_numpy() - 1] if len(chosen) else np.zeros(0, dtype=np.int64)
     out = pd.DataFrame(index=profile.index)
     out["strategy"] = pd.Categorical.from_codes(codes, categories=names)
-    out["strategy_label"] = np.array([label(s, lang) for s in names], dtype=object)[codes]
+    shown = [label(s, lang) for s in names]
+    # Text columns kept in pyarrow (a label per strategy taken by code; the reasons as evaluate made them).
+    out["strategy_label"] = text_take(shown, codes) if all(type(s) is str for s in shown) else np.array(shown, dtype=object)[codes]
     out["rule"] = chosen["rule"].to_numpy() - 1
-    out["reason"] = chosen["reason"].to_numpy()
+    out["reason"] = chosen["reason"].array if isinstance(chosen["reason"].dtype, pd.StringDtype) else chosen["reason"].to_numpy()
     return out
 
 
@@ -1244,6 +1246,23 @@ def _is_text(values) -> bool:
     return values.dtype == object or pd.api.types.is_string_dtype(values)
 
 
+# A formula-like text starts with one of these (the first character _FORMULA can match).
+_FORMULA_FIRST = re.compile("[\\s\u200b-\u200f\u2060\ufeff=+\\-@\uff1d\uff0b\uff0d\uff20\t\r\n]")
+
+
+def _formula_like(values: pd.Series) -> np.ndarray:
+    """Which texts match :data:`_FORMULA` (missing: False). The regex runs only on the texts whose first
+    character could start a match, found by their distinct first characters (on a million ids, a few)."""
+    first = values.str.slice(0, 1)
+    starts = [c for c in first.dropna().unique().tolist() if isinstance(c, str) and _FORMULA_FIRST.match(c)]
+    risky = np.zeros(len(values), dtype=bool)
+    if not starts:
+        return risky
+    maybe = np.flatnonzero(np.asarray(first.isin(starts), dtype=bool))
+    risky[maybe] = np.asarray(pd.Series(values.iloc[maybe].str.match(_FORMULA)).fillna(False), dtype=bool)
+    return risky
+
+
 def _neutralise_text(values):
     """``values`` (a Series or Index of text) without NUL, formula-like strings prefixed by an apostrophe."""
     try:
@@ -1253,7 +1272,7 @@ def _neutralise_text(values):
     out = pd.Series(values, copy=True) if isinstance(values, pd.Index) else values.copy()
     if has_nul.any():
         out.iloc[has_nul] = out.iloc[has_nul].str.replace("\x00", "", regex=False)
-    risky = np.asarray(pd.Series(out.str.match(_FORMULA)).fillna(False), dtype=bool)
+    risky = _formula_like(pd.Series(out))
     if not risky.any() and not has_nul.any():
         return values
     out.iloc[risky] = "'" + out.iloc[risky]

@@ -427,6 +427,12 @@ class BetaGeoFitter(_Fitter):
         direct = 1 - np.exp((a - 1) * np.log1p(-z)) * f
         return (a + b + x - 1) / (a - 1) * np.where(positive, euler, direct)
 
+    def _expected_if_alive_by_pair(self, t, x: np.ndarray, T: np.ndarray, pairs=None):
+        """:meth:`_expected_if_alive` computed once per distinct (x, T) pair and spread back (the same
+        numbers: the function is elementwise); ``pairs`` from :func:`_distinct_pairs` to reuse."""
+        codes, xu, tu = pairs if pairs is not None else _distinct_pairs(x, T)
+        return self._expected_if_alive(t, xu, tu)[codes]
+
     def probability_alive(self, frequency, recency, T):
         """Probability that each customer is still alive (has not silently left) at age ``T``.
 
@@ -466,7 +472,8 @@ class BetaGeoFitter(_Fitter):
         t = _check_positive_time(t, "expected_purchases")
         x, tx, big_t = _check_rfT(frequency, recency, T, "expected_purchases")
         alive = np.asarray(self.probability_alive(x, tx, big_t))
-        out = alive * self._expected_if_alive(t, x, big_t)
+        out = alive * (self._expected_if_alive_by_pair(t, x, big_t) if np.ndim(t) == 0 and np.ndim(x) == 1
+                       and np.shape(big_t) == np.shape(x) else self._expected_if_alive(t, x, big_t))
         return _wrap(np.where(t == 0, 0.0, out), _index_of(frequency, recency, T), "expected_purchases")
 
     def expected_purchases_new(self, t):
@@ -674,11 +681,24 @@ class GammaGammaFitter(_Fitter):
         alive = np.asarray(bgf.probability_alive(x, tx, big_t))
         previous = np.zeros_like(x)
         value = np.zeros_like(x)
+        pairs = _distinct_pairs(x, big_t) if np.ndim(x) == 1 and np.shape(big_t) == np.shape(x) else None
         for end in ends:
-            cumulative = alive * bgf._expected_if_alive(end, x, big_t)
+            cumulative = alive * (bgf._expected_if_alive(end, x, big_t) if pairs is None
+                                  else bgf._expected_if_alive_by_pair(end, x, big_t, pairs))
             value += (cumulative - previous) * (1 + discount_rate) ** (-end / periods_per_year)
             previous = cumulative
         return _wrap(value * spend * margin, _index_of(frequency, recency, T, monetary_value), "clv")
+
+
+def _distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(codes, x values, T values) of the distinct (x, T) pairs, by their bits: ``xu[codes] == x`` and
+    ``tu[codes] == T`` element by element. Purchase counts and ages in whole periods repeat a lot: a
+    million customers have far fewer distinct pairs."""
+    x64, t64 = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    cx, ux = pd.factorize(x64.view(np.int64))
+    ct, ut = pd.factorize(t64.view(np.int64))
+    codes, keys = pd.factorize(cx.astype(np.int64) * len(ut) + ct)
+    return codes, ux.view(np.float64)[keys // len(ut)], ut.view(np.float64)[keys % len(ut)]
 
 
 def clv_table(summary: pd.DataFrame, bgf: BetaGeoFitter, ggf: GammaGammaFitter, *, horizon: float = 365,
