@@ -429,7 +429,7 @@ def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duc
     seconds = ("date_diff('microsecond', prev_at, order_date) / 1e6" if dialect == "duckdb"
                else "(unix_micros(order_date) - unix_micros(prev_at)) / 1e6")
     last_known = " AND ".join(_where("known", _bounds(max(stamps))))
-    aggs, gaps, days, final, ranks = [], [], [], [], []
+    aggs, gaps, days, picks, ranks = [], [], [], [], []
     for a in SPEC:  # the whole-file ones once: they are the same at every date
         if _usable(a, columns) and a.window == "all":
             aggs.append(_agg_sql(a, [], total, text, a.name))
@@ -439,7 +439,7 @@ def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duc
         known = " AND ".join(_where("known", bounds))
         day_known = f"day <= DATE '{ts.strftime('%Y-%m-%d')}'"
         day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
-        final.append(", ".join((f"p.{a.name}" if a.window == "all" else f"p.{a.name}{x}") + f" AS {a.name}{x}"
+        picks.append(", ".join((f"p.{a.name}" if a.window == "all" else f"p.{a.name}{x}") + f" AS {a.name}{x}"
                                for a in SPEC if _usable(a, columns)))
         for a in SPEC:
             if _usable(a, columns) and a.window != "all":
@@ -458,7 +458,7 @@ def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duc
         part = "cid" if k == 0 else f"cid, {day_known}"  # date 0 is the latest: every day of the table is known then
         ranks.append(f"row_number() OVER (PARTITION BY {part} ORDER BY gap NULLS LAST) AS r{x}, "
                      f"count(gap) OVER (PARTITION BY {part}) AS m{x}")
-        final.append(f"""coalesce(d.order_days{x}, 0) AS order_days{x},
+        picks.append(f"""coalesce(d.order_days{x}, 0) AS order_days{x},
        greatest(coalesce(d.order_days{x}, 0) - 1, 0) AS frequency{x},
        coalesce(d.recency{x}, 0) AS recency{x},
        coalesce(d.t_days{x}, 0) AS {big_t[0]}T{x}{big_t[-1]},
@@ -499,7 +499,7 @@ def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duc
     GROUP BY cid"""),
     ]
     final = f"""SELECT p.customer_id, i.cid,
-       {(','+chr(10)+'       ').join(final)}
+       {(','+chr(10)+'       ').join(picks)}
 FROM {{per_customer}} AS p
 JOIN {{ids}} AS i ON i.customer_id = p.customer_id
 LEFT JOIN {{per_days}} AS d ON d.cid = i.cid
