@@ -61,7 +61,9 @@ def watch():  # the largest size of this run's spill folder (DuckDB's temporary 
 
 def say(m):
     marks.append((m, time.perf_counter()))
-    print(f"    [{time.perf_counter() - t0:7.1f} s] {m}", file=sys.stderr, flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"    [{time.perf_counter() - t0:7.1f} s, peak RSS so far {peak:,.0f} MiB, temporary files at most "
+          f"{disk[0] / 1e9:.1f} GB] {m}", file=sys.stderr, flush=True)
 
 threading.Thread(target=watch, daemon=True).start()
 read = read_duckdb(glob, as_of=as_of, memory_limit=limit, progress=say)

@@ -407,8 +407,8 @@ def _suffix(k: int) -> str:
     return "" if k == 0 else f"__at{k}"
 
 
-def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duckdb") -> str:
-    """One query computing :func:`compute`'s table at each of ``dates`` (columns of date ``k`` > 0 end in ``__at<k>``).
+def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duckdb") -> tuple[list[tuple[str, str]], str]:
+    """The steps of one query computing :func:`compute`'s table at each of ``dates`` (columns of date ``k`` > 0 end in ``__at<k>``).
 
     Built to grow linearly with the orders, larger than memory: the text ids are mapped once to
     integer codes (ranked, so ordering by code orders by id) and every later stage groups, sorts
@@ -432,7 +432,7 @@ def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duc
     seconds = ("date_diff('microsecond', prev_at, order_date) / 1e6" if dialect == "duckdb"
                else "(unix_micros(order_date) - unix_micros(prev_at)) / 1e6")
     last_known = " AND ".join(_where("known", _bounds(max(stamps))))
-    aggs, gaps, days, final, ranks = [], [], [], [], []
+    aggs, gaps, days, picks, ranks = [], [], [], [], []
     for a in SPEC:  # the whole-file ones once: they are the same at every date
         if _usable(a, columns) and a.window == "all":
             aggs.append(_agg_sql(a, [], total, text, a.name))
@@ -442,7 +442,7 @@ def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duc
         known = " AND ".join(_where("known", bounds))
         day_known = f"day <= DATE '{ts.strftime('%Y-%m-%d')}'"
         day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
-        final.append(", ".join((f"p.{a.name}" if a.window == "all" else f"p.{a.name}{x}") + f" AS {a.name}{x}"
+        picks.append(", ".join((f"p.{a.name}" if a.window == "all" else f"p.{a.name}{x}") + f" AS {a.name}{x}"
                                for a in SPEC if _usable(a, columns)))
         for a in SPEC:
             if _usable(a, columns) and a.window != "all":
@@ -461,7 +461,7 @@ def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duc
         part = "cid" if k == 0 else f"cid, {day_known}"  # date 0 is the latest: every day of the table is known then
         ranks.append(f"row_number() OVER (PARTITION BY {part} ORDER BY gap NULLS LAST) AS r{x}, "
                      f"count(gap) OVER (PARTITION BY {part}) AS m{x}")
-        final.append(f"""coalesce(d.order_days{x}, 0) AS order_days{x},
+        picks.append(f"""coalesce(d.order_days{x}, 0) AS order_days{x},
        greatest(coalesce(d.order_days{x}, 0) - 1, 0) AS frequency{x},
        coalesce(d.recency{x}, 0) AS recency{x},
        coalesce(d.t_days{x}, 0) AS {big_t[0]}T{x}{big_t[-1]},
@@ -470,52 +470,59 @@ def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duc
        coalesce(d.days_since_last{x}, 0) AS days_since_last{x},
        d.own_gap_days_raw{x},
        g.gap_mean{x}, g.gap_std{x}, coalesce(g.gap_count{x}, 0) AS gap_count{x}""")
-    return f"""WITH ids AS (
-    SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cid
-    FROM (SELECT DISTINCT customer_id FROM {source}) AS u
-), per_customer AS (
-    SELECT customer_id,
+    steps = [
+        ("ids", f"""SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cid
+    FROM (SELECT DISTINCT customer_id FROM {source}) AS u"""),
+        ("per_customer", f"""SELECT customer_id,
            {sep.join(aggs)}
     FROM {source}
-    GROUP BY customer_id
-), coded AS (
-    SELECT i.cid, s.order_date, s.amount
-    FROM {source} AS s JOIN ids AS i ON i.customer_id = s.customer_id
-    WHERE {last_known}
-), lagged AS (
-    SELECT cid, order_date, lag(order_date) OVER (PARTITION BY cid ORDER BY order_date) AS prev_at
-    FROM coded
-), order_gaps AS (
-    SELECT cid,
+    GROUP BY customer_id"""),
+        ("coded", f"""SELECT i.cid, s.order_date, s.amount
+    FROM {source} AS s JOIN {{ids}} AS i ON i.customer_id = s.customer_id
+    WHERE {last_known}"""),
+        ("lagged", """SELECT cid, order_date, lag(order_date) OVER (PARTITION BY cid ORDER BY order_date) AS prev_at
+    FROM {coded}"""),
+        ("order_gaps", f"""SELECT cid,
            {sep.join(gaps)}
-    FROM (SELECT cid, order_date, {seconds} AS gap FROM lagged) AS l
-    GROUP BY cid
-), per_day AS (
-    SELECT cid, CAST(order_date AS DATE) AS day, {total}(amount) AS amount
-    FROM coded
-    GROUP BY cid, CAST(order_date AS DATE)
-), day_gaps AS (
-    SELECT cid, day, amount,
+    FROM (SELECT cid, order_date, {seconds} AS gap FROM {{lagged}}) AS l
+    GROUP BY cid"""),
+        ("per_day", f"""SELECT cid, CAST(order_date AS DATE) AS day, {total}(amount) AS amount
+    FROM {{coded}}
+    GROUP BY cid, CAST(order_date AS DATE)"""),
+        ("day_gaps", f"""SELECT cid, day, amount,
            {days_between('lag(day) OVER (PARTITION BY cid ORDER BY day)', 'day')} AS gap,
            row_number() OVER (PARTITION BY cid ORDER BY day) AS k
-    FROM per_day
-), ranked AS (
-    SELECT cid, day, amount, gap, k,
+    FROM {{per_day}}"""),
+        ("ranked", f"""SELECT cid, day, amount, gap, k,
            {sep.join(ranks)}
-    FROM day_gaps
-), per_days AS (
-    SELECT cid,
+    FROM {{day_gaps}}"""),
+        ("per_days", f"""SELECT cid,
            {sep.join(days)}
-    FROM ranked
-    GROUP BY cid
-)
-SELECT p.customer_id,
-       {(','+chr(10)+'       ').join(final)}
-FROM per_customer AS p
-JOIN ids AS i ON i.customer_id = p.customer_id
-LEFT JOIN per_days AS d ON d.cid = i.cid
-LEFT JOIN order_gaps AS g ON g.cid = i.cid
-ORDER BY i.cid"""
+    FROM {{ranked}}
+    GROUP BY cid"""),
+    ]
+    final = f"""SELECT p.customer_id, i.cid,
+       {(','+chr(10)+'       ').join(picks)}
+FROM {{per_customer}} AS p
+JOIN {{ids}} AS i ON i.customer_id = p.customer_id
+LEFT JOIN {{per_days}} AS d ON d.cid = i.cid
+LEFT JOIN {{order_gaps}} AS g ON g.cid = i.cid"""
+    return steps, final
+
+
+_STEP_NAMES = ("ids", "per_customer", "coded", "lagged", "order_gaps", "per_day", "day_gaps", "ranked", "per_days")
+
+
+def _named(sql: str, prefix: str) -> str:
+    """``sql`` with each ``{step}`` placeholder replaced by the step's name, ``prefix`` + step."""
+    return sql.format(**{n: prefix + n for n in _STEP_NAMES})
+
+
+def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duckdb") -> str:
+    """:func:`_render_steps` as one query whose steps are common table expressions (``WITH``)."""
+    steps, final = _render_steps(dates, columns, source=source, dialect=dialect)
+    return "WITH " + ", ".join(f"{name} AS (\n    {_named(body, '')}\n)" for name, body in steps) + "\n" + _named(final, "") \
+        + "\nORDER BY i.cid"
 
 
 def _agg_sql(a: Aggregate, conds: list, total: str, text: str, name: str) -> str:
@@ -535,22 +542,75 @@ def compute_duckdb(con, relation: str, as_of, columns) -> pd.DataFrame:
     return _compute_duckdb_dates(con, relation, [as_of], columns)[0]
 
 
-def _compute_duckdb_dates(con, relation: str, dates, columns) -> list[pd.DataFrame]:
-    """:func:`compute`'s table at each of ``dates``, by one DuckDB query (:func:`_render_dates`): one pass, not one per date."""
-    frame = con.execute(_render_dates(dates, columns, source=relation, dialect="duckdb")).df()
-    return [_date_table(frame, k, columns) for k in range(len(dates))]
+#: The steps DuckDB stores as temporary tables (spilled to disk beyond its memory limit); the others are views read by
+#: the next stored step. One query of all the steps ran out of memory at 10M orders under a 400MB limit (DuckDB
+#: plans its hash tables and sorts side by side), while each stored step spills and finishes.
+_DUCKDB_STORED = ("ids", "per_customer", "order_gaps", "per_days")
+_DUCKDB_PREFIX = "playbook_step_"
+
+
+def _compute_duckdb_dates(con, relation: str, dates, columns, say=None) -> list[pd.DataFrame]:
+    """:func:`compute`'s table at each of ``dates``, by :func:`_render_steps` run step by step: one pass, not one per date.
+
+    Each step is a temporary view or table of ``con`` named ``playbook_step_<step>``, dropped at the end.
+    """
+    steps, final = _render_steps(dates, columns, source=relation, dialect="duckdb")
+    steps = steps + [("result", final)]
+    made = []
+    try:
+        for name, body in steps:
+            kind = "TABLE" if name in _DUCKDB_STORED + ("result",) else "VIEW"
+            if say and kind == "TABLE":
+                say(f"DuckDB step: {name}")
+            con.execute(f"CREATE OR REPLACE TEMP {kind} {_DUCKDB_PREFIX}{name} AS {_named(body, _DUCKDB_PREFIX)}")
+            made.append((kind, name))
+        names = feature_columns(columns)
+        tables = []
+        for k in range(len(dates)):  # one date at a time, streamed: the whole result at once need not fit in memory
+            x = _suffix(k)
+            cols = ", ".join(f'"{c}{x}" AS "{c}"' for c in names)
+            tables.append(_engine_table(_fetch(con, f"SELECT customer_id, {cols} FROM {_DUCKDB_PREFIX}result ORDER BY cid"),
+                                        columns))
+    finally:
+        for kind, name in reversed(made):
+            con.execute(f"DROP {kind} IF EXISTS {_DUCKDB_PREFIX}{name}")
+    return tables
+
+
+def _fetch(con, sql: str, batch: int = 1 << 20) -> pd.DataFrame:
+    """A DuckDB query's result as a pandas frame, streamed in batches of rows.
+
+    DuckDB's ``.df()`` first collects the whole result inside DuckDB, where it cannot spill: a
+    feature table of 10M customers ran past the memory limit there. Here each column's batches are
+    joined as soon as they are all read, so the peak is about the frame plus one column.
+    """
+    reader = con.sql(sql).to_arrow_reader(batch)
+    parts: dict[str, list] = {name: [] for name in reader.schema.names}
+    for b in reader:
+        for name, column in zip(b.schema.names, b.columns):
+            parts[name].append(column)
+    import pyarrow as pa
+
+    out = {}
+    for name in list(parts):
+        chunks = parts.pop(name)
+        arr = pa.chunked_array(chunks, type=reader.schema.field(name).type)
+        del chunks
+        out[name] = arr.to_pandas()
+        del arr
+    return pd.DataFrame(out, copy=False)
 
 
 def _date_table(frame: pd.DataFrame, k: int, columns) -> pd.DataFrame:
     """Date ``k``'s columns of a :func:`_render_dates` result, as :func:`compute`'s table."""
     x = _suffix(k)
     names = feature_columns(columns)
-    return _spark_table(frame[["customer_id"] + [c + x for c in names]].rename(columns={c + x: c for c in names}), columns)
+    return _engine_table(frame[["customer_id"] + [c + x for c in names]].rename(columns={c + x: c for c in names}), columns)
 
 
 # ----------------------------------------------------------------------------- Spark engine
 
-def _spark_table(frame: pd.DataFrame, columns) -> pd.DataFrame:
+def _engine_table(frame: pd.DataFrame, columns) -> pd.DataFrame:
     """A feature table fetched from a SQL engine, with :func:`compute`'s dtypes, index and column order."""
     table = frame.set_index("customer_id")
     table.index = pd.Index(table.index.astype(str), name="customer_id")
@@ -995,6 +1055,8 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
         shutil.rmtree(spill, ignore_errors=True)
         raise
     con.execute("SET enable_progress_bar = false")  # a bar on stdout would mix with the command's own output
+    # Rows need not keep the file's order (every step groups, sorts or joins): lets DuckDB stream instead of buffering.
+    con.execute("SET preserve_insertion_order = false")
     try:
         return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
                             date_format=date_format, decimal=decimal)
@@ -1185,7 +1247,7 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
 
     then = ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)  # the churn model's backtest date
     if totals["first_order"] <= end_of_day(then):  # both dates in one pass over the orders
-        table, past = _compute_duckdb_dates(con, "orders", [ts, then], kits)
+        table, past = _compute_duckdb_dates(con, "orders", [ts, then], kits, say=say)
     else:
         table, past = compute_duckdb(con, "orders", ts, kits), None
     return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,

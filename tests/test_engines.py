@@ -362,3 +362,28 @@ def test_running_out_of_memory_and_disk_is_a_clear_refusal(tmp_path, monkeypatch
                                                   r"it may use \(.* GB, half the free disk\): Out of Memory Error.*--memory-limit"):
         features.read_duckdb(_write(tmp_path, "good.csv", GOOD), memory_limit="64MB")
     assert not list(tmp_path.glob("playbook_duckdb_*"))
+
+
+# ----------------------------------------------------------------------------- the feature query, step by step
+
+def test_duckdb_steps_give_the_one_query_table_and_leave_nothing_behind():
+    """DuckDB runs the feature SQL step by step (temporary tables it can spill, the result streamed to pandas one
+    date at a time): each date's table is the one-query table's (the same SQL as Spark's, as common table
+    expressions), on the caller's connection, whose own tables and views are left as they were."""
+    orders = generate("retail", n_customers=300, seed=2).orders
+    con = duckdb.connect()
+    con.register("orders", orders)
+    con.execute("CREATE TEMP TABLE mine AS SELECT 1 AS x")
+    before = sorted(con.execute("SELECT table_name FROM information_schema.tables").fetchall())
+    as_of = orders["order_date"].max().normalize()
+    dates = [as_of, as_of - pd.Timedelta(days=180)]
+    columns = list(orders.columns)
+    stepwise = features._compute_duckdb_dates(con, "orders", dates, columns)
+    assert sorted(con.execute("SELECT table_name FROM information_schema.tables").fetchall()) == before
+    one = con.execute(features._render_dates(dates, columns, source="orders")).df()
+    assert one["cid"].is_monotonic_increasing  # the one query comes ordered by id, as the steps fetch it
+    for k, table in enumerate(stepwise):
+        pd.testing.assert_frame_equal(table, features._date_table(one, k, columns), check_exact=False, rtol=1e-12)
+        assert table.index.is_monotonic_increasing and table.index.is_unique
+    streamed = features._fetch(con, "SELECT * FROM range(2500) AS t(i)", batch=1000)  # several batches, one frame
+    assert streamed["i"].tolist() == list(range(2500))
