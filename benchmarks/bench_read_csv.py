@@ -106,10 +106,12 @@ def write_csv(path: Path, rows: int, seed: int, per_customer: int = 10, case: st
     elif case == "compact_dates":
         frame["order_date"] = days.strftime("%Y%m%d")
     elif case == "cp1252":
-        frame["customer_id"] = np.char.add("Müller ", ids)
+        names = np.array(["Müller GmbH ", "Café Zoë ", "Bäckerei Groß ", "Société Générale ", "Jürgen Weiß ", "Françoise Lefèvre "])
+        frame["customer_id"] = np.char.add(names[rng.integers(0, len(names), rows)], ids)
         encoding = "cp1252"
     elif case == "gbk":
-        frame["customer_id"] = np.char.add("客户", ids)
+        names = np.array(["北京客户", "上海分店", "广州贸易有限公司", "深圳科技", "杭州电子商务", "成都餐饮连锁"])
+        frame["customer_id"] = np.char.add(names[rng.integers(0, len(names), rows)], ids)
         encoding = "gbk"
     elif case == "duplicates":
         again = frame.iloc[np.flatnonzero(rng.random(rows) < 0.01)]

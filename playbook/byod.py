@@ -210,10 +210,6 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
     garbled each reading looks ("chaos"), on the lines that hold non-ASCII bytes; only a
     clear winner is taken.
     """
-    from charset_normalizer import from_bytes
-
-    lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 24])
-    sample = b"\n".join(lines[:2000])
     candidates: list[str] = []
     failures: dict[str, UnicodeDecodeError] = {}
     for enc in ("gbk", "cp1252"):
@@ -222,11 +218,10 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
             candidates.append(enc)
         except UnicodeDecodeError as exc:
             failures[enc] = exc
-    chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=candidates)} if candidates else {}
-    ranked = sorted((chaos.get(enc, 1.0), enc) for enc in candidates)
+    chosen = _legacy_choice(data, candidates)
+    if chosen is not None:
+        return chosen
     line = next((i + 1 for i, ln in enumerate(data.split(b"\n")) if re.search(rb"[\x80-\xff]", ln)), 1)
-    if ranked and ranked[0][0] <= 0.02 and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= 0.05):
-        return ranked[0][1]
     if not candidates:
         byte = failures["gbk"].start
         raise _error(f"{name}: neither UTF-8, GBK nor Windows-1252 (byte {byte}, line {line}). "
@@ -240,6 +235,51 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
     raise _error(f"{name}: not UTF-8, and whether it is GBK (Chinese) or Windows-1252 (Western European) cannot be told safely: "
                  f"line {line} reads {raw.decode('gbk')!r} as GBK and {raw.decode('cp1252')!r} as Windows-1252. "
                  "Pass encoding='gbk' or encoding='cp1252', whichever reads right, or save it as UTF-8 CSV.")
+
+
+def _legacy_choice(data: bytes, candidates: list[str]) -> str | None:
+    """Of the legacy encodings that decode the whole file (``candidates``), the one charset-normalizer finds clearly
+    least garbled on the lines of the first 16 MiB that hold non-ASCII bytes; None when no clear winner."""
+    from charset_normalizer import from_bytes
+
+    lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 24])
+    sample = b"\n".join(lines[:2000])
+    chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=candidates)} if candidates else {}
+    ranked = sorted((chaos.get(enc, 1.0), enc) for enc in candidates)
+    if ranked and ranked[0][0] <= 0.02 and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= 0.05):
+        return ranked[0][1]
+    return None
+
+
+def _stream_encoding(path: Path) -> str | None:
+    """The legacy encoding :func:`_decode` reads a file that is not UTF-8 with, found without the whole file in memory:
+    each encoding checked on the file chunk by chunk (an incremental decoder: the same verdict as decoding it whole),
+    the choice made on its first 16 MiB as :func:`_detect_legacy_encoding` makes it. None when :func:`_decode` would
+    not pick one (a byte-order mark, valid UTF-8, no clear winner: the whole-file read says why)."""
+    import codecs
+
+    decoders = {enc: codecs.getincrementaldecoder(enc)() for enc in ("utf-8", "gbk", "cp1252")}
+    good = dict.fromkeys(decoders, True)
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 24)
+        chunk = head
+        while chunk:
+            for enc, dec in decoders.items():
+                if good[enc]:
+                    try:
+                        dec.decode(chunk)
+                    except UnicodeDecodeError:
+                        good[enc] = False
+            chunk = fh.read(1 << 22)
+    for enc, dec in decoders.items():
+        if good[enc]:
+            try:
+                dec.decode(b"", final=True)
+            except UnicodeDecodeError:
+                good[enc] = False
+    if head.startswith(b"\xef\xbb\xbf") or good["utf-8"]:
+        return None
+    return _legacy_choice(head, [enc for enc in ("gbk", "cp1252") if good[enc]])
 
 
 def _decode(data: bytes, name: str, encoding: str | None, notes: ReadNotes) -> str:
@@ -275,7 +315,7 @@ _BLOCK_BYTES = 1 << 22
 _STREAM_BLOCK_BYTES = 1 << 22
 
 
-def _sniff_csv(path: Path):
+def _sniff_csv(path: Path, encoding: str = "utf-8"):
     """What the pyarrow readers need from a CSV's first 64 KB: (bom, delimiter, header, pyarrow options, share of the
     file read after n lines), or None when the file needs the careful reader (not UTF-8, no line break, a quoted or
     repeated header name)."""
@@ -287,7 +327,7 @@ def _sniff_csv(path: Path):
     bom = head.startswith(b"\xef\xbb\xbf")
     head = head[3:] if bom else head
     try:
-        first_line = head.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        first_line = head.split(b"\n", 1)[0].decode(encoding).rstrip("\r")
     except UnicodeDecodeError:
         return None
     if not first_line.strip() or b"\n" not in head:
@@ -298,7 +338,8 @@ def _sniff_csv(path: Path):
         return None
     size = max(path.stat().st_size, 1)
     options = {
-        "read_options": pacsv.ReadOptions(block_size=_BLOCK_BYTES, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
+        "read_options": pacsv.ReadOptions(block_size=_BLOCK_BYTES, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))],
+                                          encoding="utf8" if encoding == "utf-8" else encoding),
         "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
         # large_string: what pandas' str columns hold, so to_pandas wraps the blocks instead of copying them.
         "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.large_string() for i in range(len(header))},
@@ -1580,14 +1621,17 @@ class _DateColumn:
         route, _ = self._provisional()
         rec = _Recorder(lang)
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-        compact = text.str.fullmatch(r"(19|20|21)\d{6}").fillna(False).astype(bool) & ~missing
-        serial = text.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool) & ~missing
+        # An all-ISO block has no compact, serial or zoned dates (their patterns exclude ISO): not looked for.
+        compact = serial = zoned = pd.Series(False, index=values.index)
+        if not whole_iso:
+            compact = text.str.fullmatch(r"(19|20|21)\d{6}").fillna(False).astype(bool) & ~missing
+            serial = text.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool) & ~missing
+            zoned = text.str.fullmatch(_ZONED).fillna(False).astype(bool) & ~missing
         if compact.any() or serial.any():
             num = pd.Series(np.nan, index=values.index)
             num[compact | serial] = pd.to_numeric(text[compact | serial], errors="coerce")
             parsed, _ = _numeric_dates(num[compact | serial], self.col, src, rec, shown=text[compact | serial])  # type: ignore[arg-type]
             out[compact | serial] = parsed.astype("datetime64[us]")
-        zoned = text.str.fullmatch(_ZONED).fillna(False).astype(bool) & ~missing
         if zoned.any():
             out[zoned] = pd.to_datetime(text[zoned].str.replace(" ", "T", n=1), format="ISO8601", utc=True,
                                         errors="coerce").dt.tz_localize(None).astype("datetime64[us]")
@@ -1707,8 +1751,25 @@ class _DateColumn:
             notes.add("mixed_dates", name=src.name, col=repr(self.col), parts=parts)
 
 
+class _NotUtf8(_Fallback):
+    """pyarrow met bytes that are not UTF-8: the file may be GBK or Windows-1252 (:func:`_stream_encoding`)."""
+
+
 def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: list, *, decimal=None, dayfirst=None):
-    sniffed = _sniff_csv(path)
+    try:
+        return _stream_csv_as(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst)
+    except _NotUtf8:
+        encoding = _stream_encoding(path)
+        if encoding is None:
+            raise
+    if progress is not None and not hasattr(progress, "after"):
+        progress = _Progress(progress, after=said[0])  # the read in the right encoding does not say the same lines again
+    return _stream_csv_as(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst, encoding=encoding)
+
+
+def _stream_csv_as(path: Path, columns: dict, notes: ReadNotes, progress, said: list, *, decimal=None, dayfirst=None,
+                   encoding: str = "utf-8"):
+    sniffed = _sniff_csv(path, encoding)
     if sniffed is None:
         raise _Fallback("not a clean UTF-8 CSV")
     bom, delim, raw_header, options, share = sniffed
@@ -1725,7 +1786,8 @@ def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: lis
     options["read_options"].block_size = _STREAM_BLOCK_BYTES
     fixed: dict = {}
     for _attempt in range(2):
-        cols, src = _stream_pass(path, options, header, wanted, present, fixed, notes, progress, said, share, decimal, dayfirst)
+        cols, src = _stream_pass(path, options, header, wanted, present, fixed, notes, progress, said, share, decimal, dayfirst,
+                                 legacy=encoding != "utf-8")
         redo = False
         for kit in present:
             decision = cols[kit].decide(src, notes)  # a refusal the whole column decides (decimal mark, day first)
@@ -1744,7 +1806,7 @@ def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: lis
             progress = _Progress(progress, after=said[0])  # the second pass does not say the same lines again
     else:
         raise _Fallback("a block read under a decision the whole file contradicts twice")
-    notes.add("bom" if bom else "utf8", name=name)
+    notes.add(encoding if encoding != "utf-8" else "bom" if bom else "utf8", name=name)
     if delim != ",":
         notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
     out = pd.DataFrame({kit: cols[kit].column() for kit in present}, copy=False)
@@ -1757,8 +1819,9 @@ def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: lis
 
 
 def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, present: list[str], fixed: dict, notes: ReadNotes,
-                 progress, said: list, share, decimal, dayfirst):
-    """One pass over the file: every block parsed into each column's parts and statistics."""
+                 progress, said: list, share, decimal, dayfirst, legacy: bool = False):
+    """One pass over the file: every block parsed into each column's parts and statistics. ``legacy``: the file is GBK
+    or Windows-1252, which the whole-file read reads with Python's csv module, as text objects: so are the blocks."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -1777,7 +1840,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
     try:
         with open(path, "rb") as fh, pacsv.open_csv(fh, **options) as reader:
             for batch in reader:
-                lines, n = _stream_block(batch, header, wanted, present, cols, rows, blanks, block_src, notes.lang)
+                lines, n = _stream_block(batch, header, wanted, present, cols, rows, blanks, block_src, notes.lang, legacy)
                 rows += batch.num_rows
                 kept += n
                 _trim()
@@ -1785,7 +1848,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
                     said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
                     step = rows + 500_000
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise _Fallback("pyarrow") from exc
+        raise (_NotUtf8 if "invalid UTF8" in str(exc) and not legacy else _Fallback)("pyarrow") from exc
     if not kept:
         raise _Fallback("no orders")
     return cols, _Source(name, _Lines(blanks, kept))  # type: ignore[arg-type]
@@ -1803,7 +1866,7 @@ def _joined(parts: list) -> pd.Series | np.ndarray:
 
 
 def _stream_block(batch, header: list[str], wanted: dict, present: list[str], cols: dict, start: int, blanks: list,
-                  block_src: _Source, lang: str) -> tuple[np.ndarray, int]:
+                  block_src: _Source, lang: str, legacy: bool = False) -> tuple[np.ndarray, int]:
     """Parse one block (its first data row is ``start``) into ``cols``; returns the kept rows' line numbers and their count."""
     import pyarrow.compute as pc
 
@@ -1813,6 +1876,8 @@ def _stream_block(batch, header: list[str], wanted: dict, present: list[str], co
             raise _Fallback("line break or runaway field")
     df = batch.to_pandas()
     df.columns = header
+    if legacy:
+        df = df.astype(object)
     lines = np.arange(len(df), dtype=np.int64) + start + 2
     if len(df):
         first_empty = (df.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool)
