@@ -1022,7 +1022,7 @@ def from_orders(
     lang : {"en", "zh"}, optional
         Language of ``meta["notes"]`` (default: the kit's language); errors stay in English.
     progress : callable, optional
-        Called with a short message every 500,000 lines while a big CSV is read.
+        Called with a short message every 250,000 to 500,000 lines while a big CSV is read.
     **optional_tables
         customers, interactions, complaints, surveys, referrals: a frame or path, or
         ``(frame_or_path, columns)``; checked against ``playbook.schema.TABLES``.
@@ -1201,6 +1201,8 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
 #: tests turn it off to compare with the whole-file read.
 _STREAM = True
 _ISO = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+#: Lines between two progress messages of the streaming read (as often as the csv-module read says them).
+_STREAM_STEP = 250_000
 _PLAIN = r"[+-]?\d+(\.\d*)?"
 # _decimal_of's evidence of a decimal point that a plain number (``_PLAIN``) can show: 10.25, 1234.5.
 _PLAIN_DOT = r"[+-]?\d+\.(\d{0,2}|\d{4,})|[+-]?\d{4,}\.\d+"
@@ -1835,7 +1837,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
         else:
             cols[kit] = _IdColumn(kit, wanted[kit], fixed.get(kit))
     blanks: list[int] = []
-    rows, kept, step = 0, 0, 500_000
+    rows, kept, step = 0, 0, _STREAM_STEP
     block_src = _Source(name, np.zeros(0, dtype=np.int64))
     try:
         with open(path, "rb") as fh, pacsv.open_csv(fh, **options) as reader:
@@ -1846,7 +1848,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
                 _trim()
                 if rows >= step:
                     said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
-                    step = rows + 500_000
+                    step = rows + _STREAM_STEP
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise (_NotUtf8 if "invalid UTF8" in str(exc) and not legacy else _Fallback)("pyarrow") from exc
     if not kept:
