@@ -1192,7 +1192,14 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
                 f"{src.name}, column {wanted['order_date']!r}: {int(late.sum())} order(s) after as_of={ts.date()}, e.g. "
                 f"{src.rows(late, text('order_date'))}. Pass a later as_of, or remove orders you should not know yet."
             )
-    return (out if bool(keep.all()) else out.loc[keep]).reset_index(drop=True), ts
+    if bool(keep.all()):
+        return out.reset_index(drop=True), ts
+    # Column by column, each original let go once copied: the orders are never held twice (out.loc[keep] would).
+    mask, kept = keep.to_numpy(dtype=bool), {}
+    for col in list(out.columns):
+        kept[col] = out[col][mask].reset_index(drop=True)
+        del out[col]
+    return pd.DataFrame(kept), ts
 
 
 # ----------------------------------------------------------------------------- streaming read of a CSV
