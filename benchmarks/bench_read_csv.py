@@ -9,6 +9,10 @@ both in all and above the imports' own peak (the interpreter, pandas, pyarrow, m
 each stage (each progress message ends one) its own peak, so the line that reaches the peak shows where
 it is: reading, reducing to one row per customer, scoring, drawing or writing.
 
+``--case`` writes the same orders in one of the formats real exports use (refunds, ids with stray
+spaces, a European export, GBK or Windows-1252 text, repeated lines, compact dates) and reads it with
+the options that format needs, so each format's read peak and time can be compared with the clean file's.
+
 Issue #14's target: ``analyze`` on CSV within 4x the file size.
 """
 from __future__ import annotations
@@ -36,7 +40,7 @@ def reset_peak():  # Linux: VmHWM starts again from the current RSS, so each sta
         return True
     except OSError:
         return False
-what, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+what, path, out, options = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 t0 = time.perf_counter()
 from playbook.analyze import analyze
 from playbook.byod import from_orders
@@ -52,27 +56,72 @@ def progress(message):
     reset_peak()
 reset_peak()
 if what == "from_orders":
-    from_orders(path, progress=progress)
+    from_orders(path, progress=progress, **options)
 elif what == "analyze":
-    analyze(path, out=out, progress=progress)
+    analyze(path, out=out, progress=progress, **options)
 elif what == "analyze_duckdb":
-    analyze(path, out=out, engine="duckdb", progress=progress)
+    analyze(path, out=out, engine="duckdb", progress=progress, **options)
 progress("end")
 print(json.dumps({"import_s": t1 - t0, "seconds": time.perf_counter() - t1, "base_mib": base_mib, "peak_mib": top[0],
                   "stages": stages[:-1], "last_stage_mib": stages[-1][2]}))
 """
 
 
-def write_csv(path: Path, rows: int, seed: int, per_customer: int = 10) -> None:
+#: The formats ``--case`` writes: (what the file looks like, the options ``from_orders``/``analyze`` need for it).
+CASES = {
+    "clean": ("ISO dates, two-decimal amounts, integer order ids", {}),
+    "refunds": ("as clean, 2% of the amounts negative (refunds), read with refunds='keep'", {"refunds": "keep"}),
+    "refunds_drop": ("as refunds, read with refunds='drop'", {"refunds": "drop"}),
+    "trimmed_ids": ("as clean, 5% of the customer ids with a stray space, tab or NBSP around them", {}),
+    "european": ("semicolons, decimal commas with '.' thousands (1.234,56), dates DD.MM.YYYY", {}),
+    "day_first": ("as clean, dates DD/MM/YYYY (day first, told by days above 12)", {}),
+    "compact_dates": ("as clean, dates YYYYMMDD", {}),
+    "cp1252": ("as clean, Windows-1252 text (customer names with umlauts)", {}),
+    "gbk": ("as clean, GBK text (Chinese customer names)", {}),
+    "duplicates": ("as clean, 1% of the lines repeated exactly, read with duplicates='drop'", {"duplicates": "drop"}),
+}
+
+
+def write_csv(path: Path, rows: int, seed: int, per_customer: int = 10, case: str = "clean") -> None:
     rng = np.random.default_rng(seed)
     days = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 1000, rows), unit="D")
     customers = max(rows // per_customer, 1)
-    pd.DataFrame({"order_id": np.arange(rows), "customer_id": np.char.add("C", rng.integers(0, customers, rows).astype(str)),
-                  "order_date": days.strftime("%Y-%m-%d"), "amount": np.round(rng.gamma(2, 30, rows), 2)}).to_csv(path, index=False)
+    ids = rng.integers(0, customers, rows).astype(str)
+    amount = np.round(rng.gamma(2, 30, rows), 2)
+    frame = pd.DataFrame({"order_id": np.arange(rows), "customer_id": np.char.add("C", ids),
+                          "order_date": days.strftime("%Y-%m-%d"), "amount": amount})
+    encoding, sep = "utf-8", ","
+    if case.startswith("refunds"):
+        frame["amount"] = np.where(rng.random(rows) < 0.02, -amount, amount)
+    elif case == "trimmed_ids":
+        pad = rng.choice(np.array(["", " ", "\t", "\u00a0"]), rows, p=[0.95, 0.02, 0.015, 0.015])
+        frame["customer_id"] = np.char.add(frame["customer_id"].to_numpy().astype(str), pad)
+    elif case == "european":
+        big = np.round(amount * 40, 2)  # a share of them above 1,000, written with '.' thousands
+        frame["amount"] = [f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for v in big]
+        frame["order_date"] = days.strftime("%d.%m.%Y")
+        sep = ";"
+    elif case == "day_first":
+        frame["order_date"] = days.strftime("%d/%m/%Y")
+    elif case == "compact_dates":
+        frame["order_date"] = days.strftime("%Y%m%d")
+    elif case == "cp1252":
+        names = np.array(["Müller GmbH ", "Café Zoë ", "Bäckerei Groß ", "Société Générale ", "Jürgen Weiß ", "Françoise Lefèvre "])
+        frame["customer_id"] = np.char.add(names[rng.integers(0, len(names), rows)], ids)
+        encoding = "cp1252"
+    elif case == "gbk":
+        names = np.array(["北京客户", "上海分店", "广州贸易有限公司", "深圳科技", "杭州电子商务", "成都餐饮连锁"])
+        frame["customer_id"] = np.char.add(names[rng.integers(0, len(names), rows)], ids)
+        encoding = "gbk"
+    elif case == "duplicates":
+        again = frame.iloc[np.flatnonzero(rng.random(rows) < 0.01)]
+        frame = pd.concat([frame, again]).sort_index(kind="stable").reset_index(drop=True)
+    frame.to_csv(path, index=False, sep=sep, encoding=encoding)
 
 
-def run(what: str, path: Path, out: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, what, str(path), str(out)], capture_output=True, text=True, check=False)
+def run(what: str, path: Path, out: Path, options: dict | None = None) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, what, str(path), str(out), json.dumps(options or {})],
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{what} failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -85,19 +134,23 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=("from_orders", "analyze", "analyze_duckdb"), action="append",
                         help="run only these (repeatable; default all)")
+    parser.add_argument("--case", choices=tuple(CASES), default="clean",
+                        help="the export's format: " + "; ".join(f"{k}: {v[0]}" for k, v in CASES.items()))
     args = parser.parse_args()
+    options = CASES[args.case][1]
     with tempfile.TemporaryDirectory(prefix="bench_read_csv_") as tmp:
         path = Path(tmp) / "orders.csv"
-        write_csv(path, args.rows, args.seed, args.per_customer)
+        write_csv(path, args.rows, args.seed, args.per_customer, args.case)
         size_mib = path.stat().st_size / 2**20
-        print(f"orders.csv: {args.rows:,} orders of about {max(args.rows // args.per_customer, 1):,} customers, {size_mib:,.1f} MiB")
+        print(f"orders.csv ({args.case}: {CASES[args.case][0]}; options {options}): {args.rows:,} orders of about "
+              f"{max(args.rows // args.per_customer, 1):,} customers, {size_mib:,.1f} MiB")
         try:
             import duckdb  # noqa: F401
             whats = ("from_orders", "analyze", "analyze_duckdb")
         except ImportError:
             whats = ("from_orders", "analyze")
         for what in [w for w in whats if not args.only or w in args.only]:
-            r = run(what, path, Path(tmp) / what)
+            r = run(what, path, Path(tmp) / what, options)
             above = r["peak_mib"] - r["base_mib"]
             print(f"  {what:<14} {r['seconds']:6.1f} s   peak RSS {r['peak_mib']:,.0f} MiB = {r['peak_mib'] / size_mib:.1f}x the file; "
                   f"{above:,.0f} MiB above the imports ({r['base_mib']:,.0f} MiB) = {above / size_mib:.1f}x "

@@ -156,8 +156,9 @@ class _Source:
         words = ReadNotes(lang)
         pos = np.flatnonzero(np.asarray(mask))
         shown = []
-        for p in pos[:limit]:
-            v = values.iloc[p]
+        # The streaming read's text is read again from the file, for these few rows only.
+        picked = values.fetch(pos[:limit]) if isinstance(values, _LazyText) else [values.iloc[p] for p in pos[:limit]]
+        for p, v in zip(pos[:limit], picked):
             v = v.item() if isinstance(v, np.generic) else v
             if isinstance(v, str) and len(v) > 60:  # a runaway field (an open quote) is named, not printed
                 v = f"{v[:40]}... ({len(v):,} characters)"
@@ -209,10 +210,6 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
     garbled each reading looks ("chaos"), on the lines that hold non-ASCII bytes; only a
     clear winner is taken.
     """
-    from charset_normalizer import from_bytes
-
-    lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 24])
-    sample = b"\n".join(lines[:2000])
     candidates: list[str] = []
     failures: dict[str, UnicodeDecodeError] = {}
     for enc in ("gbk", "cp1252"):
@@ -221,11 +218,10 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
             candidates.append(enc)
         except UnicodeDecodeError as exc:
             failures[enc] = exc
-    chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=candidates)} if candidates else {}
-    ranked = sorted((chaos.get(enc, 1.0), enc) for enc in candidates)
+    chosen = _legacy_choice(data, candidates)
+    if chosen is not None:
+        return chosen
     line = next((i + 1 for i, ln in enumerate(data.split(b"\n")) if re.search(rb"[\x80-\xff]", ln)), 1)
-    if ranked and ranked[0][0] <= 0.02 and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= 0.05):
-        return ranked[0][1]
     if not candidates:
         byte = failures["gbk"].start
         raise _error(f"{name}: neither UTF-8, GBK nor Windows-1252 (byte {byte}, line {line}). "
@@ -239,6 +235,51 @@ def _detect_legacy_encoding(data: bytes, name: str) -> str:
     raise _error(f"{name}: not UTF-8, and whether it is GBK (Chinese) or Windows-1252 (Western European) cannot be told safely: "
                  f"line {line} reads {raw.decode('gbk')!r} as GBK and {raw.decode('cp1252')!r} as Windows-1252. "
                  "Pass encoding='gbk' or encoding='cp1252', whichever reads right, or save it as UTF-8 CSV.")
+
+
+def _legacy_choice(data: bytes, candidates: list[str]) -> str | None:
+    """Of the legacy encodings that decode the whole file (``candidates``), the one charset-normalizer finds clearly
+    least garbled on the lines of the first 16 MiB that hold non-ASCII bytes; None when no clear winner."""
+    from charset_normalizer import from_bytes
+
+    lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 24])
+    sample = b"\n".join(lines[:2000])
+    chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=candidates)} if candidates else {}
+    ranked = sorted((chaos.get(enc, 1.0), enc) for enc in candidates)
+    if ranked and ranked[0][0] <= 0.02 and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= 0.05):
+        return ranked[0][1]
+    return None
+
+
+def _stream_encoding(path: Path) -> str | None:
+    """The legacy encoding :func:`_decode` reads a file that is not UTF-8 with, found without the whole file in memory:
+    each encoding checked on the file chunk by chunk (an incremental decoder: the same verdict as decoding it whole),
+    the choice made on its first 16 MiB as :func:`_detect_legacy_encoding` makes it. None when :func:`_decode` would
+    not pick one (a byte-order mark, valid UTF-8, no clear winner: the whole-file read says why)."""
+    import codecs
+
+    decoders = {enc: codecs.getincrementaldecoder(enc)() for enc in ("utf-8", "gbk", "cp1252")}
+    good = dict.fromkeys(decoders, True)
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 24)
+        chunk = head
+        while chunk:
+            for enc, dec in decoders.items():
+                if good[enc]:
+                    try:
+                        dec.decode(chunk)
+                    except UnicodeDecodeError:
+                        good[enc] = False
+            chunk = fh.read(1 << 22)
+    for enc, dec in decoders.items():
+        if good[enc]:
+            try:
+                dec.decode(b"", final=True)
+            except UnicodeDecodeError:
+                good[enc] = False
+    if head.startswith(b"\xef\xbb\xbf") or good["utf-8"]:
+        return None
+    return _legacy_choice(head, [enc for enc in ("gbk", "cp1252") if good[enc]])
 
 
 def _decode(data: bytes, name: str, encoding: str | None, notes: ReadNotes) -> str:
@@ -274,7 +315,7 @@ _BLOCK_BYTES = 1 << 22
 _STREAM_BLOCK_BYTES = 1 << 22
 
 
-def _sniff_csv(path: Path):
+def _sniff_csv(path: Path, encoding: str = "utf-8"):
     """What the pyarrow readers need from a CSV's first 64 KB: (bom, delimiter, header, pyarrow options, share of the
     file read after n lines), or None when the file needs the careful reader (not UTF-8, no line break, a quoted or
     repeated header name)."""
@@ -286,7 +327,7 @@ def _sniff_csv(path: Path):
     bom = head.startswith(b"\xef\xbb\xbf")
     head = head[3:] if bom else head
     try:
-        first_line = head.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        first_line = head.split(b"\n", 1)[0].decode(encoding).rstrip("\r")
     except UnicodeDecodeError:
         return None
     if not first_line.strip() or b"\n" not in head:
@@ -297,7 +338,8 @@ def _sniff_csv(path: Path):
         return None
     size = max(path.stat().st_size, 1)
     options = {
-        "read_options": pacsv.ReadOptions(block_size=_BLOCK_BYTES, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))]),
+        "read_options": pacsv.ReadOptions(block_size=_BLOCK_BYTES, skip_rows=1, column_names=[f"c{i}" for i in range(len(header))],
+                                          encoding="utf8" if encoding == "utf-8" else encoding),
         "parse_options": pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False, newlines_in_values=False),
         # large_string: what pandas' str columns hold, so to_pandas wraps the blocks instead of copying them.
         "convert_options": pacsv.ConvertOptions(column_types={f"c{i}": pa.large_string() for i in range(len(header))},
@@ -980,7 +1022,7 @@ def from_orders(
     lang : {"en", "zh"}, optional
         Language of ``meta["notes"]`` (default: the kit's language); errors stay in English.
     progress : callable, optional
-        Called with a short message every 500,000 lines while a big CSV is read.
+        Called with a short message every 250,000 to 500,000 lines while a big CSV is read.
     **optional_tables
         customers, interactions, complaints, surveys, referrals: a frame or path, or
         ``(frame_or_path, columns)``; checked against ``playbook.schema.TABLES``.
@@ -1018,14 +1060,11 @@ def from_orders(
     if unknown:
         raise InvalidArgumentError(f"from_orders got {unknown[0]!r}; optional tables are {', '.join(OPTIONAL_TABLES)}.")
     ts = None if as_of is None else check_as_of(as_of)
-    streamed = _stream_orders(path_or_frame, columns, encoding=encoding, date_format=date_format, decimal=decimal, lang=lang,
-                              progress=progress) if _STREAM else None
+    streamed = _stream_orders(path_or_frame, columns, encoding=encoding, date_format=date_format, decimal=decimal,
+                              dayfirst=dayfirst, lang=lang, progress=progress) if _STREAM else None
     if isinstance(streamed, tuple):
         out, notes, src, wanted = streamed
-        try:
-            orders, ts = _finish_orders(out, None, src, notes, wanted, refunds=refunds, duplicates=duplicates, ts=ts)
-        except _Fallback:  # a refusal or a note that quotes the lines' text: the whole-file read below says it
-            streamed = getattr(src, "said", 0)
+        orders, ts = _finish_orders(out, src.text, src, notes, wanted, refunds=refunds, duplicates=duplicates, ts=ts)  # type: ignore[attr-defined]
         del out
     if not isinstance(streamed, tuple):
         if streamed:  # the streaming read had said how far it got: the second read does not say it again
@@ -1089,16 +1128,14 @@ def _read_orders(path_or_frame, columns: dict, *, ts, refunds, duplicates, encod
     return orders, notes, src, ts
 
 
-def _finish_orders(out: pd.DataFrame, df: pd.DataFrame | None, src: _Source, notes: ReadNotes, wanted: dict, *, refunds: str,
+def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted: dict, *, refunds: str,
                    duplicates: str, ts) -> tuple[pd.DataFrame, pd.Timestamp]:
     """The checks across rows (repeated order ids, refunds, orders after ``as_of``) on the parsed columns ``out``.
 
     ``df`` holds the mapped columns' text, for the messages and notes that quote it; the streaming read
-    has none, and hands any such case to the whole-file read (:class:`_Fallback`)."""
+    passes a :class:`_LazyFrame`, which reads the few quoted values again from the file."""
 
-    def text(kit: str) -> pd.Series:
-        if df is None:
-            raise _Fallback(kit)
+    def text(kit: str):
         return df[wanted[kit]]
 
     keep = pd.Series(True, index=out.index)
@@ -1155,7 +1192,14 @@ def _finish_orders(out: pd.DataFrame, df: pd.DataFrame | None, src: _Source, not
                 f"{src.name}, column {wanted['order_date']!r}: {int(late.sum())} order(s) after as_of={ts.date()}, e.g. "
                 f"{src.rows(late, text('order_date'))}. Pass a later as_of, or remove orders you should not know yet."
             )
-    return (out if bool(keep.all()) else out.loc[keep]).reset_index(drop=True), ts
+    if bool(keep.all()):
+        return out.reset_index(drop=True), ts
+    # Column by column, each original let go once copied: the orders are never held twice (out.loc[keep] would).
+    mask, kept = keep.to_numpy(dtype=bool), {}
+    for col in list(out.columns):
+        kept[col] = out[col][mask].reset_index(drop=True)
+        del out[col]
+    return pd.DataFrame(kept), ts
 
 
 # ----------------------------------------------------------------------------- streaming read of a CSV
@@ -1164,6 +1208,11 @@ def _finish_orders(out: pd.DataFrame, df: pd.DataFrame | None, src: _Source, not
 #: tests turn it off to compare with the whole-file read.
 _STREAM = True
 _ISO = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+#: Lines between two progress messages of the streaming read (as often as the csv-module read says them).
+_STREAM_STEP = 250_000
+_PLAIN = r"[+-]?\d+(\.\d*)?"
+# _decimal_of's evidence of a decimal point that a plain number (``_PLAIN``) can show: 10.25, 1234.5.
+_PLAIN_DOT = r"[+-]?\d+\.(\d{0,2}|\d{4,})|[+-]?\d{4,}\.\d+"
 
 
 def _trim() -> None:
@@ -1179,42 +1228,557 @@ def _trim() -> None:
 
 
 class _Fallback(Exception):
-    """The streaming read met something only the whole-file read may judge or explain (a refusal, a detection
-    that needs the whole column, a note that quotes lines): it hands the file over."""
+    """The streaming read met something only the whole-file read may judge or explain (a file pyarrow cannot
+    parse as the whole-file read does, an irregular line): it hands the file over."""
 
 
-def _stream_orders(path_or_frame, columns: dict, *, encoding, date_format, decimal, lang, progress):
-    """A clean UTF-8 CSV read block by block (:data:`_STREAM_BLOCK_BYTES`), each block parsed into compact columns at once
+def _stream_orders(path_or_frame, columns: dict, *, encoding, date_format, decimal, dayfirst=None, lang, progress):
+    """A UTF-8 CSV read block by block (:data:`_STREAM_BLOCK_BYTES`), each block parsed into compact columns at once
     and its text let go, so the whole file's text never sits in memory.
 
-    Only the common clean case is read here, and only in ways that give, row by row, exactly what the
-    whole-file read gives: ISO dates, plain numbers, ids without surrounding spaces, order ids all digits
-    or all text. Anything else (a value to refuse, a format to detect on the whole column, a note that
-    quotes lines, a block pyarrow cannot parse) hands the file over to the whole-file read, which then
-    refuses or notes it with its own message; nothing is decided on a sample.
+    Each block is parsed row by row exactly as the whole-file read parses the whole column; what the
+    whole-file read decides on the whole column (plain numbers or not, decimal comma or point, day or
+    month first, ISO dates in one pass or not, order ids as numbers or text) is decided here from
+    statistics gathered over every block and combined exactly (an ``any``, a count, the first lines
+    where something holds). A block parsed under a provisional decision that the whole file then
+    contradicts is parsed again in a second pass. Refusals and notes say what the whole-file read
+    says, with the same counts and lines; the few values a message quotes from the text are read
+    again from the file. A file pyarrow cannot parse as the whole-file read's pyarrow reader does
+    (an irregular line, a quoted line break, not UTF-8) is handed over to the whole-file read.
 
     Returns ``(out, notes, src, wanted)``, or the last line number said through ``progress`` (0: none)
     when the file is handed over.
     """
-    if not _STREAM or not isinstance(path_or_frame, (str, Path)) or encoding is not None or date_format is not None \
-            or decimal is not None:
+    if not _STREAM or not isinstance(path_or_frame, (str, Path)) or encoding is not None or date_format is not None:
         return 0
     path = Path(path_or_frame)
     if path.suffix.lower() in (".parquet", ".pq", ".xlsx", ".xlsm", ".xls") or not path.is_file():
         return 0
     notes, said = ReadNotes(lang), [0]
     try:
-        return _stream_csv(path, columns, notes, progress, said)
+        return _stream_csv(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst)
     except _Fallback:
         return said[0]
 
 
-def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: list):
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
+class _Lines:
+    """The user's line numbers of the streamed rows, from the (few) blank lines left out: line = data row + 2."""
 
-    sniffed = _sniff_csv(path)
+    def __init__(self, blanks: list[int], n: int):
+        at = np.asarray(blanks, dtype=np.int64)
+        self.after = at - np.arange(len(at))  # kept rows before each blank line
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, p) -> int:
+        return int(p) + 2 + int(np.searchsorted(self.after, int(p), side="right"))
+
+
+class _Hits:
+    """Where a condition holds over all blocks: how many rows, and the first few as (line, value)."""
+
+    def __init__(self, keep: int = 5):
+        self.n, self.keep = 0, keep
+        self.first: list[tuple[int, object]] = []
+
+    def add(self, mask, lines: np.ndarray, values: pd.Series) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        k = int(mask.sum())
+        if not k:
+            return
+        if len(self.first) < self.keep:
+            self.first += [(int(lines[p]), values.iloc[p]) for p in np.flatnonzero(mask)[: self.keep - len(self.first)]]
+        self.n += k
+
+    def rows(self, limit: int = 5, lang: str = "en") -> str:
+        """What :meth:`_Source.rows` says for the same rows."""
+        return _said_rows(self.first[:limit], self.n, limit, lang)
+
+
+def _said_rows(items: list, total: int, limit: int, lang: str, unit: str = "line") -> str:
+    words = ReadNotes(lang)
+    shown = []
+    for n, v in items:
+        v = v.item() if isinstance(v, np.generic) else v
+        if isinstance(v, str) and len(v) > 60:  # a runaway field (an open quote) is named, not printed
+            v = f"{v[:40]}... ({len(v):,} characters)"
+        shown.append(words.text(unit, n=n, value=repr(v)))
+    more = words.text("more", n=total - limit) if total > limit else ""
+    return words.text("list_sep").join(shown) + more
+
+
+class _Recorder:
+    """Stands in for :class:`ReadNotes` when a whole-file function runs on one block: keeps the notes it adds."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.added: list[tuple[str, dict]] = []
+
+    def add(self, key: str, **fields) -> None:
+        self.added.append((key, fields))
+
+    def text(self, key: str, **fields) -> str:
+        return label(f"note_{key}", self.lang).format(**fields)
+
+
+class _LazyText:
+    """A column's text in the file, read again for the few rows a message quotes (``_Source.rows``)."""
+
+    def __init__(self, path: Path, options: dict, index: int, lines: _Lines):
+        self.path, self.options, self.index, self.lines = path, options, index, lines
+
+    def fetch(self, positions) -> list:
+        import pyarrow.csv as pacsv
+
+        wanted = {self.lines[p] - 2: i for i, p in enumerate(positions)}  # data row -> place in the answer
+        got: list = [None] * len(positions)
+        convert = self.options["convert_options"]
+        convert = pacsv.ConvertOptions(column_types=convert.column_types, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                       include_columns=[f"c{self.index}"])
+        start, last = 0, max(wanted, default=-1)
+        with open(self.path, "rb") as fh, pacsv.open_csv(fh, read_options=self.options["read_options"],
+                                                         parse_options=self.options["parse_options"], convert_options=convert) as reader:
+            for batch in reader:
+                column = batch.column(0)
+                for r in [r for r in wanted if start <= r < start + batch.num_rows]:
+                    got[wanted[r]] = column[r - start].as_py()
+                start += batch.num_rows
+                if start > last:
+                    break
+        return got
+
+
+class _LazyFrame:
+    """What ``_finish_orders`` quotes from the mapped columns' text, read again from the file when a message needs it."""
+
+    def __init__(self, path: Path, options: dict, header: list[str], lines: _Lines):
+        self.path, self.options, self.header, self.lines = path, options, header, lines
+
+    def __getitem__(self, col: str) -> _LazyText:
+        return _LazyText(self.path, self.options, self.header.index(col), self.lines)
+
+
+class _IdColumn:
+    """customer_id, order_id, channel: trimmed text (or, for order ids all written as digits, int64)."""
+
+    def __init__(self, kit: str, col: str, route: str | None):
+        self.kit, self.col = kit, col
+        self.fixed = route
+        self.routes: set[str] = set()  # what the blocks were parsed as
+        self.all_digits = True
+        self.parts: list = []
+        self.changed = False
+        self.empty = _Hits()
+        self.pairs: list[pd.DataFrame] = []  # (spelling, id) of the ids trimming changed, for the merged count
+        self.changed_rows: list = []
+
+    def block(self, values: pd.Series, lines: np.ndarray) -> None:
+        as_int = _digits_as_int(values) if self.kit == "order_id" else None
+        if self.kit == "order_id" and as_int is None:
+            self.all_digits = False
+        route = self.fixed or ("int" if self.kit == "order_id" and self.all_digits and as_int is not None else "text")
+        self.routes.add(route)
+        if route == "int":
+            if as_int is None:  # fixed to int by a first pass that saw digits only: cannot happen
+                raise _Fallback("order ids")
+            self.parts.append(as_int.to_numpy())
+            return
+        stripped, empty, changed = _strip_text(values)
+        self.parts.append(stripped)
+        if self.kit == "customer_id":
+            self.empty.add(empty.to_numpy(dtype=bool), lines, values)
+            if changed:
+                raw = values.astype("string")
+                moved = (raw != stripped.astype("string")).fillna(False).to_numpy(dtype=bool)
+                self.pairs.append(pd.DataFrame({"raw": raw.to_numpy()[moved], "id": stripped.to_numpy()[moved]}).dropna().drop_duplicates())
+                self.changed_rows.append(moved)
+            else:
+                self.changed_rows.append(len(values))
+        self.changed |= changed
+
+    def decide(self, src: _Source, notes):
+        return "int" if self.kit == "order_id" and self.all_digits else "text"
+
+    def consistent(self, route) -> bool:
+        return self.routes <= {route}
+
+    def check(self, src: _Source) -> None:
+        if self.kit == "customer_id" and self.empty.n:
+            raise DataValidationError(f"{src.name}, column {self.col!r}: no customer in {self.empty.rows(lang='en')}. "
+                                      "Every order needs a customer id: fill or remove these lines.")
+
+    def column(self):
+        return _joined(self.parts)
+
+    def note(self, notes: ReadNotes, src: _Source, column) -> None:
+        if self.kit != "channel" and self.changed:
+            notes.add("spaces", name=src.name, col=repr(self.col))
+        if self.kit == "customer_id" and self.changed:
+            merged = self._merged(column)
+            if merged:
+                notes.add("ids_merged", name=src.name, col=repr(self.col), n=merged)
+
+    def _merged(self, column: pd.Series) -> int:
+        """:func:`_merged_spellings` from the spellings trimming changed: an id's spellings are those, and the id
+        itself where it also appears as written."""
+        pairs = pd.concat(self.pairs, ignore_index=True).drop_duplicates()
+        moved = np.concatenate([np.zeros(m, dtype=bool) if isinstance(m, int) else m for m in self.changed_rows])
+        ids = pd.Series(pairs["id"].unique())
+        as_written = column[~moved & column.isin(ids).to_numpy(dtype=bool)].unique()
+        spellings = pd.concat([pairs["id"], pd.Series(as_written, dtype=pairs["id"].dtype)], ignore_index=True).value_counts()
+        return int(spellings[spellings > 1].sum())
+
+
+class _NumberColumn:
+    """amount, margin, discount: :func:`_parse_numbers` block by block."""
+
+    def __init__(self, kit: str, col: str, decision, decimal: str | None):
+        self.kit, self.col = kit, col
+        self.what = "amounts" if kit == "amount" else f"{kit} values"
+        self.decimal = decimal
+        self.fixed = decision  # (route, decimal) decided by a first pass, or None
+        self.used: set = set()  # the (route, decimal) each block was parsed with
+        self.all_plain = decimal is None  # every value plain or missing: the plain route
+        self.comma, self.dot, self.unsure = _Hits(2), _Hits(2), _Hits(3)
+        self.thousands = self.currency = self.paren = 0
+        self.example: str | None = None
+        self.bad, self.nan, self.absurd = _Hits(), _Hits(), _Hits()
+        self.parts: list = []
+
+    def _provisional(self):
+        if self.fixed is not None:
+            return self.fixed
+        if self.all_plain:
+            return ("plain", ".")
+        if self.decimal is not None:
+            return ("general", self.decimal)
+        return ("general", "," if self.comma.n and not self.dot.n else ".")
+
+    def block(self, values: pd.Series, lines: np.ndarray) -> None:
+        raw = values.astype("string")
+        text = raw.str.replace(f"[{_SPACES}'’]", "", regex=True)
+        missing = (text.isna() | text.isin(_MISSING_TEXT)).to_numpy(dtype=bool)
+        stripped = raw.str.strip()
+        plain = stripped.str.fullmatch(_PLAIN).fillna(False).to_numpy(dtype=bool)
+        block_plain = bool((plain | missing).all())
+        self.all_plain &= block_plain
+        if block_plain and self.decimal is None:
+            if self.decimal is None:  # _decimal_of's evidence (a count, in its message), for when another block is not plain
+                self.dot.add(text.str.fullmatch(_PLAIN_DOT).fillna(False).to_numpy(dtype=bool) & ~missing, lines, values)
+        else:
+            currency = text.str.contains(f"[{_CURRENCY}]", regex=True).fillna(False).to_numpy(dtype=bool)
+            if currency.any():
+                text = text.str.replace(f"[{_CURRENCY}]", "", regex=True)
+            paren = text.str.fullmatch(r"\(.*\)").fillna(False).to_numpy(dtype=bool)
+            if paren.any():
+                text = text.where(~paren, "-" + text.str.slice(1, -1))
+            if self.decimal is None:
+                self._evidence(text.where(~missing), lines, values)
+        route, dec = self._provisional()
+        if route == "plain":
+            if not block_plain:
+                raise _Fallback("numbers: plain route fixed for a block that is not plain")
+            nums = _arrow_cast(text, "float64") if bool(plain.all()) else pd.to_numeric(text.where(plain), errors="coerce").astype(float)
+            if nums is None:
+                raise _Fallback("numbers pyarrow cannot cast")  # the whole-file read fails its own way
+            bad = np.zeros(len(values), dtype=bool)
+        else:
+            if block_plain and self.decimal is None:  # the general route on a plain block: currency and parentheses have none
+                currency = paren = np.zeros(len(values), dtype=bool)
+            group = "," if dec == "." else "."
+            ok = text.str.fullmatch(rf"[+-]?(\d+|\d{{1,3}}(\{group}\d{{3}})+)(\{dec}\d*)?").fillna(False).to_numpy(dtype=bool)
+            norm = text.where(ok).str.replace(group, "", regex=False)
+            if dec == ",":
+                norm = norm.str.replace(",", ".", regex=False)
+            nums = pd.to_numeric(norm, errors="coerce").astype(float)
+            has_group = text.str.contains(group, regex=False).fillna(False).to_numpy(dtype=bool)
+            grouped = ok & (has_group | raw.str.contains(f"\\d[{_SPACES}'’]\\d", regex=True).fillna(False).to_numpy(dtype=bool))
+            self.thousands += int(grouped.sum())
+            if dec == "," and self.decimal is None and self.example is None:
+                first = values[ok & text.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)]
+                if len(first):
+                    self.example = repr(str(first.iloc[0]).strip())
+            self.currency += int((currency & ok).sum())
+            self.paren += int((paren & ok).sum())
+            bad = ~ok & ~missing
+            self.bad.add(bad, lines, values)
+        self.used.add((route, dec))
+        self.nan.add(nums.isna().to_numpy(dtype=bool) & ~bad, lines, values)
+        arr = nums.to_numpy()
+        with np.errstate(invalid="ignore"):
+            self.absurd.add(~np.isfinite(arr) | (np.abs(arr) > MAX_AMOUNT), lines, values)
+        self.parts.append(arr)
+
+    def _evidence(self, text: pd.Series, lines: np.ndarray, values: pd.Series) -> None:
+        """:func:`_decimal_of`'s masks on one block."""
+        has_comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
+        has_dot = text.str.contains(".", regex=False).fillna(False).astype(bool)
+        both = has_comma & has_dot
+        comma_last = both & (text.str.rfind(",") > text.str.rfind("."))
+
+        def match(pattern):
+            return text.str.fullmatch(pattern).fillna(False).astype(bool)
+
+        comma = comma_last | match(r"[+-]?\d+,(\d{1,2}|\d{4,})") | match(r"[+-]?\d{4,},\d+") | match(r"[+-]?\d{1,3}(\.\d{3}){2,}")
+        dot = (both & ~comma_last) | match(r"[+-]?\d+\.(\d{0,2}|\d{4,})") | match(r"[+-]?\d{4,}\.\d+") | match(r"[+-]?\d{1,3}(,\d{3}){2,}")
+        self.comma.add(comma.to_numpy(dtype=bool), lines, values)
+        self.dot.add(dot.to_numpy(dtype=bool), lines, values)
+        self.unsure.add(match(r"[+-]?\d{1,3},\d{3}").to_numpy(dtype=bool), lines, values)
+
+    def decide(self, src: _Source, notes):
+        if self.decimal is None and self.all_plain:
+            return ("plain", ".")
+        if self.decimal is not None:
+            return ("general", self.decimal)
+        if self.comma.n and self.dot.n:
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.what} mix decimal commas ({self.comma.rows(2)}) and decimal points "
+                f"({self.dot.rows(2)}). Pass decimal=',' or decimal='.' to say which the export uses, or fix these lines."
+            )
+        if self.comma.n:
+            return ("general", ",")
+        if self.dot.n:
+            return ("general", ".")
+        if self.unsure.n:
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.unsure.n} of the {self.what} could be read two ways, e.g. {self.unsure.rows(3)}: "
+                "with a decimal comma (1,250 = 1.25) or a thousands separator (1,250 = 1250), and no other value in the column tells which. "
+                "Pass decimal=',' if the comma marks decimals, or decimal='.' if it separates thousands."
+            )
+        return ("general", ".")
+
+    def consistent(self, decision) -> bool:
+        if self.used <= {decision}:
+            return True
+        # Plain blocks read by the plain route where the column takes the general one with a decimal point: every
+        # row's verdict is the same (only the float parser differs), so a refusal of a missing or non-numeric
+        # value is the same too; the numbers themselves are only kept when nothing is refused.
+        return decision == ("general", ".") and self.used <= {decision, ("plain", ".")} and bool(self.bad.n or self.nan.n)
+
+    def check(self, src: _Source) -> None:
+        if self.bad.n:
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.what} must be numbers; {self.bad.n} value(s) are not, e.g. "
+                f"{self.bad.rows()}. Remove currency signs and text, or map another column."
+            )
+        if self.nan.n:
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.nan.n} {self.what} missing (empty or NaN) in {self.nan.rows()}. "
+                "Fill them in the export, or drop those orders before loading."
+            )
+        if self.absurd.n:
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.absurd.n} of the {self.what} {'is' if self.absurd.n == 1 else 'are'} infinite or "
+                f"larger than {MAX_AMOUNT:,.0f} in absolute value, e.g. {self.absurd.rows(3)}. "
+                "No single order is that large: fix or remove these lines."
+            )
+
+    def column(self):
+        return _joined(self.parts)
+
+    def note(self, notes: ReadNotes, src: _Source, column) -> None:
+        route, dec = next(iter(self.used))
+        if route == "plain":
+            return
+        if self.thousands:
+            notes.add("thousands", name=src.name, col=repr(self.col), n=self.thousands)
+        if dec == "," and self.decimal is None:
+            notes.add("decimal_comma", name=src.name, col=repr(self.col), example=self.example or "'0,5'")
+        if self.currency:
+            notes.add("currency", name=src.name, col=repr(self.col), n=self.currency)
+        if self.paren:
+            notes.add("accounting", name=src.name, col=repr(self.col), n=self.paren)
+
+
+class _DateColumn:
+    """order_date: :func:`_parse_dates` (text, no ``date_format``) block by block."""
+
+    def __init__(self, kit: str, col: str, decision, dayfirst):
+        self.kit, self.col = kit, col
+        self.dayfirst = dayfirst
+        self.fixed = decision  # (ISO route, day first) decided by a first pass, or None
+        self.used: set = set()
+        self.iso_all = True  # every value ISO and pyarrow casts them all: the one-pass ISO route
+        self.iso_any = False
+        self.after_iso = 0  # dates read by the steps up to the ISO one (counted as ISO when any date is ISO)
+        self.families = {fam: 0 for fam, _ in DATE_FORMATS}
+        self.recorded: dict[str, dict] = {}  # note key -> fields of its first block
+        self.zoned = False
+        self.day_first, self.month_first, self.slashed = _Hits(2), _Hits(2), _Hits(3)
+        self.missing, self.bad, self.wild = _Hits(), _Hits(), _Hits()
+        self.parts: list = []
+
+    def _provisional(self):
+        if self.fixed is not None:
+            return self.fixed
+        order = self.dayfirst if self.dayfirst is not None else bool(self.day_first.n)
+        return ("arrow" if self.iso_all else "pandas", order)
+
+    def _record(self, rec: _Recorder) -> None:
+        for key, fields in rec.added:
+            self.recorded.setdefault(key, fields)
+
+    def block(self, values: pd.Series, lines: np.ndarray, src: _Source, lang: str) -> None:
+        text = values.astype("string").str.strip()
+        missing = text.isna() | text.isin(_MISSING_TEXT)
+        iso = text.str.fullmatch(_ISO).fillna(False).astype(bool)
+        whole_iso = bool(iso.all())
+        parsed_iso = _arrow_cast(text, "datetime64[us]") if whole_iso and self.iso_all else None
+        self.iso_all &= parsed_iso is not None
+        route, _ = self._provisional()
+        rec = _Recorder(lang)
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+        # An all-ISO block has no compact, serial or zoned dates (their patterns exclude ISO): not looked for.
+        compact = serial = zoned = pd.Series(False, index=values.index)
+        if not whole_iso:
+            compact = text.str.fullmatch(r"(19|20|21)\d{6}").fillna(False).astype(bool) & ~missing
+            serial = text.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool) & ~missing
+            zoned = text.str.fullmatch(_ZONED).fillna(False).astype(bool) & ~missing
+        if compact.any() or serial.any():
+            num = pd.Series(np.nan, index=values.index)
+            num[compact | serial] = pd.to_numeric(text[compact | serial], errors="coerce")
+            parsed, _ = _numeric_dates(num[compact | serial], self.col, src, rec, shown=text[compact | serial])  # type: ignore[arg-type]
+            out[compact | serial] = parsed.astype("datetime64[us]")
+        if zoned.any():
+            out[zoned] = pd.to_datetime(text[zoned].str.replace(" ", "T", n=1), format="ISO8601", utc=True,
+                                        errors="coerce").dt.tz_localize(None).astype("datetime64[us]")
+            self.zoned = True
+        if iso.any():
+            self.iso_any = True
+            if route == "arrow":
+                if parsed_iso is None:
+                    raise _Fallback("dates: the one-pass ISO route fixed for a block it does not read")
+                out = parsed_iso
+            else:
+                parsed = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce").astype("datetime64[us]")
+                out = out.where(parsed.isna(), parsed)
+        self.after_iso += int(out.notna().sum())
+        for fam, fmts in DATE_FORMATS:
+            for fmt in fmts:
+                todo = out.isna() & ~missing
+                if not todo.any():
+                    break
+                parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+                ok = parsed.notna()
+                if ok.any():
+                    out.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[us]")
+                    self.families[fam] += int(ok.sum())
+        todo = out.isna() & ~missing
+        order = None
+        if todo.any():
+            order = self._slashed_evidence(text, todo, lines, values)
+            if order is not None:
+                order = self._provisional()[1]
+                parsed = _slashed_dates(text, todo, self.col, src, values, order, rec)  # type: ignore[arg-type]
+                if parsed is not None:
+                    good = parsed.notna()
+                    out.loc[parsed.index[good]] = parsed[good].astype("datetime64[us]")
+        self._record(rec)
+        self.used.add((route, order))
+        self.missing.add(missing.to_numpy(dtype=bool), lines, values)
+        self.bad.add(out.isna().to_numpy(dtype=bool), lines, values)
+        lo, hi = DATE_RANGE
+        self.wild.add((out.notna() & ((out < lo) | (out > hi))).to_numpy(dtype=bool), lines, values)
+        self.parts.append(out.to_numpy().astype("datetime64[ns]"))
+
+    def _slashed_evidence(self, text: pd.Series, todo: pd.Series, lines: np.ndarray, values: pd.Series):
+        """:func:`_slashed_dates`' evidence of the order on one block; True when the block has such dates."""
+        parts = text[todo].str.extract(_SLASHED.pattern)
+        hit = parts[0].notna()
+        if not hit.any():
+            return None
+        first, second = parts.loc[hit, 0].astype(int), parts.loc[hit, 1].astype(int)
+        valid = (first <= 31) & (second <= 31) & ((first <= 12) | (second <= 12))
+        first, second = first[valid], second[valid]
+        if not len(first):
+            return None
+        index = text.index
+        self.day_first.add(index.isin(first[first > 12].index), lines, values)
+        self.month_first.add(index.isin(second[second > 12].index), lines, values)
+        self.slashed.add(index.isin(first.index), lines, values)
+        return True
+
+    def decide(self, src: _Source, notes):
+        order = self.dayfirst
+        if self.slashed.n and order is None:
+            if self.day_first.n and self.month_first.n:
+                raise _error(
+                    f"{src.name}, column {self.col!r}: dates are written both day first ({self.day_first.rows(2)}) "
+                    f"and month first ({self.month_first.rows(2)}). "
+                    "Fix the export so one order is used, or pass date_format='...' for one of them."
+                )
+            if not self.day_first.n and not self.month_first.n:
+                raise _error(
+                    f"{src.name}, column {self.col!r}: {self.slashed.n} date(s) such as {self.slashed.rows(3)} could be day first or month first "
+                    "(no day above 12 tells which). Pass dayfirst=True (DD/MM/YYYY) or dayfirst=False (MM/DD/YYYY), "
+                    "or date_format='%d/%m/%Y'."
+                )
+            order = bool(self.day_first.n)
+        return ("arrow" if self.iso_all else "pandas", order)
+
+    def consistent(self, decision) -> bool:
+        route, order = decision
+        return all(r == route and (o is None or o == order) for r, o in self.used)
+
+    def check(self, src: _Source) -> None:
+        if self.missing.n:
+            raise _error(f"{src.name}, column {self.col!r}: no order date in {self.missing.rows()}. "
+                         "Every order needs a date: fill or remove these lines.")
+        if self.bad.n:
+            tried = "ISO (2025-01-31), YYYY/MM/DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY, YYYYMMDD and Excel serial numbers, with or without a time"
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.bad.n} date(s) cannot be read, e.g. {self.bad.rows()}. "
+                f"Tried {tried}. Pass date_format='...' (e.g. date_format='%m/%d/%Y') or fix these lines."
+            )
+        if self.wild.n:
+            lo, hi = DATE_RANGE
+            raise _error(
+                f"{src.name}, column {self.col!r}: {self.wild.n} date(s) outside {lo.year}-{hi.year}, e.g. {self.wild.rows()}. "
+                "These look like placeholders, not orders: fix or remove these lines."
+            )
+
+    def column(self):
+        return _joined(self.parts)
+
+    def note(self, notes: ReadNotes, src: _Source, column) -> None:
+        for key in ("compact_dates", "excel_dates"):
+            if key in self.recorded:
+                notes.add(key, **self.recorded[key])
+        if self.zoned:
+            notes.add("timezone", name=src.name, col=repr(self.col), zone="UTC")
+        for key in ("day_first", "month_first"):
+            if key in self.recorded:
+                notes.add(key, **self.recorded[key])
+        families = dict(self.families)
+        if self.iso_any:
+            families[DATE_FORMATS[0][0]] += self.after_iso
+        families = {fam: n for fam, n in families.items() if n}
+        if len(families) > 1:
+            parts = notes.text("list_sep").join(notes.text("dates_as", n=n, family=fam) for fam, n in families.items())
+            notes.add("mixed_dates", name=src.name, col=repr(self.col), parts=parts)
+
+
+class _NotUtf8(_Fallback):
+    """pyarrow met bytes that are not UTF-8: the file may be GBK or Windows-1252 (:func:`_stream_encoding`)."""
+
+
+def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: list, *, decimal=None, dayfirst=None):
+    try:
+        return _stream_csv_as(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst)
+    except _NotUtf8:
+        encoding = _stream_encoding(path)
+        if encoding is None:
+            raise
+    if progress is not None and not hasattr(progress, "after"):
+        progress = _Progress(progress, after=said[0])  # the read in the right encoding does not say the same lines again
+    return _stream_csv_as(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst, encoding=encoding)
+
+
+def _stream_csv_as(path: Path, columns: dict, notes: ReadNotes, progress, said: list, *, decimal=None, dayfirst=None,
+                   encoding: str = "utf-8"):
+    sniffed = _sniff_csv(path, encoding)
     if sniffed is None:
         raise _Fallback("not a clean UTF-8 CSV")
     bom, delim, raw_header, options, share = sniffed
@@ -1225,47 +1789,94 @@ def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: lis
             or len({wanted[k] for k in present}) < len(present)):
         raise _Fallback("header")  # the whole-file read names what is wrong with the header or the mapping
     name = path.name
-    parts: dict[str, list] = {kit: [] for kit in present}
-    state: dict[str, str] = {}
-    rows, step = 0, 500_000
     # One thread, and the file handed over as a Python file object: given a path (or with threads) pyarrow
     # reads far ahead, up to the whole file's bytes in memory at once.
     options["read_options"].use_threads = False
     options["read_options"].block_size = _STREAM_BLOCK_BYTES
+    fixed: dict = {}
+    for _attempt in range(2):
+        cols, src = _stream_pass(path, options, header, wanted, present, fixed, notes, progress, said, share, decimal, dayfirst,
+                                 legacy=encoding != "utf-8")
+        redo = False
+        for kit in present:
+            decision = cols[kit].decide(src, notes)  # a refusal the whole column decides (decimal mark, day first)
+            if not cols[kit].consistent(decision):
+                redo = True
+                break
+            cols[kit].check(src)  # refusals of rows, in the whole-file read's order
+        if not redo:
+            break
+        for kit in present:
+            try:
+                fixed[kit] = cols[kit].decide(src, notes)
+            except PlaybookError:  # said when the second pass reaches this column
+                fixed[kit] = None
+        if progress is not None and not hasattr(progress, "after"):
+            progress = _Progress(progress, after=said[0])  # the second pass does not say the same lines again
+    else:
+        raise _Fallback("a block read under a decision the whole file contradicts twice")
+    notes.add(encoding if encoding != "utf-8" else "bom" if bom else "utf8", name=name)
+    if delim != ",":
+        notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
+    out = pd.DataFrame({kit: cols[kit].column() for kit in present}, copy=False)
+    for kit in present:
+        cols[kit].note(notes, src, out[kit])
+    cols.clear()
+    src.said = said[0]  # type: ignore[attr-defined]
+    src.text = _LazyFrame(path, options, header, src.lines)  # type: ignore[attr-defined]
+    return out, notes, src, wanted
+
+
+def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, present: list[str], fixed: dict, notes: ReadNotes,
+                 progress, said: list, share, decimal, dayfirst, legacy: bool = False):
+    """One pass over the file: every block parsed into each column's parts and statistics. ``legacy``: the file is GBK
+    or Windows-1252, which the whole-file read reads with Python's csv module, as text objects: so are the blocks."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    name = path.name
+    cols: dict = {}
+    for kit in present:
+        if kit == "order_date":
+            cols[kit] = _DateColumn(kit, wanted[kit], fixed.get(kit), dayfirst)
+        elif kit in ("amount", "margin", "discount"):
+            cols[kit] = _NumberColumn(kit, wanted[kit], fixed.get(kit), decimal)
+        else:
+            cols[kit] = _IdColumn(kit, wanted[kit], fixed.get(kit))
+    blanks: list[int] = []
+    rows, kept, step = 0, 0, _STREAM_STEP
+    block_src = _Source(name, np.zeros(0, dtype=np.int64))
     try:
         with open(path, "rb") as fh, pacsv.open_csv(fh, **options) as reader:
             for batch in reader:
-                _stream_block(batch, header, wanted, present, parts, state)
+                lines, n = _stream_block(batch, header, wanted, present, cols, rows, blanks, block_src, notes.lang, legacy)
                 rows += batch.num_rows
+                kept += n
                 _trim()
                 if rows >= step:
                     said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
-                    step = rows + 500_000
+                    step = rows + _STREAM_STEP
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise _Fallback("pyarrow") from exc
-    if not any(len(p) for p in parts["customer_id"]):
+        raise (_NotUtf8 if "invalid UTF8" in str(exc) and not legacy else _Fallback)("pyarrow") from exc
+    if not kept:
         raise _Fallback("no orders")
-    out = pd.DataFrame({kit: _joined(parts.pop(kit)) for kit in present}, copy=False)
-    del pc
-    notes.add("bom" if bom else "utf8", name=name)
-    if delim != ",":
-        notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
-    src = _Source(name, np.zeros(0, dtype=np.int64))
-    src.said = said[0]  # type: ignore[attr-defined]
-    return out, notes, src, wanted
+    return cols, _Source(name, _Lines(blanks, kept))  # type: ignore[arg-type]
 
 
 def _joined(parts: list) -> pd.Series | np.ndarray:
     """One column from its blocks' pieces, the pieces let go as they are copied."""
     if isinstance(parts[0], pd.Series):
-        return pd.concat(parts, ignore_index=True)
+        joined = pd.concat(parts, ignore_index=True)
+        parts.clear()
+        return joined
     joined = np.concatenate(parts)
     parts.clear()
     return joined
 
 
-def _stream_block(batch, header: list[str], wanted: dict, present: list[str], parts: dict, state: dict) -> None:
-    """Parse one block of the streaming read into ``parts``; :class:`_Fallback` at anything but the clean case."""
+def _stream_block(batch, header: list[str], wanted: dict, present: list[str], cols: dict, start: int, blanks: list,
+                  block_src: _Source, lang: str, legacy: bool = False) -> tuple[np.ndarray, int]:
+    """Parse one block (its first data row is ``start``) into ``cols``; returns the kept rows' line numbers and their count."""
     import pyarrow.compute as pc
 
     for col in batch.columns:  # the whole-file read's checks on every column: quoted line breaks, runaway fields
@@ -1274,52 +1885,25 @@ def _stream_block(batch, header: list[str], wanted: dict, present: list[str], pa
             raise _Fallback("line break or runaway field")
     df = batch.to_pandas()
     df.columns = header
+    if legacy:
+        df = df.astype(object)
+    lines = np.arange(len(df), dtype=np.int64) + start + 2
     if len(df):
         first_empty = (df.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool)
         if first_empty.any():  # blank lines (every field empty) are left out, as the whole-file read does
             at = np.flatnonzero(first_empty)
             blank = np.zeros(len(df), dtype=bool)
             blank[at] = np.logical_and.reduce([(df[c].iloc[at].str.strip() == "").to_numpy(dtype=bool) for c in df.columns])
-            df = df.loc[~blank].reset_index(drop=True)
+            if blank.any():
+                blanks.extend((np.flatnonzero(blank) + start).tolist())
+                df, lines = df.loc[~blank].reset_index(drop=True), lines[~blank]
     df = df[[wanted[k] for k in present]]
     for kit in present:
-        values = df[wanted[kit]]
         if kit == "order_date":
-            parts[kit].append(_stream_dates(values))
-        elif kit in ("amount", "margin", "discount"):
-            parts[kit].append(_stream_numbers(values))
-        elif kit == "order_id" and state.setdefault(kit, "int" if _digits_as_int(values) is not None else "text") == "int":
-            as_int = _digits_as_int(values)
-            if as_int is None:
-                raise _Fallback("order ids: digits in one block, text in another")
-            parts[kit].append(as_int.to_numpy())
+            cols[kit].block(df[wanted[kit]], lines, block_src, lang)
         else:
-            stripped, empty, changed = _strip_text(values)
-            if changed or (kit == "customer_id" and bool(empty.any())):
-                raise _Fallback(f"{kit}: spaces or a missing id")
-            parts[kit].append(stripped)
-
-
-def _stream_dates(values: pd.Series) -> np.ndarray:
-    """ISO dates of one block as datetime64[ns]: :func:`_parse_dates`'s own result for a column of ISO dates only."""
-    text = values.astype("string").str.strip()
-    if not bool(text.str.fullmatch(_ISO).fillna(False).astype(bool).all()):
-        raise _Fallback("dates other than ISO")
-    parsed = _arrow_cast(text, "datetime64[us]")
-    lo, hi = DATE_RANGE
-    if parsed is None or bool(parsed.isna().any()) or bool(((parsed < lo) | (parsed > hi)).any()):
-        raise _Fallback("dates")
-    return parsed.to_numpy().astype("datetime64[ns]")
-
-
-def _stream_numbers(values: pd.Series) -> np.ndarray:
-    """Plain numbers (``12.50``) of one block as float64: :func:`_parse_numbers`'s own result for such a column."""
-    if not bool(values.astype("string").str.strip().str.fullmatch(r"[+-]?\d+(\.\d*)?").fillna(False).astype(bool).all()):
-        raise _Fallback("numbers other than plain")
-    nums = _arrow_cast(values.astype("string").str.replace(f"[{_SPACES}'’]", "", regex=True), "float64")
-    if nums is None or not bool(np.isfinite(nums).all()) or bool((nums.abs() > MAX_AMOUNT).any()):
-        raise _Fallback("numbers")
-    return nums.to_numpy()
+            cols[kit].block(df[wanted[kit]], lines)
+    return lines, len(df)
 
 
 def check_date_format(fmt: str | None) -> None:
