@@ -135,7 +135,7 @@ def main() -> int:
     parser.add_argument("--only", choices=("from_orders", "analyze", "analyze_duckdb"), action="append",
                         help="run only these (repeatable; default all)")
     parser.add_argument("--case", choices=tuple(CASES), default="clean",
-                        help="the export's format: " + "; ".join(f"{k}: {v[0]}" for k, v in CASES.items()))
+                        help="the export's format: " + "; ".join(f"{k}: {v[0]}" for k, v in CASES.items()).replace("%", "%%"))
     args = parser.parse_args()
     options = CASES[args.case][1]
     with tempfile.TemporaryDirectory(prefix="bench_read_csv_") as tmp:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .data import DATE_COLUMNS, CustomerBase, end_of_day, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError, PlaybookError
-from .i18n import get_language, label, register_labels, resolve_lang
+from .i18n import label, register_labels, resolve_lang
 from .schema import TABLES
 
 __all__ = ["from_orders", "read_export", "suggest_mapping", "check_as_of", "check_date_format", "DATE_FORMATS", "MAX_AMOUNT", "DATE_RANGE", "OPTIONAL_TABLES",
@@ -135,7 +135,7 @@ class ReadNotes(list):
 
     def __init__(self, lang: str | None = None):
         super().__init__()
-        self.lang = resolve_lang(lang or get_language())
+        self.lang = resolve_lang(lang)
 
     def text(self, key: str, **fields) -> str:
         return label(f"note_{key}", self.lang).format(**fields)
