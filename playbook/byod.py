@@ -8,6 +8,7 @@ import csv
 import difflib
 import io
 import re
+import time
 from pathlib import Path
 from typing import TypeVar, overload
 
@@ -98,6 +99,10 @@ register_labels({
     "note_timezone": ("{name}, column {col}: times carry time zones; all converted to {zone} and kept as that zone's local time.",
                       "{name}，列 {col}：时间带时区；全部换算为 {zone} 的当地时间。"),
     "note_progress": ("read {n:,} lines of {name} ({share:.0%})", "已读取 {name} 的 {n:,} 行（{share:.0%}）"),
+    "note_progress_left": ("read {n:,} lines of {name} ({share:.0%}), about {left} left",
+                           "已读取 {name} 的 {n:,} 行（{share:.0%}），约还需 {left}"),
+    "note_seconds": ("{k} s", "{k} 秒"),
+    "note_minutes": ("{k} min", "{k} 分钟"),
     "note_delimiter": ("{name}: columns are separated by {delim}, not commas; detected.", "{name}：列之间用 {delim} 分隔，不是逗号；已自动识别。"),
     "note_tab": ("tab", "制表符"),
     "note_truncated": ("{name}: the last line ({line}) has {got} of {width} fields, so the file looks truncated; that line was left out.",
@@ -136,6 +141,7 @@ class ReadNotes(list):
     def __init__(self, lang: str | None = None):
         super().__init__()
         self.lang = resolve_lang(lang)
+        self.started = time.monotonic()  # for the time left in progress messages
 
     def text(self, key: str, **fields) -> str:
         return label(f"note_{key}", self.lang).format(**fields)
@@ -360,10 +366,28 @@ class _Progress:
         self.progress(message)
 
 
+#: Progress says the time left once the read has run this long and is this far: earlier, the rate is noise.
+ESTIMATE_AFTER_SECONDS, ESTIMATE_AFTER_SHARE = 2.0, 0.02
+
+
+def _time_left(notes: ReadNotes, share: float) -> str | None:
+    """About how long the rest of the read takes at the pace so far, as text; None when too early to say."""
+    elapsed = time.monotonic() - notes.started
+    if elapsed < ESTIMATE_AFTER_SECONDS or share < ESTIMATE_AFTER_SHARE or share >= 1:
+        return None
+    left = elapsed * (1 - share) / share
+    if left < 90:
+        return notes.text("seconds", k=max(1, round(left)))
+    return notes.text("minutes", k=round(left / 60))
+
+
 def _tell(progress, notes: ReadNotes, n: int, name: str, share: float) -> int:
-    """Say ``read n lines of name (share)`` through ``progress`` (if any); returns n."""
+    """Say ``read n lines of name (share)`` through ``progress`` (if any), with the time left
+    once it can be estimated (``..., about 40 s left``); returns n."""
     if progress is not None and n > getattr(progress, "after", 0):
-        progress(notes.text("progress", n=n, name=name, share=share))
+        left = _time_left(notes, share)
+        key = "progress" if left is None else "progress_left"
+        progress(notes.text(key, n=n, name=name, share=share, left=left))
     return n
 
 

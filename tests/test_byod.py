@@ -362,7 +362,7 @@ def test_big_csv_is_read_in_blocks_with_progress(tmp_path):
     seen = []
     base = from_orders(tmp_path / "big.csv", progress=seen.append)
     assert len(base.orders) == n and base.orders.amount.sum() == 12.5 * n
-    assert seen and all(re.fullmatch(r"read [\d,]+ lines of big\.csv \(\d+%\)", m) for m in seen), seen
+    assert seen and all(re.fullmatch(r"read [\d,]+ lines of big\.csv \(\d+%\)(, about \d+ (s|min) left)?", m) for m in seen), seen
     with (tmp_path / "big.csv").open("a") as fh:
         fh.write("C1,2025-01-03,x\n")
     with pytest.raises(DataValidationError, match=rf"line {n + 2} \('x'\)"):
@@ -378,7 +378,7 @@ def test_the_careful_reader_reports_progress_too(tmp_path):
     seen = []
     base = from_orders(tmp_path / "latin.csv", progress=seen.append)
     assert len(base.orders) == n and base.orders.customer_id.nunique() == 700
-    assert seen and all(re.fullmatch(r"read [\d,]+ lines of latin\.csv \(\d+%\)", m) for m in seen), seen
+    assert seen and all(re.fullmatch(r"read [\d,]+ lines of latin\.csv \(\d+%\)(, about \d+ (s|min) left)?", m) for m in seen), seen
     shares = [int(re.search(r"\((\d+)%", m).group(1)) for m in seen]
     assert shares == sorted(shares) and shares[-1] < 100
 
@@ -389,3 +389,24 @@ def test_a_refusal_as_the_user_runs_the_command(tmp_path):
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.splitlines()[-1] == f"playbook analyze: error: {ERRORS['huge_amount.csv']}"
     assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
+
+
+def test_progress_says_the_time_left_once_it_can_be_estimated(monkeypatch):
+    from playbook import byod
+
+    notes = byod.ReadNotes("en")
+    seen = []
+    clock = [notes.started + 1.0]
+    monkeypatch.setattr(byod.time, "monotonic", lambda: clock[0])
+    byod._tell(seen.append, notes, 1000, "x.csv", 0.5)  # one second in: too early to say
+    clock[0] = notes.started + 10.0
+    byod._tell(seen.append, notes, 2000, "x.csv", 0.25)  # a quarter in 10 s: 30 s to go
+    clock[0] = notes.started + 100.0
+    byod._tell(seen.append, notes, 3000, "x.csv", 0.4)  # 40% in 100 s: 150 s = about 2 min
+    assert seen == ["read 1,000 lines of x.csv (50%)", "read 2,000 lines of x.csv (25%), about 30 s left",
+                    "read 3,000 lines of x.csv (40%), about 2 min left"]
+    zh = byod.ReadNotes("zh")
+    zh.started = notes.started
+    said = []
+    byod._tell(said.append, zh, 2000, "x.csv", 0.4)
+    assert said == ["已读取 x.csv 的 2,000 行（40%），约还需 2 分钟"]
