@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
@@ -23,6 +24,8 @@ KINDS = ("predict", "compute", "decide", "explain")
 _ATTEMPTS: dict[str, int] = {}
 # Answers of own-base exercises on the shipped datasets, to name "you used the shipped data".
 _SHIPPED: dict[tuple, Any] = {}
+# Inside one check() call: what the answer, its mistakes and its reason share, computed once (see _once_per_check).
+_CHECK_MEMO: ContextVar[dict | None] = ContextVar("_CHECK_MEMO", default=None)
 
 _WANTED = {
     "count": "a whole number (an int such as 42)",
@@ -423,6 +426,25 @@ def _lookup(exercise_id: str) -> Exercise:
     return REGISTRY[exercise_id]
 
 
+def _once_per_check(key: str, base, compute: Callable[[Any], Any]):
+    """``compute(base)``, computed once per :func:`check` call when the answer, the mistakes and the reason all need it.
+
+    The value lives only as long as the one call to ``check`` that asked for it (a learner may change their base
+    between two checks); outside a check it is computed every time. Callers must not modify what it returns.
+
+    >>> calls = []
+    >>> _once_per_check("n", [1, 2], lambda b: calls.append(1) or len(b)), len(calls)
+    (2, 1)
+    """
+    memo = _CHECK_MEMO.get()
+    if memo is None:
+        return compute(base)
+    k = (key, id(base))
+    if k not in memo:
+        memo[k] = (base, compute(base))  # keep the base alive: its id cannot be reused within the check
+    return memo[k][1]
+
+
 def params_for(exercise_id: str, base) -> dict:
     """The parameters a *decide* exercise asks about on ``base`` (for example ``{"customer_id": "A0007"}``)."""
     ex = _lookup(exercise_id)
@@ -490,10 +512,16 @@ def _judge(ex: Exercise, answer, base, params) -> Result:
                                     "(`inplace=True`) gives nothing back. Assign the value itself.")
     if base is None and ex.kind != "predict":
         return Result(ex.id, False, "pass the data the question is about too: `ex.check(id, answer, base)`.")
+    if ex.choices:  # the answer is one of the choices, a label: a wrong one is told before solving
+        if isinstance(answer, str) and _label(answer) not in {_label(c) for c in ex.choices}:
+            return Result(ex.id, False, f"choose one of: {', '.join(map(str, ex.choices))}.")
+        wrong_label = _type_hint(answer, None, "label")
+        if wrong_label is not None:
+            return Result(ex.id, False, wrong_label)
     expected = ex.solve(base, **params)
-    if ex.choices and isinstance(answer, str) and _label(answer) not in {_label(c) for c in ex.choices}:
-        return Result(ex.id, False, f"choose one of: {', '.join(map(str, ex.choices))}.")
     kind = answer_kind(expected, ex)
+    if ex.choices and kind != "label" and _strict():
+        raise InvalidArgumentError(f"Exercise {ex.id!r} has choices but its answer is not a label: {expected!r}.")
     wrong_type = _type_hint(answer, expected, kind)
     if wrong_type is not None:
         return Result(ex.id, False, wrong_type)
@@ -552,7 +580,11 @@ def check(exercise_id: str, answer, base=None, **params) -> Result:
     "the answer should be a whole number (an int such as 42); you gave the text 'many'."
     """
     ex = _lookup(exercise_id)
-    result = _judge(ex, answer, base, params)
+    token = _CHECK_MEMO.set({})
+    try:
+        result = _judge(ex, answer, base, params)
+    finally:
+        _CHECK_MEMO.reset(token)
     if _strict() and not result.passed:
         raise AssertionError(repr(result))
     return result

@@ -124,10 +124,11 @@ def _flags(base):
     return classify_flags(_evidence(base))
 
 
-def _orientation(base):
+def _orientation(base, evidence=None):
+    """``classify_orientation`` of the base's evidence (``evidence``: that evidence, when the caller has it already)."""
     from ..customer_types import classify_orientation
 
-    return classify_orientation(_evidence(base))
+    return classify_orientation(_evidence(base) if evidence is None else evidence)
 
 
 @exercise(
@@ -157,31 +158,40 @@ FLAG_EVIDENCE = ["spend_rate_pct", "tenure_days", "days_since_last", "references
                  "suggestion_quality"]
 
 
-def _holding_rules(base, customer_id):
+def _holding_rules(base, customer_id, evidence=None, rules=None):
     """The labels of the orientation rules with a threshold that hold for the customer, in the rules' order (the first
-    one wins; the last rule, 'otherwise', is left out)."""
+    one wins; the last rule, 'otherwise', is left out).
+
+    ``evidence`` and ``rules``: the base's ``behaviour_evidence`` and the rules table, when the caller asks about many
+    customers and has computed them once (the evidence scans every customer: computed per call it made picking one
+    customer take seconds)."""
     from ..customer_types import DEFAULT_ORIENTATION_RULES, rules_table
 
-    row = _evidence(base).loc[[customer_id]]
-    rules = rules_table(DEFAULT_ORIENTATION_RULES)
+    row = (_evidence(base) if evidence is None else evidence).loc[[customer_id]]
+    rules = rules_table(DEFAULT_ORIENTATION_RULES) if rules is None else rules
     return [str(rule["label"]) for _, rule in rules.iterrows()
             if rule["condition"] != "otherwise" and bool(row.eval(rule["condition"]).fillna(False).iloc[0])]
 
 
 def _pick_oriented(base):
     """A customer for whom the order of the rules decides: two rules with different answers hold."""
-    o = _orientation(base).sort_index()
+    from ..customer_types import DEFAULT_ORIENTATION_RULES, rules_table
+
+    evidence = _evidence(base)  # once, not once per customer tried
+    rules = rules_table(DEFAULT_ORIENTATION_RULES)
+    o = _orientation(base, evidence).sort_index()
     known = o.index[o["orientation"].astype(str) != "unknown"]
     for customer_id in known:
-        if len(set(_holding_rules(base, customer_id))) > 1:
+        if len(set(_holding_rules(base, customer_id, evidence, rules))) > 1:
             return {"customer_id": str(customer_id)}
     return {"customer_id": str(known[0] if len(known) else o.index[0])}
 
 
 def _second_rule(base, customer_id):
     """The answer of a learner who skips the rule that wins and reads a later one."""
-    right = _orientation_of(base, customer_id)
-    others = [h for h in _holding_rules(base, customer_id) if h != right]
+    evidence = _evidence(base)
+    right = str(_orientation(base, evidence).loc[customer_id, "orientation"])
+    others = [h for h in _holding_rules(base, customer_id, evidence) if h != right]
     return others[0] if others else ("cost" if right != "cost" else "value")
 
 
