@@ -6,7 +6,7 @@ from typing import TypedDict
 
 import pandas as pd
 
-from .core import _once_per_check, exercise
+from .core import once_per_check, exercise
 
 REPLAY = ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1")
 # 09.3 asks about the leaver whose first alarm, last quarter with orders and first silent quarter are three different
@@ -75,7 +75,7 @@ def _alarm(base):
     """The alarm replayed over the five quarters; once per check (09.6's answer, mistakes and reason all read it)."""
     from ..churn import concentration_alarm
 
-    return _once_per_check("concentration_alarm", base, lambda b: concentration_alarm(b, list(REPLAY)))
+    return once_per_check("concentration_alarm", base, lambda b: concentration_alarm(b, list(REPLAY)))
 
 
 def _last_quarter_with_orders(base, account):

@@ -16,7 +16,7 @@ from ..errors import InvalidArgumentError
 
 __all__ = ["Exercise", "OwnBase", "Result", "register", "exercise", "check", "compare", "hint", "reset_attempts", "params_for",
            "answer_kind", "shipped_answer", "KINDS", "REGISTRY", "pick_labelled", "pick_first", "label_of", "weakest",
-           "strongest", "kit_reason"]
+           "strongest", "kit_reason", "once_per_check"]
 
 REGISTRY: dict[str, Exercise] = {}
 KINDS = ("predict", "compute", "decide", "explain")
@@ -24,7 +24,7 @@ KINDS = ("predict", "compute", "decide", "explain")
 _ATTEMPTS: dict[str, int] = {}
 # Answers of own-base exercises on the shipped datasets, to name "you used the shipped data".
 _SHIPPED: dict[tuple, Any] = {}
-# Inside one check() call: what the answer, its mistakes and its reason share, computed once (see _once_per_check).
+# Inside one check() call: what the answer, its mistakes and its reason share, computed once (see once_per_check).
 _CHECK_MEMO: ContextVar[dict | None] = ContextVar("_CHECK_MEMO", default=None)
 
 _WANTED = {
@@ -426,14 +426,14 @@ def _lookup(exercise_id: str) -> Exercise:
     return REGISTRY[exercise_id]
 
 
-def _once_per_check(key: str, base, compute: Callable[[Any], Any]):
+def once_per_check(key: str, base, compute: Callable[[Any], Any]):
     """``compute(base)``, computed once per :func:`check` call when the answer, the mistakes and the reason all need it.
 
     The value lives only as long as the one call to ``check`` that asked for it (a learner may change their base
     between two checks); outside a check it is computed every time. Callers must not modify what it returns.
 
     >>> calls = []
-    >>> _once_per_check("n", [1, 2], lambda b: calls.append(1) or len(b)), len(calls)
+    >>> once_per_check("n", [1, 2], lambda b: calls.append(1) or len(b)), len(calls)
     (2, 1)
     """
     memo = _CHECK_MEMO.get()
