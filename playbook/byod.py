@@ -896,12 +896,8 @@ def _numeric_dates(values: pd.Series, col: str, src: _Source, notes: ReadNotes, 
     return out, missing
 
 
-def _decimal_of(text: pd.Series, col: str, src: _Source, values: pd.Series, what: str) -> str:
-    """The decimal separator of a column of amounts: '.' or ',', from the values that show it.
-
-    ``1.234,56``, ``10,25`` and ``1.234.567`` show a decimal comma; ``1,234.56``, ``10.25`` and
-    ``1,234,567`` a decimal point. ``1,250`` alone shows nothing (1.25 or 1250): never guessed.
-    """
+def _decimal_masks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Which values show a decimal comma, which a decimal point, and which (``1,250``) could be either."""
     has_comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
     has_dot = text.str.contains(".", regex=False).fillna(False).astype(bool)
     both = has_comma & has_dot
@@ -912,6 +908,16 @@ def _decimal_of(text: pd.Series, col: str, src: _Source, values: pd.Series, what
 
     comma = comma_last | match(r"[+-]?\d+,(\d{1,2}|\d{4,})") | match(r"[+-]?\d{4,},\d+") | match(r"[+-]?\d{1,3}(\.\d{3}){2,}")
     dot = (both & ~comma_last) | match(r"[+-]?\d+\.(\d{0,2}|\d{4,})") | match(r"[+-]?\d{4,}\.\d+") | match(r"[+-]?\d{1,3}(,\d{3}){2,}")
+    return comma, dot, match(r"[+-]?\d{1,3},\d{3}")
+
+
+def _decimal_of(text: pd.Series, col: str, src: _Source, values: pd.Series, what: str) -> str:
+    """The decimal separator of a column of amounts: '.' or ',', from the values that show it.
+
+    ``1.234,56``, ``10,25`` and ``1.234.567`` show a decimal comma; ``1,234.56``, ``10.25`` and
+    ``1,234,567`` a decimal point. ``1,250`` alone shows nothing (1.25 or 1250): never guessed.
+    """
+    comma, dot, unsure = _decimal_masks(text)
     if comma.any() and dot.any():
         raise _error(
             f"{src.name}, column {col!r}: {what} mix decimal commas ({src.rows(comma, values, limit=2)}) and decimal points "
@@ -921,7 +927,6 @@ def _decimal_of(text: pd.Series, col: str, src: _Source, values: pd.Series, what
         return ","
     if dot.any():
         return "."
-    unsure = match(r"[+-]?\d{1,3},\d{3}")
     if unsure.any():
         raise _error(
             f"{src.name}, column {col!r}: {int(unsure.sum())} of the {what} could be read two ways, e.g. {src.rows(unsure, values, limit=3)}: "
@@ -1536,20 +1541,11 @@ class _NumberColumn:
         self.parts.append(arr)
 
     def _evidence(self, text: pd.Series, lines: np.ndarray, values: pd.Series) -> None:
-        """:func:`_decimal_of`'s masks on one block."""
-        has_comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
-        has_dot = text.str.contains(".", regex=False).fillna(False).astype(bool)
-        both = has_comma & has_dot
-        comma_last = both & (text.str.rfind(",") > text.str.rfind("."))
-
-        def match(pattern):
-            return text.str.fullmatch(pattern).fillna(False).astype(bool)
-
-        comma = comma_last | match(r"[+-]?\d+,(\d{1,2}|\d{4,})") | match(r"[+-]?\d{4,},\d+") | match(r"[+-]?\d{1,3}(\.\d{3}){2,}")
-        dot = (both & ~comma_last) | match(r"[+-]?\d+\.(\d{0,2}|\d{4,})") | match(r"[+-]?\d{4,}\.\d+") | match(r"[+-]?\d{1,3}(,\d{3}){2,}")
+        """:func:`_decimal_masks` on one block, gathered for the whole-column decision of :func:`_decimal_of`."""
+        comma, dot, unsure = _decimal_masks(text)
         self.comma.add(comma.to_numpy(dtype=bool), lines, values)
         self.dot.add(dot.to_numpy(dtype=bool), lines, values)
-        self.unsure.add(match(r"[+-]?\d{1,3},\d{3}").to_numpy(dtype=bool), lines, values)
+        self.unsure.add(unsure.to_numpy(dtype=bool), lines, values)
 
     def decide(self, src: _Source, notes):
         if self.decimal is None and self.all_plain:
