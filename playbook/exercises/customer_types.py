@@ -1,7 +1,7 @@
 """Exercises of notebook 06, Customer types and orientation: all on the learner's own shop."""
 from __future__ import annotations
 
-from .core import OwnBase, exercise
+from .core import OwnBase, exercise, once_per_check
 
 # the learner's own base, as the notebook's setup cell builds it
 OWN = OwnBase("retail", 600)
@@ -275,14 +275,23 @@ def _precision_direction(base):
 
 # 06.8-06.9: the orientations where the money is, the key tier of notebook 03 (`assign_tiers` on the summary).
 
-def _key_orientation(base, tiers=("key",)):
-    """Per customer with orders: orientation, and whether the default tiers put them in ``tiers``."""
+def _orientation_and_tier(base):
+    """Per customer with orders: orientation and default tier (computed once per check: 06.8's answer and its four
+    mistakes all read them)."""
     from ..data import summarize
     from ..segment import assign_tiers
 
-    orientation = _orientation(base)["orientation"].astype(str)
-    tier = assign_tiers(summarize(base.orders, base.as_of))["tier"].astype(str)
-    orientation = orientation.reindex(tier.index)
+    def compute(b):
+        orientation = _orientation(b)["orientation"].astype(str)
+        tier = assign_tiers(summarize(b.orders, b.as_of))["tier"].astype(str)
+        return orientation.reindex(tier.index), tier
+
+    return once_per_check("orientation_and_tier", base, compute)
+
+
+def _key_orientation(base, tiers=("key",)):
+    """Per customer with orders: orientation, and whether the default tiers put them in ``tiers``."""
+    orientation, tier = _orientation_and_tier(base)
     return orientation, tier.isin(tiers)
 
 
