@@ -516,7 +516,44 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
     return df, list(notes), [int(x) for x in src.lines]
 
 
-def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataFrame, ReadNotes, _Source]:
+def _parquet_columns(path_or_frame, columns: dict) -> list[str] | None:
+    """The columns of a Parquet file that ``columns`` maps (in the kit's order, spelt as in the file), or None
+    when the whole file must be read: not Parquet, a schema pyarrow cannot read, column names that are not
+    plain text, two names the same once stripped, a mapped or required column missing or two kit columns
+    mapped to one (the whole read then refuses it, with every column listed). Reading only these columns
+    skips the export's others (often most of the file) in the Parquet decoding and in the conversion to
+    pandas; pyarrow converts each column on its own, so the frame holds the same values and dtypes."""
+    if not isinstance(path_or_frame, (str, Path)) or Path(path_or_frame).suffix.lower() not in (".parquet", ".pq"):
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path_or_frame)
+    except Exception:  # a broken file: the whole read says so in its words
+        return None
+    meta = schema.pandas_metadata or {}
+    index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    if len(meta.get("column_indexes", [])) > 1 or any(
+            c.get("field_name") not in index and c.get("name") != c.get("field_name") for c in meta.get("columns", [])):
+        return None  # column names pandas rebuilds (numbers, tuples): the whole read turns them to text
+    spelt: dict[str, str] = {}
+    for field in schema.names:
+        if field in index:
+            continue
+        if field.strip() in spelt:
+            return None
+        spelt[field.strip()] = field
+    wanted = {kit: str(columns.get(kit, kit)).strip() for kit in ORDER_COLUMNS}
+    if any(wanted[kit] not in spelt for kit in (*REQUIRED_COLUMNS, *columns)):
+        return None
+    chosen = [wanted[kit] for kit in ORDER_COLUMNS if wanted[kit] in spelt]
+    if len(set(chosen)) < len(chosen):
+        return None
+    return [spelt[name] for name in chosen]
+
+
+def _read(path_or_frame, encoding, sheet, lang, progress=None, parquet_columns: list[str] | None = None
+          ) -> tuple[pd.DataFrame, ReadNotes, _Source]:
     notes = ReadNotes(lang)
     if isinstance(path_or_frame, pd.DataFrame):
         df = path_or_frame.copy()
@@ -533,7 +570,7 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None) -> tuple[pd.DataF
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         try:
-            df = pd.read_parquet(path)
+            df = pd.read_parquet(path, columns=parquet_columns)
         except Exception as exc:  # pyarrow raises several types for a broken file; all mean the same to the user
             reason = str(exc).replace(f"'{path}'", name).replace(str(path), name).split(". ")[0][:200]
             raise _error(f"{name} cannot be read as Parquet ({reason}). The file is truncated or not Parquet: "
@@ -712,6 +749,51 @@ def _digits_as_int(values: pd.Series) -> pd.Series | None:
     return _arrow_cast(text, "int64")
 
 
+#: The first and the last UTF-8 byte of every character :data:`_TRIM` removes (the spaces and the invisible ones).
+_TRIM_CHARS = "".join(chr(c) for c in range(0x2000, 0x200B)) + _SPACES.replace("\u2000-\u200a", "")
+_TRIM_FIRST = np.zeros(256, dtype=bool)
+_TRIM_LAST = np.zeros(256, dtype=bool)
+for _c in _TRIM_CHARS:
+    _TRIM_FIRST[_c.encode()[0]] = _TRIM_LAST[_c.encode()[-1]] = True
+
+
+def _may_need_trim(values: pd.Series) -> bool:
+    """Whether any value of a pyarrow-backed text column may start or end with a character :data:`_TRIM`
+    removes, from the first and last byte of each value (a few vectorised passes, no copy of the text).
+
+    A value whose first byte starts none of those characters and whose last byte ends none of them
+    cannot be trimmed; the other values (a few, or all of them for text ending in CJK characters,
+    whose last bytes overlap) are matched against the pattern itself. False only when no value
+    would change: the caller then skips the trimming."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None:
+        return True
+    pattern = f"^[{_SPACES}]|[{_SPACES}]$"
+    for chunk in arr.chunks:
+        if len(chunk) == 0 or chunk.null_count == len(chunk):
+            continue
+        if pa.types.is_dictionary(chunk.type) or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        _, offsets_buf, data_buf = chunk.buffers()
+        if data_buf is None:
+            continue  # only empty strings
+        width = np.dtype(np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+        offsets: np.ndarray = np.frombuffer(offsets_buf, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        start, end = offsets[:-1], offsets[1:]
+        filled = end > start  # a null holds no bytes either
+        if not filled.any():
+            continue
+        suspect = filled.copy()
+        suspect[filled] = _TRIM_FIRST[data[start[filled]]] | _TRIM_LAST[data[end[filled] - 1]]
+        if suspect.any() and pc.any(pc.match_substring_regex(chunk.filter(pa.array(suspect)), pattern)).as_py():
+            return True
+    return False
+
+
 def _strip_text(values: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
     """Values as text without surrounding spaces (None where empty), where they are empty,
     and whether stripping changed any. A categorical is stripped once per category."""
@@ -731,6 +813,9 @@ def _strip_text(values: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
         changed_cat = (cat_text != cats).fillna(False).to_numpy(dtype=bool)
         changed = bool(len(cats)) and bool(changed_cat[codes[~missing]].any())
         return pd.Series(stripped, index=values.index, dtype=object), empty, changed
+    if str(values.dtype) == "str" and not _may_need_trim(values):  # nothing to trim: the values as they are
+        empty = values.isna() | (values == "")
+        return (values.where(~empty) if empty.any() else values), empty, False
     raw = values.astype("string")
     text = raw.str.replace(_TRIM, "", regex=True)
     empty = text.isna() | (text == "")
@@ -1110,7 +1195,7 @@ def from_orders(
 def _read_orders(path_or_frame, columns: dict, *, ts, refunds, duplicates, encoding, sheet, date_format, decimal, dayfirst, lang,
                  progress) -> tuple[pd.DataFrame, ReadNotes, _Source, pd.Timestamp]:
     """The whole-file read: every column of the export as text, then each mapped column parsed and checked at once."""
-    df, notes, src = _read(path_or_frame, encoding, sheet, lang, progress)
+    df, notes, src = _read(path_or_frame, encoding, sheet, lang, progress, parquet_columns=_parquet_columns(path_or_frame, columns))
     if len(df) == 0:
         raise DataValidationError(f"{src.name} has a header but no orders. Export the rows too, not only the column names.")
     wanted = {kit: str(columns.get(kit, kit)).strip() for kit in ORDER_COLUMNS}
@@ -1128,7 +1213,8 @@ def _read_orders(path_or_frame, columns: dict, *, ts, refunds, duplicates, encod
                      "each kit column needs its own column. Fix the mapping.", InvalidArgumentError)
     # Only the mapped columns' text is needed from here on (for the messages that quote it): an
     # export's other columns (often most of it) are let go now, before the parsing's peak.
-    df = df[[wanted[k] for k in present]]
+    if list(df.columns) != [wanted[k] for k in present]:  # a Parquet file read column by column is already so
+        df = df[[wanted[k] for k in present]]
     out = pd.DataFrame(index=df.index)
     for kit in present:
         col, values = wanted[kit], df[wanted[kit]]
@@ -1157,6 +1243,15 @@ def _read_orders(path_or_frame, columns: dict, *, ts, refunds, duplicates, encod
     return orders, notes, src, ts
 
 
+def _increasing(ids: pd.Series) -> bool:
+    """Whether int64 order ids strictly increase down the file (one vectorised pass): then none repeats, and
+    the hashing that looks for repeats is skipped. Exports are often in order-id order."""
+    if ids.dtype != np.int64 or len(ids) < 2:
+        return False
+    a = ids.to_numpy()
+    return bool((a[1:] > a[:-1]).all())
+
+
 def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted: dict, *, refunds: str,
                    duplicates: str, ts) -> tuple[pd.DataFrame, pd.Timestamp]:
     """The checks across rows (repeated order ids, refunds, orders after ``as_of``) on the parsed columns ``out``.
@@ -1168,7 +1263,7 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
         return df[wanted[kit]]
 
     keep = pd.Series(True, index=out.index)
-    if "order_id" in out:
+    if "order_id" in out and not _increasing(out["order_id"]):
         dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
         if dup.any():
             exact = out.loc[dup].astype(str).duplicated(keep=False)
@@ -1184,6 +1279,7 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
                     f"{src.rows(dup, text('order_id'))}.{differ} If the export repeats whole lines, pass duplicates='drop'; "
                     "otherwise fix the ids."
                 )
+    if "order_id" in out:
         ids = out["order_id"]
         if ids.dtype == object and ids.notna().all() and ids.astype("str").str.fullmatch(r"\d+").all():
             out["order_id"] = out["order_id"].astype(np.int64)
@@ -1917,7 +2013,8 @@ def _stream_block(batch, header: list[str], wanted: dict, present: list[str], co
             if blank.any():
                 blanks.extend((np.flatnonzero(blank) + start).tolist())
                 df, lines = df.loc[~blank].reset_index(drop=True), lines[~blank]
-    df = df[[wanted[k] for k in present]]
+    if list(df.columns) != [wanted[k] for k in present]:  # a Parquet file read column by column is already so
+        df = df[[wanted[k] for k in present]]
     for kit in present:
         if kit == "order_date":
             cols[kit].block(df[wanted[kit]], lines, block_src, lang)

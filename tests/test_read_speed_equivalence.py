@@ -1,0 +1,233 @@
+"""The read stage's shortcuts give what the plain way gives (issue #18, speed of the read).
+
+Each shortcut of :func:`playbook.byod.from_orders` is switched off here to get the plain way as the
+oracle: reading only the mapped columns of a Parquet file (``_parquet_columns``), skipping the
+trimming when no id can need it (``_may_need_trim``), and skipping the search for repeated order
+ids when they strictly increase (``_increasing``). Both ways must return equal orders (values and
+dtypes), the same notes and as_of, or the same error.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from playbook import byod
+from playbook.errors import PlaybookError
+
+SPACES = ["\t", "\r", "\n", " ", "\u00a0", "\u3000", "\u2003", "\u202f", "\u200b", "\ufeff", "\u0085"]
+
+
+def _plain_strip(values: pd.Series):
+    """The trimming as main did it before the shortcut (the oracle)."""
+    raw = values.astype("string")
+    text = raw.str.replace(byod._TRIM, "", regex=True)
+    empty = text.isna() | (text == "")
+    changed = bool((text != raw).fillna(False).any())
+    return text.astype("str").where(~empty), empty, changed
+
+
+def _both_ways(monkeypatch, source, **options):
+    """from_orders with the shortcuts, then with each switched off: (result or error message) twice."""
+    def run():
+        try:
+            base = byod.from_orders(source, **options)
+        except PlaybookError as exc:
+            return "error", str(exc)
+        return base.orders, (base.meta["notes"], base.as_of)
+
+    fast = run()
+    with monkeypatch.context() as m:
+        m.setattr(byod, "_parquet_columns", lambda *a, **k: None)
+        m.setattr(byod, "_may_need_trim", lambda values: True)
+        m.setattr(byod, "_increasing", lambda ids: False)
+        plain = run()
+    return fast, plain
+
+
+def _same(fast, plain):
+    if isinstance(plain[0], str):
+        assert fast == plain
+        return
+    assert not isinstance(fast[0], str), fast
+    assert fast[0].equals(plain[0])
+    assert fast[0].dtypes.equals(plain[0].dtypes)
+    assert list(fast[0].columns) == list(plain[0].columns)
+    assert fast[1] == plain[1]
+
+
+def _orders(n=60, seed=0, ids=None):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "order_id": np.arange(1, n + 1, dtype=np.int64),
+        "customer_id": ids if ids is not None else [f"c{int(i)}" for i in rng.integers(0, 12, n)],
+        "order_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        "amount": rng.uniform(5, 200, n).round(2),
+        "channel": rng.choice(["web", "shop"], n),
+    })
+
+
+@pytest.mark.parametrize("space", SPACES)
+@pytest.mark.parametrize("where", ["front", "back", "both", "alone"])
+def test_may_need_trim_is_true_exactly_when_trimming_changes_an_id(space, where):
+    ids = ["a1", "b2", "客户三", "", None, "d 4"]
+    spelt = {"front": space + "b2", "back": "b2" + space, "both": space + "b2" + space, "alone": space}[where]
+    values = pd.Series(ids + [spelt], dtype="str")
+    assert byod._may_need_trim(values) is True
+    got, empty, changed = byod._strip_text(values)
+    want, want_empty, want_changed = _plain_strip(values)
+    assert changed == want_changed is True
+    assert got.equals(want) and got.dtype == want.dtype
+    assert empty.to_numpy(dtype=bool).tolist() == want_empty.to_numpy(dtype=bool).tolist()
+
+
+@pytest.mark.parametrize("ids", [
+    ["a", "b", "c"],
+    ["客户一", "客户二", "顾客"],  # last bytes of CJK overlap those of the spaces: checked by the pattern
+    ["a", "", None, "b"],
+    ["", ""],
+    [None, None],
+    ["x\u00e9", "\u00e0y", "inner space", "tab\tinside"],
+    ["x", "a\u3001", "\u4e00b"],  # an ideographic comma is not a space
+])
+def test_strip_text_shortcut_matches_the_plain_trimming(ids):
+    values = pd.Series(ids, dtype="str")
+    got, empty, changed = byod._strip_text(values)
+    want, want_empty, want_changed = _plain_strip(values)
+    assert byod._may_need_trim(values) == want_changed
+    assert changed == want_changed
+    assert got.equals(want) and got.dtype == want.dtype
+    assert empty.to_numpy(dtype=bool).tolist() == want_empty.to_numpy(dtype=bool).tolist()
+
+
+def test_may_need_trim_reads_sliced_chunked_and_small_offset_arrays():
+    base = pa.array(["  a", "b", "c", "d ", "e"], type=pa.string())
+    sliced = base.slice(1, 2)  # an offset into the buffers: the spaces of "  a" and "d " lie outside
+    values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([sliced])))
+    values = values.astype("str")
+    assert byod._may_need_trim(values) == _plain_strip(values)[2]
+    chunked = pd.Series(pd.array(pa.chunked_array([pa.array(["a", "b"]), pa.array(["c", "d\u00a0"])]),
+                                 dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    assert byod._may_need_trim(chunked) is True
+    assert byod._may_need_trim(pd.Series([], dtype="str")) is False
+    assert byod._may_need_trim(pd.Series(["a", "b"], dtype=object)) is True  # not pyarrow text: the plain way
+
+
+def test_increasing_only_for_strictly_increasing_int64():
+    assert byod._increasing(pd.Series([1, 2, 5], dtype=np.int64))
+    assert not byod._increasing(pd.Series([1, 2, 2], dtype=np.int64))
+    assert not byod._increasing(pd.Series([2, 1, 3], dtype=np.int64))
+    assert not byod._increasing(pd.Series([1.0, 2.0]))
+    assert not byod._increasing(pd.Series(["1", "2"], dtype=object))
+    assert not byod._increasing(pd.Series([7], dtype=np.int64))
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled", "repeat", "repeat_exact", "descending"])
+def test_order_ids_sorted_or_not_give_the_same_base(monkeypatch, order):
+    df = _orders()
+    if order == "shuffled":
+        df = df.sample(frac=1, random_state=1).reset_index(drop=True)
+    elif order == "descending":
+        df = df.iloc[::-1].reset_index(drop=True)
+    elif order == "repeat":
+        df.loc[10, "order_id"] = df.loc[9, "order_id"]
+    elif order == "repeat_exact":
+        df = pd.concat([df, df.iloc[[3, 7]]], ignore_index=True)
+    for duplicates in ("error", "drop"):
+        _same(*_both_ways(monkeypatch, df, duplicates=duplicates))
+
+
+def test_duplicates_with_nan_and_mixed_types_give_the_same_base(monkeypatch):
+    df = _orders(20).astype({"order_id": object})
+    df["margin"] = np.where(np.arange(20) % 3 == 0, np.nan, 1.5)
+    df.loc[5, "order_id"] = "A-5"
+    extra = df.iloc[[5, 6]].copy()
+    rows = pd.concat([df, extra], ignore_index=True)
+    for duplicates in ("error", "drop"):
+        _same(*_both_ways(monkeypatch, rows, duplicates=duplicates))
+
+
+@pytest.mark.parametrize("space", SPACES)
+def test_ids_with_every_space_give_the_same_notes_and_merged_count(monkeypatch, tmp_path, space):
+    ids = ["c1", "c1" + space, space + "c1", "c2", space + "c3" + space, "c3", "c4"] * 3
+    df = _orders(len(ids), ids=ids)
+    path = tmp_path / "o.parquet"
+    df.to_parquet(path)
+    fast, plain = _both_ways(monkeypatch, path)
+    _same(fast, plain)
+    notes = " ".join(fast[1][0])
+    assert "c1" not in set(fast[0]["customer_id"]) - {"c1"}
+    assert set(fast[0]["customer_id"]) == {"c1", "c2", "c3", "c4"}
+    assert notes  # the trimming is said
+
+
+def test_parquet_with_extra_columns_reads_only_the_mapped_ones(monkeypatch, tmp_path):
+    df = _orders(40)
+    df.insert(1, "note", ["x" * (i % 7) for i in range(40)])
+    df["product_line"] = "p"
+    df = df.rename(columns={"customer_id": " Kunde ", "amount": "Betrag"})
+    path = tmp_path / "o.parquet"
+    df.to_parquet(path)
+    mapping = {"customer_id": "Kunde", "amount": "Betrag"}
+    assert byod._parquet_columns(path, mapping) == ["order_id", " Kunde ", "order_date", "Betrag", "channel"]
+    _same(*_both_ways(monkeypatch, path, columns=mapping))
+    _same(*_both_ways(monkeypatch, path, columns=mapping, as_of="2025-12-31"))
+
+
+def test_parquet_dictionary_and_large_string_columns(monkeypatch, tmp_path):
+    df = _orders(50)
+    table = pa.table({
+        "order_id": pa.array(df["order_id"]),
+        "customer_id": pa.array(df["customer_id"]).dictionary_encode(),
+        "order_date": pa.array(df["order_date"]),
+        "amount": pa.array(df["amount"]),
+        "channel": pa.array(df["channel"], type=pa.large_string()),
+        "skipped": pa.array(["z"] * 50, type=pa.large_string()),
+    })
+    path = tmp_path / "o.parquet"
+    pq.write_table(table, path)
+    _same(*_both_ways(monkeypatch, path))
+    spaced = table.set_column(4, "channel", pa.array([c + " " for c in df["channel"]], type=pa.large_string()))
+    pq.write_table(spaced, path)
+    _same(*_both_ways(monkeypatch, path))
+
+
+@pytest.mark.parametrize("case", ["empty", "no_rows", "missing", "shared", "dup_header", "index", "int_names",
+                                  "garbage"])
+def test_parquet_edge_files_read_or_refused_alike(monkeypatch, tmp_path, case):
+    path = tmp_path / "o.parquet"
+    df = _orders(10)
+    options: dict = {}
+    if case == "empty":
+        pq.write_table(pa.table({}), path)
+    elif case == "no_rows":
+        df.iloc[:0].to_parquet(path)
+    elif case == "missing":
+        df.drop(columns="amount").to_parquet(path)
+    elif case == "shared":
+        df.to_parquet(path)
+        options = {"columns": {"amount": "amount", "margin": "amount"}}
+    elif case == "dup_header":
+        pq.write_table(pa.table([pa.array(df[c]) for c in df.columns] + [pa.array(df["amount"])],
+                                names=[*df.columns, " amount"]), path)
+    elif case == "index":
+        df.set_index("channel").to_parquet(path)
+    elif case == "int_names":
+        df.set_axis(range(5), axis=1).to_parquet(path)
+        options = {"columns": {"order_id": "0", "customer_id": "1", "order_date": "2", "amount": "3"}}
+    elif case == "garbage":
+        path.write_bytes(b"PAR1 not really parquet")
+    fast, plain = _both_ways(monkeypatch, path, **options)
+    _same(fast, plain)
+    if case in ("empty", "no_rows", "missing", "shared", "dup_header", "garbage"):
+        assert fast[0] == "error"
+
+
+def test_shipped_like_csv_and_frames_unchanged(monkeypatch):
+    df = _orders(30)
+    text = df.astype({"order_date": str, "amount": str})
+    text.loc[3, "customer_id"] = " c5\u3000"
+    _same(*_both_ways(monkeypatch, text))
+    _same(*_both_ways(monkeypatch, df.astype({"customer_id": "category"})))
