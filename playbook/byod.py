@@ -516,6 +516,11 @@ def read_export(path_or_frame, *, encoding: str | None = None, sheet=None,
     return df, list(notes), [int(x) for x in src.lines]
 
 
+#: How pandas turns the Parquet file's table into a frame: each column a block of its own (pandas >= 3 takes
+#: the option), so the float columns are not copied into one two-dimensional block; the values are the same.
+_PARQUET_OPTIONS: dict = {"to_pandas_kwargs": {"split_blocks": True}} if int(pd.__version__.split(".")[0]) >= 3 else {}
+
+
 def _parquet_columns(path_or_frame, columns: dict) -> list[str] | None:
     """The columns of a Parquet file that ``columns`` maps (in the kit's order, spelt as in the file), or None
     when the whole file must be read: not Parquet, a schema pyarrow cannot read, column names that are not
@@ -570,7 +575,7 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None, parquet_columns: 
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         try:
-            df = pd.read_parquet(path, columns=parquet_columns)
+            df = pd.read_parquet(path, columns=parquet_columns, **_PARQUET_OPTIONS)
         except Exception as exc:  # pyarrow raises several types for a broken file; all mean the same to the user
             reason = str(exc).replace(f"'{path}'", name).replace(str(path), name).split(". ")[0][:200]
             raise _error(f"{name} cannot be read as Parquet ({reason}). The file is truncated or not Parquet: "
@@ -602,7 +607,7 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None, parquet_columns: 
         raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
     df.columns = [str(c).strip() for c in df.columns]
     _check_unique_header(df, name)
-    return df.reset_index(drop=True), notes, _Source(name, np.arange(len(df)) + 2)
+    return df.reset_index(drop=True), notes, _Source(name, np.arange(2, len(df) + 2))
 
 
 #: A CSV value longer than this is a quote left open (the rest of the file became one value), not data.
@@ -1266,9 +1271,14 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
     if "order_id" in out and not _increasing(out["order_id"]):
         dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
         if dup.any():
-            exact = out.loc[dup].astype(str).duplicated(keep=False)
+            # Only the lines that share an order id can repeat one another (a line's earlier copy has its id): their
+            # text alone is compared, not the whole frame's (a copy of every order as Python strings).
+            shared = out.loc[dup].astype(str)
+            exact = shared.duplicated(keep=False)
             if duplicates == "drop" and exact.all():
-                repeat = out.astype(str).duplicated(keep="first") & dup
+                repeat = pd.Series(False, index=out.index)
+                repeat[dup.to_numpy(dtype=bool)] = shared.duplicated(keep="first").to_numpy(dtype=bool)
+                del shared
                 keep &= ~repeat
                 notes.add("repeats", name=src.name, col=repr(wanted["order_id"]), n=int(repeat.sum()),
                           rows=src.rows(repeat, text("order_id"), lang=notes.lang))

@@ -231,3 +231,42 @@ def test_shipped_like_csv_and_frames_unchanged(monkeypatch):
     text.loc[3, "customer_id"] = " c5\u3000"
     _same(*_both_ways(monkeypatch, text))
     _same(*_both_ways(monkeypatch, df.astype({"customer_id": "category"})))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_repeats_dropped_as_when_the_whole_frame_was_compared_as_text(seed):
+    """duplicates='drop' compares as text only the lines that share an order id; the oracle compares the whole
+    frame as text, as before (NaN margins, mixed id types, repeats that are not next to each other)."""
+    rng = np.random.default_rng(seed)
+    n = 80
+    out = pd.DataFrame({
+        "order_id": pd.Series([int(i) if i % 5 else f"A{i}" for i in rng.integers(0, 60, n)], dtype=object),
+        "customer_id": rng.choice(["a", "b", "c"], n),
+        "order_date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D"),
+        "amount": rng.choice([1.0, 2.5], n),
+        "margin": rng.choice([np.nan, 0.5], n),
+    })
+    again = out.iloc[rng.integers(0, n, 25)]
+    out = pd.concat([out, again], ignore_index=True).sample(frac=1, random_state=seed).reset_index(drop=True)
+    dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
+    exact = out.loc[dup].astype(str).duplicated(keep=False)
+    text = out.astype(str)
+    src = byod._Source("o.csv", np.arange(2, len(out) + 2))
+    wanted = {k: k for k in byod.ORDER_COLUMNS}
+    if not exact.all():
+        with pytest.raises(PlaybookError, match="differ in other columns"):
+            byod._finish_orders(out.copy(), text, src, byod.ReadNotes("en"), wanted, refunds="error", duplicates="drop", ts=None)
+        out = out.loc[~dup | out["order_id"].isin(out.loc[dup][exact.to_numpy()]["order_id"])]
+        out = out[~out["order_id"].isin(out.loc[out["order_id"].duplicated(keep=False)].groupby("order_id")
+                                        .filter(lambda g: g.astype(str).drop_duplicates().shape[0] > 1)["order_id"])]
+        out = out.reset_index(drop=True)
+        dup = out["order_id"].duplicated(keep=False) & out["order_id"].notna()
+        text = out.astype(str)
+        src = byod._Source("o.csv", np.arange(2, len(out) + 2))
+    repeat = out.astype(str).duplicated(keep="first") & dup  # the oracle: main's whole-frame comparison
+    want = out.loc[~repeat].reset_index(drop=True)
+    notes = byod.ReadNotes("en")
+    got, _ = byod._finish_orders(out.copy(), text, src, notes, wanted, refunds="error", duplicates="drop", ts=None)
+    assert int(repeat.sum()) > 0
+    assert got.equals(want) and got.dtypes.equals(want.dtypes)
+    assert any(str(int(repeat.sum())) in n for n in notes)
