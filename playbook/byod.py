@@ -142,6 +142,7 @@ class ReadNotes(list):
         super().__init__()
         self.lang = resolve_lang(lang)
         self.started = time.monotonic()  # for the time left in progress messages
+        self.legacy = False  # a CSV found to be GBK or Windows-1252 (not given by encoding=)
 
     def text(self, key: str, **fields) -> str:
         return label(f"note_{key}", self.lang).format(**fields)
@@ -307,6 +308,7 @@ def _decode(data: bytes, name: str, encoding: str | None, notes: ReadNotes) -> s
         pass
     enc = _detect_legacy_encoding(data, name)
     notes.add("gbk" if enc == "gbk" else "cp1252", name=name)
+    notes.legacy = True
     return data.decode(enc)
 
 
@@ -600,6 +602,10 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None, parquet_columns: 
             if not data.strip():
                 raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
             df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes, progress)
+            if notes.legacy:
+                # Text as the UTF-8 reads hold it (pyarrow strings, not a Python object per value), so a file found to
+                # be GBK or Windows-1252 is parsed as its UTF-8 copy is; the streaming read then keeps its blocks so.
+                df = df.astype("str")
         _check_unique_header(df, name)
         _check_field_sizes(df, src)
         return df, notes, src
@@ -1956,7 +1962,8 @@ def _stream_csv_as(path: Path, columns: dict, notes: ReadNotes, progress, said: 
 def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, present: list[str], fixed: dict, notes: ReadNotes,
                  progress, said: list, share, decimal, dayfirst, legacy: bool = False):
     """One pass over the file: every block parsed into each column's parts and statistics. ``legacy``: the file is GBK
-    or Windows-1252, which the whole-file read reads with Python's csv module, as text objects: so are the blocks."""
+    or Windows-1252 (pyarrow transcodes it block by block; its text is held as pyarrow strings, as the whole-file read,
+    which decodes it at once, then holds it too)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -1975,7 +1982,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
     try:
         with open(path, "rb") as fh, pacsv.open_csv(fh, **options) as reader:
             for batch in reader:
-                lines, n = _stream_block(batch, header, wanted, present, cols, rows, blanks, block_src, notes.lang, legacy)
+                lines, n = _stream_block(batch, header, wanted, present, cols, rows, blanks, block_src, notes.lang)
                 rows += batch.num_rows
                 kept += n
                 _trim()
@@ -2001,7 +2008,7 @@ def _joined(parts: list) -> pd.Series | np.ndarray:
 
 
 def _stream_block(batch, header: list[str], wanted: dict, present: list[str], cols: dict, start: int, blanks: list,
-                  block_src: _Source, lang: str, legacy: bool = False) -> tuple[np.ndarray, int]:
+                  block_src: _Source, lang: str) -> tuple[np.ndarray, int]:
     """Parse one block (its first data row is ``start``) into ``cols``; returns the kept rows' line numbers and their count."""
     import pyarrow.compute as pc
 
@@ -2011,8 +2018,6 @@ def _stream_block(batch, header: list[str], wanted: dict, present: list[str], co
             raise _Fallback("line break or runaway field")
     df = batch.to_pandas()
     df.columns = header
-    if legacy:
-        df = df.astype(object)
     lines = np.arange(len(df), dtype=np.int64) + start + 2
     if len(df):
         first_empty = (df.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool)

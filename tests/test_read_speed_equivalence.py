@@ -270,3 +270,32 @@ def test_repeats_dropped_as_when_the_whole_frame_was_compared_as_text(seed):
     assert int(repeat.sum()) > 0
     assert got.equals(want) and got.dtypes.equals(want.dtypes)
     assert any(str(int(repeat.sum())) in n for n in notes)
+
+
+@pytest.mark.parametrize("encoding, names", [("gbk", ["北京客户", "上海分店", "广州贸易"]),
+                                             ("cp1252", ["Müller GmbH", "Café Zoë", "Ægir ÅS"])])
+@pytest.mark.parametrize("streaming", [True, False])
+def test_a_legacy_file_reads_as_its_utf8_copy(tmp_path, monkeypatch, encoding, names, streaming):
+    """GBK and Windows-1252 files are held as pyarrow text, not a Python object per value: the orders equal (values and
+    dtypes) those of the same file saved as UTF-8, and the notes differ only in the line naming the encoding."""
+    monkeypatch.setattr(byod, "_STREAM", streaming)
+    rng = np.random.default_rng(3)
+    n = 400
+    space = "\u3000" if encoding == "gbk" else "\u00a0"  # an ideographic space, a non-breaking one
+    frame = pd.DataFrame({
+        "order_id": [f" {i}" if i % 50 == 0 else str(i) for i in range(1, n + 1)],
+        "customer_id": [names[i % 3] + (space if i % 37 == 0 else "") + str(i % 40) for i in range(n)],
+        "order_date": (pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")).strftime("%Y-%m-%d"),
+        "amount": rng.uniform(1, 99, n).round(2).astype(str),
+        "channel": rng.choice(["web", "店铺" if encoding == "gbk" else "Straße"], n),
+    })
+    frame.loc[5, "customer_id"] = " " + names[0] + "5 "
+    legacy, utf8 = tmp_path / "legacy.csv", tmp_path / "utf8.csv"
+    frame.to_csv(legacy, index=False, encoding=encoding)
+    frame.to_csv(utf8, index=False, encoding="utf-8")
+    a, b = byod.from_orders(legacy), byod.from_orders(utf8)
+    assert a.orders.equals(b.orders) and a.orders.dtypes.equals(b.orders.dtypes)
+    assert str(a.orders["customer_id"].dtype) == str(b.orders["customer_id"].dtype) != "object"
+    differ = [x for x, y in zip(a.meta["notes"], b.meta["notes"]) if x.replace("legacy.csv", "F") != y.replace("utf8.csv", "F")]
+    assert len(a.meta["notes"]) == len(b.meta["notes"]) and len(differ) == 1
+    assert ("GBK" if encoding == "gbk" else "Windows-1252") in differ[0]
