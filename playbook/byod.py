@@ -154,7 +154,7 @@ class ReadNotes(list):
 class _Source:
     """Where rows came from, to name the file and the user's line numbers in messages."""
 
-    def __init__(self, name: str, lines: np.ndarray, unit: str = "line"):
+    def __init__(self, name: str, lines: np.ndarray | range, unit: str = "line"):
         self.name, self.lines, self.unit = name, lines, unit
         self.sheets: np.ndarray | None = None  # the sheet of each row, when rows come from several sheets
 
@@ -613,7 +613,8 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None, parquet_columns: 
         raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
     df.columns = [str(c).strip() for c in df.columns]
     _check_unique_header(df, name)
-    return df.reset_index(drop=True), notes, _Source(name, np.arange(2, len(df) + 2))
+    # Row p is line p + 2 (the header is line 1): a range, not an array of ten million numbers.
+    return df.reset_index(drop=True), notes, _Source(name, range(2, len(df) + 2))
 
 
 #: A CSV value longer than this is a quote left open (the rest of the file became one value), not data.

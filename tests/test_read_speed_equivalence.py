@@ -299,3 +299,14 @@ def test_a_legacy_file_reads_as_its_utf8_copy(tmp_path, monkeypatch, encoding, n
     differ = [x for x, y in zip(a.meta["notes"], b.meta["notes"]) if x.replace("legacy.csv", "F") != y.replace("utf8.csv", "F")]
     assert len(a.meta["notes"]) == len(b.meta["notes"]) and len(differ) == 1
     assert ("GBK" if encoding == "gbk" else "Windows-1252") in differ[0]
+
+
+def test_parquet_refusals_name_the_same_lines(tmp_path):
+    """Row p of a Parquet file is line p + 2 in messages (the line numbers are a range, not an array)."""
+    df = _orders(30)
+    df.loc[[5, 17], "amount"] = -3.0
+    path = tmp_path / "o.parquet"
+    df.to_parquet(path)
+    with pytest.raises(PlaybookError, match=r"2 negative amount\(s\), e\.g\. line 7 \(-3\.0\), line 19 \(-3\.0\)"):
+        byod.from_orders(path)
+    assert byod.read_export(path)[2] == list(range(2, 32))
