@@ -310,3 +310,18 @@ def test_parquet_refusals_name_the_same_lines(tmp_path):
     with pytest.raises(PlaybookError, match=r"2 negative amount\(s\), e\.g\. line 7 \(-3\.0\), line 19 \(-3\.0\)"):
         byod.from_orders(path)
     assert byod.read_export(path)[2] == list(range(2, 32))
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/maps"), reason="Linux: /proc/self/maps lists mapped files")
+@pytest.mark.parametrize("compression", [None, "snappy"])
+def test_the_memory_mapped_parquet_file_is_let_go(tmp_path, compression):
+    """The Parquet file is read memory-mapped; the orders hold their own copy, so no mapping of the file outlives the read."""
+    import gc
+
+    path = tmp_path / "mapped.parquet"
+    _orders(50).to_parquet(path, compression=compression)
+    base = byod.from_orders(path)
+    gc.collect()
+    assert len(base.orders) == 50
+    with open("/proc/self/maps") as fh:
+        assert not [line for line in fh if str(path) in line]
