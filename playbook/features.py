@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .data import end_of_day, summarize, to_timestamp
-from .kernels import factorize_sorted_index, group_starts, group_sums, stable_order
+from .kernels import factorize_sorted_index, group_starts, group_sums, segment_sums, stable_order, sum_checks
 from .errors import DataValidationError, InvalidArgumentError
 
 __all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb", "compute_spark",
@@ -194,8 +194,20 @@ def compute(orders: pd.DataFrame, as_of, *, also: Sequence | None = None):
 
 
 def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
-    """:func:`compute` at each of ``dates``: one factorisation and sort of the orders for all."""
+    """:func:`compute` at each of ``dates``: one factorisation and sort of the orders for all.
+
+    Usually each customer's orders come in date order once grouped by customer (a file sorted by date, or by
+    customer then date): every window is then a contiguous segment of each customer's run, and
+    :func:`_compute_dates_in_order` reads every date's features from one set of sorted integer arrays. Otherwise
+    (or for a review date with a time of day, or orders :func:`playbook.summarize` refuses) the general way,
+    :func:`_compute_dates_general`. Both give the same tables to the last bit (``tests/test_reduce_equivalence.py``)."""
     stamps = [to_timestamp(d, "as_of") for d in dates]
+    tables = _compute_dates_in_order(orders, stamps)
+    return tables if tables is not None else _compute_dates_general(orders, stamps)
+
+
+def _compute_dates_general(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame]:
+    """:func:`_compute_dates` for orders in any order: masks per window, :func:`playbook.summarize` per date."""
     n_rows = len(orders)
     all_rows = np.ones(n_rows, dtype=bool)
     ids = orders["customer_id"]
@@ -243,6 +255,187 @@ def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
         tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id")))
         del got
     return tables
+
+
+_NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("us").to_datetime64(), "us"),
+             np.datetime64(pd.Timestamp.max.floor("us").to_datetime64(), "us"))
+
+
+def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame] | None:
+    """:func:`_compute_dates` when every customer's orders are in date order in the file (once grouped by customer,
+    stably), or None when they are not, when a date has a time of day, or when the orders are not what
+    :func:`playbook.summarize` accepts (the general way then computes, or refuses with its own message).
+
+    The orders are factorised and sorted by customer once (the sort is skipped when they already are); every window
+    of every date is then a segment ``[start, start + size)`` of each customer's run, found from one count of the
+    orders up to each window bound (:func:`_bound_counts`). Counts are differences of those, row tests are
+    differences of running sums, sums are compensated sums over the segments where they lie
+    (:func:`playbook.kernels.segment_sums`, the steps of pandas' groupby sum, in the same order as the general way),
+    the whole-file aggregates are computed once for all dates, and summarize's day-level figures come from the
+    per-day sums computed once (a date's known orders are whole days of each customer's run)."""
+    from .validation import validate_orders
+
+    cols = orders.columns
+    if not isinstance(orders, pd.DataFrame) or len(orders) == 0 or "amount" not in cols \
+            or any(ts != ts.normalize() for ts in stamps):
+        return None
+    try:
+        validate_orders(orders, "summarize")
+    except (DataValidationError, InvalidArgumentError):
+        return None
+    raw = orders["order_date"].to_numpy()
+    if raw.dtype.kind != "M":  # time zones: the general way
+        return None
+    first, last = raw.min(), raw.max()
+    if first < _NS_RANGE[0] or last > _NS_RANGE[1]:
+        return None
+    ends = [end_of_day(ts) for ts in stamps]
+    if any(first > np.datetime64(e.to_datetime64(), "ns") for e in ends):
+        return None  # summarize refuses a date before the first order: the general way says so
+    codes, uniques = factorize_sorted_index(orders["customer_id"], np.ones(len(orders), dtype=bool))
+    n = len(uniques)
+    order: np.ndarray | None = None
+    if bool(np.any(codes[1:] < codes[:-1])):
+        order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
+        sc = codes[order]
+        del codes
+        t = raw[order]
+    else:
+        sc, t = codes, raw
+        del codes
+    new_run = np.r_[True, sc[1:] != sc[:-1]]
+    if bool(np.any(~new_run[1:] & (t[1:] < t[:-1]))):
+        return None  # some customer's orders are not in date order: the general way
+    run_starts = np.flatnonzero(new_run)
+    run_size = np.diff(np.r_[run_starts, len(sc)])
+
+    def sorted_column(name: str) -> np.ndarray:
+        values = orders[name].to_numpy(dtype=float)
+        return values[order] if order is not None else values
+
+    has_margin = "margin" in cols
+    # amount and margin: the sums over the same segments find each step's positions once for both
+    money = [sorted_column("amount")] + ([sorted_column("margin")] if has_margin else [])
+    checks = [sum_checks(v) for v in money]  # each column read once for NaN and size, not once per sum
+    amount, amount_checks = money[0], checks[:1]
+    bounds = [_bounds(ts) for ts in stamps]
+    le = _bound_counts(sc, t, n, [b for bs in bounds for name in ("year", "recent", "usual") for b in bs[name]])
+
+    # Per day of each customer: summarize's per-(customer, day) sums, computed once for every date.
+    day = t.astype("datetime64[D]").view(np.int64)
+    new_day = new_run.copy()
+    new_day[1:] |= day[1:] != day[:-1]
+    day_starts = np.flatnonzero(new_day)
+    day_sums = segment_sums(amount, day_starts, np.diff(np.r_[day_starts, len(sc)]), checks=amount_checks)
+    day_idx = np.cumsum(new_day, dtype=np.int64) - 1  # which order day (of all customers') each row is on
+    first_day_idx = day_idx[run_starts]
+    day_of_start = day[day_starts]
+    del new_day, new_run
+
+    every = {"n_orders_all": run_size.astype(np.int64)}
+    whole = segment_sums(money, run_starts, run_size, checks=checks)
+    every["revenue_all"] = whole[0]
+    if has_margin:
+        every["margin_all"] = whole[1]
+    tests = {a.test for a in SPEC if a.test and _usable(a, cols)}
+    outs: list[dict[str, np.ndarray]] = [dict(every) for _ in stamps]
+    for k, (ts, b) in enumerate(zip(stamps, bounds)):
+        out = outs[k]
+        n_known = le[b["known"][1]]
+        known = n_known > 0
+        pos = np.flatnonzero(known)
+        out["n_orders"] = n_known.astype(np.int64)
+        last_row = run_starts + n_known - 1
+        res = np.full(n, np.datetime64("NaT"), dtype=t.dtype)
+        res[pos] = t[run_starts[pos]]
+        out["first_order"] = res
+        res = np.full(n, np.datetime64("NaT"), dtype=t.dtype)
+        res[pos] = t[last_row[pos]]
+        out["last_order"] = res
+        segments = {}
+        for name in ("year", "recent", "usual"):
+            lo, hi = b[name]
+            segments[name] = (run_starts + le[lo], le[hi] - le[lo])
+        out["n_365"] = segments["year"][1].astype(np.int64)
+        year = segment_sums(money, *segments["year"], checks=checks)
+        out["revenue_365"] = year[0]
+        if has_margin:
+            out["margin_365"] = year[1]
+        del year
+        out["n_recent"] = segments["recent"][1].astype(np.int64)
+        out["n_usual"] = segments["usual"][1].astype(np.int64)
+        both = segment_sums(amount, np.r_[segments["recent"][0], segments["usual"][0]],
+                            np.r_[segments["recent"][1], segments["usual"][1]], checks=amount_checks)
+        out["amount_recent"], out["amount_usual"] = both[:n], both[n:]
+        del both
+        # summarize's figures (in days) for the customers known at ts; zeros for the others, as the general way
+        end_day = int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))
+        known_days = day_idx[last_row[pos]] + 1 - first_day_idx[pos]
+        first_p = day[run_starts[pos]]
+        last_p = day[last_row[pos]]
+        everything = bool((n_known == run_size).all())
+        if everything:
+            kept_sums, first_pos = day_sums, first_day_idx
+        else:  # a date's known orders are whole days (ts is a date): its days are those up to ts
+            kept_sums = day_sums[day_of_start <= end_day]
+            first_pos = np.r_[0, np.cumsum(known_days)[:-1]]
+        revenue = np.add.reduceat(kept_sums, first_pos) if len(pos) else np.zeros(0)
+        frequency = known_days - 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monetary = np.where(frequency > 0, (revenue - kept_sums[first_pos]) / np.maximum(frequency, 1), 0.0)
+        del kept_sums, first_pos
+        figures = {"frequency": frequency.astype(np.int64), "recency": (last_p - first_p).astype(np.int64),
+                   "T": (end_day - first_p).astype(np.int64), "monetary_value": monetary, "revenue": revenue,
+                   "days_since_last": (end_day - last_p).astype(np.int64)}
+        if has_margin:
+            figures["margin"] = (every["margin_all"][pos] if everything
+                                 else segment_sums(money[1], run_starts[pos], n_known[pos], checks=checks[1:]))
+        for col, values in figures.items():
+            full = np.zeros(n, dtype=values.dtype)
+            full[pos] = values
+            out[col] = full
+        out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
+    del money, amount
+    for name in sorted(tests):
+        col, test, _ = ROW_TESTS[name]
+        hits = test(orders[col])
+        if order is not None:
+            hits = hits[order]
+        running = np.r_[0, np.cumsum(hits, dtype=np.int64)]
+        del hits
+        for k, b in enumerate(bounds):
+            for a in SPEC:
+                if a.test == name and _usable(a, cols):
+                    lo, hi = b[a.window]
+                    start = run_starts + (le[lo] if lo is not None else 0)
+                    stop = run_starts + le[hi]
+                    outs[k][a.name] = (running[stop] - running[start]).astype(np.int64)
+        del running
+    del day, day_idx
+    columns = feature_columns(cols)
+    tables = []
+    for k, ends_k in enumerate(ends):
+        got = outs[k]
+        got.update(_day_gaps(sc, t, t <= np.datetime64(ends_k.to_datetime64(), "ns"), n))
+        tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id")))
+        outs[k] = {}
+        del got
+    return tables
+
+
+def _bound_counts(sc: np.ndarray, t: np.ndarray, n: int, bounds) -> dict:
+    """For each window bound, each customer's number of orders dated up to it (``t <= bound``), from the orders sorted
+    by customer ``sc`` (dates ``t``): one search of every date among the few bounds, one count per (customer, slot)."""
+    marks = sorted({b for b in bounds if b is not None})
+    edges = np.array([np.datetime64(b.to_datetime64(), "ns") for b in marks], dtype="datetime64[ns]")
+    slot = np.searchsorted(edges, t.astype("datetime64[ns]", copy=False), side="left")  # how many bounds are before each date
+    key = sc.astype(np.int64) * (len(marks) + 1)
+    key += slot
+    del slot
+    per = np.bincount(key, minlength=n * (len(marks) + 1)).reshape(n, len(marks) + 1)
+    del key
+    upto = np.cumsum(per, axis=1)
+    return {b: np.ascontiguousarray(upto[:, i]) for i, b in enumerate(marks)}
 
 
 class _SortedColumns:
