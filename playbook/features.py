@@ -261,6 +261,8 @@ _NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("us").to_datetime64(), "us"),
              np.datetime64(pd.Timestamp.max.floor("us").to_datetime64(), "us"))
 
 
+
+
 def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame] | None:
     """:func:`_compute_dates` when every customer's orders are in date order in the file (once grouped by customer,
     stably), or None when they are not, when a date has a time of day, or when the orders are not what
@@ -297,10 +299,12 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
     order: np.ndarray | None = None
     if bool(np.any(codes[1:] < codes[:-1])):
         order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
+        if len(order) < 2**31:
+            order = order.astype(np.int32)  # kept until the columns are in customer order: half the memory
         sc = codes[order]
         del codes
         t = raw[order]
-    else:
+    else:  # already by customer: no sort, no copies
         sc, t = codes, raw
         del codes
     new_run = np.r_[True, sc[1:] != sc[:-1]]
@@ -308,50 +312,68 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
         return None  # some customer's orders are not in date order: the general way
     run_starts = np.flatnonzero(new_run)
     run_size = np.diff(np.r_[run_starts, len(sc)])
-
-    def sorted_column(name: str) -> np.ndarray:
-        values = orders[name].to_numpy(dtype=float)
-        return values[order] if order is not None else values
-
-    has_margin = "margin" in cols
-    # amount and margin: the sums over the same segments find each step's positions once for both
-    money = [sorted_column("amount")] + ([sorted_column("margin")] if has_margin else [])
-    checks = [sum_checks(v) for v in money]  # each column read once for NaN and size, not once per sum
-    amount, amount_checks = money[0], checks[:1]
+    n_rows = len(sc)
     bounds = [_bounds(ts) for ts in stamps]
     le = _bound_counts(sc, t, n, [b for bs in bounds for name in ("year", "recent", "usual") for b in bs[name]])
+    day = t.astype("datetime64[D]").view(np.int64).astype(np.int32)  # days since 1970 (floored, as summarize)
+    # The gaps first, while few per-order arrays are alive: their own working arrays do not stack on the rest (#14).
+    gaps = _Gaps(sc, t, day, n)
+    gap_outs = [gaps.at(le[b["known"][1]], run_starts) for b in bounds]
+    del gaps
 
-    # Per day of each customer: summarize's per-(customer, day) sums, computed once for every date.
-    day = t.astype("datetime64[D]").view(np.int64)
-    new_day = new_run.copy()
+    # Per order day of each customer (summarize counts days): where each day's run starts, which day each row is on.
+    new_day = new_run
     new_day[1:] |= day[1:] != day[:-1]
     day_starts = np.flatnonzero(new_day)
-    day_sums = segment_sums(amount, day_starts, np.diff(np.r_[day_starts, len(sc)]), checks=amount_checks)
-    day_idx = np.cumsum(new_day, dtype=np.int64) - 1  # which order day (of all customers') each row is on
-    first_day_idx = day_idx[run_starts]
-    day_of_start = day[day_starts]
+    day_idx: np.ndarray = np.cumsum(new_day, dtype=np.int32 if n_rows < 2**31 else np.int64)
+    np.subtract(day_idx, 1, out=day_idx)  # which order day (of all customers') each row is on
     del new_day, new_run
-
-    every = {"n_orders_all": run_size.astype(np.int64)}
-    whole = segment_sums(money, run_starts, run_size, checks=checks)
-    every["revenue_all"] = whole[0]
-    if has_margin:
-        every["margin_all"] = whole[1]
-    tests = {a.test for a in SPEC if a.test and _usable(a, cols)}
-    outs: list[dict[str, np.ndarray]] = [dict(every) for _ in stamps]
-    for k, (ts, b) in enumerate(zip(stamps, bounds)):
+    day_of_start = day[day_starts]
+    first_day_idx = day_idx[run_starts]
+    # What each date needs of the dates: first and last order, summarize's day counts. Then the dates go (#14).
+    outs: list[dict[str, np.ndarray]] = [{} for _ in stamps]
+    known_at: list[dict] = []
+    for k, b in enumerate(bounds):
         out = outs[k]
         n_known = le[b["known"][1]]
         known = n_known > 0
         pos = np.flatnonzero(known)
         out["n_orders"] = n_known.astype(np.int64)
         last_row = run_starts + n_known - 1
-        res = np.full(n, np.datetime64("NaT"), dtype=t.dtype)
-        res[pos] = t[run_starts[pos]]
-        out["first_order"] = res
-        res = np.full(n, np.datetime64("NaT"), dtype=t.dtype)
-        res[pos] = t[last_row[pos]]
-        out["last_order"] = res
+        for name, rows in (("first_order", run_starts[pos]), ("last_order", last_row[pos])):
+            res = np.full(n, np.datetime64("NaT"), dtype=t.dtype)
+            res[pos] = t[rows]
+            out[name] = res
+        known_at.append({"n_known": n_known, "known": known, "pos": pos,
+                         "known_days": (day_idx[last_row[pos]] + 1 - first_day_idx[pos]).astype(np.int64),
+                         "first_p": day[run_starts[pos]].astype(np.int64), "last_p": day[last_row[pos]].astype(np.int64)})
+        del last_row
+    del t, day, day_idx, sc
+
+    # Every per-order column the sums and row tests read, in customer order; then the sort order goes (#14).
+    def in_customer_order(values: np.ndarray) -> np.ndarray:
+        return values[order] if order is not None else values
+
+    has_margin = "margin" in cols
+    money = [in_customer_order(orders[c].to_numpy(dtype=float)) for c in (["amount", "margin"] if has_margin else ["amount"])]
+    tests = sorted({a.test for a in SPEC if a.test and _usable(a, cols)})
+    hits = {name: in_customer_order(ROW_TESTS[name][1](orders[ROW_TESTS[name][0]])) for name in tests}
+    order = None  # let the sort order go
+    checks = [sum_checks(v) for v in money]  # each column read once for NaN and size, not once per sum
+    amount, amount_checks = money[0], checks[:1]
+    # summarize's per-(customer, day) sums, computed once for every date
+    day_sums = _day_sums(amount, day_starts, n_rows, amount_checks)
+    del day_starts
+
+    every = {"n_orders_all": run_size.astype(np.int64)}
+    whole = segment_sums(money, run_starts, run_size, checks=checks)
+    every["revenue_all"] = whole[0]
+    if has_margin:
+        every["margin_all"] = whole[1]
+    del whole
+    for k, (ts, b) in enumerate(zip(stamps, bounds)):
+        out = outs[k]
+        out.update(every)
         segments = {}
         for name in ("year", "recent", "usual"):
             lo, hi = b[name]
@@ -367,13 +389,14 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
         both = segment_sums(amount, np.r_[segments["recent"][0], segments["usual"][0]],
                             np.r_[segments["recent"][1], segments["usual"][1]], checks=amount_checks)
         out["amount_recent"], out["amount_usual"] = both[:n], both[n:]
-        del both
+        del both, segments
         # summarize's figures (in days) for the customers known at ts; zeros for the others, as the general way
         end_day = int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))
-        known_days = day_idx[last_row[pos]] + 1 - first_day_idx[pos]
-        first_p = day[run_starts[pos]]
-        last_p = day[last_row[pos]]
+        at = known_at[k]
+        known_at[k] = {}
+        n_known, known, pos, known_days = at["n_known"], at["known"], at["pos"], at["known_days"]
         everything = bool((n_known == run_size).all())
+        first_pos: np.ndarray
         if everything:
             kept_sums, first_pos = day_sums, first_day_idx
         else:  # a date's known orders are whole days (ts is a date): its days are those up to ts
@@ -384,9 +407,9 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
         with np.errstate(invalid="ignore", divide="ignore"):
             monetary = np.where(frequency > 0, (revenue - kept_sums[first_pos]) / np.maximum(frequency, 1), 0.0)
         del kept_sums, first_pos
-        figures = {"frequency": frequency.astype(np.int64), "recency": (last_p - first_p).astype(np.int64),
-                   "T": (end_day - first_p).astype(np.int64), "monetary_value": monetary, "revenue": revenue,
-                   "days_since_last": (end_day - last_p).astype(np.int64)}
+        figures = {"frequency": frequency, "recency": at["last_p"] - at["first_p"], "T": end_day - at["first_p"],
+                   "monetary_value": monetary, "revenue": revenue, "days_since_last": end_day - at["last_p"]}
+        del at
         if has_margin:
             figures["margin"] = (every["margin_all"][pos] if everything
                                  else segment_sums(money[1], run_starts[pos], n_known[pos], checks=checks[1:]))
@@ -395,32 +418,114 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
             full[pos] = values
             out[col] = full
         out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
-    del money, amount
-    for name in sorted(tests):
-        col, test, _ = ROW_TESTS[name]
-        hits = test(orders[col])
-        if order is not None:
-            hits = hits[order]
-        running = np.r_[0, np.cumsum(hits, dtype=np.int64)]
-        del hits
+    del money, amount, day_sums, day_of_start
+    for name in tests:  # row tests: counts over each window, from one running count of the hits
+        running = _running(hits.pop(name))
         for k, b in enumerate(bounds):
             for a in SPEC:
                 if a.test == name and _usable(a, cols):
                     lo, hi = b[a.window]
                     start = run_starts + (le[lo] if lo is not None else 0)
-                    stop = run_starts + le[hi]
-                    outs[k][a.name] = (running[stop] - running[start]).astype(np.int64)
+                    outs[k][a.name] = (running[run_starts + le[hi]] - running[start]).astype(np.int64)
         del running
-    del day, day_idx
     columns = feature_columns(cols)
     tables = []
-    for k, ends_k in enumerate(ends):
+    for k in range(len(stamps)):
         got = outs[k]
-        got.update(_day_gaps(sc, t, t <= np.datetime64(ends_k.to_datetime64(), "ns"), n))
-        tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id")))
+        got.update(gap_outs[k])
+        gap_outs[k] = {}
+        # the columns as they are (no copy into consolidated blocks: the same values, half the memory at this peak)
+        tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id"), copy=False))
         outs[k] = {}
         del got
     return tables
+
+
+def _running(hits: np.ndarray) -> np.ndarray:
+    """The running count of ``hits`` from 0: ``hits[a:b].sum() == running[b] - running[a]``."""
+    running = np.empty(len(hits) + 1, dtype=np.int32 if len(hits) < 2**31 else np.int64)
+    running[0] = 0
+    np.cumsum(hits, out=running[1:])
+    return running
+
+
+def _day_sums(amount: np.ndarray, day_starts: np.ndarray, n_rows: int, checks) -> np.ndarray:
+    """summarize's compensated sum of each run of orders on one day (``day_starts``): a one-order day is its amount
+    plus 0.0 (NaN: 0.0, as :func:`playbook.kernels.group_sums`), the others by :func:`playbook.kernels.segment_sums`."""
+    sums = amount[day_starts] + 0.0
+    if checks[0][0]:
+        sums[np.isnan(sums)] = 0.0
+    sizes = np.diff(day_starts, append=n_rows)
+    several = np.flatnonzero(sizes > 1)
+    if len(several):
+        sums[several] = segment_sums(amount, day_starts[several], sizes[several], checks=checks)
+    return sums
+
+
+class _Gaps:
+    """:func:`_day_gaps` at any date, for orders by customer in date order: the gaps between consecutive orders and
+    between order days are taken once from all the orders; a date's are those ending at an order it knows (a prefix
+    of each customer's), in the same order, so every total and median is the one :func:`_day_gaps` gives."""
+
+    def __init__(self, sc: np.ndarray, t: np.ndarray, day: np.ndarray, n: int):
+        self.n = n
+        ns = t.astype("datetime64[ns]", copy=False).view(np.int64)
+        same = sc[1:] == sc[:-1]  # row r + 1 follows row r of the same customer
+        rows = np.flatnonzero(same)
+        rows += 1
+        self.order_gap_row = rows.astype(np.int32) if len(sc) < 2**31 else rows  # the later row of each gap
+        self.gc = sc[rows]
+        g = ns[rows]
+        rows -= 1
+        g -= ns[rows]
+        del rows, ns
+        self.g = g.astype(float)
+        del g
+        self.g /= 1e9
+        # order days: a new day starts where the customer or the day changes
+        new_day = np.r_[True, ~same | (day[1:] != day[:-1])]
+        del same
+        starts = np.flatnonzero(new_day)
+        del new_day
+        kc, kd = sc[starts], day[starts].astype(np.int64)
+        same_c = kc[1:] == kc[:-1]
+        self.day_gap_row = starts[1:][same_c]  # the first row of the later day of each gap
+        self.day_gaps = np.diff(kd)[same_c]
+        self.day_gc = kc[1:][same_c]
+
+    def at(self, n_known: np.ndarray, run_starts: np.ndarray) -> dict[str, np.ndarray]:
+        n = self.n
+        limit = run_starts + n_known  # a customer's rows known at the date are run_start .. limit - 1
+        keep = self.order_gap_row < limit[self.gc]
+        g, gc = (self.g, self.gc) if keep.all() else (self.g[keep], self.gc[keep])
+        del keep
+        cnt = np.bincount(gc, minlength=n)
+        mean = np.full(n, np.nan)
+        std = np.full(n, np.nan)
+        has = cnt > 0
+        mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
+        g = g - mean[gc]
+        g *= g
+        two = cnt > 1
+        std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+        del g, gc
+        out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
+        keep = self.day_gap_row < limit[self.day_gc]
+        gaps_c, gaps = (self.day_gc, self.day_gaps) if keep.all() else (self.day_gc[keep], self.day_gaps[keep])
+        del keep
+        med = np.full(n, np.nan)
+        if len(gaps):
+            # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
+            width = int(gaps.max()) + 1
+            packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
+            del gaps_c, gaps
+            gaps_c, gaps = packed // width, (packed % width).astype(float)
+            del packed
+            starts = group_starts(gaps_c)
+            size = np.diff(np.r_[starts, len(gaps)])
+            med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
+        out["own_gap_days_raw"] = med
+        return out
 
 
 def _bound_counts(sc: np.ndarray, t: np.ndarray, n: int, bounds) -> dict:
@@ -428,12 +533,18 @@ def _bound_counts(sc: np.ndarray, t: np.ndarray, n: int, bounds) -> dict:
     by customer ``sc`` (dates ``t``): one search of every date among the few bounds, one count per (customer, slot)."""
     marks = sorted({b for b in bounds if b is not None})
     edges = np.array([np.datetime64(b.to_datetime64(), "ns") for b in marks], dtype="datetime64[ns]")
-    slot = np.searchsorted(edges, t.astype("datetime64[ns]", copy=False), side="left")  # how many bounds are before each date
-    key = sc.astype(np.int64) * (len(marks) + 1)
-    key += slot
+    same_unit = edges.astype(t.dtype)
+    if bool((same_unit.astype("datetime64[ns]") == edges).all()):
+        slot = np.searchsorted(same_unit, t, side="left")  # how many bounds are before each date
+    else:
+        slot = np.searchsorted(edges, t.astype("datetime64[ns]"), side="left")
+    width = len(marks) + 1
+    if n * width < 2**31:
+        slot += sc.astype(np.int32) * np.int32(width)  # the key (customer, slot), in place
+    else:
+        slot += sc.astype(np.int64) * width
+    per = np.bincount(slot, minlength=n * width).reshape(n, width)
     del slot
-    per = np.bincount(key, minlength=n * (len(marks) + 1)).reshape(n, len(marks) + 1)
-    del key
     upto = np.cumsum(per, axis=1)
     return {b: np.ascontiguousarray(upto[:, i]) for i, b in enumerate(marks)}
 
