@@ -315,10 +315,12 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
     n_rows = len(sc)
     bounds = [_bounds(ts) for ts in stamps]
     le = _bound_counts(sc, t, n, [b for bs in bounds for name in ("year", "recent", "usual") for b in bs[name]])
-    day = t.astype("datetime64[D]").view(np.int64).astype(np.int32)  # days since 1970 (floored, as summarize)
+    ns = _nanoseconds(t)
+    day = (ns // (86_400 * 10**9)).astype(np.int32)  # days since 1970, floored (as summarize's datetime64[D])
     # The gaps first, while few per-order arrays are alive: their own working arrays do not stack on the rest (#14).
-    gaps = _Gaps(sc, t, day, n)
-    gap_outs = [gaps.at(le[b["known"][1]], run_starts) for b in bounds]
+    gaps = _Gaps(sc, ns, day, n)
+    del ns
+    gap_outs = [gaps.at(end) for end in ends]
     del gaps
 
     # Per order day of each customer (summarize counts days): where each day's run starts, which day each row is on.
@@ -449,6 +451,17 @@ def _running(hits: np.ndarray) -> np.ndarray:
     return running
 
 
+def _nanoseconds(t: np.ndarray) -> np.ndarray:
+    """Date-times (within the nanosecond range) as int64 nanoseconds since 1970, ``t.astype("datetime64[ns]")``
+    without numpy's per-value unit conversion when the unit is micro- or milliseconds (an exact product)."""
+    unit = np.datetime_data(t.dtype)[0]
+    if unit == "ns":
+        return t.view(np.int64)
+    if unit in ("us", "ms", "s"):
+        return t.view(np.int64) * {"us": 1000, "ms": 10**6, "s": 10**9}[unit]
+    return t.astype("datetime64[ns]").view(np.int64)
+
+
 def _day_sums(amount: np.ndarray, day_starts: np.ndarray, n_rows: int, checks) -> np.ndarray:
     """summarize's compensated sum of each run of orders on one day (``day_starts``): a one-order day is its amount
     plus 0.0 (NaN: 0.0, as :func:`playbook.kernels.group_sums`), the others by :func:`playbook.kernels.segment_sums`."""
@@ -467,36 +480,29 @@ class _Gaps:
     between order days are taken once from all the orders; a date's are those ending at an order it knows (a prefix
     of each customer's), in the same order, so every total and median is the one :func:`_day_gaps` gives."""
 
-    def __init__(self, sc: np.ndarray, t: np.ndarray, day: np.ndarray, n: int):
+    def __init__(self, sc: np.ndarray, ns: np.ndarray, day: np.ndarray, n: int):
         self.n = n
-        ns = t.astype("datetime64[ns]", copy=False).view(np.int64)
         same = sc[1:] == sc[:-1]  # row r + 1 follows row r of the same customer
-        rows = np.flatnonzero(same)
-        rows += 1
-        self.order_gap_row = rows.astype(np.int32) if len(sc) < 2**31 else rows  # the later row of each gap
-        self.gc = sc[rows]
-        g = ns[rows]
-        rows -= 1
-        g -= ns[rows]
-        del rows, ns
+        self.gc = sc[1:][same]
+        self.gap_ns = ns[1:][same]  # when each gap ends (the later order)
+        g = np.diff(ns)[same]
         self.g = g.astype(float)
         del g
         self.g /= 1e9
         # order days: a new day starts where the customer or the day changes
         new_day = np.r_[True, ~same | (day[1:] != day[:-1])]
         del same
-        starts = np.flatnonzero(new_day)
+        kc, kd = sc[new_day], day[new_day].astype(np.int64)
         del new_day
-        kc, kd = sc[starts], day[starts].astype(np.int64)
         same_c = kc[1:] == kc[:-1]
-        self.day_gap_row = starts[1:][same_c]  # the first row of the later day of each gap
+        self.day_gap_day = kd[1:][same_c]  # the later day of each gap
         self.day_gaps = np.diff(kd)[same_c]
         self.day_gc = kc[1:][same_c]
 
-    def at(self, n_known: np.ndarray, run_starts: np.ndarray) -> dict[str, np.ndarray]:
+    def at(self, end: pd.Timestamp) -> dict[str, np.ndarray]:
+        """The gap features at the date whose last instant is ``end`` (the gaps ending at an order known then)."""
         n = self.n
-        limit = run_starts + n_known  # a customer's rows known at the date are run_start .. limit - 1
-        keep = self.order_gap_row < limit[self.gc]
+        keep = self.gap_ns <= end.value
         g, gc = (self.g, self.gc) if keep.all() else (self.g[keep], self.gc[keep])
         del keep
         cnt = np.bincount(gc, minlength=n)
@@ -510,7 +516,7 @@ class _Gaps:
         std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
         del g, gc
         out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
-        keep = self.day_gap_row < limit[self.day_gc]
+        keep = self.day_gap_day <= int(np.datetime64(end.to_datetime64(), "D").view(np.int64))
         gaps_c, gaps = (self.day_gc, self.day_gaps) if keep.all() else (self.day_gc[keep], self.day_gaps[keep])
         del keep
         med = np.full(n, np.nan)

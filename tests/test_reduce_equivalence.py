@@ -160,6 +160,8 @@ EDGE = [
     ("c", "2024-03-03", 50.0, 10.0), ("c", "2024-03-04", -80.0, -15.0),  # a refund netting the customer negative
     ("d", "2023-02-02", 1.1, 0.2),  # one order, long ago
     ("e", "2025-12-31 23:59:59", 0.1, 0.2), ("e", "2025-12-31 23:59:59", 0.2, 0.1),  # the last instant of as_of
+    ("f", "1969-12-30 23:00", 3.0, 1.0), ("f", "1969-12-31 01:00", 4.0, 1.0), ("f", "1970-01-01 00:30", 5.0, 1.0),  # days
+    ("f", "2025-02-01 12:00", 6.0, 1.0),  # before 1970 floor as summarize's days do
 ]
 
 
@@ -192,9 +194,9 @@ def test_orders_out_of_date_order_take_the_general_way():
     # a review date with a time of day, a date before every order: the general way too (it refuses the latter)
     by_date = orders.sort_values("order_date", kind="stable", ignore_index=True)
     assert features._compute_dates_in_order(by_date, [pd.Timestamp("2025-12-31 12:00")]) is None
-    assert features._compute_dates_in_order(by_date, [pd.Timestamp("2020-01-01")]) is None
+    assert features._compute_dates_in_order(by_date, [pd.Timestamp("1960-01-01")]) is None
     with pytest.raises(playbook.DataValidationError):
-        features.compute(by_date, "2020-01-01")
+        features.compute(by_date, "1960-01-01")
 
 
 @pytest.fixture(scope="module")
