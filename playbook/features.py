@@ -320,7 +320,7 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
     # The gaps first, while few per-order arrays are alive: their own working arrays do not stack on the rest (#14).
     gaps = _Gaps(sc, ns, day, n)
     del ns
-    gap_outs = [gaps.at(end) for end in ends]
+    gap_outs = [gaps.at(int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))) for ts in stamps]
     del gaps
 
     # Per order day of each customer (summarize counts days): where each day's run starts, which day each row is on.
@@ -484,11 +484,10 @@ class _Gaps:
         self.n = n
         same = sc[1:] == sc[:-1]  # row r + 1 follows row r of the same customer
         self.gc = sc[1:][same]
-        self.gap_ns = ns[1:][same]  # when each gap ends (the later order)
+        self.gap_day = day[1:][same]  # the day each gap ends (the later order's)
         g = np.diff(ns)[same]
-        self.g = g.astype(float)
+        self.g = g / 1e9  # seconds (the int64 difference as a double, divided: as _day_gaps)
         del g
-        self.g /= 1e9
         # order days: a new day starts where the customer or the day changes
         new_day = np.r_[True, ~same | (day[1:] != day[:-1])]
         del same
@@ -499,10 +498,11 @@ class _Gaps:
         self.day_gaps = np.diff(kd)[same_c]
         self.day_gc = kc[1:][same_c]
 
-    def at(self, end: pd.Timestamp) -> dict[str, np.ndarray]:
-        """The gap features at the date whose last instant is ``end`` (the gaps ending at an order known then)."""
+    def at(self, end_day: int) -> dict[str, np.ndarray]:
+        """The gap features at the date ``end_day`` (days since 1970): the gaps ending at an order known then (the
+        review dates of this way are whole days)."""
         n = self.n
-        keep = self.gap_ns <= end.value
+        keep = self.gap_day <= end_day
         g, gc = (self.g, self.gc) if keep.all() else (self.g[keep], self.gc[keep])
         del keep
         cnt = np.bincount(gc, minlength=n)
@@ -516,7 +516,7 @@ class _Gaps:
         std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
         del g, gc
         out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
-        keep = self.day_gap_day <= int(np.datetime64(end.to_datetime64(), "D").view(np.int64))
+        keep = self.day_gap_day <= end_day
         gaps_c, gaps = (self.day_gc, self.day_gaps) if keep.all() else (self.day_gc[keep], self.day_gaps[keep])
         del keep
         med = np.full(n, np.nan)

@@ -80,11 +80,10 @@ def _factorize_arrow_text(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     narrow = _narrow_keys(values)
     if narrow is not None:
-        # Each id as one 8-byte integer in the same order (see _narrow_keys): hashing integers, not strings.
-        codes, keys = pd.factorize(narrow, sort=True)
+        # Each id as one integer in the same order (see _narrow_keys): integers ranked, not strings hashed.
+        codes, n_keys = _rank_integers(narrow)
         del narrow
-        codes = codes.astype(np.int32) if len(keys) < 2**31 else codes
-        first = np.empty(len(keys), dtype=np.int64)
+        first = np.empty(n_keys, dtype=np.int64)
         first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each id's first row
         uniques = type(ids.array)(pa.chunked_array([values.take(pa.array(first))]), dtype=ids.dtype)
         return codes, pd.Index(uniques)
@@ -101,9 +100,10 @@ def _factorize_arrow_text(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
 
 
 def _narrow_keys(values) -> np.ndarray | None:
-    """Text ids of one width in bytes (``C00413271``, ``CUST-0042``), their shared leading bytes set aside, as unsigned
-    8-byte integers whose order is the ids' (big-endian bytes, the same width: byte order is code point order, as
-    Python and pyarrow sort text); None when the ids are of several widths or differ in more than 8 bytes."""
+    """Text ids of one width in bytes (``C00413271``, ``CUST-0042``), their shared leading bytes set aside, as
+    integers whose order is the ids': the number the rest spells when it is all digits (one width: numeric order is
+    text order), else unsigned 8-byte integers of the bytes (big-endian, the same width: byte order is code point
+    order, as Python and pyarrow sort text); None when the ids are of several widths or differ in more than 8 bytes."""
     import pyarrow as pa
 
     if len(values) == 0 or values.null_count or values.offset:
@@ -121,9 +121,36 @@ def _narrow_keys(values) -> np.ndarray | None:
         lead += 1
     if width - lead > 8:
         return None
+    rest = table[:, lead:]
+    if width - lead <= 8 and int(rest.min(initial=48)) >= 48 and int(rest.max(initial=57)) <= 57:
+        # zero-padded numbers (C00413271): their value, in the same order as the text (one width)
+        number = np.zeros(len(values), dtype=np.int64)
+        for j in range(width - lead):
+            number *= 10
+            number += rest[:, j]
+            number -= 48
+        return number
     padded = np.zeros((len(values), 8), dtype=np.uint8)
-    padded[:, :width - lead] = table[:, lead:]
+    padded[:, :width - lead] = rest
     return padded.view(">u8").ravel().astype(np.uint64)
+
+
+def _rank_integers(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """``pd.factorize(keys, sort=True)[0]`` (int32 when it fits) and the number of distinct keys. Keys that span a
+    range not much wider than their count (customer numbers) are ranked through a table of the range, without
+    hashing; others by pandas' factorize."""
+    small = np.int32 if len(keys) < 2**31 else np.int64
+    if keys.dtype == np.int64 and len(keys):
+        low, high = int(keys.min()), int(keys.max())
+        if high - low < 2 * len(keys) + 1024:
+            offset = keys - low
+            present = np.zeros(high - low + 1, dtype=bool)
+            present[offset] = True
+            rank = np.cumsum(present, dtype=small)
+            np.subtract(rank, 1, out=rank)
+            return rank[offset], int(rank[-1]) + 1
+    codes, uniques = pd.factorize(keys, sort=True)
+    return codes.astype(small, copy=False), len(uniques)
 
 
 def stable_order(keys: np.ndarray) -> np.ndarray:

@@ -31,6 +31,9 @@ def _id_cases():
         "differ in more than 8 bytes": [f"A-{i:012d}" for i in rng.integers(0, 10**12, 2000)],
         "non-ASCII, one byte width": ["éé", "zzzz", "aaaa", "éé", "ab\u00e9"],
         "Chinese and ASCII": ["中文", "中字", "abcdef", "中文"],
+        "numbers, sparse": [f"{i:08d}" for i in rng.integers(0, 10**8, 500)],
+        "numbers, dense, one gap": ["17", "15", "10", "19", "15"],
+        "digits and letters": ["A1", "B2", "1Z", "A1", "09"],
         "several widths": ["a", "bb", "a", "B", "ab"],
         "one id": ["x"],
     }
