@@ -202,17 +202,21 @@ def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
     (or for a review date with a time of day, or orders :func:`playbook.summarize` refuses) the general way,
     :func:`_compute_dates_general`. Both give the same tables to the last bit (``tests/test_reduce_equivalence.py``)."""
     stamps = [to_timestamp(d, "as_of") for d in dates]
-    tables = _compute_dates_in_order(orders, stamps)
-    return tables if tables is not None else _compute_dates_general(orders, stamps)
+    shared: dict = {}
+    tables = _compute_dates_in_order(orders, stamps, shared)
+    return tables if tables is not None else _compute_dates_general(orders, stamps, shared.get("factorized"))
 
 
-def _compute_dates_general(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame]:
-    """:func:`_compute_dates` for orders in any order: masks per window, :func:`playbook.summarize` per date."""
+def _compute_dates_general(orders: pd.DataFrame, stamps: list[pd.Timestamp], factorized=None) -> list[pd.DataFrame]:
+    """:func:`_compute_dates` for orders in any order: masks per window, :func:`playbook.summarize` per date.
+    ``factorized``: the ids' ``factorize_sorted_index`` when already made (by :func:`_compute_dates_in_order`)."""
     n_rows = len(orders)
-    all_rows = np.ones(n_rows, dtype=bool)
     ids = orders["customer_id"]
-    codes, uniques = factorize_sorted_index(ids, all_rows)
-    del all_rows  # the labels summarize gives, in its order
+    if factorized is None:
+        codes, uniques = factorize_sorted_index(ids, np.ones(n_rows, dtype=bool))
+    else:
+        codes, uniques = factorized
+    del factorized  # the labels summarize gives, in its order
     recoded = not isinstance(ids.dtype, pd.CategoricalDtype)
     if recoded:
         # summarize below reads the ids as these codes instead of hashing millions of strings again
@@ -263,7 +267,8 @@ _NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("us").to_datetime64(), "us"),
 
 
 
-def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame] | None:
+def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], shared: dict | None = None
+                            ) -> list[pd.DataFrame] | None:
     """:func:`_compute_dates` when every customer's orders are in date order in the file (once grouped by customer,
     stably), or None when they are not, when a date has a time of day, or when the orders are not what
     :func:`playbook.summarize` accepts (the general way then computes, or refuses with its own message).
@@ -298,6 +303,12 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp]) ->
     n = len(uniques)
     order: np.ndarray | None = None
     if bool(np.any(codes[1:] < codes[:-1])):
+        if bool(np.any(raw[1:] < raw[:-1])):
+            # Neither by customer nor by date: no sort to find out (a file in another order is seldom in date order
+            # within each customer); the general way, with these codes.
+            if shared is not None:
+                shared["factorized"] = (codes, uniques)
+            return None
         order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
         if len(order) < 2**31:
             order = order.astype(np.int32)  # kept until the columns are in customer order: half the memory

@@ -194,6 +194,7 @@ def test_orders_out_of_date_order_take_the_general_way():
     orders = _orders(EDGE)
     shuffled = orders.sample(frac=1.0, random_state=3).reset_index(drop=True)
     assert features._compute_dates_in_order(shuffled, [pd.Timestamp("2025-12-31")]) is None
+    _check(shuffled, "2025-12-31", in_order=False)  # the general way, with the codes the shortcut already made
     # a review date with a time of day, a date before every order: the general way too (it refuses the latter)
     by_date = orders.sort_values("order_date", kind="stable", ignore_index=True)
     assert features._compute_dates_in_order(by_date, [pd.Timestamp("2025-12-31 12:00")]) is None
