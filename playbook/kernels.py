@@ -77,7 +77,7 @@ def _factorize_arrow_text(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     values = getattr(ids.array, "_pa_array", None)
     if values is None or values.null_count or not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return None
-    values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    # The chunks as they are (a streamed CSV read gives hundreds): no combined copy of every id.
     narrow = _narrow_keys(values)
     if narrow is not None:
         # Each id as one integer in the same order (see _narrow_keys): integers ranked, not strings hashed.
@@ -85,9 +85,12 @@ def _factorize_arrow_text(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
         del narrow
         first = np.empty(n_keys, dtype=np.int64)
         first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # each id's first row
-        uniques = type(ids.array)(pa.chunked_array([values.take(pa.array(first))]), dtype=ids.dtype)
+        distinct = values.take(pa.array(first))
+        distinct = distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+        uniques = type(ids.array)(pa.chunked_array([distinct]), dtype=ids.dtype)
         return codes, pd.Index(uniques)
     encoded = pc.dictionary_encode(values)
+    encoded = encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
     distinct = encoded.dictionary
     by_text = pc.sort_indices(distinct).to_numpy()
     small = np.int32 if len(distinct) < 2**31 else np.intp
@@ -99,40 +102,61 @@ def _factorize_arrow_text(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     return codes, pd.Index(uniques)
 
 
+def _id_table(chunk) -> np.ndarray | None:
+    """The bytes of a pyarrow text array whose values all have one width, as an (ids x width) uint8 view; None else."""
+    import pyarrow as pa
+
+    width_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offsets_buf, data_buf = chunk.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=width_type, count=len(chunk) + 1,
+                            offset=chunk.offset * np.dtype(width_type).itemsize)
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * len(chunk) or bool(np.any(np.diff(offsets) != width)):
+        return None
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=int(offsets[-1]))[int(offsets[0]):]
+    return data.reshape(len(chunk), width)
+
+
 def _narrow_keys(values) -> np.ndarray | None:
     """Text ids of one width in bytes (``C00413271``, ``CUST-0042``), their shared leading bytes set aside, as
     integers whose order is the ids': the number the rest spells when it is all digits (one width: numeric order is
     text order), else unsigned 8-byte integers of the bytes (big-endian, the same width: byte order is code point
-    order, as Python and pyarrow sort text); None when the ids are of several widths or differ in more than 8 bytes."""
-    import pyarrow as pa
-
-    if len(values) == 0 or values.null_count or values.offset:
+    order, as Python and pyarrow sort text); None when the ids are of several widths or differ in more than 8 bytes.
+    ``values``: a pyarrow text ChunkedArray without missing values, read chunk by chunk where it lies."""
+    chunks = [c for c in values.chunks if len(c)]
+    if not chunks:
         return None
-    width_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    _, offsets_buf, data_buf = values.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=width_type, count=len(values) + 1)
-    width = int(offsets[1] - offsets[0])
-    if width == 0 or int(offsets[-1] - offsets[0]) != width * len(values) or bool(np.any(np.diff(offsets) != width)):
-        return None
-    data = np.frombuffer(data_buf, dtype=np.uint8, count=int(offsets[-1]), offset=0)[int(offsets[0]):]
-    table = data.reshape(len(values), width)
+    tables: list[np.ndarray] = []
+    for chunk in chunks:
+        table = _id_table(chunk)
+        if table is None or table.shape[1] != (tables[0].shape[1] if tables else table.shape[1]):
+            return None
+        tables.append(table)
+    width = tables[0].shape[1]
     lead = 0
-    while width - lead > 8 and bool(np.all(table[:, lead] == table[0, lead])):
+    while width - lead > 8 and all(bool(np.all(t[:, lead] == tables[0][0, lead])) for t in tables):
         lead += 1
     if width - lead > 8:
         return None
-    rest = table[:, lead:]
-    if width - lead <= 8 and int(rest.min(initial=48)) >= 48 and int(rest.max(initial=57)) <= 57:
-        # zero-padded numbers (C00413271): their value, in the same order as the text (one width)
-        number = np.zeros(len(values), dtype=np.int64)
-        for j in range(width - lead):
-            number *= 10
-            number += rest[:, j]
-            number -= 48
-        return number
-    padded = np.zeros((len(values), 8), dtype=np.uint8)
-    padded[:, :width - lead] = rest
-    return padded.view(">u8").ravel().astype(np.uint64)
+    digits = all(int(t[:, lead:].min()) >= 48 and int(t[:, lead:].max()) <= 57 for t in tables)
+    out = np.empty(sum(len(t) for t in tables), dtype=np.int64 if digits else np.uint64)
+    at = 0
+    for t in tables:
+        rest = t[:, lead:]
+        part = out[at:at + len(t)]
+        if digits:  # zero-padded numbers (C00413271): their value, in the same order as the text (one width)
+            part[:] = 0
+            for j in range(width - lead):
+                part *= 10
+                part += rest[:, j]
+                part -= 48
+        else:
+            padded = np.zeros((len(t), 8), dtype=np.uint8)
+            padded[:, :width - lead] = rest
+            part[:] = padded.view(">u8").ravel()
+            del padded
+        at += len(t)
+    return out
 
 
 def _rank_integers(keys: np.ndarray) -> tuple[np.ndarray, int]:

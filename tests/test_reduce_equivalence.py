@@ -58,6 +58,19 @@ def test_text_ids_factorise_as_pandas_sorted_factorize(case, dtype):
         assert np.array_equal(got_codes, codes) and got_index.equals(pd.Index(uniques))
 
 
+def test_text_ids_in_many_chunks_of_one_or_several_widths():
+    # A streamed CSV read gives many chunks: read where they lie; one chunk of another width: hashed instead.
+    rng = np.random.default_rng(4)
+    parts = [pd.Series([f"C{i:06d}" for i in rng.integers(0, 500, 300)], dtype="str") for _ in range(5)]
+    for extra in ([], [pd.Series(["C12"], dtype="str")], [pd.Series(["D999999"], dtype="str")]):
+        ids = pd.concat(parts + extra, ignore_index=True)
+        assert ids.array._pa_array.num_chunks > 1
+        codes, uniques = pd.factorize(ids, sort=True)
+        got = _factorize_arrow_text(ids)
+        assert got is not None and np.array_equal(got[0], codes) and got[1].equals(pd.Index(uniques))
+        assert got[1].dtype == pd.Index(uniques).dtype
+
+
 def test_missing_text_ids_take_pandas_own_factorize():
     ids = pd.Series(["b", None, "a"], dtype="str")
     assert _factorize_arrow_text(ids) is None
