@@ -303,9 +303,9 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], sh
     n = len(uniques)
     order: np.ndarray | None = None
     if bool(np.any(codes[1:] < codes[:-1])):
-        if bool(np.any(raw[1:] < raw[:-1])):
-            # Neither by customer nor by date: no sort to find out (a file in another order is seldom in date order
-            # within each customer); the general way, with these codes.
+        if int(np.count_nonzero(raw[1:] < raw[:-1])) > max(len(raw) // 100, 16):
+            # Neither by customer nor (mostly: a few date-sorted exports one after another) by date: no sort to find
+            # out (a file in another order is seldom in date order within each customer); the general way, with these codes.
             if shared is not None:
                 shared["factorized"] = (codes, uniques)
             return None

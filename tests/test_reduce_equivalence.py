@@ -191,6 +191,15 @@ def test_edge_cases_date_sorted_and_customer_sorted(margin):
         _check(frame, "2025-06-01")  # customers b, e not known yet; the backtest date before most orders
 
 
+def test_date_sorted_pieces_one_after_another():
+    # Two date-sorted exports concatenated (dates go back once): still each customer's orders in date order.
+    orders = _orders(EDGE).sort_values("order_date", kind="stable", ignore_index=True)
+    _check(pd.concat([orders.iloc[6:], orders.iloc[:6]], ignore_index=True)
+           .pipe(lambda o: o[~o["customer_id"].isin(["a", "f"])].reset_index(drop=True)), "2025-12-31")
+    # the same with a customer's orders across both pieces out of date order: the general way
+    _check(pd.concat([orders.iloc[6:], orders.iloc[:6]], ignore_index=True), "2025-12-31", in_order=False)
+
+
 def test_one_customer_and_one_order():
     _check(_orders([("solo", "2025-03-01 09:00", 42.0, 10.0)]), "2025-12-31")
     _check(_orders([("solo", "2025-03-01", 42.0, 10.0), ("solo", "2025-08-01", 8.0, 1.0)]), "2025-12-31")
@@ -229,6 +238,12 @@ def test_generated_bases_date_sorted_and_customer_sorted(synthetic):
         by_customer = orders.sort_values(["customer_id", "order_date"], kind="stable", ignore_index=True)
         for frame in (by_date, by_customer, by_date.assign(customer_id=by_date["customer_id"].astype("str"))):
             _check(frame, base.as_of)
+    # in no order at all: the general way before any sort, reusing the codes (text ids, then categorical ones)
+    shuffled = pd.concat([b.orders for b in synthetic[:3]], ignore_index=True)
+    shuffled = shuffled.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    assert (shuffled["order_date"].diff() < pd.Timedelta(0)).sum() > max(len(shuffled) // 100, 16)
+    _check(shuffled.assign(customer_id=shuffled["customer_id"].astype("str")), synthetic[0].as_of, in_order=False)
+    _check(shuffled, synthetic[0].as_of, in_order=False)
 
 
 def test_shipped_datasets_take_the_shortcut(monkeypatch):
