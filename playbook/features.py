@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .data import end_of_day, summarize, to_timestamp
-from .kernels import factorize_sorted_index, group_starts, group_sums, stable_order
+from .kernels import factorize_sorted_index, group_starts, group_sums, segment_sums, stable_order, sum_checks
 from .errors import DataValidationError, InvalidArgumentError
 
 __all__ = ["Aggregate", "SPEC", "WINDOWS", "ROW_TESTS", "compute", "render_sql", "feature_columns", "compute_duckdb", "compute_spark",
@@ -194,13 +194,29 @@ def compute(orders: pd.DataFrame, as_of, *, also: Sequence | None = None):
 
 
 def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
-    """:func:`compute` at each of ``dates``: one factorisation and sort of the orders for all."""
+    """:func:`compute` at each of ``dates``: one factorisation and sort of the orders for all.
+
+    Usually each customer's orders come in date order once grouped by customer (a file sorted by date, or by
+    customer then date): every window is then a contiguous segment of each customer's run, and
+    :func:`_compute_dates_in_order` reads every date's features from one set of sorted integer arrays. Otherwise
+    (or for a review date with a time of day, or orders :func:`playbook.summarize` refuses) the general way,
+    :func:`_compute_dates_general`. Both give the same tables to the last bit (``tests/test_reduce_equivalence.py``)."""
     stamps = [to_timestamp(d, "as_of") for d in dates]
+    shared: dict = {}
+    tables = _compute_dates_in_order(orders, stamps, shared)
+    return tables if tables is not None else _compute_dates_general(orders, stamps, shared.get("factorized"))
+
+
+def _compute_dates_general(orders: pd.DataFrame, stamps: list[pd.Timestamp], factorized=None) -> list[pd.DataFrame]:
+    """:func:`_compute_dates` for orders in any order: masks per window, :func:`playbook.summarize` per date.
+    ``factorized``: the ids' ``factorize_sorted_index`` when already made (by :func:`_compute_dates_in_order`)."""
     n_rows = len(orders)
-    all_rows = np.ones(n_rows, dtype=bool)
     ids = orders["customer_id"]
-    codes, uniques = factorize_sorted_index(ids, all_rows)
-    del all_rows  # the labels summarize gives, in its order
+    if factorized is None:
+        codes, uniques = factorize_sorted_index(ids, np.ones(n_rows, dtype=bool))
+    else:
+        codes, uniques = factorized
+    del factorized  # the labels summarize gives, in its order
     recoded = not isinstance(ids.dtype, pd.CategoricalDtype)
     if recoded:
         # summarize below reads the ids as these codes instead of hashing millions of strings again
@@ -243,6 +259,311 @@ def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
         tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id")))
         del got
     return tables
+
+
+_NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("us").to_datetime64(), "us"),
+             np.datetime64(pd.Timestamp.max.floor("us").to_datetime64(), "us"))
+
+
+
+
+def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], shared: dict | None = None
+                            ) -> list[pd.DataFrame] | None:
+    """:func:`_compute_dates` when every customer's orders are in date order in the file (once grouped by customer,
+    stably), or None when they are not, when a date has a time of day, or when the orders are not what
+    :func:`playbook.summarize` accepts (the general way then computes, or refuses with its own message).
+
+    The orders are factorised and sorted by customer once (the sort is skipped when they already are); every window
+    of every date is then a segment ``[start, start + size)`` of each customer's run, found from one count of the
+    orders up to each window bound (:func:`_bound_counts`). Counts are differences of those, row tests are
+    differences of running sums, sums are compensated sums over the segments where they lie
+    (:func:`playbook.kernels.segment_sums`, the steps of pandas' groupby sum, in the same order as the general way),
+    the whole-file aggregates are computed once for all dates, and summarize's day-level figures come from the
+    per-day sums computed once (a date's known orders are whole days of each customer's run)."""
+    from .validation import validate_orders
+
+    cols = orders.columns
+    if not isinstance(orders, pd.DataFrame) or len(orders) == 0 or "amount" not in cols \
+            or any(ts != ts.normalize() for ts in stamps):
+        return None
+    try:
+        validate_orders(orders, "summarize")
+    except (DataValidationError, InvalidArgumentError):
+        return None
+    raw = orders["order_date"].to_numpy()
+    if raw.dtype.kind != "M":  # time zones: the general way
+        return None
+    first, last = raw.min(), raw.max()
+    if first < _NS_RANGE[0] or last > _NS_RANGE[1]:
+        return None
+    ends = [end_of_day(ts) for ts in stamps]
+    if any(first > np.datetime64(e.to_datetime64(), "ns") for e in ends):
+        return None  # summarize refuses a date before the first order: the general way says so
+    codes, uniques = factorize_sorted_index(orders["customer_id"], np.ones(len(orders), dtype=bool))
+    n = len(uniques)
+    order: np.ndarray | None = None
+    if bool(np.any(codes[1:] < codes[:-1])):
+        if int(np.count_nonzero(raw[1:] < raw[:-1])) > max(len(raw) // 100, 16):
+            # Neither by customer nor (mostly: a few date-sorted exports one after another) by date: no sort to find
+            # out (a file in another order is seldom in date order within each customer); the general way, with these codes.
+            if shared is not None:
+                shared["factorized"] = (codes, uniques)
+            return None
+        order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
+        if len(order) < 2**31:
+            order = order.astype(np.int32)  # kept until the columns are in customer order: half the memory
+        sc = codes[order]
+        del codes
+        t = raw[order]
+    else:  # already by customer: no sort, no copies
+        sc, t = codes, raw
+        del codes
+    new_run = np.r_[True, sc[1:] != sc[:-1]]
+    if bool(np.any(~new_run[1:] & (t[1:] < t[:-1]))):
+        return None  # some customer's orders are not in date order: the general way
+    run_starts = np.flatnonzero(new_run)
+    run_size = np.diff(np.r_[run_starts, len(sc)])
+    n_rows = len(sc)
+    bounds = [_bounds(ts) for ts in stamps]
+    le = _bound_counts(sc, t, n, [b for bs in bounds for name in ("year", "recent", "usual") for b in bs[name]])
+    ns = _nanoseconds(t)
+    day = (ns // (86_400 * 10**9)).astype(np.int32)  # days since 1970, floored (as summarize's datetime64[D])
+    # The gaps first, while few per-order arrays are alive: their own working arrays do not stack on the rest (#14).
+    gaps = _Gaps(sc, ns, day, n)
+    del ns
+    gap_outs = [gaps.at(int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))) for ts in stamps]
+    del gaps
+
+    # Per order day of each customer (summarize counts days): where each day's run starts, which day each row is on.
+    new_day = new_run
+    new_day[1:] |= day[1:] != day[:-1]
+    day_starts = np.flatnonzero(new_day)
+    day_idx: np.ndarray = np.cumsum(new_day, dtype=np.int32 if n_rows < 2**31 else np.int64)
+    np.subtract(day_idx, 1, out=day_idx)  # which order day (of all customers') each row is on
+    del new_day, new_run
+    day_of_start = day[day_starts]
+    first_day_idx = day_idx[run_starts]
+    # What each date needs of the dates: first and last order, summarize's day counts. Then the dates go (#14).
+    outs: list[dict[str, np.ndarray]] = [{} for _ in stamps]
+    known_at: list[dict] = []
+    for k, b in enumerate(bounds):
+        out = outs[k]
+        n_known = le[b["known"][1]]
+        known = n_known > 0
+        pos = np.flatnonzero(known)
+        out["n_orders"] = n_known.astype(np.int64)
+        last_row = run_starts + n_known - 1
+        for name, rows in (("first_order", run_starts[pos]), ("last_order", last_row[pos])):
+            res = np.full(n, np.datetime64("NaT"), dtype=t.dtype)
+            res[pos] = t[rows]
+            out[name] = res
+        known_at.append({"n_known": n_known, "known": known, "pos": pos,
+                         "known_days": (day_idx[last_row[pos]] + 1 - first_day_idx[pos]).astype(np.int64),
+                         "first_p": day[run_starts[pos]].astype(np.int64), "last_p": day[last_row[pos]].astype(np.int64)})
+        del last_row
+    del t, day, day_idx, sc
+
+    # Every per-order column the sums and row tests read, in customer order; then the sort order goes (#14).
+    def in_customer_order(values: np.ndarray) -> np.ndarray:
+        return values[order] if order is not None else values
+
+    has_margin = "margin" in cols
+    money = [in_customer_order(orders[c].to_numpy(dtype=float)) for c in (["amount", "margin"] if has_margin else ["amount"])]
+    tests = sorted({a.test for a in SPEC if a.test and _usable(a, cols)})
+    hits = {name: in_customer_order(ROW_TESTS[name][1](orders[ROW_TESTS[name][0]])) for name in tests}
+    order = None  # let the sort order go
+    checks = [sum_checks(v) for v in money]  # each column read once for NaN and size, not once per sum
+    amount, amount_checks = money[0], checks[:1]
+    # summarize's per-(customer, day) sums, computed once for every date
+    day_sums = _day_sums(amount, day_starts, n_rows, amount_checks)
+    del day_starts
+
+    every = {"n_orders_all": run_size.astype(np.int64)}
+    whole = segment_sums(money, run_starts, run_size, checks=checks)
+    every["revenue_all"] = whole[0]
+    if has_margin:
+        every["margin_all"] = whole[1]
+    del whole
+    for k, (ts, b) in enumerate(zip(stamps, bounds)):
+        out = outs[k]
+        out.update(every)
+        segments = {}
+        for name in ("year", "recent", "usual"):
+            lo, hi = b[name]
+            segments[name] = (run_starts + le[lo], le[hi] - le[lo])
+        out["n_365"] = segments["year"][1].astype(np.int64)
+        year = segment_sums(money, *segments["year"], checks=checks)
+        out["revenue_365"] = year[0]
+        if has_margin:
+            out["margin_365"] = year[1]
+        del year
+        out["n_recent"] = segments["recent"][1].astype(np.int64)
+        out["n_usual"] = segments["usual"][1].astype(np.int64)
+        both = segment_sums(amount, np.r_[segments["recent"][0], segments["usual"][0]],
+                            np.r_[segments["recent"][1], segments["usual"][1]], checks=amount_checks)
+        out["amount_recent"], out["amount_usual"] = both[:n], both[n:]
+        del both, segments
+        # summarize's figures (in days) for the customers known at ts; zeros for the others, as the general way
+        end_day = int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))
+        at = known_at[k]
+        known_at[k] = {}
+        n_known, known, pos, known_days = at["n_known"], at["known"], at["pos"], at["known_days"]
+        everything = bool((n_known == run_size).all())
+        first_pos: np.ndarray
+        if everything:
+            kept_sums, first_pos = day_sums, first_day_idx
+        else:  # a date's known orders are whole days (ts is a date): its days are those up to ts
+            kept_sums = day_sums[day_of_start <= end_day]
+            first_pos = np.r_[0, np.cumsum(known_days)[:-1]]
+        revenue = np.add.reduceat(kept_sums, first_pos) if len(pos) else np.zeros(0)
+        frequency = known_days - 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            monetary = np.where(frequency > 0, (revenue - kept_sums[first_pos]) / np.maximum(frequency, 1), 0.0)
+        del kept_sums, first_pos
+        figures = {"frequency": frequency, "recency": at["last_p"] - at["first_p"], "T": end_day - at["first_p"],
+                   "monetary_value": monetary, "revenue": revenue, "days_since_last": end_day - at["last_p"]}
+        del at
+        if has_margin:
+            figures["margin"] = (every["margin_all"][pos] if everything
+                                 else segment_sums(money[1], run_starts[pos], n_known[pos], checks=checks[1:]))
+        for col, values in figures.items():
+            full = np.zeros(n, dtype=values.dtype)
+            full[pos] = values
+            out[col] = full
+        out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
+    del money, amount, day_sums, day_of_start
+    for name in tests:  # row tests: counts over each window, from one running count of the hits
+        running = _running(hits.pop(name))
+        for k, b in enumerate(bounds):
+            for a in SPEC:
+                if a.test == name and _usable(a, cols):
+                    lo, hi = b[a.window]
+                    start = run_starts + (le[lo] if lo is not None else 0)
+                    outs[k][a.name] = (running[run_starts + le[hi]] - running[start]).astype(np.int64)
+        del running
+    columns = feature_columns(cols)
+    tables = []
+    for k in range(len(stamps)):
+        got = outs[k]
+        got.update(gap_outs[k])
+        gap_outs[k] = {}
+        # the columns as they are (no copy into consolidated blocks: the same values, half the memory at this peak)
+        tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id"), copy=False))
+        outs[k] = {}
+        del got
+    return tables
+
+
+def _running(hits: np.ndarray) -> np.ndarray:
+    """The running count of ``hits`` from 0: ``hits[a:b].sum() == running[b] - running[a]``."""
+    running = np.empty(len(hits) + 1, dtype=np.int32 if len(hits) < 2**31 else np.int64)
+    running[0] = 0
+    np.cumsum(hits, out=running[1:])
+    return running
+
+
+def _nanoseconds(t: np.ndarray) -> np.ndarray:
+    """Date-times (within the nanosecond range) as int64 nanoseconds since 1970, ``t.astype("datetime64[ns]")``
+    without numpy's per-value unit conversion when the unit is micro- or milliseconds (an exact product)."""
+    unit = np.datetime_data(t.dtype)[0]
+    if unit == "ns":
+        return t.view(np.int64)
+    if unit in ("us", "ms", "s"):
+        return t.view(np.int64) * {"us": 1000, "ms": 10**6, "s": 10**9}[unit]
+    return t.astype("datetime64[ns]").view(np.int64)
+
+
+def _day_sums(amount: np.ndarray, day_starts: np.ndarray, n_rows: int, checks) -> np.ndarray:
+    """summarize's compensated sum of each run of orders on one day (``day_starts``): a one-order day is its amount
+    plus 0.0 (NaN: 0.0, as :func:`playbook.kernels.group_sums`), the others by :func:`playbook.kernels.segment_sums`."""
+    sums = amount[day_starts] + 0.0
+    if checks[0][0]:
+        sums[np.isnan(sums)] = 0.0
+    sizes = np.diff(day_starts, append=n_rows)
+    several = np.flatnonzero(sizes > 1)
+    if len(several):
+        sums[several] = segment_sums(amount, day_starts[several], sizes[several], checks=checks)
+    return sums
+
+
+class _Gaps:
+    """:func:`_day_gaps` at any date, for orders by customer in date order: the gaps between consecutive orders and
+    between order days are taken once from all the orders; a date's are those ending at an order it knows (a prefix
+    of each customer's), in the same order, so every total and median is the one :func:`_day_gaps` gives."""
+
+    def __init__(self, sc: np.ndarray, ns: np.ndarray, day: np.ndarray, n: int):
+        self.n = n
+        same = sc[1:] == sc[:-1]  # row r + 1 follows row r of the same customer
+        self.gc = sc[1:][same]
+        self.gap_day = day[1:][same]  # the day each gap ends (the later order's)
+        g = np.diff(ns)[same]
+        self.g = g / 1e9  # seconds (the int64 difference as a double, divided: as _day_gaps)
+        del g
+        # order days: a new day starts where the customer or the day changes
+        new_day = np.r_[True, ~same | (day[1:] != day[:-1])]
+        del same
+        kc, kd = sc[new_day], day[new_day].astype(np.int64)
+        del new_day
+        same_c = kc[1:] == kc[:-1]
+        self.day_gap_day = kd[1:][same_c]  # the later day of each gap
+        self.day_gaps = np.diff(kd)[same_c]
+        self.day_gc = kc[1:][same_c]
+
+    def at(self, end_day: int) -> dict[str, np.ndarray]:
+        """The gap features at the date ``end_day`` (days since 1970): the gaps ending at an order known then (the
+        review dates of this way are whole days)."""
+        n = self.n
+        keep = self.gap_day <= end_day
+        g, gc = (self.g, self.gc) if keep.all() else (self.g[keep], self.gc[keep])
+        del keep
+        cnt = np.bincount(gc, minlength=n)
+        mean = np.full(n, np.nan)
+        std = np.full(n, np.nan)
+        has = cnt > 0
+        mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
+        g = g - mean[gc]
+        g *= g
+        two = cnt > 1
+        std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+        del g, gc
+        out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
+        keep = self.day_gap_day <= end_day
+        gaps_c, gaps = (self.day_gc, self.day_gaps) if keep.all() else (self.day_gc[keep], self.day_gaps[keep])
+        del keep
+        med = np.full(n, np.nan)
+        if len(gaps):
+            # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
+            width = int(gaps.max()) + 1
+            packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
+            del gaps_c, gaps
+            gaps_c, gaps = packed // width, (packed % width).astype(float)
+            del packed
+            starts = group_starts(gaps_c)
+            size = np.diff(np.r_[starts, len(gaps)])
+            med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
+        out["own_gap_days_raw"] = med
+        return out
+
+
+def _bound_counts(sc: np.ndarray, t: np.ndarray, n: int, bounds) -> dict:
+    """For each window bound, each customer's number of orders dated up to it (``t <= bound``), from the orders sorted
+    by customer ``sc`` (dates ``t``): one search of every date among the few bounds, one count per (customer, slot)."""
+    marks = sorted({b for b in bounds if b is not None})
+    edges = np.array([np.datetime64(b.to_datetime64(), "ns") for b in marks], dtype="datetime64[ns]")
+    same_unit = edges.astype(t.dtype)
+    if bool((same_unit.astype("datetime64[ns]") == edges).all()):
+        slot = np.searchsorted(same_unit, t, side="left")  # how many bounds are before each date
+    else:
+        slot = np.searchsorted(edges, t.astype("datetime64[ns]"), side="left")
+    width = len(marks) + 1
+    if n * width < 2**31:
+        slot += sc.astype(np.int32) * np.int32(width)  # the key (customer, slot), in place
+    else:
+        slot += sc.astype(np.int64) * width
+    per = np.bincount(slot, minlength=n * width).reshape(n, width)
+    del slot
+    upto = np.cumsum(per, axis=1)
+    return {b: np.ascontiguousarray(upto[:, i]) for i, b in enumerate(marks)}
 
 
 class _SortedColumns:
