@@ -680,28 +680,60 @@ def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
     """:func:`_reason_texts` as an object array: whole columns at a time, each distinct number formatted once."""
+    return _reason_arrow(name, lambda col: s[col], len(s), lang).to_numpy(zero_copy_only=False)
+
+
+def _coded(values, fmt: str) -> tuple[list, np.ndarray]:
+    """:func:`_formatted` as (distinct texts, codes): ``texts[codes]`` is ``_formatted(values, fmt)``."""
+    arr = np.ascontiguousarray(np.asarray(values, dtype=float))
+    if arr.size == 0:
+        return [], np.empty(0, dtype=np.intp)
+    uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
+    return [format(v, fmt) for v in uniq.view(np.float64)], inv.reshape(-1)
+
+
+def _reason_arrow(name: str, column, n: int, lang: str = "en"):
+    """The texts of :func:`_reason_array` as a pyarrow ``large_string`` array, joined in pyarrow: ``column(name)`` gives
+    a signal column (a Series or an array) of the ``n`` customers. Each distinct number is formatted once and taken."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text_type = pa.large_string()
     words = _reason_words(lang)
-    n = len(s)
+
+    def series(col) -> pd.Series:
+        values = column(col)
+        return values if isinstance(values, pd.Series) else pd.Series(values)
+
+    def taken(texts: list, codes: np.ndarray):
+        return pa.array(texts, type=text_type).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
     def num(col, fmt):
-        return _formatted(s[col].astype(float).to_numpy(), fmt)
+        return taken(*_coded(series(col).astype(float).to_numpy(), fmt))
 
-    def text(values) -> np.ndarray:
-        if isinstance(values, np.ndarray) and values.dtype == object:
+    def negated(col, fmt):
+        return taken(*_coded(-series(col).astype(float).to_numpy(), fmt))
+
+    def text(values):
+        if isinstance(values, pa.Array):
             return values
-        return pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
+        if not (isinstance(values, np.ndarray) and values.dtype == object):
+            values = pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
+        return pa.array(values.tolist(), type=text_type)
 
-    def fill(template: str, **columns) -> np.ndarray:
-        out = np.full(n, "", dtype=object)
+    def fill(template: str, **columns):
+        parts: list = []
         for literal, field, _, _ in string.Formatter().parse(template):
             if literal:
-                out = out + literal
+                parts.append(pa.scalar(literal, type=text_type))
             if field is not None:
-                out = out + text(columns[field])
-        return out
+                parts.append(text(columns[field]))
+        if not any(isinstance(p, pa.Array) for p in parts):  # a template without fields (none here): its text n times
+            return pa.array(["".join(p.as_py() for p in parts)] * n, type=text_type)
+        return pc.binary_join_element_wise(*parts, pa.scalar("", type=text_type))
 
     def plural(col, one, many):
-        return np.where(s[col].to_numpy() == 1, one, many).astype(object)
+        return taken([one, many], np.where(series(col).to_numpy() == 1, 0, 1))
 
     if name == "gap":
         return fill(words["gap"], days=num("days_since_last", ".0f"), ratio=num("gap_ratio", ".1f"))
@@ -709,26 +741,29 @@ def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
         return fill(words["frequency"], recent=num("orders_recent", ".0f"), usual=num("orders_usual", ".1f"),
                     orders=plural("orders_recent", words["word_order"], words["word_orders"]))
     if name == "basket":
-        return fill(words["basket"], pct=_formatted(-s["basket_change"].astype(float).to_numpy(), ".0%"))
+        return fill(words["basket"], pct=negated("basket_change", ".0%"))
     if name == "complaints":
-        k = s["open_complaints"].fillna(0).astype(int)
+        k = series("open_complaints").fillna(0).astype(int)
         return fill(words["complaints"], n=k.to_numpy(),
                     complaints=np.where(k.to_numpy() > 1, words["word_complaints"], words["word_complaint"]).astype(object))
     if name == "care":
         return fill(words["care"], recent=num("care_recent", ".0f"), usual=num("care_usual", ".1f"),
                     contacts=plural("care_recent", words["word_care_contact"], words["word_care_contacts"]))
     if name == "competitor":
-        who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
+        try:
+            who = series("competitor")
+        except KeyError:
+            who = pd.Series([None] * n, dtype=object)
         return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]).astype(str).to_numpy(dtype=object))
     if name == "satisfaction":
-        return fill(words["satisfaction"], points=_formatted(-s["satisfaction_change"].astype(float).to_numpy(), ".1f"))
+        return fill(words["satisfaction"], points=negated("satisfaction_change", ".1f"))
     if name == "history":
         return fill(words["history"], n=num("order_days", ".0f"), days=plural("order_days", words["word_day"], words["word_days"]))
     if name == "tenure":
         return fill(words["tenure"], days=num("tenure_days", ".0f"))
     if name == "revenue":
         return fill(words["revenue"], amount=num("revenue", ",.0f"))
-    return fill(words["p_alive"], pct=_formatted(s["p_alive"].astype(float).to_numpy(), ".0%"))
+    return fill(words["p_alive"], pct=num("p_alive", ".0%"))
 
 
 def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float | None = None,
@@ -830,39 +865,68 @@ def risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str) -> list:
-    """The ``n_reasons`` biggest contributions of at least 1 risk point, in words, per customer.
+    """The ``n_reasons`` biggest contributions of at least 1 risk point, in words, per customer (a list of texts)."""
+    return _reasons_arrow(points, signals, n_reasons, lang).to_pylist()
+
+
+def _reasons_arrow(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str):
+    """:func:`_reasons_from` as a pyarrow ``large_string`` array.
 
     Each signal's text is built only for the customers whose reasons name it, whole columns at a
-    time, and the reasons are joined position by position: no loop over customers."""
+    time (:func:`_reason_arrow`); the reasons are then joined in pyarrow, one join per pattern of the
+    positions that name a reason: no loop over customers, no Python string per customer."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text_type = pa.large_string()
     words = _reason_words(lang)
     used = list(points.columns)
     arr = points.to_numpy()
     n = len(arr)
-    if not used:
-        return [words["none"]] * n
+    if not used or n == 0:
+        return pa.array([words["none"]] * n, type=text_type)
     order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
     keep = np.take_along_axis(arr, order, axis=1) >= 1.0
     named = np.where(keep, order, -1)
-    texts = np.empty((n, len(used)), dtype=object)
+    # at[i, j]: where customer i's text of signal j sits in `texts` (the signals' texts one after the other)
+    at = np.full((n, len(used)), -1, dtype=np.int64)
+    blocks, start = [], 0
     for j, k in enumerate(used):
         rows = np.flatnonzero((named == j).any(axis=1))
-        if len(rows):
-            texts[rows, j] = _reason_array(k, signals.iloc[rows], lang)
-    sep = words["separator"]
-    out = np.full(n, "", dtype=object)
-    given = np.zeros(n, dtype=bool)
-    for p in range(order.shape[1]):
-        m = keep[:, p]
-        if not m.any():
+        if not len(rows):
             continue
-        rows = np.flatnonzero(m)
-        piece = texts[rows, order[rows, p]]
-        joined = rows[given[rows]]
-        out[joined] = out[joined] + sep
-        out[rows] = out[rows] + piece
-        given[rows] = True
-    out[~given] = words["none"]
-    return out.tolist()
+        blocks.append(_reason_arrow(k, lambda col, rows=rows: signals[col].to_numpy()[rows], len(rows), lang))
+        at[rows, j] = np.arange(start, start + len(rows))
+        start += len(rows)
+    texts = pa.concat_arrays(blocks) if blocks else pa.array([], type=text_type)
+    # the pattern of kept positions of each customer (bit p: position p names a reason); customers sharing one
+    # have their pieces joined by one pyarrow call
+    width = order.shape[1]
+    pattern = (keep * (1 << np.arange(width, dtype=np.int64))).sum(axis=1) if width else np.zeros(n, dtype=np.int64)
+    sep = pa.scalar(words["separator"], type=text_type)
+    pieces, placed = [], []
+    for code in np.unique(pattern):
+        rows = np.flatnonzero(pattern == code)
+        if code == 0:
+            pieces.append(pa.array([words["none"]], type=text_type).take(pa.array(np.zeros(len(rows), dtype=np.int64))))
+        else:
+            parts = [texts.take(pa.array(at[rows, order[rows, p]])) for p in range(width) if code >> p & 1]
+            pieces.append(parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, sep))
+        placed.append(rows)
+    if len(placed) == 1:
+        return pieces[0]
+    back = np.empty(n, dtype=np.int64)
+    back[np.concatenate(placed)] = np.arange(n)
+    return pa.concat_arrays(pieces).take(pa.array(back))
+
+
+def _text_values(texts):
+    """A pyarrow text array as the values of a text column: the array itself when pandas would store a list of these
+    texts as its pyarrow-backed ``str`` (it does by default), else the list."""
+    dtype = pd.Series(["x"]).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and dtype.na_value is np.nan:
+        return pd.arrays.ArrowStringArray(texts, dtype=dtype)
+    return texts.to_pylist()
 
 
 def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
@@ -881,7 +945,7 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     out = pd.DataFrame(index=signals.index)
     out["risk"] = risk
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _reasons_from(points, signals, n_reasons, lang)
+    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang))
     for k in points.columns:
         out[f"points_{k}"] = points[k]
     out["days_since_last"] = signals["days_since_last"]
@@ -917,7 +981,7 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
     out = pd.DataFrame(index=signals.index)
     out["risk"] = points.sum(axis=1).clip(0, 100) if used else 0.0
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _reasons_from(points, signals, n_reasons, lang) if used else words["none"]
+    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang)) if used else words["none"]
     for k in used:
         out[f"points_{k}"] = points[k]
     if "days_since_last" in signals.columns:

@@ -503,6 +503,23 @@ def _decision_list(evidence, rules, thresholds, func, column) -> pd.DataFrame:
     return out
 
 
+def _labels_only(evidence, rules, thresholds, func) -> pd.Series:
+    """The label column of :func:`_decision_list` (as ``classify_types(...)["type"]``), without the reason texts:
+    the same rules with an empty reason each, so nothing is formatted for the customers (the analysis keeps
+    the label only)."""
+    rules, th = _checked(evidence, rules, thresholds, func)
+    table = rule_table(rules)
+    table = RuleTable(table.rules.assign(reason=""), default=table.default, default_reason="",
+                      thresholds=table.thresholds, name=table.name, needs_evidence=table.needs_evidence)
+    decided = _run(table.evaluate, evidence, th, func=func)
+    return pd.Series(decided["label"].astype(object), index=evidence.index)
+
+
+def _types_only(evidence: pd.DataFrame) -> pd.Series:
+    """``classify_types(evidence)["type"]`` (the default rules and thresholds), without its reasons."""
+    return _labels_only(evidence, DEFAULT_TYPE_RULES, None, "classify_types").rename("type")
+
+
 def classify_types(evidence: pd.DataFrame, rules=DEFAULT_TYPE_RULES, *, thresholds: dict | None = None) -> pd.DataFrame:
     """Give each customer one behavioural type (客户类型) by a transparent decision list.
 

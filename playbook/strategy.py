@@ -1189,7 +1189,7 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
                                past: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
     and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
-    from .customer_types import behaviour_from_features, classify_types
+    from .customer_types import _types_only, behaviour_from_features
     from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
 
@@ -1197,7 +1197,7 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
     known = f.loc[_known_mask(f)]
     tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
     profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers)
-    types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
+    types = _types_only(behaviour_from_features(f, ts)).astype(str)  # the label only: its reasons are not kept
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
