@@ -494,32 +494,52 @@ def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, hori
     active = (past["days_since_last"] <= active_days).to_numpy()
     if isinstance(ordered_since, np.ndarray) and ordered_since.dtype == bool:
         label = ~ordered_since[active]
-        past = past.loc[active]
     else:
-        past = past.loc[active]
-        label = ~past.index.isin(ordered_since)
+        label = ~past.index[active].isin(ordered_since)
     n_pos, n_neg = int(label.sum()), int((~label).sum())
     if min(n_pos, n_neg) < 10:
         return None, (f"the backtest at {then.date()} has {n_pos} customers who then went {horizon_days} days without an "
                       f"order and {n_neg} who ordered; at least 10 of each are needed.")
-    x_all = _model_inputs(past)
-    inputs = [c for c in x_all.columns if x_all[c].notna().any() and x_all[c].nunique() > 1]
-    x = x_all[inputs].fillna(0.0).to_numpy(dtype=float)
+    # only the columns the inputs read, of the active rows, taken by position (not the whole signals table)
+    x_all = _model_inputs(pd.DataFrame({c: past[c].to_numpy()[active] for c in _MODEL_COLUMNS if c in past.columns}))
+    inputs = [c for c in x_all.columns if _varies(x_all[c].to_numpy(dtype=float))]
+    x = x_all[inputs].to_numpy(dtype=float)
     if len(x) > max_train:  # plenty for a dozen inputs; keeps the fit quick on a million customers
         keep = np.random.default_rng(0).choice(len(x), max_train, replace=False)
         x, label = x[keep], label[keep]
+    x = np.where(np.isnan(x), 0.0, x)  # fillna(0.0)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     intercept, coef = _fit_logistic((x - mean) / scale, label, penalty)
     fitted = _sigmoid(intercept + ((x - mean) / scale) @ coef)
-    from scipy.stats import rankdata
-
-    ranks = rankdata(fitted)
+    ranks = _average_ranks(fitted)
     auc = (ranks[label].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg) if len(x) == n_pos + n_neg else np.nan
     model = ChurnModel(fitted_at=then, horizon_days=int(horizon_days), active_days=int(active_days), inputs=tuple(inputs),
                        mean=mean, scale=scale, coef=coef, intercept=intercept, n_train=int(len(x)),
                        positive_rate=float(label.mean()), backtest_auc=float(auc), penalty=float(penalty))
     return model, None
+
+
+# The signal columns _model_inputs reads.
+_MODEL_COLUMNS = ("days_since_last", "gap_ratio", "order_days", "tenure_days", "revenue", "frequency_change",
+                  "basket_change", "open_complaints", "care_change", "care_usual", "competitor_losses",
+                  "satisfaction_change", "satisfaction_latest")
+
+
+def _varies(values: np.ndarray) -> bool:
+    """``notna().any() and nunique() > 1`` of a float column: two different values at least, missing ones aside."""
+    known = values[~np.isnan(values)]
+    return bool(len(known)) and bool(known.max() > known.min())
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """``scipy.stats.rankdata(values)`` (ranks from 1, ties averaged) without importing scipy.stats (slow to import);
+    missing values are left to scipy."""
+    if np.isnan(values).any():
+        from scipy.stats import rankdata
+
+        return rankdata(values)
+    return pd.Series(values).rank(method="average").to_numpy(dtype=float)
 
 
 def fit_churn_model(data, as_of=None, *, horizon_days: int = 180, active_days: int = 365, penalty: float = 1.0,

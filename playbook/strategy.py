@@ -1114,10 +1114,27 @@ def _action_list_from_orders(base: CustomerBase, ts: pd.Timestamp, lang: str, *,
     return _actions(profile, risk, types, clv, plan, lang)
 
 
+def _descending(values: np.ndarray) -> np.ndarray:
+    """The positions that sort ``values`` biggest first, equal values in their order, missing last: the order
+    ``sort_values(ascending=False, kind="stable")`` gives a float column (the same steps as pandas' ``nargsort``)."""
+    mask = np.isnan(values)
+    idx = np.arange(len(values))
+    non_nans, non_nan_idx = values[~mask][::-1], idx[~mask][::-1]
+    indexer = non_nan_idx[non_nans.argsort(kind="stable")][::-1]
+    return np.concatenate([indexer, np.flatnonzero(mask)]).astype(np.intp)
+
+
 def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: pd.Series, plan: pd.DataFrame,
              lang: str, next_contact: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The action list from the profile, types, CLV and contact plan, however they were computed
     (``next_contact``: the plan's next contact per profile row, when the caller has it in that order)."""
+    return _actions_and_order(profile, risk, types, clv, plan, lang, next_contact)[:3]
+
+
+def _actions_and_order(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: pd.Series, plan: pd.DataFrame,
+                       lang: str, next_contact: pd.Series | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """:func:`_actions` and the profile row of each action (the action list's order, highest CLV first)."""
     rec = recommend_strategies(profile, lang=lang)
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
@@ -1126,10 +1143,11 @@ def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: p
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
     out["next_contact"] = (plan["next_contact"] if next_contact is None else next_contact).reindex(out.index)
-    out = out.sort_values("clv", ascending=False, kind="stable")
+    order = _descending(out["clv"].to_numpy(dtype=float))
+    out = out.take(order)  # as sort_values("clv", ascending=False, kind="stable"), with the order kept
     out.attrs["clv"] = dict(clv.attrs["clv"])
     out.attrs["churn"] = dict(profile.attrs["churn"])
-    return out, risk, plan
+    return out, risk, plan, order
 
 
 
@@ -1189,6 +1207,14 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
                                past: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
     and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
+    return _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past)[:3]
+
+
+def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
+                          past: pd.DataFrame | None = None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """:func:`_action_list_from_features` and the row of ``f`` of each action (in the action list's order), so a
+    caller reads other columns of ``f`` for the actions by position."""
     from .customer_types import _types_only, behaviour_from_features
     from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
@@ -1206,7 +1232,8 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
     at = np.full(len(summary), -1)
     at[planned] = np.arange(int(planned.sum()))
     next_contact = pd.Series(rows["next_contact"].array.take(at, allow_fill=True), index=summary.index)
-    return _actions(profile, risk, types, clv, plan, lang, next_contact=next_contact)
+    actions, risk, plan, order = _actions_and_order(profile, risk, types, clv, plan, lang, next_contact=next_contact)
+    return actions, risk, plan, np.flatnonzero(_known_mask(f))[order]
 
 
 def _past_date(ts: pd.Timestamp) -> pd.Timestamp:
