@@ -160,14 +160,14 @@ def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, mar
     """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine)."""
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import pareto_table
-    from .strategy import _scored_from_features, _summary_of
+    from .strategy import _scored_from_features
 
-    actions, risk, plan, rows = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
+    actions, risk, plan, rows, summary = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
     per_customer = pd.DataFrame({"revenue": f["revenue_all"], "n_orders": f["n_orders_all"]}, index=f.index)
     if "margin_all" in f:
         per_customer["margin"] = f["margin_all"]
     customers = pareto_table(per_customer)
-    rfm = segment_summary(rfm_segments(rfm_scores(_summary_of(f))), lang=lang)
+    rfm = segment_summary(rfm_segments(rfm_scores(summary)), lang=lang)
     # each action's revenue by position (the row of f it came from): pareto_table's revenue is f's, unchanged
     return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=tables, notes=notes,
                      action_revenue=f["revenue_all"].to_numpy()[rows])

@@ -303,7 +303,8 @@ def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int
 
     if (window_days, baseline_days) != (features.WINDOW_DAYS, features.BASELINE_DAYS):
         raise InvalidArgumentError("the feature table holds the default 90/365-day windows only")
-    f = f.loc[f["n_orders"].to_numpy() > 0]
+    known = f["n_orders"].to_numpy() > 0
+    f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     scale = window_days / baseline_days
     day = ts.normalize()
     out = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))

@@ -216,7 +216,8 @@ def behaviour_evidence(data, as_of=None) -> pd.DataFrame:
 def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     """:func:`behaviour_evidence` of an orders-only base at ``ts``, from its feature table
     (:func:`playbook.features.compute`): the same columns, without a pass over the orders."""
-    f = f.loc[f["n_orders"].to_numpy() > 0]
+    known = f["n_orders"].to_numpy() > 0
+    f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
     day = ts.normalize()
     ev["n_orders"] = f["n_orders"].astype(np.int64)

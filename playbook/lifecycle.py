@@ -437,7 +437,8 @@ def formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) 
 
 def orders_evidence(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     """:func:`_evidence` of an orders-only base at ``ts``, from its feature table (:func:`playbook.features.compute`)."""
-    f = f.loc[f["n_orders"].to_numpy() > 0]
+    known = f["n_orders"].to_numpy() > 0
+    f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
     ev["source"] = "customer"
     ev["n_orders"] = f["n_orders"].astype(np.int64)

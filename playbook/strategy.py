@@ -1162,27 +1162,35 @@ def _known_mask(f: pd.DataFrame) -> np.ndarray:
     return f["n_orders"].to_numpy() > 0
 
 
+def _known_rows(f: pd.DataFrame) -> pd.DataFrame:
+    """``f.loc[_known_mask(f)]``: the feature table's known customers (``f`` itself when all are)."""
+    mask = _known_mask(f)
+    return f if mask.all() else f.loc[mask]
+
+
 def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
     """The :func:`playbook.data.summarize` table of the customers known at the feature table's date."""
     cols = ["frequency", "recency", "T", "monetary_value", "n_orders", "revenue"] + (["margin"] if "margin" in f else []) \
         + ["first_order", "last_order", "days_since_last"]
-    return f.loc[_known_mask(f), cols]
+    return _known_rows(f)[cols]
 
 
 def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None, *,
-                           tiers: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           tiers: pd.Series | None = None, known: pd.DataFrame | None = None
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`_customer_profile` of an orders-only base from its feature table: the same inputs, handed to :func:`_profile`.
 
     ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
-    :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note."""
+    :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note.
+    ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once)."""
     from .churn import model_from_features, risk_in_signal_order, signals_from_features
     from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
 
-    known_rows = _known_mask(f)
-    summary = _summary_of(f)
-    known = f.loc[known_rows]
-    stage = formation_from_evidence(orders_evidence(f, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
-    signals = signals_from_features(f, ts)
+    if known is None:
+        known = _known_rows(f)
+    summary = _summary_of(known)
+    stage = formation_from_evidence(orders_evidence(known, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
+    signals = signals_from_features(known, ts)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
     signals.attrs["model"] = model
     if model is None:
@@ -1212,18 +1220,18 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
 
 def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
                           past: pd.DataFrame | None = None
-                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """:func:`_action_list_from_features` and the row of ``f`` of each action (in the action list's order), so a
-    caller reads other columns of ``f`` for the actions by position."""
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """:func:`_action_list_from_features`, the row of ``f`` of each action (in the action list's order), so a
+    caller reads other columns of ``f`` for the actions by position, and :func:`_summary_of` ``(f)``."""
     from .customer_types import _types_only, behaviour_from_features
     from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
 
-    summary = _summary_of(f)
-    known = f.loc[_known_mask(f)]
+    known = _known_rows(f)  # taken once, for every table below
+    summary = _summary_of(known)
     tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
-    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers)
-    types = _types_only(behaviour_from_features(f, ts)).astype(str)  # the label only: its reasons are not kept
+    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers, known=known)
+    types = _types_only(behaviour_from_features(known, ts)).astype(str)  # the label only: its reasons are not kept
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
@@ -1233,7 +1241,7 @@ def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margi
     at[planned] = np.arange(int(planned.sum()))
     next_contact = pd.Series(rows["next_contact"].array.take(at, allow_fill=True), index=summary.index)
     actions, risk, plan, order = _actions_and_order(profile, risk, types, clv, plan, lang, next_contact=next_contact)
-    return actions, risk, plan, np.flatnonzero(_known_mask(f))[order]
+    return actions, risk, plan, np.flatnonzero(_known_mask(f))[order], summary
 
 
 def _past_date(ts: pd.Timestamp) -> pd.Timestamp:
