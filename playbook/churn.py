@@ -894,8 +894,8 @@ def _reasons_arrow(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, 
     """:func:`_reasons_from` as a pyarrow ``large_string`` array.
 
     Each signal's text is built only for the customers whose reasons name it, whole columns at a
-    time (:func:`_reason_arrow`); the reasons are then joined in pyarrow, one join per pattern of the
-    positions that name a reason: no loop over customers, no Python string per customer."""
+    time (:func:`_reason_arrow`); the reasons are then joined row-wise in pyarrow: no loop over customers,
+    no Python string per customer."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -919,26 +919,25 @@ def _reasons_arrow(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, 
         blocks.append(_reason_arrow(k, lambda col, rows=rows: signals[col].to_numpy()[rows], len(rows), lang))
         at[rows, j] = np.arange(start, start + len(rows))
         start += len(rows)
-    texts = pa.concat_arrays(blocks) if blocks else pa.array([], type=text_type)
-    # the pattern of kept positions of each customer (bit p: position p names a reason); customers sharing one
-    # have their pieces joined by one pyarrow call
-    width = order.shape[1]
-    pattern = (keep * (1 << np.arange(width, dtype=np.int64))).sum(axis=1) if width else np.zeros(n, dtype=np.int64)
-    sep = pa.scalar(words["separator"], type=text_type)
-    pieces, placed = [], []
-    for code in np.unique(pattern):
-        rows = np.flatnonzero(pattern == code)
-        if code == 0:
-            pieces.append(pa.array([words["none"]], type=text_type).take(pa.array(np.zeros(len(rows), dtype=np.int64))))
-        else:
-            parts = [texts.take(pa.array(at[rows, order[rows, p]])) for p in range(width) if code >> p & 1]
-            pieces.append(parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, sep))
-        placed.append(rows)
-    if len(placed) == 1:
-        return pieces[0]
-    back = np.empty(n, dtype=np.int64)
-    back[np.concatenate(placed)] = np.arange(n)
-    return pa.concat_arrays(pieces).take(pa.array(back))
+    blocks.append(pa.array([words["none"]], type=text_type))  # the last text: no warning sign
+    texts = pa.concat_arrays(blocks)
+    # Row i reads: "none" if no position names a reason; then, for each position p that does, the separator if an
+    # earlier one did, and signal order[i, p]'s text. Each part is taken for all rows at once (null: nothing) and the
+    # parts are joined row-wise in pyarrow: no text per customer in Python.
+    none = ~keep.any(axis=1)
+    if none.all():
+        return texts.take(pa.array(np.full(n, start, dtype=np.int64)))
+    first = np.where(none, start, -1)
+    parts = [texts.take(pa.array(first, mask=first < 0))]
+    separator = pa.array(["", words["separator"]], type=text_type)
+    rows = np.arange(n)
+    for p in range(order.shape[1]):
+        if p:
+            parts.append(separator.take(pa.array((keep[:, p] & keep[:, :p].any(axis=1)).astype(np.int64))))
+        idx = np.where(keep[:, p], at[rows, order[:, p]], -1)
+        parts.append(texts.take(pa.array(idx, mask=idx < 0)))
+    return pc.binary_join_element_wise(*parts, pa.scalar("", type=text_type), null_handling="replace",
+                                       null_replacement="")
 
 
 def _text_values(texts):
