@@ -295,6 +295,11 @@ def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int
     return out
 
 
+# The feature columns signals_from_features reads.
+_SIGNAL_FEATURES = ("days_since_last", "order_days", "first_order", "revenue", "own_gap_days_raw", "n_recent", "n_usual",
+                    "amount_recent", "amount_usual")
+
+
 def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365
                            ) -> pd.DataFrame:
     """:func:`churn_signals` of an orders-only base (``horizon_days=None``) from its feature table
@@ -304,6 +309,7 @@ def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int
     if (window_days, baseline_days) != (features.WINDOW_DAYS, features.BASELINE_DAYS):
         raise InvalidArgumentError("the feature table holds the default 90/365-day windows only")
     known = f["n_orders"].to_numpy() > 0
+    f = f[[c for c in _SIGNAL_FEATURES if c in f.columns]]  # the columns read below (no copy)
     f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     scale = window_days / baseline_days
     day = ts.normalize()

@@ -538,6 +538,15 @@ class RuleTable:
             out.attrs["rules_without_evidence"] = unjudged
         return out
 
+    def _categorical(self, decided: pd.DataFrame, categories: list, *, ordered: bool = False) -> pd.Categorical:
+        """``pd.Categorical(decided["label"], categories=categories, ordered=ordered)`` of :meth:`evaluate`'s output,
+        read from its rule numbers when the labels and categories are texts (no text per row to look up)."""
+        labels = self.rules["label"].tolist() + ([self.default] if self.default is not None else [])
+        if not len(decided) or not all(type(v) is str for v in [*labels, *categories]):
+            return pd.Categorical(decided["label"], categories=categories, ordered=ordered)
+        per_rule = np.array([categories.index(v) if v in categories else -1 for v in labels], dtype=np.int64)
+        return pd.Categorical.from_codes(per_rule[decided["rule"].to_numpy() - 1], categories=categories, ordered=ordered)
+
     def _reasons(self, frame: pd.DataFrame, p: dict, templates: np.ndarray, labels,
                  extra: Mapping[str, Callable] | None, func: str, rows: np.ndarray | None = None, *,
                  as_arrow: bool = False, groups: tuple[np.ndarray, np.ndarray] | None = None):

@@ -1184,12 +1184,12 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
     :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note.
     ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once)."""
     from .churn import model_from_features, risk_in_signal_order, signals_from_features
-    from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
+    from .lifecycle import FORMATION_DEFAULTS, _formation_stages, orders_evidence
 
     if known is None:
         known = _known_rows(f)
     summary = _summary_of(known)
-    stage = formation_from_evidence(orders_evidence(known, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
+    stage = _formation_stages(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
     signals = signals_from_features(known, ts)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
     signals.attrs["model"] = model

@@ -311,3 +311,57 @@ def _check_scoring(f, past, ts, _assemble, rfm_scores, rfm_segments, segment_sum
         want = (warned[points] >= 1.0).sum().sort_values(ascending=False, kind="stable")
         assert a["top_reasons"] == {p.removeprefix("points_"): int(k) for p, k in want.items() if k > 0}
         assert a["high_risk"] == len(warned)
+
+
+# ----------------------------------------------------------------------------- tiers, RFM segments, stages
+
+def test_cut_runs_take_their_first_class(rng):
+    from playbook.segment import _cut
+
+    for n in (0, 1, 2, 500):
+        before = np.sort(rng.random(n))
+        keys = rng.choice([0.5, 0.25, np.nan, 1.0, -0.0, 0.0], n)
+        cls = np.minimum(np.searchsorted(np.array([0.05, 0.2]), before + 1e-12, side="right"), 2)
+        want = pd.Series(cls).groupby(pd.Series(keys).ne(pd.Series(keys).shift()).cumsum().to_numpy()).transform("first")
+        assert np.array_equal(_cut(before, keys, (0.05, 0.2)), want.to_numpy())
+
+
+def test_rfm_segments_by_rule_number(retail, b2b):
+    from playbook.data import summarize
+    from playbook.rfm import RFM_SEGMENTS, _check_table, _segment_rules, rfm_scores, rfm_segments
+
+    for base in (retail, b2b):
+        scores = rfm_scores(summarize(base.orders, base.as_of))
+        for part in (scores, scores.iloc[:1], scores.iloc[:0]):
+            got = rfm_segments(part)
+            decided = _segment_rules(RFM_SEGMENTS).evaluate(
+                pd.DataFrame({"R": part["R"].to_numpy(), "F": part["F"].to_numpy()}, index=part.index))
+            want = part.copy()
+            want["segment"] = pd.Categorical(decided["label"], categories=_check_table(RFM_SEGMENTS), ordered=True)
+            want["action"] = RFM_SEGMENTS["action"].to_numpy(dtype=object)[decided["rule"].to_numpy() - 1] if len(part) else []
+            pd.testing.assert_frame_equal(got, want)
+        codes = scores["rfm_code"]
+        assert codes.dtype == scores["R"].astype(str).dtype
+        assert codes.tolist() == (scores["R"].astype(str) + scores["F"].astype(str) + scores["M"].astype(str)).tolist()
+
+
+def test_formation_stages_and_rule_categorical(retail, b2b):
+    from playbook.lifecycle import (FORMATION_DEFAULTS, FORMATION_STAGES, LAPSED, _FORMATION_LABELS, _FORMATION_RULES,
+                                    _formation_stages, _listed, formation_from_evidence, orders_evidence)
+    from playbook.strategy import _features_and_past
+
+    for base in (retail, b2b):
+        f, _ = _features_and_past(base.orders, base.as_of)
+        ev = orders_evidence(f, base.as_of)
+        for part in (ev, ev.iloc[::-1], ev.iloc[:1]):  # the reversed rows: sorted back by customer id
+            want = formation_from_evidence(part, dict(FORMATION_DEFAULTS), reasons=False)["stage"]
+            pd.testing.assert_series_equal(_formation_stages(part, dict(FORMATION_DEFAULTS)), want)
+            assert formation_from_evidence(part, dict(FORMATION_DEFAULTS))["stage"].equals(want)
+        facts = ev.assign(relation=None, lead_prospect=False)
+        for table in (_FORMATION_RULES, _FORMATION_LABELS):
+            decided = table.evaluate(facts, _listed(dict(FORMATION_DEFAULTS)),
+                                     extra={"survey": lambda: "no survey"})
+            for cats in ([*FORMATION_STAGES, LAPSED], [*FORMATION_STAGES, LAPSED][::-1]):
+                want = pd.Categorical(decided["label"], categories=cats, ordered=True)
+                got = table._categorical(decided, cats, ordered=True)
+                assert got.equals(want) and got.dtype == want.dtype
