@@ -438,7 +438,7 @@ def _score_tiers(table: pd.DataFrame, weights: dict | None, cutoffs, basis: str,
             raise DataValidationError(f"{func} with basis='revenue' needs a positive revenue total; it sums to {total:,.2f}.")
         before = (out["revenue"].cumsum().to_numpy() - out["revenue"].to_numpy()) / total
     cls = _cut(before, out["score"].round(12).to_numpy(), cutoffs)
-    out["tier"] = pd.Categorical(np.array(TIERS)[cls], categories=list(TIERS), ordered=True)
+    out["tier"] = pd.Categorical.from_codes(cls, categories=list(TIERS), ordered=True)  # cls: the position in TIERS
     return out
 
 

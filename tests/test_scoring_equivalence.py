@@ -365,3 +365,14 @@ def test_formation_stages_and_rule_categorical(retail, b2b):
                 want = pd.Categorical(decided["label"], categories=cats, ordered=True)
                 got = table._categorical(decided, cats, ordered=True)
                 assert got.equals(want) and got.dtype == want.dtype
+
+
+def test_tiers_categorical_from_codes(retail):
+    from playbook.data import summarize
+    from playbook.segment import TIERS, assign_tiers, tiers_in_row_order
+
+    s = summarize(retail.orders, retail.as_of)
+    tiers = assign_tiers(s)["tier"]
+    want = pd.Categorical(np.array(TIERS)[tiers.cat.codes.to_numpy()], categories=list(TIERS), ordered=True)
+    assert tiers.array.equals(want) and tiers.dtype == want.dtype
+    assert tiers_in_row_order(s).equals(tiers.reindex(s.index))
