@@ -514,7 +514,7 @@ def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, hori
     if len(x) > max_train:  # plenty for a dozen inputs; keeps the fit quick on a million customers
         keep = np.random.default_rng(0).choice(len(x), max_train, replace=False)
         x, label = x[keep], label[keep]
-    x = np.where(np.isnan(x), 0.0, x)  # fillna(0.0)
+    x = np.where(np.isnan(x), 0.0, x)  # fillna(0.0), in the same memory layout (the means' sums depend on it)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     intercept, coef = _fit_logistic((x - mean) / scale, label, penalty)
@@ -715,6 +715,10 @@ def _coded(values, fmt: str) -> tuple[list, np.ndarray]:
     arr = np.ascontiguousarray(np.asarray(values, dtype=float))
     if arr.size == 0:
         return [], np.empty(0, dtype=np.intp)
+    if fmt in (".0f", ",.0f"):
+        # format(x, ".0f") is x rounded half to even on its exact value, as np.rint (sign kept): the same texts
+        # from far fewer distinct values (a revenue has about one per customer)
+        arr = np.rint(arr)
     uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
     return [format(v, fmt) for v in uniq.view(np.float64)], inv.reshape(-1)
 
