@@ -376,3 +376,19 @@ def test_tiers_categorical_from_codes(retail):
     want = pd.Categorical(np.array(TIERS)[tiers.cat.codes.to_numpy()], categories=list(TIERS), ordered=True)
     assert tiers.array.equals(want) and tiers.dtype == want.dtype
     assert tiers_in_row_order(s).equals(tiers.reindex(s.index))
+
+
+def test_plan_order_is_sort_values_order(rng):
+    from playbook.strategy import _by_tier_and_date
+
+    names = ["key", "important", "general"]
+    for n in (0, 1, 400):
+        days = pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.choice([0, 1, 1, 30, 400], n), unit="D")
+        rows = pd.DataFrame({"tier": pd.Categorical(rng.choice(names, n), categories=names, ordered=True),
+                             "next_contact": days.as_unit("us"), "x": np.arange(n)},
+                            index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"))
+        for frame in (rows, rows.assign(next_contact=rows["next_contact"].where(rows["x"] % 7 > 0)),
+                      rows.assign(tier=rows["tier"].where(rows["x"] % 5 > 0))):  # missing dates, missing tiers
+            want = frame.sort_values(["tier", "next_contact"], kind="stable")
+            got = _by_tier_and_date(frame)
+            assert got.equals(want) and list(got.index) == list(want.index)
