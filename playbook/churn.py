@@ -719,8 +719,8 @@ def _coded(values, fmt: str) -> tuple[list, np.ndarray]:
         # format(x, ".0f") is x rounded half to even on its exact value, as np.rint (sign kept): the same texts
         # from far fewer distinct values (a revenue has about one per customer)
         arr = np.rint(arr)
-    uniq, inv = np.unique(arr.view(np.int64), return_inverse=True)
-    return [format(v, fmt) for v in uniq.view(np.float64)], inv.reshape(-1)
+    inv, uniq = pd.factorize(arr.view(np.int64))  # distinct by bit pattern: -0.0 keeps its sign
+    return [format(v, fmt) for v in uniq.view(np.float64).tolist()], inv
 
 
 def _reason_arrow(name: str, column, n: int, lang: str = "en"):
