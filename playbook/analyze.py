@@ -160,34 +160,65 @@ def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, mar
     """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine)."""
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import pareto_table
-    from .strategy import _action_list_from_features, _summary_of
+    from .strategy import _scored_from_features
 
-    actions, risk, plan = _action_list_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
+    actions, risk, plan, rows, summary = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
     per_customer = pd.DataFrame({"revenue": f["revenue_all"], "n_orders": f["n_orders_all"]}, index=f.index)
     if "margin_all" in f:
         per_customer["margin"] = f["margin_all"]
     customers = pareto_table(per_customer)
-    rfm = segment_summary(rfm_segments(rfm_scores(_summary_of(f))), lang=lang)
-    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=tables, notes=notes)
+    rfm = segment_summary(rfm_segments(rfm_scores(summary)), lang=lang)
+    # each action's revenue by position (the row of f it came from): pareto_table's revenue is f's, unchanged
+    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=tables, notes=notes,
+                     action_revenue=f["revenue_all"].to_numpy()[rows])
 
 
-def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dict, tables: list, notes: list) -> Analysis:
-    """The :class:`Analysis` and its headline figures from the scored tables and the orders' totals."""
+def _counts(values: pd.Series, names: list) -> pd.Series:
+    """``values.astype(str).value_counts().reindex(names, fill_value=0)``; a categorical column is counted by its
+    codes (no text per row)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(str).value_counts().reindex(names, fill_value=0)
+    codes = values.cat.codes.to_numpy()
+    counts = np.bincount(codes[codes >= 0].astype(np.intp), minlength=len(values.cat.categories))
+    shown = [str(c) for c in values.cat.categories]
+    if (codes < 0).any():  # a missing value reads "nan" as text
+        shown.append("nan")
+        counts = np.append(counts, int((codes < 0).sum()))
+    return pd.Series(counts, index=shown, dtype=np.int64).groupby(level=0, sort=False).sum().reindex(names, fill_value=0)
+
+
+def _tier_revenue(tier: pd.Series, revenue: np.ndarray, tiers: list) -> pd.DataFrame:
+    """``size`` and ``sum`` of ``revenue`` per tier name (rows ``tiers``, 0 for an empty one), summed in the rows' order
+    as ``groupby(tier.astype(str))`` does; a categorical tier is grouped by its codes (no text per row)."""
+    if not isinstance(tier.dtype, pd.CategoricalDtype) or len(set(map(str, tier.cat.categories))) < len(tier.cat.categories):
+        per_tier = pd.DataFrame({"tier": tier.astype(str), "revenue": revenue})
+        return per_tier.groupby("tier")["revenue"].agg(["size", "sum"]).reindex(tiers, fill_value=0)
+    codes = tier.cat.codes.to_numpy()
+    grouped = pd.Series(revenue).groupby(codes).agg(["size", "sum"])
+    grouped.index = [str(tier.cat.categories[c]) if c >= 0 else "nan" for c in grouped.index]
+    return grouped.reindex(tiers, fill_value=0)
+
+
+def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dict, tables: list, notes: list,
+              action_revenue: np.ndarray | None = None) -> Analysis:
+    """The :class:`Analysis` and its headline figures from the scored tables and the orders' totals
+    (``action_revenue``: each action's revenue in the action list's order, when the caller has it by position)."""
     from .segment import TIERS, gini, top_share
     from .strategy import STRATEGIES
 
     n = len(actions)
     revenue = totals["revenue"]
-    per_tier = pd.DataFrame({"tier": actions["tier"].astype(str),
-                             "revenue": customers["revenue"].reindex(actions.index).to_numpy()})
-    tiers = per_tier.groupby("tier")["revenue"].agg(["size", "sum"]).reindex(list(TIERS), fill_value=0)
+    if action_revenue is None:
+        action_revenue = customers["revenue"].reindex(actions.index).to_numpy()
+    tiers = _tier_revenue(actions["tier"], action_revenue, list(TIERS))
     threshold = float(risk.attrs.get("threshold", 30.0))
-    warned = risk.loc[risk["warning"]]
+    warning = risk["warning"].to_numpy(dtype=bool)
     points = [c for c in risk.columns if c.startswith("points_")]
-    reasons = (warned[points] >= 1.0).sum().sort_values(ascending=False, kind="stable")
-    strategies = actions["strategy"].astype(str).value_counts().reindex(list(STRATEGIES), fill_value=0)
-    overdue = plan.loc[plan["overdue"]]
-    by_tier = overdue["tier"].astype(str).value_counts().reindex(list(TIERS), fill_value=0)
+    reasons = pd.Series([int((risk[p].to_numpy()[warning] >= 1.0).sum()) for p in points], index=points,
+                        dtype=np.int64).sort_values(ascending=False, kind="stable")
+    strategies = _counts(actions["strategy"], list(STRATEGIES))
+    overdue = plan["overdue"].to_numpy(dtype=bool)
+    by_tier = _counts(pd.Series(plan["tier"].array[overdue]), list(TIERS))
     cum = customers["cum_share_of_value"].to_numpy()
     reach80 = int(np.argmax(cum >= 0.8)) + 1 if (cum >= 0.8).any() else n
     summary = {
@@ -213,14 +244,14 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
                                   else round(float(row["revenue_share"]), 4)} for s, row in rfm.iterrows()},
         "churn": {
             "threshold": threshold,
-            "high_risk": int(len(warned)),
+            "high_risk": int(warning.sum()),
             "mean_risk": round(float(risk["risk"].mean()), 1),
             "top_reasons": {p.removeprefix("points_"): int(k) for p, k in reasons.items() if k > 0},
             # which score: the backtested model (risk = 100 x P(no order in horizon_days)) or the rule score, and why
             **{k: v for k, v in actions.attrs.get("churn", {}).items() if k != "threshold"},
         },
         "strategies": {s: int(k) for s, k in strategies.items()},
-        "follow_up": {"planned": int(len(plan)), "overdue": int(len(overdue)),
+        "follow_up": {"planned": int(len(plan)), "overdue": int(overdue.sum()),
                       "overdue_by_tier": {t: int(k) for t, k in by_tier.items()}},
         "clv": _clv_summary(actions.attrs.get("clv", {})),
         "notes": notes + _clv_notes(actions.attrs.get("clv", {})),

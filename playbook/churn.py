@@ -295,6 +295,11 @@ def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int
     return out
 
 
+# The feature columns signals_from_features reads.
+_SIGNAL_FEATURES = ("days_since_last", "order_days", "first_order", "revenue", "own_gap_days_raw", "n_recent", "n_usual",
+                    "amount_recent", "amount_usual")
+
+
 def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365
                            ) -> pd.DataFrame:
     """:func:`churn_signals` of an orders-only base (``horizon_days=None``) from its feature table
@@ -303,7 +308,9 @@ def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int
 
     if (window_days, baseline_days) != (features.WINDOW_DAYS, features.BASELINE_DAYS):
         raise InvalidArgumentError("the feature table holds the default 90/365-day windows only")
-    f = f.loc[f["n_orders"].to_numpy() > 0]
+    known = f["n_orders"].to_numpy() > 0
+    f = f[[c for c in _SIGNAL_FEATURES if c in f.columns]]  # the columns read below (no copy)
+    f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     scale = window_days / baseline_days
     day = ts.normalize()
     out = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
@@ -494,32 +501,52 @@ def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, hori
     active = (past["days_since_last"] <= active_days).to_numpy()
     if isinstance(ordered_since, np.ndarray) and ordered_since.dtype == bool:
         label = ~ordered_since[active]
-        past = past.loc[active]
     else:
-        past = past.loc[active]
-        label = ~past.index.isin(ordered_since)
+        label = ~past.index[active].isin(ordered_since)
     n_pos, n_neg = int(label.sum()), int((~label).sum())
     if min(n_pos, n_neg) < 10:
         return None, (f"the backtest at {then.date()} has {n_pos} customers who then went {horizon_days} days without an "
                       f"order and {n_neg} who ordered; at least 10 of each are needed.")
-    x_all = _model_inputs(past)
-    inputs = [c for c in x_all.columns if x_all[c].notna().any() and x_all[c].nunique() > 1]
-    x = x_all[inputs].fillna(0.0).to_numpy(dtype=float)
+    # only the columns the inputs read, of the active rows, taken by position (not the whole signals table)
+    x_all = _model_inputs(pd.DataFrame({c: past[c].to_numpy()[active] for c in _MODEL_COLUMNS if c in past.columns}))
+    inputs = [c for c in x_all.columns if _varies(x_all[c].to_numpy(dtype=float))]
+    x = x_all[inputs].to_numpy(dtype=float)
     if len(x) > max_train:  # plenty for a dozen inputs; keeps the fit quick on a million customers
         keep = np.random.default_rng(0).choice(len(x), max_train, replace=False)
         x, label = x[keep], label[keep]
+    x = np.where(np.isnan(x), 0.0, x)  # fillna(0.0), in the same memory layout (the means' sums depend on it)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     intercept, coef = _fit_logistic((x - mean) / scale, label, penalty)
     fitted = _sigmoid(intercept + ((x - mean) / scale) @ coef)
-    from scipy.stats import rankdata
-
-    ranks = rankdata(fitted)
+    ranks = _average_ranks(fitted)
     auc = (ranks[label].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg) if len(x) == n_pos + n_neg else np.nan
     model = ChurnModel(fitted_at=then, horizon_days=int(horizon_days), active_days=int(active_days), inputs=tuple(inputs),
                        mean=mean, scale=scale, coef=coef, intercept=intercept, n_train=int(len(x)),
                        positive_rate=float(label.mean()), backtest_auc=float(auc), penalty=float(penalty))
     return model, None
+
+
+# The signal columns _model_inputs reads.
+_MODEL_COLUMNS = ("days_since_last", "gap_ratio", "order_days", "tenure_days", "revenue", "frequency_change",
+                  "basket_change", "open_complaints", "care_change", "care_usual", "competitor_losses",
+                  "satisfaction_change", "satisfaction_latest")
+
+
+def _varies(values: np.ndarray) -> bool:
+    """``notna().any() and nunique() > 1`` of a float column: two different values at least, missing ones aside."""
+    known = values[~np.isnan(values)]
+    return bool(len(known)) and bool(known.max() > known.min())
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """``scipy.stats.rankdata(values)`` (ranks from 1, ties averaged) without importing scipy.stats (slow to import);
+    missing values are left to scipy."""
+    if np.isnan(values).any():
+        from scipy.stats import rankdata
+
+        return rankdata(values)
+    return pd.Series(values).rank(method="average").to_numpy(dtype=float)
 
 
 def fit_churn_model(data, as_of=None, *, horizon_days: int = 180, active_days: int = 365, penalty: float = 1.0,
@@ -680,28 +707,64 @@ def _reason_texts(name: str, s: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
     """:func:`_reason_texts` as an object array: whole columns at a time, each distinct number formatted once."""
+    return _reason_arrow(name, lambda col: s[col], len(s), lang).to_numpy(zero_copy_only=False)
+
+
+def _coded(values, fmt: str) -> tuple[list, np.ndarray]:
+    """:func:`_formatted` as (distinct texts, codes): ``texts[codes]`` is ``_formatted(values, fmt)``."""
+    arr = np.ascontiguousarray(np.asarray(values, dtype=float))
+    if arr.size == 0:
+        return [], np.empty(0, dtype=np.intp)
+    if fmt in (".0f", ",.0f"):
+        # format(x, ".0f") is x rounded half to even on its exact value, as np.rint (sign kept): the same texts
+        # from far fewer distinct values (a revenue has about one per customer)
+        arr = np.rint(arr)
+    inv, uniq = pd.factorize(arr.view(np.int64))  # distinct by bit pattern: -0.0 keeps its sign
+    return [format(v, fmt) for v in uniq.view(np.float64).tolist()], inv
+
+
+def _reason_arrow(name: str, column, n: int, lang: str = "en"):
+    """The texts of :func:`_reason_array` as a pyarrow ``large_string`` array, joined in pyarrow: ``column(name)`` gives
+    a signal column (a Series or an array) of the ``n`` customers. Each distinct number is formatted once and taken."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text_type = pa.large_string()
     words = _reason_words(lang)
-    n = len(s)
+
+    def series(col) -> pd.Series:
+        values = column(col)
+        return values if isinstance(values, pd.Series) else pd.Series(values)
+
+    def taken(texts: list, codes: np.ndarray):
+        return pa.array(texts, type=text_type).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
     def num(col, fmt):
-        return _formatted(s[col].astype(float).to_numpy(), fmt)
+        return taken(*_coded(series(col).astype(float).to_numpy(), fmt))
 
-    def text(values) -> np.ndarray:
-        if isinstance(values, np.ndarray) and values.dtype == object:
+    def negated(col, fmt):
+        return taken(*_coded(-series(col).astype(float).to_numpy(), fmt))
+
+    def text(values):
+        if isinstance(values, pa.Array):
             return values
-        return pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
+        if not (isinstance(values, np.ndarray) and values.dtype == object):
+            values = pd.Series(np.asarray(values)).astype(str).to_numpy(dtype=object)
+        return pa.array(values.tolist(), type=text_type)
 
-    def fill(template: str, **columns) -> np.ndarray:
-        out = np.full(n, "", dtype=object)
+    def fill(template: str, **columns):
+        parts: list = []
         for literal, field, _, _ in string.Formatter().parse(template):
             if literal:
-                out = out + literal
+                parts.append(pa.scalar(literal, type=text_type))
             if field is not None:
-                out = out + text(columns[field])
-        return out
+                parts.append(text(columns[field]))
+        if not any(isinstance(p, pa.Array) for p in parts):  # a template without fields (none here): its text n times
+            return pa.array(["".join(p.as_py() for p in parts)] * n, type=text_type)
+        return pc.binary_join_element_wise(*parts, pa.scalar("", type=text_type))
 
     def plural(col, one, many):
-        return np.where(s[col].to_numpy() == 1, one, many).astype(object)
+        return taken([one, many], np.where(series(col).to_numpy() == 1, 0, 1))
 
     if name == "gap":
         return fill(words["gap"], days=num("days_since_last", ".0f"), ratio=num("gap_ratio", ".1f"))
@@ -709,26 +772,29 @@ def _reason_array(name: str, s: pd.DataFrame, lang: str = "en") -> np.ndarray:
         return fill(words["frequency"], recent=num("orders_recent", ".0f"), usual=num("orders_usual", ".1f"),
                     orders=plural("orders_recent", words["word_order"], words["word_orders"]))
     if name == "basket":
-        return fill(words["basket"], pct=_formatted(-s["basket_change"].astype(float).to_numpy(), ".0%"))
+        return fill(words["basket"], pct=negated("basket_change", ".0%"))
     if name == "complaints":
-        k = s["open_complaints"].fillna(0).astype(int)
+        k = series("open_complaints").fillna(0).astype(int)
         return fill(words["complaints"], n=k.to_numpy(),
                     complaints=np.where(k.to_numpy() > 1, words["word_complaints"], words["word_complaint"]).astype(object))
     if name == "care":
         return fill(words["care"], recent=num("care_recent", ".0f"), usual=num("care_usual", ".1f"),
                     contacts=plural("care_recent", words["word_care_contact"], words["word_care_contacts"]))
     if name == "competitor":
-        who = s["competitor"] if "competitor" in s.columns else pd.Series(None, index=s.index, dtype=object)
+        try:
+            who = series("competitor")
+        except KeyError:
+            who = pd.Series([None] * n, dtype=object)
         return fill(words["competitor"], who=who.astype(object).fillna(words["unnamed"]).astype(str).to_numpy(dtype=object))
     if name == "satisfaction":
-        return fill(words["satisfaction"], points=_formatted(-s["satisfaction_change"].astype(float).to_numpy(), ".1f"))
+        return fill(words["satisfaction"], points=negated("satisfaction_change", ".1f"))
     if name == "history":
         return fill(words["history"], n=num("order_days", ".0f"), days=plural("order_days", words["word_day"], words["word_days"]))
     if name == "tenure":
         return fill(words["tenure"], days=num("tenure_days", ".0f"))
     if name == "revenue":
         return fill(words["revenue"], amount=num("revenue", ",.0f"))
-    return fill(words["p_alive"], pct=_formatted(s["p_alive"].astype(float).to_numpy(), ".0%"))
+    return fill(words["p_alive"], pct=num("p_alive", ".0%"))
 
 
 def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: float | None = None,
@@ -830,39 +896,67 @@ def risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str) -> list:
-    """The ``n_reasons`` biggest contributions of at least 1 risk point, in words, per customer.
+    """The ``n_reasons`` biggest contributions of at least 1 risk point, in words, per customer (a list of texts)."""
+    return _reasons_arrow(points, signals, n_reasons, lang).to_pylist()
+
+
+def _reasons_arrow(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str):
+    """:func:`_reasons_from` as a pyarrow ``large_string`` array.
 
     Each signal's text is built only for the customers whose reasons name it, whole columns at a
-    time, and the reasons are joined position by position: no loop over customers."""
+    time (:func:`_reason_arrow`); the reasons are then joined row-wise in pyarrow: no loop over customers,
+    no Python string per customer."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text_type = pa.large_string()
     words = _reason_words(lang)
     used = list(points.columns)
     arr = points.to_numpy()
     n = len(arr)
-    if not used:
-        return [words["none"]] * n
+    if not used or n == 0:
+        return pa.array([words["none"]] * n, type=text_type)
     order = np.argsort(-arr, axis=1, kind="stable")[:, :n_reasons]
     keep = np.take_along_axis(arr, order, axis=1) >= 1.0
     named = np.where(keep, order, -1)
-    texts = np.empty((n, len(used)), dtype=object)
+    # at[i, j]: where customer i's text of signal j sits in `texts` (the signals' texts one after the other)
+    at = np.full((n, len(used)), -1, dtype=np.int64)
+    blocks, start = [], 0
     for j, k in enumerate(used):
         rows = np.flatnonzero((named == j).any(axis=1))
-        if len(rows):
-            texts[rows, j] = _reason_array(k, signals.iloc[rows], lang)
-    sep = words["separator"]
-    out = np.full(n, "", dtype=object)
-    given = np.zeros(n, dtype=bool)
-    for p in range(order.shape[1]):
-        m = keep[:, p]
-        if not m.any():
+        if not len(rows):
             continue
-        rows = np.flatnonzero(m)
-        piece = texts[rows, order[rows, p]]
-        joined = rows[given[rows]]
-        out[joined] = out[joined] + sep
-        out[rows] = out[rows] + piece
-        given[rows] = True
-    out[~given] = words["none"]
-    return out.tolist()
+        blocks.append(_reason_arrow(k, lambda col, rows=rows: signals[col].to_numpy()[rows], len(rows), lang))
+        at[rows, j] = np.arange(start, start + len(rows))
+        start += len(rows)
+    blocks.append(pa.array([words["none"]], type=text_type))  # the last text: no warning sign
+    texts = pa.concat_arrays(blocks)
+    # Row i reads: "none" if no position names a reason; then, for each position p that does, the separator if an
+    # earlier one did, and signal order[i, p]'s text. Each part is taken for all rows at once (null: nothing) and the
+    # parts are joined row-wise in pyarrow: no text per customer in Python.
+    none = ~keep.any(axis=1)
+    if none.all():
+        return texts.take(pa.array(np.full(n, start, dtype=np.int64)))
+    first = np.where(none, start, -1)
+    parts = [texts.take(pa.array(first, mask=first < 0))]
+    separator = pa.array(["", words["separator"]], type=text_type)
+    rows = np.arange(n)
+    for p in range(order.shape[1]):
+        if p:
+            parts.append(separator.take(pa.array((keep[:, p] & keep[:, :p].any(axis=1)).astype(np.int64))))
+        idx = np.where(keep[:, p], at[rows, order[:, p]], -1)
+        parts.append(texts.take(pa.array(idx, mask=idx < 0)))
+    return pc.binary_join_element_wise(*parts, pa.scalar("", type=text_type), null_handling="replace",
+                                       null_replacement="")
+
+
+def _text_values(texts):
+    """A pyarrow text array as the values of a text column: the array itself when pandas would store a list of these
+    texts as its pyarrow-backed ``str`` (it does by default), else the list."""
+    dtype = pd.Series(["x"]).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and dtype.na_value is np.nan:
+        return pd.arrays.ArrowStringArray(texts, dtype=dtype)
+    return texts.to_pylist()
 
 
 def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
@@ -881,7 +975,7 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     out = pd.DataFrame(index=signals.index)
     out["risk"] = risk
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _reasons_from(points, signals, n_reasons, lang)
+    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang))
     for k in points.columns:
         out[f"points_{k}"] = points[k]
     out["days_since_last"] = signals["days_since_last"]
@@ -917,7 +1011,7 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
     out = pd.DataFrame(index=signals.index)
     out["risk"] = points.sum(axis=1).clip(0, 100) if used else 0.0
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _reasons_from(points, signals, n_reasons, lang) if used else words["none"]
+    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang)) if used else words["none"]
     for k in used:
         out[f"points_{k}"] = points[k]
     if "days_since_last" in signals.columns:

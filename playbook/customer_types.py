@@ -216,7 +216,8 @@ def behaviour_evidence(data, as_of=None) -> pd.DataFrame:
 def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     """:func:`behaviour_evidence` of an orders-only base at ``ts``, from its feature table
     (:func:`playbook.features.compute`): the same columns, without a pass over the orders."""
-    f = f.loc[f["n_orders"].to_numpy() > 0]
+    known = f["n_orders"].to_numpy() > 0
+    f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
     day = ts.normalize()
     ev["n_orders"] = f["n_orders"].astype(np.int64)
@@ -501,6 +502,23 @@ def _decision_list(evidence, rules, thresholds, func, column) -> pd.DataFrame:
                        index=evidence.index)
     out.attrs["rules_without_evidence"] = decided.attrs["rules_without_evidence"]
     return out
+
+
+def _labels_only(evidence, rules, thresholds, func) -> pd.Series:
+    """The label column of :func:`_decision_list` (as ``classify_types(...)["type"]``), without the reason texts:
+    the same rules with an empty reason each, so nothing is formatted for the customers (the analysis keeps
+    the label only)."""
+    rules, th = _checked(evidence, rules, thresholds, func)
+    table = rule_table(rules)
+    table = RuleTable(table.rules.assign(reason=""), default=table.default, default_reason="",
+                      thresholds=table.thresholds, name=table.name, needs_evidence=table.needs_evidence)
+    decided = _run(table.evaluate, evidence, th, func=func)
+    return pd.Series(decided["label"].astype(object), index=evidence.index)
+
+
+def _types_only(evidence: pd.DataFrame) -> pd.Series:
+    """``classify_types(evidence)["type"]`` (the default rules and thresholds), without its reasons."""
+    return _labels_only(evidence, DEFAULT_TYPE_RULES, None, "classify_types").rename("type")
 
 
 def classify_types(evidence: pd.DataFrame, rules=DEFAULT_TYPE_RULES, *, thresholds: dict | None = None) -> pd.DataFrame:

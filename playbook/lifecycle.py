@@ -419,25 +419,43 @@ def formation_stage(base, as_of=None, *, thresholds: dict | None = None, **rules
 def formation_from_evidence(ev: pd.DataFrame, p: dict, *, reasons: bool = True) -> pd.DataFrame:
     """:func:`formation_stage`'s rules (:func:`formation_rules`) on an evidence table, with the thresholds ``p``
     (all of :data:`FORMATION_DEFAULTS`); ``reasons=False`` skips the reason texts."""
+    relation, lead_prospect, decided = _formation_decided(ev, p, reasons)
+    out = ev[_EVIDENCE_COLUMNS].copy()
+    out["relation"] = relation
+    out["late_open_deal"] = ev["late_open_deal"]
+    out["lead_prospect"] = lead_prospect
+    out.insert(0, "stage", _stages_of(decided, reasons))
+    if reasons:
+        out.insert(1, "reason", decided["reason"])
+    return out.sort_index()
+
+
+def _formation_decided(ev: pd.DataFrame, p: dict, reasons: bool):
     relation = ev["relation"] if "relation" in ev else pd.Series(None, index=ev.index, dtype=object)
     lead_prospect = ev["lead_prospect"] if "lead_prospect" in ev else pd.Series(False, index=ev.index)
     facts = ev.assign(relation=relation.astype(object), lead_prospect=lead_prospect)
     rules = _FORMATION_RULES if reasons else _FORMATION_LABELS
     decided = rules.evaluate(facts, _listed(p), func="formation_stage", extra={
         "survey": lambda: ev["last_recommend"].map(lambda v: "no survey" if pd.isna(v) else f"recommend {int(v)}")})
-    out = ev[_EVIDENCE_COLUMNS].copy()
-    out["relation"] = relation
-    out["late_open_deal"] = ev["late_open_deal"]
-    out["lead_prospect"] = lead_prospect
-    out.insert(0, "stage", pd.Categorical(decided["label"], categories=[*FORMATION_STAGES, LAPSED], ordered=True))
-    if reasons:
-        out.insert(1, "reason", decided["reason"])
-    return out.sort_index()
+    return relation, lead_prospect, decided
+
+
+def _stages_of(decided: pd.DataFrame, reasons: bool) -> pd.Categorical:
+    """The ordered stage categorical of the formation rules' decisions, read from the rule numbers (no text per row)."""
+    rules = _FORMATION_RULES if reasons else _FORMATION_LABELS
+    return rules._categorical(decided, [*FORMATION_STAGES, LAPSED], ordered=True)
+
+
+def _formation_stages(ev: pd.DataFrame, p: dict) -> pd.Series:
+    """``formation_from_evidence(ev, p, reasons=False)["stage"]`` without the evidence columns around it."""
+    _, _, decided = _formation_decided(ev, p, False)
+    return pd.Series(_stages_of(decided, False), index=ev.index, name="stage").sort_index()
 
 
 def orders_evidence(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     """:func:`_evidence` of an orders-only base at ``ts``, from its feature table (:func:`playbook.features.compute`)."""
-    f = f.loc[f["n_orders"].to_numpy() > 0]
+    known = f["n_orders"].to_numpy() > 0
+    f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
     ev["source"] = "customer"
     ev["n_orders"] = f["n_orders"].astype(np.int64)

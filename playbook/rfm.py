@@ -10,7 +10,7 @@ import pandas as pd
 from .data import CustomerBase, check_column, summarize, to_timestamp
 from .errors import DataValidationError, InvalidArgumentError
 from .i18n import LABELS, label, register_labels
-from .rules import RuleTable, literal
+from .rules import RuleTable, literal, text_take
 
 __all__ = ["rfm_scores", "score_quantiles", "RFM_SEGMENTS", "rfm_segments", "segment_summary", "segment_label"]
 
@@ -308,10 +308,17 @@ def rfm_segments(scores: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, bi
         return np.floor(1 + (s.to_numpy(dtype=float) - 1) * (scale - 1) / (bins - 1) + 0.5).astype(int)
 
     grid = pd.DataFrame({"R": rescale(scores["R"]), "F": rescale(scores["F"])}, index=scores.index)
-    decided = _segment_rules(table).evaluate(grid, func="rfm_segments")
+    decided = _segment_rules(table, reasons=False).evaluate(grid, func="rfm_segments")
     out = scores.copy()
-    out["segment"] = pd.Categorical(decided["label"], categories=names, ordered=True)
-    out["action"] = table["action"].to_numpy(dtype=object)[decided["rule"].to_numpy() - 1] if len(out) else []
+    if not len(out):
+        out["segment"] = pd.Categorical(decided["label"], categories=names, ordered=True)
+        out["action"] = []
+        return out
+    # Rule i (from 1) names segment names[i - 1]: the segment and its action taken by rule, no text per customer.
+    rule = decided["rule"].to_numpy() - 1
+    out["segment"] = pd.Categorical.from_codes(rule, categories=names, ordered=True)
+    actions = table["action"].to_numpy(dtype=object)
+    out["action"] = text_take(actions.tolist(), rule) if all(type(a) is str for a in actions) else actions[rule]
     return out
 
 
@@ -346,11 +353,14 @@ def _joined_codes(columns: list, sep: str) -> pd.Series:
             k, j = divmod(int(k), len(t))
             parts.append(t[j])
         words.append(sep.join(reversed(parts)))
+    dtype = pd.Series([0]).astype(str).dtype  # the dtype astype(str) gives
+    if len(combos) and dtype == pd.StringDtype("pyarrow", na_value=np.nan):  # taken in pyarrow: no text per customer
+        return pd.Series(text_take(words, inverse.reshape(-1)), index=columns[0].index, dtype=dtype)
     joined = np.array(words, dtype=object)[inverse.reshape(-1)] if len(combos) else np.empty(0, dtype=object)
-    return pd.Series(joined, index=columns[0].index, dtype=pd.Series([0]).astype(str).dtype)  # the dtype astype(str) gives
+    return pd.Series(joined, index=columns[0].index, dtype=dtype)
 
 
-def _segment_rules(table: pd.DataFrame) -> RuleTable:
+def _segment_rules(table: pd.DataFrame, *, reasons: bool = True) -> RuleTable:
     """The segment table as an ordered decision table on the rescaled scores ``R`` and ``F``
     (``r_min <= R <= r_max and f_min <= F <= f_max``), the ``action`` as the reason.
 
@@ -358,7 +368,8 @@ def _segment_rules(table: pd.DataFrame) -> RuleTable:
     ['champions', '5 <= R <= 5 and 4 <= F <= 5']
     """
     return RuleTable([(str(row.segment), f"{row.r_min} <= R <= {row.r_max} and {row.f_min} <= F <= {row.f_max}",
-                       literal(row.action)) for row in table.itertuples(index=False)], default=None, name="RFM segment")
+                       literal(row.action) if reasons else "") for row in table.itertuples(index=False)],
+                     default=None, name="RFM segment")
 
 
 def segment_summary(segments: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, lang: str | None = None) -> pd.DataFrame:

@@ -34,6 +34,7 @@ c      new     3               new: one order
 """
 from __future__ import annotations
 
+import itertools
 import re
 import string
 import warnings
@@ -216,7 +217,8 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
                 value_format: Callable[[str, list], list | None] | None = None,
                 groups: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Array:
     """:func:`fill_reasons` as a pyarrow text array: each field of a template is formatted once per
-    distinct value it takes, and the pieces are joined in pyarrow (no ``str.format`` call per customer).
+    distinct value it takes, and each distinct combination of the fields' texts is joined once (in pyarrow
+    row-wise when nearly every row has its own), then taken for its rows (no ``str.format`` call per customer).
     Templates with fields other than bare names (positions, attributes, nested specs) are filled row
     by row as :func:`fill_reasons` always did. ``groups``, if given, is ``(codes, table)`` with
     ``table[codes] == templates`` (a rule table's numbers): spares hashing the templates."""
@@ -232,8 +234,15 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
         rank[used[np.argsort(first)]] = np.arange(len(used))  # numbered in the order of first appearance
         uniques = uniques[used[np.argsort(first)]]
         codes = rank[codes]
-    pieces: list[pa.Array] = []
-    placed: list[np.ndarray] = []
+    blocks: list = []  # texts (a list or a pyarrow array), one block after the other
+    at = np.empty(n, dtype=np.int64)  # row i's text is entry at[i] of the blocks put end to end
+    size = [0]
+
+    def put(texts, rows: np.ndarray, where: np.ndarray) -> None:
+        at[rows] = size[0] + where
+        blocks.append(texts)
+        size[0] += len(texts)
+
     full: dict[str, np.ndarray | _Coded | None] = {}
 
     def values_of(name: str) -> np.ndarray | _Coded | None:
@@ -260,15 +269,14 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
                 values.append([_MISSING if isinstance(v, float) and v != v else v for v in listed])
             fmt = template.format
             texts = [fmt(**dict(zip(present, vals))) for vals in (zip(*values) if values else ((),) * len(rows))]
-            pieces.append(pa.array(texts, type=_STR))
-            placed.append(rows)
+            put(texts, rows, np.arange(len(rows)))
             continue
         plain = _plain_names(template)
         parts: list = []
         shown_cache: dict[str, list | None] = {}
         for text, field, spec, _ in parsed:
             if text:
-                parts.append(pa.scalar(text, type=_STR))
+                parts.append(text)
             if field is None:
                 continue
             col = values_of(field)
@@ -294,18 +302,44 @@ def _fill_arrow(templates: np.ndarray, columns: Callable,
                         picked = np.rint(picked)
                     where, distinct = _distinct(picked)
                 texts = [format(_MISSING if isinstance(v, float) and v != v else v, spec or "") for v in distinct]
-            parts.append(pa.array(texts, type=_STR).take(pa.array(where)))
-        if not any(isinstance(p, pa.Array) for p in parts):  # a fixed text
-            fixed = "".join(p.as_py() for p in parts)
-            pieces.append(pa.array([fixed], type=_STR).take(pa.array(np.zeros(len(rows), dtype=np.intp))))
-        else:
-            pieces.append(pc.binary_join_element_wise(*parts, pa.scalar("", type=_STR)))
-        placed.append(rows)
-    order = np.concatenate(placed)
-    back = np.empty(n, dtype=np.intp)
-    back[order] = np.arange(n)
-    joined = pa.concat_arrays([p.cast(_STR) for p in pieces])
-    return joined.take(pa.array(back))
+            parts.append((texts, where))
+        fields = [p for p in parts if not isinstance(p, str)]
+        if not fields:  # a fixed text
+            put(["".join(parts)], rows, np.zeros(len(rows), dtype=np.int64))
+            continue
+        combo, k = _combinations([w for _, w in fields], [len(t) for t, _ in fields])
+        if k <= max(_FEW_COMBINATIONS, len(rows) // 4):
+            # few distinct combinations of the fields' texts (the usual case): each reason written once, in Python
+            one = np.empty(k, dtype=np.intp)
+            one[combo] = np.arange(len(rows))  # a row of each combination (any: they all read the same texts)
+            seqs = [itertools.repeat(p) if isinstance(p, str) else [p[0][c] for c in p[1][one].tolist()] for p in parts]
+            put(list(map("".join, zip(*seqs))), rows, combo)
+        else:  # nearly one text per row: the fields' texts taken and joined in pyarrow
+            arrays = [pa.scalar(p, type=_STR) if isinstance(p, str) else pa.array(p[0], type=_STR).take(pa.array(p[1]))
+                      for p in parts]
+            put(pc.binary_join_element_wise(*arrays, pa.scalar("", type=_STR)), rows, np.arange(len(rows)))
+    texts = pa.concat_arrays([(b if isinstance(b, pa.Array) else pa.array(b, type=_STR)).cast(_STR) for b in blocks])
+    return texts.take(pa.array(at))
+
+
+_FEW_COMBINATIONS = 4096  # a template's rows whose fields read at most this many (or a quarter of the rows)
+# distinct combinations of texts are written once per combination
+
+
+def _combinations(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int]:
+    """Rows numbered by their combination of ``codes`` (one array per field, ``0 <= codes[j] < sizes[j]``): (number of
+    each row's combination, from 0 in the order of first appearance; how many distinct combinations)."""
+    combo = np.zeros(len(codes[0]), dtype=np.int64)
+    radix = 1
+    for where, k in zip(codes, sizes):
+        k = max(int(k), 1)
+        if radix > (1 << 62) // k:  # the mixed-radix number would overflow: renumber what is combined so far
+            combo, uniques = pd.factorize(combo)
+            combo, radix = combo.astype(np.int64), max(len(uniques), 1)
+        combo = combo * k + np.asarray(where, dtype=np.int64)
+        radix *= k
+    out, uniques = pd.factorize(combo)
+    return out.astype(np.intp), len(uniques)
 
 
 def fill_reasons(templates: np.ndarray, columns: Callable,
@@ -503,6 +537,15 @@ class RuleTable:
         if self.needs_evidence:
             out.attrs["rules_without_evidence"] = unjudged
         return out
+
+    def _categorical(self, decided: pd.DataFrame, categories: list, *, ordered: bool = False) -> pd.Categorical:
+        """``pd.Categorical(decided["label"], categories=categories, ordered=ordered)`` of :meth:`evaluate`'s output,
+        read from its rule numbers when the labels and categories are texts (no text per row to look up)."""
+        labels = self.rules["label"].tolist() + ([self.default] if self.default is not None else [])
+        if not len(decided) or not all(type(v) is str for v in [*labels, *categories]):
+            return pd.Categorical(decided["label"], categories=categories, ordered=ordered)
+        per_rule = np.array([categories.index(v) if v in categories else -1 for v in labels], dtype=np.int64)
+        return pd.Categorical.from_codes(per_rule[decided["rule"].to_numpy() - 1], categories=categories, ordered=ordered)
 
     def _reasons(self, frame: pd.DataFrame, p: dict, templates: np.ndarray, labels,
                  extra: Mapping[str, Callable] | None, func: str, rows: np.ndarray | None = None, *,

@@ -166,8 +166,11 @@ def _cut(before: np.ndarray, keys: np.ndarray, cutoffs) -> np.ndarray:
     """Class 0, 1 or 2 from the share reached before each row; tied rows share their first row's class."""
     cls = np.searchsorted(np.asarray(cutoffs, dtype=float), before + 1e-12, side="right")
     cls = np.minimum(cls, len(cutoffs))
-    first = pd.Series(cls).groupby(pd.Series(keys).ne(pd.Series(keys).shift()).cumsum().to_numpy()).transform("first")
-    return first.to_numpy()
+    if len(cls) == 0:
+        return cls
+    # a run of equal keys (a missing key is never equal: a run of its own) takes its first row's class
+    change = np.concatenate([[True], keys[1:] != keys[:-1]])
+    return cls[change][np.cumsum(change) - 1]
 
 
 def _check_cutoffs(cutoffs, func: str, param: str = "cutoffs") -> tuple[float, float]:
@@ -435,7 +438,7 @@ def _score_tiers(table: pd.DataFrame, weights: dict | None, cutoffs, basis: str,
             raise DataValidationError(f"{func} with basis='revenue' needs a positive revenue total; it sums to {total:,.2f}.")
         before = (out["revenue"].cumsum().to_numpy() - out["revenue"].to_numpy()) / total
     cls = _cut(before, out["score"].round(12).to_numpy(), cutoffs)
-    out["tier"] = pd.Categorical(np.array(TIERS)[cls], categories=list(TIERS), ordered=True)
+    out["tier"] = pd.Categorical.from_codes(cls, categories=list(TIERS), ordered=True)  # cls: the position in TIERS
     return out
 
 

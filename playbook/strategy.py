@@ -942,6 +942,17 @@ def _plan_from_summary(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFram
     return _plan_rows(summary, ts, pol, active_days, inter, tiers)[0].sort_values(["tier", "next_contact"], kind="stable")
 
 
+def _by_tier_and_date(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows.sort_values(["tier", "next_contact"], kind="stable")``. With a categorical tier and dates, none missing,
+    by ``np.lexsort`` on the tier codes and the dates' integers: the order pandas reaches through a categorical of
+    the dates (the same ranks), without building it."""
+    tier, when = rows["tier"], rows["next_contact"]
+    if not (isinstance(tier.dtype, pd.CategoricalDtype) and tier.cat.ordered and when.dtype.kind == "M"
+            and len(rows) and not when.isna().any() and not (tier.cat.codes.to_numpy() < 0).any()):
+        return rows.sort_values(["tier", "next_contact"], kind="stable")
+    return rows.take(np.lexsort((when.to_numpy().view(np.int64), tier.cat.codes.to_numpy())))
+
+
 def _plan_rows(summary: pd.DataFrame, ts: pd.Timestamp, pol: pd.DataFrame, active_days: int, inter,
                tiers: pd.Series | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`_plan_from_summary` before its sort, in the summary's row order, and which rows of the summary it holds."""
@@ -1114,10 +1125,27 @@ def _action_list_from_orders(base: CustomerBase, ts: pd.Timestamp, lang: str, *,
     return _actions(profile, risk, types, clv, plan, lang)
 
 
+def _descending(values: np.ndarray) -> np.ndarray:
+    """The positions that sort ``values`` biggest first, equal values in their order, missing last: the order
+    ``sort_values(ascending=False, kind="stable")`` gives a float column (the same steps as pandas' ``nargsort``)."""
+    mask = np.isnan(values)
+    idx = np.arange(len(values))
+    non_nans, non_nan_idx = values[~mask][::-1], idx[~mask][::-1]
+    indexer = non_nan_idx[non_nans.argsort(kind="stable")][::-1]
+    return np.concatenate([indexer, np.flatnonzero(mask)]).astype(np.intp)
+
+
 def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: pd.Series, plan: pd.DataFrame,
              lang: str, next_contact: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The action list from the profile, types, CLV and contact plan, however they were computed
     (``next_contact``: the plan's next contact per profile row, when the caller has it in that order)."""
+    return _actions_and_order(profile, risk, types, clv, plan, lang, next_contact)[:3]
+
+
+def _actions_and_order(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: pd.Series, plan: pd.DataFrame,
+                       lang: str, next_contact: pd.Series | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """:func:`_actions` and the profile row of each action (the action list's order, highest CLV first)."""
     rec = recommend_strategies(profile, lang=lang)
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
@@ -1126,10 +1154,11 @@ def _actions(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Series, clv: p
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
     out["next_contact"] = (plan["next_contact"] if next_contact is None else next_contact).reindex(out.index)
-    out = out.sort_values("clv", ascending=False, kind="stable")
+    order = _descending(out["clv"].to_numpy(dtype=float))
+    out = out.take(order)  # as sort_values("clv", ascending=False, kind="stable"), with the order kept
     out.attrs["clv"] = dict(clv.attrs["clv"])
     out.attrs["churn"] = dict(profile.attrs["churn"])
-    return out, risk, plan
+    return out, risk, plan, order
 
 
 
@@ -1144,27 +1173,35 @@ def _known_mask(f: pd.DataFrame) -> np.ndarray:
     return f["n_orders"].to_numpy() > 0
 
 
+def _known_rows(f: pd.DataFrame) -> pd.DataFrame:
+    """``f.loc[_known_mask(f)]``: the feature table's known customers (``f`` itself when all are)."""
+    mask = _known_mask(f)
+    return f if mask.all() else f.loc[mask]
+
+
 def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
     """The :func:`playbook.data.summarize` table of the customers known at the feature table's date."""
     cols = ["frequency", "recency", "T", "monetary_value", "n_orders", "revenue"] + (["margin"] if "margin" in f else []) \
         + ["first_order", "last_order", "days_since_last"]
-    return f.loc[_known_mask(f), cols]
+    return _known_rows(f)[cols]
 
 
 def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None, *,
-                           tiers: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           tiers: pd.Series | None = None, known: pd.DataFrame | None = None
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`_customer_profile` of an orders-only base from its feature table: the same inputs, handed to :func:`_profile`.
 
     ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
-    :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note."""
+    :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note.
+    ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once)."""
     from .churn import model_from_features, risk_in_signal_order, signals_from_features
-    from .lifecycle import FORMATION_DEFAULTS, formation_from_evidence, orders_evidence
+    from .lifecycle import FORMATION_DEFAULTS, _formation_stages, orders_evidence
 
-    known_rows = _known_mask(f)
-    summary = _summary_of(f)
-    known = f.loc[known_rows]
-    stage = formation_from_evidence(orders_evidence(f, ts), dict(FORMATION_DEFAULTS), reasons=False)["stage"]
-    signals = signals_from_features(f, ts)
+    if known is None:
+        known = _known_rows(f)
+    summary = _summary_of(known)
+    stage = _formation_stages(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
+    signals = signals_from_features(known, ts)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
     signals.attrs["model"] = model
     if model is None:
@@ -1189,24 +1226,33 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
                                past: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`_action_list` of an orders-only base from its feature table (any engine's, :mod:`playbook.features`),
     and the one at ``ts - CHURN_HORIZON_DAYS`` (``past``) that the churn model learns from."""
-    from .customer_types import behaviour_from_features, classify_types
+    return _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past)[:3]
+
+
+def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
+                          past: pd.DataFrame | None = None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """:func:`_action_list_from_features`, the row of ``f`` of each action (in the action list's order), so a
+    caller reads other columns of ``f`` for the actions by position, and :func:`_summary_of` ``(f)``."""
+    from .customer_types import _types_only, behaviour_from_features
     from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
 
-    summary = _summary_of(f)
-    known = f.loc[_known_mask(f)]
+    known = _known_rows(f)  # taken once, for every table below
+    summary = _summary_of(known)
     tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
-    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers)
-    types = classify_types(behaviour_from_features(f, ts))["type"].astype(str)
+    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers, known=known)
+    types = _types_only(behaviour_from_features(known, ts)).astype(str)  # the label only: its reasons are not kept
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
     rows, planned = _plan_rows(summary, ts, tier_policy(None), 365, None, tiers=tiers)
-    plan = rows.sort_values(["tier", "next_contact"], kind="stable")
+    plan = _by_tier_and_date(rows)
     at = np.full(len(summary), -1)
     at[planned] = np.arange(int(planned.sum()))
     next_contact = pd.Series(rows["next_contact"].array.take(at, allow_fill=True), index=summary.index)
-    return _actions(profile, risk, types, clv, plan, lang, next_contact=next_contact)
+    actions, risk, plan, order = _actions_and_order(profile, risk, types, clv, plan, lang, next_contact=next_contact)
+    return actions, risk, plan, np.flatnonzero(_known_mask(f))[order], summary
 
 
 def _past_date(ts: pd.Timestamp) -> pd.Timestamp:
