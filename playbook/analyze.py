@@ -455,6 +455,7 @@ def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str
            source_name) -> Path:
     """Draw the report and write the four files into ``out`` atomically."""
     from . import __version__
+    from .csv_out import write_csv
     from .report import report_html
     from .strategy import neutralise_formulas
 
@@ -473,11 +474,11 @@ def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str
     say(f"writing {out}")
     try:
         with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
-            files: dict[str, dict] = {}
-            neutralise_formulas(table).to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
+            # the CSV is hashed as it is written (csv_out writes DataFrame.to_csv's bytes); the others are small
+            files: dict[str, dict] = {"action_list.csv": {"sha256": write_csv(neutralise_formulas(table), tmp / "action_list.csv")}}
             table.assign(tier=table["tier"].astype(str)).to_parquet(tmp / "action_list.parquet", index=False)
             (tmp / "report.html").write_text(page, encoding="utf-8")
-            for name in OUTPUT_FILES[:3]:
+            for name in OUTPUT_FILES[1:3]:
                 files[name] = {"sha256": output.sha256_file(tmp / name)}
             files["action_list.csv"]["rows"] = files["action_list.parquet"]["rows"] = len(table)
             summary["files"] = files
