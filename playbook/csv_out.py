@@ -259,7 +259,7 @@ def _lines(fields: list) -> memoryview:
     lines = pc.binary_join_element_wise(*pieces, _large(""))
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
-    return memoryview(_data_bytes(lines))
+    return _data_bytes(lines).data
 
 
 def _blocks(frame: pd.DataFrame):
