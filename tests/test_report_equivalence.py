@@ -141,3 +141,36 @@ def test_strategy_counts_from_codes_are_the_value_counts(seed):
     assert list(got.index) == list(old.index) and got.dtype == old.dtype
     plain = values.astype(object)
     pd.testing.assert_series_equal(_text_counts(plain), plain.astype(str).value_counts())
+
+
+def _risk_png(data, monkeypatch, count_bins_above):
+    import io
+
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from playbook.charts import churn, set_theme
+
+    monkeypatch.setattr(churn, "_COUNT_BINS_ABOVE", count_bins_above)
+    with mpl.rc_context():
+        set_theme()
+        fig = Figure(figsize=(7.5, 4), layout="constrained")
+        churn.risk_distribution(data, ax=fig.subplots(), lang="zh")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("case", ["uniform-0", "uniform-1", "uniform-2", "uniform-3", "uniform-4", "edges", "all-nan",
+                                  "empty", "out-of-range", "one"])
+def test_risk_histogram_from_bin_counts_draws_the_same_png(case, monkeypatch):
+    if case.startswith("uniform"):
+        rng = np.random.default_rng(int(case[-1]))
+        risk = np.round(rng.uniform(0, 100, 300), 1)
+        risk[:40] = rng.choice([0.0, 5.0, 50.0, 95.0, 100.0, np.nan], 40)
+    else:
+        risk = {"edges": [0.0, 5.0, 5.0, 100.0, 100.0, 99.99], "all-nan": [np.nan, np.nan], "empty": [],
+                "out-of-range": [-5.0, 120.0, 50.0], "one": [42.0]}[case]
+    data = pd.DataFrame({"risk": np.asarray(risk, dtype=float)})
+    data.attrs["threshold"] = 50.0
+    assert _risk_png(data, monkeypatch, -1) == _risk_png(data, monkeypatch, 10**12)
