@@ -239,14 +239,19 @@ def report_html(analysis: Analysis, *, source: str | None = None) -> str:
     """
     import matplotlib as mpl
 
-    with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
-        from .charts import set_theme
+    from concurrent.futures import ThreadPoolExecutor
 
-        set_theme()
-        return _page(analysis, source)
+    # the revenue of each action's customer is joined (Arrow's work, outside Python's lock) while seaborn is imported
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-report") as pool:
+        revenue = pool.submit(_revenue_by_action, analysis)
+        with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
+            from .charts import set_theme
+
+            set_theme()
+            return _page(analysis, source, revenue.result)
 
 
-def _page(analysis: Analysis, source: str | None) -> str:
+def _page(analysis: Analysis, source: str | None, revenue_by_action=None) -> str:
     from . import charts
     from .rfm import segment_label
 
@@ -274,7 +279,7 @@ def _page(analysis: Analysis, source: str | None) -> str:
     tiers = pd.DataFrame([(L(t), f"{v['customers']:,}", f"{v['customers'] / n:.0%}", _money(v["revenue"]),
                            "" if v["revenue_share"] is None else f"{v['revenue_share']:.0%}") for t, v in s["tiers"].items()],
                          columns=[L("tier"), L("customers"), L("share_of_customers"), L("revenue"), L("share_of_revenue")])
-    revenue = _revenue_by_action(analysis)
+    revenue = revenue_by_action() if revenue_by_action else _revenue_by_action(analysis)
     tier_data = pd.DataFrame({"tier": analysis.actions["tier"], "revenue": revenue})
     alt = "; ".join(f"{a}: {b} / {c}" for a, _, b, _, c in tiers.itertuples(index=False))
     png = _png(lambda ax: charts.tier_bars(tier_data, ax=ax, lang=lang))
