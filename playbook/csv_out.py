@@ -51,18 +51,18 @@ def _dialect() -> tuple[str, str] | None:
     if _csv_line(["", "x"]) != "," + "x" + end or _csv_line([" a ", "x"]) != " a ,x" + end:
         return None
     for c in _PROBE:
+        seen = set()
         for field in (c, f"a{c}b", f"{c}b", f"a{c}"):
             try:
                 got = _csv_line([field, "x"])
             except csv.Error:
                 got = None
-            if got == f"{field},x{end}":
-                continue
-            if got == '"' + field.replace('"', '""') + '",x' + end:
-                if c not in quoted:
-                    quoted.append(c)
-            elif c not in odd:
-                odd.append(c)
+            seen.add("plain" if got == f"{field},x{end}" else
+                     "quoted" if got == '"' + field.replace('"', '""') + '",x' + end else "other")
+        if seen == {"quoted"}:
+            quoted.append(c)
+        elif seen != {"plain"}:
+            odd.append(c)  # quoted in some places only, or written another way: such texts go to to_csv
     if "," not in quoted or '"' not in quoted:
         return None
     return "".join(quoted), "".join(odd)

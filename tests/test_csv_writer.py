@@ -167,3 +167,12 @@ def test_the_dialect_is_asked_from_the_csv_module():
     quote_chars, odd_chars = csv_out._dialect()
     assert {",", '"', "\n"} <= set(quote_chars)
     assert " " not in quote_chars and "a" not in quote_chars
+
+
+def test_text_the_csv_module_writes_another_way_goes_to_to_csv(monkeypatch):
+    """Were some character quoted only in some places (another Python), texts holding it go to to_csv."""
+    quote_chars, _ = csv_out._dialect()
+    monkeypatch.setattr(csv_out, "_dialect", lambda: (quote_chars, "é\u2028"))
+    _same(pd.DataFrame({"a": ["plain", "x,y"], "b": [1, 2]}))
+    _same(pd.DataFrame({"a": ["plain", "café"], "b": [1, 2]}), fast=False)
+    _same(pd.DataFrame({"a": ["plain", "x"], "b": pd.Categorical(["line\u2028break", "y"])}), fast=False)
