@@ -482,17 +482,55 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
                   protect=local, progress=progress, source_name=name)
 
 
+def _action_files(table: pd.DataFrame) -> dict:
+    """The bytes of ``action_list.csv`` and ``action_list.parquet`` and their SHA-256, made in memory.
+
+    The CSV is :func:`playbook.strategy.neutralise_formulas` of the table as ``DataFrame.to_csv(index=False,
+    encoding="utf-8-sig")`` writes it, built by :mod:`playbook.csv_out` (``blocks`` None: a table it does not
+    handle, written by ``to_csv`` from ``safe`` later); the Parquet file is ``to_parquet(index=False)`` with
+    the tier as text. Most of this work is Arrow's and leaves Python's lock free, so :func:`_write` runs it
+    in a thread while the report is drawn.
+    """
+    import hashlib
+    import io
+
+    from .csv_out import csv_blocks
+    from .strategy import neutralise_formulas
+
+    safe = neutralise_formulas(table)
+    blocks = csv_blocks(safe)
+    csv_sha = None
+    if blocks is not None:
+        digest = hashlib.sha256()
+        for block in blocks:
+            digest.update(block)
+        csv_sha = digest.hexdigest()
+    buffer = io.BytesIO()
+    table.assign(tier=table["tier"].astype(str)).to_parquet(buffer, index=False)
+    parquet = buffer.getvalue()
+    return {"safe": safe, "blocks": blocks, "csv_sha": csv_sha, "parquet": parquet,
+            "parquet_sha": hashlib.sha256(parquet).hexdigest()}
+
+
 def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
            source_name) -> Path:
-    """Draw the report and write the four files into ``out`` atomically."""
+    """Draw the report and write the four files into ``out`` atomically.
+
+    The action list's two files are made in memory by a second thread while the report is drawn
+    (:func:`_action_files`), then written with the report into the folder.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from . import __version__
     from .report import report_html
-    from .strategy import neutralise_formulas
 
     say = progress or (lambda message: None)
     say("drawing the report")
-    page = report_html(result, source=source_name)
     table = result.actions.reset_index()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-action-files") as pool:
+        made = pool.submit(_action_files, table)
+        page = report_html(result, source=source_name)
+        action_files = made.result()
     summary = {
         "made_by": MADE_BY,
         "kit_version": __version__,
@@ -504,12 +542,19 @@ def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str
     say(f"writing {out}")
     try:
         with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
-            files: dict[str, dict] = {}
-            neutralise_formulas(table).to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
-            table.assign(tier=table["tier"].astype(str)).to_parquet(tmp / "action_list.parquet", index=False)
+            files: dict[str, dict] = {name: {} for name in OUTPUT_FILES[:3]}
+            if action_files["blocks"] is None:
+                action_files["safe"].to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
+                files["action_list.csv"]["sha256"] = output.sha256_file(tmp / "action_list.csv")
+            else:
+                with open(tmp / "action_list.csv", "wb") as fh:
+                    for block in action_files["blocks"]:
+                        fh.write(block)
+                files["action_list.csv"]["sha256"] = action_files["csv_sha"]
+            (tmp / "action_list.parquet").write_bytes(action_files["parquet"])
+            files["action_list.parquet"]["sha256"] = action_files["parquet_sha"]
             (tmp / "report.html").write_text(page, encoding="utf-8")
-            for name in OUTPUT_FILES[:3]:
-                files[name] = {"sha256": output.sha256_file(tmp / name)}
+            files["report.html"]["sha256"] = output.sha256_file(tmp / "report.html")
             files["action_list.csv"]["rows"] = files["action_list.parquet"]["rows"] = len(table)
             summary["files"] = files
             (tmp / "summary.json").write_text(_summary_json(summary), encoding="utf-8")

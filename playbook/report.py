@@ -151,6 +151,66 @@ def _thin(table: pd.DataFrame, points: int = 2000) -> pd.DataFrame:
     return table.iloc[np.unique(np.linspace(0, len(table) - 1, points).round().astype(int))]
 
 
+def _revenue_by_action(analysis: Analysis) -> np.ndarray:
+    """``analysis.customers["revenue"].reindex(analysis.actions.index).to_numpy()``, found with one Arrow hash
+    look-up when both indexes are text and every action's customer is found exactly once (a permutation, which
+    also proves the customers' index unique, so ``reindex`` would not have refused it); otherwise ``reindex`` itself."""
+    revenue, ids = analysis.customers["revenue"], analysis.actions.index
+    if (isinstance(ids.dtype, pd.StringDtype) and isinstance(revenue.index.dtype, pd.StringDtype)
+            and len(ids) == len(revenue) and not isinstance(ids, pd.MultiIndex)):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        where = pc.index_in(pa.array(ids.array), value_set=pa.array(revenue.index.array))
+        if where.null_count == 0:
+            where = where.to_numpy()
+            if np.bincount(where, minlength=len(ids)).max(initial=0) <= 1:
+                return revenue.to_numpy()[where]
+    return revenue.reindex(ids).to_numpy()
+
+
+def _top_customers(actions: pd.DataFrame, revenue: np.ndarray) -> pd.DataFrame:
+    """``actions.assign(revenue=revenue).sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N)``,
+    sorting only the rows that can be among the first: those with a CLV at least the TOP_N-th largest (ties kept).
+    The stable sort of those rows, in their original order, puts them exactly as the sort of all rows does."""
+    clv = actions["clv"]
+    rows = None
+    if clv.dtype == np.float64:
+        values = clv.to_numpy()
+        known = values[~np.isnan(values)]
+        if len(known) > TOP_N:
+            cut = np.partition(known, len(known) - TOP_N)[len(known) - TOP_N]
+            rows = np.flatnonzero(values >= cut)
+    if rows is None:
+        rows = np.arange(len(actions))
+    return (actions.iloc[rows].assign(revenue=revenue[rows])
+            .sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N))
+
+
+def _most_overdue(plan: pd.DataFrame) -> pd.DataFrame:
+    """``overdue_contacts(plan).head(TOP_N)`` (overdue rows by tier, then most days overdue, stable), computed
+    on the overdue rows that can be among the first: every row of the tiers before the one where TOP_N is
+    reached, and of that tier those at least as late as its last one needed (ties kept)."""
+    from .strategy import overdue_contacts
+
+    cols = ("tier", "days_overdue", "overdue")
+    if (all(c in plan.columns for c in cols) and isinstance(plan["tier"].dtype, pd.CategoricalDtype)
+            and plan["days_overdue"].dtype == np.int64 and plan["overdue"].dtype == bool):
+        rows = np.flatnonzero(plan["overdue"].to_numpy())
+        if len(rows) > TOP_N:
+            codes = plan["tier"].cat.codes.to_numpy().astype(np.int64)[rows]
+            codes[codes < 0] = len(plan["tier"].cat.categories)  # missing tiers sort last
+            days = plan["days_overdue"].to_numpy()[rows]
+            before = np.cumsum(np.bincount(codes))
+            last = int(np.searchsorted(before, TOP_N))  # the tier in which the TOP_N-th row falls
+            need = TOP_N - (int(before[last - 1]) if last else 0)
+            in_last = days[codes == last]
+            cut = np.partition(in_last, len(in_last) - need)[len(in_last) - need]
+            rows = rows[(codes < last) | ((codes == last) & (days >= cut))]
+            return overdue_contacts(plan.iloc[rows]).head(TOP_N)
+    return overdue_contacts(plan).head(TOP_N)
+
+
 def report_html(analysis: Analysis, *, source: str | None = None) -> str:
     """The report page of an :class:`~playbook.analyze.Analysis` as one self-contained HTML string.
 
@@ -179,17 +239,21 @@ def report_html(analysis: Analysis, *, source: str | None = None) -> str:
     """
     import matplotlib as mpl
 
-    with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
-        from .charts import set_theme
+    from concurrent.futures import ThreadPoolExecutor
 
-        set_theme()
-        return _page(analysis, source)
+    # the revenue of each action's customer is joined (Arrow's work, outside Python's lock) while seaborn is imported
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-report") as pool:
+        revenue = pool.submit(_revenue_by_action, analysis)
+        with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
+            from .charts import set_theme
+
+            set_theme()
+            return _page(analysis, source, revenue.result)
 
 
-def _page(analysis: Analysis, source: str | None) -> str:
+def _page(analysis: Analysis, source: str | None, revenue_by_action=None) -> str:
     from . import charts
     from .rfm import segment_label
-    from .strategy import overdue_contacts
 
     lang, s = analysis.lang, analysis.summary
 
@@ -215,8 +279,8 @@ def _page(analysis: Analysis, source: str | None) -> str:
     tiers = pd.DataFrame([(L(t), f"{v['customers']:,}", f"{v['customers'] / n:.0%}", _money(v["revenue"]),
                            "" if v["revenue_share"] is None else f"{v['revenue_share']:.0%}") for t, v in s["tiers"].items()],
                          columns=[L("tier"), L("customers"), L("share_of_customers"), L("revenue"), L("share_of_revenue")])
-    tier_data = pd.DataFrame({"tier": analysis.actions["tier"],
-                              "revenue": analysis.customers["revenue"].reindex(analysis.actions.index).to_numpy()})
+    revenue = revenue_by_action() if revenue_by_action else _revenue_by_action(analysis)
+    tier_data = pd.DataFrame({"tier": analysis.actions["tier"], "revenue": revenue})
     alt = "; ".join(f"{a}: {b} / {c}" for a, _, b, _, c in tiers.itertuples(index=False))
     png = _png(lambda ax: charts.tier_bars(tier_data, ax=ax, lang=lang))
     tier_section = {"table": _table(tiers, numeric=tiers.columns[1:]),
@@ -243,7 +307,7 @@ def _page(analysis: Analysis, source: str | None) -> str:
 
     f = s["follow_up"]
     by_tier = pd.DataFrame([(L(t), f"{k:,}") for t, k in f["overdue_by_tier"].items()], columns=[L("tier"), L("overdue")])
-    late = overdue_contacts(analysis.plan).head(TOP_N)
+    late = _most_overdue(analysis.plan)
     late_rows = pd.DataFrame({L("customer_id"): late.index.astype(str), L("tier"): [L(str(t)) for t in late["tier"]],
                               L("last_contact"): [_day(v) for v in late["last_contact"]],
                               L("next_contact"): [_day(v) for v in late["next_contact"]],
@@ -252,8 +316,7 @@ def _page(analysis: Analysis, source: str | None) -> str:
                "by_tier": _table(by_tier, numeric=by_tier.columns[1:]), "most_overdue": L("report_most_overdue"),
                "late": _table(late_rows, numeric=late_rows.columns[-1:]) if len(late) else None}
 
-    acts = analysis.actions.assign(revenue=analysis.customers["revenue"].reindex(analysis.actions.index))
-    top = acts.sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N)
+    top = _top_customers(analysis.actions, revenue)
     top_rows = pd.DataFrame({L("customer_id"): top.index.astype(str), L("tier"): [L(str(t)) for t in top["tier"]],
                              L("revenue"): [_money(v) for v in top["revenue"]], L("clv"): [_money(v) for v in top["clv"]],
                              L("risk_score"): [f"{v:.0f}" for v in top["risk"]], L("strategy"): [L(str(v)) for v in top["strategy"]],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..data import require_columns
@@ -27,6 +28,16 @@ register_labels({
     "chart_number": ("number", "人"),
     "chart_people": ("customers", "人"),
 })
+
+
+def _text_counts(values: pd.Series) -> pd.Series:
+    """How many times each text of ``values.astype(str)`` occurs (missing values not counted); for a categorical,
+    counted from its codes instead of turning every row into text (a million rows: seconds saved)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        per_category = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
+        return pd.Series(per_category, index=values.cat.categories.astype(str)).groupby(level=0, sort=False).sum()
+    return values.astype(str).value_counts()
 
 
 @shared_docs
@@ -61,7 +72,7 @@ def strategy_mix(data: pd.DataFrame, *, strategy: str = "strategy", ax=None, lan
     if len(data) == 0:
         raise DataValidationError("strategy_mix: the table is empty; there is no strategy to count.")
     lang = resolve_lang(lang, "strategy_mix")
-    counts = data[strategy].astype(str).value_counts().reindex(list(STRATEGIES), fill_value=0)
+    counts = _text_counts(data[strategy]).reindex(list(STRATEGIES), fill_value=0)
     plot = pd.DataFrame({"strategy": [label(s, lang) for s in counts.index], "customers": counts.to_numpy()})
     ax = new_ax(ax)
     sns.barplot(data=plot, y="strategy", x="customers", hue="strategy", palette=PALETTE[:len(plot)], legend=False, ax=ax)
