@@ -48,7 +48,7 @@ test: setup browser java
 	$(BIN)/python -m mypy
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks -n 2 --dist loadfile \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --durations=25
 
 # Only the real-browser tests (screenshots are written to the folder the test prints).
 test-browser: setup browser
