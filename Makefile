@@ -69,6 +69,7 @@ bench: setup
 	for c in refunds refunds_drop trimmed_ids european day_first compact_dates gbk duplicates; do \
 		$(BIN)/python benchmarks/bench_read_csv.py --rows 1000000 --case $$c --only from_orders || exit 1; done
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_small_export.py
 
 
 # DuckDB larger than memory: 100M orders / 10M customers, generated once into ~/.cache/playbook-bench
