@@ -48,7 +48,7 @@ test: setup browser java
 	$(BIN)/python -m mypy
 	PLAYBOOK_STRICT_EXERCISES=1 $(BIN)/python -m pytest tests playbook notebooks -n 2 --dist loadfile \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --durations=25
 
 # Only the real-browser tests (screenshots are written to the folder the test prints).
 test-browser: setup browser
@@ -69,6 +69,7 @@ bench: setup
 	for c in refunds refunds_drop trimmed_ids european day_first compact_dates gbk duplicates; do \
 		$(BIN)/python benchmarks/bench_read_csv.py --rows 1000000 --case $$c --only from_orders || exit 1; done
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_small_export.py
 
 
 # DuckDB larger than memory: 100M orders / 10M customers, generated once into ~/.cache/playbook-bench

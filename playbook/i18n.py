@@ -36,6 +36,26 @@ def language_from_env(environ=None) -> str:
 
 _state = {"lang": language_from_env()}
 
+#: The modules ``import playbook`` loaded eagerly before its names became lazy, in that order.
+#: Each registers its labels at import, so a label asked for before its module was imported
+#: loads them (:func:`_registered`): a label never silently falls back to its key for that reason.
+_TOPIC_MODULES = ("accounts", "byod", "churn", "course", "customer_types", "data", "economics", "errors", "influence",
+                  "lifecycle", "rfm", "satisfaction", "strategy", "segment", "value")
+_loaded: list[bool] = []
+
+
+def _registered(key: str) -> bool:
+    """Whether ``key`` is a label, after importing the topic modules once if it is not yet."""
+    if key in LABELS:
+        return True
+    if not _loaded:
+        _loaded.append(True)
+        import importlib
+
+        for name in _TOPIC_MODULES:
+            importlib.import_module(f"{__package__}.{name}")
+    return key in LABELS
+
 LABELS: dict[str, tuple[str, str]] = {
     # CRM dimensions and big ideas
     "retention": ("Customer retention", "客户保持"),
@@ -245,7 +265,7 @@ def label(key: str, lang: str | None = None, *, both: bool = False) -> str:
     'Wanderer (徘徊者)'
     """
     lang = resolve_lang(lang or None, "label")
-    if key not in LABELS:
+    if not _registered(key):
         return key
     en, zh = LABELS[key]
     if both:
@@ -273,4 +293,5 @@ def label_group(prefix: str, lang: str | None = None) -> dict[str, str]:
     """
     lang = resolve_lang(lang, "label_group")
     i = LANGUAGES.index(lang)
+    _registered(prefix)  # a family's module may not be imported yet
     return {key[len(prefix):]: texts[i] for key, texts in LABELS.items() if key.startswith(prefix)}
