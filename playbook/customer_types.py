@@ -516,7 +516,7 @@ def _labels_only(evidence, rules, thresholds, func) -> pd.Series:
     return pd.Series(decided["label"].astype(object), index=evidence.index)
 
 
-def _types_only(evidence: pd.DataFrame) -> pd.Series:
+def types_only(evidence: pd.DataFrame) -> pd.Series:
     """``classify_types(evidence)["type"]`` (the default rules and thresholds), without its reasons."""
     return _labels_only(evidence, DEFAULT_TYPE_RULES, None, "classify_types").rename("type")
 

@@ -446,7 +446,7 @@ def _stages_of(decided: pd.DataFrame, reasons: bool) -> pd.Categorical:
     return rules._categorical(decided, [*FORMATION_STAGES, LAPSED], ordered=True)
 
 
-def _formation_stages(ev: pd.DataFrame, p: dict) -> pd.Series:
+def formation_stages_only(ev: pd.DataFrame, p: dict) -> pd.Series:
     """``formation_from_evidence(ev, p, reasons=False)["stage"]`` without the evidence columns around it."""
     _, _, decided = _formation_decided(ev, p, False)
     return pd.Series(_stages_of(decided, False), index=ev.index, name="stage").sort_index()

@@ -1195,12 +1195,12 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
     :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note.
     ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once)."""
     from .churn import model_from_features, risk_in_signal_order, signals_from_features
-    from .lifecycle import FORMATION_DEFAULTS, _formation_stages, orders_evidence
+    from .lifecycle import FORMATION_DEFAULTS, formation_stages_only, orders_evidence
 
     if known is None:
         known = _known_rows(f)
     summary = _summary_of(known)
-    stage = _formation_stages(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
+    stage = formation_stages_only(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
     signals = signals_from_features(known, ts)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
     signals.attrs["model"] = model
@@ -1234,7 +1234,7 @@ def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margi
                           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
     """:func:`_action_list_from_features`, the row of ``f`` of each action (in the action list's order), so a
     caller reads other columns of ``f`` for the actions by position, and :func:`_summary_of` ``(f)``."""
-    from .customer_types import _types_only, behaviour_from_features
+    from .customer_types import behaviour_from_features, types_only
     from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
 
@@ -1242,7 +1242,7 @@ def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margi
     summary = _summary_of(known)
     tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
     profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers, known=known)
-    types = _types_only(behaviour_from_features(known, ts)).astype(str)  # the label only: its reasons are not kept
+    types = types_only(behaviour_from_features(known, ts)).astype(str)  # the label only: its reasons are not kept
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
                             horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")

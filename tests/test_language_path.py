@@ -41,6 +41,7 @@ ALLOWED = {
     ("byod.py", "_ALIASES"): "column headers of Chinese exports the reader recognises (input, not output)",
     ("features.py", "_SPACES"): "invisible characters (incl. the ideographic space) stripped from ids",
     ("strategy.py", "_FORMULA"): "full-width = + - @ that spreadsheets also read as a formula start",
+    ("csv_out.py", "_PROBE"): "characters whose csv quoting is probed, the ideographic space among them: not a text",
     ("strategy.py", "_FORMULA_FIRST"): "the first characters _FORMULA can match, full-width = + - @ among them",
     ("synth/messy.py", "MESSY_COLUMNS"): "the generated messy export's Chinese headers: data a learner must map, not a label",
     ("cli.py", "build_parser"): "the --help example maps a Chinese export's headers: a user's column names",

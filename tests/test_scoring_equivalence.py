@@ -171,13 +171,13 @@ def test_combinations_number_rows_by_first_appearance():
 
 
 def test_types_without_reasons_are_the_types(retail, b2b):
-    from playbook.customer_types import _types_only, behaviour_evidence, classify_types
+    from playbook.customer_types import types_only, behaviour_evidence, classify_types
 
     for base in (retail, b2b):
         ev = behaviour_evidence(base)
         want = classify_types(ev)["type"]
-        pd.testing.assert_series_equal(_types_only(ev), want)
-        pd.testing.assert_series_equal(_types_only(ev.iloc[:1]), classify_types(ev.iloc[:1])["type"])
+        pd.testing.assert_series_equal(types_only(ev), want)
+        pd.testing.assert_series_equal(types_only(ev.iloc[:1]), classify_types(ev.iloc[:1])["type"])
 
 
 # ----------------------------------------------------------------------------- orders, counts, ranks
@@ -347,7 +347,7 @@ def test_rfm_segments_by_rule_number(retail, b2b):
 
 def test_formation_stages_and_rule_categorical(retail, b2b):
     from playbook.lifecycle import (FORMATION_DEFAULTS, FORMATION_STAGES, LAPSED, _FORMATION_LABELS, _FORMATION_RULES,
-                                    _formation_stages, _listed, formation_from_evidence, orders_evidence)
+                                    formation_stages_only, _listed, formation_from_evidence, orders_evidence)
     from playbook.strategy import _features_and_past
 
     for base in (retail, b2b):
@@ -355,7 +355,7 @@ def test_formation_stages_and_rule_categorical(retail, b2b):
         ev = orders_evidence(f, base.as_of)
         for part in (ev, ev.iloc[::-1], ev.iloc[:1]):  # the reversed rows: sorted back by customer id
             want = formation_from_evidence(part, dict(FORMATION_DEFAULTS), reasons=False)["stage"]
-            pd.testing.assert_series_equal(_formation_stages(part, dict(FORMATION_DEFAULTS)), want)
+            pd.testing.assert_series_equal(formation_stages_only(part, dict(FORMATION_DEFAULTS)), want)
             assert formation_from_evidence(part, dict(FORMATION_DEFAULTS))["stage"].equals(want)
         facts = ev.assign(relation=None, lead_prospect=False)
         for table in (_FORMATION_RULES, _FORMATION_LABELS):
