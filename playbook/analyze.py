@@ -21,7 +21,7 @@ import pandas as pd
 from . import output
 from .data import CustomerBase
 from .errors import DataValidationError, InvalidArgumentError, OutputFolderError
-from .i18n import register_labels, resolve_lang
+from .i18n import label, register_labels, resolve_lang
 
 __all__ = ["analyze", "build_analysis", "Analysis", "OutputFolderError", "check_output_folder", "OUTPUT_FILES"]
 
@@ -32,6 +32,15 @@ MADE_BY = "playbook analyze"
 register_labels({
     "days_overdue": ("Days overdue", "逾期天数"),
     "last_contact": ("Last contact", "上次联系"),
+    # notes in summary.json and the report, in the analysis' language
+    "analyze.note.margin_ignored": ("The orders have a margin column, so CLV uses it and the margin rate given was ignored.",
+                                    "订单带有毛利列，客户终身价值按它计算，所给的毛利率未被使用。"),
+    "analyze.note.margin_rate": ("The orders have no margin column: margin is taken as {rate:.0%} of revenue "
+                                 "(--margin-rate / margin_rate=).",
+                                 "订单没有毛利列：毛利按销售额的 {rate:.0%} 计（--margin-rate / margin_rate=）。"),
+    "analyze.note.engine": ("Computed with the {label} engine ({engine}): the orders were checked and reduced to one row "
+                            "per customer in SQL, then scored.",
+                            "由 {label} 引擎（{engine}）计算：订单先在 SQL 中检查并汇总为每位客户一行，再评分。"),
 })
 
 
@@ -254,7 +263,7 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
         "follow_up": {"planned": int(len(plan)), "overdue": int(overdue.sum()),
                       "overdue_by_tier": {t: int(k) for t, k in by_tier.items()}},
         "clv": _clv_summary(actions.attrs.get("clv", {})),
-        "notes": notes + _clv_notes(actions.attrs.get("clv", {})),
+        "notes": notes + _clv_notes(actions.attrs.get("clv", {}), lang),
     }
     return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary, lang=lang)
 
@@ -266,15 +275,13 @@ def _clv_summary(info: dict) -> dict:
     return {k: info.get(k) for k in keys}
 
 
-def _clv_notes(info: dict) -> list[str]:
-    """Notes on how the margin was read: an ignored margin rate, or the rate assumed for lack of a margin column."""
-    notes = []
+def _clv_notes(info: dict, lang: str = "en") -> list[str]:
+    """Notes on how the margin was read, in ``lang``: an ignored margin rate, or the rate assumed for lack of a margin column."""
     if info.get("margin_rate_ignored"):
-        notes.append("The orders have a margin column, so CLV uses it and the margin rate given was ignored.")
-    elif info.get("margin_source") == "margin rate":
-        notes.append(f"The orders have no margin column: margin is taken as {info['margin_rate']:.0%} of revenue "
-                     "(--margin-rate / margin_rate=).")
-    return notes
+        return [label("analyze.note.margin_ignored", lang)]
+    if info.get("margin_source") == "margin rate":
+        return [label("analyze.note.margin_rate", lang).format(rate=info["margin_rate"])]
+    return []
 
 
 def check_output_folder(folder, *, replace: bool, option: str = "force", protect=()) -> Path:
@@ -447,7 +454,7 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     pandas scores the customers."""
     from . import features
 
-    label = {"duckdb": "DuckDB", "spark": "Spark"}[engine]
+    engine_name = {"duckdb": "DuckDB", "spark": "Spark"}[engine]
     if engine == "spark":
         features.need_spark()  # before anything is checked or read: say what to install
     say = progress or (lambda message: None)
@@ -460,9 +467,9 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     out = check_output_folder(out, replace=force, protect=local)
     if local:
         size = sum(p.stat().st_size for p in local)
-        say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with {label}")
+        say(f"reading {files[0].name if len(files) == 1 else f'{len(files)} files'} ({size / 1e6:,.1f} MB) with {engine_name}")
     else:
-        say(f"reading {orders} with {label} (a remote address, read by Spark's executors)")
+        say(f"reading {orders} with {engine_name} (a remote address, read by Spark's executors)")
     try:
         input_ = features.input_record(orders, files)
     except OSError as exc:
@@ -471,9 +478,8 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     reader = features.read_spark if engine == "spark" else features.read_duckdb
     read = reader(orders, columns, as_of=as_of, lang=lang, progress=progress, **read_options)
     n_customers = int((read.table["n_orders"] > 0).sum())
-    say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in {label}; scoring them at {read.as_of.date()}")
-    notes = read.notes + [f"Computed with the {label} engine ({read.engine}): the orders were checked and reduced to one row "
-                          "per customer in SQL, then scored."]
+    say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in {engine_name}; scoring them at {read.as_of.date()}")
+    notes = read.notes + [label("analyze.note.engine", lang).format(label=engine_name, engine=read.engine)]
     result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
                                      tables=["orders"], notes=notes, past=read.past)
     name = input_["name"]

@@ -470,3 +470,18 @@ def test_subprocess_happy_path_then_refusal(tmp_path):
     assert again.returncode == 4 and again.stderr.startswith(f"playbook analyze: error: Output folder {out} already exists")
     assert np.isclose(json.loads((out / "summary.json").read_text(encoding="utf-8"))["revenue"],
                       from_orders(MESSY, MESSY_COLUMNS, refunds="keep", duplicates="drop").orders["amount"].sum())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_analysis_notes_speak_the_analysis_language(b2b, lang):
+    # the margin notes are labels: a Chinese report carries no English sentence of the kit's own
+    from playbook.value import DEFAULT_MARGIN_RATE
+
+    no_margin = build_analysis(from_orders(b2b.orders[["customer_id", "order_date", "amount"]], lang=lang), lang=lang)
+    ignored = build_analysis(from_orders(b2b.orders, lang=lang), lang=lang, margin_rate=0.9)
+    assert label("analyze.note.margin_rate", lang).format(rate=DEFAULT_MARGIN_RATE) in no_margin.summary["notes"]
+    assert label("analyze.note.margin_ignored", lang) in ignored.summary["notes"]
+    other = "zh" if lang == "en" else "en"
+    assert label("analyze.note.margin_ignored", other) not in ignored.summary["notes"]
+    if lang == "zh":
+        assert f"{DEFAULT_MARGIN_RATE:.0%}" in no_margin.summary["notes"][-1] and "毛利" in no_margin.summary["notes"][-1]
