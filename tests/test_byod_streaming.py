@@ -17,6 +17,7 @@ from playbook.analyze import analyze
 from playbook.errors import PlaybookError
 from playbook.synth import generate
 from playbook.synth.messy import MESSY_AS_OF, MESSY_COLUMNS
+from streaming_reads import outcome as _outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"
@@ -27,19 +28,7 @@ TINY = 256  # bytes per block: a handful of lines
 
 
 def outcome(path, streaming: bool, monkeypatch, block: int = TINY, **options):
-    """What from_orders gives (orders, notes, as_of) or raises (type, message), and whether the streamed result was used."""
-    monkeypatch.setattr(byod, "_STREAM", streaming)
-    monkeypatch.setattr(byod, "_STREAM_BLOCK_BYTES", block)
-    used = []
-    whole = byod._read_orders
-    monkeypatch.setattr(byod, "_read_orders", lambda *a, **k: used.append("whole") or whole(*a, **k))
-    try:
-        base = byod.from_orders(path, options.pop("columns", None), **options)
-    except PlaybookError as exc:
-        return ("error", type(exc).__name__, str(exc)), not used
-    finally:
-        monkeypatch.setattr(byod, "_read_orders", whole)
-    return ("read", base.orders, base.meta, base.as_of), not used
+    return _outcome(path, streaming, monkeypatch, block, **options)
 
 
 def assert_same(path, monkeypatch, **options):

@@ -11,26 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import playbook.byod as byod
-from playbook.errors import PlaybookError
+from streaming_reads import outcome as _outcome
 
 BLOCK = 700  # bytes per block: about 17 lines, so a file of 120 lines crosses seven blocks
 
 
 def outcome(path, streaming: bool, monkeypatch, **options):
-    """What from_orders gives (orders, notes, as_of) or raises (type, message), and whether the streamed read was used."""
-    monkeypatch.setattr(byod, "_STREAM", streaming)
-    monkeypatch.setattr(byod, "_STREAM_BLOCK_BYTES", BLOCK)
-    used = []
-    whole = byod._read_orders
-    monkeypatch.setattr(byod, "_read_orders", lambda *a, **k: used.append("whole") or whole(*a, **k))
-    try:
-        base = byod.from_orders(path, options.pop("columns", None), **options)
-    except PlaybookError as exc:
-        return ("error", type(exc).__name__, str(exc), getattr(exc, "cli_message", None)), not used
-    finally:
-        monkeypatch.setattr(byod, "_read_orders", whole)
-    return ("read", base.orders, base.meta, base.as_of), not used
+    return _outcome(path, streaming, monkeypatch, BLOCK, **options)
 
 
 def same(path, monkeypatch, streams: bool = True, **options):
