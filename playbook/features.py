@@ -516,32 +516,12 @@ class _Gaps:
         keep = self.gap_day <= end_day
         g, gc = (self.g, self.gc) if keep.all() else (self.g[keep], self.gc[keep])
         del keep
-        cnt = np.bincount(gc, minlength=n)
-        mean = np.full(n, np.nan)
-        std = np.full(n, np.nan)
-        has = cnt > 0
-        mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
-        g = g - mean[gc]
-        g *= g
-        two = cnt > 1
-        std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+        out = _gap_moments(g, gc, n, owned=False)  # g may be self.g, shared by every date
         del g, gc
-        out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
         keep = self.day_gap_day <= end_day
-        gaps_c, gaps = (self.day_gc, self.day_gaps) if keep.all() else (self.day_gc[keep], self.day_gaps[keep])
+        pairs = [self.day_gc, self.day_gaps] if keep.all() else [self.day_gc[keep], self.day_gaps[keep]]
         del keep
-        med = np.full(n, np.nan)
-        if len(gaps):
-            # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
-            width = int(gaps.max()) + 1
-            packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
-            del gaps_c, gaps
-            gaps_c, gaps = packed // width, (packed % width).astype(float)
-            del packed
-            starts = group_starts(gaps_c)
-            size = np.diff(np.r_[starts, len(gaps)])
-            med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
-        out["own_gap_days_raw"] = med
+        out["own_gap_days_raw"] = _gap_medians(pairs, n)
         return out
 
 
@@ -656,17 +636,8 @@ def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> d
         del o
     g = (np.diff(t, prepend=0).astype(float) / 1e9)[same]
     gc = c[same]
-    cnt = np.bincount(gc, minlength=n)
-    mean = np.full(n, np.nan)
-    std = np.full(n, np.nan)
-    has = cnt > 0
-    mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
-    g -= mean[gc]
-    g *= g
-    two = cnt > 1
-    std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+    out = _gap_moments(g, gc, n, owned=True)
     del g, gc
-    out = {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
     # Order days: a customer's rows are by date, so a new day starts where the day changes.
     t //= 86_400 * 10**9  # whole days since 1970 (earlier dates floor the same way)
     new_day = ~same | np.r_[True, t[1:] != t[:-1]]
@@ -674,8 +645,37 @@ def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> d
     kc, kd = c[new_day], t[new_day]
     del c, t, new_day
     same_c = np.r_[False, kc[1:] == kc[:-1]]
-    gaps_c, gaps = kc[same_c], np.diff(kd, prepend=0)[same_c]
+    pairs = [kc[same_c], np.diff(kd, prepend=0)[same_c]]
     del kc, kd, same_c
+    out["own_gap_days_raw"] = _gap_medians(pairs, n)
+    return out
+
+
+def _gap_moments(g: np.ndarray, gc: np.ndarray, n: int, *, owned: bool) -> dict[str, np.ndarray]:
+    """Mean, sample standard deviation and count of each customer's gaps ``g`` (``gc`` their customer codes, ``n``
+    customers; NaN where there are too few). ``owned``: ``g`` may be overwritten (it is squared in place)."""
+    cnt = np.bincount(gc, minlength=n)
+    mean = np.full(n, np.nan)
+    std = np.full(n, np.nan)
+    has = cnt > 0
+    mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
+    if owned:
+        g -= mean[gc]
+    else:
+        g = g - mean[gc]
+    g *= g
+    two = cnt > 1
+    std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+    return {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
+
+
+def _gap_medians(pairs: list, n: int) -> np.ndarray:
+    """Each customer's median gap in days (NaN without one) from ``pairs = [customer codes, gaps]``.
+
+    The list is emptied as soon as the pairs are packed for the sort, so the caller, which hands them over
+    this way, does not keep two per-gap copies alive (they can be as long as the orders)."""
+    gaps_c, gaps = pairs
+    pairs.clear()
     med = np.full(n, np.nan)
     if len(gaps):
         # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
@@ -687,8 +687,7 @@ def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> d
         starts = group_starts(gaps_c)
         size = np.diff(np.r_[starts, len(gaps)])
         med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
-    out["own_gap_days_raw"] = med
-    return out
+    return med
 
 
 # ----------------------------------------------------------------------------- SQL
