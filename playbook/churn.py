@@ -498,6 +498,8 @@ def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, hori
     """Fit the model on the signals ``past`` known at ``then``, labelled True for the customers active then who are not
     among ``ordered_since`` (the ids with an order in the ``horizon_days`` after ``then``, or a boolean array aligned
     with the rows of ``past``)."""
+    from .evaluate import roc_auc
+
     active = (past["days_since_last"] <= active_days).to_numpy()
     if isinstance(ordered_since, np.ndarray) and ordered_since.dtype == bool:
         label = ~ordered_since[active]
@@ -519,8 +521,9 @@ def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, hori
     scale = np.where(scale > 0, scale, 1.0)
     intercept, coef = _fit_logistic((x - mean) / scale, label, penalty)
     fitted = _sigmoid(intercept + ((x - mean) / scale) @ coef)
-    ranks = _average_ranks(fitted)
-    auc = (ranks[label].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg) if len(x) == n_pos + n_neg else np.nan
+    # on every active customer only (a subsample's AUC would not be the backtest's); NaN fits stay NaN, as scipy's
+    # ranks left them
+    auc = roc_auc(label, fitted) if len(x) == n_pos + n_neg and not np.isnan(fitted).any() else np.nan
     model = ChurnModel(fitted_at=then, horizon_days=int(horizon_days), active_days=int(active_days), inputs=tuple(inputs),
                        mean=mean, scale=scale, coef=coef, intercept=intercept, n_train=int(len(x)),
                        positive_rate=float(label.mean()), backtest_auc=float(auc), penalty=float(penalty))
@@ -537,16 +540,6 @@ def _varies(values: np.ndarray) -> bool:
     """``notna().any() and nunique() > 1`` of a float column: two different values at least, missing ones aside."""
     known = values[~np.isnan(values)]
     return bool(len(known)) and bool(known.max() > known.min())
-
-
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """``scipy.stats.rankdata(values)`` (ranks from 1, ties averaged) without importing scipy.stats (slow to import);
-    missing values are left to scipy."""
-    if np.isnan(values).any():
-        from scipy.stats import rankdata
-
-        return rankdata(values)
-    return pd.Series(values).rank(method="average").to_numpy(dtype=float)
 
 
 def fit_churn_model(data, as_of=None, *, horizon_days: int = 180, active_days: int = 365, penalty: float = 1.0,
