@@ -38,7 +38,7 @@ ALPHA = 9.0  # retail default 20; a lower alpha means faster buyers: about 10M o
 
 # analyze end to end, in a child process; prints one JSON line with its stage timings.
 CHILD = r"""
-import json, resource, sys, time
+import json, re, sys, time
 from pathlib import Path
 path, out, as_of, engine = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 t0 = time.perf_counter()
@@ -61,7 +61,9 @@ else:
     stages = [("from_orders (read and validate)", t1 - t0), ("action_list", time.perf_counter() - t1)]
     how = "from_orders + action_list (playbook.analyze not available)"
 seconds = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own high-water mark; ru_maxrss is not: Linux carries the parent's RSS at fork
+# over the exec, so a child of a bench that held the generated base would report the parent's peak.
+peak = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
 print(json.dumps({"how": how, "seconds": seconds, "stages": stages, "peak_mib": peak}))
 """
 
@@ -116,8 +118,7 @@ def run_analyze(path: Path, folder: Path, engine: str = "pandas") -> dict:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
     r = json.loads(out.stdout.strip().splitlines()[-1])
     r["wall"] = wall
-    # ru_maxrss of waited-for children is the largest of them all: the child reports its own peak instead.
-    r["children_peak_mib"] = r["peak_mib"]
+    r["children_peak_mib"] = r["peak_mib"]  # the child's own VmHWM (RUSAGE_CHILDREN would give the largest child's)
     return r
 
 
