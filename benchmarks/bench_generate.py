@@ -19,7 +19,7 @@ import sys
 import time
 
 CHILD = r"""
-import json, resource, sys, time
+import json, re, sys, time
 import numpy as np
 import pandas as pd
 from playbook.synth import generate
@@ -46,7 +46,8 @@ customer_seconds = time.perf_counter() - t
 t, cpu = time.perf_counter(), time.process_time()
 base = generate("retail", n_customers=n, seed=0, process=process)
 elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
+# VmHWM, not ru_maxrss: Linux carries the parent's RSS over fork and exec into ru_maxrss
+peak = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
 print(json.dumps({"n": n, "seconds": elapsed, "cpu_seconds": cpu, "customer_seconds": customer_seconds, "peak_mib": peak,
                   "orders": len(base.orders), "interactions": len(base.interactions)}))
 """
