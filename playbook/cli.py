@@ -27,7 +27,6 @@ import warnings
 from pathlib import Path
 
 from .errors import DataValidationError, InvalidArgumentError, MissingTableError, OutputFolderError, PlaybookError, message_for_cli
-from .i18n import LANGUAGES
 
 __all__ = ["main", "build_parser", "parse_mapping", "printable", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "EXIT_DATA",
            "EXIT_OUTPUT", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
@@ -119,7 +118,11 @@ def _cmd_analyze(args) -> int:
         from .features import check_memory_limit
 
         options["memory_limit"] = check_memory_limit(args.memory_limit)
-    out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=args.lang, force=args.force,
+    from .i18n import language_from_env
+
+    # --lang, else $PLAYBOOK_LANG (what the command's environment says, not a language set earlier in this process)
+    lang = args.lang or language_from_env()
+    out = analyze(args.orders, columns=columns, as_of=args.as_of, out=args.out, lang=lang, force=args.force,
                   progress=None if args.quiet else progress, margin_rate=args.margin_rate, engine=args.engine, **options)
     if not args.quiet:
         _print(f"wrote {out}: action_list.csv, action_list.parquet, report.html, summary.json")
@@ -182,6 +185,8 @@ def _margin_rate(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``playbook`` command (sub-commands analyze, generate, dictionary, present)."""
+    from .i18n import LANGUAGES  # reads $PLAYBOOK_LANG: main() turns a bad value into a one-line error
+
     parser = argparse.ArgumentParser(prog="playbook", description="Retention Playbook: customer retention and key-customer management.",
                                      epilog=_EXIT_CODES.replace("playbook analyze", "playbook <command>"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -203,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "kit names not mapped are looked up as they are")
     a.add_argument("--as-of", default=None, metavar="DATE",
                    help="review date YYYY-MM-DD; orders after it are an error (default: the day of the last order)")
-    a.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report and reasons (default en)")
+    a.add_argument("--lang", choices=LANGUAGES, default=None,
+                   help="language of the report and reasons (default: $PLAYBOOK_LANG, else en)")
     a.add_argument("--force", action="store_true", help="replace an earlier output of playbook analyze in --out")
     a.add_argument("--refunds", choices=("error", "keep", "drop"), default="error",
                    help="negative amounts: an error (default), kept as refunds, or dropped")
@@ -334,7 +340,11 @@ def _outcome(exc: BaseException, args) -> tuple[int, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (argparse itself exits with 2 on bad arguments)."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except InvalidArgumentError as exc:  # a bad $PLAYBOOK_LANG, found when i18n is first imported
+        _print(f"playbook: error: {message_for_cli(exc)}", err=True)
+        return EXIT_USAGE
     argv = sys.argv[1:] if argv is None else list(argv)
     voila_options: list[str] = []
     if argv[:1] == ["present"]:  # options after -- go to Voila untouched

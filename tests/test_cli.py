@@ -1,6 +1,7 @@
 """The playbook command line: generate, dictionary, exit codes."""
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,29 @@ def test_analyze_margin_rate_reaches_summary_json(tmp_path, b2b):
     assert main(["analyze", str(orders), "--out", str(tmp_path / "out"), "--margin-rate", "0.25", "--quiet"]) == 0
     clv = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))["clv"]
     assert clv["margin_rate"] == 0.25 and clv["margin_source"] == "margin rate" and clv["method"] == "bgnbd_gamma_gamma"
+
+
+def test_analyze_language_follows_playbook_lang_unless_given(tmp_path, b2b, monkeypatch):
+    """--lang defaults to $PLAYBOOK_LANG (as `playbook present` does), not to English; --lang wins over it."""
+    orders = tmp_path / "orders.csv"
+    b2b.orders[["customer_id", "order_date", "amount"]].to_csv(orders, index=False)
+    monkeypatch.setenv("PLAYBOOK_LANG", "zh")
+    assert main(["analyze", str(orders), "--out", str(tmp_path / "env"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "env" / "summary.json").read_text(encoding="utf-8"))["lang"] == "zh"
+    assert main(["analyze", str(orders), "--out", str(tmp_path / "given"), "--lang", "en", "--quiet"]) == 0
+    assert json.loads((tmp_path / "given" / "summary.json").read_text(encoding="utf-8"))["lang"] == "en"
+    monkeypatch.delenv("PLAYBOOK_LANG")
+    assert main(["analyze", str(orders), "--out", str(tmp_path / "unset"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "unset" / "summary.json").read_text(encoding="utf-8"))["lang"] == "en"
+
+
+@pytest.mark.parametrize("command", [["--help"], ["analyze", "orders.csv", "--out", "x"], ["dictionary"]])
+def test_bad_playbook_lang_is_one_line_exit_2(tmp_path, command):
+    """A bad $PLAYBOOK_LANG stops every command with exit 2 and one line naming the variable, never a traceback."""
+    run = subprocess.run([sys.executable, "-m", "playbook", *command], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "PLAYBOOK_LANG": "cn"})
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "playbook: error: The environment variable PLAYBOOK_LANG must be one of en, zh (or unset for English). "
+        "Got 'cn'; unset it or set PLAYBOOK_LANG=zh for Chinese."]
+    assert run.stdout == "" and not (tmp_path / "x").exists()
