@@ -76,7 +76,8 @@ CASES = {
     "european": ("semicolons, decimal commas with '.' thousands (1.234,56), dates DD.MM.YYYY", {}),
     "day_first": ("as clean, dates DD/MM/YYYY (day first, told by days above 12)", {}),
     "compact_dates": ("as clean, dates YYYYMMDD", {}),
-    "cp1252": ("as clean, Windows-1252 text (customer names with umlauts)", {}),
+    # the reader names Windows-1252 when it is the one encoding that reads the file, but asks for it to be passed
+    "cp1252": ("as clean, Windows-1252 text (customer names with umlauts), read with encoding='cp1252'", {"encoding": "cp1252"}),
     "gbk": ("as clean, GBK text (Chinese customer names)", {}),
     "duplicates": ("as clean, 1% of the lines repeated exactly, read with duplicates='drop'", {"duplicates": "drop"}),
 }

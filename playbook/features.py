@@ -196,27 +196,22 @@ def compute(orders: pd.DataFrame, as_of, *, also: Sequence | None = None):
 def _compute_dates(orders: pd.DataFrame, dates: list) -> list[pd.DataFrame]:
     """:func:`compute` at each of ``dates``: one factorisation and sort of the orders for all.
 
-    Usually each customer's orders come in date order once grouped by customer (a file sorted by date, or by
-    customer then date): every window is then a contiguous segment of each customer's run, and
-    :func:`_compute_dates_in_order` reads every date's features from one set of sorted integer arrays. Otherwise
-    (or for a review date with a time of day, or orders :func:`playbook.summarize` refuses) the general way,
-    :func:`_compute_dates_general`. Both give the same tables to the last bit (``tests/test_reduce_equivalence.py``)."""
+    :func:`_compute_dates_sorted` reads every date's features from one set of integer arrays sorted by customer and
+    date (no sort when the file already is). Review dates with a time of day, dates with a time zone or orders
+    :func:`playbook.summarize` refuses take the general way, :func:`_compute_dates_general` (masks and summarize per
+    date), which then computes or refuses with summarize's message. Both give the same tables to the last bit
+    (``tests/test_reduce_equivalence.py``)."""
     stamps = [to_timestamp(d, "as_of") for d in dates]
-    shared: dict = {}
-    tables = _compute_dates_in_order(orders, stamps, shared)
-    return tables if tables is not None else _compute_dates_general(orders, stamps, shared.get("factorized"))
+    tables = _compute_dates_sorted(orders, stamps)
+    return tables if tables is not None else _compute_dates_general(orders, stamps)
 
 
-def _compute_dates_general(orders: pd.DataFrame, stamps: list[pd.Timestamp], factorized=None) -> list[pd.DataFrame]:
-    """:func:`_compute_dates` for orders in any order: masks per window, :func:`playbook.summarize` per date.
-    ``factorized``: the ids' ``factorize_sorted_index`` when already made (by :func:`_compute_dates_in_order`)."""
+def _compute_dates_general(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame]:
+    """:func:`_compute_dates` for any orders and review dates: masks per window, :func:`playbook.summarize` per date
+    (which refuses what it refuses, with its message)."""
     n_rows = len(orders)
     ids = orders["customer_id"]
-    if factorized is None:
-        codes, uniques = factorize_sorted_index(ids, np.ones(n_rows, dtype=bool))
-    else:
-        codes, uniques = factorized
-    del factorized  # the labels summarize gives, in its order
+    codes, uniques = factorize_sorted_index(ids, np.ones(n_rows, dtype=bool))  # the labels summarize gives, in its order
     recoded = not isinstance(ids.dtype, pd.CategoricalDtype)
     if recoded:
         # summarize below reads the ids as these codes instead of hashing millions of strings again
@@ -267,19 +262,24 @@ _NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("us").to_datetime64(), "us"),
 
 
 
-def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], shared: dict | None = None
-                            ) -> list[pd.DataFrame] | None:
-    """:func:`_compute_dates` when every customer's orders are in date order in the file (once grouped by customer,
-    stably), or None when they are not, when a date has a time of day, or when the orders are not what
+def _compute_dates_sorted(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> list[pd.DataFrame] | None:
+    """:func:`_compute_dates` from the orders sorted by customer and date, or None when a date has a time of day, when
+    the dates have a time zone or lie outside the nanosecond range, or when the orders are not what
     :func:`playbook.summarize` accepts (the general way then computes, or refuses with its own message).
 
-    The orders are factorised and sorted by customer once (the sort is skipped when they already are); every window
-    of every date is then a segment ``[start, start + size)`` of each customer's run, found from one count of the
-    orders up to each window bound (:func:`_bound_counts`). Counts are differences of those, row tests are
-    differences of running sums, sums are compensated sums over the segments where they lie
-    (:func:`playbook.kernels.segment_sums`, the steps of pandas' groupby sum, in the same order as the general way),
-    the whole-file aggregates are computed once for all dates, and summarize's day-level figures come from the
-    per-day sums computed once (a date's known orders are whole days of each customer's run)."""
+    The orders are factorised and sorted by customer once (the sort is skipped when they already are), and by date
+    within a customer when they are not in date order there (a shuffled export). Every window of every date is then a
+    segment ``[start, start + size)`` of each customer's run, found from one count of the orders up to each window bound
+    (:func:`_bound_counts`). Counts are differences of those, row tests are differences of running sums, the
+    whole-file aggregates are computed once for all dates, and summarize's day-level figures come from the per-day sums
+    computed once (a date's known orders are whole days of each customer's run).
+
+    Sums are compensated sums (:func:`playbook.kernels.segment_sums`, the steps of pandas' groupby sum) in the order the
+    general way adds: the file's sequence within a customer, and within a customer's day for summarize's day sums. When
+    each customer's orders are in date order in the file, that is the sorted order and the sums read the segments where
+    they lie; otherwise each window's orders are picked, in the file's sequence, from the rows sorted by customer alone,
+    and the day sums read the rows sorted by customer then day (stably, as summarize sorts), so every total is the
+    general way's to the last bit."""
     from .validation import validate_orders
 
     cols = orders.columns
@@ -301,50 +301,52 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], sh
         return None  # summarize refuses a date before the first order: the general way says so
     codes, uniques = factorize_sorted_index(orders["customer_id"], np.ones(len(orders), dtype=bool))
     n = len(uniques)
-    order: np.ndarray | None = None
+    n_rows = len(codes)
+    # The rows by customer in three sequences (None: the file's own): ``by_file`` keeps the file's sequence within a
+    # customer (pandas' groupby sums in it), ``by_day`` sorts each customer's orders by day, stably (summarize's day
+    # sums add in it), ``order`` by date-time, stably (first and last order, row tests, gaps). One array when each
+    # customer's orders are in date order in the file (a date-sorted export).
+    by_file: np.ndarray | None = None
     if bool(np.any(codes[1:] < codes[:-1])):
-        if int(np.count_nonzero(raw[1:] < raw[:-1])) > max(len(raw) // 100, 16):
-            # Neither by customer nor (mostly: a few date-sorted exports one after another) by date: no sort to find
-            # out (a file in another order is seldom in date order within each customer); the general way, with these codes.
-            if shared is not None:
-                shared["factorized"] = (codes, uniques)
-            return None
-        order = stable_order(codes)  # rows by customer; the orders' own sequence kept within one
-        if len(order) < 2**31:
-            order = order.astype(np.int32)  # kept until the columns are in customer order: half the memory
-        sc = codes[order]
-        del codes
-        t = raw[order]
+        by_file = _row_numbers(stable_order(codes))
+        sc = codes[by_file]
+        t = raw[by_file]
     else:  # already by customer: no sort, no copies
         sc, t = codes, raw
-        del codes
+    del codes
     new_run = np.r_[True, sc[1:] != sc[:-1]]
-    if bool(np.any(~new_run[1:] & (t[1:] < t[:-1]))):
-        return None  # some customer's orders are not in date order: the general way
     run_starts = np.flatnonzero(new_run)
-    run_size = np.diff(np.r_[run_starts, len(sc)])
-    n_rows = len(sc)
+    run_size = np.diff(np.r_[run_starts, n_rows])
+    in_date_order = not bool(np.any(~new_run[1:] & (t[1:] < t[:-1])))
+    del new_run
     bounds = [_bounds(ts) for ts in stamps]
-    le = _bound_counts(sc, t, n, [b for bs in bounds for name in ("year", "recent", "usual") for b in bs[name]])
+    marks = sorted({b for bs in bounds for name in ("year", "recent", "usual") for b in bs[name] if b is not None})
+    slot = _slots(t, marks)  # where each order's date lies among the window bounds
+    le = _bound_counts(sc, slot, n, marks)
+    # The sums first, in the file's sequence, while few per-order arrays are alive; then their columns go (#14).
+    outs = _file_sums(orders, by_file, None if in_date_order else slot, marks, bounds, le, run_starts, run_size)
+    del slot
+    by_day = order = by_file
+    if not in_date_order:
+        held = [t]  # handed over: the dates in the file's sequence go once sorted (#14)
+        del t
+        by_day, order, t = _day_and_time_orders(sc, held, by_file)
+    del by_file
     ns = _nanoseconds(t)
     day = (ns // (86_400 * 10**9)).astype(np.int32)  # days since 1970, floored (as summarize's datetime64[D])
-    # The gaps first, while few per-order arrays are alive: their own working arrays do not stack on the rest (#14).
-    gaps = _Gaps(sc, ns, day, n)
     del ns
-    gap_outs = [gaps.at(int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))) for ts in stamps]
-    del gaps
+    tests = sorted({a.test for a in SPEC if a.test and _usable(a, cols)})
+    hits = {name: _rows_in(ROW_TESTS[name][1](orders[ROW_TESTS[name][0]]), order) for name in tests}
+    order = None  # t keeps what the gaps need of it
 
     # Per order day of each customer (summarize counts days): where each day's run starts, which day each row is on.
-    new_day = new_run
-    new_day[1:] |= day[1:] != day[:-1]
-    day_starts = np.flatnonzero(new_day)
+    new_day = np.r_[True, (sc[1:] != sc[:-1]) | (day[1:] != day[:-1])]
+    day_starts = _row_numbers(np.flatnonzero(new_day))
     day_idx: np.ndarray = np.cumsum(new_day, dtype=np.int32 if n_rows < 2**31 else np.int64)
     np.subtract(day_idx, 1, out=day_idx)  # which order day (of all customers') each row is on
-    del new_day, new_run
-    day_of_start = day[day_starts]
+    del new_day
     first_day_idx = day_idx[run_starts]
-    # What each date needs of the dates: first and last order, summarize's day counts. Then the dates go (#14).
-    outs: list[dict[str, np.ndarray]] = [{} for _ in stamps]
+    # What each date needs of the dates: first and last order, summarize's day counts.
     known_at: list[dict] = []
     for k, b in enumerate(bounds):
         out = outs[k]
@@ -361,56 +363,29 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], sh
                          "known_days": (day_idx[last_row[pos]] + 1 - first_day_idx[pos]).astype(np.int64),
                          "first_p": day[run_starts[pos]].astype(np.int64), "last_p": day[last_row[pos]].astype(np.int64)})
         del last_row
-    del t, day, day_idx, sc
-
-    # Every per-order column the sums and row tests read, in customer order; then the sort order goes (#14).
-    def in_customer_order(values: np.ndarray) -> np.ndarray:
-        return values[order] if order is not None else values
-
-    has_margin = "margin" in cols
-    money = [in_customer_order(orders[c].to_numpy(dtype=float)) for c in (["amount", "margin"] if has_margin else ["amount"])]
-    tests = sorted({a.test for a in SPEC if a.test and _usable(a, cols)})
-    hits = {name: in_customer_order(ROW_TESTS[name][1](orders[ROW_TESTS[name][0]])) for name in tests}
-    order = None  # let the sort order go
-    checks = [sum_checks(v) for v in money]  # each column read once for NaN and size, not once per sum
-    amount, amount_checks = money[0], checks[:1]
-    # summarize's per-(customer, day) sums, computed once for every date
-    day_sums = _day_sums(amount, day_starts, n_rows, amount_checks)
+    del day_idx
+    # summarize's per-(customer, day) sums, computed once for every date; then the day order goes (#14)
+    amount = orders["amount"].to_numpy(dtype=float)
+    day_sums = _day_sums(amount, by_day, day_starts, n_rows, [sum_checks(amount)])
+    del amount
+    by_day = None
+    day_of_start = day[day_starts]
     del day_starts
 
     every = {"n_orders_all": run_size.astype(np.int64)}
-    whole = segment_sums(money, run_starts, run_size, checks=checks)
-    every["revenue_all"] = whole[0]
-    if has_margin:
-        every["margin_all"] = whole[1]
-    del whole
     for k, (ts, b) in enumerate(zip(stamps, bounds)):
         out = outs[k]
         out.update(every)
-        segments = {}
-        for name in ("year", "recent", "usual"):
+        for name, count in (("year", "n_365"), ("recent", "n_recent"), ("usual", "n_usual")):
             lo, hi = b[name]
-            segments[name] = (run_starts + le[lo], le[hi] - le[lo])
-        out["n_365"] = segments["year"][1].astype(np.int64)
-        year = segment_sums(money, *segments["year"], checks=checks)
-        out["revenue_365"] = year[0]
-        if has_margin:
-            out["margin_365"] = year[1]
-        del year
-        out["n_recent"] = segments["recent"][1].astype(np.int64)
-        out["n_usual"] = segments["usual"][1].astype(np.int64)
-        both = segment_sums(amount, np.r_[segments["recent"][0], segments["usual"][0]],
-                            np.r_[segments["recent"][1], segments["usual"][1]], checks=amount_checks)
-        out["amount_recent"], out["amount_usual"] = both[:n], both[n:]
-        del both, segments
+            out[count] = (le[hi] - le[lo]).astype(np.int64)
         # summarize's figures (in days) for the customers known at ts; zeros for the others, as the general way
         end_day = int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))
         at = known_at[k]
         known_at[k] = {}
         n_known, known, pos, known_days = at["n_known"], at["known"], at["pos"], at["known_days"]
-        everything = bool((n_known == run_size).all())
         first_pos: np.ndarray
-        if everything:
+        if bool((n_known == run_size).all()):
             kept_sums, first_pos = day_sums, first_day_idx
         else:  # a date's known orders are whole days (ts is a date): its days are those up to ts
             kept_sums = day_sums[day_of_start <= end_day]
@@ -423,15 +398,12 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], sh
         figures = {"frequency": frequency, "recency": at["last_p"] - at["first_p"], "T": end_day - at["first_p"],
                    "monetary_value": monetary, "revenue": revenue, "days_since_last": end_day - at["last_p"]}
         del at
-        if has_margin:
-            figures["margin"] = (every["margin_all"][pos] if everything
-                                 else segment_sums(money[1], run_starts[pos], n_known[pos], checks=checks[1:]))
         for col, values in figures.items():
             full = np.zeros(n, dtype=values.dtype)
             full[pos] = values
             out[col] = full
         out["order_days"] = np.where(known, out["frequency"] + 1, 0).astype(np.int64)
-    del money, amount, day_sums, day_of_start
+    del day_sums, day_of_start
     for name in tests:  # row tests: counts over each window, from one running count of the hits
         running = _running(hits.pop(name))
         for k, b in enumerate(bounds):
@@ -441,17 +413,119 @@ def _compute_dates_in_order(orders: pd.DataFrame, stamps: list[pd.Timestamp], sh
                     start = run_starts + (le[lo] if lo is not None else 0)
                     outs[k][a.name] = (running[run_starts + le[hi]] - running[start]).astype(np.int64)
         del running
+    # The gaps last, from the orders by customer and date-time, when the other per-order arrays are gone (#14).
+    ns = _nanoseconds(t)
+    del t
     columns = feature_columns(cols)
     tables = []
-    for k in range(len(stamps)):
+    for k, ts in enumerate(stamps):
         got = outs[k]
-        got.update(gap_outs[k])
-        gap_outs[k] = {}
+        got.update(_gaps_at(sc, ns, day, n, int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))))
         # the columns as they are (no copy into consolidated blocks: the same values, half the memory at this peak)
         tables.append(pd.DataFrame({c: got[c] for c in columns}, index=pd.Index(uniques, name="customer_id"), copy=False))
         outs[k] = {}
         del got
     return tables
+
+
+def _rows_in(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``values`` taken in the sequence ``rows`` (None: as they are)."""
+    return values[rows] if rows is not None else values
+
+
+def _file_sums(orders: pd.DataFrame, by_file: np.ndarray | None, file_slot: np.ndarray | None, marks: list, bounds: list,
+               le: dict, run_starts: np.ndarray, run_size: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """The sums of amounts and margins at each date (``bounds``): whole file, last year, recent and usual windows, and
+    the margin up to the date, each customer's orders added in the file's sequence (``by_file``: the rows by customer
+    so; None: the file's own), as pandas' groupby adds.
+
+    When each customer's orders are in date order in that sequence (``file_slot`` None), a window is a segment of each
+    customer's run (``le``: the counts up to each bound) and is summed where it lies; otherwise its orders are picked
+    by ``file_slot``, where each order's date lies among the bounds ``marks`` (:func:`_slots`, in the same sequence)."""
+    n_rows = len(file_slot) if file_slot is not None else 0
+    money = [_rows_in(orders["amount"].to_numpy(dtype=float), by_file)]
+    if "margin" in orders.columns:
+        money.append(_rows_in(orders["margin"].to_numpy(dtype=float), by_file))
+    checks = [sum_checks(v) for v in money]  # each column read once for NaN and size, not once per sum
+
+    def window_sums(values: list[np.ndarray], checks: list, lo, hi) -> list[np.ndarray]:
+        below = le[lo] if lo is not None else 0
+        sizes = (le[hi] if hi is not None else run_size) - below
+        if file_slot is None or (lo is None and hi is None):  # the segments where they lie
+            return segment_sums(values, run_starts + below, sizes, checks=checks)
+        pick = np.ones(n_rows, dtype=bool) if hi is None else file_slot <= marks.index(hi)
+        if lo is not None:
+            pick &= file_slot > marks.index(lo)
+        return segment_sums([v[pick] for v in values], np.cumsum(sizes) - sizes, sizes, checks=checks)
+
+    whole = window_sums(money, checks, None, None)
+    outs = []
+    for b in bounds:
+        out = {"revenue_all": whole[0]}
+        year = window_sums(money, checks, *b["year"])
+        out["revenue_365"] = year[0]
+        out["amount_recent"] = window_sums(money[:1], checks[:1], *b["recent"])[0]
+        out["amount_usual"] = window_sums(money[:1], checks[:1], *b["usual"])[0]
+        if len(money) > 1:
+            out["margin_all"], out["margin_365"] = whole[1], year[1]
+            hi = b["known"][1]
+            out["margin"] = whole[1] if bool((le[hi] == run_size).all()) else window_sums(money[1:], checks[1:], None, hi)[0]
+        outs.append(out)
+    return outs
+
+
+def _row_numbers(rows: np.ndarray) -> np.ndarray:
+    """Row numbers (a sort order) as int32 when they fit: half the memory while they are kept (#14)."""
+    return rows.astype(np.int32) if len(rows) < 2**31 else rows
+
+
+def _day_and_time_orders(sc: np.ndarray, held: list, by_file: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For orders by customer (codes ``sc``, date-times ``held = [t]``, rows ``by_file`` of the file, None: the file's
+    own) whose dates are not in order within a customer: the rows sorted by customer then day, stably (the file's
+    sequence kept within a day, as summarize sorts them before its day sums), the rows sorted by customer then
+    date-time, stably (as the general way's gaps sort them), and ``t`` in the latter order. The codes stay ``sc`` in
+    both. ``held`` is emptied: the caller hands ``t`` over, so it goes once sorted."""
+    t = held.pop()
+    day = (_nanoseconds(t) // (86_400 * 10**9)).astype(np.int32)
+    low = int(day.min())
+    # key = code * span + (day - low), in place (one array as long as the orders at a time, #14)
+    key = sc.astype(np.int64)
+    key *= int(day.max()) - low + 1
+    key += day
+    key -= low
+    del day
+    within = _row_numbers(stable_order(key))
+    del key
+    by_day = by_file[within] if by_file is not None else within
+    t = t[within]
+    del within
+    # Days with several orders whose times are not in order: sort those orders by time, stably, within their day.
+    day = (_nanoseconds(t) // (86_400 * 10**9)).astype(np.int32)
+    tie = (sc[1:] == sc[:-1]) & (day[1:] == day[:-1])  # the next row is on the same day of the same customer
+    del day
+    if not bool(np.any(tie & (t[1:] < t[:-1]))):
+        return by_day, by_day, t
+    several = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # rows on a day with several orders
+    which = np.cumsum(np.r_[True, ~tie], dtype=np.int32 if len(t) < 2**31 else np.int64)[several]  # that day's number
+    del tie
+    by_time = by_day.copy()
+    moved = np.lexsort((t[several], which))
+    by_time[several] = by_day[several][moved]
+    t[several] = t[several][moved]
+    return by_day, by_time, t
+
+
+def _slots(t: np.ndarray, marks: list) -> np.ndarray:
+    """Where each date of ``t`` lies among the sorted window bounds ``marks``: how many are before it (a date on a
+    bound counts it as after: windows are ``(lo, hi]``), in the smallest integer type."""
+    edges = np.array([np.datetime64(b.to_datetime64(), "ns") for b in marks], dtype="datetime64[ns]")
+    same_unit = edges.astype(t.dtype)
+    if bool((same_unit.astype("datetime64[ns]") == edges).all()):
+        slot = np.searchsorted(same_unit, t, side="left")
+    else:
+        slot = np.searchsorted(edges, t.astype("datetime64[ns]"), side="left")
+    return slot.astype(np.min_scalar_type(len(marks)))
 
 
 def _running(hits: np.ndarray) -> np.ndarray:
@@ -473,75 +547,68 @@ def _nanoseconds(t: np.ndarray) -> np.ndarray:
     return t.astype("datetime64[ns]").view(np.int64)
 
 
-def _day_sums(amount: np.ndarray, day_starts: np.ndarray, n_rows: int, checks) -> np.ndarray:
-    """summarize's compensated sum of each run of orders on one day (``day_starts``): a one-order day is its amount
-    plus 0.0 (NaN: 0.0, as :func:`playbook.kernels.group_sums`), the others by :func:`playbook.kernels.segment_sums`."""
-    sums = amount[day_starts] + 0.0
+def _day_sums(amount: np.ndarray, rows: np.ndarray | None, day_starts: np.ndarray, n_rows: int, checks) -> np.ndarray:
+    """summarize's compensated sum of each run of orders on one day: ``day_starts`` are where the runs start in the rows
+    sorted by customer then day ``rows`` (None: the file's own sequence), ``amount`` is in the file's sequence. A
+    one-order day is its amount plus 0.0 (NaN: 0.0, as :func:`playbook.kernels.group_sums`), the others are summed by
+    :func:`playbook.kernels.segment_sums` over their amounts gathered in that order (only theirs: a copy of every
+    amount in customer order would be as long as the orders, #14)."""
+    sums = amount[day_starts if rows is None else rows[day_starts]]
+    sums += 0.0
     if checks[0][0]:
         sums[np.isnan(sums)] = 0.0
-    sizes = np.diff(day_starts, append=n_rows)
+    sizes = np.diff(day_starts, append=np.asarray(n_rows, dtype=day_starts.dtype))
     several = np.flatnonzero(sizes > 1)
     if len(several):
-        sums[several] = segment_sums(amount, day_starts[several], sizes[several], checks=checks)
+        counts = sizes[several]
+        del sizes
+        offsets = np.cumsum(counts) - counts  # where each such day starts among the gathered amounts
+        at = np.repeat(day_starts[several] - offsets, counts)
+        at += np.arange(len(at))  # the positions of their orders, in order
+        sums[several] = segment_sums(amount[at if rows is None else rows[at]], offsets, counts, checks=checks)
     return sums
 
 
-class _Gaps:
-    """:func:`_day_gaps` at any date, for orders by customer in date order: the gaps between consecutive orders and
-    between order days are taken once from all the orders; a date's are those ending at an order it knows (a prefix
-    of each customer's), in the same order, so every total and median is the one :func:`_day_gaps` gives."""
-
-    def __init__(self, sc: np.ndarray, ns: np.ndarray, day: np.ndarray, n: int):
-        self.n = n
-        same = sc[1:] == sc[:-1]  # row r + 1 follows row r of the same customer
-        self.gc = sc[1:][same]
-        self.gap_day = day[1:][same]  # the day each gap ends (the later order's)
-        g = np.diff(ns)[same]
-        self.g = g / 1e9  # seconds (the int64 difference as a double, divided: as _day_gaps)
-        del g
-        # order days: a new day starts where the customer or the day changes
-        new_day = np.r_[True, ~same | (day[1:] != day[:-1])]
-        del same
-        kc, kd = sc[new_day], day[new_day].astype(np.int64)
-        del new_day
-        same_c = kc[1:] == kc[:-1]
-        self.day_gap_day = kd[1:][same_c]  # the later day of each gap
-        self.day_gaps = np.diff(kd)[same_c]
-        self.day_gc = kc[1:][same_c]
-
-    def at(self, end_day: int) -> dict[str, np.ndarray]:
-        """The gap features at the date ``end_day`` (days since 1970): the gaps ending at an order known then (the
-        review dates of this way are whole days)."""
-        n = self.n
-        keep = self.gap_day <= end_day
-        g, gc = (self.g, self.gc) if keep.all() else (self.g[keep], self.gc[keep])
-        del keep
-        out = _gap_moments(g, gc, n, owned=False)  # g may be self.g, shared by every date
-        del g, gc
-        keep = self.day_gap_day <= end_day
-        pairs = [self.day_gc, self.day_gaps] if keep.all() else [self.day_gc[keep], self.day_gaps[keep]]
-        del keep
-        out["own_gap_days_raw"] = _gap_medians(pairs, n)
-        return out
+def _gaps_at(sc: np.ndarray, ns: np.ndarray, day: np.ndarray, n: int, end_day: int) -> dict[str, np.ndarray]:
+    """:func:`_day_gaps` at the date ``end_day`` (days since 1970) for the orders sorted by customer and date-time
+    (``sc`` their codes, ``ns`` their date-times in nanoseconds, ``day`` their days): the gaps between consecutive
+    orders and between order days that end at an order known then (a prefix of each customer's: the review dates of
+    this way are whole days), in the same order, so every total and median is the one :func:`_day_gaps` gives. No
+    copy of the orders' arrays, and each per-gap array goes once used (they are as long as the orders, #14)."""
+    later_known = day[1:] <= end_day
+    same = sc[1:] == sc[:-1]  # row r + 1 follows row r of the same customer
+    gap = same & later_known
+    pair = [np.diff(ns)[gap] / 1e9, sc[1:][gap]]  # seconds (the int64 difference as a double, divided: as _day_gaps)
+    del gap
+    out = _gap_moments(pair, n)
+    # order days known then: a new day starts where the customer or the day changes
+    new_day = np.r_[True, ~same | (day[1:] != day[:-1])]
+    del same
+    new_day[1:] &= later_known
+    new_day[0] &= bool(day[0] <= end_day)
+    del later_known
+    kc, kd = sc[new_day], day[new_day]  # int32 days: the gaps in days are the same integers, half the memory
+    del new_day
+    same_c = kc[1:] == kc[:-1]
+    pairs = [kc[1:][same_c], np.diff(kd)[same_c]]
+    del kc, kd, same_c
+    out["own_gap_days_raw"] = _gap_medians(pairs, n)
+    return out
 
 
-def _bound_counts(sc: np.ndarray, t: np.ndarray, n: int, bounds) -> dict:
-    """For each window bound, each customer's number of orders dated up to it (``t <= bound``), from the orders sorted
-    by customer ``sc`` (dates ``t``): one search of every date among the few bounds, one count per (customer, slot)."""
-    marks = sorted({b for b in bounds if b is not None})
-    edges = np.array([np.datetime64(b.to_datetime64(), "ns") for b in marks], dtype="datetime64[ns]")
-    same_unit = edges.astype(t.dtype)
-    if bool((same_unit.astype("datetime64[ns]") == edges).all()):
-        slot = np.searchsorted(same_unit, t, side="left")  # how many bounds are before each date
-    else:
-        slot = np.searchsorted(edges, t.astype("datetime64[ns]"), side="left")
+def _bound_counts(sc: np.ndarray, slot: np.ndarray, n: int, marks: list) -> dict:
+    """For each window bound of ``marks``, each customer's number of orders dated up to it, from the orders' customer
+    codes ``sc`` and :func:`_slots` ``slot`` (in any one sequence): one count per (customer, slot)."""
     width = len(marks) + 1
     if n * width < 2**31:
-        slot += sc.astype(np.int32) * np.int32(width)  # the key (customer, slot), in place
+        key = sc.astype(np.int32)
+        key *= np.int32(width)
     else:
-        slot += sc.astype(np.int64) * width
-    per = np.bincount(slot, minlength=n * width).reshape(n, width)
-    del slot
+        key = sc.astype(np.int64)
+        key *= width
+    key += slot  # the key (customer, slot), in place
+    per = np.bincount(key, minlength=n * width).reshape(n, width)
+    del key
     upto = np.cumsum(per, axis=1)
     return {b: np.ascontiguousarray(upto[:, i]) for i, b in enumerate(marks)}
 
@@ -634,10 +701,8 @@ def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> d
         o = np.lexsort((t, c))
         c, t = c[o], t[o]
         del o
-    g = (np.diff(t, prepend=0).astype(float) / 1e9)[same]
-    gc = c[same]
-    out = _gap_moments(g, gc, n, owned=True)
-    del g, gc
+    pair = [(np.diff(t, prepend=0).astype(float) / 1e9)[same], c[same]]
+    out = _gap_moments(pair, n)
     # Order days: a customer's rows are by date, so a new day starts where the day changes.
     t //= 86_400 * 10**9  # whole days since 1970 (earlier dates floor the same way)
     new_day = ~same | np.r_[True, t[1:] != t[:-1]]
@@ -651,21 +716,23 @@ def _day_gaps(sc: np.ndarray, dates: np.ndarray, known: np.ndarray, n: int) -> d
     return out
 
 
-def _gap_moments(g: np.ndarray, gc: np.ndarray, n: int, *, owned: bool) -> dict[str, np.ndarray]:
-    """Mean, sample standard deviation and count of each customer's gaps ``g`` (``gc`` their customer codes, ``n``
-    customers; NaN where there are too few). ``owned``: ``g`` may be overwritten (it is squared in place)."""
+def _gap_moments(pair: list, n: int) -> dict[str, np.ndarray]:
+    """Mean, sample standard deviation and count of each customer's gaps from ``pair = [gaps, their customer codes]``
+    (``n`` customers; NaN where there are too few). The list is emptied: the caller hands the gaps over, so they go
+    as soon as their deviations are made (they can be as long as the orders)."""
+    g, gc = pair
+    pair.clear()
     cnt = np.bincount(gc, minlength=n)
     mean = np.full(n, np.nan)
     std = np.full(n, np.nan)
     has = cnt > 0
     mean[has] = np.bincount(gc, weights=g, minlength=n)[has] / cnt[has]
-    if owned:
-        g -= mean[gc]
-    else:
-        g = g - mean[gc]
-    g *= g
+    dev = mean[gc]
+    np.subtract(g, dev, out=dev)  # each gap's deviation, squared in place: one array as long as the gaps (#14)
+    del g
+    dev *= dev
     two = cnt > 1
-    std[two] = np.sqrt(np.bincount(gc, weights=g, minlength=n)[two] / (cnt[two] - 1))
+    std[two] = np.sqrt(np.bincount(gc, weights=dev, minlength=n)[two] / (cnt[two] - 1))
     return {"gap_mean": mean, "gap_std": std, "gap_count": cnt.astype(np.int64)}
 
 
@@ -680,13 +747,18 @@ def _gap_medians(pairs: list, n: int) -> np.ndarray:
     if len(gaps):
         # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
         width = int(gaps.max()) + 1
-        packed = np.sort(gaps_c.astype(np.int64) * width + gaps)
-        del gaps_c, gaps
-        gaps_c, gaps = packed // width, (packed % width).astype(float)
-        del packed
+        packed = gaps_c.astype(np.int64)  # (customer, gap) packed in place, sorted in place: one array at a time (#14)
+        del gaps_c
+        packed *= width
+        packed += gaps
+        del gaps
+        packed.sort()
+        gaps_c = packed // width
         starts = group_starts(gaps_c)
-        size = np.diff(np.r_[starts, len(gaps)])
-        med[gaps_c[starts]] = (gaps[starts + (size - 1) // 2] + gaps[starts + size // 2]) / 2
+        size = np.diff(np.r_[starts, len(packed)])
+        # the middle gap(s) of each customer, unpacked alone (the gaps are small integers: exact as doubles)
+        low, high = (packed[starts + (size - 1) // 2] % width).astype(float), (packed[starts + size // 2] % width).astype(float)
+        med[gaps_c[starts]] = (low + high) / 2
     return med
 
 

@@ -99,6 +99,9 @@ def _factorize_arrow_text(ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
     codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
     del encoded
     uniques = type(ids.array)(pa.chunked_array([distinct.take(pa.array(by_text))]), dtype=ids.dtype)
+    # The pool keeps the encoding's freed buffers (chunks and their combined copy: twice the codes) for pyarrow's next
+    # use; numpy's arrays after this cannot reuse them, so they go back to the system (#14).
+    pa.default_memory_pool().release_unused()
     return codes, pd.Index(uniques)
 
 
@@ -186,10 +189,11 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     top = int(keys.max(initial=0))
     if n == 0 or keys.min() < 0 or top.bit_length() + shift > 62:
         return np.argsort(keys, kind="stable")
-    # In place: one array as long as the keys at a time, besides the row numbers (memory, #14).
+    # In place: one array as long as the keys at a time, the row numbers added a block at a time (memory, #14).
     packed = keys.astype(np.int64)
     packed <<= shift
-    packed |= np.arange(n, dtype=np.int64)
+    for a in range(0, n, GROUP_BLOCK):
+        packed[a:a + GROUP_BLOCK] |= np.arange(a, min(a + GROUP_BLOCK, n), dtype=np.int64)
     packed.sort()
     packed &= (1 << shift) - 1
     return packed

@@ -2,7 +2,7 @@
 general way gives.
 
 When every customer's orders are in date order once grouped by customer (a date-sorted export, or one sorted by
-customer then date), :func:`playbook.features._compute_dates_in_order` reads both dates from one sorted set of integer
+customer then date), :func:`playbook.features._compute_dates_sorted` reads both dates from one sorted set of integer
 arrays: windows as segments of each customer's run, compensated sums over segments
 (:func:`playbook.kernels.segment_sums`), pyarrow text ids of one width factorised as integers. Each shortcut is held
 here to the general way (:func:`playbook.features._compute_dates_general`, masks and ``summarize`` per date, run on
@@ -148,12 +148,18 @@ def _assert_same(got: pd.DataFrame, ref: pd.DataFrame) -> None:
 
 
 def _check(orders: pd.DataFrame, as_of, *, in_order: bool = True) -> None:
-    """compute at as_of and the backtest date == the general way; and whether the shortcut was taken."""
+    """compute at as_of and the backtest date, by the sorted way, == the general way; ``in_order``: whether each
+    customer's orders are in date order in the file (else the sorted way sorts them by day and date-time, and sums
+    each window's orders picked in the file's sequence)."""
     ts = pd.Timestamp(as_of)
     dates = [ts, _past_date(ts)]
-    taken = features._compute_dates_in_order(orders, [features.to_timestamp(d) for d in dates])
-    assert (taken is not None) == in_order
-    got = features._compute_dates(orders, dates)
+    sorted_by_date = []
+    real = features._day_and_time_orders
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(features, "_compute_dates_general", lambda *a, **k: pytest.fail("took the general way"))
+        m.setattr(features, "_day_and_time_orders", lambda *a: sorted_by_date.append(True) or real(*a))
+        got = features._compute_dates(orders, dates)
+    assert sorted_by_date == ([] if in_order else [True])
     for g, r in zip(got, _general(orders, dates)):
         _assert_same(g, r)
 
@@ -196,7 +202,7 @@ def test_date_sorted_pieces_one_after_another():
     orders = _orders(EDGE).sort_values("order_date", kind="stable", ignore_index=True)
     _check(pd.concat([orders.iloc[6:], orders.iloc[:6]], ignore_index=True)
            .pipe(lambda o: o[~o["customer_id"].isin(["a", "f"])].reset_index(drop=True)), "2025-12-31")
-    # the same with a customer's orders across both pieces out of date order: the general way
+    # the same with a customer's orders across both pieces out of date order: sorted by date
     _check(pd.concat([orders.iloc[6:], orders.iloc[:6]], ignore_index=True), "2025-12-31", in_order=False)
 
 
@@ -212,17 +218,42 @@ def test_no_order_known_at_the_backtest_date():
     _assert_same(f, _general(orders, ["2025-12-31"])[0])
 
 
-def test_orders_out_of_date_order_take_the_general_way():
+def test_orders_out_of_date_order_are_sorted_by_date():
     orders = _orders(EDGE)
     shuffled = orders.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    assert features._compute_dates_in_order(shuffled, [pd.Timestamp("2025-12-31")]) is None
-    _check(shuffled, "2025-12-31", in_order=False)  # the general way, with the codes the shortcut already made
+    _check(shuffled, "2025-12-31", in_order=False)
+    _check(shuffled, "2025-06-01", in_order=False)
+    by_customer = shuffled.sort_values("customer_id", kind="stable", ignore_index=True)  # by customer, not by date
+    _check(by_customer, "2025-12-31", in_order=False)
     # a review date with a time of day, a date before every order: the general way too (it refuses the latter)
     by_date = orders.sort_values("order_date", kind="stable", ignore_index=True)
-    assert features._compute_dates_in_order(by_date, [pd.Timestamp("2025-12-31 12:00")]) is None
-    assert features._compute_dates_in_order(by_date, [pd.Timestamp("1960-01-01")]) is None
+    assert features._compute_dates_sorted(by_date, [pd.Timestamp("2025-12-31 12:00")]) is None
+    assert features._compute_dates_sorted(by_date, [pd.Timestamp("1960-01-01")]) is None
     with pytest.raises(playbook.DataValidationError):
         features.compute(by_date, "1960-01-01")
+
+
+def test_shuffled_sums_add_in_the_file_sequence():
+    # Compensated sums depend on the order of their terms in the last bit: amounts of mixed sizes, several orders a day
+    # at times out of the file's sequence. Windows' sums must add each customer's orders in the file's sequence and
+    # summarize's day sums in the file's sequence within a day, not in date order.
+    rng = np.random.default_rng(7)
+    rows = 6000
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, rows) // 7 * 7, unit="D")
+    orders = pd.DataFrame({
+        "customer_id": pd.Series([f"C{i:03d}" for i in rng.integers(0, 60, rows)], dtype="str"),
+        "order_date": day + pd.to_timedelta(rng.integers(0, 86_400, rows), unit="s"),
+        "amount": np.round(rng.choice([1e-3, 1.0, 1e7], rows) * rng.random(rows), 6),
+        "margin": rng.choice([0.1, 0.7, 3e6], rows) * rng.random(rows)})
+    assert _terms_order_matters(orders)
+    _check(orders, "2025-06-30", in_order=False)
+
+
+def _terms_order_matters(orders: pd.DataFrame) -> bool:
+    """Whether some customer's compensated sum of amounts differs between the file's sequence and date order."""
+    by_file = orders.groupby("customer_id")["amount"].sum()
+    by_date = orders.sort_values("order_date", kind="stable").groupby("customer_id")["amount"].sum()
+    return bool((by_file != by_date).any())
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +269,7 @@ def test_generated_bases_date_sorted_and_customer_sorted(synthetic):
         by_customer = orders.sort_values(["customer_id", "order_date"], kind="stable", ignore_index=True)
         for frame in (by_date, by_customer, by_date.assign(customer_id=by_date["customer_id"].astype("str"))):
             _check(frame, base.as_of)
-    # in no order at all: the general way before any sort, reusing the codes (text ids, then categorical ones)
+    # in no order at all: sorted by customer, then by day and date-time (text ids, then categorical ones)
     shuffled = pd.concat([b.orders for b in synthetic[:3]], ignore_index=True)
     shuffled = shuffled.sample(frac=1.0, random_state=0).reset_index(drop=True)
     assert (shuffled["order_date"].diff() < pd.Timedelta(0)).sum() > max(len(shuffled) // 100, 16)
