@@ -165,13 +165,15 @@ def _reduce(base: CustomerBase) -> dict:
 
 
 def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, margin_rate, totals: dict, tables: list,
-                            notes: list, past: pd.DataFrame | None = None) -> Analysis:
-    """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine)."""
+                            notes: list, past: pd.DataFrame | None = None, chunk_rows: int | None = None) -> Analysis:
+    """:func:`build_analysis` of an orders-only base from its feature table (:mod:`playbook.features`, any engine);
+    ``chunk_rows``: customers scored at once (:func:`playbook.strategy._chunks`; the same analysis for any size)."""
     from .rfm import rfm_scores, rfm_segments, segment_summary
     from .segment import pareto_table
     from .strategy import _scored_from_features
 
-    actions, risk, plan, rows, summary = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past)
+    actions, risk, plan, rows, summary = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past,
+                                                                       chunk_rows=chunk_rows)
     per_customer = pd.DataFrame({"revenue": f["revenue_all"], "n_orders": f["n_orders_all"]}, index=f.index)
     if "margin_all" in f:
         per_customer["margin"] = f["margin_all"]

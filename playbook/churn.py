@@ -311,7 +311,25 @@ def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int
     known = f["n_orders"].to_numpy() > 0
     f = f[[c for c in _SIGNAL_FEATURES if c in f.columns]]  # the columns read below (no copy)
     f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
-    scale = window_days / baseline_days
+    return _signals_of_known(f, ts, _gap_fallback(f))
+
+
+def _gap_fallback(f: pd.DataFrame) -> float:
+    """The usual gap of a customer with fewer than two order days: the median of the others' own gaps
+    (``own_gap_days_raw`` of a feature table of known customers), NaN when nobody has two order days.
+    The one figure of :func:`signals_from_features` that reads all customers: a caller scoring them in
+    chunks computes it once and hands it to :func:`_signals_of_known`."""
+    own_gap = f["own_gap_days_raw"]
+    return float(own_gap.median()) if own_gap.notna().any() else np.nan
+
+
+def _signals_of_known(f: pd.DataFrame, ts: pd.Timestamp, fallback: float) -> pd.DataFrame:
+    """:func:`signals_from_features` of a feature table of known customers only, with the usual gap
+    ``fallback`` (:func:`_gap_fallback` of all of them) given: each row's signals read that row alone."""
+    from . import features
+
+    window_days = features.WINDOW_DAYS
+    scale = window_days / features.BASELINE_DAYS
     day = ts.normalize()
     out = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
     out["days_since_last"] = f["days_since_last"].astype(np.int64)
@@ -320,7 +338,6 @@ def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int
     out["revenue"] = f["revenue"].astype(float)
     own_gap = f["own_gap_days_raw"]
     notes: list[str] = []
-    fallback = float(own_gap.median()) if own_gap.notna().any() else np.nan
     if np.isnan(fallback):
         notes.append("No customer has two order days yet: the usual rhythm, and so gap_ratio, cannot be measured.")
     out["own_gap_days"] = own_gap.fillna(fallback).clip(lower=1.0)

@@ -1186,28 +1186,75 @@ def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
     return _known_rows(f)[cols]
 
 
+#: Customers scored at once by the per-customer steps of the analysis (stage, churn signals and risk): the
+#: memory of those steps is bounded by a chunk, not by the base. ``PLAYBOOK_CHUNK_ROWS`` overrides it (tests
+#: force small chunks with it); every chunk size gives the same tables.
+CHUNK_ROWS = 250_000
+
+
+def _chunks(n: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the chunks of ``n`` rows, ``chunk_rows`` at a time (default :data:`CHUNK_ROWS`, or the
+    environment's ``PLAYBOOK_CHUNK_ROWS``); one chunk, possibly empty, when they all fit.
+
+    >>> _chunks(5, 2), _chunks(0, 2)
+    ([(0, 2), (2, 4), (4, 5)], [(0, 0)])
+    """
+    import os
+
+    size = int(chunk_rows or os.environ.get("PLAYBOOK_CHUNK_ROWS") or CHUNK_ROWS)
+    if size < 1:
+        raise InvalidArgumentError(f"The chunk size must be a whole number of rows >= 1. Got {size!r}.")
+    return [(start, min(start + size, n)) for start in range(0, n, size)] or [(0, 0)]
+
+
+def _concat(parts: list):
+    """The chunks' tables (or Series) one after the other, with the first one's ``attrs`` (the same in every chunk):
+    the chunk itself when there is one."""
+    if len(parts) == 1:
+        return parts[0]
+    out = pd.concat(parts)
+    out.attrs = parts[0].attrs
+    return out
+
+
+def _stage_and_risk(known: pd.DataFrame, ts: pd.Timestamp, lang: str, fallback: float, model, why) -> tuple:
+    """The formation stage and the churn-risk table, in the rows' order, of a chunk of known customers: the
+    per-customer part of :func:`_profile_from_features` (``fallback``, ``model``: read from all customers)."""
+    from .churn import _signals_of_known, risk_in_signal_order
+    from .lifecycle import FORMATION_DEFAULTS, formation_stages_only, orders_evidence
+
+    stage = formation_stages_only(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
+    signals = _signals_of_known(known, ts, fallback)
+    signals.attrs["model"] = model
+    if model is None:
+        signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
+    return stage, risk_in_signal_order(signals, lang)
+
+
 def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None, *,
-                           tiers: pd.Series | None = None, known: pd.DataFrame | None = None
-                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           tiers: pd.Series | None = None, known: pd.DataFrame | None = None,
+                           chunk_rows: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`_customer_profile` of an orders-only base from its feature table: the same inputs, handed to :func:`_profile`.
 
     ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
     :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note.
-    ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once)."""
-    from .churn import model_from_features, risk_in_signal_order, signals_from_features
-    from .lifecycle import FORMATION_DEFAULTS, formation_stages_only, orders_evidence
+    ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once).
+    The stages, signals and risk are computed ``chunk_rows`` customers at a time (:func:`_chunks`): the same
+    table for any chunk size, with only one chunk's signals in memory."""
+    from .churn import _gap_fallback, model_from_features
 
     if known is None:
         known = _known_rows(f)
     summary = _summary_of(known)
-    stage = formation_stages_only(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
-    signals = signals_from_features(known, ts)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
-    signals.attrs["model"] = model
-    if model is None:
-        signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
+    # The model and the usual-gap fallback read all customers, once; each chunk of rows is then scored alone.
+    fallback = _gap_fallback(known)
+    parts = [_stage_and_risk(known.iloc[start:stop], ts, lang, fallback, model, why)
+             for start, stop in _chunks(len(known), chunk_rows)]
+    stage = _concat([stage for stage, _ in parts])
     # In the signals' row order (the summary's), so the profile reads it by position; sorted by risk as churn_risk returns it.
-    unsorted = risk_in_signal_order(signals, lang)
+    unsorted = _concat([risk for _, risk in parts])
+    del parts
     risk = unsorted.sort_values("risk", ascending=False, kind="stable")
     last_year = pd.DataFrame(index=summary.index)
     last_year["revenue_365"] = known["revenue_365"]
@@ -1230,10 +1277,11 @@ def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, 
 
 
 def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
-                          past: pd.DataFrame | None = None
+                          past: pd.DataFrame | None = None, chunk_rows: int | None = None
                           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
     """:func:`_action_list_from_features`, the row of ``f`` of each action (in the action list's order), so a
-    caller reads other columns of ``f`` for the actions by position, and :func:`_summary_of` ``(f)``."""
+    caller reads other columns of ``f`` for the actions by position, and :func:`_summary_of` ``(f)``.
+    ``chunk_rows``: customers scored at once by the per-customer steps (:func:`_chunks`); any size gives the same tables."""
     from .customer_types import behaviour_from_features, types_only
     from .segment import tier_policy, tiers_in_row_order
     from .value import clv_from_summary
@@ -1241,7 +1289,7 @@ def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margi
     known = _known_rows(f)  # taken once, for every table below
     summary = _summary_of(known)
     tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
-    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers, known=known)
+    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers, known=known, chunk_rows=chunk_rows)
     types = types_only(behaviour_from_features(known, ts)).astype(str)  # the label only: its reasons are not kept
     columns = {"margin": "margin_365", "amount": "revenue_365"}
     clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
