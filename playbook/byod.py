@@ -605,9 +605,10 @@ def _read(path_or_frame, encoding, sheet, lang, progress=None, parquet_columns: 
             if not data.strip():
                 raise DataValidationError(f"{name} is empty: it has no header and no orders. Export the orders table again.")
             df, src = _read_csv_text(_decode(data, name, encoding, notes), name, notes, progress)
-            if notes.legacy:
+            if notes.legacy or encoding is not None:
                 # Text as the UTF-8 reads hold it (pyarrow strings, not a Python object per value), so a file found to
-                # be GBK or Windows-1252 is parsed as its UTF-8 copy is; the streaming read then keeps its blocks so.
+                # be GBK or Windows-1252, or read in the encoding= given, is parsed as its UTF-8 copy is; the
+                # streaming read then keeps its blocks so.
                 df = df.astype("str")
         _check_unique_header(df, name)
         _check_field_sizes(df, src)
@@ -1394,16 +1395,44 @@ def _stream_orders(path_or_frame, columns: dict, *, encoding, date_format, decim
     Returns ``(out, notes, src, wanted)``, or the last line number said through ``progress`` (0: none)
     when the file is handed over.
     """
-    if not _STREAM or not isinstance(path_or_frame, (str, Path)) or encoding is not None or date_format is not None:
+    if not _STREAM or not isinstance(path_or_frame, (str, Path)) or date_format is not None:
         return 0
     path = Path(path_or_frame)
     if path.suffix.lower() in (".parquet", ".pq", ".xlsx", ".xlsm", ".xls") or not path.is_file():
         return 0
+    codec = None if encoding is None else _stream_codec(path, encoding)
+    if encoding is not None and codec is None:
+        return 0
     notes, said = ReadNotes(lang), [0]
     try:
-        return _stream_csv(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst)
+        if codec is None:
+            return _stream_csv(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst)
+        return _stream_csv_as(path, columns, notes, progress, said, decimal=decimal, dayfirst=dayfirst, encoding=codec,
+                              given=encoding)
     except _Fallback:
         return said[0]
+
+
+def _stream_codec(path: Path, encoding: str) -> str | None:
+    """The codec a CSV read with ``encoding=`` is streamed in (pyarrow transcodes it block by block), or None when
+    the whole-file read must take it: an unknown name (that read names it), a codec whose line breaks and
+    separators are not single ASCII bytes (UTF-16, UTF-32), or a file that starts with a UTF-8 byte-order mark
+    read in another codec (the whole-file read keeps those bytes as text, the stream would drop them)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return None
+    if name == "utf-8":
+        return "utf-8"
+    try:
+        ascii_like = all(c.encode(name) == c.encode("ascii") for c in "\n\r,;\t\"0123456789.-")
+    except (UnicodeError, LookupError):
+        return None
+    with open(path, "rb") as fh:
+        bom = fh.read(3) == b"\xef\xbb\xbf"
+    return name if ascii_like and not bom and not name.startswith(("utf-16", "utf-32", "utf-7")) else None
 
 
 class _Lines:
@@ -1913,7 +1942,7 @@ def _stream_csv(path: Path, columns: dict, notes: ReadNotes, progress, said: lis
 
 
 def _stream_csv_as(path: Path, columns: dict, notes: ReadNotes, progress, said: list, *, decimal=None, dayfirst=None,
-                   encoding: str = "utf-8"):
+                   encoding: str = "utf-8", given: str | None = None):
     sniffed = _sniff_csv(path, encoding)
     if sniffed is None:
         raise _Fallback("not a clean UTF-8 CSV")
@@ -1951,7 +1980,10 @@ def _stream_csv_as(path: Path, columns: dict, notes: ReadNotes, progress, said: 
             progress = _Progress(progress, after=said[0])  # the second pass does not say the same lines again
     else:
         raise _Fallback("a block read under a decision the whole file contradicts twice")
-    notes.add(encoding if encoding != "utf-8" else "bom" if bom else "utf8", name=name)
+    if given is not None:  # encoding= as the user spelled it, as the whole-file read notes it
+        notes.add("encoding_given", name=name, encoding=given)
+    else:
+        notes.add(encoding if encoding != "utf-8" else "bom" if bom else "utf8", name=name)
     if delim != ",":
         notes.add("delimiter", name=name, delim=notes.text("tab") if delim == "\t" else repr(delim))
     out = pd.DataFrame({kit: cols[kit].column() for kit in present}, copy=False)
@@ -1993,7 +2025,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
                 if rows >= step:
                     said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
                     step = rows + _STREAM_STEP
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError) as exc:  # Unicode: a codec's, transcoding
         raise (_NotUtf8 if "invalid UTF8" in str(exc) and not legacy else _Fallback)("pyarrow") from exc
     if not kept:
         raise _Fallback("no orders")

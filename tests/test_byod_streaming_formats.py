@@ -242,6 +242,32 @@ def test_a_legacy_encoding(encoding, names, where, tmp_path, monkeypatch):
     same(write(tmp_path, frame, encoding=encoding), monkeypatch)  # a refusal quoting a line of the transcoded text
 
 
+@pytest.mark.parametrize("encoding, written, streams", [
+    ("cp1252", "cp1252", True), ("latin-1", "latin-1", True), ("GBK", "gbk", True), ("utf-8", "utf-8", True),
+    ("utf-8", "utf-8-sig", True),
+    ("cp1252", "utf-8-sig", False),  # a UTF-8 BOM read as cp1252 is text to the whole-file read: left to it
+    ("utf-16", "utf-16", False),  # line breaks are not single bytes
+    ("cp1252", "bad", False),  # a byte cp1252 does not define: the whole-file read names the encoding
+    ("nonesuch", "utf-8", False),  # an unknown name: the whole-file read says so
+])
+def test_an_encoding_given_streams_like_the_whole_file_read(encoding, written, streams, tmp_path, monkeypatch):
+    """With encoding= (--encoding) the file is streamed too (it used to be decoded whole: 18x its size in memory
+    for a Windows-1252 export), with the same frame, notes ("read as cp1252 (as asked)") and refusals."""
+    frame = orders()
+    frame.loc[[3, 40, 77], "customer_id"] = ["Müller GmbH", " Café Zoë ", "Ægir ÅS"] if written != "gbk" else \
+        ["北京客户", " 上海分店 ", "广州"]
+    path = tmp_path / "orders.csv"
+    if written == "bad":
+        path.write_bytes(frame.to_csv(index=False).encode("cp1252").replace("ü".encode("cp1252"), b"\x81"))
+    else:
+        frame.to_csv(path, index=False, encoding=written)
+    want = same(path, monkeypatch, streams=streams, encoding=encoding)
+    if written != "bad" and encoding != "nonesuch":
+        assert want[0] == "read" and f"read as {encoding} (as asked)" in " ".join(want[2]["notes"])
+    else:
+        assert want[0] == "error" and encoding in str(want[1:])
+
+
 def test_an_encoding_that_cannot_be_told_is_left_to_the_whole_file_read(tmp_path, monkeypatch):
     path = tmp_path / "orders.csv"
     path.write_bytes(orders().to_csv(index=False).encode() + b"C9,2024-05-01,1.00,\xc4\xe3\n")
