@@ -1403,8 +1403,11 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     ``"500MB"``, or a number of bytes); beyond it DuckDB spills to a temporary folder
     (``playbook_duckdb_*`` in the system's temporary folder), removed when the read ends, of at most
     half the free disk (beyond that the read is refused, saying so). The
-    default, None, is half of the machine's memory (:func:`default_memory_limit`): the other half
-    is for the feature table in pandas and the scoring that follows. A spill folder left by a run
+    default, None, is half of the machine's memory (:func:`default_memory_limit`). Once the orders
+    are reduced, their table is dropped and the limit lowered to 256 MiB (or ``memory_limit``, if
+    lower) while the feature tables are streamed into pandas, so DuckDB's memory is handed back
+    before pandas' grows (the review date's table, and the backtest date's with the columns the
+    churn backtest reads, about 370 MB per million customers). A spill folder left by a run
     that was killed (its marker file names a process that no longer runs) is removed by the next
     read. With ``con`` (your own connection), configure it yourself; ``memory_limit`` is refused.
     """
@@ -1451,9 +1454,12 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     # DuckDB's allocator hands the memory of a finished step back to the system from threads of its own; without them
     # it keeps it (about 1 GB at 10M orders, as much as the feature tables then fetched) until it allocates again.
     con.execute("SET allocator_background_threads = true")
+    # While pandas fills the feature tables, DuckDB only streams its stored steps and sorts the ids: its limit is
+    # lowered then (to 256 MiB), so that the steps' tables it holds in memory (gigabytes at millions of customers) go to disk.
+    fetch_limit = f"{int(min(_memory_bytes(limit), _FETCH_MEMORY))}B"
     try:
         return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
-                            date_format=date_format, decimal=decimal)
+                            date_format=date_format, decimal=decimal, fetch_limit=fetch_limit)
     except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
         if isinstance(exc, duckdb.IOException) and "temp" not in str(exc).lower():
             raise
@@ -1498,13 +1504,27 @@ def check_memory_limit(memory_limit) -> str:
         return default_memory_limit()
     if isinstance(memory_limit, (int, float)) and not isinstance(memory_limit, bool) and memory_limit >= 1:
         return f"{int(memory_limit)}B"
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", str(memory_limit), flags=re.IGNORECASE)
-    size = float(m.group(1)) * _MEMORY_UNITS[m.group(2).lower()] if m else 0.0
-    if not m or size < 16 * 1024**2:
+    m = re.fullmatch(_MEMORY_SIZE, str(memory_limit), flags=re.IGNORECASE)
+    if not m or _memory_bytes(memory_limit) < 16 * 1024**2:
         raise InvalidArgumentError(f"--memory-limit (memory_limit=) must be a size such as 8GB, 500MB or 2GiB, at least 16MB. "
                                    f"Got {str(memory_limit)[:40]!r}.")
     unit = {"b": "B", "kb": "KB", "mb": "MB", "gb": "GB", "tb": "TB"}.get(m.group(2).lower(), m.group(2)[0].upper() + "iB")
     return f"{m.group(1)}{unit}"
+
+
+_MEMORY_SIZE = r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*"
+
+
+def _memory_bytes(size) -> float:
+    """The bytes of a size as :func:`check_memory_limit` reads it (``"8GB"``, ``" 1.5 gib "``, ``"123B"``); 0.0 if unreadable.
+
+    >>> _memory_bytes("1.5GiB") == 1.5 * 1024**3, _memory_bytes("8GB"), _memory_bytes("lots")
+    (True, 8000000000.0, 0.0)
+    """
+    import re
+
+    m = re.fullmatch(_MEMORY_SIZE, str(size), flags=re.IGNORECASE)
+    return float(m.group(1)) * _MEMORY_UNITS[m.group(2).lower()] if m else 0.0
 
 
 def _make_spill_folder(root=None):
@@ -1572,8 +1592,13 @@ def clean_stale_spills(root=None) -> list:
     return removed
 
 
-def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
-    """:func:`read_duckdb` on an open connection."""
+#: DuckDB's memory limit while the feature tables are fetched (or the run's limit, if lower).
+_FETCH_MEMORY = 256 * 1024**2
+
+
+def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal,
+                 fetch_limit=None) -> FeatureRead:
+    """:func:`read_duckdb` on an open connection (``fetch_limit``: DuckDB's memory limit once the orders are reduced)."""
     from pathlib import Path
 
     con.execute("SET TimeZone = 'UTC'")
@@ -1644,6 +1669,8 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     def release():  # the orders are reduced: their table (in memory and spilled) goes before the tables are fetched
         for kind, name in (("VIEW", "orders"), ("TABLE", "parsed"), ("VIEW", "src")):
             con.execute(f"DROP {kind} IF EXISTS {name}")
+        if fetch_limit is not None:
+            con.execute(f"SET memory_limit = '{fetch_limit}'")
 
     if totals["first_order"] <= end_of_day(then):  # both dates in one pass over the orders
         # At the backtest date, only the columns the churn model's backtest reads (:func:`_past_features`).

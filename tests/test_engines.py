@@ -418,3 +418,25 @@ def test_fetch_puts_each_row_at_its_customer():
     np.testing.assert_array_equal(a["own_gap_days_raw"].to_numpy(), np.where(code % 3 > 0, code / 4, np.nan))
     assert b["first_order"].dtype == "datetime64[ns]"
     assert (b["first_order"] == pd.Timestamp("2025-01-01") + pd.to_timedelta(code, unit="D")).all()
+
+
+@pytest.mark.parametrize("limit, at_fetch", [("4GB", "256.0 MiB"), ("64MB", "61.0 MiB")])
+def test_read_duckdb_fetches_under_a_lower_limit_without_the_orders(tmp_path, monkeypatch, limit, at_fetch):
+    """Once the orders are reduced, their table is dropped and DuckDB's limit is lowered (to 256 MiB, or the run's
+    if lower) while pandas fills the feature tables; a connection of yours keeps its own limit and tables."""
+    seen = []
+    fetch = features._fetch_dates
+
+    def spy(con, *args, **kwargs):
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        seen.append((con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0], tables))
+        return fetch(con, *args, **kwargs)
+
+    monkeypatch.setattr(features, "_fetch_dates", spy)
+    path = _write(tmp_path, "good.csv", GOOD)
+    features.read_duckdb(path, memory_limit=limit)
+    (setting, tables), = seen
+    assert setting == at_fetch and not {"parsed", "orders", "src"} & tables
+    mine = duckdb.connect(config={"memory_limit": "3GB"})
+    features.read_duckdb(path, con=mine)
+    assert seen[1][0] == mine.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != "256.0 MiB"
