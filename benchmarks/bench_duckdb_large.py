@@ -41,7 +41,7 @@ LINES = np.array(["essentials", "premium", "new_release"])
 
 # read_duckdb on the glob, in a child process; prints one JSON line.
 REDUCE = r"""
-import glob as globs, json, os, resource, sys, tempfile, threading, time
+import glob as globs, json, os, re, sys, tempfile, threading, time
 glob, limit, as_of = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 from playbook.features import read_duckdb
@@ -59,9 +59,12 @@ def watch():  # the largest size of this run's spill folder (DuckDB's temporary 
         disk[0] = max(disk[0], size)
         time.sleep(2)
 
+def hwm():  # this process's own high-water mark (ru_maxrss can carry the parent's RSS over fork and exec)
+    return int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
+
 def say(m):
     marks.append((m, time.perf_counter()))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = hwm()
     print(f"    [{time.perf_counter() - t0:7.1f} s, peak RSS so far {peak:,.0f} MiB, temporary files at most "
           f"{disk[0] / 1e9:.1f} GB] {m}", file=sys.stderr, flush=True)
 
@@ -71,13 +74,13 @@ marks.append(("", time.perf_counter()))
 stages = [(m, t1 - t) for (m, t), (_, t1) in zip(marks, marks[1:])]
 print(json.dumps({"seconds": time.perf_counter() - t0, "stages": stages, "customers": len(read.table),
                   "orders": read.totals["orders"], "table_mib": float(read.table.memory_usage(deep=True).sum()) / 2**20,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "engine": read.engine,
+                  "peak_mib": hwm(), "engine": read.engine,
                   "spill_gb": disk[0] / 1e9}))
 """
 
 # analyze --engine duckdb end to end, in a child process; prints one JSON line with its stage timings.
 ANALYZE = r"""
-import json, resource, sys, time
+import json, re, sys, time
 glob, out, limit, as_of = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 t0 = time.perf_counter()
 from playbook.analyze import analyze
@@ -86,8 +89,8 @@ analyze(glob, out=out, as_of=as_of, engine="duckdb", memory_limit=limit,
         progress=lambda m: marks.append((m, time.perf_counter())))
 marks.append(("", time.perf_counter()))
 stages = [(m, t1 - t) for (m, t), (_, t1) in zip(marks, marks[1:])]
-print(json.dumps({"seconds": time.perf_counter() - t0, "stages": stages,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024  # this process's own
+print(json.dumps({"seconds": time.perf_counter() - t0, "stages": stages, "peak_mib": peak}))
 """
 
 

@@ -799,7 +799,8 @@ def _suffix(k: int) -> str:
     return "" if k == 0 else f"__at{k}"
 
 
-def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duckdb") -> tuple[list[tuple[str, str]], str]:
+def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duckdb",
+                  wanted=None) -> tuple[list[tuple[str, str]], str, list[tuple[str, str]]]:
     """The steps of one query computing :func:`compute`'s table at each of ``dates`` (columns of date ``k`` > 0 end in ``__at<k>``).
 
     Built to grow linearly with the orders, larger than memory: the text ids are mapped once to
@@ -808,15 +809,25 @@ def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duc
     ``FILTER`` clauses), one ``lag`` window over (code, time) only, and one reduction to
     (code, day) rows whose day gaps come from a window over that smaller table; each date's
     features are filters over those shared rows (a gap belongs to a date when its later end does),
-    so a second date costs no second scan. The text id is joined back at the end.
+    so a second date costs no second scan.
+
+    Returns the steps (name, SQL), the final query (every feature of every date, one row per
+    customer: ``customer_id``, ``cid`` and the features, from ``per_customer`` as ``p``, left
+    joined to ``per_days`` as ``d`` and ``order_gaps`` as ``g`` by code) and its picks: each
+    feature's (alias it reads, ``expression AS name``). ``wanted``: for each date, the features to
+    compute (None: all of :func:`feature_columns`); an aggregate that no wanted feature reads is
+    left out of the SQL (a step none reads, too).
     """
     if dialect not in ("duckdb", "spark"):
         raise InvalidArgumentError(f"render_sql: dialect must be 'duckdb' or 'spark'. Got {dialect!r}.")
     stamps = [to_timestamp(d, "as_of") for d in dates]
+    wants = _wanted(stamps, columns, wanted)
     total = "fsum" if dialect == "duckdb" else "sum"
     text = "VARCHAR" if dialect == "duckdb" else "STRING"
-    big_t = '"T"' if dialect == "duckdb" else "`T`"  # T is a keyword-like name: quoted as each dialect quotes
     sep = "," + chr(10) + "           "
+
+    def alias(name: str) -> str:  # T is a keyword-like name: quoted as each dialect quotes
+        return name if not name.startswith("T") else f'"{name}"' if dialect == "duckdb" else f"`{name}`"
 
     def days_between(a: str, b: str) -> str:
         return f"date_diff('day', {a}, {b})" if dialect == "duckdb" else f"datediff({b}, {a})"
@@ -826,80 +837,112 @@ def _render_steps(dates, columns, *, source: str = "orders", dialect: str = "duc
     last_known = " AND ".join(_where("known", _bounds(max(stamps))))
     aggs, gaps, days, picks, ranks = [], [], [], [], []
     for a in SPEC:  # the whole-file ones once: they are the same at every date
-        if _usable(a, columns) and a.window == "all":
+        if a.window == "all" and any(a.name in want for want in wants):
             aggs.append(_agg_sql(a, [], total, text, a.name))
-    for k, ts in enumerate(stamps):
+    for k, (ts, want) in enumerate(zip(stamps, wants)):
         x = _suffix(k)
         bounds = _bounds(ts)
         known = " AND ".join(_where("known", bounds))
         day_known = f"day <= DATE '{ts.strftime('%Y-%m-%d')}'"
         day0 = f"DATE '{ts.strftime('%Y-%m-%d')}'"
-        picks.append(", ".join((f"p.{a.name}" if a.window == "all" else f"p.{a.name}{x}") + f" AS {a.name}{x}"
-                               for a in SPEC if _usable(a, columns)))
+        first, last = f"min(day) FILTER (WHERE {day_known})", f"max(day) FILTER (WHERE {day_known})"
+        # Each day-level feature: its expression over the per_days (d) and order_gaps (g) rows, and the aggregates
+        # of those steps it reads.
+        day_sql = {
+            "order_days": f"count(*) FILTER (WHERE {day_known})",
+            "recency": days_between(first, last),
+            "t_days": days_between(first, day0),
+            "days_since_last": days_between(last, day0),
+            "day_revenue": f"{total}(amount) FILTER (WHERE {day_known})",
+            "first_day_amount": f"max(CASE WHEN k = 1 THEN amount END) FILTER (WHERE {day_known})",
+            "own_gap_days_raw": f"avg(gap) FILTER (WHERE {day_known} AND 2 * r{x} IN (m{x}, m{x} + 1, m{x} + 2))",
+        }
+        gap_sql = {"gap_mean": f"avg(gap) FILTER (WHERE {known})", "gap_std": f"stddev_samp(gap) FILTER (WHERE {known})",
+                   "gap_count": f"count(gap) FILTER (WHERE {known})"}
+        day_picks = {  # (the step's alias, expression, the step's aggregates it reads)
+            "order_days": ("d", f"coalesce(d.order_days{x}, 0)", ["order_days"]),
+            "frequency": ("d", f"greatest(coalesce(d.order_days{x}, 0) - 1, 0)", ["order_days"]),
+            "recency": ("d", f"coalesce(d.recency{x}, 0)", ["recency"]),
+            "T": ("d", f"coalesce(d.t_days{x}, 0)", ["t_days"]),
+            "monetary_value": ("d", f"CASE WHEN d.order_days{x} > 1 THEN (d.day_revenue{x} - d.first_day_amount{x}) / "
+                                    f"(d.order_days{x} - 1) ELSE 0.0 END", ["order_days", "day_revenue", "first_day_amount"]),
+            "days_since_last": ("d", f"coalesce(d.days_since_last{x}, 0)", ["days_since_last"]),
+            "own_gap_days_raw": ("d", f"d.own_gap_days_raw{x}", ["own_gap_days_raw"]),
+            "gap_mean": ("g", f"g.gap_mean{x}", ["gap_mean"]),
+            "gap_std": ("g", f"g.gap_std{x}", ["gap_std"]),
+            "gap_count": ("g", f"coalesce(g.gap_count{x}, 0)", ["gap_count"]),
+        }
         for a in SPEC:
-            if _usable(a, columns) and a.window != "all":
-                aggs.append(_agg_sql(a, _where(a.window, bounds), total, text, a.name + x))
-        gaps.append(f"avg(gap) FILTER (WHERE {known}) AS gap_mean{x}, stddev_samp(gap) FILTER (WHERE {known}) AS gap_std{x}, "
-                    f"count(gap) FILTER (WHERE {known}) AS gap_count{x}")
-        days.append(f"count(*) FILTER (WHERE {day_known}) AS order_days{x}, "
-                    f"{days_between(f'min(day) FILTER (WHERE {day_known})', f'max(day) FILTER (WHERE {day_known})')} AS recency{x}, "
-                    f"{days_between(f'min(day) FILTER (WHERE {day_known})', day0)} AS t_days{x}, "
-                    f"{days_between(f'max(day) FILTER (WHERE {day_known})', day0)} AS days_since_last{x}, "
-                    f"{total}(amount) FILTER (WHERE {day_known}) AS day_revenue{x}, "
-                    f"max(CASE WHEN k = 1 THEN amount END) FILTER (WHERE {day_known}) AS first_day_amount{x}, "
-                    f"avg(gap) FILTER (WHERE {day_known} AND 2 * r{x} IN (m{x}, m{x} + 1, m{x} + 2)) AS own_gap_days_raw{x}")
-        # The median gap as the mean of the one or two middle gaps of the date's ranked gaps (a holistic median
-        # aggregate keeps every group's values in memory: at millions of customers it thrashes past the limit).
-        part = "cid" if k == 0 else f"cid, {day_known}"  # date 0 is the latest: every day of the table is known then
-        ranks.append(f"row_number() OVER (PARTITION BY {part} ORDER BY gap NULLS LAST) AS r{x}, "
-                     f"count(gap) OVER (PARTITION BY {part}) AS m{x}")
-        picks.append(f"""coalesce(d.order_days{x}, 0) AS order_days{x},
-       greatest(coalesce(d.order_days{x}, 0) - 1, 0) AS frequency{x},
-       coalesce(d.recency{x}, 0) AS recency{x},
-       coalesce(d.t_days{x}, 0) AS {big_t[0]}T{x}{big_t[-1]},
-       CASE WHEN d.order_days{x} > 1 THEN (d.day_revenue{x} - d.first_day_amount{x}) / (d.order_days{x} - 1) ELSE 0.0 END
-           AS monetary_value{x},
-       coalesce(d.days_since_last{x}, 0) AS days_since_last{x},
-       d.own_gap_days_raw{x},
-       g.gap_mean{x}, g.gap_std{x}, coalesce(g.gap_count{x}, 0) AS gap_count{x}""")
+            if a.name in want:
+                if a.window != "all":
+                    aggs.append(_agg_sql(a, _where(a.window, bounds), total, text, a.name + x))
+                picks.append(("p", f"p.{a.name}{'' if a.window == 'all' else x} AS {a.name}{x}"))
+        day_wanted = [day_picks[name] + (name,) for name in _DAY_COLUMNS if name in want]
+        reads = {agg for _, _, needs, _ in day_wanted for agg in needs}
+        picks += [(step, f"{sql} AS {alias(name + x)}") for step, sql, _, name in day_wanted]
+        days += [f"{sql} AS {name}{x}" for name, sql in day_sql.items() if name in reads]
+        gaps += [f"{sql} AS {name}{x}" for name, sql in gap_sql.items() if name in reads]
+        if "own_gap_days_raw" in reads:
+            # The median gap as the mean of the one or two middle gaps of the date's ranked gaps (a holistic median
+            # aggregate keeps every group's values in memory: at millions of customers it thrashes past the limit).
+            part = "cid" if k == 0 else f"cid, {day_known}"  # date 0 is the latest: every day of the table is known then
+            ranks.append(f"row_number() OVER (PARTITION BY {part} ORDER BY gap NULLS LAST) AS r{x}, "
+                         f"count(gap) OVER (PARTITION BY {part}) AS m{x}")
     steps = [
         ("ids", f"""SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS cid
     FROM (SELECT DISTINCT customer_id FROM {source}) AS u"""),
-        ("per_customer", f"""SELECT customer_id,
-           {sep.join(aggs)}
-    FROM {source}
-    GROUP BY customer_id"""),
+        # Joined to its code here (where the step may spill), so that every later table is read by code alone.
+        ("per_customer", f"""SELECT i.cid, p.*
+    FROM (SELECT {sep.join(['customer_id'] + aggs)}
+          FROM {source}
+          GROUP BY customer_id) AS p
+    JOIN {{ids}} AS i ON i.customer_id = p.customer_id"""),
         ("coded", f"""SELECT i.cid, s.order_date, s.amount
     FROM {source} AS s JOIN {{ids}} AS i ON i.customer_id = s.customer_id
     WHERE {last_known}"""),
-        ("lagged", """SELECT cid, order_date, lag(order_date) OVER (PARTITION BY cid ORDER BY order_date) AS prev_at
+    ]
+    joins = ""
+    if gaps:
+        steps += [
+            ("lagged", """SELECT cid, order_date, lag(order_date) OVER (PARTITION BY cid ORDER BY order_date) AS prev_at
     FROM {coded}"""),
-        ("order_gaps", f"""SELECT cid,
+            ("order_gaps", f"""SELECT cid,
            {sep.join(gaps)}
     FROM (SELECT cid, order_date, {seconds} AS gap FROM {{lagged}}) AS l
     GROUP BY cid"""),
-        ("per_day", f"""SELECT cid, CAST(order_date AS DATE) AS day, {total}(amount) AS amount
+        ]
+        joins = "\nLEFT JOIN {order_gaps} AS g ON g.cid = p.cid"
+    if days:
+        steps += [
+            ("per_day", f"""SELECT cid, CAST(order_date AS DATE) AS day, {total}(amount) AS amount
     FROM {{coded}}
     GROUP BY cid, CAST(order_date AS DATE)"""),
-        ("day_gaps", f"""SELECT cid, day, amount,
+            ("day_gaps", f"""SELECT cid, day, amount,
            {days_between('lag(day) OVER (PARTITION BY cid ORDER BY day)', 'day')} AS gap,
            row_number() OVER (PARTITION BY cid ORDER BY day) AS k
     FROM {{per_day}}"""),
-        ("ranked", f"""SELECT cid, day, amount, gap, k,
-           {sep.join(ranks)}
+            ("ranked", f"""SELECT {sep.join(['cid, day, amount, gap, k'] + ranks)}
     FROM {{day_gaps}}"""),
-        ("per_days", f"""SELECT cid,
+            ("per_days", f"""SELECT cid,
            {sep.join(days)}
     FROM {{ranked}}
     GROUP BY cid"""),
-    ]
-    final = f"""SELECT p.customer_id, i.cid,
-       {(','+chr(10)+'       ').join(picks)}
-FROM {{per_customer}} AS p
-JOIN {{ids}} AS i ON i.customer_id = p.customer_id
-LEFT JOIN {{per_days}} AS d ON d.cid = i.cid
-LEFT JOIN {{order_gaps}} AS g ON g.cid = i.cid"""
-    return steps, final
+        ]
+        joins = "\nLEFT JOIN {per_days} AS d ON d.cid = p.cid" + joins
+    final = f"""SELECT {(','+chr(10)+'       ').join(['p.customer_id, p.cid'] + [sql for _, sql in picks])}
+FROM {{per_customer}} AS p{joins}"""
+    return steps, final, picks
+
+
+def _wanted(stamps, columns, wanted) -> list[list[str]]:
+    """For each date, the features :func:`_render_steps` computes: ``wanted``'s (all when None) that ``columns`` allow,
+    in :func:`feature_columns`' order."""
+    names = feature_columns(columns)
+    if wanted is None:
+        return [names] * len(stamps)
+    if len(wanted) != len(stamps):
+        raise InvalidArgumentError(f"wanted: one list of features per date ({len(stamps)}); got {len(wanted)}.")
+    return [names if w is None else [n for n in names if n in set(w)] for w in wanted]
 
 
 _STEP_NAMES = ("ids", "per_customer", "coded", "lagged", "order_gaps", "per_day", "day_gaps", "ranked", "per_days")
@@ -910,11 +953,11 @@ def _named(sql: str, prefix: str) -> str:
     return sql.format(**{n: prefix + n for n in _STEP_NAMES})
 
 
-def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duckdb") -> str:
+def _render_dates(dates, columns, *, source: str = "orders", dialect: str = "duckdb", wanted=None) -> str:
     """:func:`_render_steps` as one query whose steps are common table expressions (``WITH``)."""
-    steps, final = _render_steps(dates, columns, source=source, dialect=dialect)
+    steps, final, _ = _render_steps(dates, columns, source=source, dialect=dialect, wanted=wanted)
     return "WITH " + ", ".join(f"{name} AS (\n    {_named(body, '')}\n)" for name, body in steps) + "\n" + _named(final, "") \
-        + "\nORDER BY i.cid"
+        + "\nORDER BY p.cid"
 
 
 def _agg_sql(a: Aggregate, conds: list, total: str, text: str, name: str) -> str:
@@ -941,56 +984,91 @@ _DUCKDB_STORED = ("ids", "per_customer", "order_gaps", "per_days")
 _DUCKDB_PREFIX = "playbook_step_"
 
 
-def _compute_duckdb_dates(con, relation: str, dates, columns, say=None) -> list[pd.DataFrame]:
+def _compute_duckdb_dates(con, relation: str, dates, columns, say=None, wanted=None, release=None) -> list[pd.DataFrame]:
     """:func:`compute`'s table at each of ``dates``, by :func:`_render_steps` run step by step: one pass, not one per date.
 
     Each step is a temporary view or table of ``con`` named ``playbook_step_<step>``, dropped at the end.
+    ``wanted``: for each date, the features to compute (None: all), as :func:`_render_steps` takes them; each
+    date's table has those columns. ``release``, when given, is called once the stored steps are made and before
+    the tables are fetched (to let go of what only the steps read, such as ``relation``'s own table).
     """
-    steps, final = _render_steps(dates, columns, source=relation, dialect="duckdb")
-    steps = steps + [("result", final)]
+    steps, _, picks = _render_steps(dates, columns, source=relation, dialect="duckdb", wanted=wanted)
     made = []
     try:
         for name, body in steps:
-            kind = "TABLE" if name in _DUCKDB_STORED + ("result",) else "VIEW"
+            kind = "TABLE" if name in _DUCKDB_STORED else "VIEW"
             if say and kind == "TABLE":
                 say(f"DuckDB step: {name}")
             con.execute(f"CREATE OR REPLACE TEMP {kind} {_DUCKDB_PREFIX}{name} AS {_named(body, _DUCKDB_PREFIX)}")
             made.append((kind, name))
-        names = feature_columns(columns)
-        tables = []
-        for k in range(len(dates)):  # one date at a time, streamed: the whole result at once need not fit in memory
-            x = _suffix(k)
-            cols = ", ".join(f'"{c}{x}" AS "{c}"' for c in names)
-            tables.append(_engine_table(_fetch(con, f"SELECT customer_id, {cols} FROM {_DUCKDB_PREFIX}result ORDER BY cid"),
-                                        columns))
+        if release is not None:
+            release()
+        if say:
+            say("fetching the feature tables from DuckDB")
+        return _fetch_dates(con, picks, _wanted(dates, columns, wanted))
     finally:
         for kind, name in reversed(made):
             con.execute(f"DROP {kind} IF EXISTS {_DUCKDB_PREFIX}{name}")
-    return tables
 
 
-def _fetch(con, sql: str, batch: int = 1 << 20) -> pd.DataFrame:
-    """A DuckDB query's result as a pandas frame, streamed in batches of rows.
+#: The stored step each alias of :func:`_render_steps`' final query reads.
+_PICKED_FROM = {"p": "per_customer", "d": "per_days", "g": "order_gaps"}
 
-    DuckDB's ``.df()`` first collects the whole result inside DuckDB, where it cannot spill: a
-    feature table of 10M customers ran past the memory limit there. Here each column's batches are
-    joined as soon as they are all read, so the peak is about the frame plus one column.
+
+#: Rows per record batch fetched from DuckDB (a batch of every column of a step is a few tens of MB at most).
+_FETCH_ROWS = 1 << 17
+
+
+def _fetch_dates(con, picks, names, batch: int | None = None) -> list[pd.DataFrame]:
+    """Each date's table (its ``names``) of :func:`_render_steps`' ``picks`` over the stored steps, indexed by the ids
+    in code order, with :func:`compute`'s dtypes.
+
+    No join and no sort of the features: each stored step is streamed on its own, in record batches of ``batch`` rows
+    in whatever order DuckDB gives them, and each column is written in place at its rows (code - 1) into an array
+    allocated once with its final dtype. So DuckDB needs next to no memory here and pandas about the tables
+    themselves, where joining the steps into one result and converting it column by column held the tables two or
+    three times over (and DuckDB's ``.df()`` collects the whole result in memory it cannot spill). A customer without
+    a row in ``per_days`` or ``order_gaps`` gets what the final query's LEFT JOIN gives it: the picks evaluated on
+    a row of NULLs.
     """
-    reader = con.sql(sql).to_arrow_reader(batch)
-    parts: dict[str, list] = {name: [] for name in reader.schema.names}
-    for b in reader:
-        for name, column in zip(b.schema.names, b.columns):
-            parts[name].append(column)
-    import pyarrow as pa
+    def batches(sql: str):
+        return con.sql(sql).to_arrow_reader(batch or _FETCH_ROWS)
 
-    out = {}
-    for name in list(parts):
-        chunks = parts.pop(name)
-        arr = pa.chunked_array(chunks, type=reader.schema.field(name).type)
-        del chunks
-        out[name] = arr.to_pandas()
-        del arr
-    return pd.DataFrame(out, copy=False)
+    def put(values: np.ndarray, at, column) -> None:
+        # An integer column has no NULLs (counts, coalesced days): zero_copy_only refuses one that would.
+        values[at] = column.to_numpy(zero_copy_only=values.dtype.kind == "i")
+
+    ids = batches(f"SELECT customer_id FROM {_DUCKDB_PREFIX}per_customer ORDER BY cid").read_all().column("customer_id")
+    index = pd.Index(pd.Index(ids.to_pandas()).astype(str), name="customer_id")
+    del ids
+    out = [{name: np.empty(len(index), _feature_dtype(name)) for name in date_names} for date_names in names]
+    target = {name + _suffix(k): values for k, arrays in enumerate(out) for name, values in arrays.items()}
+    for alias, step in _PICKED_FROM.items():
+        sql = ", ".join(s for a, s in picks if a == alias)
+        if not sql:
+            continue
+        table = f"{_DUCKDB_PREFIX}{step} AS {alias}"
+        if alias != "p":  # every customer has a per_customer row; not always one in the others
+            for b in batches(f"SELECT {sql} FROM (SELECT 1) AS one LEFT JOIN {table} ON false"):
+                for name, column in zip(b.schema.names, b.columns):
+                    put(target[name], slice(None), column[0:1])
+        for b in batches(f"SELECT {alias}.cid, {sql} FROM {table}"):
+            at = b.column("cid").to_numpy() - 1
+            for name, column in zip(b.schema.names[1:], b.columns[1:]):
+                put(target[name], at, column)
+    return [pd.DataFrame(arrays, index=index, copy=False) for arrays in out]
+
+
+#: The day-level features that are whole numbers (the others are floats).
+_INTEGER_DAY_COLUMNS = ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count")
+
+
+def _feature_dtype(name: str):
+    """The dtype of feature ``name`` in :func:`compute`'s table, as the SQL engines give it."""
+    op = next((a.op for a in SPEC if a.name == name), None)
+    if op in ("min", "max"):
+        return np.dtype("datetime64[ns]")
+    return np.dtype(np.int64 if op == "count" or name in _INTEGER_DAY_COLUMNS else float)
 
 
 def _date_table(frame: pd.DataFrame, k: int, columns) -> pd.DataFrame:
@@ -1006,18 +1084,11 @@ def _engine_table(frame: pd.DataFrame, columns) -> pd.DataFrame:
     """A feature table fetched from a SQL engine, with :func:`compute`'s dtypes, index and column order."""
     table = frame.set_index("customer_id")
     table.index = pd.Index(table.index.astype(str), name="customer_id")
-    for a in SPEC:
-        if a.name in table and a.op == "count":
-            table[a.name] = table[a.name].astype(np.int64)
-        elif a.name in table and a.op == "sum":
-            table[a.name] = table[a.name].astype(float)
-        elif a.name in table and a.op in ("min", "max"):
-            table[a.name] = pd.to_datetime(table[a.name]).astype("datetime64[ns]")
-    for col in ("order_days", "frequency", "recency", "T", "days_since_last", "gap_count"):
-        table[col] = table[col].astype(np.int64)
-    for col in ("monetary_value", "own_gap_days_raw", "gap_mean", "gap_std"):
-        table[col] = table[col].astype(float)
-    return table[feature_columns(columns)]
+    names = feature_columns(columns)
+    for name in names:
+        dtype = _feature_dtype(name)
+        table[name] = (pd.to_datetime(table[name]) if dtype.kind == "M" else table[name]).astype(dtype)
+    return table[names]
 
 
 def compute_spark(spark, relation: str, as_of, columns) -> pd.DataFrame:
@@ -1404,8 +1475,11 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     ``"500MB"``, or a number of bytes); beyond it DuckDB spills to a temporary folder
     (``playbook_duckdb_*`` in the system's temporary folder), removed when the read ends, of at most
     half the free disk (beyond that the read is refused, saying so). The
-    default, None, is half of the machine's memory (:func:`default_memory_limit`): the other half
-    is for the feature table in pandas and the scoring that follows. A spill folder left by a run
+    default, None, is half of the machine's memory (:func:`default_memory_limit`). Once the orders
+    are reduced, their table is dropped and the limit lowered to 256 MiB (or ``memory_limit``, if
+    lower) while the feature tables are streamed into pandas, so DuckDB's memory is handed back
+    before pandas' grows (the review date's table, and the backtest date's with the columns the
+    churn backtest reads, about 370 MB per million customers). A spill folder left by a run
     that was killed (its marker file names a process that no longer runs) is removed by the next
     read. With ``con`` (your own connection), configure it yourself; ``memory_limit`` is refused.
     """
@@ -1449,9 +1523,15 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     con.execute("SET enable_progress_bar = false")  # a bar on stdout would mix with the command's own output
     # Rows need not keep the file's order (every step groups, sorts or joins): lets DuckDB stream instead of buffering.
     con.execute("SET preserve_insertion_order = false")
+    # DuckDB's allocator hands the memory of a finished step back to the system from threads of its own; without them
+    # it keeps it (about 1 GB at 10M orders, as much as the feature tables then fetched) until it allocates again.
+    con.execute("SET allocator_background_threads = true")
+    # While pandas fills the feature tables, DuckDB only streams its stored steps and sorts the ids: its limit is
+    # lowered then (to 256 MiB), so that the steps' tables it holds in memory (gigabytes at millions of customers) go to disk.
+    fetch_limit = f"{int(min(_memory_bytes(limit), _FETCH_MEMORY))}B"
     try:
         return _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, as_of=as_of, refunds=refunds,
-                            date_format=date_format, decimal=decimal)
+                            date_format=date_format, decimal=decimal, fetch_limit=fetch_limit)
     except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
         if isinstance(exc, duckdb.IOException) and "temp" not in str(exc).lower():
             raise
@@ -1496,13 +1576,27 @@ def check_memory_limit(memory_limit) -> str:
         return default_memory_limit()
     if isinstance(memory_limit, (int, float)) and not isinstance(memory_limit, bool) and memory_limit >= 1:
         return f"{int(memory_limit)}B"
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", str(memory_limit), flags=re.IGNORECASE)
-    size = float(m.group(1)) * _MEMORY_UNITS[m.group(2).lower()] if m else 0.0
-    if not m or size < 16 * 1024**2:
+    m = re.fullmatch(_MEMORY_SIZE, str(memory_limit), flags=re.IGNORECASE)
+    if not m or _memory_bytes(memory_limit) < 16 * 1024**2:
         raise InvalidArgumentError(f"--memory-limit (memory_limit=) must be a size such as 8GB, 500MB or 2GiB, at least 16MB. "
                                    f"Got {str(memory_limit)[:40]!r}.")
     unit = {"b": "B", "kb": "KB", "mb": "MB", "gb": "GB", "tb": "TB"}.get(m.group(2).lower(), m.group(2)[0].upper() + "iB")
     return f"{m.group(1)}{unit}"
+
+
+_MEMORY_SIZE = r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*"
+
+
+def _memory_bytes(size) -> float:
+    """The bytes of a size as :func:`check_memory_limit` reads it (``"8GB"``, ``" 1.5 gib "``, ``"123B"``); 0.0 if unreadable.
+
+    >>> _memory_bytes("1.5GiB") == 1.5 * 1024**3, _memory_bytes("8GB"), _memory_bytes("lots")
+    (True, 8000000000.0, 0.0)
+    """
+    import re
+
+    m = re.fullmatch(_MEMORY_SIZE, str(size), flags=re.IGNORECASE)
+    return float(m.group(1)) * _MEMORY_UNITS[m.group(2).lower()] if m else 0.0
 
 
 def _make_spill_folder(root=None):
@@ -1570,8 +1664,13 @@ def clean_stale_spills(root=None) -> list:
     return removed
 
 
-def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal) -> FeatureRead:
-    """:func:`read_duckdb` on an open connection."""
+#: DuckDB's memory limit while the feature tables are fetched (or the run's limit, if lower).
+_FETCH_MEMORY = 256 * 1024**2
+
+
+def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, refunds, date_format, decimal,
+                 fetch_limit=None) -> FeatureRead:
+    """:func:`read_duckdb` on an open connection (``fetch_limit``: DuckDB's memory limit once the orders are reduced)."""
     from pathlib import Path
 
     con.execute("SET TimeZone = 'UTC'")
@@ -1638,12 +1737,29 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     from .strategy import CHURN_HORIZON_DAYS
 
     then = ts - pd.Timedelta(days=CHURN_HORIZON_DAYS)  # the churn model's backtest date
+
+    def release():  # the orders are reduced: their table (in memory and spilled) goes before the tables are fetched
+        for kind, name in (("VIEW", "orders"), ("TABLE", "parsed"), ("VIEW", "src")):
+            con.execute(f"DROP {kind} IF EXISTS {name}")
+        if fetch_limit is not None:
+            con.execute(f"SET memory_limit = '{fetch_limit}'")
+
     if totals["first_order"] <= end_of_day(then):  # both dates in one pass over the orders
-        table, past = _compute_duckdb_dates(con, "orders", [ts, then], kits, say=say)
+        # At the backtest date, only the columns the churn model's backtest reads (:func:`_past_features`).
+        table, past = _compute_duckdb_dates(con, "orders", [ts, then], kits, say=say, wanted=[None, _past_features()],
+                                            release=release)
     else:
-        table, past = compute_duckdb(con, "orders", ts, kits), None
+        table, past = _compute_duckdb_dates(con, "orders", [ts], kits, say=say, release=release)[0], None
     return FeatureRead(table=table, as_of=ts, totals=totals, notes=list(notes), files=files,
                        engine=f"duckdb {duckdb.__version__}", past=past)
+
+
+def _past_features() -> list[str]:
+    """The features the churn model's backtest reads from the table at its date
+    (:func:`playbook.churn.model_from_features`: who was known then, and their signals)."""
+    from .churn import _SIGNAL_FEATURES
+
+    return ["n_orders", *_SIGNAL_FEATURES]
 
 
 # ----------------------------------------------------------------------------- Spark: reading and checking files

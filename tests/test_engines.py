@@ -366,10 +366,12 @@ def test_running_out_of_memory_and_disk_is_a_clear_refusal(tmp_path, monkeypatch
 
 # ----------------------------------------------------------------------------- the feature query, step by step
 
-def test_duckdb_steps_give_the_one_query_table_and_leave_nothing_behind():
-    """DuckDB runs the feature SQL step by step (temporary tables it can spill, the result streamed to pandas one
-    date at a time): each date's table is the one-query table's (the same SQL as Spark's, as common table
-    expressions), on the caller's connection, whose own tables and views are left as they were."""
+def test_duckdb_steps_give_the_one_query_table_and_leave_nothing_behind(monkeypatch):
+    """DuckDB runs the feature SQL step by step (temporary tables it can spill, each streamed to pandas in batches
+    of rows in any order, each row put at its customer's place): each date's table is the one-query table's (the same
+    SQL as Spark's, as common table expressions), on the caller's connection, whose own tables and views are left as
+    they were."""
+    monkeypatch.setattr(features, "_FETCH_ROWS", 64)  # several batches
     orders = generate("retail", n_customers=300, seed=2).orders
     con = duckdb.connect()
     con.register("orders", orders)
@@ -385,5 +387,56 @@ def test_duckdb_steps_give_the_one_query_table_and_leave_nothing_behind():
     for k, table in enumerate(stepwise):
         pd.testing.assert_frame_equal(table, features._date_table(one, k, columns), check_exact=False, rtol=1e-12)
         assert table.index.is_monotonic_increasing and table.index.is_unique
-    streamed = features._fetch(con, "SELECT * FROM range(2500) AS t(i)", batch=1000)  # several batches, one frame
-    assert streamed["i"].tolist() == list(range(2500))
+    # At the backtest date, only the features asked for: the same values; the aggregates no feature reads are not in the SQL.
+    past = features._past_features()
+    fewer = features._compute_duckdb_dates(con, "orders", dates, columns, wanted=[None, past])
+    assert list(fewer[1].columns) == [c for c in stepwise[1].columns if c in past] and set(past) <= set(fewer[1].columns)
+    pd.testing.assert_frame_equal(fewer[0], stepwise[0])
+    pd.testing.assert_frame_equal(fewer[1], stepwise[1][fewer[1].columns])
+    sql = features._render_dates(dates, columns, source="orders", wanted=[None, past])
+    assert "n_orders__at1" in sql and "gap_mean__at1" not in sql and "revenue_365__at1" not in sql and "t_days__at1" not in sql
+
+
+def test_fetch_puts_each_row_at_its_customer():
+    """The stored steps are streamed in batches, in any order: each row lands at its customer's row (code - 1), with
+    compute's dtypes, and a customer without a row in a step gets what the final query's LEFT JOIN gives."""
+    con = duckdb.connect()
+    rng = np.random.default_rng(0)
+    cid = rng.permutation(2500) + 1  # stored in shuffled order
+    con.register("shuffled", pd.DataFrame({"cid": cid, "customer_id": [f"c{i:04d}" for i in cid - 1], "n_orders": 2 * cid,
+                                           "first_order": pd.Timestamp("2025-01-01") + pd.to_timedelta(cid, unit="D")}))
+    con.execute("CREATE TEMP TABLE playbook_step_per_customer AS SELECT * FROM shuffled")
+    con.execute("CREATE TEMP TABLE playbook_step_per_days AS SELECT cid, cid % 7 AS order_days, cid / 4 AS own_gap_days_raw "
+                "FROM shuffled WHERE cid % 3 > 0")
+    picks = [("p", "p.n_orders AS n_orders"), ("p", "p.first_order AS first_order__at1"),
+             ("d", "coalesce(d.order_days, 0) AS order_days"), ("d", "d.own_gap_days_raw AS own_gap_days_raw")]
+    a, b = features._fetch_dates(con, picks, [["n_orders", "order_days", "own_gap_days_raw"], ["first_order"]], batch=1000)
+    code = np.arange(1, 2501)
+    assert a.index.tolist() == [f"c{i:04d}" for i in range(2500)] and a.index.name == "customer_id" and b.index is a.index
+    assert a["n_orders"].tolist() == (2 * code).tolist() and a["n_orders"].dtype == np.int64
+    assert a["order_days"].tolist() == np.where(code % 3 > 0, code % 7, 0).tolist() and a["order_days"].dtype == np.int64
+    np.testing.assert_array_equal(a["own_gap_days_raw"].to_numpy(), np.where(code % 3 > 0, code / 4, np.nan))
+    assert b["first_order"].dtype == "datetime64[ns]"
+    assert (b["first_order"] == pd.Timestamp("2025-01-01") + pd.to_timedelta(code, unit="D")).all()
+
+
+@pytest.mark.parametrize("limit, at_fetch", [("4GB", "256.0 MiB"), ("64MB", "61.0 MiB")])
+def test_read_duckdb_fetches_under_a_lower_limit_without_the_orders(tmp_path, monkeypatch, limit, at_fetch):
+    """Once the orders are reduced, their table is dropped and DuckDB's limit is lowered (to 256 MiB, or the run's
+    if lower) while pandas fills the feature tables; a connection of yours keeps its own limit and tables."""
+    seen = []
+    fetch = features._fetch_dates
+
+    def spy(con, *args, **kwargs):
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        seen.append((con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0], tables))
+        return fetch(con, *args, **kwargs)
+
+    monkeypatch.setattr(features, "_fetch_dates", spy)
+    path = _write(tmp_path, "good.csv", GOOD)
+    features.read_duckdb(path, memory_limit=limit)
+    (setting, tables), = seen
+    assert setting == at_fetch and not {"parsed", "orders", "src"} & tables
+    mine = duckdb.connect(config={"memory_limit": "3GB"})
+    features.read_duckdb(path, con=mine)
+    assert seen[1][0] == mine.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != "256.0 MiB"
