@@ -295,37 +295,40 @@ def churn_signals(data, as_of=None, *, window_days: int = 90, baseline_days: int
     return out
 
 
-# The feature columns signals_from_features reads.
-_SIGNAL_FEATURES = ("days_since_last", "order_days", "first_order", "revenue", "own_gap_days_raw", "n_recent", "n_usual",
+#: The feature columns :func:`signals_from_features` reads (with ``n_orders``, all the churn backtest reads at its date).
+SIGNAL_FEATURES = ("days_since_last", "order_days", "first_order", "revenue", "own_gap_days_raw", "n_recent", "n_usual",
                     "amount_recent", "amount_usual")
 
 
-def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365
-                           ) -> pd.DataFrame:
+def signals_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, window_days: int = 90, baseline_days: int = 365,
+                          usual_gap: float | None = None) -> pd.DataFrame:
     """:func:`churn_signals` of an orders-only base (``horizon_days=None``) from its feature table
-    (:func:`playbook.features.compute`, whose windows are these defaults): no second pass over the orders."""
+    (:func:`playbook.features.compute`, whose windows are these defaults): no second pass over the orders.
+
+    ``usual_gap``: :func:`usual_gap_fallback` of the whole table, when ``f`` is one chunk of its rows (the one
+    figure that reads every customer); by default computed from ``f``. Each row's signals then read that row alone."""
     from . import features
 
     if (window_days, baseline_days) != (features.WINDOW_DAYS, features.BASELINE_DAYS):
         raise InvalidArgumentError("the feature table holds the default 90/365-day windows only")
     known = f["n_orders"].to_numpy() > 0
-    f = f[[c for c in _SIGNAL_FEATURES if c in f.columns]]  # the columns read below (no copy)
+    f = f[[c for c in SIGNAL_FEATURES if c in f.columns]]  # the columns read below (no copy)
     f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
-    return _signals_of_known(f, ts, _gap_fallback(f))
+    return _signals_of_known(f, ts, usual_gap_fallback(f) if usual_gap is None else usual_gap)
 
 
-def _gap_fallback(f: pd.DataFrame) -> float:
+def usual_gap_fallback(f: pd.DataFrame) -> float:
     """The usual gap of a customer with fewer than two order days: the median of the others' own gaps
     (``own_gap_days_raw`` of a feature table of known customers), NaN when nobody has two order days.
     The one figure of :func:`signals_from_features` that reads all customers: a caller scoring them in
-    chunks computes it once and hands it to :func:`_signals_of_known`."""
+    chunks computes it once and hands it to each chunk's call as ``usual_gap``."""
     own_gap = f["own_gap_days_raw"]
     return float(own_gap.median()) if own_gap.notna().any() else np.nan
 
 
 def _signals_of_known(f: pd.DataFrame, ts: pd.Timestamp, fallback: float) -> pd.DataFrame:
     """:func:`signals_from_features` of a feature table of known customers only, with the usual gap
-    ``fallback`` (:func:`_gap_fallback` of all of them) given: each row's signals read that row alone."""
+    ``fallback`` (:func:`usual_gap_fallback` of all of them) given: each row's signals read that row alone."""
     from . import features
 
     window_days = features.WINDOW_DAYS

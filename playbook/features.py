@@ -1757,9 +1757,9 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
 def _past_features() -> list[str]:
     """The features the churn model's backtest reads from the table at its date
     (:func:`playbook.churn.model_from_features`: who was known then, and their signals)."""
-    from .churn import _SIGNAL_FEATURES
+    from .churn import SIGNAL_FEATURES
 
-    return ["n_orders", *_SIGNAL_FEATURES]
+    return ["n_orders", *SIGNAL_FEATURES]
 
 
 # ----------------------------------------------------------------------------- Spark: reading and checking files

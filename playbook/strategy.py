@@ -1220,11 +1220,11 @@ def _concat(parts: list):
 def _stage_and_risk(known: pd.DataFrame, ts: pd.Timestamp, lang: str, fallback: float, model, why) -> tuple:
     """The formation stage and the churn-risk table, in the rows' order, of a chunk of known customers: the
     per-customer part of :func:`_profile_from_features` (``fallback``, ``model``: read from all customers)."""
-    from .churn import _signals_of_known, risk_in_signal_order
+    from .churn import risk_in_signal_order, signals_from_features
     from .lifecycle import FORMATION_DEFAULTS, formation_stages_only, orders_evidence
 
     stage = formation_stages_only(orders_evidence(known, ts), dict(FORMATION_DEFAULTS))
-    signals = _signals_of_known(known, ts, fallback)
+    signals = signals_from_features(known, ts, usual_gap=fallback)
     signals.attrs["model"] = model
     if model is None:
         signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
@@ -1241,14 +1241,14 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
     ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once).
     The stages, signals and risk are computed ``chunk_rows`` customers at a time (:func:`_chunks`): the same
     table for any chunk size, with only one chunk's signals in memory."""
-    from .churn import _gap_fallback, model_from_features
+    from .churn import model_from_features, usual_gap_fallback
 
     if known is None:
         known = _known_rows(f)
     summary = _summary_of(known)
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
     # The model and the usual-gap fallback read all customers, once; each chunk of rows is then scored alone.
-    fallback = _gap_fallback(known)
+    fallback = usual_gap_fallback(known)
     parts = [_stage_and_risk(known.iloc[start:stop], ts, lang, fallback, model, why)
              for start, stop in _chunks(len(known), chunk_rows)]
     stage = _concat([stage for stage, _ in parts])
