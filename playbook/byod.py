@@ -1304,6 +1304,7 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
         ids = out["order_id"]
         if ids.dtype == object and ids.notna().all() and ids.astype("str").str.fullmatch(r"\d+").all():
             out["order_id"] = out["order_id"].astype(np.int64)
+        del ids  # a column held here would outlive its place in ``out`` below, when the kept rows are copied
     negative = (out["amount"] < 0) & keep
     if negative.any():
         total = float(out.loc[negative, "amount"].sum())
@@ -1328,8 +1329,11 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
     if refunds == "keep" and bool((out.loc[keep, "amount"] < 0).all()):
         raise _error(f"{src.name}: every order is a refund (negative amount), so there are no sales to analyse. "
                      "Check that the amount column is the order value, not a refund or balance column.")
+    mask = keep.to_numpy(dtype=bool)
     if ts is None:
-        ts = out.loc[keep, "order_date"].max().normalize()
+        dates = out["order_date"].array  # the kept dates' max, without a copy of the index (out.loc[keep] would)
+        ts = (dates if mask.all() else dates[mask]).max().normalize()
+        del dates
         notes.add("as_of", date=ts.date())
     else:
         late = (out["order_date"] > end_of_day(ts)) & keep
@@ -1341,11 +1345,13 @@ def _finish_orders(out: pd.DataFrame, df, src: _Source, notes: ReadNotes, wanted
     if bool(keep.all()):
         return out.reset_index(drop=True), ts
     # Column by column, each original let go once copied: the orders are never held twice (out.loc[keep] would).
-    mask, kept = keep.to_numpy(dtype=bool), {}
+    # The kept values are taken from the column's array, so no index is built for them, and the frame is made of
+    # those copies themselves (a frame built from a dict copies its columns again by default).
+    kept = {}
     for col in list(out.columns):
-        kept[col] = out[col][mask].reset_index(drop=True)
+        kept[col] = pd.Series(out[col].array[mask], dtype=out[col].dtype, copy=False)
         del out[col]
-    return pd.DataFrame(kept), ts
+    return pd.DataFrame(kept, copy=False), ts
 
 
 # ----------------------------------------------------------------------------- streaming read of a CSV
@@ -1521,6 +1527,7 @@ class _LazyText:
                 start += batch.num_rows
                 if start > last:
                     break
+        _release_arrow_memory()  # the blocks read for these few values, which the pool would otherwise keep
         return got
 
 

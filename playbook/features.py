@@ -280,6 +280,7 @@ def _compute_dates_sorted(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> l
     they lie; otherwise each window's orders are picked, in the file's sequence, from the rows sorted by customer alone,
     and the day sums read the rows sorted by customer then day (stably, as summarize sorts), so every total is the
     general way's to the last bit."""
+    from .byod import _trim
     from .validation import validate_orders
 
     cols = orders.columns
@@ -419,6 +420,9 @@ def _compute_dates_sorted(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> l
     columns = feature_columns(cols)
     tables = []
     for k, ts in enumerate(stamps):
+        # The per-order arrays freed so far (many below glibc's mmap threshold) sit in the heap, where a gap array
+        # cannot always reuse them: handed back before each date's gaps, the peak of the reduction (#14).
+        _trim()
         got = outs[k]
         got.update(_gaps_at(sc, ns, day, n, int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))))
         # the columns as they are (no copy into consolidated blocks: the same values, half the memory at this peak)
@@ -590,8 +594,13 @@ def _gaps_at(sc: np.ndarray, ns: np.ndarray, day: np.ndarray, n: int, end_day: i
     kc, kd = sc[new_day], day[new_day]  # int32 days: the gaps in days are the same integers, half the memory
     del new_day
     same_c = kc[1:] == kc[:-1]
-    pairs = [kc[1:][same_c], np.diff(kd)[same_c]]
-    del kc, kd, same_c
+    # one per-day array at a time: each customer's code goes before the day differences are made (#14)
+    gap_c = kc[1:][same_c]
+    del kc
+    gap_days = np.diff(kd)
+    del kd
+    pairs = [gap_c, gap_days[same_c]]
+    del gap_c, gap_days, same_c
     out["own_gap_days_raw"] = _gap_medians(pairs, n)
     return out
 
@@ -748,12 +757,13 @@ def _gap_medians(pairs: list, n: int) -> np.ndarray:
         # Sort each customer's gaps: one sort of (customer, gap) packed into an int64.
         width = int(gaps.max()) + 1
         packed = gaps_c.astype(np.int64)  # (customer, gap) packed in place, sorted in place: one array at a time (#14)
-        del gaps_c
+        # The customer of each packed value once sorted: the codes sorted (the customer is the packing's major part),
+        # in their own narrow type, not ``packed // width`` (another int64 array as long as the gaps, #14).
+        gaps_c = np.sort(gaps_c)
         packed *= width
         packed += gaps
         del gaps
         packed.sort()
-        gaps_c = packed // width
         starts = group_starts(gaps_c)
         size = np.diff(np.r_[starts, len(packed)])
         # the middle gap(s) of each customer, unpacked alone (the gaps are small integers: exact as doubles)

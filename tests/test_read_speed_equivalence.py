@@ -325,3 +325,34 @@ def test_the_memory_mapped_parquet_file_is_let_go(tmp_path, compression):
     assert len(base.orders) == 50
     with open("/proc/self/maps") as fh:
         assert not [line for line in fh if str(path) in line]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kept_rows_and_as_of_as_out_loc_keep_gives_them(seed):
+    """The lines left after dropping repeats and refunds are copied column by column from the columns' arrays, and
+    as_of is the max of the kept dates without a copy of the frame; the oracle is ``out.loc[keep]`` (values, dtypes,
+    index) and its dates' max, on columns of every kind a read gives (object and int ids, pyarrow text, categories,
+    time zones, nullable numbers), with the latest date on a dropped refund so a wrong mask shows in as_of."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    tz = "UTC" if seed % 2 else None
+    out = pd.DataFrame({
+        "order_id": pd.Series([f"A{i}" for i in range(n)], dtype=object) if seed % 2 else pd.Series(np.arange(n) * 3),
+        "customer_id": (pd.Series(rng.choice(["a", "b", "c"], n), dtype="category") if seed < 2
+                        else pd.Series(rng.choice(["甲", "b", "c"], n), dtype="str")),
+        "order_date": pd.Series(pd.Timestamp("2025-01-01", tz=tz) + pd.to_timedelta(rng.integers(0, 30, n), unit="D")),
+        "amount": rng.choice([1.0, 2.5, -3.0], n),
+        "margin": pd.Series(rng.choice([1, 2], n), dtype="Int64").where(rng.random(n) < 0.8),
+    })
+    out.loc[7, ["amount", "order_date"]] = [-9.0, pd.Timestamp("2025-03-01", tz=tz)]  # the latest date, on a refund
+    again = out.iloc[rng.integers(0, n, 10)]
+    out = pd.concat([out, again], ignore_index=True).sample(frac=1, random_state=seed).reset_index(drop=True)
+    repeat = out.astype(str).duplicated(keep="first").to_numpy()
+    keep = ~repeat & (out["amount"] >= 0).to_numpy()
+    want = out.loc[keep].reset_index(drop=True)
+    src = byod._Source("o.csv", np.arange(2, len(out) + 2))
+    wanted = {k: k for k in byod.ORDER_COLUMNS}
+    got, ts = byod._finish_orders(out.copy(), out.astype(str), src, byod.ReadNotes("en"), wanted, refunds="drop",
+                                  duplicates="drop", ts=None)
+    assert got.equals(want) and got.dtypes.equals(want.dtypes) and got.index.equals(want.index)
+    assert ts == want["order_date"].max().normalize() < out["order_date"].max()

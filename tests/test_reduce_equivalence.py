@@ -288,3 +288,21 @@ def test_shipped_datasets_take_the_shortcut(monkeypatch):
             f, past = _features_and_past(orders, ts)
         _assert_same(f, ref[0])
         _assert_same(past, ref[1])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gap_medians_as_pandas_gives_them(seed):
+    """_gap_medians reads each sorted value's customer from the codes sorted (not from the packed values): each
+    customer's median gap equals pandas' groupby median, for codes in any order (int32, as the reduction passes them),
+    customers without a gap NaN."""
+    from playbook.features import _gap_medians
+
+    rng = np.random.default_rng(seed)
+    n, k = 50, 400
+    codes = rng.integers(0, n - 5, k).astype(np.int32)
+    if seed:
+        codes.sort()  # the reduction's own case: codes in customer order
+    gaps = rng.integers(0, 40, k).astype(np.int32)
+    want = pd.Series(gaps.astype(float)).groupby(codes).median().reindex(range(n)).to_numpy()
+    got = _gap_medians([codes.copy(), gaps.copy()], n)
+    np.testing.assert_array_equal(got, want)
