@@ -1367,7 +1367,7 @@ _PLAIN = r"[+-]?\d+(\.\d*)?"
 _PLAIN_DOT = r"[+-]?\d+\.(\d{0,2}|\d{4,})|[+-]?\d{4,}\.\d+"
 
 
-def _trim() -> None:
+def release_memory() -> None:
     """Hand the memory a block used back to the system, so blocks do not pile up in the allocators' caches
     (harmless where malloc_trim does not exist: macOS, Windows, musl)."""
     import ctypes
@@ -2028,7 +2028,7 @@ def _stream_pass(path: Path, options: dict, header: list[str], wanted: dict, pre
                 lines, n = _stream_block(batch, header, wanted, present, cols, rows, blanks, block_src, notes.lang)
                 rows += batch.num_rows
                 kept += n
-                _trim()
+                release_memory()
                 if rows >= step:
                     said[0] = _tell(progress, notes, rows + 1, name, share(rows + 1))
                     step = rows + _STREAM_STEP

@@ -280,7 +280,7 @@ def _compute_dates_sorted(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> l
     they lie; otherwise each window's orders are picked, in the file's sequence, from the rows sorted by customer alone,
     and the day sums read the rows sorted by customer then day (stably, as summarize sorts), so every total is the
     general way's to the last bit."""
-    from .byod import _trim
+    from .byod import release_memory
     from .validation import validate_orders
 
     cols = orders.columns
@@ -422,7 +422,7 @@ def _compute_dates_sorted(orders: pd.DataFrame, stamps: list[pd.Timestamp]) -> l
     for k, ts in enumerate(stamps):
         # The per-order arrays freed so far (many below glibc's mmap threshold) sit in the heap, where a gap array
         # cannot always reuse them: handed back before each date's gaps, the peak of the reduction (#14).
-        _trim()
+        release_memory()
         got = outs[k]
         got.update(_gaps_at(sc, ns, day, n, int(np.datetime64(ts.to_datetime64(), "D").view(np.int64))))
         # the columns as they are (no copy into consolidated blocks: the same values, half the memory at this peak)
