@@ -21,7 +21,7 @@ from .errors import InvalidArgumentError
 from .i18n import LABELS, register_labels
 
 __all__ = ["COURSE", "PLAN", "PACE", "CLASS_COMPUTE", "course_map", "notebooks_dir", "material_load", "in_class",
-           "load_table_markdown"]
+           "checked_exercises", "load_table_markdown"]
 
 # The planned titles of the notebooks, English and Chinese, in the label registry (``course.title.<number>``).
 register_labels({
@@ -134,6 +134,18 @@ _WIDGET = re.compile(r"\b[A-Z]\w*(?:Explorer|Picker)\(")  # a cell that builds o
 _CHECK = re.compile(r"""ex\.check\(\s*["'](\d\d\.\d+)["']""")
 
 
+def checked_exercises(code: str) -> set[str]:
+    r"""The exercise ids that ``code`` checks with ``ex.check("NN.k", ...)``, in either quotes.
+
+    One reading of a notebook's checks, for the material counted here and for the test that
+    every exercise of a bank is asked in its notebook.
+
+    >>> sorted(checked_exercises("ex.check('12.7', answer_7, mine)\nex.check(\n    \"03.10\", a)\nex.hint('01.1')"))
+    ['03.10', '12.7']
+    """
+    return set(_CHECK.findall(code))
+
+
 def _exercise_order(exercise_id: str) -> tuple[int, int]:
     number, k = exercise_id.split(".")
     return int(number), int(k)
@@ -168,7 +180,7 @@ def _material(path: Path, registry) -> dict:
     prose = " ".join("".join(c["source"]) for c in shown if c["cell_type"] == "markdown")
     code = ["".join(c["source"]) for c in shown if c["cell_type"] == "code"]
     number = path.name[:2]
-    asked = set(_CHECK.findall("\n".join(code)))
+    asked = checked_exercises("\n".join(code))
     # explain exercises are not auto-checked: the bank lists them, the notebook asks them in prose
     asked |= {i for i, e in registry.items() if i.startswith(number + ".") and e.kind == "explain"}
     ids = sorted(asked, key=_exercise_order)
