@@ -2,6 +2,7 @@
 
 An exercise on the learner's own base (it declares ``own=OwnBase(...)``) runs here on a generated base, as its
 notebook builds it with ``MY_SEED = 7``; the others on the shipped dataset of their notebook."""
+import dataclasses
 import functools
 
 import pandas as pd
@@ -271,6 +272,26 @@ def test_missing_base_is_named():
 def test_unknown_kind_is_refused():
     with pytest.raises(playbook.InvalidArgumentError, match="kind must be one of"):
         ex.register(ex.Exercise(id="99.k", question="?", solve=lambda b: 1, hint="h", kind="guess"))
+
+
+def test_an_unknown_answer_type_is_refused():
+    with pytest.raises(playbook.InvalidArgumentError, match="answer_type must be one of"):
+        ex.register(ex.Exercise(id="99.k", question="?", solve=lambda b: 1, hint="h", answer_type="money"))
+
+
+@pytest.mark.parametrize("exercise_id", sorted(i for i, e in ex.REGISTRY.items() if e.answer_type is not None))
+def test_a_declared_answer_type_is_the_solved_answers(exercise_id, monkeypatch):
+    """The type an exercise declares is what it solves to on its base (strict mode asserts it at each check); a wrong
+    declaration is caught by strict mode, and meanwhile its type hint is given before solving."""
+    e = ex.REGISTRY[exercise_id]
+    base, params = _base_for(exercise_id), _params(exercise_id)
+    right = e.solve(base, **params)
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "1")
+    assert ex.check(exercise_id, right, base, **params).passed
+    other = "table" if e.answer_type != "table" else "label"
+    monkeypatch.setitem(ex.REGISTRY, exercise_id, dataclasses.replace(e, answer_type=other))
+    with pytest.raises(playbook.InvalidArgumentError, match="asks for .* but its answer is"):
+        ex.check(exercise_id, pd.DataFrame() if other == "table" else "a label", base, **params)
 
 
 def test_unanswered_and_unknown():

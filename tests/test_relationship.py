@@ -256,6 +256,47 @@ def test_new_exercises_pass_right_and_hint_wrong(exercise_id, dataset, monkeypat
     assert "should be" in ex.check(exercise_id, "a lot", base, **params).message
 
 
+#: Answers of the wrong type to 12.7 and the whole hint each gets: 12.7 asks for money, a number.
+WRONG_TYPES_12_7 = {
+    "a lot": "the answer should be a number (an int or a float); you gave the text 'a lot'.",
+    "1,234.50": "the answer should be a number (an int or a float); you gave the text '1,234.50'. Write the number "
+                "without quotes.",
+    "table": "the answer should be a number (an int or a float); you gave a table (DataFrame, 2 rows x 1 columns). "
+             "Reduce it to one value: a sum, a mean, a count, or one cell with `.iloc[...]`.",
+    "True": "the answer should be a number (an int or a float); you gave True/False (True). A True/False test is a "
+            "step: take its `.mean()` or `.sum()`.",
+}
+
+
+def _wrong_type_12_7(name):
+    return {"table": pd.DataFrame({"discount_value": [1.0, 2.0]}), "True": True}.get(name, name)
+
+
+def test_a_wrong_type_answer_to_12_7_is_told_before_anything_is_solved(monkeypatch):
+    """12.7 declares its answer a number: a wrong type gets the number's hint with nothing computed first (not the
+    answer, a mistake, the shipped figure or a recap), and it is the hint that solving first gives."""
+    monkeypatch.setenv("PLAYBOOK_STRICT_EXERCISES", "0")
+    base = playbook.load_dataset("b2b")
+    params = ex.params_for("12.7", base)
+    e = ex.REGISTRY["12.7"]
+    assert e.answer_type == "number"
+    undeclared = dataclasses.replace(e, answer_type=None)  # the kind read from the solved answer, as before
+    monkeypatch.setitem(ex.REGISTRY, "12.7", undeclared)
+    for wrong, message in WRONG_TYPES_12_7.items():
+        assert ex.check("12.7", _wrong_type_12_7(wrong), base, **params).message == message, wrong
+
+    def solved(*args, **kwargs):
+        raise AssertionError("a wrong-type answer made the check solve something")
+
+    monkeypatch.setattr("playbook.accounts.deal_recap", solved)  # the bank imports it at each call
+    with pytest.raises(AssertionError, match="solve something"):  # undeclared, the check solves first
+        ex.check("12.7", "a lot", base, **params)
+    monkeypatch.setitem(ex.REGISTRY, "12.7", dataclasses.replace(e, solve=solved, mistakes=((solved, "never"),)))
+    for wrong, message in WRONG_TYPES_12_7.items():
+        result = ex.check("12.7", _wrong_type_12_7(wrong), base, **params)
+        assert not result.passed and result.message == message, wrong
+
+
 def test_the_recap_exercises_name_an_account_that_stayed_and_one_that_left():
     from playbook.synth import generate
 

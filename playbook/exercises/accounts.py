@@ -349,6 +349,7 @@ def _pick_leaver(base):
            "recap the account's deals and add up the discount column."),
     pick=_pick_stayer,
     own=OWN,
+    answer_type="number",  # money: "a lot" is told before the account's deals are recapped
 )
 def _stayer_savings(base, customer_id):
     return float(_recap(base, customer_id)["discount_value"].sum())

@@ -114,6 +114,12 @@ class Exercise:
         The learner's own base the exercise runs on. An answer to a *compute* exercise that
         matches the figure of the shipped dataset instead gets the named hint "this is the
         shipped ... figure; compute it on your own base".
+    answer_type : str or None
+        The kind of answer asked for (count, share, number, label, labels, series, table), when
+        the question fixes it: an answer of another type is then told so before the exercise is
+        solved, and strict mode asserts that the solved answer is of that type. None: the kind is
+        read from the solved answer (:func:`answer_kind`). An exercise with ``choices`` asks for a
+        label.
     """
 
     id: str
@@ -131,6 +137,7 @@ class Exercise:
     min_words: int = 15
     pick: Callable[..., dict] | None = None
     own: OwnBase | None = None
+    answer_type: str | None = None
 
     @property
     def ladder(self) -> tuple:
@@ -167,19 +174,22 @@ def register(ex: Exercise) -> Exercise:
         raise InvalidArgumentError(f"Exercise {ex.id!r} is already registered.")
     if ex.kind not in KINDS:
         raise InvalidArgumentError(f"Exercise {ex.id!r}: kind must be one of {', '.join(KINDS)}. Got {ex.kind!r} instead.")
+    if ex.answer_type is not None and ex.answer_type not in _WANTED:
+        raise InvalidArgumentError(f"Exercise {ex.id!r}: answer_type must be one of {', '.join(_WANTED)}. "
+                                   f"Got {ex.answer_type!r} instead.")
     REGISTRY[ex.id] = ex
     return ex
 
 
 def exercise(id: str, question: str, hint: str, *, mistakes=(), rtol: float = 1e-3, kind: str = "compute",
              hints=(), decimals: int | None = None, choices=(), reason=None, min_words: int = 15, pick=None,
-             own: OwnBase | None = None):
+             own: OwnBase | None = None, answer_type: str | None = None):
     """Decorator form of :func:`register`: the decorated function is ``solve``."""
 
     def wrap(solve):
         register(Exercise(id=id, question=question, solve=solve, hint=hint, mistakes=tuple(mistakes), rtol=rtol,
                           kind=kind, hints=tuple(hints), decimals=decimals, choices=tuple(choices), reason=reason,
-                          min_words=min_words, pick=pick, own=own))
+                          min_words=min_words, pick=pick, own=own, answer_type=answer_type))
         return solve
 
     return wrap
@@ -512,16 +522,17 @@ def _judge(ex: Exercise, answer, base, params) -> Result:
                                     "(`inplace=True`) gives nothing back. Assign the value itself.")
     if base is None and ex.kind != "predict":
         return Result(ex.id, False, "pass the data the question is about too: `ex.check(id, answer, base)`.")
-    if ex.choices:  # the answer is one of the choices, a label: a wrong one is told before solving
-        if isinstance(answer, str) and _label(answer) not in {_label(c) for c in ex.choices}:
-            return Result(ex.id, False, f"choose one of: {', '.join(map(str, ex.choices))}.")
-        wrong_label = _type_hint(answer, None, "label")
-        if wrong_label is not None:
-            return Result(ex.id, False, wrong_label)
+    if ex.choices and isinstance(answer, str) and _label(answer) not in {_label(c) for c in ex.choices}:
+        return Result(ex.id, False, f"choose one of: {', '.join(map(str, ex.choices))}.")
+    declared = ex.answer_type or ("label" if ex.choices else None)
+    if declared is not None:  # the question fixes the type: a wrong one is told before solving
+        wrong_type = _type_hint(answer, None, declared)
+        if wrong_type is not None:
+            return Result(ex.id, False, wrong_type)
     expected = ex.solve(base, **params)
-    kind = answer_kind(expected, ex)
-    if ex.choices and kind != "label" and _strict():
-        raise InvalidArgumentError(f"Exercise {ex.id!r} has choices but its answer is not a label: {expected!r}.")
+    if declared is not None and _strict() and _type_hint(expected, None, declared) is not None:
+        raise InvalidArgumentError(f"Exercise {ex.id!r} asks for {_WANTED[declared]} but its answer is {expected!r}.")
+    kind = declared or answer_kind(expected, ex)
     wrong_type = _type_hint(answer, expected, kind)
     if wrong_type is not None:
         return Result(ex.id, False, wrong_type)
