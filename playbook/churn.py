@@ -894,18 +894,30 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
 
 
 def _risk_in_signal_order(signals: pd.DataFrame, weights: dict | None, threshold: float | None, n_reasons: int,
-                          lang: str, use_rules: bool, fitted) -> pd.DataFrame:
+                          lang: str, use_rules: bool, fitted, reasons: bool = True) -> pd.DataFrame:
     """:func:`churn_risk`'s table before it is sorted by risk: rows in the order of ``signals``, so a caller
-    holding other tables in that order reads it by position (no lookup of text ids)."""
+    holding other tables in that order reads it by position (no lookup of text ids). ``reasons=False`` leaves
+    out the ``reasons`` column (no text per customer), every other column the same."""
     if use_rules:
-        return _rule_risk(signals, weights, 30.0 if threshold is None else float(threshold), n_reasons, lang)
-    return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang)
+        return _rule_risk(signals, weights, 30.0 if threshold is None else float(threshold), n_reasons, lang, reasons)
+    return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang, reasons)
 
 
-def risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk)."""
+def risk_in_signal_order(signals: pd.DataFrame, lang: str, *, reasons: bool = True) -> pd.DataFrame:
+    """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk).
+
+    ``reasons=False``: without the ``reasons`` texts, for a caller that keeps only the scores and points (the
+    lean scoring of :func:`playbook.strategy.score_in_chunks`); the other columns and the attrs are the same.
+
+    >>> import playbook
+    >>> s = churn_signals(playbook.load_dataset("retail"), "2025-06-30")
+    >>> full, lean = risk_in_signal_order(s, "en"), risk_in_signal_order(s, "en", reasons=False)
+    >>> "reasons" in lean, lean.equals(full.drop(columns="reasons"))
+    (False, True)
+    """
     fitted = signals.attrs.get("model")
-    return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted)
+    return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted,
+                                 reasons)
 
 
 def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str) -> list:
@@ -972,7 +984,8 @@ def _text_values(texts):
     return texts.to_pylist()
 
 
-def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
+def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str,
+                reasons: bool = True) -> pd.DataFrame:
     missing = [c for c in ("days_since_last", "gap_ratio", "order_days", "tenure_days", "revenue") if c not in signals.columns]
     if missing:
         raise DataValidationError(f"churn_risk: the model needs the columns {missing} of churn_signals.")
@@ -988,7 +1001,8 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     out = pd.DataFrame(index=signals.index)
     out["risk"] = risk
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang))
+    if reasons:
+        out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang))
     for k in points.columns:
         out[f"points_{k}"] = points[k]
     out["days_since_last"] = signals["days_since_last"]
@@ -998,7 +1012,8 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     return out
 
 
-def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
+def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str,
+               reasons: bool = True) -> pd.DataFrame:
     func = "churn_risk"
     words = _reason_words(lang)
     if "p_alive" in signals.columns:
@@ -1024,7 +1039,8 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
     out = pd.DataFrame(index=signals.index)
     out["risk"] = points.sum(axis=1).clip(0, 100) if used else 0.0
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang)) if used else words["none"]
+    if reasons:
+        out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang)) if used else words["none"]
     for k in used:
         out[f"points_{k}"] = points[k]
     if "days_since_last" in signals.columns:
