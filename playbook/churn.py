@@ -494,15 +494,17 @@ def _fit_or_why(data, as_of, *, horizon_days: int, active_days: int = 365, penal
 
 
 def model_from_features(past_features: pd.DataFrame | None, features_now: pd.DataFrame, as_of, *, horizon_days: int,
-                         active_days: int = 365, penalty: float = 1.0) -> tuple[ChurnModel | None, str | None]:
+                        active_days: int = 365, penalty: float = 1.0, chunk_rows: int | None = None
+                        ) -> tuple[ChurnModel | None, str | None]:
     """:func:`_fit_or_why` of an orders-only base from two feature tables (:mod:`playbook.features`): the one at
     ``as_of - horizon_days`` gives the backtest's signals (None: no order was known then), the one at ``as_of`` who
-    ordered since (last order later)."""
+    ordered since (last order later). ``chunk_rows``: the backtest's signals are computed that many customers at a
+    time, keeping only the columns the fit reads (:func:`_backtest_signals`); the same model."""
     ts = to_timestamp(as_of)
     then = ts - pd.Timedelta(days=int(horizon_days))
     if past_features is None or not (past_features["n_orders"].to_numpy() > 0).any():
         return None, f"no order is known {horizon_days} days before {ts.date()}, so there is no past to learn from."
-    past = signals_from_features(past_features, then)
+    past = _backtest_signals(past_features, then, chunk_rows)
     last = features_now["last_order"]
     ordered_rows = (last > end_of_day(then)).to_numpy()
     if past_features.index.equals(features_now.index):
@@ -511,6 +513,33 @@ def model_from_features(past_features: pd.DataFrame | None, features_now: pd.Dat
     else:
         ordered = last.index[ordered_rows]
     return _fit_backtest(past, ordered, then, horizon_days=horizon_days, active_days=active_days, penalty=penalty)
+
+
+# The columns of signals_from_features that the fit reads (_MODEL_COLUMNS): a feature table has no complaints, care,
+# deals or surveys, so their signal columns are missing for everyone and the model's inputs from them too, with or
+# without the columns (_model_inputs).
+_FEATURE_MODEL_COLUMNS = ("days_since_last", "gap_ratio", "order_days", "tenure_days", "revenue", "frequency_change",
+                          "basket_change")
+
+
+def _backtest_signals(f: pd.DataFrame, then: pd.Timestamp, chunk_rows: int | None) -> pd.DataFrame:
+    """The columns of ``signals_from_features(f, then)`` that :func:`_fit_backtest` reads (:data:`_FEATURE_MODEL_COLUMNS`),
+    computed ``chunk_rows`` known customers at a time (all at once by default) with the usual gap of all of them, and
+    the signals' attrs: only those columns of every customer are held, never the whole signals table."""
+    known = np.flatnonzero(f["n_orders"].to_numpy() > 0)
+    table = f[[c for c in ("n_orders", *SIGNAL_FEATURES) if c in f.columns]]
+    fallback = usual_gap_fallback(table.iloc[known])
+    size = int(chunk_rows or len(known) or 1)
+    parts = []
+    for start in range(0, len(known), size):
+        chunk = table.iloc[known[start:start + size]]
+        signals = signals_from_features(chunk, then, usual_gap=fallback)
+        parts.append(signals[list(_FEATURE_MODEL_COLUMNS)])
+        attrs = signals.attrs
+        del chunk, signals
+    out = parts[0] if len(parts) == 1 else pd.concat(parts)
+    out.attrs = attrs
+    return out
 
 
 def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, horizon_days: int, active_days: int,

@@ -1213,12 +1213,18 @@ def _chunks(n: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
     >>> _chunks(5, 2), _chunks(0, 2)
     ([(0, 2), (2, 4), (4, 5)], [(0, 0)])
     """
+    size = _chunk_size(chunk_rows)
+    return [(start, min(start + size, n)) for start in range(0, n, size)] or [(0, 0)]
+
+
+def _chunk_size(chunk_rows: int | None = None) -> int:
+    """The rows of a chunk of :func:`_chunks`: ``chunk_rows``, else ``PLAYBOOK_CHUNK_ROWS``, else :data:`CHUNK_ROWS`."""
     import os
 
     size = int(chunk_rows or os.environ.get("PLAYBOOK_CHUNK_ROWS") or CHUNK_ROWS)
     if size < 1:
         raise InvalidArgumentError(f"The chunk size must be a whole number of rows >= 1. Got {size!r}.")
-    return [(start, min(start + size, n)) for start in range(0, n, size)] or [(0, 0)]
+    return size
 
 
 def _concat(parts: list):
@@ -1297,14 +1303,16 @@ class Scores:
     rfm: pd.DataFrame  # the RFM segment summary (playbook.rfm.segment_summary)
 
 
-def _known_columns(f: pd.DataFrame, fit_or_rows, ids: pd.Index | None = None, columns=_SUMMARY_COLUMNS) -> pd.DataFrame:
+def _known_columns(f: pd.DataFrame, rows: np.ndarray, ids: pd.Index, columns) -> pd.DataFrame:
     """The ``columns`` (those ``f`` has) of the known rows of ``f``: ``f``'s own, not copied, when every row is known,
-    else only these columns taken by position (never the whole table); indexed by the known ids."""
-    rows, ids = (fit_or_rows.rows, fit_or_rows.ids) if isinstance(fit_or_rows, ScoringFit) else (fit_or_rows, ids)
+    else only these columns taken by position (never the whole table). Indexed by the known ids in an Index object of
+    its own (the ids are not copied): the id lookup table that pandas builds and keeps on an index the first time it
+    checks or looks up its ids (tens of bytes per customer) goes with the table, not kept on ``f``'s index."""
     table = f[[c for c in columns if c in f.columns]]
+    own = pd.Index(ids.array, name=ids.name)  # not ids.copy(): a copy shares the cache
     if len(rows) == len(f):
-        return table
-    return pd.DataFrame({c: table[c].array.take(rows) for c in table.columns}, index=ids, copy=False)
+        return table.set_axis(own)
+    return pd.DataFrame({c: table[c].array.take(rows) for c in table.columns}, index=own, copy=False)
 
 
 def fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp, *,
@@ -1323,9 +1331,10 @@ def fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp
     mask = _known_mask(f)
     rows = np.flatnonzero(mask)
     ids = f.index if mask.all() else f.index[rows]
-    model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
+    model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS, chunk_rows=_chunk_size(chunk_rows))
     fallback = usual_gap_fallback(_known_columns(f, rows, ids, ["own_gap_days_raw"]))
-    tiers = tiers_in_row_order(_known_columns(f, rows, ids, ["revenue", "n_orders", "margin"]))
+    tiers = pd.Series(tiers_in_row_order(_known_columns(f, rows, ids, ["revenue", "n_orders", "margin"])).array,
+                      index=ids, name="tier")
     clv = clv_fit(_known_columns(f, rows, ids, ["frequency", "recency", "T", "monetary_value", "revenue", "margin"]),
                   horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin",
                   chunks=_chunks(len(rows), chunk_rows))
@@ -1364,6 +1373,8 @@ def _in_chunks(f: pd.DataFrame, fit: ScoringFit, ts: pd.Timestamp, lang: str, ma
                chunk_rows: int | None, reasons: bool, keep_risk) -> pd.DataFrame:
     """The action list's columns of all known customers in their rows' order (:func:`_score_chunk` a chunk at a time,
     joined once, indexed by ``fit.ids``); each chunk's risk table is handed to ``keep_risk(start, stop, risk)``."""
+    from .byod import release_memory
+
     parts, attrs = [], {}
     for start, stop in _chunks(len(fit.rows), chunk_rows):
         part, risk = _score_chunk(f, fit, start, stop, ts, lang, margin_rate, reasons)
@@ -1371,6 +1382,7 @@ def _in_chunks(f: pd.DataFrame, fit: ScoringFit, ts: pd.Timestamp, lang: str, ma
         attrs = part.attrs  # the same in every chunk
         parts.append(part.reset_index(drop=True))  # the ids are set once below, not joined chunk by chunk
         del part, risk
+        release_memory()  # the chunk's temporaries go back to the system, not kept in the allocators' caches
     actions = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     del parts
     actions.index = fit.ids
@@ -1384,9 +1396,11 @@ def score_in_chunks(f: pd.DataFrame, ts: pd.Timestamp, lang: str, fit: ScoringFi
     ``fit`` (:func:`fit_for_scoring`), keeping per customer only what outlives the scoring: the action list's
     columns, the risk and the warning (no risk reasons, profile or signals). The same figures as
     :func:`_scored_from_features` for any chunk size: ``Scores.actions.take(Scores.order)`` is its action list."""
+    from .byod import release_memory
     from .rfm import segment_summary_of
 
-    rfm = segment_summary_of(_known_columns(f, fit, columns=("days_since_last", "n_orders", "revenue")), lang=lang)
+    release_memory()  # what the fit let go (and the caller's past table) back to the system before the chunks
+    rfm = segment_summary_of(_known_columns(f, fit.rows, fit.ids, ["days_since_last", "n_orders", "revenue"]), lang=lang)
     n = len(fit.rows)
     risk_values, warning = np.empty(n), np.empty(n, dtype=bool)
     counts: dict[str, int] = {}
