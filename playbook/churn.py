@@ -494,15 +494,17 @@ def _fit_or_why(data, as_of, *, horizon_days: int, active_days: int = 365, penal
 
 
 def model_from_features(past_features: pd.DataFrame | None, features_now: pd.DataFrame, as_of, *, horizon_days: int,
-                         active_days: int = 365, penalty: float = 1.0) -> tuple[ChurnModel | None, str | None]:
+                        active_days: int = 365, penalty: float = 1.0, chunk_rows: int | None = None
+                        ) -> tuple[ChurnModel | None, str | None]:
     """:func:`_fit_or_why` of an orders-only base from two feature tables (:mod:`playbook.features`): the one at
     ``as_of - horizon_days`` gives the backtest's signals (None: no order was known then), the one at ``as_of`` who
-    ordered since (last order later)."""
+    ordered since (last order later). ``chunk_rows``: the backtest's signals are computed that many customers at a
+    time, keeping only the columns the fit reads (:func:`_backtest_signals`); the same model."""
     ts = to_timestamp(as_of)
     then = ts - pd.Timedelta(days=int(horizon_days))
     if past_features is None or not (past_features["n_orders"].to_numpy() > 0).any():
         return None, f"no order is known {horizon_days} days before {ts.date()}, so there is no past to learn from."
-    past = signals_from_features(past_features, then)
+    past = _backtest_signals(past_features, then, chunk_rows)
     last = features_now["last_order"]
     ordered_rows = (last > end_of_day(then)).to_numpy()
     if past_features.index.equals(features_now.index):
@@ -511,6 +513,33 @@ def model_from_features(past_features: pd.DataFrame | None, features_now: pd.Dat
     else:
         ordered = last.index[ordered_rows]
     return _fit_backtest(past, ordered, then, horizon_days=horizon_days, active_days=active_days, penalty=penalty)
+
+
+# The columns of signals_from_features that the fit reads (_MODEL_COLUMNS): a feature table has no complaints, care,
+# deals or surveys, so their signal columns are missing for everyone and the model's inputs from them too, with or
+# without the columns (_model_inputs).
+_FEATURE_MODEL_COLUMNS = ("days_since_last", "gap_ratio", "order_days", "tenure_days", "revenue", "frequency_change",
+                          "basket_change")
+
+
+def _backtest_signals(f: pd.DataFrame, then: pd.Timestamp, chunk_rows: int | None) -> pd.DataFrame:
+    """The columns of ``signals_from_features(f, then)`` that :func:`_fit_backtest` reads (:data:`_FEATURE_MODEL_COLUMNS`),
+    computed ``chunk_rows`` known customers at a time (all at once by default) with the usual gap of all of them, and
+    the signals' attrs: only those columns of every customer are held, never the whole signals table."""
+    known = np.flatnonzero(f["n_orders"].to_numpy() > 0)
+    table = f[[c for c in ("n_orders", *SIGNAL_FEATURES) if c in f.columns]]
+    fallback = usual_gap_fallback(table.iloc[known])
+    size = int(chunk_rows or len(known) or 1)
+    parts = []
+    for start in range(0, len(known), size):
+        chunk = table.iloc[known[start:start + size]]
+        signals = signals_from_features(chunk, then, usual_gap=fallback)
+        parts.append(signals[list(_FEATURE_MODEL_COLUMNS)])
+        attrs = signals.attrs
+        del chunk, signals
+    out = parts[0] if len(parts) == 1 else pd.concat(parts)
+    out.attrs = attrs
+    return out
 
 
 def _fit_backtest(past: pd.DataFrame, ordered_since, then: pd.Timestamp, *, horizon_days: int, active_days: int,
@@ -894,18 +923,30 @@ def churn_risk(signals: pd.DataFrame, weights: dict | None = None, threshold: fl
 
 
 def _risk_in_signal_order(signals: pd.DataFrame, weights: dict | None, threshold: float | None, n_reasons: int,
-                          lang: str, use_rules: bool, fitted) -> pd.DataFrame:
+                          lang: str, use_rules: bool, fitted, reasons: bool = True) -> pd.DataFrame:
     """:func:`churn_risk`'s table before it is sorted by risk: rows in the order of ``signals``, so a caller
-    holding other tables in that order reads it by position (no lookup of text ids)."""
+    holding other tables in that order reads it by position (no lookup of text ids). ``reasons=False`` leaves
+    out the ``reasons`` column (no text per customer), every other column the same."""
     if use_rules:
-        return _rule_risk(signals, weights, 30.0 if threshold is None else float(threshold), n_reasons, lang)
-    return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang)
+        return _rule_risk(signals, weights, 30.0 if threshold is None else float(threshold), n_reasons, lang, reasons)
+    return _model_risk(signals, fitted, 50.0 if threshold is None else float(threshold), n_reasons, lang, reasons)
 
 
-def risk_in_signal_order(signals: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk)."""
+def risk_in_signal_order(signals: pd.DataFrame, lang: str, *, reasons: bool = True) -> pd.DataFrame:
+    """``churn_risk(signals, lang=lang, method="auto")`` with the rows in the order of ``signals`` (not sorted by risk).
+
+    ``reasons=False``: without the ``reasons`` texts, for a caller that keeps only the scores and points (the
+    lean scoring of :func:`playbook.strategy.score_in_chunks`); the other columns and the attrs are the same.
+
+    >>> import playbook
+    >>> s = churn_signals(playbook.load_dataset("retail"), "2025-06-30")
+    >>> full, lean = risk_in_signal_order(s, "en"), risk_in_signal_order(s, "en", reasons=False)
+    >>> "reasons" in lean, lean.equals(full.drop(columns="reasons"))
+    (False, True)
+    """
     fitted = signals.attrs.get("model")
-    return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted)
+    return _risk_in_signal_order(signals, None, None, 3, lang, "p_alive" in signals.columns or fitted is None, fitted,
+                                 reasons)
 
 
 def _reasons_from(points: pd.DataFrame, signals: pd.DataFrame, n_reasons: int, lang: str) -> list:
@@ -972,7 +1013,8 @@ def _text_values(texts):
     return texts.to_pylist()
 
 
-def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
+def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_reasons: int, lang: str,
+                reasons: bool = True) -> pd.DataFrame:
     missing = [c for c in ("days_since_last", "gap_ratio", "order_days", "tenure_days", "revenue") if c not in signals.columns]
     if missing:
         raise DataValidationError(f"churn_risk: the model needs the columns {missing} of churn_signals.")
@@ -988,7 +1030,8 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     out = pd.DataFrame(index=signals.index)
     out["risk"] = risk
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang))
+    if reasons:
+        out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang))
     for k in points.columns:
         out[f"points_{k}"] = points[k]
     out["days_since_last"] = signals["days_since_last"]
@@ -998,7 +1041,8 @@ def _model_risk(signals: pd.DataFrame, model: ChurnModel, threshold: float, n_re
     return out
 
 
-def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str) -> pd.DataFrame:
+def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_reasons: int, lang: str,
+               reasons: bool = True) -> pd.DataFrame:
     func = "churn_risk"
     words = _reason_words(lang)
     if "p_alive" in signals.columns:
@@ -1024,7 +1068,8 @@ def _rule_risk(signals: pd.DataFrame, weights: dict | None, threshold: float, n_
     out = pd.DataFrame(index=signals.index)
     out["risk"] = points.sum(axis=1).clip(0, 100) if used else 0.0
     out["warning"] = out["risk"] >= threshold
-    out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang)) if used else words["none"]
+    if reasons:
+        out["reasons"] = _text_values(_reasons_arrow(points, signals, n_reasons, lang)) if used else words["none"]
     for k in used:
         out[f"points_{k}"] = points[k]
     if "days_since_last" in signals.columns:

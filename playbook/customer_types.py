@@ -213,9 +213,13 @@ def behaviour_evidence(data, as_of=None) -> pd.DataFrame:
     return ev
 
 
-def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
+def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, spend_rate_pct: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`behaviour_evidence` of an orders-only base at ``ts``, from its feature table
-    (:func:`playbook.features.compute`): the same columns, without a pass over the orders."""
+    (:func:`playbook.features.compute`): the same columns, without a pass over the orders.
+
+    ``spend_rate_pct``: :func:`spend_rate_ranks` of the whole table, when ``f`` is one chunk of its known rows
+    (the one column that reads every customer: a percentile rank); by default ranked within ``f``. Every other
+    column of a row reads that row alone."""
     known = f["n_orders"].to_numpy() > 0
     f = f if known.all() else f.loc[known]  # a table of known customers only is used as it is
     ev = pd.DataFrame(index=pd.Index(f.index, name="customer_id"))
@@ -227,8 +231,12 @@ def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
     ev["orders_per_year"] = ev["n_orders"] / years
     ev["revenue_per_year"] = ev["revenue"] / years
     ev["days_since_last"] = (day - f["last_order"].dt.normalize()).dt.days
-    active_years = (ev["tenure_days"] - ev["days_since_last"]).clip(lower=_MIN_TENURE_DAYS) / 365.25
-    ev["spend_rate_pct"] = (ev["revenue"] / active_years).rank(pct=True)
+    if spend_rate_pct is None:
+        ev["spend_rate_pct"] = _spend_rate_pct(ev["revenue"], ev["tenure_days"], ev["days_since_last"])
+    else:
+        if len(spend_rate_pct) != len(ev):
+            raise InvalidArgumentError(f"spend_rate_pct has {len(spend_rate_pct)} values for {len(ev)} known customers.")
+        ev["spend_rate_pct"] = spend_rate_pct
     ev["gap_cv"] = (f["gap_std"] / f["gap_mean"]).where(f["gap_count"] >= 2)
     n = ev["n_orders"].astype(float)
     for name, count in (("discount_share", "n_discounted"), ("late_order_share", "n_late"), ("app_share", "n_app"),
@@ -239,6 +247,36 @@ def behaviour_from_features(f: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
                  "suggestions", "suggestion_quality", "references", "price_sensitivity", "referrals_made", "new_market_rank"):
         ev[name] = np.nan
     return ev
+
+
+def _spend_rate_pct(revenue: pd.Series, tenure_days: pd.Series, days_since_last: pd.Series) -> pd.Series:
+    """Each customer's percentile rank of revenue per active year (first to last order, at least
+    ``_MIN_TENURE_DAYS``) among the customers given: the ``spend_rate_pct`` evidence."""
+    active_years = (tenure_days - days_since_last).clip(lower=_MIN_TENURE_DAYS) / 365.25
+    return (revenue / active_years).rank(pct=True)
+
+
+def spend_rate_ranks(f: pd.DataFrame, ts: pd.Timestamp) -> np.ndarray:
+    """The ``spend_rate_pct`` column of :func:`behaviour_from_features` ``(f, ts)`` for the known rows of ``f``, alone:
+    computed once over every customer by a caller that builds the evidence chunk by chunk (the same figures).
+
+    >>> import playbook
+    >>> from playbook import features
+    >>> base = playbook.load_dataset("b2b")
+    >>> f = features.compute(base.orders, base.as_of)
+    >>> bool((spend_rate_ranks(f, base.as_of) == behaviour_from_features(f, base.as_of)["spend_rate_pct"].to_numpy()).all())
+    True
+    """
+    known = f["n_orders"].to_numpy() > 0
+    rows = slice(None) if known.all() else known
+
+    def column(name: str) -> pd.Series:  # the known rows' values, by position (no copy of the table)
+        return pd.Series(f[name].to_numpy()[rows])
+
+    day = ts.normalize()
+    tenure = ((day - column("first_order").dt.normalize()).dt.days + 1).clip(lower=1)
+    since = (day - column("last_order").dt.normalize()).dt.days
+    return _spend_rate_pct(column("revenue").astype(float), tenure, since).to_numpy()
 
 
 def _interaction_evidence(ev: pd.DataFrame, o: pd.DataFrame, base) -> None:

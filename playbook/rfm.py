@@ -297,18 +297,7 @@ def rfm_segments(scores: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, bi
     for col in ("R", "F"):
         if col not in scores.columns:
             raise DataValidationError(f"rfm_segments needs the score column {col!r}; pass the output of rfm_scores.")
-    names = _check_table(table)
-    bins = int(bins or scores.attrs.get("bins", 5))
-    scale = int(table.attrs.get("scale", 5))
-    top = int(np.max(scores[["R", "F"]].to_numpy(), initial=1))
-    if top > bins:
-        raise InvalidArgumentError(f"Scores go up to {top} but bins={bins}; pass the bins used by rfm_scores.")
-
-    def rescale(s: pd.Series) -> np.ndarray:
-        return np.floor(1 + (s.to_numpy(dtype=float) - 1) * (scale - 1) / (bins - 1) + 0.5).astype(int)
-
-    grid = pd.DataFrame({"R": rescale(scores["R"]), "F": rescale(scores["F"])}, index=scores.index)
-    decided = _segment_rules(table, reasons=False).evaluate(grid, func="rfm_segments")
+    names, decided = _segments_decided(scores, table, bins)
     out = scores.copy()
     if not len(out):
         out["segment"] = pd.Categorical(decided["label"], categories=names, ordered=True)
@@ -320,6 +309,51 @@ def rfm_segments(scores: pd.DataFrame, table: pd.DataFrame = RFM_SEGMENTS, *, bi
     actions = table["action"].to_numpy(dtype=object)
     out["action"] = text_take(actions.tolist(), rule) if all(type(a) is str for a in actions) else actions[rule]
     return out
+
+
+def _segments_decided(scores: pd.DataFrame, table: pd.DataFrame, bins: int | None) -> tuple[list[str], pd.DataFrame]:
+    """The segment names of ``table`` and its rule table's decision per row of ``scores`` (columns ``R`` and ``F`` on
+    the scale ``bins``, by default ``scores.attrs["bins"]`` or 5, mapped onto the table's scale): what
+    :func:`rfm_segments` labels the customers with."""
+    names = _check_table(table)
+    bins = int(bins or scores.attrs.get("bins", 5))
+    scale = int(table.attrs.get("scale", 5))
+    top = int(np.max(scores[["R", "F"]].to_numpy(), initial=1))
+    if top > bins:
+        raise InvalidArgumentError(f"Scores go up to {top} but bins={bins}; pass the bins used by rfm_scores.")
+
+    def rescale(s: pd.Series) -> np.ndarray:
+        return np.floor(1 + (s.to_numpy(dtype=float) - 1) * (scale - 1) / (bins - 1) + 0.5).astype(int)
+
+    grid = pd.DataFrame({"R": rescale(scores["R"]), "F": rescale(scores["F"])}, index=scores.index)
+    return names, _segment_rules(table, reasons=False).evaluate(grid, func="rfm_segments")
+
+
+def segment_summary_of(summary: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:
+    """``segment_summary(rfm_segments(rfm_scores(summary)), lang=lang)`` of a :func:`playbook.summarize` table with
+    the default scores and segments, holding per customer only what the summary reads (the scores R and F, the
+    segment, recency, orders and revenue): no score text, M, code or action per customer. The same table.
+
+    Examples
+    --------
+    >>> import playbook
+    >>> s = playbook.summarize(playbook.load_dataset("retail"))
+    >>> segment_summary_of(s).equals(segment_summary(rfm_segments(rfm_scores(s))))
+    True
+    """
+    summary = _per_customer(summary, None, "customer_id", "order_date", "amount")
+    bins = 5
+    n_orders = summary["n_orders"].to_numpy(dtype=float).astype(np.int64)
+    revenue = summary["revenue"].to_numpy(dtype=float)
+    recency = summary["days_since_last"].to_numpy(dtype=np.int64)
+    scores = pd.DataFrame({"R": score_quantiles(recency, bins, higher_is_better=False),
+                           "F": score_quantiles(n_orders, bins)})
+    names, decided = _segments_decided(scores, RFM_SEGMENTS, bins)
+    del scores
+    segments = pd.DataFrame({"recency_days": recency, "n_orders": n_orders, "monetary": revenue, "revenue": revenue,
+                             "segment": pd.Categorical.from_codes(decided["rule"].to_numpy() - 1, categories=names,
+                                                                  ordered=True)})
+    return segment_summary(segments, lang=lang)
 
 
 def _joined_codes(columns: list, sep: str) -> pd.Series:

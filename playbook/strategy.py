@@ -5,7 +5,9 @@ One strategy and reason per customer from an editable decision table; a program 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,10 @@ from .i18n import LABELS, label, register_labels, resolve_lang
 from .rules import RuleTable, text_take
 from .segment import TIERS
 from .vocabulary import REP_CONTACT_KINDS, STRATEGIES
+
+if TYPE_CHECKING:  # for the annotations only: the modules are imported where they are used
+    from .churn import ChurnModel
+    from .value import ClvFit
 
 __all__ = [
     "STRATEGIES", "STRATEGY_TABLE", "PROGRAMS", "EXPENSIVE_CHANNELS", "CARE_CONTACT_KINDS",
@@ -242,8 +248,8 @@ def customer_profile(base: CustomerBase, as_of=None, *, lang: str | None = None)
 def _customer_profile(base: CustomerBase, ts: pd.Timestamp, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`customer_profile` and the churn-risk table it was built from (for callers that show both).
 
-    Reads any base at the order level; :func:`_profile_from_features` gets the same inputs for an
-    orders-only base from its feature table. Both hand them to :func:`_profile`."""
+    Reads any base at the order level; :func:`_score_chunk` gets the same inputs for an
+    orders-only base from its feature table, a chunk of customers at a time. Both hand them to :func:`_profile`."""
     from .churn import churn_risk, churn_signals
     from .lifecycle import formation_stage
 
@@ -296,7 +302,8 @@ def _profile(summary: pd.DataFrame, stage: pd.Series, risk: pd.DataFrame, last_y
     out["tier"] = (assign_tiers(summary)["tier"] if tiers is None else tiers).reindex(out.index)
     out["stage"] = stage.astype(str).reindex(out.index)
     out["risk"] = risk["risk"].reindex(out.index).astype(float)
-    out["risk_reasons"] = risk["reasons"].reindex(out.index)
+    if "reasons" in risk:  # a risk table scored without its texts (the lean scoring) gives a profile without them
+        out["risk_reasons"] = risk["reasons"].reindex(out.index)
     out.attrs["churn"] = _churn_score_info(risk)
     out["revenue"] = summary["revenue"]
     out["n_orders"] = summary["n_orders"]
@@ -1146,6 +1153,15 @@ def _actions_and_order(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Seri
                        lang: str, next_contact: pd.Series | None = None
                        ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """:func:`_actions` and the profile row of each action (the action list's order, highest CLV first)."""
+    out = _action_columns(profile, types, clv, plan["next_contact"] if next_contact is None else next_contact, lang)
+    order = _descending(out["clv"].to_numpy(dtype=float))
+    return out.take(order), risk, plan, order  # as sort_values("clv", ascending=False, kind="stable"), order kept
+
+
+def _action_columns(profile: pd.DataFrame, types: pd.Series, clv: pd.Series, next_contact: pd.Series,
+                    lang: str) -> pd.DataFrame:
+    """The action list's columns in the profile's row order (not yet sorted by CLV), with its attrs: each row reads
+    that customer's values alone, so the rows of any chunk of customers are those of the whole list."""
     rec = recommend_strategies(profile, lang=lang)
     out = profile[["tier", "stage"]].copy()
     out["type"] = types.reindex(out.index)
@@ -1153,12 +1169,10 @@ def _actions_and_order(profile: pd.DataFrame, risk: pd.DataFrame, types: pd.Seri
     out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
     out["strategy"] = rec["strategy"]
     out["reason"] = rec["reason"]
-    out["next_contact"] = (plan["next_contact"] if next_contact is None else next_contact).reindex(out.index)
-    order = _descending(out["clv"].to_numpy(dtype=float))
-    out = out.take(order)  # as sort_values("clv", ascending=False, kind="stable"), with the order kept
+    out["next_contact"] = next_contact.reindex(out.index)
     out.attrs["clv"] = dict(clv.attrs["clv"])
     out.attrs["churn"] = dict(profile.attrs["churn"])
-    return out, risk, plan, order
+    return out
 
 
 
@@ -1199,12 +1213,18 @@ def _chunks(n: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
     >>> _chunks(5, 2), _chunks(0, 2)
     ([(0, 2), (2, 4), (4, 5)], [(0, 0)])
     """
+    size = _chunk_size(chunk_rows)
+    return [(start, min(start + size, n)) for start in range(0, n, size)] or [(0, 0)]
+
+
+def _chunk_size(chunk_rows: int | None = None) -> int:
+    """The rows of a chunk of :func:`_chunks`: ``chunk_rows``, else ``PLAYBOOK_CHUNK_ROWS``, else :data:`CHUNK_ROWS`."""
     import os
 
     size = int(chunk_rows or os.environ.get("PLAYBOOK_CHUNK_ROWS") or CHUNK_ROWS)
     if size < 1:
         raise InvalidArgumentError(f"The chunk size must be a whole number of rows >= 1. Got {size!r}.")
-    return [(start, min(start + size, n)) for start in range(0, n, size)] or [(0, 0)]
+    return size
 
 
 def _concat(parts: list):
@@ -1217,9 +1237,10 @@ def _concat(parts: list):
     return out
 
 
-def _stage_and_risk(known: pd.DataFrame, ts: pd.Timestamp, lang: str, fallback: float, model, why) -> tuple:
-    """The formation stage and the churn-risk table, in the rows' order, of a chunk of known customers: the
-    per-customer part of :func:`_profile_from_features` (``fallback``, ``model``: read from all customers)."""
+def _stage_and_risk(known: pd.DataFrame, ts: pd.Timestamp, lang: str, fallback: float, model, why,
+                    reasons: bool = True) -> tuple:
+    """The formation stage and the churn-risk table, in the rows' order, of a chunk of known customers
+    (``fallback``, ``model``: read from all customers; ``reasons=False``: the risk table without its texts)."""
     from .churn import risk_in_signal_order, signals_from_features
     from .lifecycle import FORMATION_DEFAULTS, formation_stages_only, orders_evidence
 
@@ -1228,35 +1249,12 @@ def _stage_and_risk(known: pd.DataFrame, ts: pd.Timestamp, lang: str, fallback: 
     signals.attrs["model"] = model
     if model is None:
         signals.attrs["notes"].append(f"No churn model: {why} churn_risk falls back to the rule score (method='rules').")
-    return stage, risk_in_signal_order(signals, lang)
+    return stage, risk_in_signal_order(signals, lang, reasons=reasons)
 
 
-def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: pd.DataFrame | None = None, *,
-                           tiers: pd.Series | None = None, known: pd.DataFrame | None = None,
-                           chunk_rows: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`_customer_profile` of an orders-only base from its feature table: the same inputs, handed to :func:`_profile`.
-
-    ``past`` is the feature table at ``ts - CHURN_HORIZON_DAYS``, from which the churn model is fitted as
-    :func:`playbook.churn.fit_churn_model` does; None (no order known then) leaves the rule score, with a note.
-    ``known``: :func:`_known_rows` of ``f``, when the caller has it (the known rows are taken once).
-    The stages, signals and risk are computed ``chunk_rows`` customers at a time (:func:`_chunks`): the same
-    table for any chunk size, with only one chunk's signals in memory."""
-    from .churn import model_from_features, usual_gap_fallback
-
-    if known is None:
-        known = _known_rows(f)
-    summary = _summary_of(known)
-    model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS)
-    # The model and the usual-gap fallback read all customers, once; each chunk of rows is then scored alone.
-    fallback = usual_gap_fallback(known)
-    parts = [_stage_and_risk(known.iloc[start:stop], ts, lang, fallback, model, why)
-             for start, stop in _chunks(len(known), chunk_rows)]
-    stage = _concat([stage for stage, _ in parts])
-    # In the signals' row order (the summary's), so the profile reads it by position; sorted by risk as churn_risk returns it.
-    unsorted = _concat([risk for _, risk in parts])
-    del parts
-    risk = unsorted.sort_values("risk", ascending=False, kind="stable")
-    last_year = pd.DataFrame(index=summary.index)
+def _last_year_from_features(known: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """The ``last_year`` input of :func:`_profile` of known customers, from their feature rows (indexed by ``index``)."""
+    last_year = pd.DataFrame(index=index)
     last_year["revenue_365"] = known["revenue_365"]
     last_year["margin_365"] = known["margin_365"] if "margin_365" in known else np.nan
     if "costly_365" in known:
@@ -1266,7 +1264,162 @@ def _profile_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, past: p
         last_year["expensive_channel_share"] = np.nan
     last_year["complaints_365"] = 0  # an orders-only base has no complaints table and no surveys
     last_year["satisfaction"] = np.nan
-    return _profile(summary, stage, unsorted, last_year, tiers=tiers), risk
+    return last_year
+
+
+_SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value", "n_orders", "revenue", "margin", "first_order",
+                    "last_order", "days_since_last")
+"""The :func:`playbook.data.summarize` columns of a feature table (``margin`` only when the orders have one)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ScoringFit:
+    """What :func:`fit_for_scoring` reads from every customer of a feature table, once, for
+    :func:`score_in_chunks` (all per-customer arrays in the known rows' order)."""
+
+    rows: np.ndarray  # the position in f of each known customer
+    ids: pd.Index  # their ids (f's index itself when every customer is known)
+    model: ChurnModel | None  # the churn model, or None: the rule score
+    why: str | None  # why there is no churn model
+    fallback: float  # the usual gap of a customer with fewer than two order days (churn.usual_gap_fallback)
+    tiers: pd.Series  # playbook.segment.tiers_in_row_order of the known customers
+    clv: ClvFit  # the CLV model's fit and values (playbook.value.clv_fit)
+    spend_rate_pct: np.ndarray  # customer_types.spend_rate_ranks
+    next_contact: pd.api.extensions.ExtensionArray  # the contact plan's next contact (NaT when not planned)
+    plan: pd.DataFrame  # the contact plan, as contact_plan sorts it
+
+
+@dataclass(frozen=True, eq=False)
+class Scores:
+    """The action list and what the report reads of the scoring, from :func:`score_in_chunks`: per customer only
+    the action list's columns and the risk (no profile, signals, risk reasons or feature columns)."""
+
+    actions: pd.DataFrame  # the action list in the known rows' order (not sorted), with its attrs
+    order: np.ndarray  # the action list's order: actions.take(order) is the list, highest CLV first
+    rows: np.ndarray  # the position in f of each row of actions
+    risk: pd.DataFrame  # risk (unrounded) and warning per row of actions; the churn-risk table's attrs
+    reason_counts: pd.Series  # per points_* column: warned customers with at least 1.0 point of it
+    plan: pd.DataFrame  # the contact plan
+    rfm: pd.DataFrame  # the RFM segment summary (playbook.rfm.segment_summary)
+
+
+def _known_columns(f: pd.DataFrame, rows: np.ndarray, ids: pd.Index, columns) -> pd.DataFrame:
+    """The ``columns`` (those ``f`` has) of the known rows of ``f``: ``f``'s own, not copied, when every row is known,
+    else only these columns taken by position (never the whole table). Indexed by the known ids in an Index object of
+    its own (the ids are not copied): the id lookup table that pandas builds and keeps on an index the first time it
+    checks or looks up its ids (tens of bytes per customer) goes with the table, not kept on ``f``'s index."""
+    table = f[[c for c in columns if c in f.columns]]
+    own = pd.Index(ids.array, name=ids.name)  # not ids.copy(): a copy shares the cache
+    if len(rows) == len(f):
+        return table.set_axis(own)
+    return pd.DataFrame({c: table[c].array.take(rows) for c in table.columns}, index=own, copy=False)
+
+
+def fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp, *,
+                    chunk_rows: int | None = None) -> ScoringFit:
+    """Everything of the scoring of a feature table ``f`` (at ``ts``) that reads every customer, computed once
+    before :func:`score_in_chunks` scores them a chunk at a time: the churn model (learnt from ``past``, the table at
+    ``ts - CHURN_HORIZON_DAYS``, or None) and why there is none, the usual-gap fallback, the tiers, the CLV model's
+    fit and values (predicted ``chunk_rows`` at a time), the spend-rate ranks of the types and the contact plan.
+    The caller may let ``past`` go once it returns. Only a few columns of ``f`` are taken, and only when some
+    customer is not known yet (no copy of the table)."""
+    from .churn import model_from_features, usual_gap_fallback
+    from .customer_types import spend_rate_ranks
+    from .segment import tier_policy, tiers_in_row_order
+    from .value import clv_fit
+
+    mask = _known_mask(f)
+    rows = np.flatnonzero(mask)
+    ids = f.index if mask.all() else f.index[rows]
+    model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS, chunk_rows=_chunk_size(chunk_rows))
+    fallback = usual_gap_fallback(_known_columns(f, rows, ids, ["own_gap_days_raw"]))
+    tiers = pd.Series(tiers_in_row_order(_known_columns(f, rows, ids, ["revenue", "n_orders", "margin"])).array,
+                      index=ids, name="tier")
+    clv = clv_fit(_known_columns(f, rows, ids, ["frequency", "recency", "T", "monetary_value", "revenue", "margin"]),
+                  horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin",
+                  chunks=_chunks(len(rows), chunk_rows))
+    planned_rows, planned = _plan_rows(_known_columns(f, rows, ids, ["first_order", "last_order"]), ts,
+                                       tier_policy(None), 365, None, tiers=tiers)
+    at = np.full(len(rows), -1)
+    at[planned] = np.arange(int(planned.sum()))
+    next_contact = planned_rows["next_contact"].array.take(at, allow_fill=True)
+    return ScoringFit(rows=rows, ids=ids, model=model, why=why, fallback=fallback, tiers=tiers, clv=clv,
+                      spend_rate_pct=spend_rate_ranks(f, ts), next_contact=next_contact,
+                      plan=_by_tier_and_date(planned_rows))
+
+
+def _score_chunk(f: pd.DataFrame, fit: ScoringFit, start: int, stop: int, ts: pd.Timestamp, lang: str,
+                 margin_rate: float | None, reasons: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The action list's columns (:func:`_action_columns`) and the churn-risk table (in signal order, with or without
+    its ``reasons``) of the known customers ``start:stop`` of ``fit``: every per-customer step, on their rows alone."""
+    from .customer_types import behaviour_from_features, types_only
+    from .value import clv_of_rows
+
+    known = f.iloc[start:stop] if len(fit.rows) == len(f) else f.iloc[fit.rows[start:stop]]
+    summary = known[[c for c in _SUMMARY_COLUMNS if c in known.columns]]
+    index = summary.index
+    stage, risk = _stage_and_risk(known, ts, lang, fit.fallback, fit.model, fit.why, reasons)
+    tiers = pd.Series(fit.tiers.array[start:stop], index=index, name="tier")
+    profile = _profile(summary, stage, risk, _last_year_from_features(known, index), tiers=tiers)
+    types = types_only(behaviour_from_features(known, ts, spend_rate_pct=fit.spend_rate_pct[start:stop])).astype(str)
+    columns = {"margin": "margin_365", "amount": "revenue_365"}
+    clv = clv_of_rows(fit.clv, summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
+                      start=start)
+    next_contact = pd.Series(fit.next_contact[start:stop], index=index)
+    return _action_columns(profile, types, clv, next_contact, lang), risk
+
+
+def _in_chunks(f: pd.DataFrame, fit: ScoringFit, ts: pd.Timestamp, lang: str, margin_rate: float | None,
+               chunk_rows: int | None, reasons: bool, keep_risk) -> pd.DataFrame:
+    """The action list's columns of all known customers in their rows' order (:func:`_score_chunk` a chunk at a time,
+    joined once, indexed by ``fit.ids``); each chunk's risk table is handed to ``keep_risk(start, stop, risk)``."""
+    from .byod import release_memory
+
+    parts, attrs = [], {}
+    for start, stop in _chunks(len(fit.rows), chunk_rows):
+        part, risk = _score_chunk(f, fit, start, stop, ts, lang, margin_rate, reasons)
+        keep_risk(start, stop, risk)
+        attrs = part.attrs  # the same in every chunk
+        parts.append(part.reset_index(drop=True))  # the ids are set once below, not joined chunk by chunk
+        del part, risk
+        release_memory()  # the chunk's temporaries go back to the system, not kept in the allocators' caches
+    actions = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    del parts
+    actions.index = fit.ids
+    actions.attrs = attrs
+    return actions
+
+
+def score_in_chunks(f: pd.DataFrame, ts: pd.Timestamp, lang: str, fit: ScoringFit, *, margin_rate: float | None = None,
+                    chunk_rows: int | None = None) -> Scores:
+    """The action list of a feature table, scored ``chunk_rows`` known customers at a time (:func:`_chunks`) with
+    ``fit`` (:func:`fit_for_scoring`), keeping per customer only what outlives the scoring: the action list's
+    columns, the risk and the warning (no risk reasons, profile or signals). The same figures as
+    :func:`_scored_from_features` for any chunk size: ``Scores.actions.take(Scores.order)`` is its action list."""
+    from .byod import release_memory
+    from .rfm import segment_summary_of
+
+    release_memory()  # what the fit let go (and the caller's past table) back to the system before the chunks
+    rfm = segment_summary_of(_known_columns(f, fit.rows, fit.ids, ["days_since_last", "n_orders", "revenue"]), lang=lang)
+    n = len(fit.rows)
+    risk_values, warning = np.empty(n), np.empty(n, dtype=bool)
+    counts: dict[str, int] = {}
+    attrs: list[dict] = []
+
+    def keep_risk(start: int, stop: int, risk: pd.DataFrame) -> None:
+        risk_values[start:stop] = risk["risk"].to_numpy(dtype=float)
+        warning[start:stop] = risk["warning"].to_numpy(dtype=bool)
+        warned = warning[start:stop]
+        for p in (c for c in risk.columns if c.startswith("points_")):
+            counts[p] = counts.get(p, 0) + int((risk[p].to_numpy()[warned] >= 1.0).sum())
+        if not attrs:
+            attrs.append(risk.attrs)
+
+    actions = _in_chunks(f, fit, ts, lang, margin_rate, chunk_rows, False, keep_risk)
+    risk = pd.DataFrame({"risk": risk_values, "warning": warning}, index=fit.ids.rename("customer_id"), copy=False)
+    risk.attrs = attrs[0]
+    return Scores(actions=actions, order=_descending(actions["clv"].to_numpy(dtype=float)), rows=fit.rows, risk=risk,
+                  reason_counts=pd.Series(counts, dtype=np.int64), plan=fit.plan, rfm=rfm)
 
 
 def _action_list_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margin_rate: float | None = None,
@@ -1281,26 +1434,15 @@ def _scored_from_features(f: pd.DataFrame, ts: pd.Timestamp, lang: str, *, margi
                           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
     """:func:`_action_list_from_features`, the row of ``f`` of each action (in the action list's order), so a
     caller reads other columns of ``f`` for the actions by position, and :func:`_summary_of` ``(f)``.
-    ``chunk_rows``: customers scored at once by the per-customer steps (:func:`_chunks`); any size gives the same tables."""
-    from .customer_types import behaviour_from_features, types_only
-    from .segment import tier_policy, tiers_in_row_order
-    from .value import clv_from_summary
-
-    known = _known_rows(f)  # taken once, for every table below
-    summary = _summary_of(known)
-    tiers = tiers_in_row_order(summary)  # once, for the profile and the contact plan, in the summary's order
-    profile, risk = _profile_from_features(f, ts, lang, past, tiers=tiers, known=known, chunk_rows=chunk_rows)
-    types = types_only(behaviour_from_features(known, ts)).astype(str)  # the label only: its reasons are not kept
-    columns = {"margin": "margin_365", "amount": "revenue_365"}
-    clv = clv_from_summary(summary, lambda col: known[columns[col]].to_numpy(dtype=float), rate=margin_rate,
-                            horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin")
-    rows, planned = _plan_rows(summary, ts, tier_policy(None), 365, None, tiers=tiers)
-    plan = _by_tier_and_date(rows)
-    at = np.full(len(summary), -1)
-    at[planned] = np.arange(int(planned.sum()))
-    next_contact = pd.Series(rows["next_contact"].array.take(at, allow_fill=True), index=summary.index)
-    actions, risk, plan, order = _actions_and_order(profile, risk, types, clv, plan, lang, next_contact=next_contact)
-    return actions, risk, plan, np.flatnonzero(_known_mask(f))[order], summary
+    ``chunk_rows``: customers scored at once by the per-customer steps (:func:`_chunks`); any size gives the same
+    tables. The full tables of :func:`build_analysis`: :func:`fit_for_scoring` and the chunks of
+    :func:`score_in_chunks`, keeping every chunk's whole risk table (with its reasons), sorted by risk."""
+    fit = fit_for_scoring(f, past, ts, chunk_rows=chunk_rows)
+    risks: list[pd.DataFrame] = []
+    actions = _in_chunks(f, fit, ts, lang, margin_rate, chunk_rows, True, lambda start, stop, risk: risks.append(risk))
+    risk = _concat(risks).sort_values("risk", ascending=False, kind="stable")
+    order = _descending(actions["clv"].to_numpy(dtype=float))
+    return actions.take(order), risk, fit.plan, fit.rows[order], _summary_of(f)
 
 
 def _past_date(ts: pd.Timestamp) -> pd.Timestamp:

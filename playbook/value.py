@@ -7,6 +7,7 @@ Fader & Hardie (2005, the Gamma-Gamma spend model), in the shape of the ``lifeti
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -777,8 +778,13 @@ def check_margin_rate(margin_rate, func: str, option: str = "margin_rate") -> fl
     return rate
 
 
-def _model_clv(s: pd.DataFrame, horizon_days: float, discount_rate: float) -> tuple[np.ndarray | None, str | None]:
-    """Expected discounted revenue per customer from BG/NBD + Gamma-Gamma, or (None, why not)."""
+def _model_clv(s: pd.DataFrame, horizon_days: float, discount_rate: float,
+               chunks: list[tuple[int, int]] | None = None) -> tuple[np.ndarray | None, str | None]:
+    """Expected discounted revenue per customer from BG/NBD + Gamma-Gamma, or (None, why not).
+
+    The models are fitted once; the values are predicted for the rows ``chunks`` (``(start, stop)`` spans that cover
+    ``s``, default one) one span at a time, so the prediction's temporaries are a span's, not the base's (each
+    customer's value reads that customer's row alone: the same figures for any spans)."""
     x = s["frequency"].to_numpy(dtype=float)
     n_rep = int((x > 0).sum())
     if n_rep < MIN_REPEAT_BUYERS:
@@ -797,9 +803,13 @@ def _model_clv(s: pd.DataFrame, horizon_days: float, discount_rate: float) -> tu
     trouble = [str(w.message) for w in caught if issubclass(w.category, FitWarning) and "dropped" not in str(w.message)]
     if trouble:
         return None, f"the fit is not trustworthy: {trouble[0].split(';')[0]}"
-    with np.errstate(all="ignore"):  # a hypergeometric term can fail for some parameters: caught just below
-        value = np.asarray(ggf.customer_lifetime_value(bgf, s["frequency"], s["recency"], s["T"], s["monetary_value"],
-                                                       horizon=horizon_days, discount_rate=discount_rate), dtype=float)
+    value = np.empty(len(s))
+    for start, stop in chunks or [(0, len(s))]:
+        part = s.iloc[start:stop]
+        with np.errstate(all="ignore"):  # a hypergeometric term can fail for some parameters: caught just below
+            value[start:stop] = np.asarray(ggf.customer_lifetime_value(
+                bgf, part["frequency"], part["recency"], part["T"], part["monetary_value"], horizon=horizon_days,
+                discount_rate=discount_rate), dtype=float)
     if not np.isfinite(value).all():
         return None, f"the fitted model gave no finite value for {int((~np.isfinite(value)).sum())} customer(s)"
     return value, None
@@ -881,40 +891,83 @@ def expected_margin(orders, as_of=None, *, margin_rate=None, horizon_days: float
                              method=method, func=func)
 
 
-def clv_from_summary(s: pd.DataFrame, last_year_of, *, rate, horizon_days, discount_rate, method: str, func: str) -> pd.Series:
+def clv_from_summary(s: pd.DataFrame, last_year_of, *, rate, horizon_days, discount_rate, method: str, func: str,
+                     chunks: list[tuple[int, int]] | None = None) -> pd.Series:
     """:func:`expected_margin` from the per-customer summary ``s`` (:func:`playbook.summarize`) and
-    ``last_year_of(col)``, each customer's sum of ``col`` ("margin" or "amount") in the last 365 days."""
+    ``last_year_of(col)``, each customer's sum of ``col`` ("margin" or "amount") in the last 365 days:
+    :func:`clv_fit` on ``s`` and :func:`clv_of_rows` of all its rows. ``chunks``: the model's values predicted span
+    by span (:func:`_model_clv`); the same figures."""
+    fit = clv_fit(s, horizon_days=horizon_days, discount_rate=discount_rate, method=method, func=func, chunks=chunks)
+    return clv_of_rows(fit, s, last_year_of, rate=rate)
+
+
+@dataclass(frozen=True, eq=False)
+class ClvFit:
+    """What :func:`clv_fit` reads from every customer: the model's values (or why there are none) and the margin
+    share of the customers without positive revenue; :func:`clv_of_rows` turns any rows of it into CLVs."""
+
+    values: np.ndarray | None  # the model's expected discounted revenue per customer; None: the historical fallback
+    why: str | None  # why the model is not used (None when it is)
+    has_margin: bool
+    overall: float  # margin / revenue over the customers with positive revenue (0.0 without a margin column)
+    n: int
+    repeat_buyers: int
+    horizon_days: float
+    discount_rate: float
+
+
+def clv_fit(s: pd.DataFrame, *, horizon_days, discount_rate, method: str, func: str,
+            chunks: list[tuple[int, int]] | None = None) -> ClvFit:
+    """The part of :func:`clv_from_summary` that reads every customer of the summary ``s`` (``frequency``,
+    ``recency``, ``T``, ``monetary_value``, ``revenue``, and ``margin`` if the orders have one): the BG/NBD +
+    Gamma-Gamma fit and its values for all (predicted span by span over ``chunks``; a single value that is not
+    finite sends everyone to the fallback), or why not; the overall margin share. ``method="bgnbd"`` raises when
+    the model cannot be used."""
     has_margin = "margin" in s.columns
-    revenue = s["revenue"].to_numpy(dtype=float)
+    overall = 0.0
     if has_margin:
-        margin = s["margin"].to_numpy(dtype=float)
+        revenue = s["revenue"].to_numpy(dtype=float)
         total = revenue[revenue > 0].sum()
-        overall = margin[revenue > 0].sum() / total if total > 0 else 0.0
+        overall = s["margin"].to_numpy(dtype=float)[revenue > 0].sum() / total if total > 0 else 0.0
+    value, why = (None, "method='historical' was asked for") if method == "historical" else \
+        _model_clv(s, float(horizon_days), float(discount_rate), chunks)
+    if value is None and method == "bgnbd":
+        raise DataValidationError(f"{func}: the BG/NBD + Gamma-Gamma model cannot be used: {why}.")
+    return ClvFit(values=value, why=why, has_margin=has_margin, overall=overall, n=len(s),
+                  repeat_buyers=int((s["frequency"] > 0).sum()), horizon_days=float(horizon_days),
+                  discount_rate=float(discount_rate))
+
+
+def clv_of_rows(fit: ClvFit, s: pd.DataFrame, last_year_of, *, rate, start: int = 0) -> pd.Series:
+    """The CLV of the rows ``start, start + 1, ...`` of the summary :func:`clv_fit` read, from ``s`` (those rows:
+    ``revenue``, and ``margin`` if any) and ``last_year_of(col)`` (their sums of ``col`` in the last 365 days, read
+    only by the fallback): each customer's figure reads that customer's row and the fit alone, so any split of the
+    rows gives the same figures. ``attrs["clv"]`` says how they were computed (the same for every split)."""
+    horizon_days, discount_rate = fit.horizon_days, fit.discount_rate
+    if fit.has_margin:
+        revenue = s["revenue"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(revenue > 0, margin / np.where(revenue > 0, revenue, 1.0), overall)
+            share = np.where(revenue > 0, s["margin"].to_numpy(dtype=float) / np.where(revenue > 0, revenue, 1.0),
+                             fit.overall)
         share = np.clip(share, 0.0, None)
     else:
         share = np.full(len(s), DEFAULT_MARGIN_RATE if rate is None else rate)
     info = {"method": "bgnbd_gamma_gamma", "fallback_reason": None,
-            "margin_source": "margin column" if has_margin else "margin rate",
-            "margin_rate": None if has_margin else float(share[0]) if len(share) else rate,
-            "margin_rate_ignored": bool(has_margin and rate is not None),
-            "horizon_days": float(horizon_days), "discount": float(discount_rate),
-            "repeat_buyers": int((s["frequency"] > 0).sum())}
-    value, why = (None, "method='historical' was asked for") if method == "historical" else \
-        _model_clv(s, float(horizon_days), float(discount_rate))
-    if value is None:
-        if method == "bgnbd":
-            raise DataValidationError(f"{func}: the BG/NBD + Gamma-Gamma model cannot be used: {why}.")
-        last_year = last_year_of("margin" if has_margin else "amount")
-        if not has_margin:
+            "margin_source": "margin column" if fit.has_margin else "margin rate",
+            "margin_rate": None if fit.has_margin else float(DEFAULT_MARGIN_RATE if rate is None else rate) if fit.n
+            else rate,
+            "margin_rate_ignored": bool(fit.has_margin and rate is not None),
+            "horizon_days": horizon_days, "discount": discount_rate, "repeat_buyers": fit.repeat_buyers}
+    if fit.values is None:
+        last_year = last_year_of("margin" if fit.has_margin else "amount")
+        if not fit.has_margin:
             last_year = last_year * share
-        years = float(horizon_days) / 365.0
-        value = np.clip(last_year, 0.0, None) * years * (1 + float(discount_rate)) ** (-years / 2)
-        info.update(method="historical_margin", fallback_reason=why)
-        out = pd.Series(value, index=s.index, name="clv")
+        years = horizon_days / 365.0
+        value = np.clip(last_year, 0.0, None) * years * (1 + discount_rate) ** (-years / 2)
+        info.update(method="historical_margin", fallback_reason=fit.why)
     else:
-        out = pd.Series(value * share, index=s.index, name="clv")
+        value = fit.values[start:start + len(s)] * share
+    out = pd.Series(value, index=s.index, name="clv")
     out.attrs["clv"] = info
     return out
 
