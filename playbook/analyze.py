@@ -228,7 +228,7 @@ def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | Non
     f, past, ts = reduced.pop("f"), reduced.pop("past"), reduced["ts"]
     scores = _scores(f, past, ts, lang, margin_rate, chunk_rows)
     del past
-    revenue = f["revenue_all"].to_numpy()
+    revenue = f["revenue_all"].to_numpy(copy=True)  # not a view, which would keep f's block of floats alive
     del f
     release_memory()
     action_revenue = revenue[scores.rows]

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["report_html", "TOP_N"]
 
-
 TOP_N = 10
 """Rows in the report's short lists (top customers, most overdue)."""
 
