@@ -595,6 +595,8 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
 #: Rows of the action list made and written at once: the row group ``DataFrame.to_parquet`` writes (pyarrow's
 #: ``max_row_group_length``), so each block is one Parquet row group and the file has the same row groups.
 ACTION_ROWS_PER_WRITE = 1 << 20
+#: Rows of the action list's CSV made at once (its text does not depend on the blocks: smaller ones, less memory).
+CSV_ROWS_PER_WRITE = 1 << 18
 
 
 def _action_blocks(actions: pd.DataFrame, order: np.ndarray, rows: int):
@@ -679,7 +681,8 @@ class _SchemaChanged(Exception):
 
 def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: int = ACTION_ROWS_PER_WRITE) -> dict:
     """Write ``action_list.csv`` and ``action_list.parquet`` of the action list (the rows of ``actions`` in ``order``)
-    into ``folder`` block by block; their SHA-256, computed while they are written.
+    into ``folder`` block by block (``rows`` rows a block, the CSV's at most :data:`CSV_ROWS_PER_WRITE`); their
+    SHA-256, computed while they are written.
 
     The CSV is :func:`playbook.strategy.neutralise_formulas` of the table as ``DataFrame.to_csv(index=False,
     encoding="utf-8-sig")`` writes it (:func:`playbook.csv_out.write_csv_chunks`); the Parquet file is
@@ -693,7 +696,8 @@ def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: 
     def whole() -> pd.DataFrame:
         return actions.take(order).reset_index()
 
-    csv_sha = write_csv_chunks((neutralise_formulas(b) for b in _action_blocks(actions, order, rows)),
+    csv_rows = min(rows, CSV_ROWS_PER_WRITE)
+    csv_sha = write_csv_chunks((neutralise_formulas(b) for b in _action_blocks(actions, order, csv_rows)),
                                folder / "action_list.csv", whole=lambda: neutralise_formulas(whole()))
     parquet_sha = write_parquet_blocks((_for_parquet(b) for b in _action_blocks(actions, order, rows)),
                                        folder / "action_list.parquet", whole=lambda: _for_parquet(whole()))
