@@ -23,7 +23,7 @@ def _totals(orders):
 
 
 def _shuffled(scores_of, seed):
-    """``analyze._scores`` with the actions and the risk table in a shuffled row order (``order`` and ``rows``
+    """``analyze._score_in_chunks`` with the actions and the risk table in a shuffled row order (``order`` and ``rows``
     following), as ``strategy.score_in_chunks`` holds them (known-row order, not the list's)."""
     def scores(*args, **kwargs):
         s = scores_of(*args, **kwargs)
@@ -40,7 +40,7 @@ def _shuffled(scores_of, seed):
 def test_lean_output_is_the_full_analysis(name, shuffle, request, monkeypatch):
     base = request.getfixturevalue(name)
     if shuffle is not None:
-        monkeypatch.setattr(analyze, "_scores", _shuffled(analyze._scores, shuffle))
+        monkeypatch.setattr(analyze, "_score_in_chunks", _shuffled(analyze._score_in_chunks, shuffle))
     for ts, lang in ((base.as_of, "en"), (base.as_of - pd.Timedelta(days=400), "zh")):  # the second: customers unknown yet
         f, past = _features_and_past(base.orders, ts)
         kw = {"totals": _totals(base.orders), "tables": ["orders"], "notes": ["a note"]}
