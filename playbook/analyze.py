@@ -14,14 +14,19 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import output
+from .byod import release_memory
 from .data import CustomerBase
 from .errors import DataValidationError, InvalidArgumentError, OutputFolderError
 from .i18n import label, register_labels, resolve_lang
+
+if TYPE_CHECKING:
+    from .report import ReportInputs
 
 __all__ = ["analyze", "build_analysis", "Analysis", "OutputFolderError", "check_output_folder", "OUTPUT_FILES"]
 
@@ -75,27 +80,6 @@ class Analysis:
     lang: str
 
 
-def _trim_memory() -> None:
-    """Hand memory freed by the last stage back to the system before the next stage's peak.
-
-    glibc keeps freed blocks of a big analysis in its heap (hundreds of MB on millions of
-    orders) and pyarrow keeps its own; both are reused, but scattered, so the next stage's
-    peak stacks on them. Harmless where malloc_trim does not exist (macOS, Windows, musl).
-    """
-    import ctypes
-
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pass
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _date(ts) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d")
 
@@ -124,28 +108,35 @@ def build_analysis(base: CustomerBase, *, lang: str | None = None, margin_rate=N
     >>> a.summary["customers"] == len(a.actions) == len(a.customers)
     True
     """
-    from .rfm import rfm_scores, rfm_segments, segment_summary
-    from .segment import pareto_table
-    from .strategy import _action_list, orders_only
+    from .strategy import orders_only
     from .value import check_margin_rate
 
     lang = resolve_lang(lang, "build_analysis")  # None follows i18n.use()
     margin_rate = check_margin_rate(margin_rate, "analyze")
     if not isinstance(base, CustomerBase):
         raise InvalidArgumentError(f"build_analysis needs a CustomerBase (playbook.byod.from_orders(...)). Got {type(base).__name__}.")
-    ts = base.as_of
-    orders = base.orders
-    _trim_memory()
+    release_memory()
     if orders_only(base):
         return _analysis_from_features(**_reduce(base), lang=lang, margin_rate=margin_rate)
+    return _full_analysis(base, lang=lang, margin_rate=margin_rate)[0]
+
+
+def _full_analysis(base: CustomerBase, *, lang: str, margin_rate) -> tuple[Analysis, np.ndarray]:
+    """:func:`build_analysis` of a base with more tables than orders, and each action's revenue."""
+    from .rfm import rfm_scores, rfm_segments, segment_summary
+    from .segment import pareto_table
+    from .strategy import _action_list
+
+    ts = base.as_of
+    orders = base.orders
     totals = _totals(orders)
     actions, risk, plan = _action_list(base, ts, lang, margin_rate=margin_rate)  # risk and plan once, as the action list used them
-    _trim_memory()
+    release_memory()
     customers = pareto_table(orders)
     rfm = segment_summary(rfm_segments(rfm_scores(base, ts)), lang=lang)
-    _trim_memory()
-    return _assemble(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=list(base.tables),
-                     notes=list(base.meta.get("notes", [])))
+    release_memory()
+    return _assembled(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=list(base.tables),
+                      notes=list(base.meta.get("notes", [])))
 
 
 def _totals(orders: pd.DataFrame) -> dict:
@@ -184,6 +175,91 @@ def _analysis_from_features(f: pd.DataFrame, ts: pd.Timestamp, *, lang: str, mar
                      action_revenue=f["revenue_all"].to_numpy()[rows])
 
 
+@dataclasses.dataclass(frozen=True)
+class _Output:
+    """What :func:`_write` writes: the summary, the action list as the rows of ``actions`` in ``order``, and the
+    report's inputs (:class:`playbook.report.ReportInputs`)."""
+
+    summary: dict
+    actions: pd.DataFrame
+    order: np.ndarray
+    report: ReportInputs
+
+
+def _output_of(analysis: Analysis, action_revenue: np.ndarray | None = None) -> _Output:
+    """The :class:`_Output` of a full :class:`Analysis` (its action list in its own order)."""
+    from .report import inputs_of
+
+    return _Output(summary=analysis.summary, actions=analysis.actions, order=np.arange(len(analysis.actions)),
+                   report=inputs_of(analysis, action_revenue))
+
+
+# ---- Adapter until helper `score` lands strategy.fit_for_scoring and strategy.score_in_chunks: swap these two bodies
+# for those calls (same arguments, same results); nothing else in the lean path changes.
+
+def _fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp):
+    """``strategy.fit_for_scoring(f, past, ts)``: what must read every customer before the chunks. Adapter: today's
+    scoring fits inside :func:`_score_in_chunks`, so the fit only holds ``past`` until then."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(past=past)
+
+
+def _score_in_chunks(f: pd.DataFrame, ts: pd.Timestamp, lang: str, fit, *, margin_rate, chunk_rows: int | None = None):
+    """``strategy.score_in_chunks(f, ts, lang, fit, margin_rate=..., chunk_rows=...)``: actions, order, rows, risk,
+    reason_counts, plan, rfm. Adapter over ``strategy._scored_from_features``: the actions are already in the
+    action list's order (``order`` is arange) and the risk table is sorted by risk; ``fit.past`` is let go."""
+    from types import SimpleNamespace
+
+    from .rfm import rfm_scores, rfm_segments, segment_summary
+    from .strategy import _scored_from_features
+
+    past = vars(fit).pop("past")
+    actions, risk, plan, rows, summary = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past,
+                                                               chunk_rows=chunk_rows)
+    del past
+    rfm = segment_summary(rfm_segments(rfm_scores(summary)), lang=lang)
+    thin = risk[["risk", "warning"]].copy()
+    thin.attrs = dict(risk.attrs)
+    return SimpleNamespace(actions=actions, order=np.arange(len(actions)), rows=rows, risk=thin,
+                           reason_counts=_reason_counts(risk), plan=plan, rfm=rfm)
+
+# ---- end of the adapter
+
+
+def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | None = None) -> _Output:
+    """What :func:`analyze` writes for an orders-only base, from its reduction (``{"f", "past", "ts", "totals",
+    "tables", "notes"}``, taken over: the tables are popped, so the caller holds no reference to them).
+
+    The same files as ``_output_of(build_analysis(...))``, with less memory: ``past`` is let go after the scoring,
+    the feature table as soon as each customer's revenue is read from it, and neither the Pareto table of every
+    customer nor the full risk table is made (the summary and the report need only the revenue, ranked, and the
+    risk scores and warnings).
+    """
+    from .report import ReportInputs, pareto_curve_rows
+    from .segment import pareto_total
+
+    f, ts = reduced.pop("f"), reduced["ts"]
+    fit = _fit_for_scoring(f, reduced.pop("past"), ts)  # then nothing here holds past: the fit lets it go
+    release_memory()
+    scores = _score_in_chunks(f, ts, lang, fit, margin_rate=margin_rate, chunk_rows=chunk_rows)
+    del fit
+    revenue = f["revenue_all"].to_numpy(copy=True)  # not a view, which would keep f's block of floats alive
+    del f
+    release_memory()
+    action_revenue = revenue[scores.rows]
+    ranked = _ranked(revenue)
+    del revenue
+    actions = scores.actions
+    notes = reduced["notes"] + _clv_notes(actions.attrs.get("clv", {}), lang)
+    summary = _summary(actions, scores.order, action_revenue, scores.risk, scores.reason_counts, scores.plan, ranked,
+                       scores.rfm, ts=ts, totals=reduced["totals"], tables=reduced["tables"], notes=notes)
+    report = ReportInputs(summary=summary, lang=lang, actions=actions, order=scores.order, action_revenue=action_revenue,
+                          curve=pareto_curve_rows(ranked, pareto_total(pd.Series(ranked))),
+                          risk=scores.risk, rfm=scores.rfm, plan=scores.plan)
+    return _Output(summary=summary, actions=actions, order=scores.order, report=report)
+
+
 def _counts(values: pd.Series, names: list) -> pd.Series:
     """``values.astype(str).value_counts().reindex(names, fill_value=0)``; a categorical column is counted by its
     codes (no text per row)."""
@@ -214,25 +290,65 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
               action_revenue: np.ndarray | None = None) -> Analysis:
     """The :class:`Analysis` and its headline figures from the scored tables and the orders' totals
     (``action_revenue``: each action's revenue in the action list's order, when the caller has it by position)."""
-    from .segment import TIERS, gini, top_share
+    return _assembled(actions, risk, plan, customers, rfm, ts=ts, lang=lang, totals=totals, tables=tables, notes=notes,
+                      action_revenue=action_revenue)[0]
+
+
+def _assembled(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dict, tables: list, notes: list,
+               action_revenue: np.ndarray | None = None) -> tuple[Analysis, np.ndarray]:
+    """:func:`_assemble` and each action's revenue (the report draws from it too)."""
+    if action_revenue is None:
+        action_revenue = customers["revenue"].reindex(actions.index).to_numpy()
+    summary = _summary(actions, np.arange(len(actions)), action_revenue, risk, _reason_counts(risk), plan,
+                       customers["revenue"].to_numpy(), rfm, ts=ts, totals=totals, tables=tables,
+                       notes=notes + _clv_notes(actions.attrs.get("clv", {}), lang))
+    return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary,
+                    lang=lang), action_revenue
+
+
+def _reason_counts(risk: pd.DataFrame) -> pd.Series:
+    """Per ``points_*`` column of a risk table (in its order), the warning customers for whom that sign adds to the risk."""
+    warning = risk["warning"].to_numpy(dtype=bool)
+    points = [c for c in risk.columns if c.startswith("points_")]
+    return pd.Series([int((risk[p].to_numpy()[warning] >= 1.0).sum()) for p in points], index=points, dtype=np.int64)
+
+
+def _ranked(revenue: np.ndarray) -> np.ndarray:
+    """The customers' revenue biggest first: the values of :func:`playbook.segment.pareto_table`'s revenue column in
+    its order (equal values are equal, whichever customer holds them), contiguous as that column is (numpy's
+    pairwise sum of a reversed view would add in other groups)."""
+    return np.ascontiguousarray(np.sort(revenue)[::-1])
+
+
+def _mean_risk(risk: np.ndarray) -> float:
+    """``churn_risk(...)["risk"].mean()``: the mean of the scores summed in that table's order (highest first,
+    missing ones last, as ``sort_values(ascending=False)`` puts them), whatever order ``risk`` is in."""
+    missing = np.isnan(risk)
+    ranked = np.concatenate([np.sort(risk[~missing])[::-1], risk[missing]])  # contiguous: numpy sums it as pandas did
+    return float(pd.Series(ranked).mean())
+
+
+def _summary(actions: pd.DataFrame, order: np.ndarray, action_revenue: np.ndarray, risk: pd.DataFrame,
+             reason_counts: pd.Series, plan: pd.DataFrame, ranked: np.ndarray, rfm: pd.DataFrame, *, ts, totals: dict,
+             tables: list, notes: list) -> dict:
+    """The headline figures of ``summary.json`` from thin inputs: the actions in any row order (``order``: the action
+    list's order, in which the tiers' revenue is summed), each action's revenue (``actions``' order), the risk scores
+    and warnings (any order) with the warning signs' counts (:func:`_reason_counts`), the contact plan, the customers'
+    revenue biggest first (:func:`_ranked`; the Pareto figures), and the RFM segments."""
+    from .segment import TIERS, gini, pareto_total, top_share
     from .strategy import STRATEGIES
 
     n = len(actions)
     revenue = totals["revenue"]
-    if action_revenue is None:
-        action_revenue = customers["revenue"].reindex(actions.index).to_numpy()
-    tiers = _tier_revenue(actions["tier"], action_revenue, list(TIERS))
+    tiers = _tier_revenue(pd.Series(actions["tier"].array.take(order)), action_revenue[order], list(TIERS))
     threshold = float(risk.attrs.get("threshold", 30.0))
-    warning = risk["warning"].to_numpy(dtype=bool)
-    points = [c for c in risk.columns if c.startswith("points_")]
-    reasons = pd.Series([int((risk[p].to_numpy()[warning] >= 1.0).sum()) for p in points], index=points,
-                        dtype=np.int64).sort_values(ascending=False, kind="stable")
+    reasons = reason_counts.sort_values(ascending=False, kind="stable")
     strategies = _counts(actions["strategy"], list(STRATEGIES))
     overdue = plan["overdue"].to_numpy(dtype=bool)
     by_tier = _counts(pd.Series(plan["tier"].array[overdue]), list(TIERS))
-    cum = customers["cum_share_of_value"].to_numpy()
+    cum = np.cumsum(ranked) / pareto_total(pd.Series(ranked))
     reach80 = int(np.argmax(cum >= 0.8)) + 1 if (cum >= 0.8).any() else n
-    summary = {
+    return {
         "customers": n,
         "orders": totals["orders"],
         "revenue": round(revenue, 2),
@@ -242,12 +358,12 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
         "has_margin": totals["has_margin"],
         "tables": tables,
         "pareto": {
-            "top_20_percent_revenue_share": round(top_share(customers["revenue"], 0.2), 4),
+            "top_20_percent_revenue_share": round(top_share(ranked, 0.2), 4),
             "customers_share_for_80_percent_revenue": round(reach80 / n, 4),
             # Customers whose refunds exceed their purchases count as zero here (gini needs values >= 0).
-            "gini": round(gini(customers["revenue"].clip(lower=0)), 4),
+            "gini": round(gini(pd.Series(ranked).clip(lower=0)), 4),
         },
-        "customers_net_negative": int((customers["revenue"] < 0).sum()),
+        "customers_net_negative": int((ranked < 0).sum()),
         "tiers": {t: {"customers": int(row["size"]), "revenue": round(float(row["sum"]), 2),
                       "revenue_share": round(float(row["sum"]) / revenue, 4) if revenue > 0 else None}
                   for t, row in tiers.iterrows()},
@@ -255,8 +371,8 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
                                   else round(float(row["revenue_share"]), 4)} for s, row in rfm.iterrows()},
         "churn": {
             "threshold": threshold,
-            "high_risk": int(warning.sum()),
-            "mean_risk": round(float(risk["risk"].mean()), 1),
+            "high_risk": int(risk["warning"].to_numpy(dtype=bool).sum()),
+            "mean_risk": round(_mean_risk(risk["risk"].to_numpy(dtype=float)), 1),
             "top_reasons": {p.removeprefix("points_"): int(k) for p, k in reasons.items() if k > 0},
             # which score: the backtested model (risk = 100 x P(no order in horizon_days)) or the rule score, and why
             **{k: v for k, v in actions.attrs.get("churn", {}).items() if k != "threshold"},
@@ -265,9 +381,8 @@ def _assemble(actions, risk, plan, customers, rfm, *, ts, lang: str, totals: dic
         "follow_up": {"planned": int(len(plan)), "overdue": int(overdue.sum()),
                       "overdue_by_tier": {t: int(k) for t, k in by_tier.items()}},
         "clv": _clv_summary(actions.attrs.get("clv", {})),
-        "notes": notes + _clv_notes(actions.attrs.get("clv", {}), lang),
+        "notes": notes,
     }
-    return Analysis(actions=actions, customers=customers, rfm=rfm, risk=risk, plan=plan, summary=summary, lang=lang)
 
 
 def _clv_summary(info: dict) -> dict:
@@ -435,16 +550,17 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
         say(f"reducing {n_orders:,} orders to one row per customer")
         reduced = _reduce(base)
         del base
-        _trim_memory()
+        release_memory()
         n_customers = int((reduced["f"]["n_orders"] > 0).sum())
         say(f"read {n_orders:,} orders of {n_customers:,} customers; scoring them at {reduced['ts'].date()}")
-        result = _analysis_from_features(**reduced, lang=lang, margin_rate=margin_rate)
+        result = _lean_output(reduced, lang=lang, margin_rate=margin_rate)
     else:
         n_customers = base.orders["customer_id"].nunique()
         say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {pd.Timestamp(base.as_of).date()}")
-        result = build_analysis(base, lang=lang, margin_rate=margin_rate)
+        release_memory()
+        result = _output_of(*_full_analysis(base, lang=lang, margin_rate=margin_rate))
         del base  # the orders are not needed any more: the report and the files use the analysis only
-    _trim_memory()
+    release_memory()
     input_ = {"name": source.name if source is not None else None, "sha256": digest}
     return _write(result, out, input_=input_, engine={"name": "pandas", "version": pd.__version__}, lang=lang, force=force,
                   protect=protect, progress=progress, source_name=source.name if source is not None else None)
@@ -482,63 +598,141 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     n_customers = int((read.table["n_orders"] > 0).sum())
     say(f"read {read.totals['orders']:,} orders of {n_customers:,} customers in {engine_name}; scoring them at {read.as_of.date()}")
     notes = read.notes + [label("analyze.note.engine", lang).format(label=engine_name, engine=read.engine)]
-    result = _analysis_from_features(read.table, read.as_of, lang=lang, margin_rate=margin_rate, totals=read.totals,
-                                     tables=["orders"], notes=notes, past=read.past)
-    name = input_["name"]
     version = read.engine.split(" ", 1)[1]
+    reduced = {"f": read.table, "past": read.past, "ts": read.as_of, "totals": read.totals, "tables": ["orders"],
+               "notes": notes}
+    del read  # the reduction holds the only references to the tables: the scoring lets them go
+    result = _lean_output(reduced, lang=lang, margin_rate=margin_rate)
+    name = input_["name"]
     return _write(result, out, input_=input_, engine={"name": engine, "version": version}, lang=lang, force=force,
                   protect=local, progress=progress, source_name=name)
 
 
-def _action_files(table: pd.DataFrame) -> dict:
-    """The bytes of ``action_list.csv`` and ``action_list.parquet`` and their SHA-256, made in memory.
+#: Rows of the action list made and written at once: the row group ``DataFrame.to_parquet`` writes (pyarrow's
+#: ``max_row_group_length``), so each block is one Parquet row group and the file has the same row groups.
+ACTION_ROWS_PER_WRITE = 1 << 20
+#: Rows of the action list's CSV made at once (its text does not depend on the blocks: smaller ones, less memory).
+CSV_ROWS_PER_WRITE = 1 << 18
+
+
+def _action_blocks(actions: pd.DataFrame, order: np.ndarray, rows: int):
+    """The action list's table as written (``actions.take(order).reset_index()``), ``rows`` rows at a time
+    (one empty block for an empty list)."""
+    for start in range(0, max(len(order), 1), rows):
+        yield actions.take(order[start:start + rows]).reset_index()
+
+
+def _for_parquet(block: pd.DataFrame) -> pd.DataFrame:
+    """The action list as its Parquet file holds it: the tier as text."""
+    return block.assign(tier=block["tier"].astype(str))
+
+
+class _Hashing:
+    """A binary file that hashes what is written to it (pyarrow writes through ``write``)."""
+
+    def __init__(self, fh):
+        import hashlib
+
+        self.fh, self.digest, self.closed = fh, hashlib.sha256(), False
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        return self.fh.write(data)
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _arrow_table(frame: pd.DataFrame):
+    """``frame`` as ``DataFrame.to_parquet(index=False)`` gives it to pyarrow: its pandas metadata, and its attrs
+    under ``PANDAS_ATTRS``."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if frame.attrs:
+        table = table.replace_schema_metadata({**table.schema.metadata, "PANDAS_ATTRS": json.dumps(frame.attrs)})
+    return table
+
+
+def write_parquet_blocks(frames, path: Path, *, whole: Callable[[], pd.DataFrame]) -> str:
+    """Write ``pd.concat(frames).to_parquet(path, index=False)`` one frame (one row group) at a time; return its SHA-256,
+    computed while the file is written.
+
+    Each frame but the last must hold :data:`ACTION_ROWS_PER_WRITE` rows. pyarrow's writer gets each frame as one
+    table, so the row groups, pages and metadata are those ``to_parquet`` writes; should a frame's Arrow schema
+    differ from the first's (a text column missing in a whole block), the file is written again by
+    ``whole().to_parquet(...)``.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        with open(path, "wb") as fh:
+            sink = _Hashing(fh)
+            writer = None
+            try:
+                for frame in frames:
+                    table = _arrow_table(frame)
+                    if writer is None:
+                        writer = pq.ParquetWriter(sink, table.schema, compression="snappy")
+                    elif not table.schema.equals(writer.schema, check_metadata=True):
+                        raise _SchemaChanged
+                    writer.write_table(table)
+                    del table
+            finally:
+                if writer is not None:
+                    writer.close()  # also after an error, while the file is open (not later, from the writer's __del__)
+        return sink.digest.hexdigest()
+    except _SchemaChanged:
+        pass
+    whole().to_parquet(path, index=False)
+    return output.sha256_file(path)
+
+
+class _SchemaChanged(Exception):
+    """A block of the action list has another Arrow schema than the first: the file is written whole."""
+
+
+def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: int = ACTION_ROWS_PER_WRITE) -> dict:
+    """Write ``action_list.csv`` and ``action_list.parquet`` of the action list (the rows of ``actions`` in ``order``)
+    into ``folder`` block by block (``rows`` rows a block, the CSV's at most :data:`CSV_ROWS_PER_WRITE`); their
+    SHA-256, computed while they are written.
 
     The CSV is :func:`playbook.strategy.neutralise_formulas` of the table as ``DataFrame.to_csv(index=False,
-    encoding="utf-8-sig")`` writes it, built by :mod:`playbook.csv_out` (``blocks`` None: a table it does not
-    handle, written by ``to_csv`` from ``safe`` later); the Parquet file is ``to_parquet(index=False)`` with
-    the tier as text. Most of this work is Arrow's and leaves Python's lock free, so :func:`_write` runs it
-    in a thread while the report is drawn.
+    encoding="utf-8-sig")`` writes it (:func:`playbook.csv_out.write_csv_chunks`); the Parquet file is
+    ``to_parquet(index=False)`` with the tier as text (:func:`write_parquet_blocks`). A block at a time is in
+    memory, not the whole list, and most of the work is Arrow's and leaves Python's lock free, so :func:`_write`
+    runs it in a thread while the report is drawn.
     """
-    import hashlib
-    import io
-
-    from .csv_out import csv_blocks
+    from .csv_out import write_csv_chunks
     from .strategy import neutralise_formulas
 
-    safe = neutralise_formulas(table)
-    blocks = csv_blocks(safe)
-    csv_sha = None
-    if blocks is not None:
-        digest = hashlib.sha256()
-        for block in blocks:
-            digest.update(block)
-        csv_sha = digest.hexdigest()
-    buffer = io.BytesIO()
-    table.assign(tier=table["tier"].astype(str)).to_parquet(buffer, index=False)
-    parquet = buffer.getvalue()
-    return {"safe": safe, "blocks": blocks, "csv_sha": csv_sha, "parquet": parquet,
-            "parquet_sha": hashlib.sha256(parquet).hexdigest()}
+    def whole() -> pd.DataFrame:
+        return actions.take(order).reset_index()
+
+    csv_rows = min(rows, CSV_ROWS_PER_WRITE)
+    csv_sha = write_csv_chunks((neutralise_formulas(b) for b in _action_blocks(actions, order, csv_rows)),
+                               folder / "action_list.csv", whole=lambda: neutralise_formulas(whole()))
+    parquet_sha = write_parquet_blocks((_for_parquet(b) for b in _action_blocks(actions, order, rows)),
+                                       folder / "action_list.parquet", whole=lambda: _for_parquet(whole()))
+    return {"action_list.csv": {"sha256": csv_sha}, "action_list.parquet": {"sha256": parquet_sha}}
 
 
-def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
+def _write(result: _Output, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
            source_name) -> Path:
     """Draw the report and write the four files into ``out`` atomically.
 
-    The action list's two files are made in memory by a second thread while the report is drawn
-    (:func:`_action_files`), then written with the report into the folder.
+    The action list's two files are written into the temporary folder by a second thread while the report is
+    drawn (:func:`_action_files`), then the report and the summary.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from . import __version__
-    from .report import report_html
+    from .report import page_html
 
     say = progress or (lambda message: None)
-    say("drawing the report")
-    table = result.actions.reset_index()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-action-files") as pool:
-        made = pool.submit(_action_files, table)
-        page = report_html(result, source=source_name)
-        action_files = made.result()
     summary = {
         "made_by": MADE_BY,
         "kit_version": __version__,
@@ -547,27 +741,22 @@ def _write(result: Analysis, out: Path, *, input_: dict, engine: dict, lang: str
         "engine": engine,
         **result.summary,
     }
-    say(f"writing {out}")
+    n = len(result.order)
+    say("drawing the report")
     try:
         with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
-            files: dict[str, dict] = {name: {} for name in OUTPUT_FILES[:3]}
-            if action_files["blocks"] is None:
-                action_files["safe"].to_csv(tmp / "action_list.csv", index=False, encoding="utf-8-sig")
-                files["action_list.csv"]["sha256"] = output.sha256_file(tmp / "action_list.csv")
-            else:
-                with open(tmp / "action_list.csv", "wb") as fh:
-                    for block in action_files["blocks"]:
-                        fh.write(block)
-                files["action_list.csv"]["sha256"] = action_files["csv_sha"]
-            (tmp / "action_list.parquet").write_bytes(action_files["parquet"])
-            files["action_list.parquet"]["sha256"] = action_files["parquet_sha"]
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-action-files") as pool:
+                made = pool.submit(_action_files, result.actions, result.order, tmp)
+                page = page_html(result.report, source=source_name)  # an error waits for the files, then the folder goes
+            files = made.result()
+            say(f"writing {out}")
             (tmp / "report.html").write_text(page, encoding="utf-8")
-            files["report.html"]["sha256"] = output.sha256_file(tmp / "report.html")
-            files["action_list.csv"]["rows"] = files["action_list.parquet"]["rows"] = len(table)
+            files["report.html"] = {"sha256": output.sha256_file(tmp / "report.html")}
+            files["action_list.csv"]["rows"] = files["action_list.parquet"]["rows"] = n
             summary["files"] = files
             (tmp / "summary.json").write_text(_summary_json(summary), encoding="utf-8")
     except OSError as exc:
         raise OutputFolderError(f"Cannot write the output folder {out}: {exc.strerror or exc}. "
                                 "Check that its parent folder exists and is writable, and that there is disk space.") from exc
-    say(f"done: {len(table):,} customers")
+    say(f"done: {n:,} customers")
     return out

@@ -21,12 +21,13 @@ import functools
 import hashlib
 import io
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_csv", "csv_blocks"]
+__all__ = ["write_csv", "write_csv_chunks", "csv_blocks"]
 
 _BOM = "\ufeff".encode()
 _ROWS_PER_BLOCK = 1 << 18
@@ -262,19 +263,21 @@ def _lines(fields: list) -> memoryview:
     return _data_bytes(lines).data
 
 
-def _blocks(frame: pd.DataFrame):
-    """Yield the bytes of ``frame.to_csv(index=False, encoding="utf-8-sig")`` block by block; raise
-    :class:`_Unsupported` (possibly after some blocks) where this writer does not reproduce ``to_csv``."""
+def _blocks(frame: pd.DataFrame, header: bool = True):
+    """Yield the bytes of ``frame.to_csv(index=False, encoding="utf-8-sig")`` block by block (without the BOM and the
+    header when ``header`` is false: the lines of rows that follow other rows); raise :class:`_Unsupported` (possibly
+    after some blocks) where this writer does not reproduce ``to_csv``."""
     dialect = _dialect()
     columns = list(frame.columns)
-    if (dialect is None or len(frame) == 0 or len(columns) < 2 or isinstance(frame.columns, pd.MultiIndex)
+    if (dialect is None or (header and len(frame) == 0) or len(columns) < 2 or isinstance(frame.columns, pd.MultiIndex)
             or not all(type(c) is str for c in columns) or len(set(columns)) != len(columns)):
         raise _Unsupported
     import pyarrow as pa
 
     try:
         values = [_column_values(frame, i) for i in range(len(columns))]
-        yield _BOM + _csv_line(columns).encode("utf-8")
+        if header:
+            yield _BOM + _csv_line(columns).encode("utf-8")
         for start in range(0, len(frame), _ROWS_PER_BLOCK):
             yield _lines([_field(v[start:start + _ROWS_PER_BLOCK], dialect) for v in values])
     except (csv.Error, pa.ArrowException, TypeError, ValueError, UnicodeError) as exc:
@@ -306,16 +309,39 @@ def write_csv(frame: pd.DataFrame, path) -> str:
     >>> p.read_bytes() == b'\\xef\\xbb\\xbfa,b\\nx,1\\n=1,2\\n', digest == hashlib.sha256(p.read_bytes()).hexdigest()
     (True, True)
     """
+    return write_csv_chunks([frame], path, whole=lambda: frame)
+
+
+def write_csv_chunks(frames: Iterable[pd.DataFrame], path, *, whole: Callable[[], pd.DataFrame]) -> str:
+    """Write ``pd.concat(frames).to_csv(path, index=False, encoding="utf-8-sig")`` one frame at a time (each frame's
+    lines are appended to the file as they are made, so the whole text is never in memory); return its SHA-256.
+
+    The frames are consecutive rows of one table, with the same columns and dtypes (a column's text does not depend
+    on the other rows). Where this writer does not reproduce ``to_csv`` (a frame it does not handle, or no row at all)
+    the file is written again by ``whole().to_csv(...)``, ``whole()`` being the concatenated table.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> t = pd.DataFrame({"a": ["x", "=1", 'q"'], "b": [1.5, None, 3.0]})
+    >>> digest = write_csv_chunks([t.iloc[:2], t.iloc[2:]], p, whole=lambda: t)
+    >>> p.read_bytes() == t.to_csv(index=False).encode("utf-8-sig")
+    True
+    """
     digest = hashlib.sha256()
     try:
         with open(Path(path), "wb") as fh:
-            for block in _blocks(frame):
-                digest.update(block)
-                fh.write(block)
+            rows = 0
+            for i, frame in enumerate(frames):
+                rows += len(frame)
+                for block in _blocks(frame, header=i == 0):
+                    digest.update(block)
+                    fh.write(block)
+            if rows == 0:
+                raise _Unsupported  # to_csv writes the header of an empty table
         return digest.hexdigest()
     except _Unsupported:
         pass
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    whole().to_csv(path, index=False, encoding="utf-8-sig")
     from .output import sha256_file
 
     return sha256_file(path)

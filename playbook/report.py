@@ -8,9 +8,11 @@ one of them (ids, file names and notes from the data included), so no HTML is bu
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import html
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +27,28 @@ __all__ = ["report_html", "TOP_N"]
 
 TOP_N = 10
 """Rows in the report's short lists (top customers, most overdue)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportInputs:
+    """What the page is drawn from: the analysis' summary and small tables, and per customer only what a chart needs.
+
+    ``actions`` may be in any row order: ``order`` puts its rows in the action list's order (highest CLV first),
+    and ``action_revenue`` is the revenue of each of its rows (in ``actions``' order). ``curve`` is the Pareto
+    chart's thinned ranking (:func:`pareto_curve_rows`); ``risk`` has a ``risk`` column, every customer's churn
+    risk (any order), and the risk table's attrs (its threshold is drawn).
+    :func:`inputs_of` makes them from an :class:`~playbook.analyze.Analysis`.
+    """
+
+    summary: dict
+    lang: str
+    actions: pd.DataFrame
+    order: np.ndarray
+    action_revenue: np.ndarray
+    curve: pd.DataFrame
+    risk: pd.DataFrame
+    rfm: pd.DataFrame
+    plan: pd.DataFrame
 
 register_labels({
     "report_title": ("Customer retention report", "客户保持分析报告"),
@@ -148,7 +172,40 @@ def _thin(table: pd.DataFrame, points: int = 2000) -> pd.DataFrame:
     """Evenly spaced rows of a ranked table: the curve looks the same, drawing stays fast."""
     if len(table) <= points:
         return table
-    return table.iloc[np.unique(np.linspace(0, len(table) - 1, points).round().astype(int))]
+    return table.iloc[_thin_rows(len(table), points)]
+
+
+def _thin_rows(n: int, points: int = 2000) -> np.ndarray:
+    """The positions :func:`_thin` keeps of ``n`` rows (all of them up to ``points``)."""
+    if n <= points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, points).round().astype(int))
+
+
+def pareto_curve_rows(ranked: np.ndarray, total: float) -> pd.DataFrame:
+    """``_thin(pareto_table(...))[["revenue", "share_of_customers", "cum_share_of_value"]]`` from the customers' revenue
+    sorted biggest first (``ranked``) and its sum in that order (``total``): what the Pareto chart draws, without
+    a table of every customer (the cumulative sum is the same sequence of additions as ``pareto_table``'s)."""
+    rows = _thin_rows(len(ranked))
+    return pd.DataFrame({"revenue": ranked[rows], "share_of_customers": (rows + 1) / len(ranked),
+                         "cum_share_of_value": np.cumsum(ranked)[rows] / total})
+
+
+def inputs_of(analysis: Analysis, action_revenue: np.ndarray | None = None) -> ReportInputs:
+    """The :class:`ReportInputs` of a full :class:`~playbook.analyze.Analysis` (its tables in the action list's order);
+    ``action_revenue``: each action's revenue when the caller has it (else joined from ``analysis.customers``)."""
+    return ReportInputs(summary=analysis.summary, lang=analysis.lang, actions=analysis.actions,
+                        order=np.arange(len(analysis.actions)),
+                        action_revenue=_revenue_by_action(analysis) if action_revenue is None else action_revenue,
+                        curve=_thin(analysis.customers), risk=_risk_column(analysis.risk), rfm=analysis.rfm,
+                        plan=analysis.plan)
+
+
+def _risk_column(risk: pd.DataFrame) -> pd.DataFrame:
+    """The ``risk`` column of a risk table, with the table's attrs."""
+    out = risk[["risk"]]
+    out.attrs = dict(risk.attrs)
+    return out
 
 
 def _revenue_by_action(analysis: Analysis) -> np.ndarray:
@@ -169,10 +226,11 @@ def _revenue_by_action(analysis: Analysis) -> np.ndarray:
     return revenue.reindex(ids).to_numpy()
 
 
-def _top_customers(actions: pd.DataFrame, revenue: np.ndarray) -> pd.DataFrame:
-    """``actions.assign(revenue=revenue).sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N)``,
-    sorting only the rows that can be among the first: those with a CLV at least the TOP_N-th largest (ties kept).
-    The stable sort of those rows, in their original order, puts them exactly as the sort of all rows does."""
+def _top_customers(actions: pd.DataFrame, order: np.ndarray, revenue: np.ndarray) -> pd.DataFrame:
+    """``actions.take(order).assign(revenue=revenue[order]).sort_values(["clv", "revenue"], ascending=False,
+    kind="stable").head(TOP_N)``, sorting only the rows that can be among the first: those with a CLV at least the
+    TOP_N-th largest (ties kept), taken in the action list's order (``order``), so the stable sort of those rows
+    puts them exactly as the sort of all rows does."""
     clv = actions["clv"]
     rows = None
     if clv.dtype == np.float64:
@@ -180,9 +238,9 @@ def _top_customers(actions: pd.DataFrame, revenue: np.ndarray) -> pd.DataFrame:
         known = values[~np.isnan(values)]
         if len(known) > TOP_N:
             cut = np.partition(known, len(known) - TOP_N)[len(known) - TOP_N]
-            rows = np.flatnonzero(values >= cut)
+            rows = order[np.flatnonzero(values[order] >= cut)]
     if rows is None:
-        rows = np.arange(len(actions))
+        rows = order
     return (actions.iloc[rows].assign(revenue=revenue[rows])
             .sort_values(["clv", "revenue"], ascending=False, kind="stable").head(TOP_N))
 
@@ -237,21 +295,27 @@ def report_html(analysis: Analysis, *, source: str | None = None) -> str:
     >>> page.startswith('<!DOCTYPE html>') and '<html lang="zh">' in page and "<script" not in page
     True
     """
-    import matplotlib as mpl
-
     from concurrent.futures import ThreadPoolExecutor
 
     # the revenue of each action's customer is joined (Arrow's work, outside Python's lock) while seaborn is imported
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-report") as pool:
-        revenue = pool.submit(_revenue_by_action, analysis)
-        with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
-            from .charts import set_theme
-
-            set_theme()
-            return _page(analysis, source, revenue.result)
+        made = pool.submit(inputs_of, analysis)
+        return page_html(made.result, source=source)
 
 
-def _page(analysis: Analysis, source: str | None, revenue_by_action=None) -> str:
+def page_html(inputs: ReportInputs | Callable[[], ReportInputs], *, source: str | None = None) -> str:
+    """:func:`report_html` from its :class:`ReportInputs` (or a callable giving them, called once the chart theme
+    is loaded)."""
+    import matplotlib as mpl
+
+    with mpl.rc_context():  # the kit's theme for these charts only; the caller's settings come back after
+        from .charts import set_theme
+
+        set_theme()
+        return _page(inputs() if callable(inputs) else inputs, source)
+
+
+def _page(analysis: ReportInputs, source: str | None) -> str:
     from . import charts
     from .rfm import segment_label
 
@@ -273,14 +337,14 @@ def _page(analysis: Analysis, source: str | None, revenue_by_action=None) -> str
     p = s["pareto"]
     text = L("report_pareto_text").format(share=0.2, value=p["top_20_percent_revenue_share"],
                                           reach=p["customers_share_for_80_percent_revenue"], gini=p["gini"])
-    png = _png(lambda ax: charts.pareto_curve(_thin(analysis.customers), ax=ax, lang=lang))
+    png = _png(lambda ax: charts.pareto_curve(analysis.curve, ax=ax, lang=lang))
     pareto = {"text": text, "figure": figure(png, text)}
 
     tiers = pd.DataFrame([(L(t), f"{v['customers']:,}", f"{v['customers'] / n:.0%}", _money(v["revenue"]),
                            "" if v["revenue_share"] is None else f"{v['revenue_share']:.0%}") for t, v in s["tiers"].items()],
                          columns=[L("tier"), L("customers"), L("share_of_customers"), L("revenue"), L("share_of_revenue")])
-    revenue = revenue_by_action() if revenue_by_action else _revenue_by_action(analysis)
-    tier_data = pd.DataFrame({"tier": analysis.actions["tier"], "revenue": revenue})
+    order, revenue = analysis.order, analysis.action_revenue
+    tier_data = pd.DataFrame({"tier": analysis.actions["tier"].array.take(order), "revenue": revenue[order]})
     alt = "; ".join(f"{a}: {b} / {c}" for a, _, b, _, c in tiers.itertuples(index=False))
     png = _png(lambda ax: charts.tier_bars(tier_data, ax=ax, lang=lang))
     tier_section = {"table": _table(tiers, numeric=tiers.columns[1:]),
@@ -316,7 +380,7 @@ def _page(analysis: Analysis, source: str | None, revenue_by_action=None) -> str
                "by_tier": _table(by_tier, numeric=by_tier.columns[1:]), "most_overdue": L("report_most_overdue"),
                "late": _table(late_rows, numeric=late_rows.columns[-1:]) if len(late) else None}
 
-    top = _top_customers(analysis.actions, revenue)
+    top = _top_customers(analysis.actions, order, revenue)
     top_rows = pd.DataFrame({L("customer_id"): top.index.astype(str), L("tier"): [L(str(t)) for t in top["tier"]],
                              L("revenue"): [_money(v) for v in top["revenue"]], L("clv"): [_money(v) for v in top["clv"]],
                              L("risk_score"): [f"{v:.0f}" for v in top["risk"]], L("strategy"): [L(str(v)) for v in top["strategy"]],

@@ -221,9 +221,7 @@ def pareto_table(data, as_of=None, *, value: str = "revenue", customer_col: str 
     c               3                1.00                1.00
     """
     table = _sorted(_per_customer(data, value=value, customer_col=customer_col, func="pareto_table", as_of=as_of), value)
-    total = float(table[value].sum())
-    if total <= 0:
-        raise DataValidationError(f"pareto_table needs a positive total of {value!r}; it sums to {total:,.2f}.")
+    total = pareto_total(table[value], value)
     n = len(table)
     out = table.copy()
     out["rank"] = np.arange(1, n + 1)
@@ -235,6 +233,19 @@ def pareto_table(data, as_of=None, *, value: str = "revenue", customer_col: str 
             col_total = float(out[col].sum())
             out[f"cum_share_{col}"] = out[col].cumsum() / col_total if col_total != 0 else np.nan
     return out
+
+
+def pareto_total(ranked: pd.Series, value: str = "revenue") -> float:
+    """The total :func:`pareto_table` divides by: ``ranked`` (the customers' values, biggest first) summed in that
+    order; a total of zero or less is refused, as the table refuses it.
+
+    >>> pareto_total(pd.Series([3.0, 1.0]))
+    4.0
+    """
+    total = float(ranked.sum())
+    if total <= 0:
+        raise DataValidationError(f"pareto_table needs a positive total of {value!r}; it sums to {total:,.2f}.")
+    return total
 
 
 def gini(values) -> float:

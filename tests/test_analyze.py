@@ -338,7 +338,9 @@ def test_an_interrupted_write_leaves_the_old_output(messy_run, tmp_path, monkeyp
     def broken(self, *args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", broken)  # the action list's Parquet file, half written
     with pytest.raises(RuntimeError, match="disk on fire"):
         analyze(MESSY, columns=MESSY_COLUMNS, refunds="keep", duplicates="drop", out=out, force=True)
     assert folder_hashes(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["a"]

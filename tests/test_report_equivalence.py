@@ -92,7 +92,12 @@ def test_top_customers_is_the_full_sort(seed, n, nan_share):
     revenue = rng.choice([10.0, 10.0, 2.0, np.nan], n)
     actions = pd.DataFrame({"tier": pd.Categorical(rng.choice(TIERS, n), categories=TIERS), "clv": clv,
                             "risk": rng.random(n)}, index=pd.Index(_ids(n, rng), dtype="str"))
-    pd.testing.assert_frame_equal(report._top_customers(actions, revenue), _old_top(actions, revenue))
+    expected = _old_top(actions, revenue)
+    pd.testing.assert_frame_equal(report._top_customers(actions, np.arange(n), revenue), expected)
+    # the actions in another row order (as the lean analysis holds them), with the action list's order beside them
+    perm = rng.permutation(n)
+    order = np.argsort(perm, kind="stable")
+    pd.testing.assert_frame_equal(report._top_customers(actions.iloc[perm], order, revenue[perm]), expected)
 
 
 def _plan(rng, n, *, overdue_share=0.6, nan_tiers=False, tiers=TIERS):
