@@ -194,37 +194,6 @@ def _output_of(analysis: Analysis, action_revenue: np.ndarray | None = None) -> 
                    report=inputs_of(analysis, action_revenue))
 
 
-# ---- Adapter until helper `score` lands strategy.fit_for_scoring and strategy.score_in_chunks: swap these two bodies
-# for those calls (same arguments, same results); nothing else in the lean path changes.
-
-def _fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp):
-    """``strategy.fit_for_scoring(f, past, ts)``: what must read every customer before the chunks. Adapter: today's
-    scoring fits inside :func:`_score_in_chunks`, so the fit only holds ``past`` until then."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(past=past)
-
-
-def _score_in_chunks(f: pd.DataFrame, ts: pd.Timestamp, lang: str, fit, *, margin_rate, chunk_rows: int | None = None):
-    """``strategy.score_in_chunks(f, ts, lang, fit, margin_rate=..., chunk_rows=...)``: actions, order, rows, risk,
-    reason_counts, plan, rfm. Adapter over ``strategy._scored_from_features``: the actions are already in the
-    action list's order (``order`` is arange) and the risk table is sorted by risk; ``fit.past`` is let go."""
-    from types import SimpleNamespace
-
-    from .rfm import rfm_scores, rfm_segments, segment_summary
-    from .strategy import _scored_from_features
-
-    past = vars(fit).pop("past")
-    actions, risk, plan, rows, summary = _scored_from_features(f, ts, lang, margin_rate=margin_rate, past=past,
-                                                               chunk_rows=chunk_rows)
-    del past
-    rfm = segment_summary(rfm_segments(rfm_scores(summary)), lang=lang)
-    thin = risk[["risk", "warning"]].copy()
-    thin.attrs = dict(risk.attrs)
-    return SimpleNamespace(actions=actions, order=np.arange(len(actions)), rows=rows, risk=thin,
-                           reason_counts=_reason_counts(risk), plan=plan, rfm=rfm)
-
-# ---- end of the adapter
 
 
 def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | None = None) -> _Output:
@@ -238,11 +207,12 @@ def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | Non
     """
     from .report import ReportInputs, pareto_curve_rows
     from .segment import pareto_total
+    from .strategy import fit_for_scoring, score_in_chunks
 
     f, ts = reduced.pop("f"), reduced["ts"]
-    fit = _fit_for_scoring(f, reduced.pop("past"), ts)  # then nothing here holds past: the fit lets it go
+    fit = fit_for_scoring(f, reduced.pop("past"), ts, chunk_rows=chunk_rows)  # then nothing holds past
     release_memory()
-    scores = _score_in_chunks(f, ts, lang, fit, margin_rate=margin_rate, chunk_rows=chunk_rows)
+    scores = score_in_chunks(f, ts, lang, fit, margin_rate=margin_rate, chunk_rows=chunk_rows)
     del fit
     revenue = f["revenue_all"].to_numpy(copy=True)  # not a view, which would keep f's block of floats alive
     del f

@@ -6,11 +6,13 @@ and chart come from the customers' revenue ranked, the churn figures from the ri
 reason counts, and the actions may be held in another row order than the list's (``order`` beside them). Each
 shortcut is set beside the expression it replaced, written out here as it was.
 """
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import analyze
+from playbook import strategy
 from playbook.analyze import _analysis_from_features, _lean_output, _mean_risk, _ranked
 from playbook.report import _thin, page_html, pareto_curve_rows, report_html
 from playbook.segment import gini, pareto_table, pareto_total, top_share
@@ -23,15 +25,15 @@ def _totals(orders):
 
 
 def _shuffled(scores_of, seed):
-    """``analyze._score_in_chunks`` with the actions and the risk table in a shuffled row order (``order`` and ``rows``
-    following), as ``strategy.score_in_chunks`` holds them (known-row order, not the list's)."""
+    """``strategy.score_in_chunks`` with the actions and the risk table in a shuffled row order (``order`` and ``rows``
+    following): the lean output must not depend on the row order the scoring holds them in (known-row order, not the
+list's)."""
     def scores(*args, **kwargs):
         s = scores_of(*args, **kwargs)
-        n = len(s.actions)
-        perm = np.random.default_rng(seed).permutation(n)
-        s.actions, s.rows, s.order = s.actions.iloc[perm], s.rows[perm], np.argsort(perm, kind="stable")
-        s.risk = s.risk.iloc[np.random.default_rng(seed + 1).permutation(len(s.risk))]
-        return s
+        perm = np.random.default_rng(seed).permutation(len(s.actions))
+        return dataclasses.replace(
+            s, actions=s.actions.iloc[perm], rows=s.rows[perm], order=np.argsort(perm, kind="stable")[s.order],
+            risk=s.risk.iloc[np.random.default_rng(seed + 1).permutation(len(s.risk))])
     return scores
 
 
@@ -40,7 +42,7 @@ def _shuffled(scores_of, seed):
 def test_lean_output_is_the_full_analysis(name, shuffle, request, monkeypatch):
     base = request.getfixturevalue(name)
     if shuffle is not None:
-        monkeypatch.setattr(analyze, "_score_in_chunks", _shuffled(analyze._score_in_chunks, shuffle))
+        monkeypatch.setattr(strategy, "score_in_chunks", _shuffled(strategy.score_in_chunks, shuffle))
     for ts, lang in ((base.as_of, "en"), (base.as_of - pd.Timedelta(days=400), "zh")):  # the second: customers unknown yet
         f, past = _features_and_past(base.orders, ts)
         kw = {"totals": _totals(base.orders), "tables": ["orders"], "notes": ["a note"]}
