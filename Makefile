@@ -73,8 +73,9 @@ bench: setup
 	$(BIN)/python benchmarks/bench_small_export.py
 
 
-# DuckDB larger than memory: 100M orders / 10M customers, generated once into ~/.cache/playbook-bench
-# (about 2.3 GB of Parquet); needs tens of GB of free disk for DuckDB's spill. Not part of `bench`.
+# DuckDB larger than memory: analyze end to end on 100M orders / 10M customers, generated once into
+# ~/.cache/playbook-bench (about 2.3 GB of Parquet), against the 8 GB target (about 6.5 minutes on 2 cores);
+# needs tens of GB of free disk for DuckDB's spill. Not part of `bench`.
 bench-large: setup
 	$(BIN)/python benchmarks/bench_duckdb_large.py
 

@@ -356,3 +356,43 @@ def test_kept_rows_and_as_of_as_out_loc_keep_gives_them(seed):
                                   duplicates="drop", ts=None)
     assert got.equals(want) and got.dtypes.equals(want.dtypes) and got.index.equals(want.index)
     assert ts == want["order_date"].max().normalize() < out["order_date"].max()
+
+
+@pytest.mark.parametrize("ids", [
+    ["c1", "c2", "c1", "c3"] * 10,
+    [" c1", "c2 ", "c1", "c3\u3000"] * 10,  # ids to trim, merged with their trimmed spelling
+    ["c1", "", "c1", "c3"] * 10,  # an empty id: refused, naming the same lines
+    ["c1", None, "c1", "c3"] * 10,  # a missing id: refused alike
+])
+@pytest.mark.parametrize("kind", ["parquet", "frame"])
+def test_categorical_ids_read_as_the_same_text(tmp_path, ids, kind):
+    """Dictionary-encoded ids (a Parquet export written from a categorical, or a categorical column handed in) are
+    trimmed once per category and come out as the same text column, values, dtype, notes and refusals, as the
+    same ids stored as plain text (the categorical branch of ``_strip_text`` takes the trimmed categories in
+    pyarrow instead of making a Python string per row)."""
+    df = _orders(len(ids), ids=ids)
+
+    def read(frame):
+        if kind == "frame":
+            source = frame
+        else:
+            folder = tmp_path / str(len(list(tmp_path.iterdir())))  # one file name, so the notes may be compared
+            folder.mkdir()
+            source = folder / "o.parquet"
+            frame.to_parquet(source, index=False)
+        try:
+            base = byod.from_orders(source)
+        except PlaybookError as exc:
+            return "error", str(exc)
+        return base.orders, (base.meta["notes"], base.as_of)
+
+    plain = read(df.assign(customer_id=df["customer_id"].astype("str")))
+    cats = read(df.assign(customer_id=df["customer_id"].astype("category")))
+    if kind == "parquet":
+        assert pa.types.is_dictionary(pq.read_schema(tmp_path / "1" / "o.parquet").field("customer_id").type)
+    if isinstance(plain[0], str):
+        assert cats == plain
+        return
+    assert not isinstance(cats[0], str), cats
+    assert str(cats[0]["customer_id"].dtype) == str(plain[0]["customer_id"].dtype)
+    _same(cats, plain)
