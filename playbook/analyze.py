@@ -9,6 +9,7 @@ file(s) itself, so the orders never sit in pandas.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -35,8 +36,6 @@ OUTPUT_FILES = ("action_list.csv", "action_list.parquet", "report.html", "summar
 MADE_BY = "playbook analyze"
 
 register_labels({
-    "days_overdue": ("Days overdue", "逾期天数"),
-    "last_contact": ("Last contact", "上次联系"),
     # notes in summary.json and the report, in the analysis' language
     "analyze.note.margin_ignored": ("The orders have a margin column, so CLV uses it and the margin rate given was ignored.",
                                     "订单带有毛利列，客户终身价值按它计算，所给的毛利率未被使用。"),
@@ -485,20 +484,33 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     >>> sorted(p.name for p in folder.iterdir())
     ['action_list.csv', 'action_list.parquet', 'report.html', 'summary.json']
     """
-    from .byod import from_orders
     from .value import check_margin_rate
 
     lang = resolve_lang(lang, "analyze")  # None follows i18n.use(); the CLI passes its own default, "en"
     margin_rate = check_margin_rate(margin_rate, "analyze")
     if engine not in ("pandas", "duckdb", "spark"):
         raise InvalidArgumentError(f"The 'engine' parameter of analyze must be 'pandas', 'duckdb' or 'spark'. Got {engine!r}.")
-    say = progress or (lambda message: None)
     if engine in ("duckdb", "spark"):
         return _analyze_duckdb(orders, columns=columns, as_of=as_of, out=out, lang=lang, force=force, progress=progress,
                                margin_rate=margin_rate, engine=engine, **read_options)
     source = Path(orders) if isinstance(orders, (str, Path)) else None
     protect = [source] if source is not None else ()
     out = check_output_folder(out, replace=force, protect=protect)
+    from . import report_process
+
+    size = source.stat().st_size if source is not None and source.is_file() else None
+    # a small export: the report's imports run in a second process while this one reads and scores
+    with report_process.start(size) or contextlib.nullcontext() as drawer:
+        return _analyze_pandas(orders, source, columns=columns, as_of=as_of, out=out, lang=lang, force=force, progress=progress,
+                               margin_rate=margin_rate, protect=protect, drawer=drawer, **read_options)
+
+
+def _analyze_pandas(orders, source: Path | None, *, columns, as_of, out: Path, lang: str, force: bool, progress, margin_rate,
+                    protect, drawer, **read_options) -> Path:
+    """:func:`analyze` with the pandas engine, from the checked output folder on."""
+    from .byod import from_orders
+
+    say = progress or (lambda message: None)
     if source is not None and source.is_file():
         say(f"reading {source.name} ({source.stat().st_size / 1e6:,.1f} MB)")
         try:
@@ -533,7 +545,7 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     release_memory()
     input_ = {"name": source.name if source is not None else None, "sha256": digest}
     return _write(result, out, input_=input_, engine={"name": "pandas", "version": pd.__version__}, lang=lang, force=force,
-                  protect=protect, progress=progress, source_name=source.name if source is not None else None)
+                  protect=protect, progress=progress, source_name=source.name if source is not None else None, drawer=drawer)
 
 
 def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margin_rate, engine: str = "duckdb",
@@ -691,11 +703,12 @@ def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: 
 
 
 def _write(result: _Output, out: Path, *, input_: dict, engine: dict, lang: str, force: bool, protect, progress,
-           source_name) -> Path:
+           source_name, drawer=None) -> Path:
     """Draw the report and write the four files into ``out`` atomically.
 
     The action list's two files are written into the temporary folder by a second thread while the report is
-    drawn (:func:`_action_files`), then the report and the summary.
+    drawn (:func:`_action_files`), then the report and the summary. ``drawer``: a
+    :class:`~playbook.report_process.ReportProcess` to draw the page, if one was started (here otherwise, or if it fails).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -717,7 +730,9 @@ def _write(result: _Output, out: Path, *, input_: dict, engine: dict, lang: str,
         with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-action-files") as pool:
                 made = pool.submit(_action_files, result.actions, result.order, tmp)
-                page = page_html(result.report, source=source_name)  # an error waits for the files, then the folder goes
+                page = drawer.page(result.report, source_name) if drawer is not None else None
+                if page is None:
+                    page = page_html(result.report, source=source_name)  # an error waits for the files, then the folder goes
             files = made.result()
             say(f"writing {out}")
             (tmp / "report.html").write_text(page, encoding="utf-8")

@@ -16,6 +16,7 @@ in file names, column names or ids cannot drive the terminal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import re
@@ -97,6 +98,14 @@ def parse_mapping(text: str) -> dict:
 
 
 def _cmd_analyze(args) -> int:
+    from . import report_process
+
+    # the report's drawing libraries are imported by a second process while this one imports the kit and reads
+    with report_process.ahead(args.orders) if args.engine == "pandas" else contextlib.nullcontext():
+        return _analyze(args)
+
+
+def _analyze(args) -> int:
     from .analyze import analyze
 
     columns = parse_mapping(args.map) if args.map else None

@@ -51,6 +51,8 @@ class ReportInputs:
     plan: pd.DataFrame
 
 register_labels({
+    "days_overdue": ("Days overdue", "逾期天数"),
+    "last_contact": ("Last contact", "上次联系"),
     "report_title": ("Customer retention report", "客户保持分析报告"),
     "report_headline": ("Headline", "概览"),
     "report_input": ("Input", "输入数据"),
@@ -313,6 +315,19 @@ def page_html(inputs: ReportInputs | Callable[[], ReportInputs], *, source: str 
 
         set_theme()
         return _page(inputs() if callable(inputs) else inputs, source)
+
+
+def prepare_drawing() -> None:
+    """Do ahead of :func:`page_html` what its first call would: import matplotlib (with its PNG canvas), seaborn
+    and the template, and find the chart font (:mod:`playbook.report_process` runs this while the orders are read)."""
+    import matplotlib as mpl
+    from matplotlib.backends import backend_agg  # noqa: F401  (the canvas savefig uses for PNG)
+
+    with mpl.rc_context():
+        from .charts import set_theme
+
+        set_theme()
+    _template()
 
 
 def _page(analysis: ReportInputs, source: str | None) -> str:
