@@ -49,7 +49,9 @@ except ImportError:
     analyze = None
 if analyze is not None:
     marks = []  # (message, time): each message starts a stage that lasts until the next one
-    analyze(path, out=out, as_of=as_of, engine=engine, progress=lambda message: marks.append((message, time.perf_counter())))
+    # a message with a share done, "(45%", is a stage telling how far it is: the stage goes on
+    analyze(path, out=out, as_of=as_of, engine=engine,
+            progress=lambda message: re.search(r"\(\d+%", message) or marks.append((message, time.perf_counter())))
     marks.append(("", time.perf_counter()))
     stages = [(m, t1 - t) for (m, t), (_, t1) in zip(marks, marks[1:])]
     how = f"playbook.analyze.analyze, engine={engine}"

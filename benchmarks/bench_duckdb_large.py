@@ -63,7 +63,8 @@ def hwm():  # this process's own high-water mark (ru_maxrss can carry the parent
     return int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
 
 def say(m):
-    marks.append((m, time.perf_counter()))
+    if not re.search(r"\(\d+%", m):  # not a stage telling how far it is: a new stage
+        marks.append((m, time.perf_counter()))
     peak = hwm()
     print(f"    [{time.perf_counter() - t0:7.1f} s, peak RSS so far {peak:,.0f} MiB, temporary files at most "
           f"{disk[0] / 1e9:.1f} GB] {m}", file=sys.stderr, flush=True)
@@ -86,7 +87,7 @@ t0 = time.perf_counter()
 from playbook.analyze import analyze
 marks = []
 analyze(glob, out=out, as_of=as_of, engine="duckdb", memory_limit=limit,
-        progress=lambda m: marks.append((m, time.perf_counter())))
+        progress=lambda m: re.search(r"\(\d+%", m) or marks.append((m, time.perf_counter())))
 marks.append(("", time.perf_counter()))
 stages = [(m, t1 - t) for (m, t), (_, t1) in zip(marks, marks[1:])]
 peak = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024  # this process's own

@@ -195,7 +195,7 @@ def _output_of(analysis: Analysis, action_revenue: np.ndarray | None = None) -> 
 
 
 
-def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | None = None) -> _Output:
+def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | None = None, progress=None) -> _Output:
     """What :func:`analyze` writes for an orders-only base, from its reduction (``{"f", "past", "ts", "totals",
     "tables", "notes"}``, taken over: the tables are popped, so the caller holds no reference to them).
 
@@ -209,9 +209,9 @@ def _lean_output(reduced: dict, *, lang: str, margin_rate, chunk_rows: int | Non
     from .strategy import fit_for_scoring, score_in_chunks
 
     f, ts = reduced.pop("f"), reduced["ts"]
-    fit = fit_for_scoring(f, reduced.pop("past"), ts, chunk_rows=chunk_rows)  # then nothing holds past
+    fit = fit_for_scoring(f, reduced.pop("past"), ts, chunk_rows=chunk_rows, progress=progress, lang=lang)  # then nothing holds past
     release_memory()
-    scores = score_in_chunks(f, ts, lang, fit, margin_rate=margin_rate, chunk_rows=chunk_rows)
+    scores = score_in_chunks(f, ts, lang, fit, margin_rate=margin_rate, chunk_rows=chunk_rows, progress=progress)
     del fit
     revenue = f["revenue_all"].to_numpy(copy=True)  # not a view, which would keep f's block of floats alive
     del f
@@ -535,7 +535,7 @@ def _analyze_pandas(orders, source: Path | None, *, columns, as_of, out: Path, l
         release_memory()
         n_customers = int((reduced["f"]["n_orders"] > 0).sum())
         say(f"read {n_orders:,} orders of {n_customers:,} customers; scoring them at {reduced['ts'].date()}")
-        result = _lean_output(reduced, lang=lang, margin_rate=margin_rate)
+        result = _lean_output(reduced, lang=lang, margin_rate=margin_rate, progress=progress)
     else:
         n_customers = base.orders["customer_id"].nunique()
         say(f"read {len(base.orders):,} orders of {n_customers:,} customers; scoring them at {pd.Timestamp(base.as_of).date()}")
@@ -584,7 +584,7 @@ def _analyze_duckdb(orders, *, columns, as_of, out, lang, force, progress, margi
     reduced = {"f": read.table, "past": read.past, "ts": read.as_of, "totals": read.totals, "tables": ["orders"],
                "notes": notes}
     del read  # the reduction holds the only references to the tables: the scoring lets them go
-    result = _lean_output(reduced, lang=lang, margin_rate=margin_rate)
+    result = _lean_output(reduced, lang=lang, margin_rate=margin_rate, progress=progress)
     name = input_["name"]
     return _write(result, out, input_=input_, engine={"name": engine, "version": version}, lang=lang, force=force,
                   protect=local, progress=progress, source_name=name)

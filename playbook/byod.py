@@ -372,15 +372,26 @@ class _Progress:
 ESTIMATE_AFTER_SECONDS, ESTIMATE_AFTER_SHARE = 2.0, 0.02
 
 
-def _time_left(notes: ReadNotes, share: float) -> str | None:
-    """About how long the rest of the read takes at the pace so far, as text; None when too early to say."""
-    elapsed = time.monotonic() - notes.started
+def time_left(started: float, share: float, lang: str | None = None) -> str | None:
+    """About how long the rest of a stage takes at its pace so far, as text (``"40 s"``, ``"3 min"``), for a stage
+    that began at ``time.monotonic()`` ``started`` and is ``share`` done; None while it is too early to say
+    (:data:`ESTIMATE_AFTER_SECONDS`, :data:`ESTIMATE_AFTER_SHARE`) or when it is done.
+
+    >>> time_left(time.monotonic() - 10, 0.25), time_left(time.monotonic() - 300, 0.5, "zh"), time_left(time.monotonic(), 0.5)
+    ('30 s', '5 分钟', None)
+    """
+    elapsed = time.monotonic() - started
     if elapsed < ESTIMATE_AFTER_SECONDS or share < ESTIMATE_AFTER_SHARE or share >= 1:
         return None
     left = elapsed * (1 - share) / share
     if left < 90:
-        return notes.text("seconds", k=max(1, round(left)))
-    return notes.text("minutes", k=round(left / 60))
+        return label("note_seconds", lang).format(k=max(1, round(left)))
+    return label("note_minutes", lang).format(k=round(left / 60))
+
+
+def _time_left(notes: ReadNotes, share: float) -> str | None:
+    """:func:`time_left` of the read ``notes`` belong to, in their language."""
+    return time_left(notes.started, share, notes.lang)
 
 
 def _tell(progress, notes: ReadNotes, n: int, name: str, share: float) -> int:

@@ -28,7 +28,10 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import overload
 
@@ -994,6 +997,41 @@ _DUCKDB_STORED = ("ids", "per_customer", "order_gaps", "per_days")
 _DUCKDB_PREFIX = "playbook_step_"
 
 
+#: How often a long DuckDB query says how far it has got (seconds).
+DUCKDB_PROGRESS_EVERY_S = 10.0
+
+
+@contextlib.contextmanager
+def _duckdb_progress(con, say, message: str):
+    """While the block runs a query on ``con``, say ``message (45%, about 2 min left)`` through ``say`` every
+    :data:`DUCKDB_PROGRESS_EVERY_S` seconds, from DuckDB's own estimate (``query_progress``, which needs
+    ``enable_progress_bar``; the bar itself is not printed); nothing when ``say`` is None or DuckDB has no estimate."""
+    if say is None:
+        yield
+        return
+    from .byod import time_left
+
+    stop, started = threading.Event(), time.monotonic()
+
+    def watch() -> None:
+        while not stop.wait(DUCKDB_PROGRESS_EVERY_S):
+            try:
+                share = con.query_progress() / 100
+            except Exception:  # noqa: BLE001  (a closed or busy connection: stop saying, never fail the query)
+                return
+            if 0 <= share < 1 and not stop.is_set():
+                left = time_left(started, share, "en")
+                say(f"{message} ({share:.0%}" + (f", about {left} left)" if left else ")"))
+
+    watcher = threading.Thread(target=watch, name="playbook-duckdb-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
 def _compute_duckdb_dates(con, relation: str, dates, columns, say=None, wanted=None, release=None) -> list[pd.DataFrame]:
     """:func:`compute`'s table at each of ``dates``, by :func:`_render_steps` run step by step: one pass, not one per date.
 
@@ -1009,7 +1047,8 @@ def _compute_duckdb_dates(con, relation: str, dates, columns, say=None, wanted=N
             kind = "TABLE" if name in _DUCKDB_STORED else "VIEW"
             if say and kind == "TABLE":
                 say(f"DuckDB step: {name}")
-            con.execute(f"CREATE OR REPLACE TEMP {kind} {_DUCKDB_PREFIX}{name} AS {_named(body, _DUCKDB_PREFIX)}")
+            with _duckdb_progress(con, say if kind == "TABLE" else None, f"DuckDB step: {name}"):
+                con.execute(f"CREATE OR REPLACE TEMP {kind} {_DUCKDB_PREFIX}{name} AS {_named(body, _DUCKDB_PREFIX)}")
             made.append((kind, name))
         if release is not None:
             release()
@@ -1530,7 +1569,10 @@ def read_duckdb(orders, columns: dict | None = None, *, as_of=None, refunds: str
     except Exception:
         shutil.rmtree(spill, ignore_errors=True)
         raise
-    con.execute("SET enable_progress_bar = false")  # a bar on stdout would mix with the command's own output
+    # DuckDB tracks each query's progress (read by _duckdb_progress) but prints no bar: one on stdout would mix with
+    # the command's own output
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     # Rows need not keep the file's order (every step groups, sorts or joins): lets DuckDB stream instead of buffering.
     con.execute("SET preserve_insertion_order = false")
     # DuckDB's allocator hands the memory of a finished step back to the system from threads of its own; without them
@@ -1700,14 +1742,16 @@ def _read_duckdb(con, duckdb, files, kind, name, notes, say, columns, *, as_of, 
     # The file(s) are parsed once into a compact DuckDB table (spilled to disk beyond DuckDB's memory limit) that the
     # checks and the feature query scan; the raw text is read again only to quote offending lines.
     # Without the file name (the raw view has it for the examples): a path repeated on every row is the widest column.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (filename, raw_date, raw_amount, raw_id"
-                f"{''.join(f', raw_{k}' for k in extra_raw)}), "
-                f"{_BLANK_RAW['date']} AS blank_date, {_BLANK_RAW['amount']} AS blank_amount FROM src")
+    with _duckdb_progress(con, say, f"reading {name} with DuckDB"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE parsed AS SELECT * EXCLUDE (filename, raw_date, raw_amount, raw_id"
+                    f"{''.join(f', raw_{k}' for k in extra_raw)}), "
+                    f"{_BLANK_RAW['date']} AS blank_date, {_BLANK_RAW['amount']} AS blank_amount FROM src")
     say(f"checking {name} with DuckDB")
     limits = (DATE_RANGE, MAX_AMOUNT)
     checks = _check_sql(used, limits, _DUCKDB)
     try:
-        row = con.execute(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM parsed").fetchone()
+        with _duckdb_progress(con, say, f"checking {name} with DuckDB"):
+            row = con.execute(f"SELECT {', '.join(f'{v} AS {k}' for k, v in checks.items())} FROM parsed").fetchone()
     except duckdb.Error as exc:
         raise DataValidationError(f"{name} cannot be read: {str(exc).splitlines()[0]}. Check that it is the orders export "
                                   "(UTF-8 CSV or Parquet), or use the default engine (--engine pandas).") from None

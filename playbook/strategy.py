@@ -5,6 +5,7 @@ One strategy and reason per customer from an editable decision table; a program 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1204,6 +1205,26 @@ def _summary_of(f: pd.DataFrame) -> pd.DataFrame:
 #: memory of those steps is bounded by a chunk, not by the base. ``PLAYBOOK_CHUNK_ROWS`` overrides it (tests
 #: force small chunks with it); every chunk size gives the same tables.
 CHUNK_ROWS = 250_000
+#: From this many customers on, the scoring says its steps through ``progress`` (and each chunk, with the time
+#: left): below it the whole scoring takes a few seconds at most.
+PROGRESS_CUSTOMERS = 200_000
+
+register_labels({
+    "progress_churn_model": ("scoring: learning the churn model from the customers' own past",
+                             "评分：从客户自己的历史中学习流失模型"),
+    "progress_clv_model": ("scoring: fitting the CLV model (BG/NBD and Gamma-Gamma) to {n:,} customers",
+                           "评分：为 {n:,} 位客户拟合终身价值模型（BG/NBD 与 Gamma-Gamma）"),
+    "progress_contact_plan": ("scoring: planning follow-ups", "评分：安排跟进计划"),
+    "progress_scored": ("scored {k:,} of {n:,} customers ({share:.0%})", "已评分 {k:,} / {n:,} 位客户（{share:.0%}）"),
+    "progress_scored_left": ("scored {k:,} of {n:,} customers ({share:.0%}), about {left} left",
+                             "已评分 {k:,} / {n:,} 位客户（{share:.0%}），约还需 {left}"),
+})
+
+
+def _say_steps(progress, n: int):
+    """``progress`` if the scoring of ``n`` customers is long enough to say its steps, else a callable that says
+    nothing."""
+    return progress if progress is not None and n >= PROGRESS_CUSTOMERS else (lambda message: None)
 
 
 def _chunks(n: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
@@ -1316,13 +1337,14 @@ def _known_columns(f: pd.DataFrame, rows: np.ndarray, ids: pd.Index, columns) ->
 
 
 def fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp, *,
-                    chunk_rows: int | None = None) -> ScoringFit:
+                    chunk_rows: int | None = None, progress=None, lang: str | None = None) -> ScoringFit:
     """Everything of the scoring of a feature table ``f`` (at ``ts``) that reads every customer, computed once
     before :func:`score_in_chunks` scores them a chunk at a time: the churn model (learnt from ``past``, the table at
     ``ts - CHURN_HORIZON_DAYS``, or None) and why there is none, the usual-gap fallback, the tiers, the CLV model's
     fit and values (predicted ``chunk_rows`` at a time), the spend-rate ranks of the types and the contact plan.
     The caller may let ``past`` go once it returns. Only a few columns of ``f`` are taken, and only when some
-    customer is not known yet (no copy of the table)."""
+    customer is not known yet (no copy of the table). ``progress`` (a callable taking a message, in ``lang``) hears
+    the steps from :data:`PROGRESS_CUSTOMERS` customers on."""
     from .churn import model_from_features, usual_gap_fallback
     from .customer_types import spend_rate_ranks
     from .segment import tier_policy, tiers_in_row_order
@@ -1331,13 +1353,17 @@ def fit_for_scoring(f: pd.DataFrame, past: pd.DataFrame | None, ts: pd.Timestamp
     mask = _known_mask(f)
     rows = np.flatnonzero(mask)
     ids = f.index if mask.all() else f.index[rows]
+    say = _say_steps(progress, len(rows))
+    say(label("progress_churn_model", lang))
     model, why = model_from_features(past, f, ts, horizon_days=CHURN_HORIZON_DAYS, chunk_rows=_chunk_size(chunk_rows))
     fallback = usual_gap_fallback(_known_columns(f, rows, ids, ["own_gap_days_raw"]))
     tiers = pd.Series(tiers_in_row_order(_known_columns(f, rows, ids, ["revenue", "n_orders", "margin"])).array,
                       index=ids, name="tier")
+    say(label("progress_clv_model", lang).format(n=len(rows)))
     clv = clv_fit(_known_columns(f, rows, ids, ["frequency", "recency", "T", "monetary_value", "revenue", "margin"]),
                   horizon_days=365, discount_rate=0.10, method="auto", func="expected_margin",
                   chunks=_chunks(len(rows), chunk_rows))
+    say(label("progress_contact_plan", lang))
     planned_rows, planned = _plan_rows(_known_columns(f, rows, ids, ["first_order", "last_order"]), ts,
                                        tier_policy(None), 365, None, tiers=tiers)
     at = np.full(len(rows), -1)
@@ -1370,19 +1396,27 @@ def _score_chunk(f: pd.DataFrame, fit: ScoringFit, start: int, stop: int, ts: pd
 
 
 def _in_chunks(f: pd.DataFrame, fit: ScoringFit, ts: pd.Timestamp, lang: str, margin_rate: float | None,
-               chunk_rows: int | None, reasons: bool, keep_risk) -> pd.DataFrame:
+               chunk_rows: int | None, reasons: bool, keep_risk, progress=None) -> pd.DataFrame:
     """The action list's columns of all known customers in their rows' order (:func:`_score_chunk` a chunk at a time,
-    joined once, indexed by ``fit.ids``); each chunk's risk table is handed to ``keep_risk(start, stop, risk)``."""
-    from .byod import release_memory
+    joined once, indexed by ``fit.ids``); each chunk's risk table is handed to ``keep_risk(start, stop, risk)``;
+    ``progress`` hears how many are scored, with the time left, after each chunk (from :data:`PROGRESS_CUSTOMERS`
+    customers on, when there is more than one chunk)."""
+    from .byod import release_memory, time_left
 
+    n, chunks = len(fit.rows), _chunks(len(fit.rows), chunk_rows)
+    say = _say_steps(progress, n) if len(chunks) > 1 else (lambda message: None)
+    started = time.monotonic()
     parts, attrs = [], {}
-    for start, stop in _chunks(len(fit.rows), chunk_rows):
+    for start, stop in chunks:
         part, risk = _score_chunk(f, fit, start, stop, ts, lang, margin_rate, reasons)
         keep_risk(start, stop, risk)
         attrs = part.attrs  # the same in every chunk
         parts.append(part.reset_index(drop=True))  # the ids are set once below, not joined chunk by chunk
         del part, risk
         release_memory()  # the chunk's temporaries go back to the system, not kept in the allocators' caches
+        left = time_left(started, stop / n, lang)
+        say(label("progress_scored" if left is None else "progress_scored_left", lang).format(k=stop, n=n, share=stop / n,
+                                                                                             left=left))
     actions = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     del parts
     actions.index = fit.ids
@@ -1391,11 +1425,12 @@ def _in_chunks(f: pd.DataFrame, fit: ScoringFit, ts: pd.Timestamp, lang: str, ma
 
 
 def score_in_chunks(f: pd.DataFrame, ts: pd.Timestamp, lang: str, fit: ScoringFit, *, margin_rate: float | None = None,
-                    chunk_rows: int | None = None) -> Scores:
+                    chunk_rows: int | None = None, progress=None) -> Scores:
     """The action list of a feature table, scored ``chunk_rows`` known customers at a time (:func:`_chunks`) with
     ``fit`` (:func:`fit_for_scoring`), keeping per customer only what outlives the scoring: the action list's
     columns, the risk and the warning (no risk reasons, profile or signals). The same figures as
-    :func:`_scored_from_features` for any chunk size: ``Scores.actions.take(Scores.order)`` is its action list."""
+    :func:`_scored_from_features` for any chunk size: ``Scores.actions.take(Scores.order)`` is its action list.
+    ``progress`` hears how many customers are scored, with the time left (from :data:`PROGRESS_CUSTOMERS` on)."""
     from .byod import release_memory
     from .rfm import segment_summary_of
 
@@ -1415,7 +1450,7 @@ def score_in_chunks(f: pd.DataFrame, ts: pd.Timestamp, lang: str, fit: ScoringFi
         if not attrs:
             attrs.append(risk.attrs)
 
-    actions = _in_chunks(f, fit, ts, lang, margin_rate, chunk_rows, False, keep_risk)
+    actions = _in_chunks(f, fit, ts, lang, margin_rate, chunk_rows, False, keep_risk, progress)
     risk = pd.DataFrame({"risk": risk_values, "warning": warning}, index=fit.ids.rename("customer_id"), copy=False)
     risk.attrs = attrs[0]
     return Scores(actions=actions, order=_descending(actions["clv"].to_numpy(dtype=float)), rows=fit.rows, risk=risk,

@@ -97,3 +97,49 @@ def test_chunk_size_from_the_environment(monkeypatch):
     monkeypatch.setenv("PLAYBOOK_CHUNK_ROWS", "0")
     with pytest.raises(Exception, match="chunk size"):
         _chunks(7)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_long_scoring_says_its_steps_and_the_time_left(monkeypatch, lang):
+    """From ``PROGRESS_CUSTOMERS`` customers on, ``analyze`` hears the scoring's steps and, after each chunk, how
+    many are scored with the time left once it can be estimated; the files are the same as without progress."""
+    import playbook
+    from playbook import byod, strategy
+    from playbook.analyze import _lean_output
+    from playbook.i18n import label
+
+    orders = playbook.load_dataset("retail").orders
+    ts = orders["order_date"].max()
+
+    def lean(progress):
+        f, past = _features_and_past(orders, ts)
+        reduced = {"f": f, "past": past, "ts": ts, "totals": _totals(orders), "tables": ["orders"], "notes": []}
+        return _lean_output(reduced, lang=lang, margin_rate=None, chunk_rows=300, progress=progress)
+
+    quiet = []
+    lean(quiet.append)
+    assert quiet == []  # a base this small is scored in a moment: nothing to say
+    monkeypatch.setattr(strategy, "PROGRESS_CUSTOMERS", 100)
+    monkeypatch.setattr(byod, "ESTIMATE_AFTER_SECONDS", 0.0)
+    heard = []
+    result = lean(heard.append)
+    known = len(result.order)
+    bounds = _chunks(known, 300)
+    assert len(bounds) > 2
+    assert heard[:3] == [label("progress_churn_model", lang), label("progress_clv_model", lang).format(n=known),
+                         label("progress_contact_plan", lang)]
+    scored = heard[3:]
+    assert len(scored) == len(bounds)
+    plain = [label("progress_scored", lang).format(k=stop, n=known, share=stop / known) for _, stop in bounds]
+    for message, (_, stop), without in zip(scored[:-1], bounds, plain):  # the time left, while there is some
+        assert message.startswith(without) and len(message) > len(without) and f"{stop / known:.0%}" in message
+    assert scored[-1] == plain[-1]  # done: no time left to say
+    assert _lean_files(result) == _lean_files(lean(None))
+
+
+def _lean_files(result):
+    from playbook.report import page_html
+
+    with tempfile.TemporaryDirectory() as tmp:
+        made = _action_files(result.actions, result.order, Path(tmp))
+    return [made["action_list.csv"]["sha256"], made["action_list.parquet"]["sha256"], page_html(result.report)]

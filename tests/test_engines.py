@@ -440,3 +440,52 @@ def test_read_duckdb_fetches_under_a_lower_limit_without_the_orders(tmp_path, mo
     mine = duckdb.connect(config={"memory_limit": "3GB"})
     features.read_duckdb(path, con=mine)
     assert seen[1][0] == mine.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != "256.0 MiB"
+
+
+def test_a_long_duckdb_query_says_how_far_it_is(monkeypatch):
+    """A DuckDB step says its share done, and the time left once it can be estimated, while it runs; nothing after
+    it ends, and nothing when no one listens."""
+    from playbook import byod
+
+    monkeypatch.setattr(features, "DUCKDB_PROGRESS_EVERY_S", 0.05)
+    monkeypatch.setattr(byod, "ESTIMATE_AFTER_SECONDS", 0.0)
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    heard = []
+    with features._duckdb_progress(con, heard.append, "DuckDB step: test"):
+        con.execute("CREATE TEMP TABLE t AS SELECT i % 1000003 AS k, sum(i) AS s FROM range(40000000) r(i) GROUP BY 1")
+    after = len(heard)
+    assert heard, "a query of over a second said nothing"
+    assert all(re.fullmatch(r"DuckDB step: test \(\d{1,2}%(, about \d+ (s|min) left)?\)", m) for m in heard), heard
+    assert any("left)" in m for m in heard)
+    shares = [int(re.search(r"\((\d+)%", m).group(1)) for m in heard]
+    assert shares == sorted(shares)
+    import time
+
+    time.sleep(0.2)
+    assert len(heard) == after  # the watcher stopped with the query
+    with features._duckdb_progress(con, None, "quiet"):
+        con.execute("SELECT count(*) FROM t").fetchone()
+
+
+def test_read_duckdb_watches_its_long_queries_on_a_connection_that_tracks_progress(tmp_path, monkeypatch):
+    """The read, the checks and each stored step run under the progress watcher, on a connection where DuckDB tracks
+    progress (without it ``query_progress`` is -1) and prints no bar of its own."""
+    watched = []
+    real = features._duckdb_progress
+
+    def spy(con, say, message):
+        if say is not None:
+            settings = con.execute("SELECT current_setting('enable_progress_bar'), "
+                                   "current_setting('enable_progress_bar_print')").fetchone()
+            watched.append((message, settings))
+        return real(con, say, message)
+
+    monkeypatch.setattr(features, "_duckdb_progress", spy)
+    path = _write(tmp_path, "good.csv", GOOD)
+    features.read_duckdb(path, progress=lambda message: None)
+    assert [m.split(" with ")[0].split(":")[0] for m, _ in watched] == ["reading good.csv", "checking good.csv"] + [
+        "DuckDB step"] * len(features._DUCKDB_STORED)
+    assert {s for _, s in watched} == {(True, False)}
