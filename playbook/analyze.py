@@ -677,7 +677,16 @@ class _SchemaChanged(Exception):
     """A block of the action list has another Arrow schema than the first: the file is written whole."""
 
 
-def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: int = ACTION_ROWS_PER_WRITE) -> dict:
+def _told(blocks, tell: Callable[[int], None]):
+    """``blocks`` as they are, calling ``tell(rows)`` once each block has been used (when the next is asked for)."""
+    for block in blocks:
+        n = len(block)
+        yield block
+        tell(n)
+
+
+def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: int = ACTION_ROWS_PER_WRITE,
+                  progress=None) -> dict:
     """Write ``action_list.csv`` and ``action_list.parquet`` of the action list (the rows of ``actions`` in ``order``)
     into ``folder`` block by block (``rows`` rows a block, the CSV's at most :data:`CSV_ROWS_PER_WRITE`); their
     SHA-256, computed while they are written.
@@ -686,18 +695,32 @@ def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: 
     encoding="utf-8-sig")`` writes it (:func:`playbook.csv_out.write_csv_chunks`); the Parquet file is
     ``to_parquet(index=False)`` with the tier as text (:func:`write_parquet_blocks`). A block at a time is in
     memory, not the whole list, and most of the work is Arrow's and leaves Python's lock free, so :func:`_write`
-    runs it in a thread while the report is drawn.
+    runs it in a thread while the report is drawn. ``progress`` (from
+    :data:`playbook.strategy.PROGRESS_CUSTOMERS` rows on) hears after each block how far the two files are, with
+    the time left.
     """
+    import time
+
+    from .byod import time_left
     from .csv_out import write_csv_chunks
-    from .strategy import neutralise_formulas
+    from .strategy import PROGRESS_CUSTOMERS, neutralise_formulas
 
     def whole() -> pd.DataFrame:
         return actions.take(order).reset_index()
 
+    total, done, started = 2 * len(order), [0], time.monotonic()
+
+    def tell(n: int) -> None:
+        done[0] += n
+        if progress is not None and len(order) >= PROGRESS_CUSTOMERS:
+            share = done[0] / total if total else 1.0
+            left = time_left(started, share, "en")
+            progress(f"writing the action list ({share:.0%}" + (f", about {left} left)" if left else ")"))
+
     csv_rows = min(rows, CSV_ROWS_PER_WRITE)
-    csv_sha = write_csv_chunks((neutralise_formulas(b) for b in _action_blocks(actions, order, csv_rows)),
+    csv_sha = write_csv_chunks(_told((neutralise_formulas(b) for b in _action_blocks(actions, order, csv_rows)), tell),
                                folder / "action_list.csv", whole=lambda: neutralise_formulas(whole()))
-    parquet_sha = write_parquet_blocks((_for_parquet(b) for b in _action_blocks(actions, order, rows)),
+    parquet_sha = write_parquet_blocks(_told((_for_parquet(b) for b in _action_blocks(actions, order, rows)), tell),
                                        folder / "action_list.parquet", whole=lambda: _for_parquet(whole()))
     return {"action_list.csv": {"sha256": csv_sha}, "action_list.parquet": {"sha256": parquet_sha}}
 
@@ -729,7 +752,7 @@ def _write(result: _Output, out: Path, *, input_: dict, engine: dict, lang: str,
     try:
         with output.atomic_folder(out, overwrite=force, kind="analysis", option="force", protect=protect, note=progress) as tmp:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="playbook-action-files") as pool:
-                made = pool.submit(_action_files, result.actions, result.order, tmp)
+                made = pool.submit(_action_files, result.actions, result.order, tmp, progress=progress)
                 page = drawer.page(result.report, source_name) if drawer is not None else None
                 if page is None:
                     page = page_html(result.report, source=source_name)  # an error waits for the files, then the folder goes

@@ -127,3 +127,27 @@ def test_blocks_are_the_row_groups_to_parquet_writes(monkeypatch, tmp_path):
     actions = _synthetic(1500)
     made = _action_files(actions, np.arange(1500), tmp_path, rows=1000)
     assert made["action_list.parquet"]["sha256"] != hashlib.sha256(_old_files(actions)[1]).hexdigest()
+
+
+def test_a_long_list_says_how_far_its_files_are(monkeypatch, tmp_path):
+    """From PROGRESS_CUSTOMERS rows on, each block written says the share of both files done, ending at 100%, with
+    the time left once it can be estimated; the files are the same as without progress; a short list says nothing."""
+    from playbook import byod, strategy
+
+    actions = _synthetic(1000, seed=3)
+    heard: list[str] = []
+    _action_files(actions, np.arange(1000), tmp_path, rows=300, progress=heard.append)
+    assert heard == []
+    want_csv, want_parquet = ((tmp_path / n).read_bytes() for n in ("action_list.csv", "action_list.parquet"))
+    monkeypatch.setattr(strategy, "PROGRESS_CUSTOMERS", 500)
+    monkeypatch.setattr(byod, "ESTIMATE_AFTER_SECONDS", 0.0)
+    folder = tmp_path / "told"
+    folder.mkdir()
+    made = _action_files(actions, np.arange(1000), folder, rows=300, progress=heard.append)
+    assert (folder / "action_list.csv").read_bytes() == want_csv
+    assert (folder / "action_list.parquet").read_bytes() == want_parquet
+    assert made["action_list.csv"]["sha256"] == hashlib.sha256(want_csv).hexdigest()
+    shares = [int(m.split("(")[1].split("%")[0]) for m in heard]
+    assert len(heard) == 2 * 4 and shares == sorted(shares) and shares[-1] == 100  # 4 blocks of 300 rows per file
+    assert all(m.startswith("writing the action list (") for m in heard)
+    assert all("left)" in m for m in heard[:-1]) and heard[-1] == "writing the action list (100%)"
