@@ -143,13 +143,13 @@ def _totals(orders: pd.DataFrame) -> dict:
             "last_order": orders["order_date"].max(), "has_margin": "margin" in orders.columns}
 
 
-def _reduce(base: CustomerBase) -> dict:
+def _reduce(base: CustomerBase, progress=None) -> dict:
     """An orders-only base as one row per customer (:func:`playbook.features.compute`, at ``as_of`` and at the churn
     model's backtest date, in one pass) and the orders' totals:
     all that the analysis needs, so the orders can be let go before the scoring."""
     from .strategy import _features_and_past
 
-    f, past = _features_and_past(base.orders, base.as_of)  # one pass over the orders for both dates
+    f, past = _features_and_past(base.orders, base.as_of, progress)  # one pass over the orders for both dates
     return {"f": f, "past": past, "ts": base.as_of, "totals": _totals(base.orders),
             "tables": list(base.tables), "notes": list(base.meta.get("notes", []))}
 
@@ -530,7 +530,7 @@ def _analyze_pandas(orders, source: Path | None, *, columns, as_of, out: Path, l
         # One pass over the orders into one row per customer, then the orders are let go before the scoring's peak.
         n_orders = len(base.orders)
         say(f"reducing {n_orders:,} orders to one row per customer")
-        reduced = _reduce(base)
+        reduced = _reduce(base, progress)
         del base
         release_memory()
         n_customers = int((reduced["f"]["n_orders"] > 0).sum())

@@ -1495,15 +1495,16 @@ def _past_features(orders: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame | Non
     return features.compute(orders, then)
 
 
-def _features_and_past(orders: pd.DataFrame, ts: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _features_and_past(orders: pd.DataFrame, ts: pd.Timestamp, progress=None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """``features.compute(orders, ts)`` and :func:`_past_features` ``(orders, ts)`` in one pass over the orders
-    (``features.compute(..., also=...)``: one factorisation and sort, not two); the same tables."""
+    (``features.compute(..., also=...)``: one factorisation and sort, not two); the same tables. ``progress``: as
+    :func:`playbook.features.compute` takes it."""
     from . import features
 
     then = _past_date(ts)
     if not (orders["order_date"] <= end_of_day(then)).any():
-        return features.compute(orders, ts), None
-    f, (past,) = features.compute(orders, ts, also=[then])
+        return features.compute(orders, ts, progress=progress), None
+    f, (past,) = features.compute(orders, ts, also=[then], progress=progress)
     return f, past
 
 

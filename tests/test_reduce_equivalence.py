@@ -306,3 +306,28 @@ def test_gap_medians_as_pandas_gives_them(seed):
     want = pd.Series(gaps.astype(float)).groupby(codes).median().reindex(range(n)).to_numpy()
     got = _gap_medians([codes.copy(), gaps.copy()], n)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_a_long_reduction_says_how_far_it_is(monkeypatch, shuffled):
+    """From PROGRESS_ORDERS orders on, the reduction says its share done at each step (and the time left once it can
+    be estimated), ending at 100% after the last date's gaps; the tables are the same as without progress; a small
+    file says nothing."""
+    from playbook import byod
+
+    orders = playbook.load_dataset("retail").orders
+    if shuffled:
+        orders = orders.sample(frac=1, random_state=3).reset_index(drop=True)
+    ts = orders["order_date"].max().normalize()
+    heard: list[str] = []
+    want, (want_past,) = features.compute(orders, ts, also=[_past_date(ts)], progress=heard.append)
+    assert heard == []
+    monkeypatch.setattr(features, "PROGRESS_ORDERS", 1)
+    monkeypatch.setattr(byod, "ESTIMATE_AFTER_SECONDS", 0.0)
+    got, (past,) = features.compute(orders, ts, also=[_past_date(ts)], progress=heard.append)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(past, want_past, check_exact=True)
+    assert len(heard) == len(features._REDUCTION_DONE) + 2  # each step, then each date's gaps
+    shares = [int(m.split("(")[1].split("%")[0]) for m in heard]
+    assert shares == sorted(shares) and shares[-1] == 100 and heard[-1] == "reducing the orders (100%)"
+    assert all(m.startswith("reducing the orders (") and m.endswith(" left)") for m in heard[:-1])
