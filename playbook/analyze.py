@@ -501,18 +501,19 @@ def analyze(orders, *, columns: dict | None = None, as_of=None, out, lang: str |
     size = source.stat().st_size if source is not None and source.is_file() else None
     # a small export: the report's imports run in a second process while this one reads and scores
     with report_process.start(size) or contextlib.nullcontext() as drawer:
-        return _analyze_pandas(orders, source, columns=columns, as_of=as_of, out=out, lang=lang, force=force, progress=progress,
-                               margin_rate=margin_rate, protect=protect, drawer=drawer, **read_options)
+        return _analyze_pandas(orders, source, size, columns=columns, as_of=as_of, out=out, lang=lang, force=force,
+                               progress=progress, margin_rate=margin_rate, protect=protect, drawer=drawer, **read_options)
 
 
-def _analyze_pandas(orders, source: Path | None, *, columns, as_of, out: Path, lang: str, force: bool, progress, margin_rate,
-                    protect, drawer, **read_options) -> Path:
-    """:func:`analyze` with the pandas engine, from the checked output folder on."""
+def _analyze_pandas(orders, source: Path | None, size: int | None, *, columns, as_of, out: Path, lang: str, force: bool,
+                    progress, margin_rate, protect, drawer, **read_options) -> Path:
+    """:func:`analyze` with the pandas engine, from the checked output folder on (``size``: the bytes of the file
+    ``source``, None when the orders are not a file)."""
     from .byod import from_orders
 
     say = progress or (lambda message: None)
-    if source is not None and source.is_file():
-        say(f"reading {source.name} ({source.stat().st_size / 1e6:,.1f} MB)")
+    if source is not None and size is not None:
+        say(f"reading {source.name} ({size / 1e6:,.1f} MB)")
         try:
             digest = output.sha256_file(source)
         except OSError as exc:
@@ -701,7 +702,7 @@ def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: 
     """
     import time
 
-    from .byod import time_left
+    from .byod import with_share
     from .csv_out import write_csv_chunks
     from .strategy import PROGRESS_CUSTOMERS, neutralise_formulas
 
@@ -713,9 +714,7 @@ def _action_files(actions: pd.DataFrame, order: np.ndarray, folder: Path, rows: 
     def tell(n: int) -> None:
         done[0] += n
         if progress is not None and len(order) >= PROGRESS_CUSTOMERS:
-            share = done[0] / total if total else 1.0
-            left = time_left(started, share, "en")
-            progress(f"writing the action list ({share:.0%}" + (f", about {left} left)" if left else ")"))
+            progress(with_share("writing the action list", done[0] / total if total else 1.0, started))
 
     csv_rows = min(rows, CSV_ROWS_PER_WRITE)
     csv_sha = write_csv_chunks(_told((neutralise_formulas(b) for b in _action_blocks(actions, order, csv_rows)), tell),

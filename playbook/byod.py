@@ -389,6 +389,17 @@ def time_left(started: float, share: float, lang: str | None = None) -> str | No
     return label("note_minutes", lang).format(k=round(left / 60))
 
 
+def with_share(message: str, share: float, started: float) -> str:
+    """``message`` with the share of its stage done and, once it can be estimated (:func:`time_left`), the time left:
+    ``"DuckDB step: per_days (45%, about 2 min left)"``; English, as the analysis' own stage messages.
+
+    >>> with_share("writing", 0.25, time.monotonic() - 10), with_share("writing", 1.0, time.monotonic() - 10)
+    ('writing (25%, about 30 s left)', 'writing (100%)')
+    """
+    left = time_left(started, share, "en")
+    return f"{message} ({share:.0%}" + (f", about {left} left)" if left else ")")
+
+
 def _time_left(notes: ReadNotes, share: float) -> str | None:
     """:func:`time_left` of the read ``notes`` belong to, in their language."""
     return time_left(notes.started, share, notes.lang)

@@ -283,20 +283,17 @@ class _ReductionProgress:
     :func:`_compute_dates_sorted`, from :data:`PROGRESS_ORDERS` orders on."""
 
     def __init__(self, progress, n_rows: int, n_dates: int):
-        import time
-
         self.progress = progress if progress is not None and n_rows >= PROGRESS_ORDERS else None
-        self.n_dates, self.started, self.clock = n_dates, time.monotonic(), time.monotonic
+        self.n_dates, self.started = n_dates, time.monotonic()
 
     def __call__(self, step: str, date: int | None = None) -> None:
         if self.progress is None:
             return
-        from .byod import time_left
+        from .byod import with_share
 
         gaps_from = max(_REDUCTION_DONE.values())
         share = _REDUCTION_DONE[step] if date is None else gaps_from + (1 - gaps_from) * (date + 1) / self.n_dates
-        left = time_left(self.started, share, "en")
-        self.progress(f"reducing the orders ({share:.0%}" + (f", about {left} left)" if left else ")"))
+        self.progress(with_share("reducing the orders", share, self.started))
 
 
 def _compute_dates_sorted(orders: pd.DataFrame, stamps: list[pd.Timestamp], progress=None) -> list[pd.DataFrame] | None:
@@ -1051,7 +1048,7 @@ def _duckdb_progress(con, say, message: str):
     if say is None:
         yield
         return
-    from .byod import time_left
+    from .byod import with_share
 
     stop, started = threading.Event(), time.monotonic()
 
@@ -1062,8 +1059,7 @@ def _duckdb_progress(con, say, message: str):
             except Exception:  # noqa: BLE001  (a closed or busy connection: stop saying, never fail the query)
                 return
             if 0 <= share < 1 and not stop.is_set():
-                left = time_left(started, share, "en")
-                say(f"{message} ({share:.0%}" + (f", about {left} left)" if left else ")"))
+                say(with_share(message, share, started))
 
     watcher = threading.Thread(target=watch, name="playbook-duckdb-progress", daemon=True)
     watcher.start()
